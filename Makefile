@@ -1,0 +1,149 @@
+# ruglab: one non-recursive Makefile. Each program's sources are declared in
+# services/<part>/module.mk; shared modules in services/common/ become
+# $(BUILD)/libruglab.a. Everything generated lives under build/.
+#
+#   make                 build every program into $(BUILD)/bin
+#   make check           build, then run unit and integration tests
+#   make demo            the whole story on a local PostgreSQL cluster
+#   make SANITIZER=address,undefined check    the same under ASan/UBSan
+#   make install PREFIX=/usr DESTDIR=/tmp/stage
+#
+# Missing Debian packages are installed by scripts/install-deps.sh, called
+# through a stamp file (as root it runs apt-get; otherwise it prints the
+# command to run).
+
+.DEFAULT_GOAL := all
+.SECONDEXPANSION:
+SHELL := /bin/bash
+
+VERSION := 0.1.0
+PREFIX ?= /usr/local
+SYSCONFDIR ?= /etc
+DATADIR ?= $(PREFIX)/share/ruglab
+
+ifneq ($(SANITIZER),)
+BUILD ?= build/san
+SAN_FLAGS := -fsanitize=$(SANITIZER) -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+BUILD ?= build
+SAN_FLAGS :=
+endif
+
+CC ?= cc
+GEN := build/gen
+DEPS_STAMP := build/.deps-installed
+
+PKGS := libczmq libzmq libprotobuf-c libpq jansson inih pangocairo cairo-pdf librsvg-2.0 libsodium
+# Evaluated lazily: the packages may be installed only once the stamp runs.
+PKG_CFLAGS = $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(PKGS)))
+PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lm
+
+WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
+        -Wformat=2 -Werror
+OPT ?= -O2 -g
+CPPFLAGS_ALL = -D_GNU_SOURCE -Iinclude -I$(GEN) -DRL_VERSION='"$(VERSION)"' \
+               -DRL_DATADIR='"$(DATADIR)"' -DRL_SYSCONFDIR='"$(SYSCONFDIR)/ruglab"' $(PKG_CFLAGS)
+CFLAGS_ALL = -std=c11 $(OPT) $(WARN) $(SAN_FLAGS) -MMD -MP $(CFLAGS)
+LDFLAGS_ALL = $(SAN_FLAGS) -Wl,--as-needed $(LDFLAGS)
+
+# ---------------------------------------------------------------- modules
+PROGRAMS :=
+include $(sort $(wildcard services/*/module.mk))
+
+COMMON_SRCS := $(sort $(wildcard services/common/*.c))
+PROTO_C := $(GEN)/ruglab.pb-c.c
+LIB := $(BUILD)/libruglab.a
+LIB_OBJS := $(COMMON_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/ruglab.pb-c.o
+
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
+UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+
+BINS := $(PROGRAMS:%=$(BUILD)/bin/%)
+
+.PHONY: all deps check unit integration demo clean distclean format format-check install bench fuzz
+all: $(BINS)
+
+# ---------------------------------------------------------------- dependencies
+$(DEPS_STAMP): scripts/install-deps.sh
+	@mkdir -p $(@D)
+	@scripts/install-deps.sh
+	@touch $@
+deps: $(DEPS_STAMP)
+
+# Rebuild everything when the compiler flags change.
+FLAGS_STAMP := $(BUILD)/.flags
+FLAGS_NOW = $(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL)
+$(FLAGS_STAMP): FORCE | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@echo '$(FLAGS_NOW)' | cmp -s - $@ || echo '$(FLAGS_NOW)' > $@
+FORCE:
+
+# ---------------------------------------------------------------- protocol
+$(GEN)/ruglab.pb-c.c $(GEN)/ruglab.pb-c.h &: proto/ruglab.proto | $(DEPS_STAMP)
+	@mkdir -p $(GEN)
+	protoc-c --proto_path=proto --c_out=$(GEN) proto/ruglab.proto
+
+# ---------------------------------------------------------------- compile
+$(BUILD)/obj/%.o: %.c $(FLAGS_STAMP) $(GEN)/ruglab.pb-c.h
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/obj/gen/ruglab.pb-c.o: $(GEN)/ruglab.pb-c.c $(FLAGS_STAMP)
+	@mkdir -p $(@D)
+	$(CC) $(CPPFLAGS_ALL) $(filter-out -Wmissing-prototypes,$(CFLAGS_ALL)) -c $< -o $@
+
+$(LIB): $(LIB_OBJS)
+	@mkdir -p $(@D)
+	rm -f $@ && ar rcs $@ $^
+
+# One rule per program: $(prog)_SRCS comes from its module.mk.
+define PROGRAM_template
+$(BUILD)/bin/$(1): $$($(1)_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
+	@mkdir -p $$(@D)
+	$$(CC) $$(LDFLAGS_ALL) -o $$@ $$($(1)_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB) $$(PKG_LIBS)
+endef
+$(foreach p,$(PROGRAMS),$(eval $(call PROGRAM_template,$(p))))
+
+# A unit test may also link a program's private modules: list them in
+# test_<name>_EXTRA (in the program's module.mk).
+objs_of = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
+$(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $$(call objs_of,$$($$*_EXTRA)) $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $< $(call objs_of,$($*_EXTRA)) $(LIB) $(PKG_LIBS) -lcmocka
+
+# ---------------------------------------------------------------- tests
+check: all $(UNIT_BINS)
+	@BUILD=$(BUILD) tests/run.sh
+
+unit: all $(UNIT_BINS)
+	@BUILD=$(BUILD) tests/run.sh unit
+
+integration: all
+	@BUILD=$(BUILD) tests/run.sh integration
+
+demo: all
+	@BUILD=$(BUILD) scripts/demo.sh
+
+bench: all
+	@BUILD=$(BUILD) scripts/bench.sh
+
+# ---------------------------------------------------------------- style
+FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
+format:
+	clang-format -i $(FORMAT_SRCS)
+format-check:
+	clang-format --dry-run --Werror $(FORMAT_SRCS)
+
+# ---------------------------------------------------------------- install
+install: all
+	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR)/sql
+	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -m 0644 deploy/sql/*.sql $(DESTDIR)$(DATADIR)/sql/
+
+clean:
+	rm -rf build/bin build/obj build/tests build/lib* build/san build/gen build/.flags
+
+distclean:
+	rm -rf build
+
+-include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
