@@ -30,6 +30,12 @@ SAN_FLAGS :=
 endif
 
 CC ?= cc
+# make V=1 shows the full compiler command lines
+ifeq ($(V),1)
+Q :=
+else
+Q = @echo "  CC      $<";
+endif
 GEN := build/gen
 DEPS_STAMP := build/.deps-installed
 
@@ -86,21 +92,21 @@ $(GEN)/ruglab.pb-c.c $(GEN)/ruglab.pb-c.h &: proto/ruglab.proto | $(DEPS_STAMP)
 # ---------------------------------------------------------------- compile
 $(BUILD)/obj/%.o: %.c $(FLAGS_STAMP) $(GEN)/ruglab.pb-c.h
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
 
 $(BUILD)/obj/gen/ruglab.pb-c.o: $(GEN)/ruglab.pb-c.c $(FLAGS_STAMP)
 	@mkdir -p $(@D)
-	$(CC) $(CPPFLAGS_ALL) $(filter-out -Wmissing-prototypes,$(CFLAGS_ALL)) -c $< -o $@
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(filter-out -Wmissing-prototypes,$(CFLAGS_ALL)) -c $< -o $@
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(@D)
-	rm -f $@ && ar rcs $@ $^
+	@rm -f $@ && ar rcs $@ $^
 
 # One rule per program: $(prog)_SRCS comes from its module.mk.
 define PROGRAM_template
 $(BUILD)/bin/$(1): $$($(1)_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
 	@mkdir -p $$(@D)
-	$$(CC) $$(LDFLAGS_ALL) -o $$@ $$($(1)_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB) $$(PKG_LIBS)
+	@echo "  LINK    $$@"; $$(CC) $$(LDFLAGS_ALL) -o $$@ $$($(1)_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB) $$(PKG_LIBS)
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call PROGRAM_template,$(p))))
 
@@ -109,7 +115,7 @@ $(foreach p,$(PROGRAMS),$(eval $(call PROGRAM_template,$(p))))
 objs_of = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $$(call objs_of,$$($$*_EXTRA)) $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS_ALL) -o $@ $< $(call objs_of,$($*_EXTRA)) $(LIB) $(PKG_LIBS) -lcmocka
+	@echo "  LINK    $@"; $(CC) $(LDFLAGS_ALL) -o $@ $< $(call objs_of,$($*_EXTRA)) $(LIB) $(PKG_LIBS) -lcmocka
 
 # ---------------------------------------------------------------- tests
 check: all $(UNIT_BINS)

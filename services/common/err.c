@@ -29,6 +29,8 @@ rl_err_prefix(rl_err_t *err, const char *fmt, ...)
     va_end(ap);
     char old[RL_ERR_MAX];
     memcpy(old, err->msg, sizeof old);
-    snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old);
+    /* A message longer than the buffer is cut: acceptable for one line. */
+    if (snprintf(err->msg, sizeof err->msg, "%s: %s", prefix, old) >= (int)sizeof err->msg)
+        err->msg[sizeof err->msg - 1] = '\0';
     return -1;
 }

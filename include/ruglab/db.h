@@ -1,0 +1,42 @@
+/* Finding and connecting to the database. Every program takes a libpq
+ * connection string from --db, then $RUGLAB_DB, then the local cluster of
+ * the checkout (scripts/pg-local.sh), so a site points the same programs
+ * at its own server. Each program connects as its own least-privilege role
+ * (ruglab_collector, ruglab_clinician, ...) unless the string names a user.
+ * A PGconn belongs to the thread that made it. */
+#ifndef RUGLAB_DB_H
+#define RUGLAB_DB_H
+
+#include "ruglab/err.h"
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+
+/* The connection string to use. Caller owns the result; NULL (err set)
+ * when none is configured. */
+char *rl_db_conninfo(const char *flag, rl_err_t *err) __attribute__((warn_unused_result));
+
+/* Connects; default_user is used unless conninfo names a user. On failure
+ * returns NULL with err "cannot connect to <target>: <libpq's reason>". */
+PGconn *rl_db_connect(const char *conninfo, const char *default_user, rl_err_t *err)
+    __attribute__((warn_unused_result));
+
+/* "host=... port=... dbname=... user=..." of conninfo with default_user
+ * applied, without the password, for messages. Caller owns. */
+char *rl_db_describe(const char *conninfo, const char *default_user);
+
+/* The first line of PQerrorMessage / PQresultErrorMessage, trimmed, in a
+ * static per-thread buffer. */
+const char *rl_db_error(PGconn *conn);
+const char *rl_db_result_error(const PGresult *res);
+
+/* Runs one parameterised command (text parameters, NULL = SQL NULL) and
+ * returns its result when the status is COMMAND_OK or TUPLES_OK; otherwise
+ * NULL with err "<what>: <server's message>". Caller PQclear()s. */
+PGresult *rl_db_exec(PGconn *conn, rl_err_t *err, const char *what, const char *sql, int nparams,
+                     const char *const *params) __attribute__((warn_unused_result));
+
+/* The SQLSTATE of a failed result ("23505"), or "" */
+const char *rl_db_sqlstate(const PGresult *res);
+
+#endif

@@ -1,0 +1,24 @@
+/* Where ruglab finds its files: the migrations, the local cluster's
+ * connection string. A binary run from a source checkout (build/bin/...)
+ * finds them in the checkout; an installed one in RL_DATADIR. Caller owns
+ * every returned string. */
+#ifndef RUGLAB_PATHS_H
+#define RUGLAB_PATHS_H
+
+/* The source checkout this binary lives in (found by walking up from
+ * /proc/self/exe to a directory holding proto/ruglab.proto), or NULL. */
+char *rl_paths_source_root(void);
+
+/* The migrations directory: flag if set, else $RUGLAB_SQL_DIR, else the
+ * checkout's deploy/sql, else RL_DATADIR/sql. Never NULL. */
+char *rl_paths_sql_dir(const char *flag);
+
+/* A shared data file or directory by relative name ("reference/x.csv"):
+ * the checkout's deploy/<rel> if it exists, else RL_DATADIR/<rel>. */
+char *rl_paths_data(const char *rel);
+
+/* The local cluster's connection string file (var/local-db.conninfo in
+ * the checkout), or NULL outside a checkout. */
+char *rl_paths_local_conninfo(void);
+
+#endif

@@ -1,0 +1,170 @@
+/* Connection string resolution and small libpq helpers (see db.h). */
+#include "ruglab/db.h"
+
+#include "ruglab/mem.h"
+#include "ruglab/paths.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static char *
+s_read_first_line(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return NULL;
+    char line[4096];
+    char *out = NULL;
+    if (fgets(line, sizeof line, f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (*line)
+            out = rl_strdup(line);
+    }
+    fclose(f);
+    return out;
+}
+
+char *
+rl_db_conninfo(const char *flag, rl_err_t *err)
+{
+    if (flag && *flag)
+        return rl_strdup(flag);
+    const char *env = getenv("RUGLAB_DB");
+    if (env && *env)
+        return rl_strdup(env);
+    char *path = rl_paths_local_conninfo();
+    if (path) {
+        char *c = s_read_first_line(path);
+        if (c) {
+            free(path);
+            return c;
+        }
+    }
+    rl_err_set(err,
+               "no database configured: give --db or RUGLAB_DB (a libpq connection string), "
+               "or start the local cluster with scripts/pg-local.sh start%s%s%s",
+               path ? " (" : "", path ? path : "", path ? " not found)" : "");
+    free(path);
+    return NULL;
+}
+
+/* keywords: user first so that a user inside conninfo (expanded later) wins. */
+static void
+s_params(const char *conninfo, const char *default_user, const char **kw, const char **val)
+{
+    int i = 0;
+    if (default_user) {
+        kw[i] = "user";
+        val[i++] = default_user;
+    }
+    kw[i] = "dbname";
+    val[i++] = conninfo;
+    kw[i] = "application_name";
+    val[i++] = program_invocation_short_name;
+    kw[i] = NULL;
+    val[i] = NULL;
+}
+
+char *
+rl_db_describe(const char *conninfo, const char *default_user)
+{
+    char *errmsg = NULL;
+    PQconninfoOption *opts = PQconninfoParse(conninfo, &errmsg);
+    if (!opts) {
+        PQfreemem(errmsg);
+        return rl_strdup("(unparsable connection string)");
+    }
+    const char *host = NULL, *port = NULL, *dbname = NULL, *user = NULL;
+    for (PQconninfoOption *o = opts; o->keyword; o++) {
+        if (!o->val)
+            continue;
+        if (!strcmp(o->keyword, "host") || (!strcmp(o->keyword, "hostaddr") && !host))
+            host = o->val;
+        else if (!strcmp(o->keyword, "port"))
+            port = o->val;
+        else if (!strcmp(o->keyword, "dbname"))
+            dbname = o->val;
+        else if (!strcmp(o->keyword, "user"))
+            user = o->val;
+    }
+    if (!user)
+        user = default_user;
+    char *out = rl_asprintf("host=%s port=%s dbname=%s user=%s", host ? host : "(default)",
+                            port ? port : "(default)", dbname ? dbname : "(default)",
+                            user ? user : "(default)");
+    PQconninfoFree(opts);
+    return out;
+}
+
+static const char *
+s_first_line(const char *msg)
+{
+    static __thread char buf[512];
+    snprintf(buf, sizeof buf, "%s", msg ? msg : "");
+    /* libpq messages may start with "ERROR:  " and span lines */
+    buf[strcspn(buf, "\n")] = '\0';
+    return buf;
+}
+
+const char *
+rl_db_error(PGconn *conn)
+{
+    return s_first_line(PQerrorMessage(conn));
+}
+
+const char *
+rl_db_result_error(const PGresult *res)
+{
+    const char *primary = PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY);
+    return s_first_line(primary ? primary : PQresultErrorMessage(res));
+}
+
+const char *
+rl_db_sqlstate(const PGresult *res)
+{
+    const char *s = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+    return s ? s : "";
+}
+
+/* Server NOTICEs ("already exists, skipping") are noise for our users;
+ * warnings still reach stderr. */
+static void
+s_notice(void *arg, const char *message)
+{
+    (void)arg;
+    if (strncmp(message, "NOTICE:", 7) != 0)
+        fputs(message, stderr);
+}
+
+PGconn *
+rl_db_connect(const char *conninfo, const char *default_user, rl_err_t *err)
+{
+    const char *kw[4], *val[4];
+    s_params(conninfo, default_user, kw, val);
+    PGconn *conn = PQconnectdbParams(kw, val, 1);
+    if (PQstatus(conn) != CONNECTION_OK) {
+        char *target = rl_db_describe(conninfo, default_user);
+        rl_err_set(err, "cannot connect to %s: %s", target, rl_db_error(conn));
+        free(target);
+        PQfinish(conn);
+        return NULL;
+    }
+    PQsetNoticeProcessor(conn, s_notice, NULL);
+    return conn;
+}
+
+PGresult *
+rl_db_exec(PGconn *conn, rl_err_t *err, const char *what, const char *sql, int nparams,
+           const char *const *params)
+{
+    PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(res);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return res;
+    rl_err_set(err, "%s: %s", what,
+               PQstatus(conn) == CONNECTION_OK ? rl_db_result_error(res) : rl_db_error(conn));
+    PQclear(res);
+    return NULL;
+}

@@ -1,0 +1,72 @@
+/* File locations for checkouts and installed systems (see paths.h). */
+#include "ruglab/paths.h"
+
+#include "ruglab/mem.h"
+
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#ifndef RL_DATADIR
+#define RL_DATADIR "/usr/local/share/ruglab"
+#endif
+
+char *
+rl_paths_source_root(void)
+{
+    char exe[PATH_MAX];
+    ssize_t n = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    /* build/bin/x, build/san/bin/x, build/tests/x: at most 4 levels up. */
+    for (int level = 0; level < 4; level++) {
+        char *slash = strrchr(exe, '/');
+        if (!slash || slash == exe)
+            return NULL;
+        *slash = '\0';
+        char *probe = rl_asprintf("%s/proto/ruglab.proto", exe);
+        int found = access(probe, R_OK) == 0;
+        free(probe);
+        if (found)
+            return rl_strdup(exe);
+    }
+    return NULL;
+}
+
+char *
+rl_paths_data(const char *rel)
+{
+    char *root = rl_paths_source_root();
+    if (root) {
+        char *p = rl_asprintf("%s/deploy/%s", root, rel);
+        free(root);
+        if (access(p, F_OK) == 0)
+            return p;
+        free(p);
+    }
+    return rl_asprintf("%s/%s", RL_DATADIR, rel);
+}
+
+char *
+rl_paths_sql_dir(const char *flag)
+{
+    if (flag && *flag)
+        return rl_strdup(flag);
+    const char *env = getenv("RUGLAB_SQL_DIR");
+    if (env && *env)
+        return rl_strdup(env);
+    return rl_paths_data("sql");
+}
+
+char *
+rl_paths_local_conninfo(void)
+{
+    char *root = rl_paths_source_root();
+    if (!root)
+        return NULL;
+    char *p = rl_asprintf("%s/var/local-db.conninfo", root);
+    free(root);
+    return p;
+}

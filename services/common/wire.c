@@ -1,0 +1,533 @@
+/* Encoding and decoding of proto/ruglab.proto Envelopes into rl_msg_t.
+ * This is the only file that sees the generated protobuf-c types. Every
+ * ruglab__v1__envelope__unpack is paired with __free_unpacked here. */
+#include "ruglab/wire.h"
+
+#include "ruglab.pb-c.h"
+#include "ruglab/mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const s_dir_names[RL_DIR_COUNT] = {
+    "unspecified",         "extension",     "flexion",       "lateral_flexion_left",
+    "lateral_flexion_right", "rotation_left", "rotation_right",
+};
+
+static const char *const s_kind_names[] = {
+    "none",        "hello",        "heartbeat",    "session_start", "session_end",
+    "test_result", "training_set", "sample_batch", "questionnaire", "acks",
+};
+
+static const char *const s_status_names[] = {"unspecified", "accepted", "duplicate", "rejected"};
+
+static const char *const s_reason_names[] = {
+    "NONE",          "MALFORMED",       "TOO_LARGE",    "UNSUPPORTED_VERSION",
+    "MISSING_FIELD", "OUT_OF_RANGE",    "BAD_TIMESTAMP", "UNKNOWN_PATIENT",
+    "NOT_ENROLLED",  "DEVICE_MISMATCH", "UNKNOWN_DEVICE", "INVALID",
+};
+
+static const char *const s_session_kind_names[] = {"unspecified", "training", "test",
+                                                   "questionnaire"};
+static const char *const s_context_names[] = {"unspecified", "test_trial", "training_set"};
+
+#define S_NAME(table, v)                                                                           \
+    (((size_t)(v) < sizeof(table) / sizeof(table)[0]) ? (table)[(v)] : "unspecified")
+
+static int
+s_parse_name(const char *const *table, size_t n, const char *name)
+{
+    for (size_t i = 1; i < n; i++)
+        if (strcmp(table[i], name) == 0)
+            return (int)i;
+    return 0;
+}
+#define S_PARSE(table, name) s_parse_name((table), sizeof(table) / sizeof(table)[0], (name))
+
+const char *
+rl_direction_name(rl_direction_t dir)
+{
+    return S_NAME(s_dir_names, dir);
+}
+
+rl_direction_t
+rl_direction_parse(const char *name)
+{
+    return (rl_direction_t)S_PARSE(s_dir_names, name);
+}
+
+const char *
+rl_body_kind_name(rl_body_kind_t kind)
+{
+    return S_NAME(s_kind_names, kind);
+}
+
+rl_body_kind_t
+rl_body_kind_parse(const char *name)
+{
+    return (rl_body_kind_t)S_PARSE(s_kind_names, name);
+}
+
+const char *
+rl_ack_status_name(rl_ack_status_t status)
+{
+    return S_NAME(s_status_names, status);
+}
+
+const char *
+rl_reason_name(rl_reason_t reason)
+{
+    return S_NAME(s_reason_names, reason);
+}
+
+const char *
+rl_session_kind_name(rl_session_kind_t kind)
+{
+    return S_NAME(s_session_kind_names, kind);
+}
+
+rl_session_kind_t
+rl_session_kind_parse(const char *name)
+{
+    return (rl_session_kind_t)S_PARSE(s_session_kind_names, name);
+}
+
+const char *
+rl_sample_context_name(rl_sample_context_t ctx)
+{
+    return S_NAME(s_context_names, ctx);
+}
+
+rl_sample_context_t
+rl_sample_context_parse(const char *name)
+{
+    return (rl_sample_context_t)S_PARSE(s_context_names, name);
+}
+
+bool
+rl_wire_id_valid(const char *s)
+{
+    size_t n = 0;
+    for (; s[n]; n++) {
+        char c = s[n];
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '.' || c == '_' || c == '-';
+        if (!ok || n >= RL_ID_MAX)
+            return false;
+    }
+    return n > 0;
+}
+
+void
+rl_msg_init(rl_msg_t *msg)
+{
+    memset(msg, 0, sizeof *msg);
+    msg->protocol_version = RL_PROTOCOL_VERSION;
+}
+
+void
+rl_msg_clear(rl_msg_t *msg)
+{
+    if (msg->kind == RL_BODY_SAMPLE_BATCH) {
+        free(msg->u.sample_batch.angle_deg);
+        free(msg->u.sample_batch.torque_nm);
+    } else if (msg->kind == RL_BODY_ACKS) {
+        free(msg->u.acks.acks);
+    }
+    memset(msg, 0, sizeof *msg);
+}
+
+void
+rl_msg_samples_alloc(rl_msg_t *msg, size_t n)
+{
+    rl_sample_batch_t *b = &msg->u.sample_batch;
+    if (msg->kind == RL_BODY_SAMPLE_BATCH) {
+        free(b->angle_deg);
+        free(b->torque_nm);
+    } else {
+        if (msg->kind == RL_BODY_ACKS)
+            free(msg->u.acks.acks);
+        memset(&msg->u, 0, sizeof msg->u);
+        msg->kind = RL_BODY_SAMPLE_BATCH;
+    }
+    b->angle_deg = rl_calloc(n, sizeof(float));
+    b->torque_nm = rl_calloc(n, sizeof(float));
+    b->n_angle = b->n_torque = n;
+}
+
+void
+rl_msg_acks_alloc(rl_msg_t *msg, size_t n)
+{
+    if (msg->kind == RL_BODY_ACKS) {
+        free(msg->u.acks.acks);
+    } else {
+        if (msg->kind == RL_BODY_SAMPLE_BATCH) {
+            free(msg->u.sample_batch.angle_deg);
+            free(msg->u.sample_batch.torque_nm);
+        }
+        memset(&msg->u, 0, sizeof msg->u);
+        msg->kind = RL_BODY_ACKS;
+    }
+    msg->u.acks.acks = rl_calloc(n, sizeof(rl_ack_t));
+    msg->u.acks.n_acks = n;
+}
+
+/* ------------------------------------------------------------------ encode */
+
+/* protobuf-c wants char*; the strings are only read during packing. */
+#define S_STR(s) ((char *)(s))
+
+int
+rl_wire_encode(const rl_msg_t *msg, uint8_t **buf_p, size_t *len_p, rl_err_t *err)
+{
+    Ruglab__V1__Envelope env = RUGLAB__V1__ENVELOPE__INIT;
+    Ruglab__V1__Hello hello = RUGLAB__V1__HELLO__INIT;
+    Ruglab__V1__Heartbeat hb = RUGLAB__V1__HEARTBEAT__INIT;
+    Ruglab__V1__SessionStart ss = RUGLAB__V1__SESSION_START__INIT;
+    Ruglab__V1__SessionEnd se = RUGLAB__V1__SESSION_END__INIT;
+    Ruglab__V1__TestResult tr = RUGLAB__V1__TEST_RESULT__INIT;
+    Ruglab__V1__TrainingSet ts = RUGLAB__V1__TRAINING_SET__INIT;
+    Ruglab__V1__SampleBatch sb = RUGLAB__V1__SAMPLE_BATCH__INIT;
+    Ruglab__V1__QuestionnaireResponse qr = RUGLAB__V1__QUESTIONNAIRE_RESPONSE__INIT;
+    Ruglab__V1__ItemAnswer answers[RL_ANSWERS_MAX];
+    Ruglab__V1__ItemAnswer *answer_ptrs[RL_ANSWERS_MAX];
+    Ruglab__V1__AckBatch ab = RUGLAB__V1__ACK_BATCH__INIT;
+    Ruglab__V1__Ack *acks = NULL;
+    Ruglab__V1__Ack **ack_ptrs = NULL;
+    int rc = -1;
+
+    env.protocol_version = msg->protocol_version;
+    env.device_id = S_STR(msg->device_id);
+    env.boot_id = msg->boot_id;
+    env.seq = msg->seq;
+    env.taken_at_us = msg->taken_at_us;
+    env.session_id = S_STR(msg->session_id);
+    env.patient_token = S_STR(msg->patient_token);
+
+    switch (msg->kind) {
+    case RL_BODY_HELLO:
+        hello.device_model = S_STR(msg->u.hello.device_model);
+        hello.firmware_version = S_STR(msg->u.hello.firmware_version);
+        hello.sender_version = S_STR(msg->u.hello.sender_version);
+        hello.spool_depth = msg->u.hello.spool_depth;
+        env.body_case = RUGLAB__V1__ENVELOPE__BODY_HELLO;
+        env.hello = &hello;
+        break;
+    case RL_BODY_HEARTBEAT:
+        hb.spool_depth = msg->u.heartbeat.spool_depth;
+        hb.spool_bytes = msg->u.heartbeat.spool_bytes;
+        hb.oldest_unacked_s = msg->u.heartbeat.oldest_unacked_s;
+        env.body_case = RUGLAB__V1__ENVELOPE__BODY_HEARTBEAT;
+        env.heartbeat = &hb;
+        break;
+    case RL_BODY_SESSION_START:
+        ss.kind = (Ruglab__V1__SessionStart__Kind)msg->u.session_start.kind;
+        ss.operator_code = S_STR(msg->u.session_start.operator_code);
+        env.body_case = RUGLAB__V1__ENVELOPE__BODY_SESSION_START;
+        env.session_start = &ss;
+        break;
+    case RL_BODY_SESSION_END:
+        se.duration_s = msg->u.session_end.duration_s;
+        se.aborted = msg->u.session_end.aborted;
+        env.body_case = RUGLAB__V1__ENVELOPE__BODY_SESSION_END;
+        env.session_end = &se;
+        break;
+    case RL_BODY_TEST_RESULT:
+        tr.direction = (Ruglab__V1__Direction)msg->u.test_result.direction;
+        tr.trial = msg->u.test_result.trial;
+        tr.rom_deg = msg->u.test_result.rom_deg;
+        tr.max_torque_nm = msg->u.test_result.max_torque_nm;
+        tr.angle_at_max_deg = msg->u.test_result.angle_at_max_deg;
+        env.body_case = RUGLAB__V1__ENVELOPE__BODY_TEST_RESULT;
+        env.test_result = &tr;
+        break;
+    case RL_BODY_TRAINING_SET: {
+        const rl_training_set_t *t = &msg->u.training_set;
+        ts.direction = (Ruglab__V1__Direction)t->direction;
+        ts.set_number = t->set_number;
+        ts.load_nm = t->load_nm;
+        ts.load_pct_of_max = t->load_pct_of_max;
+        ts.repetitions = t->repetitions;
+        ts.range_min_deg = t->range_min_deg;
+        ts.range_max_deg = t->range_max_deg;
+        ts.time_under_tension_s = t->time_under_tension_s;
+        env.body_case = RUGLAB__V1__ENVELOPE__BODY_TRAINING_SET;
+        env.training_set = &ts;
+        break;
+    }
+    case RL_BODY_SAMPLE_BATCH: {
+        const rl_sample_batch_t *b = &msg->u.sample_batch;
+        sb.direction = (Ruglab__V1__Direction)b->direction;
+        sb.context = (Ruglab__V1__SampleBatch__Context)b->context;
+        sb.context_number = b->context_number;
+        sb.sample_rate_hz = b->sample_rate_hz;
+        sb.first_index = b->first_index;
+        sb.n_angle_deg = b->n_angle;
+        sb.angle_deg = b->angle_deg;
+        sb.n_torque_nm = b->n_torque;
+        sb.torque_nm = b->torque_nm;
+        env.body_case = RUGLAB__V1__ENVELOPE__BODY_SAMPLE_BATCH;
+        env.sample_batch = &sb;
+        break;
+    }
+    case RL_BODY_QUESTIONNAIRE: {
+        const rl_questionnaire_t *q = &msg->u.questionnaire;
+        if (q->n_answers > RL_ANSWERS_MAX) {
+            rl_err_set(err, "questionnaire has %zu answers (at most %u)", q->n_answers,
+                       RL_ANSWERS_MAX);
+            goto out;
+        }
+        qr.instrument = S_STR(q->instrument);
+        qr.version = S_STR(q->version);
+        qr.language = S_STR(q->language);
+        for (size_t i = 0; i < q->n_answers; i++) {
+            ruglab__v1__item_answer__init(&answers[i]);
+            answers[i].item = q->answers[i].item;
+            answers[i].value = q->answers[i].value;
+            answers[i].label = S_STR(q->answers[i].label);
+            answer_ptrs[i] = &answers[i];
+        }
+        qr.n_answers = q->n_answers;
+        qr.answers = answer_ptrs;
+        env.body_case = RUGLAB__V1__ENVELOPE__BODY_QUESTIONNAIRE;
+        env.questionnaire = &qr;
+        break;
+    }
+    case RL_BODY_ACKS: {
+        const rl_ack_batch_t *a = &msg->u.acks;
+        acks = rl_calloc(a->n_acks, sizeof *acks);
+        ack_ptrs = rl_calloc(a->n_acks, sizeof *ack_ptrs);
+        for (size_t i = 0; i < a->n_acks; i++) {
+            ruglab__v1__ack__init(&acks[i]);
+            acks[i].boot_id = a->acks[i].boot_id;
+            acks[i].seq = a->acks[i].seq;
+            acks[i].status = (Ruglab__V1__Ack__Status)a->acks[i].status;
+            acks[i].reason = (Ruglab__V1__Ack__Reason)a->acks[i].reason;
+            acks[i].text = S_STR(a->acks[i].text);
+            ack_ptrs[i] = &acks[i];
+        }
+        ab.n_acks = a->n_acks;
+        ab.acks = ack_ptrs;
+        env.body_case = RUGLAB__V1__ENVELOPE__BODY_ACKS;
+        env.acks = &ab;
+        break;
+    }
+    case RL_BODY_NONE:
+    default:
+        rl_err_set(err, "cannot encode a message without a body");
+        goto out;
+    }
+
+    size_t len = ruglab__v1__envelope__get_packed_size(&env);
+    uint8_t *buf = rl_malloc(len);
+    ruglab__v1__envelope__pack(&env, buf);
+    *buf_p = buf;
+    *len_p = len;
+    rc = 0;
+out:
+    free(acks);
+    free(ack_ptrs);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ decode */
+
+typedef struct {
+    rl_reason_t *reason;
+    rl_err_t *err;
+} s_dec_t;
+
+static int
+s_fail(s_dec_t *d, rl_reason_t reason, const char *field, const char *why)
+{
+    *d->reason = reason;
+    return rl_err_set(d->err, "%s: %s", field, why);
+}
+
+/* Copies an identifier; empty is allowed here (requiredness is validation). */
+static int
+s_copy_id(s_dec_t *d, char *dst, const char *src, const char *field)
+{
+    if (!src || !*src) {
+        dst[0] = '\0';
+        return 0;
+    }
+    if (!rl_wire_id_valid(src))
+        return s_fail(d, RL_REASON_INVALID, field,
+                      strlen(src) > RL_ID_MAX ? "longer than 64 bytes"
+                                              : "may hold only letters, digits, '.', '_' and '-'");
+    strcpy(dst, src);
+    return 0;
+}
+
+/* Copies free text of at most max bytes with no control characters. */
+static int
+s_copy_text(s_dec_t *d, char *dst, size_t max, const char *src, const char *field)
+{
+    if (!src) {
+        dst[0] = '\0';
+        return 0;
+    }
+    size_t n = strlen(src);
+    if (n > max)
+        return s_fail(d, RL_REASON_INVALID, field, "text too long");
+    for (size_t i = 0; i < n; i++)
+        if ((unsigned char)src[i] < 0x20 || src[i] == 0x7f)
+            return s_fail(d, RL_REASON_INVALID, field, "text holds control characters");
+    memcpy(dst, src, n + 1);
+    return 0;
+}
+
+int
+rl_wire_decode(const uint8_t *buf, size_t len, rl_msg_t *msg, rl_reason_t *reason,
+               rl_err_t *err)
+{
+    s_dec_t d = {reason, err};
+    rl_msg_init(msg);
+    *reason = RL_REASON_NONE;
+    if (len > RL_WIRE_MAX_MESSAGE) {
+        *reason = RL_REASON_TOO_LARGE;
+        return rl_err_set(err, "message of %zu bytes exceeds the limit of %u bytes", len,
+                          RL_WIRE_MAX_MESSAGE);
+    }
+    Ruglab__V1__Envelope *env = ruglab__v1__envelope__unpack(NULL, len, buf);
+    if (!env) {
+        *reason = RL_REASON_MALFORMED;
+        return rl_err_set(err, "not a decodable ruglab Envelope (%zu bytes)", len);
+    }
+    int rc = -1;
+    msg->protocol_version = env->protocol_version;
+    msg->boot_id = env->boot_id;
+    msg->seq = env->seq;
+    msg->taken_at_us = env->taken_at_us;
+    if (s_copy_id(&d, msg->device_id, env->device_id, "device_id") ||
+        s_copy_id(&d, msg->session_id, env->session_id, "session_id") ||
+        s_copy_id(&d, msg->patient_token, env->patient_token, "patient_token"))
+        goto out;
+
+    switch (env->body_case) {
+    case RUGLAB__V1__ENVELOPE__BODY_HELLO: {
+        rl_hello_t *h = &msg->u.hello;
+        msg->kind = RL_BODY_HELLO;
+        if (s_copy_text(&d, h->device_model, RL_ID_MAX, env->hello->device_model,
+                        "hello.device_model") ||
+            s_copy_text(&d, h->firmware_version, RL_ID_MAX, env->hello->firmware_version,
+                        "hello.firmware_version") ||
+            s_copy_text(&d, h->sender_version, RL_ID_MAX, env->hello->sender_version,
+                        "hello.sender_version"))
+            goto out;
+        h->spool_depth = env->hello->spool_depth;
+        break;
+    }
+    case RUGLAB__V1__ENVELOPE__BODY_HEARTBEAT:
+        msg->kind = RL_BODY_HEARTBEAT;
+        msg->u.heartbeat.spool_depth = env->heartbeat->spool_depth;
+        msg->u.heartbeat.spool_bytes = env->heartbeat->spool_bytes;
+        msg->u.heartbeat.oldest_unacked_s = env->heartbeat->oldest_unacked_s;
+        break;
+    case RUGLAB__V1__ENVELOPE__BODY_SESSION_START:
+        msg->kind = RL_BODY_SESSION_START;
+        msg->u.session_start.kind = (rl_session_kind_t)env->session_start->kind;
+        if (s_copy_id(&d, msg->u.session_start.operator_code, env->session_start->operator_code,
+                      "session_start.operator_code"))
+            goto out;
+        break;
+    case RUGLAB__V1__ENVELOPE__BODY_SESSION_END:
+        msg->kind = RL_BODY_SESSION_END;
+        msg->u.session_end.duration_s = env->session_end->duration_s;
+        msg->u.session_end.aborted = env->session_end->aborted;
+        break;
+    case RUGLAB__V1__ENVELOPE__BODY_TEST_RESULT: {
+        rl_test_result_t *t = &msg->u.test_result;
+        msg->kind = RL_BODY_TEST_RESULT;
+        t->direction = (rl_direction_t)env->test_result->direction;
+        t->trial = env->test_result->trial;
+        t->rom_deg = env->test_result->rom_deg;
+        t->max_torque_nm = env->test_result->max_torque_nm;
+        t->angle_at_max_deg = env->test_result->angle_at_max_deg;
+        break;
+    }
+    case RUGLAB__V1__ENVELOPE__BODY_TRAINING_SET: {
+        rl_training_set_t *t = &msg->u.training_set;
+        const Ruglab__V1__TrainingSet *s = env->training_set;
+        msg->kind = RL_BODY_TRAINING_SET;
+        t->direction = (rl_direction_t)s->direction;
+        t->set_number = s->set_number;
+        t->load_nm = s->load_nm;
+        t->load_pct_of_max = s->load_pct_of_max;
+        t->repetitions = s->repetitions;
+        t->range_min_deg = s->range_min_deg;
+        t->range_max_deg = s->range_max_deg;
+        t->time_under_tension_s = s->time_under_tension_s;
+        break;
+    }
+    case RUGLAB__V1__ENVELOPE__BODY_SAMPLE_BATCH: {
+        const Ruglab__V1__SampleBatch *s = env->sample_batch;
+        if (s->n_angle_deg > RL_SAMPLES_MAX || s->n_torque_nm > RL_SAMPLES_MAX) {
+            s_fail(&d, RL_REASON_TOO_LARGE, "sample_batch", "more than 10000 samples");
+            goto out;
+        }
+        msg->kind = RL_BODY_SAMPLE_BATCH;
+        rl_sample_batch_t *b = &msg->u.sample_batch;
+        b->direction = (rl_direction_t)s->direction;
+        b->context = (rl_sample_context_t)s->context;
+        b->context_number = s->context_number;
+        b->sample_rate_hz = s->sample_rate_hz;
+        b->first_index = s->first_index;
+        b->n_angle = s->n_angle_deg;
+        b->n_torque = s->n_torque_nm;
+        b->angle_deg = rl_calloc(b->n_angle, sizeof(float));
+        b->torque_nm = rl_calloc(b->n_torque, sizeof(float));
+        if (b->n_angle)
+            memcpy(b->angle_deg, s->angle_deg, b->n_angle * sizeof(float));
+        if (b->n_torque)
+            memcpy(b->torque_nm, s->torque_nm, b->n_torque * sizeof(float));
+        break;
+    }
+    case RUGLAB__V1__ENVELOPE__BODY_QUESTIONNAIRE: {
+        const Ruglab__V1__QuestionnaireResponse *q = env->questionnaire;
+        rl_questionnaire_t *o = &msg->u.questionnaire;
+        msg->kind = RL_BODY_QUESTIONNAIRE;
+        if (q->n_answers > RL_ANSWERS_MAX) {
+            s_fail(&d, RL_REASON_INVALID, "questionnaire.answers", "more than 64 answers");
+            goto out;
+        }
+        if (s_copy_id(&d, o->instrument, q->instrument, "questionnaire.instrument") ||
+            s_copy_id(&d, o->version, q->version, "questionnaire.version") ||
+            s_copy_id(&d, o->language, q->language, "questionnaire.language"))
+            goto out;
+        o->n_answers = q->n_answers;
+        for (size_t i = 0; i < q->n_answers; i++) {
+            o->answers[i].item = q->answers[i]->item;
+            o->answers[i].value = q->answers[i]->value;
+            if (s_copy_text(&d, o->answers[i].label, RL_TEXT_MAX, q->answers[i]->label,
+                            "questionnaire.answers.label"))
+                goto out;
+        }
+        break;
+    }
+    case RUGLAB__V1__ENVELOPE__BODY_ACKS: {
+        const Ruglab__V1__AckBatch *a = env->acks;
+        rl_msg_acks_alloc(msg, a->n_acks);
+        for (size_t i = 0; i < a->n_acks; i++) {
+            rl_ack_t *o = &msg->u.acks.acks[i];
+            o->boot_id = a->acks[i]->boot_id;
+            o->seq = a->acks[i]->seq;
+            o->status = (rl_ack_status_t)a->acks[i]->status;
+            o->reason = (rl_reason_t)a->acks[i]->reason;
+            /* Ack text comes from our own collector; truncate rather than refuse. */
+            snprintf(o->text, sizeof o->text, "%s", a->acks[i]->text ? a->acks[i]->text : "");
+        }
+        break;
+    }
+    case RUGLAB__V1__ENVELOPE__BODY__NOT_SET:
+    default:
+        s_fail(&d, RL_REASON_MISSING_FIELD, "body", "the Envelope carries no body, or one this collector does not know");
+        goto out;
+    }
+    rc = 0;
+out:
+    ruglab__v1__envelope__free_unpacked(env, NULL);
+    return rc;
+}
