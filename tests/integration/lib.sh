@@ -1,0 +1,164 @@
+# Shared helpers of the integration tests (sourced). Each test gets a
+# throwaway directory and, with t_pg_start, its own PostgreSQL cluster
+# started by scripts/pg-local.sh on a free port; everything is stopped on
+# exit. Checks print TAP lines; on a failed check the logs of the services
+# the test registered (t_log) and of PostgreSQL are printed.
+set -uo pipefail
+
+T_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+BUILD=${BUILD:-build}
+T_BIN=$T_ROOT/$BUILD/bin
+export PATH="$T_BIN:$PATH"
+T_TMP=$(mktemp -d /tmp/ruglab-test.XXXXXX)
+chmod 0755 "$T_TMP"
+T_N=0
+T_FAILED=0
+T_PIDS=()
+T_LOGS=()
+T_PG=""
+
+t_cleanup() {
+  local pid
+  for pid in "${T_PIDS[@]}"; do
+    kill -TERM "$pid" 2>/dev/null
+  done
+  for pid in "${T_PIDS[@]}"; do
+    wait "$pid" 2>/dev/null
+  done
+  if [ -n "$T_PG" ]; then
+    PGLOCAL_DIR=$T_PG "$T_ROOT/scripts/pg-local.sh" stop immediate >/dev/null 2>&1
+  fi
+  if [ "$T_FAILED" -eq 0 ] && [ -z "${KEEP_TMP:-}" ]; then
+    rm -rf "$T_TMP"
+  else
+    echo "# test files kept in $T_TMP"
+  fi
+}
+trap t_cleanup EXIT
+
+# Registers a log file printed when a check fails.
+t_log() { T_LOGS+=("$1"); }
+
+t_dump_logs() {
+  local f
+  for f in "${T_LOGS[@]}" ${T_PG:+"$T_PG/postgresql.log"}; do
+    [ -f "$f" ] || continue
+    echo "# ---- last lines of $f"
+    tail -n 30 "$f" | sed 's/^/#   /'
+  done
+}
+
+t_ok() { T_N=$((T_N + 1)); echo "ok $T_N - $1"; }
+t_not_ok() {
+  T_N=$((T_N + 1)); T_FAILED=$((T_FAILED + 1))
+  echo "not ok $T_N - $1"
+  shift
+  local line
+  for line in "$@"; do echo "#   $line"; done
+  t_dump_logs
+}
+
+# t_check DESC CMD...: passes when CMD exits 0.
+t_check() {
+  local desc=$1; shift
+  local out
+  if out=$("$@" 2>&1); then t_ok "$desc"; else t_not_ok "$desc" "command: $*" "output: ${out:0:2000}"; fi
+}
+
+# t_fails DESC CMD...: passes when CMD exits non-zero.
+t_fails() {
+  local desc=$1; shift
+  local out
+  if out=$("$@" 2>&1); then t_not_ok "$desc" "command succeeded but should not: $*" "output: ${out:0:2000}"; else t_ok "$desc"; fi
+}
+
+# t_fails_with DESC REGEX CMD...: passes when CMD exits non-zero and its output matches REGEX.
+t_fails_with() {
+  local desc=$1 re=$2; shift 2
+  local out
+  if out=$("$@" 2>&1); then
+    t_not_ok "$desc" "command succeeded but should not: $*" "output: ${out:0:2000}"
+  elif [[ "$out" =~ $re ]]; then
+    t_ok "$desc"
+  else
+    t_not_ok "$desc" "failed, but not as expected: ${out:0:2000}" "wanted: /$re/"
+  fi
+}
+
+# t_is DESC GOT EXPECTED
+t_is() {
+  if [ "$2" == "$3" ]; then t_ok "$1"; else t_not_ok "$1" "got:      '$2'" "expected: '$3'"; fi
+}
+
+# t_match DESC TEXT REGEX
+t_match() {
+  if [[ "$2" =~ $3 ]]; then t_ok "$1"; else t_not_ok "$1" "text:  '${2:0:2000}'" "wanted: /$3/"; fi
+}
+
+# Starts this test's own cluster and migrates it; exports RUGLAB_DB.
+t_pg_start() {
+  T_PG=$T_TMP/pg
+  if ! PGLOCAL_DIR=$T_PG "$T_ROOT/scripts/pg-local.sh" start >"$T_TMP/pg-start.log" 2>&1; then
+    cat "$T_TMP/pg-start.log"
+    t_not_ok "start a throwaway PostgreSQL cluster"
+    exit 1
+  fi
+  RUGLAB_DB=$(PGLOCAL_DIR=$T_PG "$T_ROOT/scripts/pg-local.sh" conninfo)
+  export RUGLAB_DB
+  if [ "${1:-}" != --no-migrate ]; then
+    if ! ruglab db migrate >"$T_TMP/migrate.log" 2>&1; then
+      cat "$T_TMP/migrate.log"
+      t_not_ok "migrate the throwaway cluster"
+      exit 1
+    fi
+  fi
+}
+
+# t_psql ROLE SQL: runs SQL as ROLE in the test cluster, prints unaligned rows.
+t_psql() {
+  local role=$1; shift
+  psql -X -q -At -v ON_ERROR_STOP=1 "$RUGLAB_DB user=$role" -c "$1"
+}
+
+# t_wait_for DESC TIMEOUT_S CMD...: polls CMD until it succeeds (readiness, not a fixed sleep).
+t_wait_for() {
+  local desc=$1 timeout=$2; shift 2
+  local deadline=$((SECONDS + timeout))
+  until "$@" >/dev/null 2>&1; do
+    if [ $SECONDS -ge $deadline ]; then
+      t_not_ok "$desc (not within ${timeout}s)"
+      return 1
+    fi
+    sleep 0.05
+  done
+  return 0
+}
+
+# t_wait_line FILE REGEX TIMEOUT_S: waits for a line in a log (e.g. READY).
+t_wait_line() {
+  local file=$1 re=$2 timeout=${3:-30}
+  local deadline=$((SECONDS + timeout))
+  until grep -qE "$re" "$file" 2>/dev/null; do
+    if [ $SECONDS -ge $deadline ]; then
+      t_not_ok "'$re' in $(basename "$file") within ${timeout}s"
+      return 1
+    fi
+    sleep 0.05
+  done
+  return 0
+}
+
+# t_bg LOGFILE CMD...: starts a service in the background, registered for cleanup.
+t_bg() {
+  local log=$1; shift
+  t_log "$log"
+  "$@" >"$log" 2>&1 &
+  T_PIDS+=($!)
+  T_LAST_PID=$!
+}
+
+# Ends the test: exit status says whether every check passed.
+t_done() {
+  echo "1..$T_N"
+  [ "$T_FAILED" -eq 0 ]
+}
