@@ -37,8 +37,8 @@ int rl_measures_direction_parse(const char *name, rl_direction_t *out, rl_err_t 
 /* Effort check: sample SD / mean x 100 across the trials present (missing
  * trials skipped). Needs at least 2 trials and a positive mean. *normal is
  * cv <= RL_MEASURES_CV_NORMAL_MAX_PCT. */
-int rl_measures_effort_cv(const double *trials, size_t n, double *cv_pct, bool *normal, rl_err_t *err)
-    __attribute__((warn_unused_result));
+int rl_measures_effort_cv(const double *trials, size_t n, double *cv_pct, bool *normal,
+                          rl_err_t *err) __attribute__((warn_unused_result));
 
 /* Highest trial present; NAN when all are missing. */
 double rl_measures_best(const double *trials, size_t n);
@@ -76,8 +76,9 @@ void rl_measures_srd_defaults(rl_measures_srd_t *srd);
 /* *is_real: |change| in % reaches the direction's SRD (inclusive); a smaller
  * change is noise. Error when a value is missing or the baseline is 0 (a
  * change in % is then undefined). */
-int rl_measures_real_change(const rl_measures_srd_t *srd, rl_direction_t dir, double baseline, double followup,
-                            bool *is_real, rl_err_t *err) __attribute__((warn_unused_result));
+int rl_measures_real_change(const rl_measures_srd_t *srd, rl_direction_t dir, double baseline,
+                            double followup, bool *is_real, rl_err_t *err)
+    __attribute__((warn_unused_result));
 
 typedef struct {
     size_t n;         /* values present */

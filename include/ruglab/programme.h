@@ -14,17 +14,17 @@
 typedef struct {
     const char *code;
     const char *name;
-    int total_sessions;       /* exercise + information */
+    int total_sessions; /* exercise + information */
     int exercise_sessions;
     int information_sessions;
-    int max_per_week;         /* attended sessions in one ISO week */
+    int max_per_week; /* attended sessions in one ISO week */
     /* Maximum duration from the start: exactly one of the two is > 0.
      * Months are calendar months (RIZIV "6 months"), days for week-based
      * limits (18 weeks = 126 days). */
     int max_duration_days;
     int max_duration_months;
-    int max_extra_sessions;   /* allowed beyond total_sessions */
-    int mid_test_session;     /* session number at which the mid test falls */
+    int max_extra_sessions; /* allowed beyond total_sessions */
+    int mid_test_session;   /* session number at which the mid test falls */
 } rl_programme_t;
 
 /* The variants from the seeds:
@@ -38,7 +38,8 @@ const rl_programme_t *rl_programme_builtin(const char *code);
 const rl_programme_t *rl_programme_builtins(size_t *n);
 
 /* Checks a template (e.g. one read from the database) for consistency. */
-int rl_programme_check_template(const rl_programme_t *t, rl_err_t *err) __attribute__((warn_unused_result));
+int rl_programme_check_template(const rl_programme_t *t, rl_err_t *err)
+    __attribute__((warn_unused_result));
 
 /* ---- (a) time points of the device tests ---- */
 
@@ -53,8 +54,8 @@ typedef enum {
 const char *rl_programme_timepoint_name(rl_timepoint_t tp);
 
 typedef struct {
-    long id;      /* the caller's identifier of the test occasion */
-    int session;  /* session number within the programme (1 = first) */
+    long id;     /* the caller's identifier of the test occasion */
+    int session; /* session number within the programme (1 = first) */
     rl_date_t date;
 } rl_programme_test_t;
 
@@ -76,9 +77,10 @@ typedef struct {
  * Overrides are applied afterwards in order: a test given a time point takes
  * it from whichever test had it. Error for unordered tests or an override
  * naming an unknown test. */
-int rl_programme_assign_timepoints(const rl_programme_t *t, const rl_programme_test_t *tests, size_t n,
-                                   bool programme_ended, const rl_programme_override_t *overrides,
-                                   size_t n_overrides, rl_timepoint_t *out, rl_err_t *err)
+int rl_programme_assign_timepoints(const rl_programme_t *t, const rl_programme_test_t *tests,
+                                   size_t n, bool programme_ended,
+                                   const rl_programme_override_t *overrides, size_t n_overrides,
+                                   rl_timepoint_t *out, rl_err_t *err)
     __attribute__((warn_unused_result));
 
 /* ---- (b) attendance ---- */
@@ -95,10 +97,10 @@ typedef struct {
 } rl_programme_session_t;
 
 typedef enum {
-    RL_WARN_TOO_MANY_IN_WEEK,   /* one warning per offending ISO week */
-    RL_WARN_PAST_MAX_DURATION,  /* first session on or after the limit */
-    RL_WARN_TOO_MANY_SESSIONS,  /* more than total + extra */
-    RL_WARN_BEFORE_START,       /* session dated before the programme start */
+    RL_WARN_TOO_MANY_IN_WEEK,  /* one warning per offending ISO week */
+    RL_WARN_PAST_MAX_DURATION, /* first session on or after the limit */
+    RL_WARN_TOO_MANY_SESSIONS, /* more than total + extra */
+    RL_WARN_BEFORE_START,      /* session dated before the programme start */
 } rl_programme_warning_kind_t;
 
 typedef struct {
@@ -106,7 +108,7 @@ typedef struct {
     rl_date_t date; /* the session that triggered it */
     int iso_year;   /* RL_WARN_TOO_MANY_IN_WEEK: the week */
     int iso_week;
-    int count;      /* sessions in the week / past the limit / attended / before start */
+    int count; /* sessions in the week / past the limit / attended / before start */
     char msg[RL_ERR_MAX];
 } rl_programme_warning_t;
 
@@ -114,9 +116,10 @@ typedef struct {
  * cancellations are neither trained nor billed. Sessions may come in any
  * order; warnings are sorted by date. Caller owns *warnings_p (free()); it is
  * NULL when there are none. Error only for an invalid template or date. */
-int rl_programme_check_attendance(const rl_programme_t *t, rl_date_t start, const rl_programme_session_t *sessions,
-                                  size_t n, rl_programme_warning_t **warnings_p, size_t *n_warnings, rl_err_t *err)
-    __attribute__((warn_unused_result));
+int rl_programme_check_attendance(const rl_programme_t *t, rl_date_t start,
+                                  const rl_programme_session_t *sessions, size_t n,
+                                  rl_programme_warning_t **warnings_p, size_t *n_warnings,
+                                  rl_err_t *err) __attribute__((warn_unused_result));
 
 /* ---- (c) who may enrol ---- */
 
@@ -138,14 +141,14 @@ typedef struct {
 
 typedef struct {
     rl_indication_t indication;
-    rl_date_t start;        /* start of the new programme */
-    rl_date_t pain_since;   /* RL_IND_CHRONIC */
-    rl_date_t surgery_date; /* RL_IND_POST_SURGERY */
+    rl_date_t start;                         /* start of the new programme */
+    rl_date_t pain_since;                    /* RL_IND_CHRONIC */
+    rl_date_t surgery_date;                  /* RL_IND_POST_SURGERY */
     const rl_programme_previous_t *previous; /* programmes already followed, anywhere */
     size_t n_previous;
     rl_enrol_exception_t exception;
-    rl_date_t exception_surgery_date;  /* RL_EXC_NEW_SURGERY */
-    bool advisory_physician_approved;  /* RL_EXC_REINTEGRATION */
+    rl_date_t exception_surgery_date; /* RL_EXC_NEW_SURGERY */
+    bool advisory_physician_approved; /* RL_EXC_REINTEGRATION */
 } rl_programme_enrolment_t;
 
 /* Rule R1 (indication): chronic needs pain lasting more than 42 days at the

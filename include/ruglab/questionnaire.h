@@ -33,13 +33,13 @@ typedef enum {
 } rl_q_instrument_t;
 
 typedef enum {
-    RL_Q_BAND_NONE,       /* instrument without bands (NPRS, RMDQ, PSFS) or not scorable */
-    RL_Q_BAND_MINIMAL,    /* ODI 0-20 */
-    RL_Q_BAND_MODERATE,   /* ODI 21-40 */
-    RL_Q_BAND_SEVERE,     /* ODI 41-60 */
-    RL_Q_BAND_CRIPPLED,   /* ODI 61-80 */
-    RL_Q_BAND_BED_BOUND,  /* ODI 81-100 */
-    RL_Q_BAND_TSK_HIGH,   /* TSK-17 > 37 */
+    RL_Q_BAND_NONE,      /* instrument without bands (NPRS, RMDQ, PSFS) or not scorable */
+    RL_Q_BAND_MINIMAL,   /* ODI 0-20 */
+    RL_Q_BAND_MODERATE,  /* ODI 21-40 */
+    RL_Q_BAND_SEVERE,    /* ODI 41-60 */
+    RL_Q_BAND_CRIPPLED,  /* ODI 61-80 */
+    RL_Q_BAND_BED_BOUND, /* ODI 81-100 */
+    RL_Q_BAND_TSK_HIGH,  /* TSK-17 > 37 */
     RL_Q_BAND_TSK_NOT_HIGH,
 } rl_q_band_t;
 
@@ -50,7 +50,7 @@ typedef struct {
 
 typedef struct {
     rl_q_instrument_t instrument;
-    const char *code;    /* canonical code: "NPRS", "ODI", "RMDQ", "TSK-17", "PSFS" */
+    const char *code; /* canonical code: "NPRS", "ODI", "RMDQ", "TSK-17", "PSFS" */
     bool scorable;
     /* NAN when not scorable. ODI: % rounded to one decimal place as the
      * published scoring reports it (the band is taken from that value);
@@ -59,8 +59,8 @@ typedef struct {
     int n_answered;
     int n_items; /* items on the form (PSFS: 5, of which 3-5 are used) */
     rl_q_band_t band;
-    const char *unit;  /* "%" or "points" */
-    double range_min;  /* range of the score */
+    const char *unit; /* "%" or "points" */
+    double range_min; /* range of the score */
     double range_max;
     char reason[RL_ERR_MAX]; /* why not scorable; empty when scorable */
 } rl_q_score_t;
@@ -73,8 +73,9 @@ int rl_questionnaire_lookup(const char *code, rl_q_instrument_t *out, rl_err_t *
 /* Scores one response. version: ODI must be "2.1a" (the licensed version we
  * score); the other instruments have no versions in use and accept any
  * version string or NULL. Answers may come in any order. */
-int rl_questionnaire_score(const char *instrument, const char *version, const rl_q_answer_t *answers,
-                           size_t n_answers, rl_q_score_t *out, rl_err_t *err) __attribute__((warn_unused_result));
+int rl_questionnaire_score(const char *instrument, const char *version,
+                           const rl_q_answer_t *answers, size_t n_answers, rl_q_score_t *out,
+                           rl_err_t *err) __attribute__((warn_unused_result));
 
 /* Whether the instrument has a minimal important change (all but TSK-17,
  * for which DOMAIN.md gives only a cut-off, so we report the change only). */
@@ -88,8 +89,9 @@ bool rl_questionnaire_has_mic(rl_q_instrument_t instrument);
  * points (absolute only). Thresholds are inclusive. TSK-17: important is
  * always false (no MIC). Scores outside the instrument's range or NAN are
  * errors. */
-int rl_questionnaire_important_change(const char *instrument, double baseline, double followup, bool *improved,
-                                      bool *important, rl_err_t *err) __attribute__((warn_unused_result));
+int rl_questionnaire_important_change(const char *instrument, double baseline, double followup,
+                                      bool *improved, bool *important, rl_err_t *err)
+    __attribute__((warn_unused_result));
 
 /* "minimal", "moderate", "severe", "crippled", "bed_bound", "high",
  * "not_high", "none". */

@@ -24,7 +24,9 @@ rl_insz_validate(const char *input, rl_insz_t *out, rl_err_t *err)
         if (*p == '.' || *p == '-' || *p == ' ')
             continue;
         if (*p < '0' || *p > '9')
-            return rl_err_set(err, "INSZ contains '%c' at position %d: only digits, dots, dashes and spaces are allowed",
+            return rl_err_set(err,
+                              "INSZ contains '%c' at position %d: only digits, dots, dashes and "
+                              "spaces are allowed",
                               (*p >= 0x20 && *p < 0x7f) ? *p : '?', (int)(p - input) + 1);
         if (n < 11)
             d[n] = *p;
@@ -42,11 +44,14 @@ rl_insz_validate(const char *input, rl_insz_t *out, rl_err_t *err)
     /* Month 0 (also 20/40 for BIS) is what the register issues when the
      * month of birth is unknown. */
     if (mm > 52 || month > 12)
-        return rl_err_set(err, "INSZ month %02d is not a valid month (1-12, or 21-32/41-52 for a BIS number)", mm);
+        return rl_err_set(
+            err, "INSZ month %02d is not a valid month (1-12, or 21-32/41-52 for a BIS number)",
+            mm);
     if (dd > 31)
         return rl_err_set(err, "INSZ day %02d is not a valid day (1-31, or 00 when unknown)", dd);
     if (month == 0 && dd != 0)
-        return rl_err_set(err, "INSZ day %02d given with an unknown month (00): the day must then be 00 too", dd);
+        return rl_err_set(
+            err, "INSZ day %02d given with an unknown month (00): the day must then be 00 too", dd);
     if (serial == 0 || serial == 999)
         return rl_err_set(err, "INSZ serial number %03d is never issued (001-998)", serial);
 
@@ -60,7 +65,8 @@ rl_insz_validate(const char *input, rl_insz_t *out, rl_err_t *err)
         year = 2000 + yy;
     else
         return rl_err_set(err,
-                          "INSZ check digits %02d do not match (expected %02d for a birth before 2000 or %02d for a birth "
+                          "INSZ check digits %02d do not match (expected %02d for a birth before "
+                          "2000 or %02d for a birth "
                           "from 2000)",
                           cc, cc_1900, cc_2000);
     if (month != 0 && dd != 0 && dd > rl_date_days_in_month(year, month))
@@ -87,7 +93,8 @@ rl_insz_format(const rl_insz_t *insz, char buf[RL_INSZ_FORMATTED_SIZE])
 {
     assert(insz && strlen(insz->digits) == 11);
     const char *d = insz->digits;
-    snprintf(buf, RL_INSZ_FORMATTED_SIZE, "%.2s.%.2s.%.2s-%.3s.%.2s", d, d + 2, d + 4, d + 6, d + 9);
+    snprintf(buf, RL_INSZ_FORMATTED_SIZE, "%.2s.%.2s.%.2s-%.3s.%.2s", d, d + 2, d + 4, d + 6,
+             d + 9);
     return buf;
 }
 
@@ -103,17 +110,19 @@ rl_insz_matches_birth(const rl_insz_t *insz, rl_date_t birth, char sex, rl_err_t
         char entered[RL_DATE_STR_SIZE];
         rl_date_format(birth, entered);
         if (b->month == 0)
-            return rl_err_set(err, "date of birth %s does not match the INSZ (born in %d, month and day unknown)",
-                              entered, b->year);
+            return rl_err_set(
+                err, "date of birth %s does not match the INSZ (born in %d, month and day unknown)",
+                entered, b->year);
         if (b->day == 0)
-            return rl_err_set(err, "date of birth %s does not match the INSZ (born in %04d-%02d, day unknown)", entered,
-                              b->year, b->month);
+            return rl_err_set(
+                err, "date of birth %s does not match the INSZ (born in %04d-%02d, day unknown)",
+                entered, b->year, b->month);
         char from_insz[RL_DATE_STR_SIZE];
         return rl_err_set(err, "date of birth %s does not match the INSZ (born %s)", entered,
                           rl_date_format(*b, from_insz));
     }
     if (sex != '?' && insz->sex != '?' && sex != insz->sex)
-        return rl_err_set(err, "sex %c does not match the INSZ (serial number %03d is %s: sex %c)", sex, insz->serial,
-                          insz->serial % 2 ? "odd" : "even", insz->sex);
+        return rl_err_set(err, "sex %c does not match the INSZ (serial number %03d is %s: sex %c)",
+                          sex, insz->serial, insz->serial % 2 ? "odd" : "even", insz->sex);
     return 0;
 }

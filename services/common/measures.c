@@ -14,7 +14,8 @@
 #define S_Z95 1.959963984540054
 
 static const char *const s_direction_names[RL_DIR_COUNT] = {
-    "extension", "flexion", "lateral_flexion_left", "lateral_flexion_right", "rotation_left", "rotation_right",
+    "extension",     "flexion",        "lateral_flexion_left", "lateral_flexion_right",
+    "rotation_left", "rotation_right",
 };
 
 const char *
@@ -118,16 +119,17 @@ rl_measures_srd_defaults(rl_measures_srd_t *srd)
 }
 
 int
-rl_measures_real_change(const rl_measures_srd_t *srd, rl_direction_t dir, double baseline, double followup,
-                        bool *is_real, rl_err_t *err)
+rl_measures_real_change(const rl_measures_srd_t *srd, rl_direction_t dir, double baseline,
+                        double followup, bool *is_real, rl_err_t *err)
 {
     assert(srd && is_real && dir >= 0 && dir < RL_DIR_COUNT);
     if (isnan(baseline) || isnan(followup))
-        return rl_err_set(err, "%s: %s value missing, no change can be judged", s_direction_names[dir],
-                          isnan(baseline) ? "baseline" : "follow-up");
+        return rl_err_set(err, "%s: %s value missing, no change can be judged",
+                          s_direction_names[dir], isnan(baseline) ? "baseline" : "follow-up");
     rl_measures_change_t c = rl_measures_change(baseline, followup);
     if (isnan(c.pct))
-        return rl_err_set(err, "%s: baseline is 0, a change in %% is undefined", s_direction_names[dir]);
+        return rl_err_set(err, "%s: baseline is 0, a change in %% is undefined",
+                          s_direction_names[dir]);
     *is_real = fabs(c.pct) >= srd->pct[dir] - S_EPS;
     return 0;
 }

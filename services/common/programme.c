@@ -14,15 +14,17 @@
 
 static const rl_programme_t s_builtins[] = {
     /* seed 001: RIZIV programme as a hospital describes it. */
-    {"mrrp-36-6m", "Multidisciplinair Rug Revalidatieprogramma: 34 oefensessies + 2 informatiesessies, max 6 maanden",
+    {"mrrp-36-6m",
+     "Multidisciplinair Rug Revalidatieprogramma: 34 oefensessies + 2 informatiesessies, max 6 "
+     "maanden",
      36, 34, 2, 2, 0, 6, 0, 18},
     /* seed 000: 15 exercise weeks twice a week, up to 6 extra sessions; the
      * extras need 3 more weeks at the same pace, hence 18 weeks. */
-    {"rugschool-30+6", "Rugschool: 15 oefenweken (30 sessies) + tot 6 bijkomende sessies", 30, 30, 0, 2, 126, 0, 6,
-     15},
+    {"rugschool-30+6", "Rugschool: 15 oefenweken (30 sessies) + tot 6 bijkomende sessies", 30, 30,
+     0, 2, 126, 0, 6, 15},
     /* seed 002: group programme, twice a week, at most 18 weeks. */
-    {"groep-36-18w", "Groepsrugschool: 36 sessies van 2 uur, 2 keer per week, max 18 weken", 36, 36, 0, 2, 126, 0, 0,
-     18},
+    {"groep-36-18w", "Groepsrugschool: 36 sessies van 2 uur, 2 keer per week, max 18 weken", 36, 36,
+     0, 2, 126, 0, 0, 18},
 };
 
 const rl_programme_t *
@@ -51,18 +53,23 @@ rl_programme_check_template(const rl_programme_t *t, rl_err_t *err)
     if (t->total_sessions < 1 || t->exercise_sessions < 0 || t->information_sessions < 0)
         return rl_err_set(err, "programme %s: session counts must be positive", code);
     if (t->exercise_sessions + t->information_sessions != t->total_sessions)
-        return rl_err_set(err, "programme %s: %d exercise + %d information sessions is not the total of %d", code,
-                          t->exercise_sessions, t->information_sessions, t->total_sessions);
+        return rl_err_set(
+            err, "programme %s: %d exercise + %d information sessions is not the total of %d", code,
+            t->exercise_sessions, t->information_sessions, t->total_sessions);
     if (t->max_per_week < 1)
-        return rl_err_set(err, "programme %s: at most %d sessions per week leaves no room", code, t->max_per_week);
+        return rl_err_set(err, "programme %s: at most %d sessions per week leaves no room", code,
+                          t->max_per_week);
     if ((t->max_duration_days > 0) == (t->max_duration_months > 0) || t->max_duration_days < 0 ||
         t->max_duration_months < 0)
-        return rl_err_set(err, "programme %s: give the maximum duration in days or in months (exactly one)", code);
+        return rl_err_set(
+            err, "programme %s: give the maximum duration in days or in months (exactly one)",
+            code);
     if (t->max_extra_sessions < 0)
         return rl_err_set(err, "programme %s: extra sessions cannot be negative", code);
     if (t->mid_test_session < 2 || t->mid_test_session >= t->total_sessions)
-        return rl_err_set(err, "programme %s: mid test at session %d is not between the first and the last (%d)", code,
-                          t->mid_test_session, t->total_sessions);
+        return rl_err_set(
+            err, "programme %s: mid test at session %d is not between the first and the last (%d)",
+            code, t->mid_test_session, t->total_sessions);
     return 0;
 }
 
@@ -70,18 +77,22 @@ const char *
 rl_programme_timepoint_name(rl_timepoint_t tp)
 {
     switch (tp) {
-    case RL_TP_NONE: return "none";
-    case RL_TP_START: return "start";
-    case RL_TP_MID: return "mid";
-    case RL_TP_END: return "end";
+    case RL_TP_NONE:
+        return "none";
+    case RL_TP_START:
+        return "start";
+    case RL_TP_MID:
+        return "mid";
+    case RL_TP_END:
+        return "end";
     }
     return "none";
 }
 
 int
 rl_programme_assign_timepoints(const rl_programme_t *t, const rl_programme_test_t *tests, size_t n,
-                               bool programme_ended, const rl_programme_override_t *overrides, size_t n_overrides,
-                               rl_timepoint_t *out, rl_err_t *err)
+                               bool programme_ended, const rl_programme_override_t *overrides,
+                               size_t n_overrides, rl_timepoint_t *out, rl_err_t *err)
 {
     assert(t && (tests || n == 0) && (out || n == 0) && (overrides || n_overrides == 0));
     if (rl_programme_check_template(t, err) < 0)
@@ -92,9 +103,10 @@ rl_programme_assign_timepoints(const rl_programme_t *t, const rl_programme_test_
         if (i > 0 && (tests[i].session < tests[i - 1].session ||
                       rl_date_compare(tests[i].date, tests[i - 1].date) < 0)) {
             char a[RL_DATE_STR_SIZE], b[RL_DATE_STR_SIZE];
-            return rl_err_set(err, "test occasions out of order: session %d on %s comes after session %d on %s",
-                              tests[i].session, rl_date_format(tests[i].date, a), tests[i - 1].session,
-                              rl_date_format(tests[i - 1].date, b));
+            return rl_err_set(
+                err, "test occasions out of order: session %d on %s comes after session %d on %s",
+                tests[i].session, rl_date_format(tests[i].date, a), tests[i - 1].session,
+                rl_date_format(tests[i - 1].date, b));
         }
     }
     for (size_t i = 0; i < n; i++)
@@ -130,8 +142,10 @@ rl_programme_assign_timepoints(const rl_programme_t *t, const rl_programme_test_
         while (i < n && tests[i].id != o->test_id)
             i++;
         if (i == n)
-            return rl_err_set(err, "override of the %s test names test %ld, which is not a test of this enrolment",
-                              rl_programme_timepoint_name(o->timepoint), o->test_id);
+            return rl_err_set(
+                err,
+                "override of the %s test names test %ld, which is not a test of this enrolment",
+                rl_programme_timepoint_name(o->timepoint), o->test_id);
         if (o->timepoint != RL_TP_NONE)
             for (size_t j = 0; j < n; j++)
                 if (out[j] == o->timepoint)
@@ -157,7 +171,8 @@ s_cmp_warning(const void *a, const void *b)
 }
 
 static rl_programme_warning_t *
-s_warn(rl_programme_warning_t **list, size_t *n, size_t *cap, rl_programme_warning_kind_t kind, rl_date_t date)
+s_warn(rl_programme_warning_t **list, size_t *n, size_t *cap, rl_programme_warning_kind_t kind,
+       rl_date_t date)
 {
     if (*n == *cap) {
         *cap = *cap ? *cap * 2 : 4;
@@ -171,8 +186,10 @@ s_warn(rl_programme_warning_t **list, size_t *n, size_t *cap, rl_programme_warni
 }
 
 int
-rl_programme_check_attendance(const rl_programme_t *t, rl_date_t start, const rl_programme_session_t *sessions,
-                              size_t n, rl_programme_warning_t **warnings_p, size_t *n_warnings, rl_err_t *err)
+rl_programme_check_attendance(const rl_programme_t *t, rl_date_t start,
+                              const rl_programme_session_t *sessions, size_t n,
+                              rl_programme_warning_t **warnings_p, size_t *n_warnings,
+                              rl_err_t *err)
 {
     assert(t && (sessions || n == 0) && warnings_p && n_warnings);
     *warnings_p = NULL;
@@ -204,7 +221,8 @@ rl_programme_check_attendance(const rl_programme_t *t, rl_date_t start, const rl
     if (before > 0) {
         rl_programme_warning_t *x = s_warn(&w, &nw, &cap, RL_WARN_BEFORE_START, s[0].date);
         x->count = (int)before;
-        snprintf(x->msg, sizeof x->msg, "%zu session%s attended before the programme start on %s (first on %s)", before,
+        snprintf(x->msg, sizeof x->msg,
+                 "%zu session%s attended before the programme start on %s (first on %s)", before,
                  before == 1 ? "" : "s", rl_date_format(start, d1), rl_date_format(s[0].date, d2));
     }
 
@@ -226,8 +244,9 @@ rl_programme_check_attendance(const rl_programme_t *t, rl_date_t start, const rl
             x->iso_year = y;
             x->iso_week = wk;
             x->count = count;
-            snprintf(x->msg, sizeof x->msg, "%d sessions attended in ISO week %04d-W%02d (at most %d per week)", count,
-                     y, wk, t->max_per_week);
+            snprintf(x->msg, sizeof x->msg,
+                     "%d sessions attended in ISO week %04d-W%02d (at most %d per week)", count, y,
+                     wk, t->max_per_week);
         }
         i = j;
     }
@@ -248,7 +267,8 @@ rl_programme_check_attendance(const rl_programme_t *t, rl_date_t start, const rl
         else
             snprintf(span, sizeof span, "%d days", t->max_duration_days);
         snprintf(x->msg, sizeof x->msg,
-                 "session on %s is past the maximum duration of %s from the start on %s (last day %s); %zu session%s "
+                 "session on %s is past the maximum duration of %s from the start on %s (last day "
+                 "%s); %zu session%s "
                  "past it",
                  rl_date_format(first, d1), span, rl_date_format(start, d2),
                  rl_date_format(rl_date_add_days(limit, -1), d3), past, past == 1 ? "" : "s");
@@ -257,12 +277,15 @@ rl_programme_check_attendance(const rl_programme_t *t, rl_date_t start, const rl
     /* Total allowed. */
     size_t allowed = (size_t)t->total_sessions + (size_t)t->max_extra_sessions;
     if (na > allowed) {
-        rl_programme_warning_t *x = s_warn(&w, &nw, &cap, RL_WARN_TOO_MANY_SESSIONS, s[allowed].date);
+        rl_programme_warning_t *x =
+            s_warn(&w, &nw, &cap, RL_WARN_TOO_MANY_SESSIONS, s[allowed].date);
         x->count = (int)na;
         snprintf(x->msg, sizeof x->msg,
-                 "%zu sessions attended, more than the %zu allowed (%d + %d extra); session %zu on %s is the first over "
+                 "%zu sessions attended, more than the %zu allowed (%d + %d extra); session %zu on "
+                 "%s is the first over "
                  "the limit",
-                 na, allowed, t->total_sessions, t->max_extra_sessions, allowed + 1, rl_date_format(s[allowed].date, d1));
+                 na, allowed, t->total_sessions, t->max_extra_sessions, allowed + 1,
+                 rl_date_format(s[allowed].date, d1));
     }
     free(s);
 
@@ -288,9 +311,11 @@ rl_programme_check_enrolment(const rl_programme_enrolment_t *e, rl_err_t *err)
             return rl_err_set(err, "%s: the date the pain started is missing", rule);
         long days = rl_date_diff_days(e->pain_since, e->start);
         if (days <= S_CHRONIC_MIN_DAYS)
-            return rl_err_set(err, "%s: pain since %s, %ld days at the start on %s; more than 6 weeks (%d days) required",
-                              rule, rl_date_format(e->pain_since, d1), days, rl_date_format(e->start, d2),
-                              S_CHRONIC_MIN_DAYS);
+            return rl_err_set(err,
+                              "%s: pain since %s, %ld days at the start on %s; more than 6 weeks "
+                              "(%d days) required",
+                              rule, rl_date_format(e->pain_since, d1), days,
+                              rl_date_format(e->start, d2), S_CHRONIC_MIN_DAYS);
         break;
     }
     case RL_IND_POST_SURGERY: {
@@ -302,11 +327,12 @@ rl_programme_check_enrolment(const rl_programme_enrolment_t *e, rl_err_t *err)
                               rl_date_format(e->surgery_date, d1), rl_date_format(e->start, d2));
         rl_date_t limit = rl_date_add_months(e->surgery_date, S_POST_SURGERY_MONTHS);
         if (rl_date_compare(e->start, limit) >= 0)
-            return rl_err_set(err,
-                              "%s: the start on %s is not within 3 months after the surgery on %s (last possible "
-                              "start %s)",
-                              rule, rl_date_format(e->start, d1), rl_date_format(e->surgery_date, d2),
-                              rl_date_format(rl_date_add_days(limit, -1), d3));
+            return rl_err_set(
+                err,
+                "%s: the start on %s is not within 3 months after the surgery on %s (last possible "
+                "start %s)",
+                rule, rl_date_format(e->start, d1), rl_date_format(e->surgery_date, d2),
+                rl_date_format(rl_date_add_days(limit, -1), d3));
         break;
     }
     }
@@ -322,27 +348,34 @@ rl_programme_check_enrolment(const rl_programme_enrolment_t *e, rl_err_t *err)
     static const char *rule = "refused by rule R2 (one programme per patient)";
     switch (e->exception) {
     case RL_EXC_NONE:
-        return rl_err_set(err,
-                          "%s: patient already followed programme %s starting %s; record an exception (new spinal "
-                          "surgery or reintegration approved by the advisory physician) to enrol again",
-                          rule, prev_code, rl_date_format(prev->start, d1));
+        return rl_err_set(
+            err,
+            "%s: patient already followed programme %s starting %s; record an exception (new "
+            "spinal "
+            "surgery or reintegration approved by the advisory physician) to enrol again",
+            rule, prev_code, rl_date_format(prev->start, d1));
     case RL_EXC_NEW_SURGERY:
         if (!rl_date_is_valid(e->exception_surgery_date))
-            return rl_err_set(err, "%s: exception 'new spinal surgery' needs the date of that surgery", rule);
+            return rl_err_set(
+                err, "%s: exception 'new spinal surgery' needs the date of that surgery", rule);
         if (rl_date_compare(e->exception_surgery_date, prev->start) <= 0)
             return rl_err_set(err,
-                              "%s: exception 'new spinal surgery' needs a surgery after programme %s started on %s "
+                              "%s: exception 'new spinal surgery' needs a surgery after programme "
+                              "%s started on %s "
                               "(surgery date given: %s)",
                               rule, prev_code, rl_date_format(prev->start, d1),
                               rl_date_format(e->exception_surgery_date, d2));
         if (rl_date_compare(e->exception_surgery_date, e->start) > 0)
-            return rl_err_set(err, "%s: exception 'new spinal surgery': the surgery on %s is after the start on %s",
-                              rule, rl_date_format(e->exception_surgery_date, d1), rl_date_format(e->start, d2));
+            return rl_err_set(
+                err,
+                "%s: exception 'new spinal surgery': the surgery on %s is after the start on %s",
+                rule, rl_date_format(e->exception_surgery_date, d1), rl_date_format(e->start, d2));
         return 0;
     case RL_EXC_REINTEGRATION:
         if (!e->advisory_physician_approved)
             return rl_err_set(err,
-                              "%s: exception 'reintegration' needs the approval of the insurer's advisory physician",
+                              "%s: exception 'reintegration' needs the approval of the insurer's "
+                              "advisory physician",
                               rule);
         return 0;
     }

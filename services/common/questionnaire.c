@@ -56,7 +56,8 @@ s_find_checked(const char *code, rl_err_t *err)
 {
     const s_instrument_t *in = code ? s_find(code) : NULL;
     if (!in)
-        rl_err_set(err, "unknown instrument '%.40s' (known: NPRS, ODI, RMDQ, TSK-17, PSFS)", code ? code : "(none)");
+        rl_err_set(err, "unknown instrument '%.40s' (known: NPRS, ODI, RMDQ, TSK-17, PSFS)",
+                   code ? code : "(none)");
     return in;
 }
 
@@ -116,20 +117,21 @@ rl_questionnaire_score(const char *instrument, const char *version, const rl_q_a
     if (!in)
         return -1;
     if (in->version && (!version || strcmp(version, in->version) != 0))
-        return rl_err_set(err, "%s version '%.20s' not supported (supported: %s)", in->code, version ? version : "(none)",
-                          in->version);
+        return rl_err_set(err, "%s version '%.20s' not supported (supported: %s)", in->code,
+                          version ? version : "(none)", in->version);
 
     bool seen[S_MAX_ITEMS] = {false};
     int value[S_MAX_ITEMS] = {0};
     for (size_t i = 0; i < n_answers; i++) {
         const rl_q_answer_t *a = &answers[i];
         if (a->item < 1 || a->item > in->n_items)
-            return rl_err_set(err, "%s item %d does not exist (items 1-%d)", in->code, a->item, in->n_items);
+            return rl_err_set(err, "%s item %d does not exist (items 1-%d)", in->code, a->item,
+                              in->n_items);
         if (seen[a->item - 1])
             return rl_err_set(err, "%s item %d answered twice", in->code, a->item);
         if (a->value < in->min_value || a->value > in->max_value)
-            return rl_err_set(err, "%s item %d: answer %d out of range %d-%d", in->code, a->item, a->value,
-                              in->min_value, in->max_value);
+            return rl_err_set(err, "%s item %d: answer %d out of range %d-%d", in->code, a->item,
+                              a->value, in->min_value, in->max_value);
         seen[a->item - 1] = true;
         value[a->item - 1] = a->value;
     }
@@ -156,7 +158,8 @@ rl_questionnaire_score(const char *instrument, const char *version, const rl_q_a
     case RL_Q_TSK17:
         if (r.n_answered < in->n_items) {
             char prefix[64];
-            snprintf(prefix, sizeof prefix, "%s is incomplete", in->instrument == RL_Q_RMDQ ? "RMDQ-24" : in->code);
+            snprintf(prefix, sizeof prefix, "%s is incomplete",
+                     in->instrument == RL_Q_RMDQ ? "RMDQ-24" : in->code);
             s_missing_reason(r.reason, sizeof r.reason, prefix, seen, in->n_items);
             break;
         }
@@ -172,9 +175,10 @@ rl_questionnaire_score(const char *instrument, const char *version, const rl_q_a
         break;
     case RL_Q_ODI:
         if (r.n_answered < S_ODI_MIN_ANSWERED) {
-            snprintf(r.reason, sizeof r.reason,
-                     "ODI has %d of 10 sections answered: at least %d are needed (at most 2 missing)", r.n_answered,
-                     S_ODI_MIN_ANSWERED);
+            snprintf(
+                r.reason, sizeof r.reason,
+                "ODI has %d of 10 sections answered: at least %d are needed (at most 2 missing)",
+                r.n_answered, S_ODI_MIN_ANSWERED);
             break;
         }
         /* sum / (5 x answered) x 100 = 20 x sum / answered, in tenths and
@@ -185,7 +189,8 @@ rl_questionnaire_score(const char *instrument, const char *version, const rl_q_a
         break;
     case RL_Q_PSFS:
         if (r.n_answered < S_PSFS_MIN_ACTIVITIES) {
-            snprintf(r.reason, sizeof r.reason, "PSFS needs 3 to 5 rated activities (got %d)", r.n_answered);
+            snprintf(r.reason, sizeof r.reason, "PSFS needs 3 to 5 rated activities (got %d)",
+                     r.n_answered);
             break;
         }
         r.score = (double)sum / r.n_answered;
@@ -211,19 +216,21 @@ s_check_score(const s_instrument_t *in, const char *what, double v, rl_err_t *er
     if (isnan(v))
         return rl_err_set(err, "%s %s score is missing", in->code, what);
     if (v < in->range_min || v > in->range_max)
-        return rl_err_set(err, "%s %s score %g out of range %g-%g", in->code, what, v, in->range_min, in->range_max);
+        return rl_err_set(err, "%s %s score %g out of range %g-%g", in->code, what, v,
+                          in->range_min, in->range_max);
     return 0;
 }
 
 int
-rl_questionnaire_important_change(const char *instrument, double baseline, double followup, bool *improved,
-                                  bool *important, rl_err_t *err)
+rl_questionnaire_important_change(const char *instrument, double baseline, double followup,
+                                  bool *improved, bool *important, rl_err_t *err)
 {
     assert(improved && important);
     const s_instrument_t *in = s_find_checked(instrument, err);
     if (!in)
         return -1;
-    if (s_check_score(in, "baseline", baseline, err) < 0 || s_check_score(in, "follow-up", followup, err) < 0)
+    if (s_check_score(in, "baseline", baseline, err) < 0 ||
+        s_check_score(in, "follow-up", followup, err) < 0)
         return -1;
     /* gain > 0 means better, whatever the instrument's direction. */
     double gain = in->lower_is_better ? baseline - followup : followup - baseline;
@@ -244,14 +251,22 @@ const char *
 rl_questionnaire_band_code(rl_q_band_t band)
 {
     switch (band) {
-    case RL_Q_BAND_NONE: return "none";
-    case RL_Q_BAND_MINIMAL: return "minimal";
-    case RL_Q_BAND_MODERATE: return "moderate";
-    case RL_Q_BAND_SEVERE: return "severe";
-    case RL_Q_BAND_CRIPPLED: return "crippled";
-    case RL_Q_BAND_BED_BOUND: return "bed_bound";
-    case RL_Q_BAND_TSK_HIGH: return "high";
-    case RL_Q_BAND_TSK_NOT_HIGH: return "not_high";
+    case RL_Q_BAND_NONE:
+        return "none";
+    case RL_Q_BAND_MINIMAL:
+        return "minimal";
+    case RL_Q_BAND_MODERATE:
+        return "moderate";
+    case RL_Q_BAND_SEVERE:
+        return "severe";
+    case RL_Q_BAND_CRIPPLED:
+        return "crippled";
+    case RL_Q_BAND_BED_BOUND:
+        return "bed_bound";
+    case RL_Q_BAND_TSK_HIGH:
+        return "high";
+    case RL_Q_BAND_TSK_NOT_HIGH:
+        return "not_high";
     }
     return "none";
 }
@@ -265,14 +280,22 @@ rl_questionnaire_band_label(rl_q_band_t band, const char *lang)
         return NULL;
     /* Dutch wording as used in Dutch-language ODI interpretation tables. */
     switch (band) {
-    case RL_Q_BAND_NONE: return "";
-    case RL_Q_BAND_MINIMAL: return nl ? "minimale beperking" : "minimal disability";
-    case RL_Q_BAND_MODERATE: return nl ? "matige beperking" : "moderate disability";
-    case RL_Q_BAND_SEVERE: return nl ? "ernstige beperking" : "severe disability";
-    case RL_Q_BAND_CRIPPLED: return nl ? "invaliderende rugpijn" : "crippled";
-    case RL_Q_BAND_BED_BOUND: return nl ? "bedlegerig" : "bed-bound";
-    case RL_Q_BAND_TSK_HIGH: return nl ? "verhoogde bewegingsangst" : "high kinesiophobia";
-    case RL_Q_BAND_TSK_NOT_HIGH: return nl ? "geen verhoogde bewegingsangst" : "no high kinesiophobia";
+    case RL_Q_BAND_NONE:
+        return "";
+    case RL_Q_BAND_MINIMAL:
+        return nl ? "minimale beperking" : "minimal disability";
+    case RL_Q_BAND_MODERATE:
+        return nl ? "matige beperking" : "moderate disability";
+    case RL_Q_BAND_SEVERE:
+        return nl ? "ernstige beperking" : "severe disability";
+    case RL_Q_BAND_CRIPPLED:
+        return nl ? "invaliderende rugpijn" : "crippled";
+    case RL_Q_BAND_BED_BOUND:
+        return nl ? "bedlegerig" : "bed-bound";
+    case RL_Q_BAND_TSK_HIGH:
+        return nl ? "verhoogde bewegingsangst" : "high kinesiophobia";
+    case RL_Q_BAND_TSK_NOT_HIGH:
+        return nl ? "geen verhoogde bewegingsangst" : "no high kinesiophobia";
     }
     return "";
 }

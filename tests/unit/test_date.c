@@ -95,7 +95,7 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_days_roundtrip), cmocka_unit_test(test_validity),
+        cmocka_unit_test(test_days_roundtrip),    cmocka_unit_test(test_validity),
         cmocka_unit_test(test_add_months_clamps), cmocka_unit_test(test_iso_week),
         cmocka_unit_test(test_parse_format),
     };

@@ -123,14 +123,19 @@ test_refusals_name_the_rule(void **state)
     s_refused("85.07.14-123.3", "INSZ must have 11 digits (got 10)");
     s_refused("850714123300", "INSZ must have 11 digits (got 12)");
     s_refused("", "INSZ must have 11 digits (got 0)");
-    s_refused("85/07/14-123.30", "INSZ contains '/' at position 3: only digits, dots, dashes and spaces are allowed");
-    s_refused("85.07.14-123.12",
-              "INSZ check digits 12 do not match (expected 30 for a birth before 2000 or 59 for a birth from 2000)");
-    s_refused("85.13.14-123.30", "INSZ month 13 is not a valid month (1-12, or 21-32/41-52 for a BIS number)");
-    s_refused("85.33.14-123.30", "INSZ month 33 is not a valid month (1-12, or 21-32/41-52 for a BIS number)");
-    s_refused("85.60.14-123.30", "INSZ month 60 is not a valid month (1-12, or 21-32/41-52 for a BIS number)");
+    s_refused("85/07/14-123.30",
+              "INSZ contains '/' at position 3: only digits, dots, dashes and spaces are allowed");
+    s_refused("85.07.14-123.12", "INSZ check digits 12 do not match (expected 30 for a birth "
+                                 "before 2000 or 59 for a birth from 2000)");
+    s_refused("85.13.14-123.30",
+              "INSZ month 13 is not a valid month (1-12, or 21-32/41-52 for a BIS number)");
+    s_refused("85.33.14-123.30",
+              "INSZ month 33 is not a valid month (1-12, or 21-32/41-52 for a BIS number)");
+    s_refused("85.60.14-123.30",
+              "INSZ month 60 is not a valid month (1-12, or 21-32/41-52 for a BIS number)");
     s_refused("85.07.32-123.30", "INSZ day 32 is not a valid day (1-31, or 00 when unknown)");
-    s_refused("85.00.14-123.30", "INSZ day 14 given with an unknown month (00): the day must then be 00 too");
+    s_refused("85.00.14-123.30",
+              "INSZ day 14 given with an unknown month (00): the day must then be 00 too");
     s_refused("85.07.14-000.30", "INSZ serial number 000 is never issued (001-998)");
     s_refused("85.07.14-999.30", "INSZ serial number 999 is never issued (001-998)");
     /* 31 April: the check digits are right (computed for 850431123 -> 81),
@@ -162,7 +167,8 @@ test_matches_birth(void **state)
     assert_string_equal(err.msg, "sex F does not match the INSZ (serial number 123 is odd: sex M)");
     rl_date_t wrong = {1985, 7, 15};
     assert_int_equal(rl_insz_matches_birth(&z, wrong, 'M', &err), -1);
-    assert_string_equal(err.msg, "date of birth 1985-07-15 does not match the INSZ (born 1985-07-14)");
+    assert_string_equal(err.msg,
+                        "date of birth 1985-07-15 does not match the INSZ (born 1985-07-14)");
     /* 2085 would be the other century: refused, not silently accepted. */
     rl_date_t century = {2085, 7, 14};
     assert_int_equal(rl_insz_matches_birth(&z, century, 'M', &err), -1);
@@ -172,7 +178,8 @@ test_matches_birth(void **state)
     assert_int_equal(rl_insz_matches_birth(&z, wrong, 'M', &err), 0);
     rl_date_t june = {1985, 6, 15};
     assert_int_equal(rl_insz_matches_birth(&z, june, 'M', &err), -1);
-    assert_string_equal(err.msg, "date of birth 1985-06-15 does not match the INSZ (born in 1985-07, day unknown)");
+    assert_string_equal(
+        err.msg, "date of birth 1985-06-15 does not match the INSZ (born in 1985-07, day unknown)");
 
     /* BIS +20: sex unknown in the number, either entered sex matches. */
     s_valid("85.27.14-123.73", &z);
@@ -183,10 +190,14 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_born_1900s),          cmocka_unit_test(test_born_2000s),
-        cmocka_unit_test(test_leap_day_resolved_by_century), cmocka_unit_test(test_bis_numbers),
-        cmocka_unit_test(test_unknown_birth_parts), cmocka_unit_test(test_refusals_name_the_rule),
-        cmocka_unit_test(test_format),              cmocka_unit_test(test_matches_birth),
+        cmocka_unit_test(test_born_1900s),
+        cmocka_unit_test(test_born_2000s),
+        cmocka_unit_test(test_leap_day_resolved_by_century),
+        cmocka_unit_test(test_bis_numbers),
+        cmocka_unit_test(test_unknown_birth_parts),
+        cmocka_unit_test(test_refusals_name_the_rule),
+        cmocka_unit_test(test_format),
+        cmocka_unit_test(test_matches_birth),
     };
     return cmocka_run_group_tests_name("insz", tests, NULL, NULL);
 }

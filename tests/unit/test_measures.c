@@ -12,11 +12,11 @@
 
 #include "ruglab/measures.h"
 
-#define assert_near(a, b, tol)                                                                                         \
-    do {                                                                                                               \
-        double a_ = (a), b_ = (b);                                                                                     \
-        if (!(fabs(a_ - b_) <= (tol)))                                                                                 \
-            fail_msg("%s = %.10g, expected %.10g", #a, a_, b_);                                                        \
+#define assert_near(a, b, tol)                                                                     \
+    do {                                                                                           \
+        double a_ = (a), b_ = (b);                                                                 \
+        if (!(fabs(a_ - b_) <= (tol)))                                                             \
+            fail_msg("%s = %.10g, expected %.10g", #a, a_, b_);                                    \
     } while (0)
 
 static void
@@ -110,7 +110,8 @@ test_smallest_real_difference(void **state)
     srd.pct[RL_DIR_ROTATION_LEFT] = 45;
     assert_int_equal(rl_measures_real_change(&srd, RL_DIR_ROTATION_LEFT, 100, 140, &real, &err), 0);
     assert_false(real);
-    assert_int_equal(rl_measures_real_change(&srd, RL_DIR_ROTATION_RIGHT, 100, 140, &real, &err), 0);
+    assert_int_equal(rl_measures_real_change(&srd, RL_DIR_ROTATION_RIGHT, 100, 140, &real, &err),
+                     0);
     assert_true(real);
     assert_int_equal(rl_measures_real_change(&srd, RL_DIR_FLEXION, 0, 40, &real, &err), -1);
     assert_string_equal(err.msg, "flexion: baseline is 0, a change in % is undefined");
@@ -203,10 +204,14 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_effort_cv),       cmocka_unit_test(test_best_ratio_asymmetry),
-        cmocka_unit_test(test_normalisation),   cmocka_unit_test(test_change),
-        cmocka_unit_test(test_smallest_real_difference), cmocka_unit_test(test_t_quantile_table),
-        cmocka_unit_test(test_summary),         cmocka_unit_test(test_wilson),
+        cmocka_unit_test(test_effort_cv),
+        cmocka_unit_test(test_best_ratio_asymmetry),
+        cmocka_unit_test(test_normalisation),
+        cmocka_unit_test(test_change),
+        cmocka_unit_test(test_smallest_real_difference),
+        cmocka_unit_test(test_t_quantile_table),
+        cmocka_unit_test(test_summary),
+        cmocka_unit_test(test_wilson),
     };
     return cmocka_run_group_tests_name("measures", tests, NULL, NULL);
 }

@@ -48,21 +48,24 @@ test_builtin_templates(void **state)
     rl_programme_t bad = *p;
     bad.exercise_sessions = 30;
     assert_int_equal(rl_programme_check_template(&bad, &err), -1);
-    assert_string_equal(err.msg, "programme groep-36-18w: 30 exercise + 0 information sessions is not the total of 36");
+    assert_string_equal(
+        err.msg,
+        "programme groep-36-18w: 30 exercise + 0 information sessions is not the total of 36");
 }
 
 static void
-s_assign(const rl_programme_test_t *tests, size_t n, bool ended, const rl_programme_override_t *ov, size_t n_ov,
-         const rl_timepoint_t *expected)
+s_assign(const rl_programme_test_t *tests, size_t n, bool ended, const rl_programme_override_t *ov,
+         size_t n_ov, const rl_timepoint_t *expected)
 {
     rl_timepoint_t out[8];
     rl_err_t err = {{0}};
-    if (rl_programme_assign_timepoints(rl_programme_builtin("mrrp-36-6m"), tests, n, ended, ov, n_ov, out, &err) != 0)
+    if (rl_programme_assign_timepoints(rl_programme_builtin("mrrp-36-6m"), tests, n, ended, ov,
+                                       n_ov, out, &err) != 0)
         fail_msg("%s", err.msg);
     for (size_t i = 0; i < n; i++)
         if (out[i] != expected[i])
-            fail_msg("test %zu (session %d): %s, expected %s", i, tests[i].session, rl_programme_timepoint_name(out[i]),
-                     rl_programme_timepoint_name(expected[i]));
+            fail_msg("test %zu (session %d): %s, expected %s", i, tests[i].session,
+                     rl_programme_timepoint_name(out[i]), rl_programme_timepoint_name(expected[i]));
 }
 
 static void
@@ -70,7 +73,8 @@ test_timepoints(void **state)
 {
     (void)state;
     /* The protocol: first session, mid-way (18 of 36), end. */
-    rl_programme_test_t t1[] = {{1, 1, {2026, 1, 5}}, {2, 18, {2026, 3, 9}}, {3, 36, {2026, 5, 28}}};
+    rl_programme_test_t t1[] = {
+        {1, 1, {2026, 1, 5}}, {2, 18, {2026, 3, 9}}, {3, 36, {2026, 5, 28}}};
     rl_timepoint_t e1[] = {RL_TP_START, RL_TP_MID, RL_TP_END};
     s_assign(t1, 3, true, NULL, 0, e1);
     /* Still running, mid test done: it is not an end test. */
@@ -78,12 +82,18 @@ test_timepoints(void **state)
     s_assign(t1, 2, false, NULL, 0, e2);
     /* A retest at session 3 is not the mid test; 17 is nearer 18 than 20;
      * 35 is past the mid point, so a provisional end. */
-    rl_programme_test_t t3[] = {{1, 1, {2026, 1, 5}},  {2, 3, {2026, 1, 12}}, {3, 17, {2026, 3, 5}},
-                                {4, 20, {2026, 3, 16}}, {5, 35, {2026, 5, 25}}};
+    rl_programme_test_t t3[] = {{1, 1, {2026, 1, 5}},
+                                {2, 3, {2026, 1, 12}},
+                                {3, 17, {2026, 3, 5}},
+                                {4, 20, {2026, 3, 16}},
+                                {5, 35, {2026, 5, 25}}};
     rl_timepoint_t e3[] = {RL_TP_START, RL_TP_NONE, RL_TP_MID, RL_TP_NONE, RL_TP_END};
     s_assign(t3, 5, false, NULL, 0, e3);
     /* Tie between 17 and 19: the earlier. */
-    rl_programme_test_t t4[] = {{1, 1, {2026, 1, 5}}, {2, 17, {2026, 3, 5}}, {3, 19, {2026, 3, 12}}, {4, 36, {2026, 5, 28}}};
+    rl_programme_test_t t4[] = {{1, 1, {2026, 1, 5}},
+                                {2, 17, {2026, 3, 5}},
+                                {3, 19, {2026, 3, 12}},
+                                {4, 36, {2026, 5, 28}}};
     rl_timepoint_t e4[] = {RL_TP_START, RL_TP_MID, RL_TP_NONE, RL_TP_END};
     s_assign(t4, 4, true, NULL, 0, e4);
     /* Dropped out after session 10, programme closed: the last test is the end. */
@@ -99,7 +109,8 @@ static void
 test_timepoint_overrides(void **state)
 {
     (void)state;
-    rl_programme_test_t t[] = {{11, 1, {2026, 1, 5}}, {12, 18, {2026, 3, 9}}, {13, 36, {2026, 5, 28}}};
+    rl_programme_test_t t[] = {
+        {11, 1, {2026, 1, 5}}, {12, 18, {2026, 3, 9}}, {13, 36, {2026, 5, 28}}};
     /* The physiotherapist declares the session-36 test invalid and the mid
      * test the end measurement. */
     rl_programme_override_t ov[] = {{12, RL_TP_END}};
@@ -114,10 +125,13 @@ test_timepoint_overrides(void **state)
     rl_programme_override_t ov3[] = {{99, RL_TP_MID}};
     const rl_programme_t *p = rl_programme_builtin("mrrp-36-6m");
     assert_int_equal(rl_programme_assign_timepoints(p, t, 3, true, ov3, 1, out, &err), -1);
-    assert_string_equal(err.msg, "override of the mid test names test 99, which is not a test of this enrolment");
-    rl_programme_test_t unordered[] = {{1, 1, {2026, 1, 5}}, {2, 14, {2026, 2, 23}}, {3, 12, {2026, 2, 16}}};
+    assert_string_equal(
+        err.msg, "override of the mid test names test 99, which is not a test of this enrolment");
+    rl_programme_test_t unordered[] = {
+        {1, 1, {2026, 1, 5}}, {2, 14, {2026, 2, 23}}, {3, 12, {2026, 2, 16}}};
     assert_int_equal(rl_programme_assign_timepoints(p, unordered, 3, true, NULL, 0, out, &err), -1);
-    assert_string_equal(err.msg, "test occasions out of order: session 12 on 2026-02-16 comes after session 14 on 2026-02-23");
+    assert_string_equal(err.msg, "test occasions out of order: session 12 on 2026-02-16 comes "
+                                 "after session 14 on 2026-02-23");
 }
 
 /* Twice a week (Monday and Thursday) for `weeks` weeks from Monday `start`. */
@@ -145,7 +159,9 @@ test_attendance_clean_schedule(void **state)
     rl_programme_warning_t *w = (void *)1;
     size_t nw = 99;
     rl_err_t err = {{0}};
-    assert_int_equal(rl_programme_check_attendance(rl_programme_builtin("groep-36-18w"), start, s, n, &w, &nw, &err), 0);
+    assert_int_equal(rl_programme_check_attendance(rl_programme_builtin("groep-36-18w"), start, s,
+                                                   n, &w, &nw, &err),
+                     0);
     assert_int_equal(nw, 0);
     assert_null(w);
 }
@@ -172,7 +188,9 @@ test_attendance_warnings(void **state)
     rl_programme_warning_t *w = NULL;
     size_t nw = 0;
     rl_err_t err = {{0}};
-    assert_int_equal(rl_programme_check_attendance(rl_programme_builtin("groep-36-18w"), start, s, n, &w, &nw, &err), 0);
+    assert_int_equal(rl_programme_check_attendance(rl_programme_builtin("groep-36-18w"), start, s,
+                                                   n, &w, &nw, &err),
+                     0);
     assert_int_equal(nw, 3);
     assert_int_equal(w[0].kind, RL_WARN_TOO_MANY_IN_WEEK);
     assert_int_equal(w[0].iso_year, 2026);
@@ -183,11 +201,14 @@ test_attendance_warnings(void **state)
     /* 38 attended: the 37th (first over the limit) is Thursday of week 18. */
     assert_int_equal(w[1].kind, RL_WARN_TOO_MANY_SESSIONS);
     assert_int_equal(w[1].count, 38);
-    assert_string_equal(w[1].msg, "38 sessions attended, more than the 36 allowed (36 + 0 extra); session 37 on "
-                                  "2026-05-07 is the first over the limit");
+    assert_string_equal(
+        w[1].msg, "38 sessions attended, more than the 36 allowed (36 + 0 extra); session 37 on "
+                  "2026-05-07 is the first over the limit");
     assert_int_equal(w[2].kind, RL_WARN_PAST_MAX_DURATION);
-    assert_string_equal(w[2].msg, "session on 2026-05-11 is past the maximum duration of 126 days from the start on "
-                                  "2026-01-05 (last day 2026-05-10); 1 session past it");
+    assert_string_equal(
+        w[2].msg,
+        "session on 2026-05-11 is past the maximum duration of 126 days from the start on "
+        "2026-01-05 (last day 2026-05-10); 1 session past it");
     free(w);
 }
 
@@ -209,14 +230,18 @@ test_attendance_six_calendar_months(void **state)
     assert_int_equal(rl_programme_check_attendance(p, start, s, 4, &w, &nw, &err), 0);
     assert_int_equal(nw, 1);
     assert_int_equal(w[0].kind, RL_WARN_BEFORE_START);
-    assert_string_equal(w[0].msg, "1 session attended before the programme start on 2026-01-05 (first on 2026-01-02)");
+    assert_string_equal(
+        w[0].msg,
+        "1 session attended before the programme start on 2026-01-05 (first on 2026-01-02)");
     free(w);
     s[2].kind = RL_ATT_ATTENDED;
     assert_int_equal(rl_programme_check_attendance(p, start, s, 3, &w, &nw, &err), 0);
     assert_int_equal(nw, 1);
     assert_int_equal(w[0].kind, RL_WARN_PAST_MAX_DURATION);
-    assert_string_equal(w[0].msg, "session on 2026-07-05 is past the maximum duration of 6 months from the start on "
-                                  "2026-01-05 (last day 2026-07-04); 1 session past it");
+    assert_string_equal(
+        w[0].msg,
+        "session on 2026-07-05 is past the maximum duration of 6 months from the start on "
+        "2026-01-05 (last day 2026-07-04); 1 session past it");
     free(w);
 }
 
@@ -244,26 +269,31 @@ test_enrolment_indication(void **state)
     e.indication = RL_IND_CHRONIC;
     e.start = s_d(2026, 2, 16);
     e.pain_since = s_d(2026, 1, 5); /* 42 days: exactly 6 weeks is not more */
-    s_refused(&e, "refused by rule R1 (indication chronic back pain): pain since 2026-01-05, 42 days at the start on "
+    s_refused(&e, "refused by rule R1 (indication chronic back pain): pain since 2026-01-05, 42 "
+                  "days at the start on "
                   "2026-02-16; more than 6 weeks (42 days) required");
     e.pain_since = s_d(2026, 1, 4);
     s_allowed(&e);
     e.pain_since = s_d(0, 0, 0);
-    s_refused(&e, "refused by rule R1 (indication chronic back pain): the date the pain started is missing");
+    s_refused(
+        &e,
+        "refused by rule R1 (indication chronic back pain): the date the pain started is missing");
 
     e.indication = RL_IND_POST_SURGERY;
     e.surgery_date = s_d(2026, 1, 15);
     e.start = s_d(2026, 4, 14); /* last day within 3 calendar months */
     s_allowed(&e);
     e.start = s_d(2026, 4, 15);
-    s_refused(&e, "refused by rule R1 (indication after spinal surgery): the start on 2026-04-15 is not within 3 months "
+    s_refused(&e, "refused by rule R1 (indication after spinal surgery): the start on 2026-04-15 "
+                  "is not within 3 months "
                   "after the surgery on 2026-01-15 (last possible start 2026-04-14)");
     /* End of month: 30 November + 3 months = 28 February. */
     e.surgery_date = s_d(2025, 11, 30);
     e.start = s_d(2026, 2, 27);
     s_allowed(&e);
     e.start = s_d(2026, 2, 28);
-    s_refused(&e, "refused by rule R1 (indication after spinal surgery): the start on 2026-02-28 is not within 3 months "
+    s_refused(&e, "refused by rule R1 (indication after spinal surgery): the start on 2026-02-28 "
+                  "is not within 3 months "
                   "after the surgery on 2025-11-30 (last possible start 2026-02-27)");
 }
 
@@ -278,24 +308,29 @@ test_enrolment_one_programme_per_patient(void **state)
     e.pain_since = s_d(2025, 6, 1);
     e.previous = prev;
     e.n_previous = 2;
-    s_refused(&e, "refused by rule R2 (one programme per patient): patient already followed programme mrrp-36-6m "
-                  "starting 2026-01-05; record an exception (new spinal surgery or reintegration approved by the "
+    s_refused(&e, "refused by rule R2 (one programme per patient): patient already followed "
+                  "programme mrrp-36-6m "
+                  "starting 2026-01-05; record an exception (new spinal surgery or reintegration "
+                  "approved by the "
                   "advisory physician) to enrol again");
     /* A surgery before the last programme does not open a new one. */
     e.exception = RL_EXC_NEW_SURGERY;
     e.exception_surgery_date = s_d(2025, 12, 1);
-    s_refused(&e, "refused by rule R2 (one programme per patient): exception 'new spinal surgery' needs a surgery after "
+    s_refused(&e, "refused by rule R2 (one programme per patient): exception 'new spinal surgery' "
+                  "needs a surgery after "
                   "programme mrrp-36-6m started on 2026-01-05 (surgery date given: 2025-12-01)");
     e.exception_surgery_date = s_d(2026, 7, 20);
     s_allowed(&e);
     e.exception = RL_EXC_REINTEGRATION;
-    s_refused(&e, "refused by rule R2 (one programme per patient): exception 'reintegration' needs the approval of the "
+    s_refused(&e, "refused by rule R2 (one programme per patient): exception 'reintegration' needs "
+                  "the approval of the "
                   "insurer's advisory physician");
     e.advisory_physician_approved = true;
     s_allowed(&e);
     /* R1 is checked before R2: an exception does not excuse the indication. */
     e.pain_since = s_d(2026, 8, 20);
-    s_refused(&e, "refused by rule R1 (indication chronic back pain): pain since 2026-08-20, 18 days at the start on "
+    s_refused(&e, "refused by rule R1 (indication chronic back pain): pain since 2026-08-20, 18 "
+                  "days at the start on "
                   "2026-09-07; more than 6 weeks (42 days) required");
 }
 

@@ -26,7 +26,8 @@ s_answers(rl_q_answer_t *out, const int *values, int n)
 }
 
 static void
-s_score_ok(const char *instrument, const char *version, const rl_q_answer_t *a, size_t n, rl_q_score_t *out)
+s_score_ok(const char *instrument, const char *version, const rl_q_answer_t *a, size_t n,
+           rl_q_score_t *out)
 {
     rl_err_t err = {{0}};
     if (rl_questionnaire_score(instrument, version, a, n, out, &err) != 0)
@@ -34,7 +35,8 @@ s_score_ok(const char *instrument, const char *version, const rl_q_answer_t *a, 
 }
 
 static void
-s_score_refused(const char *instrument, const char *version, const rl_q_answer_t *a, size_t n, const char *msg)
+s_score_refused(const char *instrument, const char *version, const rl_q_answer_t *a, size_t n,
+                const char *msg)
 {
     rl_err_t err = {{0}};
     rl_q_score_t out;
@@ -106,7 +108,8 @@ test_odi_too_many_missing(void **state)
     assert_true(isnan(s.score));
     assert_int_equal(s.n_answered, 7);
     assert_int_equal(s.band, RL_Q_BAND_NONE);
-    assert_string_equal(s.reason, "ODI has 7 of 10 sections answered: at least 8 are needed (at most 2 missing)");
+    assert_string_equal(
+        s.reason, "ODI has 7 of 10 sections answered: at least 8 are needed (at most 2 missing)");
 }
 
 static void
@@ -121,7 +124,8 @@ test_odi_refusals(void **state)
     n = s_answers(a, v, 10);
     s_score_refused("ODI", "2.0", a, n, "ODI version '2.0' not supported (supported: 2.1a)");
     s_score_refused("ODI", NULL, a, n, "ODI version '(none)' not supported (supported: 2.1a)");
-    s_score_refused("XYZ", "1", a, n, "unknown instrument 'XYZ' (known: NPRS, ODI, RMDQ, TSK-17, PSFS)");
+    s_score_refused("XYZ", "1", a, n,
+                    "unknown instrument 'XYZ' (known: NPRS, ODI, RMDQ, TSK-17, PSFS)");
     a[5].item = 3; /* section 3 twice */
     s_score_refused("ODI", "2.1a", a, n, "ODI item 3 answered twice");
     a[5].item = 11;
@@ -230,7 +234,8 @@ test_tsk_incomplete_and_range(void **state)
     assert_string_equal(s.reason, "TSK-17 is incomplete: items 5, 9 missing");
     v[4] = 0;
     v[8] = 2;
-    s_score_refused("TSK-17", NULL, a, s_answers(a, v, 17), "TSK-17 item 5: answer 0 out of range 1-4");
+    s_score_refused("TSK-17", NULL, a, s_answers(a, v, 17),
+                    "TSK-17 item 5: answer 0 out of range 1-4");
 }
 
 static void
@@ -257,8 +262,8 @@ s_change(const char *inst, double base, double follow, bool exp_improved, bool e
     if (rl_questionnaire_important_change(inst, base, follow, &improved, &important, &err) != 0)
         fail_msg("%s %g -> %g refused: %s", inst, base, follow, err.msg);
     if (improved != exp_improved || important != exp_important)
-        fail_msg("%s %g -> %g: improved %d important %d, expected %d %d", inst, base, follow, improved, important,
-                 exp_improved, exp_important);
+        fail_msg("%s %g -> %g: improved %d important %d, expected %d %d", inst, base, follow,
+                 improved, important, exp_improved, exp_important);
 }
 
 static void
@@ -291,9 +296,11 @@ test_important_change(void **state)
 
     bool improved, important;
     rl_err_t err = {{0}};
-    assert_int_equal(rl_questionnaire_important_change("NPRS", NAN, 3, &improved, &important, &err), -1);
+    assert_int_equal(rl_questionnaire_important_change("NPRS", NAN, 3, &improved, &important, &err),
+                     -1);
     assert_string_equal(err.msg, "NPRS baseline score is missing");
-    assert_int_equal(rl_questionnaire_important_change("ODI", 35.6, 120, &improved, &important, &err), -1);
+    assert_int_equal(
+        rl_questionnaire_important_change("ODI", 35.6, 120, &improved, &important, &err), -1);
     assert_string_equal(err.msg, "ODI follow-up score 120 out of range 0-100");
 }
 
@@ -302,9 +309,11 @@ test_band_labels(void **state)
 {
     (void)state;
     assert_string_equal(rl_questionnaire_band_label(RL_Q_BAND_MODERATE, "nl"), "matige beperking");
-    assert_string_equal(rl_questionnaire_band_label(RL_Q_BAND_MODERATE, "en"), "moderate disability");
+    assert_string_equal(rl_questionnaire_band_label(RL_Q_BAND_MODERATE, "en"),
+                        "moderate disability");
     assert_string_equal(rl_questionnaire_band_label(RL_Q_BAND_BED_BOUND, "nl"), "bedlegerig");
-    assert_string_equal(rl_questionnaire_band_label(RL_Q_BAND_TSK_HIGH, "nl"), "verhoogde bewegingsangst");
+    assert_string_equal(rl_questionnaire_band_label(RL_Q_BAND_TSK_HIGH, "nl"),
+                        "verhoogde bewegingsangst");
     assert_string_equal(rl_questionnaire_band_label(RL_Q_BAND_NONE, "en"), "");
     assert_null(rl_questionnaire_band_label(RL_Q_BAND_MINIMAL, "fr"));
     assert_string_equal(rl_questionnaire_band_code(RL_Q_BAND_BED_BOUND), "bed_bound");
