@@ -28,10 +28,10 @@ typedef struct {
 } rl_programme_t;
 
 /* The variants from the seeds:
- *   "mrrp-36-6m"      36 = 34 exercise + 2 information, <= 2/week, <= 6 months
- *   "rugschool-30+6"  30 exercise (15 weeks, twice a week) + up to 6 extra;
+ *   "mrr-36"      36 = 34 exercise + 2 information, <= 2/week, <= 6 months
+ *   "rugschool-30"  30 exercise (15 weeks, twice a week) + up to 6 extra;
  *                     126 days = the 15 weeks plus 3 weeks for the extras
- *   "groep-36-18w"    36 group sessions, twice a week, <= 18 weeks
+ *   "rugschool-36-18w"    36 group sessions, twice a week, <= 18 weeks
  * Returns NULL for an unknown code. */
 const rl_programme_t *rl_programme_builtin(const char *code);
 /* All built-in templates; *n receives their count. */

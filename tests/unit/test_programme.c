@@ -30,17 +30,17 @@ test_builtin_templates(void **state)
     for (size_t i = 0; i < n; i++)
         if (rl_programme_check_template(&all[i], &err) != 0)
             fail_msg("%s", err.msg);
-    const rl_programme_t *p = rl_programme_builtin("mrrp-36-6m");
+    const rl_programme_t *p = rl_programme_builtin("mrr-36");
     assert_non_null(p);
     assert_int_equal(p->total_sessions, 36);
     assert_int_equal(p->exercise_sessions, 34);
     assert_int_equal(p->information_sessions, 2);
     assert_int_equal(p->max_per_week, 2);
     assert_int_equal(p->max_duration_months, 6);
-    p = rl_programme_builtin("rugschool-30+6");
+    p = rl_programme_builtin("rugschool-30");
     assert_non_null(p);
     assert_int_equal(p->total_sessions + p->max_extra_sessions, 36);
-    p = rl_programme_builtin("groep-36-18w");
+    p = rl_programme_builtin("rugschool-36-18w");
     assert_non_null(p);
     assert_int_equal(p->max_duration_days, 18 * 7);
     assert_null(rl_programme_builtin("nope"));
@@ -50,7 +50,7 @@ test_builtin_templates(void **state)
     assert_int_equal(rl_programme_check_template(&bad, &err), -1);
     assert_string_equal(
         err.msg,
-        "programme groep-36-18w: 30 exercise + 0 information sessions is not the total of 36");
+        "programme rugschool-36-18w: 30 exercise + 0 information sessions is not the total of 36");
 }
 
 static void
@@ -59,7 +59,7 @@ s_assign(const rl_programme_test_t *tests, size_t n, bool ended, const rl_progra
 {
     rl_timepoint_t out[8];
     rl_err_t err = {{0}};
-    if (rl_programme_assign_timepoints(rl_programme_builtin("mrrp-36-6m"), tests, n, ended, ov,
+    if (rl_programme_assign_timepoints(rl_programme_builtin("mrr-36"), tests, n, ended, ov,
                                        n_ov, out, &err) != 0)
         fail_msg("%s", err.msg);
     for (size_t i = 0; i < n; i++)
@@ -123,7 +123,7 @@ test_timepoint_overrides(void **state)
     rl_timepoint_t out[3];
     rl_err_t err = {{0}};
     rl_programme_override_t ov3[] = {{99, RL_TP_MID}};
-    const rl_programme_t *p = rl_programme_builtin("mrrp-36-6m");
+    const rl_programme_t *p = rl_programme_builtin("mrr-36");
     assert_int_equal(rl_programme_assign_timepoints(p, t, 3, true, ov3, 1, out, &err), -1);
     assert_string_equal(
         err.msg, "override of the mid test names test 99, which is not a test of this enrolment");
@@ -159,7 +159,7 @@ test_attendance_clean_schedule(void **state)
     rl_programme_warning_t *w = (void *)1;
     size_t nw = 99;
     rl_err_t err = {{0}};
-    assert_int_equal(rl_programme_check_attendance(rl_programme_builtin("groep-36-18w"), start, s,
+    assert_int_equal(rl_programme_check_attendance(rl_programme_builtin("rugschool-36-18w"), start, s,
                                                    n, &w, &nw, &err),
                      0);
     assert_int_equal(nw, 0);
@@ -188,7 +188,7 @@ test_attendance_warnings(void **state)
     rl_programme_warning_t *w = NULL;
     size_t nw = 0;
     rl_err_t err = {{0}};
-    assert_int_equal(rl_programme_check_attendance(rl_programme_builtin("groep-36-18w"), start, s,
+    assert_int_equal(rl_programme_check_attendance(rl_programme_builtin("rugschool-36-18w"), start, s,
                                                    n, &w, &nw, &err),
                      0);
     assert_int_equal(nw, 3);
@@ -224,7 +224,7 @@ test_attendance_six_calendar_months(void **state)
     rl_programme_warning_t *w = NULL;
     size_t nw = 0;
     rl_err_t err = {{0}};
-    const rl_programme_t *p = rl_programme_builtin("mrrp-36-6m");
+    const rl_programme_t *p = rl_programme_builtin("mrr-36");
     /* 2026-07-04 is the last day of the 6 months; the no-show on 07-05 does
      * not count; the session before the start does. */
     assert_int_equal(rl_programme_check_attendance(p, start, s, 4, &w, &nw, &err), 0);
@@ -301,7 +301,7 @@ static void
 test_enrolment_one_programme_per_patient(void **state)
 {
     (void)state;
-    rl_programme_previous_t prev[] = {{"groep-36-18w", {2024, 3, 4}}, {"mrrp-36-6m", {2026, 1, 5}}};
+    rl_programme_previous_t prev[] = {{"rugschool-36-18w", {2024, 3, 4}}, {"mrr-36", {2026, 1, 5}}};
     rl_programme_enrolment_t e = {0};
     e.indication = RL_IND_CHRONIC;
     e.start = s_d(2026, 9, 7);
