@@ -309,7 +309,7 @@ test_enrolment_one_programme_per_patient(void **state)
     e.previous = prev;
     e.n_previous = 2;
     s_refused(&e, "refused by rule R2 (one programme per patient): patient already followed "
-                  "programme mrrp-36-6m "
+                  "programme mrr-36 "
                   "starting 2026-01-05; record an exception (new spinal surgery or reintegration "
                   "approved by the "
                   "advisory physician) to enrol again");
@@ -318,7 +318,7 @@ test_enrolment_one_programme_per_patient(void **state)
     e.exception_surgery_date = s_d(2025, 12, 1);
     s_refused(&e, "refused by rule R2 (one programme per patient): exception 'new spinal surgery' "
                   "needs a surgery after "
-                  "programme mrrp-36-6m started on 2026-01-05 (surgery date given: 2025-12-01)");
+                  "programme mrr-36 started on 2026-01-05 (surgery date given: 2025-12-01)");
     e.exception_surgery_date = s_d(2026, 7, 20);
     s_allowed(&e);
     e.exception = RL_EXC_REINTEGRATION;
