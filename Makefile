@@ -66,7 +66,8 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 BINS := $(PROGRAMS:%=$(BUILD)/bin/%)
 
-.PHONY: all deps check unit integration demo clean distclean format format-check install bench fuzz
+PHONY_EXTRA := print-programs
+.PHONY: all deps check unit integration demo clean distclean format format-check install bench fuzz $(PHONY_EXTRA)
 all: $(BINS)
 
 # ---------------------------------------------------------------- dependencies
@@ -141,10 +142,25 @@ format-check:
 	clang-format --dry-run --Werror $(FORMAT_SRCS)
 
 # ---------------------------------------------------------------- install
+# Debian-style: make install PREFIX=/usr SYSCONFDIR=/etc DESTDIR=debian/tmp
+BINDIR ?= $(PREFIX)/bin
+DOCDIR ?= $(PREFIX)/share/doc/ruglab
+SYSTEMDUNITDIR ?= $(if $(filter /usr,$(PREFIX)),/lib/systemd/system,$(PREFIX)/lib/systemd/system)
+SYSUSERSDIR ?= $(PREFIX)/lib/sysusers.d
 install: all
-	install -d $(DESTDIR)$(PREFIX)/bin $(DESTDIR)$(DATADIR)/sql
-	install -m 0755 $(BINS) $(DESTDIR)$(PREFIX)/bin/
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(DATADIR)/sql $(DESTDIR)$(DATADIR)/examples \
+	  $(DESTDIR)$(DOCDIR) $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(SYSUSERSDIR)
+	install -m 0755 $(BINS) $(DESTDIR)$(BINDIR)/
 	install -m 0644 deploy/sql/*.sql $(DESTDIR)$(DATADIR)/sql/
+	install -m 0644 deploy/db-setup.sql $(DESTDIR)$(DATADIR)/
+	$(if $(wildcard deploy/*.conf.example),install -m 0644 $(wildcard deploy/*.conf.example) $(DESTDIR)$(DATADIR)/examples/)
+	$(if $(wildcard deploy/reference/*),install -d $(DESTDIR)$(DATADIR)/reference && install -m 0644 $(wildcard deploy/reference/*) $(DESTDIR)$(DATADIR)/reference/)
+	install -m 0644 deploy/systemd/*.service $(DESTDIR)$(SYSTEMDUNITDIR)/
+	install -m 0644 deploy/sysusers/ruglab.conf $(DESTDIR)$(SYSUSERSDIR)/ruglab.conf
+	install -m 0644 README.md proto/ruglab.proto $(DESTDIR)$(DOCDIR)/
+
+print-programs:
+	@echo $(PROGRAMS)
 
 clean:
 	rm -rf build/bin build/obj build/tests build/lib* build/san build/gen build/.flags
