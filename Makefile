@@ -66,7 +66,7 @@ UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 
 BINS := $(PROGRAMS:%=$(BUILD)/bin/%)
 
-PHONY_EXTRA := print-programs
+PHONY_EXTRA := print-programs lib fuzz-build fuzz-seeds
 .PHONY: all deps check unit integration demo clean distclean format format-check install bench fuzz $(PHONY_EXTRA)
 all: $(BINS)
 
@@ -118,8 +118,50 @@ $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $$(call objs_of,$$($$*_EXTRA)) $(L
 	@mkdir -p $(@D)
 	@echo "  LINK    $@"; $(CC) $(LDFLAGS_ALL) -o $@ $< $(call objs_of,$($*_EXTRA)) $(LIB) $(PKG_LIBS) -lcmocka
 
+# ---------------------------------------------------------------- fuzzing
+# libFuzzer harnesses tests/fuzz/fuzz_<name>.c, built with clang into
+# build/fuzz (the shared library rebuilt with -fsanitize=fuzzer-no-link).
+# A harness that needs a program's private files lists them in
+# fuzz_<name>_EXTRA (in that program's module.mk).
+#   make fuzz            fuzz each harness for FUZZ_SECONDS, starting from its
+#                        committed corpus tests/fuzz/corpus/<name>/; new inputs
+#                        go to build/fuzz/corpus-<name>/
+#   make check           replays every committed corpus (no fuzzing)
+FUZZ_BUILD := build/fuzz
+FUZZ_SAN := fuzzer-no-link,address,undefined
+FUZZ_NAMES := $(patsubst tests/fuzz/fuzz_%.c,%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_SECONDS ?= 60
+fuzz_objs = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,tests/fuzz/fuzz_$(1).c $(fuzz_$(1)_EXTRA))
+
+lib: $(LIB)
+
+define FUZZ_LINK
+	@echo "  LINK    $(FUZZ_BUILD)/fuzz_$(1)"; clang -fsanitize=fuzzer,address,undefined -o $(FUZZ_BUILD)/fuzz_$(1) $(call fuzz_objs,$(1)) $(FUZZ_BUILD)/libruglab.a $(PKG_LIBS)
+
+endef
+define FUZZ_RUN
+	mkdir -p $(FUZZ_BUILD)/corpus-$(1)
+	$(FUZZ_BUILD)/fuzz_$(1) -max_total_time=$(FUZZ_SECONDS) -max_len=1200000 $(FUZZ_BUILD)/corpus-$(1) tests/fuzz/corpus/$(1)
+
+endef
+
+fuzz-build: $(DEPS_STAMP)
+	@$(MAKE) --no-print-directory BUILD=$(FUZZ_BUILD) CC=clang SANITIZER=$(FUZZ_SAN) lib \
+	  $(foreach n,$(FUZZ_NAMES),$(call fuzz_objs,$(n)))
+	$(foreach n,$(FUZZ_NAMES),$(call FUZZ_LINK,$(n)))
+
+fuzz: fuzz-build
+	$(foreach n,$(FUZZ_NAMES),$(call FUZZ_RUN,$(n)))
+
+# Regenerates the decode harness's seeds (valid Envelopes of every body type).
+fuzz-seeds: $(BUILD)/tests/gen_seeds
+	mkdir -p tests/fuzz/corpus/decode && $(BUILD)/tests/gen_seeds tests/fuzz/corpus/decode
+$(BUILD)/tests/gen_seeds: $(BUILD)/obj/tests/fuzz/gen_seeds.o $(LIB)
+	@mkdir -p $(@D)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
 # ---------------------------------------------------------------- tests
-check: all $(UNIT_BINS)
+check: all $(UNIT_BINS) fuzz-build
 	@BUILD=$(BUILD) tests/run.sh
 
 unit: all $(UNIT_BINS)

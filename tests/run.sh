@@ -6,7 +6,7 @@
 # reporting a failed check counts as one failure. Last line:
 # "N passed, N failed". Exits non-zero on any failure.
 #
-#   tests/run.sh [all|unit|integration] [NAME-FILTER]
+#   tests/run.sh [all|unit|fuzz|integration] [NAME-FILTER]
 set -uo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -51,6 +51,17 @@ if [ "$which" = all ] || [ "$which" = unit ]; then
     name=unit/$(basename "$t")
     [[ -z "$filter" || "$name" == *"$filter"* ]] || continue
     CMOCKA_MESSAGE_OUTPUT=TAP run_one "${name//\//_}" "$t"
+  done
+fi
+if [ "$which" = all ] || [ "$which" = fuzz ]; then
+  # Replays each libFuzzer harness's committed corpus (no fuzzing): every
+  # input that once found something new must still run clean.
+  for t in build/fuzz/fuzz_*; do
+    [ -x "$t" ] || continue
+    h=$(basename "$t"); h=${h#fuzz_}
+    [[ -z "$filter" || "fuzz/$h" == *"$filter"* ]] || continue
+    run_one "fuzz_replay_$h" bash -c "n=\$(ls tests/fuzz/corpus/$h | wc -l)
+      if '$t' -runs=0 tests/fuzz/corpus/$h; then echo \"ok 1 - $h: \$n corpus inputs replay clean\"; else echo \"not ok 1 - $h: corpus replay failed\"; exit 1; fi"
   done
 fi
 if [ "$which" = all ] || [ "$which" = integration ]; then
