@@ -1,0 +1,436 @@
+/* The agent's spool: what a hospital relies on when a machine crashes or
+ * its disk is damaged. Every test works in its own temporary directory.
+ * The fsync ordering (a record is offered for sending only once synced)
+ * is checked through agent_spool_next; its durability under a power cut
+ * cannot be unit-tested. */
+#include "../../services/agent/agent_spool.h"
+
+#include "ruglab/log.h"
+#include "ruglab/wire.h"
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <dirent.h>
+#include <ftw.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+static char s_dir[64];
+
+static int
+s_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
+{
+    (void)st;
+    (void)flag;
+    (void)ftw;
+    return remove(path);
+}
+
+static int
+s_setup(void **state)
+{
+    (void)state;
+    strcpy(s_dir, "/tmp/ruglab-spool-XXXXXX");
+    assert_non_null(mkdtemp(s_dir));
+    rl_log_init("test_agent_spool", RL_LOG_ERROR + 0);
+    return 0;
+}
+
+static int
+s_teardown(void **state)
+{
+    (void)state;
+    nftw(s_dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
+    return 0;
+}
+
+static agent_spool_t *
+s_open(uint64_t max_bytes, uint64_t segment_bytes)
+{
+    agent_spool_opts_t opts = {max_bytes, segment_bytes, "device test-01"};
+    rl_err_t err = {{0}};
+    agent_spool_t *sp = agent_spool_open(s_dir, &opts, &err);
+    if (!sp)
+        fail_msg("open: %s", err.msg);
+    return sp;
+}
+
+static void
+s_trial(rl_msg_t *m, uint32_t trial)
+{
+    rl_msg_init(m);
+    snprintf(m->device_id, sizeof m->device_id, "test-01");
+    m->taken_at_us = 1795000000000000 + trial;
+    snprintf(m->session_id, sizeof m->session_id, "s1");
+    snprintf(m->patient_token, sizeof m->patient_token, "RB-0001");
+    m->kind = RL_BODY_TEST_RESULT;
+    m->u.test_result.direction = RL_DIR_EXTENSION;
+    m->u.test_result.trial = trial;
+    m->u.test_result.rom_deg = 40;
+    m->u.test_result.max_torque_nm = 150;
+}
+
+static uint64_t
+s_append(agent_spool_t *sp, uint32_t trial)
+{
+    rl_msg_t m;
+    rl_err_t err;
+    s_trial(&m, trial);
+    int rc = agent_spool_append(sp, &m, &err);
+    if (rc != 0)
+        fail_msg("append: %d %s", rc, rc < 0 ? err.msg : "full");
+    return m.seq;
+}
+
+static void
+s_sync(agent_spool_t *sp)
+{
+    rl_err_t err;
+    assert_int_equal(agent_spool_sync(sp, &err), 0);
+}
+
+/* The seqs offered for sending, in order. */
+static size_t
+s_pending(agent_spool_t *sp, uint64_t *seqs, size_t max)
+{
+    agent_spool_rec_t rec;
+    size_t n = 0;
+    uint64_t after = 0;
+    while (n < max && agent_spool_next(sp, after, &rec) == 1) {
+        seqs[n++] = rec.seq;
+        after = rec.seq;
+    }
+    return n;
+}
+
+/* Decodes a pending record and returns its trial number. */
+static uint32_t
+s_trial_of(agent_spool_t *sp, uint64_t seq, uint64_t boot_id)
+{
+    uint8_t *buf;
+    size_t len;
+    rl_err_t err;
+    assert_int_equal(agent_spool_read(sp, seq, &buf, &len, &err), 0);
+    rl_msg_t m;
+    rl_reason_t reason;
+    assert_int_equal(rl_wire_decode(buf, len, &m, &reason, &err), 0);
+    free(buf);
+    assert_int_equal(m.seq, seq);
+    assert_int_equal(m.boot_id, boot_id);
+    uint32_t trial = m.u.test_result.trial;
+    rl_msg_clear(&m);
+    return trial;
+}
+
+static char *
+s_path(const char *name)
+{
+    static char path[256];
+    snprintf(path, sizeof path, "%s/%s", s_dir, name);
+    return path;
+}
+
+static size_t
+s_count_files(const char *prefix, const char *sub)
+{
+    DIR *d = opendir(sub ? s_path(sub) : s_dir);
+    if (!d)
+        return 0;
+    size_t n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)))
+        if (!strncmp(de->d_name, prefix, strlen(prefix)))
+            n++;
+    closedir(d);
+    return n;
+}
+
+static off_t
+s_size(const char *path)
+{
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    return st.st_size;
+}
+
+/* The first segment file's name. */
+static const char *
+s_first_segment(void)
+{
+    return s_path("seg-00000000000000000001.log");
+}
+
+static void
+test_crc32c_known_value(void **state)
+{
+    (void)state;
+    assert_int_equal(agent_crc32c(0, "123456789", 9), 0xE3069283u);
+    uint32_t c = agent_crc32c(0, "1234", 4);
+    assert_int_equal(agent_crc32c(c, "56789", 5), 0xE3069283u);
+}
+
+static void
+test_append_sync_ack_reopen(void **state)
+{
+    (void)state;
+    agent_spool_t *sp = s_open(1 << 20, 1 << 16);
+    uint64_t boot1 = agent_spool_boot_id(sp);
+    assert_true(boot1 >= 1);
+    for (uint32_t t = 1; t <= 5; t++)
+        assert_int_equal(s_append(sp, t), t);
+    uint64_t seqs[16];
+    /* Not durable yet: nothing may be sent. */
+    assert_int_equal(s_pending(sp, seqs, 16), 0);
+    assert_int_equal(agent_spool_depth(sp), 5);
+    s_sync(sp);
+    assert_int_equal(s_pending(sp, seqs, 16), 5);
+    assert_int_equal(s_trial_of(sp, 3, boot1), 3);
+    assert_true(agent_spool_oldest_us(sp) > 0);
+    assert_true(agent_spool_bytes(sp) > 5 * AGENT_SPOOL_RECORD_HEADER);
+
+    rl_err_t err;
+    assert_int_equal(agent_spool_ack(sp, boot1, 2, &err), 1);
+    assert_int_equal(agent_spool_ack(sp, boot1, 4, &err), 1);
+    assert_int_equal(agent_spool_ack(sp, boot1, 4, &err), 0);     /* acked twice */
+    assert_int_equal(agent_spool_ack(sp, boot1 + 7, 5, &err), 0); /* wrong boot */
+    assert_int_equal(agent_spool_depth(sp), 3);
+    agent_spool_close(&sp);
+    assert_null(sp);
+
+    /* The acknowledged ones stay gone; the others keep their boot and seq. */
+    sp = s_open(1 << 20, 1 << 16);
+    assert_int_equal(agent_spool_boot_id(sp), boot1 + 1);
+    assert_int_equal(agent_spool_recovery(sp)->records, 3);
+    assert_int_equal(agent_spool_depth(sp), 3);
+    assert_int_equal(s_pending(sp, seqs, 16), 3);
+    assert_int_equal(seqs[0], 1);
+    assert_int_equal(seqs[1], 3);
+    assert_int_equal(seqs[2], 5);
+    assert_int_equal(s_trial_of(sp, 5, boot1), 5);
+    /* New records get the new boot. */
+    uint64_t s6 = s_append(sp, 6);
+    assert_true(s6 > 5);
+    s_sync(sp);
+    assert_int_equal(s_trial_of(sp, s6, boot1 + 1), 6);
+    assert_int_equal(agent_spool_ack(sp, boot1, 1, &err), 1);
+    assert_int_equal(agent_spool_ack(sp, boot1, 3, &err), 1);
+    assert_int_equal(agent_spool_ack(sp, boot1, 5, &err), 1);
+    assert_int_equal(agent_spool_ack(sp, boot1 + 1, s6, &err), 1);
+    assert_int_equal(agent_spool_depth(sp), 0);
+    assert_int_equal(agent_spool_oldest_us(sp), 0);
+    /* Fully acknowledged segments are deleted. */
+    assert_int_equal(s_count_files("seg-", NULL), 0);
+    assert_int_equal(agent_spool_bytes(sp), 0);
+    agent_spool_close(&sp);
+}
+
+static void
+test_second_agent_is_refused(void **state)
+{
+    (void)state;
+    agent_spool_t *sp = s_open(1 << 20, 1 << 16);
+    agent_spool_opts_t opts = {1 << 20, 1 << 16, NULL};
+    rl_err_t err;
+    assert_null(agent_spool_open(s_dir, &opts, &err));
+    assert_non_null(strstr(err.msg, "in use by another ruglab-agent"));
+    agent_spool_close(&sp);
+}
+
+static void
+test_torn_tail_truncated(void **state)
+{
+    (void)state;
+    agent_spool_t *sp = s_open(1 << 20, 1 << 16);
+    for (uint32_t t = 1; t <= 3; t++)
+        (void)s_append(sp, t);
+    s_sync(sp);
+    agent_spool_close(&sp);
+    off_t good = s_size(s_first_segment());
+
+    /* A crash in the middle of writing a fourth record: half a header. */
+    FILE *f = fopen(s_first_segment(), "ab");
+    assert_non_null(f);
+    fwrite("RLS1\x40\x00\x00\x00\x01\x00", 1, 10, f);
+    fclose(f);
+    sp = s_open(1 << 20, 1 << 16);
+    assert_int_equal(agent_spool_depth(sp), 3);
+    assert_int_equal(agent_spool_recovery(sp)->torn_tails, 1);
+    assert_int_equal(agent_spool_recovery(sp)->torn_bytes, 10);
+    assert_int_equal(agent_spool_recovery(sp)->quarantined, 0);
+    assert_int_equal(s_size(s_first_segment()), good);
+    agent_spool_close(&sp);
+
+    /* The last record's payload cut short. */
+    assert_int_equal(truncate(s_first_segment(), good - 5), 0);
+    sp = s_open(1 << 20, 1 << 16);
+    assert_int_equal(agent_spool_depth(sp), 2);
+    assert_int_equal(agent_spool_recovery(sp)->torn_tails, 1);
+    uint64_t seqs[8];
+    assert_int_equal(s_pending(sp, seqs, 8), 2);
+    assert_int_equal(seqs[1], 2);
+    /* The cut record's seq is never handed out again. */
+    assert_true(s_append(sp, 9) > 3);
+    agent_spool_close(&sp);
+}
+
+static void
+test_damaged_middle_record_quarantined(void **state)
+{
+    (void)state;
+    agent_spool_t *sp = s_open(1 << 20, 1 << 16);
+    for (uint32_t t = 1; t <= 3; t++)
+        (void)s_append(sp, t);
+    s_sync(sp);
+    agent_spool_close(&sp);
+    off_t size = s_size(s_first_segment());
+    off_t rec_size = size / 3; /* three records of equal size */
+
+    /* One flipped bit in the payload of the second record. */
+    FILE *f = fopen(s_first_segment(), "r+b");
+    assert_non_null(f);
+    fseek(f, rec_size + AGENT_SPOOL_RECORD_HEADER + 3, SEEK_SET);
+    int c = fgetc(f);
+    fseek(f, rec_size + AGENT_SPOOL_RECORD_HEADER + 3, SEEK_SET);
+    fputc(c ^ 0x10, f);
+    fclose(f);
+
+    sp = s_open(1 << 20, 1 << 16); /* never refuses to start */
+    assert_int_equal(agent_spool_recovery(sp)->quarantined, 1);
+    assert_int_equal(agent_spool_recovery(sp)->quarantined_bytes, rec_size);
+    assert_int_equal(agent_spool_depth(sp), 2);
+    uint64_t seqs[8];
+    assert_int_equal(s_pending(sp, seqs, 8), 2);
+    assert_int_equal(seqs[0], 1);
+    assert_int_equal(seqs[1], 3);
+    assert_int_equal(s_trial_of(sp, 3, agent_spool_boot_id(sp) - 1), 3);
+    /* The damaged bytes are kept for inspection, the segment is rewritten. */
+    assert_int_equal(s_count_files("seg-", "quarantine"), 1);
+    assert_int_equal(s_size(s_first_segment()), 2 * rec_size);
+    assert_true(s_append(sp, 4) > 3);
+    agent_spool_close(&sp);
+
+    /* A second open finds nothing more to repair. */
+    sp = s_open(1 << 20, 1 << 16);
+    assert_int_equal(agent_spool_recovery(sp)->quarantined, 0);
+    assert_int_equal(agent_spool_depth(sp), 3);
+    agent_spool_close(&sp);
+}
+
+static void
+test_seq_never_reused_after_restart(void **state)
+{
+    (void)state;
+    rl_err_t err;
+    agent_spool_t *sp = s_open(1 << 20, 1 << 16);
+    uint64_t boot = agent_spool_boot_id(sp);
+    uint64_t last = 0;
+    for (uint32_t t = 1; t <= 3; t++)
+        last = s_append(sp, t);
+    s_sync(sp);
+    for (uint64_t s = 1; s <= last; s++)
+        assert_int_equal(agent_spool_ack(sp, boot, s, &err), 1);
+    assert_int_equal(s_count_files("seg-", NULL), 0);
+    agent_spool_close(&sp); /* as after a crash: nothing else written at close */
+
+    /* The spool is empty, yet the next run continues after the old seqs. */
+    for (int run = 0; run < 3; run++) {
+        sp = s_open(1 << 20, 1 << 16);
+        assert_true(agent_spool_boot_id(sp) > boot);
+        boot = agent_spool_boot_id(sp);
+        uint64_t s = s_append(sp, 1);
+        assert_true(s > last);
+        last = s;
+        agent_spool_close(&sp);
+    }
+}
+
+static void
+test_full_spool_refuses_and_recovers(void **state)
+{
+    (void)state;
+    rl_err_t err;
+    /* Room for exactly three records, one record per segment. */
+    agent_spool_t *sp = s_open(1 << 20, 1);
+    (void)s_append(sp, 1);
+    uint64_t rec_size = agent_spool_bytes(sp);
+    agent_spool_close(&sp);
+    nftw(s_dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
+    assert_int_equal(mkdir(s_dir, 0700), 0);
+
+    sp = s_open(3 * rec_size, 1);
+    uint64_t boot = agent_spool_boot_id(sp);
+    for (uint32_t t = 1; t <= 3; t++)
+        (void)s_append(sp, t);
+    rl_msg_t m;
+    s_trial(&m, 4);
+    assert_int_equal(agent_spool_append(sp, &m, &err), AGENT_SPOOL_FULL);
+    assert_int_equal(m.seq, 0); /* nothing stored, the message untouched */
+    assert_int_equal(agent_spool_depth(sp), 3);
+    assert_true(agent_spool_bytes(sp) <= 3 * rec_size);
+    s_sync(sp);
+    /* An acknowledgement frees a segment: the message fits again. */
+    assert_int_equal(agent_spool_ack(sp, boot, 1, &err), 1);
+    assert_int_equal(agent_spool_append(sp, &m, &err), 0);
+    assert_int_equal(m.seq, 4);
+    assert_int_equal(agent_spool_depth(sp), 3);
+    agent_spool_close(&sp);
+
+    /* A message larger than the whole spool is an error, not "full". */
+    sp = s_open(AGENT_SPOOL_RECORD_HEADER + 8, 1);
+    s_trial(&m, 5);
+    assert_int_equal(agent_spool_append(sp, &m, &err), -1);
+    assert_non_null(strstr(err.msg, "max_bytes"));
+    agent_spool_close(&sp);
+}
+
+static void
+test_segments_rotate_and_reclaim(void **state)
+{
+    (void)state;
+    rl_err_t err;
+    agent_spool_t *sp = s_open(1 << 20, 300); /* a few records per segment */
+    uint64_t boot = agent_spool_boot_id(sp);
+    for (uint32_t t = 1; t <= 20; t++)
+        (void)s_append(sp, t);
+    s_sync(sp);
+    size_t segs = s_count_files("seg-", NULL);
+    assert_true(segs > 3);
+    /* Acknowledgements in any order; a segment goes when all of it is acked. */
+    for (uint64_t s = 20; s >= 11; s--)
+        assert_int_equal(agent_spool_ack(sp, boot, s, &err), 1);
+    assert_true(s_count_files("seg-", NULL) < segs);
+    agent_spool_close(&sp);
+    sp = s_open(1 << 20, 300);
+    assert_int_equal(agent_spool_depth(sp), 10);
+    uint64_t seqs[32];
+    assert_int_equal(s_pending(sp, seqs, 32), 10);
+    assert_int_equal(seqs[9], 10);
+    for (uint64_t s = 1; s <= 10; s++)
+        assert_int_equal(agent_spool_ack(sp, boot, s, &err), 1);
+    assert_int_equal(s_count_files("seg-", NULL), 0);
+    agent_spool_close(&sp);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_crc32c_known_value),
+        cmocka_unit_test_setup_teardown(test_append_sync_ack_reopen, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_second_agent_is_refused, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_torn_tail_truncated, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_damaged_middle_record_quarantined, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_seq_never_reused_after_restart, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_full_spool_refuses_and_recovers, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_segments_rotate_and_reclaim, s_setup, s_teardown),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
