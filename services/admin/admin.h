@@ -35,5 +35,9 @@ void admin_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool admin_wants_help(int argc, char **argv);
 
 int admin_db_main(admin_ctx_t *ctx, int argc, char **argv);
+int admin_site_main(admin_ctx_t *ctx, int argc, char **argv);
+int admin_gp_main(admin_ctx_t *ctx, int argc, char **argv);
+int admin_patient_main(admin_ctx_t *ctx, int argc, char **argv);
+int admin_enrol_main(admin_ctx_t *ctx, int argc, char **argv);
 
 #endif

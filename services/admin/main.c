@@ -13,6 +13,10 @@
 
 static const admin_group_t s_groups[] = {
     {"db", "database schema: migrate, status", admin_db_main},
+    {"site", "sites: add, list", admin_site_main},
+    {"gp", "general practitioners: add, list", admin_gp_main},
+    {"patient", "patients: add, show, find", admin_patient_main},
+    {"enrol", "enrol a patient in a programme (rules R1, R2)", admin_enrol_main},
 };
 #define S_NGROUPS (sizeof s_groups / sizeof s_groups[0])
 
@@ -23,16 +27,15 @@ s_usage(FILE *out)
                  "The ruglab administration tool.\n\ncommands:\n");
     for (size_t i = 0; i < S_NGROUPS; i++)
         fprintf(out, "  %-14s %s\n", s_groups[i].name, s_groups[i].summary);
-    fprintf(out,
-            "\noptions:\n"
-            "  --db CONNINFO  libpq connection string (default: $RUGLAB_DB, then the local\n"
-            "                 cluster of scripts/pg-local.sh); connects as ruglab_admin\n"
-            "                 unless the string names a user\n"
-            "  --json         machine-readable output where a command lists things\n"
-            "  --help, -h     this text; `ruglab COMMAND --help` for a command\n"
-            "  --version      print the version\n"
-            "\nexit codes: 0 done, 1 refused or failed, 2 usage error, 3 database error,\n"
-            "4 configuration error\n");
+    fprintf(out, "\noptions:\n"
+                 "  --db CONNINFO  libpq connection string (default: $RUGLAB_DB, then the local\n"
+                 "                 cluster of scripts/pg-local.sh); connects as ruglab_admin\n"
+                 "                 unless the string names a user\n"
+                 "  --json         machine-readable output where a command lists things\n"
+                 "  --help, -h     this text; `ruglab COMMAND --help` for a command\n"
+                 "  --version      print the version\n"
+                 "\nexit codes: 0 done, 1 refused or failed, 2 usage error, 3 database error,\n"
+                 "4 configuration error\n");
 }
 
 void

@@ -1,0 +1,200 @@
+/* `ruglab patient`: patients. Identity (name, INSZ, date of birth, GP,
+ * address) goes to identity.patient; the pseudonymous subject (badge
+ * token for the devices, an unrelated pseudonym for the quality views,
+ * sex, weight, height) to clinical.subject. Every read of identity is
+ * recorded in audit.access_log. */
+#include "admin_util.h"
+
+#include "ruglab/exitcode.h"
+#include "ruglab/insz.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void
+s_usage(FILE *out)
+{
+    fprintf(out, "usage: ruglab patient add --site CODE --family-name NAME --given-name NAME\n"
+                 "                          --birth-date YYYY-MM-DD --sex M|F|X --insz NUMBER\n"
+                 "                          [--weight KG] [--height CM] [--gp RIZIV]\n"
+                 "                          [--address TEXT] [--postal-code CODE] [--city CITY]\n"
+                 "                          [--phone PHONE]\n"
+                 "       ruglab patient show PATIENT\n"
+                 "       ruglab patient find [--name TEXT] [--insz NUMBER] [--badge TOKEN]\n\n"
+                 "add   registers a patient at a site. The INSZ (or BIS number) is checked:\n"
+                 "      11 digits (dots, dashes, spaces allowed), month, day, serial number,\n"
+                 "      check digits for both centuries, and against the date of birth and\n"
+                 "      sex. The GP is given by RIZIV number (see ruglab gp add). Prints the\n"
+                 "      new subject_id and the badge token to print on the patient's badge\n"
+                 "      (--json: {\"subject_id\": N, \"badge_token\": ..., \"pseudonym\": ...}).\n"
+                 "show  the patient's identity, GP and enrolments (the read is audit-logged).\n"
+                 "find  patients whose name contains TEXT, or by INSZ or badge token\n"
+                 "      (audit-logged).\n\n"
+                 "PATIENT is a subject id, a badge token (RB-XXXX-XXXX) or an INSZ.\n");
+}
+
+static int
+s_check_name(const char *cmd, const char *option, const char *v)
+{
+    size_t n = strlen(v);
+    if (n == 0 || n > 100) {
+        admin_fail("%s: %s must be 1-100 characters", cmd, option);
+        return -1;
+    }
+    for (const char *c = v; *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f) {
+            admin_fail("%s: %s contains a control character", cmd, option);
+            return -1;
+        }
+    return 0;
+}
+
+static int
+s_add(admin_ctx_t *ctx, int argc, char **argv)
+{
+    const char *cmd = "patient add";
+    const char *site = NULL, *family = NULL, *given = NULL, *birth_s = NULL, *sex = NULL,
+               *insz_s = NULL, *weight = NULL, *height = NULL, *gp = NULL, *address = NULL,
+               *postal = NULL, *city = NULL, *phone = NULL;
+    const admin_opt_t opts[] = {{"--site", &site, NULL},
+                                {"--family-name", &family, NULL},
+                                {"--given-name", &given, NULL},
+                                {"--birth-date", &birth_s, NULL},
+                                {"--sex", &sex, NULL},
+                                {"--insz", &insz_s, NULL},
+                                {"--weight", &weight, NULL},
+                                {"--height", &height, NULL},
+                                {"--gp", &gp, NULL},
+                                {"--address", &address, NULL},
+                                {"--postal-code", &postal, NULL},
+                                {"--city", &city, NULL},
+                                {"--phone", &phone, NULL},
+                                {NULL, NULL, NULL}};
+    if (admin_parse(ctx, cmd, argc, argv, 2, opts, NULL, 0, NULL) < 0 ||
+        admin_require(cmd, "--site", site) < 0 || admin_require(cmd, "--family-name", family) < 0 ||
+        admin_require(cmd, "--given-name", given) < 0 ||
+        admin_require(cmd, "--birth-date", birth_s) < 0 || admin_require(cmd, "--sex", sex) < 0 ||
+        admin_require(cmd, "--insz", insz_s) < 0)
+        return RL_EXIT_USAGE;
+
+    /* everything that can be checked without the database first */
+    if (s_check_name(cmd, "--family-name", family) < 0 ||
+        s_check_name(cmd, "--given-name", given) < 0)
+        return RL_EXIT_FAIL;
+    rl_date_t birth;
+    if (admin_parse_date(cmd, "--birth-date", birth_s, &birth) < 0)
+        return RL_EXIT_FAIL;
+    if (strcmp(sex, "M") && strcmp(sex, "F") && strcmp(sex, "X")) {
+        admin_fail("%s: --sex must be M, F or X", cmd);
+        return RL_EXIT_FAIL;
+    }
+    rl_insz_t insz;
+    rl_err_t err;
+    if (rl_insz_validate(insz_s, &insz, &err) < 0 ||
+        rl_insz_matches_birth(&insz, birth, sex[0] == 'X' ? '?' : sex[0], &err) < 0) {
+        admin_fail("%s: %s", cmd, err.msg);
+        return RL_EXIT_FAIL;
+    }
+    double v;
+    if ((weight && admin_parse_number(cmd, "--weight", weight, 20, 400, &v) < 0) ||
+        (height && admin_parse_number(cmd, "--height", height, 80, 250, &v) < 0))
+        return RL_EXIT_FAIL;
+    if (gp && (strlen(gp) != 11 || strspn(gp, "0123456789") != 11)) {
+        admin_fail("%s: --gp: give the GP's RIZIV number (11 digits)", cmd);
+        return RL_EXIT_FAIL;
+    }
+
+    int rc = RL_EXIT_OK;
+    PGresult *res = NULL;
+    char site_id[32], gp_id[32] = "";
+    json_t *out = NULL;
+    if (admin_begin(ctx, cmd, &rc) < 0)
+        return rc;
+    if (admin_need_id(ctx, cmd, &rc, "SELECT site_id FROM clinical.site WHERE code = $1", 1, &site,
+                      site_id, "unknown site '%s' (see ruglab site list)", site) < 0)
+        goto out;
+    if (gp && admin_need_id(ctx, cmd, &rc, "SELECT gp_id FROM identity.gp WHERE riziv = $1", 1, &gp,
+                            gp_id, "unknown GP with RIZIV number %s (see ruglab gp list, gp add)",
+                            gp) < 0)
+        goto out;
+    res = admin_exec(ctx, cmd, &rc, "checking the INSZ",
+                     "SELECT subject_id FROM identity.patient WHERE insz = $1", 1,
+                     (const char *const[]){insz.digits});
+    if (!res)
+        goto out;
+    if (PQntuples(res) > 0) {
+        admin_fail("%s: a patient with this INSZ is already registered (subject %s)", cmd,
+                   PQgetvalue(res, 0, 0));
+        rc = RL_EXIT_FAIL;
+        goto out;
+    }
+    PQclear(res);
+    res = NULL;
+
+    /* a token collision is possible in theory (40 random bits): retry */
+    char badge[16], pseudonym[16];
+    for (int attempt = 0; attempt < 5 && !res; attempt++) {
+        char r[8];
+        admin_random_base32(r, 8);
+        snprintf(badge, sizeof badge, "RB-%.4s-%.4s", r, r + 4);
+        char q[12];
+        admin_random_base32(q, 12);
+        snprintf(pseudonym, sizeof pseudonym, "PS-%.12s", q);
+        const char *p[6] = {site_id, badge, pseudonym, sex, weight, height};
+        res = admin_exec(ctx, cmd, &rc, "inserting the subject",
+                         "INSERT INTO clinical.subject (site_id, badge_token, pseudonym, sex, "
+                         "body_weight_kg, height_cm) VALUES ($1, $2, $3, $4, $5, $6) "
+                         "ON CONFLICT DO NOTHING RETURNING subject_id",
+                         6, p);
+        if (!res)
+            goto out;
+        if (PQntuples(res) == 0) {
+            PQclear(res);
+            res = NULL;
+        }
+    }
+    if (!res) {
+        admin_fail("%s: could not draw a unique badge token", cmd);
+        rc = RL_EXIT_FAIL;
+        goto out;
+    }
+    char subject_id[32];
+    snprintf(subject_id, sizeof subject_id, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    char birth_buf[RL_DATE_STR_SIZE];
+    rl_date_format(birth, birth_buf);
+    const char *p[10] = {subject_id, insz.digits, family, given, birth_buf, *gp_id ? gp_id : NULL,
+                         address,    postal,      city,   phone};
+    res = admin_exec(ctx, cmd, &rc, "inserting the patient",
+                     "INSERT INTO identity.patient (subject_id, insz, family_name, given_name, "
+                     "date_of_birth, gp_id, address, postal_code, city, phone) "
+                     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                     10, p);
+    if (!res)
+        goto out;
+    if (admin_commit(ctx, cmd, &rc) < 0)
+        goto out;
+    if (ctx->json) {
+        out = json_object();
+        json_object_set_new(out, "subject_id", json_integer(strtoll(subject_id, NULL, 10)));
+        json_object_set_new(out, "badge_token", json_string(badge));
+        json_object_set_new(out, "pseudonym", json_string(pseudonym));
+        admin_json_print(out);
+    } else {
+        printf("patient added: subject_id %s, badge token %s\n", subject_id, badge);
+    }
+    rc = RL_EXIT_OK;
+out:
+    PQclear(res);
+    if (rc != RL_EXIT_OK)
+        admin_rollback(ctx);
+    return rc;
+}
+
+int
+admin_patient_main(admin_ctx_t *ctx, int argc, char **argv)
+{
+    static const admin_sub_t subs[] = {{"add", s_add}, {NULL, NULL}};
+    return admin_dispatch(ctx, "patient", argc, argv, s_usage, subs);
+}

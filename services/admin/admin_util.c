@@ -1,0 +1,467 @@
+/* Helpers of the clinical command groups (see admin_util.h). */
+#include "admin_util.h"
+
+#include "ruglab/db.h"
+#include "ruglab/exitcode.h"
+#include "ruglab/insz.h"
+#include "ruglab/mem.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pwd.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int
+admin_parse(admin_ctx_t *ctx, const char *cmd, int argc, char **argv, int first,
+            const admin_opt_t *opts, const char **pos, int max_pos, int *n_pos)
+{
+    int np = 0;
+    for (int i = first; i < argc; i++) {
+        const char *a = argv[i];
+        if (strncmp(a, "--", 2) != 0 || !strcmp(a, "--")) {
+            if (!strcmp(a, "--") && i + 1 < argc)
+                a = argv[++i];
+            if (np >= max_pos) {
+                admin_fail("%s: unexpected argument '%s' (see --help)", cmd, a);
+                return -1;
+            }
+            pos[np++] = a;
+            continue;
+        }
+        if (!strcmp(a, "--json")) {
+            ctx->json = true;
+            continue;
+        }
+        const char *eq = strchr(a, '=');
+        size_t len = eq ? (size_t)(eq - a) : strlen(a);
+        const admin_opt_t *o = opts;
+        while (o->name && !(strlen(o->name) == len && !strncmp(o->name, a, len)))
+            o++;
+        if (!o->name) {
+            admin_fail("%s: unknown option '%.*s' (see --help)", cmd, (int)len, a);
+            return -1;
+        }
+        if (o->flag) {
+            if (eq) {
+                admin_fail("%s: option %s takes no value", cmd, o->name);
+                return -1;
+            }
+            *o->flag = true;
+        } else if (eq) {
+            *o->value = eq + 1;
+        } else if (i + 1 < argc) {
+            *o->value = argv[++i];
+        } else {
+            admin_fail("%s: option %s needs a value", cmd, o->name);
+            return -1;
+        }
+    }
+    if (n_pos)
+        *n_pos = np;
+    return 0;
+}
+
+int
+admin_require(const char *cmd, const char *option, const char *value)
+{
+    if (value && *value)
+        return 0;
+    admin_fail("%s: %s is required (see --help)", cmd, option);
+    return -1;
+}
+
+int
+admin_parse_date(const char *cmd, const char *option, const char *s, rl_date_t *out)
+{
+    rl_err_t err;
+    if (rl_date_parse(s, out, &err) == 0)
+        return 0;
+    admin_fail("%s: %s: %s", cmd, option, err.msg);
+    return -1;
+}
+
+int
+admin_parse_number(const char *cmd, const char *option, const char *s, double min, double max,
+                   double *out)
+{
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !isfinite(v)) {
+        admin_fail("%s: %s: '%s' is not a number", cmd, option, s);
+        return -1;
+    }
+    if (v < min || v > max) {
+        admin_fail("%s: %s: %s is outside %g-%g", cmd, option, s, min, max);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+PGresult *
+admin_exec(admin_ctx_t *ctx, const char *cmd, int *rc, const char *what, const char *sql,
+           int nparams, const char *const *params)
+{
+    PGconn *conn = admin_connect(ctx);
+    if (!conn) {
+        *rc = RL_EXIT_DB;
+        return NULL;
+    }
+    PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(res);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return res;
+    const char *state = rl_db_sqlstate(res);
+    /* class 22 (data exception) and 23 (integrity constraint): the input */
+    bool data = !strncmp(state, "22", 2) || !strncmp(state, "23", 2);
+    admin_fail("%s: %s: %s", cmd, what, res ? rl_db_result_error(res) : rl_db_error(conn));
+    *rc = data ? RL_EXIT_FAIL : RL_EXIT_DB;
+    PQclear(res);
+    return NULL;
+}
+
+static int
+s_simple(admin_ctx_t *ctx, const char *cmd, int *rc, const char *sql)
+{
+    PGresult *res = admin_exec(ctx, cmd, rc, sql, sql, 0, NULL);
+    if (!res)
+        return -1;
+    PQclear(res);
+    return 0;
+}
+
+int
+admin_begin(admin_ctx_t *ctx, const char *cmd, int *rc)
+{
+    return s_simple(ctx, cmd, rc, "BEGIN");
+}
+
+int
+admin_commit(admin_ctx_t *ctx, const char *cmd, int *rc)
+{
+    return s_simple(ctx, cmd, rc, "COMMIT");
+}
+
+void
+admin_rollback(admin_ctx_t *ctx)
+{
+    if (ctx->conn && PQtransactionStatus(ctx->conn) != PQTRANS_IDLE)
+        PQclear(PQexec(ctx->conn, "ROLLBACK"));
+}
+
+int
+admin_today(admin_ctx_t *ctx, const char *cmd, int *rc, rl_date_t *out)
+{
+    PGresult *res = admin_exec(ctx, cmd, rc, "reading today's date",
+                               "SELECT clinical.local_date(now())", 0, NULL);
+    if (!res)
+        return -1;
+    rl_err_t err;
+    int r = rl_date_parse(PQgetvalue(res, 0, 0), out, &err);
+    PQclear(res);
+    if (r < 0) {
+        admin_fail("%s: reading today's date: %s", cmd, err.msg);
+        *rc = RL_EXIT_DB;
+    }
+    return r;
+}
+
+const char *
+admin_os_user(void)
+{
+    static char name[256];
+    const char *u = getenv("SUDO_USER");
+    if (!u || !*u)
+        u = getenv("USER");
+    if (!u || !*u) {
+        struct passwd *pw = getpwuid(getuid());
+        u = pw ? pw->pw_name : NULL;
+    }
+    if (!u || !*u) {
+        snprintf(name, sizeof name, "uid %u", (unsigned)getuid());
+        return name;
+    }
+    snprintf(name, sizeof name, "%s", u);
+    return name;
+}
+
+int
+admin_audit(admin_ctx_t *ctx, const char *cmd, int *rc, const char *command, const char *subject_id,
+            const char *detail)
+{
+    const char *p[4] = {admin_os_user(), command, subject_id, detail};
+    PGresult *res = admin_exec(ctx, cmd, rc, "writing the access log",
+                               "INSERT INTO audit.access_log (os_user, program, command, "
+                               "subject_id, detail) VALUES ($1, 'ruglab', $2, $3::bigint, $4)",
+                               4, p);
+    if (!res)
+        return -1;
+    PQclear(res);
+    return 0;
+}
+
+static bool
+s_all_digits(const char *s)
+{
+    if (!*s)
+        return false;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return false;
+    return true;
+}
+
+int
+admin_find_subject(admin_ctx_t *ctx, const char *cmd, int *rc, const char *key, char id[32])
+{
+    const char *sql;
+    const char *kind;
+    const char *param = key;
+    rl_insz_t insz;
+    rl_err_t err;
+    size_t digits = 0;
+    for (const char *c = key; *c; c++)
+        digits += (*c >= '0' && *c <= '9');
+    if (s_all_digits(key) && strlen(key) < 11) {
+        sql = "SELECT subject_id FROM clinical.subject WHERE subject_id = $1::bigint";
+        kind = "subject id";
+    } else if (digits == 11 && strspn(key, "0123456789.- ") == strlen(key)) {
+        if (rl_insz_validate(key, &insz, &err) < 0) {
+            admin_fail("%s: %s", cmd, err.msg);
+            *rc = RL_EXIT_FAIL;
+            return -1;
+        }
+        param = insz.digits;
+        sql = "SELECT subject_id FROM identity.patient WHERE insz = $1";
+        kind = "INSZ";
+    } else {
+        sql = "SELECT subject_id FROM clinical.subject WHERE upper(badge_token) = upper($1)";
+        kind = "badge token";
+    }
+    PGresult *res = admin_exec(ctx, cmd, rc, "finding the patient", sql, 1, &param);
+    if (!res)
+        return -1;
+    int n = PQntuples(res);
+    if (n == 1)
+        snprintf(id, 32, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    if (n != 1) {
+        /* the key may be an INSZ: never echo it */
+        admin_fail("%s: no patient with that %s (give a subject id, badge token or INSZ)", cmd,
+                   kind);
+        *rc = RL_EXIT_FAIL;
+        return -1;
+    }
+    return 0;
+}
+
+int
+admin_find_enrolment(admin_ctx_t *ctx, const char *cmd, int *rc, const char *patient,
+                     bool any_status, char id[32])
+{
+    char subject[32];
+    if (admin_find_subject(ctx, cmd, rc, patient, subject) < 0)
+        return -1;
+    const char *p[1] = {subject};
+    PGresult *res = admin_exec(ctx, cmd, rc, "finding the enrolment",
+                               "SELECT enrolment_id, status FROM clinical.enrolment "
+                               "WHERE subject_id = $1::bigint AND status <> 'cancelled' "
+                               "ORDER BY status = 'active' DESC, start_date DESC, "
+                               "enrolment_id DESC LIMIT 1",
+                               1, p);
+    if (!res)
+        return -1;
+    int r = 0;
+    if (PQntuples(res) == 0) {
+        admin_fail("%s: patient %s is not enrolled in a programme (see ruglab enrol)", cmd,
+                   subject);
+        *rc = RL_EXIT_FAIL;
+        r = -1;
+    } else if (!any_status && strcmp(PQgetvalue(res, 0, 1), "active") != 0) {
+        admin_fail("%s: patient %s has no running programme (enrolment %s is %s)", cmd, subject,
+                   PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+        *rc = RL_EXIT_FAIL;
+        r = -1;
+    } else {
+        snprintf(id, 32, "%s", PQgetvalue(res, 0, 0));
+    }
+    PQclear(res);
+    return r;
+}
+
+void
+admin_json_print(json_t *obj)
+{
+    char *s = json_dumps(obj, JSON_COMPACT | JSON_ENSURE_ASCII);
+    if (s) {
+        puts(s);
+        free(s);
+    }
+    json_decref(obj);
+}
+
+json_t *
+admin_json_value(const PGresult *res, int row, int col, bool as_number)
+{
+    if (PQgetisnull(res, row, col))
+        return json_null();
+    const char *v = PQgetvalue(res, row, col);
+    if (PQftype(res, col) == 16) /* boolean */
+        return json_boolean(v[0] == 't');
+    if (as_number) {
+        char *end = NULL;
+        long long i = strtoll(v, &end, 10);
+        if (end && !*end)
+            return json_integer(i);
+        double d = strtod(v, &end);
+        if (end && !*end)
+            return json_real(d);
+    }
+    return json_string(v);
+}
+
+static bool
+s_in_list(const char *list, const char *name)
+{
+    size_t len = strlen(name);
+    for (const char *p = list; p && *p;) {
+        const char *c = strchr(p, ',');
+        size_t l = c ? (size_t)(c - p) : strlen(p);
+        if (l == len && !strncmp(p, name, len))
+            return true;
+        p = c ? c + 1 : NULL;
+    }
+    return false;
+}
+
+void
+admin_print_rows(admin_ctx_t *ctx, const PGresult *res, const char *numeric_cols)
+{
+    int nr = PQntuples(res), nc = PQnfields(res);
+    if (ctx->json) {
+        json_t *arr = json_array();
+        for (int r = 0; r < nr; r++) {
+            json_t *o = json_object();
+            for (int c = 0; c < nc; c++)
+                json_object_set_new(
+                    o, PQfname(res, c),
+                    admin_json_value(res, r, c, s_in_list(numeric_cols, PQfname(res, c))));
+            json_array_append_new(arr, o);
+        }
+        admin_json_print(arr);
+        return;
+    }
+    int *w = rl_calloc((size_t)nc, sizeof *w);
+    for (int c = 0; c < nc; c++) {
+        w[c] = (int)strlen(PQfname(res, c));
+        for (int r = 0; r < nr; r++) {
+            int l = PQgetisnull(res, r, c) ? 1 : (int)strlen(PQgetvalue(res, r, c));
+            if (l > w[c])
+                w[c] = l;
+        }
+    }
+    for (int c = 0; c < nc; c++)
+        printf("%-*s%s", c == nc - 1 ? 0 : w[c], PQfname(res, c), c == nc - 1 ? "\n" : "  ");
+    for (int r = 0; r < nr; r++)
+        for (int c = 0; c < nc; c++)
+            printf("%-*s%s", c == nc - 1 ? 0 : w[c],
+                   PQgetisnull(res, r, c) ? "-" : PQgetvalue(res, r, c), c == nc - 1 ? "\n" : "  ");
+    free(w);
+}
+
+void
+admin_random_base32(char *buf, size_t n)
+{
+    static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    for (size_t i = 0; i < n; i++)
+        buf[i] = alphabet[randombytes_uniform(32)];
+}
+
+int
+admin_lookup_id(admin_ctx_t *ctx, const char *cmd, int *rc, const char *what, const char *sql,
+                int nparams, const char *const *params, char id[32])
+{
+    PGresult *res = admin_exec(ctx, cmd, rc, what, sql, nparams, params);
+    if (!res)
+        return -1;
+    int found = PQntuples(res) > 0;
+    if (found)
+        snprintf(id, 32, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return found;
+}
+
+int
+admin_list(admin_ctx_t *ctx, const char *cmd, int argc, char **argv, const char *what,
+           const char *sql, int nparams, const char *const *params, const char *numeric_cols)
+{
+    const admin_opt_t opts[] = {{NULL, NULL, NULL}};
+    if (admin_parse(ctx, cmd, argc, argv, 2, opts, NULL, 0, NULL) < 0)
+        return RL_EXIT_USAGE;
+    int rc = RL_EXIT_OK;
+    PGresult *res = admin_exec(ctx, cmd, &rc, what, sql, nparams, params);
+    if (!res)
+        return rc;
+    admin_print_rows(ctx, res, numeric_cols);
+    PQclear(res);
+    return RL_EXIT_OK;
+}
+
+void
+admin_print_added(admin_ctx_t *ctx, const char *what, const char *key, const char *id,
+                  const char *key2, const char *val2)
+{
+    if (ctx->json) {
+        json_t *o = json_object();
+        json_object_set_new(o, key, json_integer(strtoll(id, NULL, 10)));
+        if (key2)
+            json_object_set_new(o, key2, json_string(val2));
+        admin_json_print(o);
+    } else if (key2) {
+        printf("%s added: %s %s, %s %s\n", what, key, id, key2, val2);
+    } else {
+        printf("%s added: %s %s\n", what, key, id);
+    }
+}
+
+int
+admin_dispatch(admin_ctx_t *ctx, const char *group, int argc, char **argv, void (*usage)(FILE *out),
+               const admin_sub_t *subs)
+{
+    if (argc < 2 || admin_wants_help(argc, argv)) {
+        usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? RL_EXIT_USAGE : RL_EXIT_OK;
+    }
+    char names[256] = "";
+    for (const admin_sub_t *s = subs; s->name; s++) {
+        if (!strcmp(argv[1], s->name))
+            return s->fn(ctx, argc, argv);
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", s == subs ? "" : ", ",
+                 s->name);
+    }
+    admin_fail("%s: unknown subcommand '%s' (%s)", group, argv[1], names);
+    return RL_EXIT_USAGE;
+}
+
+int
+admin_need_id(admin_ctx_t *ctx, const char *cmd, int *rc, const char *sql, int nparams,
+              const char *const *params, char id[32], const char *fmt, ...)
+{
+    char msg[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    int f = admin_lookup_id(ctx, cmd, rc, msg, sql, nparams, params, id);
+    if (f == 0) {
+        admin_fail("%s: %s", cmd, msg);
+        *rc = RL_EXIT_FAIL;
+    }
+    return f > 0 ? 0 : -1;
+}

@@ -1,0 +1,126 @@
+/* Helpers shared by the clinical command groups of the admin CLI: option
+ * parsing, database calls that print their one-line error, transactions,
+ * finding a patient, the person at the keyboard, the access log, JSON
+ * output. Everything here prints errors as "ruglab: <cmd>: ..." itself. */
+#ifndef RUGLAB_ADMIN_UTIL_H
+#define RUGLAB_ADMIN_UTIL_H
+
+#include "admin.h"
+
+#include "ruglab/date.h"
+
+#include <jansson.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+/* One option of a subcommand: "--name VALUE" / "--name=VALUE" stores VALUE
+ * in *value; a flag (value NULL) sets *flag. */
+typedef struct {
+    const char *name;
+    const char **value;
+    bool *flag;
+} admin_opt_t;
+
+/* Parses argv[first..] against opts (terminated by {NULL}); "--json" sets
+ * ctx->json. Arguments not starting with "--" go to pos[] (at most
+ * max_pos; *n_pos receives the count). Returns 0, or -1 after printing
+ * the usage error. */
+int admin_parse(admin_ctx_t *ctx, const char *cmd, int argc, char **argv, int first,
+                const admin_opt_t *opts, const char **pos, int max_pos, int *n_pos);
+
+/* -1 (after printing "<cmd>: OPTION is required") when value is NULL/empty. */
+int admin_require(const char *cmd, const char *option, const char *value);
+
+/* Parses "YYYY-MM-DD"; prints "<cmd>: OPTION: <why>" and returns -1 on error. */
+int admin_parse_date(const char *cmd, const char *option, const char *s, rl_date_t *out);
+
+/* Parses a decimal number in [min, max]; prints and returns -1 otherwise. */
+int admin_parse_number(const char *cmd, const char *option, const char *s, double min, double max,
+                       double *out);
+
+/* Today in Europe/Brussels (the clinical calendar day), as the database
+ * sees it (clinical.local_date(now())). */
+int admin_today(admin_ctx_t *ctx, const char *cmd, int *rc, rl_date_t *out);
+
+/* Runs one parameterised statement. On failure prints "<cmd>: <what>:
+ * <server message>" and returns NULL with *rc set: RL_EXIT_FAIL when the
+ * server refused the data (constraint, invalid value), RL_EXIT_DB
+ * otherwise. Caller PQclear()s. */
+PGresult *admin_exec(admin_ctx_t *ctx, const char *cmd, int *rc, const char *what, const char *sql,
+                     int nparams, const char *const *params);
+
+/* BEGIN / COMMIT / ROLLBACK (rollback never fails loudly). */
+int admin_begin(admin_ctx_t *ctx, const char *cmd, int *rc);
+int admin_commit(admin_ctx_t *ctx, const char *cmd, int *rc);
+void admin_rollback(admin_ctx_t *ctx);
+
+/* The person at the keyboard: $SUDO_USER, else $USER, else the passwd name
+ * of the real uid. Static storage. */
+const char *admin_os_user(void);
+
+/* Records a read of identifiable data in audit.access_log (program
+ * 'ruglab', the OS user, command, subject, detail without identity). */
+int admin_audit(admin_ctx_t *ctx, const char *cmd, int *rc, const char *command,
+                const char *subject_id, const char *detail);
+
+/* Finds a subject by badge token ("RB-..."), INSZ (11 digits, formatting
+ * allowed) or subject id (digits). Writes the subject id (decimal) into
+ * id[32]. Prints "<cmd>: no patient ..." and returns -1 (rc FAIL) when
+ * there is none. */
+int admin_find_subject(admin_ctx_t *ctx, const char *cmd, int *rc, const char *key, char id[32]);
+
+/* The enrolment a command is about: the patient's active one, else (when
+ * any_status) the most recent. Writes enrolment_id into id[32]. */
+int admin_find_enrolment(admin_ctx_t *ctx, const char *cmd, int *rc, const char *patient,
+                         bool any_status, char id[32]);
+
+/* Prints obj as one line of JSON on stdout and releases it. */
+void admin_json_print(json_t *obj);
+
+/* A column of a result as a JSON value: NULL -> null, else the text; with
+ * as_number true, a JSON number (integer when it has no fraction). */
+json_t *admin_json_value(const PGresult *res, int row, int col, bool as_number);
+
+/* Prints a result as JSON (an array of objects, one per row; columns
+ * named in numeric_cols, comma-separated, become numbers) or as aligned
+ * text with a header. */
+void admin_print_rows(admin_ctx_t *ctx, const PGresult *res, const char *numeric_cols);
+
+/* Fills buf with n random characters of Crockford's base32 (libsodium
+ * randombytes). */
+void admin_random_base32(char *buf, size_t n);
+
+#endif
+
+/* Runs a query returning one id column: 1 and id[32] filled when a row was
+ * found, 0 when none, -1 on a database error (printed, *rc set). */
+int admin_lookup_id(admin_ctx_t *ctx, const char *cmd, int *rc, const char *what, const char *sql,
+                    int nparams, const char *const *params, char id[32]);
+
+/* A listing subcommand: no options but --json; runs sql and prints the rows
+ * (see admin_print_rows). Returns an RL_EXIT_* code. */
+int admin_list(admin_ctx_t *ctx, const char *cmd, int argc, char **argv, const char *what,
+               const char *sql, int nparams, const char *const *params, const char *numeric_cols);
+
+/* Prints what an add command created: "<what> added: <key> <id>[, <key2>
+ * <val2>]" or, with --json, {"<key>": id, "<key2>": "val2"}. */
+void admin_print_added(admin_ctx_t *ctx, const char *what, const char *key, const char *id,
+                       const char *key2, const char *val2);
+
+/* A subcommand of a group: fn gets the group's argc/argv (argv[1] is the
+ * subcommand's name). */
+typedef struct {
+    const char *name;
+    int (*fn)(admin_ctx_t *ctx, int argc, char **argv);
+} admin_sub_t;
+
+/* Shows usage (for --help or no subcommand) or runs the named subcommand
+ * of subs (terminated by {NULL}). */
+int admin_dispatch(admin_ctx_t *ctx, const char *group, int argc, char **argv,
+                   void (*usage)(FILE *out), const admin_sub_t *subs);
+
+/* admin_lookup_id that must find a row: otherwise prints "<cmd>: " and the
+ * formatted message, sets *rc to RL_EXIT_FAIL and returns -1. */
+int admin_need_id(admin_ctx_t *ctx, const char *cmd, int *rc, const char *sql, int nparams,
+                  const char *const *params, char id[32], const char *fmt, ...)
+    __attribute__((format(printf, 8, 9)));
