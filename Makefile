@@ -63,6 +63,10 @@ LIB_OBJS := $(COMMON_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/ruglab.pb-c.o
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+# Test-only programs (senders, fakes) used by the integration tests:
+# tests/tools/NAME.c becomes $(BUILD)/tests/NAME, linked like a program.
+TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
+TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
 
 BINS := $(PROGRAMS:%=$(BUILD)/bin/%)
 
@@ -110,6 +114,10 @@ $(BUILD)/bin/$(1): $$($(1)_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
 	@echo "  LINK    $$@"; $$(CC) $$(LDFLAGS_ALL) -o $$@ $$($(1)_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB) $$(PKG_LIBS)
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call PROGRAM_template,$(p))))
+
+$(TOOL_BINS): $(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(LIB)
+	@mkdir -p $(@D)
+	@echo "  LINK    $@"; $(CC) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(PKG_LIBS)
 
 # A unit test may also link a program's private modules: list them in
 # test_<name>_EXTRA (in the program's module.mk).
@@ -161,13 +169,13 @@ $(BUILD)/tests/gen_seeds: $(BUILD)/obj/tests/fuzz/gen_seeds.o $(LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 # ---------------------------------------------------------------- tests
-check: all $(UNIT_BINS) fuzz-build
+check: all $(UNIT_BINS) $(TOOL_BINS) fuzz-build
 	@BUILD=$(BUILD) tests/run.sh
 
 unit: all $(UNIT_BINS)
 	@BUILD=$(BUILD) tests/run.sh unit
 
-integration: all
+integration: all $(TOOL_BINS)
 	@BUILD=$(BUILD) tests/run.sh integration
 
 demo: all

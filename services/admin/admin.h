@@ -39,5 +39,7 @@ int admin_site_main(admin_ctx_t *ctx, int argc, char **argv);
 int admin_gp_main(admin_ctx_t *ctx, int argc, char **argv);
 int admin_patient_main(admin_ctx_t *ctx, int argc, char **argv);
 int admin_enrol_main(admin_ctx_t *ctx, int argc, char **argv);
+int admin_device_main(admin_ctx_t *ctx, int argc, char **argv);
+int admin_status_main(admin_ctx_t *ctx, int argc, char **argv);
 
 #endif

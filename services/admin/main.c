@@ -17,6 +17,8 @@ static const admin_group_t s_groups[] = {
     {"gp", "general practitioners: add, list", admin_gp_main},
     {"patient", "patients: add, show, find", admin_patient_main},
     {"enrol", "enrol a patient in a programme (rules R1, R2)", admin_enrol_main},
+    {"device", "training machines and their keys: add, list, revoke", admin_device_main},
+    {"status", "collectors and devices: counters, last seen, spool depth, lag", admin_status_main},
 };
 #define S_NGROUPS (sizeof s_groups / sizeof s_groups[0])
 

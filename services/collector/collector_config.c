@@ -1,0 +1,37 @@
+/* The collector's configuration schema (see collector_config.h). */
+#include "collector_config.h"
+
+const rl_cfg_key_t cc_schema[] = {
+    {"collector", "name", RL_CFG_STRING, "", 0, 0,
+     "Name of this collector in meas.collector_status and `ruglab status` (empty: the host name)"},
+    {"collector", "listen", RL_CFG_STRING, "tcp://*:7470", 0, 0,
+     "ZeroMQ endpoint of the ROUTER socket the agents connect to (CURVE-encrypted)"},
+    {"collector", "secret_key_file", RL_CFG_STRING, RL_SYSCONFDIR "/collector.key_secret", 0, 0,
+     "The collector's CURVE key pair (CZMQ certificate, mode 0600), made by "
+     "`ruglab-collector --gen-key DIR`"},
+    {"collector", "log_level", RL_CFG_STRING, "info", 0, 0, "error, warn, info or debug"},
+    {"collector", "status_interval_s", RL_CFG_INT, "10", 1, 3600,
+     "Seconds between counter lines in the log and updates of meas.collector_status"},
+    {"collector", "shutdown_timeout_s", RL_CFG_INT, "10", 1, 600,
+     "On SIGTERM: seconds to store and acknowledge what was received before exiting"},
+    {"collector", "receive_queue", RL_CFG_INT, "1000", 10, 1000000,
+     "Messages ZeroMQ queues per agent while the collector is not reading (ZMQ_RCVHWM)"},
+    {"collector", "max_transport_bytes", RL_CFG_INT, "16777216", 1048576, 268435456,
+     "Largest message ZeroMQ accepts before dropping the connection; messages above 1 MiB and "
+     "up to this size are rejected as TOO_LARGE"},
+    {"database", "conninfo", RL_CFG_STRING, "", 0, 0,
+     "libpq connection string (empty: $RUGLAB_DB, then the local cluster); --db overrides; "
+     "passwords belong in PGPASSFILE, not here"},
+    {"database", "reconnect_max_ms", RL_CFG_INT, "5000", 100, 600000,
+     "Longest wait between reconnection attempts while the database is unreachable"},
+    {"batch", "max_messages", RL_CFG_INT, "256", 1, 100000,
+     "Messages stored in one transaction at most (group commit)"},
+    {"batch", "max_bytes", RL_CFG_INT, "8388608", 65536, 1073741824,
+     "Bytes of received messages held in memory at most; beyond it the collector stops reading "
+     "(backpressure to the agents' spools)"},
+    {"batch", "max_delay_ms", RL_CFG_INT, "5", 0, 10000,
+     "Milliseconds a message waits for more to share its transaction"},
+    {"security", "refresh_ms", RL_CFG_INT, "1000", 100, 60000,
+     "Milliseconds between reloads of the device allow-list (revocation takes effect within this)"},
+    {NULL, NULL, RL_CFG_STRING, NULL, 0, 0, NULL},
+};

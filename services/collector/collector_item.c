@@ -1,0 +1,13 @@
+/* Received messages (see collector_item.h). */
+#include "collector_item.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void
+ci_item_clear(ci_item_t *item)
+{
+    free(item->raw);
+    rl_msg_clear(&item->msg);
+    memset(item, 0, sizeof *item);
+}

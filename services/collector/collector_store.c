@@ -1,0 +1,771 @@
+/* The collector's database side (see collector_store.h).
+ *
+ * Why per-message INSERT ... ON CONFLICT DO NOTHING RETURNING inside one
+ * transaction per flush: the RETURNING row tells, per message, whether it
+ * is new (ACCEPTED) or was committed before (DUPLICATE), with only the
+ * INSERT and key-column SELECT privileges of deploy/sql/003. The cost that
+ * matters is the one commit (one WAL flush) per batch, which the group
+ * commit amortises; the statements are prepared once per connection. */
+#include "collector_store.h"
+
+#include "ruglab/db.h"
+#include "ruglab/mem.h"
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct cs_store {
+    char *conninfo;
+    char *name;
+    PGconn *conn;
+};
+
+#define S_TAKEN_AT "'epoch'::timestamptz + interval '1 microsecond' * $4::bigint"
+
+static const struct {
+    const char *name;
+    const char *sql;
+} s_statements[] = {
+    {"test_trial",
+     "INSERT INTO meas.test_trial (device_id, boot_id, seq, taken_at, session_id, enrolment_id,"
+     " direction, trial, rom_deg, max_torque_nm, angle_at_max_deg)"
+     " VALUES ($1, $2, $3, " S_TAKEN_AT ", $5, $6, $7, $8, $9, $10, $11)"
+     " ON CONFLICT DO NOTHING RETURNING seq"},
+    {"training_set",
+     "INSERT INTO meas.training_set (device_id, boot_id, seq, taken_at, session_id, enrolment_id,"
+     " direction, set_number, load_nm, load_pct_of_max, repetitions, range_min_deg,"
+     " range_max_deg, time_under_tension_s)"
+     " VALUES ($1, $2, $3, " S_TAKEN_AT ", $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
+     " ON CONFLICT DO NOTHING RETURNING seq"},
+    {"sample_batch",
+     "INSERT INTO meas.sample_batch (device_id, boot_id, seq, taken_at, session_id, enrolment_id,"
+     " direction, context, context_number, sample_rate_hz, first_index, angle_ddeg, torque_dnm)"
+     " VALUES ($1, $2, $3, " S_TAKEN_AT ", $5, $6, $7, $8, $9, $10, $11, $12::smallint[],"
+     " $13::smallint[])"
+     " ON CONFLICT DO NOTHING RETURNING seq"},
+    {"session_event",
+     "INSERT INTO meas.session_event (device_id, boot_id, seq, taken_at, session_id,"
+     " enrolment_id, event, kind, operator_code, duration_s, aborted)"
+     " VALUES ($1, $2, $3, " S_TAKEN_AT ", $5, $6, $7, $8, $9, $10, $11)"
+     " ON CONFLICT DO NOTHING RETURNING seq"},
+    {"questionnaire",
+     "INSERT INTO meas.questionnaire_response (source, device_id, boot_id, seq, taken_at,"
+     " session_id, enrolment_id, instrument, version, language, answers, score)"
+     " VALUES ('device', $1, $2, $3, " S_TAKEN_AT ", $5, $6, $7, $8, $9, $10::jsonb, $11)"
+     " ON CONFLICT DO NOTHING RETURNING seq"},
+    {"dead_letter",
+     "INSERT INTO meas.dead_letter (device_id, claimed_device_id, boot_id, seq, reason, detail,"
+     " raw) VALUES ($1, $2, $3, $4, $5, $6, $7)"},
+    {"device_status",
+     "INSERT INTO meas.device_status AS d (device_id, last_seen, boot_id, last_seq, spool_depth,"
+     " spool_bytes, oldest_unacked_s, firmware_version, sender_version, collector)"
+     " VALUES ($1, now(), $2, $3, $4, $5, $6, $7, $8, $9)"
+     " ON CONFLICT (device_id) DO UPDATE SET last_seen = now(),"
+     " boot_id = COALESCE(EXCLUDED.boot_id, d.boot_id),"
+     " last_seq = COALESCE(EXCLUDED.last_seq, d.last_seq),"
+     " spool_depth = COALESCE(EXCLUDED.spool_depth, d.spool_depth),"
+     " spool_bytes = COALESCE(EXCLUDED.spool_bytes, d.spool_bytes),"
+     " oldest_unacked_s = COALESCE(EXCLUDED.oldest_unacked_s, d.oldest_unacked_s),"
+     " firmware_version = COALESCE(EXCLUDED.firmware_version, d.firmware_version),"
+     " sender_version = COALESCE(EXCLUDED.sender_version, d.sender_version),"
+     " collector = EXCLUDED.collector"},
+    {"tokens",
+     "SELECT badge_token, enrolment_id, status, to_char(start_date, 'YYYY-MM-DD'),"
+     " to_char(end_date, 'YYYY-MM-DD') FROM clinical.collector_token"
+     " WHERE badge_token = ANY ($1::text[])"},
+};
+#define S_NSTMT (sizeof s_statements / sizeof s_statements[0])
+
+cs_store_t *
+cs_store_new(const char *conninfo, const char *name)
+{
+    cs_store_t *self = rl_calloc(1, sizeof *self);
+    self->conninfo = rl_strdup(conninfo);
+    self->name = rl_strdup(name);
+    return self;
+}
+
+static void
+s_disconnect(cs_store_t *self)
+{
+    if (self->conn)
+        PQfinish(self->conn);
+    self->conn = NULL;
+}
+
+void
+cs_store_destroy(cs_store_t **self_p)
+{
+    if (!*self_p)
+        return;
+    cs_store_t *self = *self_p;
+    s_disconnect(self);
+    free(self->conninfo);
+    free(self->name);
+    free(self);
+    *self_p = NULL;
+}
+
+void
+cs_store_set_conninfo(cs_store_t *self, const char *conninfo)
+{
+    free(self->conninfo);
+    self->conninfo = rl_strdup(conninfo);
+}
+
+bool
+cs_store_is_up(const cs_store_t *self)
+{
+    return self->conn && PQstatus(self->conn) == CONNECTION_OK;
+}
+
+int
+cs_store_connect(cs_store_t *self, rl_err_t *err)
+{
+    s_disconnect(self);
+    self->conn = rl_db_connect(self->conninfo, "ruglab_collector", err);
+    if (!self->conn)
+        return -1;
+    for (size_t i = 0; i < S_NSTMT; i++) {
+        PGresult *res = PQprepare(self->conn, s_statements[i].name, s_statements[i].sql, 0, NULL);
+        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
+            rl_err_set(err, "preparing %s: %s", s_statements[i].name, rl_db_result_error(res));
+            PQclear(res);
+            s_disconnect(self);
+            return -1;
+        }
+        PQclear(res);
+    }
+    return 0;
+}
+
+/* ------------------------------------------------------------ statements */
+
+/* Parameters as text, formatted into a small arena owned by the caller. */
+typedef struct {
+    const char *values[16];
+    int lengths[16];
+    int formats[16];
+    char buf[16][32];
+    char *owned[4]; /* longer strings (sample arrays, json) */
+    int n, n_owned;
+} s_params_t;
+
+static void
+s_p_init(s_params_t *p)
+{
+    memset(p, 0, sizeof *p);
+}
+
+static void
+s_p_free(s_params_t *p)
+{
+    for (int i = 0; i < p->n_owned; i++)
+        free(p->owned[i]);
+    p->n_owned = 0;
+}
+
+static void
+s_p_str(s_params_t *p, const char *s)
+{
+    p->values[p->n++] = s;
+}
+
+static void
+s_p_null(s_params_t *p)
+{
+    p->values[p->n++] = NULL;
+}
+
+static void
+s_p_fmt(s_params_t *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void
+s_p_fmt(s_params_t *p, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(p->buf[p->n], sizeof p->buf[p->n], fmt, ap);
+    va_end(ap);
+    p->values[p->n] = p->buf[p->n];
+    p->n++;
+}
+
+static void
+s_p_own(s_params_t *p, char *s)
+{
+    p->owned[p->n_owned++] = s;
+    p->values[p->n++] = s;
+}
+
+static void
+s_p_bytes(s_params_t *p, const uint8_t *data, size_t len)
+{
+    p->values[p->n] = (const char *)data;
+    p->lengths[p->n] = (int)len;
+    p->formats[p->n] = 1;
+    p->n++;
+}
+
+static PGresult *
+s_exec(cs_store_t *self, const char *stmt, s_params_t *p)
+{
+    return PQexecPrepared(self->conn, stmt, p->n, p->values, p->lengths, p->formats, 0);
+}
+
+static bool
+s_ok(const PGresult *res)
+{
+    ExecStatusType st = PQresultStatus(res);
+    return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
+}
+
+/* "{1,-2,3}" of the samples in tenths. */
+static char *
+s_tenths_array(const float *v, size_t n)
+{
+    char *out = rl_malloc(n * 8 + 3);
+    size_t off = 0;
+    out[off++] = '{';
+    for (size_t i = 0; i < n; i++)
+        off += (size_t)sprintf(out + off, i ? ",%d" : "%d", cv_tenths(v[i]));
+    out[off++] = '}';
+    out[off] = '\0';
+    return out;
+}
+
+static char *
+s_answers_json(const rl_questionnaire_t *q)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < q->n_answers; i++) {
+        json_t *o = json_pack("{s:I, s:I}", "item", (json_int_t)q->answers[i].item, "value",
+                              (json_int_t)q->answers[i].value);
+        if (q->answers[i].label[0])
+            json_object_set_new(o, "label", json_string(q->answers[i].label));
+        json_array_append_new(arr, o);
+    }
+    char *s = json_dumps(arr, JSON_COMPACT);
+    json_decref(arr);
+    return s ? s : rl_strdup("[]");
+}
+
+/* The header parameters $1..$6 shared by the measurement statements. */
+static void
+s_p_header(s_params_t *p, const ci_item_t *it)
+{
+    const rl_msg_t *m = &it->msg;
+    s_p_str(p, m->device_id);
+    s_p_fmt(p, "%llu", (unsigned long long)m->boot_id);
+    s_p_fmt(p, "%llu", (unsigned long long)m->seq);
+    s_p_fmt(p, "%lld", (long long)m->taken_at_us);
+    s_p_str(p, m->session_id);
+    s_p_fmt(p, "%lld", it->enrolment_id);
+}
+
+/* Inserts one valid session-scoped message; returns the result (caller
+ * PQclear()s): one row = new, none = duplicate. */
+static PGresult *
+s_insert(cs_store_t *self, const ci_item_t *it)
+{
+    const rl_msg_t *m = &it->msg;
+    s_params_t p;
+    s_p_init(&p);
+    const char *stmt = NULL;
+    switch (m->kind) {
+    case RL_BODY_TEST_RESULT: {
+        const rl_test_result_t *t = &m->u.test_result;
+        stmt = "test_trial";
+        s_p_header(&p, it);
+        s_p_str(&p, rl_direction_name(t->direction));
+        s_p_fmt(&p, "%u", t->trial);
+        s_p_fmt(&p, "%.9g", (double)t->rom_deg);
+        s_p_fmt(&p, "%.9g", (double)t->max_torque_nm);
+        s_p_fmt(&p, "%.9g", (double)t->angle_at_max_deg);
+        break;
+    }
+    case RL_BODY_TRAINING_SET: {
+        const rl_training_set_t *t = &m->u.training_set;
+        stmt = "training_set";
+        s_p_header(&p, it);
+        s_p_str(&p, rl_direction_name(t->direction));
+        s_p_fmt(&p, "%u", t->set_number);
+        s_p_fmt(&p, "%.9g", (double)t->load_nm);
+        /* 0 means the device does not know it (proto) */
+        if (t->load_pct_of_max > 0)
+            s_p_fmt(&p, "%.9g", (double)t->load_pct_of_max);
+        else
+            s_p_null(&p);
+        s_p_fmt(&p, "%u", t->repetitions);
+        s_p_fmt(&p, "%.9g", (double)t->range_min_deg);
+        s_p_fmt(&p, "%.9g", (double)t->range_max_deg);
+        s_p_fmt(&p, "%.9g", (double)t->time_under_tension_s);
+        break;
+    }
+    case RL_BODY_SAMPLE_BATCH: {
+        const rl_sample_batch_t *b = &m->u.sample_batch;
+        stmt = "sample_batch";
+        s_p_header(&p, it);
+        s_p_str(&p, rl_direction_name(b->direction));
+        s_p_str(&p, rl_sample_context_name(b->context));
+        s_p_fmt(&p, "%u", b->context_number);
+        s_p_fmt(&p, "%u", b->sample_rate_hz);
+        s_p_fmt(&p, "%llu", (unsigned long long)b->first_index);
+        s_p_own(&p, s_tenths_array(b->angle_deg, b->n_angle));
+        s_p_own(&p, s_tenths_array(b->torque_nm, b->n_torque));
+        break;
+    }
+    case RL_BODY_SESSION_START:
+        stmt = "session_event";
+        s_p_header(&p, it);
+        s_p_str(&p, "start");
+        s_p_str(&p, rl_session_kind_name(m->u.session_start.kind));
+        if (m->u.session_start.operator_code[0])
+            s_p_str(&p, m->u.session_start.operator_code);
+        else
+            s_p_null(&p);
+        s_p_null(&p);
+        s_p_null(&p);
+        break;
+    case RL_BODY_SESSION_END:
+        stmt = "session_event";
+        s_p_header(&p, it);
+        s_p_str(&p, "end");
+        s_p_null(&p);
+        s_p_null(&p);
+        s_p_fmt(&p, "%u", m->u.session_end.duration_s);
+        s_p_str(&p, m->u.session_end.aborted ? "true" : "false");
+        break;
+    case RL_BODY_QUESTIONNAIRE: {
+        const rl_questionnaire_t *q = &m->u.questionnaire;
+        double score;
+        stmt = "questionnaire";
+        s_p_header(&p, it);
+        s_p_str(&p, cv_instrument_code(q->instrument));
+        s_p_str(&p, q->version);
+        if (q->language[0])
+            s_p_str(&p, q->language);
+        else
+            s_p_null(&p);
+        s_p_own(&p, s_answers_json(q));
+        if (cv_questionnaire_score(q, &score))
+            s_p_fmt(&p, "%.2f", score);
+        else
+            s_p_null(&p);
+        break;
+    }
+    default:
+        abort(); /* caller passes session-scoped kinds only */
+    }
+    PGresult *res = s_exec(self, stmt, &p);
+    s_p_free(&p);
+    return res;
+}
+
+static PGresult *
+s_dead_letter(cs_store_t *self, const ci_item_t *it)
+{
+    s_params_t p;
+    s_p_init(&p);
+    s_p_str(&p, it->auth_device[0] ? it->auth_device : NULL);
+    if (it->msg.device_id[0])
+        s_p_str(&p, it->msg.device_id);
+    else
+        s_p_null(&p);
+    if ((it->msg.boot_id || it->msg.seq) && it->msg.boot_id <= (uint64_t)INT64_MAX &&
+        it->msg.seq <= (uint64_t)INT64_MAX) {
+        s_p_fmt(&p, "%llu", (unsigned long long)it->msg.boot_id);
+        s_p_fmt(&p, "%llu", (unsigned long long)it->msg.seq);
+    } else {
+        s_p_null(&p);
+        s_p_null(&p);
+    }
+    s_p_str(&p, rl_reason_name(it->reason));
+    char detail[RL_TEXT_MAX + 96];
+    if (it->raw_len > CS_DEAD_RAW_MAX)
+        snprintf(detail, sizeof detail, "%s (raw bytes truncated to the first %u of %zu)",
+                 it->text, CS_DEAD_RAW_MAX, it->raw_len);
+    else
+        snprintf(detail, sizeof detail, "%s", it->text);
+    s_p_str(&p, detail);
+    s_p_bytes(&p, it->raw ? it->raw : (const uint8_t *)"",
+              it->raw_len > CS_DEAD_RAW_MAX ? CS_DEAD_RAW_MAX : it->raw_len);
+    PGresult *res = s_exec(self, "dead_letter", &p);
+    s_p_free(&p);
+    return res;
+}
+
+/* ------------------------------------------------------------ flush */
+
+static void
+s_reject(ci_item_t *it, rl_reason_t reason, const char *text)
+{
+    it->status = RL_ACK_REJECTED;
+    it->reason = reason;
+    snprintf(it->text, sizeof it->text, "%s", text);
+}
+
+/* The local calendar day a measurement was taken on (the site's day). */
+static rl_date_t
+s_local_day(int64_t taken_at_us)
+{
+    time_t t = (time_t)(taken_at_us / 1000000);
+    struct tm tm;
+    localtime_r(&t, &tm);
+    return (rl_date_t){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
+}
+
+static bool
+s_needs_enrolment(const ci_item_t *it)
+{
+    return it->verdict.reason == RL_REASON_NONE && cv_is_session_scoped(it->msg.kind);
+}
+
+/* Resolves the patient tokens of the valid session-scoped items to their
+ * enrolments (one query per flush). Items that fail get their verdict. */
+static int
+s_resolve_tokens(cs_store_t *self, ci_item_t *items, size_t n, rl_err_t *err)
+{
+    size_t len = 3;
+    for (size_t i = 0; i < n; i++)
+        if (s_needs_enrolment(&items[i]))
+            len += strlen(items[i].msg.patient_token) + 3;
+    if (len == 3)
+        return 0;
+    /* tokens are identifiers ([A-Za-z0-9._-]): quoting is enough */
+    char *arr = rl_malloc(len);
+    size_t off = 0;
+    arr[off++] = '{';
+    for (size_t i = 0; i < n; i++)
+        if (s_needs_enrolment(&items[i]))
+            off += (size_t)sprintf(arr + off, "%s\"%s\"", off > 1 ? "," : "",
+                                   items[i].msg.patient_token);
+    arr[off++] = '}';
+    arr[off] = '\0';
+    const char *params[1] = {arr};
+    PGresult *res = PQexecPrepared(self->conn, "tokens", 1, params, NULL, NULL, 0);
+    free(arr);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+        rl_err_set(err, "looking up patient tokens: %s", rl_db_result_error(res));
+        PQclear(res);
+        return -1;
+    }
+    int rows = PQntuples(res);
+    cv_enrolment_t *e = rl_calloc((size_t)rows + 1, sizeof *e);
+    for (size_t i = 0; i < n; i++) {
+        ci_item_t *it = &items[i];
+        if (!s_needs_enrolment(it))
+            continue;
+        size_t ne = 0;
+        for (int r = 0; r < rows; r++) {
+            if (strcmp(PQgetvalue(res, r, 0), it->msg.patient_token) != 0)
+                continue;
+            cv_enrolment_t *x = &e[ne++];
+            memset(x, 0, sizeof *x);
+            x->has_enrolment = !PQgetisnull(res, r, 1);
+            if (!x->has_enrolment)
+                continue;
+            rl_err_t derr;
+            x->enrolment_id = strtoll(PQgetvalue(res, r, 1), NULL, 10);
+            snprintf(x->status, sizeof x->status, "%s", PQgetvalue(res, r, 2));
+            if (rl_date_parse(PQgetvalue(res, r, 3), &x->start_date, &derr) != 0)
+                x->has_enrolment = false;
+            x->has_end = !PQgetisnull(res, r, 4) &&
+                         rl_date_parse(PQgetvalue(res, r, 4), &x->end_date, &derr) == 0;
+        }
+        cv_enrolment_pick(e, ne, s_local_day(it->msg.taken_at_us), &it->enrolment_id,
+                          &it->verdict);
+    }
+    free(e);
+    PQclear(res);
+    return 0;
+}
+
+/* What the flush learned about a device, written to meas.device_status. */
+typedef struct {
+    const char *device_id;
+    const ci_item_t *last;      /* last message of the device in the batch */
+    const rl_hello_t *hello;    /* last hello, or NULL */
+    const rl_heartbeat_t *hb;   /* last heartbeat, or NULL */
+} s_dev_t;
+
+static PGresult *
+s_device_status(cs_store_t *self, const s_dev_t *d)
+{
+    s_params_t p;
+    s_p_init(&p);
+    s_p_str(&p, d->device_id);
+    const rl_msg_t *m = d->last->decoded ? &d->last->msg : NULL;
+    if (m && m->boot_id && m->boot_id <= (uint64_t)INT64_MAX && m->seq <= (uint64_t)INT64_MAX &&
+        !strcmp(m->device_id, d->device_id)) {
+        s_p_fmt(&p, "%llu", (unsigned long long)m->boot_id);
+        if (m->seq)
+            s_p_fmt(&p, "%llu", (unsigned long long)m->seq);
+        else
+            s_p_null(&p);
+    } else {
+        s_p_null(&p);
+        s_p_null(&p);
+    }
+    if (d->hb) {
+        s_p_fmt(&p, "%llu", (unsigned long long)d->hb->spool_depth);
+        s_p_fmt(&p, "%llu", (unsigned long long)d->hb->spool_bytes);
+        s_p_fmt(&p, "%u", d->hb->oldest_unacked_s);
+    } else if (d->hello) {
+        s_p_fmt(&p, "%llu", (unsigned long long)d->hello->spool_depth);
+        s_p_null(&p);
+        s_p_null(&p);
+    } else {
+        s_p_null(&p);
+        s_p_null(&p);
+        s_p_null(&p);
+    }
+    if (d->hello) {
+        s_p_str(&p, d->hello->firmware_version[0] ? d->hello->firmware_version : NULL);
+        s_p_str(&p, d->hello->sender_version[0] ? d->hello->sender_version : NULL);
+    } else {
+        s_p_null(&p);
+        s_p_null(&p);
+    }
+    s_p_str(&p, self->name);
+    PGresult *res = s_exec(self, "device_status", &p);
+    s_p_free(&p);
+    return res;
+}
+
+/* Runs one command outside the prepared set. */
+static bool
+s_simple(cs_store_t *self, const char *sql, char *why, size_t why_len)
+{
+    PGresult *res = PQexec(self->conn, sql);
+    bool ok = s_ok(res);
+    if (!ok)
+        snprintf(why, why_len, "%s: %s", sql, rl_db_result_error(res));
+    PQclear(res);
+    return ok;
+}
+
+/* One attempt at the whole batch in one transaction. careful: a savepoint
+ * around every message, so that a message the database refuses (a rule we
+ * did not check) becomes a dead letter instead of failing the batch.
+ * Returns 0 committed, -1 failed (why filled). */
+static int
+s_attempt(cs_store_t *self, ci_item_t *items, size_t n, bool careful, char *why, size_t why_len)
+{
+    PGresult *res = NULL;
+    if (!s_simple(self, "BEGIN", why, why_len))
+        return -1;
+    for (size_t i = 0; i < n; i++) {
+        ci_item_t *it = &items[i];
+        it->status = RL_ACK_UNSPECIFIED;
+        it->reason = RL_REASON_NONE;
+        it->text[0] = '\0';
+        if (it->verdict.reason != RL_REASON_NONE) {
+            s_reject(it, it->verdict.reason, it->verdict.text);
+        } else if (!cv_is_session_scoped(it->msg.kind)) {
+            it->status = RL_ACK_ACCEPTED; /* hello, heartbeat: device status below */
+            continue;
+        }
+        if (careful && !s_simple(self, "SAVEPOINT m", why, why_len))
+            goto fail;
+        if (it->status == RL_ACK_REJECTED) {
+            res = s_dead_letter(self, it);
+            if (!s_ok(res)) {
+                snprintf(why, why_len, "storing a dead letter: %s", rl_db_result_error(res));
+                goto fail;
+            }
+        } else {
+            res = s_insert(self, it);
+            if (!s_ok(res)) {
+                if (!careful || PQstatus(self->conn) != CONNECTION_OK) {
+                    snprintf(why, why_len, "storing a %s: %s", rl_body_kind_name(it->msg.kind),
+                             rl_db_result_error(res));
+                    goto fail;
+                }
+                /* refused by the database: keep it as a dead letter */
+                char text[RL_TEXT_MAX + 1];
+                snprintf(text, sizeof text, "refused by the database: %s",
+                         rl_db_result_error(res));
+                PQclear(res);
+                res = NULL;
+                if (!s_simple(self, "ROLLBACK TO SAVEPOINT m", why, why_len))
+                    goto fail;
+                s_reject(it, RL_REASON_INVALID, text);
+                res = s_dead_letter(self, it);
+                if (!s_ok(res)) {
+                    snprintf(why, why_len, "storing a dead letter: %s", rl_db_result_error(res));
+                    goto fail;
+                }
+            } else {
+                it->status = PQntuples(res) > 0 ? RL_ACK_ACCEPTED : RL_ACK_DUPLICATE;
+            }
+        }
+        PQclear(res);
+        res = NULL;
+        if (careful && !s_simple(self, "RELEASE SAVEPOINT m", why, why_len))
+            goto fail;
+    }
+    /* device status: one row per device of the batch */
+    s_dev_t *devs = rl_calloc(n, sizeof *devs);
+    size_t nd = 0;
+    for (size_t i = 0; i < n; i++) {
+        const ci_item_t *it = &items[i];
+        if (!it->auth_device[0])
+            continue;
+        size_t d = 0;
+        while (d < nd && strcmp(devs[d].device_id, it->auth_device) != 0)
+            d++;
+        if (d == nd)
+            devs[nd++].device_id = it->auth_device;
+        devs[d].last = it;
+        if (it->verdict.reason == RL_REASON_NONE && it->msg.kind == RL_BODY_HELLO)
+            devs[d].hello = &it->msg.u.hello;
+        if (it->verdict.reason == RL_REASON_NONE && it->msg.kind == RL_BODY_HEARTBEAT)
+            devs[d].hb = &it->msg.u.heartbeat;
+    }
+    for (size_t d = 0; d < nd; d++) {
+        res = s_device_status(self, &devs[d]);
+        if (!s_ok(res)) {
+            snprintf(why, why_len, "updating device status: %s", rl_db_result_error(res));
+            free(devs);
+            goto fail;
+        }
+        PQclear(res);
+        res = NULL;
+    }
+    free(devs);
+    if (!s_simple(self, "COMMIT", why, why_len))
+        return -1;
+    return 0;
+fail:
+    PQclear(res);
+    if (PQstatus(self->conn) == CONNECTION_OK) {
+        PGresult *r = PQexec(self->conn, "ROLLBACK");
+        PQclear(r);
+    }
+    return -1;
+}
+
+/* A failure that says the server or the connection is gone, not that the
+ * data was refused. */
+static bool
+s_connection_lost(cs_store_t *self)
+{
+    if (PQstatus(self->conn) != CONNECTION_OK)
+        return true;
+    PGresult *res = PQexec(self->conn, "SELECT 1");
+    bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+    PQclear(res);
+    return !ok;
+}
+
+int
+cs_store_flush(cs_store_t *self, ci_item_t *items, size_t n, cs_counters_t *counters,
+               rl_err_t *err)
+{
+    char why[RL_ERR_MAX];
+    if (!cs_store_is_up(self))
+        return rl_err_set(err, "not connected to the database");
+    if (n == 0)
+        return 0;
+    /* verdicts may change below (unknown patient); keep the validation's */
+    cv_verdict_t *saved = rl_malloc(n * sizeof *saved);
+    for (size_t i = 0; i < n; i++)
+        saved[i] = items[i].verdict;
+    int rc = -1;
+    if (s_resolve_tokens(self, items, n, err) != 0)
+        goto lost;
+    if (s_attempt(self, items, n, false, why, sizeof why) == 0) {
+        rc = 0;
+    } else if (!s_connection_lost(self)) {
+        if (s_attempt(self, items, n, true, why, sizeof why) == 0)
+            rc = 0;
+        else
+            rl_err_set(err, "%s", why);
+    } else {
+        rl_err_set(err, "%s", why);
+    }
+    if (rc == 0) {
+        for (size_t i = 0; i < n; i++) {
+            if (items[i].status == RL_ACK_ACCEPTED && cv_is_session_scoped(items[i].msg.kind))
+                counters->committed++;
+            else if (items[i].status == RL_ACK_DUPLICATE)
+                counters->duplicates++;
+            else if (items[i].status == RL_ACK_REJECTED)
+                counters->rejected++;
+        }
+        free(saved);
+        return 0;
+    }
+lost:
+    for (size_t i = 0; i < n; i++)
+        items[i].verdict = saved[i];
+    free(saved);
+    if (s_connection_lost(self))
+        s_disconnect(self);
+    return -1;
+}
+
+/* ------------------------------------------------------------ allow-list */
+
+int
+cs_store_devices(cs_store_t *self, cs_device_t **devices_p, size_t *n_p, rl_err_t *err)
+{
+    if (!cs_store_is_up(self))
+        return rl_err_set(err, "not connected to the database");
+    PGresult *res = rl_db_exec(self->conn, err, "reading the device allow-list",
+                               "SELECT device_id, public_key, revoked FROM clinical.collector_device",
+                               0, NULL);
+    if (!res) {
+        if (s_connection_lost(self))
+            s_disconnect(self);
+        return -1;
+    }
+    int rows = PQntuples(res);
+    cs_device_t *d = rl_calloc((size_t)rows + 1, sizeof *d);
+    for (int r = 0; r < rows; r++) {
+        snprintf(d[r].device_id, sizeof d[r].device_id, "%s", PQgetvalue(res, r, 0));
+        snprintf(d[r].public_key, sizeof d[r].public_key, "%s", PQgetvalue(res, r, 1));
+        d[r].revoked = PQgetvalue(res, r, 2)[0] == 't';
+    }
+    PQclear(res);
+    *devices_p = d;
+    *n_p = (size_t)rows;
+    return 0;
+}
+
+int
+cs_store_write_status(cs_store_t *self, int64_t started_us, const cs_counters_t *c, rl_err_t *err)
+{
+    if (!cs_store_is_up(self))
+        return rl_err_set(err, "not connected to the database");
+    char v[5][32];
+    snprintf(v[0], sizeof v[0], "%lld", (long long)started_us);
+    snprintf(v[1], sizeof v[1], "%llu", (unsigned long long)c->received);
+    snprintf(v[2], sizeof v[2], "%llu", (unsigned long long)c->committed);
+    snprintf(v[3], sizeof v[3], "%llu", (unsigned long long)c->duplicates);
+    snprintf(v[4], sizeof v[4], "%llu", (unsigned long long)c->rejected);
+    const char *params[6] = {self->name, v[0], v[1], v[2], v[3], v[4]};
+    PGresult *res = rl_db_exec(
+        self->conn, err, "writing the collector status",
+        "INSERT INTO meas.collector_status AS c (collector, started_at, updated_at, received,"
+        " committed, duplicates, rejected)"
+        " VALUES ($1, 'epoch'::timestamptz + interval '1 microsecond' * $2::bigint, now(), $3, $4,"
+        " $5, $6)"
+        " ON CONFLICT (collector) DO UPDATE SET started_at = EXCLUDED.started_at,"
+        " updated_at = now(), received = EXCLUDED.received, committed = EXCLUDED.committed,"
+        " duplicates = EXCLUDED.duplicates, rejected = EXCLUDED.rejected",
+        6, params);
+    if (!res) {
+        if (s_connection_lost(self))
+            s_disconnect(self);
+        return -1;
+    }
+    PQclear(res);
+    return 0;
+}

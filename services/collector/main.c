@@ -1,0 +1,756 @@
+/* ruglab-collector: one per site. Agents connect a DEALER socket to our
+ * ROUTER socket over CurveZMQ; the ZAP handler lets in only enrolled,
+ * unrevoked device keys. Every message is decoded and validated, held in a
+ * bounded batch, stored in one transaction (idempotent by device, boot and
+ * sequence) and acknowledged only after COMMIT. While the database is
+ * unreachable nothing is acknowledged and, once the batch is full, nothing
+ * more is read: the agents keep their spools (backpressure).
+ *
+ * One thread: the loop polls the ROUTER and ZAP sockets and runs the
+ * timers (allow-list refresh, status, reconnection). Signal handlers only
+ * set flags. */
+#include "collector_auth.h"
+#include "collector_config.h"
+#include "collector_item.h"
+#include "collector_store.h"
+#include "collector_validate.h"
+
+#include "ruglab/config.h"
+#include "ruglab/db.h"
+#include "ruglab/exitcode.h"
+#include "ruglab/log.h"
+#include "ruglab/mem.h"
+#include "ruglab/notify.h"
+#include "ruglab/wire.h"
+
+#include <czmq.h>
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+#define S_PROG "ruglab-collector"
+/* Rejections logged one by one per status interval; the rest are counted. */
+#define S_REJECT_LOG_MAX 20
+
+static volatile sig_atomic_t s_term;
+static volatile sig_atomic_t s_hup;
+
+static void
+s_on_term(int sig)
+{
+    (void)sig;
+    if (s_term)
+        _exit(1); /* a second signal: exit at once */
+    s_term = 1;
+}
+
+static void
+s_on_hup(int sig)
+{
+    (void)sig;
+    s_hup = 1;
+}
+
+/* The settings the loop uses, copied out of a loaded configuration. */
+typedef struct {
+    char name[256];
+    char listen[512];
+    char secret_key_file[1024];
+    char conninfo[2048];
+    rl_log_level_t level;
+    long status_interval_ms;
+    long shutdown_timeout_ms;
+    long receive_queue;
+    long max_transport_bytes;
+    long reconnect_max_ms;
+    long batch_max;
+    long batch_bytes;
+    long batch_delay_ms;
+    long refresh_ms;
+} s_settings_t;
+
+static int64_t
+s_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static int64_t
+s_mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Loads path (NULL: the default file if it exists, else defaults) and
+ * copies it into *s, applying --db. Returns 0, or -1 with err. */
+static int
+s_load(const char *path, const char *db_flag, s_settings_t *s, rl_err_t *err)
+{
+    if (!path && access(CC_DEFAULT_PATH, F_OK) == 0)
+        path = CC_DEFAULT_PATH;
+    rl_config_t *cfg = rl_config_load(cc_schema, path, err);
+    if (!cfg)
+        return -1;
+    int rc = -1;
+    memset(s, 0, sizeof *s);
+    const char *name = rl_config_str(cfg, "collector", "name");
+    if (*name)
+        snprintf(s->name, sizeof s->name, "%s", name);
+    else if (gethostname(s->name, sizeof s->name - 1) != 0)
+        snprintf(s->name, sizeof s->name, "collector");
+    snprintf(s->listen, sizeof s->listen, "%s", rl_config_str(cfg, "collector", "listen"));
+    snprintf(s->secret_key_file, sizeof s->secret_key_file, "%s",
+             rl_config_str(cfg, "collector", "secret_key_file"));
+    const char *lvl = rl_config_str(cfg, "collector", "log_level");
+    if (rl_log_parse_level(lvl, &s->level) != 0) {
+        rl_err_set(err, "%s: log_level '%s' is not error, warn, info or debug",
+                   path ? path : "(defaults)", lvl);
+        goto out;
+    }
+    s->status_interval_ms = rl_config_int(cfg, "collector", "status_interval_s") * 1000;
+    s->shutdown_timeout_ms = rl_config_int(cfg, "collector", "shutdown_timeout_s") * 1000;
+    s->receive_queue = rl_config_int(cfg, "collector", "receive_queue");
+    s->max_transport_bytes = rl_config_int(cfg, "collector", "max_transport_bytes");
+    s->reconnect_max_ms = rl_config_int(cfg, "database", "reconnect_max_ms");
+    s->batch_max = rl_config_int(cfg, "batch", "max_messages");
+    s->batch_bytes = rl_config_int(cfg, "batch", "max_bytes");
+    s->batch_delay_ms = rl_config_int(cfg, "batch", "max_delay_ms");
+    s->refresh_ms = rl_config_int(cfg, "security", "refresh_ms");
+    const char *cfg_db = rl_config_str(cfg, "database", "conninfo");
+    char *conninfo = rl_db_conninfo(db_flag && *db_flag ? db_flag : cfg_db, err);
+    if (!conninfo)
+        goto out;
+    snprintf(s->conninfo, sizeof s->conninfo, "%s", conninfo);
+    free(conninfo);
+    rc = 0;
+out:
+    rl_config_destroy(&cfg);
+    return rc;
+}
+
+/* Loads the collector's CURVE key pair: both keys as 32 bytes. */
+static int
+s_load_keys(const char *path, uint8_t public_key[32], uint8_t secret_key[32], rl_err_t *err)
+{
+    zcert_t *cert = zcert_load(path);
+    if (!cert)
+        return rl_err_set(err, "cannot read the key pair %s (make one with %s --gen-key DIR)",
+                          path, S_PROG);
+    static const uint8_t zero[32] = {0};
+    int rc = 0;
+    if (!memcmp(zcert_secret_key(cert), zero, 32))
+        rc = rl_err_set(err, "%s holds no secret key (give the *_secret file)", path);
+    memcpy(public_key, zcert_public_key(cert), 32);
+    memcpy(secret_key, zcert_secret_key(cert), 32);
+    zcert_destroy(&cert);
+    return rc;
+}
+
+/* --gen-key DIR: DIR/collector.key (public) and DIR/collector.key_secret (0600). */
+static int
+s_gen_key(const char *dir)
+{
+    char *pub = rl_asprintf("%s/collector.key", dir);
+    char *sec = rl_asprintf("%s/collector.key_secret", dir);
+    int rc = RL_EXIT_FAIL;
+    if (access(pub, F_OK) == 0 || access(sec, F_OK) == 0) {
+        fprintf(stderr, S_PROG ": %s already exists; not overwriting a key pair\n", sec);
+        goto out;
+    }
+    zcert_t *cert = zcert_new();
+    zcert_set_meta(cert, "role", "ruglab-collector");
+    mode_t old = umask(077);
+    int s1 = zcert_save_secret(cert, sec);
+    umask(022);
+    int s2 = zcert_save_public(cert, pub);
+    umask(old);
+    if (s1 != 0 || s2 != 0 || chmod(sec, 0600) != 0 || chmod(pub, 0644) != 0) {
+        fprintf(stderr, S_PROG ": cannot write the key pair into %s: %s\n", dir, strerror(errno));
+        zcert_destroy(&cert);
+        goto out;
+    }
+    printf("collector key pair written: %s (secret, mode 0600) and %s (public)\n", sec, pub);
+    printf("public key (agent config collector_public_key): %s\n", zcert_public_txt(cert));
+    zcert_destroy(&cert);
+    rc = RL_EXIT_OK;
+out:
+    free(pub);
+    free(sec);
+    return rc;
+}
+
+static void
+s_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: " S_PROG " [--config FILE] [--db CONNINFO]\n"
+            "       " S_PROG " --check-config [--config FILE]\n"
+            "       " S_PROG " --gen-key DIR\n"
+            "       " S_PROG " --example-config\n\n"
+            "Receives measurements from ruglab-agent (ZeroMQ, CurveZMQ), validates them, stores\n"
+            "each exactly once and acknowledges after commit; rejected messages are kept in\n"
+            "meas.dead_letter. Runs in the foreground; prints a READY line when listening.\n\n"
+            "  --config FILE     configuration (default " CC_DEFAULT_PATH " if it exists)\n"
+            "  --db CONNINFO     libpq connection string (overrides [database] conninfo,\n"
+            "                    $RUGLAB_DB and the local cluster); connects as ruglab_collector\n"
+            "  --check-config    load the configuration and the key pair, print\n"
+            "                    \"configuration OK\" or what is wrong\n"
+            "  --gen-key DIR     write a new collector key pair: DIR/collector.key_secret\n"
+            "                    (mode 0600, for secret_key_file) and DIR/collector.key (public)\n"
+            "  --example-config  print every configuration key with its default\n"
+            "  --help, --version\n\n"
+            "signals: TERM/INT store, acknowledge and exit (a second one exits at once);\n"
+            "HUP reloads the configuration, keeping the old one when the new one is invalid.\n"
+            "exit codes: 0 done, 1 failed, 2 usage error, 3 database error, 4 configuration error\n");
+}
+
+/* ------------------------------------------------------------------ loop */
+
+typedef struct {
+    s_settings_t set;
+    const char *config_path;
+    const char *db_flag;
+    void *zctx;
+    void *router;
+    ca_auth_t *auth;
+    cs_store_t *store;
+    cs_counters_t counters;
+    cs_counters_t logged; /* counters at the last status line */
+    int64_t started_us;
+    /* the pending batch */
+    ci_item_t *items;
+    size_t n_items;
+    size_t cap_items;
+    size_t pending_bytes;
+    int64_t first_pending_ms;
+    /* database state */
+    bool db_up;
+    bool db_ever_up;
+    int64_t next_connect_ms;
+    long backoff_ms;
+    int64_t next_refresh_ms;
+    int64_t next_status_ms;
+    int rejects_logged;
+    int rejects_unlogged;
+    char no_user_warned;
+} s_loop_t;
+
+static void
+s_db_down(s_loop_t *L, const char *why)
+{
+    if (L->db_up || !L->db_ever_up) {
+        rl_warn("database", "unavailable: %s; not acknowledging, holding %zu message%s, "
+                            "retrying with backoff",
+                why, L->n_items, L->n_items == 1 ? "" : "s");
+    }
+    L->db_up = false;
+    L->db_ever_up = true; /* log the next state change only */
+    L->next_connect_ms = s_mono_ms() + L->backoff_ms;
+    L->backoff_ms = L->backoff_ms * 2 > L->set.reconnect_max_ms ? L->set.reconnect_max_ms
+                                                                 : L->backoff_ms * 2;
+}
+
+static void
+s_refresh(s_loop_t *L)
+{
+    cs_device_t *devs;
+    size_t n;
+    rl_err_t err;
+    if (cs_store_devices(L->store, &devs, &n, &err) != 0) {
+        if (!cs_store_is_up(L->store))
+            s_db_down(L, err.msg);
+        else
+            rl_warn("database", "%s", err.msg);
+        return;
+    }
+    size_t changed = ca_auth_replace(L->auth, devs, n);
+    if (changed)
+        rl_info("devices", "allow-list: %zu device%s enrolled and not revoked",
+                ca_auth_count(L->auth), ca_auth_count(L->auth) == 1 ? "" : "s");
+}
+
+static void
+s_connect(s_loop_t *L)
+{
+    rl_err_t err;
+    if (cs_store_connect(L->store, &err) != 0) {
+        s_db_down(L, err.msg);
+        return;
+    }
+    if (!L->db_up && L->db_ever_up)
+        rl_info("database", "available again; resuming with %zu message%s held", L->n_items,
+                L->n_items == 1 ? "" : "s");
+    L->db_up = true;
+    L->db_ever_up = true;
+    L->backoff_ms = 100;
+    s_refresh(L);
+    L->next_refresh_ms = s_mono_ms() + L->set.refresh_ms;
+}
+
+static void
+s_send_acks(s_loop_t *L)
+{
+    bool *done = rl_calloc(L->n_items, sizeof *done);
+    for (size_t i = 0; i < L->n_items; i++) {
+        if (done[i])
+            continue;
+        const ci_item_t *first = &L->items[i];
+        size_t n = 0;
+        for (size_t j = i; j < L->n_items; j++) {
+            const ci_item_t *it = &L->items[j];
+            if (!done[j] && it->routing_len == first->routing_len &&
+                !memcmp(it->routing, first->routing, it->routing_len) &&
+                (it->status == RL_ACK_REJECTED || cv_wants_ack(&it->msg)))
+                n++;
+        }
+        if (n == 0) {
+            done[i] = true;
+            continue;
+        }
+        rl_msg_t ack;
+        rl_msg_init(&ack);
+        snprintf(ack.device_id, sizeof ack.device_id, "%s", first->auth_device);
+        ack.taken_at_us = s_now_us();
+        rl_msg_acks_alloc(&ack, n);
+        size_t k = 0;
+        for (size_t j = i; j < L->n_items; j++) {
+            const ci_item_t *it = &L->items[j];
+            if (done[j] || it->routing_len != first->routing_len ||
+                memcmp(it->routing, first->routing, it->routing_len) != 0)
+                continue;
+            done[j] = true;
+            if (!(it->status == RL_ACK_REJECTED || cv_wants_ack(&it->msg)))
+                continue;
+            rl_ack_t *a = &ack.u.acks.acks[k++];
+            a->boot_id = it->msg.boot_id;
+            a->seq = it->msg.seq;
+            a->status = it->status;
+            a->reason = it->status == RL_ACK_REJECTED ? it->reason : RL_REASON_NONE;
+            snprintf(a->text, sizeof a->text, "%s", it->status == RL_ACK_REJECTED ? it->text : "");
+        }
+        uint8_t *buf = NULL;
+        size_t len = 0;
+        rl_err_t err;
+        if (rl_wire_encode(&ack, &buf, &len, &err) == 0) {
+            /* a peer gone meanwhile: ROUTER drops it; the agent resends */
+            if (zmq_send(L->router, first->routing, first->routing_len,
+                         ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0 &&
+                zmq_send(L->router, buf, len, ZMQ_DONTWAIT) < 0)
+                rl_debug(first->auth_device, "ack not sent: %s", zmq_strerror(zmq_errno()));
+        } else {
+            rl_error(first->auth_device, "cannot encode acknowledgements: %s", err.msg);
+        }
+        free(buf);
+        rl_msg_clear(&ack);
+    }
+    free(done);
+}
+
+static void
+s_log_rejections(s_loop_t *L)
+{
+    for (size_t i = 0; i < L->n_items; i++) {
+        const ci_item_t *it = &L->items[i];
+        if (it->status != RL_ACK_REJECTED)
+            continue;
+        if (L->rejects_logged >= S_REJECT_LOG_MAX) {
+            L->rejects_unlogged++;
+            continue;
+        }
+        L->rejects_logged++;
+        rl_info(it->auth_device[0] ? it->auth_device : "peer",
+                "rejected boot %llu seq %llu: %s: %s", (unsigned long long)it->msg.boot_id,
+                (unsigned long long)it->msg.seq, rl_reason_name(it->reason), it->text);
+    }
+}
+
+static void
+s_flush(s_loop_t *L)
+{
+    if (L->n_items == 0 || !L->db_up)
+        return;
+    rl_err_t err;
+    if (cs_store_flush(L->store, L->items, L->n_items, &L->counters, &err) != 0) {
+        if (!cs_store_is_up(L->store)) {
+            s_db_down(L, err.msg);
+        } else {
+            /* not a lost connection, yet the batch failed even message by
+             * message: say so, keep it, try again after a pause */
+            rl_error("database", "storing a batch of %zu failed: %s", L->n_items, err.msg);
+            L->next_connect_ms = s_mono_ms() + L->backoff_ms;
+            L->db_up = false;
+        }
+        return;
+    }
+    s_send_acks(L);
+    s_log_rejections(L);
+    for (size_t i = 0; i < L->n_items; i++)
+        ci_item_clear(&L->items[i]);
+    L->n_items = 0;
+    L->pending_bytes = 0;
+}
+
+static void
+s_status(s_loop_t *L)
+{
+    cs_counters_t *c = &L->counters;
+    if (memcmp(c, &L->logged, sizeof *c) != 0) {
+        rl_info("counters", "received %llu, committed %llu, duplicates %llu, rejected %llu",
+                (unsigned long long)c->received, (unsigned long long)c->committed,
+                (unsigned long long)c->duplicates, (unsigned long long)c->rejected);
+        L->logged = *c;
+    }
+    if (L->rejects_unlogged)
+        rl_info("counters", "%d more rejections not logged one by one", L->rejects_unlogged);
+    L->rejects_logged = L->rejects_unlogged = 0;
+    rl_err_t err;
+    if (L->db_up && cs_store_write_status(L->store, L->started_us, c, &err) != 0) {
+        if (!cs_store_is_up(L->store))
+            s_db_down(L, err.msg);
+        else
+            rl_warn("database", "%s", err.msg);
+    }
+}
+
+/* Reads one message from the ROUTER socket into a new item. Returns false
+ * when nothing was waiting. */
+static bool
+s_read_one(s_loop_t *L)
+{
+    zmq_msg_t rid, body;
+    zmq_msg_init(&rid);
+    if (zmq_msg_recv(&rid, L->router, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&rid);
+        return false;
+    }
+    if (L->n_items == L->cap_items) {
+        L->cap_items = L->cap_items ? L->cap_items * 2 : 64;
+        L->items = rl_realloc(L->items, L->cap_items * sizeof *L->items);
+    }
+    ci_item_t *it = &L->items[L->n_items];
+    memset(it, 0, sizeof *it);
+    it->routing_len = zmq_msg_size(&rid) < CI_ROUTING_MAX ? zmq_msg_size(&rid) : CI_ROUTING_MAX;
+    memcpy(it->routing, zmq_msg_data(&rid), it->routing_len);
+    bool more = zmq_msg_more(&rid);
+    zmq_msg_close(&rid);
+    int frames = 0;
+    while (more) {
+        zmq_msg_init(&body);
+        if (zmq_msg_recv(&body, L->router, 0) < 0) {
+            zmq_msg_close(&body);
+            break;
+        }
+        frames++;
+        if (frames == 1) {
+            const char *user = zmq_msg_gets(&body, "User-Id");
+            snprintf(it->auth_device, sizeof it->auth_device, "%s", user ? user : "");
+            it->raw_len = zmq_msg_size(&body);
+            it->raw = rl_malloc(it->raw_len ? it->raw_len : 1);
+            memcpy(it->raw, zmq_msg_data(&body), it->raw_len);
+        }
+        more = zmq_msg_more(&body);
+        zmq_msg_close(&body);
+    }
+    L->counters.received++;
+    it->received_us = s_now_us();
+    rl_msg_init(&it->msg);
+    if (!it->auth_device[0]) {
+        /* cannot happen with CURVE and our ZAP handler; never store it */
+        if (!L->no_user_warned)
+            rl_warn("peer", "message without an authenticated device dropped");
+        L->no_user_warned = 1;
+        ci_item_clear(it);
+        return true;
+    }
+    L->n_items++;
+    L->pending_bytes += it->raw_len;
+    if (L->n_items == 1)
+        L->first_pending_ms = s_mono_ms();
+    rl_err_t err;
+    rl_reason_t reason;
+    if (frames != 1) {
+        it->verdict.reason = RL_REASON_MALFORMED;
+        snprintf(it->verdict.text, sizeof it->verdict.text,
+                 "%d frames (a message is exactly one frame)", frames);
+        rl_msg_clear(&it->msg);
+        return true;
+    }
+    if (rl_wire_decode(it->raw, it->raw_len, &it->msg, &reason, &err) != 0) {
+        it->verdict.reason = reason;
+        size_t n = strnlen(err.msg, sizeof it->verdict.text - 1);
+        memcpy(it->verdict.text, err.msg, n);
+        it->verdict.text[n] = '\0';
+        /* keep boot_id and seq (for the ack) only when they were decoded */
+        if (reason == RL_REASON_MALFORMED || reason == RL_REASON_TOO_LARGE) {
+            rl_msg_clear(&it->msg);
+            rl_msg_init(&it->msg);
+        }
+        return true;
+    }
+    it->decoded = true;
+    if (!ca_auth_device_allowed(L->auth, it->auth_device)) {
+        /* revoked while connected: refuse from now on, keep what it sent */
+        it->verdict.reason = RL_REASON_UNKNOWN_DEVICE;
+        snprintf(it->verdict.text, sizeof it->verdict.text, "device %s is revoked or not enrolled",
+                 it->auth_device);
+        return true;
+    }
+    cv_validate(&it->msg, it->auth_device, it->received_us, &it->verdict);
+    return true;
+}
+
+static bool
+s_batch_full(const s_loop_t *L)
+{
+    return (long)L->n_items >= L->set.batch_max || (long)L->pending_bytes >= L->set.batch_bytes;
+}
+
+static void
+s_reload(s_loop_t *L)
+{
+    s_settings_t n;
+    rl_err_t err;
+    if (s_load(L->config_path, L->db_flag, &n, &err) != 0) {
+        rl_error("config", "reload failed, keeping the old configuration: %s", err.msg);
+        return;
+    }
+    if (strcmp(n.listen, L->set.listen) || strcmp(n.secret_key_file, L->set.secret_key_file))
+        rl_warn("config", "listen and secret_key_file take effect after a restart");
+    snprintf(n.listen, sizeof n.listen, "%s", L->set.listen);
+    snprintf(n.secret_key_file, sizeof n.secret_key_file, "%s", L->set.secret_key_file);
+    if (strcmp(n.conninfo, L->set.conninfo) != 0) {
+        cs_store_set_conninfo(L->store, n.conninfo);
+        rl_info("config", "database connection string changed: reconnecting");
+        L->db_up = false;
+        L->next_connect_ms = 0;
+    }
+    rl_log_set_level(n.level);
+    L->set = n;
+    rl_info("config", "configuration reloaded");
+}
+
+static int
+s_run(s_loop_t *L)
+{
+    int64_t stop_deadline = 0;
+    bool stopping = false;
+    L->backoff_ms = 100;
+    s_connect(L);
+    if (L->db_up)
+        rl_info("database", "connected; %zu device%s allowed", ca_auth_count(L->auth),
+                ca_auth_count(L->auth) == 1 ? "" : "s");
+    char endpoint[512] = "";
+    size_t elen = sizeof endpoint;
+    zmq_getsockopt(L->router, ZMQ_LAST_ENDPOINT, endpoint, &elen);
+    printf("ruglab-collector READY listening on %s\n", endpoint);
+    fflush(stdout);
+    rl_info("collector", "%s: READY, listening on %s", L->set.name, endpoint);
+    if (rl_notify("READY=1") != 0)
+        rl_warn("systemd", "cannot notify readiness");
+    L->next_status_ms = s_mono_ms() + L->set.status_interval_ms;
+
+    for (;;) {
+        int64_t now = s_mono_ms();
+        if (s_term && !stopping) {
+            stopping = true;
+            stop_deadline = now + L->set.shutdown_timeout_ms;
+            rl_info("collector", "stopping: storing and acknowledging %zu message%s held",
+                    L->n_items, L->n_items == 1 ? "" : "s");
+            (void)rl_notify("STOPPING=1");
+        }
+        if (s_hup) {
+            s_hup = 0;
+            s_reload(L);
+        }
+        if (!L->db_up && now >= L->next_connect_ms)
+            s_connect(L);
+        if (L->db_up && now >= L->next_refresh_ms) {
+            s_refresh(L);
+            L->next_refresh_ms = now + L->set.refresh_ms;
+        }
+        if (L->n_items &&
+            (stopping || s_batch_full(L) || now - L->first_pending_ms >= L->set.batch_delay_ms))
+            s_flush(L);
+        if (now >= L->next_status_ms) {
+            s_status(L);
+            L->next_status_ms = now + L->set.status_interval_ms;
+        }
+        if (stopping && L->n_items == 0)
+            break;
+        if (stopping && s_mono_ms() >= stop_deadline) {
+            rl_warn("collector", "shutdown deadline: %zu message%s not stored (their senders "
+                                 "keep and resend them)",
+                    L->n_items, L->n_items == 1 ? "" : "s");
+            break;
+        }
+
+        /* what to wait for, and how long */
+        zmq_pollitem_t items[2] = {{ca_auth_socket(L->auth), 0, ZMQ_POLLIN, 0},
+                                   {L->router, 0, ZMQ_POLLIN, 0}};
+        bool reading = !stopping && L->db_up && !s_batch_full(L);
+        int64_t wake = L->next_status_ms;
+        if (!L->db_up)
+            wake = L->next_connect_ms < wake ? L->next_connect_ms : wake;
+        else if (L->next_refresh_ms < wake)
+            wake = L->next_refresh_ms;
+        if (L->n_items && L->db_up) {
+            int64_t due = L->first_pending_ms + L->set.batch_delay_ms;
+            wake = due < wake ? due : wake;
+        }
+        if (stopping)
+            wake = s_mono_ms() + 50 < wake ? s_mono_ms() + 50 : wake;
+        long timeout = (long)(wake - s_mono_ms());
+        if (timeout < 0)
+            timeout = 0;
+        if (zmq_poll(items, reading ? 2 : 1, timeout) < 0) {
+            if (zmq_errno() == EINTR)
+                continue;
+            rl_error("zmq", "poll: %s", zmq_strerror(zmq_errno()));
+            return RL_EXIT_FAIL;
+        }
+        if (items[0].revents & ZMQ_POLLIN)
+            ca_auth_handle(L->auth);
+        if (reading && (items[1].revents & ZMQ_POLLIN))
+            while (!s_batch_full(L) && s_read_one(L))
+                ;
+    }
+    s_status(L);
+    rl_info("collector", "stopped");
+    return RL_EXIT_OK;
+}
+
+int
+main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"config", required_argument, NULL, 'c'},
+        {"db", required_argument, NULL, 'd'},
+        {"check-config", no_argument, NULL, 'C'},
+        {"gen-key", required_argument, NULL, 'g'},
+        {"example-config", no_argument, NULL, 'E'},
+        {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *config_path = NULL, *db_flag = NULL, *gen_dir = NULL;
+    bool check = false;
+    int c;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c':
+            config_path = optarg;
+            break;
+        case 'd':
+            db_flag = optarg;
+            break;
+        case 'C':
+            check = true;
+            break;
+        case 'g':
+            gen_dir = optarg;
+            break;
+        case 'E':
+            rl_config_write_example(cc_schema, "ruglab-collector configuration", stdout);
+            return RL_EXIT_OK;
+        case 'h':
+            s_usage(stdout);
+            return RL_EXIT_OK;
+        case 'V':
+            printf(S_PROG " %s\n", RL_VERSION);
+            return RL_EXIT_OK;
+        default:
+            fprintf(stderr, S_PROG ": unknown option '%s' (see " S_PROG " --help)\n",
+                    argv[optind - 1]);
+            return RL_EXIT_USAGE;
+        }
+    }
+    if (optind < argc) {
+        fprintf(stderr, S_PROG ": unexpected argument '%s' (see " S_PROG " --help)\n",
+                argv[optind]);
+        return RL_EXIT_USAGE;
+    }
+    /* CZMQ is used for its certificate files only: keep its signal handling off */
+    zsys_handler_set(NULL);
+    if (gen_dir)
+        return s_gen_key(gen_dir);
+
+    rl_log_init(S_PROG, RL_LOG_INFO);
+    s_loop_t L;
+    memset(&L, 0, sizeof L);
+    L.config_path = config_path;
+    L.db_flag = db_flag;
+    rl_err_t err;
+    if (s_load(config_path, db_flag, &L.set, &err) != 0) {
+        fprintf(stderr, S_PROG ": %s\n", err.msg);
+        return RL_EXIT_CONFIG;
+    }
+    uint8_t pub[32], sec[32];
+    if (s_load_keys(L.set.secret_key_file, pub, sec, &err) != 0) {
+        fprintf(stderr, S_PROG ": %s\n", err.msg);
+        return RL_EXIT_CONFIG;
+    }
+    if (check) {
+        printf("configuration OK\n");
+        return RL_EXIT_OK;
+    }
+    rl_log_set_level(L.set.level);
+
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sigemptyset(&sa.sa_mask);
+    sa.sa_handler = s_on_term;
+    sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGINT, &sa, NULL);
+    sa.sa_handler = s_on_hup;
+    sigaction(SIGHUP, &sa, NULL);
+    signal(SIGPIPE, SIG_IGN);
+
+    int rc = RL_EXIT_FAIL;
+    L.zctx = zmq_ctx_new();
+    L.auth = ca_auth_new(L.zctx, &err);
+    if (!L.auth) {
+        rl_error("zmq", "%s", err.msg);
+        goto out;
+    }
+    L.router = zmq_socket(L.zctx, ZMQ_ROUTER);
+    int one = 1, linger = 1000, hwm = (int)L.set.receive_queue;
+    int64_t maxmsg = L.set.max_transport_bytes;
+    zmq_setsockopt(L.router, ZMQ_CURVE_SERVER, &one, sizeof one);
+    zmq_setsockopt(L.router, ZMQ_CURVE_SECRETKEY, sec, 32);
+    zmq_setsockopt(L.router, ZMQ_ZAP_DOMAIN, "ruglab", 6);
+    zmq_setsockopt(L.router, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(L.router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    zmq_setsockopt(L.router, ZMQ_LINGER, &linger, sizeof linger);
+    memset(sec, 0, sizeof sec);
+    if (zmq_bind(L.router, L.set.listen) != 0) {
+        rl_error("zmq", "cannot listen on %s: %s", L.set.listen, zmq_strerror(zmq_errno()));
+        rc = RL_EXIT_CONFIG;
+        goto out;
+    }
+    L.store = cs_store_new(L.set.conninfo, L.set.name);
+    L.started_us = s_now_us();
+    rc = s_run(&L);
+out:
+    for (size_t i = 0; i < L.n_items; i++)
+        ci_item_clear(&L.items[i]);
+    free(L.items);
+    cs_store_destroy(&L.store);
+    if (L.router)
+        zmq_close(L.router);
+    ca_auth_destroy(&L.auth);
+    if (L.zctx)
+        zmq_ctx_term(L.zctx);
+    return rc;
+}

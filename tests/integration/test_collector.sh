@@ -1,0 +1,206 @@
+# ruglab-collector end to end with the real binaries, a throwaway cluster
+# and real CurveZMQ: device enrolment and keys, accepted measurements
+# stored exactly once, resends acknowledged as DUPLICATE, every kind of bad
+# input rejected with its reason code and kept as a dead letter while the
+# collector keeps serving, unenrolled and revoked keys refused without a
+# restart, status, reload and shutdown.
+. "$(dirname "$0")/lib.sh"
+
+t_pg_start
+SEND=$T_ROOT/$BUILD/tests/rl-send
+KEYS=$T_TMP/keys
+CKEY=$T_TMP/ckey
+mkdir -p "$KEYS" "$CKEY"
+
+t_psql ruglab_admin "INSERT INTO clinical.site (code, name) VALUES ('az-test', 'AZ Test');
+  INSERT INTO clinical.subject (site_id, badge_token, pseudonym, sex) VALUES
+    (1, 'RB-0001', 'PS-0001', 'F'), (1, 'RB-0002', 'PS-0002', 'M');
+  INSERT INTO clinical.enrolment (subject_id, site_id, programme_id, indication, route, start_date, age_at_start)
+    VALUES (1, 1, 1, 'chronic', 'riziv', current_date - 10, 50)" >/dev/null
+
+# --- devices and keys
+out=$(ruglab device add dev-1 --site az-test --model tergumed-710 --key-dir "$KEYS" 2>&1); rc=$?
+t_is "device add exits 0" "$rc" 0
+t_match "device add says where the key pair is" "$out" "$KEYS/dev-1.key_secret"
+t_is "the secret key file is mode 0600" "$(stat -c %a "$KEYS/dev-1.key_secret")" 600
+pub=$(sed -n 's/^ *public-key = "\(.*\)"$/\1/p' "$KEYS/dev-1.key")
+t_is "the public key in the database is the one in the key file" \
+  "$(t_psql ruglab_admin "SELECT public_key FROM clinical.device WHERE device_id = 'dev-1'")" "$pub"
+t_fails "no secret key in the public file" grep -q secret-key "$KEYS/dev-1.key"
+t_check "a second device" ruglab device add dev-2 --site az-test --model tergumed-710 --key-dir "$KEYS"
+t_check "a third device" ruglab device add dev-3 --site az-test --model tergumed-710 --key-dir "$KEYS"
+t_fails_with "an existing device id is refused" "already exists" \
+  ruglab device add dev-1 --site az-test --model x --key-dir "$T_TMP"
+t_fails_with "an unknown site is refused" "no site with code 'nowhere'" \
+  ruglab device add dev-9 --site nowhere --model x --key-dir "$T_TMP"
+t_is "a refused add leaves no key files" "$(ls "$T_TMP" | grep -c '^dev-9')" 0
+t_fails_with "a bad device id is refused" "not a valid device id" \
+  ruglab device add 'dev 9' --site az-test --model x --key-dir "$T_TMP"
+out=$(ruglab device list)
+t_match "device list shows the devices" "$out" "dev-1 +az-test +tergumed-710"
+t_is "device list --json" "$(ruglab --json device list | jq -r '[.[].device_id] | join(",")')" "dev-1,dev-2,dev-3"
+
+# --- configuration
+ruglab-collector --gen-key "$CKEY" >"$T_TMP/genkey.out"
+t_is "collector secret key file is mode 0600" "$(stat -c %a "$CKEY/collector.key_secret")" 600
+t_fails_with "gen-key refuses to overwrite" "already exists" ruglab-collector --gen-key "$CKEY"
+t_check "the example configuration is the schema's" \
+  cmp <(ruglab-collector --example-config) "$T_ROOT/deploy/collector.conf.example"
+cat >"$T_TMP/collector.conf" <<CONF
+[collector]
+name = test-collector
+listen = tcp://127.0.0.1:*
+secret_key_file = $CKEY/collector.key_secret
+status_interval_s = 1
+[batch]
+max_delay_ms = 5
+CONF
+out=$(ruglab-collector --config "$T_TMP/collector.conf" --check-config 2>&1)
+t_is "check-config" "$out" "configuration OK"
+printf '[collector]\nlisten = tcp://127.0.0.1:*\nbogus = 1\n' >"$T_TMP/bad.conf"
+out=$(ruglab-collector --config "$T_TMP/bad.conf" --check-config 2>&1); rc=$?
+t_is "an unknown key: exit 4" "$rc" 4
+t_match "an unknown key is named with file and line" "$out" "bad.conf:3: unknown key 'bogus'"
+t_check "--help" ruglab-collector --help
+t_match "--version" "$(ruglab-collector --version)" "^ruglab-collector [0-9]"
+
+t_bg "$T_TMP/collector.log" ruglab-collector --config "$T_TMP/collector.conf"
+COLLECTOR_PID=$T_LAST_PID
+t_wait_line "$T_TMP/collector.log" "READY" 20 || { t_done; exit 1; }
+EP=$(sed -n 's/.*READY listening on \(tcp:[^ ]*\).*/\1/p' "$T_TMP/collector.log" | head -1)
+t_match "the READY line names the endpoint" "$EP" "^tcp://127.0.0.1:[0-9]+$"
+
+# send DEVICE [OPTIONS] < json lines: prints the acks
+send() {
+  local dev=$1; shift
+  "$SEND" --connect "$EP" --key "$KEYS/$dev.key_secret" --server-key "$CKEY/collector.key" \
+    --device "$dev" --timeout-ms 8000 "$@"
+}
+S='"session_id": "s-1", "patient_token": "RB-0001"'
+# a fixed time: a resend is the same message, byte for byte, as an agent's is
+T=$(( $(date +%s) - 60 ))000000
+GOOD=$(cat <<JSON
+{"kind": "hello", "boot_id": 1, "seq": 1, "taken_at_us": $T, "spool_depth": 7}
+{"kind": "session_start", "boot_id": 1, "seq": 2, "taken_at_us": $T, $S, "session_kind": "test"}
+{"kind": "test_result", "boot_id": 1, "seq": 3, "taken_at_us": $T, $S, "direction": "extension", "trial": 1, "rom_deg": 42.5, "max_torque_nm": 180.25, "angle_at_max_deg": -10}
+{"kind": "training_set", "boot_id": 1, "seq": 4, "taken_at_us": $T, $S, "direction": "flexion", "set_number": 1, "load_nm": 60, "repetitions": 12, "range_min_deg": -20, "range_max_deg": 30, "time_under_tension_s": 40}
+{"kind": "sample_batch", "boot_id": 1, "seq": 5, "taken_at_us": $T, $S, "direction": "extension", "context": "test_trial", "context_number": 1, "angle_deg": [1.04, 1.25, -2.25], "torque_nm": [100.0, -0.75, 999.99]}
+{"kind": "questionnaire", "boot_id": 1, "seq": 6, "taken_at_us": $T, $S, "instrument": "ODI", "version": "2.1a", "answers": [[1,1],[2,2],[3,3],[4,0],[5,1],[6,2],[7,3],[8,4],[9,5],[10,0]]}
+{"kind": "session_end", "boot_id": 1, "seq": 7, "taken_at_us": $T, $S, "duration_s": 7300}
+{"kind": "heartbeat", "boot_id": 1, "seq": 8, "taken_at_us": $T, "spool_depth": 3, "oldest_unacked_s": 12}
+JSON
+)
+out=$(send dev-1 <<<"$GOOD"); rc=$?
+t_is "every good message is acknowledged" "$rc" 0
+t_is "eight acks, all accepted" "$(grep -c '^ack 1 [0-9]* accepted NONE' <<<"$out")" 8
+q="SELECT (SELECT count(*) FROM meas.test_trial) || ',' || (SELECT count(*) FROM meas.training_set)
+   || ',' || (SELECT count(*) FROM meas.sample_batch) || ',' || (SELECT count(*) FROM meas.session_event)
+   || ',' || (SELECT count(*) FROM meas.questionnaire_response)"
+t_is "each measurement is stored once" "$(t_psql ruglab_admin "$q")" "1,1,1,2,1"
+t_is "the values as sent" "$(t_psql ruglab_admin "SELECT device_id, boot_id, seq, direction, trial, rom_deg, max_torque_nm, enrolment_id FROM meas.test_trial")" \
+  "dev-1|1|3|extension|1|42.5|180.25|1"
+t_is "samples in tenths, rounded" "$(t_psql ruglab_admin "SELECT angle_ddeg, torque_dnm FROM meas.sample_batch")" \
+  "{10,13,-23}|{1000,-8,10000}"
+t_is "the questionnaire is scored" "$(t_psql ruglab_admin "SELECT instrument, version, score, answers->0->>'value' FROM meas.questionnaire_response")" \
+  "ODI|2.1a|42.00|1"
+t_is "the heartbeat updates the device status" \
+  "$(t_psql ruglab_admin "SELECT spool_depth, oldest_unacked_s, collector, last_seq FROM meas.device_status WHERE device_id = 'dev-1'")" \
+  "3|12|test-collector|8"
+
+out=$(send dev-1 <<<"$GOOD"); rc=$?
+t_is "a resend is acknowledged" "$rc" 0
+t_is "the resent measurements are duplicates" "$(grep -c '^ack 1 [2-7] duplicate NONE' <<<"$out")" 6
+t_is "nothing is stored twice" "$(t_psql ruglab_admin "$q")" "1,1,1,2,1"
+
+# --- bad input: right reason, a dead letter, and the collector keeps serving
+bad() {  # DESC DEVICE EXPECTED_ACK_REGEX JSON
+  local out
+  out=$(send "$2" <<<"$4")
+  t_match "$1" "$out" "$3"
+}
+bad "ROM of 720 degrees: OUT_OF_RANGE" dev-1 "^ack 1 20 rejected OUT_OF_RANGE rom_deg 720 out of range" \
+  "{\"kind\": \"test_result\", \"boot_id\": 1, \"seq\": 20, $S, \"direction\": \"extension\", \"trial\": 2, \"rom_deg\": 720, \"max_torque_nm\": 100}"
+bad "negative torque: OUT_OF_RANGE" dev-1 "^ack 1 21 rejected OUT_OF_RANGE max_torque_nm -5" \
+  "{\"kind\": \"test_result\", \"boot_id\": 1, \"seq\": 21, $S, \"direction\": \"extension\", \"trial\": 2, \"rom_deg\": 40, \"max_torque_nm\": -5}"
+bad "unknown patient token: UNKNOWN_PATIENT" dev-1 "^ack 1 22 rejected UNKNOWN_PATIENT" \
+  "{\"kind\": \"session_start\", \"boot_id\": 1, \"seq\": 22, \"session_id\": \"s-2\", \"patient_token\": \"RB-NOBODY\"}"
+bad "a patient not enrolled: NOT_ENROLLED" dev-1 "^ack 1 23 rejected NOT_ENROLLED" \
+  "{\"kind\": \"session_start\", \"boot_id\": 1, \"seq\": 23, \"session_id\": \"s-3\", \"patient_token\": \"RB-0002\"}"
+bad "measured before the enrolment: NOT_ENROLLED" dev-1 "^ack 1 24 rejected NOT_ENROLLED" \
+  "{\"kind\": \"session_start\", \"boot_id\": 1, \"seq\": 24, $S, \"taken_offset_s\": -2592000}"
+bad "another device's id: DEVICE_MISMATCH" dev-1 "^ack 1 25 rejected DEVICE_MISMATCH device_id 'dev-2' differs" \
+  "{\"kind\": \"test_result\", \"device_id\": \"dev-2\", \"boot_id\": 1, \"seq\": 25, $S, \"direction\": \"extension\", \"rom_deg\": 40, \"max_torque_nm\": 100}"
+bad "from the future: BAD_TIMESTAMP" dev-1 "^ack 1 26 rejected BAD_TIMESTAMP" \
+  "{\"kind\": \"session_start\", \"boot_id\": 1, \"seq\": 26, $S, \"taken_offset_s\": 3600}"
+bad "protocol version 2: UNSUPPORTED_VERSION" dev-1 "^ack 1 27 rejected UNSUPPORTED_VERSION" \
+  "{\"kind\": \"session_start\", \"protocol_version\": 2, \"boot_id\": 1, \"seq\": 27, $S}"
+bad "no session id: MISSING_FIELD" dev-1 "^ack 1 28 rejected MISSING_FIELD" \
+  "{\"kind\": \"session_end\", \"boot_id\": 1, \"seq\": 28, \"patient_token\": \"RB-0001\"}"
+bad "an NPRS of 11: OUT_OF_RANGE" dev-1 "^ack 1 29 rejected OUT_OF_RANGE" \
+  "{\"kind\": \"questionnaire\", \"boot_id\": 1, \"seq\": 29, $S, \"instrument\": \"NPRS\", \"version\": \"1\", \"answers\": [[1, 11]]}"
+bad "a truncated protobuf: MALFORMED" dev-1 "^ack 0 0 rejected MALFORMED" \
+  "{\"kind\": \"test_result\", \"boot_id\": 1, \"seq\": 30, $S, \"direction\": \"extension\", \"rom_deg\": 40, \"raw_truncate\": 6}"
+bad "random bytes: MALFORMED" dev-1 "^ack 0 0 rejected MALFORMED" '{"raw_random": 500}'
+bad "a 10 MiB message: TOO_LARGE" dev-1 "^ack 0 0 rejected TOO_LARGE" '{"raw_random": 10485760}'
+t_is "one dead letter per rejected message, with its reason" \
+  "$(t_psql ruglab_admin "SELECT string_agg(reason, ',' ORDER BY dead_letter_id) FROM meas.dead_letter")" \
+  "OUT_OF_RANGE,OUT_OF_RANGE,UNKNOWN_PATIENT,NOT_ENROLLED,NOT_ENROLLED,DEVICE_MISMATCH,BAD_TIMESTAMP,UNSUPPORTED_VERSION,MISSING_FIELD,OUT_OF_RANGE,MALFORMED,MALFORMED,TOO_LARGE"
+t_is "a dead letter keeps the raw bytes, the authenticated and the claimed device" \
+  "$(t_psql ruglab_admin "SELECT device_id, claimed_device_id, boot_id, seq, length(raw) > 20 FROM meas.dead_letter WHERE reason = 'DEVICE_MISMATCH'")" \
+  "dev-1|dev-2|1|25|t"
+t_is "the 10 MiB message is kept as its first 64 KiB and its size" \
+  "$(t_psql ruglab_admin "SELECT length(raw), detail LIKE '%truncated to the first 65536 of 10485760%' FROM meas.dead_letter WHERE reason = 'TOO_LARGE'")" \
+  "65536|t"
+t_is "nothing rejected was stored" "$(t_psql ruglab_admin "$q")" "1,1,1,2,1"
+out=$(send dev-2 <<<"{\"kind\": \"test_result\", \"boot_id\": 5, \"seq\": 1, $S, \"direction\": \"rotation_left\", \"trial\": 1, \"rom_deg\": 30, \"max_torque_nm\": 80}")
+t_match "the collector keeps serving other devices" "$out" "^ack 5 1 accepted"
+
+# --- an unenrolled key gets nothing stored
+mkdir -p "$T_TMP/rogue" && ruglab-collector --gen-key "$T_TMP/rogue" >/dev/null
+out=$("$SEND" --connect "$EP" --key "$T_TMP/rogue/collector.key_secret" --server-key "$CKEY/collector.key" \
+  --device dev-1 --timeout-ms 1500 <<<"{\"kind\": \"test_result\", \"boot_id\": 9, \"seq\": 1, $S, \"direction\": \"extension\", \"rom_deg\": 40}"); rc=$?
+t_is "an unenrolled key gets no acknowledgement" "$rc" 1
+t_match "an unenrolled key's handshake is refused" "$out" "handshake refused"
+t_is "nothing from the unenrolled key is stored" "$(t_psql ruglab_admin "SELECT count(*) FROM meas.test_trial WHERE boot_id = 9")" 0
+
+# --- revocation takes effect without a restart, also on a live connection
+fifo=$T_TMP/dev3.fifo
+mkfifo "$fifo"
+send dev-3 --timeout-ms 20000 <"$fifo" >"$T_TMP/dev3.out" 2>&1 &
+sender=$!
+exec 7>"$fifo"
+echo "{\"kind\": \"session_start\", \"boot_id\": 1, \"seq\": 1, $S}" >&7
+t_wait_line "$T_TMP/dev3.out" "^ack 1 1 accepted" 10
+t_check "device revoke" ruglab device revoke dev-3 --reason "stolen"
+t_match "device list shows the revocation" "$(ruglab device list)" "dev-3 .* stolen"
+t_wait_line "$T_TMP/collector.log" "dev-3 revoked: refused from now on" 5  # within the 1 s refresh
+echo "{\"kind\": \"session_start\", \"boot_id\": 1, \"seq\": 2, $S}" >&7
+exec 7>&-
+t_wait_line "$T_TMP/dev3.out" "^ack 1 2 rejected UNKNOWN_DEVICE" 5
+wait $sender
+t_is "nothing from the revoked device is stored after revocation" \
+  "$(t_psql ruglab_admin "SELECT count(*) FROM meas.session_event WHERE device_id = 'dev-3'")" 1
+out=$(send dev-3 --timeout-ms 1500 <<<"{\"kind\": \"session_start\", \"boot_id\": 1, \"seq\": 3, $S}")
+t_match "a revoked device cannot connect again" "$out" "handshake refused"
+
+# --- status, reload, shutdown
+t_wait_for "collector status written" 5 bash -c "[ \"\$(psql -X -At '$RUGLAB_DB user=ruglab_admin' -c \"SELECT committed >= 8 FROM meas.collector_status\")\" = t ]"
+st=$(ruglab --json status)
+t_is "status: the collector's counters" "$(jq -r '.collectors[0] | "\(.collector) \(.duplicates) \(.rejected >= 13)"' <<<"$st")" "test-collector 6 true"
+t_is "status: a device's spool depth and lag" "$(jq -r '.devices[] | select(.device_id == "dev-1") | "\(.spool_depth) \(.lag_s) \(.last_seen_s_ago < 60)"' <<<"$st")" "3 12 true"
+t_match "status as a table" "$(ruglab status)" "dev-3 .*\(revoked\)"
+t_fails "the log names no patient token" grep -q "RB-0001" "$T_TMP/collector.log"
+
+echo "listen = tcp://127.0.0.1:*" >"$T_TMP/collector.conf.broken"
+cp "$T_TMP/collector.conf" "$T_TMP/collector.conf.good"
+printf '[collector]\nnonsense = 1\n' >>"$T_TMP/collector.conf"
+kill -HUP "$COLLECTOR_PID"
+t_wait_line "$T_TMP/collector.log" "reload failed, keeping the old configuration: .*collector.conf:[0-9]+: unknown key 'nonsense'" 5
+out=$(send dev-1 <<<"{\"kind\": \"heartbeat\", \"boot_id\": 1, \"seq\": 40}")
+t_match "after a failed reload the collector still serves" "$out" "^ack 1 40 accepted"
+kill -TERM "$COLLECTOR_PID"
+wait "$COLLECTOR_PID"; rc=$?
+t_is "SIGTERM: exit 0" "$rc" 0
+t_match "SIGTERM: it says it stopped" "$(tail -n 3 "$T_TMP/collector.log")" "stopped"
+
+t_done

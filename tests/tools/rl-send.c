@@ -1,0 +1,454 @@
+/* rl-send: a test-only sender for the collector's integration tests. Reads
+ * JSON lines on stdin (one Envelope each, fields named as in the proto,
+ * body fields flat beside "kind"), encodes them with the wire module, sends
+ * them over a DEALER socket with CurveZMQ using a device key file, and
+ * prints every acknowledgement it receives:
+ *
+ *   ack BOOT SEQ STATUS REASON TEXT
+ *
+ * Lines may also ask for bad input: {"raw_hex": "..."}, {"raw_random": N}
+ * (N random bytes), {"raw_truncate": N, ...message...} (the encoding cut
+ * to N bytes). Exits 0 once every message sent was acknowledged (and stdin
+ * ended), 1 on timeout. With --resend-ms, unacknowledged messages are sent
+ * again, unchanged, like an agent's spool does. A refused CURVE handshake
+ * prints "handshake refused". Not installed; not a product. */
+#include "ruglab/mem.h"
+#include "ruglab/wire.h"
+
+#include <czmq.h>
+#include <errno.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <zmq.h>
+
+typedef struct {
+    uint64_t boot_id, seq;
+    uint8_t *buf;
+    size_t len;
+    int64_t sent_ms;
+    bool acked;
+} s_out_t;
+
+static s_out_t *s_out;
+static size_t s_n_out, s_cap_out;
+static const char *s_device = "";
+
+static int64_t
+s_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static int64_t
+s_now_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static const char *
+s_str(json_t *o, const char *key, const char *def)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_string(v) ? json_string_value(v) : def;
+}
+
+static double
+s_num(json_t *o, const char *key, double def)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_number(v) ? json_number_value(v) : def;
+}
+
+static long long
+s_int(json_t *o, const char *key, long long def)
+{
+    json_t *v = json_object_get(o, key);
+    return json_is_integer(v) ? (long long)json_integer_value(v) : def;
+}
+
+static void
+s_copy(char *dst, size_t size, const char *src)
+{
+    snprintf(dst, size, "%s", src);
+}
+
+/* Builds the message of one JSON line; returns -1 (message printed) on error. */
+static int
+s_build(json_t *o, rl_msg_t *m)
+{
+    rl_msg_init(m);
+    m->protocol_version = (uint32_t)s_int(o, "protocol_version", RL_PROTOCOL_VERSION);
+    s_copy(m->device_id, sizeof m->device_id, s_str(o, "device_id", s_device));
+    m->boot_id = (uint64_t)s_int(o, "boot_id", 1);
+    m->seq = (uint64_t)s_int(o, "seq", 0);
+    m->taken_at_us = s_int(o, "taken_at_us", s_now_us() + s_int(o, "taken_offset_s", 0) * 1000000);
+    s_copy(m->session_id, sizeof m->session_id, s_str(o, "session_id", ""));
+    s_copy(m->patient_token, sizeof m->patient_token, s_str(o, "patient_token", ""));
+    const char *kind = s_str(o, "kind", "");
+    m->kind = rl_body_kind_parse(kind);
+    rl_direction_t dir = rl_direction_parse(s_str(o, "direction", ""));
+    switch (m->kind) {
+    case RL_BODY_HELLO:
+        s_copy(m->u.hello.device_model, sizeof m->u.hello.device_model,
+               s_str(o, "device_model", "test-model"));
+        s_copy(m->u.hello.sender_version, sizeof m->u.hello.sender_version, "rl-send");
+        m->u.hello.spool_depth = (uint64_t)s_int(o, "spool_depth", 0);
+        break;
+    case RL_BODY_HEARTBEAT:
+        m->u.heartbeat.spool_depth = (uint64_t)s_int(o, "spool_depth", 0);
+        m->u.heartbeat.spool_bytes = (uint64_t)s_int(o, "spool_bytes", 0);
+        m->u.heartbeat.oldest_unacked_s = (uint32_t)s_int(o, "oldest_unacked_s", 0);
+        break;
+    case RL_BODY_SESSION_START:
+        m->u.session_start.kind = rl_session_kind_parse(s_str(o, "session_kind", "training"));
+        s_copy(m->u.session_start.operator_code, sizeof m->u.session_start.operator_code,
+               s_str(o, "operator_code", ""));
+        break;
+    case RL_BODY_SESSION_END:
+        m->u.session_end.duration_s = (uint32_t)s_int(o, "duration_s", 0);
+        m->u.session_end.aborted = json_is_true(json_object_get(o, "aborted"));
+        break;
+    case RL_BODY_TEST_RESULT:
+        m->u.test_result.direction = dir;
+        m->u.test_result.trial = (uint32_t)s_int(o, "trial", 1);
+        m->u.test_result.rom_deg = (float)s_num(o, "rom_deg", 0);
+        m->u.test_result.max_torque_nm = (float)s_num(o, "max_torque_nm", 0);
+        m->u.test_result.angle_at_max_deg = (float)s_num(o, "angle_at_max_deg", 0);
+        break;
+    case RL_BODY_TRAINING_SET: {
+        rl_training_set_t *t = &m->u.training_set;
+        t->direction = dir;
+        t->set_number = (uint32_t)s_int(o, "set_number", 1);
+        t->load_nm = (float)s_num(o, "load_nm", 0);
+        t->load_pct_of_max = (float)s_num(o, "load_pct_of_max", 0);
+        t->repetitions = (uint32_t)s_int(o, "repetitions", 0);
+        t->range_min_deg = (float)s_num(o, "range_min_deg", 0);
+        t->range_max_deg = (float)s_num(o, "range_max_deg", 0);
+        t->time_under_tension_s = (float)s_num(o, "time_under_tension_s", 0);
+        break;
+    }
+    case RL_BODY_SAMPLE_BATCH: {
+        json_t *a = json_object_get(o, "angle_deg"), *t = json_object_get(o, "torque_nm");
+        size_t n = json_is_array(a) ? json_array_size(a) : (size_t)s_int(o, "samples", 0);
+        rl_msg_samples_alloc(m, n);
+        rl_sample_batch_t *b = &m->u.sample_batch;
+        for (size_t i = 0; i < n; i++) {
+            b->angle_deg[i] = json_is_array(a) ? (float)json_number_value(json_array_get(a, i))
+                                               : (float)(i % 90);
+            b->torque_nm[i] = json_is_array(t) ? (float)json_number_value(json_array_get(t, i))
+                                               : (float)(i % 500) * 0.25f;
+        }
+        if (json_is_array(t))
+            b->n_torque = json_array_size(t) < n ? json_array_size(t) : n;
+        b->direction = dir;
+        b->context = rl_sample_context_parse(s_str(o, "context", "test_trial"));
+        b->context_number = (uint32_t)s_int(o, "context_number", 1);
+        b->sample_rate_hz = (uint32_t)s_int(o, "sample_rate_hz", 100);
+        b->first_index = (uint64_t)s_int(o, "first_index", 0);
+        break;
+    }
+    case RL_BODY_QUESTIONNAIRE: {
+        rl_questionnaire_t *q = &m->u.questionnaire;
+        s_copy(q->instrument, sizeof q->instrument, s_str(o, "instrument", ""));
+        s_copy(q->version, sizeof q->version, s_str(o, "version", ""));
+        s_copy(q->language, sizeof q->language, s_str(o, "language", ""));
+        json_t *ans = json_object_get(o, "answers");
+        size_t i;
+        json_t *v;
+        json_array_foreach(ans, i, v)
+        {
+            if (i >= RL_ANSWERS_MAX)
+                break;
+            q->answers[i].item = (uint32_t)json_integer_value(json_array_get(v, 0));
+            q->answers[i].value = (int32_t)json_integer_value(json_array_get(v, 1));
+            q->n_answers = i + 1;
+        }
+        break;
+    }
+    default:
+        fprintf(stderr, "rl-send: unknown kind '%s'\n", kind);
+        return -1;
+    }
+    return 0;
+}
+
+static void
+s_add_out(uint64_t boot, uint64_t seq, uint8_t *buf, size_t len)
+{
+    if (s_n_out == s_cap_out) {
+        s_cap_out = s_cap_out ? s_cap_out * 2 : 64;
+        s_out = rl_realloc(s_out, s_cap_out * sizeof *s_out);
+    }
+    s_out[s_n_out++] = (s_out_t){boot, seq, buf, len, 0, false};
+}
+
+static int
+s_line(const char *line)
+{
+    json_error_t jerr;
+    json_t *o = json_loads(line, 0, &jerr);
+    if (!o || !json_is_object(o)) {
+        fprintf(stderr, "rl-send: not a JSON object: %s\n", line);
+        json_decref(o);
+        return -1;
+    }
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    int rc = -1;
+    const char *hex = s_str(o, "raw_hex", NULL);
+    if (hex) {
+        len = strlen(hex) / 2;
+        buf = rl_malloc(len + 1);
+        for (size_t i = 0; i < len; i++)
+            sscanf(hex + 2 * i, "%2hhx", &buf[i]);
+        s_add_out(0, 0, buf, len);
+        rc = 0;
+        goto out;
+    }
+    long long nrand = s_int(o, "raw_random", -1);
+    if (nrand >= 0) {
+        len = (size_t)nrand;
+        buf = rl_malloc(len + 1);
+        /* fixed pattern: reproducible, and not a valid Envelope (field 0) */
+        buf[0] = 0x07;
+        for (size_t i = 1; i < len; i++)
+            buf[i] = (uint8_t)(i * 2654435761u >> 13);
+        s_add_out(0, 0, buf, len);
+        rc = 0;
+        goto out;
+    }
+    rl_msg_t m;
+    if (s_build(o, &m) != 0)
+        goto out;
+    rl_err_t err;
+    if (rl_wire_encode(&m, &buf, &len, &err) != 0) {
+        fprintf(stderr, "rl-send: %s\n", err.msg);
+        rl_msg_clear(&m);
+        goto out;
+    }
+    long long cut = s_int(o, "raw_truncate", -1);
+    if (cut >= 0 && (size_t)cut < len) {
+        len = (size_t)cut;
+        s_add_out(0, 0, buf, len);
+    } else {
+        s_add_out(m.boot_id, m.seq, buf, len);
+    }
+    rl_msg_clear(&m);
+    rc = 0;
+out:
+    json_decref(o);
+    return rc;
+}
+
+static void
+s_send(void *sock, s_out_t *o)
+{
+    zmq_send(sock, o->buf, o->len, 0);
+    o->sent_ms = s_ms();
+}
+
+static void
+s_receive(void *sock)
+{
+    for (;;) {
+        zmq_msg_t m;
+        zmq_msg_init(&m);
+        if (zmq_msg_recv(&m, sock, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&m);
+            return;
+        }
+        rl_msg_t msg;
+        rl_reason_t reason;
+        rl_err_t err;
+        if (rl_wire_decode(zmq_msg_data(&m), zmq_msg_size(&m), &msg, &reason, &err) != 0 ||
+            msg.kind != RL_BODY_ACKS) {
+            printf("bad reply: %s\n", err.msg);
+        } else {
+            for (size_t i = 0; i < msg.u.acks.n_acks; i++) {
+                const rl_ack_t *a = &msg.u.acks.acks[i];
+                printf("ack %llu %llu %s %s %s\n", (unsigned long long)a->boot_id,
+                       (unsigned long long)a->seq, rl_ack_status_name(a->status),
+                       rl_reason_name(a->reason), a->text);
+                for (size_t j = 0; j < s_n_out; j++) {
+                    if (!s_out[j].acked && s_out[j].boot_id == a->boot_id &&
+                        s_out[j].seq == a->seq) {
+                        s_out[j].acked = true;
+                        break;
+                    }
+                }
+            }
+        }
+        fflush(stdout);
+        rl_msg_clear(&msg);
+        zmq_msg_close(&m);
+    }
+}
+
+static void
+s_monitor(void *mon)
+{
+    for (;;) {
+        zmq_msg_t ev;
+        zmq_msg_init(&ev);
+        if (zmq_msg_recv(&ev, mon, ZMQ_DONTWAIT) < 0) {
+            zmq_msg_close(&ev);
+            return;
+        }
+        uint16_t event = 0;
+        if (zmq_msg_size(&ev) >= 2)
+            memcpy(&event, zmq_msg_data(&ev), 2);
+        bool more = zmq_msg_more(&ev);
+        zmq_msg_close(&ev);
+        while (more) { /* the endpoint frame */
+            zmq_msg_init(&ev);
+            zmq_msg_recv(&ev, mon, 0);
+            more = zmq_msg_more(&ev);
+            zmq_msg_close(&ev);
+        }
+        if (event == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+            printf("handshake refused\n");
+            fflush(stdout);
+        }
+    }
+}
+
+int
+main(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"connect", required_argument, NULL, 'c'}, {"key", required_argument, NULL, 'k'},
+        {"server-key", required_argument, NULL, 's'}, {"device", required_argument, NULL, 'd'},
+        {"timeout-ms", required_argument, NULL, 't'}, {"resend-ms", required_argument, NULL, 'r'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *endpoint = NULL, *key = NULL, *server = NULL;
+    long timeout_ms = 10000, resend_ms = 0;
+    int c;
+    while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+        switch (c) {
+        case 'c': endpoint = optarg; break;
+        case 'k': key = optarg; break;
+        case 's': server = optarg; break;
+        case 'd': s_device = optarg; break;
+        case 't': timeout_ms = atol(optarg); break;
+        case 'r': resend_ms = atol(optarg); break;
+        default:
+            fprintf(stderr, "usage: rl-send --connect EP --key DEVICE.key --server-key Z85|FILE "
+                            "[--device ID] [--timeout-ms N] [--resend-ms N] < lines.jsonl\n");
+            return 2;
+        }
+    }
+    if (!endpoint || !key || !server) {
+        fprintf(stderr, "rl-send: --connect, --key and --server-key are required\n");
+        return 2;
+    }
+    zsys_handler_set(NULL);
+    zcert_t *cert = zcert_load(key);
+    if (!cert) {
+        fprintf(stderr, "rl-send: cannot load %s\n", key);
+        return 2;
+    }
+    char server_z85[41];
+    if (strlen(server) == 40) {
+        s_copy(server_z85, sizeof server_z85, server);
+    } else {
+        zcert_t *sc = zcert_load(server);
+        if (!sc) {
+            fprintf(stderr, "rl-send: cannot load %s\n", server);
+            return 2;
+        }
+        s_copy(server_z85, sizeof server_z85, zcert_public_txt(sc));
+        zcert_destroy(&sc);
+    }
+    void *ctx = zmq_ctx_new();
+    void *sock = zmq_socket(ctx, ZMQ_DEALER);
+    zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, server_z85, 40);
+    zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, zcert_public_txt(cert), 40);
+    zmq_setsockopt(sock, ZMQ_CURVE_SECRETKEY, zcert_secret_txt(cert), 40);
+    int linger = 0;
+    zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    zcert_destroy(&cert);
+    zmq_socket_monitor(sock, "inproc://rl-send-monitor", ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
+    void *mon = zmq_socket(ctx, ZMQ_PAIR);
+    zmq_connect(mon, "inproc://rl-send-monitor");
+    if (zmq_connect(sock, endpoint) != 0) {
+        fprintf(stderr, "rl-send: cannot connect to %s: %s\n", endpoint, zmq_strerror(zmq_errno()));
+        return 2;
+    }
+
+    char *inbuf = NULL;
+    size_t inlen = 0, incap = 0;
+    bool eof = false;
+    int64_t deadline = s_ms() + timeout_ms;
+    int rc = 1;
+    for (;;) {
+        size_t unacked = 0;
+        for (size_t i = 0; i < s_n_out; i++)
+            unacked += !s_out[i].acked;
+        if (eof && unacked == 0) {
+            rc = 0;
+            break;
+        }
+        if (s_ms() >= deadline) {
+            printf("timeout: %zu unacknowledged\n", unacked);
+            break;
+        }
+        zmq_pollitem_t items[3] = {{sock, 0, ZMQ_POLLIN, 0},
+                                   {mon, 0, ZMQ_POLLIN, 0},
+                                   {NULL, 0, ZMQ_POLLIN, 0}};
+        int n = 2;
+        if (!eof) {
+            items[2].fd = 0;
+            n = 3;
+        }
+        if (zmq_poll(items, n, 50) < 0 && zmq_errno() != EINTR)
+            break;
+        if (items[0].revents & ZMQ_POLLIN)
+            s_receive(sock);
+        if (items[1].revents & ZMQ_POLLIN)
+            s_monitor(mon);
+        if (n == 3 && (items[2].revents & (ZMQ_POLLIN | ZMQ_POLLERR))) {
+            if (incap - inlen < 65536) {
+                incap = incap * 2 + 65536;
+                inbuf = rl_realloc(inbuf, incap);
+            }
+            ssize_t r = read(0, inbuf + inlen, incap - inlen - 1);
+            if (r <= 0) {
+                eof = true;
+            } else {
+                inlen += (size_t)r;
+            }
+            char *nl;
+            while ((nl = memchr(inbuf, '\n', inlen)) != NULL) {
+                *nl = '\0';
+                if (nl > inbuf && s_line(inbuf) == 0)
+                    s_send(sock, &s_out[s_n_out - 1]);
+                size_t used = (size_t)(nl - inbuf) + 1;
+                memmove(inbuf, nl + 1, inlen - used);
+                inlen -= used;
+            }
+        }
+        if (resend_ms > 0)
+            for (size_t i = 0; i < s_n_out; i++)
+                if (!s_out[i].acked && s_ms() - s_out[i].sent_ms >= resend_ms)
+                    s_send(sock, &s_out[i]);
+    }
+    free(inbuf);
+    for (size_t i = 0; i < s_n_out; i++)
+        free(s_out[i].buf);
+    free(s_out);
+    zmq_close(mon);
+    zmq_close(sock);
+    zmq_ctx_term(ctx);
+    return rc;
+}
