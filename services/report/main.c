@@ -1,0 +1,506 @@
+/* ruglab-report: the rehabilitation physician's tool. Start / mid / end
+ * comparison of one patient, the final report (eindverslag) to the GP as
+ * an A4 PDF, and the same report as a FHIR R4 Bundle. Connects as
+ * ruglab_clinician; every read of identity is written to the access log. */
+#include "report.h"
+
+#include "ruglab/db.h"
+#include "ruglab/exitcode.h"
+#include "ruglab/mem.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <sodium.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+typedef struct {
+    const char *db_flag;
+    const char *format;
+    const char *lang;
+    const char *output;
+    const char *patient;
+    long long enrolment_id;
+    bool draft;
+} s_opts_t;
+
+static void
+s_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: ruglab-report [--db CONNINFO] COMMAND PATIENT [OPTIONS]\n\n"
+            "The physician's report of a back-rehabilitation programme.\n\n"
+            "commands:\n"
+            "  compare PATIENT [--format table|csv|json]\n"
+            "        start / mid / end per movement direction (range of motion, maximal\n"
+            "        strength, change, %% of reference, ratio, asymmetry, effort check),\n"
+            "        questionnaires, attendance, training load. Missing time points are\n"
+            "        shown as missing (table), empty (CSV) or null (JSON).\n"
+            "  letter PATIENT [--lang nl|en] [--draft] [-o FILE]\n"
+            "        the final report (eindverslag) to the GP as an A4 PDF (default FILE\n"
+            "        eindverslag-SUBJECT-ENROLMENT-LANG.pdf). Refused while the programme\n"
+            "        runs or before the physician's conclusion is written (ruglab conclusion\n"
+            "        set), unless --draft: every page is then marked DRAFT / ONTWERP.\n"
+            "  export PATIENT --format fhir [--lang nl|en] [--draft] [-o FILE]\n"
+            "        the same report as a FHIR R4 Bundle (JSON): Patient (INSZ), DiagnosticReport\n"
+            "        with the PDF attached, one Observation per measured value (UCUM units),\n"
+            "        a QuestionnaireResponse per questionnaire.\n"
+            "\n"
+            "Final (non-draft) letters and exports are recorded in clinical.report_issued\n"
+            "(SHA-256, time, OS user). The charts need gnuplot on PATH.\n"
+            "\n"
+            "PATIENT is the badge token, the subject id or the INSZ (11 digits, dots and\n"
+            "dashes allowed) of the patient; the report is about the patient's most recent\n"
+            "enrolment unless --enrolment ID is given.\n\n"
+            "options:\n"
+            "  --db CONNINFO    libpq connection string (default: $RUGLAB_DB, then the local\n"
+            "                   cluster); connects as ruglab_clinician\n"
+            "  --enrolment ID   the enrolment to report on\n"
+            "  -o, --output F   write to F instead of standard output\n"
+            "  --help, --version\n\n"
+            "Every command reads identifiable data and is written to audit.access_log\n"
+            "(OS user, command, patient).\n\n"
+            "exit codes: 0 done, 1 refused or failed, 2 usage error, 3 database error\n");
+}
+
+static void
+s_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void
+s_fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("ruglab-report: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+/* Parses the options after the command; returns RL_EXIT_OK or USAGE. */
+static int
+s_parse(int argc, char **argv, int first, s_opts_t *o)
+{
+    for (int i = first; i < argc; i++) {
+        const char *a = argv[i];
+        const char **target = NULL;
+        if (!strcmp(a, "--format"))
+            target = &o->format;
+        else if (!strcmp(a, "--lang"))
+            target = &o->lang;
+        else if (!strcmp(a, "--output") || !strcmp(a, "-o"))
+            target = &o->output;
+        else if (!strcmp(a, "--db"))
+            target = &o->db_flag;
+        if (target) {
+            if (i + 1 >= argc) {
+                s_fail("%s needs a value", a);
+                return RL_EXIT_USAGE;
+            }
+            *target = argv[++i];
+        } else if (!strcmp(a, "--enrolment") && i + 1 < argc) {
+            char *end;
+            o->enrolment_id = strtoll(argv[++i], &end, 10);
+            if (*end || o->enrolment_id <= 0) {
+                s_fail("--enrolment: '%s' is not an enrolment id", argv[i]);
+                return RL_EXIT_USAGE;
+            }
+        } else if (!strcmp(a, "--draft")) {
+            o->draft = true;
+        } else if (a[0] == '-' && a[1]) {
+            s_fail("unknown option '%s' (see ruglab-report --help)", a);
+            return RL_EXIT_USAGE;
+        } else if (!o->patient) {
+            o->patient = a;
+        } else {
+            s_fail("unexpected argument '%s'", a);
+            return RL_EXIT_USAGE;
+        }
+    }
+    return RL_EXIT_OK;
+}
+
+static PGconn *
+s_connect(const s_opts_t *o)
+{
+    rl_err_t err;
+    char *conninfo = rl_db_conninfo(o->db_flag, &err);
+    if (!conninfo) {
+        s_fail("%s", err.msg);
+        return NULL;
+    }
+    PGconn *conn = rl_db_connect(conninfo, "ruglab_clinician", &err);
+    free(conninfo);
+    if (!conn)
+        s_fail("%s", err.msg);
+    return conn;
+}
+
+/* Opens the output file (or stdout). */
+static FILE *
+s_open_out(const s_opts_t *o)
+{
+    if (!o->output || !strcmp(o->output, "-"))
+        return stdout;
+    FILE *f = fopen(o->output, "w");
+    if (!f)
+        s_fail("cannot write %s: %s", o->output, strerror(errno));
+    return f;
+}
+
+static int
+s_cmd_compare(PGconn *conn, const s_opts_t *o)
+{
+    rpt_format_t fmt;
+    if (!o->format || !strcmp(o->format, "table"))
+        fmt = RPT_FMT_TABLE;
+    else if (!strcmp(o->format, "csv"))
+        fmt = RPT_FMT_CSV;
+    else if (!strcmp(o->format, "json"))
+        fmt = RPT_FMT_JSON;
+    else {
+        s_fail("compare: unknown format '%s' (table, csv, json)", o->format);
+        return RL_EXIT_USAGE;
+    }
+    FILE *out = s_open_out(o);
+    if (!out)
+        return RL_EXIT_FAIL;
+    int rc;
+    rl_err_t err;
+    rpt_model_t *m = rpt_model_load(conn, o->patient, o->enrolment_id, "compare", &rc, &err);
+    if (!m) {
+        s_fail("compare: %s", err.msg);
+    } else if (rpt_compare_write(m, fmt, out, &err) != 0) {
+        s_fail("compare: %s", err.msg);
+        rc = RL_EXIT_FAIL;
+    }
+    rpt_model_destroy(&m);
+    if (out != stdout && fclose(out) != 0 && rc == RL_EXIT_OK) {
+        s_fail("compare: writing %s: %s", o->output, strerror(errno));
+        rc = RL_EXIT_FAIL;
+    }
+    return rc;
+}
+
+/* A private working directory for the charts and the PDF. */
+static char *
+s_workdir(void)
+{
+    const char *tmp = getenv("TMPDIR");
+    char *dir = rl_asprintf("%s/ruglab-report.XXXXXX", tmp && *tmp ? tmp : "/tmp");
+    if (!mkdtemp(dir)) {
+        s_fail("cannot create a working directory %s: %s", dir, strerror(errno));
+        free(dir);
+        return NULL;
+    }
+    return dir;
+}
+
+static void
+s_rmdir(char *dir)
+{
+    if (!dir)
+        return;
+    DIR *dp = opendir(dir);
+    if (dp) {
+        struct dirent *e;
+        while ((e = readdir(dp)))
+            if (e->d_name[0] != '.') {
+                char *p = rl_asprintf("%s/%s", dir, e->d_name);
+                unlink(p);
+                free(p);
+            }
+        closedir(dp);
+    }
+    rmdir(dir);
+    free(dir);
+}
+
+static unsigned char *
+s_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 65536, n = 0;
+    unsigned char *buf = rl_malloc(cap);
+    size_t got;
+    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap)
+            buf = rl_realloc(buf, cap *= 2);
+    }
+    fclose(f);
+    *len = n;
+    return buf;
+}
+
+/* Writes data to path; prints the one-line error. */
+static int
+s_write_out(const char *path, const void *data, size_t len)
+{
+    FILE *f = fopen(path, "wb");
+    if (!f) {
+        s_fail("cannot write %s: %s", path, strerror(errno));
+        return -1;
+    }
+    size_t put = fwrite(data, 1, len, f);
+    int e = errno;
+    if (fclose(f) != 0 || put != len) {
+        s_fail("cannot write %s: %s", path, strerror(put != len ? e : errno));
+        unlink(path);
+        return -1;
+    }
+    return 0;
+}
+
+static void
+s_sha256_hex(const unsigned char *data, size_t len, char hex[65])
+{
+    unsigned char h[crypto_hash_sha256_BYTES];
+    crypto_hash_sha256(h, data, len);
+    sodium_bin2hex(hex, 65, h, sizeof h);
+}
+
+/* Records a final report in clinical.report_issued. */
+static int
+s_record(PGconn *conn, const rpt_model_t *m, const char *kind, const char *lang, const char *hex,
+         const char *path, const char *via)
+{
+    char eid[32];
+    snprintf(eid, sizeof eid, "%lld", m->enrolment_id);
+    char *abs = path ? realpath(path, NULL) : NULL;
+    const char *params[] = {eid, kind, lang, hex, abs ? abs : path, rpt_os_user(), via};
+    rl_err_t err;
+    PGresult *res = rl_db_exec(conn, &err, "recording the report",
+                               "INSERT INTO clinical.report_issued (enrolment_id, kind, lang, "
+                               "sha256, path, generated_by, via) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                               7, params);
+    free(abs);
+    if (!res) {
+        s_fail("%s", err.msg);
+        return -1;
+    }
+    PQclear(res);
+    return 0;
+}
+
+/* Renders the letter of m into dir/letter.pdf and returns its bytes. */
+static unsigned char *
+s_render(const rpt_model_t *m, const char *lang, bool draft, const char *dir, size_t *len,
+         const char *cmd)
+{
+    rl_err_t err;
+    rpt_charts_t charts;
+    if (rpt_charts_make(m, lang, dir, &charts, &err) != 0) {
+        s_fail("%s: %s", cmd, err.msg);
+        return NULL;
+    }
+    char *pdf = rl_asprintf("%s/letter.pdf", dir);
+    unsigned char *bytes = NULL;
+    if (rpt_letter_write(m, &charts, lang, draft, pdf, &err) != 0)
+        s_fail("%s: %s", cmd, err.msg);
+    else if (!(bytes = s_read_file(pdf, len)))
+        s_fail("%s: cannot read back %s: %s", cmd, pdf, strerror(errno));
+    rpt_charts_free(&charts);
+    free(pdf);
+    return bytes;
+}
+
+/* The checks before a final report: programme ended, conclusion written. */
+static int
+s_may_issue(const rpt_model_t *m, const s_opts_t *o, const char *cmd)
+{
+    if (o->draft)
+        return 0;
+    if (!rpt_model_ended(m)) {
+        s_fail("%s: the programme of patient %lld has not ended (enrolment %lld is %s); a final "
+               "report is refused, use --draft for a draft",
+               cmd, m->subject_id, m->enrolment_id, m->status);
+        return -1;
+    }
+    if (!m->conclusion) {
+        s_fail("%s: no conclusion written for enrolment %lld yet (ruglab conclusion set %s); "
+               "use --draft for a draft",
+               cmd, m->enrolment_id, o->patient);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+s_check_lang(const s_opts_t *o, const char *cmd)
+{
+    if (strcmp(o->lang, "nl") != 0 && strcmp(o->lang, "en") != 0) {
+        s_fail("%s: unknown language '%s' (nl, en)", cmd, o->lang);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+s_cmd_letter(PGconn *conn, const s_opts_t *o)
+{
+    if (s_check_lang(o, "letter") != 0)
+        return RL_EXIT_USAGE;
+    int rc;
+    rl_err_t err;
+    rpt_model_t *m = rpt_model_load(conn, o->patient, o->enrolment_id, "letter", &rc, &err);
+    if (!m) {
+        s_fail("letter: %s", err.msg);
+        return rc;
+    }
+    char *dir = NULL, *out = NULL;
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    rc = RL_EXIT_FAIL;
+    if (s_may_issue(m, o, "letter") != 0 || !(dir = s_workdir()))
+        goto out;
+    out = o->output ? rl_strdup(o->output)
+                    : rl_asprintf("eindverslag-%lld-%lld-%s%s.pdf", m->subject_id, m->enrolment_id,
+                                  o->lang, o->draft ? "-draft" : "");
+    if (!(bytes = s_render(m, o->lang, o->draft, dir, &len, "letter")))
+        goto out;
+    if (s_write_out(out, bytes, len) != 0)
+        goto out;
+    if (!o->draft) {
+        char hex[65];
+        s_sha256_hex(bytes, len, hex);
+        if (s_record(conn, m, "letter", o->lang, hex, out, "letter") != 0) {
+            rc = RL_EXIT_DB;
+            goto out;
+        }
+    }
+    printf("%s\n", out);
+    rc = RL_EXIT_OK;
+out:
+    free(bytes);
+    free(out);
+    s_rmdir(dir);
+    rpt_model_destroy(&m);
+    return rc;
+}
+
+static int
+s_cmd_export(PGconn *conn, const s_opts_t *o)
+{
+    if (!o->format || strcmp(o->format, "fhir") != 0) {
+        s_fail("export: --format fhir is required (the only export format)");
+        return RL_EXIT_USAGE;
+    }
+    if (s_check_lang(o, "export") != 0)
+        return RL_EXIT_USAGE;
+    int rc;
+    rl_err_t err;
+    rpt_model_t *m = rpt_model_load(conn, o->patient, o->enrolment_id, "export", &rc, &err);
+    if (!m) {
+        s_fail("export: %s", err.msg);
+        return rc;
+    }
+    char *dir = NULL, *text = NULL;
+    unsigned char *bytes = NULL;
+    size_t len = 0;
+    json_t *bundle = NULL;
+    rc = RL_EXIT_FAIL;
+    if (s_may_issue(m, o, "export") != 0 || !(dir = s_workdir()))
+        goto out;
+    if (!(bytes = s_render(m, o->lang, o->draft, dir, &len, "export")))
+        goto out;
+    if (!(bundle = rpt_fhir_bundle(m, bytes, len, o->lang, o->draft, &err))) {
+        s_fail("export: %s", err.msg);
+        goto out;
+    }
+    text = json_dumps(bundle, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+    if (!text) {
+        s_fail("export: cannot serialise the bundle");
+        goto out;
+    }
+    size_t tlen = strlen(text);
+    text[tlen] = '\n';
+    if (o->output && strcmp(o->output, "-") != 0) {
+        if (s_write_out(o->output, text, tlen + 1) != 0)
+            goto out;
+    } else if (fwrite(text, 1, tlen + 1, stdout) != tlen + 1 || fflush(stdout) != 0) {
+        s_fail("export: writing to standard output: %s", strerror(errno));
+        goto out;
+    }
+    if (!o->draft) {
+        char hex[65];
+        s_sha256_hex((unsigned char *)text, tlen + 1, hex);
+        const char *p = o->output && strcmp(o->output, "-") ? o->output : NULL;
+        if (s_record(conn, m, "fhir", o->lang, hex, p, "export") != 0) {
+            rc = RL_EXIT_DB;
+            goto out;
+        }
+    }
+    rc = RL_EXIT_OK;
+out:
+    free(text);
+    json_decref(bundle);
+    free(bytes);
+    s_rmdir(dir);
+    rpt_model_destroy(&m);
+    return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+    s_opts_t o = {0};
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            s_usage(stdout);
+            return RL_EXIT_OK;
+        } else if (!strcmp(argv[i], "--version")) {
+            printf("ruglab-report %s\n", RL_VERSION);
+            return RL_EXIT_OK;
+        } else if (!strcmp(argv[i], "--db") && i + 1 < argc) {
+            o.db_flag = argv[++i];
+        } else {
+            s_fail("unknown option '%s' (see ruglab-report --help)", argv[i]);
+            return RL_EXIT_USAGE;
+        }
+    }
+    if (i >= argc) {
+        s_usage(stderr);
+        return RL_EXIT_USAGE;
+    }
+    const char *cmd = argv[i];
+    for (int k = i + 1; k < argc; k++)
+        if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) {
+            s_usage(stdout);
+            return RL_EXIT_OK;
+        }
+    int rc = s_parse(argc, argv, i + 1, &o);
+    if (rc != RL_EXIT_OK)
+        return rc;
+    if (!o.lang)
+        o.lang = "nl";
+    int (*fn)(PGconn *, const s_opts_t *) = !strcmp(cmd, "compare") ? s_cmd_compare
+                                            : !strcmp(cmd, "letter") ? s_cmd_letter
+                                            : !strcmp(cmd, "export") ? s_cmd_export
+                                                                     : NULL;
+    if (!fn) {
+        s_fail("unknown command '%s' (see ruglab-report --help)", cmd);
+        return RL_EXIT_USAGE;
+    }
+    if (!o.patient) {
+        s_fail("%s: PATIENT is required (badge token, subject id or INSZ)", cmd);
+        return RL_EXIT_USAGE;
+    }
+    PGconn *conn = s_connect(&o);
+    if (!conn)
+        return RL_EXIT_DB;
+    if (sodium_init() < 0) {
+        s_fail("libsodium failed to initialise");
+        PQfinish(conn);
+        return RL_EXIT_FAIL;
+    }
+    rc = fn(conn, &o);
+    PQfinish(conn);
+    return rc;
+}

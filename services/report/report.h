@@ -1,0 +1,213 @@
+/* ruglab-report: the physician's report of one patient's programme. The
+ * report model (rpt_model_t) is loaded once from the database (report_data.c,
+ * every read of identity audited) and then rendered by the other parts:
+ * compare tables (report_compare.c), gnuplot charts (report_chart.c), the
+ * A4 letter (report_pdf.c) and the FHIR export (report_fhir.c). The model
+ * owns all its strings; a missing value is NAN (never 0). Single-threaded. */
+#ifndef RUGLAB_REPORT_H
+#define RUGLAB_REPORT_H
+
+#include "ruglab/err.h"
+#include "ruglab/measures.h"
+
+#include <jansson.h>
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+/* Time points of a programme, in order. */
+enum { RPT_START, RPT_MID, RPT_END, RPT_NTP };
+
+const char *rpt_tp_name(int tp); /* "start", "mid", "end" */
+
+typedef struct {
+    bool present;
+    char date[16]; /* YYYY-MM-DD */
+    char *device_id;
+    char *session_id;
+    int session_number; /* 0 when unknown */
+} rpt_occasion_t;
+
+/* One measured quantity at the three time points. */
+typedef struct {
+    double v[RPT_NTP]; /* NAN = missing */
+} rpt_tp3_t;
+
+typedef struct {
+    rl_direction_t dir;
+    bool measured; /* any trial at any time point */
+    rpt_tp3_t rom_deg;       /* best of trials */
+    rpt_tp3_t torque_nm;     /* best of trials (isometric maximum) */
+    rpt_tp3_t cv_pct;        /* effort check over the torque trials */
+    int n_trials[RPT_NTP];
+    double reference_nm;     /* device reference for this patient; NAN = none */
+    rpt_tp3_t pct_ref;       /* torque as % of the reference */
+    rpt_tp3_t torque_per_kg; /* N·m per kg body weight */
+} rpt_direction_t;
+
+typedef struct {
+    bool present;
+    double score; /* NAN when not scorable */
+    char date[16];
+    long long response_id;
+    char *version;
+    char *answers;    /* JSON text as stored */
+    int band;         /* rl_q_band_t, from rescoring the stored answers */
+} rpt_qpoint_t;
+
+typedef struct {
+    char *instrument; /* as stored: NPRS, ODI, RMDQ, TSK, PSFS */
+    rpt_qpoint_t at[RPT_NTP];
+    int n_responses;
+    /* start -> end, only when both are present and scored */
+    bool has_change;
+    double change;
+    double change_pct;
+    bool improved;
+    bool important;
+    bool has_mic;
+} rpt_questionnaire_t;
+
+/* Training load: the heaviest set per direction in each device session. */
+typedef struct {
+    int index; /* 1.. in order of the sessions with training sets */
+    char date[16];
+    rl_direction_t dir;
+    double max_load_nm;
+    double mean_pct_of_max; /* NAN when the device did not give it */
+    int sets;
+} rpt_load_t;
+
+typedef struct {
+    int n;
+    double *angle_deg;
+    double *torque_nm;
+    double rate_hz;
+    rl_direction_t dir;
+    int tp;
+} rpt_curve_t;
+
+typedef struct {
+    /* the patient */
+    long long subject_id;
+    long long enrolment_id;
+    char *badge_token;
+    char *family_name, *given_name;
+    char *insz;          /* 11 digits */
+    char *date_of_birth; /* YYYY-MM-DD */
+    char *sex;           /* M, F, X */
+    char *address, *postal_code, *city;
+    double body_weight_kg; /* NAN when unknown */
+    /* the GP (all NULL when none is recorded) */
+    char *gp_family_name, *gp_given_name, *gp_riziv, *gp_address, *gp_postal_code, *gp_city;
+    /* the site and its physician */
+    char *site_name, *site_address, *physician_name, *physician_riziv;
+    /* the enrolment and its programme */
+    char *programme_code, *programme_name;
+    char *indication, *route, *status;
+    char *start_date, *end_date; /* end_date NULL while running */
+    char *pain_since, *surgery_date, *referring_physician, *dropout_reason;
+    bool on_sick_leave, occupational_copy;
+    int age_at_start;
+    int mid_test_session;
+    /* attendance (clinical.v_attendance) */
+    int planned_sessions, attended_total, attended_exercise, attended_information;
+    int no_shows, cancellations;
+    char *first_session_date, *last_session_date;
+    /* tests */
+    rpt_occasion_t occasion[RPT_NTP];
+    int n_occasions; /* all test occasions, with or without a time point */
+    rpt_direction_t dirs[RL_DIR_COUNT];
+    bool has_reference;
+    /* questionnaires, one entry per instrument answered */
+    rpt_questionnaire_t *quest;
+    int n_quest;
+    /* training load */
+    rpt_load_t *load;
+    int n_load;
+    int n_load_sessions;
+    /* a raw force/angle curve of a test (the best extension trial of the
+     * last test), n == 0 when none was recorded */
+    rpt_curve_t curve;
+    /* the physician's conclusion (NULL when none written) */
+    char *conclusion, *conclusion_by, *conclusion_at;
+    char *today; /* YYYY-MM-DD, Europe/Brussels */
+} rpt_model_t;
+
+/* ---- report_data.c */
+
+/* Finds the patient (badge token, subject id or INSZ), records the read in
+ * audit.access_log (os user, program, command) and loads the report model
+ * of the patient's most recent enrolment (enrolment_id > 0: that one).
+ * Returns NULL with err set: *rc is RL_EXIT_FAIL for an unknown patient or
+ * one without an enrolment, RL_EXIT_DB for a database error. */
+rpt_model_t *rpt_model_load(PGconn *conn, const char *patient, long long enrolment_id,
+                            const char *command, int *rc, rl_err_t *err)
+    __attribute__((warn_unused_result));
+void rpt_model_destroy(rpt_model_t **self_p);
+
+/* The person at the keyboard ($SUDO_USER, $USER, else the passwd name). */
+const char *rpt_os_user(void);
+
+/* Human-readable list of what is missing from the report (no mid test, no
+ * questionnaires, ...), in lang "nl" or "en". Returns the count; lines[i]
+ * are static strings or owned by the caller via *owned (free each). */
+int rpt_model_missing(const rpt_model_t *m, const char *lang, char **lines, int max);
+
+/* true when the programme has ended (completed or dropped out). */
+bool rpt_model_ended(const rpt_model_t *m);
+
+/* ---- derived values (report_compare.c) */
+
+rl_measures_change_t rpt_change(const rpt_tp3_t *x);
+double rpt_flex_ext_ratio(const rpt_model_t *m, int tp);
+/* pair 0: lateral flexion, 1: rotation; torque asymmetry in % */
+double rpt_asymmetry(const rpt_model_t *m, int pair, int tp);
+
+/* ---- report_compare.c */
+
+typedef enum { RPT_FMT_TABLE, RPT_FMT_CSV, RPT_FMT_JSON } rpt_format_t;
+
+/* The comparison as a JSON object (caller owns). Missing values are null. */
+json_t *rpt_compare_json(const rpt_model_t *m);
+/* Writes the comparison to out. */
+int rpt_compare_write(const rpt_model_t *m, rpt_format_t fmt, FILE *out, rl_err_t *err)
+    __attribute__((warn_unused_result));
+
+/* ---- report_chart.c */
+
+typedef struct {
+    char *strength; /* SVG files, NULL when there is nothing to draw */
+    char *rom;
+    char *load;
+    char *quest;
+    char *curve;
+} rpt_charts_t;
+
+/* Draws the charts with gnuplot into dir (SVG), labels in lang. Fails with
+ * a one-line error when gnuplot is not on PATH or exits non-zero. */
+int rpt_charts_make(const rpt_model_t *m, const char *lang, const char *dir, rpt_charts_t *out,
+                    rl_err_t *err) __attribute__((warn_unused_result));
+void rpt_charts_free(rpt_charts_t *c);
+
+/* ---- report_pdf.c */
+
+/* Writes the final report (eindverslag) as an A4 PDF. draft marks every
+ * page. */
+int rpt_letter_write(const rpt_model_t *m, const rpt_charts_t *charts, const char *lang,
+                     bool draft, const char *path, rl_err_t *err)
+    __attribute__((warn_unused_result));
+
+/* ---- report_fhir.c */
+
+/* The report as a FHIR R4 Bundle (collection) with the PDF attached.
+ * Caller owns the result. */
+json_t *rpt_fhir_bundle(const rpt_model_t *m, const unsigned char *pdf, size_t pdf_len,
+                        const char *lang, bool draft, rl_err_t *err);
+
+/* ---- text helpers (report_compare.c) */
+
+/* "12.5", or missing_text when v is NAN. Static rotating buffer. */
+const char *rpt_num(double v, int decimals, const char *missing_text);
+
+#endif

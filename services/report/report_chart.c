@@ -1,0 +1,366 @@
+/* Charts of the report, drawn by gnuplot from a generated script into SVG
+ * files (placed as vectors in the PDF by report_pdf.c): strength and range
+ * of motion per direction at start / mid / end, training load over the
+ * training days, questionnaire scores over the time points, and a raw
+ * torque/angle curve of a test. Series differ by fill pattern, dash type
+ * and point type as well as colour, so that a black-and-white print reads
+ * the same. Missing values are gnuplot's missing marker "?", never 0. */
+#include "report.h"
+
+#include "ruglab/mem.h"
+#include "ruglab/questionnaire.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+/* Labels in the report language. */
+typedef struct {
+    const char *tp[RPT_NTP];
+    const char *dir[RL_DIR_COUNT];
+    const char *strength_title, *strength_y;
+    const char *rom_title, *rom_y;
+    const char *load_title, *load_x, *load_y;
+    const char *quest_title, *quest_y;
+    const char *curve_title, *curve_x, *curve_y;
+} s_labels_t;
+
+static const s_labels_t s_nl = {
+    {"begin", "midden", "einde"},
+    {"extensie", "flexie", "lateroflexie links", "lateroflexie rechts", "rotatie links",
+     "rotatie rechts"},
+    "Maximale isometrische kracht per richting",
+    "kracht (N·m)",
+    "Bewegingsuitslag per richting",
+    "bewegingsuitslag (°)",
+    "Trainingsbelasting (zwaarste reeks per trainingsdag)",
+    "trainingsdag",
+    "belasting (N·m)",
+    "Vragenlijsten per meetmoment",
+    "score",
+    "Kracht-hoekcurve van de test",
+    "hoek (°)",
+    "kracht (N·m)",
+};
+
+static const s_labels_t s_en = {
+    {"start", "mid", "end"},
+    {"extension", "flexion", "lateral flexion left", "lateral flexion right", "rotation left",
+     "rotation right"},
+    "Maximal isometric strength per direction",
+    "torque (N·m)",
+    "Range of motion per direction",
+    "range of motion (°)",
+    "Training load (heaviest set per training day)",
+    "training day",
+    "load (N·m)",
+    "Questionnaires per time point",
+    "score",
+    "Torque/angle curve of the test",
+    "angle (°)",
+    "torque (N·m)",
+};
+
+/* gnuplot as found on PATH, or NULL. Caller owns. */
+static char *
+s_find_gnuplot(void)
+{
+    const char *path = getenv("PATH");
+    if (!path || !*path)
+        return NULL;
+    char *copy = rl_strdup(path);
+    char *save = NULL, *found = NULL;
+    for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+        char *p = rl_asprintf("%s/gnuplot", *d ? d : ".");
+        struct stat st;
+        if (stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0) {
+            found = p;
+            break;
+        }
+        free(p);
+    }
+    free(copy);
+    return found;
+}
+
+static const char *
+s_val(double v)
+{
+    return rpt_num(v, 2, "?");
+}
+
+/* gnuplot string literal in single quotes (labels are ours, but a
+ * programme name could hold a quote). */
+static void
+s_quoted(FILE *f, const char *s)
+{
+    fputc('\'', f);
+    for (; *s; s++) {
+        if (*s == '\'')
+            fputc('\'', f);
+        fputc(*s, f);
+    }
+    fputc('\'', f);
+}
+
+static void
+s_preamble(FILE *f, const char *svg, const char *title, const char *xlabel, const char *ylabel)
+{
+    fprintf(f, "reset\nset encoding utf8\n"
+               "set terminal svg size 620,250 fixed font 'DejaVu Sans,10' background '#ffffff'\n");
+    fprintf(f, "set output ");
+    s_quoted(f, svg);
+    fprintf(f, "\nset title ");
+    s_quoted(f, title);
+    fprintf(f, "\nset ylabel ");
+    s_quoted(f, ylabel);
+    if (xlabel) {
+        fprintf(f, "\nset xlabel ");
+        s_quoted(f, xlabel);
+    }
+    fprintf(f, "\nset datafile missing '?'\nset datafile separator '\\t'\n"
+               "set key outside right top vertical\nset grid ytics lc rgb '#bbbbbb' dt 3\n"
+               "set border 3\nset tics nomirror\n");
+}
+
+/* The clustered bar chart of one quantity per direction. */
+static void
+s_bars(FILE *f, const rpt_model_t *m, const s_labels_t *L, const char *dir, const char *name,
+       bool rom, const char *svg)
+{
+    char *dat = rl_asprintf("%s/%s.dat", dir, name);
+    FILE *d = fopen(dat, "w");
+    if (d) {
+        for (int k = 0; k < RL_DIR_COUNT; k++) {
+            const rpt_direction_t *x = &m->dirs[k];
+            if (!x->measured)
+                continue;
+            const rpt_tp3_t *v = rom ? &x->rom_deg : &x->torque_nm;
+            fprintf(d, "%s\t%s\t%s\t%s\n", L->dir[k], s_val(v->v[0]), s_val(v->v[1]),
+                    s_val(v->v[2]));
+        }
+        fclose(d);
+    }
+    s_preamble(f, svg, rom ? L->rom_title : L->strength_title, NULL, rom ? L->rom_y : L->strength_y);
+    fprintf(f, "set style data histograms\nset style histogram clustered gap 1\n"
+               "set boxwidth 0.9\nset yrange [0:*]\nset xtics rotate by -20 scale 0\n");
+    fprintf(f, "plot ");
+    s_quoted(f, dat);
+    fprintf(f, " using 2:xtic(1) title ");
+    s_quoted(f, L->tp[0]);
+    fprintf(f, " fs pattern 0 border lc rgb '#000000' lc rgb '#9ecae1', '' using 3 title ");
+    s_quoted(f, L->tp[1]);
+    fprintf(f, " fs pattern 2 border lc rgb '#000000' lc rgb '#3182bd', '' using 4 title ");
+    s_quoted(f, L->tp[2]);
+    fprintf(f, " fs solid 1.0 border lc rgb '#000000' lc rgb '#08306b'\n");
+    free(dat);
+}
+
+static void
+s_load(FILE *f, const rpt_model_t *m, const s_labels_t *L, const char *dir, const char *svg)
+{
+    char *dat = rl_asprintf("%s/load.dat", dir);
+    FILE *d = fopen(dat, "w");
+    bool used[RL_DIR_COUNT] = {false};
+    if (d) {
+        /* one block per direction (gnuplot index), blank lines between */
+        for (int k = 0; k < RL_DIR_COUNT; k++) {
+            bool any = false;
+            for (int i = 0; i < m->n_load; i++)
+                if ((int)m->load[i].dir == k && !isnan(m->load[i].max_load_nm)) {
+                    fprintf(d, "%d\t%s\n", m->load[i].index, s_val(m->load[i].max_load_nm));
+                    any = true;
+                }
+            if (any) {
+                fprintf(d, "\n\n");
+                used[k] = true;
+            }
+        }
+        fclose(d);
+    }
+    s_preamble(f, svg, L->load_title, L->load_x, L->load_y);
+    fprintf(f, "set yrange [0:*]\nset xrange [0:*]\nplot ");
+    int idx = 0;
+    static const char *colours[] = {"#08306b", "#cb181d", "#238b45", "#6a51a3", "#d94801",
+                                    "#525252"};
+    for (int k = 0; k < RL_DIR_COUNT; k++) {
+        if (!used[k])
+            continue;
+        if (idx)
+            fprintf(f, ", ");
+        s_quoted(f, dat);
+        fprintf(f, " index %d using 1:2 with linespoints lw 1.5 dt %d pt %d ps 0.6 lc rgb '%s' "
+                   "title ",
+                idx, idx + 1, idx * 2 + 5, colours[k]);
+        s_quoted(f, L->dir[k]);
+        idx++;
+    }
+    fputc('\n', f);
+    free(dat);
+}
+
+static void
+s_quest(FILE *f, const rpt_model_t *m, const s_labels_t *L, const char *dir, const char *svg)
+{
+    char *dat = rl_asprintf("%s/quest.dat", dir);
+    FILE *d = fopen(dat, "w");
+    if (d) {
+        for (int tp = 0; tp < RPT_NTP; tp++) {
+            fprintf(d, "%d\t%s", tp, L->tp[tp]);
+            for (int i = 0; i < m->n_quest; i++)
+                fprintf(d, "\t%s", m->quest[i].at[tp].present ? s_val(m->quest[i].at[tp].score)
+                                                              : "?");
+            fputc('\n', d);
+        }
+        fclose(d);
+    }
+    s_preamble(f, svg, L->quest_title, NULL, L->quest_y);
+    fprintf(f, "set xrange [-0.3:2.3]\nset yrange [0:*]\nplot ");
+    for (int i = 0; i < m->n_quest; i++) {
+        const char *unit = !strcmp(m->quest[i].instrument, "ODI") ? " (%)" : "";
+        char *title = rl_asprintf("%s%s", m->quest[i].instrument, unit);
+        if (i)
+            fprintf(f, ", ");
+        s_quoted(f, dat);
+        fprintf(f, " using 1:%d:xtic(2) with linespoints lw 2 dt %d pt %d ps 1 lc rgb '%s' title ",
+                i + 3, i + 1, i * 2 + 5, i % 2 ? "#cb181d" : "#08306b");
+        s_quoted(f, title);
+        free(title);
+    }
+    fputc('\n', f);
+    free(dat);
+}
+
+static void
+s_curve(FILE *f, const rpt_model_t *m, const s_labels_t *L, const char *dir, const char *svg)
+{
+    char *dat = rl_asprintf("%s/curve.dat", dir);
+    FILE *d = fopen(dat, "w");
+    if (d) {
+        for (int i = 0; i < m->curve.n; i++)
+            fprintf(d, "%.1f\t%.1f\n", m->curve.angle_deg[i], m->curve.torque_nm[i]);
+        fclose(d);
+    }
+    char *title = rl_asprintf("%s: %s, %s", L->curve_title, L->dir[m->curve.dir],
+                              L->tp[m->curve.tp]);
+    s_preamble(f, svg, title, L->curve_x, L->curve_y);
+    fprintf(f, "unset key\nplot ");
+    s_quoted(f, dat);
+    fprintf(f, " using 1:2 with lines lw 2 lc rgb '#08306b'\n");
+    free(title);
+    free(dat);
+}
+
+/* Runs gnuplot on the script; its messages go to log. */
+static int
+s_run(const char *gnuplot, const char *script, const char *log, rl_err_t *err)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return rl_err_set(err, "cannot start gnuplot: %s", strerror(errno));
+    if (pid == 0) {
+        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd >= 0) {
+            dup2(fd, STDOUT_FILENO);
+            dup2(fd, STDERR_FILENO);
+            close(fd);
+        }
+        execl(gnuplot, "gnuplot", script, (char *)NULL);
+        _exit(127);
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR)
+            return rl_err_set(err, "waiting for gnuplot: %s", strerror(errno));
+    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+        return 0;
+    /* the first line gnuplot complained with */
+    char line[256] = "";
+    FILE *l = fopen(log, "r");
+    if (l) {
+        char buf[256];
+        while (fgets(buf, sizeof buf, l)) {
+            buf[strcspn(buf, "\n")] = '\0';
+            if (buf[0] && strspn(buf, " ^") != strlen(buf)) {
+                snprintf(line, sizeof line, "%s", buf);
+                if (strstr(buf, "line ") || strstr(buf, "rror"))
+                    break;
+            }
+        }
+        fclose(l);
+    }
+    if (WIFEXITED(status))
+        return rl_err_set(err, "gnuplot exited with status %d%s%s", WEXITSTATUS(status),
+                          line[0] ? ": " : "", line);
+    return rl_err_set(err, "gnuplot was killed by signal %d", WTERMSIG(status));
+}
+
+int
+rpt_charts_make(const rpt_model_t *m, const char *lang, const char *dir, rpt_charts_t *out,
+                rl_err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    char *gnuplot = s_find_gnuplot();
+    if (!gnuplot)
+        return rl_err_set(err, "gnuplot not found in PATH (install gnuplot-nox); the charts "
+                               "cannot be drawn");
+    const s_labels_t *L = strcmp(lang, "en") ? &s_nl : &s_en;
+    char *script = rl_asprintf("%s/charts.gp", dir);
+    char *log = rl_asprintf("%s/gnuplot.log", dir);
+    int rc = -1;
+    FILE *f = fopen(script, "w");
+    if (!f) {
+        rl_err_set(err, "cannot write %s: %s", script, strerror(errno));
+        goto out;
+    }
+    bool any_dir = false;
+    for (int k = 0; k < RL_DIR_COUNT; k++)
+        any_dir |= m->dirs[k].measured;
+    if (any_dir) {
+        out->strength = rl_asprintf("%s/strength.svg", dir);
+        s_bars(f, m, L, dir, "strength", false, out->strength);
+        out->rom = rl_asprintf("%s/rom.svg", dir);
+        s_bars(f, m, L, dir, "rom", true, out->rom);
+    }
+    if (m->n_load > 0) {
+        out->load = rl_asprintf("%s/load.svg", dir);
+        s_load(f, m, L, dir, out->load);
+    }
+    if (m->n_quest > 0) {
+        out->quest = rl_asprintf("%s/quest.svg", dir);
+        s_quest(f, m, L, dir, out->quest);
+    }
+    if (m->curve.n > 1) {
+        out->curve = rl_asprintf("%s/curve.svg", dir);
+        s_curve(f, m, L, dir, out->curve);
+    }
+    fprintf(f, "set output\n");
+    if (fclose(f) != 0) {
+        rl_err_set(err, "writing %s: %s", script, strerror(errno));
+        goto out;
+    }
+    rc = s_run(gnuplot, script, log, err);
+out:
+    if (rc != 0)
+        rpt_charts_free(out);
+    free(gnuplot);
+    free(script);
+    free(log);
+    return rc;
+}
+
+void
+rpt_charts_free(rpt_charts_t *c)
+{
+    free(c->strength);
+    free(c->rom);
+    free(c->load);
+    free(c->quest);
+    free(c->curve);
+    memset(c, 0, sizeof *c);
+}

@@ -1,0 +1,546 @@
+/* The start / mid / end comparison of one patient: derived values (ratio,
+ * asymmetry, change, real change, clinically important change) and the
+ * three output formats (aligned table, CSV, JSON). Missing is printed as
+ * "missing" (table), an empty field (CSV) or null (JSON), never as 0. */
+#include "report.h"
+
+#include "ruglab/mem.h"
+#include "ruglab/questionnaire.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *
+rpt_num(double v, int decimals, const char *missing_text)
+{
+    static char bufs[16][48];
+    static int next;
+    if (isnan(v))
+        return missing_text;
+    char *b = bufs[next++ % 16];
+    snprintf(b, sizeof bufs[0], "%.*f", decimals, v);
+    if (!strcmp(b, "-0.0") || !strcmp(b, "-0.00") || !strcmp(b, "-0"))
+        memmove(b, b + 1, strlen(b));
+    return b;
+}
+
+static const char *
+s_signed(double v, int decimals, const char *missing_text)
+{
+    if (isnan(v))
+        return missing_text;
+    const char *s = rpt_num(v, decimals, missing_text);
+    if (s[0] == '-' || !strcmp(s, "0.0") || !strcmp(s, "0"))
+        return s;
+    static char bufs[8][48];
+    static int next;
+    char *b = bufs[next++ % 8];
+    snprintf(b, sizeof bufs[0], "+%s", s);
+    return b;
+}
+
+rl_measures_change_t
+rpt_change(const rpt_tp3_t *x)
+{
+    return rl_measures_change(x->v[RPT_START], x->v[RPT_END]);
+}
+
+double
+rpt_flex_ext_ratio(const rpt_model_t *m, int tp)
+{
+    return rl_measures_flex_ext_ratio(m->dirs[RL_DIR_FLEXION].torque_nm.v[tp],
+                                      m->dirs[RL_DIR_EXTENSION].torque_nm.v[tp]);
+}
+
+double
+rpt_asymmetry(const rpt_model_t *m, int pair, int tp)
+{
+    rl_direction_t l = pair == 0 ? RL_DIR_LATFLEX_LEFT : RL_DIR_ROTATION_LEFT;
+    rl_direction_t r = pair == 0 ? RL_DIR_LATFLEX_RIGHT : RL_DIR_ROTATION_RIGHT;
+    return rl_measures_asymmetry_pct(m->dirs[l].torque_nm.v[tp], m->dirs[r].torque_nm.v[tp]);
+}
+
+/* "yes" / "no" / NULL (undefined) */
+static const char *
+s_real_change(rl_direction_t dir, const rpt_tp3_t *x)
+{
+    rl_measures_srd_t srd;
+    rl_measures_srd_defaults(&srd);
+    bool real;
+    rl_err_t e;
+    if (rl_measures_real_change(&srd, dir, x->v[RPT_START], x->v[RPT_END], &real, &e) != 0)
+        return NULL;
+    return real ? "yes" : "no";
+}
+
+static const char *
+s_q_code(const char *instrument)
+{
+    return !strcmp(instrument, "TSK") ? "TSK-17" : instrument;
+}
+
+static const char *
+s_q_unit(const char *instrument)
+{
+    return !strcmp(instrument, "ODI") ? "%" : "points";
+}
+
+/* ------------------------------------------------------------ JSON */
+
+static json_t *
+s_jnum(double v)
+{
+    return isnan(v) ? json_null() : json_real(v);
+}
+
+static json_t *
+s_jtp3(const rpt_tp3_t *x, bool with_change)
+{
+    json_t *o = json_object();
+    for (int tp = 0; tp < RPT_NTP; tp++)
+        json_object_set_new(o, rpt_tp_name(tp), s_jnum(x->v[tp]));
+    if (with_change) {
+        rl_measures_change_t c = rpt_change(x);
+        json_object_set_new(o, "change", s_jnum(c.absolute));
+        json_object_set_new(o, "change_pct", s_jnum(c.pct));
+        rl_measures_change_t cm = rl_measures_change(x->v[RPT_START], x->v[RPT_MID]);
+        json_object_set_new(o, "change_mid", s_jnum(cm.absolute));
+        json_object_set_new(o, "change_mid_pct", s_jnum(cm.pct));
+    }
+    return o;
+}
+
+static json_t *
+s_jstr(const char *s)
+{
+    return s ? json_string(s) : json_null();
+}
+
+json_t *
+rpt_compare_json(const rpt_model_t *m)
+{
+    json_t *root = json_object();
+    json_t *pat = json_object();
+    json_object_set_new(pat, "subject_id", json_integer(m->subject_id));
+    json_object_set_new(pat, "badge_token", s_jstr(m->badge_token));
+    json_object_set_new(pat, "family_name", s_jstr(m->family_name));
+    json_object_set_new(pat, "given_name", s_jstr(m->given_name));
+    json_object_set_new(pat, "body_weight_kg", s_jnum(m->body_weight_kg));
+    json_object_set_new(root, "patient", pat);
+
+    json_t *enr = json_object();
+    json_object_set_new(enr, "enrolment_id", json_integer(m->enrolment_id));
+    json_object_set_new(enr, "programme", s_jstr(m->programme_code));
+    json_object_set_new(enr, "status", s_jstr(m->status));
+    json_object_set_new(enr, "route", s_jstr(m->route));
+    json_object_set_new(enr, "start_date", s_jstr(m->start_date));
+    json_object_set_new(enr, "end_date", s_jstr(m->end_date));
+    json_object_set_new(root, "enrolment", enr);
+
+    json_t *occ = json_object();
+    for (int tp = 0; tp < RPT_NTP; tp++) {
+        const rpt_occasion_t *o = &m->occasion[tp];
+        if (!o->present) {
+            json_object_set_new(occ, rpt_tp_name(tp), json_null());
+            continue;
+        }
+        json_t *x = json_object();
+        json_object_set_new(x, "date", json_string(o->date));
+        json_object_set_new(x, "session_number",
+                            o->session_number ? json_integer(o->session_number) : json_null());
+        json_object_set_new(x, "device_id", s_jstr(o->device_id));
+        json_object_set_new(x, "session_id", s_jstr(o->session_id));
+        json_object_set_new(occ, rpt_tp_name(tp), x);
+    }
+    json_object_set_new(root, "test_occasions", occ);
+
+    json_t *dirs = json_array();
+    for (int d = 0; d < RL_DIR_COUNT; d++) {
+        const rpt_direction_t *x = &m->dirs[d];
+        if (!x->measured)
+            continue;
+        json_t *o = json_object();
+        json_object_set_new(o, "direction", json_string(rl_measures_direction_name(x->dir)));
+        json_t *rom = s_jtp3(&x->rom_deg, true);
+        json_object_set_new(rom, "real_change", s_jstr(s_real_change(x->dir, &x->rom_deg)));
+        json_object_set_new(o, "rom_deg", rom);
+        json_t *nm = s_jtp3(&x->torque_nm, true);
+        json_object_set_new(nm, "real_change", s_jstr(s_real_change(x->dir, &x->torque_nm)));
+        json_object_set_new(o, "max_torque_nm", nm);
+        json_object_set_new(o, "torque_per_kg", s_jtp3(&x->torque_per_kg, false));
+        json_object_set_new(o, "effort_cv_pct", s_jtp3(&x->cv_pct, false));
+        json_t *trials = json_object();
+        for (int tp = 0; tp < RPT_NTP; tp++)
+            json_object_set_new(trials, rpt_tp_name(tp), json_integer(x->n_trials[tp]));
+        json_object_set_new(o, "trials", trials);
+        json_object_set_new(o, "reference_nm", s_jnum(x->reference_nm));
+        json_object_set_new(o, "pct_of_reference",
+                            isnan(x->reference_nm) ? json_null() : s_jtp3(&x->pct_ref, false));
+        json_array_append_new(dirs, o);
+    }
+    json_object_set_new(root, "directions", dirs);
+
+    rpt_tp3_t ratio, asym_lf, asym_rot;
+    for (int tp = 0; tp < RPT_NTP; tp++) {
+        ratio.v[tp] = rpt_flex_ext_ratio(m, tp);
+        asym_lf.v[tp] = rpt_asymmetry(m, 0, tp);
+        asym_rot.v[tp] = rpt_asymmetry(m, 1, tp);
+    }
+    json_object_set_new(root, "flexion_extension_ratio", s_jtp3(&ratio, false));
+    json_t *asym = json_object();
+    json_object_set_new(asym, "lateral_flexion", s_jtp3(&asym_lf, false));
+    json_object_set_new(asym, "rotation", s_jtp3(&asym_rot, false));
+    json_object_set_new(root, "asymmetry_pct", asym);
+
+    json_t *qs = json_array();
+    for (int i = 0; i < m->n_quest; i++) {
+        const rpt_questionnaire_t *q = &m->quest[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "instrument", json_string(q->instrument));
+        json_object_set_new(o, "unit", json_string(s_q_unit(q->instrument)));
+        json_object_set_new(o, "responses", json_integer(q->n_responses));
+        for (int tp = 0; tp < RPT_NTP; tp++) {
+            const rpt_qpoint_t *a = &q->at[tp];
+            if (!a->present) {
+                json_object_set_new(o, rpt_tp_name(tp), json_null());
+                continue;
+            }
+            json_t *x = json_object();
+            json_object_set_new(x, "score", s_jnum(a->score));
+            json_object_set_new(x, "date", json_string(a->date));
+            json_object_set_new(x, "version", s_jstr(a->version));
+            const char *band = rl_questionnaire_band_code((rl_q_band_t)a->band);
+            json_object_set_new(x, "band",
+                                a->band == RL_Q_BAND_NONE ? json_null() : json_string(band));
+            json_object_set_new(o, rpt_tp_name(tp), x);
+        }
+        json_object_set_new(o, "change", q->has_change ? json_real(q->change) : json_null());
+        json_object_set_new(o, "change_pct",
+                            q->has_change ? s_jnum(q->change_pct) : json_null());
+        json_object_set_new(o, "improved", q->has_change ? json_boolean(q->improved) : json_null());
+        json_object_set_new(o, "clinically_important",
+                            q->has_change && q->has_mic ? json_boolean(q->important)
+                                                        : json_null());
+        json_array_append_new(qs, o);
+    }
+    json_object_set_new(root, "questionnaires", qs);
+
+    json_t *att = json_object();
+    json_object_set_new(att, "planned_sessions", json_integer(m->planned_sessions));
+    json_object_set_new(att, "attended_total", json_integer(m->attended_total));
+    json_object_set_new(att, "attended_exercise", json_integer(m->attended_exercise));
+    json_object_set_new(att, "attended_information", json_integer(m->attended_information));
+    json_object_set_new(att, "no_shows", json_integer(m->no_shows));
+    json_object_set_new(att, "cancellations", json_integer(m->cancellations));
+    json_object_set_new(att, "first_date", s_jstr(m->first_session_date));
+    json_object_set_new(att, "last_date", s_jstr(m->last_session_date));
+    json_object_set_new(root, "attendance", att);
+
+    json_t *load = json_array();
+    for (int i = 0; i < m->n_load; i++) {
+        const rpt_load_t *l = &m->load[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "day", json_integer(l->index));
+        json_object_set_new(o, "date", json_string(l->date));
+        json_object_set_new(o, "direction", json_string(rl_measures_direction_name(l->dir)));
+        json_object_set_new(o, "max_load_nm", s_jnum(l->max_load_nm));
+        json_object_set_new(o, "mean_pct_of_max", s_jnum(l->mean_pct_of_max));
+        json_object_set_new(o, "sets", json_integer(l->sets));
+        json_array_append_new(load, o);
+    }
+    json_object_set_new(root, "training_load", load);
+
+    char *lines[16];
+    int n = rpt_model_missing(m, "en", lines, 16);
+    json_t *miss = json_array();
+    for (int i = 0; i < n; i++) {
+        json_array_append_new(miss, json_string(lines[i]));
+        free(lines[i]);
+    }
+    json_object_set_new(root, "missing", miss);
+    return root;
+}
+
+/* ------------------------------------------------------------ rows (table, CSV) */
+
+typedef struct {
+    const char *section;
+    char item[64];
+    char measure[64];
+    const char *unit;
+    int decimals;
+    double v[RPT_NTP];
+    double change, change_pct; /* NAN: not applicable */
+    char assessment[96];
+    char value[64]; /* single values (attendance) */
+} s_row_t;
+
+typedef struct {
+    s_row_t *rows;
+    int n;
+} s_rows_t;
+
+static s_row_t *
+s_add(s_rows_t *r, const char *section, const char *item, const char *measure, const char *unit,
+      int decimals)
+{
+    r->rows = rl_realloc(r->rows, (size_t)(r->n + 1) * sizeof *r->rows);
+    s_row_t *x = &r->rows[r->n++];
+    memset(x, 0, sizeof *x);
+    x->section = section;
+    snprintf(x->item, sizeof x->item, "%s", item);
+    snprintf(x->measure, sizeof x->measure, "%s", measure);
+    x->unit = unit;
+    x->decimals = decimals;
+    for (int tp = 0; tp < RPT_NTP; tp++)
+        x->v[tp] = NAN;
+    x->change = x->change_pct = NAN;
+    return x;
+}
+
+static void
+s_set3(s_row_t *x, const rpt_tp3_t *v, bool change)
+{
+    memcpy(x->v, v->v, sizeof x->v);
+    if (change) {
+        rl_measures_change_t c = rpt_change(v);
+        x->change = c.absolute;
+        x->change_pct = c.pct;
+    }
+}
+
+static void
+s_build_rows(const rpt_model_t *m, s_rows_t *r)
+{
+    for (int d = 0; d < RL_DIR_COUNT; d++) {
+        const rpt_direction_t *x = &m->dirs[d];
+        if (!x->measured)
+            continue;
+        const char *name = rl_measures_direction_name(x->dir);
+        s_row_t *row = s_add(r, "device", name, "range of motion", "deg", 1);
+        s_set3(row, &x->rom_deg, true);
+        const char *real = s_real_change(x->dir, &x->rom_deg);
+        snprintf(row->assessment, sizeof row->assessment, "%s",
+                 real ? (!strcmp(real, "yes") ? "real change" : "within test noise") : "");
+        row = s_add(r, "device", name, "max torque", "N.m", 1);
+        s_set3(row, &x->torque_nm, true);
+        real = s_real_change(x->dir, &x->torque_nm);
+        snprintf(row->assessment, sizeof row->assessment, "%s",
+                 real ? (!strcmp(real, "yes") ? "real change" : "within test noise") : "");
+        if (!isnan(m->body_weight_kg)) {
+            row = s_add(r, "device", name, "max torque per kg", "N.m/kg", 2);
+            s_set3(row, &x->torque_per_kg, false);
+        }
+        row = s_add(r, "device", name, "torque of reference", "%", 1);
+        if (isnan(x->reference_nm))
+            snprintf(row->assessment, sizeof row->assessment, "no reference");
+        else
+            s_set3(row, &x->pct_ref, false);
+        row = s_add(r, "device", name, "effort CV", "%", 1);
+        s_set3(row, &x->cv_pct, false);
+        char high[64] = "";
+        for (int tp = 0; tp < RPT_NTP; tp++)
+            if (!isnan(x->cv_pct.v[tp]) && x->cv_pct.v[tp] > RL_MEASURES_CV_NORMAL_MAX_PCT)
+                snprintf(high + strlen(high), sizeof high - strlen(high), "%s%s",
+                         high[0] ? ", " : "", rpt_tp_name(tp));
+        if (high[0])
+            snprintf(row->assessment, sizeof row->assessment, "above 15 %% at %s", high);
+        else
+            snprintf(row->assessment, sizeof row->assessment, "normal (<= 15 %%)");
+    }
+    rpt_tp3_t ratio, asym_lf, asym_rot;
+    for (int tp = 0; tp < RPT_NTP; tp++) {
+        ratio.v[tp] = rpt_flex_ext_ratio(m, tp);
+        asym_lf.v[tp] = rpt_asymmetry(m, 0, tp);
+        asym_rot.v[tp] = rpt_asymmetry(m, 1, tp);
+    }
+    s_set3(s_add(r, "derived", "flexion/extension", "torque ratio", "1", 2), &ratio, false);
+    s_set3(s_add(r, "derived", "lateral flexion", "left/right asymmetry", "%", 1), &asym_lf,
+           false);
+    s_set3(s_add(r, "derived", "rotation", "left/right asymmetry", "%", 1), &asym_rot, false);
+
+    for (int i = 0; i < m->n_quest; i++) {
+        const rpt_questionnaire_t *q = &m->quest[i];
+        s_row_t *row = s_add(r, "questionnaire", s_q_code(q->instrument), "score",
+                             s_q_unit(q->instrument), !strcmp(q->instrument, "PSFS") ? 2 : 1);
+        for (int tp = 0; tp < RPT_NTP; tp++)
+            row->v[tp] = q->at[tp].present ? q->at[tp].score : NAN;
+        if (q->has_change) {
+            row->change = q->change;
+            row->change_pct = q->change_pct;
+        }
+        int last = q->at[RPT_END].present ? RPT_END : q->at[RPT_MID].present ? RPT_MID : RPT_START;
+        const char *band = rl_questionnaire_band_label((rl_q_band_t)q->at[last].band, "en");
+        char imp[48] = "";
+        if (q->has_change)
+            snprintf(imp, sizeof imp, "%s",
+                     !q->has_mic      ? "no MIC defined"
+                     : q->important   ? "clinically important"
+                     : q->improved    ? "improved, below MIC"
+                                      : "not improved");
+        snprintf(row->assessment, sizeof row->assessment, "%s%s%s%s%s", imp,
+                 imp[0] && band && band[0] ? "; " : "", band && band[0] ? band : "",
+                 band && band[0] ? " at " : "", band && band[0] ? rpt_tp_name(last) : "");
+    }
+
+    s_row_t *row;
+#define S_ATT(name, val)                                                                           \
+    row = s_add(r, "attendance", name, "sessions", "", 0);                                         \
+    snprintf(row->value, sizeof row->value, "%d", (val))
+    S_ATT("planned", m->planned_sessions);
+    S_ATT("attended", m->attended_total);
+    S_ATT("attended exercise", m->attended_exercise);
+    S_ATT("attended information", m->attended_information);
+    S_ATT("no-shows", m->no_shows);
+    S_ATT("cancellations", m->cancellations);
+#undef S_ATT
+
+    /* training load: first, middle and last training day per direction */
+    for (int d = 0; d < RL_DIR_COUNT; d++) {
+        int first = -1, last = -1, cnt = 0;
+        for (int i = 0; i < m->n_load; i++)
+            if ((int)m->load[i].dir == d) {
+                if (first < 0)
+                    first = i;
+                last = i;
+                cnt++;
+            }
+        if (first < 0)
+            continue;
+        int mid = -1, seen = 0;
+        if (cnt >= 3)
+            for (int i = 0; i < m->n_load; i++)
+                if ((int)m->load[i].dir == d && seen++ == cnt / 2)
+                    mid = i;
+        row = s_add(r, "training_load", rl_measures_direction_name((rl_direction_t)d),
+                    "heaviest set", "N.m", 1);
+        row->v[RPT_START] = m->load[first].max_load_nm;
+        row->v[RPT_MID] = mid >= 0 ? m->load[mid].max_load_nm : NAN;
+        row->v[RPT_END] = last != first ? m->load[last].max_load_nm : NAN;
+        rl_measures_change_t c = rl_measures_change(row->v[RPT_START], row->v[RPT_END]);
+        row->change = c.absolute;
+        row->change_pct = c.pct;
+        snprintf(row->assessment, sizeof row->assessment, "training days %d..%d (%d with sets)",
+                 m->load[first].index, m->load[last].index, cnt);
+    }
+}
+
+static void
+s_csv_field(FILE *out, const char *s, bool last)
+{
+    bool quote = strpbrk(s, ",\"\n") != NULL;
+    if (quote) {
+        fputc('"', out);
+        for (; *s; s++) {
+            if (*s == '"')
+                fputc('"', out);
+            fputc(*s, out);
+        }
+        fputc('"', out);
+    } else {
+        fputs(s, out);
+    }
+    fputc(last ? '\n' : ',', out);
+}
+
+static void
+s_write_csv(const s_rows_t *r, FILE *out)
+{
+    fputs("section,item,measure,unit,start,mid,end,change,change_pct,assessment,value\n", out);
+    for (int i = 0; i < r->n; i++) {
+        const s_row_t *x = &r->rows[i];
+        s_csv_field(out, x->section, false);
+        s_csv_field(out, x->item, false);
+        s_csv_field(out, x->measure, false);
+        s_csv_field(out, x->unit, false);
+        for (int tp = 0; tp < RPT_NTP; tp++)
+            s_csv_field(out, rpt_num(x->v[tp], x->decimals, ""), false);
+        s_csv_field(out, rpt_num(x->change, x->decimals, ""), false);
+        s_csv_field(out, rpt_num(x->change_pct, 1, ""), false);
+        s_csv_field(out, x->assessment, false);
+        s_csv_field(out, x->value, true);
+    }
+}
+
+static void
+s_write_table(const rpt_model_t *m, const s_rows_t *r, FILE *out)
+{
+    fprintf(out, "Patient    %s, %s (subject %lld, badge %s)\n", m->family_name, m->given_name,
+            m->subject_id, m->badge_token);
+    fprintf(out, "Programme  %s, enrolment %lld, %s to %s, %s\n", m->programme_code,
+            m->enrolment_id, m->start_date, m->end_date ? m->end_date : "(running)", m->status);
+    fprintf(out, "Tests     ");
+    for (int tp = 0; tp < RPT_NTP; tp++) {
+        const rpt_occasion_t *o = &m->occasion[tp];
+        if (o->present && o->session_number)
+            fprintf(out, " %s %s (session %d)%s", rpt_tp_name(tp), o->date, o->session_number,
+                    tp < RPT_END ? ";" : "");
+        else if (o->present)
+            fprintf(out, " %s %s%s", rpt_tp_name(tp), o->date, tp < RPT_END ? ";" : "");
+        else
+            fprintf(out, " %s missing%s", rpt_tp_name(tp), tp < RPT_END ? ";" : "");
+    }
+    fputc('\n', out);
+    const char *last_section = "";
+    for (int i = 0; i < r->n; i++) {
+        const s_row_t *x = &r->rows[i];
+        if (strcmp(x->section, last_section) != 0) {
+            last_section = x->section;
+            if (!strcmp(x->section, "attendance")) {
+                fprintf(out, "\nAttendance %d of %d planned sessions attended (%d exercise, %d "
+                             "information); %d no-show%s, %d cancelled\n",
+                        m->attended_total, m->planned_sessions, m->attended_exercise,
+                        m->attended_information, m->no_shows, m->no_shows == 1 ? "" : "s",
+                        m->cancellations);
+                continue;
+            }
+            const char *title = !strcmp(x->section, "device")          ? "Device tests (best of trials)"
+                                : !strcmp(x->section, "derived")       ? "Derived"
+                                : !strcmp(x->section, "questionnaire") ? "Questionnaires"
+                                                                       : "Training load (first/middle/last training day)";
+            fprintf(out, "\n%-22s %-24s %9s %9s %9s %9s %9s  %s\n", title, "", "start", "mid",
+                    "end", "change", "change %", "assessment");
+        }
+        if (!strcmp(x->section, "attendance"))
+            continue;
+        char label[96];
+        snprintf(label, sizeof label, "%s (%s)", x->measure, x->unit);
+        fprintf(out, "%-22s %-24s %9s %9s %9s %9s %9s  %s\n", x->item, label,
+                rpt_num(x->v[0], x->decimals, "missing"), rpt_num(x->v[1], x->decimals, "missing"),
+                rpt_num(x->v[2], x->decimals, "missing"), s_signed(x->change, x->decimals, "-"),
+                s_signed(x->change_pct, 1, "-"), x->assessment);
+    }
+    char *lines[16];
+    int n = rpt_model_missing(m, "en", lines, 16);
+    if (n)
+        fprintf(out, "\nMissing\n");
+    for (int i = 0; i < n; i++) {
+        fprintf(out, "  - %s\n", lines[i]);
+        free(lines[i]);
+    }
+}
+
+int
+rpt_compare_write(const rpt_model_t *m, rpt_format_t fmt, FILE *out, rl_err_t *err)
+{
+    if (fmt == RPT_FMT_JSON) {
+        json_t *j = rpt_compare_json(m);
+        int rc = json_dumpf(j, out, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+        json_decref(j);
+        fputc('\n', out);
+        if (rc != 0)
+            return rl_err_set(err, "writing JSON failed");
+    } else {
+        s_rows_t r = {0};
+        s_build_rows(m, &r);
+        if (fmt == RPT_FMT_CSV)
+            s_write_csv(&r, out);
+        else
+            s_write_table(m, &r, out);
+        free(r.rows);
+    }
+    if (fflush(out) != 0 || ferror(out))
+        return rl_err_set(err, "writing the comparison failed");
+    return 0;
+}

@@ -1,0 +1,681 @@
+/* Loading one patient's report model from the database, as
+ * ruglab_clinician, through the clinical views (v_attendance,
+ * v_test_occasion, v_questionnaire). The read of identity is written to
+ * audit.access_log before anything identifiable is selected. */
+#include "report.h"
+
+#include "ruglab/db.h"
+#include "ruglab/exitcode.h"
+#include "ruglab/mem.h"
+#include "ruglab/questionnaire.h"
+
+#include <ctype.h>
+#include <math.h>
+#include <pwd.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+const char *
+rpt_tp_name(int tp)
+{
+    static const char *names[RPT_NTP] = {"start", "mid", "end"};
+    return tp >= 0 && tp < RPT_NTP ? names[tp] : "?";
+}
+
+static int
+s_tp_parse(const char *s)
+{
+    for (int tp = 0; tp < RPT_NTP; tp++)
+        if (s && !strcmp(s, rpt_tp_name(tp)))
+            return tp;
+    return -1;
+}
+
+const char *
+rpt_os_user(void)
+{
+    const char *u = getenv("SUDO_USER");
+    if (!u || !*u)
+        u = getenv("USER");
+    if (!u || !*u) {
+        struct passwd *pw = getpwuid(getuid());
+        u = pw ? pw->pw_name : "unknown";
+    }
+    return u;
+}
+
+static char *
+s_dup(const PGresult *res, int row, int col)
+{
+    return PQgetisnull(res, row, col) ? NULL : rl_strdup(PQgetvalue(res, row, col));
+}
+
+static double
+s_num(const PGresult *res, int row, int col)
+{
+    return PQgetisnull(res, row, col) ? NAN : strtod(PQgetvalue(res, row, col), NULL);
+}
+
+static int
+s_int(const PGresult *res, int row, int col)
+{
+    return PQgetisnull(res, row, col) ? 0 : atoi(PQgetvalue(res, row, col));
+}
+
+static bool
+s_bool(const PGresult *res, int row, int col)
+{
+    return !PQgetisnull(res, row, col) && PQgetvalue(res, row, col)[0] == 't';
+}
+
+static void
+s_copy_date(char dst[16], const PGresult *res, int row, int col)
+{
+    dst[0] = '\0';
+    if (!PQgetisnull(res, row, col))
+        snprintf(dst, 16, "%s", PQgetvalue(res, row, col));
+}
+
+/* The INSZ digits of s ("85.07.30-033.28" -> "85073003328"), or "" when s
+ * is not 11 digits once dots, dashes and spaces are removed. */
+static void
+s_insz_digits(const char *s, char out[12])
+{
+    size_t n = 0;
+    out[0] = '\0';
+    for (; *s; s++) {
+        if (*s == '.' || *s == '-' || *s == ' ')
+            continue;
+        if (!isdigit((unsigned char)*s) || n == 11)
+            return;
+        out[n++] = *s;
+    }
+    out[n == 11 ? 11 : 0] = '\0';
+}
+
+#define S_EXEC(what, sql, n, params)                                                               \
+    do {                                                                                           \
+        PQclear(res);                                                                              \
+        res = rl_db_exec(conn, err, (what), (sql), (n), (params));                                 \
+        if (!res) {                                                                                \
+            *rc = RL_EXIT_DB;                                                                      \
+            goto out;                                                                              \
+        }                                                                                          \
+    } while (0)
+
+static const char *s_sql_subject =
+    "SELECT DISTINCT s.subject_id FROM clinical.subject s "
+    "LEFT JOIN identity.patient p ON p.subject_id = s.subject_id "
+    "WHERE s.badge_token = $1 OR s.subject_id::text = $1 OR p.insz = $2";
+
+static const char *s_sql_enrolment =
+    "SELECT e.enrolment_id, p.code, p.name, e.indication, e.route, e.status, e.start_date, "
+    "       e.end_date, e.pain_since, e.surgery_date, e.referring_physician, e.dropout_reason, "
+    "       e.on_sick_leave, e.occupational_copy, e.age_at_start, p.mid_test_session, "
+    "       s.badge_token, s.sex, s.body_weight_kg, "
+    "       si.name, si.address, si.physician_name, si.physician_riziv, "
+    "       clinical.local_date(now()) "
+    "FROM clinical.enrolment e "
+    "JOIN clinical.programme p ON p.programme_id = e.programme_id "
+    "JOIN clinical.subject s ON s.subject_id = e.subject_id "
+    "JOIN clinical.site si ON si.site_id = e.site_id "
+    "WHERE e.subject_id = $1 AND ($2::bigint IS NULL OR e.enrolment_id = $2::bigint) "
+    "ORDER BY e.start_date DESC, e.enrolment_id DESC LIMIT 1";
+
+static const char *s_sql_identity =
+    "SELECT p.family_name, p.given_name, p.insz, p.date_of_birth, p.address, p.postal_code, "
+    "       p.city, g.family_name, g.given_name, g.riziv, g.address, g.postal_code, g.city "
+    "FROM identity.patient p LEFT JOIN identity.gp g ON g.gp_id = p.gp_id "
+    "WHERE p.subject_id = $1";
+
+static const char *s_sql_attendance =
+    "SELECT planned_sessions, attended_total, attended_exercise, attended_information, "
+    "       no_shows, cancellations, first_date, last_date "
+    "FROM clinical.v_attendance WHERE enrolment_id = $1";
+
+static const char *s_sql_occasions =
+    "SELECT timepoint, device_id, session_id, test_date, session_number "
+    "FROM clinical.v_test_occasion WHERE enrolment_id = $1 ORDER BY test_date, device_id";
+
+static const char *s_sql_trials =
+    "SELECT o.timepoint, t.direction, t.rom_deg, t.max_torque_nm "
+    "FROM meas.test_trial t "
+    "JOIN clinical.v_test_occasion o ON o.enrolment_id = t.enrolment_id "
+    "     AND o.device_id = t.device_id AND o.session_id = t.session_id "
+    "WHERE t.enrolment_id = $1 AND o.timepoint IS NOT NULL "
+    "ORDER BY o.timepoint, t.direction, t.trial, t.taken_at";
+
+static const char *s_sql_quest =
+    "SELECT q.instrument, q.timepoint, q.response_id, q.version, q.taken_date, q.score, "
+    "       r.answers::text "
+    "FROM clinical.v_questionnaire q "
+    "JOIN meas.questionnaire_response r ON r.response_id = q.response_id "
+    "WHERE q.enrolment_id = $1 "
+    "ORDER BY array_position(ARRAY['ODI','NPRS','RMDQ','TSK','PSFS'], q.instrument), "
+    "         q.instrument, q.taken_at, q.response_id";
+
+/* The heaviest set per direction in each training day, days numbered 1.. */
+static const char *s_sql_load =
+    "WITH s AS (SELECT device_id, session_id, min(taken_at) AS first_at "
+    "           FROM meas.training_set WHERE enrolment_id = $1 GROUP BY 1, 2), "
+    "n AS (SELECT s.*, clinical.local_date(first_at) AS day, "
+    "             dense_rank() OVER (ORDER BY clinical.local_date(first_at)) AS idx FROM s) "
+    "SELECT n.idx, n.day, t.direction, max(t.load_nm), avg(t.load_pct_of_max), count(*) "
+    "FROM meas.training_set t "
+    "JOIN n ON n.device_id = t.device_id AND n.session_id = t.session_id "
+    "WHERE t.enrolment_id = $1 GROUP BY 1, 2, 3 ORDER BY 1, 3";
+
+static const char *s_sql_best_trial =
+    "SELECT t.trial FROM meas.test_trial t "
+    "WHERE t.enrolment_id = $1 AND t.device_id = $2 AND t.session_id = $3 AND t.direction = $4 "
+    "ORDER BY t.max_torque_nm DESC, t.trial LIMIT 1";
+
+static const char *s_sql_curve =
+    "SELECT sample_rate_hz, array_to_string(angle_ddeg, ','), array_to_string(torque_dnm, ',') "
+    "FROM meas.sample_batch "
+    "WHERE enrolment_id = $1 AND device_id = $2 AND session_id = $3 AND direction = $4 "
+    "  AND context = 'test_trial' AND context_number = $5 ORDER BY first_index";
+
+static const char *s_sql_conclusion =
+    "SELECT body, written_by, to_char(written_at AT TIME ZONE 'Europe/Brussels', "
+    "       'YYYY-MM-DD HH24:MI') "
+    "FROM clinical.conclusion WHERE enrolment_id = $1 "
+    "ORDER BY written_at DESC, conclusion_id DESC LIMIT 1";
+
+static const char *s_sql_audit =
+    "INSERT INTO audit.access_log (os_user, program, command, subject_id, detail) "
+    "VALUES ($1, 'ruglab-report', $2, $3, $4)";
+
+static const char *s_sql_reference =
+    "SELECT direction, reference_nm FROM clinical.v_report_reference WHERE enrolment_id = $1";
+
+static rpt_questionnaire_t *
+s_quest_for(rpt_model_t *m, const char *instrument)
+{
+    for (int i = 0; i < m->n_quest; i++)
+        if (!strcmp(m->quest[i].instrument, instrument))
+            return &m->quest[i];
+    m->quest = rl_realloc(m->quest, (size_t)(m->n_quest + 1) * sizeof *m->quest);
+    rpt_questionnaire_t *q = &m->quest[m->n_quest++];
+    memset(q, 0, sizeof *q);
+    q->instrument = rl_strdup(instrument);
+    for (int tp = 0; tp < RPT_NTP; tp++)
+        q->at[tp].score = NAN;
+    return q;
+}
+
+/* The band of a stored response, by scoring its answers again with the
+ * instrument's rules (the stored score is what the report prints). */
+static int
+s_band_of(const char *code, const rpt_qpoint_t *a)
+{
+    if (!a->answers)
+        return RL_Q_BAND_NONE;
+    json_error_t jerr;
+    json_t *arr = json_loads(a->answers, 0, &jerr);
+    if (!json_is_array(arr)) {
+        json_decref(arr);
+        return RL_Q_BAND_NONE;
+    }
+    size_t n = json_array_size(arr);
+    rl_q_answer_t *ans = rl_calloc(n + 1, sizeof *ans);
+    for (size_t i = 0; i < n; i++) {
+        json_t *o = json_array_get(arr, i);
+        ans[i].item = (int)json_integer_value(json_object_get(o, "item"));
+        ans[i].value = (int)json_number_value(json_object_get(o, "value"));
+    }
+    rl_q_score_t sc;
+    rl_err_t e;
+    int band = RL_Q_BAND_NONE;
+    if (rl_questionnaire_score(code, a->version, ans, n, &sc, &e) == 0 && sc.scorable)
+        band = (int)sc.band;
+    free(ans);
+    json_decref(arr);
+    return band;
+}
+
+static void
+s_quest_derive(rpt_questionnaire_t *q)
+{
+    rl_q_instrument_t inst;
+    rl_err_t e;
+    const char *code = !strcmp(q->instrument, "TSK") ? "TSK-17" : q->instrument;
+    q->has_mic = rl_questionnaire_lookup(code, &inst, &e) == 0 && rl_questionnaire_has_mic(inst);
+    for (int tp = 0; tp < RPT_NTP; tp++)
+        if (q->at[tp].present)
+            q->at[tp].band = s_band_of(code, &q->at[tp]);
+    const rpt_qpoint_t *a = &q->at[RPT_START], *b = &q->at[RPT_END];
+    if (!a->present || !b->present || isnan(a->score) || isnan(b->score))
+        return;
+    rl_measures_change_t c = rl_measures_change(a->score, b->score);
+    q->change = c.absolute;
+    q->change_pct = c.pct;
+    q->has_change =
+        rl_questionnaire_important_change(code, a->score, b->score, &q->improved, &q->important,
+                                          &e) == 0;
+}
+
+/* "1,2,3" -> values / 10 */
+static int
+s_parse_tenths(const char *s, double **out)
+{
+    int n = 0, cap = 0;
+    double *v = NULL;
+    while (*s) {
+        char *end;
+        long x = strtol(s, &end, 10);
+        if (end == s)
+            break;
+        if (n == cap) {
+            cap = cap ? cap * 2 : 256;
+            v = rl_realloc(v, (size_t)cap * sizeof *v);
+        }
+        v[n++] = (double)x / 10.0;
+        s = *end == ',' ? end + 1 : end;
+    }
+    *out = v;
+    return n;
+}
+
+static int
+s_load_curve(PGconn *conn, rpt_model_t *m, const char *eid, rl_err_t *err)
+{
+    int tp = m->occasion[RPT_END].present ? RPT_END
+             : m->occasion[RPT_MID].present ? RPT_MID
+             : m->occasion[RPT_START].present ? RPT_START
+                                                : -1;
+    if (tp < 0)
+        return 0;
+    const rpt_occasion_t *o = &m->occasion[tp];
+    const char *dir = rl_measures_direction_name(RL_DIR_EXTENSION);
+    const char *p1[] = {eid, o->device_id, o->session_id, dir};
+    PGresult *res = rl_db_exec(conn, err, "finding the best trial", s_sql_best_trial, 4, p1);
+    if (!res)
+        return -1;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return 0;
+    }
+    char *trial = rl_strdup(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    const char *p2[] = {eid, o->device_id, o->session_id, dir, trial};
+    res = rl_db_exec(conn, err, "reading the raw curve", s_sql_curve, 5, p2);
+    free(trial);
+    if (!res)
+        return -1;
+    rpt_curve_t *c = &m->curve;
+    c->dir = RL_DIR_EXTENSION;
+    c->tp = tp;
+    for (int i = 0; i < PQntuples(res); i++) {
+        double *a = NULL, *t = NULL;
+        int na = s_parse_tenths(PQgetvalue(res, i, 1), &a);
+        int nt = s_parse_tenths(PQgetvalue(res, i, 2), &t);
+        int n = na < nt ? na : nt;
+        c->angle_deg = rl_realloc(c->angle_deg, (size_t)(c->n + n + 1) * sizeof(double));
+        c->torque_nm = rl_realloc(c->torque_nm, (size_t)(c->n + n + 1) * sizeof(double));
+        memcpy(c->angle_deg + c->n, a, (size_t)n * sizeof(double));
+        memcpy(c->torque_nm + c->n, t, (size_t)n * sizeof(double));
+        c->n += n;
+        c->rate_hz = atof(PQgetvalue(res, i, 0));
+        free(a);
+        free(t);
+    }
+    PQclear(res);
+    return 0;
+}
+
+/* The optional reference table of the clinical stream: when the view is
+ * not there (or has no row for this patient), the report says "no
+ * reference". */
+static int
+s_load_reference(PGconn *conn, rpt_model_t *m, const char *eid, rl_err_t *err)
+{
+    PGresult *res = PQexec(conn, "SELECT to_regclass('clinical.v_report_reference') IS NOT NULL");
+    bool exists = PQresultStatus(res) == PGRES_TUPLES_OK && PQgetvalue(res, 0, 0)[0] == 't';
+    PQclear(res);
+    if (!exists)
+        return 0;
+    const char *p[] = {eid};
+    res = rl_db_exec(conn, err, "reading reference values", s_sql_reference, 1, p);
+    if (!res)
+        return -1;
+    for (int i = 0; i < PQntuples(res); i++) {
+        rl_direction_t d;
+        rl_err_t e;
+        if (rl_measures_direction_parse(PQgetvalue(res, i, 0), &d, &e) == 0 &&
+            !PQgetisnull(res, i, 1)) {
+            m->dirs[d].reference_nm = s_num(res, i, 1);
+            m->has_reference = true;
+        }
+    }
+    PQclear(res);
+    return 0;
+}
+
+static void
+s_derive(rpt_model_t *m, double *trials_rom[RL_DIR_COUNT][RPT_NTP],
+         double *trials_nm[RL_DIR_COUNT][RPT_NTP])
+{
+    for (int d = 0; d < RL_DIR_COUNT; d++) {
+        rpt_direction_t *x = &m->dirs[d];
+        for (int tp = 0; tp < RPT_NTP; tp++) {
+            int n = x->n_trials[tp];
+            x->rom_deg.v[tp] = rl_measures_best(trials_rom[d][tp], (size_t)n);
+            x->torque_nm.v[tp] = rl_measures_best(trials_nm[d][tp], (size_t)n);
+            double cv;
+            bool normal;
+            rl_err_t e;
+            x->cv_pct.v[tp] = NAN;
+            if (n >= 2 &&
+                rl_measures_effort_cv(trials_nm[d][tp], (size_t)n, &cv, &normal, &e) == 0)
+                x->cv_pct.v[tp] = cv;
+            x->pct_ref.v[tp] = rl_measures_pct_of_reference(x->torque_nm.v[tp], x->reference_nm);
+            x->torque_per_kg.v[tp] = rl_measures_per_kg(x->torque_nm.v[tp], m->body_weight_kg);
+            if (n > 0)
+                x->measured = true;
+        }
+    }
+}
+
+rpt_model_t *
+rpt_model_load(PGconn *conn, const char *patient, long long enrolment_id, const char *command,
+               int *rc, rl_err_t *err)
+{
+    rpt_model_t *m = rl_calloc(1, sizeof *m);
+    PGresult *res = NULL;
+    double *trials_rom[RL_DIR_COUNT][RPT_NTP] = {{0}};
+    double *trials_nm[RL_DIR_COUNT][RPT_NTP] = {{0}};
+    bool ok = false;
+    *rc = RL_EXIT_FAIL;
+    m->body_weight_kg = NAN;
+    for (int d = 0; d < RL_DIR_COUNT; d++) {
+        m->dirs[d].dir = (rl_direction_t)d;
+        m->dirs[d].reference_nm = NAN;
+    }
+
+    /* who */
+    char insz[12];
+    s_insz_digits(patient, insz);
+    const char *p_subject[] = {patient, insz[0] ? insz : NULL};
+    S_EXEC("finding the patient", s_sql_subject, 2, p_subject);
+    if (PQntuples(res) == 0) {
+        *rc = RL_EXIT_FAIL;
+        rl_err_set(err, "no patient with badge token, subject id or INSZ '%s'", patient);
+        goto out;
+    }
+    if (PQntuples(res) > 1) {
+        *rc = RL_EXIT_FAIL;
+        rl_err_set(err, "'%s' names more than one patient (as badge token, subject id or INSZ); "
+                        "give the INSZ", patient);
+        goto out;
+    }
+    char sid[32];
+    snprintf(sid, sizeof sid, "%s", PQgetvalue(res, 0, 0));
+    m->subject_id = atoll(sid);
+
+    /* which enrolment */
+    char eid_flag[32];
+    snprintf(eid_flag, sizeof eid_flag, "%lld", enrolment_id);
+    const char *p_enr[] = {sid, enrolment_id > 0 ? eid_flag : NULL};
+    S_EXEC("reading the enrolment", s_sql_enrolment, 2, p_enr);
+    if (PQntuples(res) == 0) {
+        *rc = RL_EXIT_FAIL;
+        if (enrolment_id > 0)
+            rl_err_set(err, "patient %s has no enrolment %lld", sid, enrolment_id);
+        else
+            rl_err_set(err, "patient %s is not enrolled in any programme", sid);
+        goto out;
+    }
+    m->enrolment_id = atoll(PQgetvalue(res, 0, 0));
+    m->programme_code = s_dup(res, 0, 1);
+    m->programme_name = s_dup(res, 0, 2);
+    m->indication = s_dup(res, 0, 3);
+    m->route = s_dup(res, 0, 4);
+    m->status = s_dup(res, 0, 5);
+    m->start_date = s_dup(res, 0, 6);
+    m->end_date = s_dup(res, 0, 7);
+    m->pain_since = s_dup(res, 0, 8);
+    m->surgery_date = s_dup(res, 0, 9);
+    m->referring_physician = s_dup(res, 0, 10);
+    m->dropout_reason = s_dup(res, 0, 11);
+    m->on_sick_leave = s_bool(res, 0, 12);
+    m->occupational_copy = s_bool(res, 0, 13);
+    m->age_at_start = s_int(res, 0, 14);
+    m->mid_test_session = s_int(res, 0, 15);
+    m->badge_token = s_dup(res, 0, 16);
+    m->sex = s_dup(res, 0, 17);
+    m->body_weight_kg = s_num(res, 0, 18);
+    m->site_name = s_dup(res, 0, 19);
+    m->site_address = s_dup(res, 0, 20);
+    m->physician_name = s_dup(res, 0, 21);
+    m->physician_riziv = s_dup(res, 0, 22);
+    m->today = s_dup(res, 0, 23);
+    char eid[32];
+    snprintf(eid, sizeof eid, "%lld", m->enrolment_id);
+
+    /* the audit record comes before the identity is read */
+    char *detail = rl_asprintf("enrolment %s", eid);
+    const char *p_audit[] = {rpt_os_user(), command, sid, detail};
+    PQclear(res);
+    res = rl_db_exec(conn, err, "writing the access log", s_sql_audit, 4, p_audit);
+    free(detail);
+    if (!res) {
+        *rc = RL_EXIT_DB;
+        goto out;
+    }
+
+    const char *p_sid[] = {sid};
+    S_EXEC("reading the patient's identity", s_sql_identity, 1, p_sid);
+    if (PQntuples(res) == 0) {
+        *rc = RL_EXIT_FAIL;
+        rl_err_set(err, "patient %s has no identity record (identity.patient)", sid);
+        goto out;
+    }
+    m->family_name = s_dup(res, 0, 0);
+    m->given_name = s_dup(res, 0, 1);
+    m->insz = s_dup(res, 0, 2);
+    m->date_of_birth = s_dup(res, 0, 3);
+    m->address = s_dup(res, 0, 4);
+    m->postal_code = s_dup(res, 0, 5);
+    m->city = s_dup(res, 0, 6);
+    m->gp_family_name = s_dup(res, 0, 7);
+    m->gp_given_name = s_dup(res, 0, 8);
+    m->gp_riziv = s_dup(res, 0, 9);
+    m->gp_address = s_dup(res, 0, 10);
+    m->gp_postal_code = s_dup(res, 0, 11);
+    m->gp_city = s_dup(res, 0, 12);
+
+    const char *p_eid[] = {eid};
+    S_EXEC("reading attendance", s_sql_attendance, 1, p_eid);
+    if (PQntuples(res) == 1) {
+        m->planned_sessions = s_int(res, 0, 0);
+        m->attended_total = s_int(res, 0, 1);
+        m->attended_exercise = s_int(res, 0, 2);
+        m->attended_information = s_int(res, 0, 3);
+        m->no_shows = s_int(res, 0, 4);
+        m->cancellations = s_int(res, 0, 5);
+        m->first_session_date = s_dup(res, 0, 6);
+        m->last_session_date = s_dup(res, 0, 7);
+    }
+
+    S_EXEC("reading the test occasions", s_sql_occasions, 1, p_eid);
+    m->n_occasions = PQntuples(res);
+    for (int i = 0; i < PQntuples(res); i++) {
+        int tp = s_tp_parse(PQgetisnull(res, i, 0) ? NULL : PQgetvalue(res, i, 0));
+        if (tp < 0 || m->occasion[tp].present)
+            continue;
+        rpt_occasion_t *o = &m->occasion[tp];
+        o->present = true;
+        o->device_id = s_dup(res, i, 1);
+        o->session_id = s_dup(res, i, 2);
+        s_copy_date(o->date, res, i, 3);
+        o->session_number = s_int(res, i, 4);
+    }
+
+    S_EXEC("reading the test trials", s_sql_trials, 1, p_eid);
+    for (int i = 0; i < PQntuples(res); i++) {
+        int tp = s_tp_parse(PQgetvalue(res, i, 0));
+        rl_direction_t d;
+        rl_err_t e;
+        if (tp < 0 || rl_measures_direction_parse(PQgetvalue(res, i, 1), &d, &e) != 0)
+            continue;
+        int n = m->dirs[d].n_trials[tp]++;
+        trials_rom[d][tp] = rl_realloc(trials_rom[d][tp], (size_t)(n + 1) * sizeof(double));
+        trials_nm[d][tp] = rl_realloc(trials_nm[d][tp], (size_t)(n + 1) * sizeof(double));
+        trials_rom[d][tp][n] = s_num(res, i, 2);
+        trials_nm[d][tp][n] = s_num(res, i, 3);
+    }
+    PQclear(res);
+    res = NULL;
+    if (s_load_reference(conn, m, eid, err) < 0) {
+        *rc = RL_EXIT_DB;
+        goto out;
+    }
+    s_derive(m, trials_rom, trials_nm);
+
+    S_EXEC("reading the questionnaires", s_sql_quest, 1, p_eid);
+    for (int i = 0; i < PQntuples(res); i++) {
+        rpt_questionnaire_t *q = s_quest_for(m, PQgetvalue(res, i, 0));
+        q->n_responses++;
+        int tp = s_tp_parse(PQgetisnull(res, i, 1) ? NULL : PQgetvalue(res, i, 1));
+        if (tp < 0 || q->at[tp].present)
+            continue;
+        rpt_qpoint_t *a = &q->at[tp];
+        a->present = true;
+        a->response_id = atoll(PQgetvalue(res, i, 2));
+        a->version = s_dup(res, i, 3);
+        s_copy_date(a->date, res, i, 4);
+        a->score = s_num(res, i, 5);
+        a->answers = s_dup(res, i, 6);
+    }
+    for (int i = 0; i < m->n_quest; i++)
+        s_quest_derive(&m->quest[i]);
+
+    S_EXEC("reading the training load", s_sql_load, 1, p_eid);
+    m->n_load = PQntuples(res);
+    m->load = rl_calloc((size_t)m->n_load + 1, sizeof *m->load);
+    for (int i = 0; i < m->n_load; i++) {
+        rpt_load_t *l = &m->load[i];
+        rl_err_t e;
+        l->index = s_int(res, i, 0);
+        s_copy_date(l->date, res, i, 1);
+        if (rl_measures_direction_parse(PQgetvalue(res, i, 2), &l->dir, &e) != 0)
+            l->dir = RL_DIR_EXTENSION;
+        l->max_load_nm = s_num(res, i, 3);
+        l->mean_pct_of_max = s_num(res, i, 4);
+        l->sets = s_int(res, i, 5);
+        if (l->index > m->n_load_sessions)
+            m->n_load_sessions = l->index;
+    }
+
+    PQclear(res);
+    res = NULL;
+    if (s_load_curve(conn, m, eid, err) < 0) {
+        *rc = RL_EXIT_DB;
+        goto out;
+    }
+
+    S_EXEC("reading the conclusion", s_sql_conclusion, 1, p_eid);
+    if (PQntuples(res) == 1) {
+        m->conclusion = s_dup(res, 0, 0);
+        m->conclusion_by = s_dup(res, 0, 1);
+        m->conclusion_at = s_dup(res, 0, 2);
+    }
+    ok = true;
+    *rc = RL_EXIT_OK;
+out:
+    PQclear(res);
+    for (int d = 0; d < RL_DIR_COUNT; d++)
+        for (int tp = 0; tp < RPT_NTP; tp++) {
+            free(trials_rom[d][tp]);
+            free(trials_nm[d][tp]);
+        }
+    if (!ok)
+        rpt_model_destroy(&m);
+    return m;
+}
+
+bool
+rpt_model_ended(const rpt_model_t *m)
+{
+    return !strcmp(m->status, "completed") || !strcmp(m->status, "dropped_out");
+}
+
+void
+rpt_model_destroy(rpt_model_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    rpt_model_t *m = *self_p;
+    char **strs[] = {&m->badge_token, &m->family_name, &m->given_name, &m->insz,
+                     &m->date_of_birth, &m->sex, &m->address, &m->postal_code, &m->city,
+                     &m->gp_family_name, &m->gp_given_name, &m->gp_riziv, &m->gp_address,
+                     &m->gp_postal_code, &m->gp_city, &m->site_name, &m->site_address,
+                     &m->physician_name, &m->physician_riziv, &m->programme_code,
+                     &m->programme_name, &m->indication, &m->route, &m->status, &m->start_date,
+                     &m->end_date, &m->pain_since, &m->surgery_date, &m->referring_physician,
+                     &m->dropout_reason, &m->first_session_date, &m->last_session_date,
+                     &m->conclusion, &m->conclusion_by, &m->conclusion_at, &m->today};
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
+        free(*strs[i]);
+    for (int tp = 0; tp < RPT_NTP; tp++) {
+        free(m->occasion[tp].device_id);
+        free(m->occasion[tp].session_id);
+    }
+    for (int i = 0; i < m->n_quest; i++) {
+        free(m->quest[i].instrument);
+        for (int tp = 0; tp < RPT_NTP; tp++) {
+            free(m->quest[i].at[tp].version);
+            free(m->quest[i].at[tp].answers);
+        }
+    }
+    free(m->quest);
+    free(m->load);
+    free(m->curve.angle_deg);
+    free(m->curve.torque_nm);
+    free(m);
+    *self_p = NULL;
+}
+
+int
+rpt_model_missing(const rpt_model_t *m, const char *lang, char **lines, int max)
+{
+    bool nl = strcmp(lang, "en") != 0;
+    int n = 0;
+#define S_ADD(...)                                                                                 \
+    do {                                                                                           \
+        if (n < max)                                                                               \
+            lines[n++] = rl_asprintf(__VA_ARGS__);                                                 \
+    } while (0)
+    static const char *tp_nl[RPT_NTP] = {"begintest", "tussentijdse test", "eindtest"};
+    static const char *tp_en[RPT_NTP] = {"start test", "mid test", "end test"};
+    if (m->n_occasions == 0) {
+        S_ADD(nl ? "Er werden geen toesteltesten geregistreerd."
+                 : "No device tests were recorded.");
+    } else {
+        for (int tp = 0; tp < RPT_NTP; tp++)
+            if (!m->occasion[tp].present)
+                S_ADD(nl ? "Geen %s: die waarden ontbreken." : "No %s: those values are missing.",
+                      nl ? tp_nl[tp] : tp_en[tp]);
+    }
+    if (m->n_quest == 0) {
+        S_ADD(nl ? "Er werden geen vragenlijsten ingevuld." : "No questionnaires were completed.");
+    } else {
+        for (int i = 0; i < m->n_quest; i++) {
+            const rpt_questionnaire_t *q = &m->quest[i];
+            if (!q->at[RPT_START].present)
+                S_ADD(nl ? "%s: geen scoorbare beginmeting." : "%s: no scorable baseline.",
+                      q->instrument);
+            if (!q->at[RPT_END].present)
+                S_ADD(nl ? "%s: geen eindmeting." : "%s: no end measurement.", q->instrument);
+        }
+    }
+    if (!strcmp(m->status, "dropped_out"))
+        S_ADD(nl ? "Programma voortijdig stopgezet na %d van %d geplande sessies%s%s."
+                 : "Programme stopped early after %d of %d planned sessions%s%s.",
+              m->attended_total, m->planned_sessions, m->dropout_reason ? ": " : "",
+              m->dropout_reason ? m->dropout_reason : "");
+#undef S_ADD
+    return n;
+}

@@ -1,0 +1,824 @@
+/* The final report (eindverslag) as an A4 PDF: cairo for the page, pango
+ * for text (real, selectable text; DejaVu fonts, embedded as subsets by
+ * cairo), librsvg to place gnuplot's SVG charts as vectors. A small flow
+ * layout: paragraphs and tables go down the page and continue on the next
+ * one. Dutch by default, English on request. */
+#include "report.h"
+
+#include "ruglab/date.h"
+#include "ruglab/insz.h"
+#include "ruglab/mem.h"
+#include "ruglab/questionnaire.h"
+
+#include <cairo-pdf.h>
+#include <librsvg/rsvg.h>
+#include <math.h>
+#include <pango/pangocairo.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_PAGE_W 595.276
+#define S_PAGE_H 841.890
+#define S_MARGIN_X 56.0
+#define S_MARGIN_TOP 50.0
+#define S_MARGIN_BOTTOM 60.0
+#define S_WIDTH (S_PAGE_W - 2 * S_MARGIN_X)
+#define S_FONT "DejaVu Sans"
+
+typedef struct {
+    cairo_surface_t *surface;
+    cairo_t *cr;
+    double y;
+    int page;
+    bool draft;
+    bool nl;
+    const rpt_model_t *m;
+} s_doc_t;
+
+/* ------------------------------------------------------------ text */
+
+static const char *
+T(const s_doc_t *d, const char *nl, const char *en)
+{
+    return d->nl ? nl : en;
+}
+
+static PangoLayout *
+s_layout(s_doc_t *d, const char *markup, double size, double width)
+{
+    PangoLayout *l = pango_cairo_create_layout(d->cr);
+    char *fontname = rl_asprintf("%s %.1f", S_FONT, size);
+    PangoFontDescription *fd = pango_font_description_from_string(fontname);
+    pango_layout_set_font_description(l, fd);
+    pango_font_description_free(fd);
+    free(fontname);
+    pango_layout_set_width(l, (int)(width * PANGO_SCALE));
+    pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
+    pango_layout_set_markup(l, markup, -1);
+    return l;
+}
+
+static double
+s_height(PangoLayout *l)
+{
+    int w, h;
+    pango_layout_get_size(l, &w, &h);
+    return (double)h / PANGO_SCALE;
+}
+
+static void
+s_page_decor(s_doc_t *d)
+{
+    cairo_t *cr = d->cr;
+    /* footer */
+    char *foot = rl_asprintf("%s — %s %s, %s — %s %d", d->m->site_name ? d->m->site_name : "",
+                             T(d, "eindverslag", "final report"), d->m->family_name,
+                             d->m->given_name, T(d, "pagina", "page"), d->page);
+    char *esc = g_markup_escape_text(foot, -1);
+    PangoLayout *l = s_layout(d, esc, 7, S_WIDTH);
+    cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
+    cairo_move_to(cr, S_MARGIN_X, S_PAGE_H - S_MARGIN_BOTTOM + 20);
+    pango_cairo_show_layout(cr, l);
+    g_object_unref(l);
+    g_free(esc);
+    free(foot);
+    if (d->draft) {
+        /* a banner at the top and a watermark across the page */
+        const char *banner = T(d, "ONTWERP — niet verzenden", "DRAFT — do not send");
+        char *mk = rl_asprintf("<b>%s</b>", banner);
+        l = s_layout(d, mk, 9, S_WIDTH);
+        pango_layout_set_alignment(l, PANGO_ALIGN_CENTER);
+        cairo_set_source_rgb(cr, 0.7, 0.0, 0.0);
+        cairo_move_to(cr, S_MARGIN_X, 22);
+        pango_cairo_show_layout(cr, l);
+        g_object_unref(l);
+        free(mk);
+        cairo_save(cr);
+        cairo_translate(cr, S_PAGE_W / 2, S_PAGE_H / 2);
+        cairo_rotate(cr, -M_PI / 4);
+        l = s_layout(d, T(d, "ONTWERP", "DRAFT"), 90, 600);
+        pango_layout_set_alignment(l, PANGO_ALIGN_CENTER);
+        cairo_set_source_rgba(cr, 0.85, 0.1, 0.1, 0.12);
+        /* outlines, not text: the watermark must not mix into the
+         * letter's searchable text */
+        cairo_move_to(cr, -300, -s_height(l) / 2);
+        pango_cairo_layout_path(cr, l);
+        cairo_fill(cr);
+        g_object_unref(l);
+        cairo_restore(cr);
+    }
+    cairo_set_source_rgb(cr, 0, 0, 0);
+    d->y = S_MARGIN_TOP;
+}
+
+static void
+s_new_page(s_doc_t *d)
+{
+    cairo_show_page(d->cr);
+    d->page++;
+    s_page_decor(d);
+}
+
+static void
+s_need(s_doc_t *d, double h)
+{
+    if (d->y + h > S_PAGE_H - S_MARGIN_BOTTOM && d->y > S_MARGIN_TOP + 1)
+        s_new_page(d);
+}
+
+/* A paragraph of pango markup at x offset indent. */
+static void
+s_para(s_doc_t *d, double size, double indent, double space_after, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static void
+s_para(s_doc_t *d, double size, double indent, double space_after, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    char *markup = g_markup_vprintf_escaped(fmt, ap);
+    va_end(ap);
+    PangoLayout *l = s_layout(d, markup, size, S_WIDTH - indent);
+    double h = s_height(l);
+    s_need(d, h);
+    cairo_move_to(d->cr, S_MARGIN_X + indent, d->y);
+    pango_cairo_show_layout(d->cr, l);
+    d->y += h + space_after;
+    g_object_unref(l);
+    g_free(markup);
+}
+
+static void
+s_heading(s_doc_t *d, const char *text)
+{
+    s_need(d, 60); /* keep a heading with what follows */
+    d->y += 6;
+    s_para(d, 10.5, 0, 2, "<b>%s</b>", text);
+    cairo_set_line_width(d->cr, 0.5);
+    cairo_move_to(d->cr, S_MARGIN_X, d->y);
+    cairo_line_to(d->cr, S_MARGIN_X + S_WIDTH, d->y);
+    cairo_stroke(d->cr);
+    d->y += 4;
+}
+
+/* A table: cells are plain text (escaped here); row 0 is the header. */
+typedef struct {
+    int ncols;
+    const double *widths; /* fractions of the width */
+    char **cells;         /* nrows x ncols, owned */
+    int nrows;
+    int num_from; /* columns from here on are numbers: right-aligned */
+} s_table_t;
+
+static void
+s_table_row(s_table_t *t, ...)
+{
+    t->cells = rl_realloc(t->cells, (size_t)(t->nrows + 1) * (size_t)t->ncols * sizeof(char *));
+    va_list ap;
+    va_start(ap, t);
+    for (int c = 0; c < t->ncols; c++) {
+        const char *s = va_arg(ap, const char *);
+        t->cells[t->nrows * t->ncols + c] = rl_strdup(s ? s : "");
+    }
+    va_end(ap);
+    t->nrows++;
+}
+
+static void
+s_table_draw(s_doc_t *d, s_table_t *t, double size)
+{
+    for (int r = 0; r < t->nrows; r++) {
+        PangoLayout *cells[16];
+        double h = 0;
+        for (int c = 0; c < t->ncols && c < 16; c++) {
+            char *esc = g_markup_escape_text(t->cells[r * t->ncols + c], -1);
+            char *mk = r == 0 ? rl_asprintf("<b>%s</b>", esc) : rl_strdup(esc);
+            cells[c] = s_layout(d, mk, size, t->widths[c] * S_WIDTH - 4);
+            if (c >= t->num_from)
+                pango_layout_set_alignment(cells[c], PANGO_ALIGN_RIGHT);
+            double ch = s_height(cells[c]);
+            h = ch > h ? ch : h;
+            free(mk);
+            g_free(esc);
+        }
+        s_need(d, h + 3);
+        if (r % 2 == 1) {
+            cairo_set_source_rgb(d->cr, 0.94, 0.94, 0.94);
+            cairo_rectangle(d->cr, S_MARGIN_X, d->y - 1, S_WIDTH, h + 2);
+            cairo_fill(d->cr);
+            cairo_set_source_rgb(d->cr, 0, 0, 0);
+        }
+        double x = S_MARGIN_X;
+        for (int c = 0; c < t->ncols && c < 16; c++) {
+            cairo_move_to(d->cr, x + (c >= t->num_from ? -2 : 2), d->y);
+            pango_cairo_show_layout(d->cr, cells[c]);
+            x += t->widths[c] * S_WIDTH;
+            g_object_unref(cells[c]);
+        }
+        d->y += h + 2;
+        if (r == 0) {
+            cairo_set_line_width(d->cr, 0.4);
+            cairo_move_to(d->cr, S_MARGIN_X, d->y);
+            cairo_line_to(d->cr, S_MARGIN_X + S_WIDTH, d->y);
+            cairo_stroke(d->cr);
+            d->y += 1;
+        }
+    }
+    d->y += 6;
+    for (int i = 0; i < t->nrows * t->ncols; i++)
+        free(t->cells[i]);
+    free(t->cells);
+    t->cells = NULL;
+    t->nrows = 0;
+}
+
+/* An SVG chart across the text width. */
+static int
+s_svg(s_doc_t *d, const char *path, rl_err_t *err)
+{
+    GError *gerr = NULL;
+    RsvgHandle *h = rsvg_handle_new_from_file(path, &gerr);
+    if (!h) {
+        rl_err_set(err, "reading chart %s: %s", path, gerr ? gerr->message : "?");
+        g_clear_error(&gerr);
+        return -1;
+    }
+    gdouble w = 0, hh = 0;
+    if (!rsvg_handle_get_intrinsic_size_in_pixels(h, &w, &hh) || w <= 0 || hh <= 0) {
+        w = 620;
+        hh = 250;
+    }
+    double scale = S_WIDTH / w;
+    double height = hh * scale;
+    s_need(d, height + 6);
+    RsvgRectangle vp = {S_MARGIN_X, d->y, S_WIDTH, height};
+    gboolean ok = rsvg_handle_render_document(h, d->cr, &vp, &gerr);
+    g_object_unref(h);
+    if (!ok) {
+        rl_err_set(err, "drawing chart %s: %s", path, gerr ? gerr->message : "?");
+        g_clear_error(&gerr);
+        return -1;
+    }
+    d->y += height + 8;
+    return 0;
+}
+
+/* ------------------------------------------------------------ content */
+
+static const char *s_dir_nl[RL_DIR_COUNT] = {"extensie",      "flexie",
+                                             "lateroflexie links", "lateroflexie rechts",
+                                             "rotatie links", "rotatie rechts"};
+static const char *s_dir_en[RL_DIR_COUNT] = {"extension",     "flexion",
+                                             "lateral flexion left", "lateral flexion right",
+                                             "rotation left", "rotation right"};
+
+static const char *
+s_dir(const s_doc_t *d, int k)
+{
+    return d->nl ? s_dir_nl[k] : s_dir_en[k];
+}
+
+static const char *
+s_missing(const s_doc_t *d)
+{
+    return T(d, "ontbreekt", "missing");
+}
+
+static const char *
+s_signed(double v, int decimals, const char *missing_text)
+{
+    static char bufs[8][48];
+    static int next;
+    if (isnan(v))
+        return missing_text;
+    char *b = bufs[next++ % 8];
+    const char *s = rpt_num(v, decimals, missing_text);
+    snprintf(b, sizeof bufs[0], "%s%s", s[0] == '-' || !strcmp(s, "0.0") ? "" : "+", s);
+    return b;
+}
+
+static const char *
+s_pct(double v, const char *missing_text)
+{
+    static char bufs[8][48];
+    static int next;
+    if (isnan(v))
+        return missing_text;
+    char *b = bufs[next++ % 8];
+    snprintf(b, sizeof bufs[0], "%s %%", s_signed(v, 1, missing_text));
+    return b;
+}
+
+static char *
+s_date(const s_doc_t *d, const char *iso)
+{
+    rl_date_t dt;
+    rl_err_t e;
+    if (!iso || rl_date_parse(iso, &dt, &e) != 0)
+        return rl_strdup(iso ? iso : "?");
+    static const char *mnl[] = {"januari", "februari", "maart",     "april",   "mei",      "juni",
+                                "juli",    "augustus", "september", "oktober", "november", "december"};
+    static const char *men[] = {"January", "February", "March",     "April",   "May",      "June",
+                                "July",    "August",   "September", "October", "November", "December"};
+    return d->nl ? rl_asprintf("%d %s %d", dt.day, mnl[dt.month - 1], dt.year)
+                 : rl_asprintf("%d %s %d", dt.day, men[dt.month - 1], dt.year);
+}
+
+static void
+s_header(s_doc_t *d)
+{
+    const rpt_model_t *m = d->m;
+    s_para(d, 13, 0, 1, "<b>%s</b>", m->site_name ? m->site_name : "");
+    if (m->site_address)
+        s_para(d, 8.5, 0, 1, "%s", m->site_address);
+    if (m->physician_name)
+        s_para(d, 8.5, 0, 1, "%s, %s%s%s", m->physician_name,
+               T(d, "revalidatiearts", "rehabilitation physician"),
+               m->physician_riziv ? T(d, ", RIZIV ", ", RIZIV/INAMI ") : "",
+               m->physician_riziv ? m->physician_riziv : "");
+    d->y += 10;
+
+    /* the GP as recipient, on the right */
+    double y0 = d->y;
+    char *addr;
+    if (m->gp_family_name)
+        addr = g_markup_printf_escaped(
+            "<b>%s</b>\nDr. %s %s\n%s\n%s %s\nRIZIV %s", T(d, "Aan de huisarts", "To the GP"),
+            m->gp_given_name, m->gp_family_name, m->gp_address ? m->gp_address : "",
+            m->gp_postal_code ? m->gp_postal_code : "", m->gp_city ? m->gp_city : "",
+            m->gp_riziv ? m->gp_riziv : "");
+    else
+        addr = g_markup_printf_escaped("<b>%s</b>\n%s", T(d, "Aan de huisarts", "To the GP"),
+                                       T(d, "(geen huisarts geregistreerd)",
+                                         "(no GP recorded)"));
+    PangoLayout *l = s_layout(d, addr, 9, S_WIDTH * 0.45);
+    cairo_move_to(d->cr, S_MARGIN_X + S_WIDTH * 0.55, y0);
+    pango_cairo_show_layout(d->cr, l);
+    double h = s_height(l);
+    g_object_unref(l);
+    g_free(addr);
+    char *today = s_date(d, m->today);
+    char *when = g_markup_printf_escaped("%s %s", T(d, "Datum:", "Date:"), today);
+    l = s_layout(d, when, 9, S_WIDTH * 0.5);
+    cairo_move_to(d->cr, S_MARGIN_X, y0);
+    pango_cairo_show_layout(d->cr, l);
+    g_object_unref(l);
+    g_free(when);
+    free(today);
+    d->y = y0 + h + 14;
+
+    s_para(d, 12, 0, 6, "<b>%s</b>",
+           T(d, "Eindverslag multidisciplinaire rugrevalidatie",
+             "Final report: multidisciplinary back rehabilitation"));
+
+    rl_insz_t insz;
+    rl_err_t e;
+    char ibuf[RL_INSZ_FORMATTED_SIZE];
+    const char *insz_text = m->insz;
+    if (m->insz && rl_insz_validate(m->insz, &insz, &e) == 0)
+        insz_text = rl_insz_format(&insz, ibuf);
+    char *dob = s_date(d, m->date_of_birth);
+    s_para(d, 9.5, 0, 1, "<b>%s:</b> %s %s, %s %s", T(d, "Patiënt", "Patient"), m->given_name,
+           m->family_name, T(d, "geboren op", "born"), dob);
+    free(dob);
+    s_para(d, 9.5, 0, 1, "<b>INSZ:</b> %s", insz_text ? insz_text : "?");
+    if (m->address)
+        s_para(d, 9.5, 0, 1, "<b>%s:</b> %s, %s %s", T(d, "Adres", "Address"), m->address,
+               m->postal_code ? m->postal_code : "", m->city ? m->city : "");
+    d->y += 8;
+}
+
+static void
+s_programme(s_doc_t *d)
+{
+    const rpt_model_t *m = d->m;
+    s_para(d, 9.5, 0, 6, "%s", T(d, "Geachte collega,", "Dear colleague,"));
+    char *start = s_date(d, m->start_date);
+    char *end = m->end_date ? s_date(d, m->end_date) : rl_strdup(T(d, "(loopt nog)", "(running)"));
+    bool fedris = m->route && !strcmp(m->route, "fedris");
+    s_para(d, 9.5, 0, 4,
+           d->nl ? "Uw patiënt(e) volgde van %s tot %s het programma «%s» (%s)."
+                 : "Your patient followed the programme “%s” from %s to %s (%s).",
+           d->nl ? start : m->programme_name, d->nl ? end : start, d->nl ? m->programme_name : end,
+           fedris ? T(d, "Fedris-preventieprogramma lage rugpijn",
+                      "Fedris low back pain prevention programme")
+                  : T(d, "RIZIV-nomenclatuur 558994", "RIZIV/INAMI nomenclature 558994"));
+    free(start);
+    free(end);
+    if (m->indication && !strcmp(m->indication, "post_surgery")) {
+        char *op = s_date(d, m->surgery_date);
+        s_para(d, 9.5, 0, 4, "<b>%s:</b> %s %s.", T(d, "Indicatie", "Indication"),
+               T(d, "revalidatie binnen 3 maanden na een rugoperatie op",
+                 "rehabilitation within 3 months of spinal surgery on"),
+               op);
+        free(op);
+    } else {
+        char *since = m->pain_since ? s_date(d, m->pain_since) : NULL;
+        s_para(d, 9.5, 0, 4, "<b>%s:</b> %s%s%s.", T(d, "Indicatie", "Indication"),
+               T(d, "chronische niet-specifieke mechanische rugpijn (langer dan 6 weken)",
+                 "chronic non-specific mechanical back pain (longer than 6 weeks)"),
+               since ? T(d, ", pijn sinds ", ", pain since ") : "", since ? since : "");
+        free(since);
+    }
+    s_para(d, 9.5, 0, 4,
+           d->nl ? "<b>Aanwezigheid:</b> %d van de %d geplande sessies bijgewoond (%d "
+                   "oefensessies, %d informatiesessies); %d keer afwezig zonder verwittiging, "
+                   "%d sessies geannuleerd."
+                 : "<b>Attendance:</b> %d of %d planned sessions attended (%d exercise "
+                   "sessions, %d information sessions); %d no-shows without notice, %d sessions "
+                   "cancelled.",
+           m->attended_total, m->planned_sessions, m->attended_exercise, m->attended_information,
+           m->no_shows, m->cancellations);
+    if (!strcmp(m->status, "completed"))
+        s_para(d, 9.5, 0, 4, "%s",
+               T(d, "Het programma werd volledig afgewerkt.", "The programme was completed."));
+    else if (!strcmp(m->status, "dropped_out"))
+        s_para(d, 9.5, 0, 4, "%s%s%s",
+               T(d, "Het programma werd voortijdig stopgezet", "The programme was stopped early"),
+               m->dropout_reason ? ": " : ".", m->dropout_reason ? m->dropout_reason : "");
+    else
+        s_para(d, 9.5, 0, 4, "%s",
+               T(d, "Het programma is nog niet beëindigd (ontwerpverslag).",
+                 "The programme has not ended yet (draft report)."));
+}
+
+static void
+s_device(s_doc_t *d)
+{
+    const rpt_model_t *m = d->m;
+    s_heading(d, T(d, "1. Toestelresultaten (beste van de pogingen)",
+                   "1. Device results (best of trials)"));
+    char occ[3][96];
+    for (int tp = 0; tp < RPT_NTP; tp++) {
+        const rpt_occasion_t *o = &m->occasion[tp];
+        if (o->present)
+            snprintf(occ[tp], sizeof occ[tp], "%s", o->date);
+        else
+            snprintf(occ[tp], sizeof occ[tp], "%s", s_missing(d));
+    }
+    s_para(d, 8.5, 0, 4, "%s: %s %s; %s %s; %s %s.", T(d, "Testen", "Tests"),
+           T(d, "begin", "start"), occ[0], T(d, "midden", "mid"), occ[1], T(d, "einde", "end"),
+           occ[2]);
+    bool any = false;
+    for (int k = 0; k < RL_DIR_COUNT; k++)
+        any |= m->dirs[k].measured;
+    if (!any) {
+        s_para(d, 9, 0, 6, "%s",
+               T(d, "Er werden geen toesteltesten geregistreerd.", "No device tests were recorded."));
+        return;
+    }
+    /* the % of reference column only when a reference exists */
+    static const double w8[] = {0.2, 0.15, 0.095, 0.095, 0.095, 0.105, 0.125, 0.135};
+    static const double w7[] = {0.22, 0.17, 0.1, 0.1, 0.1, 0.14, 0.16};
+    s_table_t t = {m->has_reference ? 8 : 7, m->has_reference ? w8 : w7, NULL, 0, 2};
+    s_table_row(&t, T(d, "richting", "direction"), T(d, "meting", "measure"),
+                T(d, "begin", "start"), T(d, "midden", "mid"), T(d, "einde", "end"),
+                T(d, "verschil", "change"), T(d, "verschil %", "change %"),
+                T(d, "% referentie", "% reference"));
+    const char *miss = "—";
+    for (int k = 0; k < RL_DIR_COUNT; k++) {
+        const rpt_direction_t *x = &m->dirs[k];
+        if (!x->measured)
+            continue;
+        rl_measures_change_t c = rpt_change(&x->torque_nm);
+        const char *ref = isnan(x->reference_nm)
+                              ? T(d, "geen referentie", "no reference")
+                              : rpt_num(x->pct_ref.v[RPT_END], 0, miss);
+        s_table_row(&t, s_dir(d, k), T(d, "kracht (N·m)", "torque (N·m)"),
+                    rpt_num(x->torque_nm.v[0], 1, miss), rpt_num(x->torque_nm.v[1], 1, miss),
+                    rpt_num(x->torque_nm.v[2], 1, miss), s_signed(c.absolute, 1, miss),
+                    s_pct(c.pct, miss), ref);
+        c = rpt_change(&x->rom_deg);
+        s_table_row(&t, "", T(d, "uitslag (°)", "range (°)"), rpt_num(x->rom_deg.v[0], 1, miss),
+                    rpt_num(x->rom_deg.v[1], 1, miss), rpt_num(x->rom_deg.v[2], 1, miss),
+                    s_signed(c.absolute, 1, miss), s_pct(c.pct, miss), "");
+    }
+    rpt_tp3_t ratio, asym_lf, asym_rot;
+    for (int tp = 0; tp < RPT_NTP; tp++) {
+        ratio.v[tp] = rpt_flex_ext_ratio(m, tp);
+        asym_lf.v[tp] = rpt_asymmetry(m, 0, tp);
+        asym_rot.v[tp] = rpt_asymmetry(m, 1, tp);
+    }
+    s_table_row(&t, T(d, "flexie/extensie", "flexion/extension"), T(d, "krachtratio", "ratio"),
+                rpt_num(ratio.v[0], 2, miss), rpt_num(ratio.v[1], 2, miss),
+                rpt_num(ratio.v[2], 2, miss), "", "", "");
+    s_table_row(&t, T(d, "lateroflexie L/R", "lateral flexion L/R"),
+                T(d, "asymmetrie (%)", "asymmetry (%)"), rpt_num(asym_lf.v[0], 1, miss),
+                rpt_num(asym_lf.v[1], 1, miss), rpt_num(asym_lf.v[2], 1, miss), "", "", "");
+    s_table_row(&t, T(d, "rotatie L/R", "rotation L/R"), T(d, "asymmetrie (%)", "asymmetry (%)"),
+                rpt_num(asym_rot.v[0], 1, miss), rpt_num(asym_rot.v[1], 1, miss),
+                rpt_num(asym_rot.v[2], 1, miss), "", "", "");
+    s_table_draw(d, &t, 8);
+
+    /* effort check */
+    char high[512] = "";
+    for (int k = 0; k < RL_DIR_COUNT; k++)
+        for (int tp = 0; tp < RPT_NTP; tp++) {
+            double cv = m->dirs[k].cv_pct.v[tp];
+            if (!isnan(cv) && cv > RL_MEASURES_CV_NORMAL_MAX_PCT)
+                snprintf(high + strlen(high), sizeof high - strlen(high), "%s%s %s (%.1f %%)",
+                         high[0] ? ", " : "", s_dir(d, k), rpt_tp_name(tp), cv);
+        }
+    if (high[0])
+        s_para(d, 8.5, 0, 3, "%s %s.",
+               T(d, "Inspanningscontrole: variatiecoëfficiënt boven 15 % bij",
+                 "Effort check: coefficient of variation above 15 % for"),
+               high);
+    else
+        s_para(d, 8.5, 0, 3, "%s",
+               T(d, "Inspanningscontrole: variatiecoëfficiënt over de pogingen ≤ 15 % bij elke "
+                    "test (normale inspanning).",
+                 "Effort check: coefficient of variation across trials ≤ 15 % in every test "
+                 "(normal effort)."));
+    if (!m->has_reference)
+        s_para(d, 8.5, 0, 3, "%s",
+               T(d, "% referentie: geen referentietabel beschikbaar voor dit toestel.",
+                 "% of reference: no reference table is available for this device."));
+    s_para(d, 8.5, 0, 6, "%s",
+           T(d, "Een verschil kleiner dan 33 % valt binnen de meetfout van de test (kleinste "
+                "reële verschil) en is geen echte verandering.",
+             "A change smaller than 33 % is within the test's measurement error (smallest real "
+             "difference) and is not a real change."));
+}
+
+static const char *
+s_band(const s_doc_t *d, int band)
+{
+    const char *s = rl_questionnaire_band_label((rl_q_band_t)band, d->nl ? "nl" : "en");
+    return s ? s : "";
+}
+
+static void
+s_questionnaires(s_doc_t *d)
+{
+    const rpt_model_t *m = d->m;
+    s_heading(d, T(d, "2. Vragenlijsten", "2. Questionnaires"));
+    if (m->n_quest == 0) {
+        s_para(d, 9, 0, 6, "%s",
+               T(d, "Er werden geen vragenlijsten ingevuld: pijn en beperking kunnen niet worden "
+                    "beoordeeld.",
+                 "No questionnaires were completed: pain and disability cannot be assessed."));
+        return;
+    }
+    static const double w[] = {0.14, 0.1, 0.1, 0.1, 0.12, 0.14, 0.3};
+    s_table_t t = {7, w, NULL, 0, 1};
+    s_table_row(&t, T(d, "vragenlijst", "questionnaire"), T(d, "begin", "start"),
+                T(d, "midden", "mid"), T(d, "einde", "end"), T(d, "verschil", "change"),
+                T(d, "verschil %", "change %"),
+                T(d, "klinisch relevant (MIC)", "clinically important (MIC)"));
+    const char *miss = "—";
+    for (int i = 0; i < m->n_quest; i++) {
+        const rpt_questionnaire_t *q = &m->quest[i];
+        char name[48];
+        snprintf(name, sizeof name, "%s%s", q->instrument,
+                 !strcmp(q->instrument, "ODI") ? " (%)" : "");
+        const char *imp = !q->has_change ? miss
+                          : !q->has_mic  ? T(d, "geen MIC", "no MIC")
+                          : q->important ? T(d, "ja", "yes")
+                                         : T(d, "nee", "no");
+        int dec = !strcmp(q->instrument, "PSFS") ? 2 : 1;
+        s_table_row(&t, name, q->at[0].present ? rpt_num(q->at[0].score, dec, miss) : miss,
+                    q->at[1].present ? rpt_num(q->at[1].score, dec, miss) : miss,
+                    q->at[2].present ? rpt_num(q->at[2].score, dec, miss) : miss,
+                    q->has_change ? s_signed(q->change, dec, miss) : miss,
+                    q->has_change ? s_pct(q->change_pct, miss) : miss, imp);
+    }
+    s_table_draw(d, &t, 8);
+    /* interpretation */
+    for (int i = 0; i < m->n_quest; i++) {
+        const rpt_questionnaire_t *q = &m->quest[i];
+        if (!strcmp(q->instrument, "ODI")) {
+            const rpt_qpoint_t *a = &q->at[RPT_START], *b = &q->at[RPT_END];
+            if (b->present && a->present)
+                s_para(d, 9, 0, 3, "%s %s %%: %s (%s %s %%: %s).",
+                       T(d, "Oswestry Disability Index bij de eindmeting", "Oswestry Disability Index at the end"),
+                       rpt_num(b->score, 1, "?"), s_band(d, b->band),
+                       T(d, "bij de start", "at the start"), rpt_num(a->score, 1, "?"),
+                       s_band(d, a->band));
+            else if (a->present)
+                s_para(d, 9, 0, 3, "%s %s %%: %s; %s",
+                       T(d, "Oswestry Disability Index bij de start", "Oswestry Disability Index at the start"),
+                       rpt_num(a->score, 1, "?"), s_band(d, a->band),
+                       T(d, "geen eindmeting.", "no end measurement."));
+        } else if (!strcmp(q->instrument, "TSK")) {
+            int last = q->at[RPT_END].present ? RPT_END : RPT_START;
+            if (q->at[last].present)
+                s_para(d, 9, 0, 3, "TSK-17 (%s): %s.", rpt_tp_name(last),
+                       s_band(d, q->at[last].band));
+        }
+    }
+    s_para(d, 8.5, 0, 6, "%s",
+           T(d, "Klinisch relevant: verbetering van minstens de minimale klinisch belangrijke "
+                "verandering (Ostelo 2008: ODI 10 punten, NPRS 2 punten, RMDQ 5 punten, of 30 % "
+                "van de beginwaarde).",
+             "Clinically important: improvement by at least the minimal important change "
+             "(Ostelo 2008: ODI 10 points, NPRS 2 points, RMDQ 5 points, or 30 % of baseline)."));
+}
+
+static void
+s_side_by_side(s_doc_t *d)
+{
+    const rpt_model_t *m = d->m;
+    s_heading(d, T(d, "3. Toestelresultaten en vragenlijsten naast elkaar",
+                   "3. Device results and questionnaire outcomes side by side"));
+    static const double w[] = {0.5, 0.5};
+    s_table_t t = {2, w, NULL, 0, 2};
+    s_table_row(&t, T(d, "toestel (kracht begin → einde)", "device (strength start → end)"),
+                T(d, "vragenlijsten (begin → einde)", "questionnaires (start → end)"));
+    int rows = 0;
+    int dirs[RL_DIR_COUNT], nd = 0;
+    for (int k = 0; k < RL_DIR_COUNT; k++)
+        if (m->dirs[k].measured)
+            dirs[nd++] = k;
+    rows = nd > m->n_quest ? nd : m->n_quest;
+    if (rows == 0)
+        rows = 1;
+    for (int r = 0; r < rows; r++) {
+        char left[160] = "", right[200] = "";
+        if (r < nd) {
+            const rpt_direction_t *x = &m->dirs[dirs[r]];
+            rl_measures_change_t c = rpt_change(&x->torque_nm);
+            snprintf(left, sizeof left, "%s: %s → %s N·m (%s)", s_dir(d, dirs[r]),
+                     rpt_num(x->torque_nm.v[0], 1, s_missing(d)),
+                     rpt_num(x->torque_nm.v[2], 1, s_missing(d)), s_pct(c.pct, s_missing(d)));
+        } else if (r == 0) {
+            snprintf(left, sizeof left, "%s", T(d, "geen testen", "no tests"));
+        }
+        if (r < m->n_quest) {
+            const rpt_questionnaire_t *q = &m->quest[r];
+            snprintf(right, sizeof right, "%s: %s → %s%s%s", q->instrument,
+                     q->at[0].present ? rpt_num(q->at[0].score, 1, "?") : s_missing(d),
+                     q->at[2].present ? rpt_num(q->at[2].score, 1, "?") : s_missing(d),
+                     q->has_change && q->important ? T(d, " (klinisch relevant)", " (clinically important)") : "",
+                     q->has_change && q->has_mic && !q->important ? T(d, " (niet klinisch relevant)", " (not clinically important)") : "");
+        } else if (r == 0) {
+            snprintf(right, sizeof right, "%s", T(d, "geen vragenlijsten", "no questionnaires"));
+        }
+        s_table_row(&t, left, right);
+    }
+    s_table_draw(d, &t, 8.5);
+    s_para(d, 9, 0, 6, "<i>%s</i>",
+           T(d, "Let op: krachtwinst op het toestel is geen maat voor pijn of beperking. "
+                "Toestelresultaten en vragenlijsten worden daarom naast elkaar getoond en niet "
+                "samengevoegd.",
+             "Note: strength gains on the device are not a proxy for pain or disability. Device "
+             "results and questionnaire outcomes are therefore shown side by side, not merged."));
+}
+
+static void
+s_missing_section(s_doc_t *d, int *section)
+{
+    char *lines[16];
+    int n = rpt_model_missing(d->m, d->nl ? "nl" : "en", lines, 16);
+    if (n == 0)
+        return;
+    char title[96];
+    snprintf(title, sizeof title, "%d. %s", (*section)++,
+             T(d, "Ontbrekende gegevens", "Missing data"));
+    s_heading(d, title);
+    for (int i = 0; i < n; i++) {
+        s_para(d, 9, 8, 2, "• %s", lines[i]);
+        free(lines[i]);
+    }
+    d->y += 4;
+}
+
+static int
+s_charts(s_doc_t *d, const rpt_charts_t *c, rl_err_t *err)
+{
+    const char *files[] = {c->strength, c->rom, c->quest, c->load, c->curve};
+    bool any = false;
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        any |= files[i] != NULL;
+    if (!any)
+        return 0;
+    char title[64];
+    snprintf(title, sizeof title, "%s", T(d, "Bijlage: grafieken", "Annex: charts"));
+    s_heading(d, title);
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
+        if (files[i] && s_svg(d, files[i], err) != 0)
+            return -1;
+    return 0;
+}
+
+static void
+s_conclusion(s_doc_t *d, int *section)
+{
+    const rpt_model_t *m = d->m;
+    char title[64];
+    snprintf(title, sizeof title, "%d. %s", (*section)++,
+             T(d, "Besluit en advies", "Conclusion and advice"));
+    s_heading(d, title);
+    if (m->conclusion) {
+        /* paragraphs as written */
+        char *copy = rl_strdup(m->conclusion);
+        char *save = NULL;
+        for (char *p = strtok_r(copy, "\n", &save); p; p = strtok_r(NULL, "\n", &save))
+            if (*p)
+                s_para(d, 9.5, 0, 3, "%s", p);
+        free(copy);
+    } else {
+        s_para(d, 9.5, 0, 3, "<i>%s</i>",
+               T(d, "(nog geen besluit van de arts ingevoerd)",
+                 "(no conclusion written by the physician yet)"));
+    }
+    d->y += 4;
+}
+
+static void
+s_recipients(s_doc_t *d, int *section)
+{
+    const rpt_model_t *m = d->m;
+    bool fedris = m->route && !strcmp(m->route, "fedris");
+    char title[64];
+    snprintf(title, sizeof title, "%d. %s", (*section)++,
+             T(d, "Bestemmelingen en termijn", "Recipients and deadline"));
+    s_heading(d, title);
+    char *deadline = NULL;
+    rl_date_t end;
+    rl_err_t e;
+    if (m->end_date && rl_date_parse(m->end_date, &end, &e) == 0) {
+        rl_date_t due = fedris ? rl_date_add_months(end, 1) : rl_date_add_days(end, 14);
+        char buf[RL_DATE_STR_SIZE];
+        deadline = s_date(d, rl_date_format(due, buf));
+    }
+    if (deadline)
+        s_para(d, 9.5, 0, 3,
+               d->nl ? "Dit verslag wordt binnen %s na het einde van de behandeling bezorgd, "
+                       "uiterlijk op %s, aan:"
+                     : "This report is sent within %s of the end of treatment, at the latest "
+                       "on %s, to:",
+               fedris ? T(d, "1 maand", "1 month") : T(d, "2 weken", "2 weeks"), deadline);
+    else
+        s_para(d, 9.5, 0, 3, "%s %s %s",
+               T(d, "Termijn: binnen", "Deadline: within"),
+               fedris ? T(d, "1 maand", "1 month") : T(d, "2 weken", "2 weeks"),
+               T(d, "na het einde van de behandeling. Bestemmelingen:",
+                 "of the end of treatment. Recipients:"));
+    free(deadline);
+    char *gp = m->gp_family_name
+                   ? rl_asprintf("Dr. %s %s", m->gp_given_name, m->gp_family_name)
+                   : rl_strdup(T(d, "(niet geregistreerd)", "(not recorded)"));
+    s_para(d, 9.5, 8, 2, "• %s: %s", T(d, "de behandelend arts (huisarts)", "the treating physician (GP)"), gp);
+    free(gp);
+    if (fedris || m->on_sick_leave)
+        s_para(d, 9.5, 8, 2, "• %s%s", T(d, "de adviserend arts van het ziekenfonds", "the advisory physician of the health insurer"),
+               fedris ? "" : T(d, " (patiënt is arbeidsongeschikt)", " (patient on sick leave)"));
+    if (fedris || m->occupational_copy)
+        s_para(d, 9.5, 8, 2, "• %s%s", T(d, "de arbeidsarts", "the occupational physician"),
+               fedris ? "" : T(d, " (op vraag van de patiënt)", " (at the patient's request)"));
+    if (fedris)
+        s_para(d, 9.5, 8, 2, "• Fedris (%s)",
+               T(d, "Federaal agentschap voor beroepsrisico's", "Federal agency for occupational risks"));
+    d->y += 10;
+    s_para(d, 9.5, 0, 2, "%s", T(d, "Met collegiale groeten,", "Kind regards,"));
+    d->y += 18;
+    s_para(d, 9.5, 0, 1, "%s", m->physician_name ? m->physician_name : "");
+    s_para(d, 8.5, 0, 1, "%s", T(d, "revalidatiearts", "rehabilitation physician"));
+}
+
+int
+rpt_letter_write(const rpt_model_t *m, const rpt_charts_t *charts, const char *lang, bool draft,
+                 const char *path, rl_err_t *err)
+{
+    s_doc_t d = {0};
+    d.m = m;
+    d.draft = draft;
+    d.nl = strcmp(lang, "en") != 0;
+    d.page = 1;
+    d.surface = cairo_pdf_surface_create(path, S_PAGE_W, S_PAGE_H);
+    if (cairo_surface_status(d.surface) != CAIRO_STATUS_SUCCESS) {
+        int rc = rl_err_set(err, "cannot write %s: %s", path,
+                            cairo_status_to_string(cairo_surface_status(d.surface)));
+        cairo_surface_destroy(d.surface);
+        return rc;
+    }
+    char *title = rl_asprintf("%s %s %s", d.nl ? "Eindverslag" : "Final report", m->given_name,
+                              m->family_name);
+    cairo_pdf_surface_set_metadata(d.surface, CAIRO_PDF_METADATA_TITLE, title);
+    cairo_pdf_surface_set_metadata(d.surface, CAIRO_PDF_METADATA_CREATOR, "ruglab-report " RL_VERSION);
+    free(title);
+    d.cr = cairo_create(d.surface);
+    int rc = 0;
+    s_page_decor(&d);
+    s_header(&d);
+    s_programme(&d);
+    s_device(&d);
+    s_questionnaires(&d);
+    s_side_by_side(&d);
+    int section = 4;
+    s_missing_section(&d, &section);
+    s_conclusion(&d, &section);
+    s_recipients(&d, &section);
+    if (charts)
+        rc = s_charts(&d, charts, err);
+    cairo_show_page(d.cr);
+    cairo_destroy(d.cr);
+    cairo_surface_finish(d.surface);
+    cairo_status_t st = cairo_surface_status(d.surface);
+    cairo_surface_destroy(d.surface);
+    if (rc == 0 && st != CAIRO_STATUS_SUCCESS)
+        rc = rl_err_set(err, "writing %s: %s", path, cairo_status_to_string(st));
+    return rc;
+}
