@@ -41,5 +41,6 @@ int admin_patient_main(admin_ctx_t *ctx, int argc, char **argv);
 int admin_enrol_main(admin_ctx_t *ctx, int argc, char **argv);
 int admin_device_main(admin_ctx_t *ctx, int argc, char **argv);
 int admin_status_main(admin_ctx_t *ctx, int argc, char **argv);
+int admin_conclusion_main(admin_ctx_t *ctx, int argc, char **argv);
 
 #endif

@@ -19,6 +19,8 @@ static const admin_group_t s_groups[] = {
     {"enrol", "enrol a patient in a programme (rules R1, R2)", admin_enrol_main},
     {"device", "training machines and their keys: add, list, revoke", admin_device_main},
     {"status", "collectors and devices: counters, last seen, spool depth, lag", admin_status_main},
+    {"conclusion", "the physician's conclusion for the final report: set, show",
+     admin_conclusion_main},
 };
 #define S_NGROUPS (sizeof s_groups / sizeof s_groups[0])
 

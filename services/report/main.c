@@ -66,8 +66,7 @@ s_usage(FILE *out)
             "exit codes: 0 done, 1 refused or failed, 2 usage error, 3 database error\n");
 }
 
-static void
-s_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void s_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 static void
 s_fail(const char *fmt, ...)
@@ -134,8 +133,14 @@ s_connect(const s_opts_t *o)
     }
     PGconn *conn = rl_db_connect(conninfo, "ruglab_clinician", &err);
     free(conninfo);
-    if (!conn)
+    if (!conn) {
         s_fail("%s", err.msg);
+        return NULL;
+    }
+    /* The clinical views are planned as one large query of many small
+     * parts: JIT compilation costs seconds there and saves nothing. */
+    PGresult *res = PQexec(conn, "SET jit = off");
+    PQclear(res);
     return conn;
 }
 
@@ -275,10 +280,11 @@ s_record(PGconn *conn, const rpt_model_t *m, const char *kind, const char *lang,
     char *abs = path ? realpath(path, NULL) : NULL;
     const char *params[] = {eid, kind, lang, hex, abs ? abs : path, rpt_os_user(), via};
     rl_err_t err;
-    PGresult *res = rl_db_exec(conn, &err, "recording the report",
-                               "INSERT INTO clinical.report_issued (enrolment_id, kind, lang, "
-                               "sha256, path, generated_by, via) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                               7, params);
+    PGresult *res =
+        rl_db_exec(conn, &err, "recording the report",
+                   "INSERT INTO clinical.report_issued (enrolment_id, kind, lang, "
+                   "sha256, path, generated_by, via) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                   7, params);
     free(abs);
     if (!res) {
         s_fail("%s", err.msg);
@@ -480,7 +486,7 @@ main(int argc, char **argv)
         return rc;
     if (!o.lang)
         o.lang = "nl";
-    int (*fn)(PGconn *, const s_opts_t *) = !strcmp(cmd, "compare") ? s_cmd_compare
+    int (*fn)(PGconn *, const s_opts_t *) = !strcmp(cmd, "compare")  ? s_cmd_compare
                                             : !strcmp(cmd, "letter") ? s_cmd_letter
                                             : !strcmp(cmd, "export") ? s_cmd_export
                                                                      : NULL;

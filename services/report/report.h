@@ -35,10 +35,10 @@ typedef struct {
 
 typedef struct {
     rl_direction_t dir;
-    bool measured; /* any trial at any time point */
-    rpt_tp3_t rom_deg;       /* best of trials */
-    rpt_tp3_t torque_nm;     /* best of trials (isometric maximum) */
-    rpt_tp3_t cv_pct;        /* effort check over the torque trials */
+    bool measured;       /* any trial at any time point */
+    rpt_tp3_t rom_deg;   /* best of trials */
+    rpt_tp3_t torque_nm; /* best of trials (isometric maximum) */
+    rpt_tp3_t cv_pct;    /* effort check over the torque trials */
     int n_trials[RPT_NTP];
     double reference_nm;     /* device reference for this patient; NAN = none */
     rpt_tp3_t pct_ref;       /* torque as % of the reference */
@@ -51,8 +51,8 @@ typedef struct {
     char date[16];
     long long response_id;
     char *version;
-    char *answers;    /* JSON text as stored */
-    int band;         /* rl_q_band_t, from rescoring the stored answers */
+    char *answers; /* JSON text as stored */
+    int band;      /* rl_q_band_t, from rescoring the stored answers */
 } rpt_qpoint_t;
 
 typedef struct {
@@ -194,9 +194,8 @@ void rpt_charts_free(rpt_charts_t *c);
 
 /* Writes the final report (eindverslag) as an A4 PDF. draft marks every
  * page. */
-int rpt_letter_write(const rpt_model_t *m, const rpt_charts_t *charts, const char *lang,
-                     bool draft, const char *path, rl_err_t *err)
-    __attribute__((warn_unused_result));
+int rpt_letter_write(const rpt_model_t *m, const rpt_charts_t *charts, const char *lang, bool draft,
+                     const char *path, rl_err_t *err) __attribute__((warn_unused_result));
 
 /* ---- report_fhir.c */
 

@@ -146,7 +146,8 @@ s_bars(FILE *f, const rpt_model_t *m, const s_labels_t *L, const char *dir, cons
         }
         fclose(d);
     }
-    s_preamble(f, svg, rom ? L->rom_title : L->strength_title, NULL, rom ? L->rom_y : L->strength_y);
+    s_preamble(f, svg, rom ? L->rom_title : L->strength_title, NULL,
+               rom ? L->rom_y : L->strength_y);
     fprintf(f, "set style data histograms\nset style histogram clustered gap 1\n"
                "set boxwidth 0.9\nset yrange [0:*]\nset xtics rotate by -20 scale 0\n");
     fprintf(f, "plot ");
@@ -186,16 +187,17 @@ s_load(FILE *f, const rpt_model_t *m, const s_labels_t *L, const char *dir, cons
     s_preamble(f, svg, L->load_title, L->load_x, L->load_y);
     fprintf(f, "set yrange [0:*]\nset xrange [0:*]\nplot ");
     int idx = 0;
-    static const char *colours[] = {"#08306b", "#cb181d", "#238b45", "#6a51a3", "#d94801",
-                                    "#525252"};
+    static const char *colours[] = {"#08306b", "#cb181d", "#238b45",
+                                    "#6a51a3", "#d94801", "#525252"};
     for (int k = 0; k < RL_DIR_COUNT; k++) {
         if (!used[k])
             continue;
         if (idx)
             fprintf(f, ", ");
         s_quoted(f, dat);
-        fprintf(f, " index %d using 1:2 with linespoints lw 1.5 dt %d pt %d ps 0.6 lc rgb '%s' "
-                   "title ",
+        fprintf(f,
+                " index %d using 1:2 with linespoints lw 1.5 dt %d pt %d ps 0.6 lc rgb '%s' "
+                "title ",
                 idx, idx + 1, idx * 2 + 5, colours[k]);
         s_quoted(f, L->dir[k]);
         idx++;
@@ -213,8 +215,8 @@ s_quest(FILE *f, const rpt_model_t *m, const s_labels_t *L, const char *dir, con
         for (int tp = 0; tp < RPT_NTP; tp++) {
             fprintf(d, "%d\t%s", tp, L->tp[tp]);
             for (int i = 0; i < m->n_quest; i++)
-                fprintf(d, "\t%s", m->quest[i].at[tp].present ? s_val(m->quest[i].at[tp].score)
-                                                              : "?");
+                fprintf(d, "\t%s",
+                        m->quest[i].at[tp].present ? s_val(m->quest[i].at[tp].score) : "?");
             fputc('\n', d);
         }
         fclose(d);
@@ -246,8 +248,8 @@ s_curve(FILE *f, const rpt_model_t *m, const s_labels_t *L, const char *dir, con
             fprintf(d, "%.1f\t%.1f\n", m->curve.angle_deg[i], m->curve.torque_nm[i]);
         fclose(d);
     }
-    char *title = rl_asprintf("%s: %s, %s", L->curve_title, L->dir[m->curve.dir],
-                              L->tp[m->curve.tp]);
+    char *title =
+        rl_asprintf("%s: %s, %s", L->curve_title, L->dir[m->curve.dir], L->tp[m->curve.tp]);
     s_preamble(f, svg, title, L->curve_x, L->curve_y);
     fprintf(f, "unset key\nplot ");
     s_quoted(f, dat);

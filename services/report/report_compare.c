@@ -216,12 +216,10 @@ rpt_compare_json(const rpt_model_t *m)
             json_object_set_new(o, rpt_tp_name(tp), x);
         }
         json_object_set_new(o, "change", q->has_change ? json_real(q->change) : json_null());
-        json_object_set_new(o, "change_pct",
-                            q->has_change ? s_jnum(q->change_pct) : json_null());
+        json_object_set_new(o, "change_pct", q->has_change ? s_jnum(q->change_pct) : json_null());
         json_object_set_new(o, "improved", q->has_change ? json_boolean(q->improved) : json_null());
         json_object_set_new(o, "clinically_important",
-                            q->has_change && q->has_mic ? json_boolean(q->important)
-                                                        : json_null());
+                            q->has_change && q->has_mic ? json_boolean(q->important) : json_null());
         json_array_append_new(qs, o);
     }
     json_object_set_new(root, "questionnaires", qs);
@@ -356,8 +354,7 @@ s_build_rows(const rpt_model_t *m, s_rows_t *r)
         asym_rot.v[tp] = rpt_asymmetry(m, 1, tp);
     }
     s_set3(s_add(r, "derived", "flexion/extension", "torque ratio", "1", 2), &ratio, false);
-    s_set3(s_add(r, "derived", "lateral flexion", "left/right asymmetry", "%", 1), &asym_lf,
-           false);
+    s_set3(s_add(r, "derived", "lateral flexion", "left/right asymmetry", "%", 1), &asym_lf, false);
     s_set3(s_add(r, "derived", "rotation", "left/right asymmetry", "%", 1), &asym_rot, false);
 
     for (int i = 0; i < m->n_quest; i++) {
@@ -375,10 +372,10 @@ s_build_rows(const rpt_model_t *m, s_rows_t *r)
         char imp[48] = "";
         if (q->has_change)
             snprintf(imp, sizeof imp, "%s",
-                     !q->has_mic      ? "no MIC defined"
-                     : q->important   ? "clinically important"
-                     : q->improved    ? "improved, below MIC"
-                                      : "not improved");
+                     !q->has_mic    ? "no MIC defined"
+                     : q->important ? "clinically important"
+                     : q->improved  ? "improved, below MIC"
+                                    : "not improved");
         snprintf(row->assessment, sizeof row->assessment, "%s%s%s%s%s", imp,
                  imp[0] && band && band[0] ? "; " : "", band && band[0] ? band : "",
                  band && band[0] ? " at " : "", band && band[0] ? rpt_tp_name(last) : "");
@@ -488,17 +485,19 @@ s_write_table(const rpt_model_t *m, const s_rows_t *r, FILE *out)
         if (strcmp(x->section, last_section) != 0) {
             last_section = x->section;
             if (!strcmp(x->section, "attendance")) {
-                fprintf(out, "\nAttendance %d of %d planned sessions attended (%d exercise, %d "
-                             "information); %d no-show%s, %d cancelled\n",
+                fprintf(out,
+                        "\nAttendance %d of %d planned sessions attended (%d exercise, %d "
+                        "information); %d no-show%s, %d cancelled\n",
                         m->attended_total, m->planned_sessions, m->attended_exercise,
                         m->attended_information, m->no_shows, m->no_shows == 1 ? "" : "s",
                         m->cancellations);
                 continue;
             }
-            const char *title = !strcmp(x->section, "device")          ? "Device tests (best of trials)"
-                                : !strcmp(x->section, "derived")       ? "Derived"
-                                : !strcmp(x->section, "questionnaire") ? "Questionnaires"
-                                                                       : "Training load (first/middle/last training day)";
+            const char *title = !strcmp(x->section, "device")    ? "Device tests (best of trials)"
+                                : !strcmp(x->section, "derived") ? "Derived"
+                                : !strcmp(x->section, "questionnaire")
+                                    ? "Questionnaires"
+                                    : "Training load (first/middle/last training day)";
             fprintf(out, "\n%-22s %-24s %9s %9s %9s %9s %9s  %s\n", title, "", "start", "mid",
                     "end", "change", "change %", "assessment");
         }

@@ -77,21 +77,28 @@ s_copy_date(char dst[16], const PGresult *res, int row, int col)
         snprintf(dst, 16, "%s", PQgetvalue(res, row, col));
 }
 
-/* The INSZ digits of s ("85.07.30-033.28" -> "85073003328"), or "" when s
- * is not 11 digits once dots, dashes and spaces are removed. */
-static void
-s_insz_digits(const char *s, char out[12])
+/* How PATIENT is read (the same rules as the admin CLI): fewer than 11
+ * digits = subject id; 11 digits (dots, dashes, spaces allowed) = INSZ;
+ * anything else = badge token (case-insensitive). Writes the parameter. */
+typedef enum { S_KEY_SUBJECT, S_KEY_INSZ, S_KEY_BADGE } s_key_t;
+
+static s_key_t
+s_key_kind(const char *key, char insz[12])
 {
-    size_t n = 0;
-    out[0] = '\0';
-    for (; *s; s++) {
-        if (*s == '.' || *s == '-' || *s == ' ')
-            continue;
-        if (!isdigit((unsigned char)*s) || n == 11)
-            return;
-        out[n++] = *s;
+    size_t digits = 0, len = strlen(key);
+    for (const char *c = key; *c; c++)
+        digits += isdigit((unsigned char)*c) != 0;
+    if (digits == len && len > 0 && len < 11)
+        return S_KEY_SUBJECT;
+    if (digits == 11 && strspn(key, "0123456789.- ") == len) {
+        size_t n = 0;
+        for (const char *c = key; *c; c++)
+            if (isdigit((unsigned char)*c))
+                insz[n++] = *c;
+        insz[11] = '\0';
+        return S_KEY_INSZ;
     }
-    out[n == 11 ? 11 : 0] = '\0';
+    return S_KEY_BADGE;
 }
 
 #define S_EXEC(what, sql, n, params)                                                               \
@@ -104,10 +111,12 @@ s_insz_digits(const char *s, char out[12])
         }                                                                                          \
     } while (0)
 
-static const char *s_sql_subject =
-    "SELECT DISTINCT s.subject_id FROM clinical.subject s "
-    "LEFT JOIN identity.patient p ON p.subject_id = s.subject_id "
-    "WHERE s.badge_token = $1 OR s.subject_id::text = $1 OR p.insz = $2";
+static const char *s_sql_subject[] = {
+    [S_KEY_SUBJECT] = "SELECT subject_id FROM clinical.subject WHERE subject_id = $1::bigint",
+    [S_KEY_INSZ] = "SELECT subject_id FROM identity.patient WHERE insz = $1",
+    [S_KEY_BADGE] = "SELECT subject_id FROM clinical.subject WHERE upper(badge_token) = upper($1)",
+};
+static const char *s_key_names[] = {"subject id", "INSZ", "badge token"};
 
 static const char *s_sql_enrolment =
     "SELECT e.enrolment_id, p.code, p.name, e.indication, e.route, e.status, e.start_date, "
@@ -121,7 +130,8 @@ static const char *s_sql_enrolment =
     "JOIN clinical.subject s ON s.subject_id = e.subject_id "
     "JOIN clinical.site si ON si.site_id = e.site_id "
     "WHERE e.subject_id = $1 AND ($2::bigint IS NULL OR e.enrolment_id = $2::bigint) "
-    "ORDER BY e.start_date DESC, e.enrolment_id DESC LIMIT 1";
+    "  AND ($2::bigint IS NOT NULL OR e.status <> 'cancelled') "
+    "ORDER BY e.status = 'active' DESC, e.start_date DESC, e.enrolment_id DESC LIMIT 1";
 
 static const char *s_sql_identity =
     "SELECT p.family_name, p.given_name, p.insz, p.date_of_birth, p.address, p.postal_code, "
@@ -251,9 +261,8 @@ s_quest_derive(rpt_questionnaire_t *q)
     rl_measures_change_t c = rl_measures_change(a->score, b->score);
     q->change = c.absolute;
     q->change_pct = c.pct;
-    q->has_change =
-        rl_questionnaire_important_change(code, a->score, b->score, &q->improved, &q->important,
-                                          &e) == 0;
+    q->has_change = rl_questionnaire_important_change(code, a->score, b->score, &q->improved,
+                                                      &q->important, &e) == 0;
 }
 
 /* "1,2,3" -> values / 10 */
@@ -281,10 +290,10 @@ s_parse_tenths(const char *s, double **out)
 static int
 s_load_curve(PGconn *conn, rpt_model_t *m, const char *eid, rl_err_t *err)
 {
-    int tp = m->occasion[RPT_END].present ? RPT_END
-             : m->occasion[RPT_MID].present ? RPT_MID
+    int tp = m->occasion[RPT_END].present     ? RPT_END
+             : m->occasion[RPT_MID].present   ? RPT_MID
              : m->occasion[RPT_START].present ? RPT_START
-                                                : -1;
+                                              : -1;
     if (tp < 0)
         return 0;
     const rpt_occasion_t *o = &m->occasion[tp];
@@ -367,8 +376,7 @@ s_derive(rpt_model_t *m, double *trials_rom[RL_DIR_COUNT][RPT_NTP],
             bool normal;
             rl_err_t e;
             x->cv_pct.v[tp] = NAN;
-            if (n >= 2 &&
-                rl_measures_effort_cv(trials_nm[d][tp], (size_t)n, &cv, &normal, &e) == 0)
+            if (n >= 2 && rl_measures_effort_cv(trials_nm[d][tp], (size_t)n, &cv, &normal, &e) == 0)
                 x->cv_pct.v[tp] = cv;
             x->pct_ref.v[tp] = rl_measures_pct_of_reference(x->torque_nm.v[tp], x->reference_nm);
             x->torque_per_kg.v[tp] = rl_measures_per_kg(x->torque_nm.v[tp], m->body_weight_kg);
@@ -396,18 +404,14 @@ rpt_model_load(PGconn *conn, const char *patient, long long enrolment_id, const 
 
     /* who */
     char insz[12];
-    s_insz_digits(patient, insz);
-    const char *p_subject[] = {patient, insz[0] ? insz : NULL};
-    S_EXEC("finding the patient", s_sql_subject, 2, p_subject);
-    if (PQntuples(res) == 0) {
+    s_key_t kind = s_key_kind(patient, insz);
+    const char *p_subject[] = {kind == S_KEY_INSZ ? insz : patient};
+    S_EXEC("finding the patient", s_sql_subject[kind], 1, p_subject);
+    if (PQntuples(res) != 1) {
+        /* the key may be an INSZ: never echo it */
         *rc = RL_EXIT_FAIL;
-        rl_err_set(err, "no patient with badge token, subject id or INSZ '%s'", patient);
-        goto out;
-    }
-    if (PQntuples(res) > 1) {
-        *rc = RL_EXIT_FAIL;
-        rl_err_set(err, "'%s' names more than one patient (as badge token, subject id or INSZ); "
-                        "give the INSZ", patient);
+        rl_err_set(err, "no patient with that %s (give a subject id, badge token or INSZ)",
+                   s_key_names[kind]);
         goto out;
     }
     char sid[32];
@@ -608,15 +612,42 @@ rpt_model_destroy(rpt_model_t **self_p)
     if (!self_p || !*self_p)
         return;
     rpt_model_t *m = *self_p;
-    char **strs[] = {&m->badge_token, &m->family_name, &m->given_name, &m->insz,
-                     &m->date_of_birth, &m->sex, &m->address, &m->postal_code, &m->city,
-                     &m->gp_family_name, &m->gp_given_name, &m->gp_riziv, &m->gp_address,
-                     &m->gp_postal_code, &m->gp_city, &m->site_name, &m->site_address,
-                     &m->physician_name, &m->physician_riziv, &m->programme_code,
-                     &m->programme_name, &m->indication, &m->route, &m->status, &m->start_date,
-                     &m->end_date, &m->pain_since, &m->surgery_date, &m->referring_physician,
-                     &m->dropout_reason, &m->first_session_date, &m->last_session_date,
-                     &m->conclusion, &m->conclusion_by, &m->conclusion_at, &m->today};
+    char **strs[] = {&m->badge_token,
+                     &m->family_name,
+                     &m->given_name,
+                     &m->insz,
+                     &m->date_of_birth,
+                     &m->sex,
+                     &m->address,
+                     &m->postal_code,
+                     &m->city,
+                     &m->gp_family_name,
+                     &m->gp_given_name,
+                     &m->gp_riziv,
+                     &m->gp_address,
+                     &m->gp_postal_code,
+                     &m->gp_city,
+                     &m->site_name,
+                     &m->site_address,
+                     &m->physician_name,
+                     &m->physician_riziv,
+                     &m->programme_code,
+                     &m->programme_name,
+                     &m->indication,
+                     &m->route,
+                     &m->status,
+                     &m->start_date,
+                     &m->end_date,
+                     &m->pain_since,
+                     &m->surgery_date,
+                     &m->referring_physician,
+                     &m->dropout_reason,
+                     &m->first_session_date,
+                     &m->last_session_date,
+                     &m->conclusion,
+                     &m->conclusion_by,
+                     &m->conclusion_at,
+                     &m->today};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(*strs[i]);
     for (int tp = 0; tp < RPT_NTP; tp++) {

@@ -85,8 +85,7 @@ s_observation(s_ctx_t *c, const char *measure, const char *direction, int tp, co
         s_quantity(v, unit, ucum));
     if (date && *date)
         json_object_set_new(o, "effectiveDateTime", json_string(date));
-    json_object_set_new(o, "note",
-                        json_pack("[{s:s}]", "text", rpt_tp_name(tp)));
+    json_object_set_new(o, "note", json_pack("[{s:s}]", "text", rpt_tp_name(tp)));
     if (derived_from)
         json_object_set_new(o, "derivedFrom", json_pack("[o]", s_ref(derived_from)));
     char url[64];
@@ -133,10 +132,9 @@ s_questionnaire_response(s_ctx_t *c, const rpt_questionnaire_t *q, int tp)
     char *display = rl_asprintf("%s %s", q->instrument, a->version ? a->version : "");
     json_t *qr = json_pack("{s:s, s:{s:s, s:s}, s:s, s:o, s:s, s:o, s:[{s:s, s:s}]}",
                            "resourceType", "QuestionnaireResponse", "identifier", "system",
-                           "urn:ruglab:questionnaire-response", "value", rid, "status",
-                           "completed", "subject", s_ref(c->patient_ref), "authored", a->date,
-                           "item", items, "extension", "url",
-                           "urn:ruglab:instrument", "valueString", display);
+                           "urn:ruglab:questionnaire-response", "value", rid, "status", "completed",
+                           "subject", s_ref(c->patient_ref), "authored", a->date, "item", items,
+                           "extension", "url", "urn:ruglab:instrument", "valueString", display);
     char url[64];
     s_add(c, qr, url);
     free(display);
@@ -155,11 +153,11 @@ rpt_fhir_bundle(const rpt_model_t *m, const unsigned char *pdf, size_t pdf_len, 
 
     /* Patient */
     const char *gender = !strcmp(m->sex, "M") ? "male" : !strcmp(m->sex, "F") ? "female" : "other";
-    json_t *pat = json_pack(
-        "{s:s, s:[{s:s, s:s, s:s}], s:[{s:s, s:s, s:[s]}], s:s, s:s}", "resourceType", "Patient",
-        "identifier", "use", "official", "system", S_SSIN, "value", m->insz, "name", "use",
-        "official", "family", m->family_name, "given", m->given_name, "gender", gender, "birthDate",
-        m->date_of_birth);
+    json_t *pat =
+        json_pack("{s:s, s:[{s:s, s:s, s:s}], s:[{s:s, s:s, s:[s]}], s:s, s:s}", "resourceType",
+                  "Patient", "identifier", "use", "official", "system", S_SSIN, "value", m->insz,
+                  "name", "use", "official", "family", m->family_name, "given", m->given_name,
+                  "gender", gender, "birthDate", m->date_of_birth);
     if (m->address)
         json_object_set_new(pat, "address",
                             json_pack("[{s:[s], s:s, s:s, s:s}]", "line", m->address, "postalCode",
@@ -178,8 +176,9 @@ rpt_fhir_bundle(const rpt_model_t *m, const unsigned char *pdf, size_t pdf_len, 
         json_t *doc = json_pack("{s:s, s:[{s:s}]}", "resourceType", "Practitioner", "name", "text",
                                 m->physician_name);
         if (m->physician_riziv)
-            json_object_set_new(doc, "identifier", json_pack("[{s:s, s:s}]", "system", S_NIHDI,
-                                                             "value", m->physician_riziv));
+            json_object_set_new(
+                doc, "identifier",
+                json_pack("[{s:s, s:s}]", "system", S_NIHDI, "value", m->physician_riziv));
         s_add(&c, doc, doc_url);
     }
 
@@ -197,8 +196,7 @@ rpt_fhir_bundle(const rpt_model_t *m, const unsigned char *pdf, size_t pdf_len, 
             char *t4 = rl_asprintf("Torque as %% of reference, %s (%s)", dn, rpt_tp_name(tp));
             s_observation(&c, "max_torque", dn, tp, date, t1, x->torque_nm.v[tp], "N·m", "N.m",
                           "exam", NULL);
-            s_observation(&c, "rom", dn, tp, date, t2, x->rom_deg.v[tp], "°", "deg", "exam",
-                          NULL);
+            s_observation(&c, "rom", dn, tp, date, t2, x->rom_deg.v[tp], "°", "deg", "exam", NULL);
             s_observation(&c, "effort_cv", dn, tp, date, t3, x->cv_pct.v[tp], "%", "%", "exam",
                           NULL);
             s_observation(&c, "pct_of_reference", dn, tp, date, t4, x->pct_ref.v[tp], "%", "%",
@@ -215,8 +213,8 @@ rpt_fhir_bundle(const rpt_model_t *m, const unsigned char *pdf, size_t pdf_len, 
                       "Flexion/extension torque ratio", rpt_flex_ext_ratio(m, tp), "ratio", "1",
                       "exam", NULL);
         s_observation(&c, "asymmetry", "lateral_flexion", tp, date,
-                      "Left/right torque asymmetry, lateral flexion", rpt_asymmetry(m, 0, tp),
-                      "%", "%", "exam", NULL);
+                      "Left/right torque asymmetry, lateral flexion", rpt_asymmetry(m, 0, tp), "%",
+                      "%", "exam", NULL);
         s_observation(&c, "asymmetry", "rotation", tp, date,
                       "Left/right torque asymmetry, rotation", rpt_asymmetry(m, 1, tp), "%", "%",
                       "exam", NULL);
@@ -242,12 +240,12 @@ rpt_fhir_bundle(const rpt_model_t *m, const unsigned char *pdf, size_t pdf_len, 
         json_object_set_new(period, "end", json_string(m->end_date));
     char eid_text[32];
     snprintf(eid_text, sizeof eid_text, "%lld", m->enrolment_id);
-    char *pdf_title = rl_asprintf("%s-%lld.pdf", nl ? "eindverslag" : "final-report", m->enrolment_id);
+    char *pdf_title =
+        rl_asprintf("%s-%lld.pdf", nl ? "eindverslag" : "final-report", m->enrolment_id);
     json_t *report = json_pack(
         "{s:s, s:[{s:s, s:s}], s:s, s:{s:s}, s:o, s:o, s:s, s:o, s:[{s:s, s:s, s:s, s:s, s:s}]}",
-        "resourceType", "DiagnosticReport", "identifier", "system", "urn:ruglab:enrolment",
-        "value", eid_text, "status", draft ? "preliminary" : "final",
-        "code", "text",
+        "resourceType", "DiagnosticReport", "identifier", "system", "urn:ruglab:enrolment", "value",
+        eid_text, "status", draft ? "preliminary" : "final", "code", "text",
         nl ? "Eindverslag multidisciplinaire rugrevalidatie"
            : "Final report: multidisciplinary back rehabilitation",
         "subject", s_ref(c.patient_ref), "effectivePeriod", period, "issued", issued, "result",
@@ -269,10 +267,10 @@ rpt_fhir_bundle(const rpt_model_t *m, const unsigned char *pdf, size_t pdf_len, 
 
     char bundle_id[64];
     s_uuid(bundle_id);
-    json_t *bundle = json_pack("{s:s, s:s, s:{s:s, s:s}, s:s, s:s, s:o}", "resourceType",
-                               "Bundle", "id", bundle_id + strlen("urn:uuid:"), "identifier",
-                               "system", "urn:ietf:rfc:3986", "value", bundle_id, "type",
-                               "collection", "timestamp", issued, "entry", c.entries);
+    json_t *bundle = json_pack("{s:s, s:s, s:{s:s, s:s}, s:s, s:s, s:o}", "resourceType", "Bundle",
+                               "id", bundle_id + strlen("urn:uuid:"), "identifier", "system",
+                               "urn:ietf:rfc:3986", "value", bundle_id, "type", "collection",
+                               "timestamp", issued, "entry", c.entries);
     if (!bundle)
         rl_err_set(err, "building the FHIR Bundle failed");
     return bundle;

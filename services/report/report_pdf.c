@@ -128,8 +128,7 @@ s_need(s_doc_t *d, double h)
 }
 
 /* A paragraph of pango markup at x offset indent. */
-static void
-s_para(s_doc_t *d, double size, double indent, double space_after, const char *fmt, ...)
+static void s_para(s_doc_t *d, double size, double indent, double space_after, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
 
 static void
@@ -266,12 +265,12 @@ s_svg(s_doc_t *d, const char *path, rl_err_t *err)
 
 /* ------------------------------------------------------------ content */
 
-static const char *s_dir_nl[RL_DIR_COUNT] = {"extensie",      "flexie",
+static const char *s_dir_nl[RL_DIR_COUNT] = {"extensie",           "flexie",
                                              "lateroflexie links", "lateroflexie rechts",
-                                             "rotatie links", "rotatie rechts"};
-static const char *s_dir_en[RL_DIR_COUNT] = {"extension",     "flexion",
-                                             "lateral flexion left", "lateral flexion right",
-                                             "rotation left", "rotation right"};
+                                             "rotatie links",      "rotatie rechts"};
+static const char *s_dir_en[RL_DIR_COUNT] = {
+    "extension",     "flexion",       "lateral flexion left", "lateral flexion right",
+    "rotation left", "rotation right"};
 
 static const char *
 s_dir(const s_doc_t *d, int k)
@@ -317,10 +316,12 @@ s_date(const s_doc_t *d, const char *iso)
     rl_err_t e;
     if (!iso || rl_date_parse(iso, &dt, &e) != 0)
         return rl_strdup(iso ? iso : "?");
-    static const char *mnl[] = {"januari", "februari", "maart",     "april",   "mei",      "juni",
-                                "juli",    "augustus", "september", "oktober", "november", "december"};
-    static const char *men[] = {"January", "February", "March",     "April",   "May",      "June",
-                                "July",    "August",   "September", "October", "November", "December"};
+    static const char *mnl[] = {"januari",   "februari", "maart",    "april",
+                                "mei",       "juni",     "juli",     "augustus",
+                                "september", "oktober",  "november", "december"};
+    static const char *men[] = {"January",   "February", "March",    "April",
+                                "May",       "June",     "July",     "August",
+                                "September", "October",  "November", "December"};
     return d->nl ? rl_asprintf("%d %s %d", dt.day, mnl[dt.month - 1], dt.year)
                  : rl_asprintf("%d %s %d", dt.day, men[dt.month - 1], dt.year);
 }
@@ -350,8 +351,7 @@ s_header(s_doc_t *d)
             m->gp_riziv ? m->gp_riziv : "");
     else
         addr = g_markup_printf_escaped("<b>%s</b>\n%s", T(d, "Aan de huisarts", "To the GP"),
-                                       T(d, "(geen huisarts geregistreerd)",
-                                         "(no GP recorded)"));
+                                       T(d, "(geen huisarts geregistreerd)", "(no GP recorded)"));
     PangoLayout *l = s_layout(d, addr, 9, S_WIDTH * 0.45);
     cairo_move_to(d->cr, S_MARGIN_X + S_WIDTH * 0.55, y0);
     pango_cairo_show_layout(d->cr, l);
@@ -464,8 +464,9 @@ s_device(s_doc_t *d)
     for (int k = 0; k < RL_DIR_COUNT; k++)
         any |= m->dirs[k].measured;
     if (!any) {
-        s_para(d, 9, 0, 6, "%s",
-               T(d, "Er werden geen toesteltesten geregistreerd.", "No device tests were recorded."));
+        s_para(
+            d, 9, 0, 6, "%s",
+            T(d, "Er werden geen toesteltesten geregistreerd.", "No device tests were recorded."));
         return;
     }
     /* the % of reference column only when a reference exists */
@@ -482,9 +483,8 @@ s_device(s_doc_t *d)
         if (!x->measured)
             continue;
         rl_measures_change_t c = rpt_change(&x->torque_nm);
-        const char *ref = isnan(x->reference_nm)
-                              ? T(d, "geen referentie", "no reference")
-                              : rpt_num(x->pct_ref.v[RPT_END], 0, miss);
+        const char *ref = isnan(x->reference_nm) ? T(d, "geen referentie", "no reference")
+                                                 : rpt_num(x->pct_ref.v[RPT_END], 0, miss);
         s_table_row(&t, s_dir(d, k), T(d, "kracht (N·m)", "torque (N·m)"),
                     rpt_num(x->torque_nm.v[0], 1, miss), rpt_num(x->torque_nm.v[1], 1, miss),
                     rpt_num(x->torque_nm.v[2], 1, miss), s_signed(c.absolute, 1, miss),
@@ -527,8 +527,9 @@ s_device(s_doc_t *d)
                high);
     else
         s_para(d, 8.5, 0, 3, "%s",
-               T(d, "Inspanningscontrole: variatiecoëfficiënt over de pogingen ≤ 15 % bij elke "
-                    "test (normale inspanning).",
+               T(d,
+                 "Inspanningscontrole: variatiecoëfficiënt over de pogingen ≤ 15 % bij elke "
+                 "test (normale inspanning).",
                  "Effort check: coefficient of variation across trials ≤ 15 % in every test "
                  "(normal effort)."));
     if (!m->has_reference)
@@ -536,8 +537,9 @@ s_device(s_doc_t *d)
                T(d, "% referentie: geen referentietabel beschikbaar voor dit toestel.",
                  "% of reference: no reference table is available for this device."));
     s_para(d, 8.5, 0, 6, "%s",
-           T(d, "Een verschil kleiner dan 33 % valt binnen de meetfout van de test (kleinste "
-                "reële verschil) en is geen echte verandering.",
+           T(d,
+             "Een verschil kleiner dan 33 % valt binnen de meetfout van de test (kleinste "
+             "reële verschil) en is geen echte verandering.",
              "A change smaller than 33 % is within the test's measurement error (smallest real "
              "difference) and is not a real change."));
 }
@@ -556,8 +558,9 @@ s_questionnaires(s_doc_t *d)
     s_heading(d, T(d, "2. Vragenlijsten", "2. Questionnaires"));
     if (m->n_quest == 0) {
         s_para(d, 9, 0, 6, "%s",
-               T(d, "Er werden geen vragenlijsten ingevuld: pijn en beperking kunnen niet worden "
-                    "beoordeeld.",
+               T(d,
+                 "Er werden geen vragenlijsten ingevuld: pijn en beperking kunnen niet worden "
+                 "beoordeeld.",
                  "No questionnaires were completed: pain and disability cannot be assessed."));
         return;
     }
@@ -592,13 +595,15 @@ s_questionnaires(s_doc_t *d)
             const rpt_qpoint_t *a = &q->at[RPT_START], *b = &q->at[RPT_END];
             if (b->present && a->present)
                 s_para(d, 9, 0, 3, "%s %s %%: %s (%s %s %%: %s).",
-                       T(d, "Oswestry Disability Index bij de eindmeting", "Oswestry Disability Index at the end"),
+                       T(d, "Oswestry Disability Index bij de eindmeting",
+                         "Oswestry Disability Index at the end"),
                        rpt_num(b->score, 1, "?"), s_band(d, b->band),
                        T(d, "bij de start", "at the start"), rpt_num(a->score, 1, "?"),
                        s_band(d, a->band));
             else if (a->present)
                 s_para(d, 9, 0, 3, "%s %s %%: %s; %s",
-                       T(d, "Oswestry Disability Index bij de start", "Oswestry Disability Index at the start"),
+                       T(d, "Oswestry Disability Index bij de start",
+                         "Oswestry Disability Index at the start"),
                        rpt_num(a->score, 1, "?"), s_band(d, a->band),
                        T(d, "geen eindmeting.", "no end measurement."));
         } else if (!strcmp(q->instrument, "TSK")) {
@@ -609,9 +614,10 @@ s_questionnaires(s_doc_t *d)
         }
     }
     s_para(d, 8.5, 0, 6, "%s",
-           T(d, "Klinisch relevant: verbetering van minstens de minimale klinisch belangrijke "
-                "verandering (Ostelo 2008: ODI 10 punten, NPRS 2 punten, RMDQ 5 punten, of 30 % "
-                "van de beginwaarde).",
+           T(d,
+             "Klinisch relevant: verbetering van minstens de minimale klinisch belangrijke "
+             "verandering (Ostelo 2008: ODI 10 punten, NPRS 2 punten, RMDQ 5 punten, of 30 % "
+             "van de beginwaarde).",
              "Clinically important: improvement by at least the minimal important change "
              "(Ostelo 2008: ODI 10 points, NPRS 2 points, RMDQ 5 points, or 30 % of baseline)."));
 }
@@ -650,8 +656,12 @@ s_side_by_side(s_doc_t *d)
             snprintf(right, sizeof right, "%s: %s → %s%s%s", q->instrument,
                      q->at[0].present ? rpt_num(q->at[0].score, 1, "?") : s_missing(d),
                      q->at[2].present ? rpt_num(q->at[2].score, 1, "?") : s_missing(d),
-                     q->has_change && q->important ? T(d, " (klinisch relevant)", " (clinically important)") : "",
-                     q->has_change && q->has_mic && !q->important ? T(d, " (niet klinisch relevant)", " (not clinically important)") : "");
+                     q->has_change && q->important
+                         ? T(d, " (klinisch relevant)", " (clinically important)")
+                         : "",
+                     q->has_change && q->has_mic && !q->important
+                         ? T(d, " (niet klinisch relevant)", " (not clinically important)")
+                         : "");
         } else if (r == 0) {
             snprintf(right, sizeof right, "%s", T(d, "geen vragenlijsten", "no questionnaires"));
         }
@@ -659,9 +669,10 @@ s_side_by_side(s_doc_t *d)
     }
     s_table_draw(d, &t, 8.5);
     s_para(d, 9, 0, 6, "<i>%s</i>",
-           T(d, "Let op: krachtwinst op het toestel is geen maat voor pijn of beperking. "
-                "Toestelresultaten en vragenlijsten worden daarom naast elkaar getoond en niet "
-                "samengevoegd.",
+           T(d,
+             "Let op: krachtwinst op het toestel is geen maat voor pijn of beperking. "
+             "Toestelresultaten en vragenlijsten worden daarom naast elkaar getoond en niet "
+             "samengevoegd.",
              "Note: strength gains on the device are not a proxy for pain or disability. Device "
              "results and questionnaire outcomes are therefore shown side by side, not merged."));
 }
@@ -751,26 +762,28 @@ s_recipients(s_doc_t *d, int *section)
                        "on %s, to:",
                fedris ? T(d, "1 maand", "1 month") : T(d, "2 weken", "2 weeks"), deadline);
     else
-        s_para(d, 9.5, 0, 3, "%s %s %s",
-               T(d, "Termijn: binnen", "Deadline: within"),
+        s_para(d, 9.5, 0, 3, "%s %s %s", T(d, "Termijn: binnen", "Deadline: within"),
                fedris ? T(d, "1 maand", "1 month") : T(d, "2 weken", "2 weeks"),
                T(d, "na het einde van de behandeling. Bestemmelingen:",
                  "of the end of treatment. Recipients:"));
     free(deadline);
-    char *gp = m->gp_family_name
-                   ? rl_asprintf("Dr. %s %s", m->gp_given_name, m->gp_family_name)
-                   : rl_strdup(T(d, "(niet geregistreerd)", "(not recorded)"));
-    s_para(d, 9.5, 8, 2, "• %s: %s", T(d, "de behandelend arts (huisarts)", "the treating physician (GP)"), gp);
+    char *gp = m->gp_family_name ? rl_asprintf("Dr. %s %s", m->gp_given_name, m->gp_family_name)
+                                 : rl_strdup(T(d, "(niet geregistreerd)", "(not recorded)"));
+    s_para(d, 9.5, 8, 2, "• %s: %s",
+           T(d, "de behandelend arts (huisarts)", "the treating physician (GP)"), gp);
     free(gp);
     if (fedris || m->on_sick_leave)
-        s_para(d, 9.5, 8, 2, "• %s%s", T(d, "de adviserend arts van het ziekenfonds", "the advisory physician of the health insurer"),
+        s_para(d, 9.5, 8, 2, "• %s%s",
+               T(d, "de adviserend arts van het ziekenfonds",
+                 "the advisory physician of the health insurer"),
                fedris ? "" : T(d, " (patiënt is arbeidsongeschikt)", " (patient on sick leave)"));
     if (fedris || m->occupational_copy)
         s_para(d, 9.5, 8, 2, "• %s%s", T(d, "de arbeidsarts", "the occupational physician"),
                fedris ? "" : T(d, " (op vraag van de patiënt)", " (at the patient's request)"));
     if (fedris)
         s_para(d, 9.5, 8, 2, "• Fedris (%s)",
-               T(d, "Federaal agentschap voor beroepsrisico's", "Federal agency for occupational risks"));
+               T(d, "Federaal agentschap voor beroepsrisico's",
+                 "Federal agency for occupational risks"));
     d->y += 10;
     s_para(d, 9.5, 0, 2, "%s", T(d, "Met collegiale groeten,", "Kind regards,"));
     d->y += 18;
@@ -797,7 +810,8 @@ rpt_letter_write(const rpt_model_t *m, const rpt_charts_t *charts, const char *l
     char *title = rl_asprintf("%s %s %s", d.nl ? "Eindverslag" : "Final report", m->given_name,
                               m->family_name);
     cairo_pdf_surface_set_metadata(d.surface, CAIRO_PDF_METADATA_TITLE, title);
-    cairo_pdf_surface_set_metadata(d.surface, CAIRO_PDF_METADATA_CREATOR, "ruglab-report " RL_VERSION);
+    cairo_pdf_surface_set_metadata(d.surface, CAIRO_PDF_METADATA_CREATOR,
+                                   "ruglab-report " RL_VERSION);
     free(title);
     d.cr = cairo_create(d.surface);
     int rc = 0;

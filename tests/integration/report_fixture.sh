@@ -102,8 +102,10 @@ fx_nprs() {
 
 # fx_end EID STATUS DAY [REASON]: the programme ends on training day DAY.
 fx_end() {
+  local reason=NULL
+  [ -n "${4:-}" ] && reason="'$4'"
   t_psql ruglab_admin "UPDATE clinical.enrolment SET status = '$2',
-      end_date = ('2026-01-05'::date + (($3 - 1) * 7 / 2)) + 1, dropout_reason = ${4:+'$4'}${4:-NULL}
+      end_date = ('2026-01-05'::date + (($3 - 1) * 7 / 2)) + 1, dropout_reason = $reason
     WHERE enrolment_id = $1" >/dev/null
 }
 

@@ -1,0 +1,273 @@
+/* `ruglab conclusion`: the physician's conclusion and advice for the final
+ * report (printed by ruglab-report letter). Written from a file or in
+ * $VISUAL / $EDITOR; every version is kept with who wrote it and when. */
+#include "admin_util.h"
+
+#include "ruglab/exitcode.h"
+#include "ruglab/mem.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void
+s_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: ruglab conclusion set PATIENT [--file FILE] [--enrolment ID]\n"
+            "       ruglab conclusion show PATIENT [--enrolment ID]\n\n"
+            "set   writes the physician's conclusion and advice for the final report of the\n"
+            "      patient's programme (the running one, else the most recent). From FILE\n"
+            "      ('-' = standard input), otherwise in $VISUAL or $EDITOR (default vi),\n"
+            "      starting from the current conclusion; lines starting with '#' are left\n"
+            "      out. An empty text saves nothing. Earlier versions are kept.\n"
+            "show  prints the current conclusion, who wrote it and when (--json).\n\n"
+            "PATIENT: subject id, badge token or INSZ.\n");
+}
+
+static char *
+s_read_stream(FILE *f)
+{
+    size_t cap = 4096, n = 0;
+    char *buf = rl_malloc(cap);
+    size_t got;
+    while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+        n += got;
+        if (n + 1 == cap)
+            buf = rl_realloc(buf, cap *= 2);
+    }
+    buf[n] = '\0';
+    return buf;
+}
+
+/* Drops '#' comment lines and surrounding blank space. */
+static char *
+s_clean(const char *text)
+{
+    size_t len = strlen(text);
+    char *out = rl_malloc(len + 1);
+    size_t n = 0;
+    const char *p = text;
+    while (*p) {
+        const char *eol = strchr(p, '\n');
+        size_t l = eol ? (size_t)(eol - p) + 1 : strlen(p);
+        if (*p != '#') {
+            memcpy(out + n, p, l);
+            n += l;
+        }
+        p += l;
+    }
+    out[n] = '\0';
+    while (n > 0 && strchr(" \t\r\n", out[n - 1]))
+        out[--n] = '\0';
+    size_t lead = strspn(out, " \t\r\n");
+    memmove(out, out + lead, n - lead + 1);
+    return out;
+}
+
+/* Lets the physician edit in $VISUAL/$EDITOR, starting from current. */
+static char *
+s_edit(const char *cmd, const char *current, const char *enrolment)
+{
+    char path[] = "/tmp/ruglab-conclusion.XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0) {
+        admin_fail("%s: cannot create a temporary file: %s", cmd, strerror(errno));
+        return NULL;
+    }
+    FILE *f = fdopen(fd, "w");
+    if (!f) {
+        close(fd);
+        unlink(path);
+        admin_fail("%s: %s", cmd, strerror(errno));
+        return NULL;
+    }
+    fprintf(f, "%s\n", current ? current : "");
+    fprintf(f, "# Conclusion and advice for the final report of enrolment %s.\n"
+               "# Lines starting with '#' are left out; an empty text saves nothing.\n",
+            enrolment);
+    fclose(f);
+    const char *editor = getenv("VISUAL");
+    if (!editor || !*editor)
+        editor = getenv("EDITOR");
+    if (!editor || !*editor)
+        editor = "vi";
+    char *text = NULL;
+    pid_t pid = fork();
+    if (pid == 0) {
+        /* through the shell, so that EDITOR may carry arguments */
+        execl("/bin/sh", "sh", "-c", "$RUGLAB_EDITOR \"$1\"", "sh", path, (char *)NULL);
+        _exit(127);
+    }
+    if (pid < 0) {
+        admin_fail("%s: cannot start the editor: %s", cmd, strerror(errno));
+        goto out;
+    }
+    int status;
+    while (waitpid(pid, &status, 0) < 0)
+        if (errno != EINTR) {
+            admin_fail("%s: waiting for the editor: %s", cmd, strerror(errno));
+            goto out;
+        }
+    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+        admin_fail("%s: the editor (%s) failed (status %d); nothing saved", cmd, editor,
+                   WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+        goto out;
+    }
+    f = fopen(path, "r");
+    if (!f) {
+        admin_fail("%s: cannot read %s back: %s", cmd, path, strerror(errno));
+        goto out;
+    }
+    text = s_read_stream(f);
+    fclose(f);
+out:
+    unlink(path);
+    return text;
+}
+
+static int
+s_find(admin_ctx_t *ctx, const char *cmd, int *rc, const char *patient, const char *enrolment,
+       char eid[32])
+{
+    if (!enrolment)
+        return admin_find_enrolment(ctx, cmd, rc, patient, true, eid);
+    char subject[32];
+    if (admin_find_subject(ctx, cmd, rc, patient, subject) < 0)
+        return -1;
+    const char *p[] = {enrolment, subject};
+    return admin_need_id(ctx, cmd, rc,
+                         "SELECT enrolment_id FROM clinical.enrolment "
+                         "WHERE enrolment_id = $1::bigint AND subject_id = $2::bigint",
+                         2, p, eid, "patient %s has no enrolment %s", subject, enrolment);
+}
+
+static char *
+s_current(admin_ctx_t *ctx, const char *cmd, int *rc, const char *eid, PGresult **row)
+{
+    const char *p[] = {eid};
+    PGresult *res = admin_exec(ctx, cmd, rc, "reading the conclusion",
+                               "SELECT body, written_by, to_char(written_at AT TIME ZONE "
+                               "'Europe/Brussels', 'YYYY-MM-DD HH24:MI'), conclusion_id "
+                               "FROM clinical.conclusion WHERE enrolment_id = $1::bigint "
+                               "ORDER BY written_at DESC, conclusion_id DESC LIMIT 1",
+                               1, p);
+    if (!res)
+        return NULL;
+    *row = res;
+    return PQntuples(res) ? PQgetvalue(res, 0, 0) : "";
+}
+
+static int
+s_set(admin_ctx_t *ctx, int argc, char **argv)
+{
+    const char *cmd = "conclusion set";
+    const char *file = NULL, *enrolment = NULL, *pos[1];
+    int n_pos = 0;
+    const admin_opt_t opts[] = {
+        {"--file", &file, NULL}, {"--enrolment", &enrolment, NULL}, {NULL, NULL, NULL}};
+    if (admin_parse(ctx, cmd, argc, argv, 2, opts, pos, 1, &n_pos) < 0)
+        return RL_EXIT_USAGE;
+    if (n_pos != 1) {
+        admin_fail("%s: PATIENT is required (subject id, badge token or INSZ)", cmd);
+        return RL_EXIT_USAGE;
+    }
+    int rc = RL_EXIT_OK;
+    char eid[32];
+    if (!admin_connect(ctx))
+        return RL_EXIT_DB;
+    if (s_find(ctx, cmd, &rc, pos[0], enrolment, eid) < 0)
+        return rc;
+    char *raw = NULL;
+    if (file) {
+        FILE *f = strcmp(file, "-") ? fopen(file, "r") : stdin;
+        if (!f) {
+            admin_fail("%s: cannot read %s: %s", cmd, file, strerror(errno));
+            return RL_EXIT_FAIL;
+        }
+        raw = s_read_stream(f);
+        if (f != stdin)
+            fclose(f);
+    } else {
+        PGresult *cur = NULL;
+        const char *current = s_current(ctx, cmd, &rc, eid, &cur);
+        if (!current)
+            return rc;
+        const char *editor = getenv("VISUAL");
+        if (!editor || !*editor)
+            editor = getenv("EDITOR");
+        setenv("RUGLAB_EDITOR", editor && *editor ? editor : "vi", 1);
+        raw = s_edit(cmd, current, eid);
+        PQclear(cur);
+        if (!raw)
+            return RL_EXIT_FAIL;
+    }
+    char *text = s_clean(raw);
+    free(raw);
+    if (!*text) {
+        admin_fail("%s: the conclusion is empty; nothing saved", cmd);
+        free(text);
+        return RL_EXIT_FAIL;
+    }
+    const char *p[] = {eid, text, admin_os_user()};
+    PGresult *res = admin_exec(ctx, cmd, &rc, "saving the conclusion",
+                               "INSERT INTO clinical.conclusion (enrolment_id, body, written_by) "
+                               "VALUES ($1::bigint, $2, $3) RETURNING conclusion_id",
+                               3, p);
+    free(text);
+    if (!res)
+        return rc;
+    admin_print_added(ctx, "conclusion", "conclusion_id", PQgetvalue(res, 0, 0), "enrolment_id",
+                      eid);
+    PQclear(res);
+    return RL_EXIT_OK;
+}
+
+static int
+s_show(admin_ctx_t *ctx, int argc, char **argv)
+{
+    const char *cmd = "conclusion show";
+    const char *enrolment = NULL, *pos[1];
+    int n_pos = 0;
+    const admin_opt_t opts[] = {{"--enrolment", &enrolment, NULL}, {NULL, NULL, NULL}};
+    if (admin_parse(ctx, cmd, argc, argv, 2, opts, pos, 1, &n_pos) < 0)
+        return RL_EXIT_USAGE;
+    if (n_pos != 1) {
+        admin_fail("%s: PATIENT is required (subject id, badge token or INSZ)", cmd);
+        return RL_EXIT_USAGE;
+    }
+    int rc = RL_EXIT_OK;
+    char eid[32];
+    if (!admin_connect(ctx))
+        return RL_EXIT_DB;
+    if (s_find(ctx, cmd, &rc, pos[0], enrolment, eid) < 0)
+        return rc;
+    PGresult *res = NULL;
+    if (!s_current(ctx, cmd, &rc, eid, &res))
+        return rc;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        admin_fail("%s: no conclusion written for enrolment %s", cmd, eid);
+        return RL_EXIT_FAIL;
+    }
+    if (ctx->json) {
+        admin_json_print(json_pack("{s:s, s:s, s:s, s:s}", "enrolment_id", eid, "body",
+                                   PQgetvalue(res, 0, 0), "written_by", PQgetvalue(res, 0, 1),
+                                   "written_at", PQgetvalue(res, 0, 2)));
+    } else {
+        printf("enrolment %s, written by %s at %s:\n%s\n", eid, PQgetvalue(res, 0, 1),
+               PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 0));
+    }
+    PQclear(res);
+    return RL_EXIT_OK;
+}
+
+int
+admin_conclusion_main(admin_ctx_t *ctx, int argc, char **argv)
+{
+    static const admin_sub_t subs[] = {{"set", s_set}, {"show", s_show}, {NULL, NULL}};
+    return admin_dispatch(ctx, "conclusion", argc, argv, s_usage, subs);
+}
