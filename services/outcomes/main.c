@@ -1,0 +1,213 @@
+/* ruglab-outcomes: outcomes across cohorts, groups, sites and years for
+ * the quality team, from the pseudonymised quality schema only (connects as
+ * ruglab_quality). Parses the global options and hands over to a command. */
+#include "outcomes.h"
+
+#include "ruglab/db.h"
+#include "ruglab/exitcode.h"
+#include "ruglab/mem.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+void
+outcomes_fail(const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("ruglab-outcomes: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    fputc('\n', stderr);
+    va_end(ap);
+}
+
+PGconn *
+outcomes_connect(outcomes_ctx_t *ctx)
+{
+    if (ctx->conn)
+        return ctx->conn;
+    rl_err_t err;
+    char *conninfo = rl_db_conninfo(ctx->db_flag, &err);
+    if (!conninfo) {
+        outcomes_fail("%s", err.msg);
+        return NULL;
+    }
+    ctx->conn = rl_db_connect(conninfo, "ruglab_quality", &err);
+    free(conninfo);
+    if (!ctx->conn)
+        outcomes_fail("%s", err.msg);
+    return ctx->conn;
+}
+
+static int
+s_refresh(outcomes_ctx_t *ctx, int argc, char **argv)
+{
+    if (argc > 1) {
+        if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+            printf("usage: ruglab-outcomes refresh\n\n"
+                   "Recomputes the quality tables (quality.enrolment, quality.outcome) from the\n"
+                   "site's clinical data through quality.refresh(), which runs with the rights of\n"
+                   "ruglab_admin; only changed rows are written (and replicated). Refused on a\n"
+                   "registry database.\n");
+            return RL_EXIT_OK;
+        }
+        outcomes_fail("refresh: unexpected argument '%s'", argv[1]);
+        return RL_EXIT_USAGE;
+    }
+    PGconn *conn = outcomes_connect(ctx);
+    if (!conn)
+        return RL_EXIT_DB;
+    rl_err_t err;
+    PGresult *res = rl_db_exec(conn, &err, "refresh",
+                               "SELECT enrolments, inserted, updated, deleted, outcomes_changed "
+                               "FROM quality.refresh()",
+                               0, NULL);
+    if (!res) {
+        outcomes_fail("%s", err.msg);
+        return strstr(err.msg, "registry") ? RL_EXIT_FAIL : RL_EXIT_DB;
+    }
+    printf("quality tables refreshed: %s enrolments (%s new, %s changed, %s removed), "
+           "%s outcome rows changed\n",
+           PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
+           PQgetvalue(res, 0, 3), PQgetvalue(res, 0, 4));
+    PQclear(res);
+    return RL_EXIT_OK;
+}
+
+int
+outcomes_cohorts_main(outcomes_ctx_t *ctx, int argc, char **argv)
+{
+    if (argc > 1) {
+        if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+            printf("usage: ruglab-outcomes cohorts\n\n"
+                   "Lists the groups (SITE/CODE) with programme, start week and counts;\n"
+                   "counts under 5 are shown as \"<5\".\n");
+            return RL_EXIT_OK;
+        }
+        outcomes_fail("cohorts: unexpected argument '%s'", argv[1]);
+        return RL_EXIT_USAGE;
+    }
+    PGconn *conn = outcomes_connect(ctx);
+    if (!conn)
+        return RL_EXIT_DB;
+    rl_err_t err;
+    PGresult *res = rl_db_exec(
+        conn, &err, "listing cohorts",
+        "SELECT site_code || '/' || cohort_code, site_code, cohort_code, "
+        "       string_agg(DISTINCT programme_code, ','), min(start_week)::text, count(*), "
+        "       count(*) FILTER (WHERE completed), count(*) FILTER (WHERE dropped_out) "
+        "FROM quality.enrolment WHERE cohort_code IS NOT NULL "
+        "GROUP BY site_code, cohort_code ORDER BY site_code, min(start_week), cohort_code",
+        0, NULL);
+    if (!res) {
+        outcomes_fail("cohorts: %s", err.msg);
+        return RL_EXIT_DB;
+    }
+    if (PQntuples(res) == 0) {
+        printf("no cohorts in the quality tables (is the site's data refreshed? "
+               "ruglab-outcomes refresh)\n");
+        PQclear(res);
+        return RL_EXIT_OK;
+    }
+    static const char *const names[] = {"cohort",   "site",      "code",       "programme",
+                                        "start_week", "enrolled", "completed", "dropped_out"};
+    static const bool numeric[] = {false, false, false, false, false, true, true, true};
+    outcomes_table_t *t = outcomes_table_new(8, names, numeric);
+    for (int r = 0; r < PQntuples(res); r++) {
+        outcomes_cell_t parts[3];
+        long enrolled = atol(PQgetvalue(res, r, 5));
+        parts[0] = (outcomes_cell_t){atol(PQgetvalue(res, r, 6)), false};
+        parts[1] = (outcomes_cell_t){atol(PQgetvalue(res, r, 7)), false};
+        parts[2] = (outcomes_cell_t){enrolled - parts[0].value - parts[1].value, false};
+        static const bool shown[3] = {true, true, false};
+        (void)outcomes_suppress_parts(parts, shown, 3);
+        const char *cells[8];
+        for (int c = 0; c < 5; c++)
+            cells[c] = PQgetvalue(res, r, c);
+        cells[5] = outcomes_suppress_primary(enrolled) ? OUTCOMES_SUPPRESSED : PQgetvalue(res, r, 5);
+        cells[6] = parts[0].suppressed ? OUTCOMES_SUPPRESSED : PQgetvalue(res, r, 6);
+        cells[7] = parts[1].suppressed ? OUTCOMES_SUPPRESSED : PQgetvalue(res, r, 7);
+        outcomes_table_add(t, cells);
+    }
+    PQclear(res);
+    outcomes_table_print(t, ctx->format, stdout);
+    outcomes_table_destroy(&t);
+    return RL_EXIT_OK;
+}
+
+static const struct {
+    const char *name;
+    int (*fn)(outcomes_ctx_t *, int, char **);
+    const char *summary;
+} s_commands[] = {
+    {"refresh", s_refresh, "recompute the quality tables from the site's clinical data"},
+    {"summary", outcomes_summary_main, "outcomes per group: --by cohort|site|year|..."},
+    {"cohorts", outcomes_cohorts_main, "list the cohorts"},
+    {"compare", outcomes_compare_main, "two cohorts or two sites side by side"},
+    {"chart", outcomes_chart_main, "run chart, box plots, funnel plot (gnuplot)"},
+};
+#define S_NCOMMANDS (sizeof s_commands / sizeof s_commands[0])
+
+static void
+s_usage(FILE *out)
+{
+    fprintf(out, "usage: ruglab-outcomes [--db CONNINFO] [--csv|--json] COMMAND [ARGS...]\n\n"
+                 "Outcomes across cohorts, groups, sites and years, over the pseudonymised\n"
+                 "quality tables only (a site's database or the registry).\n\ncommands:\n");
+    for (size_t i = 0; i < S_NCOMMANDS; i++)
+        fprintf(out, "  %-9s %s\n", s_commands[i].name, s_commands[i].summary);
+    fprintf(out,
+            "\noptions:\n"
+            "  --db CONNINFO  libpq connection string (default: $RUGLAB_DB, then the local\n"
+            "                 cluster); connects as ruglab_quality unless it names a user\n"
+            "  --csv          CSV output (one row per group and measure)\n"
+            "  --json         JSON output\n"
+            "  --help, -h     this text; `ruglab-outcomes COMMAND --help` for a command\n"
+            "  --version      print the version\n"
+            "\nCells describing fewer than 5 patients are shown as \"<5\" (see summary --help).\n"
+            "exit codes: 0 done, 1 refused (unknown grouping, cohort, measure), 2 usage,\n"
+            "3 database error\n");
+}
+
+int
+main(int argc, char **argv)
+{
+    outcomes_ctx_t ctx = {.format = OUT_TABLE};
+    int i = 1;
+    for (; i < argc && argv[i][0] == '-'; i++) {
+        if (!strcmp(argv[i], "--db") && i + 1 < argc) {
+            ctx.db_flag = argv[++i];
+        } else if (!strncmp(argv[i], "--db=", 5)) {
+            ctx.db_flag = argv[i] + 5;
+        } else if (!strcmp(argv[i], "--json")) {
+            ctx.format = OUT_JSON;
+        } else if (!strcmp(argv[i], "--csv")) {
+            ctx.format = OUT_CSV;
+        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
+            s_usage(stdout);
+            return RL_EXIT_OK;
+        } else if (!strcmp(argv[i], "--version")) {
+            printf("ruglab-outcomes %s\n", RL_VERSION);
+            return RL_EXIT_OK;
+        } else {
+            outcomes_fail("unknown option '%s' (see ruglab-outcomes --help)", argv[i]);
+            return RL_EXIT_USAGE;
+        }
+    }
+    if (i >= argc) {
+        s_usage(stderr);
+        return RL_EXIT_USAGE;
+    }
+    int rc = -1;
+    for (size_t c = 0; c < S_NCOMMANDS; c++)
+        if (!strcmp(argv[i], s_commands[c].name))
+            rc = s_commands[c].fn(&ctx, argc - i, argv + i);
+    if (rc < 0) {
+        outcomes_fail("unknown command '%s' (see ruglab-outcomes --help)", argv[i]);
+        rc = RL_EXIT_USAGE;
+    }
+    if (ctx.conn)
+        PQfinish(ctx.conn);
+    return rc;
+}

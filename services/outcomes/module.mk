@@ -1,0 +1,5 @@
+# ruglab-outcomes: the quality team's tool (summaries, comparisons, charts)
+# over the pseudonymised quality schema.
+PROGRAMS += ruglab-outcomes
+ruglab-outcomes_SRCS := $(sort $(wildcard services/outcomes/*.c))
+test_outcomes_suppress_EXTRA := services/outcomes/outcomes_suppress.c

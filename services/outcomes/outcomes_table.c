@@ -1,0 +1,214 @@
+/* A result table of text cells, printed as an aligned table, CSV (RFC 4180
+ * quoting) or JSON (an array of objects; numeric columns as numbers, "<5"
+ * and other text as strings, missing cells as null). */
+#include "outcomes.h"
+
+#include "ruglab/mem.h"
+
+#include <jansson.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct outcomes_table_t {
+    size_t ncols;
+    char **names;
+    bool *numeric;
+    size_t nrows, cap;
+    char **cells; /* nrows x ncols */
+};
+
+outcomes_table_t *
+outcomes_table_new(size_t ncols, const char *const *names, const bool *numeric)
+{
+    outcomes_table_t *self = rl_calloc(1, sizeof *self);
+    self->ncols = ncols;
+    self->names = rl_calloc(ncols, sizeof *self->names);
+    self->numeric = rl_calloc(ncols, sizeof *self->numeric);
+    for (size_t i = 0; i < ncols; i++) {
+        self->names[i] = rl_strdup(names[i]);
+        self->numeric[i] = numeric ? numeric[i] : false;
+    }
+    return self;
+}
+
+void
+outcomes_table_destroy(outcomes_table_t **self_p)
+{
+    if (!self_p || !*self_p)
+        return;
+    outcomes_table_t *self = *self_p;
+    for (size_t i = 0; i < self->nrows * self->ncols; i++)
+        free(self->cells[i]);
+    for (size_t i = 0; i < self->ncols; i++)
+        free(self->names[i]);
+    free(self->cells);
+    free(self->names);
+    free(self->numeric);
+    free(self);
+    *self_p = NULL;
+}
+
+void
+outcomes_table_add(outcomes_table_t *self, const char *const *cells)
+{
+    if (self->nrows == self->cap) {
+        self->cap = self->cap ? self->cap * 2 : 16;
+        self->cells = rl_realloc(self->cells, self->cap * self->ncols * sizeof *self->cells);
+    }
+    for (size_t i = 0; i < self->ncols; i++)
+        self->cells[self->nrows * self->ncols + i] = cells[i] ? rl_strdup(cells[i]) : NULL;
+    self->nrows++;
+}
+
+size_t
+outcomes_table_rows(const outcomes_table_t *self)
+{
+    return self->nrows;
+}
+
+/* Display width of UTF-8 text (code points; our text is Latin). */
+static size_t
+s_width(const char *s)
+{
+    size_t w = 0;
+    for (; s && *s; s++)
+        if (((unsigned char)*s & 0xC0) != 0x80)
+            w++;
+    return w;
+}
+
+static void
+s_print_aligned(const outcomes_table_t *self, FILE *out)
+{
+    size_t *w = rl_calloc(self->ncols, sizeof *w);
+    for (size_t c = 0; c < self->ncols; c++) {
+        w[c] = s_width(self->names[c]);
+        for (size_t r = 0; r < self->nrows; r++) {
+            size_t x = s_width(self->cells[r * self->ncols + c]);
+            if (x > w[c])
+                w[c] = x;
+        }
+    }
+    for (size_t r = 0; r <= self->nrows; r++) {
+        for (size_t c = 0; c < self->ncols; c++) {
+            const char *s = r == 0 ? self->names[c] : self->cells[(r - 1) * self->ncols + c];
+            if (!s)
+                s = "";
+            size_t pad = w[c] - s_width(s);
+            const char *sep = c + 1 < self->ncols ? "  " : "";
+            if (self->numeric[c] && r > 0)
+                fprintf(out, "%*s%s%s", (int)pad, "", s, sep);
+            else if (c + 1 < self->ncols)
+                fprintf(out, "%s%*s%s", s, (int)pad, "", sep);
+            else
+                fputs(s, out);
+        }
+        fputc('\n', out);
+        if (r == 0) {
+            for (size_t c = 0; c < self->ncols; c++) {
+                for (size_t i = 0; i < w[c]; i++)
+                    fputc('-', out);
+                fputs(c + 1 < self->ncols ? "  " : "\n", out);
+            }
+        }
+    }
+    free(w);
+}
+
+static void
+s_csv_cell(const char *s, FILE *out)
+{
+    if (!s)
+        return;
+    if (strpbrk(s, ",\"\r\n") == NULL) {
+        fputs(s, out);
+        return;
+    }
+    fputc('"', out);
+    for (; *s; s++) {
+        if (*s == '"')
+            fputc('"', out);
+        fputc(*s, out);
+    }
+    fputc('"', out);
+}
+
+static void
+s_print_csv(const outcomes_table_t *self, FILE *out)
+{
+    for (size_t r = 0; r <= self->nrows; r++) {
+        for (size_t c = 0; c < self->ncols; c++) {
+            s_csv_cell(r == 0 ? self->names[c] : self->cells[(r - 1) * self->ncols + c], out);
+            fputc(c + 1 < self->ncols ? ',' : '\n', out);
+        }
+    }
+}
+
+static json_t *
+s_json_cell(const char *s, bool numeric)
+{
+    if (!s || !*s)
+        return json_null();
+    if (numeric) {
+        char *end;
+        double v = strtod(s, &end);
+        if (*end == '\0' && end != s) {
+            if (!strpbrk(s, ".eE"))
+                return json_integer((json_int_t)strtoll(s, NULL, 10));
+            return json_real(v);
+        }
+    }
+    return json_string(s);
+}
+
+static void
+s_print_json(const outcomes_table_t *self, FILE *out)
+{
+    json_t *arr = json_array();
+    for (size_t r = 0; r < self->nrows; r++) {
+        json_t *obj = json_object();
+        for (size_t c = 0; c < self->ncols; c++)
+            json_object_set_new(obj, self->names[c],
+                                s_json_cell(self->cells[r * self->ncols + c], self->numeric[c]));
+        json_array_append_new(arr, obj);
+    }
+    json_dumpf(arr, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+    fputc('\n', out);
+    json_decref(arr);
+}
+
+void
+outcomes_table_print(const outcomes_table_t *self, outcomes_format_t format, FILE *out)
+{
+    switch (format) {
+    case OUT_TABLE:
+        s_print_aligned(self, out);
+        break;
+    case OUT_CSV:
+        s_print_csv(self, out);
+        break;
+    case OUT_JSON:
+        s_print_json(self, out);
+        break;
+    }
+}
+
+const char *
+outcomes_fmt(char *buf, size_t size, double v, int decimals)
+{
+    if (v != v) {
+        buf[0] = '\0';
+        return buf;
+    }
+    snprintf(buf, size, "%.*f", decimals, v);
+    if (!strcmp(buf, "-0") || !strncmp(buf, "-0.", 3)) {
+        /* "-0.00" reads as a change that is not there */
+        bool zero = true;
+        for (const char *p = buf + 1; *p; p++)
+            if (*p != '0' && *p != '.')
+                zero = false;
+        if (zero)
+            memmove(buf, buf + 1, strlen(buf));
+    }
+    return buf;
+}

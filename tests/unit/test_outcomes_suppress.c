@@ -1,0 +1,116 @@
+/* Unit tests for small-cell suppression (services/outcomes/outcomes_suppress.c):
+ * no published cell under 5, and no published total or whole that gives a
+ * suppressed cell back by subtraction. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+
+#include "../../services/outcomes/outcomes.h"
+
+static void
+test_primary(void **state)
+{
+    (void)state;
+    assert_true(outcomes_suppress_primary(0));
+    assert_true(outcomes_suppress_primary(4));
+    assert_false(outcomes_suppress_primary(5));
+    assert_false(outcomes_suppress_primary(120));
+}
+
+static void
+test_column_one_small_cell_takes_the_next_smallest(void **state)
+{
+    (void)state;
+    /* 3 + 12 + 40 = 55: with only the 3 hidden, 55 - 12 - 40 gives it back */
+    outcomes_cell_t c[3] = {{3, false}, {12, false}, {40, false}};
+    outcomes_cell_t total = {55, false};
+    assert_true(outcomes_suppress_column(c, 3, &total));
+    assert_true(c[0].suppressed);
+    assert_true(c[1].suppressed);
+    assert_false(c[2].suppressed);
+    assert_false(total.suppressed);
+}
+
+static void
+test_column_two_small_cells_are_enough(void **state)
+{
+    (void)state;
+    outcomes_cell_t c[3] = {{3, false}, {2, false}, {40, false}};
+    outcomes_cell_t total = {45, false};
+    assert_true(outcomes_suppress_column(c, 3, &total));
+    assert_true(c[0].suppressed && c[1].suppressed);
+    assert_false(c[2].suppressed);
+    assert_false(total.suppressed);
+}
+
+static void
+test_column_single_group_hides_the_total(void **state)
+{
+    (void)state;
+    outcomes_cell_t c[1] = {{7, true}}; /* hidden by another rule */
+    outcomes_cell_t total = {7, false};
+    assert_true(outcomes_suppress_column(c, 1, &total));
+    assert_true(total.suppressed);
+}
+
+static void
+test_column_nothing_small_changes_nothing(void **state)
+{
+    (void)state;
+    outcomes_cell_t c[2] = {{30, false}, {12, false}};
+    outcomes_cell_t total = {42, false};
+    assert_false(outcomes_suppress_column(c, 2, &total));
+    assert_false(c[0].suppressed || c[1].suppressed || total.suppressed);
+}
+
+static void
+test_parts_hidden_small_rest_is_protected(void **state)
+{
+    (void)state;
+    /* enrolled 40 = completed 30 + dropped 7 + running 3: publishing both
+     * completed and dropped out would give the 3 running back */
+    outcomes_cell_t p[3] = {{30, false}, {7, false}, {3, false}};
+    const bool shown[3] = {true, true, false};
+    assert_true(outcomes_suppress_parts(p, shown, 3));
+    assert_false(p[0].suppressed);
+    assert_true(p[1].suppressed);
+}
+
+static void
+test_parts_zero_rest_needs_no_protection(void **state)
+{
+    (void)state;
+    outcomes_cell_t p[3] = {{30, false}, {7, false}, {0, false}};
+    const bool shown[3] = {true, true, false};
+    assert_false(outcomes_suppress_parts(p, shown, 3));
+    assert_false(p[0].suppressed || p[1].suppressed);
+}
+
+static void
+test_parts_small_shown_part_takes_another(void **state)
+{
+    (void)state;
+    outcomes_cell_t p[3] = {{30, false}, {2, false}, {0, false}};
+    const bool shown[3] = {true, true, false};
+    assert_true(outcomes_suppress_parts(p, shown, 3));
+    assert_true(p[0].suppressed && p[1].suppressed);
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_primary),
+        cmocka_unit_test(test_column_one_small_cell_takes_the_next_smallest),
+        cmocka_unit_test(test_column_two_small_cells_are_enough),
+        cmocka_unit_test(test_column_single_group_hides_the_total),
+        cmocka_unit_test(test_column_nothing_small_changes_nothing),
+        cmocka_unit_test(test_parts_hidden_small_rest_is_protected),
+        cmocka_unit_test(test_parts_zero_rest_needs_no_protection),
+        cmocka_unit_test(test_parts_small_shown_part_takes_another),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
