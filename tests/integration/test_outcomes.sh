@@ -1,0 +1,223 @@
+# The quality tables and ruglab-outcomes on a small generated population:
+# the numbers of `summary` equal those computed independently here from the
+# raw clinical and measurement rows (SQL as ruglab_admin, statistics in
+# Python's standard library, Student t by numerical integration);
+# suppression; the quality role's privileges; bad input.
+. "$(dirname "$0")/lib.sh"
+
+t_pg_start
+
+out=$("$T_ROOT/scripts/gen-population.sh" --seed 7 --sites 3 --enrolments 240 --years 3 2>&1); rc=$?
+t_is "generator exits 0" "$rc" 0
+t_match "generator reports what it made" "$out" "generated 240 enrolments at 3 sites"
+out=$("$T_ROOT/scripts/gen-population.sh" --seed 8 --sites 1 --enrolments 4 --years 1 --site-prefix tiny 2>&1)
+t_match "a second site with 4 enrolments" "$out" "generated 4 enrolments at 1 sites"
+
+out=$(ruglab-outcomes refresh 2>&1); rc=$?
+t_is "refresh as the quality role exits 0" "$rc" 0
+t_match "refresh counts every enrolment as new" "$out" "244 enrolments \(244 new, 0 changed, 0 removed\)"
+out=$(ruglab-outcomes refresh 2>&1)
+t_match "a second refresh changes nothing" "$out" "244 enrolments \(0 new, 0 changed, 0 removed\), 0 outcome rows changed"
+t_is "one quality row per enrolment" "$(t_psql ruglab_quality 'SELECT count(*), count(DISTINCT enrolment_key) FROM quality.enrolment')" "244|244"
+
+# --- the quality rows equal the raw rows
+t_is "NPRS start and end are the first and last response of ended programmes" \
+  "$(t_psql ruglab_admin "
+    WITH r AS (SELECT q.enrolment_id, q.score, row_number() OVER w AS i, count(*) OVER (PARTITION BY q.enrolment_id) AS n
+               FROM meas.questionnaire_response q WHERE q.instrument = 'NPRS'
+               WINDOW w AS (PARTITION BY q.enrolment_id ORDER BY q.taken_at)),
+         raw AS (SELECT s.code || ':' || e.enrolment_id AS k,
+                        max(r.score) FILTER (WHERE r.i = 1) AS s0,
+                        max(r.score) FILTER (WHERE r.i = r.n AND r.n > 1 AND e.status IN ('completed', 'dropped_out')) AS s1
+                 FROM r JOIN clinical.enrolment e USING (enrolment_id) JOIN clinical.site s USING (site_id)
+                 GROUP BY 1)
+    SELECT count(*) FILTER (WHERE o.enrolment_key IS NULL OR o.start_value IS DISTINCT FROM raw.s0
+                            OR o.end_value IS DISTINCT FROM raw.s1), count(*) > 100
+    FROM raw LEFT JOIN quality.outcome o ON o.enrolment_key = raw.k AND o.measure = 'nprs'")" "0|t"
+t_is "strength start and end are the best trial of the first and last test" \
+  "$(t_psql ruglab_admin "
+    WITH occ AS (SELECT enrolment_id, session_id, max(max_torque_nm) AS best,
+                        row_number() OVER (PARTITION BY enrolment_id ORDER BY min(taken_at)) AS i,
+                        count(*) OVER (PARTITION BY enrolment_id) AS n
+                 FROM meas.test_trial WHERE direction = 'extension' GROUP BY enrolment_id, session_id),
+         raw AS (SELECT s.code || ':' || e.enrolment_id AS k,
+                        max(best) FILTER (WHERE i = 1) AS s0,
+                        max(best) FILTER (WHERE i = n AND n > 1 AND e.status IN ('completed', 'dropped_out')) AS s1
+                 FROM occ JOIN clinical.enrolment e USING (enrolment_id) JOIN clinical.site s USING (site_id) GROUP BY 1)
+    SELECT count(*) FILTER (WHERE o.start_value IS DISTINCT FROM raw.s0::numeric OR o.end_value IS DISTINCT FROM raw.s1::numeric)
+    FROM raw LEFT JOIN quality.outcome o ON o.enrolment_key = raw.k AND o.measure = 'strength_extension'")" "0"
+t_is "week granularity only: every start_week is a Monday" \
+  "$(t_psql ruglab_quality "SELECT count(*) FROM quality.enrolment WHERE extract(isodow FROM start_week) <> 1 OR extract(isodow FROM end_week) <> 1")" 0
+t_is "no identity column in the quality schema" \
+  "$(t_psql ruglab_admin "SELECT count(*) FROM information_schema.columns WHERE table_schema = 'quality'
+     AND column_name ~ '(family_name|given_name|insz|birth|gp_id|riziv|badge|address|phone)'")" 0
+t_is "no badge token in the quality rows" \
+  "$(t_psql ruglab_admin "SELECT count(*) FROM quality.enrolment q JOIN clinical.subject s ON s.badge_token = q.pseudonym")" 0
+
+# --- summary --by site equals the independent computation
+ruglab-outcomes --csv summary --by site --measure nprs,odi,strength_extension >"$T_TMP/summary.csv" 2>"$T_TMP/summary.err"
+t_is "summary --csv exits 0" "$?" 0
+t_psql ruglab_admin "COPY (
+  SELECT s.code, e.status FROM clinical.enrolment e JOIN clinical.site s USING (site_id)) TO STDOUT WITH CSV" >"$T_TMP/raw-enrol.csv"
+# changes per measure from the raw rows (first and last response or test of ended programmes)
+t_psql ruglab_admin "COPY (
+  WITH q AS (SELECT enrolment_id, lower(instrument) AS measure, score::float8 AS v,
+                    row_number() OVER (PARTITION BY enrolment_id, instrument ORDER BY taken_at) AS i,
+                    count(*) OVER (PARTITION BY enrolment_id, instrument) AS n
+             FROM meas.questionnaire_response WHERE instrument IN ('NPRS', 'ODI')),
+       t AS (SELECT enrolment_id, 'strength_extension' AS measure, max(max_torque_nm)::numeric::float8 AS v,
+                    row_number() OVER (PARTITION BY enrolment_id ORDER BY min(taken_at)) AS i,
+                    count(*) OVER (PARTITION BY enrolment_id) AS n
+             FROM meas.test_trial WHERE direction = 'extension' GROUP BY enrolment_id, session_id),
+       a AS (SELECT * FROM q UNION ALL SELECT * FROM t)
+  SELECT s.code, a0.measure, a0.v, a1.v
+  FROM a a0 JOIN a a1 ON a1.enrolment_id = a0.enrolment_id AND a1.measure = a0.measure AND a1.i = a1.n AND a1.n > 1
+  JOIN clinical.enrolment e ON e.enrolment_id = a0.enrolment_id JOIN clinical.site s USING (site_id)
+  WHERE a0.i = 1 AND e.status IN ('completed', 'dropped_out')) TO STDOUT WITH CSV" >"$T_TMP/raw-change.csv"
+
+cat >"$T_TMP/expect.py" <<'EOF'
+import csv, math, statistics, sys
+from collections import defaultdict
+
+def t_cdf(x, df):
+    # integral of Student's density from 0 to x (Simpson), plus 1/2
+    c = math.exp(math.lgamma((df + 1) / 2) - math.lgamma(df / 2)) / math.sqrt(df * math.pi)
+    f = lambda u: c * (1 + u * u / df) ** (-(df + 1) / 2)
+    n = 2000; h = x / n
+    s = f(0) + f(x) + sum((4 if k % 2 else 2) * f(k * h) for k in range(1, n))
+    return 0.5 + s * h / 3
+
+def t_q975(df):
+    lo, hi = 0.0, 20.0
+    for _ in range(60):
+        mid = (lo + hi) / 2
+        if t_cdf(mid, df) < 0.975: lo = mid
+        else: hi = mid
+    return (lo + hi) / 2
+
+enrol = defaultdict(lambda: [0, 0, 0])
+for site, status in csv.reader(open(sys.argv[1])):
+    enrol[site][0] += 1
+    enrol[site][1] += status == 'completed'
+    enrol[site][2] += status == 'dropped_out'
+mic = {'nprs': (2, 30, 'lower'), 'odi': (10, 30, 'lower'), 'strength_extension': (None, 33, 'higher')}
+vals = defaultdict(list); imp = defaultdict(int)
+for site, m, v0, v1 in csv.reader(open(sys.argv[2])):
+    v0, v1 = float(v0), float(v1)
+    for key in ((site, m), ('all', m)):
+        vals[key].append(v1 - v0)
+    pts, pct, better = mic[m]
+    gain = v0 - v1 if better == 'lower' else v1 - v0
+    ok = gain > 1e-9 and ((pts is not None and gain >= pts - 1e-9) or (v0 > 0 and gain / v0 * 100 >= pct - 1e-9))
+    imp[(site, m)] += ok; imp[('all', m)] += ok
+sites = sorted(enrol)
+tot = [sum(enrol[s][i] for s in sites) for i in range(3)]
+for site in sites + ['all']:
+    e = enrol[site] if site != 'all' else tot
+    print('%s,%d,%d,%d,%.1f' % (site, e[0], e[1], e[2], 100 * e[2] / (e[1] + e[2])))
+for (site, m), x in sorted(vals.items()):
+    n = len(x); mean = statistics.mean(x)
+    h = t_q975(n - 1) * statistics.stdev(x) / math.sqrt(n) if n > 1 else float('nan')
+    print('%s,%s,%d,%.4f,%.4f,%.4f,%.4f,%.4f' % (site, m, n, mean, mean - h, mean + h,
+          statistics.median(x), 100 * imp[(site, m)] / n))
+EOF
+python3 "$T_TMP/expect.py" "$T_TMP/raw-enrol.csv" "$T_TMP/raw-change.csv" >"$T_TMP/expect.csv"
+t_is "expected values computed" "$?" 0
+
+# compare: group rows exactly; measure rows within rounding of the printed
+# 2 decimals. A "<5" is accepted only where the suppression rules put one:
+# tiny01 (4 enrolments), and one more cell per column (the next smallest).
+bad=$(awk -F, '
+  NR == FNR { if (NF == 5) g[$1] = $0; else m[$1 "," $2] = $0; next }
+  FNR == 1 || $1 == "tiny01" { next }
+  { site = $1; split(g[site], ge, ",")
+    if (!(site in g)) { print "unexpected site " site; next }
+    if (!gseen[site]++) for (i = 2; i <= 5; i++) {
+      if ($i == "<5") { hidden["g" i]++; continue }
+      d = $i - ge[i]; if (d < 0) d = -d
+      if (d > 0.051) print "group " site " column " i ": got " $i " expected " ge[i]
+      compared++
+    }
+    key = site "," $6
+    if (!(key in m)) { print "unexpected measure " key; next }
+    split(m[key], e, ",")
+    if ($7 == "<5") { hidden[$6]++; next }
+    if ($7 != e[3]) print key " n: got " $7 " expected " e[3]
+    for (i = 8; i <= 12; i++) {
+      want = (i == 12) ? e[8] : e[i - 4]
+      if (i == 12 && $i == "<5") { hidden["pct " $6]++; continue }
+      d = $i - want; if (d < 0) d = -d
+      if ($i == "<5" || d > (i == 12 ? 0.051 : 0.0051)) print key " column " i ": got " $i " expected " want
+    }
+    compared++; seen[key] = 1 }
+  END { for (k in hidden) if (hidden[k] > 1) print "more than one extra hidden cell in " k
+        for (k in m) if (!(k in seen) && k !~ /^tiny01,/ && !((substr(k, index(k, ",") + 1)) in hidden)) print "missing " k
+        if (compared < 20) print "only " compared " cells compared" }' "$T_TMP/expect.csv" "$T_TMP/summary.csv")
+t_is "summary --by site: counts, dropout, n, mean, CI, median, % important equal the raw computation" "$bad" ""
+t_match "the total row is published" "$(cat "$T_TMP/summary.csv")" "all,244,[0-9]+,[0-9]+,[0-9.]+,nprs,[0-9]+,-"
+
+# --- suppression
+t_match "a site with 4 enrolments shows <5 everywhere" "$(grep '^tiny01,' "$T_TMP/summary.csv" | head -1)" '^tiny01,<5,<5,<5,<5,'
+t_match "the next smallest site's enrolled count is hidden too (the total would give it back)" \
+  "$(grep -c '^gen-s0[123],<5,' "$T_TMP/summary.csv")" '^[1-9]'
+ruglab-outcomes --csv summary --by cohort >"$T_TMP/cohort.csv"
+bad=$(awk -F, 'FNR > 1 { for (i = 2; i <= 4; i++) if ($i != "<5" && $i + 0 < 5) print "cell " $0
+                        if ($7 != "<5" && $7 != "" && $7 + 0 < 5) print "n " $0 }' "$T_TMP/cohort.csv")
+t_is "summary --by cohort: no count under 5 is published" "$bad" ""
+bad=$(awk -F, 'FNR > 1 && $1 != "all" && !seen[$1]++ { for (i = 2; i <= 4; i++) if ($i == "<5") sup[i]++ }
+               $1 == "all" && !tot++ { for (i = 2; i <= 4; i++) if (sup[i] == 1 && $i != "<5") print "column " i " has one hidden cell and a published total" }' "$T_TMP/cohort.csv")
+t_is "summary --by cohort: no column with exactly one hidden cell beside a published total" "$bad" ""
+t_psql ruglab_admin "COPY (SELECT s.code || '/' || c.code, count(*) FILTER (WHERE e.status NOT IN ('completed', 'dropped_out'))
+  FROM clinical.enrolment e JOIN clinical.site s USING (site_id) JOIN clinical.cohort c USING (cohort_id) GROUP BY 1) TO STDOUT WITH CSV" >"$T_TMP/rest.csv"
+bad=$(awk -F, 'NR == FNR { rest[$1] = $2; next }
+               FNR > 1 && !seen[$1]++ && $2 != "<5" && $3 != "<5" && $4 != "<5" && rest[$1] > 0 && rest[$1] < 5 { print $1 }' "$T_TMP/rest.csv" "$T_TMP/cohort.csv")
+t_is "summary --by cohort: enrolled - completed - dropped out never gives a hidden count of 1-4" "$bad" ""
+
+# --- output formats, cohorts, compare
+json=$(ruglab-outcomes --json summary --by sex,age-band --measure nprs)
+t_is "JSON summary parses and has the total group" "$(jq -r '.groups[-1]["sex"]' <<<"$json")" "all"
+t_is "JSON numbers are numbers" "$(jq -r '.groups[-1].enrolled | type' <<<"$json")" "number"
+out=$(ruglab-outcomes summary --by year,programme --measure odi)
+t_match "aligned table with a header rule" "$out" "year +programme +enrolled"
+out=$(ruglab-outcomes cohorts)
+t_match "cohorts lists SITE/CODE with the start week" "$out" "gen-s01/g[0-9]{4}w[0-9]{2} +gen-s01 +g"
+out=$(ruglab-outcomes compare gen-s01 gen-s02 --measure nprs)
+t_match "compare two sites: difference with a Welch CI" "$out" "nprs +[0-9]+ +-[0-9.]+ +[0-9]+ +-[0-9.]+ +-?[0-9.]+ +-?[0-9.]+ +-?[0-9.]+"
+cohort=$(ruglab-outcomes --csv cohorts | awk -F, 'NR == 2 { print $1 }')
+out=$(ruglab-outcomes compare "$cohort" gen-s01 2>&1); rc=$?
+t_is "compare a cohort with a site is refused (exit 1)" "$rc" 1
+
+# --- bad input and empty results: one line each
+out=$(ruglab-outcomes summary --by cohort,colour 2>&1); rc=$?
+t_is "unknown grouping: exit 1" "$rc" 1
+t_match "unknown grouping: named" "$out" "^ruglab-outcomes: summary: unknown grouping 'colour'"
+t_is "unknown grouping: one line" "$(printf '%s\n' "$out" | wc -l)" 1
+out=$(ruglab-outcomes compare no-such-cohort gen-s01 2>&1); rc=$?
+t_is "unknown cohort: exit 1" "$rc" 1
+t_match "unknown cohort: named, one line" "$out" "^ruglab-outcomes: compare: unknown cohort or site 'no-such-cohort'[^
+]*$"
+out=$(ruglab-outcomes summary --site nowhere 2>&1); rc=$?
+t_is "empty result: exit 0" "$rc" 0
+t_match "empty result says so" "$out" "^no enrolments of site 'nowhere'"
+out=$(ruglab-outcomes summary --measure bogus 2>&1); rc=$?
+t_is "unknown measure: exit 1" "$rc" 1
+out=$(ruglab-outcomes --db "host=127.0.0.1 port=1 dbname=ruglab connect_timeout=3" summary 2>&1); rc=$?
+t_is "unreachable database: exit 3" "$rc" 3
+t_is "unreachable database: one line" "$(printf '%s\n' "$out" | wc -l)" 1
+
+# --- the quality role reads the quality schema and nothing else
+for tbl in identity.patient identity.gp clinical.subject clinical.enrolment clinical.site clinical.cohort \
+           clinical.session clinical.v_attendance clinical.v_questionnaire meas.test_trial meas.questionnaire_response; do
+  t_fails_with "quality role is refused $tbl" 'permission denied' t_psql ruglab_quality "SELECT * FROM $tbl LIMIT 1"
+done
+t_check "quality role reads quality.v_enrolment_outcome" t_psql ruglab_quality "SELECT nprs_start, strength_extension_change FROM quality.v_enrolment_outcome LIMIT 1"
+t_fails_with "quality role cannot write the quality tables" 'permission denied' t_psql ruglab_quality "DELETE FROM quality.enrolment"
+t_fails_with "quality role cannot change the thresholds" 'permission denied' t_psql ruglab_quality "UPDATE quality.measure SET srd_pct = 1"
+
+# --- a change at the site reaches the quality tables with the next refresh
+t_psql ruglab_admin "UPDATE clinical.enrolment SET status = 'dropped_out', end_date = start_date + 20
+                     WHERE enrolment_id = (SELECT min(enrolment_id) FROM clinical.enrolment WHERE status = 'active')" >/dev/null
+out=$(ruglab-outcomes refresh)
+t_match "refresh after a dropout changes that row only" "$out" "\(0 new, 1 changed, 0 removed\)"
+
+t_done
