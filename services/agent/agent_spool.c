@@ -37,6 +37,7 @@ typedef struct {
     uint32_t len;
     uint64_t seg_id;
     uint64_t off; /* of the record header in its segment */
+    uint64_t mark;
     bool acked;
 } s_rec_t;
 
@@ -52,6 +53,9 @@ struct agent_spool {
     uint64_t next_seq;     /* next seq to hand out */
     uint64_t reserved_seq; /* DIR/seq says seqs below this may have been used */
     uint64_t synced_seq;   /* every record with seq <= this is durable */
+    uint64_t last_mark;    /* of the last record appended */
+    uint64_t synced_mark;  /* of the last durable record */
+    uint64_t saved_mark;   /* in DIR/mark */
     s_seg_t *segs;         /* sorted by id */
     size_t nsegs, capsegs;
     bool have_active; /* segs[nsegs - 1] takes appends */
@@ -283,10 +287,19 @@ s_rec_find(agent_spool_t *self, uint64_t seq)
     return NULL;
 }
 
-static void
+static bool
 s_seg_remove(agent_spool_t *self, s_seg_t *seg)
 {
     char name[64];
+    if (self->synced_mark > self->saved_mark) {
+        /* The segment may hold the last mark: remember it first. */
+        rl_err_t err;
+        if (s_write_counter(self, "mark", self->synced_mark, &err)) {
+            rl_error(self->log_ctx, "%s; keeping segment %" PRIu64, err.msg, seg->id);
+            return false;
+        }
+        self->saved_mark = self->synced_mark;
+    }
     close(seg->fd);
     if (seg->ack_fd >= 0)
         close(seg->ack_fd);
@@ -303,6 +316,7 @@ s_seg_remove(agent_spool_t *self, s_seg_t *seg)
     memmove(seg, seg + 1, (self->nsegs - i - 1) * sizeof *seg);
     self->nsegs--;
     self->dir_dirty = true;
+    return true;
 }
 
 /* ------------------------------------------------------------ recovery */
@@ -324,14 +338,15 @@ s_parse_at(const uint8_t *buf, uint64_t size, uint64_t pos, s_rec_t *rec)
         return -1;
     if (size - pos - S_HDR < len)
         return 0;
-    uint32_t crc = agent_crc32c(0, h + 4, 28);
+    uint32_t crc = agent_crc32c(0, h + 4, 36);
     crc = agent_crc32c(crc, h + S_HDR, len);
-    if (crc != s_get32(h + 32))
+    if (crc != s_get32(h + 40))
         return -1;
     rec->len = len;
     rec->boot_id = s_get64(h + 8);
     rec->seq = s_get64(h + 16);
     rec->appended_us = (int64_t)s_get64(h + 24);
+    rec->mark = s_get64(h + 32);
     return 1;
 }
 
@@ -627,6 +642,12 @@ agent_spool_open(const char *dir, const agent_spool_opts_t *opts, rl_err_t *err)
     self->boot_id = (boot > max_boot ? boot : max_boot) + 1;
     if (s_write_counter(self, "boot", self->boot_id, err))
         goto fail;
+    self->saved_mark = s_read_counter(self, "mark");
+    self->last_mark = self->saved_mark;
+    for (size_t i = self->head; i < self->n; i++)
+        if (self->recs[i].mark > self->last_mark)
+            self->last_mark = self->recs[i].mark;
+    self->synced_mark = self->last_mark;
     uint64_t hw = s_read_counter(self, "seq");
     self->next_seq = hw > max_seq + 1 ? hw : max_seq + 1;
     self->reserved_seq = self->next_seq;
@@ -634,8 +655,8 @@ agent_spool_open(const char *dir, const agent_spool_opts_t *opts, rl_err_t *err)
 
     /* Drop what was acknowledged; count what is pending. */
     for (size_t i = 0; i < self->nsegs;) {
-        if (self->segs[i].unacked == 0) {
-            s_seg_remove(self, &self->segs[i]);
+        if (self->segs[i].unacked == 0 && s_seg_remove(self, &self->segs[i])) {
+            continue;
         } else {
             self->recovery.records += self->segs[i].unacked;
             i++;
@@ -734,7 +755,7 @@ s_active_segment(agent_spool_t *self, uint64_t need, rl_err_t *err)
 }
 
 int
-agent_spool_append(agent_spool_t *self, rl_msg_t *msg, rl_err_t *err)
+agent_spool_append(agent_spool_t *self, rl_msg_t *msg, uint64_t mark, rl_err_t *err)
 {
     int rc = -1;
     uint8_t *payload = NULL, *record = NULL;
@@ -780,9 +801,10 @@ agent_spool_append(agent_spool_t *self, rl_msg_t *msg, rl_err_t *err)
     s_put64(record + 8, msg->boot_id);
     s_put64(record + 16, msg->seq);
     s_put64(record + 24, (uint64_t)now);
+    s_put64(record + 32, mark);
     memcpy(record + S_HDR, payload, len);
-    uint32_t crc = agent_crc32c(0, record + 4, 28);
-    s_put32(record + 32, agent_crc32c(crc, payload, len));
+    uint32_t crc = agent_crc32c(0, record + 4, 36);
+    s_put32(record + 40, agent_crc32c(crc, payload, len));
     if (s_write_all(seg->fd, record, need, seg->size)) {
         rl_err_set(err, "cannot append to spool %s: %s", self->dir, strerror(errno));
         /* Leave no partial record behind for the next append. */
@@ -794,7 +816,8 @@ agent_spool_append(agent_spool_t *self, rl_msg_t *msg, rl_err_t *err)
                    .appended_us = now,
                    .len = (uint32_t)len,
                    .seg_id = seg->id,
-                   .off = seg->size};
+                   .off = seg->size,
+                   .mark = mark};
     s_rec_push(self, &rec);
     seg->size += need;
     seg->unacked++;
@@ -802,6 +825,8 @@ agent_spool_append(agent_spool_t *self, rl_msg_t *msg, rl_err_t *err)
     self->bytes += need;
     self->depth++;
     self->next_seq++;
+    if (mark)
+        self->last_mark = mark;
     rc = 0;
 out:
     if (rc != 0) {
@@ -831,7 +856,14 @@ agent_spool_sync(agent_spool_t *self, rl_err_t *err)
         self->dir_dirty = false;
     }
     self->synced_seq = self->next_seq - 1;
+    self->synced_mark = self->last_mark;
     return 0;
+}
+
+uint64_t
+agent_spool_last_mark(const agent_spool_t *self)
+{
+    return self->last_mark;
 }
 
 /* ------------------------------------------------------------ sending, acks */
@@ -889,10 +921,8 @@ agent_spool_ack(agent_spool_t *self, uint64_t boot_id, uint64_t seq, rl_err_t *e
         self->head++;
     if (self->head == self->n)
         self->head = self->n = 0;
-    if (seg->unacked == 0) {
-        s_seg_remove(self, seg);
+    if (seg->unacked == 0 && s_seg_remove(self, seg))
         return 1;
-    }
     if (seg->ack_fd < 0) {
         char name[64];
         s_seg_name(name, sizeof name, seg->id, "ack");

@@ -24,14 +24,22 @@
  *        8      8   boot_id of the message
  *       16      8   seq of the message
  *       24      8   appended at, microseconds since the epoch (wall clock)
- *       32      4   CRC-32C (Castagnoli) of bytes 4..31 and the payload
- *       36      L   payload: the encoded Envelope, exactly as sent
+ *       32      8   source mark: the driver's position after this message
+ *                   (0: none), so that a driver resumes after a crash
+ *                   without repeating or skipping a measurement
+ *       40      4   CRC-32C (Castagnoli) of bytes 4..39 and the payload
+ *       44      L   payload: the encoded Envelope, exactly as sent
  *   DIR/seg-NNN...NNN.ack    acknowledgements of that segment's records,
  *                            16-byte entries: magic "RLA1", CRC-32C of the
  *                            seq bytes, seq (u64). Appended without fsync:
  *                            a lost ack entry only makes the agent resend a
  *                            message that the collector then acknowledges
  *                            as DUPLICATE.
+ *   DIR/mark                 the highest source mark of any durable record,
+ *                            decimal text, rewritten (atomically, fsynced)
+ *                            before a segment is deleted: with the marks of
+ *                            the records still in the segments it gives the
+ *                            last mark ever spooled (agent_spool_last_mark)
  *   DIR/quarantine/seg-NNN-at-OFFSET.bad   damaged bytes set aside at open
  *
  * Recovery at open: each segment is scanned. Bytes at the end of a segment
@@ -63,7 +71,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define AGENT_SPOOL_RECORD_HEADER 36u
+#define AGENT_SPOOL_RECORD_HEADER 44u
 #define AGENT_SPOOL_SEQ_BLOCK 1024u
 #define AGENT_SPOOL_FULL 1
 
@@ -103,12 +111,16 @@ void agent_spool_close(agent_spool_t **self_p);
 uint64_t agent_spool_boot_id(const agent_spool_t *self);
 const agent_spool_recovery_t *agent_spool_recovery(const agent_spool_t *self);
 
-/* Assigns msg->boot_id and msg->seq, encodes msg and appends the record.
+/* Assigns msg->boot_id and msg->seq, encodes msg and appends the record
+ * with the driver's source mark (0: none; otherwise not below the last).
  * Returns 0, AGENT_SPOOL_FULL (nothing stored, msg unchanged, retry once
  * space is freed) or -1 with err set (I/O error, message not encodable or
  * larger than RL_WIRE_MAX_MESSAGE). */
-int agent_spool_append(agent_spool_t *self, rl_msg_t *msg, rl_err_t *err)
+int agent_spool_append(agent_spool_t *self, rl_msg_t *msg, uint64_t mark, rl_err_t *err)
     __attribute__((warn_unused_result));
+/* The source mark of the last record ever appended (durable at open; 0 if
+ * none): where a driver resumes. */
+uint64_t agent_spool_last_mark(const agent_spool_t *self);
 /* Makes every appended record durable (fsync) and sendable. */
 int agent_spool_sync(agent_spool_t *self, rl_err_t *err) __attribute__((warn_unused_result));
 

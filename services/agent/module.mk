@@ -1,3 +1,6 @@
 # ruglab-agent: one per training machine. Device drivers feed a durable
 # spool; the link sends it to ruglab-collector and removes what is acknowledged.
+PROGRAMS += ruglab-agent
+ruglab-agent_SRCS := $(sort $(wildcard services/agent/*.c services/agent/drivers/*.c))
 test_agent_spool_EXTRA := services/agent/agent_spool.c
+test_agent_json_EXTRA := services/agent/agent_json.c

@@ -1,0 +1,548 @@
+/* The simulator driver: a Tergumed-style lumbar device running a whole
+ * rehabilitation programme for a few patients, for demos and tests.
+ *
+ * Programme: [simulator] sessions per patient, one every
+ * days_between_sessions simulated days; the patients follow each other at
+ * the device, two hours apart. The first, the middle and the last session
+ * are test sessions (kind test): in each of the six directions (extension,
+ * flexion, lateral flexion left/right, rotation left/right) `trials` trials
+ * of an isometric maximal test with the range of motion. The others are
+ * training sessions: `sets` sets per direction with the load set as a
+ * percentage of the last test's maximum in that direction, 50 % at the
+ * start rising to 80 % at the end of the programme, 15 repetitions falling
+ * to 10 as the load rises. Each trial and set is recorded as a raw
+ * angle/torque curve at sample_rate_hz, sent as SampleBatch messages of
+ * one second each (before the TestResult / TrainingSet they belong to).
+ *
+ * Values: strength from body weight, sex and age (extension about 2.6 N·m
+ * per kg for men, 1.9 for women, less with age, 30 % deconditioned at the
+ * start), the other directions as fractions of extension, a patient's own
+ * left/right asymmetry, trial-to-trial variation of about 6 %, and a gain
+ * of about 35 % in strength and 15 % in range over the programme.
+ *
+ * Reproducible: the same seed and settings give the same messages, byte
+ * for byte (each session draws from its own generator seeded by seed,
+ * patient and session). taken_at is the simulated time; time_factor
+ * compresses it (1000: a 4-month programme in about 3 hours; 0: as fast as
+ * the spool takes it). After a restart the simulator resumes after the last
+ * message in the spool (source mark = message number), so a programme is
+ * delivered exactly once even when the agent is killed. */
+#include "../agent_driver.h"
+#include "../agent_json.h"
+
+#include "ruglab/log.h"
+#include "ruglab/mem.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#define S_DIRS 6
+#define S_MAX_PATIENTS 100
+#define S_TEST_SECONDS 5
+#define S_US 1000000ll
+
+typedef struct {
+    char token[RL_ID_MAX + 1];
+    bool male;
+    int age;
+    double weight_kg;
+} s_patient_t;
+
+typedef struct {
+    uint64_t s;
+} s_rng_t;
+
+typedef struct {
+    const char *log_ctx;
+    uint64_t seed;
+    s_patient_t patients[S_MAX_PATIENTS];
+    int npatients;
+    int sessions;
+    int trials;
+    int sets;
+    bool curves;
+    int rate_hz;
+    double days_between;
+    double time_factor;
+    char operator_code[RL_ID_MAX + 1];
+    int64_t start_us;
+    /* position */
+    int session;    /* index over sessions x patients */
+    rl_msg_t *msgs; /* of the current session */
+    size_t n, cap, next;
+    uint64_t emitted;   /* messages handed out (the source mark of the last) */
+    uint64_t skip;      /* already in the spool from a previous run */
+    int64_t real_t0_us; /* wall clock when simulated time start_us + offset0 was due */
+    int64_t offset0_us;
+    bool paced;
+} s_sim_t;
+
+/* ------------------------------------------------------------ randomness */
+
+static uint64_t
+s_splitmix(uint64_t *x)
+{
+    uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static double
+s_uniform(s_rng_t *r)
+{
+    return (double)(s_splitmix(&r->s) >> 11) * (1.0 / 9007199254740992.0);
+}
+
+static double
+s_normal(s_rng_t *r, double mean, double sd)
+{
+    double u1 = s_uniform(r), u2 = s_uniform(r);
+    if (u1 < 1e-12)
+        u1 = 1e-12;
+    return mean + sd * sqrt(-2.0 * log(u1)) * cos(2.0 * M_PI * u2);
+}
+
+static s_rng_t
+s_rng_for(const s_sim_t *self, int patient, int session, uint64_t salt)
+{
+    uint64_t x = self->seed * 0x100000001B3ull ^ ((uint64_t)patient << 32) ^ (uint64_t)session ^
+                 (salt << 48);
+    s_rng_t r = {s_splitmix(&x)};
+    return r;
+}
+
+/* ------------------------------------------------------------ the patient */
+
+static const rl_direction_t s_dirs[S_DIRS] = {
+    RL_DIR_EXTENSION,
+    RL_DIR_FLEXION,
+    RL_DIR_LATERAL_FLEXION_LEFT,
+    RL_DIR_LATERAL_FLEXION_RIGHT,
+    RL_DIR_ROTATION_LEFT,
+    RL_DIR_ROTATION_RIGHT,
+};
+/* Strength relative to extension, and a typical range of motion (degrees). */
+static const double s_strength_ratio[S_DIRS] = {1.0, 0.72, 0.55, 0.55, 0.42, 0.42};
+static const double s_rom_base[S_DIRS] = {32, 55, 28, 28, 38, 38};
+
+static bool
+s_is_test(const s_sim_t *self, int k)
+{
+    return k == 0 || k == self->sessions - 1 || (self->sessions >= 3 && k == self->sessions / 2);
+}
+
+/* The patient's true capacity in a direction at session k (before trial noise). */
+static void
+s_capacity(const s_sim_t *self, int p, int k, int d, double *torque, double *rom)
+{
+    const s_patient_t *pt = &self->patients[p];
+    s_rng_t r = s_rng_for(self, p, 0, 99); /* the patient's own traits, fixed */
+    double asym[S_DIRS];
+    for (int i = 0; i < S_DIRS; i++)
+        asym[i] = s_normal(&r, 0, 0.06);
+    double per_kg = pt->male ? 2.6 : 1.9;
+    double age_f = 1.0 - 0.006 * (pt->age - 30);
+    age_f = age_f < 0.6 ? 0.6 : age_f > 1.1 ? 1.1 : age_f;
+    double progress = self->sessions > 1 ? (double)k / (self->sessions - 1) : 0;
+    double side = (d == 2 || d == 4) ? 1 + asym[d] : (d == 3 || d == 5) ? 1 - asym[d] : 1;
+    *torque =
+        pt->weight_kg * per_kg * age_f * 0.7 * (1 + 0.35 * progress) * s_strength_ratio[d] * side;
+    double rom_age = 1.0 - 0.004 * (pt->age - 30);
+    *rom = s_rom_base[d] * (rom_age < 0.7 ? 0.7 : rom_age) * 0.85 * (1 + 0.15 * progress) * side;
+}
+
+typedef struct {
+    float rom, torque, angle;
+} s_trial_t;
+
+/* The trial values of a test session: the first draws of its generator. */
+static void
+s_test_values(const s_sim_t *self, int p, int k, s_rng_t *r, s_trial_t (*out)[10])
+{
+    for (int d = 0; d < S_DIRS; d++) {
+        double torque, rom;
+        s_capacity(self, p, k, d, &torque, &rom);
+        for (int t = 0; t < self->trials; t++) {
+            double tq = s_normal(r, torque, torque * 0.06);
+            double rm = s_normal(r, rom, rom * 0.04);
+            out[d][t].torque = (float)(round((tq < 5 ? 5 : tq) * 10) / 10);
+            out[d][t].rom = (float)(round((rm < 3 ? 3 : rm) * 10) / 10);
+            out[d][t].angle = (float)(round(s_normal(r, rom * 0.3, 3) * 10) / 10);
+        }
+    }
+}
+
+/* ------------------------------------------------------------ messages */
+
+static rl_msg_t *
+s_push(s_sim_t *self, int p, int k, int64_t at_us, rl_body_kind_t kind)
+{
+    if (self->n == self->cap) {
+        self->cap = self->cap ? 2 * self->cap : 256;
+        self->msgs = rl_realloc(self->msgs, self->cap * sizeof *self->msgs);
+    }
+    rl_msg_t *m = &self->msgs[self->n++];
+    rl_msg_init(m);
+    m->taken_at_us = at_us;
+    snprintf(m->session_id, sizeof m->session_id, "sim-p%02d-s%03d", p + 1, k + 1);
+    snprintf(m->patient_token, sizeof m->patient_token, "%s", self->patients[p].token);
+    m->kind = kind;
+    return m;
+}
+
+/* One recording as SampleBatch messages of one second. shape(t) gives
+ * angle and torque at t seconds. */
+typedef void (*s_shape_fn)(double t, double dur, const double *par, s_rng_t *r, float *angle,
+                           float *torque);
+
+static void
+s_record(s_sim_t *self, int p, int k, int64_t start_us, double dur, rl_direction_t dir,
+         rl_sample_context_t ctx, uint32_t number, s_shape_fn shape, const double *par, s_rng_t *r)
+{
+    if (!self->curves)
+        return;
+    size_t total = (size_t)(dur * self->rate_hz);
+    if (total < 1)
+        total = 1;
+    for (size_t first = 0; first < total; first += (size_t)self->rate_hz) {
+        size_t n = total - first < (size_t)self->rate_hz ? total - first : (size_t)self->rate_hz;
+        int64_t at = start_us + (int64_t)first * S_US / self->rate_hz;
+        rl_msg_t *m = s_push(self, p, k, at, RL_BODY_SAMPLE_BATCH);
+        rl_msg_samples_alloc(m, n);
+        rl_sample_batch_t *b = &m->u.sample_batch;
+        b->direction = dir;
+        b->context = ctx;
+        b->context_number = number;
+        b->sample_rate_hz = (uint32_t)self->rate_hz;
+        b->first_index = first;
+        b->n_angle = b->n_torque = n;
+        for (size_t i = 0; i < n; i++) {
+            double t = (double)(first + i) / self->rate_hz;
+            float a, tq;
+            shape(t, dur, par, r, &a, &tq);
+            b->angle_deg[i] = (float)(round(a * 10) / 10);
+            b->torque_nm[i] = (float)(round(tq * 10) / 10);
+        }
+    }
+}
+
+/* Isometric test: the angle held, torque rising to the maximum and released. */
+static void
+s_shape_test(double t, double dur, const double *par, s_rng_t *r, float *angle, float *torque)
+{
+    double max = par[0], at = par[1];
+    double rise = 1 - exp(-t / 0.5);
+    double fall = t > dur - 1.5 ? (dur - t) / 1.5 : 1;
+    double v = max * rise * (fall < 0 ? 0 : fall) * (1 + s_normal(r, 0, 0.01));
+    *torque = (float)(v > max ? max : v);
+    *angle = (float)s_normal(r, at, 0.15);
+}
+
+/* Dynamic training: angle swinging through the range, torque near the load. */
+static void
+s_shape_set(double t, double dur, const double *par, s_rng_t *r, float *angle, float *torque)
+{
+    (void)dur;
+    double load = par[0], lo = par[1], hi = par[2];
+    double phase = sin(2 * M_PI * t / 3.0);
+    *angle = (float)(lo + (hi - lo) * (0.5 - 0.5 * cos(2 * M_PI * t / 3.0)) + s_normal(r, 0, 0.2));
+    *torque = (float)(load * (1 + 0.12 * phase) + s_normal(r, 0, load * 0.02));
+}
+
+static void
+s_gen_session(s_sim_t *self, int p, int k)
+{
+    self->n = self->next = 0;
+    int64_t t = self->start_us + (int64_t)(k * self->days_between * 86400.0) * S_US +
+                (int64_t)p * 2 * 3600 * S_US;
+    int64_t t0 = t;
+    s_rng_t r = s_rng_for(self, p, k + 1, 0);
+    bool test = s_is_test(self, k);
+    rl_msg_t *m = s_push(self, p, k, t, RL_BODY_SESSION_START);
+    m->u.session_start.kind = test ? RL_SESSION_TEST : RL_SESSION_TRAINING;
+    snprintf(m->u.session_start.operator_code, sizeof m->u.session_start.operator_code, "%s",
+             self->operator_code);
+    t += 120 * S_US;
+    if (test) {
+        s_trial_t v[S_DIRS][10];
+        s_test_values(self, p, k, &r, v);
+        for (int d = 0; d < S_DIRS; d++) {
+            for (int i = 0; i < self->trials; i++) {
+                double par[2] = {v[d][i].torque, v[d][i].angle};
+                s_record(self, p, k, t, S_TEST_SECONDS, s_dirs[d], RL_CONTEXT_TEST_TRIAL,
+                         (uint32_t)(i + 1), s_shape_test, par, &r);
+                t += S_TEST_SECONDS * S_US;
+                m = s_push(self, p, k, t, RL_BODY_TEST_RESULT);
+                m->u.test_result.direction = s_dirs[d];
+                m->u.test_result.trial = (uint32_t)(i + 1);
+                m->u.test_result.rom_deg = v[d][i].rom;
+                m->u.test_result.max_torque_nm = v[d][i].torque;
+                m->u.test_result.angle_at_max_deg = v[d][i].angle;
+                t += 30 * S_US; /* rest */
+            }
+            t += 60 * S_US;
+        }
+    } else {
+        /* The last test before this session sets the loads. */
+        int kt = 0;
+        for (int j = k - 1; j >= 0; j--)
+            if (s_is_test(self, j)) {
+                kt = j;
+                break;
+            }
+        s_rng_t rt = s_rng_for(self, p, kt + 1, 0);
+        s_trial_t v[S_DIRS][10];
+        s_test_values(self, p, kt, &rt, v);
+        double progress = self->sessions > 1 ? (double)k / (self->sessions - 1) : 0;
+        uint32_t set_number = 0;
+        for (int d = 0; d < S_DIRS; d++) {
+            double best = 0;
+            for (int i = 0; i < self->trials; i++)
+                if (v[d][i].torque > best)
+                    best = v[d][i].torque;
+            double rom, cap;
+            s_capacity(self, p, k, d, &cap, &rom);
+            for (int s = 0; s < self->sets; s++) {
+                double pct = round(50 + 30 * progress);
+                double load = round(best * pct / 100 * 10) / 10;
+                int reps = (int)lround(15 - 5 * progress + s_normal(&r, 0, 0.7));
+                reps = reps < 6 ? 6 : reps;
+                double tut = round(reps * s_normal(&r, 3.0, 0.15) * 10) / 10;
+                double lo = round(-0.1 * rom * 10) / 10, hi = round(0.9 * rom * 10) / 10;
+                double par[3] = {load, lo, hi};
+                set_number++;
+                s_record(self, p, k, t, tut, s_dirs[d], RL_CONTEXT_TRAINING_SET, set_number,
+                         s_shape_set, par, &r);
+                t += (int64_t)(tut * S_US);
+                m = s_push(self, p, k, t, RL_BODY_TRAINING_SET);
+                rl_training_set_t *ts = &m->u.training_set;
+                ts->direction = s_dirs[d];
+                ts->set_number = set_number;
+                ts->load_nm = (float)load;
+                ts->load_pct_of_max = (float)pct;
+                ts->repetitions = (uint32_t)reps;
+                ts->range_min_deg = (float)lo;
+                ts->range_max_deg = (float)hi;
+                ts->time_under_tension_s = (float)tut;
+                t += 60 * S_US;
+            }
+        }
+    }
+    m = s_push(self, p, k, t, RL_BODY_SESSION_END);
+    m->u.session_end.duration_s = (uint32_t)((t - t0) / S_US);
+}
+
+/* ------------------------------------------------------------ driver */
+
+static int
+s_parse_patients(s_sim_t *self, const char *spec, rl_err_t *err)
+{
+    char *copy = rl_strdup(spec), *save = NULL;
+    int rc = 0;
+    for (char *tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        while (*tok == ' ')
+            tok++;
+        if (self->npatients == S_MAX_PATIENTS) {
+            rc = rl_err_set(err, "[simulator] patients: at most %d", S_MAX_PATIENTS);
+            break;
+        }
+        s_patient_t *pt = &self->patients[self->npatients];
+        char token[128], sex;
+        int age;
+        double kg;
+        char end;
+        if (sscanf(tok, "%127[^:]:%c:%d:%lf%c", token, &sex, &age, &kg, &end) != 4 ||
+            !rl_wire_id_valid(token) || (sex != 'F' && sex != 'M') || age < 16 || age > 100 ||
+            kg < 30 || kg > 250) {
+            rc = rl_err_set(err,
+                            "[simulator] patients: '%.60s' is not TOKEN:SEX:AGE:WEIGHT_KG "
+                            "(e.g. RB-0001:F:52:68; sex F or M, age 16..100, 30..250 kg)",
+                            tok);
+            break;
+        }
+        memcpy(pt->token, token, strlen(token) + 1); /* valid ids fit */
+        pt->male = sex == 'M';
+        pt->age = age;
+        pt->weight_kg = kg;
+        self->npatients++;
+    }
+    free(copy);
+    if (rc == 0 && self->npatients == 0)
+        rc = rl_err_set(err, "[simulator] patients is empty");
+    return rc;
+}
+
+static int64_t
+s_wall_us(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * S_US + ts.tv_nsec / 1000;
+}
+
+/* Without [simulator] start the programme ends now; the start chosen is
+ * kept in the spool directory so that a restart continues the same one. */
+static int
+s_default_start(s_sim_t *self, const rl_config_t *cfg, bool persist, rl_err_t *err)
+{
+    double span_days = (self->sessions - 1) * self->days_between;
+    int64_t span =
+        (int64_t)(span_days * 86400.0) * S_US + (int64_t)self->npatients * 2 * 3600 * S_US;
+    self->start_us = s_wall_us() - span - 3600 * S_US;
+    if (!persist)
+        return 0;
+    char *path = rl_asprintf("%s/simulator-start", rl_config_str(cfg, "spool", "dir"));
+    FILE *f = fopen(path, "r");
+    long long saved;
+    if (f && fscanf(f, "%lld", &saved) == 1 && saved > 0) {
+        self->start_us = saved;
+        fclose(f);
+        free(path);
+        return 0;
+    }
+    if (f)
+        fclose(f);
+    f = fopen(path, "w");
+    if (!f || fprintf(f, "%" PRId64 "\n", self->start_us) < 0 || fflush(f) || fsync(fileno(f))) {
+        rl_err_set(err, "cannot write %s: %s", path, strerror(errno));
+        if (f)
+            fclose(f);
+        free(path);
+        return -1;
+    }
+    fclose(f);
+    free(path);
+    return 0;
+}
+
+static void s_close(void *vself);
+
+static void *
+s_open(const agent_driver_env_t *env, bool check_only, rl_err_t *err)
+{
+    const rl_config_t *cfg = env->cfg;
+    s_sim_t *self = rl_calloc(1, sizeof *self);
+    self->log_ctx = env->log_ctx;
+    self->seed = (uint64_t)rl_config_int(cfg, "simulator", "seed");
+    self->sessions = (int)rl_config_int(cfg, "simulator", "sessions");
+    self->trials = (int)rl_config_int(cfg, "simulator", "trials");
+    self->sets = (int)rl_config_int(cfg, "simulator", "sets");
+    self->curves = rl_config_bool(cfg, "simulator", "curves");
+    self->rate_hz = (int)rl_config_int(cfg, "simulator", "sample_rate_hz");
+    self->days_between = rl_config_double(cfg, "simulator", "days_between_sessions");
+    self->time_factor = rl_config_double(cfg, "simulator", "time_factor");
+    const char *op = rl_config_str(cfg, "simulator", "operator_code");
+    if (*op && !rl_wire_id_valid(op)) {
+        rl_err_set(err, "[simulator] operator_code '%s' is not a valid code", op);
+        goto fail;
+    }
+    snprintf(self->operator_code, sizeof self->operator_code, "%s", op);
+    if (s_parse_patients(self, rl_config_str(cfg, "simulator", "patients"), err))
+        goto fail;
+    const char *start = rl_config_str(cfg, "simulator", "start");
+    if (*start) {
+        if (agent_json_parse_time(start, &self->start_us, err)) {
+            rl_err_prefix(err, "[simulator] start: ");
+            goto fail;
+        }
+    } else if (s_default_start(self, cfg, !check_only && env->spool, err)) {
+        goto fail;
+    }
+    self->skip = env->spool ? agent_spool_last_mark(env->spool) : 0;
+    self->paced = self->time_factor > 0;
+    if (self->skip)
+        rl_info(self->log_ctx, "simulator: resuming after message %" PRIu64 " of a previous run",
+                self->skip);
+    return self;
+fail:
+    s_close(self);
+    return NULL;
+}
+
+static int
+s_fd(void *self)
+{
+    (void)self;
+    return -1;
+}
+
+static int
+s_next(void *vself, rl_msg_t *msg, int *wait_ms, rl_err_t *err)
+{
+    (void)err;
+    s_sim_t *self = vself;
+    *wait_ms = 0;
+    for (;;) {
+        if (self->next < self->n) {
+            rl_msg_t *m = &self->msgs[self->next];
+            if (self->emitted < self->skip) { /* delivered by a previous run */
+                rl_msg_clear(m);
+                self->next++;
+                self->emitted++;
+                continue;
+            }
+            int64_t offset = m->taken_at_us - self->start_us;
+            if (self->paced) {
+                int64_t now = s_wall_us();
+                if (!self->real_t0_us) {
+                    self->real_t0_us = now;
+                    self->offset0_us = offset;
+                }
+                int64_t due = self->real_t0_us +
+                              (int64_t)((double)(offset - self->offset0_us) / self->time_factor);
+                if (due > now) {
+                    int64_t ms = (due - now + 999) / 1000;
+                    *wait_ms = ms > 1000 ? 1000 : (int)ms;
+                    return AGENT_DRV_AGAIN;
+                }
+            }
+            *msg = *m;
+            memset(m, 0, sizeof *m);
+            self->next++;
+            self->emitted++;
+            msg->seq = self->emitted; /* source mark */
+            return AGENT_DRV_MSG;
+        }
+        if (self->session >= self->sessions * self->npatients) {
+            if (self->n) {
+                rl_info(self->log_ctx, "simulator: programme complete (%" PRIu64 " messages)",
+                        self->emitted);
+                self->n = 0;
+            }
+            return AGENT_DRV_EOF;
+        }
+        int k = self->session / self->npatients, p = self->session % self->npatients;
+        self->session++;
+        s_gen_session(self, p, k);
+    }
+}
+
+static void
+s_close(void *vself)
+{
+    s_sim_t *self = vself;
+    if (!self)
+        return;
+    for (size_t i = self->next; i < self->n; i++)
+        rl_msg_clear(&self->msgs[i]);
+    free(self->msgs);
+    free(self);
+}
+
+const agent_driver_t agent_driver_simulator = {
+    .name = "simulator",
+    .summary = "a Tergumed-style device running a programme (tests, training, curves)",
+    .open = s_open,
+    .fd = s_fd,
+    .next = s_next,
+    .synced = NULL,
+    .close = s_close,
+};
