@@ -180,7 +180,7 @@ s_answers(const json_t *obj, rl_questionnaire_t *q, rl_err_t *err)
         double value;
         if (s_get_u32(e, "item", true, &ans->item, err) ||
             s_get_num(e, "value", true, &value, err)) {
-            rl_err_prefix(err, "answers element %zu: ", i + 1);
+            rl_err_prefix(err, "answers element %zu", i + 1);
             return -1;
         }
         if (value != floor(value) || fabs(value) > 1e6)
@@ -319,7 +319,7 @@ agent_json_to_msg(const json_t *obj, rl_msg_t *msg, rl_err_t *err)
             agent_json_parse_time(json_string_value(ta), &msg->taken_at_us, err)) {
             if (!json_is_string(ta))
                 rl_err_set(err, "expected an RFC 3339 time");
-            rl_err_prefix(err, "field 'taken_at': ");
+            rl_err_prefix(err, "field 'taken_at'");
             return -1;
         }
     } else if (tu) {

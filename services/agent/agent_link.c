@@ -79,14 +79,14 @@ agent_link_load_keys(agent_link_opts_t *opts, const char *secret_key_file, const
         memcpy(opts->server_key, server_key, 41);
     } else {
         if (s_cert_load(server_key, &cert, err))
-            return rl_err_prefix(err, "[link] server_public_key: ");
+            return rl_err_prefix(err, "[link] server_public_key");
         memcpy(opts->server_key, zcert_public_txt(cert), 41);
         zcert_destroy(&cert);
     }
     if (!secret_key_file || !*secret_key_file)
         return rl_err_set(err, "the device's key file is not set ([link] secret_key_file)");
     if (s_cert_load(secret_key_file, &cert, err))
-        return rl_err_prefix(err, "[link] secret_key_file: ");
+        return rl_err_prefix(err, "[link] secret_key_file");
     static const uint8_t zero[32];
     if (!memcmp(zcert_secret_key(cert), zero, 32)) {
         zcert_destroy(&cert);

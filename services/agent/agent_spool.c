@@ -771,7 +771,7 @@ agent_spool_append(agent_spool_t *self, rl_msg_t *msg, uint64_t mark, rl_err_t *
     msg->boot_id = self->boot_id;
     msg->seq = self->next_seq;
     if (rl_wire_encode(msg, &payload, &len, err)) {
-        rl_err_prefix(err, "cannot spool the %s message: ", rl_body_kind_name(msg->kind));
+        rl_err_prefix(err, "cannot spool the %s message", rl_body_kind_name(msg->kind));
         goto out;
     }
     if (len > RL_WIRE_MAX_MESSAGE || len == 0) {

@@ -83,7 +83,7 @@ s_append(agent_spool_t *sp, uint32_t trial)
     rl_msg_t m;
     rl_err_t err;
     s_trial(&m, trial);
-    int rc = agent_spool_append(sp, &m, &err);
+    int rc = agent_spool_append(sp, &m, trial, &err);
     if (rc != 0)
         fail_msg("append: %d %s", rc, rc < 0 ? err.msg : "full");
     return m.seq;
@@ -352,6 +352,32 @@ test_seq_never_reused_after_restart(void **state)
 }
 
 static void
+test_source_mark_survives_restart(void **state)
+{
+    (void)state;
+    rl_err_t err;
+    agent_spool_t *sp = s_open(1 << 20, 1);
+    assert_int_equal(agent_spool_last_mark(sp), 0);
+    uint64_t boot = agent_spool_boot_id(sp);
+    for (uint32_t t = 1; t <= 4; t++)
+        (void)s_append(sp, t); /* the trial number is the mark */
+    assert_int_equal(agent_spool_last_mark(sp), 4);
+    s_sync(sp);
+    agent_spool_close(&sp);
+    /* Pending records carry it. */
+    sp = s_open(1 << 20, 1);
+    assert_int_equal(agent_spool_last_mark(sp), 4);
+    /* Everything acknowledged and deleted: DIR/mark remembers it. */
+    for (uint64_t s = 1; s <= 4; s++)
+        assert_int_equal(agent_spool_ack(sp, boot, s, &err), 1);
+    assert_int_equal(s_count_files("seg-", NULL), 0);
+    agent_spool_close(&sp);
+    sp = s_open(1 << 20, 1);
+    assert_int_equal(agent_spool_last_mark(sp), 4);
+    agent_spool_close(&sp);
+}
+
+static void
 test_full_spool_refuses_and_recovers(void **state)
 {
     (void)state;
@@ -370,14 +396,14 @@ test_full_spool_refuses_and_recovers(void **state)
         (void)s_append(sp, t);
     rl_msg_t m;
     s_trial(&m, 4);
-    assert_int_equal(agent_spool_append(sp, &m, &err), AGENT_SPOOL_FULL);
+    assert_int_equal(agent_spool_append(sp, &m, 0, &err), AGENT_SPOOL_FULL);
     assert_int_equal(m.seq, 0); /* nothing stored, the message untouched */
     assert_int_equal(agent_spool_depth(sp), 3);
     assert_true(agent_spool_bytes(sp) <= 3 * rec_size);
     s_sync(sp);
     /* An acknowledgement frees a segment: the message fits again. */
     assert_int_equal(agent_spool_ack(sp, boot, 1, &err), 1);
-    assert_int_equal(agent_spool_append(sp, &m, &err), 0);
+    assert_int_equal(agent_spool_append(sp, &m, 0, &err), 0);
     assert_int_equal(m.seq, 4);
     assert_int_equal(agent_spool_depth(sp), 3);
     agent_spool_close(&sp);
@@ -385,7 +411,7 @@ test_full_spool_refuses_and_recovers(void **state)
     /* A message larger than the whole spool is an error, not "full". */
     sp = s_open(AGENT_SPOOL_RECORD_HEADER + 8, 1);
     s_trial(&m, 5);
-    assert_int_equal(agent_spool_append(sp, &m, &err), -1);
+    assert_int_equal(agent_spool_append(sp, &m, 0, &err), -1);
     assert_non_null(strstr(err.msg, "max_bytes"));
     agent_spool_close(&sp);
 }
@@ -429,6 +455,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_damaged_middle_record_quarantined, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_seq_never_reused_after_restart, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_source_mark_survives_restart, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_full_spool_refuses_and_recovers, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_segments_rotate_and_reclaim, s_setup, s_teardown),
     };

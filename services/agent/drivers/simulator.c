@@ -450,7 +450,7 @@ s_open(const agent_driver_env_t *env, bool check_only, rl_err_t *err)
     const char *start = rl_config_str(cfg, "simulator", "start");
     if (*start) {
         if (agent_json_parse_time(start, &self->start_us, err)) {
-            rl_err_prefix(err, "[simulator] start: ");
+            rl_err_prefix(err, "[simulator] start");
             goto fail;
         }
     } else if (s_default_start(self, cfg, !check_only && env->spool, err)) {
