@@ -42,5 +42,12 @@ int admin_enrol_main(admin_ctx_t *ctx, int argc, char **argv);
 int admin_device_main(admin_ctx_t *ctx, int argc, char **argv);
 int admin_status_main(admin_ctx_t *ctx, int argc, char **argv);
 int admin_conclusion_main(admin_ctx_t *ctx, int argc, char **argv);
+int admin_programme_main(admin_ctx_t *ctx, int argc, char **argv);
+int admin_session_main(admin_ctx_t *ctx, int argc, char **argv);
+int admin_enrolment_main(admin_ctx_t *ctx, int argc, char **argv);
+int admin_timepoint_main(admin_ctx_t *ctx, int argc, char **argv);
+int admin_questionnaire_main(admin_ctx_t *ctx, int argc, char **argv);
+int admin_reference_main(admin_ctx_t *ctx, int argc, char **argv);
+int admin_audit_main(admin_ctx_t *ctx, int argc, char **argv);
 
 #endif

@@ -192,9 +192,151 @@ out:
     return rc;
 }
 
+/* Prints one row of res as "label: value" lines (or adds it to obj). */
+static void
+s_show_fields(admin_ctx_t *ctx, const PGresult *res, json_t *obj)
+{
+    for (int c = 0; c < PQnfields(res); c++) {
+        if (ctx->json)
+            json_object_set_new(obj, PQfname(res, c), admin_json_value(res, 0, c, false));
+        else
+            printf("%-16s %s\n", PQfname(res, c),
+                   PQgetisnull(res, 0, c) ? "-" : PQgetvalue(res, 0, c));
+    }
+}
+
+static int
+s_show(admin_ctx_t *ctx, int argc, char **argv)
+{
+    const char *cmd = "patient show";
+    const admin_opt_t opts[] = {{NULL, NULL, NULL}};
+    const char *patient = NULL;
+    if (admin_parse_patient(ctx, cmd, argc, argv, opts, &patient) < 0)
+        return RL_EXIT_USAGE;
+    int rc = RL_EXIT_OK;
+    char subject[32];
+    if (admin_find_subject(ctx, cmd, &rc, patient, subject) < 0)
+        return rc;
+    /* the read is logged before anything is shown */
+    if (admin_audit(ctx, cmd, &rc, "patient show", subject, NULL) < 0)
+        return rc;
+    const char *p[1] = {subject};
+    PGresult *res = admin_exec(
+        ctx, cmd, &rc, "reading the patient",
+        "SELECT s.subject_id, s.badge_token, s.pseudonym, st.code AS site, p.family_name, "
+        "p.given_name, p.date_of_birth, s.sex, "
+        "substr(p.insz, 1, 2) || '.' || substr(p.insz, 3, 2) || '.' || substr(p.insz, 5, 2) || '-' "
+        "|| substr(p.insz, 7, 3) || '.' || substr(p.insz, 10, 2) AS insz, "
+        "s.body_weight_kg AS weight_kg, s.height_cm, p.address, p.postal_code, p.city, p.phone, "
+        "g.riziv AS gp_riziv, g.family_name || ' ' || g.given_name AS gp_name "
+        "FROM clinical.subject s JOIN identity.patient p USING (subject_id) "
+        "JOIN clinical.site st ON st.site_id = s.site_id "
+        "LEFT JOIN identity.gp g ON g.gp_id = p.gp_id WHERE s.subject_id = $1::bigint",
+        1, p);
+    if (!res)
+        return rc;
+    json_t *obj = ctx->json ? json_object() : NULL;
+    s_show_fields(ctx, res, obj);
+    PQclear(res);
+    res = admin_exec(ctx, cmd, &rc, "reading the enrolments",
+                     "SELECT e.enrolment_id, pr.code AS programme, e.status, e.start_date, "
+                     "e.end_date, e.indication, e.route "
+                     "FROM clinical.enrolment e JOIN clinical.programme pr USING (programme_id) "
+                     "WHERE e.subject_id = $1::bigint ORDER BY e.start_date, e.enrolment_id",
+                     1, p);
+    if (!res) {
+        json_decref(obj);
+        return rc;
+    }
+    if (ctx->json) {
+        json_t *arr = json_array();
+        for (int r = 0; r < PQntuples(res); r++) {
+            json_t *o = json_object();
+            for (int c = 0; c < PQnfields(res); c++)
+                json_object_set_new(o, PQfname(res, c), admin_json_value(res, r, c, c == 0));
+            json_array_append_new(arr, o);
+        }
+        json_object_set_new(obj, "enrolments", arr);
+        admin_json_print(obj);
+    } else {
+        printf("\nenrolments:\n");
+        admin_print_rows(ctx, res, NULL);
+    }
+    PQclear(res);
+    return RL_EXIT_OK;
+}
+
+static int
+s_find(admin_ctx_t *ctx, int argc, char **argv)
+{
+    const char *cmd = "patient find";
+    const char *name = NULL, *insz_s = NULL, *badge = NULL;
+    const admin_opt_t opts[] = {{"--name", &name, NULL},
+                                {"--insz", &insz_s, NULL},
+                                {"--badge", &badge, NULL},
+                                {NULL, NULL, NULL}};
+    if (admin_parse(ctx, cmd, argc, argv, 2, opts, NULL, 0, NULL) < 0)
+        return RL_EXIT_USAGE;
+    if (!!name + !!insz_s + !!badge != 1) {
+        admin_fail("%s: give one of --name, --insz, --badge", cmd);
+        return RL_EXIT_USAGE;
+    }
+    char digits[12] = "";
+    if (insz_s) {
+        rl_insz_t insz;
+        rl_err_t err;
+        if (rl_insz_validate(insz_s, &insz, &err) < 0) {
+            admin_fail("%s: %s", cmd, err.msg);
+            return RL_EXIT_FAIL;
+        }
+        snprintf(digits, sizeof digits, "%s", insz.digits);
+    }
+    if (name && strlen(name) < 2) {
+        admin_fail("%s: --name needs at least 2 characters", cmd);
+        return RL_EXIT_FAIL;
+    }
+    int rc = RL_EXIT_OK;
+    const char *p[3] = {name, insz_s ? digits : NULL, badge};
+    if (admin_begin(ctx, cmd, &rc) < 0)
+        return rc;
+    PGresult *res = admin_exec(
+        ctx, cmd, &rc, "finding patients",
+        "SELECT s.subject_id, s.badge_token, p.family_name, p.given_name, p.date_of_birth, "
+        "st.code AS site, (SELECT pr.code || ' ' || e.status FROM clinical.enrolment e "
+        " JOIN clinical.programme pr USING (programme_id) WHERE e.subject_id = s.subject_id "
+        " ORDER BY e.start_date DESC, e.enrolment_id DESC LIMIT 1) AS last_programme "
+        "FROM clinical.subject s JOIN identity.patient p USING (subject_id) "
+        "JOIN clinical.site st ON st.site_id = s.site_id "
+        "WHERE ($1::text IS NOT NULL AND strpos(lower(p.family_name || ' ' || p.given_name), "
+        "lower($1)) > 0) OR ($1::text IS NOT NULL AND strpos(lower(p.given_name || ' ' || "
+        "p.family_name), lower($1)) > 0) OR p.insz = $2 OR upper(s.badge_token) = upper($3) "
+        "ORDER BY p.family_name, p.given_name, s.subject_id LIMIT 200",
+        3, p);
+    if (!res)
+        goto out;
+    /* one access-log row per patient shown; the search text is identity
+     * and stays out of the log */
+    const char *how = name ? "found by name" : insz_s ? "found by INSZ" : "found by badge token";
+    for (int r = 0; r < PQntuples(res); r++)
+        if (admin_audit(ctx, cmd, &rc, "patient find", PQgetvalue(res, r, 0), how) < 0)
+            goto out;
+    if (admin_commit(ctx, cmd, &rc) < 0)
+        goto out;
+    admin_print_rows(ctx, res, "subject_id");
+    if (!ctx->json && PQntuples(res) == 0)
+        printf("no patient found\n");
+    rc = RL_EXIT_OK;
+out:
+    PQclear(res);
+    if (rc != RL_EXIT_OK)
+        admin_rollback(ctx);
+    return rc;
+}
+
 int
 admin_patient_main(admin_ctx_t *ctx, int argc, char **argv)
 {
-    static const admin_sub_t subs[] = {{"add", s_add}, {NULL, NULL}};
+    static const admin_sub_t subs[] = {
+        {"add", s_add}, {"show", s_show}, {"find", s_find}, {NULL, NULL}};
     return admin_dispatch(ctx, "patient", argc, argv, s_usage, subs);
 }

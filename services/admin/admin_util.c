@@ -465,3 +465,38 @@ admin_need_id(admin_ctx_t *ctx, const char *cmd, int *rc, const char *sql, int n
     }
     return f > 0 ? 0 : -1;
 }
+
+int
+admin_parse_patient(admin_ctx_t *ctx, const char *cmd, int argc, char **argv,
+                    const admin_opt_t *opts, const char **patient)
+{
+    int npos = 0;
+    if (admin_parse(ctx, cmd, argc, argv, 2, opts, patient, 1, &npos) < 0)
+        return -1;
+    if (npos != 1) {
+        admin_fail("%s: give the patient (subject id, badge token or INSZ)", cmd);
+        return -1;
+    }
+    return 0;
+}
+
+int
+admin_list_enrolment(admin_ctx_t *ctx, const char *cmd, int argc, char **argv, const char *what,
+                     const char *sql, const char *numeric_cols)
+{
+    const admin_opt_t opts[] = {{NULL, NULL, NULL}};
+    const char *patient = NULL;
+    if (admin_parse_patient(ctx, cmd, argc, argv, opts, &patient) < 0)
+        return RL_EXIT_USAGE;
+    int rc = RL_EXIT_OK;
+    char enrolment[32];
+    if (admin_find_enrolment(ctx, cmd, &rc, patient, true, enrolment) < 0)
+        return rc;
+    const char *p[1] = {enrolment};
+    PGresult *res = admin_exec(ctx, cmd, &rc, what, sql, 1, p);
+    if (!res)
+        return rc;
+    admin_print_rows(ctx, res, numeric_cols);
+    PQclear(res);
+    return RL_EXIT_OK;
+}

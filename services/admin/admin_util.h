@@ -8,6 +8,7 @@
 #include "admin.h"
 
 #include "ruglab/date.h"
+#include "ruglab/programme.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -124,3 +125,32 @@ int admin_dispatch(admin_ctx_t *ctx, const char *group, int argc, char **argv,
 int admin_need_id(admin_ctx_t *ctx, const char *cmd, int *rc, const char *sql, int nparams,
                   const char *const *params, char id[32], const char *fmt, ...)
     __attribute__((format(printf, 8, 9)));
+
+/* An enrolment with its programme template as programme.h wants it. The
+ * seed templates use the built-in definitions (calendar months where the
+ * rule says months); a site's own template is read from the database. */
+typedef struct {
+    char enrolment_id[32];
+    char subject_id[32];
+    char code[64];
+    char status[16];
+    rl_date_t start;
+    rl_date_t end; /* valid only when has_end */
+    bool has_end;
+    rl_programme_t programme; /* code/name point into this struct */
+    char name[256];
+} admin_enrolment_t;
+
+int admin_load_enrolment(admin_ctx_t *ctx, const char *cmd, int *rc, const char *enrolment_id,
+                         admin_enrolment_t *out);
+
+/* admin_parse for a subcommand taking exactly one PATIENT argument (a
+ * subject id, badge token or INSZ) and options. -1 after printing. */
+int admin_parse_patient(admin_ctx_t *ctx, const char *cmd, int argc, char **argv,
+                        const admin_opt_t *opts, const char **patient);
+
+/* A listing of the patient's programme: parses PATIENT (no options), finds
+ * the enrolment (running, else the most recent) and prints the rows of sql
+ * run with $1 = enrolment_id. Returns an RL_EXIT_* code. */
+int admin_list_enrolment(admin_ctx_t *ctx, const char *cmd, int argc, char **argv, const char *what,
+                         const char *sql, const char *numeric_cols);

@@ -21,6 +21,14 @@ static const admin_group_t s_groups[] = {
     {"status", "collectors and devices: counters, last seen, spool depth, lag", admin_status_main},
     {"conclusion", "the physician's conclusion for the final report: set, show",
      admin_conclusion_main},
+    {"programme", "programme templates: list, show, add", admin_programme_main},
+    {"enrolment", "a patient's programme: status (attendance, warnings), end",
+     admin_enrolment_main},
+    {"session", "sessions by hand: add, no-show, cancel, list", admin_session_main},
+    {"timepoint", "test time points: list, set (override)", admin_timepoint_main},
+    {"questionnaire", "questionnaires by hand: add, list", admin_questionnaire_main},
+    {"reference", "device reference values: load, list", admin_reference_main},
+    {"audit", "the access log of identifiable data: list", admin_audit_main},
 };
 #define S_NGROUPS (sizeof s_groups / sizeof s_groups[0])
 

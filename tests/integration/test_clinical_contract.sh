@@ -3,6 +3,7 @@
 # clinical.v_session, v_attendance, v_test_occasion and v_questionnaire on
 # device sessions (as the collector writes them) and manual sessions.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/clinical_lib.sh"
 
 t_pg_start
 
@@ -11,18 +12,6 @@ snapshot() {
   t_psql ruglab_admin "SELECT concat_ws(',', (SELECT count(*) FROM clinical.site), (SELECT count(*) FROM identity.gp),
     (SELECT count(*) FROM identity.patient), (SELECT count(*) FROM clinical.subject),
     (SELECT count(*) FROM clinical.enrolment), (SELECT count(*) FROM clinical.session))"
-}
-# one_line_fail DESC REGEX CMD...: exit status 1, one line on stderr matching REGEX, nothing on stdout
-one_line_fail() {
-  local desc=$1 re=$2; shift 2
-  local out err rc
-  out=$("$@" 2>"$T_TMP/err"); rc=$?
-  err=$(cat "$T_TMP/err")
-  if [ "$rc" -eq 1 ] && [ -z "$out" ] && [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] && [[ "$err" =~ $re ]]; then
-    t_ok "$desc"
-  else
-    t_not_ok "$desc" "exit status $rc (wanted 1)" "stdout: $out" "stderr: $err" "wanted: /$re/"
-  fi
 }
 
 # --- setup through the CLI, ids from --json

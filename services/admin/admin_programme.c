@@ -1,0 +1,255 @@
+/* `ruglab programme`: programme templates. The three seed variants come
+ * with the schema; a site adds its own (checked by programme.h). */
+#include "admin_util.h"
+
+#include "ruglab/exitcode.h"
+#include "ruglab/mem.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static void
+s_usage(FILE *out)
+{
+    fprintf(out,
+            "usage: ruglab programme list\n"
+            "       ruglab programme show CODE\n"
+            "       ruglab programme add --site SITE --code CODE --name NAME\n"
+            "                            --exercise N --information N --max-per-week N\n"
+            "                            (--max-weeks N | --max-days N) --mid-test-session N\n"
+            "                            [--extra N] [--min-minutes N] [--description TEXT]\n\n"
+            "list  every template: the seed variants (mrr-36, rugschool-30,\n"
+            "      rugschool-36-18w) and the sites' own.\n"
+            "show  one template.\n"
+            "add   a site's own template: total sessions = exercise + information;\n"
+            "      at most --max-per-week attended sessions in a calendar week, within\n"
+            "      --max-weeks/--max-days of the start, up to --extra sessions beyond\n"
+            "      the total; the mid test falls at session --mid-test-session.\n"
+            "      Prints the new programme_id (--json: {\"programme_id\": N, \"code\": ...}).\n");
+}
+
+static const char *s_columns =
+    "SELECT p.programme_id, p.code, p.name, s.code AS site, p.total_sessions, "
+    "p.exercise_sessions, p.information_sessions, p.max_per_week, p.max_duration_days, "
+    "p.max_extra_sessions, p.mid_test_session, p.min_session_minutes";
+
+static int
+s_list(admin_ctx_t *ctx, int argc, char **argv)
+{
+    char *sql = rl_asprintf("%s FROM clinical.programme p LEFT JOIN clinical.site s USING "
+                            "(site_id) ORDER BY p.site_id NULLS FIRST, p.code",
+                            s_columns);
+    int rc = admin_list(ctx, "programme list", argc, argv, "listing the programmes", sql, 0, NULL,
+                        "programme_id,total_sessions,exercise_sessions,information_sessions,"
+                        "max_per_week,max_duration_days,max_extra_sessions,mid_test_session,"
+                        "min_session_minutes");
+    free(sql);
+    return rc;
+}
+
+static int
+s_show(admin_ctx_t *ctx, int argc, char **argv)
+{
+    const char *cmd = "programme show";
+    const admin_opt_t opts[] = {{NULL, NULL, NULL}};
+    const char *code = NULL;
+    int npos = 0;
+    if (admin_parse(ctx, cmd, argc, argv, 2, opts, &code, 1, &npos) < 0)
+        return RL_EXIT_USAGE;
+    if (npos != 1) {
+        admin_fail("%s: give the programme code", cmd);
+        return RL_EXIT_USAGE;
+    }
+    int rc = RL_EXIT_OK;
+    char *sql = rl_asprintf("%s, p.description FROM clinical.programme p LEFT JOIN clinical.site s "
+                            "USING (site_id) WHERE p.code = $1",
+                            s_columns);
+    PGresult *res = admin_exec(ctx, cmd, &rc, "reading the programme", sql, 1, &code);
+    free(sql);
+    if (!res)
+        return rc;
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        admin_fail("%s: unknown programme '%s' (see ruglab programme list)", cmd, code);
+        return RL_EXIT_FAIL;
+    }
+    if (ctx->json) {
+        json_t *o = json_object();
+        for (int c = 0; c < PQnfields(res); c++)
+            json_object_set_new(
+                o, PQfname(res, c),
+                admin_json_value(res, 0, c, c == 0 || (c >= 4 && c < PQnfields(res) - 1)));
+        admin_json_print(o);
+    } else {
+        for (int c = 0; c < PQnfields(res); c++)
+            printf("%-22s %s\n", PQfname(res, c),
+                   PQgetisnull(res, 0, c) ? "-" : PQgetvalue(res, 0, c));
+    }
+    PQclear(res);
+    return RL_EXIT_OK;
+}
+
+static int
+s_int(const char *cmd, const char *option, const char *s, int min, int max, int *out)
+{
+    double v;
+    if (admin_parse_number(cmd, option, s, min, max, &v) < 0)
+        return -1;
+    if (v != (int)v) {
+        admin_fail("%s: %s: '%s' is not a whole number", cmd, option, s);
+        return -1;
+    }
+    *out = (int)v;
+    return 0;
+}
+
+static int
+s_add(admin_ctx_t *ctx, int argc, char **argv)
+{
+    const char *cmd = "programme add";
+    const char *site = NULL, *code = NULL, *name = NULL, *ex = NULL, *info = NULL, *week = NULL,
+               *weeks = NULL, *days = NULL, *mid = NULL, *extra = "0", *minutes = "120",
+               *descr = NULL;
+    const admin_opt_t opts[] = {{"--site", &site, NULL},
+                                {"--code", &code, NULL},
+                                {"--name", &name, NULL},
+                                {"--exercise", &ex, NULL},
+                                {"--information", &info, NULL},
+                                {"--max-per-week", &week, NULL},
+                                {"--max-weeks", &weeks, NULL},
+                                {"--max-days", &days, NULL},
+                                {"--mid-test-session", &mid, NULL},
+                                {"--extra", &extra, NULL},
+                                {"--min-minutes", &minutes, NULL},
+                                {"--description", &descr, NULL},
+                                {NULL, NULL, NULL}};
+    if (admin_parse(ctx, cmd, argc, argv, 2, opts, NULL, 0, NULL) < 0 ||
+        admin_require(cmd, "--site", site) < 0 || admin_require(cmd, "--code", code) < 0 ||
+        admin_require(cmd, "--name", name) < 0 || admin_require(cmd, "--exercise", ex) < 0 ||
+        admin_require(cmd, "--information", info) < 0 ||
+        admin_require(cmd, "--max-per-week", week) < 0 ||
+        admin_require(cmd, "--mid-test-session", mid) < 0)
+        return RL_EXIT_USAGE;
+    if (!weeks == !days) {
+        admin_fail("%s: give one of --max-weeks, --max-days", cmd);
+        return RL_EXIT_USAGE;
+    }
+    size_t n = strlen(code);
+    if (n < 2 || n > 32 || strspn(code, "abcdefghijklmnopqrstuvwxyz0123456789-") != n ||
+        code[0] == '-') {
+        admin_fail("%s: --code: '%s' is not a programme code (2-32 of a-z, 0-9 and '-')", cmd,
+                   code);
+        return RL_EXIT_FAIL;
+    }
+    rl_programme_t t = {.code = code, .name = name};
+    int min_minutes, max_weeks = 0;
+    if (s_int(cmd, "--exercise", ex, 0, 200, &t.exercise_sessions) < 0 ||
+        s_int(cmd, "--information", info, 0, 200, &t.information_sessions) < 0 ||
+        s_int(cmd, "--max-per-week", week, 1, 7, &t.max_per_week) < 0 ||
+        (weeks && s_int(cmd, "--max-weeks", weeks, 1, 104, &max_weeks) < 0) ||
+        (days && s_int(cmd, "--max-days", days, 7, 730, &t.max_duration_days) < 0) ||
+        s_int(cmd, "--mid-test-session", mid, 1, 200, &t.mid_test_session) < 0 ||
+        s_int(cmd, "--extra", extra, 0, 200, &t.max_extra_sessions) < 0 ||
+        s_int(cmd, "--min-minutes", minutes, 10, 600, &min_minutes) < 0)
+        return RL_EXIT_FAIL;
+    if (weeks)
+        t.max_duration_days = max_weeks * 7;
+    t.total_sessions = t.exercise_sessions + t.information_sessions;
+    rl_err_t err;
+    if (rl_programme_check_template(&t, &err) < 0) {
+        admin_fail("%s: %s", cmd, err.msg);
+        return RL_EXIT_FAIL;
+    }
+    int rc = RL_EXIT_OK;
+    char site_id[32];
+    if (admin_need_id(ctx, cmd, &rc, "SELECT site_id FROM clinical.site WHERE code = $1", 1, &site,
+                      site_id, "unknown site '%s' (see ruglab site list)", site) < 0)
+        return rc;
+    char total[16], days_s[16];
+    snprintf(total, sizeof total, "%d", t.total_sessions);
+    snprintf(days_s, sizeof days_s, "%d", t.max_duration_days);
+    const char *p[12] = {code, name,   site_id, total, ex,      info,
+                         week, days_s, extra,   mid,   minutes, descr};
+    PGresult *res = admin_exec(
+        ctx, cmd, &rc, "inserting the programme",
+        "INSERT INTO clinical.programme (code, name, site_id, total_sessions, exercise_sessions, "
+        "information_sessions, max_per_week, max_duration_days, max_extra_sessions, "
+        "mid_test_session, min_session_minutes, description) VALUES ($1, $2, $3, $4, $5, $6, $7, "
+        "$8, $9, $10, $11, $12) ON CONFLICT (code) DO NOTHING RETURNING programme_id",
+        12, p);
+    if (!res)
+        return rc;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        admin_fail("%s: a programme with code '%s' already exists", cmd, code);
+        return RL_EXIT_FAIL;
+    }
+    admin_print_added(ctx, "programme", "programme_id", PQgetvalue(res, 0, 0), "code", code);
+    PQclear(res);
+    return RL_EXIT_OK;
+}
+
+int
+admin_load_enrolment(admin_ctx_t *ctx, const char *cmd, int *rc, const char *enrolment_id,
+                     admin_enrolment_t *out)
+{
+    const char *p[1] = {enrolment_id};
+    PGresult *res = admin_exec(
+        ctx, cmd, rc, "reading the enrolment",
+        "SELECT e.enrolment_id, e.subject_id, p.code, e.status, e.start_date, e.end_date, p.name, "
+        "p.total_sessions, p.exercise_sessions, p.information_sessions, p.max_per_week, "
+        "p.max_duration_days, p.max_extra_sessions, p.mid_test_session "
+        "FROM clinical.enrolment e JOIN clinical.programme p USING (programme_id) "
+        "WHERE e.enrolment_id = $1::bigint",
+        1, p);
+    if (!res)
+        return -1;
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        admin_fail("%s: no enrolment %s", cmd, enrolment_id);
+        *rc = RL_EXIT_FAIL;
+        return -1;
+    }
+    memset(out, 0, sizeof *out);
+    snprintf(out->enrolment_id, sizeof out->enrolment_id, "%s", PQgetvalue(res, 0, 0));
+    snprintf(out->subject_id, sizeof out->subject_id, "%s", PQgetvalue(res, 0, 1));
+    snprintf(out->code, sizeof out->code, "%s", PQgetvalue(res, 0, 2));
+    snprintf(out->status, sizeof out->status, "%s", PQgetvalue(res, 0, 3));
+    snprintf(out->name, sizeof out->name, "%s", PQgetvalue(res, 0, 6));
+    rl_err_t err;
+    int r = rl_date_parse(PQgetvalue(res, 0, 4), &out->start, &err);
+    out->has_end = !PQgetisnull(res, 0, 5);
+    if (r == 0 && out->has_end)
+        r = rl_date_parse(PQgetvalue(res, 0, 5), &out->end, &err);
+    const rl_programme_t *builtin = rl_programme_builtin(out->code);
+    if (builtin) {
+        out->programme = *builtin;
+    } else {
+        rl_programme_t *t = &out->programme;
+        t->total_sessions = atoi(PQgetvalue(res, 0, 7));
+        t->exercise_sessions = atoi(PQgetvalue(res, 0, 8));
+        t->information_sessions = atoi(PQgetvalue(res, 0, 9));
+        t->max_per_week = atoi(PQgetvalue(res, 0, 10));
+        t->max_duration_days = atoi(PQgetvalue(res, 0, 11));
+        t->max_extra_sessions = atoi(PQgetvalue(res, 0, 12));
+        t->mid_test_session = atoi(PQgetvalue(res, 0, 13));
+    }
+    out->programme.code = out->code;
+    out->programme.name = out->name;
+    PQclear(res);
+    if (r < 0) {
+        admin_fail("%s: enrolment %s: %s", cmd, enrolment_id, err.msg);
+        *rc = RL_EXIT_DB;
+        return -1;
+    }
+    return 0;
+}
+
+int
+admin_programme_main(admin_ctx_t *ctx, int argc, char **argv)
+{
+    static const admin_sub_t subs[] = {
+        {"list", s_list}, {"show", s_show}, {"add", s_add}, {NULL, NULL}};
+    return admin_dispatch(ctx, "programme", argc, argv, s_usage, subs);
+}

@@ -1,0 +1,287 @@
+/* `ruglab reference`: reference values of the device tests per device
+ * model, sex, age band, direction and measure (clinical.reference_value),
+ * loaded from a CSV file. A file replaces every reference value of the
+ * device models it names, in one transaction. */
+#include "admin_util.h"
+
+#include "ruglab/exitcode.h"
+#include "ruglab/measures.h"
+#include "ruglab/mem.h"
+
+#include <errno.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define S_HEADER "device_model,sex,age_min,age_max,direction,measure,value"
+
+static void
+s_usage(FILE *out)
+{
+    fprintf(out, "usage: ruglab reference load FILE\n"
+                 "       ruglab reference list [--model MODEL]\n\n"
+                 "load  reads a CSV file with the header\n"
+                 "        " S_HEADER "\n"
+                 "      (lines starting with # are comments; the first one is stored with the\n"
+                 "      values as their source, e.g. \"ILLUSTRATIVE, NOT CLINICAL\"). sex is M or\n"
+                 "      F; the age band (age at the start, both ends included) must not overlap\n"
+                 "      another of the same model, sex, direction and measure; measure is\n"
+                 "      max_torque_nm_per_kg, max_torque_nm or rom_deg; value > 0. The file\n"
+                 "      replaces all reference values of the device models it names.\n"
+                 "      deploy/reference/example-reference.csv shows the format (its numbers\n"
+                 "      are illustrative, not clinical).\n"
+                 "list  the loaded reference values.\n");
+}
+
+typedef struct {
+    int line;
+    char model[65];
+    char sex[2];
+    int age_min, age_max;
+    char direction[32];
+    char measure[32];
+    double value;
+} s_row_t;
+
+static int
+s_int_field(const char *s, int min, int max, int *out)
+{
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || end == s || *end || v < min || v > max)
+        return -1;
+    *out = (int)v;
+    return 0;
+}
+
+/* Parses one data line into row; -1 with why filled. */
+static int
+s_parse_row(char *line, s_row_t *row, char *why, size_t why_size)
+{
+    char *f[8];
+    int n = 0;
+    for (char *p = line; n < 8;) {
+        f[n++] = p;
+        char *c = strchr(p, ',');
+        if (!c)
+            break;
+        *c = '\0';
+        p = c + 1;
+    }
+    if (n != 7) {
+        snprintf(why, why_size, "expected 7 fields (%s), found %d", S_HEADER, n);
+        return -1;
+    }
+    size_t ml = strlen(f[0]);
+    if (ml < 1 || ml > 64 ||
+        strspn(f[0], "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != ml) {
+        snprintf(why, why_size, "device model '%.64s' is not valid (A-Z, a-z, 0-9, '.', '_', '-')",
+                 f[0]);
+        return -1;
+    }
+    snprintf(row->model, sizeof row->model, "%s", f[0]);
+    if (strcmp(f[1], "M") && strcmp(f[1], "F")) {
+        snprintf(why, why_size, "sex '%.8s' must be M or F", f[1]);
+        return -1;
+    }
+    snprintf(row->sex, sizeof row->sex, "%s", f[1]);
+    if (s_int_field(f[2], 0, 130, &row->age_min) < 0 ||
+        s_int_field(f[3], 0, 130, &row->age_max) < 0 || row->age_min > row->age_max) {
+        snprintf(why, why_size, "age band '%.8s'-'%.8s' is not two ages 0-130, low to high", f[2],
+                 f[3]);
+        return -1;
+    }
+    rl_direction_t dir;
+    rl_err_t err;
+    if (rl_measures_direction_parse(f[4], &dir, &err) < 0) {
+        snprintf(why, why_size, "%.200s", err.msg);
+        return -1;
+    }
+    snprintf(row->direction, sizeof row->direction, "%s", rl_measures_direction_name(dir));
+    if (strcmp(f[5], "max_torque_nm_per_kg") && strcmp(f[5], "max_torque_nm") &&
+        strcmp(f[5], "rom_deg")) {
+        snprintf(why, why_size,
+                 "measure '%.32s' must be max_torque_nm_per_kg, max_torque_nm or rom_deg", f[5]);
+        return -1;
+    }
+    snprintf(row->measure, sizeof row->measure, "%s", f[5]);
+    char *end = NULL;
+    errno = 0;
+    row->value = strtod(f[6], &end);
+    if (errno || end == f[6] || *end || !(row->value > 0) || row->value > 100000) {
+        snprintf(why, why_size, "value '%.16s' is not a positive number", f[6]);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+s_load(admin_ctx_t *ctx, int argc, char **argv)
+{
+    const char *cmd = "reference load";
+    const admin_opt_t opts[] = {{NULL, NULL, NULL}};
+    const char *path = NULL;
+    int npos = 0;
+    if (admin_parse(ctx, cmd, argc, argv, 2, opts, &path, 1, &npos) < 0)
+        return RL_EXIT_USAGE;
+    if (npos != 1) {
+        admin_fail("%s: give the CSV file", cmd);
+        return RL_EXIT_USAGE;
+    }
+    FILE *f = fopen(path, "r");
+    if (!f) {
+        admin_fail("%s: cannot open %s: %s", cmd, path, strerror(errno));
+        return RL_EXIT_FAIL;
+    }
+    int rc = RL_EXIT_OK;
+    s_row_t *rows = NULL;
+    size_t n = 0, cap = 0;
+    char *line = NULL, *note = NULL, *source = NULL;
+    size_t line_cap = 0;
+    int lineno = 0;
+    bool header = false;
+    while (getline(&line, &line_cap, f) > 0) {
+        lineno++;
+        line[strcspn(line, "\r\n")] = '\0';
+        if (line[0] == '#') {
+            if (!note) {
+                const char *t = line + 1;
+                while (*t == ' ')
+                    t++;
+                note = rl_strndup(t, 200);
+            }
+            continue;
+        }
+        if (!line[strspn(line, " \t")])
+            continue;
+        if (!header) {
+            if (strcmp(line, S_HEADER) != 0) {
+                admin_fail("%s: %s:%d: the header must be '%s'", cmd, path, lineno, S_HEADER);
+                rc = RL_EXIT_FAIL;
+                goto out;
+            }
+            header = true;
+            continue;
+        }
+        if (n == cap) {
+            cap = cap ? cap * 2 : 64;
+            rows = rl_realloc(rows, cap * sizeof *rows);
+        }
+        char why[256];
+        s_row_t *r = &rows[n];
+        r->line = lineno;
+        if (s_parse_row(line, r, why, sizeof why) < 0) {
+            admin_fail("%s: %s:%d: %s", cmd, path, lineno, why);
+            rc = RL_EXIT_FAIL;
+            goto out;
+        }
+        for (size_t i = 0; i < n; i++) {
+            s_row_t *o = &rows[i];
+            if (!strcmp(o->model, r->model) && !strcmp(o->sex, r->sex) &&
+                !strcmp(o->direction, r->direction) && !strcmp(o->measure, r->measure) &&
+                o->age_min <= r->age_max && r->age_min <= o->age_max) {
+                admin_fail("%s: %s:%d: age band %d-%d overlaps %d-%d of line %d", cmd, path, lineno,
+                           r->age_min, r->age_max, o->age_min, o->age_max, o->line);
+                rc = RL_EXIT_FAIL;
+                goto out;
+            }
+        }
+        n++;
+    }
+    if (ferror(f)) {
+        admin_fail("%s: reading %s: %s", cmd, path, strerror(errno));
+        rc = RL_EXIT_FAIL;
+        goto out;
+    }
+    if (n == 0) {
+        admin_fail("%s: %s: no reference values in the file", cmd, path);
+        rc = RL_EXIT_FAIL;
+        goto out;
+    }
+    char *pathcopy = rl_strdup(path);
+    source = rl_asprintf("%s%s%s", basename(pathcopy), note ? ": " : "", note ? note : "");
+    free(pathcopy);
+    if (admin_begin(ctx, cmd, &rc) < 0)
+        goto out;
+    for (size_t i = 0; i < n; i++) {
+        bool first = true;
+        for (size_t j = 0; j < i && first; j++)
+            first = strcmp(rows[j].model, rows[i].model) != 0;
+        if (!first)
+            continue;
+        const char *p[1] = {rows[i].model};
+        PGresult *res =
+            admin_exec(ctx, cmd, &rc, "replacing the model's reference values",
+                       "DELETE FROM clinical.reference_value WHERE device_model = $1", 1, p);
+        if (!res)
+            goto out;
+        PQclear(res);
+    }
+    for (size_t i = 0; i < n; i++) {
+        char amin[16], amax[16], val[32];
+        snprintf(amin, sizeof amin, "%d", rows[i].age_min);
+        snprintf(amax, sizeof amax, "%d", rows[i].age_max);
+        snprintf(val, sizeof val, "%.17g", rows[i].value);
+        const char *p[9] = {rows[i].model,   rows[i].sex, amin,   amax,           rows[i].direction,
+                            rows[i].measure, val,         source, admin_os_user()};
+        PGresult *res =
+            admin_exec(ctx, cmd, &rc, "storing a reference value",
+                       "INSERT INTO clinical.reference_value (device_model, sex, age_min, age_max, "
+                       "direction, measure, value, source, loaded_by) VALUES ($1, $2, $3, $4, $5, "
+                       "$6, $7, $8, $9)",
+                       9, p);
+        if (!res)
+            goto out;
+        PQclear(res);
+    }
+    if (admin_commit(ctx, cmd, &rc) < 0)
+        goto out;
+    if (ctx->json) {
+        json_t *o = json_object();
+        json_object_set_new(o, "loaded", json_integer((json_int_t)n));
+        json_object_set_new(o, "source", json_string(source));
+        admin_json_print(o);
+    } else {
+        printf("reference values loaded: %zu from %s\n", n, source);
+    }
+    rc = RL_EXIT_OK;
+out:
+    if (rc != RL_EXIT_OK)
+        admin_rollback(ctx);
+    fclose(f);
+    free(line);
+    free(rows);
+    free(note);
+    free(source);
+    return rc;
+}
+
+static int
+s_list(admin_ctx_t *ctx, int argc, char **argv)
+{
+    const char *model = NULL;
+    const admin_opt_t opts[] = {{"--model", &model, NULL}, {NULL, NULL, NULL}};
+    if (admin_parse(ctx, "reference list", argc, argv, 2, opts, NULL, 0, NULL) < 0)
+        return RL_EXIT_USAGE;
+    int rc = RL_EXIT_OK;
+    PGresult *res = admin_exec(ctx, "reference list", &rc, "listing the reference values",
+                               "SELECT device_model, sex, age_min, age_max, direction, measure, "
+                               "value, source FROM clinical.reference_value "
+                               "WHERE $1::text IS NULL OR device_model = $1 "
+                               "ORDER BY device_model, sex, direction, measure, age_min",
+                               1, &model);
+    if (!res)
+        return rc;
+    admin_print_rows(ctx, res, "age_min,age_max,value");
+    PQclear(res);
+    return RL_EXIT_OK;
+}
+
+int
+admin_reference_main(admin_ctx_t *ctx, int argc, char **argv)
+{
+    static const admin_sub_t subs[] = {{"load", s_load}, {"list", s_list}, {NULL, NULL}};
+    return admin_dispatch(ctx, "reference", argc, argv, s_usage, subs);
+}

@@ -1,0 +1,181 @@
+/* `ruglab session`: sessions the devices do not report (information
+ * sessions, exercise sessions entered by hand), no-shows and
+ * cancellations, into clinical.session; `list` shows clinical.v_session,
+ * device sessions included. */
+#include "admin_util.h"
+
+#include "ruglab/exitcode.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static void
+s_usage(FILE *out)
+{
+    fprintf(
+        out,
+        "usage: ruglab session add PATIENT --date YYYY-MM-DD [--kind exercise|information|test]\n"
+        "                          [--note TEXT]\n"
+        "       ruglab session no-show PATIENT --date YYYY-MM-DD [--kind KIND] [--note TEXT]\n"
+        "       ruglab session cancel PATIENT --date YYYY-MM-DD [--kind KIND] [--note TEXT]\n"
+        "       ruglab session cancel PATIENT --device DEVICE --device-session ID [--note TEXT]\n"
+        "       ruglab session list PATIENT\n\n"
+        "add      an attended session entered by hand (default kind: information).\n"
+        "no-show  the patient did not come without notice.\n"
+        "cancel   the session was cancelled with notice; with --device and\n"
+        "         --device-session, a session a device reported is marked cancelled\n"
+        "         (e.g. a badge scanned by mistake) and no longer counts.\n"
+        "list     every session of the patient's programme, device sessions included,\n"
+        "         with the session numbers.\n"
+        "The session belongs to the patient's running programme (else the most recent\n"
+        "one). A date in the future is refused. Who entered it is recorded (the OS\n"
+        "user). Prints the new session_id (--json: {\"session_id\": N}).\n");
+}
+
+static int
+s_record(admin_ctx_t *ctx, int argc, char **argv, const char *status)
+{
+    char cmd[32];
+    snprintf(cmd, sizeof cmd, "session %s", argv[1]);
+    const char *date_s = NULL, *kind = NULL, *note = NULL, *device = NULL, *dev_session = NULL;
+    const admin_opt_t opts[] = {{"--date", &date_s, NULL},
+                                {"--kind", &kind, NULL},
+                                {"--note", &note, NULL},
+                                {"--device", &device, NULL},
+                                {"--device-session", &dev_session, NULL},
+                                {NULL, NULL, NULL}};
+    const char *patient = NULL;
+    if (admin_parse_patient(ctx, cmd, argc, argv, opts, &patient) < 0)
+        return RL_EXIT_USAGE;
+    bool by_device = device || dev_session;
+    if (by_device && (strcmp(status, "cancelled") != 0 || !device || !dev_session || date_s)) {
+        admin_fail("%s: --device and --device-session go together, with cancel only, "
+                   "without --date",
+                   cmd);
+        return RL_EXIT_USAGE;
+    }
+    if (!by_device && admin_require(cmd, "--date", date_s) < 0)
+        return RL_EXIT_USAGE;
+    if (!kind)
+        kind = !strcmp(status, "attended") ? "information" : "exercise";
+    if (strcmp(kind, "exercise") && strcmp(kind, "information") && strcmp(kind, "test")) {
+        admin_fail("%s: --kind must be exercise, information or test", cmd);
+        return RL_EXIT_FAIL;
+    }
+    if (note && strlen(note) > 1000) {
+        admin_fail("%s: --note is longer than 1000 characters", cmd);
+        return RL_EXIT_FAIL;
+    }
+    int rc = RL_EXIT_OK;
+    rl_date_t date, today;
+    if (date_s) {
+        if (admin_parse_date(cmd, "--date", date_s, &date) < 0)
+            return RL_EXIT_FAIL;
+        if (admin_today(ctx, cmd, &rc, &today) < 0)
+            return rc;
+        if (rl_date_compare(date, today) > 0) {
+            char buf[RL_DATE_STR_SIZE];
+            admin_fail("%s: the session date %s is in the future (today is %s)", cmd, date_s,
+                       rl_date_format(today, buf));
+            return RL_EXIT_FAIL;
+        }
+    }
+    char enrolment[32];
+    if (admin_find_enrolment(ctx, cmd, &rc, patient, true, enrolment) < 0)
+        return rc;
+    char session_id[32];
+    if (by_device) {
+        /* the device session must be one of this enrolment's */
+        const char *p[3] = {enrolment, device, dev_session};
+        char date_buf[32];
+        if (admin_need_id(ctx, cmd, &rc,
+                          "SELECT session_date FROM clinical.v_session WHERE enrolment_id = "
+                          "$1::bigint AND device_id = $2 AND device_session_id = $3",
+                          3, p, date_buf, "no session %s of device %s in enrolment %s", dev_session,
+                          device, enrolment) < 0)
+            return rc;
+        const char *q[6] = {enrolment, date_buf, device, dev_session, note, admin_os_user()};
+        int f = admin_lookup_id(
+            ctx, cmd, &rc, "recording the cancellation",
+            "INSERT INTO clinical.session (enrolment_id, session_date, kind, status, source, "
+            "device_id, device_session_id, note, entered_by) "
+            "SELECT $1::bigint, $2::date, v.kind, 'cancelled', 'device', $3, $4, $5, $6 "
+            "FROM clinical.v_session v WHERE v.enrolment_id = $1::bigint AND v.device_id = $3 "
+            "AND v.device_session_id = $4 "
+            "ON CONFLICT (device_id, device_session_id) WHERE source = 'device' "
+            "DO UPDATE SET status = 'cancelled', note = EXCLUDED.note, "
+            "entered_by = EXCLUDED.entered_by, entered_at = now() RETURNING session_id",
+            6, q, session_id);
+        if (f <= 0)
+            return f < 0 ? rc : RL_EXIT_FAIL;
+    } else {
+        const char *p[4] = {enrolment, date_s, kind, status};
+        char existing[32];
+        int f = admin_lookup_id(ctx, cmd, &rc, "checking for the same session",
+                                "SELECT session_id FROM clinical.session WHERE enrolment_id = "
+                                "$1::bigint AND session_date = $2::date AND kind = $3 "
+                                "AND source = 'manual'",
+                                3, p, existing);
+        if (f < 0)
+            return rc;
+        if (f > 0) {
+            admin_fail("%s: a session of kind %s on %s is already recorded for enrolment %s "
+                       "(session %s)",
+                       cmd, kind, date_s, enrolment, existing);
+            return RL_EXIT_FAIL;
+        }
+        const char *q[6] = {enrolment, date_s, kind, status, note, admin_os_user()};
+        if (admin_lookup_id(ctx, cmd, &rc, "recording the session",
+                            "INSERT INTO clinical.session (enrolment_id, session_date, kind, "
+                            "status, note, entered_by) VALUES ($1::bigint, $2::date, $3, $4, $5, "
+                            "$6) RETURNING session_id",
+                            6, q, session_id) <= 0)
+            return rc;
+    }
+    if (ctx->json)
+        admin_print_added(ctx, "session", "session_id", session_id, NULL, NULL);
+    else
+        printf("session recorded: session_id %s, enrolment %s, %s\n", session_id, enrolment,
+               status);
+    return RL_EXIT_OK;
+}
+
+static int
+s_add(admin_ctx_t *ctx, int argc, char **argv)
+{
+    return s_record(ctx, argc, argv, "attended");
+}
+
+static int
+s_no_show(admin_ctx_t *ctx, int argc, char **argv)
+{
+    return s_record(ctx, argc, argv, "no_show");
+}
+
+static int
+s_cancel(admin_ctx_t *ctx, int argc, char **argv)
+{
+    return s_record(ctx, argc, argv, "cancelled");
+}
+
+static int
+s_list(admin_ctx_t *ctx, int argc, char **argv)
+{
+    return admin_list_enrolment(
+        ctx, "session list", argc, argv, "listing the sessions",
+        "SELECT session_number, session_date, kind, status, source, device_id, device_session_id, "
+        "session_id, note FROM clinical.v_session WHERE enrolment_id = $1::bigint "
+        "ORDER BY session_date, session_number NULLS LAST, device_id, device_session_id",
+        "session_number,session_id");
+}
+
+int
+admin_session_main(admin_ctx_t *ctx, int argc, char **argv)
+{
+    static const admin_sub_t subs[] = {{"add", s_add},
+                                       {"no-show", s_no_show},
+                                       {"cancel", s_cancel},
+                                       {"list", s_list},
+                                       {NULL, NULL}};
+    return admin_dispatch(ctx, "session", argc, argv, s_usage, subs);
+}
