@@ -10,7 +10,7 @@
  * (N random bytes), {"raw_truncate": N, ...message...} (the encoding cut
  * to N bytes). Exits 0 once every message sent was acknowledged (and stdin
  * ended), 1 on timeout. With --resend-ms, unacknowledged messages are sent
- * again, unchanged, like an agent's spool does. A refused CURVE handshake
+ * again, unchanged, like an agent's spool does; --rate paces first sends. A refused CURVE handshake
  * prints "handshake refused". Not installed; not a product. */
 #include "ruglab/mem.h"
 #include "ruglab/wire.h"
@@ -250,11 +250,14 @@ out:
     return rc;
 }
 
-static void
+/* Never blocks: a message ZeroMQ cannot queue now is tried again later. */
+static bool
 s_send(void *sock, s_out_t *o)
 {
-    zmq_send(sock, o->buf, o->len, 0);
+    if (zmq_send(sock, o->buf, o->len, ZMQ_DONTWAIT) < 0)
+        return false;
     o->sent_ms = s_ms();
+    return true;
 }
 
 static void
@@ -329,10 +332,11 @@ main(int argc, char **argv)
         {"connect", required_argument, NULL, 'c'}, {"key", required_argument, NULL, 'k'},
         {"server-key", required_argument, NULL, 's'}, {"device", required_argument, NULL, 'd'},
         {"timeout-ms", required_argument, NULL, 't'}, {"resend-ms", required_argument, NULL, 'r'},
+        {"rate", required_argument, NULL, 'R'},
         {NULL, 0, NULL, 0},
     };
     const char *endpoint = NULL, *key = NULL, *server = NULL;
-    long timeout_ms = 10000, resend_ms = 0;
+    long timeout_ms = 10000, resend_ms = 0, rate = 0;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
@@ -342,9 +346,10 @@ main(int argc, char **argv)
         case 'd': s_device = optarg; break;
         case 't': timeout_ms = atol(optarg); break;
         case 'r': resend_ms = atol(optarg); break;
+        case 'R': rate = atol(optarg); break;
         default:
             fprintf(stderr, "usage: rl-send --connect EP --key DEVICE.key --server-key Z85|FILE "
-                            "[--device ID] [--timeout-ms N] [--resend-ms N] < lines.jsonl\n");
+                            "[--device ID] [--timeout-ms N] [--resend-ms N] [--rate MSG_PER_S] < lines.jsonl\n");
             return 2;
         }
     }
@@ -389,13 +394,14 @@ main(int argc, char **argv)
     char *inbuf = NULL;
     size_t inlen = 0, incap = 0;
     bool eof = false;
-    int64_t deadline = s_ms() + timeout_ms;
+    int64_t start = s_ms(), deadline = start + timeout_ms;
+    size_t next = 0; /* first message never sent */
     int rc = 1;
     for (;;) {
         size_t unacked = 0;
         for (size_t i = 0; i < s_n_out; i++)
             unacked += !s_out[i].acked;
-        if (eof && unacked == 0) {
+        if (eof && next == s_n_out && unacked == 0) {
             rc = 0;
             break;
         }
@@ -407,11 +413,12 @@ main(int argc, char **argv)
                                    {mon, 0, ZMQ_POLLIN, 0},
                                    {NULL, 0, ZMQ_POLLIN, 0}};
         int n = 2;
+        long wait_ms = next < s_n_out ? 5 : 50;
         if (!eof) {
             items[2].fd = 0;
             n = 3;
         }
-        if (zmq_poll(items, n, 50) < 0 && zmq_errno() != EINTR)
+        if (zmq_poll(items, n, wait_ms) < 0 && zmq_errno() != EINTR)
             break;
         if (items[0].revents & ZMQ_POLLIN)
             s_receive(sock);
@@ -431,15 +438,20 @@ main(int argc, char **argv)
             char *nl;
             while ((nl = memchr(inbuf, '\n', inlen)) != NULL) {
                 *nl = '\0';
-                if (nl > inbuf && s_line(inbuf) == 0)
-                    s_send(sock, &s_out[s_n_out - 1]);
+                if (nl > inbuf)
+                    s_line(inbuf);
                 size_t used = (size_t)(nl - inbuf) + 1;
                 memmove(inbuf, nl + 1, inlen - used);
                 inlen -= used;
             }
         }
+        /* first sends, at most --rate per second */
+        while (next < s_n_out &&
+               (rate <= 0 || (int64_t)next < (s_ms() - start) * rate / 1000 + 1) &&
+               s_send(sock, &s_out[next]))
+            next++;
         if (resend_ms > 0)
-            for (size_t i = 0; i < s_n_out; i++)
+            for (size_t i = 0; i < next; i++)
                 if (!s_out[i].acked && s_ms() - s_out[i].sent_ms >= resend_ms)
                     s_send(sock, &s_out[i]);
     }
