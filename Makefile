@@ -181,7 +181,12 @@ integration: all $(TOOL_BINS)
 demo: all
 	@BUILD=$(BUILD) scripts/demo.sh
 
-bench: all
+BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
+$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIB)
+	@mkdir -p $(@D)
+	@echo "  LINK    $@"; $(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+
+bench: all $(BENCH_BINS)
 	@BUILD=$(BUILD) scripts/bench.sh
 
 # ---------------------------------------------------------------- style
