@@ -21,7 +21,8 @@ s_usage(FILE *out)
                  "                          [--address TEXT] [--postal-code CODE] [--city CITY]\n"
                  "                          [--phone PHONE]\n"
                  "       ruglab patient show PATIENT\n"
-                 "       ruglab patient find [--name TEXT] [--insz NUMBER] [--badge TOKEN]\n\n"
+                 "       ruglab patient find [--name TEXT] [--insz NUMBER] [--badge TOKEN]\n"
+                 "       ruglab patient results PATIENT\n\n"
                  "add   registers a patient at a site. The INSZ (or BIS number) is checked:\n"
                  "      11 digits (dots, dashes, spaces allowed), month, day, serial number,\n"
                  "      check digits for both centuries, and against the date of birth and\n"
@@ -30,7 +31,14 @@ s_usage(FILE *out)
                  "      (--json: {\"subject_id\": N, \"badge_token\": ..., \"pseudonym\": ...}).\n"
                  "show  the patient's identity, GP and enrolments (the read is audit-logged).\n"
                  "find  patients whose name contains TEXT, or by INSZ or badge token\n"
-                 "      (audit-logged).\n\n"
+                 "      (audit-logged).\n"
+                 "results  the device tests at start, mid and end: best trial, effort check\n"
+                 "      (CV of the trials, <= 15 %% normal), strength per kg, %% of the reference\n"
+                 "      of the device model (ruglab reference load), flexion/extension ratio,\n"
+                 "      left/right asymmetry; the change from the start with a flag when it\n"
+                 "      reaches the smallest real difference (33 %%), only between tests on the\n"
+                 "      same device model; questionnaire scores per time point and the change\n"
+                 "      with the minimal important change flag.\n\n"
                  "PATIENT is a subject id, a badge token (RB-XXXX-XXXX) or an INSZ.\n");
 }
 
@@ -336,7 +344,10 @@ out:
 int
 admin_patient_main(admin_ctx_t *ctx, int argc, char **argv)
 {
-    static const admin_sub_t subs[] = {
-        {"add", s_add}, {"show", s_show}, {"find", s_find}, {NULL, NULL}};
+    static const admin_sub_t subs[] = {{"add", s_add},
+                                       {"show", s_show},
+                                       {"find", s_find},
+                                       {"results", admin_patient_results},
+                                       {NULL, NULL}};
     return admin_dispatch(ctx, "patient", argc, argv, s_usage, subs);
 }

@@ -141,6 +141,9 @@ typedef struct {
     char name[256];
 } admin_enrolment_t;
 
+/* `ruglab patient results` (admin_results.c). */
+int admin_patient_results(admin_ctx_t *ctx, int argc, char **argv);
+
 int admin_load_enrolment(admin_ctx_t *ctx, const char *cmd, int *rc, const char *enrolment_id,
                          admin_enrolment_t *out);
 
