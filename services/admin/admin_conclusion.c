@@ -16,16 +16,15 @@
 static void
 s_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: ruglab conclusion set PATIENT [--file FILE] [--enrolment ID]\n"
-            "       ruglab conclusion show PATIENT [--enrolment ID]\n\n"
-            "set   writes the physician's conclusion and advice for the final report of the\n"
-            "      patient's programme (the running one, else the most recent). From FILE\n"
-            "      ('-' = standard input), otherwise in $VISUAL or $EDITOR (default vi),\n"
-            "      starting from the current conclusion; lines starting with '#' are left\n"
-            "      out. An empty text saves nothing. Earlier versions are kept.\n"
-            "show  prints the current conclusion, who wrote it and when (--json).\n\n"
-            "PATIENT: subject id, badge token or INSZ.\n");
+    fprintf(out, "usage: ruglab conclusion set PATIENT [--file FILE] [--enrolment ID]\n"
+                 "       ruglab conclusion show PATIENT [--enrolment ID]\n\n"
+                 "set   writes the physician's conclusion and advice for the final report of the\n"
+                 "      patient's programme (the running one, else the most recent). From FILE\n"
+                 "      ('-' = standard input), otherwise in $VISUAL or $EDITOR (default vi),\n"
+                 "      starting from the current conclusion; lines starting with '#' are left\n"
+                 "      out. An empty text saves nothing. Earlier versions are kept.\n"
+                 "show  prints the current conclusion, who wrote it and when (--json).\n\n"
+                 "PATIENT: subject id, badge token or INSZ.\n");
 }
 
 static char *
@@ -86,8 +85,9 @@ s_edit(const char *cmd, const char *current, const char *enrolment)
         return NULL;
     }
     fprintf(f, "%s\n", current ? current : "");
-    fprintf(f, "# Conclusion and advice for the final report of enrolment %s.\n"
-               "# Lines starting with '#' are left out; an empty text saves nothing.\n",
+    fprintf(f,
+            "# Conclusion and advice for the final report of enrolment %s.\n"
+            "# Lines starting with '#' are left out; an empty text saves nothing.\n",
             enrolment);
     fclose(f);
     const char *editor = getenv("VISUAL");

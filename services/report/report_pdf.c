@@ -48,6 +48,9 @@ static PangoLayout *
 s_layout(s_doc_t *d, const char *markup, double size, double width)
 {
     PangoLayout *l = pango_cairo_create_layout(d->cr);
+    /* sizes in points: one user unit is one point (not pango's 96 dpi) */
+    pango_cairo_context_set_resolution(pango_layout_get_context(l), 72);
+    pango_layout_context_changed(l);
     char *fontname = rl_asprintf("%s %.1f", S_FONT, size);
     PangoFontDescription *fd = pango_font_description_from_string(fontname);
     pango_layout_set_font_description(l, fd);
@@ -76,7 +79,7 @@ s_page_decor(s_doc_t *d)
                              T(d, "eindverslag", "final report"), d->m->family_name,
                              d->m->given_name, T(d, "pagina", "page"), d->page);
     char *esc = g_markup_escape_text(foot, -1);
-    PangoLayout *l = s_layout(d, esc, 7, S_WIDTH);
+    PangoLayout *l = s_layout(d, esc, 8, S_WIDTH);
     cairo_set_source_rgb(cr, 0.35, 0.35, 0.35);
     cairo_move_to(cr, S_MARGIN_X, S_PAGE_H - S_MARGIN_BOTTOM + 20);
     pango_cairo_show_layout(cr, l);
@@ -87,7 +90,7 @@ s_page_decor(s_doc_t *d)
         /* a banner at the top and a watermark across the page */
         const char *banner = T(d, "ONTWERP — niet verzenden", "DRAFT — do not send");
         char *mk = rl_asprintf("<b>%s</b>", banner);
-        l = s_layout(d, mk, 9, S_WIDTH);
+        l = s_layout(d, mk, 10, S_WIDTH);
         pango_layout_set_alignment(l, PANGO_ALIGN_CENTER);
         cairo_set_source_rgb(cr, 0.7, 0.0, 0.0);
         cairo_move_to(cr, S_MARGIN_X, 22);
@@ -97,7 +100,7 @@ s_page_decor(s_doc_t *d)
         cairo_save(cr);
         cairo_translate(cr, S_PAGE_W / 2, S_PAGE_H / 2);
         cairo_rotate(cr, -M_PI / 4);
-        l = s_layout(d, T(d, "ONTWERP", "DRAFT"), 90, 600);
+        l = s_layout(d, T(d, "ONTWERP", "DRAFT"), 120, 600);
         pango_layout_set_alignment(l, PANGO_ALIGN_CENTER);
         cairo_set_source_rgba(cr, 0.85, 0.1, 0.1, 0.12);
         /* outlines, not text: the watermark must not mix into the
@@ -153,7 +156,7 @@ s_heading(s_doc_t *d, const char *text)
 {
     s_need(d, 60); /* keep a heading with what follows */
     d->y += 6;
-    s_para(d, 10.5, 0, 2, "<b>%s</b>", text);
+    s_para(d, 11.5, 0, 2, "<b>%s</b>", text);
     cairo_set_line_width(d->cr, 0.5);
     cairo_move_to(d->cr, S_MARGIN_X, d->y);
     cairo_line_to(d->cr, S_MARGIN_X + S_WIDTH, d->y);
@@ -330,7 +333,7 @@ static void
 s_header(s_doc_t *d)
 {
     const rpt_model_t *m = d->m;
-    s_para(d, 13, 0, 1, "<b>%s</b>", m->site_name ? m->site_name : "");
+    s_para(d, 15, 0, 1, "<b>%s</b>", m->site_name ? m->site_name : "");
     if (m->site_address)
         s_para(d, 8.5, 0, 1, "%s", m->site_address);
     if (m->physician_name)
@@ -352,7 +355,7 @@ s_header(s_doc_t *d)
     else
         addr = g_markup_printf_escaped("<b>%s</b>\n%s", T(d, "Aan de huisarts", "To the GP"),
                                        T(d, "(geen huisarts geregistreerd)", "(no GP recorded)"));
-    PangoLayout *l = s_layout(d, addr, 9, S_WIDTH * 0.45);
+    PangoLayout *l = s_layout(d, addr, 10, S_WIDTH * 0.45);
     cairo_move_to(d->cr, S_MARGIN_X + S_WIDTH * 0.55, y0);
     pango_cairo_show_layout(d->cr, l);
     double h = s_height(l);
@@ -360,7 +363,7 @@ s_header(s_doc_t *d)
     g_free(addr);
     char *today = s_date(d, m->today);
     char *when = g_markup_printf_escaped("%s %s", T(d, "Datum:", "Date:"), today);
-    l = s_layout(d, when, 9, S_WIDTH * 0.5);
+    l = s_layout(d, when, 10, S_WIDTH * 0.5);
     cairo_move_to(d->cr, S_MARGIN_X, y0);
     pango_cairo_show_layout(d->cr, l);
     g_object_unref(l);
@@ -368,7 +371,7 @@ s_header(s_doc_t *d)
     free(today);
     d->y = y0 + h + 14;
 
-    s_para(d, 12, 0, 6, "<b>%s</b>",
+    s_para(d, 14, 0, 8, "<b>%s</b>",
            T(d, "Eindverslag multidisciplinaire rugrevalidatie",
              "Final report: multidisciplinary back rehabilitation"));
 
@@ -379,12 +382,12 @@ s_header(s_doc_t *d)
     if (m->insz && rl_insz_validate(m->insz, &insz, &e) == 0)
         insz_text = rl_insz_format(&insz, ibuf);
     char *dob = s_date(d, m->date_of_birth);
-    s_para(d, 9.5, 0, 1, "<b>%s:</b> %s %s, %s %s", T(d, "Patiënt", "Patient"), m->given_name,
+    s_para(d, 10, 0, 1, "<b>%s:</b> %s %s, %s %s", T(d, "Patiënt", "Patient"), m->given_name,
            m->family_name, T(d, "geboren op", "born"), dob);
     free(dob);
-    s_para(d, 9.5, 0, 1, "<b>INSZ:</b> %s", insz_text ? insz_text : "?");
+    s_para(d, 10, 0, 1, "<b>INSZ:</b> %s", insz_text ? insz_text : "?");
     if (m->address)
-        s_para(d, 9.5, 0, 1, "<b>%s:</b> %s, %s %s", T(d, "Adres", "Address"), m->address,
+        s_para(d, 10, 0, 1, "<b>%s:</b> %s, %s %s", T(d, "Adres", "Address"), m->address,
                m->postal_code ? m->postal_code : "", m->city ? m->city : "");
     d->y += 8;
 }
@@ -393,11 +396,11 @@ static void
 s_programme(s_doc_t *d)
 {
     const rpt_model_t *m = d->m;
-    s_para(d, 9.5, 0, 6, "%s", T(d, "Geachte collega,", "Dear colleague,"));
+    s_para(d, 10, 0, 6, "%s", T(d, "Geachte collega,", "Dear colleague,"));
     char *start = s_date(d, m->start_date);
     char *end = m->end_date ? s_date(d, m->end_date) : rl_strdup(T(d, "(loopt nog)", "(running)"));
     bool fedris = m->route && !strcmp(m->route, "fedris");
-    s_para(d, 9.5, 0, 4,
+    s_para(d, 10, 0, 4,
            d->nl ? "Uw patiënt(e) volgde van %s tot %s het programma «%s» (%s)."
                  : "Your patient followed the programme “%s” from %s to %s (%s).",
            d->nl ? start : m->programme_name, d->nl ? end : start, d->nl ? m->programme_name : end,
@@ -408,20 +411,20 @@ s_programme(s_doc_t *d)
     free(end);
     if (m->indication && !strcmp(m->indication, "post_surgery")) {
         char *op = s_date(d, m->surgery_date);
-        s_para(d, 9.5, 0, 4, "<b>%s:</b> %s %s.", T(d, "Indicatie", "Indication"),
+        s_para(d, 10, 0, 4, "<b>%s:</b> %s %s.", T(d, "Indicatie", "Indication"),
                T(d, "revalidatie binnen 3 maanden na een rugoperatie op",
                  "rehabilitation within 3 months of spinal surgery on"),
                op);
         free(op);
     } else {
         char *since = m->pain_since ? s_date(d, m->pain_since) : NULL;
-        s_para(d, 9.5, 0, 4, "<b>%s:</b> %s%s%s.", T(d, "Indicatie", "Indication"),
+        s_para(d, 10, 0, 4, "<b>%s:</b> %s%s%s.", T(d, "Indicatie", "Indication"),
                T(d, "chronische niet-specifieke mechanische rugpijn (langer dan 6 weken)",
                  "chronic non-specific mechanical back pain (longer than 6 weeks)"),
                since ? T(d, ", pijn sinds ", ", pain since ") : "", since ? since : "");
         free(since);
     }
-    s_para(d, 9.5, 0, 4,
+    s_para(d, 10, 0, 4,
            d->nl ? "<b>Aanwezigheid:</b> %d van de %d geplande sessies bijgewoond (%d "
                    "oefensessies, %d informatiesessies); %d keer afwezig zonder verwittiging, "
                    "%d sessies geannuleerd."
@@ -431,14 +434,14 @@ s_programme(s_doc_t *d)
            m->attended_total, m->planned_sessions, m->attended_exercise, m->attended_information,
            m->no_shows, m->cancellations);
     if (!strcmp(m->status, "completed"))
-        s_para(d, 9.5, 0, 4, "%s",
+        s_para(d, 10, 0, 4, "%s",
                T(d, "Het programma werd volledig afgewerkt.", "The programme was completed."));
     else if (!strcmp(m->status, "dropped_out"))
-        s_para(d, 9.5, 0, 4, "%s%s%s",
+        s_para(d, 10, 0, 4, "%s%s%s",
                T(d, "Het programma werd voortijdig stopgezet", "The programme was stopped early"),
                m->dropout_reason ? ": " : ".", m->dropout_reason ? m->dropout_reason : "");
     else
-        s_para(d, 9.5, 0, 4, "%s",
+        s_para(d, 10, 0, 4, "%s",
                T(d, "Het programma is nog niet beëindigd (ontwerpverslag).",
                  "The programme has not ended yet (draft report)."));
 }
@@ -509,7 +512,7 @@ s_device(s_doc_t *d)
     s_table_row(&t, T(d, "rotatie L/R", "rotation L/R"), T(d, "asymmetrie (%)", "asymmetry (%)"),
                 rpt_num(asym_rot.v[0], 1, miss), rpt_num(asym_rot.v[1], 1, miss),
                 rpt_num(asym_rot.v[2], 1, miss), "", "", "");
-    s_table_draw(d, &t, 8);
+    s_table_draw(d, &t, 8.5);
 
     /* effort check */
     char high[512] = "";
@@ -587,7 +590,7 @@ s_questionnaires(s_doc_t *d)
                     q->has_change ? s_signed(q->change, dec, miss) : miss,
                     q->has_change ? s_pct(q->change_pct, miss) : miss, imp);
     }
-    s_table_draw(d, &t, 8);
+    s_table_draw(d, &t, 8.5);
     /* interpretation */
     for (int i = 0; i < m->n_quest; i++) {
         const rpt_questionnaire_t *q = &m->quest[i];
@@ -667,7 +670,7 @@ s_side_by_side(s_doc_t *d)
         }
         s_table_row(&t, left, right);
     }
-    s_table_draw(d, &t, 8.5);
+    s_table_draw(d, &t, 9);
     s_para(d, 9, 0, 6, "<i>%s</i>",
            T(d,
              "Let op: krachtwinst op het toestel is geen maat voor pijn of beperking. "
@@ -727,10 +730,10 @@ s_conclusion(s_doc_t *d, int *section)
         char *save = NULL;
         for (char *p = strtok_r(copy, "\n", &save); p; p = strtok_r(NULL, "\n", &save))
             if (*p)
-                s_para(d, 9.5, 0, 3, "%s", p);
+                s_para(d, 10, 0, 3, "%s", p);
         free(copy);
     } else {
-        s_para(d, 9.5, 0, 3, "<i>%s</i>",
+        s_para(d, 10, 0, 3, "<i>%s</i>",
                T(d, "(nog geen besluit van de arts ingevoerd)",
                  "(no conclusion written by the physician yet)"));
     }
@@ -755,39 +758,39 @@ s_recipients(s_doc_t *d, int *section)
         deadline = s_date(d, rl_date_format(due, buf));
     }
     if (deadline)
-        s_para(d, 9.5, 0, 3,
+        s_para(d, 10, 0, 3,
                d->nl ? "Dit verslag wordt binnen %s na het einde van de behandeling bezorgd, "
                        "uiterlijk op %s, aan:"
                      : "This report is sent within %s of the end of treatment, at the latest "
                        "on %s, to:",
                fedris ? T(d, "1 maand", "1 month") : T(d, "2 weken", "2 weeks"), deadline);
     else
-        s_para(d, 9.5, 0, 3, "%s %s %s", T(d, "Termijn: binnen", "Deadline: within"),
+        s_para(d, 10, 0, 3, "%s %s %s", T(d, "Termijn: binnen", "Deadline: within"),
                fedris ? T(d, "1 maand", "1 month") : T(d, "2 weken", "2 weeks"),
                T(d, "na het einde van de behandeling. Bestemmelingen:",
                  "of the end of treatment. Recipients:"));
     free(deadline);
     char *gp = m->gp_family_name ? rl_asprintf("Dr. %s %s", m->gp_given_name, m->gp_family_name)
                                  : rl_strdup(T(d, "(niet geregistreerd)", "(not recorded)"));
-    s_para(d, 9.5, 8, 2, "• %s: %s",
+    s_para(d, 10, 8, 2, "• %s: %s",
            T(d, "de behandelend arts (huisarts)", "the treating physician (GP)"), gp);
     free(gp);
     if (fedris || m->on_sick_leave)
-        s_para(d, 9.5, 8, 2, "• %s%s",
+        s_para(d, 10, 8, 2, "• %s%s",
                T(d, "de adviserend arts van het ziekenfonds",
                  "the advisory physician of the health insurer"),
                fedris ? "" : T(d, " (patiënt is arbeidsongeschikt)", " (patient on sick leave)"));
     if (fedris || m->occupational_copy)
-        s_para(d, 9.5, 8, 2, "• %s%s", T(d, "de arbeidsarts", "the occupational physician"),
+        s_para(d, 10, 8, 2, "• %s%s", T(d, "de arbeidsarts", "the occupational physician"),
                fedris ? "" : T(d, " (op vraag van de patiënt)", " (at the patient's request)"));
     if (fedris)
-        s_para(d, 9.5, 8, 2, "• Fedris (%s)",
+        s_para(d, 10, 8, 2, "• Fedris (%s)",
                T(d, "Federaal agentschap voor beroepsrisico's",
                  "Federal agency for occupational risks"));
     d->y += 10;
-    s_para(d, 9.5, 0, 2, "%s", T(d, "Met collegiale groeten,", "Kind regards,"));
+    s_para(d, 10, 0, 2, "%s", T(d, "Met collegiale groeten,", "Kind regards,"));
     d->y += 18;
-    s_para(d, 9.5, 0, 1, "%s", m->physician_name ? m->physician_name : "");
+    s_para(d, 10, 0, 1, "%s", m->physician_name ? m->physician_name : "");
     s_para(d, 8.5, 0, 1, "%s", T(d, "revalidatiearts", "rehabilitation physician"));
 }
 
