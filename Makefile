@@ -39,7 +39,7 @@ endif
 GEN := build/gen
 DEPS_STAMP := build/.deps-installed
 
-PKGS := libczmq libzmq libprotobuf-c libpq jansson inih pangocairo cairo-pdf librsvg-2.0 libsodium
+PKGS := libczmq libzmq libprotobuf-c libpq jansson inih pangocairo cairo-pdf librsvg-2.0 libsodium fontconfig
 # Evaluated lazily: the packages may be installed only once the stamp runs.
 PKG_CFLAGS = $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(PKGS)))
 PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lm

@@ -12,7 +12,7 @@ PACKAGES=(
   libzmq3-dev libczmq-dev libsodium-dev
   libpq-dev
   libjansson-dev libinih-dev
-  libcairo2-dev libpango1.0-dev librsvg2-dev
+  libcairo2-dev libpango1.0-dev librsvg2-dev libfontconfig-dev
   # database, charts, fonts for the PDF letters
   postgresql-15 postgresql-client-15
   gnuplot-nox fonts-dejavu-core
