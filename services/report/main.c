@@ -508,5 +508,7 @@ main(int argc, char **argv)
     }
     rc = fn(conn, &o);
     PQfinish(conn);
+    if (fn != s_cmd_compare)
+        rpt_letter_cleanup();
     return rc;
 }

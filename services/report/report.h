@@ -197,6 +197,9 @@ void rpt_charts_free(rpt_charts_t *c);
 int rpt_letter_write(const rpt_model_t *m, const rpt_charts_t *charts, const char *lang, bool draft,
                      const char *path, rl_err_t *err) __attribute__((warn_unused_result));
 
+/* Releases the font caches of pango/fontconfig (once, before exit). */
+void rpt_letter_cleanup(void);
+
 /* ---- report_fhir.c */
 
 /* The report as a FHIR R4 Bundle (collection) with the PDF attached.

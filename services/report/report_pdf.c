@@ -11,6 +11,7 @@
 #include "ruglab/questionnaire.h"
 
 #include <cairo-pdf.h>
+#include <fontconfig/fontconfig.h>
 #include <librsvg/rsvg.h>
 #include <math.h>
 #include <pango/pangocairo.h>
@@ -792,6 +793,16 @@ s_recipients(s_doc_t *d, int *section)
     d->y += 18;
     s_para(d, 10, 0, 1, "%s", m->physician_name ? m->physician_name : "");
     s_para(d, 8.5, 0, 1, "%s", T(d, "revalidatiearts", "rehabilitation physician"));
+}
+
+void
+rpt_letter_cleanup(void)
+{
+    /* pango and fontconfig keep process-wide caches: release them so that
+     * the leak checker sees only our own allocations */
+    pango_cairo_font_map_set_default(NULL);
+    cairo_debug_reset_static_data();
+    FcFini();
 }
 
 int
