@@ -40,8 +40,12 @@ typedef struct {
     rpt_tp3_t torque_nm; /* best of trials (isometric maximum) */
     rpt_tp3_t cv_pct;    /* effort check over the torque trials */
     int n_trials[RPT_NTP];
-    double reference_nm;     /* device reference for this patient; NAN = none */
+    /* the reference of the device model the test was done on, for the
+     * patient's sex and age band (clinical.reference_value); NAN = none */
+    rpt_tp3_t ref_torque_nm; /* per kg references times the body weight */
+    rpt_tp3_t ref_rom_deg;
     rpt_tp3_t pct_ref;       /* torque as % of the reference */
+    rpt_tp3_t rom_pct_ref;   /* range of motion as % of the reference */
     rpt_tp3_t torque_per_kg; /* N·m per kg body weight */
 } rpt_direction_t;
 
@@ -118,7 +122,8 @@ typedef struct {
     rpt_occasion_t occasion[RPT_NTP];
     int n_occasions; /* all test occasions, with or without a time point */
     rpt_direction_t dirs[RL_DIR_COUNT];
-    bool has_reference;
+    bool has_reference;     /* any reference value applied */
+    char *reference_source; /* the reference table's source line */
     /* questionnaires, one entry per instrument answered */
     rpt_questionnaire_t *quest;
     int n_quest;

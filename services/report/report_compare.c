@@ -174,12 +174,14 @@ rpt_compare_json(const rpt_model_t *m)
         for (int tp = 0; tp < RPT_NTP; tp++)
             json_object_set_new(trials, rpt_tp_name(tp), json_integer(x->n_trials[tp]));
         json_object_set_new(o, "trials", trials);
-        json_object_set_new(o, "reference_nm", s_jnum(x->reference_nm));
-        json_object_set_new(o, "pct_of_reference",
-                            isnan(x->reference_nm) ? json_null() : s_jtp3(&x->pct_ref, false));
+        json_object_set_new(o, "reference_torque_nm", s_jtp3(&x->ref_torque_nm, false));
+        json_object_set_new(o, "torque_pct_of_reference", s_jtp3(&x->pct_ref, false));
+        json_object_set_new(o, "reference_rom_deg", s_jtp3(&x->ref_rom_deg, false));
+        json_object_set_new(o, "rom_pct_of_reference", s_jtp3(&x->rom_pct_ref, false));
         json_array_append_new(dirs, o);
     }
     json_object_set_new(root, "directions", dirs);
+    json_object_set_new(root, "reference_source", s_jstr(m->reference_source));
 
     rpt_tp3_t ratio, asym_lf, asym_rot;
     for (int tp = 0; tp < RPT_NTP; tp++) {
@@ -331,10 +333,13 @@ s_build_rows(const rpt_model_t *m, s_rows_t *r)
             s_set3(row, &x->torque_per_kg, false);
         }
         row = s_add(r, "device", name, "torque of reference", "%", 1);
-        if (isnan(x->reference_nm))
+        s_set3(row, &x->pct_ref, false);
+        if (isnan(x->pct_ref.v[0]) && isnan(x->pct_ref.v[1]) && isnan(x->pct_ref.v[2]))
             snprintf(row->assessment, sizeof row->assessment, "no reference");
-        else
-            s_set3(row, &x->pct_ref, false);
+        row = s_add(r, "device", name, "range of reference", "%", 1);
+        s_set3(row, &x->rom_pct_ref, false);
+        if (isnan(x->rom_pct_ref.v[0]) && isnan(x->rom_pct_ref.v[1]) && isnan(x->rom_pct_ref.v[2]))
+            snprintf(row->assessment, sizeof row->assessment, "no reference");
         row = s_add(r, "device", name, "effort CV", "%", 1);
         s_set3(row, &x->cv_pct, false);
         char high[64] = "";

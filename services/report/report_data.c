@@ -197,8 +197,18 @@ static const char *s_sql_audit =
     "INSERT INTO audit.access_log (os_user, program, command, subject_id, detail) "
     "VALUES ($1, 'ruglab-report', $2, $3, $4)";
 
+/* The reference values of each test occasion's device model for the
+ * patient's sex and age at the start. */
 static const char *s_sql_reference =
-    "SELECT direction, reference_nm FROM clinical.v_report_reference WHERE enrolment_id = $1";
+    "SELECT o.timepoint, r.direction, r.measure, r.value, r.source "
+    "FROM clinical.v_test_occasion o "
+    "JOIN clinical.device d ON d.device_id = o.device_id "
+    "JOIN clinical.enrolment e ON e.enrolment_id = o.enrolment_id "
+    "JOIN clinical.subject s ON s.subject_id = e.subject_id "
+    "JOIN clinical.reference_value r ON r.device_model = d.model AND r.sex = s.sex "
+    "     AND e.age_at_start BETWEEN r.age_min AND r.age_max "
+    "WHERE o.enrolment_id = $1 AND o.timepoint IS NOT NULL "
+    "ORDER BY o.timepoint, r.direction, r.measure";
 
 static rpt_questionnaire_t *
 s_quest_for(rpt_model_t *m, const char *instrument)
@@ -334,29 +344,37 @@ s_load_curve(PGconn *conn, rpt_model_t *m, const char *eid, rl_err_t *err)
     return 0;
 }
 
-/* The optional reference table of the clinical stream: when the view is
- * not there (or has no row for this patient), the report says "no
- * reference". */
+/* Reference values by test occasion. A per-kg reference needs the body
+ * weight; an absolute one is used as it is. Without either the report
+ * says "no reference". */
 static int
 s_load_reference(PGconn *conn, rpt_model_t *m, const char *eid, rl_err_t *err)
 {
-    PGresult *res = PQexec(conn, "SELECT to_regclass('clinical.v_report_reference') IS NOT NULL");
-    bool exists = PQresultStatus(res) == PGRES_TUPLES_OK && PQgetvalue(res, 0, 0)[0] == 't';
-    PQclear(res);
-    if (!exists)
-        return 0;
     const char *p[] = {eid};
-    res = rl_db_exec(conn, err, "reading reference values", s_sql_reference, 1, p);
+    PGresult *res = rl_db_exec(conn, err, "reading reference values", s_sql_reference, 1, p);
     if (!res)
         return -1;
     for (int i = 0; i < PQntuples(res); i++) {
+        int tp = s_tp_parse(PQgetvalue(res, i, 0));
         rl_direction_t d;
         rl_err_t e;
-        if (rl_measures_direction_parse(PQgetvalue(res, i, 0), &d, &e) == 0 &&
-            !PQgetisnull(res, i, 1)) {
-            m->dirs[d].reference_nm = s_num(res, i, 1);
-            m->has_reference = true;
+        if (tp < 0 || rl_measures_direction_parse(PQgetvalue(res, i, 1), &d, &e) != 0)
+            continue;
+        const char *measure = PQgetvalue(res, i, 2);
+        double v = s_num(res, i, 3);
+        rpt_direction_t *x = &m->dirs[d];
+        if (!strcmp(measure, "rom_deg")) {
+            x->ref_rom_deg.v[tp] = v;
+        } else if (!strcmp(measure, "max_torque_nm_per_kg")) {
+            if (!isnan(m->body_weight_kg))
+                x->ref_torque_nm.v[tp] = v * m->body_weight_kg;
+        } else if (!strcmp(measure, "max_torque_nm") && isnan(x->ref_torque_nm.v[tp])) {
+            x->ref_torque_nm.v[tp] = v;
+        } else {
+            continue;
         }
+        if (!m->reference_source)
+            m->reference_source = s_dup(res, i, 4);
     }
     PQclear(res);
     return 0;
@@ -378,7 +396,12 @@ s_derive(rpt_model_t *m, double *trials_rom[RL_DIR_COUNT][RPT_NTP],
             x->cv_pct.v[tp] = NAN;
             if (n >= 2 && rl_measures_effort_cv(trials_nm[d][tp], (size_t)n, &cv, &normal, &e) == 0)
                 x->cv_pct.v[tp] = cv;
-            x->pct_ref.v[tp] = rl_measures_pct_of_reference(x->torque_nm.v[tp], x->reference_nm);
+            x->pct_ref.v[tp] =
+                rl_measures_pct_of_reference(x->torque_nm.v[tp], x->ref_torque_nm.v[tp]);
+            x->rom_pct_ref.v[tp] =
+                rl_measures_pct_of_reference(x->rom_deg.v[tp], x->ref_rom_deg.v[tp]);
+            if (!isnan(x->pct_ref.v[tp]) || !isnan(x->rom_pct_ref.v[tp]))
+                m->has_reference = true;
             x->torque_per_kg.v[tp] = rl_measures_per_kg(x->torque_nm.v[tp], m->body_weight_kg);
             if (n > 0)
                 x->measured = true;
@@ -399,7 +422,8 @@ rpt_model_load(PGconn *conn, const char *patient, long long enrolment_id, const 
     m->body_weight_kg = NAN;
     for (int d = 0; d < RL_DIR_COUNT; d++) {
         m->dirs[d].dir = (rl_direction_t)d;
-        m->dirs[d].reference_nm = NAN;
+        for (int tp = 0; tp < RPT_NTP; tp++)
+            m->dirs[d].ref_torque_nm.v[tp] = m->dirs[d].ref_rom_deg.v[tp] = NAN;
     }
 
     /* who */

@@ -199,6 +199,11 @@ rpt_fhir_bundle(const rpt_model_t *m, const unsigned char *pdf, size_t pdf_len, 
             s_observation(&c, "rom", dn, tp, date, t2, x->rom_deg.v[tp], "°", "deg", "exam", NULL);
             s_observation(&c, "effort_cv", dn, tp, date, t3, x->cv_pct.v[tp], "%", "%", "exam",
                           NULL);
+            char *t5 =
+                rl_asprintf("Range of motion as %% of reference, %s (%s)", dn, rpt_tp_name(tp));
+            s_observation(&c, "rom_pct_of_reference", dn, tp, date, t5, x->rom_pct_ref.v[tp], "%",
+                          "%", "exam", NULL);
+            free(t5);
             s_observation(&c, "pct_of_reference", dn, tp, date, t4, x->pct_ref.v[tp], "%", "%",
                           "exam", NULL);
             free(t1);

@@ -313,6 +313,18 @@ s_pct(double v, const char *missing_text)
     return b;
 }
 
+static const char *
+s_pct_plain(double v, const char *missing_text)
+{
+    static char bufs[8][48];
+    static int next;
+    if (isnan(v))
+        return missing_text;
+    char *b = bufs[next++ % 8];
+    snprintf(b, sizeof bufs[0], "%s %%", rpt_num(v, 0, missing_text));
+    return b;
+}
+
 static char *
 s_date(const s_doc_t *d, const char *iso)
 {
@@ -487,8 +499,13 @@ s_device(s_doc_t *d)
         if (!x->measured)
             continue;
         rl_measures_change_t c = rpt_change(&x->torque_nm);
-        const char *ref = isnan(x->reference_nm) ? T(d, "geen referentie", "no reference")
-                                                 : rpt_num(x->pct_ref.v[RPT_END], 0, miss);
+        /* % of reference at the last test done */
+        int last = !isnan(x->torque_nm.v[RPT_END])   ? RPT_END
+                   : !isnan(x->torque_nm.v[RPT_MID]) ? RPT_MID
+                                                     : RPT_START;
+        char ref[32], rref[32];
+        snprintf(ref, sizeof ref, "%s", s_pct_plain(x->pct_ref.v[last], miss));
+        snprintf(rref, sizeof rref, "%s", s_pct_plain(x->rom_pct_ref.v[last], miss));
         s_table_row(&t, s_dir(d, k), T(d, "kracht (N·m)", "torque (N·m)"),
                     rpt_num(x->torque_nm.v[0], 1, miss), rpt_num(x->torque_nm.v[1], 1, miss),
                     rpt_num(x->torque_nm.v[2], 1, miss), s_signed(c.absolute, 1, miss),
@@ -496,7 +513,7 @@ s_device(s_doc_t *d)
         c = rpt_change(&x->rom_deg);
         s_table_row(&t, "", T(d, "uitslag (°)", "range (°)"), rpt_num(x->rom_deg.v[0], 1, miss),
                     rpt_num(x->rom_deg.v[1], 1, miss), rpt_num(x->rom_deg.v[2], 1, miss),
-                    s_signed(c.absolute, 1, miss), s_pct(c.pct, miss), "");
+                    s_signed(c.absolute, 1, miss), s_pct(c.pct, miss), rref);
     }
     rpt_tp3_t ratio, asym_lf, asym_rot;
     for (int tp = 0; tp < RPT_NTP; tp++) {
@@ -536,7 +553,15 @@ s_device(s_doc_t *d)
                  "test (normale inspanning).",
                  "Effort check: coefficient of variation across trials ≤ 15 % in every test "
                  "(normal effort)."));
-    if (!m->has_reference)
+    if (m->has_reference)
+        s_para(d, 8.5, 0, 3, "%s %s",
+               T(d,
+                 "% referentie: bij de laatste test, tegenover de referentiewaarden van het "
+                 "toestel voor geslacht en leeftijd. Bron:",
+                 "% of reference: at the last test, against the device's reference values for "
+                 "sex and age. Source:"),
+               m->reference_source ? m->reference_source : "?");
+    else
         s_para(d, 8.5, 0, 3, "%s",
                T(d, "% referentie: geen referentietabel beschikbaar voor dit toestel.",
                  "% of reference: no reference table is available for this device."));

@@ -113,6 +113,27 @@ n=$(t_psql ruglab_admin "SELECT count(*) FROM audit.access_log WHERE program = '
                          AND os_user IS NOT NULL AND db_user = 'ruglab_clinician'")
 t_is "every compare of RB-0001 is in the access log (table, INSZ, subject id, CSV, JSON)" "$n" 5
 
+# --- % of reference, once the device is registered and its reference table loaded
+t_psql ruglab_admin "INSERT INTO clinical.device (device_id, site_id, model, public_key)
+                     VALUES ('tergu-1', 1, 'tergumed-710', repeat('k', 40))" >/dev/null
+cat >"$T_TMP/ref.csv" <<'CSV'
+# TEST VALUES, NOT CLINICAL
+device_model,sex,age_min,age_max,direction,measure,value
+tergumed-710,F,40,59,extension,max_torque_nm_per_kg,3.00
+tergumed-710,F,40,59,extension,rom_deg,40
+CSV
+t_check "reference values load" ruglab reference load "$T_TMP/ref.csv"
+want=$(t_psql ruglab_admin "SELECT to_char(round(($ext_end / (3.0 * body_weight_kg) * 100)::numeric, 1), 'FM999990.0')
+                            FROM clinical.subject WHERE badge_token = 'RB-0001'")
+out=$(ruglab-report compare RB-0001)
+t_match "extension torque as % of the per-kg reference x body weight" "$out" "extension +torque of reference \(%\) +[0-9.]+ +[0-9.]+ +$want "
+json=$(ruglab-report compare RB-0001 --format json)
+t_is "JSON: range of motion % of reference at the end" \
+  "$(jq -r '.directions[] | select(.direction == "extension") | .rom_pct_of_reference.end' <<<"$json")" \
+  "$(t_psql ruglab_admin "SELECT round(($(db_best "$full" 3 extension rom_deg) / 40.0 * 100)::numeric, 7)::float8")"
+t_is "JSON: the reference source is named" "$(jq -r .reference_source <<<"$json")" "ref.csv: TEST VALUES, NOT CLINICAL"
+t_match "no reference for flexion (none loaded)" "$out" "flexion +torque of reference \(%\) +missing +missing +missing .*no reference"
+
 # --- bad input
 out=$(ruglab-report compare RB-9999 2>&1); rc=$?
 t_is "unknown patient: exit 1" "$rc" 1
