@@ -516,6 +516,9 @@ main(int argc, char **argv)
         goto out;
     }
     if (dry) {
+        /* The measurements, not their timing: no pacing. */
+        if (rl_config_set(a.cfg, "simulator", "time_factor", "0", &err))
+            abort();
         agent_driver_env_t env = {a.cfg, a.log_ctx, NULL};
         a.drv_state = a.drv->open(&env, false, &err);
         if (!a.drv_state) {

@@ -228,8 +228,9 @@ s_record(s_sim_t *self, int p, int k, int64_t start_us, double dur, rl_direction
             double t = (double)(first + i) / self->rate_hz;
             float a, tq;
             shape(t, dur, par, r, &a, &tq);
-            b->angle_deg[i] = (float)(round(a * 10) / 10);
-            b->torque_nm[i] = (float)(round(tq * 10) / 10);
+            /* + 0.0: no negative zero in the output */
+            b->angle_deg[i] = (float)(round(a * 10) / 10 + 0.0);
+            b->torque_nm[i] = (float)(round(tq * 10) / 10 + 0.0);
         }
     }
 }
