@@ -29,6 +29,7 @@ static const admin_group_t s_groups[] = {
     {"questionnaire", "questionnaires by hand: add, list", admin_questionnaire_main},
     {"reference", "device reference values: load, list", admin_reference_main},
     {"audit", "the access log of identifiable data: list", admin_audit_main},
+    {"registry", "cross-site quality registry: init, add-site, list", admin_registry_main},
 };
 #define S_NGROUPS (sizeof s_groups / sizeof s_groups[0])
 

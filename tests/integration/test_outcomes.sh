@@ -46,6 +46,14 @@ t_is "strength start and end are the best trial of the first and last test" \
                  FROM occ JOIN clinical.enrolment e USING (enrolment_id) JOIN clinical.site s USING (site_id) GROUP BY 1)
     SELECT count(*) FILTER (WHERE o.start_value IS DISTINCT FROM raw.s0::numeric OR o.end_value IS DISTINCT FROM raw.s1::numeric)
     FROM raw LEFT JOIN quality.outcome o ON o.enrolment_key = raw.k AND o.measure = 'strength_extension'")" "0"
+t_is "questionnaire start and end values equal those of clinical.v_questionnaire" \
+  "$(t_psql ruglab_admin "
+    WITH v AS (SELECT s.code || ':' || q.enrolment_id AS k, lower(q.instrument) AS m,
+                      max(q.score) FILTER (WHERE timepoint = 'start') AS s0, max(q.score) FILTER (WHERE timepoint = 'end') AS s1
+               FROM clinical.v_questionnaire q JOIN clinical.enrolment e USING (enrolment_id) JOIN clinical.site s USING (site_id)
+               WHERE q.score IS NOT NULL GROUP BY 1, 2)
+    SELECT count(*) FILTER (WHERE o.start_value IS DISTINCT FROM v.s0 OR o.end_value IS DISTINCT FROM v.s1), count(*) > 500
+    FROM v LEFT JOIN quality.outcome o ON o.enrolment_key = v.k AND o.measure = v.m")" "0|t"
 t_is "week granularity only: every start_week is a Monday" \
   "$(t_psql ruglab_quality "SELECT count(*) FROM quality.enrolment WHERE extract(isodow FROM start_week) <> 1 OR extract(isodow FROM end_week) <> 1")" 0
 t_is "no identity column in the quality schema" \

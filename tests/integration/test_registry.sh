@@ -1,0 +1,105 @@
+# The cross-site registry: two site clusters and a registry cluster on this
+# machine, replication set up with `ruglab registry init/add-site`, data
+# added at both sites reaches the registry's summaries; a site and the
+# registry that go down and come back catch up with nothing lost.
+. "$(dirname "$0")/lib.sh"
+
+PG_A=$T_TMP/pg-a PG_B=$T_TMP/pg-b PG_R=$T_TMP/pg-reg
+stop_all() {
+  local d
+  for d in "$PG_A" "$PG_B" "$PG_R"; do
+    PGLOCAL_DIR=$d "$T_ROOT/scripts/pg-local.sh" stop immediate >/dev/null 2>&1
+  done
+  t_cleanup
+}
+trap stop_all EXIT
+for d in "$PG_A" "$PG_B" "$PG_R"; do
+  t_log "$d/postgresql.log"
+  if ! PGLOCAL_DIR=$d "$T_ROOT/scripts/pg-local.sh" start >"$T_TMP/start.log" 2>&1; then
+    cat "$T_TMP/start.log"; t_not_ok "start cluster $d"; exit 1
+  fi
+done
+A=$(PGLOCAL_DIR=$PG_A "$T_ROOT/scripts/pg-local.sh" conninfo)
+B=$(PGLOCAL_DIR=$PG_B "$T_ROOT/scripts/pg-local.sh" conninfo)
+R=$(PGLOCAL_DIR=$PG_R "$T_ROOT/scripts/pg-local.sh" conninfo)
+q() { psql -X -q -At -v ON_ERROR_STOP=1 "$1 user=${3:-ruglab_admin}" -c "$2"; }
+# retry a lost connection to a site quickly (the default is 5 s)
+q "$R dbname=postgres" "ALTER SYSTEM SET wal_retrieve_retry_interval = '300ms'" postgres >/dev/null
+q "$R dbname=postgres" "SELECT pg_reload_conf()" postgres >/dev/null
+
+t_check "site A migrated" ruglab --db "$A" db migrate
+t_check "site B migrated" ruglab --db "$B" db migrate
+out=$(ruglab registry init --registry-db "$R" 2>&1); rc=$?
+t_is "registry init exits 0" "$rc" 0
+t_match "registry init says so" "$out" "^registry ready"
+t_check "registry init again is harmless" ruglab registry init --registry-db "$R"
+
+"$T_ROOT/scripts/gen-population.sh" --db "$A" --seed 1 --sites 2 --enrolments 30 --years 2 --site-prefix sa >/dev/null
+"$T_ROOT/scripts/gen-population.sh" --db "$B" --seed 2 --sites 1 --enrolments 20 --years 2 --site-prefix sb >/dev/null
+t_check "refresh at site A" ruglab-outcomes --db "$A" refresh
+t_check "refresh at site B" ruglab-outcomes --db "$B" refresh
+
+out=$(ruglab registry add-site site-a --site-db "$A user=postgres" --registry-db "$R" 2>&1); rc=$?
+t_is "add-site A exits 0" "$rc" 0
+t_match "add-site names the subscription" "$out" "subscription ruglab_site_site_a"
+t_check "add-site B" ruglab registry add-site site-b --site-db "$B user=postgres" --registry-db "$R"
+t_fails_with "the same site twice is refused" "already subscribed" \
+  ruglab registry add-site site-b --site-db "$B user=postgres" --registry-db "$R"
+
+reg_count() { q "$R" "SELECT count(*) FROM quality.enrolment" ruglab_quality; }
+wait_count() { [ "$(reg_count)" = "$1" ]; }
+t_wait_for "the registry holds both sites' enrolments" 30 wait_count 50 && t_ok "registry holds 50 enrolments"
+t_is "keys are unique across sites" "$(q "$R" "SELECT count(DISTINCT enrolment_key) FROM quality.enrolment")" 50
+out=$(ruglab-outcomes --db "$R" --csv summary --by site --measure nprs)
+t_match "the registry's summary has site A's sites" "$out" "sa01,15,"
+t_match "the registry's summary has site B" "$out" "sb01,20,"
+t_match "and the total of all sites" "$out" "all,50,"
+want=$(q "$A" "SELECT count(*) FROM quality.outcome" ruglab_quality)
+t_is "site A's outcome rows are all in the registry" \
+  "$(q "$R" "SELECT count(*) FROM quality.outcome WHERE enrolment_key LIKE 'sa%'" ruglab_quality)" "$want"
+t_fails_with "a refresh on the registry is refused" "registry" ruglab-outcomes --db "$R" refresh
+out=$(ruglab registry list --registry-db "$R")
+t_match "registry list shows both sites" "$out" "site-a .*site-b|site-a[^
+]*
+site-b"
+
+# more data at site A reaches the registry
+"$T_ROOT/scripts/gen-population.sh" --db "$A" --seed 3 --sites 2 --enrolments 10 --years 2 --site-prefix sa >/dev/null
+ruglab-outcomes --db "$A" refresh >/dev/null
+t_wait_for "new enrolments at A reach the registry" 30 wait_count 60 && t_ok "registry holds 60 enrolments"
+
+# site B goes down, comes back, and adds data
+PGLOCAL_DIR=$PG_B "$T_ROOT/scripts/pg-local.sh" stop immediate >/dev/null
+out=$(ruglab-outcomes --db "$R" --csv summary --by site --measure nprs)
+t_match "the registry still answers while site B is down" "$out" "all,60,"
+PGLOCAL_DIR=$PG_B "$T_ROOT/scripts/pg-local.sh" start >/dev/null
+"$T_ROOT/scripts/gen-population.sh" --db "$B" --seed 4 --sites 1 --enrolments 7 --years 2 --site-prefix sb >/dev/null
+ruglab-outcomes --db "$B" refresh >/dev/null
+t_wait_for "site B catches up after its restart" 40 wait_count 67 && t_ok "registry holds 67 enrolments"
+
+# the registry goes down while both sites change; it catches up on restart
+PGLOCAL_DIR=$PG_R "$T_ROOT/scripts/pg-local.sh" stop fast >/dev/null
+"$T_ROOT/scripts/gen-population.sh" --db "$A" --seed 5 --sites 2 --enrolments 6 --years 2 --site-prefix sa >/dev/null
+ruglab-outcomes --db "$A" refresh >/dev/null
+"$T_ROOT/scripts/gen-population.sh" --db "$B" --seed 6 --sites 1 --enrolments 5 --years 2 --site-prefix sb >/dev/null
+ruglab-outcomes --db "$B" refresh >/dev/null
+q "$A" "UPDATE clinical.enrolment SET status = 'dropped_out', end_date = start_date + 30
+        WHERE enrolment_id = (SELECT min(enrolment_id) FROM clinical.enrolment WHERE status = 'active')" >/dev/null
+ruglab-outcomes --db "$A" refresh >/dev/null
+PGLOCAL_DIR=$PG_R "$T_ROOT/scripts/pg-local.sh" start >/dev/null
+t_wait_for "the registry catches up after its restart" 40 wait_count 78 && t_ok "registry holds 78 enrolments"
+same() {
+  [ "$(q "$A" "SELECT md5(string_agg(enrolment_key || status || coalesce(dropout_week::text, ''), ',' ORDER BY enrolment_key)) FROM quality.enrolment" ruglab_quality)" = \
+    "$(q "$R" "SELECT md5(string_agg(enrolment_key || status || coalesce(dropout_week::text, ''), ',' ORDER BY enrolment_key)) FROM quality.enrolment WHERE site_code LIKE 'sa%'" ruglab_quality)" ]
+}
+t_wait_for "site A's rows in the registry equal the site's, update included" 30 same && t_ok "registry equals site A, nothing lost"
+
+# an unreachable site: one line
+out=$(ruglab registry add-site site-c --site-db "host=127.0.0.1 port=1 dbname=ruglab connect_timeout=3" --registry-db "$R" 2>&1); rc=$?
+t_is "unreachable site: exit 3" "$rc" 3
+t_match "unreachable site: named" "$out" "^ruglab: registry add-site site-c: site: cannot connect to host=127.0.0.1 port=1"
+t_is "unreachable site: one line" "$(printf '%s\n' "$out" | wc -l)" 1
+out=$(ruglab registry add-site site-c --site-db "$A user=postgres" --registry-db "host=127.0.0.1 port=1 dbname=ruglab connect_timeout=3" 2>&1); rc=$?
+t_is "unreachable registry: exit 3, one line" "$rc/$(printf '%s\n' "$out" | wc -l)" "3/1"
+
+t_done
