@@ -2,6 +2,7 @@
 #include "agent_json.h"
 
 #include "ruglab/date.h"
+#include "ruglab/mem.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -436,6 +437,44 @@ agent_json_parse_line(const char *line, size_t len, rl_msg_t *msg, rl_err_t *err
     int rc = agent_json_to_msg(obj, msg, err);
     json_decref(obj);
     return rc;
+}
+
+int
+agent_json_parse_document(const char *buf, size_t len, rl_msg_t **msgs_p, size_t *n_p, char *why,
+                          size_t why_len)
+{
+    json_error_t jerr;
+    *msgs_p = NULL;
+    *n_p = 0;
+    json_t *root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+    if (!root) {
+        snprintf(why, why_len, "line %d, column %d: not valid JSON: %s", jerr.line, jerr.column,
+                 jerr.text);
+        return -1;
+    }
+    size_t n = json_is_array(root) ? json_array_size(root) : 1;
+    if (n == 0) {
+        json_decref(root);
+        snprintf(why, why_len, "no measurements (an empty array)");
+        return -1;
+    }
+    rl_msg_t *msgs = rl_calloc(n, sizeof *msgs);
+    for (size_t i = 0; i < n; i++) {
+        const json_t *obj = json_is_array(root) ? json_array_get(root, i) : root;
+        rl_err_t err;
+        if (agent_json_to_msg(obj, &msgs[i], &err)) {
+            snprintf(why, why_len, "measurement %zu of %zu: %s", i + 1, n, err.msg);
+            for (size_t k = 0; k <= i; k++)
+                rl_msg_clear(&msgs[k]);
+            free(msgs);
+            json_decref(root);
+            return -1;
+        }
+    }
+    json_decref(root);
+    *msgs_p = msgs;
+    *n_p = n;
+    return 0;
 }
 
 static json_t *

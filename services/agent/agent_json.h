@@ -43,6 +43,14 @@ int agent_json_to_msg(const json_t *obj, rl_msg_t *msg, rl_err_t *err)
 int agent_json_parse_line(const char *line, size_t len, rl_msg_t *msg, rl_err_t *err)
     __attribute__((warn_unused_result));
 
+/* Parses a whole export file (the file-drop format: one measurement object
+ * or an array of them) held in buf. All or nothing: returns 0 with
+ * *msgs_p (caller owns the array and clears each message) and *n_p, or
+ * -1 with why filled ("line 2, column 7: not valid JSON: ..." or
+ * "measurement 2 of 5: field 'rom_deg': expected a number"). */
+int agent_json_parse_document(const char *buf, size_t len, rl_msg_t **msgs_p, size_t *n_p,
+                              char *why, size_t why_len) __attribute__((warn_unused_result));
+
 /* The measurement as one JSON object (the inverse of agent_json_to_msg,
  * with taken_at_us). Caller owns the result (json_decref). */
 json_t *agent_json_from_msg(const rl_msg_t *msg);

@@ -4,3 +4,4 @@ PROGRAMS += ruglab-agent
 ruglab-agent_SRCS := $(sort $(wildcard services/agent/*.c services/agent/drivers/*.c))
 test_agent_spool_EXTRA := services/agent/agent_spool.c
 test_agent_json_EXTRA := services/agent/agent_json.c
+fuzz_filedrop_EXTRA := services/agent/agent_json.c

@@ -147,6 +147,8 @@ s_reject(s_drop_t *self, const char *name, const char *reason)
 static int
 s_parse_file(s_drop_t *self, const char *name, char *why, size_t why_len)
 {
+    int rc = -1;
+    char *buf = NULL;
     int fd = openat(self->dir_fd, name, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         snprintf(why, why_len, "cannot open: %s", strerror(errno));
@@ -154,46 +156,38 @@ s_parse_file(s_drop_t *self, const char *name, char *why, size_t why_len)
     }
     struct stat st;
     if (fstat(fd, &st) || st.st_size > S_MAX_FILE_BYTES) {
-        close(fd);
         snprintf(why, why_len, "larger than %u bytes", S_MAX_FILE_BYTES);
-        return -1;
+        goto out;
     }
-    json_error_t jerr;
-    FILE *f = fdopen(fd, "r");
-    json_t *root = f ? json_loadf(f, JSON_REJECT_DUPLICATES, &jerr) : NULL;
-    if (f)
-        fclose(f);
-    else
-        close(fd);
-    if (!root) {
-        snprintf(why, why_len, "line %d, column %d: not valid JSON: %s", jerr.line, jerr.column,
-                 jerr.text);
-        return -1;
-    }
-    size_t n = json_is_array(root) ? json_array_size(root) : 1;
-    if (n == 0 || n > S_MAX_PER_FILE) {
-        json_decref(root);
-        snprintf(why, why_len, n ? "too many measurements" : "no measurements (an empty array)");
-        return -1;
-    }
-    self->msgs = rl_calloc(n, sizeof *self->msgs);
-    for (size_t i = 0; i < n; i++) {
-        const json_t *obj = json_is_array(root) ? json_array_get(root, i) : root;
-        rl_err_t err;
-        if (agent_json_to_msg(obj, &self->msgs[i], &err)) {
-            snprintf(why, why_len, "measurement %zu of %zu: %s", i + 1, n, err.msg);
-            for (size_t k = 0; k <= i; k++)
-                rl_msg_clear(&self->msgs[k]);
-            free(self->msgs);
-            self->msgs = NULL;
-            json_decref(root);
-            return -1;
+    size_t len = (size_t)st.st_size, got = 0;
+    buf = rl_malloc(len + 1);
+    while (got < len) {
+        ssize_t r = read(fd, buf + got, len - got);
+        if (r < 0 && errno == EINTR)
+            continue;
+        if (r <= 0) {
+            snprintf(why, why_len, "cannot read: %s", r < 0 ? strerror(errno) : "file shrank");
+            goto out;
         }
+        got += (size_t)r;
     }
-    json_decref(root);
-    self->n = n;
+    if (agent_json_parse_document(buf, len, &self->msgs, &self->n, why, why_len))
+        goto out;
+    if (self->n > S_MAX_PER_FILE) {
+        snprintf(why, why_len, "more than %u measurements", S_MAX_PER_FILE);
+        for (size_t i = 0; i < self->n; i++)
+            rl_msg_clear(&self->msgs[i]);
+        free(self->msgs);
+        self->msgs = NULL;
+        self->n = 0;
+        goto out;
+    }
     self->next = 0;
-    return 0;
+    rc = 0;
+out:
+    free(buf);
+    close(fd);
+    return rc;
 }
 
 static int
