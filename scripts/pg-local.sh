@@ -7,6 +7,7 @@
 #   scripts/pg-local.sh status            exit 0 when running
 #   scripts/pg-local.sh psql [ARGS...]    psql as ruglab_admin (PGUSER overrides)
 #   scripts/pg-local.sh conninfo          print the libpq connection string (no user)
+#   scripts/pg-local.sh reset             drop the ruglab database and create it empty
 #   scripts/pg-local.sh destroy           stop and delete the cluster
 #
 # PGLOCAL_DIR chooses the cluster directory (tests use a throwaway one);
@@ -159,10 +160,17 @@ case "$cmd" in
   psql)
     running || die "not running ($dir); run: scripts/pg-local.sh start"
     exec psql -X "$(conninfo) user=${PGUSER:-ruglab_admin}" "$@" ;;
+  reset)
+    running || die "not running ($dir); run: scripts/pg-local.sh start"
+    PGUSER=postgres psql -X -q -v ON_ERROR_STOP=1 "$(conninfo | sed 's/dbname=ruglab/dbname=postgres/')" \
+      -c "DROP DATABASE IF EXISTS ruglab WITH (FORCE)" >/dev/null || die "could not drop database ruglab"
+    PGUSER=postgres psql -X -q -v ON_ERROR_STOP=1 "$(conninfo | sed 's/dbname=ruglab/dbname=postgres/')" \
+      -f "$root/deploy/db-setup.sql" >/dev/null || die "database setup failed (deploy/db-setup.sql)"
+    echo "pg-local: database ruglab is empty again ($dir)" ;;
   destroy)
     stop immediate
     rm -rf "$dir"
     [ "$default_cluster" = 1 ] && rm -f "$root/var/local-db.conninfo"
     echo "pg-local: removed $dir" ;;
-  *) die "unknown command '$cmd' (start|stop|status|psql|conninfo|destroy)" ;;
+  *) die "unknown command '$cmd' (start|stop|status|psql|conninfo|reset|destroy)" ;;
 esac
