@@ -195,6 +195,34 @@ cohort=$(ruglab-outcomes --csv cohorts | awk -F, 'NR == 2 { print $1 }')
 out=$(ruglab-outcomes compare "$cohort" gen-s01 2>&1); rc=$?
 t_is "compare a cohort with a site is refused (exit 1)" "$rc" 1
 
+# --- charts (gnuplot)
+out=$(ruglab-outcomes chart run --measure nprs --out "$T_TMP/run.svg" 2>&1); rc=$?
+t_is "run chart exits 0" "$rc" 0
+t_match "run chart: an SVG with the title" "$(cat "$T_TMP/run.svg" 2>/dev/null)" "<svg.*Mean change of NPRS pain per cohort"
+small=$(t_psql ruglab_quality "SELECT count(*) FROM (SELECT 1 FROM quality.enrolment e LEFT JOIN quality.outcome o
+          ON o.enrolment_key = e.enrolment_key AND o.measure = 'nprs'
+          GROUP BY e.site_code, e.cohort_code HAVING count(o.change) < 5) x")
+t_match "run chart: cohorts with fewer than 5 patients are left out and counted" "$out" "\\($small with fewer than 5 patients not shown\\)"
+out=$(ruglab-outcomes chart box --by site --measure odi --out "$T_TMP/box.png" 2>&1); rc=$?
+t_is "box plots per site exit 0" "$rc" 0
+t_is "box plots: a PNG" "$(head -c 4 "$T_TMP/box.png" | tail -c 3)" "PNG"
+t_match "box plots: tiny01 not drawn" "$out" "3 sites \\(1 with fewer than 5"
+out=$(ruglab-outcomes chart funnel --measure strength_extension --out "$T_TMP/funnel.pdf" 2>&1); rc=$?
+t_is "funnel plot exits 0" "$rc" 0
+t_is "funnel plot: a PDF" "$(head -c 4 "$T_TMP/funnel.pdf")" "%PDF"
+out=$(ruglab-outcomes chart funnel --out "$T_TMP/funnel.txt" 2>&1); rc=$?
+t_is "chart to an unknown file type: usage error" "$rc" 2
+out=$(PATH=/nonexistent "$T_BIN/ruglab-outcomes" chart box --out "$T_TMP/x.svg" 2>&1); rc=$?
+t_is "chart without gnuplot: exit 1" "$rc" 1
+t_match "chart without gnuplot: one line saying so" "$out" "^ruglab-outcomes: chart box: gnuplot not found[^
+]*$"
+mkdir -p "$T_TMP/fakebin"
+printf '#!/bin/sh\necho "line 3: unknown terminal type" >&2\nexit 1\n' >"$T_TMP/fakebin/gnuplot"
+chmod +x "$T_TMP/fakebin/gnuplot"
+out=$(PATH=$T_TMP/fakebin:$PATH ruglab-outcomes chart run --out "$T_TMP/y.svg" 2>&1); rc=$?
+t_is "gnuplot failing: exit 1" "$rc" 1
+t_match "gnuplot failing: its error in one line" "$out" "^ruglab-outcomes: chart run: gnuplot failed \\(status 1\\): line 3: unknown terminal type$"
+
 # --- bad input and empty results: one line each
 out=$(ruglab-outcomes summary --by cohort,colour 2>&1); rc=$?
 t_is "unknown grouping: exit 1" "$rc" 1
