@@ -232,7 +232,8 @@ outcomes_chart_main(outcomes_ctx_t *ctx, int argc, char **argv)
         size_t nall = 0;
         for (size_t g = 0; g < d->ngroups; g++) {
             const outcomes_group_t *grp = &d->groups[g];
-            memcpy(all + nall, grp->values[0], grp->n_values[0] * sizeof *all);
+            if (grp->n_values[0])
+                memcpy(all + nall, grp->values[0], grp->n_values[0] * sizeof *all);
             nall += grp->n_values[0];
             if (outcomes_suppress_primary((long)grp->n_values[0])) {
                 hidden++;
