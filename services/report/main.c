@@ -25,6 +25,9 @@ typedef struct {
     const char *patient;
     long long enrolment_id;
     bool draft;
+    bool due;
+    bool dry_run;
+    const char *out_dir;
 } s_opts_t;
 
 static void
@@ -48,6 +51,11 @@ s_usage(FILE *out)
             "        the same report as a FHIR R4 Bundle (JSON): Patient (INSZ), DiagnosticReport\n"
             "        with the PDF attached, one Observation per measured value (UCUM units),\n"
             "        a QuestionnaireResponse per questionnaire.\n"
+            "  batch --due [--dry-run] [--out-dir DIR] [--lang nl|en]\n"
+            "        every final report that is due: programme ended (completed or dropped\n"
+            "        out), conclusion written, no letter generated yet. Writes each letter\n"
+            "        into DIR (default .) and records it, so that a report is never sent\n"
+            "        twice by accident; a progress bar on a terminal. --dry-run lists them.\n"
             "\n"
             "Final (non-draft) letters and exports are recorded in clinical.report_issued\n"
             "(SHA-256, time, OS user). The charts need gnuplot on PATH.\n"
@@ -94,6 +102,8 @@ s_parse(int argc, char **argv, int first, s_opts_t *o)
             target = &o->output;
         else if (!strcmp(a, "--db"))
             target = &o->db_flag;
+        else if (!strcmp(a, "--out-dir"))
+            target = &o->out_dir;
         if (target) {
             if (i + 1 >= argc) {
                 s_fail("%s needs a value", a);
@@ -109,6 +119,10 @@ s_parse(int argc, char **argv, int first, s_opts_t *o)
             }
         } else if (!strcmp(a, "--draft")) {
             o->draft = true;
+        } else if (!strcmp(a, "--due")) {
+            o->due = true;
+        } else if (!strcmp(a, "--dry-run")) {
+            o->dry_run = true;
         } else if (a[0] == '-' && a[1]) {
             s_fail("unknown option '%s' (see ruglab-report --help)", a);
             return RL_EXIT_USAGE;
@@ -452,6 +466,121 @@ out:
     return rc;
 }
 
+/* Reports due: ended, conclusion written, no letter recorded. No identity
+ * is selected here (the listing shows ids and badge tokens only). */
+static const char *s_sql_due =
+    "SELECT e.enrolment_id, e.subject_id, s.badge_token, e.status, e.end_date, e.route, "
+    "       CASE WHEN e.route = 'fedris' THEN (e.end_date + interval '1 month')::date "
+    "            ELSE e.end_date + 14 END AS due_by "
+    "FROM clinical.enrolment e JOIN clinical.subject s ON s.subject_id = e.subject_id "
+    "WHERE e.status IN ('completed', 'dropped_out') "
+    "  AND EXISTS (SELECT 1 FROM clinical.conclusion c WHERE c.enrolment_id = e.enrolment_id) "
+    "  AND NOT EXISTS (SELECT 1 FROM clinical.report_issued r "
+    "                  WHERE r.enrolment_id = e.enrolment_id AND r.kind = 'letter') "
+    "ORDER BY due_by, e.enrolment_id";
+
+static void
+s_progress(int done, int total, const char *what)
+{
+    const int width = 30;
+    int fill = total ? done * width / total : width;
+    fprintf(stderr, "\r[%.*s%*s] %d/%d %-30s", fill, "##############################", width - fill,
+            "", done, total, what);
+    if (done == total)
+        fputc('\n', stderr);
+    fflush(stderr);
+}
+
+static int
+s_cmd_batch(PGconn *conn, const s_opts_t *o)
+{
+    if (!o->due) {
+        s_fail("batch: --due is required (the reports that are due)");
+        return RL_EXIT_USAGE;
+    }
+    if (s_check_lang(o, "batch") != 0)
+        return RL_EXIT_USAGE;
+    rl_err_t err;
+    /* one batch at a time: two at once could both send a report */
+    PGresult *res =
+        rl_db_exec(conn, &err, "taking the batch lock",
+                   "SELECT pg_try_advisory_lock(hashtext('ruglab-report batch'))", 0, NULL);
+    if (!res) {
+        s_fail("batch: %s", err.msg);
+        return RL_EXIT_DB;
+    }
+    bool locked = PQgetvalue(res, 0, 0)[0] == 't';
+    PQclear(res);
+    if (!locked) {
+        s_fail("batch: another ruglab-report batch is running; try again when it is done");
+        return RL_EXIT_FAIL;
+    }
+    res = rl_db_exec(conn, &err, "finding the reports due", s_sql_due, 0, NULL);
+    if (!res) {
+        s_fail("batch: %s", err.msg);
+        return RL_EXIT_DB;
+    }
+    int n = PQntuples(res);
+    if (n == 0) {
+        printf("no reports due\n");
+        PQclear(res);
+        return RL_EXIT_OK;
+    }
+    if (o->dry_run) {
+        printf("%-10s %-10s %-16s %-12s %-10s %-7s %s\n", "enrolment", "subject", "badge", "status",
+               "ended", "route", "due by");
+        for (int i = 0; i < n; i++)
+            printf("%-10s %-10s %-16s %-12s %-10s %-7s %s\n", PQgetvalue(res, i, 0),
+                   PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
+                   PQgetvalue(res, i, 4), PQgetvalue(res, i, 5), PQgetvalue(res, i, 6));
+        printf("%d report%s due (dry run: nothing generated)\n", n, n == 1 ? "" : "s");
+        PQclear(res);
+        return RL_EXIT_OK;
+    }
+    const char *dir_out = o->out_dir ? o->out_dir : ".";
+    bool tty = isatty(STDERR_FILENO);
+    int rc = RL_EXIT_OK, done = 0;
+    for (int i = 0; i < n && rc == RL_EXIT_OK; i++) {
+        const char *subject = PQgetvalue(res, i, 1);
+        long long eid = atoll(PQgetvalue(res, i, 0));
+        char what[64];
+        snprintf(what, sizeof what, "enrolment %lld", eid);
+        if (tty)
+            s_progress(done, n, what);
+        rpt_model_t *m = rpt_model_load(conn, subject, eid, "batch", &rc, &err);
+        if (!m) {
+            s_fail("batch: enrolment %lld: %s", eid, err.msg);
+            break;
+        }
+        char *dir = s_workdir();
+        size_t len = 0;
+        unsigned char *bytes = dir ? s_render(m, o->lang, false, dir, &len, "batch") : NULL;
+        char *out = rl_asprintf("%s/eindverslag-%lld-%lld-%s.pdf", dir_out, m->subject_id,
+                                m->enrolment_id, o->lang);
+        if (!bytes || s_write_out(out, bytes, len) != 0) {
+            rc = RL_EXIT_FAIL;
+        } else {
+            char hex[65];
+            s_sha256_hex(bytes, len, hex);
+            if (s_record(conn, m, "letter", o->lang, hex, out, "batch") != 0)
+                rc = RL_EXIT_DB;
+            else if (!tty)
+                printf("%s\n", out);
+            done++;
+        }
+        free(out);
+        free(bytes);
+        s_rmdir(dir);
+        rpt_model_destroy(&m);
+    }
+    if (tty && rc == RL_EXIT_OK)
+        s_progress(done, n, "done");
+    PQclear(res);
+    if (rc == RL_EXIT_OK)
+        printf("%d report%s generated and recorded\n", done, done == 1 ? "" : "s");
+    return rc;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -489,12 +618,17 @@ main(int argc, char **argv)
     int (*fn)(PGconn *, const s_opts_t *) = !strcmp(cmd, "compare")  ? s_cmd_compare
                                             : !strcmp(cmd, "letter") ? s_cmd_letter
                                             : !strcmp(cmd, "export") ? s_cmd_export
+                                            : !strcmp(cmd, "batch")  ? s_cmd_batch
                                                                      : NULL;
     if (!fn) {
         s_fail("unknown command '%s' (see ruglab-report --help)", cmd);
         return RL_EXIT_USAGE;
     }
-    if (!o.patient) {
+    if (fn == s_cmd_batch && o.patient) {
+        s_fail("batch: unexpected argument '%s' (batch takes no PATIENT)", o.patient);
+        return RL_EXIT_USAGE;
+    }
+    if (!o.patient && fn != s_cmd_batch) {
         s_fail("%s: PATIENT is required (badge token, subject id or INSZ)", cmd);
         return RL_EXIT_USAGE;
     }
