@@ -50,6 +50,7 @@ int admin_timepoint_main(admin_ctx_t *ctx, int argc, char **argv);
 int admin_questionnaire_main(admin_ctx_t *ctx, int argc, char **argv);
 int admin_reference_main(admin_ctx_t *ctx, int argc, char **argv);
 int admin_audit_main(admin_ctx_t *ctx, int argc, char **argv);
+int admin_cohort_main(admin_ctx_t *ctx, int argc, char **argv);
 int admin_registry_main(admin_ctx_t *ctx, int argc, char **argv);
 
 #endif

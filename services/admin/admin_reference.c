@@ -20,7 +20,10 @@ static void
 s_usage(FILE *out)
 {
     fprintf(out, "usage: ruglab reference load FILE\n"
-                 "       ruglab reference list [--model MODEL]\n\n"
+                 "       ruglab reference list [--model MODEL]\n"
+                 "       ruglab reference srd --model MODEL --direction DIRECTION --pct PCT\n"
+                 "                            [--source TEXT]\n"
+                 "       ruglab reference srd-list\n\n"
                  "load  reads a CSV file with the header\n"
                  "        " S_HEADER "\n"
                  "      (lines starting with # are comments; the first one is stored with the\n"
@@ -31,7 +34,11 @@ s_usage(FILE *out)
                  "      replaces all reference values of the device models it names.\n"
                  "      deploy/reference/example-reference.csv shows the format (its numbers\n"
                  "      are illustrative, not clinical).\n"
-                 "list  the loaded reference values.\n");
+                 "list  the loaded reference values.\n"
+                 "srd   sets the smallest real difference (in %% of the start value) of a device\n"
+                 "      model and direction, from the site's own test-retest data; a change\n"
+                 "      smaller than it is noise. Without a setting: 33 %%.\n"
+                 "srd-list  the settings.\n");
 }
 
 typedef struct {
@@ -279,9 +286,59 @@ s_list(admin_ctx_t *ctx, int argc, char **argv)
     return RL_EXIT_OK;
 }
 
+static int
+s_srd(admin_ctx_t *ctx, int argc, char **argv)
+{
+    const char *cmd = "reference srd";
+    const char *model = NULL, *direction = NULL, *pct = NULL, *source = NULL;
+    const admin_opt_t opts[] = {{"--model", &model, NULL},
+                                {"--direction", &direction, NULL},
+                                {"--pct", &pct, NULL},
+                                {"--source", &source, NULL},
+                                {NULL, NULL, NULL}};
+    if (admin_parse(ctx, cmd, argc, argv, 2, opts, NULL, 0, NULL) < 0 ||
+        admin_require(cmd, "--model", model) < 0 ||
+        admin_require(cmd, "--direction", direction) < 0 || admin_require(cmd, "--pct", pct) < 0)
+        return RL_EXIT_USAGE;
+    rl_direction_t dir;
+    rl_err_t err;
+    double v;
+    if (rl_measures_direction_parse(direction, &dir, &err) < 0) {
+        admin_fail("%s: %s", cmd, err.msg);
+        return RL_EXIT_FAIL;
+    }
+    if (admin_parse_number(cmd, "--pct", pct, 1, 200, &v) < 0)
+        return RL_EXIT_FAIL;
+    int rc = RL_EXIT_OK;
+    const char *p[5] = {model, rl_measures_direction_name(dir), pct, source, admin_os_user()};
+    PGresult *res =
+        admin_exec(ctx, cmd, &rc, "storing the setting",
+                   "INSERT INTO clinical.srd_setting (device_model, direction, srd_pct, "
+                   "source, set_by) VALUES ($1, $2, $3, $4, $5) "
+                   "ON CONFLICT (device_model, direction) DO UPDATE SET "
+                   "srd_pct = EXCLUDED.srd_pct, source = EXCLUDED.source, "
+                   "set_by = EXCLUDED.set_by, set_at = now()",
+                   5, p);
+    if (!res)
+        return rc;
+    PQclear(res);
+    printf("smallest real difference of %s %s: %g %%\n", model, p[1], v);
+    return RL_EXIT_OK;
+}
+
+static int
+s_srd_list(admin_ctx_t *ctx, int argc, char **argv)
+{
+    return admin_list(ctx, "reference srd-list", argc, argv, "listing the settings",
+                      "SELECT device_model, direction, srd_pct, source, set_by, set_at "
+                      "FROM clinical.srd_setting ORDER BY device_model, direction",
+                      0, NULL, "srd_pct");
+}
+
 int
 admin_reference_main(admin_ctx_t *ctx, int argc, char **argv)
 {
-    static const admin_sub_t subs[] = {{"load", s_load}, {"list", s_list}, {NULL, NULL}};
+    static const admin_sub_t subs[] = {
+        {"load", s_load}, {"list", s_list}, {"srd", s_srd}, {"srd-list", s_srd_list}, {NULL, NULL}};
     return admin_dispatch(ctx, "reference", argc, argv, s_usage, subs);
 }

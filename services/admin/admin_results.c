@@ -282,6 +282,23 @@ admin_patient_results(admin_ctx_t *ctx, int argc, char **argv)
         for (int d = 0; d < RL_DIR_COUNT; d++)
             s_derive(&occ[tp], (rl_direction_t)d, weight, ref, &v[tp][d]);
 
+    /* the site's own smallest real differences for the start test's model */
+    rl_measures_srd_t srd;
+    rl_measures_srd_defaults(&srd);
+    const char *mp[1] = {occ[S_TP_START].model};
+    PGresult *srd_res = admin_exec(ctx, cmd, &rc, "reading the smallest real differences",
+                                   "SELECT direction, srd_pct FROM clinical.srd_setting "
+                                   "WHERE device_model = $1",
+                                   1, mp);
+    if (!srd_res)
+        goto out;
+    for (int r = 0; r < PQntuples(srd_res); r++) {
+        rl_direction_t d;
+        rl_err_t err;
+        if (rl_measures_direction_parse(PQgetvalue(srd_res, r, 0), &d, &err) == 0)
+            srd.pct[d] = strtod(PQgetvalue(srd_res, r, 1), NULL);
+    }
+    PQclear(srd_res);
     json_t *tests = json_array(), *derived = json_array(), *changes = json_array();
     char w[32];
     s_fmt(w, sizeof w, weight);
@@ -355,8 +372,6 @@ admin_patient_results(admin_ctx_t *ctx, int argc, char **argv)
             printf("%-9s %14s %24s %17s\n", s_tp_names[tp], a[0], a[1], a[2]);
         }
     }
-    rl_measures_srd_t srd;
-    rl_measures_srd_defaults(&srd);
     if (!ctx->json)
         printf("\nchange         direction              between     baseline followup   change "
                "  change  flag\n");

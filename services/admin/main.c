@@ -23,6 +23,7 @@ static const admin_group_t s_groups[] = {
     {"conclusion", "the physician's conclusion for the final report: set, show",
      admin_conclusion_main},
     {"programme", "programme templates: list, show, add", admin_programme_main},
+    {"cohort", "groups that start together: add, list", admin_cohort_main},
     {"enrolment", "a patient's programme: status (attendance, warnings), end",
      admin_enrolment_main},
     {"session", "sessions by hand: add, no-show, cancel, list", admin_session_main},

@@ -42,7 +42,11 @@ one_line_fail "a template whose mid test is past its last session is refused" "m
 e1=$(ruglab --json enrol 1 --programme mrr-36 --start 2026-01-05 --route riziv --indication chronic --pain-since 2025-09-01 | jq -r .enrolment_id)
 e2=$(ruglab --json enrol 2 --programme rugschool-30 --start 2026-01-05 --route riziv --indication chronic --pain-since 2025-09-01 | jq -r .enrolment_id)
 e3=$(ruglab --json enrol 3 --programme rugschool-36-18w --start 2026-01-05 --route fedris --indication post-surgery --surgery-date 2025-12-01 | jq -r .enrolment_id)
-e4=$(ruglab --json enrol 4 --programme az-oost-12w --start 2026-01-05 --route riziv --indication chronic --pain-since 2025-09-01 | jq -r .enrolment_id)
+out=$(ruglab --json cohort add --site az-oost --code G2026-01 --programme az-oost-12w --start 2026-01-05 --time-block 13-15)
+t_is "cohort add --json" "$(jq -r .cohort_id <<<"$out")" 1
+one_line_fail "a bad time block" "is not HH-HH" ruglab cohort add --site az-oost --code G2 --programme mrr-36 --start 2026-01-05 --time-block 1pm
+e4=$(ruglab --json enrol 4 --programme az-oost-12w --start 2026-01-05 --route riziv --indication chronic --pain-since 2025-09-01 --cohort G2026-01 | jq -r .enrolment_id)
+t_is "cohort list counts the enrolled patient" "$(ruglab --json cohort list --site az-oost | jq -c '[.[] | [.code, .time_block, .patients]]')" '[["G2026-01","13-15",1]]'
 t_is "enrolled under each seed programme and the site's own" "$e1 $e2 $e3 $e4" "1 2 3 4"
 
 # --- sessions by hand (patient 1: mrr-36): information sessions, a no-show, a cancellation

@@ -154,6 +154,13 @@ t_is "flexion unchanged at the end" \
 t_is "questionnaires: ODI -20 points and NPRS -4 are important improvements" \
   "$(sel '[.questionnaires[] | [.instrument, .start, .end, .change, .important_change]]')" \
   '[["NPRS",7,3,-4,true],["ODI",40,20,-20,true]]'
+t_check "a site's own smallest real difference for extension on this model" \
+  ruglab reference srd --model tergumed-710 --direction extension --pct 50 --source "retest study 2025"
+t_is "then +45.5 % is within the noise" \
+  "$(ruglab --json patient results 1 | jq -c '.changes[] | select(.measure == "max_torque_nm" and .direction == "extension" and .to == "end") | [.srd_pct, .real_change]')" \
+  "[50,false]"
+t_is "srd-list" "$(ruglab --json reference srd-list | jq -c '[.[] | [.device_model, .direction, .srd_pct]]')" '[["tergumed-710","extension",50]]'
+t_check "back to the default" ruglab reference srd --model tergumed-710 --direction extension --pct 33
 t_match "the text report shows the same" "$(ruglab patient results 1)" \
   "start +2026-01-05 +dev-1 +extension +3 +220\.0 +4\.8 +normal +2\.75 +101\.9 +30\.0.*max_torque_nm +extension +start->end +220\.0 +320\.0 +100\.0 +45\.5%  real_change.*ODI +40\.0 +- +20\.0 +-20\.0 \(to end \) +important_improvement"
 
