@@ -1,6 +1,7 @@
 /* The agent's link to the collector (see agent_link.h). */
 #include "agent_link.h"
 
+#include "ruglab/clock.h"
 #include "ruglab/log.h"
 #include "ruglab/mem.h"
 #include "ruglab/wire.h"
@@ -41,14 +42,6 @@ struct agent_link {
     int64_t last_refused_log_ms;
     agent_link_stats_t stats;
 };
-
-static int64_t
-s_now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static int
 s_cert_load(const char *path, zcert_t **cert_p, rl_err_t *err)
@@ -222,7 +215,7 @@ s_send_status(agent_link_t *self, rl_body_kind_t kind)
     snprintf(m.device_id, sizeof m.device_id, "%s", self->device_id);
     m.boot_id = agent_spool_boot_id(self->spool);
     m.seq = 0; /* not spooled, not acknowledged */
-    m.taken_at_us = s_now_us();
+    m.taken_at_us = rl_clock_wall_us();
     m.kind = kind;
     uint64_t depth = agent_spool_depth(self->spool);
     if (kind == RL_BODY_HELLO) {

@@ -1,6 +1,7 @@
 /* The agent's durable spool (format and guarantees in agent_spool.h). */
 #include "agent_spool.h"
 
+#include "ruglab/clock.h"
 #include "ruglab/log.h"
 #include "ruglab/mem.h"
 
@@ -128,14 +129,6 @@ s_get64(const uint8_t *p)
     for (int i = 7; i >= 0; i--)
         v = (v << 8) | p[i];
     return v;
-}
-
-static int64_t
-s_now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 static void
@@ -795,7 +788,7 @@ agent_spool_append(agent_spool_t *self, rl_msg_t *msg, uint64_t mark, rl_err_t *
     if (!seg)
         goto out;
     record = rl_malloc(need);
-    int64_t now = s_now_us();
+    int64_t now = rl_clock_wall_us();
     memcpy(record, s_rec_magic, 4);
     s_put32(record + 4, (uint32_t)len);
     s_put64(record + 8, msg->boot_id);

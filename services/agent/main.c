@@ -9,6 +9,7 @@
 #include "agent_link.h"
 #include "agent_spool.h"
 
+#include "ruglab/clock.h"
 #include "ruglab/exitcode.h"
 #include "ruglab/log.h"
 #include "ruglab/mem.h"
@@ -40,14 +41,6 @@ s_on_signal(int sig)
     if (s_stop)
         _exit(RL_EXIT_OK); /* second signal: at once; the spool is durable */
     s_stop = 1;
-}
-
-static int64_t
-s_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static void
@@ -329,7 +322,7 @@ s_run(s_agent_t *a)
 {
     int64_t drain_ms = rl_config_int(a->cfg, "agent", "drain_timeout_s") * 1000;
     for (;;) {
-        int64_t now = s_mono_ms();
+        int64_t now = rl_clock_mono_ms();
         if (s_reload)
             s_handle_reload(a);
         int taken = s_take(a, now);

@@ -86,6 +86,15 @@ t_match "a full spool is said loudly, with its size" "$(grep 'SPOOL FULL' "$T_TM
   "error: device dev-offline: SPOOL FULL: [0-9]+ messages, [0-9]+ of 8192 bytes; no longer reading"
 bytes=$(cat "$SPOOL"/seg-* | wc -c)
 t_match "the spool stays within max_bytes ($bytes)" "$bytes" "^([0-7][0-9]{3}|8[01][0-9]{2}|[0-9]{1,3})$"
+# SIGHUP: a bad file keeps the running configuration; a good one is taken
+cp "$T_TMP/agent.conf" "$T_TMP/agent.conf.orig"
+printf '[agent]\nbogus = 1\n' >>"$T_TMP/agent.conf"
+kill -HUP $AGENT
+t_wait_line "$T_TMP/agent.log" "reload refused, keeping the running configuration" 10
+t_match "a refused reload names file and line" "$(grep 'reload refused' "$T_TMP/agent.log")" "agent.conf:[0-9]+: unknown key 'bogus'"
+sed 's/^device_id = dev-offline$/device_id = dev-offline\nlog_level = debug/' "$T_TMP/agent.conf.orig" >"$T_TMP/agent.conf"
+kill -HUP $AGENT
+t_wait_line "$T_TMP/agent.log" "configuration reloaded: log_level debug" 10
 kill -TERM $AGENT; wait $AGENT; rc=$?
 exec 7>&-
 t_is "SIGTERM: exit 0" "$rc" 0

@@ -30,6 +30,7 @@
 #include "../agent_driver.h"
 #include "../agent_json.h"
 
+#include "ruglab/clock.h"
 #include "ruglab/log.h"
 #include "ruglab/mem.h"
 
@@ -62,14 +63,6 @@ typedef struct {
     size_t n, next;
     bool handed_all;
 } s_drop_t;
-
-static int64_t
-s_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void
 s_free_file(s_drop_t *self)
@@ -377,7 +370,7 @@ s_next(void *vself, rl_msg_t *msg, int *wait_ms, rl_err_t *err)
             *wait_ms = 100;
             return AGENT_DRV_AGAIN; /* waiting for synced() */
         }
-        int64_t now = s_mono_ms();
+        int64_t now = rl_clock_mono_ms();
         if (now < self->next_scan_ms) {
             *wait_ms = (int)(self->next_scan_ms - now);
             return AGENT_DRV_AGAIN;

@@ -30,6 +30,7 @@
 #include "../agent_driver.h"
 #include "../agent_json.h"
 
+#include "ruglab/clock.h"
 #include "ruglab/log.h"
 #include "ruglab/mem.h"
 
@@ -381,14 +382,6 @@ s_parse_patients(s_sim_t *self, const char *spec, rl_err_t *err)
     return rc;
 }
 
-static int64_t
-s_wall_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * S_US + ts.tv_nsec / 1000;
-}
-
 /* Without [simulator] start the programme ends now; the start chosen is
  * kept in the spool directory so that a restart continues the same one. */
 static int
@@ -397,7 +390,7 @@ s_default_start(s_sim_t *self, const rl_config_t *cfg, bool persist, rl_err_t *e
     double span_days = (self->sessions - 1) * self->days_between;
     int64_t span =
         (int64_t)(span_days * 86400.0) * S_US + (int64_t)self->npatients * 2 * 3600 * S_US;
-    self->start_us = s_wall_us() - span - 3600 * S_US;
+    self->start_us = rl_clock_wall_us() - span - 3600 * S_US;
     if (!persist)
         return 0;
     char *path = rl_asprintf("%s/simulator-start", rl_config_str(cfg, "spool", "dir"));
@@ -492,7 +485,7 @@ s_next(void *vself, rl_msg_t *msg, int *wait_ms, rl_err_t *err)
             }
             int64_t offset = m->taken_at_us - self->start_us;
             if (self->paced) {
-                int64_t now = s_wall_us();
+                int64_t now = rl_clock_wall_us();
                 if (!self->real_t0_us) {
                     self->real_t0_us = now;
                     self->offset0_us = offset;
