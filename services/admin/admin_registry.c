@@ -220,6 +220,39 @@ s_add_site(int argc, char **argv)
     PQclear(res);
     res = NULL;
 
+    /* Keys are SITE:ID: a site code that already comes from another
+     * subscription would collide (the same site added twice under two
+     * names, or two sites sharing a code). */
+    res = rl_db_exec(sconn, &err, "reading the site's site codes",
+                     "SELECT coalesce(array_agg(DISTINCT site_code), '{}')::text FROM quality.enrolment",
+                     0, NULL);
+    if (!res) {
+        admin_fail("registry add-site %s: site: %s", name, err.msg);
+        rc = RL_EXIT_DB;
+        goto out;
+    }
+    char *codes = rl_strdup(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    res = rl_db_exec(rconn, &err, "comparing site codes",
+                     "SELECT string_agg(DISTINCT site_code, ', ') FROM quality.enrolment "
+                     "WHERE site_code = ANY ($1::text[])",
+                     1, (const char *const[]){codes});
+    free(codes);
+    if (!res) {
+        admin_fail("registry add-site %s: registry: %s", name, err.msg);
+        rc = RL_EXIT_DB;
+        goto out;
+    }
+    if (!PQgetisnull(res, 0, 0)) {
+        admin_fail("registry add-site %s: site code(s) %s already in the registry from another "
+                   "site; site codes must be unique across the registry",
+                   name, PQgetvalue(res, 0, 0));
+        rc = RL_EXIT_FAIL;
+        goto out;
+    }
+    PQclear(res);
+    res = NULL;
+
     /* CREATE SUBSCRIPTION takes no parameters and cannot run in a function
      * (it must not be inside a transaction): the name and the connection
      * string are quoted by libpq. */

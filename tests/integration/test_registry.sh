@@ -1,6 +1,7 @@
 # The cross-site registry: two site clusters and a registry cluster on this
 # machine, replication set up with `ruglab registry init/add-site`, data
-# added at both sites reaches the registry's summaries; a site and the
+# added at both sites (generated, and a patient's test sent through
+# ruglab-agent and ruglab-collector) reaches the registry's summaries; a site and the
 # registry that go down and come back catch up with nothing lost.
 . "$(dirname "$0")/lib.sh"
 
@@ -13,16 +14,55 @@ stop_all() {
   t_cleanup
 }
 trap stop_all EXIT
+# the three clusters start in parallel
 for d in "$PG_A" "$PG_B" "$PG_R"; do
   t_log "$d/postgresql.log"
-  if ! PGLOCAL_DIR=$d "$T_ROOT/scripts/pg-local.sh" start >"$T_TMP/start.log" 2>&1; then
-    cat "$T_TMP/start.log"; t_not_ok "start cluster $d"; exit 1
+  mkdir -p "$d"
+  PGLOCAL_DIR=$d "$T_ROOT/scripts/pg-local.sh" start >"$d.start.log" 2>&1 &
+done
+wait
+for d in "$PG_A" "$PG_B" "$PG_R"; do
+  if ! PGLOCAL_DIR=$d "$T_ROOT/scripts/pg-local.sh" status >/dev/null 2>&1; then
+    cat "$d.start.log"; t_not_ok "start cluster $d"; exit 1
   fi
 done
 A=$(PGLOCAL_DIR=$PG_A "$T_ROOT/scripts/pg-local.sh" conninfo)
 B=$(PGLOCAL_DIR=$PG_B "$T_ROOT/scripts/pg-local.sh" conninfo)
 R=$(PGLOCAL_DIR=$PG_R "$T_ROOT/scripts/pg-local.sh" conninfo)
 q() { psql -X -q -At -v ON_ERROR_STOP=1 "$1 user=${3:-ruglab_admin}" -c "$2"; }
+# pipeline DB CODE: a patient enrolled with the CLI at a new site CODE, and a
+# start test sent by ruglab-agent (JSON lines) to a real collector writing
+# to DB; then the site's quality tables are refreshed.
+pipeline() {
+  local db=$1 code=$2 dir=$T_TMP/pipe-$2 port p b
+  mkdir -p "$dir/keys" "$dir/ckey"
+  ruglab --db "$db" site add --code "$code" --name "Pipeline $code" >/dev/null || return 1
+  p=$(ruglab --db "$db" --json patient add --site "$code" --family-name Een --given-name Piet \
+      --birth-date 1985-07-30 --sex M --insz 85073003328 --weight 80) || return 1
+  b=$(jq -r .badge_token <<<"$p")
+  ruglab --db "$db" enrol "$b" --programme mrr-36 --start 2026-01-05 --route riziv --indication chronic \
+    --pain-since 2025-09-01 >/dev/null || return 1
+  ruglab --db "$db" device add "dev-$code" --site "$code" --model tergumed-710 --key-dir "$dir/keys" >/dev/null || return 1
+  ruglab-collector --gen-key "$dir/ckey" >/dev/null || return 1
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  printf '[collector]\nname = %s\nlisten = tcp://127.0.0.1:%s\nsecret_key_file = %s\n[database]\nconninfo = %s\n' \
+    "$code" "$port" "$dir/ckey/collector.key_secret" "$db" >"$dir/collector.conf"
+  t_bg "$dir/collector.log" ruglab-collector --config "$dir/collector.conf"
+  t_wait_line "$dir/collector.log" "READY" 20 || return 1
+  printf '[agent]\ndevice_id = dev-%s\ndriver = jsonl\ndrain_timeout_s = 30\n[spool]\ndir = %s/spool\n[link]\ncollector = tcp://127.0.0.1:%s\nserver_public_key = %s\nsecret_key_file = %s\nreconnect_ivl_ms = 50\n' \
+    "$code" "$dir" "$port" "$dir/ckey/collector.key" "$dir/keys/dev-$code.key_secret" >"$dir/agent.conf"
+  {
+    printf '{"type": "session_start", "patient_token": "%s", "session_id": "s1", "taken_at": "2026-01-05T09:00:00Z", "kind": "test"}\n' "$b"
+    for n in 1 2 3; do
+      printf '{"type": "test_result", "patient_token": "%s", "session_id": "s1", "taken_at": "2026-01-05T09:1%s:00Z", "direction": "extension", "trial": %s, "rom_deg": 30, "max_torque_nm": %s, "angle_at_max_deg": 5}\n' \
+        "$b" "$n" "$n" "$((200 + n * 10))"
+    done
+  } >"$dir/lines.jsonl"
+  t_log "$dir/agent.log"
+  ruglab-agent --config "$dir/agent.conf" <"$dir/lines.jsonl" >"$dir/agent.log" 2>&1 || return 1
+  ruglab-outcomes --db "$db" refresh >/dev/null
+}
+
 # retry a lost connection to a site quickly (the default is 5 s)
 q "$R dbname=postgres" "ALTER SYSTEM SET wal_retrieve_retry_interval = '300ms'" postgres >/dev/null
 q "$R dbname=postgres" "SELECT pg_reload_conf()" postgres >/dev/null
@@ -63,19 +103,25 @@ t_match "registry list shows both sites" "$out" "site-a .*site-b|site-a[^
 ]*
 site-b"
 
-# more data at site A reaches the registry
-"$T_ROOT/scripts/gen-population.sh" --db "$A" --seed 3 --sites 2 --enrolments 10 --years 2 --site-prefix sa >/dev/null
-ruglab-outcomes --db "$A" refresh >/dev/null
+# more data at site A reaches the registry: generated, and through the pipeline
+"$T_ROOT/scripts/gen-population.sh" --db "$A" --seed 3 --sites 2 --enrolments 9 --years 2 --site-prefix sa >/dev/null
+t_check "site A: a patient's test through agent and collector" pipeline "$A" pa01
 t_wait_for "new enrolments at A reach the registry" 30 wait_count 60 && t_ok "registry holds 60 enrolments"
+pipe_best() { [ "$(q "$R" "SELECT o.start_value FROM quality.outcome o JOIN quality.enrolment e USING (enrolment_key)
+                           WHERE e.site_code = '$1' AND o.measure = 'strength_extension'" ruglab_quality)" = 230 ]; }
+t_wait_for "the pipeline's best trial at A is in the registry" 20 pipe_best pa01 && t_ok "registry: pa01 strength_extension start 230 N·m"
+t_fails_with "the same site under another name is refused (its site codes are there)" "already in the registry" \
+  ruglab registry add-site site-a-again --site-db "$A user=postgres" --registry-db "$R"
 
 # site B goes down, comes back, and adds data
 PGLOCAL_DIR=$PG_B "$T_ROOT/scripts/pg-local.sh" stop immediate >/dev/null
 out=$(ruglab-outcomes --db "$R" --csv summary --by site --measure nprs)
 t_match "the registry still answers while site B is down" "$out" "all,60,"
 PGLOCAL_DIR=$PG_B "$T_ROOT/scripts/pg-local.sh" start >/dev/null
-"$T_ROOT/scripts/gen-population.sh" --db "$B" --seed 4 --sites 1 --enrolments 7 --years 2 --site-prefix sb >/dev/null
-ruglab-outcomes --db "$B" refresh >/dev/null
+"$T_ROOT/scripts/gen-population.sh" --db "$B" --seed 4 --sites 1 --enrolments 6 --years 2 --site-prefix sb >/dev/null
+t_check "site B: a patient's test through agent and collector" pipeline "$B" pb01
 t_wait_for "site B catches up after its restart" 40 wait_count 67 && t_ok "registry holds 67 enrolments"
+t_wait_for "the pipeline's best trial at B is in the registry" 20 pipe_best pb01 && t_ok "registry: pb01 strength_extension start 230 N·m"
 
 # the registry goes down while both sites change; it catches up on restart
 PGLOCAL_DIR=$PG_R "$T_ROOT/scripts/pg-local.sh" stop fast >/dev/null
@@ -90,7 +136,7 @@ PGLOCAL_DIR=$PG_R "$T_ROOT/scripts/pg-local.sh" start >/dev/null
 t_wait_for "the registry catches up after its restart" 40 wait_count 78 && t_ok "registry holds 78 enrolments"
 same() {
   [ "$(q "$A" "SELECT md5(string_agg(enrolment_key || status || coalesce(dropout_week::text, ''), ',' ORDER BY enrolment_key)) FROM quality.enrolment" ruglab_quality)" = \
-    "$(q "$R" "SELECT md5(string_agg(enrolment_key || status || coalesce(dropout_week::text, ''), ',' ORDER BY enrolment_key)) FROM quality.enrolment WHERE site_code LIKE 'sa%'" ruglab_quality)" ]
+    "$(q "$R" "SELECT md5(string_agg(enrolment_key || status || coalesce(dropout_week::text, ''), ',' ORDER BY enrolment_key)) FROM quality.enrolment WHERE site_code ~ '^(sa|pa)'" ruglab_quality)" ]
 }
 t_wait_for "site A's rows in the registry equal the site's, update included" 30 same && t_ok "registry equals site A, nothing lost"
 
