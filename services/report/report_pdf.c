@@ -439,13 +439,16 @@ s_programme(s_doc_t *d)
     }
     s_para(d, 10, 0, 4,
            d->nl ? "<b>Aanwezigheid:</b> %d van de %d geplande sessies bijgewoond (%d "
-                   "oefensessies, %d informatiesessies); %d keer afwezig zonder verwittiging, "
-                   "%d sessies geannuleerd."
+                   "oefensessie%s, %d informatiesessie%s); %d keer%s afwezig zonder "
+                   "verwittiging, %d sessie%s geannuleerd."
                  : "<b>Attendance:</b> %d of %d planned sessions attended (%d exercise "
-                   "sessions, %d information sessions); %d no-shows without notice, %d sessions "
-                   "cancelled.",
-           m->attended_total, m->planned_sessions, m->attended_exercise, m->attended_information,
-           m->no_shows, m->cancellations);
+                   "session%s, %d information session%s); %d no-show%s without notice, %d "
+                   "session%s cancelled.",
+           m->attended_total, m->planned_sessions, m->attended_exercise,
+           m->attended_exercise == 1 ? "" : "s", m->attended_information,
+           m->attended_information == 1 ? "" : "s", m->no_shows,
+           d->nl ? "" : (m->no_shows == 1 ? "" : "s"), m->cancellations,
+           m->cancellations == 1 ? "" : "s");
     if (!strcmp(m->status, "completed"))
         s_para(d, 10, 0, 4, "%s",
                T(d, "Het programma werd volledig afgewerkt.", "The programme was completed."));
