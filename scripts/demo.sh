@@ -93,7 +93,7 @@ names=("Peeters Marie F 1968-04-12" "Janssens Luc M 1971-09-30" "Maes Sofie F 19
        "Jacobs Dirk M 1962-06-05" "Mertens Anke F 1975-11-17" "Willems Bart M 1984-03-08"
        "Claeys Katrien F 1959-07-29" "Goossens Tom M 1990-12-01" "Wouters Ilse F 1966-02-14"
        "De Smet Koen M 1978-05-25" "Dubois Noëlle F 1970-08-19" "Lambrecht Geert M 1955-10-03")
-ruglab group add 2026-A --site az-demo --programme mrr-36 --start "$start" --time-block 08-10 >/dev/null
+ruglab cohort add --site az-demo --code 2026-A --programme mrr-36 --start "$start" --time-block 08-10 >/dev/null
 tokens=()
 i=0
 for entry in "${names[@]}"; do

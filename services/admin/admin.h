@@ -36,7 +36,6 @@ bool admin_wants_help(int argc, char **argv);
 
 int admin_db_main(admin_ctx_t *ctx, int argc, char **argv);
 int admin_site_main(admin_ctx_t *ctx, int argc, char **argv);
-int admin_group_main(admin_ctx_t *ctx, int argc, char **argv);
 int admin_gp_main(admin_ctx_t *ctx, int argc, char **argv);
 int admin_patient_main(admin_ctx_t *ctx, int argc, char **argv);
 int admin_enrol_main(admin_ctx_t *ctx, int argc, char **argv);

@@ -16,7 +16,6 @@ static const admin_group_t s_groups[] = {
     {"site", "sites: add, list", admin_site_main},
     {"gp", "general practitioners: add, list", admin_gp_main},
     {"patient", "patients: add, show, find", admin_patient_main},
-    {"group", "groups (cohorts) of patients starting together: add, list", admin_group_main},
     {"enrol", "enrol a patient in a programme (rules R1, R2)", admin_enrol_main},
     {"device", "training machines and their keys: add, list, revoke", admin_device_main},
     {"status", "collectors and devices: counters, last seen, spool depth, lag", admin_status_main},
