@@ -4,3 +4,4 @@
 PROGRAMS += ruglab-collector
 ruglab-collector_SRCS := $(sort $(wildcard services/collector/*.c))
 test_collector_validate_EXTRA := services/collector/collector_validate.c
+fuzz_validate_EXTRA := services/collector/collector_validate.c

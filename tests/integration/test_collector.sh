@@ -191,13 +191,15 @@ t_is "status: a device's spool depth and lag" "$(jq -r '.devices[] | select(.dev
 t_match "status as a table" "$(ruglab status)" "dev-3 .*\(revoked\)"
 t_fails "the log names no patient token" grep -q "RB-0001" "$T_TMP/collector.log"
 
-echo "listen = tcp://127.0.0.1:*" >"$T_TMP/collector.conf.broken"
 cp "$T_TMP/collector.conf" "$T_TMP/collector.conf.good"
 printf '[collector]\nnonsense = 1\n' >>"$T_TMP/collector.conf"
 kill -HUP "$COLLECTOR_PID"
 t_wait_line "$T_TMP/collector.log" "reload failed, keeping the old configuration: .*collector.conf:[0-9]+: unknown key 'nonsense'" 5
 out=$(send dev-1 <<<"{\"kind\": \"heartbeat\", \"boot_id\": 1, \"seq\": 40}")
 t_match "after a failed reload the collector still serves" "$out" "^ack 1 40 accepted"
+sed 's/^status_interval_s = 1$/&\nlog_level = debug/' "$T_TMP/collector.conf.good" >"$T_TMP/collector.conf"
+kill -HUP "$COLLECTOR_PID"
+t_wait_line "$T_TMP/collector.log" "configuration reloaded" 5 && t_ok "a valid configuration is reloaded on SIGHUP"
 kill -TERM "$COLLECTOR_PID"
 wait "$COLLECTOR_PID"; rc=$?
 t_is "SIGTERM: exit 0" "$rc" 0

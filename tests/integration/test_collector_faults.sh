@@ -119,6 +119,20 @@ logs=$(cat "$T_TMP"/collector-*.log)
 t_match "the collector said when the database went away" "$logs" "database: unavailable"
 t_match "and when it came back" "$logs" "database: available again"
 t_is "it said so once per outage, not per message" "$(grep -c 'database: unavailable' <<<"$logs")" 2
+t_is "the status table counts the restarts' work" "$(t_psql ruglab_admin "SELECT count(*) FROM meas.collector_status WHERE collector = 'fault-collector'")" 1
+
+# --- the database is down: nothing is acknowledged; it comes back: everything is stored once
+gen dev-1 30 | sed 's/"boot_id": 1/"boot_id": 3/' >"$T_TMP/dev-1c.jsonl"
+pg stop fast
+"$SEND" --connect "$EP" --key "$KEYS/dev-1.key_secret" --server-key "$CKEY/collector.key" --device dev-1 \
+  --timeout-ms 2000 <"$T_TMP/dev-1c.jsonl" >"$T_TMP/send-down.out" 2>&1
+t_is "database down: not one acknowledgement" "$(grep -c '^ack' "$T_TMP/send-down.out")" 0
+pg start
+"$SEND" --connect "$EP" --key "$KEYS/dev-1.key_secret" --server-key "$CKEY/collector.key" --device dev-1 \
+  --resend-ms 1000 --timeout-ms 20000 <"$T_TMP/dev-1c.jsonl" >"$T_TMP/send-up.out" 2>&1; rc=$?
+t_is "database back: the resent messages are all acknowledged" "$rc" 0
+t_is "database back: each stored once" \
+  "$(t_psql ruglab_admin "SELECT (SELECT count(*) FROM meas.training_set WHERE device_id = 'dev-1' AND boot_id = 3) + (SELECT count(*) FROM meas.sample_batch WHERE device_id = 'dev-1' AND boot_id = 3)")" 30
 
 # --- SIGTERM while a sender streams: what was received is stored and acknowledged
 gen dev-2 200 | sed 's/"boot_id": 1/"boot_id": 2/' >"$T_TMP/dev-2b.jsonl"
