@@ -36,6 +36,16 @@ const char *rl_db_result_error(const PGresult *res);
 PGresult *rl_db_exec(PGconn *conn, rl_err_t *err, const char *what, const char *sql, int nparams,
                      const char *const *params) __attribute__((warn_unused_result));
 
+/* --check-config of the command-line tools, whose configuration is the
+ * database they find: resolves the connection string (flag, $RUGLAB_DB,
+ * the local cluster), connects as default_user and runs probe_sql (a
+ * query the tool's role must be allowed to run, e.g. on a table of the
+ * latest migration it needs). On success fills ok[] with "database
+ * host=... port=... dbname=... user=..." and returns 0; otherwise -1 with
+ * err saying which step failed. */
+int rl_db_check(const char *flag, const char *default_user, const char *probe_sql, char *ok,
+                size_t ok_len, rl_err_t *err) __attribute__((warn_unused_result));
+
 /* The SQLSTATE of a failed result ("23505"), or "" */
 const char *rl_db_sqlstate(const PGresult *res);
 

@@ -48,6 +48,8 @@ s_usage(FILE *out)
                  "  --json         machine-readable output where a command lists things\n"
                  "  --help, -h     this text; `ruglab COMMAND --help` for a command\n"
                  "  --version      print the version\n"
+            "  --check-config connect to the database as ruglab_admin, check the schema,\n"
+            "                 print \"configuration OK\" or what is wrong\n"
                  "\nexit codes: 0 done, 1 refused or failed, 2 usage error, 3 database error,\n"
                  "4 configuration error\n");
 }
@@ -107,6 +109,18 @@ main(int argc, char **argv)
             return RL_EXIT_OK;
         } else if (!strcmp(argv[i], "--version")) {
             printf("ruglab %s\n", RL_VERSION);
+            return RL_EXIT_OK;
+        } else if (!strcmp(argv[i], "--check-config")) {
+            /* ruglab's configuration is the database it finds. */
+            rl_err_t err;
+            char ok[512];
+            if (rl_db_check(ctx.db_flag, "ruglab_admin",
+                            "SELECT count(*) FROM ruglab_meta.schema_migration", ok, sizeof ok,
+                            &err) < 0) {
+                admin_fail("%s", err.msg);
+                return RL_EXIT_DB;
+            }
+            printf("configuration OK: %s\n", ok);
             return RL_EXIT_OK;
         } else {
             admin_fail("unknown option '%s' (see ruglab --help)", argv[i]);

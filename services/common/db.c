@@ -168,3 +168,32 @@ rl_db_exec(PGconn *conn, rl_err_t *err, const char *what, const char *sql, int n
     PQclear(res);
     return NULL;
 }
+
+int
+rl_db_check(const char *flag, const char *default_user, const char *probe_sql, char *ok,
+            size_t ok_len, rl_err_t *err)
+{
+    char *conninfo = rl_db_conninfo(flag, err);
+    if (!conninfo)
+        return -1;
+    int rc = -1;
+    char *target = rl_db_describe(conninfo, default_user);
+    PGconn *conn = rl_db_connect(conninfo, default_user, err);
+    if (!conn)
+        goto out;
+    PGresult *res = PQexec(conn, probe_sql);
+    if (PQresultStatus(res) != PGRES_TUPLES_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
+        rl_err_set(err, "connected to %s, but the schema is not usable by this role: %s "
+                   "(is the database migrated? ruglab db migrate)",
+                   target, rl_db_result_error(res));
+    } else {
+        snprintf(ok, ok_len, "database %s", target);
+        rc = 0;
+    }
+    PQclear(res);
+    PQfinish(conn);
+out:
+    free(target);
+    free(conninfo);
+    return rc;
+}

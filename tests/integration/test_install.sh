@@ -34,6 +34,33 @@ t_match "the installed ruglab looks for migrations under /usr/share/ruglab/sql" 
 out=$(RUGLAB_SQL_DIR="$stage/usr/share/ruglab/sql" "$stage/usr/bin/ruglab" db migrate 2>&1); rc=$?
 t_is "the installed ruglab migrates from the installed files" "$rc" 0
 
+# The example configurations pass --check-config once the values that
+# have no default (this machine's device id and key files) are given, as
+# an installer gives them; and the CLIs check the database they find.
+keys=$T_TMP/keys
+mkdir -p "$keys"
+ruglab site add --code az-inst --name "AZ Install" >/dev/null
+ruglab device add tergumed-9 --site az-inst --model tergumed-710 --key-dir "$keys" >/dev/null
+ruglab-collector --gen-key "$keys" >/dev/null
+out=$("$stage/usr/bin/ruglab-agent" --config "$stage/usr/share/ruglab/examples/agent.conf.example" \
+  --device tergumed-9 --key-file "$keys/tergumed-9.key_secret" --server-key "$keys/collector.key" \
+  --spool "$T_TMP/spool" --check-config 2>&1)
+t_is "agent.conf.example passes --check-config with this device's id and keys" "$out" "configuration OK"
+sed "s#^secret_key_file = .*#secret_key_file = $keys/collector.key_secret#" \
+  "$stage/usr/share/ruglab/examples/collector.conf.example" >"$T_TMP/collector.conf"
+t_is "collector.conf.example passes --check-config with the collector's key file" \
+  "$("$stage/usr/bin/ruglab-collector" --config "$T_TMP/collector.conf" --check-config 2>&1)" "configuration OK"
+out=$("$stage/usr/bin/ruglab-collector" --config "$stage/usr/share/ruglab/examples/collector.conf.example" --check-config 2>&1); rc=$?
+t_is "the collector's example without its key file: exit 4" "$rc" 4
+t_match "and it names the missing key file" "$out" "/etc/ruglab/collector.key_secret"
+for p in ruglab; do
+  t_match "$p --check-config connects and checks the schema" "$("$stage/usr/bin/$p" --check-config 2>&1)" \
+    "^configuration OK: database host=.* user=ruglab_"
+  out=$("$stage/usr/bin/$p" --db "host=127.0.0.1 port=1 dbname=ruglab connect_timeout=3" --check-config 2>&1); rc=$?
+  t_is "$p --check-config against an unreachable database: exit 3" "$rc" 3
+  t_match "$p --check-config names the unreachable target" "$out" "cannot connect to host=127.0.0.1 port=1"
+done
+
 # systemd-analyze verify checks that ExecStart is executable: point it at
 # the staged binaries (the only change made to the units).
 for unit in "$stage"/lib/systemd/system/*.service; do
