@@ -53,7 +53,8 @@ const rl_cfg_key_t agent_config_schema[] = {
     {"simulator", "sessions", RL_CFG_INT, "36", 1, 200,
      "Sessions per patient; tests at the first, the middle and the last"},
     {"simulator", "start", RL_CFG_STRING, "", 0, 0,
-     "Simulated time of the first session (RFC 3339); empty: so that the programme ends now"},
+     "Simulated time of the first session (RFC 3339); empty: now when time_factor is 1 (a live "
+     "device), otherwise so that the programme ends now"},
     {"simulator", "days_between_sessions", RL_CFG_DOUBLE, "3.5", 0.01, 30,
      "Simulated days between two sessions of a patient"},
     {"simulator", "time_factor", RL_CFG_DOUBLE, "1", 0, 1e12,

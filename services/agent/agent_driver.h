@@ -28,6 +28,7 @@ typedef struct {
     const rl_config_t *cfg;
     const char *log_ctx;  /* "device X" */
     agent_spool_t *spool; /* for drivers that tie their own state to spool seqs */
+    bool dry_run;         /* --dry-run: produce everything at once, no pacing */
 } agent_driver_env_t;
 
 typedef struct {

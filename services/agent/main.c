@@ -483,7 +483,7 @@ main(int argc, char **argv)
         goto out;
     }
     if (check) {
-        agent_driver_env_t env = {a.cfg, a.log_ctx, NULL};
+        agent_driver_env_t env = {a.cfg, a.log_ctx, NULL, false};
         void *st = a.drv->open(&env, true, &err);
         if (!st) {
             s_fail("%s%s%s", config_path ? config_path : "", config_path ? ": " : "", err.msg);
@@ -509,10 +509,7 @@ main(int argc, char **argv)
         goto out;
     }
     if (dry) {
-        /* The measurements, not their timing: no pacing. */
-        if (rl_config_set(a.cfg, "simulator", "time_factor", "0", &err))
-            abort();
-        agent_driver_env_t env = {a.cfg, a.log_ctx, NULL};
+        agent_driver_env_t env = {a.cfg, a.log_ctx, NULL, true};
         a.drv_state = a.drv->open(&env, false, &err);
         if (!a.drv_state) {
             s_fail("%s", err.msg);
@@ -531,7 +528,7 @@ main(int argc, char **argv)
         rc = RL_EXIT_FAIL;
         goto out;
     }
-    agent_driver_env_t env = {a.cfg, a.log_ctx, a.spool};
+    agent_driver_env_t env = {a.cfg, a.log_ctx, a.spool, false};
     a.drv_state = a.drv->open(&env, false, &err);
     if (!a.drv_state) {
         s_fail("driver %s: %s", a.drv->name, err.msg);

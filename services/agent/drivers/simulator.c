@@ -382,15 +382,19 @@ s_parse_patients(s_sim_t *self, const char *spec, rl_err_t *err)
     return rc;
 }
 
-/* Without [simulator] start the programme ends now; the start chosen is
- * kept in the spool directory so that a restart continues the same one. */
+/* Without [simulator] start: in real time (time_factor 1) the programme
+ * starts now, like a live device; compressed, it is history that ends now
+ * (measurements may not lie in the future). The start chosen is kept in
+ * the spool directory so that a restart continues the same programme. */
 static int
 s_default_start(s_sim_t *self, const rl_config_t *cfg, bool persist, rl_err_t *err)
 {
     double span_days = (self->sessions - 1) * self->days_between;
     int64_t span =
         (int64_t)(span_days * 86400.0) * S_US + (int64_t)self->npatients * 2 * 3600 * S_US;
-    self->start_us = rl_clock_wall_us() - span - 3600 * S_US;
+    self->start_us = rl_clock_wall_us();
+    if (self->time_factor != 1)
+        self->start_us -= span + 3600 * S_US;
     if (!persist)
         return 0;
     char *path = rl_asprintf("%s/simulator-start", rl_config_str(cfg, "spool", "dir"));
@@ -451,7 +455,7 @@ s_open(const agent_driver_env_t *env, bool check_only, rl_err_t *err)
         goto fail;
     }
     self->skip = env->spool ? agent_spool_last_mark(env->spool) : 0;
-    self->paced = self->time_factor > 0;
+    self->paced = self->time_factor > 0 && !env->dry_run; /* a dry run shows what, not when */
     if (self->skip)
         rl_info(self->log_ctx, "simulator: resuming after message %" PRIu64 " of a previous run",
                 self->skip);
