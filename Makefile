@@ -173,7 +173,7 @@ check: all $(UNIT_BINS) $(TOOL_BINS) fuzz-build
 	@BUILD=$(BUILD) tests/run.sh
 
 unit: all $(UNIT_BINS)
-	@BUILD=$(BUILD) tests/run.sh unit
+	@BUILD=$(BUILD) VALGRIND=$(if $(SANITIZER),0,1) tests/run.sh unit
 
 integration: all $(TOOL_BINS)
 	@BUILD=$(BUILD) tests/run.sh integration

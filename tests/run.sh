@@ -52,6 +52,21 @@ if [ "$which" = all ] || [ "$which" = unit ]; then
     [[ -z "$filter" || "$name" == *"$filter"* ]] || continue
     CMOCKA_MESSAGE_OUTPUT=TAP run_one "${name//\//_}" "$t"
   done
+  # The same unit tests under valgrind (leaks, uninitialised reads, bad
+  # frees): one check per binary. Not with a sanitizer build (they clash).
+  if [ "${VALGRIND:-1}" = 1 ] && command -v valgrind >/dev/null; then
+    for t in "$BUILD"/tests/test_*; do
+      [ -x "$t" ] || continue
+      name=valgrind/$(basename "$t")
+      [[ -z "$filter" || "$name" == *"$filter"* ]] || continue
+      run_one "${name//\//_}" bash -c "if valgrind -q --error-exitcode=99 --leak-check=full \
+          --errors-for-leak-kinds=definite,indirect '$t' >/dev/null 2>'$logdir/${name//\//_}.valgrind'; then
+        echo 'ok 1 - $(basename "$t") clean under valgrind'
+      else
+        cat '$logdir/${name//\//_}.valgrind'; echo 'not ok 1 - $(basename "$t") under valgrind'; exit 1
+      fi"
+    done
+  fi
 fi
 if [ "$which" = all ] || [ "$which" = fuzz ]; then
   # Replays each libFuzzer harness's committed corpus (no fuzzing): every
