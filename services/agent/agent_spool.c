@@ -568,6 +568,10 @@ agent_spool_open(const char *dir, const agent_spool_opts_t *opts, rl_err_t *err)
     self->lock_fd = -1;
     self->max_bytes = opts->max_bytes;
     self->segment_bytes = opts->segment_bytes ? opts->segment_bytes : 4u << 20;
+    /* Several segments fit in the bound, so acknowledgements free space
+     * while the rest of the spool waits. */
+    if (self->segment_bytes > self->max_bytes / 4)
+        self->segment_bytes = self->max_bytes / 4 ? self->max_bytes / 4 : 1;
     uint64_t *ids = NULL;
     size_t nids = 0, capids = 0;
     DIR *d = NULL;

@@ -79,7 +79,8 @@ typedef struct agent_spool agent_spool_t;
 
 typedef struct {
     uint64_t max_bytes;     /* bound of all segment files together */
-    uint64_t segment_bytes; /* a segment is closed when it reaches this size */
+    uint64_t segment_bytes; /* a segment is closed when it reaches this size (at most
+                               max_bytes / 4) */
     const char *log_ctx;    /* log context, e.g. "device tergumed-01" (may be NULL) */
 } agent_spool_opts_t;
 

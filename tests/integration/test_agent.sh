@@ -121,6 +121,17 @@ t_is "the heartbeat or hello reached the device status" \
 ruglab-agent --config "$conf" </dev/null >"$T_TMP/agent1b.log" 2>&1
 t_is "a restart on an empty spool sends nothing" "$(rows dev-1)" "2,1,1,2,1"
 
+# --- a device whose key is not enrolled: refused, nothing stored, its spool kept
+mkdir -p "$T_TMP/rogue"
+ruglab-collector --gen-key "$T_TMP/rogue" >/dev/null
+conf=$(agent_conf dev-9 jsonl)
+sed -i "s|^secret_key_file = .*|secret_key_file = $T_TMP/rogue/collector.key_secret|" "$conf"
+ruglab-agent --config "$conf" --set agent.drain_timeout_s=2 <"$T_TMP/lines.jsonl" >"$T_TMP/agent9.log" 2>&1; rc=$?
+t_is "an unenrolled device's agent gives up waiting and exits 0" "$rc" 0
+t_match "it says the collector refused its key" "$(cat "$T_TMP/agent9.log")" "refused the connection \(authentication\)"
+t_match "and that its messages stay in the spool" "$(cat "$T_TMP/agent9.log")" "7 message\(s\) not acknowledged .* stay in the spool"
+t_is "nothing of it is stored" "$(rows dev-9)" "0,0,0,0,0"
+
 # --- the collector is down for a while
 stop_collector KILL
 conf=$(agent_conf dev-2 jsonl)
