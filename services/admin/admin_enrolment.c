@@ -28,61 +28,6 @@ s_usage(FILE *out)
                  "list    every enrolment (pseudonymous: badge token, no names).\n");
 }
 
-static const char *
-s_warning_code(rl_programme_warning_kind_t k)
-{
-    switch (k) {
-    case RL_WARN_TOO_MANY_IN_WEEK:
-        return "too_many_in_week";
-    case RL_WARN_PAST_MAX_DURATION:
-        return "past_max_duration";
-    case RL_WARN_TOO_MANY_SESSIONS:
-        return "too_many_sessions";
-    case RL_WARN_BEFORE_START:
-        return "before_start";
-    }
-    return "unknown";
-}
-
-/* The warnings of an enrolment, from its programme sessions in v_session:
- * one entry per attended programme session (session_number), each no-show
- * and cancellation. Caller frees *w. */
-static int
-s_warnings(admin_ctx_t *ctx, const char *cmd, int *rc, const admin_enrolment_t *e,
-           rl_programme_warning_t **w, size_t *nw)
-{
-    const char *p[1] = {e->enrolment_id};
-    PGresult *res = admin_exec(ctx, cmd, rc, "reading the sessions",
-                               "SELECT min(session_date), 'attended' FROM clinical.v_session "
-                               "WHERE enrolment_id = $1::bigint AND status = 'attended' "
-                               "GROUP BY session_number UNION ALL "
-                               "SELECT session_date, status FROM clinical.v_session "
-                               "WHERE enrolment_id = $1::bigint AND status <> 'attended'",
-                               1, p);
-    if (!res)
-        return -1;
-    int n = PQntuples(res);
-    rl_programme_session_t *s = rl_calloc((size_t)n + 1, sizeof *s);
-    rl_err_t err;
-    int r = 0;
-    for (int i = 0; i < n && r == 0; i++) {
-        r = rl_date_parse(PQgetvalue(res, i, 0), &s[i].date, &err);
-        const char *st = PQgetvalue(res, i, 1);
-        s[i].kind = !strcmp(st, "attended")  ? RL_ATT_ATTENDED
-                    : !strcmp(st, "no_show") ? RL_ATT_NO_SHOW
-                                             : RL_ATT_CANCELLED;
-    }
-    PQclear(res);
-    if (r == 0)
-        r = rl_programme_check_attendance(&e->programme, e->start, s, (size_t)n, w, nw, &err);
-    free(s);
-    if (r < 0) {
-        admin_fail("%s: %s", cmd, err.msg);
-        *rc = RL_EXIT_FAIL;
-    }
-    return r;
-}
-
 static int
 s_status(admin_ctx_t *ctx, int argc, char **argv)
 {
@@ -100,8 +45,13 @@ s_status(admin_ctx_t *ctx, int argc, char **argv)
     rl_programme_warning_t *w = NULL;
     size_t nw = 0;
     PGresult *att = NULL, *occ = NULL;
-    if (s_warnings(ctx, cmd, &rc, &e, &w, &nw) < 0)
+    rl_err_t err;
+    int wr = rl_clinical_attendance_warnings(ctx->conn, &e, &w, &nw, &err);
+    if (wr < 0) {
+        admin_fail("%s: %s", cmd, err.msg);
+        rc = wr == -1 ? RL_EXIT_DB : RL_EXIT_FAIL;
         goto out;
+    }
     const char *p[1] = {id};
     att = admin_exec(ctx, cmd, &rc, "reading the attendance",
                      "SELECT planned_sessions, attended_total, attended_exercise, "
@@ -132,7 +82,7 @@ s_status(admin_ctx_t *ctx, int argc, char **argv)
         json_t *arr = json_array();
         for (size_t i = 0; i < nw; i++) {
             json_t *x = json_object();
-            json_object_set_new(x, "kind", json_string(s_warning_code(w[i].kind)));
+            json_object_set_new(x, "kind", json_string(rl_clinical_warning_code(w[i].kind)));
             json_object_set_new(x, "date", json_string(rl_date_format(w[i].date, d1)));
             json_object_set_new(x, "message", json_string(w[i].msg));
             json_array_append_new(arr, x);

@@ -194,53 +194,16 @@ int
 admin_load_enrolment(admin_ctx_t *ctx, const char *cmd, int *rc, const char *enrolment_id,
                      admin_enrolment_t *out)
 {
-    const char *p[1] = {enrolment_id};
-    PGresult *res = admin_exec(
-        ctx, cmd, rc, "reading the enrolment",
-        "SELECT e.enrolment_id, e.subject_id, p.code, e.status, e.start_date, e.end_date, p.name, "
-        "p.total_sessions, p.exercise_sessions, p.information_sessions, p.max_per_week, "
-        "p.max_duration_days, p.max_extra_sessions, p.mid_test_session "
-        "FROM clinical.enrolment e JOIN clinical.programme p USING (programme_id) "
-        "WHERE e.enrolment_id = $1::bigint",
-        1, p);
-    if (!res)
-        return -1;
-    if (PQntuples(res) != 1) {
-        PQclear(res);
-        admin_fail("%s: no enrolment %s", cmd, enrolment_id);
-        *rc = RL_EXIT_FAIL;
-        return -1;
-    }
-    memset(out, 0, sizeof *out);
-    snprintf(out->enrolment_id, sizeof out->enrolment_id, "%s", PQgetvalue(res, 0, 0));
-    snprintf(out->subject_id, sizeof out->subject_id, "%s", PQgetvalue(res, 0, 1));
-    snprintf(out->code, sizeof out->code, "%s", PQgetvalue(res, 0, 2));
-    snprintf(out->status, sizeof out->status, "%s", PQgetvalue(res, 0, 3));
-    snprintf(out->name, sizeof out->name, "%s", PQgetvalue(res, 0, 6));
-    rl_err_t err;
-    int r = rl_date_parse(PQgetvalue(res, 0, 4), &out->start, &err);
-    out->has_end = !PQgetisnull(res, 0, 5);
-    if (r == 0 && out->has_end)
-        r = rl_date_parse(PQgetvalue(res, 0, 5), &out->end, &err);
-    const rl_programme_t *builtin = rl_programme_builtin(out->code);
-    if (builtin) {
-        out->programme = *builtin;
-    } else {
-        rl_programme_t *t = &out->programme;
-        t->total_sessions = atoi(PQgetvalue(res, 0, 7));
-        t->exercise_sessions = atoi(PQgetvalue(res, 0, 8));
-        t->information_sessions = atoi(PQgetvalue(res, 0, 9));
-        t->max_per_week = atoi(PQgetvalue(res, 0, 10));
-        t->max_duration_days = atoi(PQgetvalue(res, 0, 11));
-        t->max_extra_sessions = atoi(PQgetvalue(res, 0, 12));
-        t->mid_test_session = atoi(PQgetvalue(res, 0, 13));
-    }
-    out->programme.code = out->code;
-    out->programme.name = out->name;
-    PQclear(res);
-    if (r < 0) {
-        admin_fail("%s: enrolment %s: %s", cmd, enrolment_id, err.msg);
+    PGconn *conn = admin_connect(ctx);
+    if (!conn) {
         *rc = RL_EXIT_DB;
+        return -1;
+    }
+    rl_err_t err;
+    int r = rl_clinical_enrolment_load(conn, enrolment_id, out, &err);
+    if (r < 0) {
+        admin_fail("%s: %s", cmd, err.msg);
+        *rc = r == -1 ? RL_EXIT_DB : RL_EXIT_FAIL;
         return -1;
     }
     return 0;

@@ -7,6 +7,7 @@
 
 #include "admin.h"
 
+#include "ruglab/clinical.h"
 #include "ruglab/date.h"
 #include "ruglab/programme.h"
 
@@ -126,24 +127,13 @@ int admin_need_id(admin_ctx_t *ctx, const char *cmd, int *rc, const char *sql, i
                   const char *const *params, char id[32], const char *fmt, ...)
     __attribute__((format(printf, 8, 9)));
 
-/* An enrolment with its programme template as programme.h wants it. The
- * seed templates use the built-in definitions (calendar months where the
- * rule says months); a site's own template is read from the database. */
-typedef struct {
-    char enrolment_id[32];
-    char subject_id[32];
-    char code[64];
-    char status[16];
-    rl_date_t start;
-    rl_date_t end; /* valid only when has_end */
-    bool has_end;
-    rl_programme_t programme; /* code/name point into this struct */
-    char name[256];
-} admin_enrolment_t;
+/* An enrolment with its template (clinical.h). */
+typedef rl_clinical_enrolment_t admin_enrolment_t;
 
 /* `ruglab patient results` (admin_results.c). */
 int admin_patient_results(admin_ctx_t *ctx, int argc, char **argv);
 
+/* rl_clinical_enrolment_load with the error printed and *rc set. */
 int admin_load_enrolment(admin_ctx_t *ctx, const char *cmd, int *rc, const char *enrolment_id,
                          admin_enrolment_t *out);
 

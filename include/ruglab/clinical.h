@@ -1,0 +1,51 @@
+/* An enrolment read from the database with its programme template as
+ * programme.h wants it, and its attendance warnings (programme.h's rules
+ * applied to clinical.v_session). Shared by `ruglab enrolment status` and
+ * the report; works for any role that reads the clinical schema (admin,
+ * clinician). Library code: never prints, fills err. */
+#ifndef RUGLAB_CLINICAL_H
+#define RUGLAB_CLINICAL_H
+
+#include "ruglab/date.h"
+#include "ruglab/err.h"
+#include "ruglab/programme.h"
+
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+typedef struct {
+    char enrolment_id[32];
+    char subject_id[32];
+    char code[64];  /* template code */
+    char name[256]; /* template name */
+    char status[16];
+    rl_date_t start;
+    rl_date_t end; /* valid only when has_end */
+    bool has_end;
+    /* The seed templates use programme.h's built-in definitions (calendar
+     * months where the rule says months); a site's own template is read
+     * from clinical.programme. code/name point into this struct: do not
+     * copy it. */
+    rl_programme_t programme;
+} rl_clinical_enrolment_t;
+
+/* Loads enrolment_id (decimal). Returns 0; -1 on a database error; -2 when
+ * there is no such enrolment or its row cannot be used. err says why. */
+int rl_clinical_enrolment_load(PGconn *conn, const char *enrolment_id, rl_clinical_enrolment_t *out,
+                               rl_err_t *err) __attribute__((warn_unused_result));
+
+/* The attendance warnings of the enrolment: each attended programme session
+ * of clinical.v_session (one per session_number), each no-show and each
+ * cancellation go to rl_programme_check_attendance. Caller frees *warnings_p
+ * (NULL when there are none). Returns 0, -1 on a database error, -2 when the
+ * template or a date is unusable. */
+int rl_clinical_attendance_warnings(PGconn *conn, const rl_clinical_enrolment_t *e,
+                                    rl_programme_warning_t **warnings_p, size_t *n_warnings,
+                                    rl_err_t *err) __attribute__((warn_unused_result));
+
+/* "too_many_in_week", "past_max_duration", "too_many_sessions",
+ * "before_start": stable codes for JSON and reports. */
+const char *rl_clinical_warning_code(rl_programme_warning_kind_t kind);
+
+#endif
