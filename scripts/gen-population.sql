@@ -18,12 +18,14 @@ SET client_min_messages = warning;
 CREATE TEMP TABLE gp (seed bigint, n_sites int, n_enrol int, n_years int, until date, prefix text);
 INSERT INTO gp VALUES (:'seed', :'sites', :'enrolments', :'years', :'until', :'prefix');
 
--- uniform [0,1) and standard normal, keyed by (row key, salt)
-CREATE FUNCTION pg_temp.u(k bigint, salt int) RETURNS float8 LANGUAGE sql IMMUTABLE AS
-$$ SELECT ((hashint8extended(k, (SELECT seed FROM gp) * 1000 + salt) >> 11) & 4503599627370495)::float8
-          / 4503599627370496.0 $$;
+-- uniform [0,1) and standard normal, keyed by (row key, salt). The seed is
+-- written into the function as a constant so that the planner inlines it.
+SELECT format($f$CREATE FUNCTION pg_temp.u(k bigint, salt int) RETURNS float8 LANGUAGE sql IMMUTABLE AS
+    'SELECT ((hashint8extended(k, %s::bigint * 1000 + salt) >> 11) & 4503599627370495)::float8 / 4503599627370496.0'$f$,
+    seed) FROM gp
+\gexec
 CREATE FUNCTION pg_temp.nrm(k bigint, salt int) RETURNS float8 LANGUAGE sql IMMUTABLE AS
-$$ SELECT sqrt(-2 * ln(greatest(pg_temp.u(k, salt), 1e-12))) * cos(2 * pi() * pg_temp.u(k, salt + 500)) $$;
+'SELECT sqrt(-2 * ln(greatest(pg_temp.u(k, salt), 1e-12))) * cos(2 * pi() * pg_temp.u(k, salt + 500))';
 
 -- sites (kept when they exist: a second run adds enrolments to them)
 INSERT INTO clinical.site (code, name)
@@ -125,9 +127,9 @@ INSERT INTO meas.test_trial (device_id, boot_id, seq, taken_at, session_id, enro
 SELECT 'gen-' || gs.code, gp.seed, t.n * 1000 + t.tp * 100 + d.o * 10 + tr,
        (t.test_date + time '09:00' + tr * interval '1 minute') AT TIME ZONE 'Europe/Brussels',
        'gen-' || t.n || '-' || t.tp, t.enrolment_id, d.dir, tr,
-       least(180, greatest(1, rom * (CASE WHEN t.tp = 2 THEN 1 + 0.10 + 0.10 * pg_temp.nrm(t.n, 40 + d.o) ELSE 1 END)
+       least(180, greatest(1, v.rom * v.rom_gain
                                   * (1 - CASE WHEN tr = 1 THEN 0 ELSE 0.08 * pg_temp.u(t.n * 10 + tr, 60 + d.o + 10 * t.tp) END))),
-       least(1000, greatest(1, torque * (CASE WHEN t.tp = 2 THEN 1 + 0.35 + 0.25 * pg_temp.nrm(t.n, 30 + d.o) ELSE 1 END)
+       least(1000, greatest(1, v.torque * v.torque_gain
                                   * (1 - CASE WHEN tr = 1 THEN 0 ELSE 0.10 * pg_temp.u(t.n * 10 + tr, 80 + d.o + 10 * t.tp) END))),
        0
 FROM g_test t
@@ -138,7 +140,10 @@ CROSS JOIN (VALUES ('extension', 1, 1.0, 40), ('flexion', 2, 0.7, 60),
                    ('rotation_left', 5, 0.4, 35), ('rotation_right', 6, 0.4, 35)) AS d(dir, o, f, rom0)
 CROSS JOIN LATERAL (SELECT greatest(20, (CASE t.sex WHEN 'M' THEN 180 ELSE 120 END) * d.f
                                         * (1 + 0.25 * pg_temp.nrm(t.n, 20 + d.o))) AS torque,
-                           greatest(5, d.rom0 * (1 + 0.2 * pg_temp.nrm(t.n, 50 + d.o))) AS rom) v
+                           greatest(5, d.rom0 * (1 + 0.2 * pg_temp.nrm(t.n, 50 + d.o))) AS rom,
+                           CASE WHEN t.tp = 2 THEN 1 + 0.35 + 0.25 * pg_temp.nrm(t.n, 30 + d.o) ELSE 1 END AS torque_gain,
+                           CASE WHEN t.tp = 2 THEN 1 + 0.10 + 0.10 * pg_temp.nrm(t.n, 40 + d.o) ELSE 1 END AS rom_gain
+                    OFFSET 0) v
 CROSS JOIN generate_series(1, 3) tr;
 
 -- questionnaires: each instrument at the start (95 %) and at the end

@@ -171,9 +171,9 @@ s_add_site(int argc, char **argv)
         rc = RL_EXIT_DB;
         goto out;
     }
-    res = rl_db_exec(sconn, &err, "reading the site's publication",
-                     "SELECT count(*) FROM pg_publication WHERE pubname = 'ruglab_quality'", 0,
-                     NULL);
+    res =
+        rl_db_exec(sconn, &err, "reading the site's publication",
+                   "SELECT count(*) FROM pg_publication WHERE pubname = 'ruglab_quality'", 0, NULL);
     if (!res) {
         admin_fail("registry add-site %s: site: %s", name, err.msg);
         rc = RL_EXIT_DB;
@@ -223,9 +223,10 @@ s_add_site(int argc, char **argv)
     /* Keys are SITE:ID: a site code that already comes from another
      * subscription would collide (the same site added twice under two
      * names, or two sites sharing a code). */
-    res = rl_db_exec(sconn, &err, "reading the site's site codes",
-                     "SELECT coalesce(array_agg(DISTINCT site_code), '{}')::text FROM quality.enrolment",
-                     0, NULL);
+    res = rl_db_exec(
+        sconn, &err, "reading the site's site codes",
+        "SELECT coalesce(array_agg(DISTINCT site_code), '{}')::text FROM quality.enrolment", 0,
+        NULL);
     if (!res) {
         admin_fail("registry add-site %s: site: %s", name, err.msg);
         rc = RL_EXIT_DB;
@@ -267,8 +268,8 @@ s_add_site(int argc, char **argv)
         rc = RL_EXIT_DB;
         goto out;
     }
-    sql = rl_asprintf("CREATE SUBSCRIPTION %s CONNECTION %s PUBLICATION ruglab_quality", sub_id,
-                      lit);
+    sql =
+        rl_asprintf("CREATE SUBSCRIPTION %s CONNECTION %s PUBLICATION ruglab_quality", sub_id, lit);
     res = rl_db_exec(rconn, &err, "creating the subscription", sql, 0, NULL);
     if (!res) {
         admin_fail("registry add-site %s: %s", name, err.msg);
@@ -336,10 +337,12 @@ s_list(admin_ctx_t *ctx, int argc, char **argv)
     }
     for (int r = 0; r < PQntuples(res); r++) {
         if (ctx->json)
-            printf("{\"name\":\"%s\",\"subscription\":\"%s\",\"enabled\":%s,\"last_message\":%s%s%s}\n",
+            printf("{\"name\":\"%s\",\"subscription\":\"%s\",\"enabled\":%s,\"last_message\":%s%s%"
+                   "s}\n",
                    PQgetvalue(res, r, 0), PQgetvalue(res, r, 1),
                    strcmp(PQgetvalue(res, r, 3), "t") ? "false" : "true",
-                   PQgetisnull(res, r, 4) ? "" : "\"", PQgetisnull(res, r, 4) ? "null" : PQgetvalue(res, r, 4),
+                   PQgetisnull(res, r, 4) ? "" : "\"",
+                   PQgetisnull(res, r, 4) ? "null" : PQgetvalue(res, r, 4),
                    PQgetisnull(res, r, 4) ? "" : "\"");
         else
             printf("%-20s %-28s %s  last message: %s\n", PQgetvalue(res, r, 0),

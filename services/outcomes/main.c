@@ -110,7 +110,7 @@ outcomes_cohorts_main(outcomes_ctx_t *ctx, int argc, char **argv)
         PQclear(res);
         return RL_EXIT_OK;
     }
-    static const char *const names[] = {"cohort",   "site",      "code",       "programme",
+    static const char *const names[] = {"cohort",     "site",     "code",      "programme",
                                         "start_week", "enrolled", "completed", "dropped_out"};
     static const bool numeric[] = {false, false, false, false, false, true, true, true};
     outcomes_table_t *t = outcomes_table_new(8, names, numeric);
@@ -125,7 +125,8 @@ outcomes_cohorts_main(outcomes_ctx_t *ctx, int argc, char **argv)
         const char *cells[8];
         for (int c = 0; c < 5; c++)
             cells[c] = PQgetvalue(res, r, c);
-        cells[5] = outcomes_suppress_primary(enrolled) ? OUTCOMES_SUPPRESSED : PQgetvalue(res, r, 5);
+        cells[5] =
+            outcomes_suppress_primary(enrolled) ? OUTCOMES_SUPPRESSED : PQgetvalue(res, r, 5);
         cells[6] = parts[0].suppressed ? OUTCOMES_SUPPRESSED : PQgetvalue(res, r, 6);
         cells[7] = parts[1].suppressed ? OUTCOMES_SUPPRESSED : PQgetvalue(res, r, 7);
         outcomes_table_add(t, cells);

@@ -42,6 +42,9 @@ void outcomes_table_destroy(outcomes_table_t **self_p);
 void outcomes_table_add(outcomes_table_t *self, const char *const *cells);
 size_t outcomes_table_rows(const outcomes_table_t *self);
 void outcomes_table_print(const outcomes_table_t *self, outcomes_format_t format, FILE *out);
+/* {"<name_a>": [rows of a], "<name_b>": [rows of b]} */
+void outcomes_table_print_json2(const char *name_a, const outcomes_table_t *a, const char *name_b,
+                                const outcomes_table_t *b, FILE *out);
 
 /* ------------------------------------------------------------ suppression */
 typedef struct {
@@ -68,22 +71,22 @@ bool outcomes_suppress_parts(outcomes_cell_t *parts, const bool *shown, size_t n
 
 /* ------------------------------------------------------------ fetching */
 typedef struct {
-    char **key;         /* one string per grouping column */
+    char **key; /* one string per grouping column */
     long enrolled, completed, dropped_out;
     /* per measure (index into outcomes_data_t.measures) */
     size_t *n_values;
-    double **values;    /* the changes present */
-    long *n_flagged;    /* important flag known (not NULL) */
-    long *n_important;  /* important flag true */
+    double **values;   /* the changes present */
+    long *n_flagged;   /* important flag known (not NULL) */
+    long *n_important; /* important flag true */
 } outcomes_group_t;
 
 typedef struct {
     size_t nkeys;
-    char **key_names;   /* "cohort", "site", ... */
+    char **key_names; /* "cohort", "site", ... */
     size_t nmeasures;
-    char **measures;    /* codes, in quality.measure.sort_order */
+    char **measures; /* codes, in quality.measure.sort_order */
     char **labels;
-    char **kinds;       /* "questionnaire", "strength", "rom" */
+    char **kinds; /* "questionnaire", "strength", "rom" */
     size_t ngroups;
     outcomes_group_t *groups;
 } outcomes_data_t;

@@ -213,16 +213,19 @@ outcomes_chart_main(outcomes_ctx_t *ctx, int argc, char **argv)
         rc = RL_EXIT_FAIL;
         goto out;
     }
-    fprintf(gp, "set terminal %s\nset output '%s'\nset grid\nset key outside bottom center horizontal\n",
-            term, out_path);
+    fprintf(
+        gp,
+        "set terminal %s\nset output '%s'\nset grid\nset key outside bottom center horizontal\n",
+        term, out_path);
     size_t shown = 0, hidden = 0;
     const char *label = d->labels[0];
 
     if (!strcmp(kind, "run")) {
-        weeks = rl_db_exec(conn, &err, "reading cohort start weeks",
-                           "SELECT site_code || '/' || coalesce(cohort_code, '-'), min(start_week)::text "
-                           "FROM quality.enrolment GROUP BY 1",
-                           0, NULL);
+        weeks = rl_db_exec(
+            conn, &err, "reading cohort start weeks",
+            "SELECT site_code || '/' || coalesce(cohort_code, '-'), min(start_week)::text "
+            "FROM quality.enrolment GROUP BY 1",
+            0, NULL);
         if (!weeks) {
             outcomes_fail("chart run: %s", err.msg);
             rc = RL_EXIT_DB;
@@ -276,12 +279,13 @@ outcomes_chart_main(outcomes_ctx_t *ctx, int argc, char **argv)
                 fprintf(data, "\"%s\" %.6f\n", grp->key[0], grp->values[0][i]);
             shown++;
         }
-        fprintf(gp,
-                "set title 'Change of %s per %s'\nset ylabel 'change (end - start)'\n"
-                "set style fill solid 0.25 border -1\nset style boxplot outliers pointtype 7\n"
-                "set style data boxplot\nset xtics rotate by -45\nunset key\nset offsets 0, 0, 1, 1\n"
-                "plot '%s' using (1.0):2:(0.5):1\n",
-                label, by, data_path);
+        fprintf(
+            gp,
+            "set title 'Change of %s per %s'\nset ylabel 'change (end - start)'\n"
+            "set style fill solid 0.25 border -1\nset style boxplot outliers pointtype 7\n"
+            "set style data boxplot\nset xtics rotate by -45\nunset key\nset offsets 0, 0, 1, 1\n"
+            "plot '%s' using (1.0):2:(0.5):1\n",
+            label, by, data_path);
     } else {
         long sum_k = 0, sum_n = 0, max_n = 0;
         for (size_t g = 0; g < d->ngroups; g++) {
@@ -307,17 +311,18 @@ outcomes_chart_main(outcomes_ctx_t *ctx, int argc, char **argv)
                 max_n = n;
             shown++;
         }
-        fprintf(gp,
-                "set title '%% reaching the important change of %s per site'\n"
-                "set xlabel 'patients with a start and end value'\nset ylabel '%%'\n"
-                "p0 = %.8f\nlim(n, z) = 100 * (p0 + z * sqrt(p0 * (1 - p0) / n))\n"
-                "set xrange [1:%ld]\nset yrange [0:100]\nset samples 400\n"
-                "plot lim(x, 1.959964) lt 2 dt 2 title '95 %%', lim(x, -1.959964) lt 2 dt 2 notitle, "
-                "lim(x, 3.090232) lt 1 dt 3 title '99.8 %%', lim(x, -3.090232) lt 1 dt 3 notitle, "
-                "100 * p0 lt -1 title 'overall %.1f %%', "
-                "'%s' using 1:2 with points pt 7 ps 1 lc rgb 'black' title 'site', "
-                "'' using 1:2:3 with labels offset 0,1 font ',8' notitle\n",
-                label, p0, (long)(max_n * 1.2) + 5, 100.0 * p0, data_path);
+        fprintf(
+            gp,
+            "set title '%% reaching the important change of %s per site'\n"
+            "set xlabel 'patients with a start and end value'\nset ylabel '%%'\n"
+            "p0 = %.8f\nlim(n, z) = 100 * (p0 + z * sqrt(p0 * (1 - p0) / n))\n"
+            "set xrange [1:%ld]\nset yrange [0:100]\nset samples 400\n"
+            "plot lim(x, 1.959964) lt 2 dt 2 title '95 %%', lim(x, -1.959964) lt 2 dt 2 notitle, "
+            "lim(x, 3.090232) lt 1 dt 3 title '99.8 %%', lim(x, -3.090232) lt 1 dt 3 notitle, "
+            "100 * p0 lt -1 title 'overall %.1f %%', "
+            "'%s' using 1:2 with points pt 7 ps 1 lc rgb 'black' title 'site', "
+            "'' using 1:2:3 with labels offset 0,1 font ',8' notitle\n",
+            label, p0, (long)(max_n * 1.2) + 5, 100.0 * p0, data_path);
     }
     if (shown == 0) {
         printf("every group has fewer than 5 patients: no chart drawn\n");
@@ -335,7 +340,9 @@ outcomes_chart_main(outcomes_ctx_t *ctx, int argc, char **argv)
         goto out;
     }
     printf("chart written to %s: %zu %s%s%s", out_path, shown,
-           !strcmp(kind, "run") ? "cohort" : !strcmp(kind, "box") ? by : "site",
+           !strcmp(kind, "run")   ? "cohort"
+           : !strcmp(kind, "box") ? by
+                                  : "site",
            shown == 1 ? "" : "s", hidden ? "" : "\n");
     if (hidden)
         printf(" (%zu with fewer than 5 patients not shown)\n", hidden);

@@ -30,12 +30,12 @@ s_resolve(PGconn *conn, s_side_t *side, int *rc)
 {
     rl_err_t err;
     const char *p[1] = {side->name};
-    PGresult *res = rl_db_exec(
-        conn, &err, "looking up the cohort or site",
-        "SELECT 'site', site_code, NULL FROM quality.enrolment WHERE site_code = $1 "
-        "UNION SELECT 'cohort', site_code, cohort_code FROM quality.enrolment "
-        "WHERE site_code || '/' || cohort_code = $1 OR cohort_code = $1",
-        1, p);
+    PGresult *res =
+        rl_db_exec(conn, &err, "looking up the cohort or site",
+                   "SELECT 'site', site_code, NULL FROM quality.enrolment WHERE site_code = $1 "
+                   "UNION SELECT 'cohort', site_code, cohort_code FROM quality.enrolment "
+                   "WHERE site_code || '/' || cohort_code = $1 OR cohort_code = $1",
+                   1, p);
     if (!res) {
         outcomes_fail("compare: %s", err.msg);
         *rc = RL_EXIT_DB;
@@ -129,8 +129,8 @@ outcomes_compare_main(outcomes_ctx_t *ctx, int argc, char **argv)
     }
     for (int s = 0; s < 2; s++) {
         rl_err_t err;
-        d[s] = outcomes_fetch(conn, NULL, measures, side[s].where, side[s].nparams,
-                              side[s].params, &err);
+        d[s] = outcomes_fetch(conn, NULL, measures, side[s].where, side[s].nparams, side[s].params,
+                              &err);
         if (!d[s]) {
             outcomes_fail("compare: %s", err.msg);
             rc = strncmp(err.msg, "unknown", 7) == 0 ? RL_EXIT_FAIL : RL_EXIT_DB;
@@ -138,8 +138,8 @@ outcomes_compare_main(outcomes_ctx_t *ctx, int argc, char **argv)
         }
     }
 
-    static const char *const gnames[] = {"side", "name", "enrolled", "completed", "dropped_out",
-                                         "dropout_pct"};
+    static const char *const gnames[] = {"side",      "name",        "enrolled",
+                                         "completed", "dropped_out", "dropout_pct"};
     static const bool gnum[] = {false, false, true, true, true, true};
     tg = outcomes_table_new(6, gnames, gnum);
     for (int s = 0; s < 2; s++) {
@@ -150,22 +150,23 @@ outcomes_compare_main(outcomes_ctx_t *ctx, int argc, char **argv)
         static const bool shown[3] = {true, true, false};
         (void)outcomes_suppress_parts(parts, shown, 3);
         char b[4][S_NUM];
-        const char *cells[6] = {s ? "B" : "A", side[s].name, s_cell(b[0], g->enrolled), NULL, NULL,
-                                NULL};
+        const char *cells[6] = {s ? "B" : "A", side[s].name, s_cell(b[0], g->enrolled),
+                                NULL,          NULL,         NULL};
         cells[3] = parts[0].suppressed ? OUTCOMES_SUPPRESSED : s_cell(b[1], g->completed);
         cells[4] = parts[1].suppressed ? OUTCOMES_SUPPRESSED : s_cell(b[2], g->dropped_out);
         long ended = g->completed + g->dropped_out;
-        cells[5] = parts[0].suppressed || parts[1].suppressed
-                       ? OUTCOMES_SUPPRESSED
-                       : (ended ? outcomes_fmt(b[3], S_NUM, 100.0 * g->dropped_out / ended, 1)
-                                : NULL);
+        cells[5] =
+            parts[0].suppressed || parts[1].suppressed
+                ? OUTCOMES_SUPPRESSED
+                : (ended ? outcomes_fmt(b[3], S_NUM, 100.0 * g->dropped_out / ended, 1) : NULL);
         outcomes_table_add(tg, cells);
     }
 
-    static const char *const mnames[] = {"measure",   "a_n",       "a_mean_change",
-                                         "b_n",       "b_mean_change", "difference",
-                                         "ci95_low",  "ci95_high", "a_pct_important",
-                                         "b_pct_important"};
+    static const char *const mnames[] = {"measure",         "a_n",
+                                         "a_mean_change",   "b_n",
+                                         "b_mean_change",   "difference",
+                                         "ci95_low",        "ci95_high",
+                                         "a_pct_important", "b_pct_important"};
     static const bool mnum[] = {false, true, true, true, true, true, true, true, true, true};
     tm = outcomes_table_new(10, mnames, mnum);
     for (size_t m = 0; m < d[0]->nmeasures; m++) {
@@ -175,7 +176,8 @@ outcomes_compare_main(outcomes_ctx_t *ctx, int argc, char **argv)
         rl_measures_summary_t sa, sb;
         rl_measures_summary(a->values[m], a->n_values[m], &sa);
         rl_measures_summary(b->values[m], b->n_values[m], &sb);
-        bool supa = outcomes_suppress_primary((long)sa.n), supb = outcomes_suppress_primary((long)sb.n);
+        bool supa = outcomes_suppress_primary((long)sa.n),
+             supb = outcomes_suppress_primary((long)sb.n);
         char buf[10][S_NUM];
         const char *cells[10] = {d[0]->measures[m]};
         cells[1] = s_cell(buf[1], (long)sa.n);
@@ -213,6 +215,8 @@ outcomes_compare_main(outcomes_ctx_t *ctx, int argc, char **argv)
         outcomes_table_print(tm, OUT_TABLE, stdout);
         printf("\ndifference = A - B of the mean changes, 95 %% CI by Welch's t; \"<5\": fewer "
                "than 5 patients.\n");
+    } else if (ctx->format == OUT_JSON) {
+        outcomes_table_print_json2("sides", tg, "measures", tm, stdout);
     } else {
         outcomes_table_print(tm, ctx->format, stdout);
     }

@@ -137,9 +137,9 @@ outcomes_fetch(PGconn *conn, const char *by, const char *measures, const char *w
     }
 
     /* the measures, in their order */
-    res = rl_db_exec(conn, err, "reading quality.measure",
-                     "SELECT measure, label, kind FROM quality.measure ORDER BY sort_order", 0,
-                     NULL);
+    res =
+        rl_db_exec(conn, err, "reading quality.measure",
+                   "SELECT measure, label, kind FROM quality.measure ORDER BY sort_order", 0, NULL);
     if (!res)
         goto out;
     size_t nwanted = 0;
@@ -196,7 +196,8 @@ outcomes_fetch(PGconn *conn, const char *by, const char *measures, const char *w
     }
     sql = rl_asprintf(
         "WITH e AS (SELECT %s 1 AS one, e.* FROM quality.enrolment e %s%s), "
-        "g AS (SELECT %s one, count(*) AS enrolled, count(*) FILTER (WHERE completed) AS completed, "
+        "g AS (SELECT %s one, count(*) AS enrolled, count(*) FILTER (WHERE completed) AS "
+        "completed, "
         "      count(*) FILTER (WHERE dropped_out) AS dropped FROM e GROUP BY %s one) "
         "SELECT %s g.enrolled, g.completed, g.dropped, m.measure, "
         "       array_agg(o.change ORDER BY o.change) FILTER (WHERE o.change IS NOT NULL), "
@@ -226,10 +227,9 @@ outcomes_fetch(PGconn *conn, const char *by, const char *measures, const char *w
         for (size_t i = 0; i < d->nmeasures; i++) {
             if (strcmp(d->measures[i], m) != 0)
                 continue;
-            g->values[i] = s_parse_array(PQgetisnull(res, r, base + 4)
-                                             ? NULL
-                                             : PQgetvalue(res, r, base + 4),
-                                         &g->n_values[i]);
+            g->values[i] =
+                s_parse_array(PQgetisnull(res, r, base + 4) ? NULL : PQgetvalue(res, r, base + 4),
+                              &g->n_values[i]);
             g->n_flagged[i] = atol(PQgetvalue(res, r, base + 5));
             g->n_important[i] = atol(PQgetvalue(res, r, base + 6));
         }

@@ -8,7 +8,6 @@
 #include "ruglab/measures.h"
 #include "ruglab/mem.h"
 
-#include <jansson.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +34,8 @@ s_pub_init(s_pub_t *p, const outcomes_group_t *g, size_t nmeasures)
         p->n[m] = (outcomes_cell_t){(long)g->n_values[m], false};
         long k = g->n_important[m], f = g->n_flagged[m];
         /* both the patients reaching it and those not reaching it are cells */
-        p->pct[m] = (outcomes_cell_t){k, outcomes_suppress_primary(k) ||
-                                             outcomes_suppress_primary(f - k)};
+        p->pct[m] =
+            (outcomes_cell_t){k, outcomes_suppress_primary(k) || outcomes_suppress_primary(f - k)};
     }
 }
 
@@ -120,7 +119,8 @@ s_group_cells(const s_pub_t *p, char bufs[4][S_NUM], const char **cells)
     else if (ended == 0)
         cells[3] = NULL;
     else
-        cells[3] = outcomes_fmt(bufs[3], S_NUM, 100.0 * (double)p->dropped.value / (double)ended, 1);
+        cells[3] =
+            outcomes_fmt(bufs[3], S_NUM, 100.0 * (double)p->dropped.value / (double)ended, 1);
 }
 
 /* Measure cells: n, mean_change, ci95_low, ci95_high, median_change, pct_important. */
@@ -145,34 +145,13 @@ s_measure_cells(const s_pub_t *p, size_t m, const double *values, size_t nvalues
     else if (p->pct[m].suppressed)
         cells[5] = OUTCOMES_SUPPRESSED;
     else
-        cells[5] = outcomes_fmt(bufs[5], S_NUM, 100.0 * (double)p->pct[m].value / (double)flagged, 1);
+        cells[5] =
+            outcomes_fmt(bufs[5], S_NUM, 100.0 * (double)p->pct[m].value / (double)flagged, 1);
 }
 
 static const char *const s_group_cols[] = {"enrolled", "completed", "dropped_out", "dropout_pct"};
-static const char *const s_measure_cols[] = {"measure",  "n",      "mean_change", "ci95_low",
-                                             "ci95_high", "median_change", "pct_important"};
-
-static void
-s_print_json_pair(outcomes_table_t *groups, outcomes_table_t *measures, FILE *out)
-{
-    /* {"groups": [...], "measures": [...]}: print each table as JSON text
-     * and splice; jansson re-parses to keep one pretty document. */
-    char *a = NULL, *b = NULL;
-    size_t la = 0, lb = 0;
-    FILE *fa = open_memstream(&a, &la), *fb = open_memstream(&b, &lb);
-    outcomes_table_print(groups, OUT_JSON, fa);
-    outcomes_table_print(measures, OUT_JSON, fb);
-    fclose(fa);
-    fclose(fb);
-    json_t *doc = json_object();
-    json_object_set_new(doc, "groups", json_loads(a, 0, NULL));
-    json_object_set_new(doc, "measures", json_loads(b, 0, NULL));
-    json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-    fputc('\n', out);
-    json_decref(doc);
-    free(a);
-    free(b);
-}
+static const char *const s_measure_cols[] = {
+    "measure", "n", "mean_change", "ci95_low", "ci95_high", "median_change", "pct_important"};
 
 static void
 s_usage_summary(FILE *out)
@@ -261,8 +240,8 @@ outcomes_summary_main(outcomes_ctx_t *ctx, int argc, char **argv)
         tot.completed += g->completed;
         tot.dropped_out += g->dropped_out;
         for (size_t m = 0; m < d->nmeasures; m++) {
-            tot.values[m] = rl_realloc(tot.values[m],
-                                       (tot.n_values[m] + g->n_values[m] + 1) * sizeof(double));
+            tot.values[m] =
+                rl_realloc(tot.values[m], (tot.n_values[m] + g->n_values[m] + 1) * sizeof(double));
             if (g->n_values[m])
                 memcpy(tot.values[m] + tot.n_values[m], g->values[m],
                        g->n_values[m] * sizeof(double));
@@ -348,7 +327,7 @@ outcomes_summary_main(outcomes_ctx_t *ctx, int argc, char **argv)
         outcomes_table_print(tl, OUT_CSV, stdout);
         break;
     case OUT_JSON:
-        s_print_json_pair(tg, tm, stdout);
+        outcomes_table_print_json2("groups", tg, "measures", tm, stdout);
         break;
     }
     outcomes_table_destroy(&tg);

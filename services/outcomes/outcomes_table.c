@@ -161,8 +161,8 @@ s_json_cell(const char *s, bool numeric)
     return json_string(s);
 }
 
-static void
-s_print_json(const outcomes_table_t *self, FILE *out)
+static json_t *
+s_json(const outcomes_table_t *self)
 {
     json_t *arr = json_array();
     for (size_t r = 0; r < self->nrows; r++) {
@@ -172,9 +172,31 @@ s_print_json(const outcomes_table_t *self, FILE *out)
                                 s_json_cell(self->cells[r * self->ncols + c], self->numeric[c]));
         json_array_append_new(arr, obj);
     }
-    json_dumpf(arr, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
+    return arr;
+}
+
+static void
+s_dump(json_t *doc, FILE *out)
+{
+    json_dumpf(doc, out, JSON_INDENT(2) | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
     fputc('\n', out);
-    json_decref(arr);
+    json_decref(doc);
+}
+
+static void
+s_print_json(const outcomes_table_t *self, FILE *out)
+{
+    s_dump(s_json(self), out);
+}
+
+void
+outcomes_table_print_json2(const char *name_a, const outcomes_table_t *a, const char *name_b,
+                           const outcomes_table_t *b, FILE *out)
+{
+    json_t *doc = json_object();
+    json_object_set_new(doc, name_a, s_json(a));
+    json_object_set_new(doc, name_b, s_json(b));
+    s_dump(doc, out);
 }
 
 void

@@ -191,6 +191,8 @@ out=$(ruglab-outcomes cohorts)
 t_match "cohorts lists SITE/CODE with the start week" "$out" "gen-s01/g[0-9]{4}w[0-9]{2} +gen-s01 +g"
 out=$(ruglab-outcomes compare gen-s01 gen-s02 --measure nprs)
 t_match "compare two sites: difference with a Welch CI" "$out" "nprs +[0-9]+ +-[0-9.]+ +[0-9]+ +-[0-9.]+ +-?[0-9.]+ +-?[0-9.]+ +-?[0-9.]+"
+json=$(ruglab-outcomes --json compare gen-s01 gen-s02 --measure nprs)
+t_is "JSON compare: both sides and the difference" "$(jq -r '[.sides[0].name, .sides[1].name, (.measures[0].difference | type)] | join(" ")' <<<"$json")" "gen-s01 gen-s02 number"
 cohort=$(ruglab-outcomes --csv cohorts | awk -F, 'NR == 2 { print $1 }')
 out=$(ruglab-outcomes compare "$cohort" gen-s01 2>&1); rc=$?
 t_is "compare a cohort with a site is refused (exit 1)" "$rc" 1
