@@ -27,7 +27,7 @@ typedef struct {
     const char *rom_title, *rom_y;
     const char *load_title, *load_x, *load_y;
     const char *quest_title, *quest_y;
-    const char *curve_title, *curve_x, *curve_y;
+    const char *curve_title, *curve_x, *curve_y, *curve_y2;
 } s_labels_t;
 
 static const s_labels_t s_nl = {
@@ -44,8 +44,9 @@ static const s_labels_t s_nl = {
     "Vragenlijsten per meetmoment",
     "score",
     "Kracht-hoekcurve van de test",
-    "hoek (°)",
+    "tijd (s)",
     "kracht (N·m)",
+    "hoek (°)",
 };
 
 static const s_labels_t s_en = {
@@ -62,8 +63,9 @@ static const s_labels_t s_en = {
     "Questionnaires per time point",
     "score",
     "Torque/angle curve of the test",
-    "angle (°)",
+    "time (s)",
     "torque (N·m)",
+    "angle (°)",
 };
 
 /* gnuplot as found on PATH, or NULL. Caller owns. */
@@ -238,22 +240,34 @@ s_quest(FILE *f, const rpt_model_t *m, const s_labels_t *L, const char *dir, con
     free(dat);
 }
 
+/* The raw curve over time: torque and angle (an isometric test barely
+ * moves, so torque against angle would be a smear). */
 static void
 s_curve(FILE *f, const rpt_model_t *m, const s_labels_t *L, const char *dir, const char *svg)
 {
     char *dat = rl_asprintf("%s/curve.dat", dir);
     FILE *d = fopen(dat, "w");
+    double rate = m->curve.rate_hz > 0 ? m->curve.rate_hz : 100;
     if (d) {
         for (int i = 0; i < m->curve.n; i++)
-            fprintf(d, "%.1f\t%.1f\n", m->curve.angle_deg[i], m->curve.torque_nm[i]);
+            fprintf(d, "%.3f\t%.1f\t%.1f\n", i / rate, m->curve.angle_deg[i],
+                    m->curve.torque_nm[i]);
         fclose(d);
     }
     char *title =
         rl_asprintf("%s: %s, %s", L->curve_title, L->dir[m->curve.dir], L->tp[m->curve.tp]);
     s_preamble(f, svg, title, L->curve_x, L->curve_y);
-    fprintf(f, "unset key\nplot ");
+    fprintf(f, "set y2label ");
+    s_quoted(f, L->curve_y2);
+    fprintf(f, "\nset y2tics\nset ytics nomirror\nset border 11\nplot ");
     s_quoted(f, dat);
-    fprintf(f, " using 1:2 with lines lw 2 lc rgb '#08306b'\n");
+    fprintf(f, " using 1:3 axes x1y1 with lines lw 2 lc rgb '#08306b' title ");
+    s_quoted(f, L->curve_y);
+    fprintf(f, ", ");
+    s_quoted(f, dat);
+    fprintf(f, " using 1:2 axes x1y2 with lines lw 1.5 dt 2 lc rgb '#cb181d' title ");
+    s_quoted(f, L->curve_y2);
+    fputc('\n', f);
     free(title);
     free(dat);
 }

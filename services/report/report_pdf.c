@@ -556,6 +556,23 @@ s_device(s_doc_t *d)
                  "test (normale inspanning).",
                  "Effort check: coefficient of variation across trials ≤ 15 % in every test "
                  "(normal effort)."));
+    /* training load progression: heaviest set, first and last training day */
+    for (int k = 0; k < RL_DIR_COUNT; k++) {
+        const rpt_load_t *first = NULL, *last = NULL;
+        for (int i = 0; i < m->n_load; i++)
+            if ((int)m->load[i].dir == k) {
+                if (!first)
+                    first = &m->load[i];
+                last = &m->load[i];
+            }
+        if (!first || first == last)
+            continue;
+        rl_measures_change_t c = rl_measures_change(first->max_load_nm, last->max_load_nm);
+        s_para(d, 8.5, 0, 2, "%s %s: %s → %s N·m (%s, %s %d → %d).",
+               T(d, "Trainingsbelasting (zwaarste reeks)", "Training load (heaviest set)"),
+               s_dir(d, k), rpt_num(first->max_load_nm, 1, "?"), rpt_num(last->max_load_nm, 1, "?"),
+               s_pct(c.pct, "?"), T(d, "trainingsdag", "training day"), first->index, last->index);
+    }
     if (m->has_reference)
         s_para(d, 8.5, 0, 3, "%s %s",
                T(d,

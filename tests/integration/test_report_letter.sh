@@ -52,6 +52,7 @@ chg=$(t_psql ruglab_admin "SELECT to_char($e3 - $e1, 'FM999990.0') || ' ' || to_
 read -r c1 c2 <<<"$chg"
 t_match "extension torque start/mid/end and change from the database" "$flat" \
   "extensie kracht \(N·m\) $e1 $e2 $e3 \+$c1 \+$c2 %"
+t_match "the training load progression" "$flat" "Trainingsbelasting \(zwaarste reeks\) extensie: 60\.0 → 109\.5 N·m \(\+82\.5 %, trainingsdag 1 → 34\)"
 t_match "the attendance" "$flat" "36 van de 36 geplande sessies bijgewoond \(34 oefensessies, 2 informatiesessies\); 1 keer afwezig"
 t_match "the ODI interpretation" "$flat" "Oswestry Disability Index bij de eindmeting 16\.0 %: minimale beperking \(bij de start 40\.0 %: matige beperking\)"
 t_match "ODI change clinically important" "$flat" "ODI \(%\) 40\.0 28\.0 16\.0 -24\.0 -60\.0 % ja"
