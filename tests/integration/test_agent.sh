@@ -132,23 +132,30 @@ t_match "it says the collector refused its key" "$(cat "$T_TMP/agent9.log")" "re
 t_match "and that its messages stay in the spool" "$(cat "$T_TMP/agent9.log")" "7 message\(s\) not acknowledged .* stay in the spool"
 t_is "nothing of it is stored" "$(rows dev-9)" "0,0,0,0,0"
 
-# --- the collector is down for a while
+# --- the collector is down for a while, long enough to fill a small spool
 stop_collector KILL
 conf=$(agent_conf dev-2 jsonl)
-sed 's/"s1"/"s2"/' "$T_TMP/lines.jsonl" >"$T_TMP/lines2.jsonl"
+{
+  sed 's/"s1"/"s2"/' "$T_TMP/lines.jsonl"
+  for i in $(seq 1 150); do
+    echo "{\"type\": \"training_set\", ${C/s1/s2}, \"direction\": \"extension\", \"set_number\": $i, \"load_nm\": $i, \"repetitions\": 10, \"range_min_deg\": 0, \"range_max_deg\": 30, \"time_under_tension_s\": 30}"
+  done
+} >"$T_TMP/lines2.jsonl"
 t_log "$T_TMP/agent2.log"
-ruglab-agent --config "$conf" <"$T_TMP/lines2.jsonl" >"$T_TMP/agent2.log" 2>&1 &
+ruglab-agent --config "$conf" --set spool.max_bytes=8192 <"$T_TMP/lines2.jsonl" >"$T_TMP/agent2.log" 2>&1 &
 AGENT2=$!
 T_PIDS+=($AGENT2)
 t_wait_line "$T_TMP/agent2.log" "READY" 10
 t_wait_for "the measurements wait in the spool while the collector is down" 10 \
   bash -c "[ \$(ls $T_TMP/spool-dev-2 | grep -c '^seg-') -gt 0 ]"
-sleep 1  # the agent keeps retrying; nothing reaches the database
+t_wait_line "$T_TMP/agent2.log" "SPOOL FULL" 10
 t_is "nothing stored while the collector is down" "$(rows dev-2)" "0,0,0,0,0"
 start_collector
 wait $AGENT2; rc=$?
 t_is "the agent drains its spool once the collector is back, then exits 0" "$rc" 0
-t_is "everything stored exactly once" "$(rows dev-2)" "2,1,1,2,1"
+t_match "it read from its input again once there was room" "$(cat "$T_TMP/agent2.log")" "spool has room again"
+t_is "everything stored exactly once" "$(rows dev-2)" "2,151,1,2,1"
+t_is "the training sets as sent" "$(t_psql ruglab_admin "SELECT sum(load_nm) FROM meas.training_set WHERE device_id = 'dev-2' AND set_number = load_nm")" 11325
 t_is "its spool is empty" "$(segments dev-2)" 0
 
 # --- the simulator, killed mid-stream and restarted
