@@ -96,6 +96,7 @@ int
 main(int argc, char **argv)
 {
     admin_ctx_t ctx = {0};
+    bool check_config = false;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (!strcmp(argv[i], "--db") && i + 1 < argc) {
@@ -111,21 +112,24 @@ main(int argc, char **argv)
             printf("ruglab %s\n", RL_VERSION);
             return RL_EXIT_OK;
         } else if (!strcmp(argv[i], "--check-config")) {
-            /* ruglab's configuration is the database it finds. */
-            rl_err_t err;
-            char ok[512];
-            if (rl_db_check(ctx.db_flag, "ruglab_admin",
-                            "SELECT count(*) FROM ruglab_meta.schema_migration", ok, sizeof ok,
-                            &err) < 0) {
-                admin_fail("%s", err.msg);
-                return RL_EXIT_DB;
-            }
-            printf("configuration OK: %s\n", ok);
-            return RL_EXIT_OK;
+            check_config = true;
         } else {
             admin_fail("unknown option '%s' (see ruglab --help)", argv[i]);
             return RL_EXIT_USAGE;
         }
+    }
+    if (check_config) {
+        /* ruglab's configuration is the database it finds. */
+        rl_err_t err;
+        char ok[512];
+        if (rl_db_check(ctx.db_flag, "ruglab_admin",
+                        "SELECT count(*) FROM ruglab_meta.schema_migration", ok, sizeof ok,
+                        &err) < 0) {
+            admin_fail("%s", err.msg);
+            return RL_EXIT_DB;
+        }
+        printf("configuration OK: %s\n", ok);
+        return RL_EXIT_OK;
     }
     if (i >= argc) {
         s_usage(stderr);

@@ -165,6 +165,8 @@ s_usage(FILE *out)
             "  --csv          CSV output (one row per group and measure)\n"
             "  --json         JSON output\n"
             "  --help, -h     this text; `ruglab-outcomes COMMAND --help` for a command\n"
+            "  --check-config connect to the database as ruglab_quality, check the quality\n"
+            "                 tables, print \"configuration OK\" or what is wrong\n"
             "  --version      print the version\n"
             "\nCells describing fewer than 5 patients are shown as \"<5\" (see summary --help).\n"
             "exit codes: 0 done, 1 refused (unknown grouping, cohort, measure), 2 usage,\n"
@@ -175,6 +177,7 @@ int
 main(int argc, char **argv)
 {
     outcomes_ctx_t ctx = {.format = OUT_TABLE};
+    bool check_config = false;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (!strcmp(argv[i], "--db") && i + 1 < argc) {
@@ -191,10 +194,24 @@ main(int argc, char **argv)
         } else if (!strcmp(argv[i], "--version")) {
             printf("ruglab-outcomes %s\n", RL_VERSION);
             return RL_EXIT_OK;
+        } else if (!strcmp(argv[i], "--check-config")) {
+            check_config = true;
         } else {
             outcomes_fail("unknown option '%s' (see ruglab-outcomes --help)", argv[i]);
             return RL_EXIT_USAGE;
         }
+    }
+    if (check_config) {
+        /* ruglab-outcomes' configuration is the database it finds. */
+        rl_err_t err;
+        char ok[512];
+        if (rl_db_check(ctx.db_flag, "ruglab_quality", "SELECT count(*) FROM quality.enrolment", ok,
+                        sizeof ok, &err) < 0) {
+            outcomes_fail("%s", err.msg);
+            return RL_EXIT_DB;
+        }
+        printf("configuration OK: %s\n", ok);
+        return RL_EXIT_OK;
     }
     if (i >= argc) {
         s_usage(stderr);
