@@ -155,6 +155,21 @@ t_is "nothing rejected was stored" "$(t_psql ruglab_admin "$q")" "1,1,1,2,1"
 out=$(send dev-2 <<<"{\"kind\": \"test_result\", \"boot_id\": 5, \"seq\": 1, $S, \"direction\": \"rotation_left\", \"trial\": 1, \"rom_deg\": 30, \"max_torque_nm\": 80}")
 t_match "the collector keeps serving other devices" "$out" "^ack 5 1 accepted"
 
+# --- a message the database refuses (a rule added later that validation does not know)
+# becomes a dead letter; the other messages of its batch are stored
+t_psql ruglab_admin "ALTER TABLE meas.training_set ADD CONSTRAINT test_no_777 CHECK (load_nm <> 777)"
+TS="\"kind\": \"training_set\", \"boot_id\": 6, $S, \"direction\": \"flexion\", \"repetitions\": 5, \"range_max_deg\": 10"
+out=$(send dev-2 <<EOT
+{$TS, "seq": 1, "set_number": 1, "load_nm": 50}
+{$TS, "seq": 2, "set_number": 2, "load_nm": 777}
+{$TS, "seq": 3, "set_number": 3, "load_nm": 60}
+EOT
+)
+t_match "the refused message is rejected with the database's reason" "$out" "ack 6 2 rejected INVALID refused by the database: .*test_no_777"
+t_is "the rest of its batch is stored" "$(t_psql ruglab_admin "SELECT string_agg(seq::text, ',' ORDER BY seq) FROM meas.training_set WHERE boot_id = 6")" "1,3"
+t_is "and it is kept as a dead letter" "$(t_psql ruglab_admin "SELECT count(*) FROM meas.dead_letter WHERE boot_id = 6 AND seq = 2 AND reason = 'INVALID'")" 1
+t_psql ruglab_admin "ALTER TABLE meas.training_set DROP CONSTRAINT test_no_777"
+
 # --- an unenrolled key gets nothing stored
 mkdir -p "$T_TMP/rogue" && ruglab-collector --gen-key "$T_TMP/rogue" >/dev/null
 out=$("$SEND" --connect "$EP" --key "$T_TMP/rogue/collector.key_secret" --server-key "$CKEY/collector.key" \
@@ -186,7 +201,7 @@ t_match "a revoked device cannot connect again" "$out" "handshake refused"
 # --- status, reload, shutdown
 t_wait_for "collector status written" 5 bash -c "[ \"\$(psql -X -At '$RUGLAB_DB user=ruglab_admin' -c \"SELECT committed >= 8 FROM meas.collector_status\")\" = t ]"
 st=$(ruglab --json status)
-t_is "status: the collector's counters" "$(jq -r '.collectors[0] | "\(.collector) \(.duplicates) \(.rejected >= 13)"' <<<"$st")" "test-collector 6 true"
+t_is "status: the collector's counters" "$(jq -r '.collectors[0] | "\(.collector) \(.duplicates) \(.rejected >= 14)"' <<<"$st")" "test-collector 6 true"
 t_is "status: a device's spool depth and lag" "$(jq -r '.devices[] | select(.device_id == "dev-1") | "\(.spool_depth) \(.lag_s) \(.last_seen_s_ago < 60)"' <<<"$st")" "3 12 true"
 t_match "status as a table" "$(ruglab status)" "dev-3 .*\(revoked\)"
 t_fails "the log names no patient token" grep -q "RB-0001" "$T_TMP/collector.log"
