@@ -456,6 +456,16 @@ s_monitor(agent_link_t *self, int64_t now_ms)
     }
 }
 
+void
+agent_link_farewell(agent_link_t *self)
+{
+    s_monitor(self, rl_clock_mono_ms());
+    if (!self->connected)
+        return;
+    s_send_status(self, RL_BODY_HEARTBEAT);
+    (void)s_setsockopt_int(self->sock, ZMQ_LINGER, 500);
+}
+
 int
 agent_link_run(agent_link_t *self, int64_t now_ms)
 {

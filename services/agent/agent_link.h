@@ -63,6 +63,10 @@ int agent_link_poll_items(agent_link_t *self, zmq_pollitem_t *items);
  * Returns the milliseconds until it needs to run again. */
 int agent_link_run(agent_link_t *self, int64_t now_ms);
 
+/* Before exiting: a last heartbeat (so that `ruglab status` shows the
+ * spool as it is left), given a moment to leave when the link is up. */
+void agent_link_farewell(agent_link_t *self);
+
 bool agent_link_connected(const agent_link_t *self);
 const agent_link_stats_t *agent_link_stats(const agent_link_t *self);
 

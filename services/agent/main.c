@@ -551,6 +551,7 @@ main(int argc, char **argv)
     (void)rl_notify("READY=1");
     rc = s_run(&a);
     (void)rl_notify("STOPPING=1");
+    agent_link_farewell(a.link);
 out:
     if (a.have_held)
         rl_msg_clear(&a.held);
