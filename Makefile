@@ -182,9 +182,10 @@ demo: all
 	@BUILD=$(BUILD) scripts/demo.sh
 
 BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench/*.c))
-$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $(LIB)
+# A bench program may link a program's private modules: <name>_EXTRA.
+$(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $$(call objs_of,$$($$*_EXTRA)) $(LIB)
 	@mkdir -p $(@D)
-	@echo "  LINK    $@"; $(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+	@echo "  LINK    $@"; $(CC) $(LDFLAGS_ALL) -o $@ $< $(call objs_of,$($*_EXTRA)) $(LIB) $(PKG_LIBS)
 
 bench: all $(BENCH_BINS)
 	@BUILD=$(BUILD) scripts/bench.sh
