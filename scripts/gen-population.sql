@@ -88,7 +88,7 @@ UPDATE g_enrol e SET end_date = CASE e.status
 INSERT INTO clinical.subject (site_id, badge_token, pseudonym, sex, body_weight_kg, height_cm)
 SELECT e.site_id, 'gb' || gp.seed || '-' || e.n,
        'ps-' || substr(md5(gp.seed || ':' || e.n), 1, 16), e.sex,
-       round((CASE e.sex WHEN 'M' THEN 84 ELSE 70 END + 12 * pg_temp.nrm(e.n, 8))::numeric, 1),
+       round(least(180, greatest(40, CASE e.sex WHEN 'M' THEN 84 ELSE 70 END + 12 * pg_temp.nrm(e.n, 8)))::numeric, 1),
        round((CASE e.sex WHEN 'M' THEN 178 ELSE 166 END + 7 * pg_temp.nrm(e.n, 9))::numeric, 1)
 FROM g_enrol e, gp;
 
