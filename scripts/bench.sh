@@ -207,6 +207,193 @@ if want throughput; then
   stop_collector
 fi
 
+# percentiles FILE...: "p50 p99 max" in ms of latencies in microseconds, one per line
+percentiles() {
+  cat "$@" | sort -n | awk '{ v[NR] = $1 } END {
+    i50 = int(NR * 0.50 + 0.999); i99 = int(NR * 0.99 + 0.999); if (i50 < 1) i50 = 1; if (i99 < 1) i99 = 1
+    printf "%.1f %.1f %.1f %d\n", v[i50] / 1000, v[i99] / 1000, v[NR] / 1000, NR }'
+}
+
+# --------------------------------------------------------------- 2. latency
+if want latency; then
+  [ -x "$BB/bench_latency" ] || die "$BB/bench_latency not built (run make bench)"
+  start_collector
+  dur=$([ "$QUICK" = 1 ] && echo 10 || echo 30)
+  # baseline: one 100-sample batch loaded and committed by bench_copy (median of 20)
+  base_ms=$(for k in $(seq 1 20); do "$BB/bench_copy" "$RUGLAB_DB user=ruglab_admin" batch 100; done |
+    sed -n 's/.*seconds=\([0-9.]*\).*/\1/p' | sort -n | awk '{ v[NR] = $1 } END { printf "%.2f", v[int((NR + 1) / 2)] * 1000 }')
+  for spec in "nominal 1" "10x 10"; do
+    set -- $spec
+    load=$1 rate=$2 run=latency-$1
+    mkdir -p "$OUT/$run"
+    pids=()
+    for i in $(seq 1 20); do
+      "$BB/bench_latency" "$EP" "$OUT/ckey/collector.key" "$KEYS/bench-$i.key_secret" "bench-$i" \
+        "${TOKENS[$((i - 1))]}" "$OUT/$run/spool-$i" "$rate" "$dur" "$OUT/$run/lat-$i.txt" \
+        2>"$OUT/$run/lat-$i.log" &
+      pids+=($!)
+    done
+    for p in "${pids[@]}"; do wait "$p" || die "latency ($load): a probe failed: $(cat "$OUT/$run"/lat-*.log)"; done
+    read -r p50 p99 max n < <(percentiles "$OUT/$run"/lat-*.txt)
+    what="20 agents x $((rate * 100)) Hz"
+    row "latency_${load}_p50" "latency p50, $what" "$p50" "ms" "$base_ms" "COPY+commit 1 batch" "$(ratio "$p50" "$base_ms")" "$n messages over ${dur} s"
+    row "latency_${load}_p99" "latency p99, $what" "$p99" "ms" "$base_ms" "COPY+commit 1 batch" "$(ratio "$p99" "$base_ms")" \
+      "$([ "$load" = nominal ] && awk -v x="$p99" 'BEGIN { print (x < 50 ? "target < 50 ms: met" : "target < 50 ms: NOT met") }')"
+    row "latency_${load}_max" "latency max, $what" "$max" "ms" "$base_ms" "COPY+commit 1 batch" "$(ratio "$max" "$base_ms")" ""
+  done
+  stop_collector
+fi
+
+# --------------------------------------------------------------- 3. footprint
+# One ruglab-agent (jsonl driver) fed one 100-sample curve batch per second
+# (a machine recording at 100 Hz) for a minute; the feeder is not measured.
+if want footprint; then
+  start_collector
+  dur=$([ "$QUICK" = 1 ] && echo 15 || echo 60)
+  run=footprint
+  mkdir -p "$OUT/$run"
+  conf=$(agent_conf "$run" 1)
+  sed -i 's/^driver = simulator/driver = jsonl/; /^\[simulator\]/,$d' "$conf"
+  read -r before_s _ < <(stored)
+  fifo=$OUT/$run/in.fifo
+  mkfifo "$fifo"
+  ruglab-agent --config "$conf" <"$fifo" >"$OUT/$run/agent.log" 2>&1 &
+  apid=$!
+  PIDS+=("$apid")
+  exec 7>"$fifo"
+  until grep -q READY "$OUT/$run/agent.log" 2>/dev/null; do
+    kill -0 "$apid" 2>/dev/null || die "footprint: the agent exited: $(cat "$OUT/$run/agent.log")"
+    sleep 0.05
+  done
+  curve=$(awk 'BEGIN { for (i = 0; i < 100; i++) { a = a sep sprintf("%.1f", 20 + 15 * sin(i / 8)); t = t sep sprintf("%.1f", 80 + 30 * cos(i / 8)); sep = ", " }
+    printf "\"angle_deg\": [%s], \"torque_nm\": [%s]", a, t }')
+  tick=$(getconf CLK_TCK)
+  cpu0=$(awk '{ print $14 + $15 }' "/proc/$apid/stat") w0=$(now)
+  for k in $(seq 0 $((dur - 1))); do
+    printf '{"type": "sample_batch", "session_id": "fp-1", "patient_token": "%s", "taken_at": "%s", "direction": "extension", "context": "training_set", "context_number": 1, "sample_rate_hz": 100, "first_index": %d, %s}\n' \
+      "${TOKENS[0]}" "$(date -u +%FT%T.%3NZ)" $((k * 100)) "$curve" >&7
+    sleep "$(awk -v w0="$w0" -v k="$k" -v t="$(now)" 'BEGIN { d = w0 + k + 1 - t; printf "%.3f", (d > 0 ? d : 0) }')"
+  done
+  cpu1=$(awk '{ print $14 + $15 }' "/proc/$apid/stat") w1=$(now)
+  status=$(cat "/proc/$apid/status")
+  exec 7>&-
+  wait "$apid" || die "footprint: the agent failed: $(tail -3 "$OUT/$run/agent.log")"
+  read -r after_s _ < <(stored)
+  [ $((after_s - before_s)) -eq $((dur * 100)) ] || die "footprint: stored $((after_s - before_s)) samples, expected $((dur * 100))"
+  kb() { awk -v k="$1" '$1 == k":" { printf "%.2f", $2 / 1024 }' <<<"$status"; }
+  cpu=$(awk -v c="$((cpu1 - cpu0))" -v t="$tick" -v a="$w0" -v b="$w1" 'BEGIN { printf "%.3f", 100 * c / t / (b - a) }')
+  rss_mb=$(kb VmRSS)
+  row agent_rss "agent RSS (VmRSS), 100 Hz" "$rss_mb" "MiB" 8 "target" "$(ratio "$rss_mb" 8)" \
+    "VmHWM $(kb VmHWM), RssAnon $(kb RssAnon), RssFile $(kb RssFile) MiB; $((dur * 100)) samples stored"
+  row agent_cpu "agent CPU share, 100 Hz" "$cpu" "% of a core" 2 "target" "$(ratio "$cpu" 2)" \
+    "utime+stime over ${dur} s wall (tick 1/$tick s)"
+  stop_collector
+fi
+
+# --------------------------------------------------------------- 4. recovery
+if want recovery; then
+  run=recovery n=20
+  # about one hour of 100 Hz curves per device (the simulator's sessions hold rests too)
+  for i in $(seq 1 "$n"); do agent_conf "$run" "$i" "sessions = 11" >/dev/null; done
+  read -r exp_samples exp_batches < <(expected "$run" "$n")
+  read -r before_s before_b < <(stored)
+  t0=$(now)
+  pids=()
+  for i in $(seq 1 "$n"); do
+    ruglab-agent --config "$OUT/$run/agent-$i.conf" >"$OUT/$run/agent-$i.log" 2>&1 &
+    pids+=($!)
+  done
+  for i in $(seq 1 "$n"); do
+    until grep -q "end of input" "$OUT/$run/agent-$i.log" 2>/dev/null; do
+      kill -0 "${pids[$((i - 1))]}" 2>/dev/null || die "recovery: agent $i exited: $(tail -3 "$OUT/$run/agent-$i.log")"
+      sleep 0.1
+    done
+  done
+  fill=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }')
+  t0=$(now)
+  start_collector
+  for p in "${pids[@]}"; do wait "$p" || die "recovery: an agent failed"; done
+  secs=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }')
+  stop_collector
+  read -r after_s after_b < <(stored)
+  got_s=$((after_s - before_s)) got_b=$((after_b - before_b))
+  [ "$got_s" -eq "$exp_samples" ] && [ "$got_b" -eq "$exp_batches" ] ||
+    die "recovery: stored $got_s samples in $got_b batches, expected $exp_samples in $exp_batches"
+  segs=$(spool_segments "$run")
+  [ "$segs" -eq 0 ] || die "recovery: $segs spool segment(s) left"
+  base=$(copy_baseline batch "$got_s")
+  base_s=$(awk -v n="$got_s" -v r="$base" 'BEGIN { printf "%.2f", n / r }')
+  hours=$(awk -v n="$got_s" -v d="$n" 'BEGIN { printf "%.2f", n / d / 100 / 3600 }')
+  row recovery_drain "recovery: drain 20 spools" "$secs" "s" "$base_s" "bench_copy batch, s" "$(ratio "$secs" "$base_s")" \
+    "$got_s samples = $hours h of $n devices at 100 Hz, exactly once; spooled in $(fmt "$fill") s"
+fi
+
+# median_time N CMD...: median wall seconds of N runs of CMD (output discarded; fails if CMD fails)
+median_time() {
+  local n=$1 k t0; shift
+  for k in $(seq 1 "$n"); do
+    t0=$(now)
+    "$@" >/dev/null 2>"$OUT/last-cmd.err" || { cat "$OUT/last-cmd.err" >&2; return 1; }
+    awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }'
+  done | sort -n | awk '{ v[NR] = $1 } END { printf "%.3f\n", v[int((NR + 1) / 2)] }'
+}
+
+# --------------------------------------------------------------- 5. reports
+if want reports; then
+  # the patients whose curves, tests and sets came through the pipeline above
+  # end their programme with a conclusion, as the physician would
+  run=reports
+  mkdir -p "$OUT/$run"
+  mapfile -t done_tokens < <(q "SELECT DISTINCT s.badge_token FROM meas.test_trial t
+      JOIN clinical.enrolment e USING (enrolment_id) JOIN clinical.subject s USING (subject_id) ORDER BY 1")
+  [ "${#done_tokens[@]}" -gt 0 ] || { start_collector
+    conf=$(agent_conf "$run" 1 "sessions = 6"); ruglab-agent --config "$conf" >"$OUT/$run/agent.log" 2>&1 ||
+      die "reports: the agent failed"; stop_collector
+    mapfile -t done_tokens < <(q "SELECT DISTINCT s.badge_token FROM meas.test_trial t
+      JOIN clinical.enrolment e USING (enrolment_id) JOIN clinical.subject s USING (subject_id) ORDER BY 1"); }
+  for tok in "${done_tokens[@]}"; do
+    ruglab enrolment end "$tok" --completed --date "$(date -u +%F)" >/dev/null
+    printf 'Goede evolutie; verder thuisoefeningen.\n' | ruglab conclusion set "$tok" --file - >/dev/null
+  done
+  tok=${done_tokens[0]}
+  one=$(median_time 5 ruglab-report letter "$tok" -o "$OUT/$run/letter.pdf") || die "reports: ruglab-report letter failed"
+  cmp_t=$(median_time 5 ruglab-report compare "$tok" --format json) || die "reports: ruglab-report compare failed"
+  row report_letter "report letter, one patient" "$one" "s" "$cmp_t" "report compare (data)" "$(ratio "$one" "$cmp_t")" \
+    "median of 5; target < 1 s: $(awk -v x="$one" 'BEGIN { print (x < 1 ? "met" : "NOT met") }')"
+  np=$(nproc)
+  t0=$(now)
+  for k in $(seq 0 199); do echo "${done_tokens[$((k % ${#done_tokens[@]}))]} $k"; done |
+    xargs -P "$np" -n 2 sh -c 'ruglab-report letter "$1" -o "$0/letter-$2.pdf" >/dev/null' "$OUT/$run" ||
+    die "reports: a letter of the batch failed"
+  batch=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')
+  ideal=$(awk -v x="$one" -v p="$np" 'BEGIN { printf "%.2f", 200 * x / p }')
+  nletters=$(ls "$OUT/$run"/letter-*.pdf | wc -l)
+  [ "$nletters" -eq 200 ] || die "reports: $nletters letters instead of 200"
+  row report_batch "report letters, batch of 200" "$batch" "s" "$ideal" "200 x one / nproc" "$(ratio "$batch" "$ideal")" \
+    "xargs -P $np (ruglab-report has no batch command); ${#done_tokens[@]} patients"
+fi
+
+# --------------------------------------------------------------- 6. outcomes
+if want outcomes; then
+  npop=${BENCH_POPULATION:-100000}
+  t0=$(now)
+  scripts/gen-population.sh --db "$RUGLAB_DB" --seed 1 --sites 50 --enrolments "$npop" >"$OUT/gen-population.log" 2>&1 ||
+    { tail "$OUT/gen-population.log"; die "outcomes: the population generator failed"; }
+  gen=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }')
+  t0=$(now)
+  ruglab-outcomes refresh >"$OUT/outcomes-refresh.log" 2>&1 || { tail "$OUT/outcomes-refresh.log"; die "outcomes: refresh failed"; }
+  refresh=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }')
+  nenrol=$(psql -X -At "$RUGLAB_DB user=ruglab_quality" -c "SELECT count(*) FROM quality.enrolment")
+  base=$(median_time 3 psql -X -At "$RUGLAB_DB user=ruglab_quality" -c \
+    "SELECT measure, count(*), avg(change), percentile_cont(0.5) WITHIN GROUP (ORDER BY change) FROM quality.outcome GROUP BY measure")
+  row outcomes_generate "population generator" "$gen" "s" "" "" "" "$npop enrolments, 50 sites, 10 years; refresh $(fmt "$refresh") s; $nenrol in quality.enrolment"
+  for g in cohort site year programme indication sex age-band; do
+    t=$(median_time 3 ruglab-outcomes summary --by "$g") || die "outcomes: summary --by $g failed"
+    row "outcomes_$g" "outcomes summary --by $g" "$t" "s" "$base" "one SQL pass (median)" "$(ratio "$t" "$base")" \
+      "median of 3; target < 1 s: $(awk -v x="$t" 'BEGIN { print (x < 1 ? "met" : "NOT met") }')"
+  done
+fi
+
 # --------------------------------------------------------------- results
 jq -R -s 'split("\n") | map(select(length > 0) | split("\t") |
   {id: .[0], what: .[1], figure: (.[2] | tonumber? // null), unit: .[3],
