@@ -671,7 +671,8 @@ rpt_model_destroy(rpt_model_t **self_p)
                      &m->conclusion,
                      &m->conclusion_by,
                      &m->conclusion_at,
-                     &m->today};
+                     &m->today,
+                     &m->reference_source};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(*strs[i]);
     for (int tp = 0; tp < RPT_NTP; tp++) {
