@@ -17,7 +17,7 @@ PACKAGES=(
   postgresql-15 postgresql-client-15
   gnuplot-nox fonts-dejavu-core
   # tests
-  libcmocka-dev poppler-utils jq valgrind python3
+  libcmocka-dev poppler-utils jq valgrind python3 libxml2-utils
   clang libclang-rt-14-dev
   systemd util-linux procps
 )

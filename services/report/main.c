@@ -51,6 +51,10 @@ s_usage(FILE *out)
             "        the same report as a FHIR R4 Bundle (JSON): Patient (INSZ), DiagnosticReport\n"
             "        with the PDF attached, one Observation per measured value (UCUM units),\n"
             "        a QuestionnaireResponse per questionnaire.\n"
+            "  export PATIENT --format kmehr [--lang nl|en] [--draft] [-o FILE]\n"
+            "        the letter as a KMEHR message for the eHealthBox: sender the physician,\n"
+            "        recipient the GP (RIZIV numbers), patient by INSZ, the PDF as a\n"
+            "        multimedia link in a transaction of type report.\n"
             "  batch --due [--dry-run] [--out-dir DIR] [--lang nl|en]\n"
             "        every final report that is due: programme ended (completed or dropped\n"
             "        out), conclusion written, no letter generated yet. Writes each letter\n"
@@ -407,8 +411,9 @@ out:
 static int
 s_cmd_export(PGconn *conn, const s_opts_t *o)
 {
-    if (!o->format || strcmp(o->format, "fhir") != 0) {
-        s_fail("export: --format fhir is required (the only export format)");
+    bool kmehr = o->format && !strcmp(o->format, "kmehr");
+    if (!o->format || (strcmp(o->format, "fhir") != 0 && !kmehr)) {
+        s_fail("export: --format fhir or --format kmehr is required");
         return RL_EXIT_USAGE;
     }
     if (s_check_lang(o, "export") != 0)
@@ -429,17 +434,26 @@ s_cmd_export(PGconn *conn, const s_opts_t *o)
         goto out;
     if (!(bytes = s_render(m, o->lang, o->draft, dir, &len, "export")))
         goto out;
-    if (!(bundle = rpt_fhir_bundle(m, bytes, len, o->lang, o->draft, &err))) {
+    if (kmehr) {
+        text = rpt_kmehr_message(m, bytes, len, o->lang, o->draft, &err);
+    } else if ((bundle = rpt_fhir_bundle(m, bytes, len, o->lang, o->draft, &err))) {
+        text = json_dumps(bundle, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+        if (text) {
+            /* room for the final newline */
+            char *t = rl_asprintf("%s\n", text);
+            free(text);
+            text = t;
+        }
+    }
+    if (!text && (kmehr || !bundle)) {
         s_fail("export: %s", err.msg);
         goto out;
     }
-    text = json_dumps(bundle, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
     if (!text) {
         s_fail("export: cannot serialise the bundle");
         goto out;
     }
-    size_t tlen = strlen(text);
-    text[tlen] = '\n';
+    size_t tlen = strlen(text) - 1; /* both formats end in a newline */
     if (o->output && strcmp(o->output, "-") != 0) {
         if (s_write_out(o->output, text, tlen + 1) != 0)
             goto out;
@@ -451,7 +465,7 @@ s_cmd_export(PGconn *conn, const s_opts_t *o)
         char hex[65];
         s_sha256_hex((unsigned char *)text, tlen + 1, hex);
         const char *p = o->output && strcmp(o->output, "-") ? o->output : NULL;
-        if (s_record(conn, m, "fhir", o->lang, hex, p, "export") != 0) {
+        if (s_record(conn, m, kmehr ? "kmehr" : "fhir", o->lang, hex, p, "export") != 0) {
             rc = RL_EXIT_DB;
             goto out;
         }

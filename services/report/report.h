@@ -212,6 +212,13 @@ void rpt_letter_cleanup(void);
 json_t *rpt_fhir_bundle(const rpt_model_t *m, const unsigned char *pdf, size_t pdf_len,
                         const char *lang, bool draft, rl_err_t *err);
 
+/* ---- report_kmehr.c */
+
+/* The report as a KMEHR message (XML text) with the PDF as a multimedia
+ * link; needs the GP's and the physician's RIZIV numbers. Caller frees. */
+char *rpt_kmehr_message(const rpt_model_t *m, const unsigned char *pdf, size_t pdf_len,
+                        const char *lang, bool draft, rl_err_t *err);
+
 /* ---- text helpers (report_compare.c) */
 
 /* "12.5", or missing_text when v is NAN. Static rotating buffer. */

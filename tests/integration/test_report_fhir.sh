@@ -85,8 +85,25 @@ t_is "no mid test: no mid Observation" "$(jq '[.entry[].resource | select(.resou
 t_is "no mid test: no zero values" "$(jq '[.entry[].resource | select(.resourceType == "Observation" and .valueQuantity.value == 0)] | length' <<<"$out")" 0
 t_is "draft: the report is preliminary" "$(jq -r '.entry[].resource | select(.resourceType == "DiagnosticReport") | .status' <<<"$out")" preliminary
 
+# --- KMEHR for the eHealthBox
+out=$(ruglab-report export RB-0001 --format kmehr -o msg.xml 2>&1); rc=$?
+t_is "KMEHR export exits 0" "$rc" 0
+t_check "well-formed XML" xmllint --noout msg.xml
+x() { xmllint --xpath "string($1)" msg.xml; }
+K="*[local-name()='kmehrmessage']"
+t_is "KMEHR: the patient by INSZ" "$(x "/$K/*[local-name()='folder']/*[local-name()='patient']/*[local-name()='id']")" 85073003328
+t_is "KMEHR: the GP as recipient by RIZIV number" "$(x "/$K/*[local-name()='header']/*[local-name()='recipient']/*[local-name()='hcparty']/*[local-name()='id']")" 12345678901
+t_is "KMEHR: the physician as sender" "$(x "/$K/*[local-name()='header']/*[local-name()='sender']/*[local-name()='hcparty']/*[local-name()='id']")" 11111111111
+t_is "KMEHR: a report transaction" "$(x "//*[local-name()='transaction']/*[local-name()='cd']")" report
+x "//*[local-name()='lnk']" | base64 -d >kmehr.pdf
+t_match "KMEHR: the letter as a PDF multimedia link" "$(pdftotext kmehr.pdf - | tr -s ' \n' ' ')" "Patiënt: Marie Janssens"
+t_is "KMEHR: recorded" "$(t_psql ruglab_admin "SELECT count(*) FROM clinical.report_issued WHERE kind = 'kmehr' AND sha256 = '$(sha256sum msg.xml | cut -d' ' -f1)'")" 1
+t_psql ruglab_admin "UPDATE identity.patient SET gp_id = NULL WHERE subject_id = (SELECT subject_id FROM clinical.subject WHERE badge_token = 'RB-0002')" >/dev/null
+t_fails_with "KMEHR needs a GP as recipient" "no GP recorded for patient [0-9]+: a KMEHR message needs a recipient" \
+  ruglab-report export RB-0002 --format kmehr --draft
+
 # bad input
-t_fails_with "export needs --format fhir" "--format fhir is required" ruglab-report export RB-0001
+t_fails_with "export needs a format" "--format fhir or --format kmehr is required" ruglab-report export RB-0001
 t_fails_with "export of a programme without conclusion is refused" "no conclusion written" ruglab-report export RB-0002 --format fhir
 out=$(ruglab-report export RB-0001 --format fhir -o /nonexistent/b.json 2>&1); rc=$?
 t_is "unwritable output: exit 1" "$rc" 1
