@@ -14,6 +14,8 @@
 
 .DEFAULT_GOAL := all
 .SECONDEXPANSION:
+# Keep intermediate objects (unit-test and bench objects come from pattern chains).
+.SECONDARY:
 SHELL := /bin/bash
 
 VERSION := 0.1.0
