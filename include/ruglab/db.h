@@ -21,6 +21,11 @@ char *rl_db_conninfo(const char *flag, rl_err_t *err) __attribute__((warn_unused
 PGconn *rl_db_connect(const char *conninfo, const char *default_user, rl_err_t *err)
     __attribute__((warn_unused_result));
 
+/* rl_db_conninfo(flag) then rl_db_connect(.., default_user): what every
+ * command-line tool does first. NULL with err set on failure. */
+PGconn *rl_db_open(const char *flag, const char *default_user, rl_err_t *err)
+    __attribute__((warn_unused_result));
+
 /* "host=... port=... dbname=... user=..." of conninfo with default_user
  * applied, without the password, for messages. Caller owns. */
 char *rl_db_describe(const char *conninfo, const char *default_user);

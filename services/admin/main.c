@@ -80,13 +80,7 @@ admin_connect(admin_ctx_t *ctx)
     if (ctx->conn)
         return ctx->conn;
     rl_err_t err;
-    char *conninfo = rl_db_conninfo(ctx->db_flag, &err);
-    if (!conninfo) {
-        admin_fail("%s", err.msg);
-        return NULL;
-    }
-    ctx->conn = rl_db_connect(conninfo, "ruglab_admin", &err);
-    free(conninfo);
+    ctx->conn = rl_db_open(ctx->db_flag, "ruglab_admin", &err);
     if (!ctx->conn)
         admin_fail("%s", err.msg);
     return ctx->conn;

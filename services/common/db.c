@@ -155,6 +155,17 @@ rl_db_connect(const char *conninfo, const char *default_user, rl_err_t *err)
     return conn;
 }
 
+PGconn *
+rl_db_open(const char *flag, const char *default_user, rl_err_t *err)
+{
+    char *conninfo = rl_db_conninfo(flag, err);
+    if (!conninfo)
+        return NULL;
+    PGconn *conn = rl_db_connect(conninfo, default_user, err);
+    free(conninfo);
+    return conn;
+}
+
 PGresult *
 rl_db_exec(PGconn *conn, rl_err_t *err, const char *what, const char *sql, int nparams,
            const char *const *params)

@@ -28,13 +28,7 @@ outcomes_connect(outcomes_ctx_t *ctx)
     if (ctx->conn)
         return ctx->conn;
     rl_err_t err;
-    char *conninfo = rl_db_conninfo(ctx->db_flag, &err);
-    if (!conninfo) {
-        outcomes_fail("%s", err.msg);
-        return NULL;
-    }
-    ctx->conn = rl_db_connect(conninfo, "ruglab_quality", &err);
-    free(conninfo);
+    ctx->conn = rl_db_open(ctx->db_flag, "ruglab_quality", &err);
     if (!ctx->conn)
         outcomes_fail("%s", err.msg);
     return ctx->conn;
