@@ -1,0 +1,180 @@
+/* Unit tests of the report's comparison on a hand-built model: a missing
+ * time point stays missing (null / empty / "missing") in every format and
+ * never becomes 0, changes need both ends, and the missing-data sentences
+ * say what is missing in Dutch and English. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "../../services/report/report.h"
+#include "ruglab/mem.h"
+
+static rpt_model_t *
+s_model(void)
+{
+    rpt_model_t *m = rl_calloc(1, sizeof *m);
+    m->family_name = rl_strdup("Janssens");
+    m->given_name = rl_strdup("Marie");
+    m->badge_token = rl_strdup("RB-0001");
+    m->programme_code = rl_strdup("mrr-36");
+    m->status = rl_strdup("dropped_out");
+    m->start_date = rl_strdup("2026-01-05");
+    m->end_date = rl_strdup("2026-02-06");
+    m->dropout_reason = rl_strdup("verhuis");
+    m->body_weight_kg = NAN;
+    m->planned_sessions = 36;
+    m->attended_total = 9;
+    m->n_occasions = 2;
+    m->occasion[RPT_START].present = true;
+    m->occasion[RPT_END].present = true;
+    for (int d = 0; d < RL_DIR_COUNT; d++) {
+        rpt_direction_t *x = &m->dirs[d];
+        x->dir = (rl_direction_t)d;
+        rpt_tp3_t *all[] = {&x->rom_deg,     &x->torque_nm, &x->cv_pct,      &x->ref_torque_nm,
+                            &x->ref_rom_deg, &x->pct_ref,   &x->rom_pct_ref, &x->torque_per_kg};
+        for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
+            for (int tp = 0; tp < RPT_NTP; tp++)
+                all[i]->v[tp] = NAN;
+    }
+    /* extension and flexion at start and end, no mid test */
+    rpt_direction_t *ext = &m->dirs[RL_DIR_EXTENSION], *flx = &m->dirs[RL_DIR_FLEXION];
+    ext->measured = flx->measured = true;
+    ext->torque_nm.v[RPT_START] = 150;
+    ext->torque_nm.v[RPT_END] = 180;
+    ext->rom_deg.v[RPT_START] = 30;
+    ext->rom_deg.v[RPT_END] = 36;
+    flx->torque_nm.v[RPT_START] = 120;
+    flx->torque_nm.v[RPT_END] = 126;
+    return m;
+}
+
+static json_t *
+s_dir(json_t *root, const char *name)
+{
+    size_t i;
+    json_t *d;
+    json_array_foreach(json_object_get(root, "directions"), i, d)
+    {
+        if (!strcmp(json_string_value(json_object_get(d, "direction")), name))
+            return d;
+    }
+    return NULL;
+}
+
+static void
+test_missing_mid_is_null(void **state)
+{
+    (void)state;
+    rpt_model_t *m = s_model();
+    json_t *j = rpt_compare_json(m);
+    json_t *nm = json_object_get(s_dir(j, "extension"), "max_torque_nm");
+    assert_true(json_is_null(json_object_get(nm, "mid")));
+    assert_true(json_is_null(json_object_get(nm, "change_mid")));
+    assert_true(json_real_value(json_object_get(nm, "change")) == 30.0);
+    assert_true(fabs(json_real_value(json_object_get(nm, "change_pct")) - 20.0) < 1e-9);
+    /* 30 / 150 = 20 % < 33 %: within the test's noise */
+    assert_string_equal(json_string_value(json_object_get(nm, "real_change")), "no");
+    assert_true(json_is_null(json_object_get(json_object_get(j, "test_occasions"), "mid")));
+    /* a direction never measured is not reported at all */
+    assert_null(s_dir(j, "rotation_left"));
+    /* ratio at the start: 120 / 150; at mid: missing */
+    json_t *ratio = json_object_get(j, "flexion_extension_ratio");
+    assert_true(fabs(json_real_value(json_object_get(ratio, "start")) - 0.8) < 1e-12);
+    assert_true(json_is_null(json_object_get(ratio, "mid")));
+    /* asymmetry without both sides: null, not 0 */
+    assert_true(json_is_null(json_object_get(
+        json_object_get(json_object_get(j, "asymmetry_pct"), "rotation"), "start")));
+    json_decref(j);
+    rpt_model_destroy(&m);
+    assert_null(m);
+}
+
+static void
+test_missing_end_gives_no_change(void **state)
+{
+    (void)state;
+    rpt_model_t *m = s_model();
+    m->dirs[RL_DIR_EXTENSION].torque_nm.v[RPT_END] = NAN;
+    rl_measures_change_t c = rpt_change(&m->dirs[RL_DIR_EXTENSION].torque_nm);
+    assert_true(isnan(c.absolute));
+    assert_true(isnan(c.pct));
+    assert_true(isnan(rpt_flex_ext_ratio(m, RPT_END)));
+    rpt_model_destroy(&m);
+}
+
+static char *
+s_csv(rpt_model_t *m)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    rl_err_t err;
+    assert_int_equal(rpt_compare_write(m, RPT_FMT_CSV, f, &err), 0);
+    fclose(f);
+    return buf;
+}
+
+static void
+test_csv_missing_is_empty(void **state)
+{
+    (void)state;
+    rpt_model_t *m = s_model();
+    char *csv = s_csv(m);
+    assert_non_null(strstr(csv, "\ndevice,extension,max torque,N.m,150.0,,180.0,30.0,20.0,"));
+    /* no reference loaded: said, and the values are empty */
+    assert_non_null(strstr(csv, "\ndevice,extension,torque of reference,%,,,,,,no reference,"));
+    free(csv);
+    rpt_model_destroy(&m);
+}
+
+static void
+test_missing_sentences(void **state)
+{
+    (void)state;
+    rpt_model_t *m = s_model();
+    char *lines[16];
+    int n = rpt_model_missing(m, "nl", lines, 16);
+    assert_int_equal(n, 3);
+    assert_string_equal(lines[0], "Geen tussentijdse test: die waarden ontbreken.");
+    assert_string_equal(lines[1], "Er werden geen vragenlijsten ingevuld.");
+    assert_string_equal(lines[2],
+                        "Programma voortijdig stopgezet na 9 van 36 geplande sessies: verhuis.");
+    for (int i = 0; i < n; i++)
+        free(lines[i]);
+    n = rpt_model_missing(m, "en", lines, 16);
+    assert_int_equal(n, 3);
+    assert_string_equal(lines[0], "No mid test: those values are missing.");
+    for (int i = 0; i < n; i++)
+        free(lines[i]);
+    rpt_model_destroy(&m);
+}
+
+static void
+test_numbers(void **state)
+{
+    (void)state;
+    assert_string_equal(rpt_num(NAN, 1, "missing"), "missing");
+    assert_string_equal(rpt_num(12.25, 1, "-"), "12.2");
+    assert_string_equal(rpt_num(-0.01, 1, "-"), "0.0"); /* never "-0.0" */
+    assert_string_equal(rpt_tp_name(RPT_MID), "mid");
+}
+
+int
+main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_missing_mid_is_null),
+        cmocka_unit_test(test_missing_end_gives_no_change),
+        cmocka_unit_test(test_csv_missing_is_empty),
+        cmocka_unit_test(test_missing_sentences),
+        cmocka_unit_test(test_numbers),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
