@@ -119,6 +119,9 @@ max_wal_senders = 10
 max_replication_slots = 10
 max_connections = 200
 log_line_prefix = '%m [%p] %u@%d '
+# The clinical views are planned as many small parts: JIT compiling them
+# costs seconds and saves nothing (see README, Operations).
+jit = off
 EOF
   [ "$(id -u)" -eq 0 ] && chown "$server_user" "$dir/ruglab.conf"
   grep -q "include_if_exists = '$dir/ruglab.conf'" "$data/postgresql.conf" 2>/dev/null \

@@ -21,4 +21,8 @@ char *rl_paths_data(const char *rel);
  * the checkout), or NULL outside a checkout. */
 char *rl_paths_local_conninfo(void);
 
+/* The executable name as found on $PATH (like `command -v`), or NULL.
+ * Caller owns. */
+char *rl_paths_which(const char *name);
+
 #endif

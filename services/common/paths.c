@@ -4,6 +4,7 @@
 #include "ruglab/mem.h"
 
 #include <limits.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -69,4 +70,25 @@ rl_paths_local_conninfo(void)
     char *p = rl_asprintf("%s/var/local-db.conninfo", root);
     free(root);
     return p;
+}
+
+char *
+rl_paths_which(const char *name)
+{
+    const char *path = getenv("PATH");
+    if (!path || !*path)
+        return NULL;
+    char *copy = rl_strdup(path);
+    char *save = NULL, *found = NULL;
+    for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+        char *p = rl_asprintf("%s/%s", *d ? d : ".", name);
+        struct stat st;
+        if (stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0) {
+            found = p;
+            break;
+        }
+        free(p);
+    }
+    free(copy);
+    return found;
 }

@@ -7,6 +7,7 @@
 #include "ruglab/db.h"
 #include "ruglab/exitcode.h"
 #include "ruglab/mem.h"
+#include "ruglab/paths.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -72,10 +73,13 @@ s_usage(FILE *out)
             "                   cluster); connects as ruglab_clinician\n"
             "  --enrolment ID   the enrolment to report on\n"
             "  -o, --output F   write to F instead of standard output\n"
+            "  --check-config   connect as ruglab_clinician, check the report tables and that\n"
+            "                   gnuplot is on PATH; print \"configuration OK\" or what is wrong\n"
             "  --help, --version\n\n"
             "Every command reads identifiable data and is written to audit.access_log\n"
             "(OS user, command, patient).\n\n"
-            "exit codes: 0 done, 1 refused or failed, 2 usage error, 3 database error\n");
+            "exit codes: 0 done, 1 refused or failed, 2 usage error, 3 database error,\n"
+            "4 configuration error (--check-config: gnuplot missing)\n");
 }
 
 static void s_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -140,17 +144,33 @@ s_parse(int argc, char **argv, int first, s_opts_t *o)
     return RL_EXIT_OK;
 }
 
+/* ruglab-report's configuration: the database it finds (as
+ * ruglab_clinician, with the report tables) and gnuplot on PATH. */
+static int
+s_check_config(const s_opts_t *o)
+{
+    rl_err_t err;
+    char ok[512];
+    if (rl_db_check(o->db_flag, "ruglab_clinician", "SELECT 1 FROM clinical.report_issued LIMIT 0",
+                    ok, sizeof ok, &err) < 0) {
+        s_fail("%s", err.msg);
+        return RL_EXIT_DB;
+    }
+    char *gnuplot = rl_paths_which("gnuplot");
+    if (!gnuplot) {
+        s_fail("gnuplot not found in PATH (install gnuplot-nox): the letters' charts need it");
+        return RL_EXIT_CONFIG;
+    }
+    printf("configuration OK: %s; gnuplot %s\n", ok, gnuplot);
+    free(gnuplot);
+    return RL_EXIT_OK;
+}
+
 static PGconn *
 s_connect(const s_opts_t *o)
 {
     rl_err_t err;
-    char *conninfo = rl_db_conninfo(o->db_flag, &err);
-    if (!conninfo) {
-        s_fail("%s", err.msg);
-        return NULL;
-    }
-    PGconn *conn = rl_db_connect(conninfo, "ruglab_clinician", &err);
-    free(conninfo);
+    PGconn *conn = rl_db_open(o->db_flag, "ruglab_clinician", &err);
     if (!conn) {
         s_fail("%s", err.msg);
         return NULL;
@@ -599,6 +619,7 @@ int
 main(int argc, char **argv)
 {
     s_opts_t o = {0};
+    bool check_config = false;
     int i = 1;
     for (; i < argc && argv[i][0] == '-'; i++) {
         if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
@@ -609,11 +630,15 @@ main(int argc, char **argv)
             return RL_EXIT_OK;
         } else if (!strcmp(argv[i], "--db") && i + 1 < argc) {
             o.db_flag = argv[++i];
+        } else if (!strcmp(argv[i], "--check-config")) {
+            check_config = true;
         } else {
             s_fail("unknown option '%s' (see ruglab-report --help)", argv[i]);
             return RL_EXIT_USAGE;
         }
     }
+    if (check_config)
+        return s_check_config(&o);
     if (i >= argc) {
         s_usage(stderr);
         return RL_EXIT_USAGE;

@@ -9,6 +9,7 @@
 
 #include "ruglab/err.h"
 #include "ruglab/measures.h"
+#include "ruglab/programme.h"
 
 #include <jansson.h>
 #include <libpq-fe.h>
@@ -118,6 +119,12 @@ typedef struct {
     int planned_sessions, attended_total, attended_exercise, attended_information;
     int no_shows, cancellations;
     char *first_session_date, *last_session_date;
+    /* attendance warnings under the programme's rules (clinical.h): more
+     * sessions in a week than allowed, past the maximum duration, more
+     * sessions than allowed, before the start; owned, NULL when none */
+    rl_programme_warning_t *warnings;
+    int n_warnings;
+    int max_per_week, allowed_sessions;
     /* tests */
     rpt_occasion_t occasion[RPT_NTP];
     int n_occasions; /* all test occasions, with or without a time point */
@@ -158,6 +165,9 @@ const char *rpt_os_user(void);
  * questionnaires, ...), in lang "nl" or "en". Returns the count; lines[i]
  * are static strings or owned by the caller via *owned (free each). */
 int rpt_model_missing(const rpt_model_t *m, const char *lang, char **lines, int max);
+
+/* Warning i of the model as one sentence in lang "nl" or "en", in buf. */
+const char *rpt_warning_text(const rpt_model_t *m, int i, const char *lang, char *buf, size_t len);
 
 /* true when the programme has ended (completed or dropped out). */
 bool rpt_model_ended(const rpt_model_t *m);

@@ -8,6 +8,7 @@
 #include "report.h"
 
 #include "ruglab/mem.h"
+#include "ruglab/paths.h"
 #include "ruglab/questionnaire.h"
 
 #include <errno.h>
@@ -67,28 +68,6 @@ static const s_labels_t s_en = {
     "torque (N·m)",
     "angle (°)",
 };
-
-/* gnuplot as found on PATH, or NULL. Caller owns. */
-static char *
-s_find_gnuplot(void)
-{
-    const char *path = getenv("PATH");
-    if (!path || !*path)
-        return NULL;
-    char *copy = rl_strdup(path);
-    char *save = NULL, *found = NULL;
-    for (char *d = strtok_r(copy, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-        char *p = rl_asprintf("%s/gnuplot", *d ? d : ".");
-        struct stat st;
-        if (stat(p, &st) == 0 && S_ISREG(st.st_mode) && access(p, X_OK) == 0) {
-            found = p;
-            break;
-        }
-        free(p);
-    }
-    free(copy);
-    return found;
-}
 
 static const char *
 s_val(double v)
@@ -321,7 +300,7 @@ rpt_charts_make(const rpt_model_t *m, const char *lang, const char *dir, rpt_cha
                 rl_err_t *err)
 {
     memset(out, 0, sizeof *out);
-    char *gnuplot = s_find_gnuplot();
+    char *gnuplot = rl_paths_which("gnuplot");
     if (!gnuplot)
         return rl_err_set(err, "gnuplot not found in PATH (install gnuplot-nox); the charts "
                                "cannot be drawn");

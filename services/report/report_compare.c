@@ -4,6 +4,9 @@
  * "missing" (table), an empty field (CSV) or null (JSON), never as 0. */
 #include "report.h"
 
+#include "ruglab/clinical.h"
+#include "ruglab/date.h"
+
 #include "ruglab/mem.h"
 #include "ruglab/questionnaire.h"
 
@@ -235,6 +238,16 @@ rpt_compare_json(const rpt_model_t *m)
     json_object_set_new(att, "cancellations", json_integer(m->cancellations));
     json_object_set_new(att, "first_date", s_jstr(m->first_session_date));
     json_object_set_new(att, "last_date", s_jstr(m->last_session_date));
+    json_t *warn = json_array();
+    for (int i = 0; i < m->n_warnings; i++) {
+        char date[16], text[256];
+        rl_date_format(m->warnings[i].date, date);
+        json_array_append_new(
+            warn, json_pack("{s:s, s:s, s:s}", "code",
+                            rl_clinical_warning_code(m->warnings[i].kind), "date", date, "text",
+                            rpt_warning_text(m, i, "en", text, sizeof text)));
+    }
+    json_object_set_new(att, "warnings", warn);
     json_object_set_new(root, "attendance", att);
 
     json_t *load = json_array();
@@ -397,6 +410,11 @@ s_build_rows(const rpt_model_t *m, s_rows_t *r)
     S_ATT("no-shows", m->no_shows);
     S_ATT("cancellations", m->cancellations);
 #undef S_ATT
+    for (int i = 0; i < m->n_warnings; i++) {
+        row = s_add(r, "attendance", "warning", rl_clinical_warning_code(m->warnings[i].kind), "",
+                    0);
+        rpt_warning_text(m, i, "en", row->assessment, sizeof row->assessment);
+    }
 
     /* training load: first, middle and last training day per direction */
     for (int d = 0; d < RL_DIR_COUNT; d++) {
@@ -496,6 +514,10 @@ s_write_table(const rpt_model_t *m, const s_rows_t *r, FILE *out)
                         m->attended_total, m->planned_sessions, m->attended_exercise,
                         m->attended_information, m->no_shows, m->no_shows == 1 ? "" : "s",
                         m->cancellations);
+                for (int w = 0; w < m->n_warnings; w++) {
+                    char text[256];
+                    fprintf(out, "  warning: %s\n", rpt_warning_text(m, w, "en", text, sizeof text));
+                }
                 continue;
             }
             const char *title = !strcmp(x->section, "device")    ? "Device tests (best of trials)"

@@ -4,6 +4,7 @@
  * audit.access_log before anything identifiable is selected. */
 #include "report.h"
 
+#include "ruglab/clinical.h"
 #include "ruglab/db.h"
 #include "ruglab/exitcode.h"
 #include "ruglab/mem.h"
@@ -409,6 +410,67 @@ s_derive(rpt_model_t *m, double *trials_rom[RL_DIR_COUNT][RPT_NTP],
     }
 }
 
+/* The attendance warnings of the programme (clinical.h applies
+ * programme.h's rules to clinical.v_session). A template or date that the
+ * rules cannot use gives no warnings rather than no report. */
+static int
+s_load_warnings(PGconn *conn, const char *eid, rpt_model_t *m, rl_err_t *err)
+{
+    rl_clinical_enrolment_t ce;
+    int rc = rl_clinical_enrolment_load(conn, eid, &ce, err);
+    if (rc == -2)
+        return 0;
+    if (rc < 0)
+        return -1;
+    m->max_per_week = ce.programme.max_per_week;
+    m->allowed_sessions = ce.programme.total_sessions + ce.programme.max_extra_sessions;
+    size_t n = 0;
+    rc = rl_clinical_attendance_warnings(conn, &ce, &m->warnings, &n, err);
+    if (rc == -2)
+        return 0;
+    if (rc < 0)
+        return -1;
+    m->n_warnings = (int)n;
+    return 0;
+}
+
+const char *
+rpt_warning_text(const rpt_model_t *m, int i, const char *lang, char *buf, size_t len)
+{
+    const rl_programme_warning_t *w = &m->warnings[i];
+    bool nl = strcmp(lang, "en") != 0;
+    char date[16];
+    rl_date_format(w->date, date);
+    switch (w->kind) {
+    case RL_WARN_TOO_MANY_IN_WEEK:
+        snprintf(buf, len,
+                 nl ? "%d sessies in week %d van %d (het programma laat er %d per week toe)"
+                    : "%d sessions in week %d of %d (the programme allows %d a week)",
+                 w->count, w->iso_week, w->iso_year, m->max_per_week);
+        break;
+    case RL_WARN_PAST_MAX_DURATION:
+        snprintf(buf, len,
+                 nl ? "sessie op %s, na de maximale duur van het programma"
+                    : "a session on %s, past the programme's maximum duration",
+                 date);
+        break;
+    case RL_WARN_TOO_MANY_SESSIONS:
+        snprintf(buf, len,
+                 nl ? "%d sessies bijgewoond, meer dan de %d toegelaten (vanaf %s)"
+                    : "%d sessions attended, more than the %d allowed (from %s)",
+                 w->count, m->allowed_sessions, date);
+        break;
+    case RL_WARN_BEFORE_START:
+    default:
+        snprintf(buf, len,
+                 nl ? "sessie op %s, vóór de start van het programma"
+                    : "a session on %s, before the programme started",
+                 date);
+        break;
+    }
+    return buf;
+}
+
 rpt_model_t *
 rpt_model_load(PGconn *conn, const char *patient, long long enrolment_id, const char *command,
                int *rc, rl_err_t *err)
@@ -526,6 +588,10 @@ rpt_model_load(PGconn *conn, const char *patient, long long enrolment_id, const 
         m->first_session_date = s_dup(res, 0, 6);
         m->last_session_date = s_dup(res, 0, 7);
     }
+    if (s_load_warnings(conn, eid, m, err) < 0) {
+        *rc = RL_EXIT_DB;
+        goto out;
+    }
 
     S_EXEC("reading the test occasions", s_sql_occasions, 1, p_eid);
     m->n_occasions = PQntuples(res);
@@ -636,6 +702,7 @@ rpt_model_destroy(rpt_model_t **self_p)
     if (!self_p || !*self_p)
         return;
     rpt_model_t *m = *self_p;
+    free(m->warnings);
     char **strs[] = {&m->badge_token,
                      &m->family_name,
                      &m->given_name,

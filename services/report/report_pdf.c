@@ -449,6 +449,11 @@ s_programme(s_doc_t *d)
            m->attended_information == 1 ? "" : "s", m->no_shows,
            d->nl ? "" : (m->no_shows == 1 ? "" : "s"), m->cancellations,
            m->cancellations == 1 ? "" : "s");
+    for (int i = 0; i < m->n_warnings; i++) {
+        char text[256];
+        s_para(d, 10, 12, 2, "%s %s", T(d, "Opmerking bij de aanwezigheid:", "Attendance note:"),
+               rpt_warning_text(m, i, d->nl ? "nl" : "en", text, sizeof text));
+    }
     if (!strcmp(m->status, "completed"))
         s_para(d, 10, 0, 4, "%s",
                T(d, "Het programma werd volledig afgewerkt.", "The programme was completed."));

@@ -53,7 +53,7 @@ t_is "collector.conf.example passes --check-config with the collector's key file
 out=$("$stage/usr/bin/ruglab-collector" --config "$stage/usr/share/ruglab/examples/collector.conf.example" --check-config 2>&1); rc=$?
 t_is "the collector's example without its key file: exit 4" "$rc" 4
 t_match "and it names the missing key file" "$out" "/etc/ruglab/collector.key_secret"
-for p in ruglab ruglab-outcomes; do
+for p in ruglab ruglab-outcomes ruglab-report; do
   t_match "$p --check-config connects and checks the schema" "$("$stage/usr/bin/$p" --check-config 2>&1)" \
     "^configuration OK: database host=.* user=ruglab_"
   out=$("$stage/usr/bin/$p" --check-config --db "host=127.0.0.1 port=1 dbname=ruglab connect_timeout=3" 2>&1); rc=$?
