@@ -74,7 +74,7 @@ row() {  # ID WHAT FIGURE UNIT BASELINE BASELINE_WHAT RATIO NOTE
 }
 
 # --------------------------------------------------------------- enrolment
-N_DEV=$(( AGENTS_MAX > 20 ? AGENTS_MAX : 20 ))
+N_DEV=$(( AGENTS_MAX > 25 ? AGENTS_MAX : 25 ))  # 25 x 8 patients cover the 200 letters
 KEYS=$OUT/keys
 mkdir -p "$KEYS" "$OUT/ckey"
 t0=$(now)
@@ -82,7 +82,8 @@ ruglab site add --code bench --name "Bench site" >/dev/null
 ruglab gp add --riziv 12345678901 --family-name Peeters --given-name Jan >/dev/null
 START_DATE=$(date -u -d '200 days ago' +%F)
 TOKENS=()
-for i in $(seq 1 "$N_DEV"); do
+N_PAT=$(( N_DEV > 200 ? N_DEV : 200 ))  # 200 for the report batch
+for i in $(seq 1 "$N_PAT"); do
   m=$(( (i - 1) / 28 + 1 )) d=$(( (i - 1) % 28 + 1 ))
   n=$(printf '70%02d%02d002' "$m" "$d")  # women born 1970-MM-DD, serial 002
   insz=$(printf '%s%02d' "$n" $((97 - 10#$n % 97)))
@@ -92,10 +93,10 @@ for i in $(seq 1 "$N_DEV"); do
   TOKENS+=("$tok")
   ruglab enrol "$tok" --programme mrr-36 --start "$START_DATE" --route riziv \
     --indication chronic --pain-since 2020-01-01 >/dev/null
-  ruglab device add "bench-$i" --site bench --model tergumed-710 --key-dir "$KEYS" >/dev/null
+  [ "$i" -gt "$N_DEV" ] || ruglab device add "bench-$i" --site bench --model tergumed-710 --key-dir "$KEYS" >/dev/null
 done
 ruglab-collector --gen-key "$OUT/ckey" >/dev/null
-note "enrolled $N_DEV patients and devices in $(fmt "$(awk -v a="$t0" -v b="$(now)" 'BEGIN{print b-a}')") s"
+note "enrolled $N_PAT patients and $N_DEV devices in $(fmt "$(awk -v a="$t0" -v b="$(now)" 'BEGIN{print b-a}')") s"
 
 # --------------------------------------------------------------- services
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -165,6 +166,18 @@ run_agents() {
   done
   return $rc
 }
+# CPU seconds (utime + stime) so far: of a pid; of the cluster's processes; of waited-for children
+TICK=$(getconf CLK_TCK)
+cpu_pid() { awk -v t="$TICK" '{ printf "%.2f\n", ($14 + $15) / t }' "/proc/$1/stat" 2>/dev/null || echo 0; }
+cpu_pg() {
+  local pm
+  pm=$(head -1 "$BB/pg/data/postmaster.pid")
+  { cat "/proc/$pm/stat"; for c in $(pgrep -P "$pm"); do cat "/proc/$c/stat" 2>/dev/null; done; } |
+    awk -v t="$TICK" '{ s += $14 + $15 + $16 + $17 } END { printf "%.2f\n", s / t }'
+}
+# (call as `times >"$OUT/times"; cpu_children`: `times` in a subshell would see no children)
+cpu_children() { tail -1 "$OUT/times" | awk '{ for (i = 1; i <= 2; i++) { split($i, a, "m"); s += a[1] * 60 + a[2] } } END { printf "%.2f\n", s }'; }
+
 # copy_baseline LAYOUT SAMPLES [RUNS]: samples/s of bench_copy in this cluster (median of RUNS, default 3)
 copy_baseline() {
   local k
@@ -181,13 +194,20 @@ if want throughput; then
   start_collector
   for spec in "1 12" "10 6" "$AGENTS_MAX 3"; do
     set -- $spec
+    [ ! -d "$OUT/ingest-$1" ] || continue  # BENCH_AGENTS_MAX=10: once
     n=$1 sessions=$2 run=ingest-$1
     for i in $(seq 1 "$n"); do agent_conf "$run" "$i" "sessions = $sessions" >/dev/null; done
     read -r exp_samples exp_batches < <(expected "$run" "$n")
     read -r before_s before_b < <(stored)
+    times >"$OUT/times"
+    c_coll=$(cpu_pid "$COLLECTOR_PID") c_pg=$(cpu_pg) c_ag=$(cpu_children)
     t0=$(now)
     run_agents "$run" "$n" || die "ingest with $n agents: an agent failed"
     secs=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }')
+    c_coll=$(awk -v a="$c_coll" -v b="$(cpu_pid "$COLLECTOR_PID")" 'BEGIN { printf "%.1f", b - a }')
+    c_pg=$(awk -v a="$c_pg" -v b="$(cpu_pg)" 'BEGIN { printf "%.1f", b - a }')
+    times >"$OUT/times"
+    c_ag=$(awk -v a="$c_ag" -v b="$(cpu_children)" 'BEGIN { printf "%.1f", b - a }')
     read -r after_s after_b < <(stored)
     got_s=$((after_s - before_s)) got_b=$((after_b - before_b))
     [ "$got_s" -eq "$exp_samples" ] && [ "$got_b" -eq "$exp_batches" ] ||
@@ -197,7 +217,7 @@ if want throughput; then
     rate=$(awk -v s="$got_s" -v t="$secs" 'BEGIN { printf "%.0f", s / t }')
     base=$(copy_baseline batch "$got_s")
     row "ingest_$n" "ingest, $n agent(s)" "$rate" "samples/s" "$base" "bench_copy batch" "$(ratio "$rate" "$base")" \
-      "$got_s samples exactly once, spools empty, $(fmt "$secs") s"
+      "$got_s samples exactly once, spools empty, $(fmt "$secs") s; CPU s: agents $c_ag, collector $c_coll, postgres $c_pg"
     if [ "$n" -eq 1 ]; then
       rowbase=$(copy_baseline row "$got_s" 1)
       row "copy_batch_vs_row" "storage: COPY batch vs row" "$base" "samples/s" "$rowbase" "bench_copy row" \
@@ -339,56 +359,107 @@ median_time() {
 }
 
 # --------------------------------------------------------------- 5. reports
+# 200 patients whose curves, tests and sets came through agent and collector
+# end their programme with a conclusion, as the physician would; one letter
+# is timed as a draft (a final one would no longer be due), then
+# `ruglab-report batch --due` writes the 200 final letters.
 if want reports; then
-  # the patients whose curves, tests and sets came through the pipeline above
-  # end their programme with a conclusion, as the physician would
   run=reports
   mkdir -p "$OUT/$run"
-  mapfile -t done_tokens < <(q "SELECT DISTINCT s.badge_token FROM meas.test_trial t
-      JOIN clinical.enrolment e USING (enrolment_id) JOIN clinical.subject s USING (subject_id) ORDER BY 1")
-  [ "${#done_tokens[@]}" -gt 0 ] || { start_collector
-    conf=$(agent_conf "$run" 1 "sessions = 6"); ruglab-agent --config "$conf" >"$OUT/$run/agent.log" 2>&1 ||
-      die "reports: the agent failed"; stop_collector
-    mapfile -t done_tokens < <(q "SELECT DISTINCT s.badge_token FROM meas.test_trial t
-      JOIN clinical.enrolment e USING (enrolment_id) JOIN clinical.subject s USING (subject_id) ORDER BY 1"); }
-  for tok in "${done_tokens[@]}"; do
-    ruglab enrolment end "$tok" --completed --date "$(date -u +%F)" >/dev/null
-    printf 'Goede evolutie; verder thuisoefeningen.\n' | ruglab conclusion set "$tok" --file - >/dev/null
+  has_tests() { q "SELECT DISTINCT s.badge_token FROM meas.test_trial t
+      JOIN clinical.enrolment e USING (enrolment_id) JOIN clinical.subject s USING (subject_id) ORDER BY 1"; }
+  mapfile -t with_data < <(has_tests)
+  missing=()
+  for tok in "${TOKENS[@]:0:200}"; do
+    [[ " ${with_data[*]} " == *" $tok "* ]] || missing+=("$tok")
   done
-  tok=${done_tokens[0]}
-  one=$(median_time 5 ruglab-report letter "$tok" -o "$OUT/$run/letter.pdf") || die "reports: ruglab-report letter failed"
+  if [ "${#missing[@]}" -gt 0 ]; then
+    # the machines see the remaining patients, eight each (the configuration
+    # line holds about that many), three sessions each (tests)
+    start_collector
+    wave=0
+    while [ "${#missing[@]}" -gt 0 ]; do
+      wave=$((wave + 1))
+      k=0
+      while [ "${#missing[@]}" -gt 0 ] && [ "$k" -lt "$N_DEV" ]; do
+        k=$((k + 1))
+        part=("${missing[@]:0:8}")
+        missing=("${missing[@]:8}")
+        pl=$(printf '%s:F:52:68,' "${part[@]}")
+        agent_conf "$run-$wave" "$k" "sessions = 3" >/dev/null
+        sed -i "s/^patients = .*/patients = ${pl%,}/" "$OUT/$run-$wave/agent-$k.conf"
+      done
+      run_agents "$run-$wave" "$k" || die "reports: an agent failed"
+    done
+    stop_collector
+  fi
+  mapfile -t with_data < <(has_tests)
+  [ "${#with_data[@]}" -ge 200 ] || die "reports: only ${#with_data[@]} patients with tests"
+  today=$(date -u +%F)
+  printf '%s\n' "${with_data[@]:0:200}" | xargs -P "$(nproc)" -I{} sh -c \
+    "ruglab enrolment end {} --completed --date $today >/dev/null &&
+     echo 'Goede evolutie; verder thuisoefeningen.' | ruglab conclusion set {} --file - >/dev/null" ||
+    die "reports: ending the programmes failed"
+  tok=${with_data[0]}
+  one=$(median_time 5 ruglab-report letter "$tok" --draft -o "$OUT/$run/draft.pdf") || die "reports: ruglab-report letter failed"
   cmp_t=$(median_time 5 ruglab-report compare "$tok" --format json) || die "reports: ruglab-report compare failed"
   row report_letter "report letter, one patient" "$one" "s" "$cmp_t" "report compare (data)" "$(ratio "$one" "$cmp_t")" \
-    "median of 5; target < 1 s: $(awk -v x="$one" 'BEGIN { print (x < 1 ? "met" : "NOT met") }')"
-  np=$(nproc)
+    "median of 5 (draft); target < 1 s: $(awk -v x="$one" 'BEGIN { print (x < 1 ? "met" : "NOT met") }')"
+  mkdir -p "$OUT/$run/letters"
   t0=$(now)
-  for k in $(seq 0 199); do echo "${done_tokens[$((k % ${#done_tokens[@]}))]} $k"; done |
-    xargs -P "$np" -n 2 sh -c 'ruglab-report letter "$1" -o "$0/letter-$2.pdf" >/dev/null' "$OUT/$run" ||
-    die "reports: a letter of the batch failed"
+  ruglab-report batch --due --out-dir "$OUT/$run/letters" >"$OUT/$run/batch.log" 2>&1 ||
+    die "reports: ruglab-report batch failed: $(tail -3 "$OUT/$run/batch.log")"
   batch=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }')
-  ideal=$(awk -v x="$one" -v p="$np" 'BEGIN { printf "%.2f", 200 * x / p }')
-  nletters=$(ls "$OUT/$run"/letter-*.pdf | wc -l)
+  nletters=$(find "$OUT/$run/letters" -name '*.pdf' | wc -l)
   [ "$nletters" -eq 200 ] || die "reports: $nletters letters instead of 200"
-  row report_batch "report letters, batch of 200" "$batch" "s" "$ideal" "200 x one / nproc" "$(ratio "$batch" "$ideal")" \
-    "xargs -P $np (ruglab-report has no batch command); ${#done_tokens[@]} patients"
+  np=$(nproc)
+  ideal=$(awk -v x="$one" -v p="$np" 'BEGIN { printf "%.2f", 200 * x / p }')
+  row report_batch "report batch --due, 200 letters" "$batch" "s" "$ideal" "200 x one / nproc" "$(ratio "$batch" "$ideal")" \
+    "$(tail -1 "$OUT/$run/batch.log")"
 fi
 
 # --------------------------------------------------------------- 6. outcomes
+# The population lives in its own cluster under $BUILD/bench/pop, kept
+# between runs while the migrations, the generator and the size are the
+# same (generating and refreshing 100,000 enrolments takes minutes).
 if want outcomes; then
   npop=${BENCH_POPULATION:-100000}
-  t0=$(now)
-  scripts/gen-population.sh --db "$RUGLAB_DB" --seed 1 --sites 50 --enrolments "$npop" >"$OUT/gen-population.log" 2>&1 ||
-    { tail "$OUT/gen-population.log"; die "outcomes: the population generator failed"; }
-  gen=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }')
-  t0=$(now)
-  ruglab-outcomes refresh >"$OUT/outcomes-refresh.log" 2>&1 || { tail "$OUT/outcomes-refresh.log"; die "outcomes: refresh failed"; }
-  refresh=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }')
-  nenrol=$(psql -X -At "$RUGLAB_DB user=ruglab_quality" -c "SELECT count(*) FROM quality.enrolment")
-  base=$(median_time 3 psql -X -At "$RUGLAB_DB user=ruglab_quality" -c \
+  POP=$BB/pop
+  key=$( (cat deploy/sql/*.sql scripts/gen-population.sh scripts/gen-population.sql; echo "$npop 50") | sha1sum | cut -c1-16)
+  reuse=0
+  if [ -f "$POP/key" ] && [ "$(cat "$POP/key")" = "$key" ] &&
+     PGLOCAL_DIR=$POP/pg scripts/pg-local.sh start >"$OUT/pop-start.log" 2>&1; then
+    reuse=1
+  else
+    PGLOCAL_DIR=$POP/pg scripts/pg-local.sh destroy >/dev/null 2>&1 || true
+    rm -rf "$POP"
+    mkdir -p "$POP"
+    PGLOCAL_DIR=$POP/pg scripts/pg-local.sh start >"$OUT/pop-start.log" 2>&1 || die "outcomes: cannot start the population cluster"
+  fi
+  POPDB=$(PGLOCAL_DIR=$POP/pg scripts/pg-local.sh conninfo)
+  trap 'cleanup; PGLOCAL_DIR=$POP/pg scripts/pg-local.sh stop fast >/dev/null 2>&1 || true' EXIT
+  if [ "$reuse" = 0 ]; then
+    RUGLAB_DB=$POPDB ruglab db migrate >"$OUT/pop-migrate.log" 2>&1 || die "outcomes: migration failed"
+    t0=$(now)
+    scripts/gen-population.sh --db "$POPDB" --seed 1 --sites 50 --enrolments "$npop" >"$OUT/gen-population.log" 2>&1 ||
+      { tail "$OUT/gen-population.log"; die "outcomes: the population generator failed"; }
+    gen=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }')
+    t0=$(now)
+    RUGLAB_DB=$POPDB ruglab-outcomes refresh >"$OUT/outcomes-refresh.log" 2>&1 ||
+      { tail "$OUT/outcomes-refresh.log"; die "outcomes: refresh failed"; }
+    refresh=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }')
+    echo "$gen $refresh $(date -u +%FT%TZ)" >"$POP/times"
+    echo "$key" >"$POP/key"
+  fi
+  read -r gen refresh gen_at <"$POP/times"
+  nenrol=$(psql -X -At "$POPDB user=ruglab_quality" -c "SELECT count(*) FROM quality.enrolment")
+  nsites=$(psql -X -At "$POPDB user=ruglab_quality" -c "SELECT count(DISTINCT site_code) FROM quality.enrolment" 2>/dev/null || echo "?")
+  base=$(median_time 3 psql -X -At "$POPDB user=ruglab_quality" -c \
     "SELECT measure, count(*), avg(change), percentile_cont(0.5) WITHIN GROUP (ORDER BY change) FROM quality.outcome GROUP BY measure")
-  row outcomes_generate "population generator" "$gen" "s" "" "" "" "$npop enrolments, 50 sites, 10 years; refresh $(fmt "$refresh") s; $nenrol in quality.enrolment"
+  row outcomes_generate "population: generate + refresh" "$(awk -v a="$gen" -v b="$refresh" 'BEGIN { print a + b }')" "s" "" "" "" \
+    "generate $(fmt "$gen") s, refresh $(fmt "$refresh") s ($([ "$reuse" = 1 ] && echo "kept from $gen_at" || echo "this run")); $nenrol enrolments, $nsites sites"
   for g in cohort site year programme indication sex age-band; do
-    t=$(median_time 3 ruglab-outcomes summary --by "$g") || die "outcomes: summary --by $g failed"
+    t=$(median_time 3 ruglab-outcomes --db "$POPDB" summary --by "$g") || die "outcomes: summary --by $g failed"
     row "outcomes_$g" "outcomes summary --by $g" "$t" "s" "$base" "one SQL pass (median)" "$(ratio "$t" "$base")" \
       "median of 3; target < 1 s: $(awk -v x="$t" 'BEGIN { print (x < 1 ? "met" : "NOT met") }')"
   done
