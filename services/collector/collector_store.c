@@ -23,6 +23,7 @@ struct cs_store {
     char *conninfo;
     char *name;
     PGconn *conn;
+    bool pipeline; /* s_exec queues the statement (libpq pipeline mode) */
 };
 
 #define S_TAKEN_AT "'epoch'::timestamptz + interval '1 microsecond' * $4::bigint"
@@ -212,9 +213,17 @@ s_p_bytes(s_params_t *p, const uint8_t *data, size_t len)
     p->n++;
 }
 
+/* In pipeline mode the statement is only queued: the result is an empty
+ * COMMAND_OK one (NULL when it could not be queued); the real one is read
+ * after the sync (s_attempt_pipelined). */
 static PGresult *
 s_exec(cs_store_t *self, const char *stmt, s_params_t *p)
 {
+    if (self->pipeline) {
+        if (!PQsendQueryPrepared(self->conn, stmt, p->n, p->values, p->lengths, p->formats, 0))
+            return NULL;
+        return PQmakeEmptyPGresult(self->conn, PGRES_COMMAND_OK);
+    }
     return PQexecPrepared(self->conn, stmt, p->n, p->values, p->lengths, p->formats, 0);
 }
 
@@ -538,6 +547,148 @@ s_device_status(cs_store_t *self, const s_dev_t *d)
     return res;
 }
 
+/* The devices of a batch, each with its last message, hello and heartbeat. */
+static s_dev_t *
+s_devices(const ci_item_t *items, size_t n, size_t *nd_p)
+{
+    s_dev_t *devs = rl_calloc(n, sizeof *devs);
+    size_t nd = 0;
+    for (size_t i = 0; i < n; i++) {
+        const ci_item_t *it = &items[i];
+        if (!it->auth_device[0])
+            continue;
+        size_t d = 0;
+        while (d < nd && strcmp(devs[d].device_id, it->auth_device) != 0)
+            d++;
+        if (d == nd)
+            devs[nd++].device_id = it->auth_device;
+        devs[d].last = it;
+        if (it->verdict.reason == RL_REASON_NONE && it->msg.kind == RL_BODY_HELLO)
+            devs[d].hello = &it->msg.u.hello;
+        if (it->verdict.reason == RL_REASON_NONE && it->msg.kind == RL_BODY_HEARTBEAT)
+            devs[d].hb = &it->msg.u.heartbeat;
+    }
+    *nd_p = nd;
+    return devs;
+}
+
+/* The usual case, pipelined: BEGIN, every message's INSERT, the device
+ * statuses and COMMIT are queued at once (libpq pipeline mode) and their
+ * results read in order after one sync, so a batch waits for the server
+ * once instead of once per message. Any error fails the attempt (rolled
+ * back); the careful s_attempt then finds the message the database refuses.
+ * Returns 0 committed, -1 failed (why filled). */
+static int
+s_attempt_pipelined(cs_store_t *self, ci_item_t *items, size_t n, char *why, size_t why_len)
+{
+    size_t *sent = rl_calloc(n + 1, sizeof *sent); /* items with a statement, in order */
+    size_t ns = 0, nd = 0;
+    s_dev_t *devs = NULL;
+    bool failed = false;
+    PGresult *res = NULL;
+    if (!PQenterPipelineMode(self->conn)) {
+        snprintf(why, why_len, "pipeline mode: %s", PQerrorMessage(self->conn));
+        free(sent);
+        return -1;
+    }
+    self->pipeline = true;
+    if (!PQsendQueryParams(self->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0))
+        goto send_fail;
+    for (size_t i = 0; i < n; i++) {
+        ci_item_t *it = &items[i];
+        it->status = RL_ACK_UNSPECIFIED;
+        it->reason = RL_REASON_NONE;
+        it->text[0] = '\0';
+        if (it->verdict.reason != RL_REASON_NONE) {
+            s_reject(it, it->verdict.reason, it->verdict.text);
+            res = s_dead_letter(self, it);
+        } else if (!cv_is_session_scoped(it->msg.kind)) {
+            it->status = RL_ACK_ACCEPTED; /* hello, heartbeat: device status below */
+            continue;
+        } else {
+            res = s_insert(self, it);
+        }
+        if (!res)
+            goto send_fail;
+        PQclear(res);
+        sent[ns++] = i;
+    }
+    devs = s_devices(items, n, &nd);
+    for (size_t d = 0; d < nd; d++) {
+        res = s_device_status(self, &devs[d]);
+        if (!res)
+            goto send_fail;
+        PQclear(res);
+    }
+    if (!PQsendQueryParams(self->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) ||
+        !PQpipelineSync(self->conn))
+        goto send_fail;
+    self->pipeline = false;
+    /* BEGIN, the messages, the device statuses, COMMIT: a result and a NULL
+     * each (PIPELINE_ABORTED after an error), then the sync. */
+    for (size_t k = 0; k < ns + nd + 2; k++) {
+        PGresult *r = PQgetResult(self->conn);
+        if (!r) {
+            if (!failed)
+                snprintf(why, why_len, "pipeline: %s", PQerrorMessage(self->conn));
+            failed = true;
+            break;
+        }
+        if (!failed && !s_ok(r)) {
+            snprintf(why, why_len, "%s", rl_db_result_error(r));
+            failed = true;
+        } else if (!failed && k >= 1 && k <= ns) {
+            ci_item_t *it = &items[sent[k - 1]];
+            if (it->status != RL_ACK_REJECTED)
+                it->status = PQntuples(r) > 0 ? RL_ACK_ACCEPTED : RL_ACK_DUPLICATE;
+        }
+        PQclear(r);
+        PQclear(PQgetResult(self->conn)); /* the NULL that ends each statement */
+    }
+    for (;;) { /* up to the sync */
+        PGresult *r = PQgetResult(self->conn);
+        if (!r)
+            break;
+        ExecStatusType st = PQresultStatus(r);
+        PQclear(r);
+        if (st == PGRES_PIPELINE_SYNC)
+            break;
+        if (PQstatus(self->conn) != CONNECTION_OK)
+            break;
+    }
+    goto out;
+send_fail:
+    self->pipeline = false;
+    snprintf(why, why_len, "pipeline: %s", PQerrorMessage(self->conn));
+    failed = true;
+    if (PQpipelineSync(self->conn)) {
+        for (;;) {
+            PGresult *r = PQgetResult(self->conn);
+            if (!r) {
+                if (PQstatus(self->conn) != CONNECTION_OK)
+                    break;
+                continue;
+            }
+            ExecStatusType st = PQresultStatus(r);
+            PQclear(r);
+            if (st == PGRES_PIPELINE_SYNC)
+                break;
+        }
+    }
+out:
+    (void)PQexitPipelineMode(self->conn);
+    free(devs);
+    free(sent);
+    if (failed) {
+        if (PQstatus(self->conn) == CONNECTION_OK) {
+            PGresult *r = PQexec(self->conn, "ROLLBACK");
+            PQclear(r);
+        }
+        return -1;
+    }
+    return 0;
+}
+
 /* Runs one command outside the prepared set. */
 static bool
 s_simple(cs_store_t *self, const char *sql, char *why, size_t why_len)
@@ -611,23 +762,8 @@ s_attempt(cs_store_t *self, ci_item_t *items, size_t n, bool careful, char *why,
             goto fail;
     }
     /* device status: one row per device of the batch */
-    s_dev_t *devs = rl_calloc(n, sizeof *devs);
     size_t nd = 0;
-    for (size_t i = 0; i < n; i++) {
-        const ci_item_t *it = &items[i];
-        if (!it->auth_device[0])
-            continue;
-        size_t d = 0;
-        while (d < nd && strcmp(devs[d].device_id, it->auth_device) != 0)
-            d++;
-        if (d == nd)
-            devs[nd++].device_id = it->auth_device;
-        devs[d].last = it;
-        if (it->verdict.reason == RL_REASON_NONE && it->msg.kind == RL_BODY_HELLO)
-            devs[d].hello = &it->msg.u.hello;
-        if (it->verdict.reason == RL_REASON_NONE && it->msg.kind == RL_BODY_HEARTBEAT)
-            devs[d].hb = &it->msg.u.heartbeat;
-    }
+    s_dev_t *devs = s_devices(items, n, &nd);
     for (size_t d = 0; d < nd; d++) {
         res = s_device_status(self, &devs[d]);
         if (!s_ok(res)) {
@@ -680,7 +816,7 @@ cs_store_flush(cs_store_t *self, ci_item_t *items, size_t n, cs_counters_t *coun
     int rc = -1;
     if (s_resolve_tokens(self, items, n, err) != 0)
         goto lost;
-    if (s_attempt(self, items, n, false, why, sizeof why) == 0) {
+    if (s_attempt_pipelined(self, items, n, why, sizeof why) == 0) {
         rc = 0;
     } else if (!s_connection_lost(self)) {
         if (s_attempt(self, items, n, true, why, sizeof why) == 0)
