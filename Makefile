@@ -171,11 +171,13 @@ $(BUILD)/tests/gen_seeds: $(BUILD)/obj/tests/fuzz/gen_seeds.o $(LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
 
 # ---------------------------------------------------------------- tests
+# valgrind and the sanitizers do not mix: no valgrind pass in a SANITIZER build.
+RUN_ENV = BUILD=$(BUILD) VALGRIND=$(if $(SANITIZER),0,1)
 check: all $(UNIT_BINS) $(TOOL_BINS) fuzz-build
-	@BUILD=$(BUILD) tests/run.sh
+	@$(RUN_ENV) tests/run.sh
 
 unit: all $(UNIT_BINS)
-	@BUILD=$(BUILD) VALGRIND=$(if $(SANITIZER),0,1) tests/run.sh unit
+	@$(RUN_ENV) tests/run.sh unit
 
 integration: all $(TOOL_BINS)
 	@BUILD=$(BUILD) tests/run.sh integration
