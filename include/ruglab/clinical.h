@@ -35,17 +35,40 @@ typedef struct {
 int rl_clinical_enrolment_load(PGconn *conn, const char *enrolment_id, rl_clinical_enrolment_t *out,
                                rl_err_t *err) __attribute__((warn_unused_result));
 
-/* The attendance warnings of the enrolment: each attended programme session
- * of clinical.v_session (one per session_number), each no-show and each
- * cancellation go to rl_programme_check_attendance. Caller frees *warnings_p
- * (NULL when there are none). Returns 0, -1 on a database error, -2 when the
- * template or a date is unusable. */
+/* The warnings of the enrolment's record, in this order: what is stored
+ * outside the programme's dates (RL_WARN_OUTSIDE_DATES, one per kind of
+ * record, clinical.v_outside_programme); the rules of
+ * rl_programme_check_attendance over the sessions inside the dates (each
+ * attended programme session of clinical.v_session, one per
+ * session_number, each no-show and each cancellation); and the sessions
+ * recorded shorter than the template's minimum (RL_WARN_SHORT_SESSION, one
+ * warning for all, clinical.v_session_day). msg is an English sentence.
+ * Caller frees *warnings_p (NULL when there are none). Returns 0, -1 on a
+ * database error, -2 when the template or a date is unusable. */
 int rl_clinical_attendance_warnings(PGconn *conn, const rl_clinical_enrolment_t *e,
                                     rl_programme_warning_t **warnings_p, size_t *n_warnings,
                                     rl_err_t *err) __attribute__((warn_unused_result));
 
+/* The final report's deadline (clinical.report_due_date: the end + 2
+ * weeks, under Fedris + 1 month) and whether it is late. */
+typedef struct {
+    bool ended;       /* completed or dropped out */
+    bool has_due;     /* ended with an end date */
+    rl_date_t due;    /* the deadline */
+    rl_date_t today;  /* Europe/Brussels, as the database sees it */
+    bool issued;      /* a final letter is recorded (clinical.report_issued) */
+    rl_date_t issued_on;
+    int days_late;    /* sent (or, not yet sent, today) after the deadline; 0 when in time */
+} rl_clinical_report_t;
+
+/* Reads the deadline of enrolment_id. Returns 0, -1 on a database error,
+ * -2 when there is no such enrolment. */
+int rl_clinical_report_due(PGconn *conn, const char *enrolment_id, rl_clinical_report_t *out,
+                           rl_err_t *err) __attribute__((warn_unused_result));
+
 /* "too_many_in_week", "past_max_duration", "too_many_sessions",
- * "before_start": stable codes for JSON and reports. */
+ * "before_start", "outside_programme_dates", "short_sessions": stable codes
+ * for JSON and reports. */
 const char *rl_clinical_warning_code(rl_programme_warning_kind_t kind);
 
 #endif

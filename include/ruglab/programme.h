@@ -101,6 +101,9 @@ typedef enum {
     RL_WARN_PAST_MAX_DURATION, /* first session on or after the limit */
     RL_WARN_TOO_MANY_SESSIONS, /* more than total + extra */
     RL_WARN_BEFORE_START,      /* session dated before the programme start */
+    /* Only the database knows these two (clinical.h adds them): */
+    RL_WARN_OUTSIDE_DATES, /* records stored outside the programme's dates: not counted */
+    RL_WARN_SHORT_SESSION, /* sessions recorded shorter than the template's minimum */
 } rl_programme_warning_kind_t;
 
 typedef struct {
@@ -108,7 +111,12 @@ typedef struct {
     rl_date_t date; /* the session that triggered it */
     int iso_year;   /* RL_WARN_TOO_MANY_IN_WEEK: the week */
     int iso_week;
-    int count; /* sessions in the week / past the limit / attended / before start */
+    int count; /* sessions in the week / past the limit / attended / before start /
+                * records outside the dates / short sessions */
+    rl_date_t last_date; /* OUTSIDE_DATES, SHORT_SESSION: the last one */
+    char record[16];     /* OUTSIDE_DATES: session, test_trial, training_set, questionnaire */
+    int limit;           /* SHORT_SESSION: the template's minimum in minutes */
+    int minutes;         /* SHORT_SESSION: the shortest recorded */
     char msg[RL_ERR_MAX];
 } rl_programme_warning_t;
 

@@ -16,13 +16,16 @@
 static void
 s_usage(FILE *out)
 {
-    fprintf(out, "usage: ruglab conclusion set PATIENT [--file FILE] [--enrolment ID]\n"
+    fprintf(out, "usage: ruglab conclusion set PATIENT [--file FILE] [--lang nl|en|fr] "
+                 "[--enrolment ID]\n"
                  "       ruglab conclusion show PATIENT [--enrolment ID]\n\n"
                  "set   writes the physician's conclusion and advice for the final report of the\n"
                  "      patient's programme (the running one, else the most recent). From FILE\n"
                  "      ('-' = standard input), otherwise in $VISUAL or $EDITOR (default vi),\n"
                  "      starting from the current conclusion; lines starting with '#' are left\n"
-                 "      out. An empty text saves nothing. Earlier versions are kept.\n"
+                 "      out. An empty text saves nothing. Earlier versions are kept. --lang:\n"
+                 "      the language it is written in (default nl); a letter in another\n"
+                 "      language says so above the conclusion.\n"
                  "show  prints the current conclusion, who wrote it and when (--json).\n\n"
                  "PATIENT: subject id, badge token or INSZ.\n");
 }
@@ -151,7 +154,7 @@ s_current(admin_ctx_t *ctx, const char *cmd, int *rc, const char *eid, PGresult 
     const char *p[] = {eid};
     PGresult *res = admin_exec(ctx, cmd, rc, "reading the conclusion",
                                "SELECT body, written_by, to_char(written_at AT TIME ZONE "
-                               "'Europe/Brussels', 'YYYY-MM-DD HH24:MI'), conclusion_id "
+                               "'Europe/Brussels', 'YYYY-MM-DD HH24:MI'), conclusion_id, lang "
                                "FROM clinical.conclusion WHERE enrolment_id = $1::bigint "
                                "ORDER BY written_at DESC, conclusion_id DESC LIMIT 1",
                                1, p);
@@ -165,14 +168,22 @@ static int
 s_set(admin_ctx_t *ctx, int argc, char **argv)
 {
     const char *cmd = "conclusion set";
-    const char *file = NULL, *enrolment = NULL, *pos[1];
+    const char *file = NULL, *enrolment = NULL, *lang = NULL, *pos[1];
     int n_pos = 0;
-    const admin_opt_t opts[] = {
-        {"--file", &file, NULL}, {"--enrolment", &enrolment, NULL}, {NULL, NULL, NULL}};
+    const admin_opt_t opts[] = {{"--file", &file, NULL},
+                                {"--enrolment", &enrolment, NULL},
+                                {"--lang", &lang, NULL},
+                                {NULL, NULL, NULL}};
     if (admin_parse(ctx, cmd, argc, argv, 2, opts, pos, 1, &n_pos) < 0)
         return RL_EXIT_USAGE;
     if (n_pos != 1) {
         admin_fail("%s: PATIENT is required (subject id, badge token or INSZ)", cmd);
+        return RL_EXIT_USAGE;
+    }
+    if (!lang)
+        lang = "nl";
+    if (strcmp(lang, "nl") && strcmp(lang, "en") && strcmp(lang, "fr")) {
+        admin_fail("%s: --lang: '%s' is not a language of the letter (nl, en, fr)", cmd, lang);
         return RL_EXIT_USAGE;
     }
     int rc = RL_EXIT_OK;
@@ -212,11 +223,11 @@ s_set(admin_ctx_t *ctx, int argc, char **argv)
         free(text);
         return RL_EXIT_FAIL;
     }
-    const char *p[] = {eid, text, admin_os_user()};
+    const char *p[] = {eid, text, admin_os_user(), lang};
     PGresult *res = admin_exec(ctx, cmd, &rc, "saving the conclusion",
-                               "INSERT INTO clinical.conclusion (enrolment_id, body, written_by) "
-                               "VALUES ($1::bigint, $2, $3) RETURNING conclusion_id",
-                               3, p);
+                               "INSERT INTO clinical.conclusion (enrolment_id, body, written_by, "
+                               "lang) VALUES ($1::bigint, $2, $3, $4) RETURNING conclusion_id",
+                               4, p);
     free(text);
     if (!res)
         return rc;
@@ -254,12 +265,13 @@ s_show(admin_ctx_t *ctx, int argc, char **argv)
         return RL_EXIT_FAIL;
     }
     if (ctx->json) {
-        admin_json_print(json_pack("{s:s, s:s, s:s, s:s}", "enrolment_id", eid, "body",
+        admin_json_print(json_pack("{s:s, s:s, s:s, s:s, s:s}", "enrolment_id", eid, "body",
                                    PQgetvalue(res, 0, 0), "written_by", PQgetvalue(res, 0, 1),
-                                   "written_at", PQgetvalue(res, 0, 2)));
+                                   "written_at", PQgetvalue(res, 0, 2), "lang",
+                                   PQgetvalue(res, 0, 4)));
     } else {
-        printf("enrolment %s, written by %s at %s:\n%s\n", eid, PQgetvalue(res, 0, 1),
-               PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 0));
+        printf("enrolment %s, written by %s at %s (%s):\n%s\n", eid, PQgetvalue(res, 0, 1),
+               PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 0));
     }
     PQclear(res);
     return RL_EXIT_OK;

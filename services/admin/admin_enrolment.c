@@ -16,15 +16,24 @@ s_usage(FILE *out)
 {
     fprintf(out, "usage: ruglab enrolment status PATIENT\n"
                  "       ruglab enrolment end PATIENT (--completed | --dropout REASON) --date "
-                 "YYYY-MM-DD\n"
+                 "YYYY-MM-DD [--force]\n"
                  "       ruglab enrolment list [--active]\n\n"
-                 "status  the programme, attendance (attended of planned, no-shows,\n"
-                 "        cancellations), the warnings (more sessions in a week than the\n"
-                 "        template allows, a session past the maximum duration, more sessions\n"
-                 "        than total + extra, a session before the start) and the test\n"
-                 "        occasions with their time points. Warnings do not refuse anything.\n"
+                 "status  the programme; first, when the programme has ended, its final report:\n"
+                 "        due by (end + 2 weeks, Fedris: + 1 month), sent or not, OVERDUE by how\n"
+                 "        many days; attendance (attended of planned, per kind, whether every\n"
+                 "        planned session was attended, no-shows, cancellations, session\n"
+                 "        lengths); the warnings (records stored outside the programme's dates,\n"
+                 "        which count nowhere; more sessions in a week than the template allows;\n"
+                 "        a session past the maximum duration; more sessions than total + extra;\n"
+                 "        sessions shorter than the template's minimum) and the test occasions\n"
+                 "        with their time points. Warnings do not refuse anything.\n"
                  "end     ends the running programme: completed, or dropped out with the\n"
-                 "        reason; the last test then becomes the end test.\n"
+                 "        reason; the last test then becomes the end test. An end date before\n"
+                 "        recorded activity (a session, test, training set or questionnaire)\n"
+                 "        is refused, naming the last recorded session; --force ends it all\n"
+                 "        the same: what lies after the end date stays stored but counts\n"
+                 "        nowhere (letter, exports, quality), and the forced end is written to\n"
+                 "        the audit log (ruglab audit list).\n"
                  "list    every enrolment (pseudonymous: badge token, no names).\n");
 }
 
@@ -47,6 +56,9 @@ s_status(admin_ctx_t *ctx, int argc, char **argv)
     PGresult *att = NULL, *occ = NULL;
     rl_err_t err;
     int wr = rl_clinical_attendance_warnings(ctx->conn, &e, &w, &nw, &err);
+    rl_clinical_report_t due;
+    if (wr == 0)
+        wr = rl_clinical_report_due(ctx->conn, id, &due, &err);
     if (wr < 0) {
         admin_fail("%s: %s", cmd, err.msg);
         rc = wr == -1 ? RL_EXIT_DB : RL_EXIT_FAIL;
@@ -56,7 +68,10 @@ s_status(admin_ctx_t *ctx, int argc, char **argv)
     att = admin_exec(ctx, cmd, &rc, "reading the attendance",
                      "SELECT planned_sessions, attended_total, attended_exercise, "
                      "attended_information, no_shows, cancellations, first_date, last_date, "
-                     "allowed_sessions FROM clinical.v_attendance WHERE enrolment_id = $1::bigint",
+                     "allowed_sessions, planned_exercise, planned_information, complete, "
+                     "sessions_outside_dates, min_session_minutes, sessions_short, "
+                     "sessions_length_unknown "
+                     "FROM clinical.v_attendance WHERE enrolment_id = $1::bigint",
                      1, p);
     if (!att)
         goto out;
@@ -79,6 +94,15 @@ s_status(admin_ctx_t *ctx, int argc, char **argv)
                             e.has_end ? json_string(rl_date_format(e.end, d2)) : json_null());
         for (int c = 0; c < PQnfields(att); c++)
             json_object_set_new(o, PQfname(att, c), admin_json_value(att, 0, c, c != 6 && c != 7));
+        json_t *rep = json_object();
+        json_object_set_new(rep, "due_by",
+                            due.has_due ? json_string(rl_date_format(due.due, d1)) : json_null());
+        json_object_set_new(rep, "issued", json_boolean(due.issued));
+        json_object_set_new(rep, "issued_on", due.issued ? json_string(rl_date_format(due.issued_on, d2))
+                                                         : json_null());
+        json_object_set_new(rep, "overdue", json_boolean(due.has_due && due.days_late > 0));
+        json_object_set_new(rep, "days_late", json_integer(due.days_late));
+        json_object_set_new(o, "final_report", rep);
         json_t *arr = json_array();
         for (size_t i = 0; i < nw; i++) {
             json_t *x = json_object();
@@ -102,11 +126,35 @@ s_status(admin_ctx_t *ctx, int argc, char **argv)
         printf("enrolment %s: programme %s, %s, start %s%s%s\n", id, e.code, e.status,
                rl_date_format(e.start, d1), e.has_end ? ", end " : "",
                e.has_end ? rl_date_format(e.end, d2) : "");
-        printf("attended %s of %s planned sessions (%s exercise, %s information; at most %s), "
-               "%s no-show(s), %s cancellation(s)\n",
-               PQgetvalue(att, 0, 1), PQgetvalue(att, 0, 0), PQgetvalue(att, 0, 2),
-               PQgetvalue(att, 0, 3), PQgetvalue(att, 0, 8), PQgetvalue(att, 0, 4),
-               PQgetvalue(att, 0, 5));
+        /* the deadline first: an overdue report is what needs doing */
+        if (due.has_due && !due.issued && due.days_late > 0)
+            printf("final report: OVERDUE by %d day%s (due by %s), not sent yet\n", due.days_late,
+                   due.days_late == 1 ? "" : "s", rl_date_format(due.due, d1));
+        else if (due.has_due && !due.issued)
+            printf("final report: due by %s, not sent yet\n", rl_date_format(due.due, d1));
+        else if (due.has_due && due.days_late > 0)
+            printf("final report: sent on %s, %d day%s after the deadline of %s\n",
+                   rl_date_format(due.issued_on, d2), due.days_late, due.days_late == 1 ? "" : "s",
+                   rl_date_format(due.due, d1));
+        else if (due.has_due)
+            printf("final report: sent on %s (due by %s)\n", rl_date_format(due.issued_on, d2),
+                   rl_date_format(due.due, d1));
+        int planned_ex = atoi(PQgetvalue(att, 0, 9)), planned_info = atoi(PQgetvalue(att, 0, 10));
+        int att_ex = atoi(PQgetvalue(att, 0, 2)), att_info = atoi(PQgetvalue(att, 0, 3));
+        printf("attended %s of %s planned sessions (%d of %d exercise, %d of %d information; at "
+               "most %s), %s no-show(s), %s cancellation(s)\n",
+               PQgetvalue(att, 0, 1), PQgetvalue(att, 0, 0), att_ex, planned_ex, att_info,
+               planned_info, PQgetvalue(att, 0, 8), PQgetvalue(att, 0, 4), PQgetvalue(att, 0, 5));
+        if (PQgetvalue(att, 0, 11)[0] == 't')
+            printf("every planned session attended\n");
+        else
+            printf("not every planned session attended: %d exercise and %d information "
+                   "session(s) missing\n",
+                   planned_ex > att_ex ? planned_ex - att_ex : 0,
+                   planned_info > att_info ? planned_info - att_info : 0);
+        printf("session length: minimum %s minutes; %s session(s) shorter, %s without a recorded "
+               "length\n",
+               PQgetvalue(att, 0, 13), PQgetvalue(att, 0, 14), PQgetvalue(att, 0, 15));
         if (nw == 0)
             printf("warnings: none\n");
         for (size_t i = 0; i < nw; i++)
@@ -129,10 +177,11 @@ s_end(admin_ctx_t *ctx, int argc, char **argv)
 {
     const char *cmd = "enrolment end";
     const char *reason = NULL, *date_s = NULL;
-    bool completed = false;
+    bool completed = false, force = false;
     const admin_opt_t opts[] = {{"--completed", NULL, &completed},
                                 {"--dropout", &reason, NULL},
                                 {"--date", &date_s, NULL},
+                                {"--force", NULL, &force},
                                 {NULL, NULL, NULL}};
     const char *patient = NULL;
     if (admin_parse_patient(ctx, cmd, argc, argv, opts, &patient) < 0)
@@ -168,6 +217,45 @@ s_end(admin_ctx_t *ctx, int argc, char **argv)
                    rl_date_format(e.start, buf));
         return RL_EXIT_FAIL;
     }
+    /* Nothing recorded may lie after the end: the letter would say the
+     * programme ended while it shows tests of later days. */
+    const char *pa[2] = {id, date_s};
+    PGresult *last = admin_exec(ctx, cmd, &rc, "reading the last recorded activity",
+                                "SELECT to_char(last_date, 'YYYY-MM-DD'), last_record, "
+                                "last_device_id, last_session_id, "
+                                "(SELECT count(*) FROM clinical.v_session v "
+                                " WHERE v.enrolment_id = a.enrolment_id AND v.status = 'attended' "
+                                "   AND v.session_date > $2::date) "
+                                "FROM clinical.v_last_activity a "
+                                "WHERE a.enrolment_id = $1::bigint AND a.last_date > $2::date",
+                                2, pa);
+    if (!last)
+        return rc;
+    char *after = NULL;
+    if (PQntuples(last) == 1) {
+        const char *rec = PQgetvalue(last, 0, 1);
+        bool manual = PQgetisnull(last, 0, 2);
+        after = rl_asprintf(
+            "the last recorded %s is on %s%s%s%s%s%s (%s attended session%s after %s)",
+            !strcmp(rec, "questionnaire") ? "activity, a questionnaire," : "session",
+            PQgetvalue(last, 0, 0), manual ? "" : " (device ", manual ? "" : PQgetvalue(last, 0, 2),
+            manual ? "" : ", session ", manual ? "" : PQgetvalue(last, 0, 3), manual ? "" : ")",
+            PQgetvalue(last, 0, 4), strcmp(PQgetvalue(last, 0, 4), "1") ? "s" : "", date_s);
+    }
+    PQclear(last);
+    if (after && !force) {
+        admin_fail("%s: the end date %s is before recorded activity: %s. End the programme on "
+                   "the day of its last session or later; or, if what came after %s does not "
+                   "belong to this programme, add --force: it then stays stored but counts "
+                   "nowhere, and the forced end is audited",
+                   cmd, date_s, after, date_s);
+        free(after);
+        return RL_EXIT_FAIL;
+    }
+    if (admin_begin(ctx, cmd, &rc) < 0) {
+        free(after);
+        return rc;
+    }
     const char *p[4] = {id, completed ? "completed" : "dropped_out", date_s, reason};
     PGresult *res = admin_exec(ctx, cmd, &rc, "ending the programme",
                                "UPDATE clinical.enrolment SET status = $2, end_date = $3::date, "
@@ -175,13 +263,30 @@ s_end(admin_ctx_t *ctx, int argc, char **argv)
                                "AND status = 'active'",
                                4, p);
     if (!res)
-        return rc;
+        goto fail;
     bool done = !strcmp(PQcmdTuples(res), "1");
     PQclear(res);
     if (!done) {
         admin_fail("%s: enrolment %s is no longer running", cmd, id);
-        return RL_EXIT_FAIL;
+        rc = RL_EXIT_FAIL;
+        goto fail;
     }
+    if (after) {
+        char *detail = rl_asprintf("enrolment %s ended on %s with --force although %s", id,
+                                   date_s, after);
+        int a = admin_audit(ctx, cmd, &rc, "enrolment end --force", e.subject_id, detail);
+        free(detail);
+        if (a < 0)
+            goto fail;
+    }
+    if (admin_commit(ctx, cmd, &rc) < 0)
+        goto fail;
+    if (after)
+        fprintf(stderr,
+                "ruglab: %s: warning: ended with --force: %s; what lies after %s is kept but "
+                "counted nowhere (audited)\n",
+                cmd, after, date_s);
+    free(after);
     if (ctx->json) {
         json_t *o = json_object();
         json_object_set_new(o, "enrolment_id", json_integer(strtoll(id, NULL, 10)));
@@ -192,6 +297,10 @@ s_end(admin_ctx_t *ctx, int argc, char **argv)
         printf("enrolment %s ended: %s on %s\n", id, p[1], date_s);
     }
     return RL_EXIT_OK;
+fail:
+    admin_rollback(ctx);
+    free(after);
+    return rc;
 }
 
 static int

@@ -18,21 +18,25 @@ s_usage(FILE *out)
             "       ruglab programme add --site SITE --code CODE --name NAME\n"
             "                            --exercise N --information N --max-per-week N\n"
             "                            (--max-weeks N | --max-days N) --mid-test-session N\n"
-            "                            [--extra N] [--min-minutes N] [--description TEXT]\n\n"
+            "                            [--extra N] [--min-minutes N] [--description TEXT]\n"
+            "                            [--name-en NAME]\n\n"
             "list  every template: the seed variants (mrr-36, rugschool-30,\n"
             "      rugschool-36-18w) and the sites' own.\n"
             "show  one template.\n"
             "add   a site's own template: total sessions = exercise + information;\n"
             "      at most --max-per-week attended sessions in a calendar week, within\n"
             "      --max-weeks/--max-days of the start, up to --extra sessions beyond\n"
-            "      the total; the mid test falls at session --mid-test-session.\n"
+            "      the total; the mid test falls at session --mid-test-session; a session\n"
+            "      lasts at least --min-minutes (default 120, the RIZIV rule). --name-en:\n"
+            "      the name in letters in English (without it they give --name and say\n"
+            "      it is the programme's own name).\n"
             "      Prints the new programme_id (--json: {\"programme_id\": N, \"code\": ...}).\n");
 }
 
 static const char *s_columns =
     "SELECT p.programme_id, p.code, p.name, s.code AS site, p.total_sessions, "
     "p.exercise_sessions, p.information_sessions, p.max_per_week, p.max_duration_days, "
-    "p.max_extra_sessions, p.mid_test_session, p.min_session_minutes";
+    "p.max_extra_sessions, p.mid_test_session, p.min_session_minutes, p.name_en";
 
 static int
 s_list(admin_ctx_t *ctx, int argc, char **argv)
@@ -110,10 +114,11 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
     const char *cmd = "programme add";
     const char *site = NULL, *code = NULL, *name = NULL, *ex = NULL, *info = NULL, *week = NULL,
                *weeks = NULL, *days = NULL, *mid = NULL, *extra = "0", *minutes = "120",
-               *descr = NULL;
+               *descr = NULL, *name_en = NULL;
     const admin_opt_t opts[] = {{"--site", &site, NULL},
                                 {"--code", &code, NULL},
                                 {"--name", &name, NULL},
+                                {"--name-en", &name_en, NULL},
                                 {"--exercise", &ex, NULL},
                                 {"--information", &info, NULL},
                                 {"--max-per-week", &week, NULL},
@@ -169,15 +174,16 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
     char total[16], days_s[16];
     snprintf(total, sizeof total, "%d", t.total_sessions);
     snprintf(days_s, sizeof days_s, "%d", t.max_duration_days);
-    const char *p[12] = {code, name,   site_id, total, ex,      info,
-                         week, days_s, extra,   mid,   minutes, descr};
+    const char *p[13] = {code, name,   site_id, total,   ex,    info,   week,
+                         days_s, extra, mid,     minutes, descr, name_en};
     PGresult *res = admin_exec(
         ctx, cmd, &rc, "inserting the programme",
         "INSERT INTO clinical.programme (code, name, site_id, total_sessions, exercise_sessions, "
         "information_sessions, max_per_week, max_duration_days, max_extra_sessions, "
-        "mid_test_session, min_session_minutes, description) VALUES ($1, $2, $3, $4, $5, $6, $7, "
-        "$8, $9, $10, $11, $12) ON CONFLICT (code) DO NOTHING RETURNING programme_id",
-        12, p);
+        "mid_test_session, min_session_minutes, description, name_en) VALUES ($1, $2, $3, $4, "
+        "$5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (code) DO NOTHING "
+        "RETURNING programme_id",
+        13, p);
     if (!res)
         return rc;
     if (PQntuples(res) == 0) {

@@ -23,16 +23,21 @@ s_usage(FILE *out)
             "                                [--version V] [--language nl|fr|de|en]\n"
             "       ruglab questionnaire list PATIENT\n\n"
             "add   scores the answers by the instrument's published rules and stores the\n"
-            "      response in the patient's programme (the running one, else the most\n"
-            "      recent). Answers as coded on the form: NPRS 1=0..10; ODI sections\n"
-            "      1-10 = 0..5; RMDQ items 1-24 = 1 (yes) or 0 (no); TSK-17 items 1-17 =\n"
+            "      response in the patient's programme whose dates contain --date (else the\n"
+            "      running one, else the most recent; outside the programme's dates it is\n"
+            "      kept but counted nowhere, and a warning says so). Answers as coded on\n"
+            "      the form: NPRS 1=0..10; ODI sections 1-10 = 0..5; RMDQ items 1-24 = 1 (yes) or 0 (no); TSK-17 items 1-17 =\n"
             "      1..4; PSFS activities 1-5 = 0..10. An answer out of range is refused\n"
             "      naming the item. An incomplete TSK-17 is refused; another response\n"
             "      with too many missing answers (ODI: more than 2 sections, RMDQ: any)\n"
             "      is stored without a score and says why. Version defaults: ODI 2.1a, RMDQ 24,\n"
             "      TSK-17 17, NPRS 11-point, PSFS 1. A date in the future is refused.\n"
             "      Prints the new response_id and the score (--json).\n"
-            "list  the responses of the patient's programme with score and time point.\n");
+            "list  the responses of the patient's programme with score, time point and\n"
+            "      whether they lie within the programme's dates. Time points: per\n"
+            "      instrument, the response nearest the start test (else the start date),\n"
+            "      the mid test and, once ended, the end test (else the end date), within\n"
+            "      14 days; start, mid and end on different days, in that order.\n");
 }
 
 static const char *
@@ -171,7 +176,7 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
         goto out;
     }
     char enrolment[32];
-    if (admin_find_enrolment(ctx, cmd, &rc, patient, true, enrolment) < 0)
+    if (admin_find_enrolment_on(ctx, cmd, &rc, patient, date_s, enrolment) < 0)
         goto out;
     json_t *arr = json_array();
     for (size_t i = 0; i < n; i++)
@@ -199,6 +204,7 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
                         "RETURNING response_id",
                         8, p, response_id) <= 0)
         goto out;
+    admin_warn_outside(ctx, cmd, enrolment, date_s, "the questionnaire");
     if (ctx->json) {
         json_t *o = json_object();
         json_object_set_new(o, "response_id", json_integer(strtoll(response_id, NULL, 10)));
@@ -230,7 +236,7 @@ s_list(admin_ctx_t *ctx, int argc, char **argv)
 {
     return admin_list_enrolment(ctx, "questionnaire list", argc, argv, "listing the questionnaires",
                                 "SELECT response_id, taken_date, instrument, version, score, "
-                                "timepoint, source FROM clinical.v_questionnaire "
+                                "timepoint, source, in_programme FROM clinical.v_questionnaire "
                                 "WHERE enrolment_id = $1::bigint ORDER BY instrument, taken_at, "
                                 "response_id",
                                 "response_id,score");

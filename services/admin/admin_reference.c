@@ -13,13 +13,15 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #define S_HEADER "device_model,sex,age_min,age_max,direction,measure,value"
 
 static void
 s_usage(FILE *out)
 {
-    fprintf(out, "usage: ruglab reference load FILE\n"
+    fprintf(out, "usage: ruglab reference load FILE [--citation TEXT] [--population TEXT] "
+                 "[--validated]\n"
                  "       ruglab reference list [--model MODEL]\n"
                  "       ruglab reference srd --model MODEL --direction DIRECTION --pct PCT\n"
                  "                            [--source TEXT]\n"
@@ -32,8 +34,15 @@ s_usage(FILE *out)
                  "      another of the same model, sex, direction and measure; measure is\n"
                  "      max_torque_nm_per_kg, max_torque_nm or rom_deg; value > 0. The file\n"
                  "      replaces all reference values of the device models it names.\n"
+                 "      The source is required: --citation (the publication or the\n"
+                 "      manufacturer's document the values come from) and --population (who\n"
+                 "      was measured), or lines '# citation: ...' and '# population: ...' in\n"
+                 "      the file (the options win). --validated: the site has checked that the\n"
+                 "      table fits its device model and patients; only then does a final\n"
+                 "      letter show %% of reference (a draft shows any table, marked). The\n"
+                 "      letter cites the table under the device results.\n"
                  "      deploy/reference/example-reference.csv shows the format (its numbers\n"
-                 "      are illustrative, not clinical).\n"
+                 "      are illustrative, not clinical: never load it --validated).\n"
                  "list  the loaded reference values.\n"
                  "srd   sets the smallest real difference (in %% of the start value) of a device\n"
                  "      model and direction, from the site's own test-retest data; a change\n"
@@ -124,11 +133,31 @@ s_parse_row(char *line, s_row_t *row, char *why, size_t why_size)
     return 0;
 }
 
+/* Keeps a header field (trimmed, 1-500 characters) in *dst. */
+static void
+s_keep_field(char **dst, const char *value)
+{
+    while (*value == ' ' || *value == '\t')
+        value++;
+    size_t n = strlen(value);
+    while (n > 0 && (value[n - 1] == ' ' || value[n - 1] == '\t'))
+        n--;
+    if (n == 0)
+        return;
+    free(*dst);
+    *dst = rl_strndup(value, n);
+}
+
 static int
 s_load(admin_ctx_t *ctx, int argc, char **argv)
 {
     const char *cmd = "reference load";
-    const admin_opt_t opts[] = {{NULL, NULL, NULL}};
+    const char *citation_opt = NULL, *population_opt = NULL;
+    bool validated = false;
+    const admin_opt_t opts[] = {{"--citation", &citation_opt, NULL},
+                                {"--population", &population_opt, NULL},
+                                {"--validated", NULL, &validated},
+                                {NULL, NULL, NULL}};
     const char *path = NULL;
     int npos = 0;
     if (admin_parse(ctx, cmd, argc, argv, 2, opts, &path, 1, &npos) < 0)
@@ -145,7 +174,7 @@ s_load(admin_ctx_t *ctx, int argc, char **argv)
     int rc = RL_EXIT_OK;
     s_row_t *rows = NULL;
     size_t n = 0, cap = 0;
-    char *line = NULL, *note = NULL, *source = NULL;
+    char *line = NULL, *note = NULL, *source = NULL, *citation = NULL, *population = NULL;
     size_t line_cap = 0;
     int lineno = 0;
     bool header = false;
@@ -153,12 +182,15 @@ s_load(admin_ctx_t *ctx, int argc, char **argv)
         lineno++;
         line[strcspn(line, "\r\n")] = '\0';
         if (line[0] == '#') {
-            if (!note) {
-                const char *t = line + 1;
-                while (*t == ' ')
-                    t++;
+            const char *t = line + 1;
+            while (*t == ' ')
+                t++;
+            if (!strncasecmp(t, "citation:", 9))
+                s_keep_field(&citation, t + 9);
+            else if (!strncasecmp(t, "population:", 11))
+                s_keep_field(&population, t + 11);
+            else if (!note)
                 note = rl_strndup(t, 200);
-            }
             continue;
         }
         if (!line[strspn(line, " \t")])
@@ -207,6 +239,25 @@ s_load(admin_ctx_t *ctx, int argc, char **argv)
         rc = RL_EXIT_FAIL;
         goto out;
     }
+    if (citation_opt)
+        s_keep_field(&citation, citation_opt);
+    if (population_opt)
+        s_keep_field(&population, population_opt);
+    if (!citation || !population) {
+        admin_fail("%s: %s: the source of the values is required: --citation (the publication or "
+                   "the manufacturer's document they come from) and --population (who was "
+                   "measured), or '# citation:' and '# population:' lines in the file; missing: "
+                   "%s%s%s",
+                   cmd, path, citation ? "" : "citation", !citation && !population ? ", " : "",
+                   population ? "" : "population");
+        rc = RL_EXIT_FAIL;
+        goto out;
+    }
+    if (strlen(citation) > 500 || strlen(population) > 500) {
+        admin_fail("%s: the citation and the population are at most 500 characters", cmd);
+        rc = RL_EXIT_FAIL;
+        goto out;
+    }
     char *pathcopy = rl_strdup(path);
     source = rl_asprintf("%s%s%s", basename(pathcopy), note ? ": " : "", note ? note : "");
     free(pathcopy);
@@ -231,14 +282,24 @@ s_load(admin_ctx_t *ctx, int argc, char **argv)
         snprintf(amin, sizeof amin, "%d", rows[i].age_min);
         snprintf(amax, sizeof amax, "%d", rows[i].age_max);
         snprintf(val, sizeof val, "%.17g", rows[i].value);
-        const char *p[9] = {rows[i].model,   rows[i].sex, amin,   amax,           rows[i].direction,
-                            rows[i].measure, val,         source, admin_os_user()};
-        PGresult *res =
-            admin_exec(ctx, cmd, &rc, "storing a reference value",
-                       "INSERT INTO clinical.reference_value (device_model, sex, age_min, age_max, "
-                       "direction, measure, value, source, loaded_by) VALUES ($1, $2, $3, $4, $5, "
-                       "$6, $7, $8, $9)",
-                       9, p);
+        const char *p[12] = {rows[i].model,
+                             rows[i].sex,
+                             amin,
+                             amax,
+                             rows[i].direction,
+                             rows[i].measure,
+                             val,
+                             source,
+                             admin_os_user(),
+                             citation,
+                             population,
+                             validated ? "true" : "false"};
+        PGresult *res = admin_exec(
+            ctx, cmd, &rc, "storing a reference value",
+            "INSERT INTO clinical.reference_value (device_model, sex, age_min, age_max, "
+            "direction, measure, value, source, loaded_by, citation, population, validated) "
+            "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::boolean)",
+            12, p);
         if (!res)
             goto out;
         PQclear(res);
@@ -249,9 +310,14 @@ s_load(admin_ctx_t *ctx, int argc, char **argv)
         json_t *o = json_object();
         json_object_set_new(o, "loaded", json_integer((json_int_t)n));
         json_object_set_new(o, "source", json_string(source));
+        json_object_set_new(o, "citation", json_string(citation));
+        json_object_set_new(o, "population", json_string(population));
+        json_object_set_new(o, "validated", json_boolean(validated));
         admin_json_print(o);
     } else {
-        printf("reference values loaded: %zu from %s\n", n, source);
+        printf("reference values loaded: %zu from %s (%s; %s)\n", n, source,
+               validated ? "validated" : "NOT validated: final letters will not use them",
+               citation);
     }
     rc = RL_EXIT_OK;
 out:
@@ -262,6 +328,8 @@ out:
     free(rows);
     free(note);
     free(source);
+    free(citation);
+    free(population);
     return rc;
 }
 
@@ -275,7 +343,8 @@ s_list(admin_ctx_t *ctx, int argc, char **argv)
     int rc = RL_EXIT_OK;
     PGresult *res = admin_exec(ctx, "reference list", &rc, "listing the reference values",
                                "SELECT device_model, sex, age_min, age_max, direction, measure, "
-                               "value, source FROM clinical.reference_value "
+                               "value, validated, citation, population, source "
+                               "FROM clinical.reference_value "
                                "WHERE $1::text IS NULL OR device_model = $1 "
                                "ORDER BY device_model, sex, direction, measure, age_min",
                                1, &model);

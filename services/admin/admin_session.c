@@ -15,21 +15,26 @@ s_usage(FILE *out)
     fprintf(
         out,
         "usage: ruglab session add PATIENT --date YYYY-MM-DD [--kind exercise|information|test]\n"
-        "                          [--note TEXT]\n"
+        "                          [--minutes N] [--note TEXT]\n"
         "       ruglab session no-show PATIENT --date YYYY-MM-DD [--kind KIND] [--note TEXT]\n"
         "       ruglab session cancel PATIENT --date YYYY-MM-DD [--kind KIND] [--note TEXT]\n"
         "       ruglab session cancel PATIENT --device DEVICE --device-session ID [--note TEXT]\n"
         "       ruglab session list PATIENT\n\n"
-        "add      an attended session entered by hand (default kind: information).\n"
+        "add      an attended session entered by hand (default kind: information);\n"
+        "         --minutes: how long it lasted (1-720), checked against the programme's\n"
+        "         minimum session length (RIZIV: 120 minutes).\n"
         "no-show  the patient did not come without notice.\n"
         "cancel   the session was cancelled with notice; with --device and\n"
         "         --device-session, a session a device reported is marked cancelled\n"
         "         (e.g. a badge scanned by mistake) and no longer counts.\n"
         "list     every session of the patient's programme, device sessions included,\n"
         "         with the session numbers.\n"
-        "The session belongs to the patient's running programme (else the most recent\n"
-        "one). A date in the future is refused. Who entered it is recorded (the OS\n"
-        "user). Prints the new session_id (--json: {\"session_id\": N}).\n");
+        "The session belongs to the patient's programme whose dates contain the date,\n"
+        "else to the running one (else the most recent). A session outside the\n"
+        "programme's dates (after its end, before its start) is kept but counted\n"
+        "nowhere: a warning says so, and `ruglab enrolment status`, the report and the\n"
+        "quality tables show it. A date in the future is refused. Who entered it is\n"
+        "recorded (the OS user). Prints the new session_id (--json: {\"session_id\": N}).\n");
 }
 
 static int
@@ -38,7 +43,9 @@ s_record(admin_ctx_t *ctx, int argc, char **argv, const char *status)
     char cmd[32];
     snprintf(cmd, sizeof cmd, "session %s", argv[1]);
     const char *date_s = NULL, *kind = NULL, *note = NULL, *device = NULL, *dev_session = NULL;
+    const char *minutes_s = NULL;
     const admin_opt_t opts[] = {{"--date", &date_s, NULL},
+                                {"--minutes", &minutes_s, NULL},
                                 {"--kind", &kind, NULL},
                                 {"--note", &note, NULL},
                                 {"--device", &device, NULL},
@@ -56,6 +63,19 @@ s_record(admin_ctx_t *ctx, int argc, char **argv, const char *status)
     }
     if (!by_device && admin_require(cmd, "--date", date_s) < 0)
         return RL_EXIT_USAGE;
+    if (minutes_s && strcmp(status, "attended") != 0) {
+        admin_fail("%s: --minutes goes with session add only", cmd);
+        return RL_EXIT_USAGE;
+    }
+    double minutes = 0;
+    if (minutes_s && admin_parse_number(cmd, "--minutes", minutes_s, 1, 720, &minutes) < 0)
+        return RL_EXIT_FAIL;
+    char minutes_buf[16];
+    snprintf(minutes_buf, sizeof minutes_buf, "%d", (int)minutes);
+    if (minutes_s && minutes != (int)minutes) {
+        admin_fail("%s: --minutes: '%s' is not a whole number of minutes", cmd, minutes_s);
+        return RL_EXIT_FAIL;
+    }
     if (!kind)
         kind = !strcmp(status, "attended") ? "information" : "exercise";
     if (strcmp(kind, "exercise") && strcmp(kind, "information") && strcmp(kind, "test")) {
@@ -81,7 +101,8 @@ s_record(admin_ctx_t *ctx, int argc, char **argv, const char *status)
         }
     }
     char enrolment[32];
-    if (admin_find_enrolment(ctx, cmd, &rc, patient, true, enrolment) < 0)
+    if ((by_device ? admin_find_enrolment(ctx, cmd, &rc, patient, true, enrolment)
+                   : admin_find_enrolment_on(ctx, cmd, &rc, patient, date_s, enrolment)) < 0)
         return rc;
     char session_id[32];
     if (by_device) {
@@ -124,13 +145,15 @@ s_record(admin_ctx_t *ctx, int argc, char **argv, const char *status)
                        cmd, kind, date_s, enrolment, existing);
             return RL_EXIT_FAIL;
         }
-        const char *q[6] = {enrolment, date_s, kind, status, note, admin_os_user()};
+        const char *q[7] = {enrolment, date_s,          kind, status, note,
+                            admin_os_user(), minutes_s ? minutes_buf : NULL};
         if (admin_lookup_id(ctx, cmd, &rc, "recording the session",
                             "INSERT INTO clinical.session (enrolment_id, session_date, kind, "
-                            "status, note, entered_by) VALUES ($1::bigint, $2::date, $3, $4, $5, "
-                            "$6) RETURNING session_id",
-                            6, q, session_id) <= 0)
+                            "status, note, entered_by, minutes) VALUES ($1::bigint, $2::date, $3, "
+                            "$4, $5, $6, $7::smallint) RETURNING session_id",
+                            7, q, session_id) <= 0)
             return rc;
+        admin_warn_outside(ctx, cmd, enrolment, date_s, "the session");
     }
     if (ctx->json)
         admin_print_added(ctx, "session", "session_id", session_id, NULL, NULL);
@@ -164,9 +187,10 @@ s_list(admin_ctx_t *ctx, int argc, char **argv)
     return admin_list_enrolment(
         ctx, "session list", argc, argv, "listing the sessions",
         "SELECT session_number, session_date, kind, status, source, device_id, device_session_id, "
-        "session_id, note FROM clinical.v_session WHERE enrolment_id = $1::bigint "
+        "session_id, minutes, in_programme, note FROM clinical.v_session "
+        "WHERE enrolment_id = $1::bigint "
         "ORDER BY session_date, session_number NULLS LAST, device_id, device_session_id",
-        "session_number,session_id");
+        "session_number,session_id,minutes");
 }
 
 int

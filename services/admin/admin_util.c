@@ -295,6 +295,49 @@ admin_find_enrolment(admin_ctx_t *ctx, const char *cmd, int *rc, const char *pat
     return r;
 }
 
+int
+admin_find_enrolment_on(admin_ctx_t *ctx, const char *cmd, int *rc, const char *patient,
+                        const char *date, char id[32])
+{
+    char subject[32];
+    if (admin_find_subject(ctx, cmd, rc, patient, subject) < 0)
+        return -1;
+    const char *p[2] = {subject, date};
+    int f = admin_lookup_id(ctx, cmd, rc, "finding the enrolment of that day",
+                            "SELECT enrolment_id FROM clinical.enrolment "
+                            "WHERE subject_id = $1::bigint AND status <> 'cancelled' "
+                            "AND clinical.within($2::date, start_date, end_date) "
+                            "ORDER BY start_date DESC, enrolment_id DESC LIMIT 1",
+                            2, p, id);
+    if (f < 0)
+        return -1;
+    if (f > 0)
+        return 0;
+    return admin_find_enrolment(ctx, cmd, rc, patient, true, id);
+}
+
+void
+admin_warn_outside(admin_ctx_t *ctx, const char *cmd, const char *enrolment_id, const char *date,
+                   const char *what)
+{
+    const char *p[2] = {enrolment_id, date};
+    PGresult *res = PQexecParams(ctx->conn,
+                                 "SELECT to_char(start_date, 'YYYY-MM-DD'), "
+                                 "to_char(end_date, 'YYYY-MM-DD') FROM clinical.enrolment "
+                                 "WHERE enrolment_id = $1::bigint "
+                                 "AND NOT clinical.within($2::date, start_date, end_date)",
+                                 2, NULL, p, NULL, NULL, 0);
+    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
+        bool ended = !PQgetisnull(res, 0, 1);
+        fprintf(stderr,
+                "ruglab: %s: warning: %s on %s lies outside the dates of enrolment %s (%s%s%s): "
+                "it is kept, but counted nowhere; `ruglab enrolment status` shows it\n",
+                cmd, what, date, enrolment_id, PQgetvalue(res, 0, 0), ended ? " to " : ", running",
+                ended ? PQgetvalue(res, 0, 1) : "");
+    }
+    PQclear(res);
+}
+
 void
 admin_json_print(json_t *obj)
 {

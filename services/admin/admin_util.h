@@ -76,6 +76,17 @@ int admin_find_subject(admin_ctx_t *ctx, const char *cmd, int *rc, const char *k
 int admin_find_enrolment(admin_ctx_t *ctx, const char *cmd, int *rc, const char *patient,
                          bool any_status, char id[32]);
 
+/* The enrolment a dated record belongs to: the patient's enrolment (not
+ * cancelled) whose dates contain date (YYYY-MM-DD), else as
+ * admin_find_enrolment with any_status. */
+int admin_find_enrolment_on(admin_ctx_t *ctx, const char *cmd, int *rc, const char *patient,
+                            const char *date, char id[32]);
+
+/* Prints a warning on stderr when date lies outside the enrolment's dates:
+ * the record (what, e.g. "the session") is kept but counted nowhere. */
+void admin_warn_outside(admin_ctx_t *ctx, const char *cmd, const char *enrolment_id,
+                        const char *date, const char *what);
+
 /* Prints obj as one line of JSON on stdout and releases it. */
 void admin_json_print(json_t *obj);
 

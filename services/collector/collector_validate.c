@@ -333,18 +333,24 @@ cv_enrolment_pick(const cv_enrolment_t *rows, size_t n, rl_date_t taken, long lo
 {
     if (n == 0)
         return s_reject(v, RL_REASON_UNKNOWN_PATIENT, "patient token not known at this site");
-    const cv_enrolment_t *best = NULL;
+    const cv_enrolment_t *best = NULL, *ended = NULL;
     for (size_t i = 0; i < n; i++) {
         const cv_enrolment_t *r = &rows[i];
         if (!r->has_enrolment || !strcmp(r->status, "cancelled"))
             continue;
         if (rl_date_compare(taken, r->start_date) < 0)
             continue;
-        if (r->has_end && rl_date_compare(taken, r->end_date) > 0)
+        if (r->has_end && rl_date_compare(taken, r->end_date) > 0) {
+            /* after this programme's end: kept with it, outside its dates */
+            if (!ended || rl_date_compare(r->start_date, ended->start_date) > 0)
+                ended = r;
             continue;
+        }
         if (!best || rl_date_compare(r->start_date, best->start_date) > 0)
             best = r;
     }
+    if (!best)
+        best = ended;
     if (!best)
         return s_reject(v, RL_REASON_NOT_ENROLLED,
                         "patient not enrolled in a programme on %04d-%02d-%02d", taken.year,

@@ -53,8 +53,12 @@ typedef struct {
 
 /* Chooses the enrolment a measurement taken on day `taken` belongs to:
  * one whose period (start_date .. end_date, or open when the programme
- * runs) holds the day, not cancelled; the latest start wins. n == 0 means
- * the token is unknown (UNKNOWN_PATIENT); no period holds the day means
+ * runs) holds the day, not cancelled; the latest start wins. When none
+ * holds it, the latest programme that started before the day and has
+ * ended: the measurement is stored with it and lies outside its dates
+ * (kept, never lost, and counted nowhere: clinical.v_outside_programme
+ * shows it). n == 0 means the token is unknown (UNKNOWN_PATIENT); a day
+ * before every programme's start (or only cancelled ones) means
  * NOT_ENROLLED. Returns true with *enrolment_id set, or false with v set. */
 bool cv_enrolment_pick(const cv_enrolment_t *rows, size_t n, rl_date_t taken,
                        long long *enrolment_id, cv_verdict_t *v);

@@ -62,6 +62,107 @@ rl_clinical_enrolment_load(PGconn *conn, const char *enrolment_id, rl_clinical_e
     return 0;
 }
 
+/* Appends one warning to *list (grown as needed). */
+static rl_programme_warning_t *
+s_append(rl_programme_warning_t **list, size_t *n, rl_programme_warning_kind_t kind)
+{
+    *list = rl_realloc(*list, (*n + 1) * sizeof **list);
+    rl_programme_warning_t *w = &(*list)[(*n)++];
+    memset(w, 0, sizeof *w);
+    w->kind = kind;
+    return w;
+}
+
+static const char *
+s_record_plural(const char *record, int n)
+{
+    bool one = n == 1;
+    if (!strcmp(record, "session"))
+        return one ? "session" : "sessions";
+    if (!strcmp(record, "test_trial"))
+        return one ? "test trial" : "test trials";
+    if (!strcmp(record, "training_set"))
+        return one ? "training set" : "training sets";
+    return one ? "questionnaire" : "questionnaires";
+}
+
+/* What is stored for the enrolment outside its dates, one warning per kind
+ * of record (clinical.v_outside_programme). */
+static int
+s_outside_warnings(PGconn *conn, const rl_clinical_enrolment_t *e, rl_programme_warning_t **w,
+                   size_t *n, rl_err_t *err)
+{
+    const char *p[1] = {e->enrolment_id};
+    PGresult *res = rl_db_exec(
+        conn, err, "reading the records outside the programme's dates",
+        "SELECT record, min(first_date), max(last_date), sum(records) "
+        "FROM clinical.v_outside_programme WHERE enrolment_id = $1::bigint GROUP BY record "
+        "ORDER BY array_position(ARRAY['session','test_trial','training_set','questionnaire'], "
+        "record)",
+        1, p);
+    if (!res)
+        return -1;
+    int r = 0;
+    for (int i = 0; i < PQntuples(res) && r == 0; i++) {
+        rl_programme_warning_t *x = s_append(w, n, RL_WARN_OUTSIDE_DATES);
+        snprintf(x->record, sizeof x->record, "%s", PQgetvalue(res, i, 0));
+        x->count = atoi(PQgetvalue(res, i, 3));
+        r = rl_date_parse(PQgetvalue(res, i, 1), &x->date, err);
+        if (r == 0)
+            r = rl_date_parse(PQgetvalue(res, i, 2), &x->last_date, err);
+        char a[RL_DATE_STR_SIZE], b[RL_DATE_STR_SIZE], range[64];
+        rl_date_format(x->date, a);
+        rl_date_format(x->last_date, b);
+        if (strcmp(a, b) != 0)
+            snprintf(range, sizeof range, "%s to %s", a, b);
+        else
+            snprintf(range, sizeof range, "on %s", a);
+        snprintf(x->msg, sizeof x->msg,
+                 "%d %s recorded outside the programme's dates (%s; the programme runs from %s%s%s): "
+                 "kept, but not counted",
+                 x->count, s_record_plural(x->record, x->count), range,
+                 rl_date_format(e->start, a), e->has_end ? " to " : ", still running",
+                 e->has_end ? rl_date_format(e->end, b) : "");
+    }
+    PQclear(res);
+    return r;
+}
+
+/* The sessions recorded shorter than the template's minimum, as one
+ * warning (clinical.v_session_day). */
+static int
+s_short_warning(PGconn *conn, const rl_clinical_enrolment_t *e, rl_programme_warning_t **w,
+                size_t *n, rl_err_t *err)
+{
+    const char *p[1] = {e->enrolment_id};
+    PGresult *res = rl_db_exec(
+        conn, err, "reading the session lengths",
+        "SELECT count(*), min(session_date), max(session_date), min(minutes_recorded), "
+        "min(min_session_minutes) FROM clinical.v_session_day "
+        "WHERE enrolment_id = $1::bigint AND short",
+        1, p);
+    if (!res)
+        return -1;
+    int r = 0;
+    int count = atoi(PQgetvalue(res, 0, 0));
+    if (count > 0) {
+        rl_programme_warning_t *x = s_append(w, n, RL_WARN_SHORT_SESSION);
+        x->count = count;
+        x->minutes = atoi(PQgetvalue(res, 0, 3));
+        x->limit = atoi(PQgetvalue(res, 0, 4));
+        r = rl_date_parse(PQgetvalue(res, 0, 1), &x->date, err);
+        if (r == 0)
+            r = rl_date_parse(PQgetvalue(res, 0, 2), &x->last_date, err);
+        char a[RL_DATE_STR_SIZE];
+        snprintf(x->msg, sizeof x->msg,
+                 "%d session%s recorded shorter than the programme's minimum of %d minutes "
+                 "(from %s; the shortest %d minutes)",
+                 count, count == 1 ? "" : "s", x->limit, rl_date_format(x->date, a), x->minutes);
+    }
+    PQclear(res);
+    return r;
+}
+
 int
 rl_clinical_attendance_warnings(PGconn *conn, const rl_clinical_enrolment_t *e,
                                 rl_programme_warning_t **warnings_p, size_t *n_warnings,
@@ -69,19 +170,30 @@ rl_clinical_attendance_warnings(PGconn *conn, const rl_clinical_enrolment_t *e,
 {
     *warnings_p = NULL;
     *n_warnings = 0;
+    rl_programme_warning_t *all = NULL;
+    size_t n_all = 0;
+    int r = s_outside_warnings(conn, e, &all, &n_all, err);
+    if (r == -1)
+        goto out;
+    if (r < 0) {
+        r = -2;
+        goto out;
+    }
     const char *p[1] = {e->enrolment_id};
     PGresult *res = rl_db_exec(conn, err, "reading the sessions",
                                "SELECT min(session_date), 'attended' FROM clinical.v_session "
-                               "WHERE enrolment_id = $1::bigint AND status = 'attended' "
+                               "WHERE enrolment_id = $1::bigint AND session_number IS NOT NULL "
                                "GROUP BY session_number UNION ALL "
                                "SELECT session_date, status FROM clinical.v_session "
-                               "WHERE enrolment_id = $1::bigint AND status <> 'attended'",
+                               "WHERE enrolment_id = $1::bigint AND status <> 'attended' "
+                               "AND in_programme",
                                1, p);
-    if (!res)
-        return -1;
+    if (!res) {
+        r = -1;
+        goto out;
+    }
     int n = PQntuples(res);
     rl_programme_session_t *s = rl_calloc((size_t)n + 1, sizeof *s);
-    int r = 0;
     for (int i = 0; i < n && r == 0; i++) {
         r = rl_date_parse(PQgetvalue(res, i, 0), &s[i].date, err);
         const char *st = PQgetvalue(res, i, 1);
@@ -90,11 +202,73 @@ rl_clinical_attendance_warnings(PGconn *conn, const rl_clinical_enrolment_t *e,
                                              : RL_ATT_CANCELLED;
     }
     PQclear(res);
+    rl_programme_warning_t *rules = NULL;
+    size_t n_rules = 0;
     if (r == 0)
-        r = rl_programme_check_attendance(&e->programme, e->start, s, (size_t)n, warnings_p,
-                                          n_warnings, err);
+        r = rl_programme_check_attendance(&e->programme, e->start, s, (size_t)n, &rules, &n_rules,
+                                          err);
     free(s);
-    return r < 0 ? -2 : 0;
+    if (r < 0) {
+        r = -2;
+        goto out;
+    }
+    if (n_rules > 0) {
+        all = rl_realloc(all, (n_all + n_rules) * sizeof *all);
+        memcpy(all + n_all, rules, n_rules * sizeof *rules);
+        n_all += n_rules;
+    }
+    free(rules);
+    r = s_short_warning(conn, e, &all, &n_all, err);
+    if (r < -1)
+        r = -2;
+out:
+    if (r < 0) {
+        free(all);
+        return r;
+    }
+    *warnings_p = all;
+    *n_warnings = n_all;
+    return 0;
+}
+
+int
+rl_clinical_report_due(PGconn *conn, const char *enrolment_id, rl_clinical_report_t *out,
+                       rl_err_t *err)
+{
+    memset(out, 0, sizeof *out);
+    const char *p[1] = {enrolment_id};
+    PGresult *res = rl_db_exec(
+        conn, err, "reading the report's deadline",
+        "SELECT e.status IN ('completed', 'dropped_out'), "
+        "       clinical.report_due_date(e.route, e.end_date), clinical.local_date(now()), "
+        "       (SELECT min(clinical.local_date(r.generated_at)) FROM clinical.report_issued r "
+        "        WHERE r.enrolment_id = e.enrolment_id AND r.kind = 'letter') "
+        "FROM clinical.enrolment e WHERE e.enrolment_id = $1::bigint",
+        1, p);
+    if (!res)
+        return -1;
+    if (PQntuples(res) != 1) {
+        PQclear(res);
+        rl_err_set(err, "no enrolment %s", enrolment_id);
+        return -2;
+    }
+    int r = rl_date_parse(PQgetvalue(res, 0, 2), &out->today, err);
+    out->ended = PQgetvalue(res, 0, 0)[0] == 't';
+    out->has_due = out->ended && !PQgetisnull(res, 0, 1);
+    if (r == 0 && out->has_due)
+        r = rl_date_parse(PQgetvalue(res, 0, 1), &out->due, err);
+    out->issued = !PQgetisnull(res, 0, 3);
+    if (r == 0 && out->issued)
+        r = rl_date_parse(PQgetvalue(res, 0, 3), &out->issued_on, err);
+    PQclear(res);
+    if (r < 0)
+        return -2;
+    if (out->has_due) {
+        rl_date_t sent = out->issued ? out->issued_on : out->today;
+        long late = rl_date_diff_days(out->due, sent);
+        out->days_late = late > 0 ? (int)late : 0;
+    }
+    return 0;
 }
 
 const char *
@@ -109,6 +283,10 @@ rl_clinical_warning_code(rl_programme_warning_kind_t kind)
         return "too_many_sessions";
     case RL_WARN_BEFORE_START:
         return "before_start";
+    case RL_WARN_OUTSIDE_DATES:
+        return "outside_programme_dates";
+    case RL_WARN_SHORT_SESSION:
+        return "short_sessions";
     }
     return "unknown";
 }

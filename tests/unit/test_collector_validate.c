@@ -362,11 +362,17 @@ test_enrolment(void **state)
     /* a backlog from the earlier, completed programme */
     assert_true(cv_enrolment_pick(rows, 3, (rl_date_t){2025, 6, 1}, &id, &v));
     assert_int_equal(id, 1);
-    /* between the programmes; the cancelled one does not count */
-    assert_false(cv_enrolment_pick(rows, 3, (rl_date_t){2026, 3, 1}, &id, &v));
+    /* after the end of the completed programme (the cancelled one does not
+     * count): kept with it, outside its dates, never refused */
+    assert_true(cv_enrolment_pick(rows, 3, (rl_date_t){2026, 3, 1}, &id, &v));
+    assert_int_equal(id, 1);
+    assert_true(cv_enrolment_pick(rows, 3, (rl_date_t){2026, 11, 22}, &id, &v));
+    assert_int_equal(id, 1);
+    /* before every programme's start */
+    assert_false(cv_enrolment_pick(rows, 3, (rl_date_t){2025, 1, 5}, &id, &v));
     assert_int_equal(v.reason, RL_REASON_NOT_ENROLLED);
-    /* before the start of the running one */
-    assert_false(cv_enrolment_pick(rows, 3, (rl_date_t){2026, 11, 22}, &id, &v));
+    /* only a programme that has not started yet */
+    assert_false(cv_enrolment_pick(rows + 1, 1, (rl_date_t){2026, 11, 22}, &id, &v));
     assert_int_equal(v.reason, RL_REASON_NOT_ENROLLED);
 }
 
