@@ -52,13 +52,13 @@ int rl_clinical_attendance_warnings(PGconn *conn, const rl_clinical_enrolment_t 
 /* The final report's deadline (clinical.report_due_date: the end + 2
  * weeks, under Fedris + 1 month) and whether it is late. */
 typedef struct {
-    bool ended;       /* completed or dropped out */
-    bool has_due;     /* ended with an end date */
-    rl_date_t due;    /* the deadline */
-    rl_date_t today;  /* Europe/Brussels, as the database sees it */
-    bool issued;      /* a final letter is recorded (clinical.report_issued) */
+    bool ended;      /* completed or dropped out */
+    bool has_due;    /* ended with an end date */
+    rl_date_t due;   /* the deadline */
+    rl_date_t today; /* Europe/Brussels, as the database sees it */
+    bool issued;     /* a final letter is recorded (clinical.report_issued) */
     rl_date_t issued_on;
-    int days_late;    /* sent (or, not yet sent, today) after the deadline; 0 when in time */
+    int days_late; /* sent (or, not yet sent, today) after the deadline; 0 when in time */
 } rl_clinical_report_t;
 
 /* Reads the deadline of enrolment_id. Returns 0, -1 on a database error,

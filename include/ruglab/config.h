@@ -16,7 +16,7 @@
 typedef enum {
     RL_CFG_STRING,
     RL_CFG_INT,
-    RL_CFG_BOOL,   /* true/false, yes/no, on/off, 1/0 */
+    RL_CFG_BOOL, /* true/false, yes/no, on/off, 1/0 */
     RL_CFG_DOUBLE,
 } rl_cfg_type_t;
 

@@ -12,6 +12,7 @@ void *rl_realloc(void *ptr, size_t size) __attribute__((returns_nonnull));
 char *rl_strdup(const char *s) __attribute__((malloc, returns_nonnull));
 char *rl_strndup(const char *s, size_t n) __attribute__((malloc, returns_nonnull));
 /* printf into a freshly allocated string. */
-char *rl_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2), malloc, returns_nonnull));
+char *rl_asprintf(const char *fmt, ...)
+    __attribute__((format(printf, 1, 2), malloc, returns_nonnull));
 
 #endif

@@ -111,8 +111,8 @@ typedef struct {
     rl_date_t date; /* the session that triggered it */
     int iso_year;   /* RL_WARN_TOO_MANY_IN_WEEK: the week */
     int iso_week;
-    int count; /* sessions in the week / past the limit / attended / before start /
-                * records outside the dates / short sessions */
+    int count;           /* sessions in the week / past the limit / attended / before start /
+                          * records outside the dates / short sessions */
     rl_date_t last_date; /* OUTSIDE_DATES, SHORT_SESSION: the last one */
     char record[16];     /* OUTSIDE_DATES: session, test_trial, training_set, questionnaire */
     int limit;           /* SHORT_SESSION: the template's minimum in minutes */

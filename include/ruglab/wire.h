@@ -131,10 +131,10 @@ typedef struct {
     uint32_t context_number;
     uint32_t sample_rate_hz;
     uint64_t first_index;
-    size_t n_angle;  /* decoded length of angle_deg */
-    size_t n_torque; /* decoded length of torque_nm (validation checks equality) */
-    float *angle_deg;  /* owned */
-    float *torque_nm;  /* owned */
+    size_t n_angle;   /* decoded length of angle_deg */
+    size_t n_torque;  /* decoded length of torque_nm (validation checks equality) */
+    float *angle_deg; /* owned */
+    float *torque_nm; /* owned */
 } rl_sample_batch_t;
 
 typedef struct {

@@ -58,7 +58,7 @@ admin_db_main(admin_ctx_t *ctx, int argc, char **argv)
         if (n < 0) {
             admin_fail("db migrate: %s", err.msg);
             rc = PQstatus(conn) == CONNECTION_OK && strstr(err.msg, "migration ") ? RL_EXIT_FAIL
-                                                                                 : RL_EXIT_DB;
+                                                                                  : RL_EXIT_DB;
         } else {
             if (n)
                 printf("database migrated: %d migration%s applied\n", n, n == 1 ? "" : "s");

@@ -137,8 +137,8 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
         goto rollback;
     }
     printf("device %s enrolled at site %s (model %s)\n", id, site, model);
-    printf("key pair for its agent: %s (secret, mode 0600; agent key_file) and %s (public)\n",
-           sec, pub);
+    printf("key pair for its agent: %s (secret, mode 0600; agent key_file) and %s (public)\n", sec,
+           pub);
     printf("public key: %s\n", zcert_public_txt(cert));
     rc = RL_EXIT_OK;
     goto out;
@@ -190,13 +190,13 @@ s_list(admin_ctx_t *ctx, int argc, char **argv)
     if (json) {
         json_t *arr = json_array();
         for (int r = 0; r < n; r++) {
-            json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s}", "device_id", PQgetvalue(res, r, 0),
-                                  "site", PQgetvalue(res, r, 1), "model", PQgetvalue(res, r, 2),
-                                  "created", PQgetvalue(res, r, 3), "public_key",
-                                  PQgetvalue(res, r, 6));
-            json_object_set_new(o, "revoked", PQgetisnull(res, r, 4)
-                                                  ? json_null()
-                                                  : json_string(PQgetvalue(res, r, 4)));
+            json_t *o =
+                json_pack("{s:s, s:s, s:s, s:s, s:s}", "device_id", PQgetvalue(res, r, 0), "site",
+                          PQgetvalue(res, r, 1), "model", PQgetvalue(res, r, 2), "created",
+                          PQgetvalue(res, r, 3), "public_key", PQgetvalue(res, r, 6));
+            json_object_set_new(o, "revoked",
+                                PQgetisnull(res, r, 4) ? json_null()
+                                                       : json_string(PQgetvalue(res, r, 4)));
             if (!PQgetisnull(res, r, 4))
                 json_object_set_new(o, "revoke_reason", json_string(PQgetvalue(res, r, 5)));
             json_array_append_new(arr, o);

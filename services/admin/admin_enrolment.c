@@ -98,8 +98,9 @@ s_status(admin_ctx_t *ctx, int argc, char **argv)
         json_object_set_new(rep, "due_by",
                             due.has_due ? json_string(rl_date_format(due.due, d1)) : json_null());
         json_object_set_new(rep, "issued", json_boolean(due.issued));
-        json_object_set_new(rep, "issued_on", due.issued ? json_string(rl_date_format(due.issued_on, d2))
-                                                         : json_null());
+        json_object_set_new(rep, "issued_on",
+                            due.issued ? json_string(rl_date_format(due.issued_on, d2))
+                                       : json_null());
         json_object_set_new(rep, "overdue", json_boolean(due.has_due && due.days_late > 0));
         json_object_set_new(rep, "days_late", json_integer(due.days_late));
         json_object_set_new(o, "final_report", rep);
@@ -272,8 +273,8 @@ s_end(admin_ctx_t *ctx, int argc, char **argv)
         goto fail;
     }
     if (after) {
-        char *detail = rl_asprintf("enrolment %s ended on %s with --force although %s", id,
-                                   date_s, after);
+        char *detail =
+            rl_asprintf("enrolment %s ended on %s with --force although %s", id, date_s, after);
         int a = admin_audit(ctx, cmd, &rc, "enrolment end --force", e.subject_id, detail);
         free(detail);
         if (a < 0)

@@ -115,20 +115,13 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
     const char *site = NULL, *code = NULL, *name = NULL, *ex = NULL, *info = NULL, *week = NULL,
                *weeks = NULL, *days = NULL, *mid = NULL, *extra = "0", *minutes = "120",
                *descr = NULL, *name_en = NULL;
-    const admin_opt_t opts[] = {{"--site", &site, NULL},
-                                {"--code", &code, NULL},
-                                {"--name", &name, NULL},
-                                {"--name-en", &name_en, NULL},
-                                {"--exercise", &ex, NULL},
-                                {"--information", &info, NULL},
-                                {"--max-per-week", &week, NULL},
-                                {"--max-weeks", &weeks, NULL},
-                                {"--max-days", &days, NULL},
-                                {"--mid-test-session", &mid, NULL},
-                                {"--extra", &extra, NULL},
-                                {"--min-minutes", &minutes, NULL},
-                                {"--description", &descr, NULL},
-                                {NULL, NULL, NULL}};
+    const admin_opt_t opts[] = {{"--site", &site, NULL},         {"--code", &code, NULL},
+                                {"--name", &name, NULL},         {"--name-en", &name_en, NULL},
+                                {"--exercise", &ex, NULL},       {"--information", &info, NULL},
+                                {"--max-per-week", &week, NULL}, {"--max-weeks", &weeks, NULL},
+                                {"--max-days", &days, NULL},     {"--mid-test-session", &mid, NULL},
+                                {"--extra", &extra, NULL},       {"--min-minutes", &minutes, NULL},
+                                {"--description", &descr, NULL}, {NULL, NULL, NULL}};
     if (admin_parse(ctx, cmd, argc, argv, 2, opts, NULL, 0, NULL) < 0 ||
         admin_require(cmd, "--site", site) < 0 || admin_require(cmd, "--code", code) < 0 ||
         admin_require(cmd, "--name", name) < 0 || admin_require(cmd, "--exercise", ex) < 0 ||
@@ -174,7 +167,7 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
     char total[16], days_s[16];
     snprintf(total, sizeof total, "%d", t.total_sessions);
     snprintf(days_s, sizeof days_s, "%d", t.max_duration_days);
-    const char *p[13] = {code, name,   site_id, total,   ex,    info,   week,
+    const char *p[13] = {code,   name,  site_id, total,   ex,    info,   week,
                          days_s, extra, mid,     minutes, descr, name_en};
     PGresult *res = admin_exec(
         ctx, cmd, &rc, "inserting the programme",

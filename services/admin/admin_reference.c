@@ -282,18 +282,10 @@ s_load(admin_ctx_t *ctx, int argc, char **argv)
         snprintf(amin, sizeof amin, "%d", rows[i].age_min);
         snprintf(amax, sizeof amax, "%d", rows[i].age_max);
         snprintf(val, sizeof val, "%.17g", rows[i].value);
-        const char *p[12] = {rows[i].model,
-                             rows[i].sex,
-                             amin,
-                             amax,
-                             rows[i].direction,
-                             rows[i].measure,
-                             val,
-                             source,
-                             admin_os_user(),
-                             citation,
-                             population,
-                             validated ? "true" : "false"};
+        const char *p[12] = {
+            rows[i].model,     rows[i].sex,     amin,       amax,
+            rows[i].direction, rows[i].measure, val,        source,
+            admin_os_user(),   citation,        population, validated ? "true" : "false"};
         PGresult *res = admin_exec(
             ctx, cmd, &rc, "storing a reference value",
             "INSERT INTO clinical.reference_value (device_model, sex, age_min, age_max, "

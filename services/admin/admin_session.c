@@ -44,13 +44,11 @@ s_record(admin_ctx_t *ctx, int argc, char **argv, const char *status)
     snprintf(cmd, sizeof cmd, "session %s", argv[1]);
     const char *date_s = NULL, *kind = NULL, *note = NULL, *device = NULL, *dev_session = NULL;
     const char *minutes_s = NULL;
-    const admin_opt_t opts[] = {{"--date", &date_s, NULL},
-                                {"--minutes", &minutes_s, NULL},
-                                {"--kind", &kind, NULL},
-                                {"--note", &note, NULL},
-                                {"--device", &device, NULL},
-                                {"--device-session", &dev_session, NULL},
-                                {NULL, NULL, NULL}};
+    const admin_opt_t opts[] = {
+        {"--date", &date_s, NULL},   {"--minutes", &minutes_s, NULL},
+        {"--kind", &kind, NULL},     {"--note", &note, NULL},
+        {"--device", &device, NULL}, {"--device-session", &dev_session, NULL},
+        {NULL, NULL, NULL}};
     const char *patient = NULL;
     if (admin_parse_patient(ctx, cmd, argc, argv, opts, &patient) < 0)
         return RL_EXIT_USAGE;
@@ -145,8 +143,8 @@ s_record(admin_ctx_t *ctx, int argc, char **argv, const char *status)
                        cmd, kind, date_s, enrolment, existing);
             return RL_EXIT_FAIL;
         }
-        const char *q[7] = {enrolment, date_s,          kind, status, note,
-                            admin_os_user(), minutes_s ? minutes_buf : NULL};
+        const char *q[7] = {
+            enrolment, date_s, kind, status, note, admin_os_user(), minutes_s ? minutes_buf : NULL};
         if (admin_lookup_id(ctx, cmd, &rc, "recording the session",
                             "INSERT INTO clinical.session (enrolment_id, session_date, kind, "
                             "status, note, entered_by, minutes) VALUES ($1::bigint, $2::date, $3, "

@@ -59,24 +59,24 @@ admin_status_main(admin_ctx_t *ctx, int argc, char **argv)
     if (!conn)
         return RL_EXIT_DB;
     rl_err_t err;
-    PGresult *col = rl_db_exec(
-        conn, &err, "reading collector status",
-        "SELECT collector, to_char(started_at, 'YYYY-MM-DD HH24:MI:SS'),"
-        " floor(extract(epoch FROM now() - updated_at))::bigint, received, committed,"
-        " duplicates, rejected FROM meas.collector_status ORDER BY collector",
-        0, NULL);
+    PGresult *col =
+        rl_db_exec(conn, &err, "reading collector status",
+                   "SELECT collector, to_char(started_at, 'YYYY-MM-DD HH24:MI:SS'),"
+                   " floor(extract(epoch FROM now() - updated_at))::bigint, received, committed,"
+                   " duplicates, rejected FROM meas.collector_status ORDER BY collector",
+                   0, NULL);
     if (!col) {
         admin_fail("status: %s", err.msg);
         return RL_EXIT_DB;
     }
-    PGresult *dev = rl_db_exec(
-        conn, &err, "reading device status",
-        "SELECT d.device_id, s.code, d.model,"
-        " floor(extract(epoch FROM now() - ds.last_seen))::bigint, ds.spool_depth,"
-        " ds.oldest_unacked_s, ds.collector, d.revoked_at IS NOT NULL"
-        " FROM clinical.device d JOIN clinical.site s USING (site_id)"
-        " LEFT JOIN meas.device_status ds USING (device_id) ORDER BY d.device_id",
-        0, NULL);
+    PGresult *dev =
+        rl_db_exec(conn, &err, "reading device status",
+                   "SELECT d.device_id, s.code, d.model,"
+                   " floor(extract(epoch FROM now() - ds.last_seen))::bigint, ds.spool_depth,"
+                   " ds.oldest_unacked_s, ds.collector, d.revoked_at IS NOT NULL"
+                   " FROM clinical.device d JOIN clinical.site s USING (site_id)"
+                   " LEFT JOIN meas.device_status ds USING (device_id) ORDER BY d.device_id",
+                   0, NULL);
     if (!dev) {
         admin_fail("status: %s", err.msg);
         PQclear(col);
@@ -114,17 +114,18 @@ admin_status_main(admin_ctx_t *ctx, int argc, char **argv)
         free(s);
         json_decref(root);
     } else {
-        printf("collectors\n  %-20s %-19s %8s %10s %10s %10s %10s\n", "NAME", "STARTED",
-               "UPDATED", "RECEIVED", "COMMITTED", "DUPLICATES", "REJECTED");
+        printf("collectors\n  %-20s %-19s %8s %10s %10s %10s %10s\n", "NAME", "STARTED", "UPDATED",
+               "RECEIVED", "COMMITTED", "DUPLICATES", "REJECTED");
         for (int r = 0; r < PQntuples(col); r++)
-            printf("  %-20s %-19s %7ss %10s %10s %10s %10s\n", s_cell(col, r, 0),
-                   s_cell(col, r, 1), s_cell(col, r, 2), s_cell(col, r, 3), s_cell(col, r, 4),
-                   s_cell(col, r, 5), s_cell(col, r, 6));
+            printf("  %-20s %-19s %7ss %10s %10s %10s %10s\n", s_cell(col, r, 0), s_cell(col, r, 1),
+                   s_cell(col, r, 2), s_cell(col, r, 3), s_cell(col, r, 4), s_cell(col, r, 5),
+                   s_cell(col, r, 6));
         printf("devices\n  %-24s %-12s %-16s %10s %8s %7s %s\n", "DEVICE", "SITE", "MODEL",
                "LAST SEEN", "SPOOL", "LAG", "COLLECTOR");
         for (int r = 0; r < PQntuples(dev); r++) {
             char seen[32], lag[32];
-            snprintf(seen, sizeof seen, "%s%s", s_cell(dev, r, 3), PQgetisnull(dev, r, 3) ? "" : "s ago");
+            snprintf(seen, sizeof seen, "%s%s", s_cell(dev, r, 3),
+                     PQgetisnull(dev, r, 3) ? "" : "s ago");
             snprintf(lag, sizeof lag, "%s%s", s_cell(dev, r, 5), PQgetisnull(dev, r, 5) ? "" : "s");
             printf("  %-24s %-12s %-16s %10s %8s %7s %s%s\n", s_cell(dev, r, 0), s_cell(dev, r, 1),
                    s_cell(dev, r, 2), seen, s_cell(dev, r, 4), lag, s_cell(dev, r, 6),

@@ -48,8 +48,8 @@ s_usage(FILE *out)
                  "  --json         machine-readable output where a command lists things\n"
                  "  --help, -h     this text; `ruglab COMMAND --help` for a command\n"
                  "  --version      print the version\n"
-            "  --check-config connect to the database as ruglab_admin, check the schema,\n"
-            "                 print \"configuration OK\" or what is wrong\n"
+                 "  --check-config connect to the database as ruglab_admin, check the schema,\n"
+                 "                 print \"configuration OK\" or what is wrong\n"
                  "\nexit codes: 0 done, 1 refused or failed, 2 usage error, 3 database error,\n"
                  "4 configuration error\n");
 }

@@ -20,8 +20,8 @@ typedef struct {
     char auth_device[RL_ID_MAX + 1]; /* from the CURVE key (ZAP User-Id) */
     uint8_t *raw;                    /* owned: the bytes as received */
     size_t raw_len;
-    bool decoded;      /* msg holds the decoded Envelope */
-    rl_msg_t msg;      /* owned arrays; cleared with the item */
+    bool decoded; /* msg holds the decoded Envelope */
+    rl_msg_t msg; /* owned arrays; cleared with the item */
     int64_t received_us;
     cv_verdict_t verdict; /* RL_REASON_NONE: valid so far */
     /* outcome, filled by the store */

@@ -75,10 +75,9 @@ static const struct {
      " firmware_version = COALESCE(EXCLUDED.firmware_version, d.firmware_version),"
      " sender_version = COALESCE(EXCLUDED.sender_version, d.sender_version),"
      " collector = EXCLUDED.collector"},
-    {"tokens",
-     "SELECT badge_token, enrolment_id, status, to_char(start_date, 'YYYY-MM-DD'),"
-     " to_char(end_date, 'YYYY-MM-DD') FROM clinical.collector_token"
-     " WHERE badge_token = ANY ($1::text[])"},
+    {"tokens", "SELECT badge_token, enrolment_id, status, to_char(start_date, 'YYYY-MM-DD'),"
+               " to_char(end_date, 'YYYY-MM-DD') FROM clinical.collector_token"
+               " WHERE badge_token = ANY ($1::text[])"},
 };
 #define S_NSTMT (sizeof s_statements / sizeof s_statements[0])
 
@@ -183,8 +182,7 @@ s_p_null(s_params_t *p)
     p->values[p->n++] = NULL;
 }
 
-static void
-s_p_fmt(s_params_t *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void s_p_fmt(s_params_t *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void
 s_p_fmt(s_params_t *p, const char *fmt, ...)
@@ -397,8 +395,8 @@ s_dead_letter(cs_store_t *self, const ci_item_t *it)
     s_p_str(&p, rl_reason_name(it->reason));
     char detail[RL_TEXT_MAX + 96];
     if (it->raw_len > CS_DEAD_RAW_MAX)
-        snprintf(detail, sizeof detail, "%s (raw bytes truncated to the first %u of %zu)",
-                 it->text, CS_DEAD_RAW_MAX, it->raw_len);
+        snprintf(detail, sizeof detail, "%s (raw bytes truncated to the first %u of %zu)", it->text,
+                 CS_DEAD_RAW_MAX, it->raw_len);
     else
         snprintf(detail, sizeof detail, "%s", it->text);
     s_p_str(&p, detail);
@@ -487,8 +485,7 @@ s_resolve_tokens(cs_store_t *self, ci_item_t *items, size_t n, rl_err_t *err)
             x->has_end = !PQgetisnull(res, r, 4) &&
                          rl_date_parse(PQgetvalue(res, r, 4), &x->end_date, &derr) == 0;
         }
-        cv_enrolment_pick(e, ne, s_local_day(it->msg.taken_at_us), &it->enrolment_id,
-                          &it->verdict);
+        cv_enrolment_pick(e, ne, s_local_day(it->msg.taken_at_us), &it->enrolment_id, &it->verdict);
     }
     free(e);
     PQclear(res);
@@ -498,9 +495,9 @@ s_resolve_tokens(cs_store_t *self, ci_item_t *items, size_t n, rl_err_t *err)
 /* What the flush learned about a device, written to meas.device_status. */
 typedef struct {
     const char *device_id;
-    const ci_item_t *last;      /* last message of the device in the batch */
-    const rl_hello_t *hello;    /* last hello, or NULL */
-    const rl_heartbeat_t *hb;   /* last heartbeat, or NULL */
+    const ci_item_t *last;    /* last message of the device in the batch */
+    const rl_hello_t *hello;  /* last hello, or NULL */
+    const rl_heartbeat_t *hb; /* last heartbeat, or NULL */
 } s_dev_t;
 
 static PGresult *
@@ -740,8 +737,7 @@ s_attempt(cs_store_t *self, ci_item_t *items, size_t n, bool careful, char *why,
                 }
                 /* refused by the database: keep it as a dead letter */
                 char text[RL_TEXT_MAX + 1];
-                snprintf(text, sizeof text, "refused by the database: %s",
-                         rl_db_result_error(res));
+                snprintf(text, sizeof text, "refused by the database: %s", rl_db_result_error(res));
                 PQclear(res);
                 res = NULL;
                 if (!s_simple(self, "ROLLBACK TO SAVEPOINT m", why, why_len))
@@ -801,8 +797,7 @@ s_connection_lost(cs_store_t *self)
 }
 
 int
-cs_store_flush(cs_store_t *self, ci_item_t *items, size_t n, cs_counters_t *counters,
-               rl_err_t *err)
+cs_store_flush(cs_store_t *self, ci_item_t *items, size_t n, cs_counters_t *counters, rl_err_t *err)
 {
     char why[RL_ERR_MAX];
     if (!cs_store_is_up(self))
@@ -854,9 +849,9 @@ cs_store_devices(cs_store_t *self, cs_device_t **devices_p, size_t *n_p, rl_err_
 {
     if (!cs_store_is_up(self))
         return rl_err_set(err, "not connected to the database");
-    PGresult *res = rl_db_exec(self->conn, err, "reading the device allow-list",
-                               "SELECT device_id, public_key, revoked FROM clinical.collector_device",
-                               0, NULL);
+    PGresult *res =
+        rl_db_exec(self->conn, err, "reading the device allow-list",
+                   "SELECT device_id, public_key, revoked FROM clinical.collector_device", 0, NULL);
     if (!res) {
         if (s_connection_lost(self))
             s_disconnect(self);

@@ -12,8 +12,7 @@
 #include <string.h>
 #include <strings.h>
 
-static bool
-s_reject(cv_verdict_t *v, rl_reason_t reason, const char *fmt, ...)
+static bool s_reject(cv_verdict_t *v, rl_reason_t reason, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static bool
@@ -207,8 +206,8 @@ s_questionnaire(const rl_questionnaire_t *q, cv_verdict_t *v)
     if (!q->version[0])
         return s_reject(v, RL_REASON_MISSING_FIELD, "questionnaire.version missing");
     if (!cv_instrument_code(q->instrument))
-        return s_reject(v, RL_REASON_INVALID, "unknown instrument '%s' (NPRS, ODI, RMDQ, TSK, PSFS)",
-                        q->instrument);
+        return s_reject(v, RL_REASON_INVALID,
+                        "unknown instrument '%s' (NPRS, ODI, RMDQ, TSK, PSFS)", q->instrument);
     if (q->n_answers == 0)
         return s_reject(v, RL_REASON_MISSING_FIELD, "questionnaire holds no answers");
     rl_q_score_t score;
@@ -258,14 +257,14 @@ cv_validate(const rl_msg_t *msg, const char *auth_device, int64_t now_us, cv_ver
     v->text[0] = '\0';
     if (msg->protocol_version != RL_PROTOCOL_VERSION)
         return s_reject(v, RL_REASON_UNSUPPORTED_VERSION,
-                        "protocol_version %u not supported (supported: %u)",
-                        msg->protocol_version, RL_PROTOCOL_VERSION);
+                        "protocol_version %u not supported (supported: %u)", msg->protocol_version,
+                        RL_PROTOCOL_VERSION);
     if (!msg->device_id[0])
         return s_reject(v, RL_REASON_MISSING_FIELD, "device_id missing");
     if (strcmp(msg->device_id, auth_device) != 0)
         return s_reject(v, RL_REASON_DEVICE_MISMATCH,
-                        "device_id '%s' differs from the authenticated device '%s'",
-                        msg->device_id, auth_device);
+                        "device_id '%s' differs from the authenticated device '%s'", msg->device_id,
+                        auth_device);
     if (msg->kind == RL_BODY_ACKS)
         return s_reject(v, RL_REASON_INVALID, "acknowledgements are sent by the collector only");
     if (msg->kind == RL_BODY_NONE)
@@ -317,8 +316,8 @@ cv_validate(const rl_msg_t *msg, const char *auth_device, int64_t now_us, cv_ver
     case RL_BODY_HEARTBEAT:
         if (msg->kind == RL_BODY_HEARTBEAT && msg->u.heartbeat.oldest_unacked_s > INT32_MAX)
             return s_reject(v, RL_REASON_OUT_OF_RANGE, "oldest_unacked_s too large");
-        if ((msg->kind == RL_BODY_HELLO ? msg->u.hello.spool_depth
-                                        : msg->u.heartbeat.spool_depth) > (uint64_t)INT64_MAX ||
+        if ((msg->kind == RL_BODY_HELLO ? msg->u.hello.spool_depth : msg->u.heartbeat.spool_depth) >
+                (uint64_t)INT64_MAX ||
             (msg->kind == RL_BODY_HEARTBEAT && msg->u.heartbeat.spool_bytes > (uint64_t)INT64_MAX))
             return s_reject(v, RL_REASON_OUT_OF_RANGE, "spool counters above 2^63-1");
         return true;

@@ -43,9 +43,9 @@ bool cv_wants_ack(const rl_msg_t *msg);
 
 /* One enrolment behind a badge token, as clinical.collector_token gives it. */
 typedef struct {
-    bool has_enrolment;   /* false: the token is known but never enrolled */
+    bool has_enrolment; /* false: the token is known but never enrolled */
     long long enrolment_id;
-    char status[16];      /* active, completed, dropped_out, cancelled */
+    char status[16]; /* active, completed, dropped_out, cancelled */
     rl_date_t start_date;
     bool has_end;
     rl_date_t end_date;

@@ -145,8 +145,8 @@ s_load_keys(const char *path, uint8_t public_key[32], uint8_t secret_key[32], rl
 {
     zcert_t *cert = zcert_load(path);
     if (!cert)
-        return rl_err_set(err, "cannot read the key pair %s (make one with %s --gen-key DIR)",
-                          path, S_PROG);
+        return rl_err_set(err, "cannot read the key pair %s (make one with %s --gen-key DIR)", path,
+                          S_PROG);
     static const uint8_t zero[32] = {0};
     int rc = 0;
     if (!memcmp(zcert_secret_key(cert), zero, 32))
@@ -193,26 +193,27 @@ out:
 static void
 s_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: " S_PROG " [--config FILE] [--db CONNINFO]\n"
-            "       " S_PROG " --check-config [--config FILE]\n"
-            "       " S_PROG " --gen-key DIR\n"
-            "       " S_PROG " --example-config\n\n"
-            "Receives measurements from ruglab-agent (ZeroMQ, CurveZMQ), validates them, stores\n"
-            "each exactly once and acknowledges after commit; rejected messages are kept in\n"
-            "meas.dead_letter. Runs in the foreground; prints a READY line when listening.\n\n"
-            "  --config FILE     configuration (default " CC_DEFAULT_PATH " if it exists)\n"
-            "  --db CONNINFO     libpq connection string (overrides [database] conninfo,\n"
-            "                    $RUGLAB_DB and the local cluster); connects as ruglab_collector\n"
-            "  --check-config    load the configuration and the key pair, print\n"
-            "                    \"configuration OK\" or what is wrong\n"
-            "  --gen-key DIR     write a new collector key pair: DIR/collector.key_secret\n"
-            "                    (mode 0600, for secret_key_file) and DIR/collector.key (public)\n"
-            "  --example-config  print every configuration key with its default\n"
-            "  --help, --version\n\n"
-            "signals: TERM/INT store, acknowledge and exit (a second one exits at once);\n"
-            "HUP reloads the configuration, keeping the old one when the new one is invalid.\n"
-            "exit codes: 0 done, 1 failed, 2 usage error, 3 database error, 4 configuration error\n");
+    fprintf(
+        out,
+        "usage: " S_PROG " [--config FILE] [--db CONNINFO]\n"
+        "       " S_PROG " --check-config [--config FILE]\n"
+        "       " S_PROG " --gen-key DIR\n"
+        "       " S_PROG " --example-config\n\n"
+        "Receives measurements from ruglab-agent (ZeroMQ, CurveZMQ), validates them, stores\n"
+        "each exactly once and acknowledges after commit; rejected messages are kept in\n"
+        "meas.dead_letter. Runs in the foreground; prints a READY line when listening.\n\n"
+        "  --config FILE     configuration (default " CC_DEFAULT_PATH " if it exists)\n"
+        "  --db CONNINFO     libpq connection string (overrides [database] conninfo,\n"
+        "                    $RUGLAB_DB and the local cluster); connects as ruglab_collector\n"
+        "  --check-config    load the configuration and the key pair, print\n"
+        "                    \"configuration OK\" or what is wrong\n"
+        "  --gen-key DIR     write a new collector key pair: DIR/collector.key_secret\n"
+        "                    (mode 0600, for secret_key_file) and DIR/collector.key (public)\n"
+        "  --example-config  print every configuration key with its default\n"
+        "  --help, --version\n\n"
+        "signals: TERM/INT store, acknowledge and exit (a second one exits at once);\n"
+        "HUP reloads the configuration, keeping the old one when the new one is invalid.\n"
+        "exit codes: 0 done, 1 failed, 2 usage error, 3 database error, 4 configuration error\n");
 }
 
 /* ------------------------------------------------------------------ loop */
@@ -250,15 +251,16 @@ static void
 s_db_down(s_loop_t *L, const char *why)
 {
     if (L->db_up || !L->db_ever_up) {
-        rl_warn("database", "unavailable: %s; not acknowledging, holding %zu message%s, "
-                            "retrying with backoff",
+        rl_warn("database",
+                "unavailable: %s; not acknowledging, holding %zu message%s, "
+                "retrying with backoff",
                 why, L->n_items, L->n_items == 1 ? "" : "s");
     }
     L->db_up = false;
     L->db_ever_up = true; /* log the next state change only */
     L->next_connect_ms = s_mono_ms() + L->backoff_ms;
-    L->backoff_ms = L->backoff_ms * 2 > L->set.reconnect_max_ms ? L->set.reconnect_max_ms
-                                                                 : L->backoff_ms * 2;
+    L->backoff_ms =
+        L->backoff_ms * 2 > L->set.reconnect_max_ms ? L->set.reconnect_max_ms : L->backoff_ms * 2;
 }
 
 static void
@@ -589,8 +591,9 @@ s_run(s_loop_t *L)
         if (stopping && L->n_items == 0)
             break;
         if (stopping && s_mono_ms() >= stop_deadline) {
-            rl_warn("collector", "shutdown deadline: %zu message%s not stored (their senders "
-                                 "keep and resend them)",
+            rl_warn("collector",
+                    "shutdown deadline: %zu message%s not stored (their senders "
+                    "keep and resend them)",
                     L->n_items, L->n_items == 1 ? "" : "s");
             break;
         }
@@ -634,14 +637,10 @@ int
 main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'},
-        {"db", required_argument, NULL, 'd'},
-        {"check-config", no_argument, NULL, 'C'},
-        {"gen-key", required_argument, NULL, 'g'},
-        {"example-config", no_argument, NULL, 'E'},
-        {"help", no_argument, NULL, 'h'},
-        {"version", no_argument, NULL, 'V'},
-        {NULL, 0, NULL, 0},
+        {"config", required_argument, NULL, 'c'},   {"db", required_argument, NULL, 'd'},
+        {"check-config", no_argument, NULL, 'C'},   {"gen-key", required_argument, NULL, 'g'},
+        {"example-config", no_argument, NULL, 'E'}, {"help", no_argument, NULL, 'h'},
+        {"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0},
     };
     const char *config_path = NULL, *db_flag = NULL, *gen_dir = NULL;
     bool check = false;

@@ -117,12 +117,12 @@ s_outside_warnings(PGconn *conn, const rl_clinical_enrolment_t *e, rl_programme_
             snprintf(range, sizeof range, "%s to %s", a, b);
         else
             snprintf(range, sizeof range, "on %s", a);
-        snprintf(x->msg, sizeof x->msg,
-                 "%d %s recorded outside the programme's dates (%s; the programme runs from %s%s%s): "
-                 "kept, but not counted",
-                 x->count, s_record_plural(x->record, x->count), range,
-                 rl_date_format(e->start, a), e->has_end ? " to " : ", still running",
-                 e->has_end ? rl_date_format(e->end, b) : "");
+        snprintf(
+            x->msg, sizeof x->msg,
+            "%d %s recorded outside the programme's dates (%s; the programme runs from %s%s%s): "
+            "kept, but not counted",
+            x->count, s_record_plural(x->record, x->count), range, rl_date_format(e->start, a),
+            e->has_end ? " to " : ", still running", e->has_end ? rl_date_format(e->end, b) : "");
     }
     PQclear(res);
     return r;
@@ -135,12 +135,12 @@ s_short_warning(PGconn *conn, const rl_clinical_enrolment_t *e, rl_programme_war
                 size_t *n, rl_err_t *err)
 {
     const char *p[1] = {e->enrolment_id};
-    PGresult *res = rl_db_exec(
-        conn, err, "reading the session lengths",
-        "SELECT count(*), min(session_date), max(session_date), min(minutes_recorded), "
-        "min(min_session_minutes) FROM clinical.v_session_day "
-        "WHERE enrolment_id = $1::bigint AND short",
-        1, p);
+    PGresult *res =
+        rl_db_exec(conn, err, "reading the session lengths",
+                   "SELECT count(*), min(session_date), max(session_date), min(minutes_recorded), "
+                   "min(min_session_minutes) FROM clinical.v_session_day "
+                   "WHERE enrolment_id = $1::bigint AND short",
+                   1, p);
     if (!res)
         return -1;
     int r = 0;

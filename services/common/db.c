@@ -194,7 +194,8 @@ rl_db_check(const char *flag, const char *default_user, const char *probe_sql, c
         goto out;
     PGresult *res = PQexec(conn, probe_sql);
     if (PQresultStatus(res) != PGRES_TUPLES_OK && PQresultStatus(res) != PGRES_COMMAND_OK) {
-        rl_err_set(err, "connected to %s, but the schema is not usable by this role: %s "
+        rl_err_set(err,
+                   "connected to %s, but the schema is not usable by this role: %s "
                    "(is the database migrated? ruglab db migrate)",
                    target, rl_db_result_error(res));
     } else {

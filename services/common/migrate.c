@@ -18,8 +18,8 @@
 #define S_LOCK_KEY "7315900214"
 
 typedef struct {
-    char *name;   /* file name, e.g. 003_measurements.sql */
-    char *sql;    /* contents */
+    char *name; /* file name, e.g. 003_measurements.sql */
+    char *sql;  /* contents */
     char sha[crypto_hash_sha256_BYTES * 2 + 1];
     char *applied_sha; /* recorded checksum, NULL if pending */
     char *applied_at;

@@ -20,11 +20,11 @@ static const rl_programme_t s_builtins[] = {
      36, 34, 2, 2, 0, 6, 0, 18},
     /* seed 000: 15 exercise weeks twice a week, up to 6 extra sessions; the
      * extras need 3 more weeks at the same pace, hence 18 weeks. */
-    {"rugschool-30", "Rugschool: 15 oefenweken (30 sessies) + tot 6 bijkomende sessies", 30, 30,
-     0, 2, 126, 0, 6, 15},
+    {"rugschool-30", "Rugschool: 15 oefenweken (30 sessies) + tot 6 bijkomende sessies", 30, 30, 0,
+     2, 126, 0, 6, 15},
     /* seed 002: group programme, twice a week, at most 18 weeks. */
-    {"rugschool-36-18w", "Groepsrugschool: 36 sessies van 2 uur, 2 keer per week, max 18 weken", 36, 36,
-     0, 2, 126, 0, 0, 18},
+    {"rugschool-36-18w", "Groepsrugschool: 36 sessies van 2 uur, 2 keer per week, max 18 weken", 36,
+     36, 0, 2, 126, 0, 0, 18},
 };
 
 const rl_programme_t *

@@ -11,7 +11,7 @@
 #include <string.h>
 
 static const char *const s_dir_names[RL_DIR_COUNT] = {
-    "unspecified",         "extension",     "flexion",       "lateral_flexion_left",
+    "unspecified",           "extension",     "flexion",        "lateral_flexion_left",
     "lateral_flexion_right", "rotation_left", "rotation_right",
 };
 
@@ -23,8 +23,8 @@ static const char *const s_kind_names[] = {
 static const char *const s_status_names[] = {"unspecified", "accepted", "duplicate", "rejected"};
 
 static const char *const s_reason_names[] = {
-    "NONE",          "MALFORMED",       "TOO_LARGE",    "UNSUPPORTED_VERSION",
-    "MISSING_FIELD", "OUT_OF_RANGE",    "BAD_TIMESTAMP", "UNKNOWN_PATIENT",
+    "NONE",          "MALFORMED",       "TOO_LARGE",      "UNSUPPORTED_VERSION",
+    "MISSING_FIELD", "OUT_OF_RANGE",    "BAD_TIMESTAMP",  "UNKNOWN_PATIENT",
     "NOT_ENROLLED",  "DEVICE_MISMATCH", "UNKNOWN_DEVICE", "INVALID",
 };
 
@@ -380,8 +380,7 @@ s_copy_text(s_dec_t *d, char *dst, size_t max, const char *src, const char *fiel
 }
 
 int
-rl_wire_decode(const uint8_t *buf, size_t len, rl_msg_t *msg, rl_reason_t *reason,
-               rl_err_t *err)
+rl_wire_decode(const uint8_t *buf, size_t len, rl_msg_t *msg, rl_reason_t *reason, rl_err_t *err)
 {
     s_dec_t d = {reason, err};
     rl_msg_init(msg);
@@ -523,7 +522,8 @@ rl_wire_decode(const uint8_t *buf, size_t len, rl_msg_t *msg, rl_reason_t *reaso
     }
     case RUGLAB__V1__ENVELOPE__BODY__NOT_SET:
     default:
-        s_fail(&d, RL_REASON_MISSING_FIELD, "body", "the Envelope carries no body, or one this collector does not know");
+        s_fail(&d, RL_REASON_MISSING_FIELD, "body",
+               "the Envelope carries no body, or one this collector does not know");
         goto out;
     }
     rc = 0;

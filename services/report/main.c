@@ -16,6 +16,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct {
@@ -29,6 +30,7 @@ typedef struct {
     bool due;
     bool dry_run;
     const char *out_dir;
+    const char *charts_dir;
 } s_opts_t;
 
 static void
@@ -43,11 +45,15 @@ s_usage(FILE *out)
             "        strength, change, %% of reference, ratio, asymmetry, effort check),\n"
             "        questionnaires, attendance, training load. Missing time points are\n"
             "        shown as missing (table), empty (CSV) or null (JSON).\n"
-            "  letter PATIENT [--lang nl|en] [--draft] [-o FILE]\n"
+            "  letter PATIENT [--lang nl|en] [--draft] [-o FILE] [--charts DIR]\n"
             "        the final report (eindverslag) to the GP as an A4 PDF (default FILE\n"
             "        eindverslag-SUBJECT-ENROLMENT-LANG.pdf). Refused while the programme\n"
-            "        runs or before the physician's conclusion is written (ruglab conclusion\n"
-            "        set), unless --draft: every page is then marked DRAFT / ONTWERP.\n"
+            "        runs, before the physician's conclusion is written (ruglab conclusion\n"
+            "        set), or when %% of reference would come from a table that is not\n"
+            "        marked validated, unless --draft: every page is then marked DRAFT /\n"
+            "        ONTWERP. --charts DIR keeps the charts (SVG), their data and the\n"
+            "        gnuplot script in DIR. What each statement rests on: README, \"What\n"
+            "        the letter says\".\n"
             "  export PATIENT --format fhir [--lang nl|en] [--draft] [-o FILE]\n"
             "        the same report as a FHIR R4 Bundle (JSON): Patient (INSZ), DiagnosticReport\n"
             "        with the PDF attached, one Observation per measured value (UCUM units),\n"
@@ -58,9 +64,12 @@ s_usage(FILE *out)
             "        multimedia link in a transaction of type report.\n"
             "  batch --due [--dry-run] [--out-dir DIR] [--lang nl|en]\n"
             "        every final report that is due: programme ended (completed or dropped\n"
-            "        out), conclusion written, no letter generated yet. Writes each letter\n"
+            "        out), conclusion written, no letter generated yet; overdue ones first\n"
+            "        (deadline: end + 2 weeks, Fedris: + 1 month). Writes each letter\n"
             "        into DIR (default .) and records it, so that a report is never sent\n"
-            "        twice by accident; a progress bar on a terminal. --dry-run lists them.\n"
+            "        twice by accident; a progress bar on a terminal. --dry-run lists them\n"
+            "        with their deadline and how many days late. A letter that cannot be\n"
+            "        final (see letter) is named and skipped; the others are still sent.\n"
             "\n"
             "Final (non-draft) letters and exports are recorded in clinical.report_issued\n"
             "(SHA-256, time, OS user). The charts need gnuplot on PATH.\n"
@@ -112,6 +121,8 @@ s_parse(int argc, char **argv, int first, s_opts_t *o)
             target = &o->db_flag;
         else if (!strcmp(a, "--out-dir"))
             target = &o->out_dir;
+        else if (!strcmp(a, "--charts"))
+            target = &o->charts_dir;
         if (target) {
             if (i + 1 >= argc) {
                 s_fail("%s needs a value", a);
@@ -332,14 +343,19 @@ s_record(PGconn *conn, const rpt_model_t *m, const char *kind, const char *lang,
     return 0;
 }
 
-/* Renders the letter of m into dir/letter.pdf and returns its bytes. */
+/* Renders the letter of m into dir/letter.pdf and returns its bytes; the
+ * charts go to charts_dir (NULL: dir). */
 static unsigned char *
-s_render(const rpt_model_t *m, const char *lang, bool draft, const char *dir, size_t *len,
-         const char *cmd)
+s_render(const rpt_model_t *m, const char *lang, bool draft, const char *dir,
+         const char *charts_dir, size_t *len, const char *cmd)
 {
     rl_err_t err;
     rpt_charts_t charts;
-    if (rpt_charts_make(m, lang, dir, &charts, &err) != 0) {
+    if (charts_dir && mkdir(charts_dir, 0750) != 0 && errno != EEXIST) {
+        s_fail("%s: cannot create %s: %s", cmd, charts_dir, strerror(errno));
+        return NULL;
+    }
+    if (rpt_charts_make(m, lang, charts_dir ? charts_dir : dir, &charts, &err) != 0) {
         s_fail("%s: %s", cmd, err.msg);
         return NULL;
     }
@@ -354,12 +370,31 @@ s_render(const rpt_model_t *m, const char *lang, bool draft, const char *dir, si
     return bytes;
 }
 
-/* The checks before a final report: programme ended, conclusion written. */
+/* Why a final report of m cannot be issued: % of reference from a table
+ * that is not marked validated (only a draft may show it). NULL: none. */
+static const char *
+s_final_refusal(const rpt_model_t *m)
+{
+    if (m->has_reference && !m->reference_validated)
+        return "the reference values for this device model are not marked validated, and a "
+               "final report never shows % of reference from such a table: load the "
+               "manufacturer's or the site's validated table (ruglab reference load FILE "
+               "--citation ... --population ... --validated), or use --draft";
+    return NULL;
+}
+
+/* The checks before a final report: programme ended, conclusion written,
+ * reference values validated. */
 static int
 s_may_issue(const rpt_model_t *m, const s_opts_t *o, const char *cmd)
 {
     if (o->draft)
         return 0;
+    const char *why = s_final_refusal(m);
+    if (why) {
+        s_fail("%s: %s", cmd, why);
+        return -1;
+    }
     if (!rpt_model_ended(m)) {
         s_fail("%s: the programme of patient %lld has not ended (enrolment %lld is %s); a final "
                "report is refused, use --draft for a draft",
@@ -406,7 +441,7 @@ s_cmd_letter(PGconn *conn, const s_opts_t *o)
     out = o->output ? rl_strdup(o->output)
                     : rl_asprintf("eindverslag-%lld-%lld-%s%s.pdf", m->subject_id, m->enrolment_id,
                                   o->lang, o->draft ? "-draft" : "");
-    if (!(bytes = s_render(m, o->lang, o->draft, dir, &len, "letter")))
+    if (!(bytes = s_render(m, o->lang, o->draft, dir, o->charts_dir, &len, "letter")))
         goto out;
     if (s_write_out(out, bytes, len) != 0)
         goto out;
@@ -452,7 +487,7 @@ s_cmd_export(PGconn *conn, const s_opts_t *o)
     rc = RL_EXIT_FAIL;
     if (s_may_issue(m, o, "export") != 0 || !(dir = s_workdir()))
         goto out;
-    if (!(bytes = s_render(m, o->lang, o->draft, dir, &len, "export")))
+    if (!(bytes = s_render(m, o->lang, o->draft, dir, o->charts_dir, &len, "export")))
         goto out;
     if (kmehr) {
         text = rpt_kmehr_message(m, bytes, len, o->lang, o->draft, &err);
@@ -503,15 +538,15 @@ out:
 /* Reports due: ended, conclusion written, no letter recorded. No identity
  * is selected here (the listing shows ids and badge tokens only). */
 static const char *s_sql_due =
-    "SELECT e.enrolment_id, e.subject_id, s.badge_token, e.status, e.end_date, e.route, "
-    "       CASE WHEN e.route = 'fedris' THEN (e.end_date + interval '1 month')::date "
-    "            ELSE e.end_date + 14 END AS due_by "
-    "FROM clinical.enrolment e JOIN clinical.subject s ON s.subject_id = e.subject_id "
-    "WHERE e.status IN ('completed', 'dropped_out') "
-    "  AND EXISTS (SELECT 1 FROM clinical.conclusion c WHERE c.enrolment_id = e.enrolment_id) "
-    "  AND NOT EXISTS (SELECT 1 FROM clinical.report_issued r "
-    "                  WHERE r.enrolment_id = e.enrolment_id AND r.kind = 'letter') "
-    "ORDER BY due_by, e.enrolment_id";
+    "SELECT x.*, greatest(clinical.local_date(now()) - x.due_by, 0) AS days_late FROM ("
+    "  SELECT e.enrolment_id, e.subject_id, s.badge_token, e.status, e.end_date, e.route, "
+    "         clinical.report_due_date(e.route, e.end_date) AS due_by "
+    "  FROM clinical.enrolment e JOIN clinical.subject s ON s.subject_id = e.subject_id "
+    "  WHERE e.status IN ('completed', 'dropped_out') "
+    "    AND EXISTS (SELECT 1 FROM clinical.conclusion c WHERE c.enrolment_id = e.enrolment_id) "
+    "    AND NOT EXISTS (SELECT 1 FROM clinical.report_issued r "
+    "                    WHERE r.enrolment_id = e.enrolment_id AND r.kind = 'letter')) x "
+    "ORDER BY clinical.local_date(now()) > x.due_by DESC, x.due_by, x.enrolment_id";
 
 static void
 s_progress(int done, int total, const char *what)
@@ -561,19 +596,27 @@ s_cmd_batch(PGconn *conn, const s_opts_t *o)
         return RL_EXIT_OK;
     }
     if (o->dry_run) {
-        printf("%-10s %-10s %-16s %-12s %-10s %-7s %s\n", "enrolment", "subject", "badge", "status",
-               "ended", "route", "due by");
-        for (int i = 0; i < n; i++)
-            printf("%-10s %-10s %-16s %-12s %-10s %-7s %s\n", PQgetvalue(res, i, 0),
+        printf("%-10s %-10s %-16s %-12s %-10s %-7s %-10s %s\n", "enrolment", "subject", "badge",
+               "status", "ended", "route", "due by", "late");
+        int overdue = 0;
+        for (int i = 0; i < n; i++) {
+            int late = atoi(PQgetvalue(res, i, 7));
+            char late_s[32] = "-";
+            if (late > 0)
+                snprintf(late_s, sizeof late_s, "OVERDUE %d d", late);
+            overdue += late > 0;
+            printf("%-10s %-10s %-16s %-12s %-10s %-7s %-10s %s\n", PQgetvalue(res, i, 0),
                    PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
-                   PQgetvalue(res, i, 4), PQgetvalue(res, i, 5), PQgetvalue(res, i, 6));
-        printf("%d report%s due (dry run: nothing generated)\n", n, n == 1 ? "" : "s");
+                   PQgetvalue(res, i, 4), PQgetvalue(res, i, 5), PQgetvalue(res, i, 6), late_s);
+        }
+        printf("%d report%s due, %d overdue (listed first; dry run: nothing generated)\n", n,
+               n == 1 ? "" : "s", overdue);
         PQclear(res);
         return RL_EXIT_OK;
     }
     const char *dir_out = o->out_dir ? o->out_dir : ".";
     bool tty = isatty(STDERR_FILENO);
-    int rc = RL_EXIT_OK, done = 0;
+    int rc = RL_EXIT_OK, done = 0, refused = 0;
     for (int i = 0; i < n && rc == RL_EXIT_OK; i++) {
         const char *subject = PQgetvalue(res, i, 1);
         long long eid = atoll(PQgetvalue(res, i, 0));
@@ -586,9 +629,17 @@ s_cmd_batch(PGconn *conn, const s_opts_t *o)
             s_fail("batch: enrolment %lld: %s", eid, err.msg);
             break;
         }
+        const char *why = s_final_refusal(m);
+        if (why) {
+            /* the others are still sent; the exit status says one was not */
+            s_fail("batch: enrolment %lld not sent: %s", eid, why);
+            refused++;
+            rpt_model_destroy(&m);
+            continue;
+        }
         char *dir = s_workdir();
         size_t len = 0;
-        unsigned char *bytes = dir ? s_render(m, o->lang, false, dir, &len, "batch") : NULL;
+        unsigned char *bytes = dir ? s_render(m, o->lang, false, dir, NULL, &len, "batch") : NULL;
         char *out = rl_asprintf("%s/eindverslag-%lld-%lld-%s.pdf", dir_out, m->subject_id,
                                 m->enrolment_id, o->lang);
         if (!bytes || s_write_out(out, bytes, len) != 0) {
@@ -611,7 +662,10 @@ s_cmd_batch(PGconn *conn, const s_opts_t *o)
         s_progress(done, n, "done");
     PQclear(res);
     if (rc == RL_EXIT_OK)
-        printf("%d report%s generated and recorded\n", done, done == 1 ? "" : "s");
+        printf("%d report%s generated and recorded%s\n", done, done == 1 ? "" : "s",
+               refused ? "; some were refused (see above)" : "");
+    if (rc == RL_EXIT_OK && refused)
+        rc = RL_EXIT_FAIL;
     return rc;
 }
 

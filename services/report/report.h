@@ -7,6 +7,7 @@
 #ifndef RUGLAB_REPORT_H
 #define RUGLAB_REPORT_H
 
+#include "ruglab/clinical.h"
 #include "ruglab/err.h"
 #include "ruglab/measures.h"
 #include "ruglab/programme.h"
@@ -19,7 +20,9 @@
 /* Time points of a programme, in order. */
 enum { RPT_START, RPT_MID, RPT_END, RPT_NTP };
 
-const char *rpt_tp_name(int tp); /* "start", "mid", "end" */
+const char *rpt_tp_name(int tp); /* "start", "mid", "end" (codes, JSON, CSV) */
+/* The time point in the report's language: "begin"/"midden"/"einde". */
+const char *rpt_tp_label(int tp, const char *lang);
 
 typedef struct {
     bool present;
@@ -63,7 +66,11 @@ typedef struct {
 typedef struct {
     char *instrument; /* as stored: NPRS, ODI, RMDQ, TSK, PSFS */
     rpt_qpoint_t at[RPT_NTP];
-    int n_responses;
+    int n_responses; /* inside the programme's dates */
+    /* the days of the scorable responses inside the dates, in order (to
+     * say why a time point has none) */
+    char (*days)[16];
+    int n_days;
     /* start -> end, only when both are present and scored */
     bool has_change;
     double change;
@@ -90,7 +97,13 @@ typedef struct {
     double rate_hz;
     rl_direction_t dir;
     int tp;
+    /* an isometric test holds one angle: the angle moves by less than
+     * RPT_ISOMETRIC_SPAN_DEG over the recording (max - min) */
+    bool isometric;
+    double angle_mean_deg; /* the test angle of an isometric test */
 } rpt_curve_t;
+
+#define RPT_ISOMETRIC_SPAN_DEG 5.0
 
 typedef struct {
     /* the patient */
@@ -109,16 +122,23 @@ typedef struct {
     char *site_name, *site_address, *physician_name, *physician_riziv;
     /* the enrolment and its programme */
     char *programme_code, *programme_name;
+    char *programme_name_en; /* NULL: the programme has no English name */
     char *indication, *route, *status;
     char *start_date, *end_date; /* end_date NULL while running */
     char *pain_since, *surgery_date, *referring_physician, *dropout_reason;
     bool on_sick_leave, occupational_copy;
     int age_at_start;
     int mid_test_session;
-    /* attendance (clinical.v_attendance) */
+    /* attendance (clinical.v_attendance: inside the programme's dates) */
     int planned_sessions, attended_total, attended_exercise, attended_information;
+    int planned_exercise, planned_information;
+    bool complete; /* every planned session of each kind attended */
     int no_shows, cancellations;
     char *first_session_date, *last_session_date;
+    int min_session_minutes, sessions_short, sessions_length_unknown;
+    int sessions_outside_dates;
+    /* the final report's deadline (clinical.report_due_date) */
+    rl_clinical_report_t report;
     /* attendance warnings under the programme's rules (clinical.h): more
      * sessions in a week than allowed, past the maximum duration, more
      * sessions than allowed, before the start; owned, NULL when none */
@@ -131,9 +151,21 @@ typedef struct {
     rpt_direction_t dirs[RL_DIR_COUNT];
     bool has_reference;     /* any reference value applied */
     char *reference_source; /* the reference table's source line */
-    /* questionnaires, one entry per instrument answered */
+    /* the table applied: every value validated (a final letter needs it),
+     * its citation, population and device model */
+    bool reference_validated;
+    char *reference_citation, *reference_population, *reference_model;
+    /* the smallest real difference per direction (clinical.srd_setting of
+     * the test device's model, else RL_MEASURES_SRD_DEFAULT_PCT) */
+    rl_measures_srd_t srd;
+    bool srd_from_site; /* at least one direction set by the site */
+    /* questionnaires, one entry per instrument answered inside the dates */
     rpt_questionnaire_t *quest;
     int n_quest;
+    /* the days the questionnaire time points are anchored on
+     * (clinical.v_timepoint_anchor; "" when none) and the window */
+    char anchor[RPT_NTP][16];
+    int anchor_window_days;
     /* training load */
     rpt_load_t *load;
     int n_load;
@@ -143,7 +175,8 @@ typedef struct {
     rpt_curve_t curve;
     /* the physician's conclusion (NULL when none written) */
     char *conclusion, *conclusion_by, *conclusion_at;
-    char *today; /* YYYY-MM-DD, Europe/Brussels */
+    char *conclusion_lang; /* nl, en, fr */
+    char *today;           /* YYYY-MM-DD, Europe/Brussels */
 } rpt_model_t;
 
 /* ---- report_data.c */
@@ -171,6 +204,21 @@ const char *rpt_warning_text(const rpt_model_t *m, int i, const char *lang, char
 
 /* true when the programme has ended (completed or dropped out). */
 bool rpt_model_ended(const rpt_model_t *m);
+
+/* The completion sentence of the letter, from attendance alone (README,
+ * "What the letter says"): fully completed only when every planned
+ * session of each kind was attended; otherwise how many of how many and
+ * which kinds were missed; a dropout says after how many. In buf. */
+const char *rpt_completion_text(const rpt_model_t *m, const char *lang, char *buf, size_t len);
+
+/* The sentence saying the report is sent late and by how many days (""
+ * when it is in time or the programme runs). In buf. */
+const char *rpt_late_text(const rpt_model_t *m, const char *lang, char *buf, size_t len);
+
+/* Whether the change start -> end of a device value is real (beyond the
+ * direction's smallest real difference): 1 real, 0 within the test noise,
+ * -1 undefined (a value missing or the start 0). */
+int rpt_real_change(const rpt_model_t *m, rl_direction_t dir, const rpt_tp3_t *x);
 
 /* ---- derived values (report_compare.c) */
 

@@ -29,6 +29,7 @@ typedef struct {
     const char *load_title, *load_x, *load_y;
     const char *quest_title, *quest_y;
     const char *curve_title, *curve_x, *curve_y, *curve_y2;
+    const char *isometric_at, *dynamic;
 } s_labels_t;
 
 static const s_labels_t s_nl = {
@@ -42,12 +43,14 @@ static const s_labels_t s_nl = {
     "Trainingsbelasting (zwaarste reeks per trainingsdag)",
     "trainingsdag",
     "belasting (N·m)",
-    "Vragenlijsten per meetmoment",
+    "Vragenlijsten per meetmoment (elk op zijn eigen schaal)",
     "score",
-    "Kracht-hoekcurve van de test",
+    "Krachtcurve van de test",
     "tijd (s)",
     "kracht (N·m)",
     "hoek (°)",
+    "isometrisch bij",
+    "dynamisch: kracht tegenover hoek",
 };
 
 static const s_labels_t s_en = {
@@ -61,12 +64,14 @@ static const s_labels_t s_en = {
     "Training load (heaviest set per training day)",
     "training day",
     "load (N·m)",
-    "Questionnaires per time point",
+    "Questionnaires per time point (each on its own scale)",
     "score",
-    "Torque/angle curve of the test",
+    "Torque curve of the test",
     "time (s)",
     "torque (N·m)",
     "angle (°)",
+    "isometric at",
+    "dynamic: torque against angle",
 };
 
 static const char *
@@ -187,66 +192,136 @@ s_load(FILE *f, const rpt_model_t *m, const s_labels_t *L, const char *dir, cons
     free(dat);
 }
 
+/* The fixed scale of an instrument (its whole range, so that a change
+ * looks as large as it is): ODI 0-100 %, NPRS 0-10, RMDQ 0-24, TSK-17
+ * 17-68, PSFS 0-10. */
+static void
+s_quest_range(const char *instrument, int *lo, int *hi)
+{
+    static const struct {
+        const char *code;
+        int lo, hi;
+    } r[] = {{"ODI", 0, 100}, {"NPRS", 0, 10}, {"RMDQ", 0, 24}, {"TSK", 17, 68}, {"PSFS", 0, 10}};
+    *lo = 0;
+    *hi = 100;
+    for (size_t i = 0; i < sizeof r / sizeof r[0]; i++)
+        if (!strcmp(instrument, r[i].code)) {
+            *lo = r[i].lo;
+            *hi = r[i].hi;
+        }
+}
+
+/* One small panel per instrument, each on its instrument's own fixed
+ * scale; a missing time point is NaN, which gnuplot draws as a gap (a line
+ * never joins the start to the end across a missing mid). */
 static void
 s_quest(FILE *f, const rpt_model_t *m, const s_labels_t *L, const char *dir, const char *svg)
 {
     char *dat = rl_asprintf("%s/quest.dat", dir);
     FILE *d = fopen(dat, "w");
     if (d) {
-        for (int tp = 0; tp < RPT_NTP; tp++) {
-            fprintf(d, "%d\t%s", tp, L->tp[tp]);
-            for (int i = 0; i < m->n_quest; i++)
-                fprintf(d, "\t%s",
-                        m->quest[i].at[tp].present ? s_val(m->quest[i].at[tp].score) : "?");
-            fputc('\n', d);
+        /* one block per instrument (gnuplot index) */
+        for (int i = 0; i < m->n_quest; i++) {
+            for (int tp = 0; tp < RPT_NTP; tp++) {
+                const rpt_qpoint_t *a = &m->quest[i].at[tp];
+                fprintf(d, "%d\t%s\t%s\n", tp, L->tp[tp],
+                        a->present && !isnan(a->score) ? s_val(a->score) : "NaN");
+            }
+            fprintf(d, "\n\n");
         }
         fclose(d);
     }
-    s_preamble(f, svg, L->quest_title, NULL, L->quest_y);
-    fprintf(f, "set xrange [-0.3:2.3]\nset yrange [0:*]\nplot ");
+    fprintf(f,
+            "reset\nset encoding utf8\n"
+            "set terminal svg size 620,%d fixed font 'DejaVu Sans,9' background '#ffffff'\n",
+            m->n_quest > 3 ? 420 : 230);
+    fprintf(f, "set output ");
+    s_quoted(f, svg);
+    fprintf(f,
+            "\nset datafile separator '\\t'\nset border 3\nset tics nomirror\n"
+            "set grid ytics lc rgb '#bbbbbb' dt 3\nunset key\n"
+            "set xrange [-0.3:2.3]\nset xtics ('%s' 0, '%s' 1, '%s' 2)\n",
+            L->tp[0], L->tp[1], L->tp[2]);
+    int cols = m->n_quest > 3 ? 3 : m->n_quest;
+    int rows = (m->n_quest + cols - 1) / cols;
+    fprintf(f, "set multiplot layout %d,%d title ", rows, cols);
+    s_quoted(f, L->quest_title);
+    fputc('\n', f);
     for (int i = 0; i < m->n_quest; i++) {
         const char *unit = !strcmp(m->quest[i].instrument, "ODI") ? " (%)" : "";
-        char *title = rl_asprintf("%s%s", m->quest[i].instrument, unit);
-        if (i)
-            fprintf(f, ", ");
-        s_quoted(f, dat);
-        fprintf(f, " using 1:%d:xtic(2) with linespoints lw 2 dt %d pt %d ps 1 lc rgb '%s' title ",
-                i + 3, i + 1, i * 2 + 5, i % 2 ? "#cb181d" : "#08306b");
+        char *title = rl_asprintf(
+            "%s%s", !strcmp(m->quest[i].instrument, "TSK") ? "TSK-17" : m->quest[i].instrument,
+            unit);
+        int lo, hi;
+        s_quest_range(m->quest[i].instrument, &lo, &hi);
+        fprintf(f, "set title ");
         s_quoted(f, title);
+        fprintf(f, "\nset yrange [%d:%d]\nplot ", lo, hi);
+        s_quoted(f, dat);
+        fprintf(f, " index %d using 1:3 with linespoints lw 2 pt 7 ps 0.8 lc rgb '%s'\n", i,
+                i % 2 ? "#cb181d" : "#08306b");
         free(title);
     }
-    fputc('\n', f);
+    fprintf(f, "unset multiplot\n");
     free(dat);
 }
 
-/* The raw curve over time: torque and angle (an isometric test barely
- * moves, so torque against angle would be a smear). */
+/* A range of at least min_span around [lo, hi] (never autoscaled to make
+ * noise look like a signal). */
+static void
+s_span(double lo, double hi, double min_span, double *a, double *b)
+{
+    double mid = (lo + hi) / 2, span = hi - lo;
+    if (span < min_span)
+        span = min_span;
+    *a = floor((mid - span * 0.6) / 5) * 5;
+    *b = ceil((mid + span * 0.6) / 5) * 5;
+}
+
+/* The raw curve of the best trial. An isometric test holds one angle: the
+ * torque over time, with the test angle stated (an angle axis would only
+ * magnify sensor noise). A dynamic test: torque against angle. Torque from
+ * 0 to at least 50 N·m; angles over at least 30°. */
 static void
 s_curve(FILE *f, const rpt_model_t *m, const s_labels_t *L, const char *dir, const char *svg)
 {
+    const rpt_curve_t *c = &m->curve;
     char *dat = rl_asprintf("%s/curve.dat", dir);
     FILE *d = fopen(dat, "w");
-    double rate = m->curve.rate_hz > 0 ? m->curve.rate_hz : 100;
+    double rate = c->rate_hz > 0 ? c->rate_hz : 100;
+    double tmax = 0, alo = c->n ? c->angle_deg[0] : 0, ahi = alo;
     if (d) {
-        for (int i = 0; i < m->curve.n; i++)
-            fprintf(d, "%.3f\t%.1f\t%.1f\n", i / rate, m->curve.angle_deg[i],
-                    m->curve.torque_nm[i]);
+        for (int i = 0; i < c->n; i++) {
+            fprintf(d, "%.3f\t%.1f\t%.1f\n", i / rate, c->angle_deg[i], c->torque_nm[i]);
+            tmax = c->torque_nm[i] > tmax ? c->torque_nm[i] : tmax;
+            alo = c->angle_deg[i] < alo ? c->angle_deg[i] : alo;
+            ahi = c->angle_deg[i] > ahi ? c->angle_deg[i] : ahi;
+        }
         fclose(d);
     }
-    char *title =
-        rl_asprintf("%s: %s, %s", L->curve_title, L->dir[m->curve.dir], L->tp[m->curve.tp]);
-    s_preamble(f, svg, title, L->curve_x, L->curve_y);
-    fprintf(f, "set y2label ");
-    s_quoted(f, L->curve_y2);
-    fprintf(f, "\nset y2tics\nset ytics nomirror\nset border 11\nplot ");
-    s_quoted(f, dat);
-    fprintf(f, " using 1:3 axes x1y1 with lines lw 2 lc rgb '#08306b' title ");
-    s_quoted(f, L->curve_y);
-    fprintf(f, ", ");
-    s_quoted(f, dat);
-    fprintf(f, " using 1:2 axes x1y2 with lines lw 1.5 dt 2 lc rgb '#cb181d' title ");
-    s_quoted(f, L->curve_y2);
-    fputc('\n', f);
+    double ymax = ceil(tmax * 1.15 / 10) * 10;
+    if (ymax < 50)
+        ymax = 50;
+    char *title;
+    if (c->isometric)
+        title = rl_asprintf("%s: %s, %s (%s %.0f°)", L->curve_title, L->dir[c->dir], L->tp[c->tp],
+                            L->isometric_at, c->angle_mean_deg);
+    else
+        title = rl_asprintf("%s: %s, %s (%s)", L->curve_title, L->dir[c->dir], L->tp[c->tp],
+                            L->dynamic);
+    s_preamble(f, svg, title, c->isometric ? L->curve_x : L->curve_y2, L->curve_y);
+    fprintf(f, "\nunset key\nset yrange [0:%.0f]\n", ymax);
+    if (c->isometric) {
+        fprintf(f, "set xrange [0:%.2f]\nplot ", c->n / rate);
+        s_quoted(f, dat);
+        fprintf(f, " using 1:3 with lines lw 2 lc rgb '#08306b'\n");
+    } else {
+        double a, b;
+        s_span(alo, ahi, 30, &a, &b);
+        fprintf(f, "set xrange [%.0f:%.0f]\nplot ", a, b);
+        s_quoted(f, dat);
+        fprintf(f, " using 2:3 with lines lw 1.5 lc rgb '#08306b'\n");
+    }
     free(title);
     free(dat);
 }

@@ -64,17 +64,13 @@ rpt_asymmetry(const rpt_model_t *m, int pair, int tp)
     return rl_measures_asymmetry_pct(m->dirs[l].torque_nm.v[tp], m->dirs[r].torque_nm.v[tp]);
 }
 
-/* "yes" / "no" / NULL (undefined) */
+/* "yes" / "no" / NULL (undefined), by the model's smallest real
+ * differences (the site's, else the default) */
 static const char *
-s_real_change(rl_direction_t dir, const rpt_tp3_t *x)
+s_real_change(const rpt_model_t *m, rl_direction_t dir, const rpt_tp3_t *x)
 {
-    rl_measures_srd_t srd;
-    rl_measures_srd_defaults(&srd);
-    bool real;
-    rl_err_t e;
-    if (rl_measures_real_change(&srd, dir, x->v[RPT_START], x->v[RPT_END], &real, &e) != 0)
-        return NULL;
-    return real ? "yes" : "no";
+    int r = rpt_real_change(m, dir, x);
+    return r < 0 ? NULL : r ? "yes" : "no";
 }
 
 static const char *
@@ -166,10 +162,10 @@ rpt_compare_json(const rpt_model_t *m)
         json_t *o = json_object();
         json_object_set_new(o, "direction", json_string(rl_measures_direction_name(x->dir)));
         json_t *rom = s_jtp3(&x->rom_deg, true);
-        json_object_set_new(rom, "real_change", s_jstr(s_real_change(x->dir, &x->rom_deg)));
+        json_object_set_new(rom, "real_change", s_jstr(s_real_change(m, x->dir, &x->rom_deg)));
         json_object_set_new(o, "rom_deg", rom);
         json_t *nm = s_jtp3(&x->torque_nm, true);
-        json_object_set_new(nm, "real_change", s_jstr(s_real_change(x->dir, &x->torque_nm)));
+        json_object_set_new(nm, "real_change", s_jstr(s_real_change(m, x->dir, &x->torque_nm)));
         json_object_set_new(o, "max_torque_nm", nm);
         json_object_set_new(o, "torque_per_kg", s_jtp3(&x->torque_per_kg, false));
         json_object_set_new(o, "effort_cv_pct", s_jtp3(&x->cv_pct, false));
@@ -185,6 +181,15 @@ rpt_compare_json(const rpt_model_t *m)
     }
     json_object_set_new(root, "directions", dirs);
     json_object_set_new(root, "reference_source", s_jstr(m->reference_source));
+    json_object_set_new(root, "reference_citation", s_jstr(m->reference_citation));
+    json_object_set_new(root, "reference_population", s_jstr(m->reference_population));
+    json_object_set_new(root, "reference_validated",
+                        m->has_reference ? json_boolean(m->reference_validated) : json_null());
+    json_t *srd = json_object();
+    for (int d = 0; d < RL_DIR_COUNT; d++)
+        json_object_set_new(srd, rl_measures_direction_name((rl_direction_t)d),
+                            json_real(m->srd.pct[d]));
+    json_object_set_new(root, "smallest_real_difference_pct", srd);
 
     rpt_tp3_t ratio, asym_lf, asym_rot;
     for (int tp = 0; tp < RPT_NTP; tp++) {
@@ -238,17 +243,38 @@ rpt_compare_json(const rpt_model_t *m)
     json_object_set_new(att, "cancellations", json_integer(m->cancellations));
     json_object_set_new(att, "first_date", s_jstr(m->first_session_date));
     json_object_set_new(att, "last_date", s_jstr(m->last_session_date));
+    json_object_set_new(att, "planned_exercise", json_integer(m->planned_exercise));
+    json_object_set_new(att, "planned_information", json_integer(m->planned_information));
+    json_object_set_new(att, "all_sessions_attended", json_boolean(m->complete));
+    json_object_set_new(att, "min_session_minutes", json_integer(m->min_session_minutes));
+    json_object_set_new(att, "sessions_short", json_integer(m->sessions_short));
+    json_object_set_new(att, "sessions_length_unknown", json_integer(m->sessions_length_unknown));
+    json_object_set_new(att, "sessions_outside_dates", json_integer(m->sessions_outside_dates));
+    char done[512];
+    json_object_set_new(att, "completion",
+                        json_string(rpt_completion_text(m, "en", done, sizeof done)));
     json_t *warn = json_array();
     for (int i = 0; i < m->n_warnings; i++) {
         char date[16], text[256];
         rl_date_format(m->warnings[i].date, date);
-        json_array_append_new(
-            warn, json_pack("{s:s, s:s, s:s}", "code",
-                            rl_clinical_warning_code(m->warnings[i].kind), "date", date, "text",
-                            rpt_warning_text(m, i, "en", text, sizeof text)));
+        json_array_append_new(warn,
+                              json_pack("{s:s, s:s, s:s}", "code",
+                                        rl_clinical_warning_code(m->warnings[i].kind), "date", date,
+                                        "text", rpt_warning_text(m, i, "en", text, sizeof text)));
     }
     json_object_set_new(att, "warnings", warn);
     json_object_set_new(root, "attendance", att);
+
+    json_t *rep = json_object();
+    char d1[16], d2[16];
+    json_object_set_new(rep, "due_by",
+                        m->report.has_due ? json_string(rl_date_format(m->report.due, d1))
+                                          : json_null());
+    json_object_set_new(rep, "issued_on",
+                        m->report.issued ? json_string(rl_date_format(m->report.issued_on, d2))
+                                         : json_null());
+    json_object_set_new(rep, "days_late", json_integer(m->report.days_late));
+    json_object_set_new(root, "final_report", rep);
 
     json_t *load = json_array();
     for (int i = 0; i < m->n_load; i++) {
@@ -333,12 +359,12 @@ s_build_rows(const rpt_model_t *m, s_rows_t *r)
         const char *name = rl_measures_direction_name(x->dir);
         s_row_t *row = s_add(r, "device", name, "range of motion", "deg", 1);
         s_set3(row, &x->rom_deg, true);
-        const char *real = s_real_change(x->dir, &x->rom_deg);
+        const char *real = s_real_change(m, x->dir, &x->rom_deg);
         snprintf(row->assessment, sizeof row->assessment, "%s",
                  real ? (!strcmp(real, "yes") ? "real change" : "within test noise") : "");
         row = s_add(r, "device", name, "max torque", "N.m", 1);
         s_set3(row, &x->torque_nm, true);
-        real = s_real_change(x->dir, &x->torque_nm);
+        real = s_real_change(m, x->dir, &x->torque_nm);
         snprintf(row->assessment, sizeof row->assessment, "%s",
                  real ? (!strcmp(real, "yes") ? "real change" : "within test noise") : "");
         if (!isnan(m->body_weight_kg)) {
@@ -409,10 +435,15 @@ s_build_rows(const rpt_model_t *m, s_rows_t *r)
     S_ATT("attended information", m->attended_information);
     S_ATT("no-shows", m->no_shows);
     S_ATT("cancellations", m->cancellations);
+    S_ATT("planned exercise", m->planned_exercise);
+    S_ATT("planned information", m->planned_information);
+    S_ATT("all attended", m->complete ? 1 : 0);
+    S_ATT("shorter than minimum", m->sessions_short);
+    S_ATT("outside programme dates", m->sessions_outside_dates);
 #undef S_ATT
     for (int i = 0; i < m->n_warnings; i++) {
-        row = s_add(r, "attendance", "warning", rl_clinical_warning_code(m->warnings[i].kind), "",
-                    0);
+        row =
+            s_add(r, "attendance", "warning", rl_clinical_warning_code(m->warnings[i].kind), "", 0);
         rpt_warning_text(m, i, "en", row->assessment, sizeof row->assessment);
     }
 
@@ -490,6 +521,19 @@ s_write_table(const rpt_model_t *m, const s_rows_t *r, FILE *out)
             m->subject_id, m->badge_token);
     fprintf(out, "Programme  %s, enrolment %lld, %s to %s, %s\n", m->programme_code,
             m->enrolment_id, m->start_date, m->end_date ? m->end_date : "(running)", m->status);
+    if (m->report.has_due) {
+        char due[16], on[16];
+        rl_date_format(m->report.due, due);
+        if (!m->report.issued && m->report.days_late > 0)
+            fprintf(out, "Report     OVERDUE by %d day%s (due by %s)\n", m->report.days_late,
+                    m->report.days_late == 1 ? "" : "s", due);
+        else if (!m->report.issued)
+            fprintf(out, "Report     due by %s\n", due);
+        else
+            fprintf(out, "Report     sent on %s (due by %s%s)\n",
+                    rl_date_format(m->report.issued_on, on), due,
+                    m->report.days_late > 0 ? ", late" : "");
+    }
     fprintf(out, "Tests     ");
     for (int tp = 0; tp < RPT_NTP; tp++) {
         const rpt_occasion_t *o = &m->occasion[tp];
@@ -508,15 +552,18 @@ s_write_table(const rpt_model_t *m, const s_rows_t *r, FILE *out)
         if (strcmp(x->section, last_section) != 0) {
             last_section = x->section;
             if (!strcmp(x->section, "attendance")) {
+                char done[512];
                 fprintf(out,
-                        "\nAttendance %d of %d planned sessions attended (%d exercise, %d "
-                        "information); %d no-show%s, %d cancelled\n",
+                        "\nAttendance %d of %d planned sessions attended (%d of %d exercise, %d "
+                        "of %d information); %d no-show%s, %d cancelled\n  %s\n",
                         m->attended_total, m->planned_sessions, m->attended_exercise,
-                        m->attended_information, m->no_shows, m->no_shows == 1 ? "" : "s",
-                        m->cancellations);
+                        m->planned_exercise, m->attended_information, m->planned_information,
+                        m->no_shows, m->no_shows == 1 ? "" : "s", m->cancellations,
+                        rpt_completion_text(m, "en", done, sizeof done));
                 for (int w = 0; w < m->n_warnings; w++) {
                     char text[256];
-                    fprintf(out, "  warning: %s\n", rpt_warning_text(m, w, "en", text, sizeof text));
+                    fprintf(out, "  warning: %s\n",
+                            rpt_warning_text(m, w, "en", text, sizeof text));
                 }
                 continue;
             }

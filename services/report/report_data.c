@@ -24,6 +24,16 @@ rpt_tp_name(int tp)
     return tp >= 0 && tp < RPT_NTP ? names[tp] : "?";
 }
 
+const char *
+rpt_tp_label(int tp, const char *lang)
+{
+    static const char *nl[RPT_NTP] = {"begin", "midden", "einde"};
+    static const char *en[RPT_NTP] = {"start", "mid", "end"};
+    if (tp < 0 || tp >= RPT_NTP)
+        return "?";
+    return strcmp(lang, "en") ? nl[tp] : en[tp];
+}
+
 static int
 s_tp_parse(const char *s)
 {
@@ -125,7 +135,7 @@ static const char *s_sql_enrolment =
     "       e.on_sick_leave, e.occupational_copy, e.age_at_start, p.mid_test_session, "
     "       s.badge_token, s.sex, s.body_weight_kg, "
     "       si.name, si.address, si.physician_name, si.physician_riziv, "
-    "       clinical.local_date(now()) "
+    "       clinical.local_date(now()), p.name_en "
     "FROM clinical.enrolment e "
     "JOIN clinical.programme p ON p.programme_id = e.programme_id "
     "JOIN clinical.subject s ON s.subject_id = e.subject_id "
@@ -142,40 +152,46 @@ static const char *s_sql_identity =
 
 static const char *s_sql_attendance =
     "SELECT planned_sessions, attended_total, attended_exercise, attended_information, "
-    "       no_shows, cancellations, first_date, last_date "
+    "       no_shows, cancellations, first_date, last_date, planned_exercise, "
+    "       planned_information, complete, min_session_minutes, sessions_short, "
+    "       sessions_length_unknown, sessions_outside_dates "
     "FROM clinical.v_attendance WHERE enrolment_id = $1";
 
 static const char *s_sql_occasions =
     "SELECT timepoint, device_id, session_id, test_date, session_number "
     "FROM clinical.v_test_occasion WHERE enrolment_id = $1 ORDER BY test_date, device_id";
 
-static const char *s_sql_trials =
-    "SELECT o.timepoint, t.direction, t.rom_deg, t.max_torque_nm "
-    "FROM meas.test_trial t "
-    "JOIN clinical.v_test_occasion o ON o.enrolment_id = t.enrolment_id "
-    "     AND o.device_id = t.device_id AND o.session_id = t.session_id "
-    "WHERE t.enrolment_id = $1 AND o.timepoint IS NOT NULL "
-    "ORDER BY o.timepoint, t.direction, t.trial, t.taken_at";
+static const char *s_sql_trials = "SELECT t.timepoint, t.direction, t.rom_deg, t.max_torque_nm "
+                                  "FROM clinical.v_test_trial t "
+                                  "WHERE t.enrolment_id = $1 AND t.timepoint IS NOT NULL "
+                                  "ORDER BY t.timepoint, t.direction, t.trial, t.taken_at";
 
 static const char *s_sql_quest =
     "SELECT q.instrument, q.timepoint, q.response_id, q.version, q.taken_date, q.score, "
     "       r.answers::text "
     "FROM clinical.v_questionnaire q "
     "JOIN meas.questionnaire_response r ON r.response_id = q.response_id "
-    "WHERE q.enrolment_id = $1 "
+    "WHERE q.enrolment_id = $1 AND q.in_programme "
     "ORDER BY array_position(ARRAY['ODI','NPRS','RMDQ','TSK','PSFS'], q.instrument), "
     "         q.instrument, q.taken_at, q.response_id";
 
-/* The heaviest set per direction in each training day, days numbered 1.. */
+/* The heaviest set per direction in each training day, days numbered 1..,
+ * inside the programme's dates. */
 static const char *s_sql_load =
-    "WITH s AS (SELECT device_id, session_id, min(taken_at) AS first_at "
-    "           FROM meas.training_set WHERE enrolment_id = $1 GROUP BY 1, 2), "
+    "WITH s AS (SELECT t.device_id, t.session_id, min(t.taken_at) AS first_at "
+    "           FROM meas.training_set t JOIN clinical.enrolment e USING (enrolment_id) "
+    "           WHERE t.enrolment_id = $1 "
+    "             AND clinical.within(clinical.local_date(t.taken_at), e.start_date, e.end_date) "
+    "           GROUP BY 1, 2), "
     "n AS (SELECT s.*, clinical.local_date(first_at) AS day, "
     "             dense_rank() OVER (ORDER BY clinical.local_date(first_at)) AS idx FROM s) "
     "SELECT n.idx, n.day, t.direction, max(t.load_nm), avg(t.load_pct_of_max), count(*) "
     "FROM meas.training_set t "
+    "JOIN clinical.enrolment e ON e.enrolment_id = t.enrolment_id "
     "JOIN n ON n.device_id = t.device_id AND n.session_id = t.session_id "
-    "WHERE t.enrolment_id = $1 GROUP BY 1, 2, 3 ORDER BY 1, 3";
+    "WHERE t.enrolment_id = $1 "
+    "  AND clinical.within(clinical.local_date(t.taken_at), e.start_date, e.end_date) "
+    "GROUP BY 1, 2, 3 ORDER BY 1, 3";
 
 static const char *s_sql_best_trial =
     "SELECT t.trial FROM meas.test_trial t "
@@ -190,7 +206,7 @@ static const char *s_sql_curve =
 
 static const char *s_sql_conclusion =
     "SELECT body, written_by, to_char(written_at AT TIME ZONE 'Europe/Brussels', "
-    "       'YYYY-MM-DD HH24:MI') "
+    "       'YYYY-MM-DD HH24:MI'), lang "
     "FROM clinical.conclusion WHERE enrolment_id = $1 "
     "ORDER BY written_at DESC, conclusion_id DESC LIMIT 1";
 
@@ -201,7 +217,8 @@ static const char *s_sql_audit =
 /* The reference values of each test occasion's device model for the
  * patient's sex and age at the start. */
 static const char *s_sql_reference =
-    "SELECT o.timepoint, r.direction, r.measure, r.value, r.source "
+    "SELECT o.timepoint, r.direction, r.measure, r.value, r.source, r.validated, r.citation, "
+    "       r.population, r.device_model "
     "FROM clinical.v_test_occasion o "
     "JOIN clinical.device d ON d.device_id = o.device_id "
     "JOIN clinical.enrolment e ON e.enrolment_id = o.enrolment_id "
@@ -210,6 +227,25 @@ static const char *s_sql_reference =
     "     AND e.age_at_start BETWEEN r.age_min AND r.age_max "
     "WHERE o.enrolment_id = $1 AND o.timepoint IS NOT NULL "
     "ORDER BY o.timepoint, r.direction, r.measure";
+
+/* The site's smallest real difference per direction for the model of the
+ * device the tests were done on (the end test's, else the start test's). */
+static const char *s_sql_srd =
+    "SELECT x.direction, x.srd_pct FROM clinical.srd_setting x "
+    "JOIN clinical.device d ON d.model = x.device_model "
+    "WHERE d.device_id = (SELECT o.device_id FROM clinical.v_test_occasion o "
+    "                     WHERE o.enrolment_id = $1 AND o.timepoint IS NOT NULL "
+    "                     ORDER BY o.timepoint = 'end' DESC, o.timepoint = 'start' DESC LIMIT 1)";
+
+static const char *s_sql_anchor = "SELECT start_anchor, mid_anchor, end_anchor, window_days "
+                                  "FROM clinical.v_timepoint_anchor WHERE enrolment_id = $1";
+
+/* Scorable responses inside the dates, per instrument, for the reasons of
+ * a missing time point. */
+static const char *s_sql_quest_days =
+    "SELECT instrument, taken_date FROM clinical.v_questionnaire "
+    "WHERE enrolment_id = $1 AND in_programme AND score IS NOT NULL "
+    "ORDER BY instrument, taken_at, response_id";
 
 static rpt_questionnaire_t *
 s_quest_for(rpt_model_t *m, const char *instrument)
@@ -342,6 +378,16 @@ s_load_curve(PGconn *conn, rpt_model_t *m, const char *eid, rl_err_t *err)
         free(t);
     }
     PQclear(res);
+    if (c->n > 0) {
+        double lo = c->angle_deg[0], hi = c->angle_deg[0], sum = 0;
+        for (int i = 0; i < c->n; i++) {
+            lo = c->angle_deg[i] < lo ? c->angle_deg[i] : lo;
+            hi = c->angle_deg[i] > hi ? c->angle_deg[i] : hi;
+            sum += c->angle_deg[i];
+        }
+        c->isometric = hi - lo < RPT_ISOMETRIC_SPAN_DEG;
+        c->angle_mean_deg = sum / c->n;
+    }
     return 0;
 }
 
@@ -374,8 +420,15 @@ s_load_reference(PGconn *conn, rpt_model_t *m, const char *eid, rl_err_t *err)
         } else {
             continue;
         }
-        if (!m->reference_source)
+        if (!m->reference_source) {
             m->reference_source = s_dup(res, i, 4);
+            m->reference_validated = true;
+            m->reference_citation = s_dup(res, i, 6);
+            m->reference_population = s_dup(res, i, 7);
+            m->reference_model = s_dup(res, i, 8);
+        }
+        if (!s_bool(res, i, 5))
+            m->reference_validated = false;
     }
     PQclear(res);
     return 0;
@@ -460,6 +513,43 @@ rpt_warning_text(const rpt_model_t *m, int i, const char *lang, char *buf, size_
                     : "%d sessions attended, more than the %d allowed (from %s)",
                  w->count, m->allowed_sessions, date);
         break;
+    case RL_WARN_OUTSIDE_DATES: {
+        char last[16];
+        rl_date_format(w->last_date, last);
+        static const char *what_nl[][2] = {{"session", "sessie(s)"},
+                                           {"test_trial", "testpoging(en)"},
+                                           {"training_set", "trainingsreeks(en)"},
+                                           {"questionnaire", "vragenlijst(en)"}};
+        static const char *what_en[][2] = {{"session", "session(s)"},
+                                           {"test_trial", "test trial(s)"},
+                                           {"training_set", "training set(s)"},
+                                           {"questionnaire", "questionnaire(s)"}};
+        const char *what = w->record;
+        for (size_t k = 0; k < 4; k++)
+            if (!strcmp(w->record, what_nl[k][0]))
+                what = nl ? what_nl[k][1] : what_en[k][1];
+        char range[64];
+        if (!strcmp(date, last))
+            snprintf(range, sizeof range, "%s %s", nl ? "op" : "on", date);
+        else
+            snprintf(range, sizeof range, "%s %s %s %s", nl ? "van" : "from", date,
+                     nl ? "tot" : "to", last);
+        snprintf(buf, len,
+                 nl ? "%d %s geregistreerd buiten de data van het programma (%s); bewaard, maar "
+                      "nergens in dit verslag meegeteld"
+                    : "%d %s recorded outside the programme's dates (%s); kept, but not counted "
+                      "anywhere in this report",
+                 w->count, what, range);
+        break;
+    }
+    case RL_WARN_SHORT_SESSION:
+        snprintf(buf, len,
+                 nl ? "%d sessie%s korter geregistreerd dan de minimale duur van %d minuten "
+                      "(vanaf %s; de kortste %d minuten)"
+                    : "%d session%s recorded shorter than the minimum of %d minutes (from %s; "
+                      "the shortest %d minutes)",
+                 w->count, w->count == 1 ? "" : (nl ? "s" : "s"), w->limit, date, w->minutes);
+        break;
     case RL_WARN_BEFORE_START:
     default:
         snprintf(buf, len,
@@ -469,6 +559,84 @@ rpt_warning_text(const rpt_model_t *m, int i, const char *lang, char *buf, size_
         break;
     }
     return buf;
+}
+
+const char *
+rpt_completion_text(const rpt_model_t *m, const char *lang, char *buf, size_t len)
+{
+    bool nl = strcmp(lang, "en") != 0;
+    int miss_ex = m->planned_exercise - m->attended_exercise;
+    int miss_info = m->planned_information - m->attended_information;
+    miss_ex = miss_ex > 0 ? miss_ex : 0;
+    miss_info = miss_info > 0 ? miss_info : 0;
+    char missed[160] = "";
+    if (miss_ex > 0 || miss_info > 0) {
+        char a[64] = "", b[64] = "";
+        if (miss_ex > 0)
+            snprintf(a, sizeof a, nl ? "%d oefensessie%s" : "%d exercise session%s", miss_ex,
+                     miss_ex == 1 ? "" : (nl ? "s" : "s"));
+        if (miss_info > 0)
+            snprintf(b, sizeof b,
+                     nl ? "%d van de %d informatiesessie%s" : "%d of the %d information session%s",
+                     miss_info, m->planned_information, m->planned_information == 1 ? "" : "s");
+        snprintf(missed, sizeof missed, "%s%s%s", a, a[0] && b[0] ? (nl ? " en " : " and ") : "",
+                 b);
+    }
+    if (!strcmp(m->status, "dropped_out")) {
+        snprintf(
+            buf, len,
+            nl ? "Het programma werd voortijdig stopgezet na %d van de %d geplande sessies%s%s."
+               : "The programme was stopped early after %d of %d planned sessions%s%s.",
+            m->attended_total, m->planned_sessions, m->dropout_reason ? ": " : "",
+            m->dropout_reason ? m->dropout_reason : "");
+    } else if (!strcmp(m->status, "completed") && m->complete) {
+        snprintf(buf, len,
+                 nl ? "Het programma werd volledig afgewerkt: alle %d geplande sessies werden "
+                      "bijgewoond."
+                    : "The programme was completed in full: all %d planned sessions were attended.",
+                 m->planned_sessions);
+    } else if (!strcmp(m->status, "completed")) {
+        snprintf(buf, len,
+                 nl ? "Het programma werd beëindigd na %d van de %d geplande sessies; niet "
+                      "bijgewoond: %s."
+                    : "The programme ended after %d of %d planned sessions; not attended: %s.",
+                 m->attended_total, m->planned_sessions, missed);
+    } else {
+        snprintf(buf, len,
+                 nl ? "Het programma is nog niet beëindigd (ontwerpverslag): %d van de %d "
+                      "geplande sessies tot nu toe bijgewoond."
+                    : "The programme has not ended yet (draft report): %d of %d planned "
+                      "sessions attended so far.",
+                 m->attended_total, m->planned_sessions);
+    }
+    return buf;
+}
+
+const char *
+rpt_late_text(const rpt_model_t *m, const char *lang, char *buf, size_t len)
+{
+    bool nl = strcmp(lang, "en") != 0;
+    buf[0] = '\0';
+    const rl_clinical_report_t *r = &m->report;
+    /* the letter is dated today: late when today is past the deadline */
+    long late = r->has_due ? rl_date_diff_days(r->due, r->today) : 0;
+    if (late <= 0)
+        return buf;
+    snprintf(buf, len,
+             nl ? "Dit verslag wordt laattijdig verstuurd: %ld dag%s na de termijn."
+                : "This report is sent late: %ld day%s after the deadline.",
+             late, late == 1 ? "" : (nl ? "en" : "s"));
+    return buf;
+}
+
+int
+rpt_real_change(const rpt_model_t *m, rl_direction_t dir, const rpt_tp3_t *x)
+{
+    bool real;
+    rl_err_t e;
+    if (rl_measures_real_change(&m->srd, dir, x->v[RPT_START], x->v[RPT_END], &real, &e) != 0)
+        return -1;
+    return real ? 1 : 0;
 }
 
 rpt_model_t *
@@ -541,6 +709,7 @@ rpt_model_load(PGconn *conn, const char *patient, long long enrolment_id, const 
     m->physician_name = s_dup(res, 0, 21);
     m->physician_riziv = s_dup(res, 0, 22);
     m->today = s_dup(res, 0, 23);
+    m->programme_name_en = s_dup(res, 0, 24);
     char eid[32];
     snprintf(eid, sizeof eid, "%lld", m->enrolment_id);
 
@@ -587,9 +756,21 @@ rpt_model_load(PGconn *conn, const char *patient, long long enrolment_id, const 
         m->cancellations = s_int(res, 0, 5);
         m->first_session_date = s_dup(res, 0, 6);
         m->last_session_date = s_dup(res, 0, 7);
+        m->planned_exercise = s_int(res, 0, 8);
+        m->planned_information = s_int(res, 0, 9);
+        m->complete = s_bool(res, 0, 10);
+        m->min_session_minutes = s_int(res, 0, 11);
+        m->sessions_short = s_int(res, 0, 12);
+        m->sessions_length_unknown = s_int(res, 0, 13);
+        m->sessions_outside_dates = s_int(res, 0, 14);
     }
     if (s_load_warnings(conn, eid, m, err) < 0) {
         *rc = RL_EXIT_DB;
+        goto out;
+    }
+    int dr = rl_clinical_report_due(conn, eid, &m->report, err);
+    if (dr < 0) {
+        *rc = dr == -1 ? RL_EXIT_DB : RL_EXIT_FAIL;
         goto out;
     }
 
@@ -627,6 +808,16 @@ rpt_model_load(PGconn *conn, const char *patient, long long enrolment_id, const 
         goto out;
     }
     s_derive(m, trials_rom, trials_nm);
+    rl_measures_srd_defaults(&m->srd);
+    S_EXEC("reading the smallest real differences", s_sql_srd, 1, p_eid);
+    for (int i = 0; i < PQntuples(res); i++) {
+        rl_direction_t d;
+        rl_err_t e;
+        if (rl_measures_direction_parse(PQgetvalue(res, i, 0), &d, &e) == 0) {
+            m->srd.pct[d] = s_num(res, i, 1);
+            m->srd_from_site = true;
+        }
+    }
 
     S_EXEC("reading the questionnaires", s_sql_quest, 1, p_eid);
     for (int i = 0; i < PQntuples(res); i++) {
@@ -645,6 +836,23 @@ rpt_model_load(PGconn *conn, const char *patient, long long enrolment_id, const 
     }
     for (int i = 0; i < m->n_quest; i++)
         s_quest_derive(&m->quest[i]);
+    S_EXEC("reading the questionnaires' anchors", s_sql_anchor, 1, p_eid);
+    if (PQntuples(res) == 1) {
+        for (int tp = 0; tp < RPT_NTP; tp++)
+            s_copy_date(m->anchor[tp], res, 0, tp);
+        m->anchor_window_days = s_int(res, 0, 3);
+    }
+    S_EXEC("reading the questionnaires' days", s_sql_quest_days, 1, p_eid);
+    for (int i = 0; i < PQntuples(res); i++) {
+        rpt_questionnaire_t *q = NULL;
+        for (int k = 0; k < m->n_quest && !q; k++)
+            if (!strcmp(m->quest[k].instrument, PQgetvalue(res, i, 0)))
+                q = &m->quest[k];
+        if (!q)
+            continue;
+        q->days = rl_realloc(q->days, (size_t)(q->n_days + 1) * sizeof *q->days);
+        s_copy_date(q->days[q->n_days++], res, i, 1);
+    }
 
     S_EXEC("reading the training load", s_sql_load, 1, p_eid);
     m->n_load = PQntuples(res);
@@ -675,6 +883,7 @@ rpt_model_load(PGconn *conn, const char *patient, long long enrolment_id, const 
         m->conclusion = s_dup(res, 0, 0);
         m->conclusion_by = s_dup(res, 0, 1);
         m->conclusion_at = s_dup(res, 0, 2);
+        m->conclusion_lang = s_dup(res, 0, 3);
     }
     ok = true;
     *rc = RL_EXIT_OK;
@@ -739,7 +948,12 @@ rpt_model_destroy(rpt_model_t **self_p)
                      &m->conclusion_by,
                      &m->conclusion_at,
                      &m->today,
-                     &m->reference_source};
+                     &m->reference_source,
+                     &m->programme_name_en,
+                     &m->reference_citation,
+                     &m->reference_population,
+                     &m->reference_model,
+                     &m->conclusion_lang};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(*strs[i]);
     for (int tp = 0; tp < RPT_NTP; tp++) {
@@ -752,6 +966,7 @@ rpt_model_destroy(rpt_model_t **self_p)
             free(m->quest[i].at[tp].version);
             free(m->quest[i].at[tp].answers);
         }
+        free(m->quest[i].days);
     }
     free(m->quest);
     free(m->load);
@@ -785,13 +1000,50 @@ rpt_model_missing(const rpt_model_t *m, const char *lang, char **lines, int max)
     if (m->n_quest == 0) {
         S_ADD(nl ? "Er werden geen vragenlijsten ingevuld." : "No questionnaires were completed.");
     } else {
+        int w = m->anchor_window_days;
+        static const char *anchor_nl[RPT_NTP] = {"de begintest", "de tussentijdse test",
+                                                 "de eindtest"};
+        static const char *anchor_en[RPT_NTP] = {"the start test", "the mid test", "the end test"};
+        static const char *date_nl[RPT_NTP] = {"de startdatum", "de tussentijdse sessie",
+                                               "de einddatum"};
+        static const char *date_en[RPT_NTP] = {"the start date", "the mid-way session",
+                                               "the end date"};
         for (int i = 0; i < m->n_quest; i++) {
             const rpt_questionnaire_t *q = &m->quest[i];
-            if (!q->at[RPT_START].present)
-                S_ADD(nl ? "%s: geen scoorbare beginmeting." : "%s: no scorable baseline.",
-                      q->instrument);
-            if (!q->at[RPT_END].present)
-                S_ADD(nl ? "%s: geen eindmeting." : "%s: no end measurement.", q->instrument);
+            for (int tp = RPT_START; tp <= RPT_END; tp += RPT_END - RPT_START) {
+                if (q->at[tp].present || (tp == RPT_END && !rpt_model_ended(m)))
+                    continue;
+                const char *anchor = m->anchor[tp][0] ? m->anchor[tp] : NULL;
+                const char *what = m->occasion[tp].present ? (nl ? anchor_nl[tp] : anchor_en[tp])
+                                                           : (nl ? date_nl[tp] : date_en[tp]);
+                const char *start_day = q->at[RPT_START].present ? q->at[RPT_START].date : NULL;
+                bool later = false;
+                for (int k = 0; k < q->n_days; k++)
+                    later |= start_day && strcmp(q->days[k], start_day) > 0;
+                if (q->n_days == 0)
+                    S_ADD(nl ? "%s: geen scoorbare %s." : "%s: no scorable %s.", q->instrument,
+                          tp == RPT_START ? (nl ? "beginmeting" : "baseline")
+                                          : (nl ? "eindmeting" : "end measurement"));
+                else if (tp == RPT_END && start_day && !later)
+                    S_ADD(nl ? "%s: geen eindmeting: er is geen antwoord na dat van de "
+                               "beginmeting (%s); twee antwoorden van dezelfde dag zijn nooit "
+                               "begin en einde."
+                             : "%s: no end measurement: there is no response after the "
+                               "baseline's (%s); two responses of one day are never start and "
+                               "end.",
+                          q->instrument, start_day);
+                else if (anchor)
+                    S_ADD(nl ? "%s: geen %s: geen antwoord binnen %d dagen van %s (%s)."
+                             : "%s: no %s: no response within %d days of %s (%s).",
+                          q->instrument,
+                          tp == RPT_START ? (nl ? "beginmeting" : "baseline")
+                                          : (nl ? "eindmeting" : "end measurement"),
+                          w, what, anchor);
+                else
+                    S_ADD(nl ? "%s: geen %s." : "%s: no %s.", q->instrument,
+                          tp == RPT_START ? (nl ? "beginmeting" : "baseline")
+                                          : (nl ? "eindmeting" : "end measurement"));
+            }
         }
     }
     if (!strcmp(m->status, "dropped_out"))

@@ -10,6 +10,7 @@
 #include "ruglab/mem.h"
 #include "ruglab/questionnaire.h"
 
+#include <assert.h>
 #include <cairo-pdf.h>
 #include <fontconfig/fontconfig.h>
 #include <librsvg/rsvg.h>
@@ -188,49 +189,87 @@ s_table_row(s_table_t *t, ...)
     t->nrows++;
 }
 
+/* The layouts of one row of a table; the header (row 0) in bold, never
+ * hyphenated and wrapped at word boundaries only. Returns the height. */
+static double
+s_table_layout_row(s_doc_t *d, const s_table_t *t, int r, double size, PangoLayout **out)
+{
+    double h = 0;
+    for (int c = 0; c < t->ncols; c++) {
+        char *esc = g_markup_escape_text(t->cells[r * t->ncols + c], -1);
+        char *mk = r == 0 ? rl_asprintf("<span insert_hyphens=\"false\"><b>%s</b></span>", esc)
+                          : rl_asprintf("<span insert_hyphens=\"false\">%s</span>", esc);
+        out[c] = s_layout(d, mk, size, t->widths[c] * S_WIDTH - 4);
+        if (r == 0)
+            pango_layout_set_wrap(out[c], PANGO_WRAP_WORD);
+        if (c >= t->num_from)
+            pango_layout_set_alignment(out[c], PANGO_ALIGN_RIGHT);
+        double ch = s_height(out[c]);
+        h = ch > h ? ch : h;
+        free(mk);
+        g_free(esc);
+    }
+    return h;
+}
+
+static void
+s_table_show_row(s_doc_t *d, const s_table_t *t, int r, PangoLayout **cells, double h)
+{
+    if (r % 2 == 1) { /* every other data row shaded */
+        cairo_set_source_rgb(d->cr, 0.94, 0.94, 0.94);
+        cairo_rectangle(d->cr, S_MARGIN_X, d->y - 1, S_WIDTH, h + 2);
+        cairo_fill(d->cr);
+        cairo_set_source_rgb(d->cr, 0, 0, 0);
+    }
+    double x = S_MARGIN_X;
+    for (int c = 0; c < t->ncols; c++) {
+        cairo_move_to(d->cr, x + (c >= t->num_from ? -2 : 2), d->y);
+        pango_cairo_show_layout(d->cr, cells[c]);
+        x += t->widths[c] * S_WIDTH;
+    }
+    d->y += h + 2;
+    if (r == 0) {
+        cairo_set_line_width(d->cr, 0.4);
+        cairo_move_to(d->cr, S_MARGIN_X, d->y);
+        cairo_line_to(d->cr, S_MARGIN_X + S_WIDTH, d->y);
+        cairo_stroke(d->cr);
+        d->y += 1;
+    }
+}
+
+/* Draws the table and frees its cells. A table starts on a new page unless
+ * its header fits with at least two of its rows (no header stranded at the
+ * foot of a page); a table that continues on the next page repeats its
+ * header there. */
 static void
 s_table_draw(s_doc_t *d, s_table_t *t, double size)
 {
-    for (int r = 0; r < t->nrows; r++) {
-        PangoLayout *cells[16];
-        double h = 0;
-        for (int c = 0; c < t->ncols && c < 16; c++) {
-            char *esc = g_markup_escape_text(t->cells[r * t->ncols + c], -1);
-            char *mk = r == 0 ? rl_asprintf("<b>%s</b>", esc) : rl_strdup(esc);
-            cells[c] = s_layout(d, mk, size, t->widths[c] * S_WIDTH - 4);
-            if (c >= t->num_from)
-                pango_layout_set_alignment(cells[c], PANGO_ALIGN_RIGHT);
-            double ch = s_height(cells[c]);
-            h = ch > h ? ch : h;
-            free(mk);
-            g_free(esc);
+    int nr = t->nrows, nc = t->ncols;
+    assert(nc <= 16 && nr >= 1);
+    PangoLayout **cells = rl_calloc((size_t)nr * (size_t)nc, sizeof *cells);
+    double *h = rl_calloc((size_t)nr, sizeof *h);
+    for (int r = 0; r < nr; r++)
+        h[r] = s_table_layout_row(d, t, r, size, cells + r * nc);
+    const double header_h = h[0] + 3;
+    double first = header_h;
+    for (int r = 1; r < nr && r <= 2; r++)
+        first += h[r] + 2;
+    s_need(d, first + 1);
+    s_table_show_row(d, t, 0, cells, h[0]);
+    for (int r = 1; r < nr; r++) {
+        if (d->y + h[r] + 2 > S_PAGE_H - S_MARGIN_BOTTOM) {
+            s_new_page(d);
+            s_table_show_row(d, t, 0, cells, h[0]);
         }
-        s_need(d, h + 3);
-        if (r % 2 == 1) {
-            cairo_set_source_rgb(d->cr, 0.94, 0.94, 0.94);
-            cairo_rectangle(d->cr, S_MARGIN_X, d->y - 1, S_WIDTH, h + 2);
-            cairo_fill(d->cr);
-            cairo_set_source_rgb(d->cr, 0, 0, 0);
-        }
-        double x = S_MARGIN_X;
-        for (int c = 0; c < t->ncols && c < 16; c++) {
-            cairo_move_to(d->cr, x + (c >= t->num_from ? -2 : 2), d->y);
-            pango_cairo_show_layout(d->cr, cells[c]);
-            x += t->widths[c] * S_WIDTH;
-            g_object_unref(cells[c]);
-        }
-        d->y += h + 2;
-        if (r == 0) {
-            cairo_set_line_width(d->cr, 0.4);
-            cairo_move_to(d->cr, S_MARGIN_X, d->y);
-            cairo_line_to(d->cr, S_MARGIN_X + S_WIDTH, d->y);
-            cairo_stroke(d->cr);
-            d->y += 1;
-        }
+        s_table_show_row(d, t, r, cells + r * nc, h[r]);
     }
     d->y += 6;
-    for (int i = 0; i < t->nrows * t->ncols; i++)
+    for (int i = 0; i < nr * nc; i++) {
+        g_object_unref(cells[i]);
         free(t->cells[i]);
+    }
+    free(cells);
+    free(h);
     free(t->cells);
     t->cells = NULL;
     t->nrows = 0;
@@ -413,13 +452,19 @@ s_programme(s_doc_t *d)
     char *start = s_date(d, m->start_date);
     char *end = m->end_date ? s_date(d, m->end_date) : rl_strdup(T(d, "(loopt nog)", "(running)"));
     bool fedris = m->route && !strcmp(m->route, "fedris");
+    /* the programme's name in the letter's language; a name that exists in
+     * Dutch only is given as it is and said to be the programme's own */
+    const char *pname = d->nl || !m->programme_name_en ? m->programme_name : m->programme_name_en;
     s_para(d, 10, 0, 4,
            d->nl ? "Uw patiënt(e) volgde van %s tot %s het programma «%s» (%s)."
                  : "Your patient followed the programme “%s” from %s to %s (%s).",
-           d->nl ? start : m->programme_name, d->nl ? end : start, d->nl ? m->programme_name : end,
+           d->nl ? start : pname, d->nl ? end : start, d->nl ? pname : end,
            fedris ? T(d, "Fedris-preventieprogramma lage rugpijn",
                       "Fedris low back pain prevention programme")
                   : T(d, "RIZIV-nomenclatuur 558994", "RIZIV/INAMI nomenclature 558994"));
+    if (!d->nl && !m->programme_name_en)
+        s_para(d, 8.5, 0, 4, "%s",
+               "(The programme's name is given as the hospital registered it, in Dutch.)");
     free(start);
     free(end);
     if (m->indication && !strcmp(m->indication, "post_surgery")) {
@@ -438,33 +483,73 @@ s_programme(s_doc_t *d)
         free(since);
     }
     s_para(d, 10, 0, 4,
-           d->nl ? "<b>Aanwezigheid:</b> %d van de %d geplande sessies bijgewoond (%d "
-                   "oefensessie%s, %d informatiesessie%s); %d keer%s afwezig zonder "
+           d->nl ? "<b>Aanwezigheid:</b> %d van de %d geplande sessies bijgewoond (%d van de %d "
+                   "oefensessies, %d van de %d informatiesessies); %d keer%s afwezig zonder "
                    "verwittiging, %d sessie%s geannuleerd."
-                 : "<b>Attendance:</b> %d of %d planned sessions attended (%d exercise "
-                   "session%s, %d information session%s); %d no-show%s without notice, %d "
+                 : "<b>Attendance:</b> %d of %d planned sessions attended (%d of %d exercise "
+                   "sessions, %d of %d information sessions); %d no-show%s without notice, %d "
                    "session%s cancelled.",
-           m->attended_total, m->planned_sessions, m->attended_exercise,
-           m->attended_exercise == 1 ? "" : "s", m->attended_information,
-           m->attended_information == 1 ? "" : "s", m->no_shows,
+           m->attended_total, m->planned_sessions, m->attended_exercise, m->planned_exercise,
+           m->attended_information, m->planned_information, m->no_shows,
            d->nl ? "" : (m->no_shows == 1 ? "" : "s"), m->cancellations,
            m->cancellations == 1 ? "" : "s");
     for (int i = 0; i < m->n_warnings; i++) {
-        char text[256];
+        char text[320];
         s_para(d, 10, 12, 2, "%s %s", T(d, "Opmerking bij de aanwezigheid:", "Attendance note:"),
                rpt_warning_text(m, i, d->nl ? "nl" : "en", text, sizeof text));
     }
-    if (!strcmp(m->status, "completed"))
-        s_para(d, 10, 0, 4, "%s",
-               T(d, "Het programma werd volledig afgewerkt.", "The programme was completed."));
-    else if (!strcmp(m->status, "dropped_out"))
-        s_para(d, 10, 0, 4, "%s%s%s",
-               T(d, "Het programma werd voortijdig stopgezet", "The programme was stopped early"),
-               m->dropout_reason ? ": " : ".", m->dropout_reason ? m->dropout_reason : "");
-    else
-        s_para(d, 10, 0, 4, "%s",
-               T(d, "Het programma is nog niet beëindigd (ontwerpverslag).",
-                 "The programme has not ended yet (draft report)."));
+    char done[512];
+    s_para(d, 10, 0, 4, "%s", rpt_completion_text(m, d->nl ? "nl" : "en", done, sizeof done));
+}
+
+/* "+24.0 % *": a change in % with the real-change mark of the letter's
+ * legend (* real change, ~ within the test noise). */
+static const char *
+s_pct_marked(const s_doc_t *d, rl_direction_t dir, const rpt_tp3_t *x, const char *missing_text)
+{
+    static char bufs[8][64];
+    static int next;
+    rl_measures_change_t c = rpt_change(x);
+    if (isnan(c.pct))
+        return missing_text;
+    char *b = bufs[next++ % 8];
+    int real = rpt_real_change(d->m, dir, x);
+    snprintf(b, sizeof bufs[0], "%s%s", s_pct(c.pct, missing_text),
+             real == 1   ? " *"
+             : real == 0 ? " ~"
+                         : "");
+    return b;
+}
+
+/* The legend of the marks, with the smallest real difference used. */
+static void
+s_real_change_legend(s_doc_t *d)
+{
+    const rpt_model_t *m = d->m;
+    bool same = true;
+    for (int k = 1; k < RL_DIR_COUNT; k++)
+        same &= m->srd.pct[k] == m->srd.pct[0];
+    char srd[256] = "";
+    if (same) {
+        snprintf(srd, sizeof srd, "%s %%", rpt_num(m->srd.pct[0], 0, "?"));
+    } else {
+        for (int k = 0; k < RL_DIR_COUNT; k++)
+            snprintf(srd + strlen(srd), sizeof srd - strlen(srd), "%s%s %s %%", k ? ", " : "",
+                     s_dir(d, k), rpt_num(m->srd.pct[k], 0, "?"));
+    }
+    s_para(d, 8.5, 0, 3, "%s %s%s%s",
+           T(d,
+             "* echte verandering: het verschil tussen begin en einde is minstens het kleinste "
+             "reële verschil van de test; ~ binnen de meetfout van de test: geen echte "
+             "verandering. Kleinste reële verschil:",
+             "* real change: the change from start to end is at least the test's smallest real "
+             "difference; ~ within the test's measurement error: not a real change. Smallest "
+             "real difference:"),
+           srd,
+           m->srd_from_site ? T(d, " (test-hertestgegevens van het centrum)",
+                                " (the centre's own test-retest data)")
+                            : T(d, " (standaardwaarde)", " (default)"),
+           ".");
 }
 
 static void
@@ -517,11 +602,12 @@ s_device(s_doc_t *d)
         s_table_row(&t, s_dir(d, k), T(d, "kracht (N·m)", "torque (N·m)"),
                     rpt_num(x->torque_nm.v[0], 1, miss), rpt_num(x->torque_nm.v[1], 1, miss),
                     rpt_num(x->torque_nm.v[2], 1, miss), s_signed(c.absolute, 1, miss),
-                    s_pct(c.pct, miss), ref);
+                    s_pct_marked(d, x->dir, &x->torque_nm, miss), ref);
         c = rpt_change(&x->rom_deg);
         s_table_row(&t, "", T(d, "uitslag (°)", "range (°)"), rpt_num(x->rom_deg.v[0], 1, miss),
                     rpt_num(x->rom_deg.v[1], 1, miss), rpt_num(x->rom_deg.v[2], 1, miss),
-                    s_signed(c.absolute, 1, miss), s_pct(c.pct, miss), rref);
+                    s_signed(c.absolute, 1, miss), s_pct_marked(d, x->dir, &x->rom_deg, miss),
+                    rref);
     }
     rpt_tp3_t ratio, asym_lf, asym_rot;
     for (int tp = 0; tp < RPT_NTP; tp++) {
@@ -539,6 +625,33 @@ s_device(s_doc_t *d)
                 rpt_num(asym_rot.v[0], 1, miss), rpt_num(asym_rot.v[1], 1, miss),
                 rpt_num(asym_rot.v[2], 1, miss), "", "", "");
     s_table_draw(d, &t, 8.5);
+    s_real_change_legend(d);
+
+    /* where the reference values come from, under the table */
+    if (m->has_reference) {
+        if (!m->reference_validated)
+            s_para(d, 9, 0, 3, "<b>%s</b>",
+                   T(d,
+                     "Let op: de referentiewaarden komen uit een tabel die niet als gevalideerd "
+                     "is aangemerkt. Alleen een ontwerp toont ze; een definitief verslag niet.",
+                     "Caution: the reference values come from a table that is not marked "
+                     "validated. Only a draft shows them; a final report does not."));
+        s_para(d, 8.5, 0, 3, "%s %s; %s %s; %s %s. %s",
+               T(d,
+                 "% referentie: bij de laatste test, tegenover de referentiewaarden voor "
+                 "geslacht en leeftijd. Bron:",
+                 "% of reference: at the last test, against the reference values for sex and "
+                 "age. Source:"),
+               m->reference_citation ? m->reference_citation : "?", T(d, "toestel", "device model"),
+               m->reference_model ? m->reference_model : "?", T(d, "populatie:", "population:"),
+               m->reference_population ? m->reference_population : "?",
+               T(d, "Referentiewaarden gelden alleen voor het toestel waarop ze gemeten zijn.",
+                 "Reference values hold only for the device model they were measured on."));
+    } else {
+        s_para(d, 8.5, 0, 3, "%s",
+               T(d, "% referentie: geen referentietabel beschikbaar voor dit toestel.",
+                 "% of reference: no reference table is available for this device."));
+    }
 
     /* effort check */
     char high[512] = "";
@@ -547,7 +660,8 @@ s_device(s_doc_t *d)
             double cv = m->dirs[k].cv_pct.v[tp];
             if (!isnan(cv) && cv > RL_MEASURES_CV_NORMAL_MAX_PCT)
                 snprintf(high + strlen(high), sizeof high - strlen(high), "%s%s %s (%.1f %%)",
-                         high[0] ? ", " : "", s_dir(d, k), rpt_tp_name(tp), cv);
+                         high[0] ? ", " : "", s_dir(d, k), rpt_tp_label(tp, d->nl ? "nl" : "en"),
+                         cv);
         }
     if (high[0])
         s_para(d, 8.5, 0, 3, "%s %s.",
@@ -578,24 +692,7 @@ s_device(s_doc_t *d)
                s_dir(d, k), rpt_num(first->max_load_nm, 1, "?"), rpt_num(last->max_load_nm, 1, "?"),
                s_pct(c.pct, "?"), T(d, "trainingsdag", "training day"), first->index, last->index);
     }
-    if (m->has_reference)
-        s_para(d, 8.5, 0, 3, "%s %s",
-               T(d,
-                 "% referentie: bij de laatste test, tegenover de referentiewaarden van het "
-                 "toestel voor geslacht en leeftijd. Bron:",
-                 "% of reference: at the last test, against the device's reference values for "
-                 "sex and age. Source:"),
-               m->reference_source ? m->reference_source : "?");
-    else
-        s_para(d, 8.5, 0, 3, "%s",
-               T(d, "% referentie: geen referentietabel beschikbaar voor dit toestel.",
-                 "% of reference: no reference table is available for this device."));
-    s_para(d, 8.5, 0, 6, "%s",
-           T(d,
-             "Een verschil kleiner dan 33 % valt binnen de meetfout van de test (kleinste "
-             "reële verschil) en is geen echte verandering.",
-             "A change smaller than 33 % is within the test's measurement error (smallest real "
-             "difference) and is not a real change."));
+    d->y += 4;
 }
 
 static const char *
@@ -618,7 +715,7 @@ s_questionnaires(s_doc_t *d)
                  "No questionnaires were completed: pain and disability cannot be assessed."));
         return;
     }
-    static const double w[] = {0.14, 0.1, 0.1, 0.1, 0.12, 0.14, 0.3};
+    static const double w[] = {0.17, 0.09, 0.09, 0.09, 0.12, 0.14, 0.3};
     s_table_t t = {7, w, NULL, 0, 1};
     s_table_row(&t, T(d, "vragenlijst", "questionnaire"), T(d, "begin", "start"),
                 T(d, "midden", "mid"), T(d, "einde", "end"), T(d, "verschil", "change"),
@@ -663,7 +760,8 @@ s_questionnaires(s_doc_t *d)
         } else if (!strcmp(q->instrument, "TSK")) {
             int last = q->at[RPT_END].present ? RPT_END : RPT_START;
             if (q->at[last].present)
-                s_para(d, 9, 0, 3, "TSK-17 (%s): %s.", rpt_tp_name(last),
+                s_para(d, 9, 0, 3, "TSK-17 (%s): %s.",
+                       last == RPT_END ? T(d, "eindmeting", "end") : T(d, "beginmeting", "start"),
                        s_band(d, q->at[last].band));
         }
     }
@@ -775,6 +873,18 @@ s_conclusion(s_doc_t *d, int *section)
     snprintf(title, sizeof title, "%d. %s", (*section)++,
              T(d, "Besluit en advies", "Conclusion and advice"));
     s_heading(d, title);
+    if (m->conclusion && m->conclusion_lang && strcmp(m->conclusion_lang, d->nl ? "nl" : "en")) {
+        static const char *names_nl[][2] = {
+            {"nl", "het Nederlands"}, {"en", "het Engels"}, {"fr", "het Frans"}};
+        static const char *names_en[][2] = {{"nl", "Dutch"}, {"en", "English"}, {"fr", "French"}};
+        const char *lname = m->conclusion_lang;
+        for (size_t k = 0; k < 3; k++)
+            if (!strcmp(m->conclusion_lang, names_nl[k][0]))
+                lname = d->nl ? names_nl[k][1] : names_en[k][1];
+        s_para(d, 9, 0, 3, "<i>%s %s%s</i>",
+               T(d, "Het besluit van de arts werd in", "The physician wrote this conclusion in"),
+               lname, T(d, " opgesteld, zoals hieronder.", ", as follows."));
+    }
     if (m->conclusion) {
         /* paragraphs as written */
         char *copy = rl_strdup(m->conclusion);
@@ -801,25 +911,32 @@ s_recipients(s_doc_t *d, int *section)
              T(d, "Bestemmelingen en termijn", "Recipients and deadline"));
     s_heading(d, title);
     char *deadline = NULL;
-    rl_date_t end;
-    rl_err_t e;
-    if (m->end_date && rl_date_parse(m->end_date, &end, &e) == 0) {
-        rl_date_t due = fedris ? rl_date_add_months(end, 1) : rl_date_add_days(end, 14);
+    if (m->report.has_due) {
         char buf[RL_DATE_STR_SIZE];
-        deadline = s_date(d, rl_date_format(due, buf));
+        deadline = s_date(d, rl_date_format(m->report.due, buf));
     }
-    if (deadline)
+    char late[320];
+    const char *within = fedris ? T(d, "1 maand", "1 month") : T(d, "2 weken", "2 weeks");
+    if (deadline && rpt_late_text(m, d->nl ? "nl" : "en", late, sizeof late)[0]) {
+        s_para(d, 10, 0, 3,
+               d->nl ? "Dit verslag moest binnen %s na het einde van de behandeling bezorgd "
+                       "worden, uiterlijk op %s."
+                     : "This report was due within %s of the end of treatment, at the latest "
+                       "on %s.",
+               within, deadline);
+        s_para(d, 10, 0, 3, "<b>%s</b> %s", late, T(d, "Bestemmelingen:", "Recipients:"));
+    } else if (deadline) {
         s_para(d, 10, 0, 3,
                d->nl ? "Dit verslag wordt binnen %s na het einde van de behandeling bezorgd, "
                        "uiterlijk op %s, aan:"
                      : "This report is sent within %s of the end of treatment, at the latest "
                        "on %s, to:",
-               fedris ? T(d, "1 maand", "1 month") : T(d, "2 weken", "2 weeks"), deadline);
-    else
-        s_para(d, 10, 0, 3, "%s %s %s", T(d, "Termijn: binnen", "Deadline: within"),
-               fedris ? T(d, "1 maand", "1 month") : T(d, "2 weken", "2 weeks"),
+               within, deadline);
+    } else {
+        s_para(d, 10, 0, 3, "%s %s %s", T(d, "Termijn: binnen", "Deadline: within"), within,
                T(d, "na het einde van de behandeling. Bestemmelingen:",
                  "of the end of treatment. Recipients:"));
+    }
     free(deadline);
     char *gp = m->gp_family_name ? rl_asprintf("Dr. %s %s", m->gp_given_name, m->gp_family_name)
                                  : rl_strdup(T(d, "(niet geregistreerd)", "(not recorded)"));

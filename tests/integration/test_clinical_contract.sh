@@ -178,15 +178,16 @@ t_psql ruglab_admin "INSERT INTO clinical.timepoint_override (enrolment_id, devi
 t_is "the latest override of an occasion is in force ('none': a3 has none, the rule's mid is back)" \
   "$(occ)" "a1:1:start:f,a3:3:-:t,a18:19:mid:f,a20:21:end:f"
 
-# --- questionnaires of enrolment 1: ODI at intake, near the mid test, at
-# the end, and one that could not be scored; NPRS only at intake
+# --- questionnaires of enrolment 1: ODI at intake (on the start day: the
+# programme's dates bound what counts), near the mid test, at the end, and
+# one that could not be scored; NPRS only at intake
 t_psql ruglab_admin "
   INSERT INTO meas.questionnaire_response (source, taken_at, enrolment_id, instrument, version, answers, score, entered_by) VALUES
-    ('manual', '2026-01-02 09:00+01', 1, 'ODI', '2.1a', '[]', 40, 't'),
+    ('manual', '2026-01-05 09:00+01', 1, 'ODI', '2.1a', '[]', 40, 't'),
     ('manual', '2026-01-20 09:00+01', 1, 'ODI', '2.1a', '[]', NULL, 't'),
     ('manual', '2026-02-26 09:00+01', 1, 'ODI', '2.1a', '[]', 30, 't'),
     ('manual', '2026-03-04 09:00+01', 1, 'ODI', '2.1a', '[]', 20, 't'),
-    ('manual', '2026-01-02 09:00+01', 1, 'NPRS', '1', '[]', 7, 't')" >/dev/null
+    ('manual', '2026-01-05 09:00+01', 1, 'NPRS', '1', '[]', 7, 't')" >/dev/null
 q() { t_psql ruglab_admin "SELECT string_agg(instrument || ':' || coalesce(score::text, '-') || ':' || coalesce(timepoint, '-'), ',' ORDER BY instrument, taken_at) FROM clinical.v_questionnaire WHERE enrolment_id = 1"; }
 # the mid date is that of the mid test occasion a18 (2026-02-25)
 t_is "v_questionnaire, completed programme: start, mid nearest the mid point, end; unscorable none" \

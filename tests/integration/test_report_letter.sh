@@ -53,12 +53,12 @@ read -r c1 c2 <<<"$chg"
 t_match "extension torque start/mid/end and change from the database" "$flat" \
   "extensie kracht \(N·m\) $e1 $e2 $e3 \+$c1 \+$c2 %"
 t_match "the training load progression" "$flat" "Trainingsbelasting \(zwaarste reeks\) extensie: 60\.0 → 109\.5 N·m \(\+82\.5 %, trainingsdag 1 → 34\)"
-t_match "the attendance" "$flat" "36 van de 36 geplande sessies bijgewoond \(34 oefensessies, 2 informatiesessies\); 1 keer afwezig"
+t_match "the attendance" "$flat" "36 van de 36 geplande sessies bijgewoond \(34 van de 34 oefensessies, 2 van de 2 informatiesessies\); 1 keer afwezig"
 t_match "the ODI interpretation" "$flat" "Oswestry Disability Index bij de eindmeting 16\.0 %: minimale beperking \(bij de start 40\.0 %: matige beperking\)"
 t_match "ODI change clinically important" "$flat" "ODI \(%\) 40\.0 28\.0 16\.0 -24\.0 -60\.0 % ja"
 t_match "device and questionnaires side by side, with the caveat" "$flat" "krachtwinst op het toestel is geen maat voor pijn of beperking"
 t_match "the physician's conclusion" "$flat" "Goede evolutie: pijn en beperking namen duidelijk af\."
-t_match "deadline: 2 weeks after the end" "$flat" "binnen 2 weken na het einde van de behandeling bezorgd, uiterlijk op 15 mei 2026"
+t_match "deadline: 2 weeks after the end" "$flat" "binnen 2 weken na het einde van de behandeling bezorgd worden, uiterlijk op 15 mei 2026"
 t_match "recipient: the GP" "$flat" "de behandelend arts \(huisarts\): Dr\. Jan Peeters"
 t_fails "no advisory physician when not on sick leave" grep -q "adviserend arts" <<<"$flat"
 t_fails "a final letter is not marked draft" grep -q "ONTWERP" <<<"$txt"
@@ -75,7 +75,7 @@ flat=$(pdftotext -layout en.pdf - | tr -s ' \n' ' ')
 t_match "en: patient" "$flat" "Patient: Marie Janssens"
 t_match "en: ODI interpretation" "$flat" "Oswestry Disability Index at the end 16\.0 %: minimal disability \(at the start 40\.0 %: moderate disability\)"
 t_match "en: the caveat" "$flat" "strength gains on the device are not a proxy for pain or disability"
-t_match "en: deadline" "$flat" "within 2 weeks of the end of treatment, at the latest on 15 May 2026"
+t_match "en: deadline" "$flat" "due within 2 weeks of the end of treatment, at the latest on 15 May 2026"
 t_match "en: extension torque" "$flat" "extension torque \(N·m\) $e1 $e2 $e3 \+$c1"
 
 # --- Fedris route, on sick leave: every recipient, 1 month
@@ -86,7 +86,7 @@ fx_end "$fed" completed 34
 fx_conclusion "$fed" "Hervatting aangepast werk."
 t_check "letter under the Fedris route" ruglab-report letter RB-0005 -o fed.pdf
 flat=$(pdftotext -layout fed.pdf - | tr -s ' \n' ' ')
-t_match "fedris: 1 month" "$flat" "binnen 1 maand na het einde van de behandeling bezorgd, uiterlijk op 1 juni 2026"
+t_match "fedris: 1 month" "$flat" "binnen 1 maand na het einde van de behandeling bezorgd worden, uiterlijk op 1 juni 2026"
 t_match "fedris: advisory physician" "$flat" "de adviserend arts van het ziekenfonds"
 t_match "fedris: occupational physician" "$flat" "de arbeidsarts"
 t_match "fedris: Fedris" "$flat" "Fedris \(Federaal agentschap voor beroepsrisico's\)"
@@ -98,7 +98,7 @@ fx_end "$drop" dropped_out 9 "verhuis"
 fx_conclusion "$drop" "Stopgezet na verhuis."
 t_check "letter of a dropout" ruglab-report letter RB-0004 -o drop.pdf
 flat=$(pdftotext -layout drop.pdf - | tr -s ' \n' ' ')
-t_match "dropout: stopped early, with the reason" "$flat" "voortijdig stopgezet: verhuis"
+t_match "dropout: stopped early, with the reason" "$flat" "voortijdig stopgezet na 9 van de 36 geplande sessies: verhuis"
 t_match "dropout: the missing tests are named" "$flat" "Geen eindtest: die waarden ontbreken"
 t_match "dropout: 9 of 36 sessions" "$flat" "Programma voortijdig stopgezet na 9 van 36 geplande sessies"
 t_match "dropout: the missing end values are shown as missing, not zero" "$flat" "extensie kracht \(N·m\) 189\.0 — — — —"

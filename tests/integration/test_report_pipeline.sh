@@ -73,6 +73,17 @@ t_check "the middle test is marked as the mid test (short programme)" ruglab tim
 printf 'Duidelijke verbetering van kracht en functie.\n' | ruglab conclusion set "$badge" --file - >/dev/null
 t_check "the conclusion is written" ruglab conclusion show "$badge"
 
+# --- the shipped reference table is illustrative: a final letter refuses it,
+# a draft shows it with a caution
+t_fails_with "a final letter with an unvalidated reference table is refused" "not marked validated" \
+  ruglab-report letter "$badge" -o refused.pdf
+t_check "a draft with the unvalidated table" ruglab-report letter "$badge" --draft -o draft.pdf
+flat=$(pdftotext -layout draft.pdf - | tr -s ' \n' ' ')
+t_match "the draft cautions against the unvalidated table" "$flat" "Let op: de referentiewaarden komen uit een tabel die niet als gevalideerd is aangemerkt"
+grep -v '^# \(citation\|population\):' "$T_ROOT/deploy/reference/example-reference.csv" >site-ref.csv
+t_check "the site's validated table" ruglab reference load site-ref.csv --citation "Testwaarden van de site (2026)" \
+  --population "gezonde volwassenen, test" --validated
+
 # --- letter: the database's values
 t_check "the letter" ruglab-report letter "$badge" -o letter.pdf
 flat=$(pdftotext -layout letter.pdf - | tr -s ' \n' ' ')
@@ -88,9 +99,9 @@ t_match "extension torque start/mid/end and change % from the database" "$flat" 
 odi=$(t_psql ruglab_admin "SELECT string_agg(to_char(score, 'FM990.0'), ' ' ORDER BY taken_at) FROM meas.questionnaire_response WHERE instrument = 'ODI'")
 read -r o1 o2 <<<"$odi"
 t_match "the ODI interpretation with the stored scores" "$flat" "Oswestry Disability Index bij de eindmeting $o2 %: minimale beperking \(bij de start $o1 %: ernstige beperking\)"
-t_match "attendance with the information session" "$flat" "11 van de 36 geplande sessies bijgewoond \(10 oefensessies, 1 informatiesessie\)"
-t_match "% of the (illustrative) reference is reported with its source" "$flat" "Bron: example-reference.csv"
-t_match "the raw force/angle curve is charted" "$flat" "Kracht-hoekcurve van de test"
+t_match "attendance with the information session" "$flat" "11 van de 36 geplande sessies bijgewoond \(10 van de 34 oefensessies, 1 van de 2 informatiesessies\)"
+t_match "% of the validated reference is reported with its source" "$flat" "Bron: Testwaarden van de site \(2026\); toestel tergumed-710; populatie: gezonde volwassenen, test"
+t_match "the raw curve of the isometric test is charted over time, at its angle" "$flat" "Krachtcurve van de test: extensie, einde \(isometrisch bij -?[0-9]+°\)"
 
 # --- FHIR: every device Observation equals the database value
 t_check "the FHIR export" ruglab-report export "$badge" --format fhir -o bundle.json

@@ -30,7 +30,7 @@ t_is "JSON: the first warning is in the week of the first information session" \
 t_match "JSON: ... and names that week" "$(jq -r '.attendance.warnings[0].text' <<<"$json")" \
   "in week $((10#$(date -d "$info" +%V))) of"
 t_match "table: the warnings follow the attendance line" \
-  "$(ruglab-report compare RB-0001 | grep -A1 '^Attendance' | tail -1)" "^  warning: 3 sessions in week [0-9]+ of 2026"
+  "$(ruglab-report compare RB-0001 | grep -A2 '^Attendance' | tail -1)" "^  warning: 3 sessions in week [0-9]+ of 2026"
 t_is "CSV: one row per warning" \
   "$(ruglab-report compare RB-0001 --format csv | grep -c '^attendance,warning,too_many_in_week,')" 2
 t_is "a regular programme has no warnings (JSON)" \

@@ -143,8 +143,8 @@ s_build(json_t *o, rl_msg_t *m)
         rl_msg_samples_alloc(m, n);
         rl_sample_batch_t *b = &m->u.sample_batch;
         for (size_t i = 0; i < n; i++) {
-            b->angle_deg[i] = json_is_array(a) ? (float)json_number_value(json_array_get(a, i))
-                                               : (float)(i % 90);
+            b->angle_deg[i] =
+                json_is_array(a) ? (float)json_number_value(json_array_get(a, i)) : (float)(i % 90);
             b->torque_nm[i] = json_is_array(t) ? (float)json_number_value(json_array_get(t, i))
                                                : (float)(i % 500) * 0.25f;
         }
@@ -329,27 +329,41 @@ int
 main(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"connect", required_argument, NULL, 'c'}, {"key", required_argument, NULL, 'k'},
+        {"connect", required_argument, NULL, 'c'},    {"key", required_argument, NULL, 'k'},
         {"server-key", required_argument, NULL, 's'}, {"device", required_argument, NULL, 'd'},
         {"timeout-ms", required_argument, NULL, 't'}, {"resend-ms", required_argument, NULL, 'r'},
-        {"rate", required_argument, NULL, 'R'},
-        {NULL, 0, NULL, 0},
+        {"rate", required_argument, NULL, 'R'},       {NULL, 0, NULL, 0},
     };
     const char *endpoint = NULL, *key = NULL, *server = NULL;
     long timeout_ms = 10000, resend_ms = 0, rate = 0;
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
-        case 'c': endpoint = optarg; break;
-        case 'k': key = optarg; break;
-        case 's': server = optarg; break;
-        case 'd': s_device = optarg; break;
-        case 't': timeout_ms = atol(optarg); break;
-        case 'r': resend_ms = atol(optarg); break;
-        case 'R': rate = atol(optarg); break;
+        case 'c':
+            endpoint = optarg;
+            break;
+        case 'k':
+            key = optarg;
+            break;
+        case 's':
+            server = optarg;
+            break;
+        case 'd':
+            s_device = optarg;
+            break;
+        case 't':
+            timeout_ms = atol(optarg);
+            break;
+        case 'r':
+            resend_ms = atol(optarg);
+            break;
+        case 'R':
+            rate = atol(optarg);
+            break;
         default:
             fprintf(stderr, "usage: rl-send --connect EP --key DEVICE.key --server-key Z85|FILE "
-                            "[--device ID] [--timeout-ms N] [--resend-ms N] [--rate MSG_PER_S] < lines.jsonl\n");
+                            "[--device ID] [--timeout-ms N] [--resend-ms N] [--rate MSG_PER_S] < "
+                            "lines.jsonl\n");
             return 2;
         }
     }
@@ -409,9 +423,8 @@ main(int argc, char **argv)
             printf("timeout: %zu unacknowledged\n", unacked);
             break;
         }
-        zmq_pollitem_t items[3] = {{sock, 0, ZMQ_POLLIN, 0},
-                                   {mon, 0, ZMQ_POLLIN, 0},
-                                   {NULL, 0, ZMQ_POLLIN, 0}};
+        zmq_pollitem_t items[3] = {
+            {sock, 0, ZMQ_POLLIN, 0}, {mon, 0, ZMQ_POLLIN, 0}, {NULL, 0, ZMQ_POLLIN, 0}};
         int n = 2;
         long wait_ms = next < s_n_out ? 5 : 50;
         if (!eof) {

@@ -335,8 +335,11 @@ test_questionnaires(void **state)
 static cv_enrolment_t
 s_row(long long id, const char *status, rl_date_t start, bool has_end, rl_date_t end)
 {
-    cv_enrolment_t r = {.has_enrolment = true, .enrolment_id = id, .start_date = start,
-                        .has_end = has_end, .end_date = end};
+    cv_enrolment_t r = {.has_enrolment = true,
+                        .enrolment_id = id,
+                        .start_date = start,
+                        .has_end = has_end,
+                        .end_date = end};
     strcpy(r.status, status);
     return r;
 }

@@ -84,7 +84,8 @@ test_errors_name_file_and_line(void **state)
                    "3: unknown key 'batchmax' in [collector]");
     s_expect_error("[collector]\n\nbatch_max = lots\n",
                    "3: batch_max in [collector]: 'lots' is not a whole number");
-    s_expect_error("[collector]\nbatch_max = 0\n", "2: batch_max in [collector]: 0 is out of range");
+    s_expect_error("[collector]\nbatch_max = 0\n",
+                   "2: batch_max in [collector]: 0 is out of range");
     s_expect_error("[collector]\ncurve = maybe\n", "2: curve in [collector]: 'maybe' is not true");
     s_expect_error("[collector]\nthis line is wrong\n", "2: not a 'key = value' line");
     s_expect_error("[nosuch]\nlisten = x\n", "2: unknown key 'listen' in [nosuch]");

@@ -59,8 +59,8 @@ s_assign(const rl_programme_test_t *tests, size_t n, bool ended, const rl_progra
 {
     rl_timepoint_t out[8];
     rl_err_t err = {{0}};
-    if (rl_programme_assign_timepoints(rl_programme_builtin("mrr-36"), tests, n, ended, ov,
-                                       n_ov, out, &err) != 0)
+    if (rl_programme_assign_timepoints(rl_programme_builtin("mrr-36"), tests, n, ended, ov, n_ov,
+                                       out, &err) != 0)
         fail_msg("%s", err.msg);
     for (size_t i = 0; i < n; i++)
         if (out[i] != expected[i])
@@ -159,8 +159,8 @@ test_attendance_clean_schedule(void **state)
     rl_programme_warning_t *w = (void *)1;
     size_t nw = 99;
     rl_err_t err = {{0}};
-    assert_int_equal(rl_programme_check_attendance(rl_programme_builtin("rugschool-36-18w"), start, s,
-                                                   n, &w, &nw, &err),
+    assert_int_equal(rl_programme_check_attendance(rl_programme_builtin("rugschool-36-18w"), start,
+                                                   s, n, &w, &nw, &err),
                      0);
     assert_int_equal(nw, 0);
     assert_null(w);
@@ -188,8 +188,8 @@ test_attendance_warnings(void **state)
     rl_programme_warning_t *w = NULL;
     size_t nw = 0;
     rl_err_t err = {{0}};
-    assert_int_equal(rl_programme_check_attendance(rl_programme_builtin("rugschool-36-18w"), start, s,
-                                                   n, &w, &nw, &err),
+    assert_int_equal(rl_programme_check_attendance(rl_programme_builtin("rugschool-36-18w"), start,
+                                                   s, n, &w, &nw, &err),
                      0);
     assert_int_equal(nw, 3);
     assert_int_equal(w[0].kind, RL_WARN_TOO_MANY_IN_WEEK);

@@ -32,6 +32,7 @@ s_model(void)
     m->planned_sessions = 36;
     m->attended_total = 9;
     m->n_occasions = 2;
+    rl_measures_srd_defaults(&m->srd); /* the default smallest real difference */
     m->occasion[RPT_START].present = true;
     m->occasion[RPT_END].present = true;
     for (int d = 0; d < RL_DIR_COUNT; d++) {

@@ -233,8 +233,8 @@ test_acks(void **state)
     rl_ack_t *a = in.u.acks.acks;
     a[0] = (rl_ack_t){.boot_id = 7, .seq = 10, .status = RL_ACK_ACCEPTED};
     a[1] = (rl_ack_t){.boot_id = 7, .seq = 11, .status = RL_ACK_DUPLICATE};
-    a[2] = (rl_ack_t){.boot_id = 7, .seq = 12, .status = RL_ACK_REJECTED,
-                      .reason = RL_REASON_OUT_OF_RANGE};
+    a[2] = (rl_ack_t){
+        .boot_id = 7, .seq = 12, .status = RL_ACK_REJECTED, .reason = RL_REASON_OUT_OF_RANGE};
     strcpy(a[2].text, "rom_deg 720 out of range 0..180 for extension");
     s_roundtrip(&in, &out);
     assert_int_equal(out.u.acks.n_acks, 3);
@@ -305,7 +305,7 @@ test_bad_identifier(void **state)
     rl_msg_t in, out;
     s_header(&in);
     in.kind = RL_BODY_SESSION_END;
-    strcpy(in.patient_token, "Jan Peeters");  /* a name where a token belongs */
+    strcpy(in.patient_token, "Jan Peeters"); /* a name where a token belongs */
     uint8_t *buf;
     size_t len;
     rl_err_t err;
@@ -345,12 +345,18 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_hello),         cmocka_unit_test(test_heartbeat),
-        cmocka_unit_test(test_session_start_end), cmocka_unit_test(test_test_result),
-        cmocka_unit_test(test_training_set),  cmocka_unit_test(test_sample_batch),
-        cmocka_unit_test(test_questionnaire), cmocka_unit_test(test_acks),
-        cmocka_unit_test(test_malformed),     cmocka_unit_test(test_too_large),
-        cmocka_unit_test(test_bad_identifier), cmocka_unit_test(test_names),
+        cmocka_unit_test(test_hello),
+        cmocka_unit_test(test_heartbeat),
+        cmocka_unit_test(test_session_start_end),
+        cmocka_unit_test(test_test_result),
+        cmocka_unit_test(test_training_set),
+        cmocka_unit_test(test_sample_batch),
+        cmocka_unit_test(test_questionnaire),
+        cmocka_unit_test(test_acks),
+        cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_too_large),
+        cmocka_unit_test(test_bad_identifier),
+        cmocka_unit_test(test_names),
     };
     return cmocka_run_group_tests_name("wire", tests, NULL, NULL);
 }
