@@ -9,14 +9,15 @@
 #   at intake and at the end, a dropout after 9 sessions, a no-show); the
 #   physician's conclusions; every final report (PDF), the FHIR exports;
 #   and the quality team's cohort summary.
-# Outputs go to var/demo/. A second run reuses the cluster and starts from
-# an empty database (it says so).
+# Outputs go to var/demo/ (DEMO_OUT overrides; PGLOCAL_DIR picks another
+# cluster, as the test that checks every demo letter does). A second run
+# reuses the cluster and starts from an empty database (it says so).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
 BUILD=${BUILD:-build}
 export PATH="$root/$BUILD/bin:$PATH"
-out=$root/var/demo
+out=${DEMO_OUT:-$root/var/demo}
 tty=0; [ -t 1 ] && tty=1
 
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
@@ -48,16 +49,18 @@ insz() {  # YYYY-MM-DD SERIAL
 }
 
 step "1. The local PostgreSQL cluster"
-if [ -f var/local-db.conninfo ] && scripts/pg-local.sh status >/dev/null 2>&1; then
+if scripts/pg-local.sh status >/dev/null 2>&1; then
   say "reusing the running local cluster; the demo starts from an empty database"
   scripts/pg-local.sh reset
-elif [ -f var/local-db.conninfo ]; then
-  scripts/pg-local.sh start
-  say "reusing the existing local cluster; the demo starts from an empty database"
-  scripts/pg-local.sh reset
 else
-  scripts/pg-local.sh start
-  say "a new local cluster"
+  started=$(scripts/pg-local.sh start)
+  echo "$started"
+  if [[ $started == *"new cluster"* ]]; then
+    say "a new local cluster"
+  else
+    say "reusing the existing local cluster; the demo starts from an empty database"
+    scripts/pg-local.sh reset
+  fi
 fi
 RUGLAB_DB=$(scripts/pg-local.sh conninfo)
 export RUGLAB_DB
@@ -86,8 +89,13 @@ ruglab-collector --gen-key "$out/keys" >/dev/null
 ruglab device list | sed 's/^/   /'
 
 step "4. Twelve patients in group 2026-A of programme mrr-36 (34 exercise + 2 information sessions)"
-today=$(date -u +%Y-%m-%d)
-start=$(date -u -d "$today - 130 days" +%Y-%m-%d)
+today=$(TZ=Europe/Brussels date +%Y-%m-%d)
+# The programme: enrolled on day 0, the machines' sessions every 4 days from
+# day 1 (34 sessions, the last on day 133), the programme ends on day 134,
+# a week ago: the letters are due in a week. The dropout stops after 9
+# sessions (day 33) and is ended on day 35: its letter is long overdue.
+start=$(date -u -d "$today - 140 days" +%Y-%m-%d)
+day() { date -u -d "$start + $1 days" +%Y-%m-%d; }
 pain=$(date -u -d "$start - 120 days" +%Y-%m-%d)
 names=("Peeters Marie F 1968-04-12" "Janssens Luc M 1971-09-30" "Maes Sofie F 1980-01-22"
        "Jacobs Dirk M 1962-06-05" "Mertens Anke F 1975-11-17" "Willems Bart M 1984-03-08"
@@ -149,7 +157,8 @@ sim() {  # DEVICE SEED SESSIONS PATIENT...
   local plist="" p
   for p in "$@"; do plist="$plist${plist:+,}$p"; done
   agent_conf "$dev" simulator "[simulator]" "seed = $seed" "patients = $plist" \
-    "sessions = $sessions" "days_between_sessions = 3.5" "time_factor = 0" "sets = 1"
+    "sessions = $sessions" "start = $(day 1)T07:00:00Z" "days_between_sessions = 4" \
+    "time_factor = 0" "sets = 1" "session_minutes = 120"
 }
 tok() { echo "${tokens[$1]}"; }
 demo_patients() {  # INDEX... -> TOKEN:SEX:AGE:WEIGHT
@@ -169,7 +178,7 @@ c4=$(sim tergumed-4 14 9 $(demo_patients 2))
 # The tablet: ODI, NPRS and TSK at intake and at the end (JSON lines).
 q_lines() {  # TOKEN DAY-OFFSET ODI-% NPRS TSK-SPREAD(4 intake, 3 end)
   local t=$1 day=$2 odi=$3 nprs=$4 tsk=$5 ts sid ans k
-  ts=$(date -u -d "$start + $day days 09:00" +%Y-%m-%dT%H:%M:%SZ)
+  ts=$(date -u -d "$start + $day days 06:30" +%Y-%m-%dT%H:%M:%SZ)
   sid="tab-$t-$day"
   local c="\"session_id\": \"$sid\", \"patient_token\": \"$t\", \"taken_at\": \"$ts\""
   echo "{\"type\": \"session_start\", $c, \"kind\": \"questionnaire\"}"
@@ -186,7 +195,7 @@ q_lines() {  # TOKEN DAY-OFFSET ODI-% NPRS TSK-SPREAD(4 intake, 3 end)
 {
   for i in $(seq 0 11); do
     q_lines "$(tok "$i")" 1 $((38 + i * 3)) $((6 + i % 3)) 4
-    if [ "$i" -ne 2 ]; then q_lines "$(tok "$i")" 125 $((14 + i * 2)) $((1 + (i * 5) % 6)) $((2 + i % 2)); fi
+    if [ "$i" -ne 2 ]; then q_lines "$(tok "$i")" 133 $((14 + i * 2)) $((1 + (i * 5) % 6)) $((2 + i % 2)); fi
   done
 } >"$out/tablet.jsonl"
 ct=$(agent_conf tablet-1 jsonl)
@@ -230,13 +239,28 @@ fi
 say "every agent has drained its spool: $(find "$out/spool" -name 'seg-*' | wc -l) spool segments left"
 ruglab status | sed 's/^/   /'
 
-step "7. Attendance: an information session, a no-show, a dropout; the programmes end"
-ruglab session add "$(tok 0)" --date "$(date -u -d "$start + 14 days" +%Y-%m-%d)" --kind information --note "ergonomie (ergotherapeut)" >/dev/null
-ruglab session add "$(tok 0)" --date "$(date -u -d "$start + 42 days" +%Y-%m-%d)" --kind information --note "omgaan met pijn (psycholoog)" >/dev/null
-ruglab session no-show "$(tok 5)" --date "$(date -u -d "$start + 21 days" +%Y-%m-%d)" --note "niet verwittigd" >/dev/null
-ruglab enrolment end "$(tok 2)" --dropout "werkhervatting, geen tijd meer" --date "$(date -u -d "$start + 35 days" +%Y-%m-%d)" >/dev/null
+step "7. Attendance: information sessions, a no-show, a dropout; the programmes end"
+# The two information sessions (ergonomics, psychology) fall in weeks with
+# one machine session (at most 2 sessions a week); patient 6 misses the
+# second one, patient 6 also has a no-show, patient 3 drops out.
+session_weeks=$(for k in $(seq 0 33); do date -u -d "$(day $((1 + 4 * k)))" +%G-%V; done)
+info_days=() last_week=""
+for d in $(seq 8 100); do
+  week=$(date -u -d "$(day "$d")" +%G-%V)
+  [ "$week" = "$last_week" ] && continue
+  if [ "$(grep -c "^$week\$" <<<"$session_weeks")" -eq 1 ] && [ $(( (d - 1) % 4 )) -ne 0 ]; then
+    info_days+=("$d"); last_week=$week
+  fi
+done
+ergo=$(day "${info_days[0]}"); psy=$(day "${info_days[1]}")
 for i in 0 1 3 4 5 6 7 8 9 10 11; do
-  ruglab enrolment end "$(tok "$i")" --completed --date "$today" >/dev/null
+  ruglab session add "$(tok "$i")" --date "$ergo" --kind information --minutes 120 --note "ergonomie (ergotherapeut)" >/dev/null
+  [ "$i" -eq 5 ] || ruglab session add "$(tok "$i")" --date "$psy" --kind information --minutes 120 --note "omgaan met pijn (psycholoog)" >/dev/null
+done
+ruglab session no-show "$(tok 5)" --date "$(day 23)" --note "niet verwittigd" >/dev/null
+ruglab enrolment end "$(tok 2)" --dropout "werkhervatting, geen tijd meer" --date "$(day 35)" >/dev/null
+for i in 0 1 3 4 5 6 7 8 9 10 11; do
+  ruglab enrolment end "$(tok "$i")" --completed --date "$(day 134)" >/dev/null
 done
 ruglab enrolment status "$(tok 0)" | sed 's/^/   /' | head -30
 

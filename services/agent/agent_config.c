@@ -61,6 +61,9 @@ const rl_cfg_key_t agent_config_schema[] = {
      "Simulated seconds per real second (1: real time; 0: as fast as the spool takes them)"},
     {"simulator", "trials", RL_CFG_INT, "3", 1, 10, "Trials per direction in a test"},
     {"simulator", "sets", RL_CFG_INT, "2", 0, 10, "Training sets per direction in a session"},
+    {"simulator", "session_minutes", RL_CFG_INT, "120", 0, 600,
+     "Minutes a patient's session lasts: SessionEnd comes no earlier (a programme session lasts "
+     "120 minutes); 0: when the last exercise ends"},
     {"simulator", "curves", RL_CFG_BOOL, "true", 0, 0,
      "Send the raw angle/torque curves as SampleBatch messages"},
     {"simulator", "sample_rate_hz", RL_CFG_INT, "100", 1, 2000, "Samples per second of the curves"},

@@ -13,6 +13,9 @@
  * to 10 as the load rises. Each trial and set is recorded as a raw
  * angle/torque curve at sample_rate_hz, sent as SampleBatch messages of
  * one second each (before the TestResult / TrainingSet they belong to).
+ * A patient's session lasts session_minutes (120 by default, a programme
+ * session): the SessionEnd comes no earlier, so that the session lengths
+ * the report checks are those of a real programme.
  *
  * Values: strength from body weight, sex and age (extension about 2.6 N·m
  * per kg for men, 1.9 for women, less with age, 30 % deconditioned at the
@@ -68,6 +71,7 @@ typedef struct {
     int sessions;
     int trials;
     int sets;
+    int session_minutes;
     bool curves;
     int rate_hz;
     double days_between;
@@ -338,6 +342,10 @@ s_gen_session(s_sim_t *self, int p, int k)
             }
         }
     }
+    /* the patient stays the whole session, also after the last exercise */
+    int64_t min_end = t0 + (int64_t)self->session_minutes * 60 * S_US;
+    if (t < min_end)
+        t = min_end;
     m = s_push(self, p, k, t, RL_BODY_SESSION_END);
     m->u.session_end.duration_s = (uint32_t)((t - t0) / S_US);
 }
@@ -433,6 +441,7 @@ s_open(const agent_driver_env_t *env, bool check_only, rl_err_t *err)
     self->sessions = (int)rl_config_int(cfg, "simulator", "sessions");
     self->trials = (int)rl_config_int(cfg, "simulator", "trials");
     self->sets = (int)rl_config_int(cfg, "simulator", "sets");
+    self->session_minutes = (int)rl_config_int(cfg, "simulator", "session_minutes");
     self->curves = rl_config_bool(cfg, "simulator", "curves");
     self->rate_hz = (int)rl_config_int(cfg, "simulator", "sample_rate_hz");
     self->days_between = rl_config_double(cfg, "simulator", "days_between_sessions");
