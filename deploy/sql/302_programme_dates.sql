@@ -401,7 +401,8 @@ FROM m2 k;
 
 -- clinical.v_outside_programme: what is stored for an enrolment but lies
 -- outside its dates, and is therefore counted nowhere; one row per kind of
--- record and device session.
+-- record, device session and day (so that sessions are counted as days,
+-- like programme sessions).
 --   enrolment_id  bigint
 --   record        text    'session' (device or manual, any status) |
 --                         'test_trial' | 'training_set' | 'questionnaire'
@@ -431,7 +432,7 @@ FROM (
     FROM meas.questionnaire_response q JOIN clinical.enrolment e ON e.enrolment_id = q.enrolment_id
     WHERE NOT clinical.within(clinical.local_date(q.taken_at), e.start_date, e.end_date)
 ) x
-GROUP BY x.enrolment_id, x.record, x.device_id, x.session_id;
+GROUP BY x.enrolment_id, x.record, x.device_id, x.session_id, x.day;
 
 -- clinical.v_last_activity: per enrolment, the last day anything was
 -- recorded (an attended session, a test trial, a training set, a

@@ -224,7 +224,7 @@ s_end(admin_ctx_t *ctx, int argc, char **argv)
     PGresult *last = admin_exec(ctx, cmd, &rc, "reading the last recorded activity",
                                 "SELECT to_char(last_date, 'YYYY-MM-DD'), last_record, "
                                 "last_device_id, last_session_id, "
-                                "(SELECT count(*) FROM clinical.v_session v "
+                                "(SELECT count(DISTINCT v.session_date) FROM clinical.v_session v "
                                 " WHERE v.enrolment_id = a.enrolment_id AND v.status = 'attended' "
                                 "   AND v.session_date > $2::date) "
                                 "FROM clinical.v_last_activity a "

@@ -95,7 +95,8 @@ s_outside_warnings(PGconn *conn, const rl_clinical_enrolment_t *e, rl_programme_
     const char *p[1] = {e->enrolment_id};
     PGresult *res = rl_db_exec(
         conn, err, "reading the records outside the programme's dates",
-        "SELECT record, min(first_date), max(last_date), sum(records) "
+        "SELECT record, min(first_date), max(last_date), "
+        "       CASE WHEN record = 'session' THEN count(DISTINCT first_date) ELSE sum(records) END "
         "FROM clinical.v_outside_programme WHERE enrolment_id = $1::bigint GROUP BY record "
         "ORDER BY array_position(ARRAY['session','test_trial','training_set','questionnaire'], "
         "record)",

@@ -256,8 +256,13 @@ s_table_draw(s_doc_t *d, s_table_t *t, double size)
         first += h[r] + 2;
     s_need(d, first + 1);
     s_table_show_row(d, t, 0, cells, h[0]);
+    const double bottom = S_PAGE_H - S_MARGIN_BOTTOM;
     for (int r = 1; r < nr; r++) {
-        if (d->y + h[r] + 2 > S_PAGE_H - S_MARGIN_BOTTOM) {
+        bool fits = d->y + h[r] + 2 <= bottom;
+        /* a continuation carries at least two rows too: when only the last
+         * one would move on, the one before it goes with it */
+        bool last_alone = r == nr - 2 && r >= 3 && d->y + h[r] + h[r + 1] + 4 > bottom;
+        if (!fits || last_alone) {
             s_new_page(d);
             s_table_show_row(d, t, 0, cells, h[0]);
         }
