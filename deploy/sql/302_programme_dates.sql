@@ -188,7 +188,11 @@ GROUP BY e.enrolment_id, p.total_sessions, p.max_extra_sessions, p.exercise_sess
          p.information_sessions, p.min_session_minutes, sd.short, sd.unknown;
 
 -- clinical.v_test_occasion: as in 103, over the test trials inside the
--- programme's dates only (a test after the end is no end test).
+-- programme's dates only (a test after the end is no end test), and the
+-- start must precede the end: in an ended programme whose start test is
+-- missing, a first occasion nearer the end date than the start date is
+-- not called the start test (the only one is the end test; otherwise it
+-- may be the mid test).
 CREATE OR REPLACE VIEW clinical.v_test_occasion AS
 WITH occ AS (
     SELECT t.enrolment_id, t.device_id, t.session_id, min(t.taken_at) AS first_at,
@@ -211,6 +215,8 @@ WITH occ AS (
                               ORDER BY n.first_at, n.device_id, n.session_id) AS test_index,
            count(*) OVER (PARTITION BY n.enrolment_id) AS n_tests,
            e.status IN ('completed', 'dropped_out') AS ended,
+           e.status IN ('completed', 'dropped_out') AND e.end_date IS NOT NULL
+               AND e.end_date - n.test_date < n.test_date - e.start_date AS late,
            abs(coalesce(n.session_number, 0) - p.mid_test_session) AS mid_dist,
            abs(coalesce(n.session_number, 0) - 1) AS start_dist,
            abs(coalesce(n.session_number, 0) - p.total_sessions) AS end_dist
@@ -219,8 +225,11 @@ WITH occ AS (
     JOIN clinical.programme p ON p.programme_id = e.programme_id
 ), flagged AS (
     SELECT r.*,
-           (r.test_index = r.n_tests AND r.n_tests > 1 AND r.ended) AS is_end,
-           (r.test_index > 1 AND NOT (r.test_index = r.n_tests AND r.n_tests > 1 AND r.ended)
+           (r.test_index = 1 AND r.late) AS late_first,
+           (r.test_index = r.n_tests AND r.ended
+            AND (r.n_tests > 1 OR r.late)) AS is_end,
+           ((r.test_index > 1 OR r.late)
+            AND NOT (r.test_index = r.n_tests AND r.ended AND (r.n_tests > 1 OR r.late))
             AND r.mid_dist <= r.start_dist AND r.mid_dist <= r.end_dist) AS mid_candidate
     FROM ruled r
 ), ranked AS (
@@ -231,7 +240,7 @@ WITH occ AS (
 ), derived AS (
     SELECT k.enrolment_id, k.device_id, k.session_id, k.test_date, k.session_number,
            k.test_index,
-           CASE WHEN k.test_index = 1 THEN 'start'
+           CASE WHEN k.test_index = 1 AND NOT k.late_first THEN 'start'
                 WHEN k.is_end THEN 'end'
                 WHEN k.mid_candidate AND k.mid_rank = 1 THEN 'mid'
            END AS rule_timepoint

@@ -83,7 +83,8 @@ trials() {  # TOKEN SESSION DAY DIRECTION ROM TORQUE...
       19) trials "$b1" p1s19 "$d" extension 40 300 310 320
           trials "$b1" p1s19 "$d" flexion 50 150 150 150 ;;
     esac
-    line session_end "$b1" "p1s$i" "$d" "10:55:00" ', "duration_s": 7000, "aborted": false'
+    # a programme session lasts 120 minutes (a shorter one would be warned of)
+    line session_end "$b1" "p1s$i" "$d" "11:00:00" ', "duration_s": 7200, "aborted": false'
   done
   # patient 2: the start test on dev-1 (tergumed-710)
   line session_start "$b2" p2s0 2026-01-05 "13:00:00" ', "kind": "test"'
