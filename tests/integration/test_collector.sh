@@ -155,6 +155,28 @@ t_is "nothing rejected was stored" "$(t_psql ruglab_admin "$q")" "1,1,1,2,1"
 out=$(send dev-2 <<<"{\"kind\": \"test_result\", \"boot_id\": 5, \"seq\": 1, $S, \"direction\": \"rotation_left\", \"trial\": 1, \"rom_deg\": 30, \"max_torque_nm\": 80}")
 t_match "the collector keeps serving other devices" "$out" "^ack 5 1 accepted"
 
+# --- after a programme's end: stored with that programme (never lost),
+# outside its dates, counted nowhere and shown as a warning
+t_psql ruglab_admin "INSERT INTO clinical.subject (site_id, badge_token, pseudonym, sex) VALUES (1, 'RB-0003', 'PS-0003', 'F');
+  INSERT INTO clinical.enrolment (subject_id, site_id, programme_id, indication, route, start_date, age_at_start, status, end_date)
+    VALUES (3, 1, 1, 'chronic', 'riziv', current_date - 40, 50, 'dropped_out', current_date - 5)" >/dev/null
+dead_before=$(t_psql ruglab_admin "SELECT count(*) FROM meas.dead_letter")
+E="\"session_id\": \"late-1\", \"patient_token\": \"RB-0003\", \"taken_at_us\": $T"
+out=$(send dev-2 <<EOT
+{"kind": "session_start", "boot_id": 7, "seq": 1, $E, "session_kind": "test"}
+{"kind": "test_result", "boot_id": 7, "seq": 2, $E, "direction": "extension", "trial": 1, "rom_deg": 40, "max_torque_nm": 150}
+EOT
+)
+t_is "a measurement after the programme's end is accepted" "$(grep -c '^ack 7 [12] accepted NONE' <<<"$out")" 2
+t_is "... stored with the ended programme, not as a dead letter" \
+  "$(t_psql ruglab_admin "SELECT count(*) FROM meas.test_trial t JOIN clinical.enrolment e USING (enrolment_id)
+      WHERE t.boot_id = 7 AND e.subject_id = 3")|$(t_psql ruglab_admin "SELECT count(*) FROM meas.dead_letter")" "1|$dead_before"
+t_is "... counted nowhere (no session, no test occasion)" \
+  "$(t_psql ruglab_admin "SELECT a.attended_total, (SELECT count(*) FROM clinical.v_test_occasion o WHERE o.enrolment_id = a.enrolment_id)
+      FROM clinical.v_attendance a JOIN clinical.enrolment e USING (enrolment_id) WHERE e.subject_id = 3")" "0|0"
+t_match "... and shown as a warning by enrolment status" "$(ruglab enrolment status RB-0003)" \
+  "warning: 1 session recorded outside the programme's dates .*warning: 1 test trial recorded outside"
+
 # --- a message the database refuses (a rule added later that validation does not know)
 # becomes a dead letter; the other messages of its batch are stored
 t_psql ruglab_admin "ALTER TABLE meas.training_set ADD CONSTRAINT test_no_777 CHECK (load_nm <> 777)"
