@@ -408,68 +408,71 @@ SELECT k.response_id, k.enrolment_id, k.instrument, k.version, k.taken_at, k.sco
        k.source, k.taken_date, k.in_programme
 FROM m2 k;
 
+-- clinical.v_record: every dated record of an enrolment, one row each:
+-- its sessions (device and manual, any status), test trials, training
+-- sets and questionnaire responses.
+--   enrolment_id  bigint
+--   record        text     'session' | 'test_trial' | 'training_set' |
+--                          'questionnaire'
+--   device_id     text     NULL for manual sessions and questionnaires
+--   session_id    text     the device's session id; NULL for manual ones
+--   day           date     the day (Europe/Brussels)
+--   attended      boolean  false only for a no-show or cancelled session
+--   in_programme  boolean  the day lies within the enrolment's dates
+CREATE VIEW clinical.v_record AS
+SELECT v.enrolment_id, 'session'::text AS record, v.device_id, v.device_session_id AS session_id,
+       v.session_date AS day, v.status = 'attended' AS attended, v.in_programme
+FROM clinical.v_session v
+UNION ALL
+SELECT x.enrolment_id, x.record, x.device_id, x.session_id, x.day, true,
+       clinical.within(x.day, e.start_date, e.end_date)
+FROM (SELECT t.enrolment_id, 'test_trial'::text AS record, t.device_id, t.session_id,
+             clinical.local_date(t.taken_at) AS day
+      FROM meas.test_trial t
+      UNION ALL
+      SELECT t.enrolment_id, 'training_set', t.device_id, t.session_id,
+             clinical.local_date(t.taken_at)
+      FROM meas.training_set t
+      UNION ALL
+      SELECT q.enrolment_id, 'questionnaire', q.device_id, q.session_id,
+             clinical.local_date(q.taken_at)
+      FROM meas.questionnaire_response q) x
+JOIN clinical.enrolment e ON e.enrolment_id = x.enrolment_id;
+
 -- clinical.v_outside_programme: what is stored for an enrolment but lies
 -- outside its dates, and is therefore counted nowhere; one row per kind of
 -- record, device session and day (so that sessions are counted as days,
 -- like programme sessions).
 --   enrolment_id  bigint
---   record        text    'session' (device or manual, any status) |
---                         'test_trial' | 'training_set' | 'questionnaire'
+--   record        text    as in v_record
 --   device_id     text    NULL for manual sessions and questionnaires
 --   session_id    text    the device's session id; NULL for manual ones
---   first_date    date    the first day of those records
---   last_date     date    the last day
+--   first_date    date    the day of those records
+--   last_date     date    the same day
 --   records       bigint  how many
 CREATE VIEW clinical.v_outside_programme AS
-SELECT x.enrolment_id, x.record, x.device_id, x.session_id, min(x.day) AS first_date,
-       max(x.day) AS last_date, count(*) AS records
-FROM (
-    SELECT v.enrolment_id, 'session'::text AS record, v.device_id,
-           v.device_session_id AS session_id, v.session_date AS day
-    FROM clinical.v_session v
-    WHERE NOT v.in_programme
-    UNION ALL
-    SELECT t.enrolment_id, 'test_trial', t.device_id, t.session_id, clinical.local_date(t.taken_at)
-    FROM meas.test_trial t JOIN clinical.enrolment e ON e.enrolment_id = t.enrolment_id
-    WHERE NOT clinical.within(clinical.local_date(t.taken_at), e.start_date, e.end_date)
-    UNION ALL
-    SELECT t.enrolment_id, 'training_set', t.device_id, t.session_id, clinical.local_date(t.taken_at)
-    FROM meas.training_set t JOIN clinical.enrolment e ON e.enrolment_id = t.enrolment_id
-    WHERE NOT clinical.within(clinical.local_date(t.taken_at), e.start_date, e.end_date)
-    UNION ALL
-    SELECT q.enrolment_id, 'questionnaire', q.device_id, q.session_id, clinical.local_date(q.taken_at)
-    FROM meas.questionnaire_response q JOIN clinical.enrolment e ON e.enrolment_id = q.enrolment_id
-    WHERE NOT clinical.within(clinical.local_date(q.taken_at), e.start_date, e.end_date)
-) x
-GROUP BY x.enrolment_id, x.record, x.device_id, x.session_id, x.day;
+SELECT r.enrolment_id, r.record, r.device_id, r.session_id, r.day AS first_date,
+       r.day AS last_date, count(*) AS records
+FROM clinical.v_record r
+WHERE NOT r.in_programme
+GROUP BY r.enrolment_id, r.record, r.device_id, r.session_id, r.day;
 
 -- clinical.v_last_activity: per enrolment, the last day anything was
 -- recorded (an attended session, a test trial, a training set, a
 -- questionnaire), and which session that was. `ruglab enrolment end`
 -- refuses an end date before it.
---   enrolment_id, last_date, last_record (as in v_outside_programme),
+--   enrolment_id, last_date, last_record (as in v_record),
 --   last_device_id, last_session_id
 CREATE VIEW clinical.v_last_activity AS
-SELECT DISTINCT ON (x.enrolment_id) x.enrolment_id, x.day AS last_date, x.record AS last_record,
-       x.device_id AS last_device_id, x.session_id AS last_session_id
-FROM (
-    SELECT v.enrolment_id, 'session'::text AS record, v.device_id,
-           v.device_session_id AS session_id, v.session_date AS day
-    FROM clinical.v_session v WHERE v.status = 'attended'
-    UNION ALL
-    SELECT t.enrolment_id, 'test_trial', t.device_id, t.session_id, clinical.local_date(t.taken_at)
-    FROM meas.test_trial t
-    UNION ALL
-    SELECT t.enrolment_id, 'training_set', t.device_id, t.session_id, clinical.local_date(t.taken_at)
-    FROM meas.training_set t
-    UNION ALL
-    SELECT q.enrolment_id, 'questionnaire', q.device_id, q.session_id, clinical.local_date(q.taken_at)
-    FROM meas.questionnaire_response q
-) x
-ORDER BY x.enrolment_id, x.day DESC, x.record = 'session' DESC, x.device_id, x.session_id;
+SELECT DISTINCT ON (r.enrolment_id) r.enrolment_id, r.day AS last_date, r.record AS last_record,
+       r.device_id AS last_device_id, r.session_id AS last_session_id
+FROM clinical.v_record r
+WHERE r.attended
+ORDER BY r.enrolment_id, r.day DESC, r.record = 'session' DESC, r.device_id, r.session_id;
 
 GRANT SELECT ON clinical.v_session_day, clinical.v_test_trial, clinical.v_timepoint_anchor,
-                clinical.v_outside_programme, clinical.v_last_activity TO ruglab_clinician;
+                clinical.v_record, clinical.v_outside_programme, clinical.v_last_activity
+    TO ruglab_clinician;
 
 -- clinical.report_due_date(route, end_date): the final report's deadline,
 -- the one rule behind the letter, `batch --due` and `enrolment status`:

@@ -14,6 +14,18 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+/* The final report's deadline (clinical.report_due_date: the end + 2
+ * weeks, under Fedris + 1 month) and whether it is late. */
+typedef struct {
+    bool ended;      /* completed or dropped out */
+    bool has_due;    /* ended with an end date */
+    rl_date_t due;   /* the deadline */
+    rl_date_t today; /* Europe/Brussels, as the database sees it */
+    bool issued;     /* a final letter is recorded (clinical.report_issued) */
+    rl_date_t issued_on;
+    int days_late; /* sent (or, not yet sent, today) after the deadline; 0 when in time */
+} rl_clinical_report_t;
+
 typedef struct {
     char enrolment_id[32];
     char subject_id[32];
@@ -28,9 +40,11 @@ typedef struct {
      * from clinical.programme. code/name point into this struct: do not
      * copy it. */
     rl_programme_t programme;
+    rl_clinical_report_t report; /* the final report's deadline */
 } rl_clinical_enrolment_t;
 
-/* Loads enrolment_id (decimal). Returns 0; -1 on a database error; -2 when
+/* Loads enrolment_id (decimal) with its template and its final report's
+ * deadline. Returns 0; -1 on a database error; -2 when
  * there is no such enrolment or its row cannot be used. err says why. */
 int rl_clinical_enrolment_load(PGconn *conn, const char *enrolment_id, rl_clinical_enrolment_t *out,
                                rl_err_t *err) __attribute__((warn_unused_result));
@@ -48,23 +62,6 @@ int rl_clinical_enrolment_load(PGconn *conn, const char *enrolment_id, rl_clinic
 int rl_clinical_attendance_warnings(PGconn *conn, const rl_clinical_enrolment_t *e,
                                     rl_programme_warning_t **warnings_p, size_t *n_warnings,
                                     rl_err_t *err) __attribute__((warn_unused_result));
-
-/* The final report's deadline (clinical.report_due_date: the end + 2
- * weeks, under Fedris + 1 month) and whether it is late. */
-typedef struct {
-    bool ended;      /* completed or dropped out */
-    bool has_due;    /* ended with an end date */
-    rl_date_t due;   /* the deadline */
-    rl_date_t today; /* Europe/Brussels, as the database sees it */
-    bool issued;     /* a final letter is recorded (clinical.report_issued) */
-    rl_date_t issued_on;
-    int days_late; /* sent (or, not yet sent, today) after the deadline; 0 when in time */
-} rl_clinical_report_t;
-
-/* Reads the deadline of enrolment_id. Returns 0, -1 on a database error,
- * -2 when there is no such enrolment. */
-int rl_clinical_report_due(PGconn *conn, const char *enrolment_id, rl_clinical_report_t *out,
-                           rl_err_t *err) __attribute__((warn_unused_result));
 
 /* "too_many_in_week", "past_max_duration", "too_many_sessions",
  * "before_start", "outside_programme_dates", "short_sessions": stable codes

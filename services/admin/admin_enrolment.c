@@ -56,9 +56,7 @@ s_status(admin_ctx_t *ctx, int argc, char **argv)
     PGresult *att = NULL, *occ = NULL;
     rl_err_t err;
     int wr = rl_clinical_attendance_warnings(ctx->conn, &e, &w, &nw, &err);
-    rl_clinical_report_t due;
-    if (wr == 0)
-        wr = rl_clinical_report_due(ctx->conn, id, &due, &err);
+    const rl_clinical_report_t due = e.report;
     if (wr < 0) {
         admin_fail("%s: %s", cmd, err.msg);
         rc = wr == -1 ? RL_EXIT_DB : RL_EXIT_FAIL;

@@ -18,7 +18,10 @@ rl_clinical_enrolment_load(PGconn *conn, const char *enrolment_id, rl_clinical_e
         conn, err, "reading the enrolment",
         "SELECT e.enrolment_id, e.subject_id, p.code, e.status, e.start_date, e.end_date, p.name, "
         "p.total_sessions, p.exercise_sessions, p.information_sessions, p.max_per_week, "
-        "p.max_duration_days, p.max_extra_sessions, p.mid_test_session "
+        "p.max_duration_days, p.max_extra_sessions, p.mid_test_session, "
+        "clinical.report_due_date(e.route, e.end_date), clinical.local_date(now()), "
+        "(SELECT min(clinical.local_date(r.generated_at)) FROM clinical.report_issued r "
+        " WHERE r.enrolment_id = e.enrolment_id AND r.kind = 'letter') "
         "FROM clinical.enrolment e JOIN clinical.programme p USING (programme_id) "
         "WHERE e.enrolment_id = $1::bigint",
         1, p);
@@ -54,6 +57,21 @@ rl_clinical_enrolment_load(PGconn *conn, const char *enrolment_id, rl_clinical_e
     }
     out->programme.code = out->code;
     out->programme.name = out->name;
+    rl_clinical_report_t *rep = &out->report;
+    if (r == 0)
+        r = rl_date_parse(PQgetvalue(res, 0, 15), &rep->today, err);
+    rep->ended = !strcmp(out->status, "completed") || !strcmp(out->status, "dropped_out");
+    rep->has_due = rep->ended && !PQgetisnull(res, 0, 14);
+    if (r == 0 && rep->has_due)
+        r = rl_date_parse(PQgetvalue(res, 0, 14), &rep->due, err);
+    rep->issued = !PQgetisnull(res, 0, 16);
+    if (r == 0 && rep->issued)
+        r = rl_date_parse(PQgetvalue(res, 0, 16), &rep->issued_on, err);
+    if (r == 0 && rep->has_due) {
+        /* late: sent, or (not yet sent) today, after the deadline */
+        long late = rl_date_diff_days(rep->due, rep->issued ? rep->issued_on : rep->today);
+        rep->days_late = late > 0 ? (int)late : 0;
+    }
     PQclear(res);
     if (r < 0) {
         rl_err_prefix(err, "enrolment %s", enrolment_id);
@@ -229,46 +247,6 @@ out:
     }
     *warnings_p = all;
     *n_warnings = n_all;
-    return 0;
-}
-
-int
-rl_clinical_report_due(PGconn *conn, const char *enrolment_id, rl_clinical_report_t *out,
-                       rl_err_t *err)
-{
-    memset(out, 0, sizeof *out);
-    const char *p[1] = {enrolment_id};
-    PGresult *res = rl_db_exec(
-        conn, err, "reading the report's deadline",
-        "SELECT e.status IN ('completed', 'dropped_out'), "
-        "       clinical.report_due_date(e.route, e.end_date), clinical.local_date(now()), "
-        "       (SELECT min(clinical.local_date(r.generated_at)) FROM clinical.report_issued r "
-        "        WHERE r.enrolment_id = e.enrolment_id AND r.kind = 'letter') "
-        "FROM clinical.enrolment e WHERE e.enrolment_id = $1::bigint",
-        1, p);
-    if (!res)
-        return -1;
-    if (PQntuples(res) != 1) {
-        PQclear(res);
-        rl_err_set(err, "no enrolment %s", enrolment_id);
-        return -2;
-    }
-    int r = rl_date_parse(PQgetvalue(res, 0, 2), &out->today, err);
-    out->ended = PQgetvalue(res, 0, 0)[0] == 't';
-    out->has_due = out->ended && !PQgetisnull(res, 0, 1);
-    if (r == 0 && out->has_due)
-        r = rl_date_parse(PQgetvalue(res, 0, 1), &out->due, err);
-    out->issued = !PQgetisnull(res, 0, 3);
-    if (r == 0 && out->issued)
-        r = rl_date_parse(PQgetvalue(res, 0, 3), &out->issued_on, err);
-    PQclear(res);
-    if (r < 0)
-        return -2;
-    if (out->has_due) {
-        rl_date_t sent = out->issued ? out->issued_on : out->today;
-        long late = rl_date_diff_days(out->due, sent);
-        out->days_late = late > 0 ? (int)late : 0;
-    }
     return 0;
 }
 

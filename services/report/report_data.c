@@ -475,6 +475,7 @@ s_load_warnings(PGconn *conn, const char *eid, rpt_model_t *m, rl_err_t *err)
         return 0;
     if (rc < 0)
         return -1;
+    m->report = ce.report;
     m->max_per_week = ce.programme.max_per_week;
     m->allowed_sessions = ce.programme.total_sessions + ce.programme.max_extra_sessions;
     size_t n = 0;
@@ -766,11 +767,6 @@ rpt_model_load(PGconn *conn, const char *patient, long long enrolment_id, const 
     }
     if (s_load_warnings(conn, eid, m, err) < 0) {
         *rc = RL_EXIT_DB;
-        goto out;
-    }
-    int dr = rl_clinical_report_due(conn, eid, &m->report, err);
-    if (dr < 0) {
-        *rc = dr == -1 ? RL_EXIT_DB : RL_EXIT_FAIL;
         goto out;
     }
 
