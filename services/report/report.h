@@ -263,6 +263,21 @@ int rpt_letter_write(const rpt_model_t *m, const rpt_charts_t *charts, const cha
 /* Releases the font caches of pango/fontconfig (once, before exit). */
 void rpt_letter_cleanup(void);
 
+/* ---- report_layout.c */
+
+/* Where a table breaks across pages. h[r]: the height of data row r (with
+ * its spacing); keep[r]: row r stays on the page of row r - 1 (the second
+ * row of a direction); header: the header's height, drawn again at the top
+ * of every page the table continues on; y: where the table would start;
+ * top, bottom: a page's first and last usable position. Fills brk[r]: a
+ * new page starts before row r (brk[0]: the table starts on a new page).
+ * Rules: the header stands with at least two of its rows (a table that
+ * cannot be split with two rows on each side moves to the next page
+ * whole); a continuation carries at least two rows; a kept row never
+ * starts a page. Returns the number of pages the table touches. */
+int rpt_table_plan(const double *h, const bool *keep, int n, double header, double y, double top,
+                   double bottom, bool *brk);
+
 /* ---- report_fhir.c */
 
 /* The report as a FHIR R4 Bundle (collection) with the PDF attached.

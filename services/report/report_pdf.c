@@ -237,10 +237,10 @@ s_table_show_row(s_doc_t *d, const s_table_t *t, int r, PangoLayout **cells, dou
     }
 }
 
-/* Draws the table and frees its cells. A table starts on a new page unless
- * its header fits with at least two of its rows (no header stranded at the
- * foot of a page); a table that continues on the next page repeats its
- * header there. */
+/* Draws the table and frees its cells. Page breaks by rpt_table_plan: no
+ * header alone at a page's foot, two rows at least on every page of the
+ * table, the header repeated on each, and the second row of a direction
+ * (first cell empty) never separated from the first. */
 static void
 s_table_draw(s_doc_t *d, s_table_t *t, double size)
 {
@@ -248,21 +248,23 @@ s_table_draw(s_doc_t *d, s_table_t *t, double size)
     assert(nc <= 16 && nr >= 1);
     PangoLayout **cells = rl_calloc((size_t)nr * (size_t)nc, sizeof *cells);
     double *h = rl_calloc((size_t)nr, sizeof *h);
-    for (int r = 0; r < nr; r++)
+    double *rows_h = rl_calloc((size_t)nr, sizeof *rows_h);
+    bool *keep = rl_calloc((size_t)nr, sizeof *keep);
+    bool *brk = rl_calloc((size_t)nr, sizeof *brk);
+    for (int r = 0; r < nr; r++) {
         h[r] = s_table_layout_row(d, t, r, size, cells + r * nc);
-    const double header_h = h[0] + 3;
-    double first = header_h;
-    for (int r = 1; r < nr && r <= 2; r++)
-        first += h[r] + 2;
-    s_need(d, first + 1);
+        if (r > 0) {
+            rows_h[r - 1] = h[r] + 2;
+            keep[r - 1] = r > 1 && t->cells[r * nc][0] == '\0';
+        }
+    }
+    rpt_table_plan(rows_h, keep, nr - 1, h[0] + 3, d->y, S_MARGIN_TOP, S_PAGE_H - S_MARGIN_BOTTOM,
+                   brk);
+    if (nr > 1 && brk[0])
+        s_new_page(d);
     s_table_show_row(d, t, 0, cells, h[0]);
-    const double bottom = S_PAGE_H - S_MARGIN_BOTTOM;
     for (int r = 1; r < nr; r++) {
-        bool fits = d->y + h[r] + 2 <= bottom;
-        /* a continuation carries at least two rows too: when only the last
-         * one would move on, the one before it goes with it */
-        bool last_alone = r == nr - 2 && r >= 3 && d->y + h[r] + h[r + 1] + 4 > bottom;
-        if (!fits || last_alone) {
+        if (r > 1 && brk[r - 1]) {
             s_new_page(d);
             s_table_show_row(d, t, 0, cells, h[0]);
         }
@@ -275,6 +277,9 @@ s_table_draw(s_doc_t *d, s_table_t *t, double size)
     }
     free(cells);
     free(h);
+    free(rows_h);
+    free(keep);
+    free(brk);
     free(t->cells);
     t->cells = NULL;
     t->nrows = 0;

@@ -71,10 +71,10 @@ check_layout() {  # PDF LANG
   local pdf=$1 lang=$2 pages p txt hdr_re row_re
   if [ "$lang" = nl ]; then
     hdr_re='^ *(richting +meting +begin|vragenlijst +begin +midden|toestel \(kracht)'
-    row_re='^ *(extensie|flexie|lateroflexie (links|rechts)|rotatie (links|rechts))( +kracht|: [0-9.]+ →)|^ +uitslag \(°\)|^ *(flexie/extensie|lateroflexie L/R|rotatie L/R) |^ *(ODI \(%\)|NPRS|TSK) +[0-9—]'
+    row_re='^ *(extensie|flexie|lateroflexie (links|rechts)|rotatie (links|rechts))( +kracht|: [0-9.]+ →)|^ +uitslag \(°\)|^ *(flexie/extensie|lateroflexie L/R|rotatie L/R) |^ *(ODI \(%\)|NPRS|TSK|RMDQ|PSFS) +[0-9—]'
   else
     hdr_re='^ *(direction +measure +start|questionnaire +start +mid|device \(strength)'
-    row_re='^ *(extension|flexion|lateral flexion (left|right)|rotation (left|right))( +torque|: [0-9.]+ →)|^ +range \(°\)|^ *(flexion/extension|lateral flexion L/R|rotation L/R) |^ *(ODI \(%\)|NPRS|TSK) +[0-9—]'
+    row_re='^ *(extension|flexion|lateral flexion (left|right)|rotation (left|right))( +torque|: [0-9.]+ →)|^ +range \(°\)|^ *(flexion/extension|lateral flexion L/R|rotation L/R) |^ *(ODI \(%\)|NPRS|TSK|RMDQ|PSFS) +[0-9—]'
   fi
   pages=$(pdfinfo "$pdf" | awk '/^Pages:/ { print $2 }')
   for p in $(seq 1 "$pages"); do
@@ -82,7 +82,7 @@ check_layout() {  # PDF LANG
       echo "# $pdf page $p: pdftotext failed: $txt"; bad=$((bad + 1)); continue
     fi
     # drop the footer and empty lines
-    txt=$(grep -v "pagina $p$\|page $p$" <<<"$txt" | grep -v '^ *$' | grep -v '^\f')
+    txt=$(tr -d '\f' <<<"$txt" | grep -v "pagina $p$\|page $p$" | grep -v '^ *$')
     # a header with fewer than two rows after it on its page
     local n_after
     n_after=$(awk -v h="$hdr_re" -v r="$row_re" '
@@ -100,27 +100,46 @@ check_layout() {  # PDF LANG
     if [ "$p" -gt 1 ] && grep -qE "$hdr_re" <<<"$(head -2 <<<"$txt")" && grep -qE "$row_re" <<<"$(pdftotext -layout -f $((p - 1)) -l $((p - 1)) "$pdf" -)"; then
       splits=$((splits + 1))
     fi
+    # a direction's second row (range) never begins a page's part of the table
+    if awk -v h="$hdr_re" '$0 ~ h { getline; if ($0 ~ /^ +(uitslag|range) \(°\)/) bad = 1 } END { exit !bad }' <<<"$txt"; then
+      echo "# $pdf page $p: a range row without its direction after the header"; bad=$((bad + 1))
+    fi
   done
   if pdftotext -layout "$pdf" - | grep -qE "vragen-|questionnai-|richt-|referen-$"; then
     echo "# $pdf: a hyphenated column header"; bad=$((bad + 1))
   fi
 }
-for k in $(seq 0 16); do
-  e=$(fx_patient "Test$k" Pagina "$((80020000000 + k))" "RB-8$(printf %03d "$k")")
+# n from 0 to 33: k = n / 2 weeks with an extra session (k attendance notes),
+# 3 questionnaires (odd n) or 5 (even n); odd n in the site's own copy of
+# the programme without an English name (English letters then carry a
+# note of one more line, which moves the tables by less than a row)
+ruglab programme add --site az-brugge --code rug-brugge --name "Rugschool Brugge (36 sessies)" --exercise 34 \
+  --information 2 --max-per-week 2 --max-weeks 26 --mid-test-session 18 >/dev/null
+for n in $(seq 0 33); do
+  k=$((n / 2)) id="RB-8$(printf %03d "$n")"
+  e=$(fx_patient "Test$n" Pagina "$((80020000000 + n))" "$id")
+  if [ $((n % 2)) -eq 1 ]; then
+    q "UPDATE clinical.enrolment SET programme_id = (SELECT programme_id FROM clinical.programme WHERE code = 'rug-brugge') WHERE enrolment_id = $e" >/dev/null
+  fi
   fx_sessions "$e" 34; fx_test "$e" 1 1; fx_test "$e" 17 2; fx_test "$e" 34 3
   fx_odi "$e" 1 2 2 2 2 2 2 2 2 2 2; fx_odi "$e" 34 1 1 1 1 1 1 1 1 0 0; fx_nprs "$e" 1 6; fx_nprs "$e" 34 2
+  t_psql ruglab_admin "INSERT INTO meas.questionnaire_response (source, taken_at, enrolment_id, instrument, version, language, answers, score, entered_by)
+    SELECT 'manual', ('2026-01-05'::date + ((v.d - 1) * 7 / 2)) + time '08:50', $e, v.i, v.v, 'nl', '[]', v.s, 'physio'
+    FROM (VALUES (1, 45, 'TSK', '17'), (34, 33, 'TSK', '17'), (1, 12, 'RMDQ', '24'), (34, 6, 'RMDQ', '24'),
+                 (1, 3.5, 'PSFS', '1'), (34, 7, 'PSFS', '1')) v(d, s, i, v)
+    WHERE $((n % 2)) = 0 OR v.i = 'TSK'" >/dev/null
   for w in $(seq 1 "$k"); do fx_info "$e" $((2 * w - 1)) attended; done
   fx_end "$e" completed 34
   for lang in nl en; do
-    if ruglab-report letter "RB-8$(printf %03d "$k")" --draft --lang "$lang" -o "layout-$k-$lang.pdf" >/dev/null 2>err.txt; then
+    if ruglab-report letter "$id" --draft --lang "$lang" -o "layout-$n-$lang.pdf" >/dev/null 2>err.txt; then
       letters=$((letters + 1))
-      check_layout "layout-$k-$lang.pdf" "$lang"
+      check_layout "layout-$n-$lang.pdf" "$lang"
     else
-      echo "# letter $k $lang failed: $(cat err.txt)"; bad=$((bad + 1))
+      echo "# letter $n $lang failed: $(cat err.txt)"; bad=$((bad + 1))
     fi
   done
 done
-t_is "8: 34 letters written" "$letters" 34
+t_is "8: 68 letters written" "$letters" 68
 t_check "8: the sweep split a table over two pages at least once" test "$splits" -ge 1
 t_is "8: no header alone or with one row at a page's foot, no rows without their header, no hyphenated header" "$bad" 0
 t_done
