@@ -175,7 +175,7 @@ c2=$(sim tergumed-2 12 34 $(demo_patients 5 6 7 8))
 c3=$(sim tergumed-3 13 34 $(demo_patients 9 10 11))
 c4=$(sim tergumed-4 14 9 $(demo_patients 2))
 
-# The tablet: ODI, NPRS and TSK at intake and at the end (JSON lines).
+# The tablet: ODI, NPRS and TSK at intake, mid-way and at the end (JSON lines).
 q_lines() {  # TOKEN DAY-OFFSET ODI-% NPRS TSK-SPREAD(4 intake, 3 end)
   local t=$1 day=$2 odi=$3 nprs=$4 tsk=$5 ts sid ans k
   ts=$(date -u -d "$start + $day days 06:30" +%Y-%m-%dT%H:%M:%SZ)
@@ -195,6 +195,8 @@ q_lines() {  # TOKEN DAY-OFFSET ODI-% NPRS TSK-SPREAD(4 intake, 3 end)
 {
   for i in $(seq 0 11); do
     q_lines "$(tok "$i")" 1 $((38 + i * 3)) $((6 + i % 3)) 4
+    # mid-way, on the day of the mid test (session 18, day 69)
+    [ "$i" -eq 2 ] || q_lines "$(tok "$i")" 69 $((28 + i * 2)) $((4 + i % 3)) 3
     if [ "$i" -ne 2 ]; then q_lines "$(tok "$i")" 133 $((14 + i * 2)) $((1 + (i * 5) % 6)) $((2 + i % 2)); fi
   done
 } >"$out/tablet.jsonl"

@@ -4,6 +4,9 @@
 -- views instead of repeating their rules), and the warnings a quality
 -- analyst needs to judge a row.
 --
+-- Device outcomes use the site's own smallest real difference
+-- (clinical.srd_setting) where it has one, as the letter does.
+--
 -- A registry runs the same migrations as its sites, so the new columns
 -- exist on both ends of the logical replication before a refresh at a
 -- site fills them.
@@ -18,6 +21,8 @@ COMMENT ON COLUMN quality.enrolment.sessions_short IS
     'attended sessions recorded shorter than the template''s minimum length (RIZIV: 120 minutes)';
 COMMENT ON COLUMN quality.enrolment.records_outside_dates IS
     'WARNING when > 0: sessions, tests, training sets or questionnaires stored for this enrolment outside its start and end dates; they are counted nowhere (clinical.v_outside_programme)';
+
+COMMENT ON COLUMN quality.outcome.important IS 'questionnaire: improved by at least the minimal important change (points or % of baseline); device: increased by at least the smallest real difference (the site''s own for the test device''s model and direction, clinical.srd_setting, else quality.measure.srd_pct); NULL without a change or without a threshold (TSK-17)';
 
 -- The wide view lists quality.enrolment's columns as they were when it was
 -- created: create it again so that it shows the new ones.
@@ -99,11 +104,15 @@ BEGIN
                FROM clinical.v_outside_programme o GROUP BY o.enrolment_id) x
            ON x.enrolment_id = e.enrolment_id;
 
-    -- the start and end values by the clinical contract's rules
+    -- the start and end values by the clinical contract's rules; a device
+    -- measure's smallest real difference is the site's own for the model of
+    -- the end test's device (else the start test's), as in the letter
+    -- (clinical.srd_setting), else quality.measure.srd_pct
     CREATE TEMP TABLE q_values ON COMMIT DROP AS
     SELECT q.enrolment_id, lower(q.instrument) AS measure,
            max(q.score) FILTER (WHERE q.timepoint = 'start') AS start_value,
-           max(q.score) FILTER (WHERE q.timepoint = 'end') AS end_value
+           max(q.score) FILTER (WHERE q.timepoint = 'end') AS end_value,
+           NULL::numeric AS srd_pct
     FROM clinical.v_questionnaire q
     WHERE q.timepoint IN ('start', 'end') AND q.score IS NOT NULL
     GROUP BY q.enrolment_id, lower(q.instrument)
@@ -112,8 +121,12 @@ BEGIN
            max(CASE k.kind WHEN 'strength' THEN t.max_torque_nm ELSE t.rom_deg END)
                FILTER (WHERE t.timepoint = 'start')::numeric,
            max(CASE k.kind WHEN 'strength' THEN t.max_torque_nm ELSE t.rom_deg END)
-               FILTER (WHERE t.timepoint = 'end')::numeric
+               FILTER (WHERE t.timepoint = 'end')::numeric,
+           coalesce(max(x.srd_pct) FILTER (WHERE t.timepoint = 'end'),
+                    max(x.srd_pct) FILTER (WHERE t.timepoint = 'start'))::numeric
     FROM clinical.v_test_trial t
+    LEFT JOIN clinical.device d ON d.device_id = t.device_id
+    LEFT JOIN clinical.srd_setting x ON x.device_model = d.model AND x.direction = t.direction
     CROSS JOIN (VALUES ('strength'), ('rom')) AS k(kind)
     WHERE t.timepoint IN ('start', 'end')
     GROUP BY t.enrolment_id, k.kind, t.direction;
@@ -135,7 +148,7 @@ BEGIN
                  v.end_value - v.start_value AS change,
                  CASE m.better WHEN 'lower' THEN v.start_value - v.end_value
                                ELSE v.end_value - v.start_value END AS gain,
-                 m.kind, m.mic_points, m.mic_pct, m.srd_pct
+                 m.kind, m.mic_points, m.mic_pct, coalesce(v.srd_pct, m.srd_pct) AS srd_pct
           FROM q_values v
           JOIN quality.measure m ON m.measure = v.measure
           JOIN q_enrolment qe ON qe.local_enrolment_id = v.enrolment_id

@@ -14,12 +14,14 @@
 static void
 s_usage(FILE *out)
 {
-    fprintf(out, "usage: ruglab enrolment status PATIENT\n"
+    fprintf(out, "usage: ruglab enrolment status PATIENT [--enrolment ID]\n"
                  "       ruglab enrolment end PATIENT (--completed | --dropout REASON) --date "
                  "YYYY-MM-DD [--force]\n"
                  "       ruglab enrolment list [--active]\n\n"
-                 "status  the programme; first, when the programme has ended, its final report:\n"
-                 "        due by (end + 2 weeks, Fedris: + 1 month), sent or not, OVERDUE by how\n"
+                 "status  the programme (the running one, else the most recent; --enrolment:\n"
+                 "        another of the patient's); first the final reports: an overdue one of\n"
+                 "        the patient's other programmes, then this one's when it has ended: due\n"
+                 "        by (end + 2 weeks, Fedris: + 1 month), sent or not, OVERDUE by how\n"
                  "        many days; attendance (attended of planned, per kind, whether every\n"
                  "        planned session was attended, no-shows, cancellations, session\n"
                  "        lengths); the warnings (records stored outside the programme's dates,\n"
@@ -41,19 +43,35 @@ static int
 s_status(admin_ctx_t *ctx, int argc, char **argv)
 {
     const char *cmd = "enrolment status";
-    const admin_opt_t opts[] = {{NULL, NULL, NULL}};
+    const char *which = NULL;
+    const admin_opt_t opts[] = {{"--enrolment", &which, NULL}, {NULL, NULL, NULL}};
     const char *patient = NULL;
     if (admin_parse_patient(ctx, cmd, argc, argv, opts, &patient) < 0)
         return RL_EXIT_USAGE;
     int rc = RL_EXIT_OK;
-    char id[32];
+    char id[32], subject[32];
     admin_enrolment_t e;
-    if (admin_find_enrolment(ctx, cmd, &rc, patient, true, id) < 0 ||
-        admin_load_enrolment(ctx, cmd, &rc, id, &e) < 0)
+    if (which) {
+        if (admin_find_subject(ctx, cmd, &rc, patient, subject) < 0)
+            return rc;
+        const char *pw[2] = {which, subject};
+        if (strspn(which, "0123456789") != strlen(which) || strlen(which) > 18) {
+            admin_fail("%s: --enrolment: '%s' is not an enrolment id", cmd, which);
+            return RL_EXIT_USAGE;
+        }
+        if (admin_need_id(ctx, cmd, &rc,
+                          "SELECT enrolment_id FROM clinical.enrolment "
+                          "WHERE enrolment_id = $1::bigint AND subject_id = $2::bigint",
+                          2, pw, id, "patient %s has no enrolment %s", subject, which) < 0)
+            return rc;
+    } else if (admin_find_enrolment(ctx, cmd, &rc, patient, true, id) < 0) {
+        return rc;
+    }
+    if (admin_load_enrolment(ctx, cmd, &rc, id, &e) < 0)
         return rc;
     rl_programme_warning_t *w = NULL;
     size_t nw = 0;
-    PGresult *att = NULL, *occ = NULL;
+    PGresult *att = NULL, *occ = NULL, *other = NULL;
     rl_err_t err;
     int wr = rl_clinical_attendance_warnings(ctx->conn, &e, &w, &nw, &err);
     const rl_clinical_report_t due = e.report;
@@ -72,6 +90,22 @@ s_status(admin_ctx_t *ctx, int argc, char **argv)
                      "FROM clinical.v_attendance WHERE enrolment_id = $1::bigint",
                      1, p);
     if (!att)
+        goto out;
+    other =
+        admin_exec(ctx, cmd, &rc, "reading the other programmes' reports",
+                   "SELECT o.enrolment_id, o.end_date, o.due, clinical.local_date(now()) - o.due "
+                   "FROM (SELECT x.enrolment_id, x.end_date, "
+                   "             clinical.report_due_date(x.route, x.end_date) AS due "
+                   "      FROM clinical.enrolment x JOIN clinical.enrolment e "
+                   "        ON e.subject_id = x.subject_id AND e.enrolment_id = $1::bigint "
+                   "      WHERE x.enrolment_id <> e.enrolment_id "
+                   "        AND x.status IN ('completed', 'dropped_out') "
+                   "        AND NOT EXISTS (SELECT 1 FROM clinical.report_issued r "
+                   "                        WHERE r.enrolment_id = x.enrolment_id "
+                   "                          AND r.kind = 'letter')) o "
+                   "WHERE o.due < clinical.local_date(now()) ORDER BY o.due",
+                   1, p);
+    if (!other)
         goto out;
     occ = admin_exec(ctx, cmd, &rc, "reading the test occasions",
                      "SELECT test_index, test_date, session_number, device_id, session_id, "
@@ -102,6 +136,14 @@ s_status(admin_ctx_t *ctx, int argc, char **argv)
         json_object_set_new(rep, "overdue", json_boolean(due.has_due && due.days_late > 0));
         json_object_set_new(rep, "days_late", json_integer(due.days_late));
         json_object_set_new(o, "final_report", rep);
+        json_t *ov = json_array();
+        for (int r = 0; r < PQntuples(other); r++)
+            json_array_append_new(
+                ov, json_pack("{s:I, s:s, s:s, s:I}", "enrolment_id",
+                              (json_int_t)strtoll(PQgetvalue(other, r, 0), NULL, 10), "end_date",
+                              PQgetvalue(other, r, 1), "due_by", PQgetvalue(other, r, 2),
+                              "days_late", (json_int_t)strtoll(PQgetvalue(other, r, 3), NULL, 10)));
+        json_object_set_new(o, "other_overdue_reports", ov);
         json_t *arr = json_array();
         for (size_t i = 0; i < nw; i++) {
             json_t *x = json_object();
@@ -125,7 +167,13 @@ s_status(admin_ctx_t *ctx, int argc, char **argv)
         printf("enrolment %s: programme %s, %s, start %s%s%s\n", id, e.code, e.status,
                rl_date_format(e.start, d1), e.has_end ? ", end " : "",
                e.has_end ? rl_date_format(e.end, d2) : "");
-        /* the deadline first: an overdue report is what needs doing */
+        /* the deadlines first: an overdue report is what needs doing, also
+         * one of the patient's earlier programme */
+        for (int r = 0; r < PQntuples(other); r++)
+            printf("final report of enrolment %s (ended %s): OVERDUE by %s days (due by %s), not "
+                   "sent yet\n",
+                   PQgetvalue(other, r, 0), PQgetvalue(other, r, 1), PQgetvalue(other, r, 3),
+                   PQgetvalue(other, r, 2));
         if (due.has_due && !due.issued && due.days_late > 0)
             printf("final report: OVERDUE by %d day%s (due by %s), not sent yet\n", due.days_late,
                    due.days_late == 1 ? "" : "s", rl_date_format(due.due, d1));
@@ -167,6 +215,7 @@ s_status(admin_ctx_t *ctx, int argc, char **argv)
 out:
     PQclear(att);
     PQclear(occ);
+    PQclear(other);
     free(w);
     return rc;
 }

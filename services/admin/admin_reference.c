@@ -176,7 +176,7 @@ s_load(admin_ctx_t *ctx, int argc, char **argv)
     size_t n = 0, cap = 0;
     char *line = NULL, *note = NULL, *source = NULL, *citation = NULL, *population = NULL;
     size_t line_cap = 0;
-    int lineno = 0;
+    int lineno = 0, illustrative_line = 0;
     bool header = false;
     while (getline(&line, &line_cap, f) > 0) {
         lineno++;
@@ -185,6 +185,9 @@ s_load(admin_ctx_t *ctx, int argc, char **argv)
             const char *t = line + 1;
             while (*t == ' ')
                 t++;
+            if (!illustrative_line &&
+                (strcasestr(t, "ILLUSTRATIVE") || strcasestr(t, "NOT CLINICAL")))
+                illustrative_line = lineno;
             if (!strncasecmp(t, "citation:", 9))
                 s_keep_field(&citation, t + 9);
             else if (!strncasecmp(t, "population:", 11))
@@ -250,6 +253,13 @@ s_load(admin_ctx_t *ctx, int argc, char **argv)
                    "%s%s%s",
                    cmd, path, citation ? "" : "citation", !citation && !population ? ", " : "",
                    population ? "" : "population");
+        rc = RL_EXIT_FAIL;
+        goto out;
+    }
+    if (validated && illustrative_line) {
+        admin_fail("%s: %s:%d: the file says it is illustrative, not clinical: it cannot be loaded "
+                   "--validated (load it without --validated to see the format in a draft)",
+                   cmd, path, illustrative_line);
         rc = RL_EXIT_FAIL;
         goto out;
     }

@@ -158,7 +158,7 @@ typedef struct {
     /* the smallest real difference per direction (clinical.srd_setting of
      * the test device's model, else RL_MEASURES_SRD_DEFAULT_PCT) */
     rl_measures_srd_t srd;
-    bool srd_from_site; /* at least one direction set by the site */
+    bool srd_site[RL_DIR_COUNT]; /* the direction's value is the site's own */
     /* questionnaires, one entry per instrument answered inside the dates */
     rpt_questionnaire_t *quest;
     int n_quest;
@@ -177,6 +177,7 @@ typedef struct {
     char *conclusion, *conclusion_by, *conclusion_at;
     char *conclusion_lang; /* nl, en, fr */
     char *today;           /* YYYY-MM-DD, Europe/Brussels */
+    char *now_local;       /* YYYY-MM-DD HH:MM:SS, Europe/Brussels */
 } rpt_model_t;
 
 /* ---- report_data.c */
@@ -208,8 +209,14 @@ bool rpt_model_ended(const rpt_model_t *m);
 /* The completion sentence of the letter, from attendance alone (README,
  * "What the letter says"): fully completed only when every planned
  * session of each kind was attended; otherwise how many of how many and
- * which kinds were missed; a dropout says after how many. In buf. */
-const char *rpt_completion_text(const rpt_model_t *m, const char *lang, char *buf, size_t len);
+ * which kinds were missed; a dropout says after how many, with the reason
+ * given. Caller frees. */
+char *rpt_completion_text(const rpt_model_t *m, const char *lang);
+
+/* The attended sessions that count towards the plan: per kind, at most
+ * the planned number (extra sessions of a kind do not make up for missed
+ * sessions of another). */
+int rpt_attended_of_planned(const rpt_model_t *m);
 
 /* The sentence saying the report is sent late and by how many days (""
  * when it is in time or the programme runs). In buf. */

@@ -171,7 +171,10 @@ s_load(FILE *f, const rpt_model_t *m, const s_labels_t *L, const char *dir, cons
         fclose(d);
     }
     s_preamble(f, svg, L->load_title, L->load_x, L->load_y);
-    fprintf(f, "set yrange [0:*]\nset xrange [0:*]\nplot ");
+    /* training days are whole numbers: ticks on days, never fractions */
+    int days = m->n_load_sessions > 1 ? m->n_load_sessions : 1;
+    fprintf(f, "set yrange [0:*]\nset xrange [0:%d]\nset xtics %d\nset format x '%%.0f'\nplot ",
+            days + 1, days <= 12 ? 1 : (days + 9) / 10);
     int idx = 0;
     static const char *colours[] = {"#08306b", "#cb181d", "#238b45",
                                     "#6a51a3", "#d94801", "#525252"};

@@ -250,9 +250,10 @@ rpt_compare_json(const rpt_model_t *m)
     json_object_set_new(att, "sessions_short", json_integer(m->sessions_short));
     json_object_set_new(att, "sessions_length_unknown", json_integer(m->sessions_length_unknown));
     json_object_set_new(att, "sessions_outside_dates", json_integer(m->sessions_outside_dates));
-    char done[512];
-    json_object_set_new(att, "completion",
-                        json_string(rpt_completion_text(m, "en", done, sizeof done)));
+    json_object_set_new(att, "attended_of_planned", json_integer(rpt_attended_of_planned(m)));
+    char *done = rpt_completion_text(m, "en");
+    json_object_set_new(att, "completion", json_string(done));
+    free(done);
     json_t *warn = json_array();
     for (int i = 0; i < m->n_warnings; i++) {
         char date[16], text[256];
@@ -552,14 +553,14 @@ s_write_table(const rpt_model_t *m, const s_rows_t *r, FILE *out)
         if (strcmp(x->section, last_section) != 0) {
             last_section = x->section;
             if (!strcmp(x->section, "attendance")) {
-                char done[512];
+                char *done = rpt_completion_text(m, "en");
                 fprintf(out,
                         "\nAttendance %d of %d planned sessions attended (%d of %d exercise, %d "
                         "of %d information); %d no-show%s, %d cancelled\n  %s\n",
-                        m->attended_total, m->planned_sessions, m->attended_exercise,
+                        rpt_attended_of_planned(m), m->planned_sessions, m->attended_exercise,
                         m->planned_exercise, m->attended_information, m->planned_information,
-                        m->no_shows, m->no_shows == 1 ? "" : "s", m->cancellations,
-                        rpt_completion_text(m, "en", done, sizeof done));
+                        m->no_shows, m->no_shows == 1 ? "" : "s", m->cancellations, done);
+                free(done);
                 for (int w = 0; w < m->n_warnings; w++) {
                     char text[256];
                     fprintf(out, "  warning: %s\n",

@@ -135,7 +135,8 @@ static const char *s_sql_enrolment =
     "       e.on_sick_leave, e.occupational_copy, e.age_at_start, p.mid_test_session, "
     "       s.badge_token, s.sex, s.body_weight_kg, "
     "       si.name, si.address, si.physician_name, si.physician_riziv, "
-    "       clinical.local_date(now()), p.name_en "
+    "       clinical.local_date(now()), p.name_en, "
+    "       to_char(now() AT TIME ZONE 'Europe/Brussels', 'YYYY-MM-DD HH24:MI:SS') "
     "FROM clinical.enrolment e "
     "JOIN clinical.programme p ON p.programme_id = e.programme_id "
     "JOIN clinical.subject s ON s.subject_id = e.subject_id "
@@ -562,8 +563,22 @@ rpt_warning_text(const rpt_model_t *m, int i, const char *lang, char *buf, size_
     return buf;
 }
 
-const char *
-rpt_completion_text(const rpt_model_t *m, const char *lang, char *buf, size_t len)
+/* The dropout reason as the letter quotes it: without a final full stop
+ * (the sentence adds its own). Caller frees; NULL when none. */
+static char *
+s_reason(const rpt_model_t *m)
+{
+    if (!m->dropout_reason)
+        return NULL;
+    char *kept = rl_strdup(m->dropout_reason);
+    size_t n = strlen(kept);
+    while (n > 0 && strchr(". \t\r\n", kept[n - 1]))
+        kept[--n] = '\0';
+    return kept;
+}
+
+char *
+rpt_completion_text(const rpt_model_t *m, const char *lang)
 {
     bool nl = strcmp(lang, "en") != 0;
     int miss_ex = m->planned_exercise - m->attended_exercise;
@@ -575,7 +590,7 @@ rpt_completion_text(const rpt_model_t *m, const char *lang, char *buf, size_t le
         char a[64] = "", b[64] = "";
         if (miss_ex > 0)
             snprintf(a, sizeof a, nl ? "%d oefensessie%s" : "%d exercise session%s", miss_ex,
-                     miss_ex == 1 ? "" : (nl ? "s" : "s"));
+                     miss_ex == 1 ? "" : "s");
         if (miss_info > 0)
             snprintf(b, sizeof b,
                      nl ? "%d van de %d informatiesessie%s" : "%d of the %d information session%s",
@@ -584,33 +599,43 @@ rpt_completion_text(const rpt_model_t *m, const char *lang, char *buf, size_t le
                  b);
     }
     if (!strcmp(m->status, "dropped_out")) {
-        snprintf(
-            buf, len,
-            nl ? "Het programma werd voortijdig stopgezet na %d van de %d geplande sessies%s%s."
-               : "The programme was stopped early after %d of %d planned sessions%s%s.",
-            m->attended_total, m->planned_sessions, m->dropout_reason ? ": " : "",
-            m->dropout_reason ? m->dropout_reason : "");
-    } else if (!strcmp(m->status, "completed") && m->complete) {
-        snprintf(buf, len,
-                 nl ? "Het programma werd volledig afgewerkt: alle %d geplande sessies werden "
-                      "bijgewoond."
-                    : "The programme was completed in full: all %d planned sessions were attended.",
-                 m->planned_sessions);
-    } else if (!strcmp(m->status, "completed")) {
-        snprintf(buf, len,
-                 nl ? "Het programma werd beëindigd na %d van de %d geplande sessies; niet "
-                      "bijgewoond: %s."
-                    : "The programme ended after %d of %d planned sessions; not attended: %s.",
-                 m->attended_total, m->planned_sessions, missed);
-    } else {
-        snprintf(buf, len,
-                 nl ? "Het programma is nog niet beëindigd (ontwerpverslag): %d van de %d "
-                      "geplande sessies tot nu toe bijgewoond."
-                    : "The programme has not ended yet (draft report): %d of %d planned "
-                      "sessions attended so far.",
-                 m->attended_total, m->planned_sessions);
+        char *reason = s_reason(m);
+        char *text = rl_asprintf(nl ? "Het programma werd voortijdig stopgezet na %d van de %d "
+                                      "geplande sessies%s%s."
+                                    : "The programme was stopped early after %d of %d planned "
+                                      "sessions%s%s.",
+                                 rpt_attended_of_planned(m), m->planned_sessions,
+                                 reason ? ": " : "", reason ? reason : "");
+        free(reason);
+        return text;
     }
-    return buf;
+    if (!strcmp(m->status, "completed") && m->complete)
+        return rl_asprintf(nl ? "Het programma werd volledig afgewerkt: alle %d geplande sessies "
+                                "werden bijgewoond."
+                              : "The programme was completed in full: all %d planned sessions "
+                                "were attended.",
+                           m->planned_sessions);
+    if (!strcmp(m->status, "completed"))
+        return rl_asprintf(nl ? "Het programma werd beëindigd na %d van de %d geplande sessies; "
+                                "niet bijgewoond: %s."
+                              : "The programme ended after %d of %d planned sessions; not "
+                                "attended: %s.",
+                           rpt_attended_of_planned(m), m->planned_sessions, missed);
+    return rl_asprintf(nl ? "Het programma is nog niet beëindigd (ontwerpverslag): %d van de %d "
+                            "geplande sessies tot nu toe bijgewoond."
+                          : "The programme has not ended yet (draft report): %d of %d planned "
+                            "sessions attended so far.",
+                       rpt_attended_of_planned(m), m->planned_sessions);
+}
+
+int
+rpt_attended_of_planned(const rpt_model_t *m)
+{
+    int ex =
+        m->attended_exercise < m->planned_exercise ? m->attended_exercise : m->planned_exercise;
+    int info = m->attended_information < m->planned_information ? m->attended_information
+                                                                : m->planned_information;
+    return ex + info;
 }
 
 const char *
@@ -711,6 +736,7 @@ rpt_model_load(PGconn *conn, const char *patient, long long enrolment_id, const 
     m->physician_riziv = s_dup(res, 0, 22);
     m->today = s_dup(res, 0, 23);
     m->programme_name_en = s_dup(res, 0, 24);
+    m->now_local = s_dup(res, 0, 25);
     char eid[32];
     snprintf(eid, sizeof eid, "%lld", m->enrolment_id);
 
@@ -811,7 +837,7 @@ rpt_model_load(PGconn *conn, const char *patient, long long enrolment_id, const 
         rl_err_t e;
         if (rl_measures_direction_parse(PQgetvalue(res, i, 0), &d, &e) == 0) {
             m->srd.pct[d] = s_num(res, i, 1);
-            m->srd_from_site = true;
+            m->srd_site[d] = true;
         }
     }
 
@@ -949,7 +975,8 @@ rpt_model_destroy(rpt_model_t **self_p)
                      &m->reference_citation,
                      &m->reference_population,
                      &m->reference_model,
-                     &m->conclusion_lang};
+                     &m->conclusion_lang,
+                     &m->now_local};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(*strs[i]);
     for (int tp = 0; tp < RPT_NTP; tp++) {
@@ -1006,9 +1033,16 @@ rpt_model_missing(const rpt_model_t *m, const char *lang, char **lines, int max)
                                                "the end date"};
         for (int i = 0; i < m->n_quest; i++) {
             const rpt_questionnaire_t *q = &m->quest[i];
-            for (int tp = RPT_START; tp <= RPT_END; tp += RPT_END - RPT_START) {
-                if (q->at[tp].present || (tp == RPT_END && !rpt_model_ended(m)))
+            static const char *point_nl[RPT_NTP] = {"beginmeting", "tussentijdse meting",
+                                                    "eindmeting"};
+            static const char *point_en[RPT_NTP] = {"baseline", "mid-way measurement",
+                                                    "end measurement"};
+            for (int tp = RPT_START; tp < RPT_NTP; tp++) {
+                /* an end only once ended; a mid only once its anchor is known */
+                if (q->at[tp].present || (tp == RPT_END && !rpt_model_ended(m)) ||
+                    (tp == RPT_MID && !m->anchor[RPT_MID][0]))
                     continue;
+                const char *point = nl ? point_nl[tp] : point_en[tp];
                 const char *anchor = m->anchor[tp][0] ? m->anchor[tp] : NULL;
                 const char *what = m->occasion[tp].present ? (nl ? anchor_nl[tp] : anchor_en[tp])
                                                            : (nl ? date_nl[tp] : date_en[tp]);
@@ -1017,36 +1051,34 @@ rpt_model_missing(const rpt_model_t *m, const char *lang, char **lines, int max)
                 for (int k = 0; k < q->n_days; k++)
                     later |= start_day && strcmp(q->days[k], start_day) > 0;
                 if (q->n_days == 0)
-                    S_ADD(nl ? "%s: geen scoorbare %s." : "%s: no scorable %s.", q->instrument,
-                          tp == RPT_START ? (nl ? "beginmeting" : "baseline")
-                                          : (nl ? "eindmeting" : "end measurement"));
+                    S_ADD(nl ? "%s: geen scoorbare %s binnen de data van het programma."
+                             : "%s: no scorable %s inside the programme's dates.",
+                          q->instrument, point);
                 else if (tp == RPT_END && start_day && !later)
-                    S_ADD(nl ? "%s: geen eindmeting: er is geen antwoord na dat van de "
-                               "beginmeting (%s); twee antwoorden van dezelfde dag zijn nooit "
-                               "begin en einde."
-                             : "%s: no end measurement: there is no response after the "
-                               "baseline's (%s); two responses of one day are never start and "
-                               "end.",
+                    S_ADD(nl ? "%s: geen eindmeting: binnen de data van het programma is er geen "
+                               "antwoord na dat van de beginmeting (%s); twee antwoorden van "
+                               "dezelfde dag zijn nooit begin en einde."
+                             : "%s: no end measurement: inside the programme's dates there is no "
+                               "response after the baseline's (%s); two responses of one day "
+                               "are never start and end.",
                           q->instrument, start_day);
                 else if (anchor)
                     S_ADD(nl ? "%s: geen %s: geen antwoord binnen %d dagen van %s (%s)."
                              : "%s: no %s: no response within %d days of %s (%s).",
-                          q->instrument,
-                          tp == RPT_START ? (nl ? "beginmeting" : "baseline")
-                                          : (nl ? "eindmeting" : "end measurement"),
-                          w, what, anchor);
+                          q->instrument, point, w, what, anchor);
                 else
-                    S_ADD(nl ? "%s: geen %s." : "%s: no %s.", q->instrument,
-                          tp == RPT_START ? (nl ? "beginmeting" : "baseline")
-                                          : (nl ? "eindmeting" : "end measurement"));
+                    S_ADD(nl ? "%s: geen %s." : "%s: no %s.", q->instrument, point);
             }
         }
     }
-    if (!strcmp(m->status, "dropped_out"))
+    if (!strcmp(m->status, "dropped_out")) {
+        char *reason = s_reason(m);
         S_ADD(nl ? "Programma voortijdig stopgezet na %d van %d geplande sessies%s%s."
                  : "Programme stopped early after %d of %d planned sessions%s%s.",
-              m->attended_total, m->planned_sessions, m->dropout_reason ? ": " : "",
-              m->dropout_reason ? m->dropout_reason : "");
+              rpt_attended_of_planned(m), m->planned_sessions, reason ? ": " : "",
+              reason ? reason : "");
+        free(reason);
+    }
 #undef S_ADD
     return n;
 }

@@ -113,14 +113,17 @@ rpt_kmehr_message(const rpt_model_t *m, const unsigned char *pdf, size_t pdf_len
         rl_err_set(err, "the site has no physician RIZIV number: a KMEHR message needs a sender");
         return NULL;
     }
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
+    /* the site's local time (Europe/Brussels, as the letter's date) */
     char date[16], tod[16];
-    strftime(date, sizeof date, "%Y-%m-%d", &tm);
-    strftime(tod, sizeof tod, "%H:%M:%S", &tm);
+    snprintf(date, sizeof date, "%.10s", m->now_local ? m->now_local : "");
+    snprintf(tod, sizeof tod, "%.8s",
+             m->now_local && strlen(m->now_local) >= 19 ? m->now_local + 11 : "");
     char stamp[32], msg_id[96];
-    strftime(stamp, sizeof stamp, "%Y%m%d%H%M%S", &tm);
+    size_t k = 0;
+    for (const char *c = m->now_local ? m->now_local : ""; *c && k + 1 < sizeof stamp; c++)
+        if (*c >= '0' && *c <= '9')
+            stamp[k++] = *c;
+    stamp[k] = '\0';
     snprintf(msg_id, sizeof msg_id, "%s.%s.%lld", m->physician_riziv, stamp, m->enrolment_id);
 
     s_out_t o = {0};

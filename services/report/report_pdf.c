@@ -499,17 +499,37 @@ s_programme(s_doc_t *d)
                  : "<b>Attendance:</b> %d of %d planned sessions attended (%d of %d exercise "
                    "sessions, %d of %d information sessions); %d no-show%s without notice, %d "
                    "session%s cancelled.",
-           m->attended_total, m->planned_sessions, m->attended_exercise, m->planned_exercise,
-           m->attended_information, m->planned_information, m->no_shows,
+           rpt_attended_of_planned(m), m->planned_sessions, m->attended_exercise,
+           m->planned_exercise, m->attended_information, m->planned_information, m->no_shows,
            d->nl ? "" : (m->no_shows == 1 ? "" : "s"), m->cancellations,
            m->cancellations == 1 ? "" : "s");
+    int extra_ex =
+        m->attended_exercise > m->planned_exercise ? m->attended_exercise - m->planned_exercise : 0;
+    int extra_info = m->attended_information > m->planned_information
+                         ? m->attended_information - m->planned_information
+                         : 0;
+    if (extra_ex > 0 || extra_info > 0) {
+        char a[96] = "", b[96] = "";
+        if (extra_ex > 0)
+            snprintf(a, sizeof a, d->nl ? "%d oefensessie%s" : "%d exercise session%s", extra_ex,
+                     extra_ex == 1 ? "" : "s");
+        if (extra_info > 0)
+            snprintf(b, sizeof b, d->nl ? "%d informatiesessie%s" : "%d information session%s",
+                     extra_info, extra_info == 1 ? "" : "s");
+        s_para(d, 10, 0, 4, "%s %s%s%s %s",
+               T(d, extra_ex + extra_info == 1 ? "Daarnaast werd" : "Daarnaast werden",
+                 "Besides, the patient attended"),
+               a, a[0] && b[0] ? T(d, " en ", " and ") : "", b,
+               T(d, "meer dan gepland bijgewoond.", "more than planned."));
+    }
     for (int i = 0; i < m->n_warnings; i++) {
         char text[320];
         s_para(d, 10, 12, 2, "%s %s", T(d, "Opmerking bij de aanwezigheid:", "Attendance note:"),
                rpt_warning_text(m, i, d->nl ? "nl" : "en", text, sizeof text));
     }
-    char done[512];
-    s_para(d, 10, 0, 4, "%s", rpt_completion_text(m, d->nl ? "nl" : "en", done, sizeof done));
+    char *done = rpt_completion_text(m, d->nl ? "nl" : "en");
+    s_para(d, 10, 0, 4, "%s", done);
+    free(done);
 }
 
 /* "+24.0 % *": a change in % with the real-change mark of the letter's
@@ -531,23 +551,37 @@ s_pct_marked(const s_doc_t *d, rl_direction_t dir, const rpt_tp3_t *x, const cha
     return b;
 }
 
-/* The legend of the marks, with the smallest real difference used. */
+/* The legend of the marks, with the smallest real difference used per
+ * direction and where it comes from (the centre's own test-retest data,
+ * else the default). */
 static void
 s_real_change_legend(s_doc_t *d)
 {
     const rpt_model_t *m = d->m;
-    bool same = true;
-    for (int k = 1; k < RL_DIR_COUNT; k++)
-        same &= m->srd.pct[k] == m->srd.pct[0];
-    char srd[256] = "";
-    if (same) {
-        snprintf(srd, sizeof srd, "%s %%", rpt_num(m->srd.pct[0], 0, "?"));
+    char srd[512] = "";
+    bool any_site = false, any_default = false;
+    for (int k = 0; k < RL_DIR_COUNT; k++) {
+        any_site |= m->srd_site[k];
+        any_default |= !m->srd_site[k];
+    }
+    if (!any_site) {
+        snprintf(srd, sizeof srd, "%s %% %s", rpt_num(m->srd.pct[0], 0, "?"),
+                 T(d, "(standaardwaarde)", "(default)"));
     } else {
         for (int k = 0; k < RL_DIR_COUNT; k++)
-            snprintf(srd + strlen(srd), sizeof srd - strlen(srd), "%s%s %s %%", k ? ", " : "",
-                     s_dir(d, k), rpt_num(m->srd.pct[k], 0, "?"));
+            if (m->srd_site[k])
+                snprintf(srd + strlen(srd), sizeof srd - strlen(srd), "%s%s %s %%",
+                         srd[0] ? ", " : "", s_dir(d, k), rpt_num(m->srd.pct[k], 0, "?"));
+        snprintf(
+            srd + strlen(srd), sizeof srd - strlen(srd), " %s",
+            T(d, "(test-hertestgegevens van het centrum)", "(the centre's own test-retest data)"));
+        if (any_default)
+            snprintf(srd + strlen(srd), sizeof srd - strlen(srd), "; %s %s %% %s",
+                     T(d, "de andere richtingen", "the other directions"),
+                     rpt_num(RL_MEASURES_SRD_DEFAULT_PCT, 0, "?"),
+                     T(d, "(standaardwaarde)", "(default)"));
     }
-    s_para(d, 8.5, 0, 3, "%s %s%s%s",
+    s_para(d, 8.5, 0, 3, "%s %s.",
            T(d,
              "* echte verandering: het verschil tussen begin en einde is minstens het kleinste "
              "reële verschil van de test; ~ binnen de meetfout van de test: geen echte "
@@ -555,11 +589,7 @@ s_real_change_legend(s_doc_t *d)
              "* real change: the change from start to end is at least the test's smallest real "
              "difference; ~ within the test's measurement error: not a real change. Smallest "
              "real difference:"),
-           srd,
-           m->srd_from_site ? T(d, " (test-hertestgegevens van het centrum)",
-                                " (the centre's own test-retest data)")
-                            : T(d, " (standaardwaarde)", " (default)"),
-           ".");
+           srd);
 }
 
 static void
@@ -868,6 +898,8 @@ s_charts(s_doc_t *d, const rpt_charts_t *c, rl_err_t *err)
         return 0;
     char title[64];
     snprintf(title, sizeof title, "%s", T(d, "Bijlage: grafieken", "Annex: charts"));
+    /* the heading stays with its first chart (about 195 points high) */
+    s_need(d, 30 + 200);
     s_heading(d, title);
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
         if (files[i] && s_svg(d, files[i], err) != 0)
@@ -966,6 +998,7 @@ s_recipients(s_doc_t *d, int *section)
                T(d, "Federaal agentschap voor beroepsrisico's",
                  "Federal agency for occupational risks"));
     d->y += 10;
+    s_need(d, 70); /* the greeting stays with the signature */
     s_para(d, 10, 0, 2, "%s", T(d, "Met collegiale groeten,", "Kind regards,"));
     d->y += 18;
     s_para(d, 10, 0, 1, "%s", m->physician_name ? m->physician_name : "");

@@ -34,7 +34,8 @@ for pdf in "$out"/letters/eindverslag-*-nl.pdf; do
   fi
   flat=$(tr -s ' \n' ' ' <<<"$txt")
   IFS='|' read -r eid status start end planned att att_ex plan_ex att_info plan_info complete due late <<<"$(t_psql ruglab_admin "
-    SELECT e.enrolment_id, e.status, e.start_date, e.end_date, a.planned_sessions, a.attended_total,
+    SELECT e.enrolment_id, e.status, e.start_date, e.end_date, a.planned_sessions,
+           least(a.attended_exercise, a.planned_exercise) + least(a.attended_information, a.planned_information),
            a.attended_exercise, a.planned_exercise, a.attended_information, a.planned_information,
            a.complete, clinical.report_due_date(e.route, e.end_date),
            clinical.local_date(now()) > clinical.report_due_date(e.route, e.end_date)

@@ -129,6 +129,30 @@ t_check "2: draft letter with short sessions" ruglab-report letter RB-2004 --dra
 t_match "2: the letter warns of the short sessions" "$(letter_text short.pdf)" \
   "2 sessies korter geregistreerd dan de minimale duur van 120 minuten \(vanaf 2026-01-08; de kortste 45 minuten\)"
 
+# a dropout reason of 480 characters, with accents, is quoted whole (no cut, no double stop)
+long=$(fx_patient Dubois Noëlle 80010100515 RB-2005)
+fx_sessions "$long" 5; fx_test "$long" 1 1
+reason="Werkhervatting in aangepast werk vanaf volgende maand; de patiënte kan de sessies niet meer combineren met haar uurrooster. De pijn is verminderd, de beperking bij het tillen blijft. Zij zet de oefeningen thuis verder volgens de brochure en meldt zich opnieuw aan indien de klachten toenemen. Overleg met de arbeidsarts is gepland; de adviserend arts van het ziekenfonds is op de hoogte gebracht van de stopzetting en van de redenen ervan, zoals hier beschreven en besproken."
+t_check "2: a dropout with a long reason" ruglab enrolment end RB-2005 --dropout "$reason" --date "$(q "SELECT $(fx_day "$long" 5) + 1")"
+fx_conclusion "$long" "Gestopt."
+t_check "2: its letter" ruglab-report letter RB-2005 -o long.pdf --lang en
+flat=$(letter_text long.pdf)
+t_match "2: the whole reason is quoted once in the sentence, ending in one full stop" "$flat" \
+  "The programme was stopped early after 5 of 36 planned sessions: Werkhervatting in aangepast werk .*zoals hier beschreven en besproken\. "
+t_fails "2: never a double full stop after the reason" grep -q "besproken\.\." <<<"$flat"
+# more information sessions than planned do not make up for a missed exercise session
+extra=$(fx_patient Maes Lotte 80010100525 RB-2006)
+fx_sessions "$extra" 33; fx_test "$extra" 1 1; fx_test "$extra" 33 3
+for day in 3 10 20; do fx_info "$extra" "$day" attended; done
+fx_end "$extra" completed 33
+fx_conclusion "$extra" "Goed."
+t_check "2: letter with 33 exercise and 3 information sessions" ruglab-report letter RB-2006 -o extra.pdf
+flat=$(letter_text extra.pdf)
+t_match "2: the headline counts sessions towards the plan" "$flat" \
+  "Aanwezigheid: 35 van de 36 geplande sessies bijgewoond \(33 van de 34 oefensessies, 3 van de 2 informatiesessies\)"
+t_match "2: ... and names the extra session apart" "$flat" "Daarnaast werd 1 informatiesessie meer dan gepland bijgewoond\."
+t_match "2: ... and the sentence says what was missed" "$flat" "beëindigd na 35 van de 36 geplande sessies; niet bijgewoond: 1 oefensessie\."
+
 # ======================================================== 3. overdue
 # $full ended on day 34 + 1 (2026-05-01): due 2026-05-15, long past
 days_late=$(q "SELECT clinical.local_date(now()) - date '2026-05-15'")
@@ -158,13 +182,24 @@ t_match "3: batch --due counts the overdue ones" "$(tail -1 <<<"$out")" "reports
 due=$(q "SELECT clinical.report_due_date(route, end_date) FROM clinical.enrolment WHERE enrolment_id = $overdue")
 t_match "3: enrolment status: the overdue report comes first" "$(ruglab enrolment status RB-3002 | sed -n 2p)" \
   "^final report: OVERDUE by $(q "SELECT clinical.local_date(now()) - '$due'::date") days \(due by $due\), not sent yet$"
+# a second, running programme of the same patient: the earlier overdue report still comes first
+q "INSERT INTO clinical.enrolment (subject_id, site_id, programme_id, indication, route, start_date, age_at_start, pain_since, exception, exception_note)
+   SELECT subject_id, 1, 1, 'chronic', 'riziv', clinical.local_date(now()) - 10, 41, '2025-06-01', 'reintegration', 'test'
+   FROM clinical.enrolment WHERE enrolment_id = $overdue" >/dev/null
+out=$(ruglab enrolment status RB-3002); rc=$?
+t_is "3: enrolment status of the running programme exits 0" "$rc" 0
+t_match "3: ... an earlier programme's overdue report comes first" "$(sed -n 2p <<<"$out")" \
+  "^final report of enrolment $overdue \(ended [0-9-]+\): OVERDUE by [0-9]+ days \(due by $due\), not sent yet$"
+t_match "3: enrolment status --enrolment shows the earlier programme" "$(ruglab enrolment status RB-3002 --enrolment "$overdue" | head -2)" \
+  "^enrolment $overdue: .*completed.*final report: OVERDUE by"
+t_fails_with "3: --enrolment of another patient is refused" "has no enrolment $late" ruglab enrolment status RB-3002 --enrolment "$late"
 t_match "3: enrolment status of a report sent late" "$(ruglab enrolment status RB-2002 | sed -n 2p)" \
   "^final report: sent on [0-9-]+, $days_late days after the deadline of 2026-05-15$"
 t_match "3: enrolment status of a report in time" "$(ruglab enrolment status RB-3001 | sed -n 2p)" "^final report: due by [0-9-]+, not sent yet$"
 
 # ======================================================== 4. reference values
 q "INSERT INTO clinical.device (device_id, site_id, model, public_key) VALUES ('tergu-1', 1, 'tergumed-710', repeat('k', 40))" >/dev/null
-grep -v '^# \(citation\|population\):' "$T_ROOT/deploy/reference/example-reference.csv" >nosource.csv
+grep -v '^#' "$T_ROOT/deploy/reference/example-reference.csv" >nosource.csv
 t_fails_with "4: a reference table without its source is refused" "citation.*population" ruglab reference load nosource.csv
 t_check "4: the shipped example table (illustrative: not validated)" ruglab reference load "$T_ROOT/deploy/reference/example-reference.csv"
 out=$(ruglab-report letter RB-2001 -o ref-final.pdf 2>&1); rc=$?
@@ -179,6 +214,8 @@ t_match "4: the draft shows % of reference" "$flat" "% referentie"
 t_match "4: ... with a visible warning in Dutch" "$flat" "Let op: de referentiewaarden komen uit een tabel die niet als gevalideerd is aangemerkt"
 t_check "4: an English draft" ruglab-report letter RB-2001 --draft --lang en -o ref-draft-en.pdf
 t_match "4: ... and in English" "$(letter_text ref-draft-en.pdf)" "Caution: the reference values come from a table that is not marked validated"
+t_fails_with "4: the shipped illustrative table cannot be loaded --validated" "illustrative, not clinical: it cannot be loaded --validated" \
+  ruglab reference load "$T_ROOT/deploy/reference/example-reference.csv" --validated
 t_check "4: a validated table with its source" ruglab reference load nosource.csv --citation "Fabrikant X, normwaarden 2024" \
   --population "gezonde Belgische volwassenen, n=300" --validated
 t_check "4: now the final letter" ruglab-report letter RB-2001 -o ref-ok.pdf
@@ -196,9 +233,15 @@ t_check "5: the site's own smallest real difference for extension" ruglab refere
 t_check "5: the letter again" ruglab-report letter RB-2001 -o srd.pdf
 flat=$(letter_text srd.pdf)
 t_match "5: a change beyond the site's SRD is marked *" "$flat" "extensie kracht \(N·m\) 189\.0 216\.0 243\.0 \+54\.0 \+28\.6 % \*"
-t_match "5: the legend names the SRD per direction and its source" "$flat" "extensie 20 %, flexie 33 %.*\(test-hertestgegevens van het centrum\)"
+t_match "5: the legend names the SRD per direction and its source" "$flat" \
+  "Kleinste reële verschil: extensie 20 % \(test-hertestgegevens van het centrum\); de andere richtingen 33 % \(standaardwaarde\)\."
 t_check "5: in English" ruglab-report letter RB-2001 --lang en -o srd-en.pdf
 t_match "5: the legend (en)" "$(letter_text srd-en.pdf)" "\* real change: .* ~ within the test's measurement error: not a real change"
+t_check "5: refresh the quality tables" ruglab-outcomes refresh
+t_is "5: the quality tables use the site's SRD too" \
+  "$(q "SELECT important FROM quality.outcome WHERE enrolment_key = 'az-brugge:$full' AND measure = 'strength_extension'")" t
+t_is "5: ... and the default where the site has none (flexion +27.9 %)" \
+  "$(q "SELECT important FROM quality.outcome WHERE enrolment_key = 'az-brugge:$full' AND measure = 'strength_flexion'")" f
 t_is "5: compare --format json agrees" \
   "$(ruglab-report compare RB-2001 --format json | jq -r '.directions[] | select(.direction == "extension") | .max_torque_nm.real_change')" yes
 
@@ -242,7 +285,7 @@ t_check "9: its letter" ruglab-report letter RB-9001 --draft -o same.pdf
 flat=$(letter_text same.pdf)
 t_match "9: the letter shows no change from two answers of one day" "$flat" "ODI \(%\) 60\.0 — — — —"
 t_match "9: ... and says why there is no end measurement" "$flat" \
-  "ODI: geen eindmeting: er is geen antwoord na dat van de beginmeting \(2026-01-05\); twee antwoorden van dezelfde dag zijn nooit begin en einde\."
+  "ODI: geen eindmeting: binnen de data van het programma is er geen antwoord na dat van de beginmeting \(2026-01-05\); twee antwoorden van dezelfde dag zijn nooit begin en einde\."
 far=$(fx_patient Goossens Ilse 80010100909 RB-9002)
 fx_sessions "$far" 34; fx_test "$far" 1 1; fx_test "$far" 17 2; fx_test "$far" 34 3
 fx_odi "$far" 1 3 3 3 3 3 3 3 3 3 3; fx_odi "$far" 24 1 1 1 1 1 1 1 1 1 1
@@ -257,6 +300,8 @@ near=$(fx_patient Mertens Anke 80010101010 RB-9003)
 fx_sessions "$near" 34; fx_test "$near" 1 1; fx_test "$near" 17 2; fx_test "$near" 34 3
 fx_odi "$near" 2 3 3 3 3 3 3 3 3 3 3; fx_odi "$near" 17 2 2 2 2 2 2 2 2 2 2; fx_odi "$near" 33 1 1 1 1 1 1 1 1 1 1
 fx_end "$near" completed 34
+t_match "9: a missing mid questionnaire is explained" "$(letter_text far.pdf)" \
+  "ODI: geen tussentijdse meting: geen antwoord binnen 14 dagen van de tussentijdse test \(2026-03-02\)\."
 t_is "9: start, mid and end each the answer nearest its test, in order" \
   "$(q "SELECT string_agg(timepoint, ',' ORDER BY taken_at) FROM clinical.v_questionnaire WHERE enrolment_id = $near")" "start,mid,end"
 

@@ -95,6 +95,11 @@ t_is "KMEHR: the patient by INSZ" "$(x "/$K/*[local-name()='folder']/*[local-nam
 t_is "KMEHR: the GP as recipient by RIZIV number" "$(x "/$K/*[local-name()='header']/*[local-name()='recipient']/*[local-name()='hcparty']/*[local-name()='id']")" 12345678901
 t_is "KMEHR: the physician as sender" "$(x "/$K/*[local-name()='header']/*[local-name()='sender']/*[local-name()='hcparty']/*[local-name()='id']")" 11111111111
 t_is "KMEHR: a report transaction" "$(x "//*[local-name()='transaction']/*[local-name()='cd']")" report
+t_is "KMEHR: the header's date is the site's day (Europe/Brussels), as the letter's" \
+  "$(x "/$K/*[local-name()='header']/*[local-name()='date']")" "$(t_psql ruglab_admin "SELECT clinical.local_date(now())")"
+t_is "KMEHR: ... and its time the site's time" \
+  "$(x "/$K/*[local-name()='header']/*[local-name()='time']" | cut -c1-2)" \
+  "$(t_psql ruglab_admin "SELECT to_char(now() AT TIME ZONE 'Europe/Brussels', 'HH24')")"
 x "//*[local-name()='lnk']" | base64 -d >kmehr.pdf
 t_match "KMEHR: the letter as a PDF multimedia link" "$(pdftotext kmehr.pdf - | tr -s ' \n' ' ')" "Patiënt: Marie Janssens"
 t_is "KMEHR: recorded" "$(t_psql ruglab_admin "SELECT count(*) FROM clinical.report_issued WHERE kind = 'kmehr' AND sha256 = '$(sha256sum msg.xml | cut -d' ' -f1)'")" 1

@@ -31,6 +31,9 @@ s_model(void)
     m->body_weight_kg = NAN;
     m->planned_sessions = 36;
     m->attended_total = 9;
+    m->planned_exercise = 34;
+    m->planned_information = 2;
+    m->attended_exercise = 9;
     m->n_occasions = 2;
     rl_measures_srd_defaults(&m->srd); /* the default smallest real difference */
     m->occasion[RPT_START].present = true;

@@ -154,9 +154,12 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_fits_whole),           cmocka_unit_test(test_header_never_alone),
-        cmocka_unit_test(test_continuation_two_rows), cmocka_unit_test(test_short_table_moves_whole),
-        cmocka_unit_test(test_direction_pairs),      cmocka_unit_test(test_no_rows),
+        cmocka_unit_test(test_fits_whole),
+        cmocka_unit_test(test_header_never_alone),
+        cmocka_unit_test(test_continuation_two_rows),
+        cmocka_unit_test(test_short_table_moves_whole),
+        cmocka_unit_test(test_direction_pairs),
+        cmocka_unit_test(test_no_rows),
         cmocka_unit_test(test_random_invariants),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
