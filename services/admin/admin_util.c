@@ -197,8 +197,7 @@ admin_audit(admin_ctx_t *ctx, const char *cmd, int *rc, const char *command, con
 {
     const char *p[4] = {admin_os_user(), command, subject_id, detail};
     PGresult *res = admin_exec(ctx, cmd, rc, "writing the access log",
-                               "INSERT INTO audit.access_log (os_user, program, command, "
-                               "subject_id, detail) VALUES ($1, 'ruglab', $2, $3::bigint, $4)",
+                               "SELECT audit.record_access($1, 'ruglab', $2, $3::bigint, $4)",
                                4, p);
     if (!res)
         return -1;

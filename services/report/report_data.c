@@ -212,8 +212,7 @@ static const char *s_sql_conclusion =
     "ORDER BY written_at DESC, conclusion_id DESC LIMIT 1";
 
 static const char *s_sql_audit =
-    "INSERT INTO audit.access_log (os_user, program, command, subject_id, detail) "
-    "VALUES ($1, 'ruglab-report', $2, $3, $4)";
+    "SELECT audit.record_access($1, 'ruglab-report', $2, $3::bigint, $4)";
 
 /* The reference values of each test occasion's device model for the
  * patient's sex and age at the start. */

@@ -32,7 +32,14 @@ t_check "collector role reads dedup keys" t_psql ruglab_collector "SELECT device
 t_check "clinician role reads identity" t_psql ruglab_clinician "SELECT count(*) FROM identity.patient"
 t_fails_with "clinician role cannot change identity" 'permission denied' t_psql ruglab_clinician "DELETE FROM identity.patient"
 t_fails_with "clinician role cannot read the audit log" 'permission denied' t_psql ruglab_clinician "SELECT * FROM audit.access_log"
-t_check "clinician role writes the audit log" t_psql ruglab_clinician "INSERT INTO audit.access_log (program, command) VALUES ('test', 'privileges')"
+t_fails_with "clinician role cannot write the audit log directly (no forged rows)" 'permission denied' \
+  t_psql ruglab_clinician "INSERT INTO audit.access_log (db_user, os_user, program, command) VALUES ('ruglab_admin', 'someone', 'test', 'forged')"
+t_check "clinician role writes the audit log through audit.record_access" \
+  t_psql ruglab_clinician "SELECT audit.record_access('carol', 'test', 'privileges', NULL, NULL)"
+t_is "the audit row names the role that logged in, set by the database" \
+  "$(t_psql ruglab_admin "SELECT db_user || ':' || os_user FROM audit.access_log WHERE command = 'privileges'")" "ruglab_clinician:carol"
+t_fails_with "the quality role cannot write the audit log" 'permission denied' \
+  t_psql ruglab_quality "SELECT audit.record_access('x', 'test', 'q', NULL, NULL)"
 
 # the collector inserts a measurement end to end (as it will in the pipeline)
 t_psql ruglab_admin "INSERT INTO clinical.site (code, name) VALUES ('az-test', 'AZ Test');
