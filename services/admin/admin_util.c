@@ -196,9 +196,9 @@ admin_audit(admin_ctx_t *ctx, const char *cmd, int *rc, const char *command, con
             const char *detail)
 {
     const char *p[4] = {admin_os_user(), command, subject_id, detail};
-    PGresult *res = admin_exec(ctx, cmd, rc, "writing the access log",
-                               "SELECT audit.record_access($1, 'ruglab', $2, $3::bigint, $4)",
-                               4, p);
+    PGresult *res =
+        admin_exec(ctx, cmd, rc, "writing the access log",
+                   "SELECT audit.record_access($1, 'ruglab', $2, $3::bigint, $4)", 4, p);
     if (!res)
         return -1;
     PQclear(res);

@@ -9,7 +9,9 @@
 #include "collector_store.h"
 
 #include "ruglab/db.h"
+#include "ruglab/log.h"
 #include "ruglab/mem.h"
+#include "ruglab/text.h"
 
 #include <jansson.h>
 #include <libpq-fe.h>
@@ -393,12 +395,16 @@ s_dead_letter(cs_store_t *self, const ci_item_t *it)
         s_p_null(&p);
     }
     s_p_str(&p, rl_reason_name(it->reason));
+    /* the reason text may quote bytes the device sent: never let them make
+     * the dead letter itself unstorable */
+    char *text = rl_text_utf8_sanitize(it->text, RL_TEXT_MAX);
     char detail[RL_TEXT_MAX + 96];
     if (it->raw_len > CS_DEAD_RAW_MAX)
-        snprintf(detail, sizeof detail, "%s (raw bytes truncated to the first %u of %zu)", it->text,
+        snprintf(detail, sizeof detail, "%s (raw bytes truncated to the first %u of %zu)", text,
                  CS_DEAD_RAW_MAX, it->raw_len);
     else
-        snprintf(detail, sizeof detail, "%s", it->text);
+        snprintf(detail, sizeof detail, "%s", text);
+    free(text);
     s_p_str(&p, detail);
     s_p_bytes(&p, it->raw ? it->raw : (const uint8_t *)"",
               it->raw_len > CS_DEAD_RAW_MAX ? CS_DEAD_RAW_MAX : it->raw_len);
@@ -757,18 +763,39 @@ s_attempt(cs_store_t *self, ci_item_t *items, size_t n, bool careful, char *why,
         if (careful && !s_simple(self, "RELEASE SAVEPOINT m", why, why_len))
             goto fail;
     }
-    /* device status: one row per device of the batch */
+    /* device status: one row per device of the batch; in the careful
+     * attempt a status the database refuses is left out (said in the log),
+     * never a reason to fail the measurements of every device */
     size_t nd = 0;
     s_dev_t *devs = s_devices(items, n, &nd);
     for (size_t d = 0; d < nd; d++) {
-        res = s_device_status(self, &devs[d]);
-        if (!s_ok(res)) {
-            snprintf(why, why_len, "updating device status: %s", rl_db_result_error(res));
+        if (careful && !s_simple(self, "SAVEPOINT s", why, why_len)) {
             free(devs);
             goto fail;
         }
+        res = s_device_status(self, &devs[d]);
+        if (!s_ok(res)) {
+            if (!careful || PQstatus(self->conn) != CONNECTION_OK) {
+                snprintf(why, why_len, "updating device status: %s", rl_db_result_error(res));
+                free(devs);
+                goto fail;
+            }
+            char *e = rl_text_utf8_sanitize(rl_db_result_error(res), 200);
+            rl_error(devs[d].device_id, "device status not updated: %s", e);
+            free(e);
+            PQclear(res);
+            res = NULL;
+            if (!s_simple(self, "ROLLBACK TO SAVEPOINT s", why, why_len)) {
+                free(devs);
+                goto fail;
+            }
+        }
         PQclear(res);
         res = NULL;
+        if (careful && !s_simple(self, "RELEASE SAVEPOINT s", why, why_len)) {
+            free(devs);
+            goto fail;
+        }
     }
     free(devs);
     if (!s_simple(self, "COMMIT", why, why_len))

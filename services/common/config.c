@@ -2,6 +2,7 @@
 #include "ruglab/config.h"
 
 #include "ruglab/mem.h"
+#include "ruglab/text.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -15,6 +16,7 @@ struct rl_config {
     const rl_cfg_key_t *schema;
     size_t n;
     char **values; /* one per schema entry */
+    int *lines;    /* the file's line that set it (0: not in the file) */
 };
 
 typedef struct {
@@ -60,6 +62,17 @@ s_check(const rl_cfg_key_t *k, const char *value, char *why, size_t why_len)
     char *end;
     double d;
     bool b;
+    size_t len = strlen(value);
+    size_t bad = rl_text_utf8_error_at(value, len);
+    if (bad < len) {
+        snprintf(why, why_len, "the value is not valid UTF-8 (byte %zu)", bad + 1);
+        return -1;
+    }
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)value[i] < 0x20 || value[i] == 0x7f) {
+            snprintf(why, why_len, "the value holds a control character (byte %zu)", i + 1);
+            return -1;
+        }
     switch (k->type) {
     case RL_CFG_STRING:
         return 0;
@@ -117,6 +130,12 @@ s_handler(void *user, const char *section, const char *name, const char *value)
         ld->failed = 1;
         return 0;
     }
+    if (ld->cfg->lines[i]) {
+        rl_err_set(ld->err, "%s:%d: %s in [%s] is set twice (first on line %d)", ld->path, lineno,
+                   name, section, ld->cfg->lines[i]);
+        ld->failed = 1;
+        return 0;
+    }
     char why[256];
     if (s_check(&ld->cfg->schema[i], value, why, sizeof why)) {
         rl_err_set(ld->err, "%s:%d: %s in [%s]: %s", ld->path, lineno, name, section, why);
@@ -125,6 +144,7 @@ s_handler(void *user, const char *section, const char *name, const char *value)
     }
     free(ld->cfg->values[i]);
     ld->cfg->values[i] = rl_strdup(value);
+    ld->cfg->lines[i] = lineno;
     return 1;
 }
 
@@ -136,6 +156,7 @@ rl_config_load(const rl_cfg_key_t *schema, const char *path, rl_err_t *err)
     while (schema[self->n].section)
         self->n++;
     self->values = rl_calloc(self->n, sizeof(char *));
+    self->lines = rl_calloc(self->n + 1, sizeof(int));
     for (size_t i = 0; i < self->n; i++)
         self->values[i] = rl_strdup(schema[i].def ? schema[i].def : "");
     if (!path)
@@ -170,6 +191,7 @@ rl_config_destroy(rl_config_t **self_p)
     for (size_t i = 0; i < self->n; i++)
         free(self->values[i]);
     free(self->values);
+    free(self->lines);
     free(self);
     *self_p = NULL;
 }

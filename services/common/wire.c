@@ -5,6 +5,7 @@
 
 #include "ruglab.pb-c.h"
 #include "ruglab/mem.h"
+#include "ruglab/text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -361,7 +362,9 @@ s_copy_id(s_dec_t *d, char *dst, const char *src, const char *field)
     return 0;
 }
 
-/* Copies free text of at most max bytes with no control characters. */
+/* Copies free text of at most max bytes: well-formed UTF-8 (protobuf-c
+ * does not check it, and PostgreSQL would refuse the whole statement) and
+ * no control characters. */
 static int
 s_copy_text(s_dec_t *d, char *dst, size_t max, const char *src, const char *field)
 {
@@ -372,6 +375,12 @@ s_copy_text(s_dec_t *d, char *dst, size_t max, const char *src, const char *fiel
     size_t n = strlen(src);
     if (n > max)
         return s_fail(d, RL_REASON_INVALID, field, "text too long");
+    size_t bad = rl_text_utf8_error_at(src, n);
+    if (bad < n) {
+        char why[64];
+        snprintf(why, sizeof why, "not valid UTF-8 (byte %zu of %zu)", bad + 1, n);
+        return s_fail(d, RL_REASON_INVALID, field, why);
+    }
     for (size_t i = 0; i < n; i++)
         if ((unsigned char)src[i] < 0x20 || src[i] == 0x7f)
             return s_fail(d, RL_REASON_INVALID, field, "text holds control characters");

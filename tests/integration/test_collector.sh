@@ -155,6 +155,29 @@ t_is "nothing rejected was stored" "$(t_psql ruglab_admin "$q")" "1,1,1,2,1"
 out=$(send dev-2 <<<"{\"kind\": \"test_result\", \"boot_id\": 5, \"seq\": 1, $S, \"direction\": \"rotation_left\", \"trial\": 1, \"rom_deg\": 30, \"max_torque_nm\": 80}")
 t_match "the collector keeps serving other devices" "$out" "^ack 5 1 accepted"
 
+# --- text that is not UTF-8 (PostgreSQL would refuse the statement): one
+# device's bad bytes are refused with a reason and never stop the others
+out=$(send dev-1 <<EOT
+{"kind": "hello", "boot_id": 8, "seq": 1, "firmware_version": "hex:76312e30ff"}
+{"kind": "questionnaire", "boot_id": 8, "seq": 2, $S, "instrument": "NPRS", "version": "1", "answers": [[1, 3, "hex:6b6f7070696ee9"]]}
+EOT
+)
+t_match "a Hello whose firmware version is not UTF-8 is rejected with its key and a reason" "$out" \
+  "ack 8 1 rejected INVALID hello.firmware_version: not valid UTF-8 \(byte 5 of 5\)"
+t_match "an answer label that is not UTF-8 is rejected, not dropped" "$out" \
+  "ack 8 2 rejected INVALID questionnaire.answers.label: not valid UTF-8"
+out=$(send dev-2 <<<"{\"kind\": \"test_result\", \"boot_id\": 8, \"seq\": 1, $S, \"direction\": \"flexion\", \"trial\": 1, \"rom_deg\": 30, \"max_torque_nm\": 80}")
+t_match "the other devices are served meanwhile" "$out" "^ack 8 1 accepted"
+t_is "both are kept as dead letters with the reason" \
+  "$(t_psql ruglab_admin "SELECT count(*) FROM meas.dead_letter WHERE boot_id = 8 AND device_id = 'dev-1' AND reason = 'INVALID' AND detail LIKE '%not valid UTF-8%'")" 2
+printf '[collector]\nname = \xe9tage-2\nlisten = tcp://127.0.0.1:*\n' >"$T_TMP/latin1.conf"
+out=$(ruglab-collector --config "$T_TMP/latin1.conf" --check-config 2>&1); rc=$?
+t_is "a collector name that is not UTF-8: --check-config exits 4" "$rc" 4
+t_match "... naming the file, line and key" "$out" "latin1.conf:2: name in \[collector\]: the value is not valid UTF-8"
+printf '[collector]\nname = a\nname = b\n' >"$T_TMP/twice.conf"
+t_fails_with "a key set twice is refused" "twice.conf:3: name in \[collector\] is set twice \(first on line 2\)" \
+  ruglab-collector --config "$T_TMP/twice.conf" --check-config
+
 # --- after a programme's end: stored with that programme (never lost),
 # outside its dates, counted nowhere and shown as a warning
 t_psql ruglab_admin "INSERT INTO clinical.subject (site_id, badge_token, pseudonym, sex) VALUES (1, 'RB-0003', 'PS-0003', 'F');

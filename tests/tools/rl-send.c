@@ -7,6 +7,7 @@
  *   ack BOOT SEQ STATUS REASON TEXT
  *
  * Lines may also ask for bad input: {"raw_hex": "..."}, {"raw_random": N}
+ * (a string field "hex:..." is sent as those bytes, e.g. not UTF-8),
  * (N random bytes), {"raw_truncate": N, ...message...} (the encoding cut
  * to N bytes). Exits 0 once every message sent was acknowledged (and stdin
  * ended), 1 on timeout. With --resend-ms, unacknowledged messages are sent
@@ -76,9 +77,22 @@ s_int(json_t *o, const char *key, long long def)
     return json_is_integer(v) ? (long long)json_integer_value(v) : def;
 }
 
+/* Copies a string; "hex:6869ff" gives its bytes as they are (a way to send
+ * text that is not UTF-8, which a JSON string cannot hold). */
 static void
 s_copy(char *dst, size_t size, const char *src)
 {
+    if (!strncmp(src, "hex:", 4)) {
+        size_t n = 0;
+        for (const char *h = src + 4; h[0] && h[1] && n + 1 < size; h += 2) {
+            unsigned int byte;
+            if (sscanf(h, "%2x", &byte) != 1)
+                break;
+            dst[n++] = (char)byte;
+        }
+        dst[n] = '\0';
+        return;
+    }
     snprintf(dst, size, "%s", src);
 }
 
@@ -102,6 +116,8 @@ s_build(json_t *o, rl_msg_t *m)
         s_copy(m->u.hello.device_model, sizeof m->u.hello.device_model,
                s_str(o, "device_model", "test-model"));
         s_copy(m->u.hello.sender_version, sizeof m->u.hello.sender_version, "rl-send");
+        s_copy(m->u.hello.firmware_version, sizeof m->u.hello.firmware_version,
+               s_str(o, "firmware_version", ""));
         m->u.hello.spool_depth = (uint64_t)s_int(o, "spool_depth", 0);
         break;
     case RL_BODY_HEARTBEAT:
@@ -171,6 +187,9 @@ s_build(json_t *o, rl_msg_t *m)
                 break;
             q->answers[i].item = (uint32_t)json_integer_value(json_array_get(v, 0));
             q->answers[i].value = (int32_t)json_integer_value(json_array_get(v, 1));
+            if (json_is_string(json_array_get(v, 2)))
+                s_copy(q->answers[i].label, sizeof q->answers[i].label,
+                       json_string_value(json_array_get(v, 2)));
             q->n_answers = i + 1;
         }
         break;

@@ -114,6 +114,37 @@ test_example_lists_every_key(void **state)
     free(buf);
 }
 
+/* A key set twice, a value that is not UTF-8 or holds a control character:
+ * refused, naming the line (a collector name of Latin-1 bytes used to reach
+ * the database and fail every batch). */
+static void
+test_duplicates_and_bad_text(void **state)
+{
+    (void)state;
+    rl_err_t err;
+    char *path = s_file("[collector]\nbatch_max = 64\nlisten = a\nbatch_max = 65\n");
+    rl_config_t *c = rl_config_load(s_schema, path, &err);
+    unlink(path);
+    assert_null(c);
+    assert_non_null(strstr(err.msg, ":4: batch_max in [collector] is set twice (first on line 2)"));
+    path = s_file("[log]\nlevel = caf\xe9\n");
+    c = rl_config_load(s_schema, path, &err);
+    unlink(path);
+    assert_null(c);
+    assert_non_null(strstr(err.msg, ":2: level in [log]: the value is not valid UTF-8 (byte 4)"));
+    path = s_file("[log]\nlevel = d\x01x\n");
+    c = rl_config_load(s_schema, path, &err);
+    unlink(path);
+    assert_null(c);
+    assert_non_null(strstr(err.msg, "control character"));
+    path = s_file("[log]\nlevel = Noëlle\n");
+    c = rl_config_load(s_schema, path, &err);
+    unlink(path);
+    assert_non_null(c);
+    assert_string_equal(rl_config_str(c, "log", "level"), "Noëlle");
+    rl_config_destroy(&c);
+}
+
 int
 main(void)
 {
@@ -122,6 +153,7 @@ main(void)
         cmocka_unit_test(test_errors_name_file_and_line),
         cmocka_unit_test(test_missing_file),
         cmocka_unit_test(test_example_lists_every_key),
+        cmocka_unit_test(test_duplicates_and_bad_text),
     };
     return cmocka_run_group_tests_name("config", tests, NULL, NULL);
 }
