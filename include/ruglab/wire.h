@@ -206,9 +206,19 @@ int rl_wire_encode(const rl_msg_t *msg, uint8_t **buf_p, size_t *len_p, rl_err_t
  * string within its limit and of the allowed characters, array lengths
  * within limits. Physical ranges and required values are the collector's
  * validation. On failure returns -1 and sets *reason (MALFORMED,
- * TOO_LARGE or INVALID) and err. */
+ * TOO_LARGE, INVALID, or OUT_OF_RANGE for more than RL_SAMPLES_MAX samples)
+ * and err; boot_id and seq are kept in *msg when they could be read. */
 int rl_wire_decode(const uint8_t *buf, size_t len, rl_msg_t *msg, rl_reason_t *reason,
                    rl_err_t *err) __attribute__((warn_unused_result));
+
+/* Reads the key of bytes that rl_wire_decode refused (MALFORMED,
+ * TOO_LARGE): the top-level fields device_id (2), boot_id (3) and seq (4),
+ * as far as the protobuf framing can be followed. true when boot_id and seq
+ * were both found (non-zero); device_id[RL_ID_MAX + 1] gets the device id
+ * when one was found and is a valid identifier, else "". Never reads past
+ * len. */
+bool rl_wire_peek_key(const uint8_t *buf, size_t len, uint64_t *boot_id, uint64_t *seq,
+                      char *device_id);
 
 /* Names for logs, SQL and JSON ("extension", "test_result", "rejected",
  * "OUT_OF_RANGE"). Unknown values give "unspecified". */

@@ -118,7 +118,7 @@ s_sample_batch(const rl_sample_batch_t *b, cv_verdict_t *v)
     if (b->n_angle < 1)
         return s_reject(v, RL_REASON_MISSING_FIELD, "sample_batch holds no samples");
     if (b->n_angle > RL_SAMPLES_MAX)
-        return s_reject(v, RL_REASON_TOO_LARGE, "%zu samples (at most %u)", b->n_angle,
+        return s_reject(v, RL_REASON_OUT_OF_RANGE, "%zu samples (at most %u)", b->n_angle,
                         RL_SAMPLES_MAX);
     for (size_t i = 0; i < b->n_angle; i++) {
         if (!s_in(b->angle_deg[i], -180, 180))

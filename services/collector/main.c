@@ -493,10 +493,19 @@ s_read_one(s_loop_t *L)
         size_t n = strnlen(err.msg, sizeof it->verdict.text - 1);
         memcpy(it->verdict.text, err.msg, n);
         it->verdict.text[n] = '\0';
-        /* keep boot_id and seq (for the ack) only when they were decoded */
+        /* the ack carries the message's key whenever it can be read, so
+         * that the device knows which message to drop */
         if (reason == RL_REASON_MALFORMED || reason == RL_REASON_TOO_LARGE) {
             rl_msg_clear(&it->msg);
             rl_msg_init(&it->msg);
+            uint64_t boot, seq;
+            char claimed[RL_ID_MAX + 1];
+            if (rl_wire_peek_key(it->raw, it->raw_len, &boot, &seq, claimed) &&
+                boot <= (uint64_t)INT64_MAX && seq <= (uint64_t)INT64_MAX) {
+                it->msg.boot_id = boot;
+                it->msg.seq = seq;
+            }
+            snprintf(it->msg.device_id, sizeof it->msg.device_id, "%s", claimed);
         }
         return true;
     }

@@ -388,6 +388,75 @@ s_copy_text(s_dec_t *d, char *dst, size_t max, const char *src, const char *fiel
     return 0;
 }
 
+/* A base-128 varint at *pos; false when it runs past len or over 10 bytes. */
+static bool
+s_varint(const uint8_t *buf, size_t len, size_t *pos, uint64_t *out)
+{
+    uint64_t v = 0;
+    for (int shift = 0; shift < 70; shift += 7) {
+        if (*pos >= len)
+            return false;
+        uint8_t b = buf[(*pos)++];
+        v |= (uint64_t)(b & 0x7f) << shift;
+        if (!(b & 0x80)) {
+            *out = v;
+            return true;
+        }
+    }
+    return false;
+}
+
+bool
+rl_wire_peek_key(const uint8_t *buf, size_t len, uint64_t *boot_id, uint64_t *seq,
+                 char *device_id)
+{
+    size_t pos = 0;
+    *boot_id = *seq = 0;
+    device_id[0] = '\0';
+    while (pos < len) {
+        uint64_t tag, v;
+        if (!s_varint(buf, len, &pos, &tag))
+            break;
+        uint64_t field = tag >> 3;
+        switch (tag & 7) {
+        case 0: /* varint */
+            if (!s_varint(buf, len, &pos, &v))
+                goto done;
+            if (field == 3)
+                *boot_id = v;
+            else if (field == 4)
+                *seq = v;
+            break;
+        case 1: /* 64-bit */
+            if (len - pos < 8)
+                goto done;
+            pos += 8;
+            break;
+        case 2: /* length-delimited */
+            if (!s_varint(buf, len, &pos, &v) || v > len - pos)
+                goto done;
+            if (field == 2 && v <= RL_ID_MAX) {
+                char id[RL_ID_MAX + 1];
+                memcpy(id, buf + pos, (size_t)v);
+                id[v] = '\0';
+                if (strlen(id) == v && rl_wire_id_valid(id))
+                    memcpy(device_id, id, (size_t)v + 1);
+            }
+            pos += (size_t)v;
+            break;
+        case 5: /* 32-bit */
+            if (len - pos < 4)
+                goto done;
+            pos += 4;
+            break;
+        default:
+            goto done;
+        }
+    }
+done:
+    return *boot_id != 0 && *seq != 0;
+}
+
 int
 rl_wire_decode(const uint8_t *buf, size_t len, rl_msg_t *msg, rl_reason_t *reason, rl_err_t *err)
 {
@@ -473,7 +542,7 @@ rl_wire_decode(const uint8_t *buf, size_t len, rl_msg_t *msg, rl_reason_t *reaso
     case RUGLAB__V1__ENVELOPE__BODY_SAMPLE_BATCH: {
         const Ruglab__V1__SampleBatch *s = env->sample_batch;
         if (s->n_angle_deg > RL_SAMPLES_MAX || s->n_torque_nm > RL_SAMPLES_MAX) {
-            s_fail(&d, RL_REASON_TOO_LARGE, "sample_batch", "more than 10000 samples");
+            s_fail(&d, RL_REASON_OUT_OF_RANGE, "sample_batch", "more than 10000 samples");
             goto out;
         }
         msg->kind = RL_BODY_SAMPLE_BATCH;

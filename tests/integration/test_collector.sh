@@ -142,15 +142,21 @@ bad "a truncated protobuf: MALFORMED" dev-1 "^ack 0 0 rejected MALFORMED" \
   "{\"kind\": \"test_result\", \"boot_id\": 1, \"seq\": 30, $S, \"direction\": \"extension\", \"rom_deg\": 40, \"raw_truncate\": 6}"
 bad "random bytes: MALFORMED" dev-1 "^ack 0 0 rejected MALFORMED" '{"raw_random": 500}'
 bad "a 10 MiB message: TOO_LARGE" dev-1 "^ack 0 0 rejected TOO_LARGE" '{"raw_random": 10485760}'
+bad "a real Envelope padded past 1 MiB: TOO_LARGE, and the ack names it" dev-1 "^ack 1 31 rejected TOO_LARGE" \
+  "{\"kind\": \"session_start\", \"boot_id\": 1, \"seq\": 31, $S, \"pad_bytes\": 1100000}"
+bad "10,001 samples: OUT_OF_RANGE, and the ack names it" dev-1 "^ack 1 32 rejected OUT_OF_RANGE sample_batch: more than 10000 samples" \
+  "{\"kind\": \"sample_batch\", \"boot_id\": 1, \"seq\": 32, $S, \"direction\": \"extension\", \"samples\": 10001}"
 t_is "one dead letter per rejected message, with its reason" \
   "$(t_psql ruglab_admin "SELECT string_agg(reason, ',' ORDER BY dead_letter_id) FROM meas.dead_letter")" \
-  "OUT_OF_RANGE,OUT_OF_RANGE,UNKNOWN_PATIENT,NOT_ENROLLED,NOT_ENROLLED,DEVICE_MISMATCH,BAD_TIMESTAMP,UNSUPPORTED_VERSION,MISSING_FIELD,OUT_OF_RANGE,MALFORMED,MALFORMED,TOO_LARGE"
+  "OUT_OF_RANGE,OUT_OF_RANGE,UNKNOWN_PATIENT,NOT_ENROLLED,NOT_ENROLLED,DEVICE_MISMATCH,BAD_TIMESTAMP,UNSUPPORTED_VERSION,MISSING_FIELD,OUT_OF_RANGE,MALFORMED,MALFORMED,TOO_LARGE,TOO_LARGE,OUT_OF_RANGE"
 t_is "a dead letter keeps the raw bytes, the authenticated and the claimed device" \
   "$(t_psql ruglab_admin "SELECT device_id, claimed_device_id, boot_id, seq, length(raw) > 20 FROM meas.dead_letter WHERE reason = 'DEVICE_MISMATCH'")" \
   "dev-1|dev-2|1|25|t"
 t_is "the 10 MiB message is kept as its first 64 KiB and its size" \
-  "$(t_psql ruglab_admin "SELECT length(raw), detail LIKE '%truncated to the first 65536 of 10485760%' FROM meas.dead_letter WHERE reason = 'TOO_LARGE'")" \
+  "$(t_psql ruglab_admin "SELECT length(raw), detail LIKE '%truncated to the first 65536 of 10485760%' FROM meas.dead_letter WHERE reason = 'TOO_LARGE' AND seq IS NULL")" \
   "65536|t"
+t_is "a too large Envelope's dead letter keeps its key and claimed device" \
+  "$(t_psql ruglab_admin "SELECT claimed_device_id, boot_id, seq FROM meas.dead_letter WHERE reason = 'TOO_LARGE' AND seq IS NOT NULL")" "dev-1|1|31"
 t_is "nothing rejected was stored" "$(t_psql ruglab_admin "$q")" "1,1,1,2,1"
 out=$(send dev-2 <<<"{\"kind\": \"test_result\", \"boot_id\": 5, \"seq\": 1, $S, \"direction\": \"rotation_left\", \"trial\": 1, \"rom_deg\": 30, \"max_torque_nm\": 80}")
 t_match "the collector keeps serving other devices" "$out" "^ack 5 1 accepted"

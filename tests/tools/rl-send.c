@@ -8,6 +8,7 @@
  *
  * Lines may also ask for bad input: {"raw_hex": "..."}, {"raw_random": N}
  * (a string field "hex:..." is sent as those bytes, e.g. not UTF-8),
+ * {"pad_bytes": N, ...message...} (an unknown field of N bytes appended),
  * (N random bytes), {"raw_truncate": N, ...message...} (the encoding cut
  * to N bytes). Exits 0 once every message sent was acknowledged (and stdin
  * ended), 1 on timeout. With --resend-ms, unacknowledged messages are sent
@@ -254,6 +255,20 @@ s_line(const char *line)
         fprintf(stderr, "rl-send: %s\n", err.msg);
         rl_msg_clear(&m);
         goto out;
+    }
+    long long pad = s_int(o, "pad_bytes", -1);
+    if (pad > 0) {
+        /* an unknown field 99 of pad bytes: a real Envelope made too large */
+        buf = rl_realloc(buf, len + 16 + (size_t)pad);
+        buf[len++] = 0x9a; /* field 99, length-delimited */
+        buf[len++] = 0x06;
+        for (unsigned long long v = (unsigned long long)pad;; v >>= 7) {
+            buf[len++] = (uint8_t)((v & 0x7f) | (v >= 0x80 ? 0x80 : 0));
+            if (v < 0x80)
+                break;
+        }
+        memset(buf + len, 0, (size_t)pad);
+        len += (size_t)pad;
     }
     long long cut = s_int(o, "raw_truncate", -1);
     if (cut >= 0 && (size_t)cut < len) {

@@ -298,6 +298,50 @@ test_too_large(void **state)
     free(big);
 }
 
+/* The key of a message that cannot be decoded whole: an ack that carries
+ * it tells the device which message to drop. */
+static void
+test_peek_key(void **state)
+{
+    (void)state;
+    rl_msg_t in, out;
+    s_header(&in);
+    in.kind = RL_BODY_SAMPLE_BATCH;
+    rl_msg_samples_alloc(&in, RL_SAMPLES_MAX + 1);
+    in.u.sample_batch.direction = RL_DIR_EXTENSION;
+    in.u.sample_batch.context = RL_CONTEXT_TEST_TRIAL;
+    uint8_t *buf;
+    size_t len;
+    rl_err_t err;
+    rl_reason_t reason;
+    assert_int_equal(rl_wire_encode(&in, &buf, &len, &err), 0);
+    /* 10,001 samples: out of range, with the key kept */
+    assert_int_equal(rl_wire_decode(buf, len, &out, &reason, &err), -1);
+    assert_int_equal(reason, RL_REASON_OUT_OF_RANGE);
+    assert_non_null(strstr(err.msg, "more than 10000 samples"));
+    assert_true(out.boot_id == in.boot_id && out.seq == in.seq);
+    rl_msg_clear(&out);
+    /* cut short: undecodable, and still its key */
+    uint64_t boot, seq;
+    char dev[RL_ID_MAX + 1];
+    assert_int_equal(rl_wire_decode(buf, 60, &out, &reason, &err), -1);
+    assert_int_equal(reason, RL_REASON_MALFORMED);
+    rl_msg_clear(&out);
+    assert_true(rl_wire_peek_key(buf, 60, &boot, &seq, dev));
+    assert_true(boot == in.boot_id && seq == in.seq);
+    assert_string_equal(dev, in.device_id);
+    /* cut inside the key: not found, never read past the end */
+    for (size_t cut = 0; cut < 12; cut++)
+        (void)rl_wire_peek_key(buf, cut, &boot, &seq, dev);
+    assert_false(rl_wire_peek_key(buf, 3, &boot, &seq, dev));
+    /* bytes that are no Envelope at all */
+    uint8_t junk[64];
+    memset(junk, 0xff, sizeof junk);
+    assert_false(rl_wire_peek_key(junk, sizeof junk, &boot, &seq, dev));
+    free(buf);
+    rl_msg_clear(&in);
+}
+
 static void
 test_bad_identifier(void **state)
 {
@@ -354,6 +398,7 @@ main(void)
         cmocka_unit_test(test_questionnaire),
         cmocka_unit_test(test_acks),
         cmocka_unit_test(test_malformed),
+        cmocka_unit_test(test_peek_key),
         cmocka_unit_test(test_too_large),
         cmocka_unit_test(test_bad_identifier),
         cmocka_unit_test(test_names),
