@@ -5,6 +5,10 @@
 #ifndef RUGLAB_PATHS_H
 #define RUGLAB_PATHS_H
 
+#include "ruglab/err.h"
+
+#include <sys/types.h>
+
 /* The source checkout this binary lives in (found by walking up from
  * /proc/self/exe to a directory holding proto/ruglab.proto), or NULL. */
 char *rl_paths_source_root(void);
@@ -24,5 +28,11 @@ char *rl_paths_local_conninfo(void);
 /* The executable name as found on $PATH (like `command -v`), or NULL.
  * Caller owns. */
 char *rl_paths_which(const char *name);
+
+/* Makes dir and its missing parents (mode for the ones it creates, like
+ * `mkdir -p -m`). Returns 0, or -1 with errno set and err naming the
+ * directory that could not be made. */
+int rl_paths_mkdirs(const char *dir, mode_t mode, rl_err_t *err)
+    __attribute__((warn_unused_result));
 
 #endif

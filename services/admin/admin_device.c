@@ -8,6 +8,7 @@
 #include "ruglab/db.h"
 #include "ruglab/exitcode.h"
 #include "ruglab/mem.h"
+#include "ruglab/paths.h"
 #include "ruglab/wire.h"
 
 #include <czmq.h>
@@ -28,14 +29,21 @@ s_usage(FILE *out)
             "       ruglab device revoke DEVICE_ID [--reason TEXT]\n\n"
             "add     enrols a device at a site: makes a CURVE key pair, records the public key\n"
             "        (the collector lets the device in from then on) and writes the key pair\n"
-            "        for the device's agent into DIR (default: the current directory):\n"
-            "          DIR/DEVICE_ID.key_secret  both keys, mode 0600: the agent's key_file\n"
+            "        for the device's agent into DIR (default: the current directory; made\n"
+            "        when missing, mode 0700):\n"
+            "          DIR/DEVICE_ID.key_secret  both keys, mode 0600: the agent's\n"
+            "                                    [link] secret_key_file\n"
             "          DIR/DEVICE_ID.key         the public key only\n"
-            "        Refuses to overwrite existing key files.\n"
+            "        The agent also needs the collector's public key: [link] server_public_key\n"
+            "        (the collector's collector.key file, or its Z85 text). Refuses to\n"
+            "        overwrite existing key files. --json: {\"device_id\", \"site\", \"model\",\n"
+            "        \"public_key\", \"secret_key_file\", \"public_key_file\"}.\n"
             "list    every device: id, site, model, created, revoked (--json: an array)\n"
-            "revoke  refuses the device from now on: running collectors drop its connection\n"
-            "        within about a second, without a restart. A revoked device stays on\n"
-            "        record; enrol a replacement under a new id.\n\n"
+            "revoke  refuses the device from now on, without a restart: within about a second\n"
+            "        running collectors refuse its new connections, answer what it still sends\n"
+            "        on a live connection REJECTED UNKNOWN_DEVICE and then close that\n"
+            "        connection. A revoked device stays on record; enrol a replacement under\n"
+            "        a new id.\n\n"
             "DEVICE_ID and MODEL: 1-64 of [A-Za-z0-9._-]\n");
 }
 
@@ -74,8 +82,12 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
     bool written = false;
     rl_err_t err;
     struct stat st;
+    if (stat(dir, &st) != 0 && rl_paths_mkdirs(dir, 0700, &err) != 0) {
+        admin_fail("device add: %s", err.msg);
+        goto out;
+    }
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        admin_fail("device add: key directory %s does not exist", dir);
+        admin_fail("device add: %s is not a directory", dir);
         goto out;
     }
     if (access(pub, F_OK) == 0 || access(sec, F_OK) == 0) {
@@ -136,10 +148,21 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
         rc = RL_EXIT_DB;
         goto rollback;
     }
-    printf("device %s enrolled at site %s (model %s)\n", id, site, model);
-    printf("key pair for its agent: %s (secret, mode 0600; agent key_file) and %s (public)\n", sec,
-           pub);
-    printf("public key: %s\n", zcert_public_txt(cert));
+    if (ctx->json) {
+        json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "device_id", id, "site", site,
+                              "model", model, "public_key", zcert_public_txt(cert),
+                              "secret_key_file", sec, "public_key_file", pub);
+        char *text = json_dumps(o, JSON_COMPACT);
+        json_decref(o);
+        printf("%s\n", text ? text : "{}");
+        free(text);
+    } else {
+        printf("device %s enrolled at site %s (model %s)\n", id, site, model);
+        printf("key pair for its agent: %s (secret, mode 0600: the agent's [link] "
+               "secret_key_file) and %s (public)\n",
+               sec, pub);
+        printf("public key: %s\n", zcert_public_txt(cert));
+    }
     rc = RL_EXIT_OK;
     goto out;
 rollback:

@@ -33,5 +33,9 @@ const rl_cfg_key_t cc_schema[] = {
      "Milliseconds a message waits for more to share its transaction"},
     {"security", "refresh_ms", RL_CFG_INT, "1000", 100, 60000,
      "Milliseconds between reloads of the device allow-list (revocation takes effect within this)"},
+    {"security", "dead_letters_per_minute", RL_CFG_INT, "120", 1, 1000000,
+     "Rejected messages of one device kept as dead letters per minute at most; beyond it they are "
+     "still acknowledged REJECTED but not stored (counted in the log), so that no device can fill "
+     "the database"},
     {NULL, NULL, RL_CFG_STRING, NULL, 0, 0, NULL},
 };

@@ -24,6 +24,9 @@ typedef struct {
     rl_msg_t msg; /* owned arrays; cleared with the item */
     int64_t received_us;
     cv_verdict_t verdict; /* RL_REASON_NONE: valid so far */
+    int src_fd;           /* the connection it came on (to close a revoked device's) */
+    bool unkept;          /* rejected beyond the device's dead-letter limit: acknowledged,
+                             not stored */
     /* outcome, filled by the store */
     long long enrolment_id;
     rl_ack_status_t status;

@@ -604,6 +604,8 @@ s_attempt_pipelined(cs_store_t *self, ci_item_t *items, size_t n, char *why, siz
         it->text[0] = '\0';
         if (it->verdict.reason != RL_REASON_NONE) {
             s_reject(it, it->verdict.reason, it->verdict.text);
+            if (it->unkept)
+                continue; /* over the device's dead-letter limit */
             res = s_dead_letter(self, it);
         } else if (!cv_is_session_scoped(it->msg.kind)) {
             it->status = RL_ACK_ACCEPTED; /* hello, heartbeat: device status below */
@@ -721,6 +723,8 @@ s_attempt(cs_store_t *self, ci_item_t *items, size_t n, bool careful, char *why,
         it->text[0] = '\0';
         if (it->verdict.reason != RL_REASON_NONE) {
             s_reject(it, it->verdict.reason, it->verdict.text);
+            if (it->unkept)
+                continue; /* over the device's dead-letter limit */
         } else if (!cv_is_session_scoped(it->msg.kind)) {
             it->status = RL_ACK_ACCEPTED; /* hello, heartbeat: device status below */
             continue;

@@ -20,6 +20,7 @@
 #include "ruglab/exitcode.h"
 #include "ruglab/log.h"
 #include "ruglab/mem.h"
+#include "ruglab/paths.h"
 #include "ruglab/notify.h"
 #include "ruglab/wire.h"
 
@@ -32,6 +33,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <sys/socket.h>
 #include <unistd.h>
 #include <zmq.h>
 
@@ -74,6 +76,7 @@ typedef struct {
     long batch_bytes;
     long batch_delay_ms;
     long refresh_ms;
+    long dead_letters_per_minute;
 } s_settings_t;
 
 static int64_t
@@ -127,6 +130,7 @@ s_load(const char *path, const char *db_flag, s_settings_t *s, rl_err_t *err)
     s->batch_bytes = rl_config_int(cfg, "batch", "max_bytes");
     s->batch_delay_ms = rl_config_int(cfg, "batch", "max_delay_ms");
     s->refresh_ms = rl_config_int(cfg, "security", "refresh_ms");
+    s->dead_letters_per_minute = rl_config_int(cfg, "security", "dead_letters_per_minute");
     const char *cfg_db = rl_config_str(cfg, "database", "conninfo");
     char *conninfo = rl_db_conninfo(db_flag && *db_flag ? db_flag : cfg_db, err);
     if (!conninfo)
@@ -164,6 +168,12 @@ s_gen_key(const char *dir)
     char *pub = rl_asprintf("%s/collector.key", dir);
     char *sec = rl_asprintf("%s/collector.key_secret", dir);
     int rc = RL_EXIT_FAIL;
+    struct stat st;
+    rl_err_t err;
+    if (stat(dir, &st) != 0 && rl_paths_mkdirs(dir, 0700, &err) != 0) {
+        fprintf(stderr, S_PROG ": %s\n", err.msg);
+        goto out;
+    }
     if (access(pub, F_OK) == 0 || access(sec, F_OK) == 0) {
         fprintf(stderr, S_PROG ": %s already exists; not overwriting a key pair\n", sec);
         goto out;
@@ -181,7 +191,8 @@ s_gen_key(const char *dir)
         goto out;
     }
     printf("collector key pair written: %s (secret, mode 0600) and %s (public)\n", sec, pub);
-    printf("public key (agent config collector_public_key): %s\n", zcert_public_txt(cert));
+    printf("public key (the agents' [link] server_public_key: this text or the file %s): %s\n", pub,
+           zcert_public_txt(cert));
     zcert_destroy(&cert);
     rc = RL_EXIT_OK;
 out:
@@ -219,6 +230,21 @@ s_usage(FILE *out)
 /* ------------------------------------------------------------------ loop */
 
 typedef struct {
+    char device_id[RL_ID_MAX + 1];
+    int64_t window_ms; /* start of the current minute */
+    long kept;         /* dead letters kept in it */
+    long unkept;       /* rejected beyond the limit in it */
+} s_dl_rate_t;
+
+typedef struct {
+    int fd;
+    struct sockaddr_storage peer; /* the connection's peer when it was marked */
+    socklen_t peer_len;
+    char device_id[RL_ID_MAX + 1];
+    int64_t at_ms; /* close from then on */
+} s_closing_t;
+
+typedef struct {
     s_settings_t set;
     const char *config_path;
     const char *db_flag;
@@ -245,6 +271,12 @@ typedef struct {
     int rejects_logged;
     int rejects_unlogged;
     char no_user_warned;
+    /* dead letters kept per device in the current minute */
+    s_dl_rate_t *rates;
+    size_t n_rates;
+    /* connections of revoked devices to close once their acks are out */
+    s_closing_t *closing;
+    size_t n_closing;
 } s_loop_t;
 
 static void
@@ -377,6 +409,8 @@ s_log_rejections(s_loop_t *L)
     }
 }
 
+static void s_disconnect_revoked(s_loop_t *L);
+
 static void
 s_flush(s_loop_t *L)
 {
@@ -397,6 +431,7 @@ s_flush(s_loop_t *L)
     }
     s_send_acks(L);
     s_log_rejections(L);
+    s_disconnect_revoked(L);
     for (size_t i = 0; i < L->n_items; i++)
         ci_item_clear(&L->items[i]);
     L->n_items = 0;
@@ -428,7 +463,7 @@ s_status(s_loop_t *L)
 /* Reads one message from the ROUTER socket into a new item. Returns false
  * when nothing was waiting. */
 static bool
-s_read_one(s_loop_t *L)
+s_receive_one(s_loop_t *L)
 {
     zmq_msg_t rid, body;
     zmq_msg_init(&rid);
@@ -457,6 +492,7 @@ s_read_one(s_loop_t *L)
         if (frames == 1) {
             const char *user = zmq_msg_gets(&body, "User-Id");
             snprintf(it->auth_device, sizeof it->auth_device, "%s", user ? user : "");
+            it->src_fd = zmq_msg_get(&body, ZMQ_SRCFD);
             it->raw_len = zmq_msg_size(&body);
             it->raw = rl_malloc(it->raw_len ? it->raw_len : 1);
             memcpy(it->raw, zmq_msg_data(&body), it->raw_len);
@@ -519,6 +555,102 @@ s_read_one(s_loop_t *L)
     }
     cv_validate(&it->msg, it->auth_device, it->received_us, &it->verdict);
     return true;
+}
+
+/* At most dead_letters_per_minute rejected messages of one device are kept
+ * as dead letters; the rest are still acknowledged REJECTED (the device
+ * drops them) but not stored, and counted in the log once a minute. */
+static void
+s_limit_dead_letters(s_loop_t *L, ci_item_t *it)
+{
+    if (it->verdict.reason == RL_REASON_NONE)
+        return;
+    int64_t now = s_mono_ms();
+    s_dl_rate_t *r = NULL;
+    for (size_t i = 0; i < L->n_rates && !r; i++)
+        if (!strcmp(L->rates[i].device_id, it->auth_device))
+            r = &L->rates[i];
+    if (!r) {
+        L->rates = rl_realloc(L->rates, (L->n_rates + 1) * sizeof *L->rates);
+        r = &L->rates[L->n_rates++];
+        memset(r, 0, sizeof *r);
+        snprintf(r->device_id, sizeof r->device_id, "%s", it->auth_device);
+        r->window_ms = now;
+    }
+    if (now - r->window_ms >= 60000) {
+        if (r->unkept)
+            rl_warn(r->device_id,
+                    "%ld rejected message(s) beyond %ld a minute were acknowledged but not kept "
+                    "as dead letters",
+                    r->unkept, L->set.dead_letters_per_minute);
+        r->window_ms = now;
+        r->kept = r->unkept = 0;
+    }
+    if (r->kept < L->set.dead_letters_per_minute) {
+        r->kept++;
+        return;
+    }
+    if (r->unkept++ == 0)
+        rl_warn(r->device_id,
+                "more than %ld rejected messages in a minute: the rest of this minute's are "
+                "acknowledged REJECTED but not kept as dead letters",
+                L->set.dead_letters_per_minute);
+    it->unkept = true;
+}
+
+static bool
+s_read_one(s_loop_t *L)
+{
+    size_t before = L->n_items;
+    bool got = s_receive_one(L);
+    if (L->n_items > before)
+        s_limit_dead_letters(L, &L->items[L->n_items - 1]);
+    return got;
+}
+
+/* A device revoked while connected: after its REJECTED acks, its TCP
+ * connection is closed (shutdown of the socket libzmq received it on), and
+ * a new handshake is refused by the allow-list. The close waits a quarter
+ * of a second so that the acks are sent first, and checks that the socket
+ * still has the same peer (libzmq may have closed and reused the number). */
+static void
+s_disconnect_revoked(s_loop_t *L)
+{
+    for (size_t i = 0; i < L->n_items; i++) {
+        const ci_item_t *it = &L->items[i];
+        if (it->verdict.reason != RL_REASON_UNKNOWN_DEVICE || it->src_fd < 0)
+            continue;
+        bool seen = false;
+        for (size_t j = 0; j < L->n_closing && !seen; j++)
+            seen = L->closing[j].fd == it->src_fd;
+        if (seen)
+            continue;
+        s_closing_t c = {.fd = it->src_fd, .at_ms = s_mono_ms() + 250};
+        c.peer_len = sizeof c.peer;
+        if (getpeername(it->src_fd, (struct sockaddr *)&c.peer, &c.peer_len) != 0)
+            continue;
+        snprintf(c.device_id, sizeof c.device_id, "%s", it->auth_device);
+        L->closing = rl_realloc(L->closing, (L->n_closing + 1) * sizeof *L->closing);
+        L->closing[L->n_closing++] = c;
+    }
+}
+
+static void
+s_close_due(s_loop_t *L, int64_t now)
+{
+    for (size_t i = 0; i < L->n_closing;) {
+        s_closing_t *c = &L->closing[i];
+        if (now < c->at_ms) {
+            i++;
+            continue;
+        }
+        struct sockaddr_storage peer;
+        socklen_t len = sizeof peer;
+        if (getpeername(c->fd, (struct sockaddr *)&peer, &len) == 0 && len == c->peer_len &&
+            !memcmp(&peer, &c->peer, len) && shutdown(c->fd, SHUT_RDWR) == 0)
+            rl_warn(c->device_id, "revoked: its connection is closed");
+        L->closing[i] = L->closing[--L->n_closing];
+    }
 }
 
 static bool
@@ -593,6 +725,8 @@ s_run(s_loop_t *L)
         if (L->n_items &&
             (stopping || s_batch_full(L) || now - L->first_pending_ms >= L->set.batch_delay_ms))
             s_flush(L);
+        if (L->n_closing)
+            s_close_due(L, now);
         if (now >= L->next_status_ms) {
             s_status(L);
             L->next_status_ms = now + L->set.status_interval_ms;
@@ -622,6 +756,8 @@ s_run(s_loop_t *L)
         }
         if (stopping)
             wake = s_mono_ms() + 50 < wake ? s_mono_ms() + 50 : wake;
+        for (size_t i = 0; i < L->n_closing; i++)
+            wake = L->closing[i].at_ms < wake ? L->closing[i].at_ms : wake;
         long timeout = (long)(wake - s_mono_ms());
         if (timeout < 0)
             timeout = 0;
@@ -754,6 +890,8 @@ out:
     for (size_t i = 0; i < L.n_items; i++)
         ci_item_clear(&L.items[i]);
     free(L.items);
+    free(L.rates);
+    free(L.closing);
     cs_store_destroy(&L.store);
     if (L.router)
         zmq_close(L.router);

@@ -1,5 +1,6 @@
 /* File locations for checkouts and installed systems (see paths.h). */
 #include "ruglab/paths.h"
+#include <errno.h>
 
 #include "ruglab/mem.h"
 
@@ -91,4 +92,29 @@ rl_paths_which(const char *name)
     }
     free(copy);
     return found;
+}
+
+int
+rl_paths_mkdirs(const char *dir, mode_t mode, rl_err_t *err)
+{
+    char *path = rl_strdup(dir);
+    int rc = 0;
+    for (char *p = path + 1;; p++) {
+        if (*p == '/' || *p == '\0') {
+            char c = *p;
+            *p = '\0';
+            if (mkdir(path, mode) != 0 && errno != EEXIST) {
+                int e = errno;
+                rl_err_set(err, "cannot create directory %s: %s", path, strerror(e));
+                errno = e;
+                rc = -1;
+                break;
+            }
+            *p = c;
+            if (!c)
+                break;
+        }
+    }
+    free(path);
+    return rc;
 }

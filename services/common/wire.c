@@ -407,8 +407,7 @@ s_varint(const uint8_t *buf, size_t len, size_t *pos, uint64_t *out)
 }
 
 bool
-rl_wire_peek_key(const uint8_t *buf, size_t len, uint64_t *boot_id, uint64_t *seq,
-                 char *device_id)
+rl_wire_peek_key(const uint8_t *buf, size_t len, uint64_t *boot_id, uint64_t *seq, char *device_id)
 {
     size_t pos = 0;
     *boot_id = *seq = 0;

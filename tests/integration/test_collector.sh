@@ -39,6 +39,18 @@ t_fails_with "a bad device id is refused" "not a valid device id" \
 out=$(ruglab device list)
 t_match "device list shows the devices" "$out" "dev-1 +az-test +tergumed-710"
 t_is "device list --json" "$(ruglab --json device list | jq -r '[.[].device_id] | join(",")')" "dev-1,dev-2,dev-3"
+out=$(ruglab --json device add dev-4 --site az-test --model tergumed-710 --key-dir "$T_TMP/new/keys" 2>&1); rc=$?
+t_is "device add --json exits 0, making a missing key directory" "$rc" 0
+t_is "device add --json prints JSON with the key files" "$(jq -r '.device_id + " " + .secret_key_file' <<<"$out")" \
+  "dev-4 $T_TMP/new/keys/dev-4.key_secret"
+t_is "the new key directory is private (0700)" "$(stat -c %a "$T_TMP/new/keys")" 700
+help=$(ruglab device --help)
+t_match "device --help names the agent's real config keys" "$help" "secret_key_file.*server_public_key"
+t_fails "device --help names no key that does not exist" grep -qE "agent's key_file|collector_public_key" <<<"$help"
+t_match "device --help says a revoked device's connection is closed" "$help" "close that"
+out=$(ruglab-collector --gen-key "$T_TMP/new/ckey" 2>&1); rc=$?
+t_is "collector --gen-key makes a missing directory" "$rc" 0
+t_match "collector --gen-key names the agent's key" "$out" "server_public_key"
 
 # --- configuration
 ruglab-collector --gen-key "$CKEY" >"$T_TMP/genkey.out"
@@ -241,8 +253,12 @@ t_check "device revoke" ruglab device revoke dev-3 --reason "stolen"
 t_match "device list shows the revocation" "$(ruglab device list)" "dev-3 .* stolen"
 t_wait_line "$T_TMP/collector.log" "dev-3 revoked: refused from now on" 5  # within the 1 s refresh
 echo "{\"kind\": \"session_start\", \"boot_id\": 1, \"seq\": 2, $S}" >&7
-exec 7>&-
 t_wait_line "$T_TMP/dev3.out" "^ack 1 2 rejected UNKNOWN_DEVICE" 5
+t_wait_line "$T_TMP/collector.log" "dev-3.*revoked: its connection is closed" 5 && \
+  t_ok "the revoked device's live connection is closed after its REJECTED ack"
+t_wait_line "$T_TMP/dev3.out" "handshake refused" 10 && \
+  t_ok "... and its automatic reconnection is refused"
+exec 7>&-
 wait $sender
 t_is "nothing from the revoked device is stored after revocation" \
   "$(t_psql ruglab_admin "SELECT count(*) FROM meas.session_event WHERE device_id = 'dev-3'")" 1
@@ -266,6 +282,19 @@ t_match "after a failed reload the collector still serves" "$out" "^ack 1 40 acc
 sed 's/^status_interval_s = 1$/&\nlog_level = debug/' "$T_TMP/collector.conf.good" >"$T_TMP/collector.conf"
 kill -HUP "$COLLECTOR_PID"
 t_wait_line "$T_TMP/collector.log" "configuration reloaded" 5 && t_ok "a valid configuration is reloaded on SIGHUP"
+# --- no device can fill the database with dead letters
+{ cat "$T_TMP/collector.conf"; printf '[security]\ndead_letters_per_minute = 3\n'; } >"$T_TMP/collector.conf.limit"
+cp "$T_TMP/collector.conf.limit" "$T_TMP/collector.conf"
+kill -HUP "$COLLECTOR_PID"
+t_wait_for "the dead-letter limit is reloaded" 5 bash -c "[ \$(grep -c 'configuration reloaded' '$T_TMP/collector.log') -ge 2 ]"
+out=$(for i in $(seq 1 10); do
+  echo "{\"kind\": \"test_result\", \"boot_id\": 9, \"seq\": $i, $S, \"direction\": \"extension\", \"trial\": 1, \"rom_deg\": 720, \"max_torque_nm\": 100}"
+done | send dev-2)
+t_is "every rejected message is still acknowledged REJECTED" "$(grep -c '^ack 9 [0-9]* rejected OUT_OF_RANGE' <<<"$out")" 10
+t_is "only dead_letters_per_minute of them are kept as dead letters" \
+  "$(t_psql ruglab_admin "SELECT count(*) FROM meas.dead_letter WHERE device_id = 'dev-2' AND boot_id = 9")" 3
+t_match "the log says the rest was not kept" "$(cat "$T_TMP/collector.log")" "dev-2.*more than 3 rejected messages in a minute"
+
 kill -TERM "$COLLECTOR_PID"
 wait "$COLLECTOR_PID"; rc=$?
 t_is "SIGTERM: exit 0" "$rc" 0

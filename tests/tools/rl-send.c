@@ -7,10 +7,10 @@
  *   ack BOOT SEQ STATUS REASON TEXT
  *
  * Lines may also ask for bad input: {"raw_hex": "..."}, {"raw_random": N}
- * (a string field "hex:..." is sent as those bytes, e.g. not UTF-8),
- * {"pad_bytes": N, ...message...} (an unknown field of N bytes appended),
  * (N random bytes), {"raw_truncate": N, ...message...} (the encoding cut
- * to N bytes). Exits 0 once every message sent was acknowledged (and stdin
+ * to N bytes), {"pad_bytes": N, ...message...} (an unknown field of N bytes
+ * appended), and a string field "hex:..." is sent as those bytes (e.g. text
+ * that is not UTF-8). Exits 0 once every message sent was acknowledged (and stdin
  * ended), 1 on timeout. With --resend-ms, unacknowledged messages are sent
  * again, unchanged, like an agent's spool does; --rate paces first sends. A refused CURVE handshake
  * prints "handshake refused". Not installed; not a product. */

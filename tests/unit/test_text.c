@@ -25,25 +25,25 @@ test_valid(void **state)
     (void)state;
     assert_true(s_ok(""));
     assert_true(s_ok("plain ASCII 0-9"));
-    assert_true(s_ok("Patiënt, Noëlle, café"));             /* 2 bytes */
-    assert_true(s_ok("\xe2\x82\xac 20, N\xc2\xb7m"));        /* euro, middle dot */
-    assert_true(s_ok("\xf0\x9f\x98\x80"));                   /* U+1F600, 4 bytes */
-    assert_true(s_ok("\xf4\x8f\xbf\xbf"));                   /* U+10FFFF, the last */
-    assert_true(s_ok("\xed\x9f\xbf"));                       /* U+D7FF, before surrogates */
-    assert_true(s_ok("\xee\x80\x80"));                       /* U+E000, after them */
+    assert_true(s_ok("Patiënt, Noëlle, café"));       /* 2 bytes */
+    assert_true(s_ok("\xe2\x82\xac 20, N\xc2\xb7m")); /* euro, middle dot */
+    assert_true(s_ok("\xf0\x9f\x98\x80"));            /* U+1F600, 4 bytes */
+    assert_true(s_ok("\xf4\x8f\xbf\xbf"));            /* U+10FFFF, the last */
+    assert_true(s_ok("\xed\x9f\xbf"));                /* U+D7FF, before surrogates */
+    assert_true(s_ok("\xee\x80\x80"));                /* U+E000, after them */
 }
 
 static void
 test_invalid(void **state)
 {
     (void)state;
-    assert_false(s_ok("fw \xff"));               /* never in UTF-8 */
-    assert_false(s_ok("v1.\xe9"));               /* Latin-1 e-acute */
-    assert_false(s_ok("\xc0\xaf"));              /* overlong '/' */
-    assert_false(s_ok("\xe0\x80\xaf"));          /* overlong, 3 bytes */
-    assert_false(s_ok("\xf0\x80\x80\xaf"));      /* overlong, 4 bytes */
-    assert_false(s_ok("\xed\xa0\x80"));          /* surrogate U+D800 */
-    assert_false(s_ok("\xf4\x90\x80\x80"));      /* above U+10FFFF */
+    assert_false(s_ok("fw \xff"));          /* never in UTF-8 */
+    assert_false(s_ok("v1.\xe9"));          /* Latin-1 e-acute */
+    assert_false(s_ok("\xc0\xaf"));         /* overlong '/' */
+    assert_false(s_ok("\xe0\x80\xaf"));     /* overlong, 3 bytes */
+    assert_false(s_ok("\xf0\x80\x80\xaf")); /* overlong, 4 bytes */
+    assert_false(s_ok("\xed\xa0\x80"));     /* surrogate U+D800 */
+    assert_false(s_ok("\xf4\x90\x80\x80")); /* above U+10FFFF */
     assert_false(s_ok("\xf5\x80\x80\x80"));
     assert_false(s_ok("\xe2\x82"));              /* truncated */
     assert_false(s_ok("\x80"));                  /* stray continuation */
