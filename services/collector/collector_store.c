@@ -30,37 +30,67 @@ struct cs_store {
 
 #define S_TAKEN_AT "'epoch'::timestamptz + interval '1 microsecond' * $4::bigint"
 
+/* Every measurement claims its key in meas.message_key in the same
+ * statement and is stored only when the claim is new: a key is stored
+ * once across all message types, whatever a resend carries (deploy/sql/304).
+ * RETURNING gives a row for a new message, none for a duplicate. */
+#define S_CLAIM(table)                                                                             \
+    "WITH k AS (INSERT INTO meas.message_key (device_id, boot_id, seq, stored_in)"                 \
+    " VALUES ($1::text, $2::bigint, $3::bigint, '" table "') ON CONFLICT DO NOTHING"               \
+    " RETURNING 1) "
+
 static const struct {
     const char *name;
     const char *sql;
 } s_statements[] = {
     {"test_trial",
-     "INSERT INTO meas.test_trial (device_id, boot_id, seq, taken_at, session_id, enrolment_id,"
-     " direction, trial, rom_deg, max_torque_nm, angle_at_max_deg)"
-     " VALUES ($1, $2, $3, " S_TAKEN_AT ", $5, $6, $7, $8, $9, $10, $11)"
-     " ON CONFLICT DO NOTHING RETURNING seq"},
-    {"training_set",
-     "INSERT INTO meas.training_set (device_id, boot_id, seq, taken_at, session_id, enrolment_id,"
-     " direction, set_number, load_nm, load_pct_of_max, repetitions, range_min_deg,"
-     " range_max_deg, time_under_tension_s)"
-     " VALUES ($1, $2, $3, " S_TAKEN_AT ", $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)"
-     " ON CONFLICT DO NOTHING RETURNING seq"},
-    {"sample_batch",
-     "INSERT INTO meas.sample_batch (device_id, boot_id, seq, taken_at, session_id, enrolment_id,"
-     " direction, context, context_number, sample_rate_hz, first_index, angle_ddeg, torque_dnm)"
-     " VALUES ($1, $2, $3, " S_TAKEN_AT ", $5, $6, $7, $8, $9, $10, $11, $12::smallint[],"
-     " $13::smallint[])"
-     " ON CONFLICT DO NOTHING RETURNING seq"},
+     S_CLAIM("test_trial") "INSERT INTO meas.test_trial (device_id, boot_id, seq, taken_at, "
+                           "session_id, enrolment_id,"
+                           " direction, trial, rom_deg, max_torque_nm, angle_at_max_deg)"
+                           " SELECT $1::text, $2::bigint, $3::bigint, " S_TAKEN_AT
+                           ", $5::text, $6::bigint, $7::text,"
+                           " $8::smallint, $9::real, $10::real, $11::real WHERE EXISTS (SELECT 1 "
+                           "FROM k)"
+                           " RETURNING seq"},
+    {"training_set", S_CLAIM("training_set") "INSERT INTO meas.training_set (device_id, boot_id, "
+                                             "seq, taken_at, session_id, enrolment_id,"
+                                             " direction, set_number, load_nm, load_pct_of_max, "
+                                             "repetitions, range_min_deg,"
+                                             " range_max_deg, time_under_tension_s)"
+                                             " SELECT $1::text, $2::bigint, $3::bigint, " S_TAKEN_AT
+                                             ", $5::text, $6::bigint, $7::text,"
+                                             " $8::smallint, $9::real, $10::real, $11::smallint, "
+                                             "$12::real, $13::real, $14::real"
+                                             " WHERE EXISTS (SELECT 1 FROM k) RETURNING seq"},
+    {"sample_batch", S_CLAIM("sample_batch") "INSERT INTO meas.sample_batch (device_id, boot_id, "
+                                             "seq, taken_at, session_id, enrolment_id,"
+                                             " direction, context, context_number, sample_rate_hz, "
+                                             "first_index, angle_ddeg, torque_dnm)"
+                                             " SELECT $1::text, $2::bigint, $3::bigint, " S_TAKEN_AT
+                                             ", $5::text, $6::bigint, $7::text,"
+                                             " $8::text, $9::integer, $10::integer, $11::bigint, "
+                                             "$12::smallint[], $13::smallint[]"
+                                             " WHERE EXISTS (SELECT 1 FROM k) RETURNING seq"},
     {"session_event",
-     "INSERT INTO meas.session_event (device_id, boot_id, seq, taken_at, session_id,"
-     " enrolment_id, event, kind, operator_code, duration_s, aborted)"
-     " VALUES ($1, $2, $3, " S_TAKEN_AT ", $5, $6, $7, $8, $9, $10, $11)"
-     " ON CONFLICT DO NOTHING RETURNING seq"},
+     S_CLAIM("session_event") "INSERT INTO meas.session_event (device_id, boot_id, seq, taken_at, "
+                              "session_id,"
+                              " enrolment_id, event, kind, operator_code, duration_s, aborted)"
+                              " SELECT $1::text, $2::bigint, $3::bigint, " S_TAKEN_AT
+                              ", $5::text, $6::bigint, $7::text,"
+                              " $8::text, $9::text, $10::integer, $11::boolean WHERE EXISTS "
+                              "(SELECT 1 FROM k)"
+                              " RETURNING seq"},
     {"questionnaire",
-     "INSERT INTO meas.questionnaire_response (source, device_id, boot_id, seq, taken_at,"
-     " session_id, enrolment_id, instrument, version, language, answers, score)"
-     " VALUES ('device', $1, $2, $3, " S_TAKEN_AT ", $5, $6, $7, $8, $9, $10::jsonb, $11)"
-     " ON CONFLICT DO NOTHING RETURNING seq"},
+     S_CLAIM(
+         "questionnaire_response") "INSERT INTO meas.questionnaire_response (source, device_id, "
+                                   "boot_id, seq, taken_at,"
+                                   " session_id, enrolment_id, instrument, version, language, "
+                                   "answers, score)"
+                                   " SELECT 'device', $1::text, $2::bigint, $3::bigint, " S_TAKEN_AT
+                                   ", $5::text, $6::bigint,"
+                                   " $7::text, $8::text, $9::text, $10::jsonb, $11::numeric WHERE "
+                                   "EXISTS (SELECT 1 FROM k)"
+                                   " RETURNING seq"},
     {"dead_letter",
      "INSERT INTO meas.dead_letter (device_id, claimed_device_id, boot_id, seq, reason, detail,"
      " raw) VALUES ($1, $2, $3, $4, $5, $6, $7)"},

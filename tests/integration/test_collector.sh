@@ -123,6 +123,17 @@ out=$(send dev-1 <<<"$GOOD"); rc=$?
 t_is "a resend is acknowledged" "$rc" 0
 t_is "the resent measurements are duplicates" "$(grep -c '^ack 1 [2-7] duplicate NONE' <<<"$out")" 6
 t_is "nothing is stored twice" "$(t_psql ruglab_admin "$q")" "1,1,1,2,1"
+T2=$(( T + 1000000 ))
+out=$(send dev-1 <<JSON
+{"kind": "sample_batch", "boot_id": 1, "seq": 5, "taken_at_us": $T2, $S, "direction": "extension", "context": "test_trial", "context_number": 1, "angle_deg": [5], "torque_nm": [50]}
+{"kind": "training_set", "boot_id": 1, "seq": 3, "taken_at_us": $T, $S, "direction": "flexion", "set_number": 9, "load_nm": 60, "repetitions": 12, "range_min_deg": -20, "range_max_deg": 30, "time_under_tension_s": 40}
+JSON
+)
+t_match "a resend with taken_at moved by a second is a DUPLICATE" "$out" "ack 1 5 duplicate NONE"
+t_match "a TrainingSet reusing a TestResult's key is a DUPLICATE" "$out" "ack 1 3 duplicate NONE"
+t_is "the originals are kept, nothing stored beside them" "$(t_psql ruglab_admin "$q")" "1,1,1,2,1"
+t_is "the sample batch is still the original" \
+  "$(t_psql ruglab_admin "SELECT angle_ddeg FROM meas.sample_batch WHERE boot_id = 1 AND seq = 5")" "{10,13,-23}"
 
 # --- bad input: right reason, a dead letter, and the collector keeps serving
 bad() {  # DESC DEVICE EXPECTED_ACK_REGEX JSON
@@ -268,7 +279,7 @@ t_match "a revoked device cannot connect again" "$out" "handshake refused"
 # --- status, reload, shutdown
 t_wait_for "collector status written" 5 bash -c "[ \"\$(psql -X -At '$RUGLAB_DB user=ruglab_admin' -c \"SELECT committed >= 8 FROM meas.collector_status\")\" = t ]"
 st=$(ruglab --json status)
-t_is "status: the collector's counters" "$(jq -r '.collectors[0] | "\(.collector) \(.duplicates) \(.rejected >= 14)"' <<<"$st")" "test-collector 6 true"
+t_is "status: the collector's counters" "$(jq -r '.collectors[0] | "\(.collector) \(.duplicates) \(.rejected >= 14)"' <<<"$st")" "test-collector 8 true"
 t_is "status: a device's spool depth and lag" "$(jq -r '.devices[] | select(.device_id == "dev-1") | "\(.spool_depth) \(.lag_s) \(.last_seen_s_ago < 60)"' <<<"$st")" "3 12 true"
 t_match "status as a table" "$(ruglab status)" "dev-3 .*\(revoked\)"
 t_fails "the log names no patient token" grep -q "RB-0001" "$T_TMP/collector.log"
