@@ -1,6 +1,8 @@
 /* The agent's configuration schema (see agent_config.h). */
 #include "agent_config.h"
 
+#include "agent_spool.h"
+
 #include <stddef.h>
 
 const rl_cfg_key_t agent_config_schema[] = {
@@ -18,8 +20,9 @@ const rl_cfg_key_t agent_config_schema[] = {
     {"agent", "log_level", RL_CFG_STRING, "info", 0, 0, "error, warn, info or debug"},
     {"spool", "dir", RL_CFG_STRING, "/var/lib/ruglab-agent/spool", 0, 0,
      "Spool directory on a persistent disk (never tmpfs); one agent per directory"},
-    {"spool", "max_bytes", RL_CFG_INT, "1073741824", 4096, 1099511627776.0,
-     "Size bound of the spool; when full the agent stops reading the device (never drops)"},
+    {"spool", "max_bytes", RL_CFG_INT, "1073741824", AGENT_SPOOL_MIN_BYTES, 1099511627776.0,
+     "Size bound of the spool; when full the agent stops reading the device (never drops). At "
+     "least 4194480: four of the largest messages (1 MiB each), so that any message fits"},
     {"spool", "segment_bytes", RL_CFG_INT, "4194304", 1, 1073741824,
      "Segment file size; a segment is deleted once all its messages are acknowledged"},
     {"link", "collector", RL_CFG_STRING, "tcp://127.0.0.1:7470", 0, 0,

@@ -4,6 +4,7 @@
 #include "ruglab/clock.h"
 #include "ruglab/log.h"
 #include "ruglab/mem.h"
+#include "ruglab/paths.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -56,7 +57,11 @@ struct agent_spool {
     uint64_t synced_seq;   /* every record with seq <= this is durable */
     uint64_t last_mark;    /* of the last record appended */
     uint64_t synced_mark;  /* of the last durable record */
-    uint64_t saved_mark;   /* in DIR/mark */
+    uint64_t saved_mark;   /* in DIR/state */
+    int state_fd[2];       /* DIR/state and DIR/state.copy, overwritten in place (-1: not
+                              yet made) */
+    uint64_t state_gen;    /* generation of the newest valid slot */
+    bool ack_full_said;    /* an ack entry could not be written (disk full): said once */
     s_seg_t *segs;         /* sorted by id */
     size_t nsegs, capsegs;
     bool have_active; /* segs[nsegs - 1] takes appends */
@@ -175,46 +180,178 @@ s_read_all(int fd, void *buf, size_t len, uint64_t off)
     return 0;
 }
 
-/* Reads a decimal counter file; 0 when missing or unreadable. */
-static uint64_t
-s_read_counter(agent_spool_t *self, const char *name)
+/* ------------------------------------------------------------ state
+ *
+ * DIR/state holds the counters that must never go backwards (the last boot
+ * id, the seq high-water mark, the last source mark) in two slots of 64
+ * bytes, each with a generation and a CRC. A save overwrites the older
+ * slot in place and fdatasyncs it: it needs no new disk block (the file is
+ * allocated once, when made), so it works on a full disk; a write torn by
+ * a crash leaves the other slot. Slot layout (little-endian):
+ *   0 "RLST"  4 version 1  8 generation  16 boot_id  24 seq high-water
+ *   32 mark  40 CRC-32C of bytes 0..39  44..63 zero */
+#define S_STATE_SLOT 64u
+#define S_STATE_SIZE 512u
+static const uint8_t s_state_magic[4] = {'R', 'L', 'S', 'T'};
+
+typedef struct {
+    uint64_t gen, boot, seq, mark;
+} s_state_t;
+
+static bool
+s_state_parse(const uint8_t *p, s_state_t *st)
+{
+    if (memcmp(p, s_state_magic, 4) || s_get32(p + 4) != 1 ||
+        agent_crc32c(0, p, 40) != s_get32(p + 40))
+        return false;
+    st->gen = s_get64(p + 8);
+    st->boot = s_get64(p + 16);
+    st->seq = s_get64(p + 24);
+    st->mark = s_get64(p + 32);
+    return true;
+}
+
+static void
+s_state_format(uint8_t *p, const s_state_t *st)
+{
+    memset(p, 0, S_STATE_SLOT);
+    memcpy(p, s_state_magic, 4);
+    s_put32(p + 4, 1);
+    s_put64(p + 8, st->gen);
+    s_put64(p + 16, st->boot);
+    s_put64(p + 24, st->seq);
+    s_put64(p + 32, st->mark);
+    s_put32(p + 40, agent_crc32c(0, p, 40));
+}
+
+static const char *const s_state_files[2] = {"state", "state.copy"};
+
+/* Reads DIR/state and DIR/state.copy: 1 and *st (the newest valid slot of
+ * either), 0 when neither file exists, -1 when one exists but no slot can
+ * be read. Keeps both files open for saving. */
+static int
+s_state_read(agent_spool_t *self, s_state_t *st)
+{
+    bool any_file = false, any_slot = false;
+    for (int f = 0; f < 2; f++) {
+        int fd = openat(self->dir_fd, s_state_files[f], O_RDWR | O_CLOEXEC);
+        if (fd < 0)
+            continue;
+        any_file = true;
+        uint8_t buf[2 * S_STATE_SLOT] = {0};
+        ssize_t r;
+        do
+            r = pread(fd, buf, sizeof buf, 0);
+        while (r < 0 && errno == EINTR);
+        struct stat sb;
+        if (fstat(fd, &sb) == 0 && sb.st_size == S_STATE_SIZE)
+            self->state_fd[f] = fd; /* whole: overwritten in place from now on */
+        else
+            close(fd); /* made again, whole */
+        for (int k = 0; k < 2; k++) {
+            s_state_t x;
+            if (r >= (ssize_t)((k + 1) * S_STATE_SLOT) &&
+                s_state_parse(buf + k * S_STATE_SLOT, &x) && (!any_slot || x.gen > st->gen)) {
+                *st = x;
+                any_slot = true;
+            }
+        }
+    }
+    if (!any_slot)
+        return any_file ? -1 : 0;
+    self->state_gen = st->gen;
+    return 1;
+}
+
+/* Makes DIR/<name> whole (both slots) through a temporary name. */
+static int
+s_state_create(agent_spool_t *self, int f, const uint8_t *slot, rl_err_t *err)
+{
+    char tmp[32];
+    snprintf(tmp, sizeof tmp, "%s.tmp", s_state_files[f]);
+    uint8_t file[S_STATE_SIZE] = {0};
+    memcpy(file, slot, S_STATE_SLOT);
+    memcpy(file + S_STATE_SLOT, slot, S_STATE_SLOT);
+    int fd = openat(self->dir_fd, tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+    if (fd < 0)
+        return rl_err_set(err, "cannot write spool %s/%s: %s", self->dir, tmp, strerror(errno));
+    if (s_write_all(fd, file, sizeof file, 0) || fsync(fd) ||
+        renameat(self->dir_fd, tmp, self->dir_fd, s_state_files[f]) || fsync(self->dir_fd)) {
+        int e = errno;
+        close(fd);
+        (void)unlinkat(self->dir_fd, tmp, 0);
+        return rl_err_set(err, "cannot write spool %s/%s: %s", self->dir, s_state_files[f],
+                          strerror(e));
+    }
+    self->state_fd[f] = fd;
+    return 0;
+}
+
+/* Writes the counters into the older slot of DIR/state, then of
+ * DIR/state.copy (each synced before the next: a crash tears at most one
+ * slot of one file). In place, once the files exist: no new disk block. */
+static int
+s_state_save(agent_spool_t *self, rl_err_t *err)
+{
+    s_state_t st = {self->state_gen + 1, self->boot_id, self->reserved_seq, self->saved_mark};
+    uint8_t slot[S_STATE_SLOT];
+    s_state_format(slot, &st);
+    for (int f = 0; f < 2; f++) {
+        if (self->state_fd[f] < 0) {
+            if (s_state_create(self, f, slot, err))
+                return -1;
+            continue;
+        }
+        if (s_write_all(self->state_fd[f], slot, sizeof slot, (st.gen % 2) * S_STATE_SLOT) ||
+            fdatasync(self->state_fd[f]))
+            return rl_err_set(err, "cannot write spool %s/%s: %s", self->dir, s_state_files[f],
+                              strerror(errno));
+    }
+    self->state_gen = st.gen;
+    return 0;
+}
+
+/* A counter file of the earlier format (decimal text): 1 and *v, 0 when
+ * missing, -1 when it holds anything but 1 to 20 digits (a newline at the
+ * end allowed) or a value above 2^63 - 1: never a guess. */
+static int
+s_read_legacy(agent_spool_t *self, const char *name, uint64_t *v)
 {
     int fd = openat(self->dir_fd, name, O_RDONLY | O_CLOEXEC);
     if (fd < 0)
-        return 0;
+        return errno == ENOENT ? 0 : -1;
     char buf[32] = {0};
     ssize_t r = read(fd, buf, sizeof buf - 1);
     close(fd);
-    char *end;
-    unsigned long long v = strtoull(buf, &end, 10);
-    if (r <= 0 || end == buf || (*end != '\n' && *end != '\0')) {
-        rl_error(self->log_ctx, "spool %s/%s is unreadable; recomputing it from the segments",
-                 self->dir, name);
-        return 0;
-    }
-    return v;
+    if (r <= 0)
+        return -1;
+    size_t n = (size_t)r;
+    if (buf[n - 1] == '\n')
+        buf[--n] = '\0';
+    if (n == 0 || n > 19 || strspn(buf, "0123456789") != n)
+        return -1;
+    uint64_t x = 0;
+    for (size_t i = 0; i < n; i++)
+        x = x * 10 + (uint64_t)(buf[i] - '0');
+    if (x > (uint64_t)INT64_MAX)
+        return -1;
+    *v = x;
+    return 1;
 }
 
-/* Replaces a counter file atomically and durably (tmp, fsync, rename, fsync dir). */
-static int
-s_write_counter(agent_spool_t *self, const char *name, uint64_t value, rl_err_t *err)
+/* A boot id no earlier boot can have had: the wall clock in microseconds,
+ * shifted, with random low bits (boot ids are otherwise counters from 1). */
+static uint64_t
+s_clock_boot(void)
 {
-    char tmp[64];
-    snprintf(tmp, sizeof tmp, "%s.tmp", name);
-    int fd = openat(self->dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return rl_err_set(err, "cannot write spool %s/%s: %s", self->dir, tmp, strerror(errno));
-    char buf[32];
-    int n = snprintf(buf, sizeof buf, "%" PRIu64 "\n", value);
-    if (s_write_all(fd, buf, (size_t)n, 0) || fsync(fd)) {
-        int e = errno;
+    uint64_t r = 0;
+    int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC);
+    if (fd >= 0) {
+        if (read(fd, &r, sizeof r) != (ssize_t)sizeof r)
+            r = (uint64_t)getpid();
         close(fd);
-        return rl_err_set(err, "cannot write spool %s/%s: %s", self->dir, tmp, strerror(e));
     }
-    close(fd);
-    if (renameat(self->dir_fd, tmp, self->dir_fd, name) || fsync(self->dir_fd))
-        return rl_err_set(err, "cannot replace spool %s/%s: %s", self->dir, name, strerror(errno));
-    return 0;
+    return ((uint64_t)rl_clock_wall_us() << 8 | (r & 0xff)) & (uint64_t)INT64_MAX;
 }
 
 static s_seg_t *
@@ -285,13 +422,16 @@ s_seg_remove(agent_spool_t *self, s_seg_t *seg)
 {
     char name[64];
     if (self->synced_mark > self->saved_mark) {
-        /* The segment may hold the last mark: remember it first. */
+        /* The segment may hold the last mark: remember it first (in place:
+         * no new disk block, so this works on a full disk too). */
         rl_err_t err;
-        if (s_write_counter(self, "mark", self->synced_mark, &err)) {
+        uint64_t before = self->saved_mark;
+        self->saved_mark = self->synced_mark;
+        if (s_state_save(self, &err)) {
+            self->saved_mark = before;
             rl_error(self->log_ctx, "%s; keeping segment %" PRIu64, err.msg, seg->id);
             return false;
         }
-        self->saved_mark = self->synced_mark;
     }
     close(seg->fd);
     if (seg->ack_fd >= 0)
@@ -420,8 +560,9 @@ s_load_acks(agent_spool_t *self, s_seg_t *seg, size_t first, size_t last)
 /* Scans one segment: keeps its valid records, truncates a torn tail,
  * quarantines damaged regions and rewrites the segment without them. */
 static int
-s_scan_segment(agent_spool_t *self, uint64_t id, rl_err_t *err)
+s_scan_segment(agent_spool_t *self, uint64_t id, bool last, bool *cut, rl_err_t *err)
 {
+    *cut = false;
     int rc = -1;
     char name[64], tmp[72];
     s_seg_name(name, sizeof name, id, "log");
@@ -444,7 +585,7 @@ s_scan_segment(agent_spool_t *self, uint64_t id, rl_err_t *err)
     }
     clean = rl_malloc(size ? size : 1);
     uint64_t clean_len = 0, pos = 0;
-    bool damaged = false;
+    bool damaged = false, gaps = false; /* gaps: damage with valid records after it */
     size_t first = self->n;
     while (pos < size) {
         s_rec_t rec = {0};
@@ -467,7 +608,7 @@ s_scan_segment(agent_spool_t *self, uint64_t id, rl_err_t *err)
             q++;
         if (q < size) {
             s_quarantine(self, id, pos, buf + pos, q - pos);
-            damaged = true;
+            damaged = gaps = true;
             pos = q;
             continue;
         }
@@ -476,6 +617,12 @@ s_scan_segment(agent_spool_t *self, uint64_t id, rl_err_t *err)
         if (r == -1 && size - pos >= S_HDR && !memcmp(buf + pos, s_rec_magic, 4) &&
             s_get32(buf + pos + 4) <= size - pos - S_HDR) {
             s_quarantine(self, id, pos, buf + pos, size - pos);
+        } else if (!last) {
+            /* Only the newest segment can end in a write cut short by a
+             * crash: an older one was complete when the next began. The
+             * records after the cut are lost; the caller says which. */
+            s_quarantine(self, id, pos, buf + pos, size - pos);
+            *cut = true;
         } else {
             self->recovery.torn_tails++;
             self->recovery.torn_bytes += size - pos;
@@ -487,7 +634,15 @@ s_scan_segment(agent_spool_t *self, uint64_t id, rl_err_t *err)
         damaged = damaged || clean_len < size;
         break;
     }
-    if (damaged) {
+    if (damaged && !gaps) {
+        /* only the end goes: cut in place (needs no new disk block, so this
+         * works on a full disk too) */
+        if (ftruncate(fd, (off_t)clean_len) || fsync(fd)) {
+            rl_err_set(err, "cannot truncate spool segment %s/%s: %s", self->dir, name,
+                       strerror(errno));
+            goto out;
+        }
+    } else if (damaged) {
         snprintf(tmp, sizeof tmp, "%s.tmp", name);
         int tfd = openat(self->dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
         if (tfd < 0 || s_write_all(tfd, clean, (size_t)clean_len, 0) || fsync(tfd)) {
@@ -529,33 +684,68 @@ out:
     return rc;
 }
 
+/* Segments older than the newest that were cut short or emptied lost
+ * records that had been fsynced: said at error level, one line per run of
+ * neighbouring damaged segments, with the range of seqs that can have been
+ * lost (between the last record before the damage and the first after it;
+ * seqs skipped at a restart fall in it too, hence "at most"). */
+static void
+s_report_lost(agent_spool_t *self, const uint64_t *ids, size_t n, const uint8_t *cut,
+              const uint64_t *first_seq, const uint64_t *last_seq)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!cut[i])
+            continue;
+        size_t j = i; /* the run is [i, j] */
+        while (j + 1 < n && cut[j + 1] && !first_seq[j])
+            j++;
+        bool any_cut = false, any_empty = false;
+        for (size_t k = i; k <= j; k++) {
+            any_cut = any_cut || cut[k] == 1;
+            any_empty = any_empty || cut[k] == 2;
+        }
+        const char *what = any_cut && any_empty ? "cut short or emptied"
+                           : any_cut            ? "cut short"
+                                                : "emptied";
+        char which[64];
+        if (i == j)
+            snprintf(which, sizeof which, "segment %" PRIu64 " was", ids[i]);
+        else
+            snprintf(which, sizeof which, "segments %" PRIu64 " to %" PRIu64 " were", ids[i],
+                     ids[j]);
+        /* the last record before the damage (in the run's first segment, if
+         * it was cut after some) and the first after it */
+        uint64_t lo = 0, hi = 0;
+        for (size_t k = i + 1; k-- > 0 && !lo;)
+            if (last_seq[k])
+                lo = last_seq[k] + 1;
+        for (size_t k = j + 1; k < n && !hi; k++)
+            if (first_seq[k])
+                hi = first_seq[k] - 1;
+        self->recovery.damaged_segments += j - i + 1;
+        if (lo && hi >= lo) {
+            self->recovery.lost_records_max += hi - lo + 1;
+            rl_error(self->log_ctx,
+                     "spool %s: %s %s: at most %" PRIu64 " record(s), seqs %" PRIu64 " to %" PRIu64
+                     ", were lost (they had been written and synced; some may have been "
+                     "acknowledged before)",
+                     self->dir, which, what, hi - lo + 1, lo, hi);
+        } else {
+            rl_error(self->log_ctx,
+                     "spool %s: %s %s: the records %s%" PRIu64
+                     " in it were lost (they had been written and synced)",
+                     self->dir, which, what, hi ? "before seq " : "after seq ",
+                     hi ? hi + 1 : (lo ? lo - 1 : 0));
+        }
+        i = j;
+    }
+}
+
 static int
 s_cmp_u64(const void *a, const void *b)
 {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return x < y ? -1 : x > y;
-}
-
-static int
-s_mkdirs(const char *dir, rl_err_t *err)
-{
-    char *path = rl_strdup(dir);
-    for (char *p = path + 1;; p++) {
-        if (*p == '/' || *p == '\0') {
-            char c = *p;
-            *p = '\0';
-            if (mkdir(path, 0700) && errno != EEXIST) {
-                rl_err_set(err, "cannot create spool directory %s: %s", path, strerror(errno));
-                free(path);
-                return -1;
-            }
-            *p = c;
-            if (!c)
-                break;
-        }
-    }
-    free(path);
-    return 0;
 }
 
 agent_spool_t *
@@ -566,6 +756,7 @@ agent_spool_open(const char *dir, const agent_spool_opts_t *opts, rl_err_t *err)
     self->log_ctx = opts->log_ctx ? rl_strdup(opts->log_ctx) : NULL;
     self->dir_fd = -1;
     self->lock_fd = -1;
+    self->state_fd[0] = self->state_fd[1] = -1;
     self->max_bytes = opts->max_bytes;
     self->segment_bytes = opts->segment_bytes ? opts->segment_bytes : 4u << 20;
     /* Several segments fit in the bound, so acknowledgements free space
@@ -576,7 +767,7 @@ agent_spool_open(const char *dir, const agent_spool_opts_t *opts, rl_err_t *err)
     size_t nids = 0, capids = 0;
     DIR *d = NULL;
 
-    if (s_mkdirs(dir, err))
+    if (rl_paths_mkdirs(dir, 0700, err))
         goto fail;
     self->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (self->dir_fd < 0) {
@@ -622,32 +813,95 @@ agent_spool_open(const char *dir, const agent_spool_opts_t *opts, rl_err_t *err)
     d = NULL;
     if (nids)
         qsort(ids, nids, sizeof *ids, s_cmp_u64);
-    for (size_t i = 0; i < nids; i++)
-        if (s_scan_segment(self, ids[i], err))
+    uint8_t *cut = rl_calloc(nids + 1, sizeof *cut); /* 1: cut short, 2: emptied */
+    uint64_t *first_seq = rl_calloc(nids + 1, sizeof *first_seq);
+    uint64_t *last_seq = rl_calloc(nids + 1, sizeof *last_seq);
+    for (size_t i = 0; i < nids; i++) {
+        size_t before = self->n;
+        bool was_cut;
+        if (s_scan_segment(self, ids[i], i + 1 == nids, &was_cut, err)) {
+            free(cut);
+            free(first_seq);
+            free(last_seq);
             goto fail;
+        }
+        if (self->n > before) {
+            first_seq[i] = self->recs[before].seq;
+            last_seq[i] = self->recs[self->n - 1].seq;
+        }
+        if (was_cut)
+            cut[i] = 1;
+        else if (self->n == before && i + 1 < nids)
+            cut[i] = 2; /* an older segment left empty: its records are gone */
+    }
+    s_report_lost(self, ids, nids, cut, first_seq, last_seq);
+    free(cut);
+    free(first_seq);
+    free(last_seq);
     self->next_seg_id = nids ? ids[nids - 1] + 1 : 1;
 
-    /* The new boot and the first seq: beyond anything the files remember. */
-    uint64_t max_boot = 0, max_seq = 0;
+    /* The new boot and the first seq: beyond anything the files remember;
+     * the records on disk give a floor for every counter. */
+    uint64_t max_boot = 0, max_seq = 0, max_mark = 0;
     for (size_t i = self->head; i < self->n; i++) {
         if (self->recs[i].boot_id > max_boot)
             max_boot = self->recs[i].boot_id;
         if (self->recs[i].seq > max_seq)
             max_seq = self->recs[i].seq;
+        if (self->recs[i].mark > max_mark)
+            max_mark = self->recs[i].mark;
     }
-    uint64_t boot = s_read_counter(self, "boot");
-    self->boot_id = (boot > max_boot ? boot : max_boot) + 1;
-    if (s_write_counter(self, "boot", self->boot_id, err))
-        goto fail;
-    self->saved_mark = s_read_counter(self, "mark");
-    self->last_mark = self->saved_mark;
-    for (size_t i = self->head; i < self->n; i++)
-        if (self->recs[i].mark > self->last_mark)
-            self->last_mark = self->recs[i].mark;
-    self->synced_mark = self->last_mark;
-    uint64_t hw = s_read_counter(self, "seq");
-    self->next_seq = hw > max_seq + 1 ? hw : max_seq + 1;
+    s_state_t st = {0};
+    int have = s_state_read(self, &st);
+    bool boot_known = have >= 0, seq_known = have >= 0, mark_known = have >= 0;
+    if (have == 0) {
+        /* no state file yet: a new spool, or one of the earlier format;
+         * each counter is taken only if it reads back exactly */
+        boot_known = s_read_legacy(self, "boot", &st.boot) >= 0;
+        seq_known = s_read_legacy(self, "seq", &st.seq) >= 0;
+        mark_known = s_read_legacy(self, "mark", &st.mark) >= 0;
+        if (!boot_known || !seq_known || !mark_known)
+            rl_error(self->log_ctx,
+                     "spool %s: counter file(s)%s%s%s unreadable; nothing is taken from them", dir,
+                     boot_known ? "" : " boot", seq_known ? "" : " seq", mark_known ? "" : " mark");
+    } else if (have < 0) {
+        rl_error(self->log_ctx,
+                 "spool %s: state and state.copy are unreadable (every copy of the counters "
+                 "damaged)",
+                 dir);
+    }
+    if (boot_known) {
+        self->boot_id = (st.boot > max_boot ? st.boot : max_boot) + 1;
+    } else {
+        /* never reuse a key: a boot id above any counter ever used, so no
+         * (boot, seq) of before can come again */
+        self->boot_id = s_clock_boot();
+        if (self->boot_id <= max_boot)
+            self->boot_id = max_boot + 1;
+    }
+    self->next_seq = seq_known && st.seq > max_seq + 1 ? st.seq : max_seq + 1;
+    self->saved_mark = mark_known && st.mark > max_mark ? st.mark : max_mark;
+    if (!boot_known || !seq_known || !mark_known)
+        rl_error(self->log_ctx,
+                 "spool %s: counters recovered: boot id %" PRIu64 "%s, seqs from %" PRIu64
+                 "; %s%" PRIu64,
+                 dir, self->boot_id, boot_known ? "" : " (from the clock: never one used before)",
+                 self->next_seq,
+                 mark_known || self->n ? "the driver resumes after mark "
+                                       : "THE DRIVER'S POSITION IS LOST (no record left to read "
+                                         "it from): it starts at mark ",
+                 self->saved_mark);
     self->reserved_seq = self->next_seq;
+    if (s_state_save(self, err))
+        goto fail;
+    if (have == 0) { /* the earlier format's files are replaced by state */
+        (void)unlinkat(self->dir_fd, "boot", 0);
+        (void)unlinkat(self->dir_fd, "seq", 0);
+        (void)unlinkat(self->dir_fd, "mark", 0);
+        (void)unlinkat(self->dir_fd, "boot.tmp", 0);
+    }
+    self->last_mark = self->saved_mark > max_mark ? self->saved_mark : max_mark;
+    self->synced_mark = self->last_mark;
     self->synced_seq = self->next_seq - 1;
 
     /* Drop what was acknowledged; count what is pending. */
@@ -695,6 +949,9 @@ agent_spool_close(agent_spool_t **self_p)
         if (self->segs[i].ack_fd >= 0)
             close(self->segs[i].ack_fd);
     }
+    for (int f = 0; f < 2; f++)
+        if (self->state_fd[f] >= 0)
+            close(self->state_fd[f]);
     if (self->dir_fd >= 0)
         close(self->dir_fd);
     if (self->lock_fd >= 0)
@@ -741,6 +998,7 @@ s_active_segment(agent_spool_t *self, uint64_t need, rl_err_t *err)
     }
     if (fd < 0) {
         rl_err_set(err, "cannot create spool segment %s/%s: %s", self->dir, name, strerror(errno));
+        self->next_seg_id--;
         return NULL;
     }
     char ack[64];
@@ -760,20 +1018,24 @@ agent_spool_append(agent_spool_t *self, rl_msg_t *msg, uint64_t mark, rl_err_t *
     uint64_t old_boot = msg->boot_id, old_seq = msg->seq;
 
     if (self->next_seq >= self->reserved_seq) {
-        uint64_t upto = self->next_seq + AGENT_SPOOL_SEQ_BLOCK;
-        if (s_write_counter(self, "seq", upto, err))
+        uint64_t before = self->reserved_seq;
+        self->reserved_seq = self->next_seq + AGENT_SPOOL_SEQ_BLOCK;
+        if (s_state_save(self, err)) {
+            self->reserved_seq = before;
             return -1;
-        self->reserved_seq = upto;
+        }
     }
     msg->boot_id = self->boot_id;
     msg->seq = self->next_seq;
     if (rl_wire_encode(msg, &payload, &len, err)) {
         rl_err_prefix(err, "cannot spool the %s message", rl_body_kind_name(msg->kind));
+        rc = AGENT_SPOOL_UNFIT;
         goto out;
     }
     if (len > RL_WIRE_MAX_MESSAGE || len == 0) {
         rl_err_set(err, "cannot spool the %s message: %zu bytes, more than the %u allowed",
                    rl_body_kind_name(msg->kind), len, RL_WIRE_MAX_MESSAGE);
+        rc = AGENT_SPOOL_UNFIT;
         goto out;
     }
     uint64_t need = S_HDR + len;
@@ -782,15 +1044,20 @@ agent_spool_append(agent_spool_t *self, rl_msg_t *msg, uint64_t mark, rl_err_t *
                    "cannot spool the %s message: %" PRIu64 " bytes, more than the spool's "
                    "max_bytes %" PRIu64,
                    rl_body_kind_name(msg->kind), need, self->max_bytes);
+        rc = AGENT_SPOOL_UNFIT;
         goto out;
     }
     if (self->bytes + need > self->max_bytes) {
+        err->msg[0] = '\0'; /* the bound, not the disk */
         rc = AGENT_SPOOL_FULL;
         goto out;
     }
     s_seg_t *seg = s_active_segment(self, need, err);
-    if (!seg)
+    if (!seg) {
+        if (errno == ENOSPC || errno == EDQUOT)
+            rc = AGENT_SPOOL_FULL; /* the disk is full: err says so */
         goto out;
+    }
     record = rl_malloc(need);
     int64_t now = rl_clock_wall_us();
     memcpy(record, s_rec_magic, 4);
@@ -803,9 +1070,12 @@ agent_spool_append(agent_spool_t *self, rl_msg_t *msg, uint64_t mark, rl_err_t *
     uint32_t crc = agent_crc32c(0, record + 4, 36);
     s_put32(record + 40, agent_crc32c(crc, payload, len));
     if (s_write_all(seg->fd, record, need, seg->size)) {
-        rl_err_set(err, "cannot append to spool %s: %s", self->dir, strerror(errno));
+        int e = errno;
+        rl_err_set(err, "cannot append to spool %s: %s", self->dir, strerror(e));
         /* Leave no partial record behind for the next append. */
         (void)ftruncate(seg->fd, (off_t)seg->size);
+        if (e == ENOSPC || e == EDQUOT)
+            rc = AGENT_SPOOL_FULL; /* the disk is full: err says so */
         goto out;
     }
     s_rec_t rec = {.boot_id = msg->boot_id,
@@ -854,6 +1124,14 @@ agent_spool_sync(agent_spool_t *self, rl_err_t *err)
     }
     self->synced_seq = self->next_seq - 1;
     self->synced_mark = self->last_mark;
+    /* a fully acknowledged segment that could not be deleted before (its
+     * counters could not be saved) is tried again */
+    for (size_t i = 0; i < self->nsegs;) {
+        if (self->segs[i].unacked == 0 && !(self->have_active && i == self->nsegs - 1) &&
+            s_seg_remove(self, &self->segs[i]))
+            continue;
+        i++;
+    }
     return 0;
 }
 
@@ -935,6 +1213,17 @@ agent_spool_ack(agent_spool_t *self, uint64_t boot_id, uint64_t seq, rl_err_t *e
     do
         w = write(seg->ack_fd, e, sizeof e);
     while (w < 0 && errno == EINTR);
+    if (w < 0 && (errno == ENOSPC || errno == EDQUOT)) {
+        /* a lost ack entry only means a resend after a restart, answered
+         * DUPLICATE: freeing the rest of the spool matters more */
+        if (!self->ack_full_said)
+            rl_warn(self->log_ctx,
+                    "spool %s: the disk is full: acknowledgements are kept in memory only until "
+                    "space frees",
+                    self->dir);
+        self->ack_full_said = true;
+        return 1;
+    }
     if (w != (ssize_t)sizeof e)
         return rl_err_set(err, "cannot record acknowledgement in spool %s: %s", self->dir,
                           w < 0 ? strerror(errno) : "short write");

@@ -6,15 +6,35 @@
  * On-disk format (directory DIR, every integer little-endian)
  *
  *   DIR/lock                 flock()ed while an agent has the spool open
- *   DIR/boot                 boot counter, decimal text; incremented (and
- *                            fsynced) at every open: the boot_id of the
- *                            records appended during this run
- *   DIR/seq                  sequence high-water mark, decimal text: the
- *                            first seq not yet handed out. Seqs are reserved
- *                            in blocks of AGENT_SPOOL_SEQ_BLOCK (the file is
- *                            rewritten and fsynced before a seq past it is
- *                            used), so a restart never reuses one; it may
- *                            skip up to one block.
+ *   DIR/state, DIR/state.copy   the counters that must never go
+ *                            backwards, twice (the same content): 512 bytes
+ *                            each, made once and then overwritten in place
+ *                            (saving them needs no new disk block, so it
+ *                            works on a full disk). Each file holds two
+ *                            64-byte slots; the newest valid slot of the four
+ *                            counts. A slot is
+ *         0 "RLST"  4 version 1  8 generation  16 boot_id of this run
+ *        24 seq high-water mark: the first seq not yet reserved
+ *        32 source mark: the highest of any record deleted so far
+ *        40 CRC-32C of bytes 0..39   44..63 zero
+ *                            A save writes the older slot of state, syncs,
+ *                            then the same slot of state.copy, syncs: a crash
+ *                            tears at most one slot. Seqs are reserved in
+ *                            blocks of AGENT_SPOOL_SEQ_BLOCK (saved before a
+ *                            seq past the block is used), so a restart never
+ *                            reuses one; it may skip up to one block.
+ *                            An earlier format kept the counters in the text
+ *                            files DIR/boot, DIR/seq and DIR/mark: when there
+ *                            is no state file they are read strictly (digits
+ *                            only, at most 2^63 - 1), then replaced.
+ *                            A counter that cannot be read is logged at error
+ *                            level and rebuilt, never guessed low: the boot
+ *                            id from the clock (microseconds << 8 | random
+ *                            bits: above any counter ever used, so no key of
+ *                            before comes again), seqs above every record on
+ *                            disk, the source mark from the newest record on
+ *                            disk (with none left, the driver's position is
+ *                            lost and the log says so).
  *   DIR/seg-NNNNNNNNNNNNNNNNNNNN.log   segments, append-only, NNN the
  *                            segment number (increasing); a segment holds
  *                            records:
@@ -35,16 +55,15 @@
  *                            a lost ack entry only makes the agent resend a
  *                            message that the collector then acknowledges
  *                            as DUPLICATE.
- *   DIR/mark                 the highest source mark of any durable record,
- *                            decimal text, rewritten (atomically, fsynced)
- *                            before a segment is deleted: with the marks of
- *                            the records still in the segments it gives the
- *                            last mark ever spooled (agent_spool_last_mark)
  *   DIR/quarantine/seg-NNN-at-OFFSET.bad   damaged bytes set aside at open
  *
- * Recovery at open: each segment is scanned. Bytes at the end of a segment
- * that do not form a complete record and are not followed by a valid record
- * are a torn tail (a crash during a write): the segment is truncated there.
+ * Recovery at open: each segment is scanned. Bytes at the end of the
+ * newest segment that do not form a complete record and are not followed
+ * by a valid record are a torn tail (a crash during a write): the segment
+ * is truncated there. An older segment was complete when the next one
+ * began: one found cut short or emptied lost records that had been synced,
+ * which is logged as an error with the range of seqs lost (its remains go
+ * to quarantine/).
  * A damaged region (bad magic, impossible length, CRC mismatch) followed by
  * a valid record is set aside: its bytes are copied to quarantine/, the
  * segment is rewritten without them, and the count is logged as an error.
@@ -57,10 +76,20 @@
  * not unit-tested (it needs a power cut); it is guaranteed by construction:
  * agent_spool_next() never returns a seq above the last synced one.
  *
- * Size bound: the segment files never exceed max_bytes in total; an append
+ * Size bound: the segment files never exceed max_bytes in total (at least
+ * AGENT_SPOOL_MIN_BYTES: four of the largest legal records); an append
  * that does not fit returns AGENT_SPOOL_FULL and stores nothing; the caller
  * keeps the measurement and stops reading its device until space frees
- * (acknowledged segments are deleted). */
+ * (acknowledged segments are deleted).
+ *
+ * Full disk: an append that meets ENOSPC or EDQUOT also returns
+ * AGENT_SPOOL_FULL (err says the disk is full), leaving no partial record.
+ * Freeing never needs new space: the counters are saved in place in
+ * DIR/state before a segment is deleted, a torn tail is cut in place, and
+ * an acknowledgement that cannot be written to its .ack file is kept in
+ * memory (said once as a warning; after a restart the message is resent
+ * and answered DUPLICATE). So on a full disk the agent starts, keeps what
+ * it holds, keeps sending, and deletes what is acknowledged. */
 #ifndef AGENT_SPOOL_H
 #define AGENT_SPOOL_H
 
@@ -74,6 +103,12 @@
 #define AGENT_SPOOL_RECORD_HEADER 44u
 #define AGENT_SPOOL_SEQ_BLOCK 1024u
 #define AGENT_SPOOL_FULL 1
+/* The least max_bytes: four records of the largest legal message, so that
+ * any message the collector accepts fits while others wait. */
+#define AGENT_SPOOL_MIN_BYTES (4u * (RL_WIRE_MAX_MESSAGE + AGENT_SPOOL_RECORD_HEADER))
+/* agent_spool_append: the message can never be spooled (larger than the
+ * largest legal message once encoded); err says why. */
+#define AGENT_SPOOL_UNFIT 2
 
 typedef struct agent_spool agent_spool_t;
 
@@ -91,6 +126,8 @@ typedef struct {
     uint64_t torn_bytes;        /* bytes cut off */
     size_t quarantined;         /* damaged regions set aside */
     uint64_t quarantined_bytes; /* their size */
+    size_t damaged_segments;    /* older segments found cut short or emptied */
+    uint64_t lost_records_max;  /* records that can have been lost with them */
 } agent_spool_recovery_t;
 
 /* A record offered for sending. */
@@ -115,8 +152,10 @@ const agent_spool_recovery_t *agent_spool_recovery(const agent_spool_t *self);
 /* Assigns msg->boot_id and msg->seq, encodes msg and appends the record
  * with the driver's source mark (0: none; otherwise not below the last).
  * Returns 0, AGENT_SPOOL_FULL (nothing stored, msg unchanged, retry once
- * space is freed) or -1 with err set (I/O error, message not encodable or
- * larger than RL_WIRE_MAX_MESSAGE). */
+ * space is freed; err set when the disk is full), AGENT_SPOOL_UNFIT
+ * (nothing stored, msg unchanged, err says why: not encodable, larger
+ * than RL_WIRE_MAX_MESSAGE or than max_bytes; retrying cannot help) or -1
+ * with err set (I/O error). */
 int agent_spool_append(agent_spool_t *self, rl_msg_t *msg, uint64_t mark, rl_err_t *err)
     __attribute__((warn_unused_result));
 /* The source mark of the last record ever appended (durable at open; 0 if

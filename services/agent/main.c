@@ -14,6 +14,7 @@
 #include "ruglab/log.h"
 #include "ruglab/mem.h"
 #include "ruglab/notify.h"
+#include "ruglab/paths.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -231,6 +232,47 @@ s_handle_reload(s_agent_t *a)
     rl_config_destroy(&next);
 }
 
+/* A measurement the spool can never hold: written as a JSON line to
+ * SPOOL/rejected/TIME-KIND.json with TIME-KIND.reason beside it, and logged. */
+static void
+s_reject_held(s_agent_t *a, const char *reason)
+{
+    const char *spool_dir = rl_config_str(a->cfg, "spool", "dir");
+    char *dir = rl_asprintf("%s/rejected", spool_dir);
+    char *base =
+        rl_asprintf("%s/%" PRId64 "-%s", dir, rl_clock_wall_us(), rl_body_kind_name(a->held.kind));
+    char *json_path = rl_asprintf("%s.json", base);
+    char *reason_path = rl_asprintf("%s.reason", base);
+    rl_err_t err;
+    bool kept = false;
+    if (rl_paths_mkdirs(dir, 0700, &err) == 0) {
+        json_t *o = agent_json_from_msg(&a->held);
+        char *line = o ? json_dumps(o, JSON_COMPACT | JSON_REAL_PRECISION(7)) : NULL;
+        FILE *f = line ? fopen(json_path, "w") : NULL;
+        if (f) {
+            kept = fprintf(f, "%s\n", line) > 0;
+            kept = (fclose(f) == 0) && kept;
+        }
+        f = kept ? fopen(reason_path, "w") : NULL;
+        if (f) {
+            kept = fprintf(f, "%s\n", reason) > 0;
+            kept = (fclose(f) == 0) && kept;
+        }
+        free(line);
+        json_decref(o);
+    }
+    if (kept)
+        rl_error(a->log_ctx, "measurement rejected, not spooled: %s; kept in %s", reason,
+                 json_path);
+    else
+        rl_error(a->log_ctx, "measurement rejected, not spooled: %s (and cannot be kept in %s: %s)",
+                 reason, dir, strerror(errno));
+    free(dir);
+    free(base);
+    free(json_path);
+    free(reason_path);
+}
+
 /* Takes measurements from the driver into the spool; one fsync for all. */
 static int
 s_take(s_agent_t *a, int64_t now_ms)
@@ -270,7 +312,7 @@ s_take(s_agent_t *a, int64_t now_ms)
             snprintf(a->held.device_id, sizeof a->held.device_id, "%s",
                      rl_config_str(a->cfg, "agent", "device_id"));
         }
-        rl_err_t err;
+        rl_err_t err = {{0}};
         uint64_t mark = a->held.seq; /* drivers pass their source mark in seq */
         a->held.seq = 0;
         int rc = agent_spool_append(a->spool, &a->held, mark, &err);
@@ -278,13 +320,21 @@ s_take(s_agent_t *a, int64_t now_ms)
             a->held.seq = mark;
             if (!a->full)
                 rl_error(a->log_ctx,
-                         "SPOOL FULL: %zu messages, %" PRIu64 " of %" PRIu64
+                         "SPOOL FULL%s%s: %zu messages, %" PRIu64 " of %" PRIu64
                          " bytes; no longer reading from driver %s until the collector "
                          "acknowledges (nothing is dropped)",
+                         err.msg[0] ? " (the disk is full: " : "", err.msg[0] ? err.msg : "",
                          agent_spool_depth(a->spool), agent_spool_bytes(a->spool),
                          agent_spool_max_bytes(a->spool), a->drv->name);
             a->full = true;
             break;
+        }
+        if (rc == AGENT_SPOOL_UNFIT) {
+            /* retrying cannot help: set aside with the reason, and go on */
+            s_reject_held(a, err.msg);
+            rl_msg_clear(&a->held);
+            a->have_held = false;
+            continue;
         }
         if (rc < 0) {
             a->held.seq = mark;
@@ -542,11 +592,18 @@ main(int argc, char **argv)
         goto out;
     }
     const agent_spool_recovery_t *rec = agent_spool_recovery(a.spool);
+    char lost[96] = "";
+    if (rec->damaged_segments && rec->lost_records_max)
+        snprintf(lost, sizeof lost, ", %zu damaged segment(s): at most %" PRIu64 " LOST",
+                 rec->damaged_segments, rec->lost_records_max);
+    else if (rec->damaged_segments)
+        snprintf(lost, sizeof lost, ", %zu damaged segment(s): records LOST",
+                 rec->damaged_segments);
     rl_info(a.log_ctx,
-            "READY: spool %s (boot %" PRIu64 ", %zu message(s) waiting, %zu damaged set aside), "
-            "driver %s, collector %s%s",
+            "READY: spool %s (boot %" PRIu64 ", %zu message(s) waiting, %zu damaged set "
+            "aside%s), driver %s, collector %s%s",
             rl_config_str(a.cfg, "spool", "dir"), agent_spool_boot_id(a.spool), rec->records,
-            rec->quarantined, a.drv->name, rl_config_str(a.cfg, "link", "collector"),
+            rec->quarantined, lost, a.drv->name, rl_config_str(a.cfg, "link", "collector"),
             lo.curve ? "" : " (WITHOUT encryption: curve = false)");
     (void)rl_notify("READY=1");
     rc = s_run(&a);

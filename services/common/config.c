@@ -101,7 +101,10 @@ s_check(const rl_cfg_key_t *k, const char *value, char *why, size_t why_len)
         return -1;
     }
     if ((k->min != 0 || k->max != 0) && (d < k->min || d > k->max)) {
-        snprintf(why, why_len, "%s is out of range %g..%g", value, k->min, k->max);
+        if (k->type == RL_CFG_INT)
+            snprintf(why, why_len, "%s is out of range %.0f..%.0f", value, k->min, k->max);
+        else
+            snprintf(why, why_len, "%s is out of range %g..%g", value, k->min, k->max);
         return -1;
     }
     return 0;

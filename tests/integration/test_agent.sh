@@ -121,6 +121,31 @@ t_wait_for "the last heartbeat tells the device status that the spool is empty" 
 ruglab-agent --config "$conf" </dev/null >"$T_TMP/agent1b.log" 2>&1
 t_is "a restart on an empty spool sends nothing" "$(rows dev-1)" "2,1,1,2,1"
 
+# damaged counters after delivery: never a key of before (which the
+# collector would answer DUPLICATE, losing the new measurements)
+new_trials() {  # SESSION -> 5 test trials
+  for i in 1 2 3 4 5; do
+    echo "{\"type\": \"test_result\", ${C/s1/$1}, \"direction\": \"rotation_left\", \"trial\": $i, \"rom_deg\": 30, \"max_torque_nm\": 50}"
+  done
+}
+printf 'garbage' >"$T_TMP/spool-dev-1/state"
+printf -- '-5\n' >"$T_TMP/spool-dev-1/seq"
+printf 'x\n' >"$T_TMP/spool-dev-1/boot"
+new_trials s1b | ruglab-agent --config "$conf" >"$T_TMP/agent1c.log" 2>&1; rc=$?
+t_log "$T_TMP/agent1c.log"
+t_is "one damaged copy of the counters: the agent runs and exits 0" "$rc" 0
+t_is "the new trials are stored, none taken for a duplicate" "$(rows dev-1)" "7,1,1,2,1"
+t_match "it went on from the other copy" "$(grep READY "$T_TMP/agent1c.log")" "\(boot 3, "
+printf 'garbage' >"$T_TMP/spool-dev-1/state"
+printf 'garbage' >"$T_TMP/spool-dev-1/state.copy"
+new_trials s1c | ruglab-agent --config "$conf" >"$T_TMP/agent1d.log" 2>&1; rc=$?
+t_log "$T_TMP/agent1d.log"
+t_is "every copy damaged: the agent runs and exits 0" "$rc" 0
+t_match "it says so at error level" "$(cat "$T_TMP/agent1d.log")" "error: .*state and state.copy are unreadable"
+t_match "its boot id comes from the clock" "$(grep READY "$T_TMP/agent1d.log")" "\(boot [0-9]{16,}, "
+t_is "the new trials are stored, none taken for a duplicate" "$(rows dev-1)" "12,1,1,2,1"
+t_match "nothing was answered DUPLICATE" "$(cat "$T_TMP/agent1d.log")" "every message acknowledged \\(5 accepted, 0 duplicate, 0 rejected\\)"
+
 # --- a device whose key is not enrolled: refused, nothing stored, its spool kept
 mkdir -p "$T_TMP/rogue"
 ruglab-collector --gen-key "$T_TMP/rogue" >/dev/null
@@ -132,30 +157,34 @@ t_match "it says the collector refused its key" "$(cat "$T_TMP/agent9.log")" "re
 t_match "and that its messages stay in the spool" "$(cat "$T_TMP/agent9.log")" "7 message\(s\) not acknowledged .* stay in the spool"
 t_is "nothing of it is stored" "$(rows dev-9)" "0,0,0,0,0"
 
-# --- the collector is down for a while, long enough to fill a small spool
+# --- the collector is down for a while, long enough to fill the smallest
+# spool allowed (4194480 bytes: about fifty curves of 10,000 samples)
 stop_collector KILL
 conf=$(agent_conf dev-2 jsonl)
-{
-  sed 's/"s1"/"s2"/' "$T_TMP/lines.jsonl"
-  for i in $(seq 1 150); do
-    echo "{\"type\": \"training_set\", ${C/s1/s2}, \"direction\": \"extension\", \"set_number\": $i, \"load_nm\": $i, \"repetitions\": 10, \"range_min_deg\": 0, \"range_max_deg\": 30, \"time_under_tension_s\": 30}"
-  done
-} >"$T_TMP/lines2.jsonl"
+python3 - "${C/s1/s2}" >"$T_TMP/lines2.jsonl" <<'PY' || t_not_ok "curve lines generated"
+import sys
+common = sys.argv[1]
+angles = ",".join("%.1f" % (i % 600 / 10) for i in range(10000))
+for k in range(80):
+    print('{"type": "sample_batch", %s, "direction": "extension", "context": "test_trial", '
+          '"context_number": 1, "sample_rate_hz": 100, "first_index": %d, '
+          '"angle_deg": [%s], "torque_nm": [%s]}' % (common, k * 10000, angles, angles))
+PY
 t_log "$T_TMP/agent2.log"
-ruglab-agent --config "$conf" --set spool.max_bytes=8192 <"$T_TMP/lines2.jsonl" >"$T_TMP/agent2.log" 2>&1 &
+ruglab-agent --config "$conf" --set spool.max_bytes=4194480 <"$T_TMP/lines2.jsonl" >"$T_TMP/agent2.log" 2>&1 &
 AGENT2=$!
 T_PIDS+=($AGENT2)
 t_wait_line "$T_TMP/agent2.log" "READY" 10
 t_wait_for "the measurements wait in the spool while the collector is down" 10 \
   bash -c "[ \$(ls $T_TMP/spool-dev-2 | grep -c '^seg-') -gt 0 ]"
-t_wait_line "$T_TMP/agent2.log" "SPOOL FULL" 10
+t_wait_line "$T_TMP/agent2.log" "SPOOL FULL" 20
 t_is "nothing stored while the collector is down" "$(rows dev-2)" "0,0,0,0,0"
 start_collector
 wait $AGENT2; rc=$?
 t_is "the agent drains its spool once the collector is back, then exits 0" "$rc" 0
 t_match "it read from its input again once there was room" "$(cat "$T_TMP/agent2.log")" "spool has room again"
-t_is "everything stored exactly once" "$(rows dev-2)" "2,151,1,2,1"
-t_is "the training sets as sent" "$(t_psql ruglab_admin "SELECT sum(load_nm) FROM meas.training_set WHERE device_id = 'dev-2' AND set_number = load_nm")" 11325
+t_is "everything stored exactly once" "$(rows dev-2)" "0,0,80,0,0"
+t_is "the curves as sent" "$(t_psql ruglab_admin "SELECT count(DISTINCT first_index) || ',' || sum(cardinality(angle_ddeg)) FROM meas.sample_batch WHERE device_id = 'dev-2'")" "80,800000"
 t_is "its spool is empty" "$(segments dev-2)" 0
 
 # --- the simulator, killed mid-stream and restarted
@@ -190,6 +219,15 @@ exp_sum=$(jq -r 'select(.type == "sample_batch") | "\(.session_id) \(.direction)
 t_is "the stored curves are the generated ones" \
   "$(t_psql ruglab_admin "SELECT session_id || ' ' || direction || ' ' || context_number || ' ' || first_index || ' ' || array_to_string(angle_ddeg, ',') FROM meas.sample_batch WHERE device_id = 'dev-3'" | sort | md5sum)" "$exp_sum"
 t_is "the spool is empty afterwards" "$(segments dev-3)" 0
+# a damaged copy of the counters (and garbage where an earlier version kept
+# them) does not replay the finished programme
+printf 'garbage' >"$T_TMP/spool-dev-3/state"
+printf 'zz\n' >"$T_TMP/spool-dev-3/mark"
+before=$(rows dev-3)
+ruglab-agent --config "$conf" >"$T_TMP/agent3c.log" 2>&1; rc=$?
+t_log "$T_TMP/agent3c.log"
+t_is "a finished programme with a damaged counter file: exit 0" "$rc" 0
+t_is "and nothing of it sent again" "$(rows dev-3)" "$before"
 
 # --- the file-drop folder
 DROP=$T_TMP/drop

@@ -12,8 +12,8 @@ cat >"$T_TMP/agent.conf" <<CONF
 device_id = dev-offline
 [spool]
 dir = $SPOOL
-max_bytes = 8192
-segment_bytes = 1024
+max_bytes = 4194480
+segment_bytes = 524288
 [link]
 collector = tcp://127.0.0.1:$PORT
 curve = false
@@ -25,6 +25,10 @@ t_is "check-config" "$(ruglab-agent --config "$T_TMP/agent.conf" --check-config 
 out=$(ruglab-agent --config "$T_TMP/agent.conf" --set link.window=0 --check-config 2>&1); rc=$?
 t_is "a value out of range: exit 4" "$rc" 4
 t_match "a value out of range is named" "$out" "window in \[link\]: 0 is out of range"
+# a spool smaller than a few of the largest messages would block on one of them forever
+out=$(ruglab-agent --config "$T_TMP/agent.conf" --set spool.max_bytes=4096 --check-config 2>&1); rc=$?
+t_is "a spool too small for the largest message: exit 4" "$rc" 4
+t_match "it says the least size" "$out" "max_bytes in \[spool\]: 4096 is out of range 4194480\.\."
 printf '[agent]\ndevice_id = dev-1\ndriver = telepathy\n' >"$T_TMP/bad.conf"
 out=$(ruglab-agent --config "$T_TMP/bad.conf" --set link.curve=false --check-config 2>&1); rc=$?
 t_is "an unknown driver: exit 4" "$rc" 4
@@ -70,7 +74,20 @@ t_is "the same seed gives the same programme" \
 t_fails "another seed gives another programme" cmp -s "$T_TMP/sim.jsonl" \
   <(ruglab-agent --config "$T_TMP/agent.conf" "${SIM[@]}" --set simulator.seed=2 --dry-run 2>/dev/null)
 
-# --- the spool fills up while the collector is unreachable
+# --- the spool fills up while the collector is unreachable: the smallest
+# spool allowed (4194480 bytes) holds about fifty curves of 10,000 samples
+curve_lines() { # N: curve lines of 10,000 samples each
+  python3 - "$1" "$C" <<'PY'
+import sys
+n, common = int(sys.argv[1]), sys.argv[2]
+angles = ",".join("%.1f" % (i % 600 / 10) for i in range(10000))
+for k in range(n):
+    print('{"type": "sample_batch", %s, "direction": "flexion", "context": "test_trial", '
+          '"context_number": 1, "sample_rate_hz": 100, "first_index": %d, '
+          '"angle_deg": [%s], "torque_nm": [%s]}' % (common, k * 10000, angles, angles))
+PY
+}
+curve_lines 80 >"$T_TMP/curves.jsonl" || t_not_ok "curve lines generated"
 mkfifo "$T_TMP/in"
 t_log "$T_TMP/agent.log"
 ruglab-agent --config "$T_TMP/agent.conf" <"$T_TMP/in" >"$T_TMP/agent.log" 2>&1 &
@@ -78,14 +95,14 @@ AGENT=$!
 T_PIDS+=($AGENT)
 exec 7>"$T_TMP/in"
 t_wait_line "$T_TMP/agent.log" "READY" 10
-for i in $(seq 1 200); do
-  echo "{\"type\": \"test_result\", $C, \"direction\": \"flexion\", \"trial\": $i, \"rom_deg\": 40, \"max_torque_nm\": 150}" >&7
-done
-t_wait_line "$T_TMP/agent.log" "SPOOL FULL" 10
+cat "$T_TMP/curves.jsonl" >&7 &
+FEED=$!
+t_wait_line "$T_TMP/agent.log" "SPOOL FULL" 20
 t_match "a full spool is said loudly, with its size" "$(grep 'SPOOL FULL' "$T_TMP/agent.log")" \
-  "error: device dev-offline: SPOOL FULL: [0-9]+ messages, [0-9]+ of 8192 bytes; no longer reading"
+  "error: device dev-offline: SPOOL FULL: [0-9]+ messages, [0-9]+ of 4194480 bytes; no longer reading"
 bytes=$(cat "$SPOOL"/seg-* | wc -c)
-t_match "the spool stays within max_bytes ($bytes)" "$bytes" "^([0-7][0-9]{3}|8[01][0-9]{2}|[0-9]{1,3})$"
+t_check "the spool stays within max_bytes ($bytes)" test "$bytes" -le 4194480
+t_check "and is nearly full ($bytes)" test "$bytes" -gt 3000000
 # SIGHUP: a bad file keeps the running configuration; a good one is taken
 cp "$T_TMP/agent.conf" "$T_TMP/agent.conf.orig"
 printf '[agent]\nbogus = 1\n' >>"$T_TMP/agent.conf"
@@ -96,6 +113,7 @@ sed 's/^device_id = dev-offline$/device_id = dev-offline\nlog_level = debug/' "$
 kill -HUP $AGENT
 t_wait_line "$T_TMP/agent.log" "configuration reloaded: log_level debug" 10
 kill -TERM $AGENT; wait $AGENT; rc=$?
+kill $FEED 2>/dev/null; wait $FEED 2>/dev/null
 exec 7>&-
 t_is "SIGTERM: exit 0" "$rc" 0
 t_match "SIGTERM keeps the spool" "$(cat "$T_TMP/agent.log")" "stopping: [0-9]+ message\(s\) stay in the spool"
@@ -113,5 +131,41 @@ t_match "the damaged record is reported with its count" "$(cat "$T_TMP/agent2.lo
 t_match "the agent starts anyway, with the rest of the spool" "$(grep READY "$T_TMP/agent2.log")" \
   "READY: spool $SPOOL \(boot 2, $((depth - 1)) message\(s\) waiting, 1 damaged set aside\)"
 t_is "the damaged bytes are kept for inspection" "$(ls "$SPOOL/quarantine" | wc -l)" 1
+kill -TERM $AGENT; wait $AGENT
+depth=$((depth - 1))
+
+# --- an older segment cut short, another emptied: records that had been
+# synced are gone; said as damage at error level, with the seqs lost
+segs=($(ls "$SPOOL"/seg-*.log))
+t_check "several segments (${#segs[@]})" test "${#segs[@]}" -ge 5
+truncate -s 1000 "${segs[1]}"
+truncate -s 0 "${segs[2]}"
+truncate -s 0 "${segs[3]}"
+ruglab-agent --config "$T_TMP/agent.conf" </dev/null >"$T_TMP/agent3.log" 2>&1 &
+AGENT=$!
+T_PIDS+=($AGENT)
+t_log "$T_TMP/agent3.log"
+t_wait_line "$T_TMP/agent3.log" "READY" 10
+log=$(cat "$T_TMP/agent3.log")
+t_match "the cut segment is reported as damage with the seqs lost" "$log" \
+  "error: device dev-offline: spool $SPOOL: segments [0-9]+ to [0-9]+ were cut short or emptied: at most [0-9]+ record\(s\), seqs [0-9]+ to [0-9]+, were lost"
+t_match "and the start says how many can be lost" "$(grep READY "$T_TMP/agent3.log")" "3 damaged segment\(s\): at most [0-9]+ LOST"
+t_fails "neither is called a torn tail" grep -q "torn tail" "$T_TMP/agent3.log"
+kill -TERM $AGENT; wait $AGENT
+left=$(grep -o 'stopping: [0-9]*' "$T_TMP/agent3.log" | grep -o '[0-9]*')
+t_check "the other segments' messages are kept ($left of $depth)" test "$left" -gt 0 -a "$left" -lt "$depth"
+
+# --- every copy of the counters damaged: the agent starts with a boot id
+# from the clock (never one used before) and says so
+printf 'garbage' >"$SPOOL/state"
+printf 'garbage' >"$SPOOL/state.copy"
+ruglab-agent --config "$T_TMP/agent.conf" </dev/null >"$T_TMP/agent4.log" 2>&1 &
+AGENT=$!
+T_PIDS+=($AGENT)
+t_log "$T_TMP/agent4.log"
+t_wait_line "$T_TMP/agent4.log" "READY" 10
+t_match "damaged counters are said at error level" "$(cat "$T_TMP/agent4.log")" \
+  "error: .*state and state.copy are unreadable"
+t_match "the new boot id comes from the clock" "$(grep READY "$T_TMP/agent4.log")" "boot [0-9]{16,}"
 kill -TERM $AGENT; wait $AGENT
 t_done

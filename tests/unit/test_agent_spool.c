@@ -8,6 +8,7 @@
 #include "ruglab/log.h"
 #include "ruglab/wire.h"
 
+#include <inttypes.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -152,6 +153,22 @@ s_count_files(const char *prefix, const char *sub)
     return n;
 }
 
+/* The segment files (seg-*.log). */
+static size_t
+s_count_segments(void)
+{
+    DIR *d = opendir(s_dir);
+    if (!d)
+        return 0;
+    size_t n = 0;
+    struct dirent *de;
+    while ((de = readdir(d)))
+        if (!strncmp(de->d_name, "seg-", 4) && strstr(de->d_name, ".log"))
+            n++;
+    closedir(d);
+    return n;
+}
+
 static off_t
 s_size(const char *path)
 {
@@ -226,7 +243,7 @@ test_append_sync_ack_reopen(void **state)
     assert_int_equal(agent_spool_depth(sp), 0);
     assert_int_equal(agent_spool_oldest_us(sp), 0);
     /* Fully acknowledged segments are deleted. */
-    assert_int_equal(s_count_files("seg-", NULL), 0);
+    assert_int_equal(s_count_segments(), 0);
     assert_int_equal(agent_spool_bytes(sp), 0);
     agent_spool_close(&sp);
 }
@@ -336,7 +353,7 @@ test_seq_never_reused_after_restart(void **state)
     s_sync(sp);
     for (uint64_t s = 1; s <= last; s++)
         assert_int_equal(agent_spool_ack(sp, boot, s, &err), 1);
-    assert_int_equal(s_count_files("seg-", NULL), 0);
+    assert_int_equal(s_count_segments(), 0);
     agent_spool_close(&sp); /* as after a crash: nothing else written at close */
 
     /* The spool is empty, yet the next run continues after the old seqs. */
@@ -367,10 +384,10 @@ test_source_mark_survives_restart(void **state)
     /* Pending records carry it. */
     sp = s_open(1 << 20, 1);
     assert_int_equal(agent_spool_last_mark(sp), 4);
-    /* Everything acknowledged and deleted: DIR/mark remembers it. */
+    /* Everything acknowledged and deleted: DIR/state remembers it. */
     for (uint64_t s = 1; s <= 4; s++)
         assert_int_equal(agent_spool_ack(sp, boot, s, &err), 1);
-    assert_int_equal(s_count_files("seg-", NULL), 0);
+    assert_int_equal(s_count_segments(), 0);
     agent_spool_close(&sp);
     sp = s_open(1 << 20, 1);
     assert_int_equal(agent_spool_last_mark(sp), 4);
@@ -408,11 +425,14 @@ test_full_spool_refuses_and_recovers(void **state)
     assert_int_equal(agent_spool_depth(sp), 3);
     agent_spool_close(&sp);
 
-    /* A message larger than the whole spool is an error, not "full". */
+    /* A message larger than the whole spool can never fit: said so, not
+     * "full" (which the caller would retry forever). */
     sp = s_open(AGENT_SPOOL_RECORD_HEADER + 8, 1);
     s_trial(&m, 5);
-    assert_int_equal(agent_spool_append(sp, &m, 0, &err), -1);
+    assert_int_equal(agent_spool_append(sp, &m, 0, &err), AGENT_SPOOL_UNFIT);
     assert_non_null(strstr(err.msg, "max_bytes"));
+    assert_int_equal(m.seq, 0);
+    assert_int_equal(agent_spool_depth(sp), 3); /* the three of before, nothing more */
     agent_spool_close(&sp);
 }
 
@@ -426,12 +446,12 @@ test_segments_rotate_and_reclaim(void **state)
     for (uint32_t t = 1; t <= 20; t++)
         (void)s_append(sp, t);
     s_sync(sp);
-    size_t segs = s_count_files("seg-", NULL);
+    size_t segs = s_count_segments();
     assert_true(segs > 3);
     /* Acknowledgements in any order; a segment goes when all of it is acked. */
     for (uint64_t s = 20; s >= 11; s--)
         assert_int_equal(agent_spool_ack(sp, boot, s, &err), 1);
-    assert_true(s_count_files("seg-", NULL) < segs);
+    assert_true(s_count_segments() < segs);
     agent_spool_close(&sp);
     sp = s_open(1 << 20, 300);
     assert_int_equal(agent_spool_depth(sp), 10);
@@ -440,7 +460,188 @@ test_segments_rotate_and_reclaim(void **state)
     assert_int_equal(seqs[9], 10);
     for (uint64_t s = 1; s <= 10; s++)
         assert_int_equal(agent_spool_ack(sp, boot, s, &err), 1);
-    assert_int_equal(s_count_files("seg-", NULL), 0);
+    assert_int_equal(s_count_segments(), 0);
+    agent_spool_close(&sp);
+}
+
+static void
+s_write_file(const char *name, const char *data, size_t len)
+{
+    FILE *f = fopen(s_path(name), "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* Five records (marks 1..5) appended and synced in a new spool, the first
+ * `acked` of them acknowledged; returns the boot. */
+static uint64_t
+s_deliver_five(uint64_t acked)
+{
+    rl_err_t err;
+    nftw(s_dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
+    assert_int_equal(mkdir(s_dir, 0700), 0);
+    agent_spool_t *sp = s_open(1 << 20, 1 << 16);
+    uint64_t boot = agent_spool_boot_id(sp);
+    for (uint32_t t = 1; t <= 5; t++)
+        (void)s_append(sp, t);
+    s_sync(sp);
+    for (uint64_t s = 1; s <= acked; s++)
+        assert_int_equal(agent_spool_ack(sp, boot, s, &err), 1);
+    agent_spool_close(&sp);
+    return boot;
+}
+
+/* After damage to the counters the next run uses a boot id no earlier
+ * run had and seqs that do not wrap, so nothing it sends can be taken for
+ * a DUPLICATE; the driver resumes after `mark`. */
+static void
+s_expect_fresh(uint64_t old_boot, uint64_t mark)
+{
+    agent_spool_t *sp = s_open(1 << 20, 1 << 16);
+    assert_true(agent_spool_boot_id(sp) > old_boot);
+    assert_int_equal(agent_spool_last_mark(sp), mark);
+    uint64_t s = s_append(sp, 6);
+    assert_true(s >= 1);
+    assert_true(s < 1u << 20); /* no wrap towards 2^64 */
+    agent_spool_close(&sp);
+}
+
+static void
+s_scribble(const char *name, long off)
+{
+    FILE *f = fopen(s_path(name), "r+b");
+    assert_non_null(f);
+    assert_int_equal(fseek(f, off, SEEK_SET), 0);
+    fputc('!', f);
+    assert_int_equal(fclose(f), 0);
+}
+
+static void
+test_garbage_state_never_reuses_a_key(void **state)
+{
+    (void)state;
+    char junk[512];
+    memset(junk, 'x', sizeof junk);
+
+    /* One file overwritten: the copy has the exact counters. */
+    uint64_t boot = s_deliver_five(5);
+    s_write_file("state", junk, sizeof junk);
+    agent_spool_t *sp = s_open(1 << 20, 1 << 16);
+    assert_int_equal(agent_spool_boot_id(sp), boot + 1);
+    assert_int_equal(agent_spool_last_mark(sp), 5);
+    assert_true(s_append(sp, 6) > 5);
+    agent_spool_close(&sp);
+    /* and the damaged file is whole again */
+    assert_int_equal(s_size(s_path("state")), 512);
+
+    /* One slot of each torn. */
+    boot = s_deliver_five(5);
+    s_scribble("state", 20);
+    s_scribble("state.copy", 84);
+    s_expect_fresh(boot, 5);
+
+    /* Every copy damaged, messages still waiting: a boot id from the
+     * clock, the driver's position from the newest record. */
+    boot = s_deliver_five(3);
+    s_write_file("state", junk, sizeof junk);
+    s_write_file("state.copy", "", 0);
+    s_expect_fresh(boot, 5);
+
+    /* Every copy damaged and nothing waiting: still never a key of before
+     * (the driver's position is lost, said loudly). */
+    boot = s_deliver_five(5);
+    s_write_file("state", junk, sizeof junk);
+    s_write_file("state.copy", junk, 100);
+    s_expect_fresh(boot, 0);
+}
+
+static void
+test_garbage_counter_files_of_the_earlier_format(void **state)
+{
+    (void)state;
+    static const char *const bad[][3] = {
+        {"garbage\n", "-5\n", "5"}, {"x", "18446744073709551611\n", "3"},  {"", "1", "5\n"},
+        {"2 ", "3", "5"},           {"99999999999999999999999", "3", "5"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        uint64_t boot = s_deliver_five(3); /* records 4 and 5 wait */
+        assert_int_equal(unlink(s_path("state")), 0);
+        assert_int_equal(unlink(s_path("state.copy")), 0);
+        s_write_file("boot", bad[i][0], strlen(bad[i][0]));
+        s_write_file("seq", bad[i][1], strlen(bad[i][1]));
+        s_write_file("mark", bad[i][2], strlen(bad[i][2]));
+        agent_spool_t *sp = s_open(1 << 20, 1 << 16);
+        assert_true(agent_spool_boot_id(sp) > boot);
+        assert_int_equal(agent_spool_last_mark(sp), 5);
+        uint64_t s = s_append(sp, 6);
+        assert_true(s > 5 && s < 1u << 20);
+        agent_spool_close(&sp);
+        /* replaced by the state files */
+        assert_int_equal(access(s_path("seq"), F_OK), -1);
+        assert_int_equal(access(s_path("state.copy"), F_OK), 0);
+    }
+
+    /* A damaged mark file with nothing waiting: the position is lost, a
+     * readable boot still gives a boot id never used. */
+    uint64_t boot = s_deliver_five(5);
+    assert_int_equal(unlink(s_path("state")), 0);
+    assert_int_equal(unlink(s_path("state.copy")), 0);
+    char text[32];
+    snprintf(text, sizeof text, "%" PRIu64 "\n", boot);
+    s_write_file("boot", text, strlen(text));
+    s_write_file("mark", "zz", 2);
+    s_expect_fresh(boot, 0);
+
+    /* Readable files of the earlier format are taken as they are. */
+    (void)s_deliver_five(5);
+    assert_int_equal(unlink(s_path("state")), 0);
+    assert_int_equal(unlink(s_path("state.copy")), 0);
+    s_write_file("boot", "700\n", 4);
+    s_write_file("seq", "2048\n", 5);
+    s_write_file("mark", "5\n", 2);
+    agent_spool_t *sp = s_open(1 << 20, 1 << 16);
+    assert_int_equal(agent_spool_boot_id(sp), 701);
+    assert_int_equal(agent_spool_last_mark(sp), 5);
+    assert_int_equal(s_append(sp, 6), 2048);
+    agent_spool_close(&sp);
+}
+
+static void
+test_damaged_older_segment_is_reported(void **state)
+{
+    (void)state;
+    /* one record per segment */
+    agent_spool_t *sp = s_open(1 << 20, 1);
+    for (uint32_t t = 1; t <= 6; t++)
+        (void)s_append(sp, t);
+    s_sync(sp);
+    agent_spool_close(&sp);
+    off_t rec = s_size(s_first_segment());
+
+    /* Segment 2 cut in the middle of its record, segment 4 emptied. */
+    assert_int_equal(truncate(s_path("seg-00000000000000000002.log"), rec / 2), 0);
+    assert_int_equal(truncate(s_path("seg-00000000000000000004.log"), 0), 0);
+    sp = s_open(1 << 20, 1);
+    const agent_spool_recovery_t *r = agent_spool_recovery(sp);
+    assert_int_equal(r->torn_tails, 0); /* not a crash during a write */
+    assert_int_equal(r->damaged_segments, 2);
+    assert_int_equal(r->lost_records_max, 2);
+    assert_int_equal(agent_spool_depth(sp), 4);
+    uint64_t seqs[8];
+    assert_int_equal(s_pending(sp, seqs, 8), 4);
+    assert_int_equal(seqs[0], 1);
+    assert_int_equal(seqs[1], 3);
+    assert_int_equal(seqs[2], 5);
+    assert_int_equal(seqs[3], 6);
+    /* the remains of the cut one are kept for inspection */
+    assert_int_equal(s_count_files("seg-00000000000000000002", "quarantine"), 1);
+    agent_spool_close(&sp);
+
+    /* Reported once: the next open finds nothing new. */
+    sp = s_open(1 << 20, 1);
+    assert_int_equal(agent_spool_recovery(sp)->damaged_segments, 0);
+    assert_int_equal(agent_spool_depth(sp), 4);
     agent_spool_close(&sp);
 }
 
@@ -458,6 +659,11 @@ main(void)
         cmocka_unit_test_setup_teardown(test_source_mark_survives_restart, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_full_spool_refuses_and_recovers, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_segments_rotate_and_reclaim, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_garbage_state_never_reuses_a_key, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_garbage_counter_files_of_the_earlier_format, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_damaged_older_segment_is_reported, s_setup,
+                                        s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
