@@ -320,10 +320,10 @@ s_take(s_agent_t *a, int64_t now_ms)
             a->held.seq = mark;
             if (!a->full)
                 rl_error(a->log_ctx,
-                         "SPOOL FULL%s%s: %zu messages, %" PRIu64 " of %" PRIu64
+                         "SPOOL FULL%s%s%s: %zu messages, %" PRIu64 " of %" PRIu64
                          " bytes; no longer reading from driver %s until the collector "
                          "acknowledges (nothing is dropped)",
-                         err.msg[0] ? " (the disk is full: " : "", err.msg[0] ? err.msg : "",
+                         err.msg[0] ? " (the disk is full: " : "", err.msg, err.msg[0] ? ")" : "",
                          agent_spool_depth(a->spool), agent_spool_bytes(a->spool),
                          agent_spool_max_bytes(a->spool), a->drv->name);
             a->full = true;

@@ -16,6 +16,7 @@ T_FAILED=0
 T_PIDS=()
 T_LOGS=()
 T_PG=""
+T_MOUNTS=()
 
 t_cleanup() {
   local pid
@@ -28,6 +29,10 @@ t_cleanup() {
   if [ -n "$T_PG" ]; then
     PGLOCAL_DIR=$T_PG "$T_ROOT/scripts/pg-local.sh" stop immediate >/dev/null 2>&1
   fi
+  local m
+  for m in "${T_MOUNTS[@]}"; do
+    umount "$m" 2>/dev/null || umount -l "$m" 2>/dev/null
+  done
   if [ "$T_FAILED" -eq 0 ] && [ -z "${KEEP_TMP:-}" ]; then
     rm -rf "$T_TMP"
   else
@@ -112,6 +117,17 @@ t_pg_start() {
       exit 1
     fi
   fi
+}
+
+# t_tmpfs DIR SIZE: a small filesystem of its own at DIR (to fill a disk
+# for real); unmounted on exit. Needs root, like `make check`'s installs.
+t_tmpfs() {
+  mkdir -p "$1"
+  if ! mount -t tmpfs -o "size=$2,mode=0755" tmpfs "$1"; then
+    t_not_ok "mount a $2 tmpfs at $1 (the test needs root)"
+    exit 1
+  fi
+  T_MOUNTS+=("$1")
 }
 
 # t_psql ROLE SQL: runs SQL as ROLE in the test cluster, prints unaligned rows.
