@@ -774,6 +774,8 @@ agent_spool_open(const char *dir, const agent_spool_opts_t *opts, rl_err_t *err)
         rl_err_set(err, "cannot open spool directory %s: %s", dir, strerror(errno));
         goto fail;
     }
+    /* a lock file left by an earlier run: this spool has handed out keys */
+    bool used_before = faccessat(self->dir_fd, "lock", F_OK, 0) == 0;
     self->lock_fd = openat(self->dir_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (self->lock_fd < 0) {
         rl_err_set(err, "cannot create %s/lock: %s", dir, strerror(errno));
@@ -857,13 +859,23 @@ agent_spool_open(const char *dir, const agent_spool_opts_t *opts, rl_err_t *err)
     if (have == 0) {
         /* no state file yet: a new spool, or one of the earlier format;
          * each counter is taken only if it reads back exactly */
-        boot_known = s_read_legacy(self, "boot", &st.boot) >= 0;
-        seq_known = s_read_legacy(self, "seq", &st.seq) >= 0;
-        mark_known = s_read_legacy(self, "mark", &st.mark) >= 0;
-        if (!boot_known || !seq_known || !mark_known)
-            rl_error(self->log_ctx,
-                     "spool %s: counter file(s)%s%s%s unreadable; nothing is taken from them", dir,
-                     boot_known ? "" : " boot", seq_known ? "" : " seq", mark_known ? "" : " mark");
+        int rb = s_read_legacy(self, "boot", &st.boot);
+        int rs = s_read_legacy(self, "seq", &st.seq);
+        int rm = s_read_legacy(self, "mark", &st.mark);
+        /* in a spool used before, a missing boot file is a lost counter
+         * (the earlier format wrote it at every start; seq and mark only
+         * once needed, so their absence beside a boot file is normal) */
+        boot_known = rb > 0 || (rb == 0 && !used_before);
+        seq_known = rs > 0 || (rs == 0 && (rb > 0 || !used_before));
+        mark_known = rm > 0 || (rm == 0 && (rb > 0 || !used_before));
+        if (used_before && rb == 0 && rs == 0 && rm == 0)
+            rl_error(self->log_ctx, "spool %s: used before, but its counter files are missing",
+                     dir);
+        else if (!boot_known || !seq_known || !mark_known)
+            rl_error(
+                self->log_ctx,
+                "spool %s: counter file(s)%s%s%s unreadable or missing; nothing is taken from them",
+                dir, boot_known ? "" : " boot", seq_known ? "" : " seq", mark_known ? "" : " mark");
     } else if (have < 0) {
         rl_error(self->log_ctx,
                  "spool %s: state and state.copy are unreadable (every copy of the counters "
@@ -892,7 +904,9 @@ agent_spool_open(const char *dir, const agent_spool_opts_t *opts, rl_err_t *err)
                                          "it from): it starts at mark ",
                  self->saved_mark);
     self->reserved_seq = self->next_seq;
-    if (s_state_save(self, err))
+    /* Saved twice: both slots of both files then hold this boot id, so
+     * whichever slot survives damage, the next run's boot id is higher. */
+    if (s_state_save(self, err) || s_state_save(self, err))
         goto fail;
     if (have == 0) { /* the earlier format's files are replaced by state */
         (void)unlinkat(self->dir_fd, "boot", 0);

@@ -5,5 +5,6 @@ ruglab-agent_SRCS := $(sort $(wildcard services/agent/*.c services/agent/drivers
 test_agent_spool_EXTRA := services/agent/agent_spool.c
 test_agent_json_EXTRA := services/agent/agent_json.c
 fuzz_filedrop_EXTRA := services/agent/agent_json.c
+fuzz_spool_EXTRA := services/agent/agent_spool.c
 test_agent_filedrop_EXTRA := services/agent/agent_spool.c services/agent/agent_json.c services/agent/agent_config.c services/agent/drivers/filedrop.c
 bench_latency_EXTRA := services/agent/agent_spool.c services/agent/agent_link.c
