@@ -35,4 +35,12 @@ char *rl_paths_which(const char *name);
 int rl_paths_mkdirs(const char *dir, mode_t mode, rl_err_t *err)
     __attribute__((warn_unused_result));
 
+/* Checks a secret key file before it is read: it must be a regular file
+ * this process can open, readable and writable by its owner only (like ssh
+ * refuses a private key others can read). Returns 0, or -1 with err saying
+ * why: the system's reason (errno) when it cannot be opened, or its mode
+ * and the chmod that fixes it. Never suggests making a new key: devices
+ * trust the key they have. */
+int rl_paths_check_secret(const char *path, rl_err_t *err) __attribute__((warn_unused_result));
+
 #endif

@@ -20,4 +20,11 @@ size_t rl_text_utf8_error_at(const char *s, size_t len);
  * boundary). Caller frees. */
 char *rl_text_utf8_sanitize(const char *s, size_t max);
 
+/* Every ruglab program checks its command line first: an argument that is
+ * not valid UTF-8 is refused with exit code 1 (RL_EXIT_FAIL, invalid
+ * input), the same in every program, before anything reaches the database
+ * or a log. Returns 0, or 1 after printing "PROG: argument N is not valid
+ * UTF-8 (byte K); nothing was done" on stderr. */
+int rl_text_check_args(const char *prog, int argc, char **argv);
+
 #endif

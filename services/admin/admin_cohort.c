@@ -45,6 +45,16 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
         admin_fail("%s: --time-block: '%s' is not HH-HH (e.g. 08-10)", cmd, block);
         return RL_EXIT_FAIL;
     }
+    if (block) {
+        int from = (block[0] - '0') * 10 + block[1] - '0',
+            to = (block[3] - '0') * 10 + block[4] - '0';
+        if (from > 23 || to > 24 || from >= to) {
+            admin_fail("%s: --time-block: '%s' is not a block of the day (hours 00-24, the first "
+                       "before the second, e.g. 08-10)",
+                       cmd, block);
+            return RL_EXIT_FAIL;
+        }
+    }
     rl_date_t d;
     if (admin_parse_date(cmd, "--start", start, &d) < 0)
         return RL_EXIT_FAIL;

@@ -5,6 +5,7 @@
 
 #include "ruglab/exitcode.h"
 #include "ruglab/mem.h"
+#include "ruglab/text.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -30,18 +31,39 @@ s_usage(FILE *out)
                  "PATIENT: subject id, badge token or INSZ.\n");
 }
 
+/* A conclusion is a few paragraphs of a letter; a file larger than this
+ * is a mistake (a wrong file, /dev/zero), refused before it fills memory. */
+#define S_MAX_CONCLUSION (64u * 1024u)
+
+/* Reads at most S_MAX_CONCLUSION bytes of valid UTF-8 from f; NULL after
+ * printing why not. */
 static char *
-s_read_stream(FILE *f)
+s_read_stream(const char *cmd, const char *name, FILE *f)
 {
-    size_t cap = 4096, n = 0;
+    size_t cap = S_MAX_CONCLUSION + 2, n = 0;
     char *buf = rl_malloc(cap);
     size_t got;
-    while ((got = fread(buf + n, 1, cap - n - 1, f)) > 0) {
+    while (n <= S_MAX_CONCLUSION && (got = fread(buf + n, 1, cap - n - 1, f)) > 0)
         n += got;
-        if (n + 1 == cap)
-            buf = rl_realloc(buf, cap *= 2);
+    if (ferror(f)) {
+        admin_fail("%s: cannot read %s: %s", cmd, name, strerror(errno));
+        free(buf);
+        return NULL;
+    }
+    if (n > S_MAX_CONCLUSION) {
+        admin_fail("%s: %s is larger than %u bytes, the most a conclusion may hold; nothing "
+                   "saved",
+                   cmd, name, S_MAX_CONCLUSION);
+        free(buf);
+        return NULL;
     }
     buf[n] = '\0';
+    size_t bad = rl_text_utf8_error_at(buf, n);
+    if (bad < n) {
+        admin_fail("%s: %s is not valid UTF-8 text (byte %zu); nothing saved", cmd, name, bad + 1);
+        free(buf);
+        return NULL;
+    }
     return buf;
 }
 
@@ -125,7 +147,7 @@ s_edit(const char *cmd, const char *current, const char *enrolment)
         admin_fail("%s: cannot read %s back: %s", cmd, path, strerror(errno));
         goto out;
     }
-    text = s_read_stream(f);
+    text = s_read_stream(cmd, "the edited text", f);
     fclose(f);
 out:
     unlink(path);
@@ -199,9 +221,11 @@ s_set(admin_ctx_t *ctx, int argc, char **argv)
             admin_fail("%s: cannot read %s: %s", cmd, file, strerror(errno));
             return RL_EXIT_FAIL;
         }
-        raw = s_read_stream(f);
+        raw = s_read_stream(cmd, strcmp(file, "-") ? file : "standard input", f);
         if (f != stdin)
             fclose(f);
+        if (!raw)
+            return RL_EXIT_FAIL;
     } else {
         PGresult *cur = NULL;
         const char *current = s_current(ctx, cmd, &rc, eid, &cur);

@@ -5,6 +5,7 @@
 
 #include "ruglab/db.h"
 #include "ruglab/exitcode.h"
+#include "ruglab/text.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -89,6 +90,8 @@ admin_connect(admin_ctx_t *ctx)
 int
 main(int argc, char **argv)
 {
+    if (rl_text_check_args("ruglab", argc, argv))
+        return RL_EXIT_FAIL;
     admin_ctx_t ctx = {0};
     bool check_config = false;
     int i = 1;

@@ -5,6 +5,7 @@
 #include "ruglab/log.h"
 #include "ruglab/mem.h"
 #include "ruglab/wire.h"
+#include "ruglab/paths.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -78,7 +79,7 @@ agent_link_load_keys(agent_link_opts_t *opts, const char *secret_key_file, const
     }
     if (!secret_key_file || !*secret_key_file)
         return rl_err_set(err, "the device's key file is not set ([link] secret_key_file)");
-    if (s_cert_load(secret_key_file, &cert, err))
+    if (rl_paths_check_secret(secret_key_file, err) || s_cert_load(secret_key_file, &cert, err))
         return rl_err_prefix(err, "[link] secret_key_file");
     static const uint8_t zero[32];
     if (!memcmp(zcert_secret_key(cert), zero, 32)) {

@@ -15,6 +15,7 @@
 #include "ruglab/mem.h"
 #include "ruglab/notify.h"
 #include "ruglab/paths.h"
+#include "ruglab/text.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -427,6 +428,8 @@ s_run(s_agent_t *a)
 int
 main(int argc, char **argv)
 {
+    if (rl_text_check_args(S_PROG, argc, argv))
+        return RL_EXIT_FAIL;
     const char *config_path = NULL;
     bool check = false, dry = false;
     int rc = RL_EXIT_FAIL;

@@ -23,6 +23,7 @@
 #include "ruglab/paths.h"
 #include "ruglab/notify.h"
 #include "ruglab/wire.h"
+#include "ruglab/text.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -147,10 +148,11 @@ out:
 static int
 s_load_keys(const char *path, uint8_t public_key[32], uint8_t secret_key[32], rl_err_t *err)
 {
+    if (rl_paths_check_secret(path, err))
+        return -1;
     zcert_t *cert = zcert_load(path);
     if (!cert)
-        return rl_err_set(err, "cannot read the key pair %s (make one with %s --gen-key DIR)", path,
-                          S_PROG);
+        return rl_err_set(err, "%s is not a CURVE key pair (CZMQ certificate format)", path);
     static const uint8_t zero[32] = {0};
     int rc = 0;
     if (!memcmp(zcert_secret_key(cert), zero, 32))
@@ -158,6 +160,43 @@ s_load_keys(const char *path, uint8_t public_key[32], uint8_t secret_key[32], rl
     memcpy(public_key, zcert_public_key(cert), 32);
     memcpy(secret_key, zcert_secret_key(cert), 32);
     zcert_destroy(&cert);
+    return rc;
+}
+
+/* --check-config past the files: the database is reached as
+ * ruglab_collector and its tables are usable (the latest migration the
+ * collector writes to), and the listen address can be bound (then let go).
+ * A running collector holds its own address: that is said, and counted as
+ * a failure, since a second collector could not start there. */
+static int
+s_check_live(const s_settings_t *set)
+{
+    char ok[512];
+    rl_err_t err;
+    if (rl_db_check(set->conninfo, "ruglab_collector",
+                    "SELECT device_id FROM meas.message_key LIMIT 0", ok, sizeof ok, &err)) {
+        fprintf(stderr, S_PROG ": %s\n", err.msg);
+        return RL_EXIT_DB;
+    }
+    void *zctx = zmq_ctx_new();
+    void *sock = zctx ? zmq_socket(zctx, ZMQ_ROUTER) : NULL;
+    int linger = 0, rc = RL_EXIT_OK;
+    if (sock)
+        zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+    if (!sock || zmq_bind(sock, set->listen) != 0) {
+        int e = zmq_errno();
+        fprintf(stderr, S_PROG ": cannot listen on %s: %s%s\n", set->listen, zmq_strerror(e),
+                e == EADDRINUSE ? " (another program, or this collector already running, "
+                                  "listens there)"
+                                : "");
+        rc = RL_EXIT_CONFIG;
+    } else {
+        printf("configuration OK: %s, listening on %s\n", ok, set->listen);
+    }
+    if (sock)
+        zmq_close(sock);
+    if (zctx)
+        zmq_ctx_term(zctx);
     return rc;
 }
 
@@ -216,8 +255,10 @@ s_usage(FILE *out)
         "  --config FILE     configuration (default " CC_DEFAULT_PATH " if it exists)\n"
         "  --db CONNINFO     libpq connection string (overrides [database] conninfo,\n"
         "                    $RUGLAB_DB and the local cluster); connects as ruglab_collector\n"
-        "  --check-config    load the configuration and the key pair, print\n"
-        "                    \"configuration OK\" or what is wrong\n"
+        "  --check-config    load the configuration and the key pair (mode 0600), connect\n"
+        "                    to the database and bind the listen address, then print\n"
+        "                    \"configuration OK: ...\" or what is wrong (exit 4: the\n"
+        "                    configuration or key, 3: the database)\n"
         "  --gen-key DIR     write a new collector key pair: DIR/collector.key_secret\n"
         "                    (mode 0600, for secret_key_file) and DIR/collector.key (public)\n"
         "  --example-config  print every configuration key with its default\n"
@@ -781,6 +822,8 @@ s_run(s_loop_t *L)
 int
 main(int argc, char **argv)
 {
+    if (rl_text_check_args(S_PROG, argc, argv))
+        return RL_EXIT_FAIL;
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},   {"db", required_argument, NULL, 'd'},
         {"check-config", no_argument, NULL, 'C'},   {"gen-key", required_argument, NULL, 'g'},
@@ -845,10 +888,8 @@ main(int argc, char **argv)
         fprintf(stderr, S_PROG ": %s\n", err.msg);
         return RL_EXIT_CONFIG;
     }
-    if (check) {
-        printf("configuration OK\n");
-        return RL_EXIT_OK;
-    }
+    if (check)
+        return s_check_live(&L.set);
     rl_log_set_level(L.set.level);
 
     struct sigaction sa;

@@ -1,13 +1,14 @@
 /* File locations for checkouts and installed systems (see paths.h). */
 #include "ruglab/paths.h"
-#include <errno.h>
 
 #include "ruglab/mem.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
-#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #ifndef RL_DATADIR
@@ -116,5 +117,28 @@ rl_paths_mkdirs(const char *dir, mode_t mode, rl_err_t *err)
         }
     }
     free(path);
+    return rc;
+}
+
+int
+rl_paths_check_secret(const char *path, rl_err_t *err)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0 && errno == ELOOP)
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK); /* a symlink: judge its target */
+    if (fd < 0)
+        return rl_err_set(err, "cannot read key file %s: %s", path, strerror(errno));
+    struct stat st;
+    int rc = 0;
+    if (fstat(fd, &st))
+        rc = rl_err_set(err, "cannot read key file %s: %s", path, strerror(errno));
+    else if (!S_ISREG(st.st_mode))
+        rc = rl_err_set(err, "key file %s is not a regular file", path);
+    else if (st.st_mode & 077)
+        rc = rl_err_set(err,
+                        "key file %s is readable by others (mode %04o): a secret key must be "
+                        "private to its owner; fix it with chmod 600 %s",
+                        path, (unsigned)(st.st_mode & 07777), path);
+    close(fd);
     return rc;
 }

@@ -3,6 +3,7 @@
 
 #include "ruglab/mem.h"
 
+#include <stdio.h>
 #include <string.h>
 
 /* Length of the well-formed sequence at s[0..len), 0 when invalid. */
@@ -91,4 +92,19 @@ rl_text_utf8_sanitize(const char *s, size_t max)
     }
     out[o] = '\0';
     return out;
+}
+
+int
+rl_text_check_args(const char *prog, int argc, char **argv)
+{
+    for (int i = 1; i < argc; i++) {
+        size_t len = strlen(argv[i]);
+        size_t at = rl_text_utf8_error_at(argv[i], len);
+        if (at < len) {
+            fprintf(stderr, "%s: argument %d is not valid UTF-8 (byte %zu); nothing was done\n",
+                    prog, i, at + 1);
+            return 1;
+        }
+    }
+    return 0;
 }

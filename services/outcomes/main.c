@@ -6,6 +6,7 @@
 #include "ruglab/db.h"
 #include "ruglab/exitcode.h"
 #include "ruglab/mem.h"
+#include "ruglab/text.h"
 
 #include <stdarg.h>
 #include <stdlib.h>
@@ -170,6 +171,8 @@ s_usage(FILE *out)
 int
 main(int argc, char **argv)
 {
+    if (rl_text_check_args("ruglab-outcomes", argc, argv))
+        return RL_EXIT_FAIL;
     outcomes_ctx_t ctx = {.format = OUT_TABLE};
     bool check_config = false;
     int i = 1;

@@ -8,6 +8,7 @@
 #include "ruglab/exitcode.h"
 #include "ruglab/mem.h"
 #include "ruglab/paths.h"
+#include "ruglab/text.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -131,8 +132,9 @@ s_parse(int argc, char **argv, int first, s_opts_t *o)
             *target = argv[++i];
         } else if (!strcmp(a, "--enrolment") && i + 1 < argc) {
             char *end;
+            errno = 0;
             o->enrolment_id = strtoll(argv[++i], &end, 10);
-            if (*end || o->enrolment_id <= 0) {
+            if (errno || end == argv[i] || *end || o->enrolment_id <= 0) {
                 s_fail("--enrolment: '%s' is not an enrolment id", argv[i]);
                 return RL_EXIT_USAGE;
             }
@@ -672,6 +674,8 @@ s_cmd_batch(PGconn *conn, const s_opts_t *o)
 int
 main(int argc, char **argv)
 {
+    if (rl_text_check_args("ruglab-report", argc, argv))
+        return RL_EXIT_FAIL;
     s_opts_t o = {0};
     bool check_config = false;
     int i = 1;

@@ -124,8 +124,8 @@ s_read_slots(size_t *n, uint8_t slots[][64], size_t max)
 static bool
 s_slot_valid(const uint8_t *p)
 {
-    uint32_t crc = (uint32_t)p[40] | (uint32_t)p[41] << 8 | (uint32_t)p[42] << 16 |
-                   (uint32_t)p[43] << 24;
+    uint32_t crc =
+        (uint32_t)p[40] | (uint32_t)p[41] << 8 | (uint32_t)p[42] << 16 | (uint32_t)p[43] << 24;
     return !memcmp(p, "RLST", 4) && p[4] == 1 && !p[5] && !p[6] && !p[7] &&
            agent_crc32c(0, p, 40) == crc;
 }

@@ -79,7 +79,13 @@ t_is "an unknown key: exit 4" "$rc" 4
 t_match "an unknown key is named with file and line" "$out" "bad.conf:4: unknown key 'window' in \[agent\]"
 out=$(ruglab-agent --config "$conf" --key-file "$T_TMP/nope" --check-config 2>&1); rc=$?
 t_is "a missing key file: exit 4" "$rc" 4
-t_match "a missing key file is named" "$out" "secret_key_file: cannot read key file $T_TMP/nope"
+t_match "a missing key file is named, with the reason" "$out" "secret_key_file: cannot read key file $T_TMP/nope: No such file or directory"
+t_fails "and no new key is suggested" grep -q "gen-key" <<<"$out"
+cp "$KEYS/dev-1.key_secret" "$T_TMP/open.key_secret"
+chmod 0640 "$T_TMP/open.key_secret"
+out=$(ruglab-agent --config "$conf" --key-file "$T_TMP/open.key_secret" --check-config 2>&1); rc=$?
+t_is "a secret key readable by its group: exit 4" "$rc" 4
+t_match "it says so and how to fix it" "$out" "key file $T_TMP/open.key_secret is readable by others \(mode 0640\).*chmod 600"
 t_match "--help shows usage" "$(ruglab-agent --help)" "^usage: ruglab-agent"
 t_match "--version" "$(ruglab-agent --version)" "^ruglab-agent [0-9]+\.[0-9]+\.[0-9]+"
 

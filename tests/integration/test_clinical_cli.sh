@@ -45,6 +45,8 @@ e3=$(ruglab --json enrol 3 --programme rugschool-36-18w --start 2026-01-05 --rou
 out=$(ruglab --json cohort add --site az-oost --code G2026-01 --programme az-oost-12w --start 2026-01-05 --time-block 13-15)
 t_is "cohort add --json" "$(jq -r .cohort_id <<<"$out")" 1
 one_line_fail "a bad time block" "is not HH-HH" ruglab cohort add --site az-oost --code G2 --programme mrr-36 --start 2026-01-05 --time-block 1pm
+one_line_fail "a time block past the day's hours" "'25-99' is not a block of the day" ruglab cohort add --site az-oost --code G2 --programme mrr-36 --start 2026-01-05 --time-block 25-99
+one_line_fail "a time block ending before it starts" "'10-08' is not a block of the day" ruglab cohort add --site az-oost --code G2 --programme mrr-36 --start 2026-01-05 --time-block 10-08
 e4=$(ruglab --json enrol 4 --programme az-oost-12w --start 2026-01-05 --route riziv --indication chronic --pain-since 2025-09-01 --cohort G2026-01 | jq -r .enrolment_id)
 t_is "cohort list counts the enrolled patient" "$(ruglab --json cohort list --site az-oost | jq -c '[.[] | [.code, .time_block, .patients]]')" '[["G2026-01","13-15",1]]'
 t_is "enrolled under each seed programme and the site's own" "$e1 $e2 $e3 $e4" "1 2 3 4"
@@ -201,4 +203,21 @@ t_match "--help of every group" \
   "$(for g in programme enrolment session timepoint questionnaire reference audit; do ruglab $g --help | head -1; done)" \
   "programme list.*enrolment status.*session add.*timepoint list.*questionnaire add.*reference load.*audit list"
 
+# --- input that is not what it claims: refused with exit 1, the same in
+# every program, nothing stored
+one_line_fail "a conclusion file of unbounded size is refused" "is larger than 65536 bytes" \
+  ruglab conclusion set 1 --file /dev/zero
+printf 'Goede evolutie, verder oefenen thuis. \xe9\n' >"$T_TMP/latin1.txt"
+one_line_fail "a conclusion file that is not UTF-8 is refused, with the byte" "latin1.txt is not valid UTF-8 text \(byte 39\)" \
+  ruglab conclusion set 1 --file "$T_TMP/latin1.txt"
+t_is "nothing was saved" "$(t_psql ruglab_admin "SELECT count(*) FROM clinical.conclusion WHERE enrolment_id = $e1")" 0
+for p in ruglab ruglab-report ruglab-outcomes ruglab-agent ruglab-collector; do
+  one_line_fail "$p: an argument that is not UTF-8 is refused with exit 1" "^$p: argument 2 is not valid UTF-8 \(byte 4\); nothing was done$" \
+    "$p" --db $'RB-\xff'
+done
+out=$(ruglab-report letter 1 --enrolment 99999999999999999999 2>&1); rc=$?
+t_is "an enrolment id beyond any integer: a usage error, not a clamped id" "$rc" 2
+t_match "and it says so" "$out" "--enrolment: '99999999999999999999' is not an enrolment id"
+out=$(ruglab conclusion show 1 --enrolment 99999999999999999999 2>&1); rc=$?
+t_is "ruglab refuses it too (exit 1)" "$rc" 1
 t_done

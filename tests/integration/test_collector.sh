@@ -67,8 +67,29 @@ status_interval_s = 1
 [batch]
 max_delay_ms = 5
 CONF
-out=$(ruglab-collector --config "$T_TMP/collector.conf" --check-config 2>&1)
-t_is "check-config" "$out" "configuration OK"
+out=$(ruglab-collector --config "$T_TMP/collector.conf" --check-config 2>&1); rc=$?
+t_is "check-config: exit 0" "$rc" 0
+t_match "check-config reaches the database as the collector and binds the address" "$out" \
+  "^configuration OK: database host=.* user=ruglab_collector, listening on tcp://127.0.0.1:\*$"
+out=$(ruglab-collector --config "$T_TMP/collector.conf" --db "host=127.0.0.1 port=1 dbname=ruglab connect_timeout=3" --check-config 2>&1); rc=$?
+t_is "check-config with an unreachable database: exit 3" "$rc" 3
+t_match "and it says so" "$out" "127.0.0.1.*port 1"
+sed 's#^listen = .*#listen = tcp://192.0.2.1:7470#' "$T_TMP/collector.conf" >"$T_TMP/far.conf"
+out=$(ruglab-collector --config "$T_TMP/far.conf" --check-config 2>&1); rc=$?
+t_is "check-config with an address this machine does not have: exit 4" "$rc" 4
+t_match "and it names the address" "$out" "cannot listen on tcp://192.0.2.1:7470: "
+# secret key files: private to their owner, and a reason when unreadable
+cp "$CKEY/collector.key_secret" "$T_TMP/open.key_secret"
+chmod 0644 "$T_TMP/open.key_secret"
+sed "s#^secret_key_file = .*#secret_key_file = $T_TMP/open.key_secret#" "$T_TMP/collector.conf" >"$T_TMP/open.conf"
+out=$(ruglab-collector --config "$T_TMP/open.conf" --check-config 2>&1); rc=$?
+t_is "a secret key readable by others: exit 4" "$rc" 4
+t_match "it says so and how to fix it" "$out" "key file $T_TMP/open.key_secret is readable by others \(mode 0644\).*chmod 600"
+sed "s#^secret_key_file = .*#secret_key_file = $T_TMP/missing.key_secret#" "$T_TMP/collector.conf" >"$T_TMP/missing.conf"
+out=$(ruglab-collector --config "$T_TMP/missing.conf" --check-config 2>&1); rc=$?
+t_is "a missing key file: exit 4" "$rc" 4
+t_match "the reason is the system's" "$out" "cannot read key file $T_TMP/missing.key_secret: No such file or directory"
+t_fails "and no new key is suggested (devices trust the one they have)" grep -q "gen-key" <<<"$out"
 printf '[collector]\nlisten = tcp://127.0.0.1:*\nbogus = 1\n' >"$T_TMP/bad.conf"
 out=$(ruglab-collector --config "$T_TMP/bad.conf" --check-config 2>&1); rc=$?
 t_is "an unknown key: exit 4" "$rc" 4
