@@ -21,7 +21,10 @@
 #define S_HDR AGENT_SPOOL_RECORD_HEADER
 #define S_ACK_ENTRY 16u
 static const uint8_t s_rec_magic[4] = {'R', 'L', 'S', '1'};
+static const uint8_t s_seal_magic[4] = {'R', 'L', 'S', 'E'};
 static const uint8_t s_ack_magic[4] = {'R', 'L', 'A', '1'};
+/* Segment ids beyond this are not the spool's (a stray file): set aside. */
+#define S_MAX_SEG_ID (UINT64_C(1) << 62)
 
 typedef struct {
     uint64_t id;
@@ -29,8 +32,18 @@ typedef struct {
     int ack_fd; /* -1 until the first acknowledgement */
     uint64_t size;
     size_t unacked;
-    bool dirty; /* written since the last fsync */
+    bool dirty;  /* written since the last fsync */
+    bool sealed; /* ends in a seal: takes no more appends */
+    /* the records written to it (for its seal) */
+    uint32_t count;
+    uint64_t boot, first_seq, last_seq;
 } s_seg_t;
+
+/* A seal, read back. */
+typedef struct {
+    uint32_t count;
+    uint64_t boot, first_seq, last_seq;
+} s_seal_t;
 
 typedef struct {
     uint64_t boot_id;
@@ -61,6 +74,9 @@ struct agent_spool {
     int state_fd[2];       /* DIR/state and DIR/state.copy, overwritten in place (-1: not
                               yet made) */
     uint64_t state_gen;    /* generation of the newest valid slot */
+    bool state_unsaved;    /* the state files could not be made (disk full): saved as
+                              soon as they can be, nothing waits for them */
+    uint64_t sealed_from;  /* segments from this id on are sealed when closed */
     bool ack_full_said;    /* an ack entry could not be written (disk full): said once */
     s_seg_t *segs;         /* sorted by id */
     size_t nsegs, capsegs;
@@ -182,32 +198,31 @@ s_read_all(int fd, void *buf, size_t len, uint64_t off)
 
 /* ------------------------------------------------------------ state
  *
- * DIR/state holds the counters that must never go backwards (the last boot
- * id, the seq high-water mark, the last source mark) in two slots of 64
- * bytes, each with a generation and a CRC. A save overwrites the older
- * slot in place and fdatasyncs it: it needs no new disk block (the file is
- * allocated once, when made), so it works on a full disk; a write torn by
- * a crash leaves the other slot. Slot layout (little-endian):
- *   0 "RLST"  4 version 1  8 generation  16 boot_id  24 seq high-water
- *   32 mark  40 CRC-32C of bytes 0..39  44..63 zero */
+ * DIR/state and DIR/state.copy hold the counters that must never go
+ * backwards (layout in agent_spool.h): two slots of 64 bytes each, with a
+ * generation and a CRC. A save overwrites the older slot in place and
+ * fdatasyncs it: it needs no new disk block (the file is allocated once,
+ * when made), so it works on a full disk; a write torn by a crash leaves
+ * the other slot. */
 #define S_STATE_SLOT 64u
 #define S_STATE_SIZE 512u
 static const uint8_t s_state_magic[4] = {'R', 'L', 'S', 'T'};
 
 typedef struct {
-    uint64_t gen, boot, seq, mark;
+    uint64_t gen, boot, seq, mark, sealed_from;
 } s_state_t;
 
 static bool
 s_state_parse(const uint8_t *p, s_state_t *st)
 {
     if (memcmp(p, s_state_magic, 4) || s_get32(p + 4) != 1 ||
-        agent_crc32c(0, p, 40) != s_get32(p + 40))
+        agent_crc32c(0, p, 48) != s_get32(p + 48))
         return false;
     st->gen = s_get64(p + 8);
     st->boot = s_get64(p + 16);
     st->seq = s_get64(p + 24);
     st->mark = s_get64(p + 32);
+    st->sealed_from = s_get64(p + 40);
     return true;
 }
 
@@ -221,7 +236,8 @@ s_state_format(uint8_t *p, const s_state_t *st)
     s_put64(p + 16, st->boot);
     s_put64(p + 24, st->seq);
     s_put64(p + 32, st->mark);
-    s_put32(p + 40, agent_crc32c(0, p, 40));
+    s_put64(p + 40, st->sealed_from);
+    s_put32(p + 48, agent_crc32c(0, p, 48));
 }
 
 static const char *const s_state_files[2] = {"state", "state.copy"};
@@ -273,15 +289,20 @@ s_state_create(agent_spool_t *self, int f, const uint8_t *slot, rl_err_t *err)
     memcpy(file, slot, S_STATE_SLOT);
     memcpy(file + S_STATE_SLOT, slot, S_STATE_SLOT);
     int fd = openat(self->dir_fd, tmp, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    if (fd < 0)
-        return rl_err_set(err, "cannot write spool %s/%s: %s", self->dir, tmp, strerror(errno));
+    if (fd < 0) {
+        int e = errno;
+        rl_err_set(err, "cannot write spool %s/%s: %s", self->dir, tmp, strerror(e));
+        errno = e;
+        return -1;
+    }
     if (s_write_all(fd, file, sizeof file, 0) || fsync(fd) ||
         renameat(self->dir_fd, tmp, self->dir_fd, s_state_files[f]) || fsync(self->dir_fd)) {
         int e = errno;
         close(fd);
         (void)unlinkat(self->dir_fd, tmp, 0);
-        return rl_err_set(err, "cannot write spool %s/%s: %s", self->dir, s_state_files[f],
-                          strerror(e));
+        rl_err_set(err, "cannot write spool %s/%s: %s", self->dir, s_state_files[f], strerror(e));
+        errno = e;
+        return -1;
     }
     self->state_fd[f] = fd;
     return 0;
@@ -289,17 +310,33 @@ s_state_create(agent_spool_t *self, int f, const uint8_t *slot, rl_err_t *err)
 
 /* Writes the counters into the older slot of DIR/state, then of
  * DIR/state.copy (each synced before the next: a crash tears at most one
- * slot of one file). In place, once the files exist: no new disk block. */
+ * slot of one file). In place, once the files exist: no new disk block.
+ * A file that cannot be made because the disk is full is not an error:
+ * the run goes on (its boot id comes from the clock, so no key can come
+ * again) and the file is made at a later save, once space frees. */
 static int
 s_state_save(agent_spool_t *self, rl_err_t *err)
 {
-    s_state_t st = {self->state_gen + 1, self->boot_id, self->reserved_seq, self->saved_mark};
+    s_state_t st = {self->state_gen + 1, self->boot_id, self->reserved_seq, self->saved_mark,
+                    self->sealed_from};
     uint8_t slot[S_STATE_SLOT];
     s_state_format(slot, &st);
+    bool missing = false;
     for (int f = 0; f < 2; f++) {
         if (self->state_fd[f] < 0) {
-            if (s_state_create(self, f, slot, err))
+            rl_err_t cerr;
+            if (s_state_create(self, f, slot, &cerr) == 0)
+                continue;
+            if (errno != ENOSPC && errno != EDQUOT) {
+                *err = cerr;
                 return -1;
+            }
+            if (!self->state_unsaved)
+                rl_error(self->log_ctx,
+                         "%s: the counters are kept in memory until space frees (this run's "
+                         "boot id comes from the clock: no key can come again)",
+                         cerr.msg);
+            missing = true;
             continue;
         }
         if (s_write_all(self->state_fd[f], slot, sizeof slot, (st.gen % 2) * S_STATE_SLOT) ||
@@ -307,6 +344,9 @@ s_state_save(agent_spool_t *self, rl_err_t *err)
             return rl_err_set(err, "cannot write spool %s/%s: %s", self->dir, s_state_files[f],
                               strerror(errno));
     }
+    if (self->state_unsaved && !missing)
+        rl_warn(self->log_ctx, "spool %s: the counters are saved again", self->dir);
+    self->state_unsaved = missing;
     self->state_gen = st.gen;
     return 0;
 }
@@ -442,28 +482,40 @@ s_seg_remove(agent_spool_t *self, s_seg_t *seg)
                  name, strerror(errno));
     s_seg_name(name, sizeof name, seg->id, "ack");
     (void)unlinkat(self->dir_fd, name, 0);
-    self->bytes -= seg->size;
+    self->bytes -= seg->size + (seg->sealed ? 0 : S_HDR);
     size_t i = (size_t)(seg - self->segs);
     if (self->have_active && i == self->nsegs - 1)
         self->have_active = false;
     memmove(seg, seg + 1, (self->nsegs - i - 1) * sizeof *seg);
     self->nsegs--;
     self->dir_dirty = true;
+    if (self->state_unsaved) { /* space was freed: try again */
+        rl_err_t err;
+        (void)s_state_save(self, &err);
+    }
     return true;
 }
 
 /* ------------------------------------------------------------ recovery */
 
-/* 1: a valid record at pos; 0: it runs past the end of the data (or the
- * header is incomplete); -1: damaged (magic, length or CRC). */
+/* 1: a valid record at pos; 2: a valid seal (*seal filled when not NULL);
+ * 0: it runs past the end of the data (or the header is incomplete); -1:
+ * damaged (magic, length or CRC). */
 static int
-s_parse_at(const uint8_t *buf, uint64_t size, uint64_t pos, s_rec_t *rec)
+s_parse_at(const uint8_t *buf, uint64_t size, uint64_t pos, s_rec_t *rec, s_seal_t *seal)
 {
-    if (size - pos < S_HDR)
-        return memcmp(buf + pos, s_rec_magic, (size_t)(size - pos) < 4 ? (size_t)(size - pos) : 4)
-                   ? -1
-                   : 0;
+    if (size - pos < S_HDR) {
+        size_t n = (size_t)(size - pos) < 4 ? (size_t)(size - pos) : 4;
+        return memcmp(buf + pos, s_rec_magic, n) && memcmp(buf + pos, s_seal_magic, n) ? -1 : 0;
+    }
     const uint8_t *h = buf + pos;
+    if (!memcmp(h, s_seal_magic, 4)) {
+        if (agent_crc32c(0, h + 4, 36) != s_get32(h + 40) || s_get64(h + 32) != 0)
+            return -1;
+        if (seal)
+            *seal = (s_seal_t){s_get32(h + 4), s_get64(h + 8), s_get64(h + 16), s_get64(h + 24)};
+        return 2;
+    }
     if (memcmp(h, s_rec_magic, 4))
         return -1;
     uint32_t len = s_get32(h + 4);
@@ -483,35 +535,114 @@ s_parse_at(const uint8_t *buf, uint64_t size, uint64_t pos, s_rec_t *rec)
     return 1;
 }
 
+/* The seal of a segment: which records it holds. Written when appends move
+ * on to a newer segment, and synced before that one is made. */
 static void
+s_seal_format(uint8_t *p, const s_seg_t *seg)
+{
+    memcpy(p, s_seal_magic, 4);
+    s_put32(p + 4, seg->count);
+    s_put64(p + 8, seg->boot);
+    s_put64(p + 16, seg->first_seq);
+    s_put64(p + 24, seg->last_seq);
+    s_put64(p + 32, 0);
+    s_put32(p + 40, agent_crc32c(0, p + 4, 36));
+}
+
+/* Seals seg at its end and syncs it. In the space charged for it when the
+ * segment was made (agent_spool_bytes does not move). */
+static int
+s_seal(agent_spool_t *self, s_seg_t *seg, rl_err_t *err)
+{
+    uint8_t p[S_HDR];
+    s_seal_format(p, seg);
+    if (s_write_all(seg->fd, p, sizeof p, seg->size) || fdatasync(seg->fd)) {
+        int e = errno;
+        (void)ftruncate(seg->fd, (off_t)seg->size);
+        rl_err_set(err, "cannot seal spool segment %" PRIu64 " in %s: %s", seg->id, self->dir,
+                   strerror(e));
+        errno = e;
+        return -1;
+    }
+    seg->size += S_HDR;
+    seg->sealed = true;
+    seg->dirty = false;
+    return 0;
+}
+
+/* Sets damaged bytes aside in quarantine/ (a copy: the segment keeps them
+ * until it is deleted, so nothing here needs the disk to have room).
+ * Returns false when this damage was set aside, and said, at an earlier
+ * start: it is not said again. */
+static bool
 s_quarantine(agent_spool_t *self, uint64_t seg_id, uint64_t off, const uint8_t *data, uint64_t len)
 {
     char name[96];
     snprintf(name, sizeof name, "quarantine/seg-%020" PRIu64 "-at-%" PRIu64 ".bad", seg_id, off);
+    struct stat st;
+    if (fstatat(self->dir_fd, name, &st, 0) == 0 && (uint64_t)st.st_size == len)
+        return false;
     if (mkdirat(self->dir_fd, "quarantine", 0700) && errno != EEXIST)
         goto fail;
     int fd = openat(self->dir_fd, name, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
         goto fail;
     if (s_write_all(fd, data, (size_t)len, 0) || fsync(fd)) {
+        int e = errno;
         close(fd);
+        (void)unlinkat(self->dir_fd, name, 0);
+        errno = e;
         goto fail;
     }
     close(fd);
     self->recovery.quarantined++;
     self->recovery.quarantined_bytes += len;
     rl_error(self->log_ctx,
-             "spool %s: damaged record of %" PRIu64 " bytes at offset %" PRIu64
-             " of segment %" PRIu64 " set aside in %s",
+             "spool %s: %" PRIu64 " damaged bytes at offset %" PRIu64 " of segment %" PRIu64
+             " copied to %s",
              self->dir, len, off, seg_id, name);
-    return;
+    return true;
 fail:
     self->recovery.quarantined++;
     self->recovery.quarantined_bytes += len;
     rl_error(self->log_ctx,
-             "spool %s: damaged record of %" PRIu64 " bytes at offset %" PRIu64
-             " of segment %" PRIu64 " dropped: cannot write %s: %s",
+             "spool %s: %" PRIu64 " damaged bytes at offset %" PRIu64 " of segment %" PRIu64
+             " (no copy: cannot write %s: %s)",
              self->dir, len, off, seg_id, name, strerror(errno));
+    return true;
+}
+
+/* Up to a few ranges of the seqs in [first, last] that are not in recs[lo,
+ * hi) (sorted), as "a-b, c, ..." into buf; returns how many are missing. */
+static uint64_t
+s_missing(const agent_spool_t *self, size_t lo, size_t hi, uint64_t first, uint64_t last, char *buf,
+          size_t len)
+{
+    uint64_t missing = 0, next = first;
+    size_t used = 0;
+    int ranges = 0;
+    buf[0] = '\0';
+    for (size_t i = lo; i <= hi && next <= last; i++) {
+        uint64_t upto = i < hi ? self->recs[i].seq : last + 1;
+        if (upto < next)
+            continue;
+        if (upto > last + 1)
+            upto = last + 1;
+        if (upto > next) {
+            missing += upto - next;
+            if (ranges < 4 && used < len) {
+                used += (size_t)snprintf(buf + used, len - used, "%s%" PRIu64, ranges ? ", " : "",
+                                         next);
+                if (upto - 1 > next && used < len)
+                    used += (size_t)snprintf(buf + used, len - used, "-%" PRIu64, upto - 1);
+            } else if (ranges == 4 && used < len) {
+                used += (size_t)snprintf(buf + used, len - used, ", ...");
+            }
+            ranges++;
+        }
+        next = upto + 1;
+    }
+    return missing;
 }
 
 /* Loads the acknowledgements of a segment and marks its records. */
@@ -557,16 +688,19 @@ s_load_acks(agent_spool_t *self, s_seg_t *seg, size_t first, size_t last)
     seg->ack_fd = fd;
 }
 
-/* Scans one segment: keeps its valid records, truncates a torn tail,
- * quarantines damaged regions and rewrites the segment without them. */
+/* Scans one segment: keeps its valid records, cuts a torn tail in place,
+ * sets damaged regions aside (their bytes stay in the segment, skipped),
+ * and checks the records against the segment's seal. Nothing here needs
+ * new disk space. *cut: an older segment that ends without its seal (cut
+ * short, at a record boundary or not). */
 static int
 s_scan_segment(agent_spool_t *self, uint64_t id, bool last, bool *cut, rl_err_t *err)
 {
     *cut = false;
     int rc = -1;
-    char name[64], tmp[72];
+    char name[64];
     s_seg_name(name, sizeof name, id, "log");
-    uint8_t *buf = NULL, *clean = NULL;
+    uint8_t *buf = NULL;
     int fd = openat(self->dir_fd, name, O_RDWR | O_CLOEXEC);
     if (fd < 0) {
         rl_err_set(err, "cannot open spool segment %s/%s: %s", self->dir, name, strerror(errno));
@@ -583,86 +717,68 @@ s_scan_segment(agent_spool_t *self, uint64_t id, bool last, bool *cut, rl_err_t 
         rl_err_set(err, "cannot read spool segment %s/%s: %s", self->dir, name, strerror(errno));
         goto out;
     }
-    clean = rl_malloc(size ? size : 1);
-    uint64_t clean_len = 0, pos = 0;
-    bool damaged = false, gaps = false; /* gaps: damage with valid records after it */
+    uint64_t pos = 0, end = size; /* end: where the segment is cut (in place) */
     size_t first = self->n;
+    size_t disorder = 0;
+    bool sealed = false;
+    s_seal_t seal = {0};
     while (pos < size) {
         s_rec_t rec = {0};
-        int r = s_parse_at(buf, size, pos, &rec);
+        s_seal_t sl;
+        int r = s_parse_at(buf, size, pos, &rec, &sl);
         if (r == 1) {
             rec.seg_id = id;
-            rec.off = clean_len;
-            memcpy(clean + clean_len, buf + pos, S_HDR + rec.len);
-            clean_len += S_HDR + rec.len;
+            rec.off = pos;
             pos += S_HDR + rec.len;
-            if (self->n > 0 && rec.seq <= self->recs[self->n - 1].seq)
-                continue; /* out of order: cannot happen; never offer a seq twice */
+            if (self->n > 0 && rec.seq <= self->recs[self->n - 1].seq) {
+                disorder++; /* not written by this spool in this order: never offered */
+                continue;
+            }
             s_rec_push(self, &rec);
             continue;
         }
-        /* Where does the next valid record start? */
+        if (r == 2) {
+            sealed = true;
+            seal = sl;
+            pos += S_HDR;
+            if (pos < size) { /* nothing is ever written after a seal */
+                (void)s_quarantine(self, id, pos, buf + pos, size - pos);
+                end = pos;
+            }
+            break;
+        }
+        /* Where does the next valid record or seal start? */
         uint64_t q = pos + 1;
         s_rec_t probe;
-        while (q < size && s_parse_at(buf, size, q, &probe) != 1)
+        while (q < size && s_parse_at(buf, size, q, &probe, NULL) <= 0)
             q++;
         if (q < size) {
-            s_quarantine(self, id, pos, buf + pos, q - pos);
-            damaged = gaps = true;
+            (void)s_quarantine(self, id, pos, buf + pos, q - pos);
             pos = q;
             continue;
         }
-        /* Nothing valid follows: a complete record with a bad CRC is damaged
-         * data worth keeping; anything shorter is a torn write. */
-        if (r == -1 && size - pos >= S_HDR && !memcmp(buf + pos, s_rec_magic, 4) &&
-            s_get32(buf + pos + 4) <= size - pos - S_HDR) {
-            s_quarantine(self, id, pos, buf + pos, size - pos);
-        } else if (!last) {
-            /* Only the newest segment can end in a write cut short by a
-             * crash: an older one was complete when the next began. The
-             * records after the cut are lost; the caller says which. */
-            s_quarantine(self, id, pos, buf + pos, size - pos);
-            *cut = true;
-        } else {
+        /* Nothing valid follows. Only the newest segment can end in a write
+         * cut short by a crash; a complete record with a bad CRC is damage
+         * wherever it is. */
+        bool complete = r == -1 && size - pos >= S_HDR && !memcmp(buf + pos, s_rec_magic, 4) &&
+                        s_get32(buf + pos + 4) <= size - pos - S_HDR;
+        if (last && !complete) {
             self->recovery.torn_tails++;
             self->recovery.torn_bytes += size - pos;
             rl_warn(self->log_ctx,
-                    "spool %s: torn tail of %" PRIu64 " bytes truncated in segment %s (a write "
+                    "spool %s: torn tail of %" PRIu64 " bytes cut from segment %s (a write "
                     "cut short by a crash; it was never sent)",
                     self->dir, size - pos, name);
+        } else {
+            (void)s_quarantine(self, id, pos, buf + pos, size - pos);
+            *cut = !last;
         }
-        damaged = damaged || clean_len < size;
+        end = pos;
         break;
     }
-    if (damaged && !gaps) {
-        /* only the end goes: cut in place (needs no new disk block, so this
-         * works on a full disk too) */
-        if (ftruncate(fd, (off_t)clean_len) || fsync(fd)) {
-            rl_err_set(err, "cannot truncate spool segment %s/%s: %s", self->dir, name,
-                       strerror(errno));
-            goto out;
-        }
-    } else if (damaged) {
-        snprintf(tmp, sizeof tmp, "%s.tmp", name);
-        int tfd = openat(self->dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        if (tfd < 0 || s_write_all(tfd, clean, (size_t)clean_len, 0) || fsync(tfd)) {
-            rl_err_set(err, "cannot rewrite spool segment %s/%s: %s", self->dir, tmp,
-                       strerror(errno));
-            if (tfd >= 0)
-                close(tfd);
-            goto out;
-        }
-        close(tfd);
-        if (renameat(self->dir_fd, tmp, self->dir_fd, name) || fsync(self->dir_fd)) {
-            rl_err_set(err, "cannot replace spool segment %s/%s: %s", self->dir, name,
-                       strerror(errno));
-            goto out;
-        }
-        close(fd);
-        fd = openat(self->dir_fd, name, O_RDWR | O_CLOEXEC);
-        if (fd < 0) {
-            rl_err_set(err, "cannot reopen spool segment %s/%s: %s", self->dir, name,
-                       strerror(errno));
+    if (end < size) {
+        if (ftruncate(fd, (off_t)end) || fsync(fd)) {
+            rl_err_set(err, "cannot cut spool segment %s/%s: %s", self->dir, name, strerror(errno));
             goto out;
         }
     } else if (fsync(fd)) {
@@ -670,17 +786,57 @@ s_scan_segment(agent_spool_t *self, uint64_t id, bool last, bool *cut, rl_err_t 
         rl_err_set(err, "cannot fsync spool segment %s/%s: %s", self->dir, name, strerror(errno));
         goto out;
     }
-    s_seg_t *seg = s_seg_push(self, id, fd, clean_len);
+    if (disorder) {
+        self->recovery.quarantined += disorder;
+        rl_error(self->log_ctx,
+                 "spool %s: %zu record(s) of segment %s out of seq order (a file this spool "
+                 "did not write?): left in the file, not sent",
+                 self->dir, disorder, name);
+    }
+    s_seg_t *seg = s_seg_push(self, id, fd, end);
     fd = -1;
+    seg->sealed = sealed;
     seg->unacked = self->n - first;
-    self->bytes += clean_len;
+    seg->count = (uint32_t)(self->n - first);
+    if (self->n > first) {
+        seg->boot = self->recs[first].boot_id;
+        seg->first_seq = self->recs[first].seq;
+        seg->last_seq = self->recs[self->n - 1].seq;
+    }
+    if (sealed && seg->count < seal.count) {
+        /* fewer records than the seal says were written: which seqs? (a
+         * gap found and said at an earlier start is in the seal's range
+         * too, but not in its count) */
+        char ranges[160];
+        uint64_t lost = seal.count - seg->count;
+        if (!s_missing(self, first, self->n, seal.first_seq, seal.last_seq, ranges, sizeof ranges))
+            snprintf(ranges, sizeof ranges, "unknown");
+        {
+            self->recovery.damaged_segments++;
+            self->recovery.lost_records_max += lost;
+            rl_error(self->log_ctx,
+                     "spool %s: segment %" PRIu64 " lost %" PRIu64 " of its %" PRIu32
+                     " record(s), seqs %s (damaged on disk after they were written and "
+                     "synced)",
+                     self->dir, id, lost, seal.count, ranges);
+            /* The seal now says what is left, so that this is said once. */
+            uint8_t p[S_HDR];
+            s_seal_format(p, seg);
+            if (s_write_all(seg->fd, p, sizeof p, end - S_HDR) || fdatasync(seg->fd))
+                rl_warn(self->log_ctx,
+                        "spool %s: cannot update the seal of segment %" PRIu64 ": %s", self->dir,
+                        id, strerror(errno));
+        }
+    } else if (!sealed && !last && end > 0 && id >= self->sealed_from) {
+        *cut = true; /* closed without its seal: cut short, at a record boundary or not */
+    }
+    self->bytes += seg->size + (seg->sealed ? 0 : S_HDR);
     s_load_acks(self, seg, first, self->n);
     rc = 0;
 out:
     if (fd >= 0)
         close(fd);
     free(buf);
-    free(clean);
     return rc;
 }
 
@@ -789,70 +945,7 @@ agent_spool_open(const char *dir, const agent_spool_opts_t *opts, rl_err_t *err)
         goto fail;
     }
 
-    /* The segments, oldest first. */
-    int dfd = dup(self->dir_fd);
-    d = dfd >= 0 ? fdopendir(dfd) : NULL;
-    if (!d) {
-        rl_err_set(err, "cannot list spool directory %s: %s", dir, strerror(errno));
-        if (dfd >= 0)
-            close(dfd);
-        goto fail;
-    }
-    struct dirent *de;
-    while ((de = readdir(d))) {
-        unsigned long long id;
-        int used = 0;
-        if (strlen(de->d_name) != 28 || sscanf(de->d_name, "seg-%20llu.log%n", &id, &used) != 1 ||
-            used != 28)
-            continue;
-        if (nids == capids) {
-            capids = capids ? 2 * capids : 16;
-            ids = rl_realloc(ids, capids * sizeof *ids);
-        }
-        ids[nids++] = id;
-    }
-    closedir(d);
-    d = NULL;
-    if (nids)
-        qsort(ids, nids, sizeof *ids, s_cmp_u64);
-    uint8_t *cut = rl_calloc(nids + 1, sizeof *cut); /* 1: cut short, 2: emptied */
-    uint64_t *first_seq = rl_calloc(nids + 1, sizeof *first_seq);
-    uint64_t *last_seq = rl_calloc(nids + 1, sizeof *last_seq);
-    for (size_t i = 0; i < nids; i++) {
-        size_t before = self->n;
-        bool was_cut;
-        if (s_scan_segment(self, ids[i], i + 1 == nids, &was_cut, err)) {
-            free(cut);
-            free(first_seq);
-            free(last_seq);
-            goto fail;
-        }
-        if (self->n > before) {
-            first_seq[i] = self->recs[before].seq;
-            last_seq[i] = self->recs[self->n - 1].seq;
-        }
-        if (was_cut)
-            cut[i] = 1;
-        else if (self->n == before && i + 1 < nids)
-            cut[i] = 2; /* an older segment left empty: its records are gone */
-    }
-    s_report_lost(self, ids, nids, cut, first_seq, last_seq);
-    free(cut);
-    free(first_seq);
-    free(last_seq);
-    self->next_seg_id = nids ? ids[nids - 1] + 1 : 1;
-
-    /* The new boot and the first seq: beyond anything the files remember;
-     * the records on disk give a floor for every counter. */
-    uint64_t max_boot = 0, max_seq = 0, max_mark = 0;
-    for (size_t i = self->head; i < self->n; i++) {
-        if (self->recs[i].boot_id > max_boot)
-            max_boot = self->recs[i].boot_id;
-        if (self->recs[i].seq > max_seq)
-            max_seq = self->recs[i].seq;
-        if (self->recs[i].mark > max_mark)
-            max_mark = self->recs[i].mark;
-    }
+    /* The counters first: which segments must carry a seal. */
     s_state_t st = {0};
     int have = s_state_read(self, &st);
     bool boot_known = have >= 0, seq_known = have >= 0, mark_known = have >= 0;
@@ -882,23 +975,110 @@ agent_spool_open(const char *dir, const agent_spool_opts_t *opts, rl_err_t *err)
                  "damaged)",
                  dir);
     }
-    if (boot_known) {
-        self->boot_id = (st.boot > max_boot ? st.boot : max_boot) + 1;
-    } else {
-        /* never reuse a key: a boot id above any counter ever used, so no
-         * (boot, seq) of before can come again */
-        self->boot_id = s_clock_boot();
-        if (self->boot_id <= max_boot)
-            self->boot_id = max_boot + 1;
+    /* a new spool seals every segment; one of the earlier format, or whose
+     * counters are lost, from the next segment on (those on disk may have
+     * been closed without a seal) */
+    self->sealed_from = have > 0 ? st.sealed_from : !used_before ? 1 : UINT64_MAX;
+
+    /* The segments, oldest first. */
+    int dfd = dup(self->dir_fd);
+    d = dfd >= 0 ? fdopendir(dfd) : NULL;
+    if (!d) {
+        rl_err_set(err, "cannot list spool directory %s: %s", dir, strerror(errno));
+        if (dfd >= 0)
+            close(dfd);
+        goto fail;
     }
-    self->next_seq = seq_known && st.seq > max_seq + 1 ? st.seq : max_seq + 1;
+    struct dirent *de;
+    while ((de = readdir(d))) {
+        unsigned long long id;
+        int used = 0;
+        if (strlen(de->d_name) != 28 || sscanf(de->d_name, "seg-%20llu.log%n", &id, &used) != 1 ||
+            used != 28)
+            continue;
+        if (id == 0 || id > S_MAX_SEG_ID) {
+            /* not a number this spool gives: set aside, never deleted */
+            char to[64];
+            snprintf(to, sizeof to, "quarantine/%s", de->d_name);
+            (void)mkdirat(self->dir_fd, "quarantine", 0700);
+            if (renameat(self->dir_fd, de->d_name, self->dir_fd, to) == 0)
+                rl_error(self->log_ctx,
+                         "spool %s: %s is not a segment of this spool (number out of range): "
+                         "moved to %s",
+                         dir, de->d_name, to);
+            else
+                rl_error(self->log_ctx, "spool %s: %s is not a segment of this spool: ignored", dir,
+                         de->d_name);
+            continue;
+        }
+        if (nids == capids) {
+            capids = capids ? 2 * capids : 16;
+            ids = rl_realloc(ids, capids * sizeof *ids);
+        }
+        ids[nids++] = id;
+    }
+    closedir(d);
+    d = NULL;
+    if (nids)
+        qsort(ids, nids, sizeof *ids, s_cmp_u64);
+    uint8_t *cut = rl_calloc(nids + 1, sizeof *cut); /* 1: cut short, 2: emptied */
+    uint64_t *first_seq = rl_calloc(nids + 1, sizeof *first_seq);
+    uint64_t *last_seq = rl_calloc(nids + 1, sizeof *last_seq);
+    for (size_t i = 0; i < nids; i++) {
+        size_t before = self->n;
+        bool was_cut;
+        if (s_scan_segment(self, ids[i], i + 1 == nids, &was_cut, err)) {
+            free(cut);
+            free(first_seq);
+            free(last_seq);
+            goto fail;
+        }
+        if (self->n > before) {
+            first_seq[i] = self->recs[before].seq;
+            last_seq[i] = self->recs[self->n - 1].seq;
+        }
+        if (was_cut)
+            cut[i] = 1;
+        else if (self->n == before && i + 1 < nids && !self->segs[self->nsegs - 1].sealed)
+            cut[i] = 2; /* an older segment left empty: its records are gone */
+    }
+    s_report_lost(self, ids, nids, cut, first_seq, last_seq);
+    free(cut);
+    free(first_seq);
+    free(last_seq);
+    self->next_seg_id = nids ? ids[nids - 1] + 1 : 1;
+    if (self->sealed_from == UINT64_MAX)
+        self->sealed_from = self->next_seg_id;
+
+    /* The new boot and the first seq: beyond anything the files remember;
+     * the records on disk give a floor for every counter. */
+    uint64_t max_boot = 0, max_seq = 0, max_mark = 0;
+    for (size_t i = self->head; i < self->n; i++) {
+        if (self->recs[i].boot_id > max_boot)
+            max_boot = self->recs[i].boot_id;
+        if (self->recs[i].seq > max_seq)
+            max_seq = self->recs[i].seq;
+        if (self->recs[i].mark > max_mark)
+            max_mark = self->recs[i].mark;
+    }
+    /* A boot id from the clock (microseconds << 8 | random bits), above
+     * every one remembered: never one used before, even by a spool that
+     * was wiped or a machine reinstalled under the same device id. */
+    uint64_t floor = max_boot;
+    if (boot_known && st.boot > floor && st.boot < (uint64_t)INT64_MAX)
+        floor = st.boot;
+    self->boot_id = s_clock_boot();
+    if (self->boot_id <= floor && floor < (uint64_t)INT64_MAX)
+        self->boot_id = floor + 1;
+    self->next_seq = max_seq + 1;
+    if (seq_known && st.seq > self->next_seq && st.seq <= S_MAX_SEG_ID)
+        self->next_seq = st.seq;
     self->saved_mark = mark_known && st.mark > max_mark ? st.mark : max_mark;
     if (!boot_known || !seq_known || !mark_known)
         rl_error(self->log_ctx,
-                 "spool %s: counters recovered: boot id %" PRIu64 "%s, seqs from %" PRIu64
-                 "; %s%" PRIu64,
-                 dir, self->boot_id, boot_known ? "" : " (from the clock: never one used before)",
-                 self->next_seq,
+                 "spool %s: counters recovered: boot id %" PRIu64
+                 " (from the clock: never one used before), seqs from %" PRIu64 "; %s%" PRIu64,
+                 dir, self->boot_id, self->next_seq,
                  mark_known || self->n ? "the driver resumes after mark "
                                        : "THE DRIVER'S POSITION IS LOST (no record left to read "
                                          "it from): it starts at mark ",
@@ -937,8 +1117,8 @@ agent_spool_open(const char *dir, const agent_spool_opts_t *opts, rl_err_t *err)
     self->dir_dirty = false;
     if (self->recovery.quarantined)
         rl_error(self->log_ctx,
-                 "spool %s: %zu damaged record(s), %" PRIu64
-                 " bytes, set aside in %s/quarantine; the rest of the spool is intact",
+                 "spool %s: %zu damaged region(s), %" PRIu64
+                 " bytes, set aside (copies in %s/quarantine); the rest of the spool is intact",
                  dir, self->recovery.quarantined, self->recovery.quarantined_bytes, dir);
     free(ids);
     return self;
@@ -992,15 +1172,29 @@ agent_spool_recovery(const agent_spool_t *self)
 
 /* ------------------------------------------------------------ appending */
 
+/* Whether the next record of need bytes starts a new segment. */
+static bool
+s_rotates(const agent_spool_t *self, uint64_t need)
+{
+    if (!self->have_active)
+        return true;
+    const s_seg_t *seg = &self->segs[self->nsegs - 1];
+    return seg->size > 0 && seg->size + need > self->segment_bytes;
+}
+
 static s_seg_t *
 s_active_segment(agent_spool_t *self, uint64_t need, rl_err_t *err)
 {
-    if (self->have_active) {
-        s_seg_t *seg = &self->segs[self->nsegs - 1];
-        if (seg->size == 0 || seg->size + need <= self->segment_bytes)
-            return seg;
-        self->have_active = false; /* full: it stays until its records are acknowledged */
+    if (!s_rotates(self, need))
+        return &self->segs[self->nsegs - 1];
+    /* Every older segment is sealed (and synced) before a newer one is
+     * made: so a segment found later without its seal was cut. */
+    for (size_t i = 0; i < self->nsegs; i++) {
+        s_seg_t *seg = &self->segs[i];
+        if (!seg->sealed && seg->count > 0 && s_seal(self, seg, err))
+            return NULL; /* errno kept: a full disk is SPOOL FULL */
     }
+    self->have_active = false;
     uint64_t id = self->next_seg_id++;
     char name[64];
     s_seg_name(name, sizeof name, id, "log");
@@ -1011,8 +1205,10 @@ s_active_segment(agent_spool_t *self, uint64_t need, rl_err_t *err)
             fd = openat(self->dir_fd, name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     }
     if (fd < 0) {
-        rl_err_set(err, "cannot create spool segment %s/%s: %s", self->dir, name, strerror(errno));
+        int e = errno;
+        rl_err_set(err, "cannot create spool segment %s/%s: %s", self->dir, name, strerror(e));
         self->next_seg_id--;
+        errno = e;
         return NULL;
     }
     char ack[64];
@@ -1020,6 +1216,7 @@ s_active_segment(agent_spool_t *self, uint64_t need, rl_err_t *err)
     (void)unlinkat(self->dir_fd, ack, 0);
     self->dir_dirty = true;
     self->have_active = true;
+    self->bytes += S_HDR; /* its seal, to come */
     return s_seg_push(self, id, fd, 0);
 }
 
@@ -1053,7 +1250,7 @@ agent_spool_append(agent_spool_t *self, rl_msg_t *msg, uint64_t mark, rl_err_t *
         goto out;
     }
     uint64_t need = S_HDR + len;
-    if (need > self->max_bytes) {
+    if (need + S_HDR > self->max_bytes) {
         rl_err_set(err,
                    "cannot spool the %s message: %" PRIu64 " bytes, more than the spool's "
                    "max_bytes %" PRIu64,
@@ -1061,7 +1258,7 @@ agent_spool_append(agent_spool_t *self, rl_msg_t *msg, uint64_t mark, rl_err_t *
         rc = AGENT_SPOOL_UNFIT;
         goto out;
     }
-    if (self->bytes + need > self->max_bytes) {
+    if (self->bytes + need + (s_rotates(self, need) ? S_HDR : 0) > self->max_bytes) {
         err->msg[0] = '\0'; /* the bound, not the disk */
         rc = AGENT_SPOOL_FULL;
         goto out;
@@ -1100,6 +1297,11 @@ agent_spool_append(agent_spool_t *self, rl_msg_t *msg, uint64_t mark, rl_err_t *
                    .off = seg->size,
                    .mark = mark};
     s_rec_push(self, &rec);
+    if (seg->count++ == 0) {
+        seg->boot = msg->boot_id;
+        seg->first_seq = msg->seq;
+    }
+    seg->last_seq = msg->seq;
     seg->size += need;
     seg->unacked++;
     seg->dirty = true;

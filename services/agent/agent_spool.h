@@ -16,25 +16,33 @@
  *         0 "RLST"  4 version 1  8 generation  16 boot_id of this run
  *        24 seq high-water mark: the first seq not yet reserved
  *        32 source mark: the highest of any record deleted so far
- *        40 CRC-32C of bytes 0..39   44..63 zero
+ *        40 sealed_from: segments from this id on carry a seal when closed
+ *        48 CRC-32C of bytes 0..47   52..63 zero
  *                            A save writes the older slot of state, syncs,
  *                            then the same slot of state.copy, syncs: a crash
- *                            tears at most one slot. Seqs are reserved in
- *                            blocks of AGENT_SPOOL_SEQ_BLOCK (saved before a
- *                            seq past the block is used), so a restart never
- *                            reuses one; it may skip up to one block.
+ *                            tears at most one slot. Open saves twice, so
+ *                            every slot holds the current boot id. Seqs are
+ *                            reserved in blocks of AGENT_SPOOL_SEQ_BLOCK
+ *                            (saved before a seq past the block is used), so
+ *                            seqs increase across restarts; a restart may
+ *                            skip up to one block. If the files cannot be
+ *                            made because the disk is full, the run goes on
+ *                            and makes them once space frees (said at error
+ *                            level).
+ *                            The boot id comes from the clock at every start
+ *                            (microseconds since 1970 << 8 | 8 random bits),
+ *                            raised above every boot id remembered: never
+ *                            one used before, also after the spool was wiped
+ *                            or the machine reinstalled.
  *                            An earlier format kept the counters in the text
  *                            files DIR/boot, DIR/seq and DIR/mark: when there
  *                            is no state file they are read strictly (digits
  *                            only, at most 2^63 - 1), then replaced.
  *                            A counter that cannot be read is logged at error
- *                            level and rebuilt, never guessed low: the boot
- *                            id from the clock (microseconds << 8 | random
- *                            bits: above any counter ever used, so no key of
- *                            before comes again), seqs above every record on
- *                            disk, the source mark from the newest record on
- *                            disk (with none left, the driver's position is
- *                            lost and the log says so).
+ *                            level and rebuilt, never guessed low: seqs above
+ *                            every record on disk, the source mark from the
+ *                            newest record on disk (with none left, the
+ *                            driver's position is lost and the log says so).
  *   DIR/seg-NNNNNNNNNNNNNNNNNNNN.log   segments, append-only, NNN the
  *                            segment number (increasing); a segment holds
  *                            records:
@@ -49,6 +57,19 @@
  *                   without repeating or skipping a measurement
  *       40      4   CRC-32C (Castagnoli) of bytes 4..39 and the payload
  *       44      L   payload: the encoded Envelope, exactly as sent
+ *                            and, when appends have moved on to a newer
+ *                            segment, a seal of 44 bytes at the end:
+ *        0      4   magic "RLSE"
+ *        4      4   records written to the segment
+ *        8      8   their boot_id
+ *       16      8   the first seq
+ *       24      8   the last seq
+ *       32      8   zero
+ *       40      4   CRC-32C of bytes 4..39
+ *                            A segment is sealed and synced before a newer one
+ *                            is made, so an older segment found without its
+ *                            seal, or with fewer records than its seal says,
+ *                            lost records after they were written and synced.
  *   DIR/seg-NNN...NNN.ack    acknowledgements of that segment's records,
  *                            16-byte entries: magic "RLA1", CRC-32C of the
  *                            seq bytes, seq (u64). Appended without fsync:
@@ -57,19 +78,28 @@
  *                            as DUPLICATE.
  *   DIR/quarantine/seg-NNN-at-OFFSET.bad   damaged bytes set aside at open
  *
- * Recovery at open: each segment is scanned. Bytes at the end of the
- * newest segment that do not form a complete record and are not followed
- * by a valid record are a torn tail (a crash during a write): the segment
- * is truncated there. An older segment was complete when the next one
- * began: one found cut short or emptied lost records that had been synced,
- * which is logged as an error with the range of seqs lost (its remains go
- * to quarantine/).
- * A damaged region (bad magic, impossible length, CRC mismatch) followed by
- * a valid record is set aside: its bytes are copied to quarantine/, the
- * segment is rewritten without them, and the count is logged as an error.
- * Opening never fails because of damaged data. Fully acknowledged segments
- * are deleted; appends go to a new segment at every open.
- *
+ * Recovery at open: each segment is scanned; nothing here needs free disk
+ * space, and opening never fails because of damaged data.
+ *   - Bytes at the end of the newest segment that do not form a complete
+ *     record are a torn tail (a crash during a write): cut in place.
+ *   - A damaged region (bad magic, impossible length, CRC mismatch) is
+ *     skipped where it is; a copy goes to quarantine/ (when there is room)
+ *     and it is logged at error level, once: the copy's existence says it
+ *     was said. The segment is deleted with its bytes when the rest of it
+ *     is acknowledged.
+ *   - An older segment without its seal (cut short, at a record boundary
+ *     or not) or emptied is reported at error level with the range of
+ *     seqs that can have been lost; a sealed segment with fewer records
+ *     than its seal says is reported with the count and the seqs lost (the
+ *     seal is then rewritten in place, so that it is said once).
+ *   - A file named like a segment with a number no spool gives is moved to
+ *     quarantine/; records out of seq order are left in their file, never
+ *     offered, and logged.
+ * The newest segment cut exactly at a record boundary, or a segment
+ * deleted whole, cannot be told from records never written (documented,
+ * not detected). Fully acknowledged segments are deleted; appends go to a
+ * new segment at every open.
+
  * Durability: agent_spool_append() write()s the record; agent_spool_sync()
  * fsyncs (group commit: many appends, one fsync) and only then are the
  * records offered for sending by agent_spool_next(). The fsync ordering is
@@ -82,14 +112,16 @@
  * keeps the measurement and stops reading its device until space frees
  * (acknowledged segments are deleted).
  *
- * Full disk: an append that meets ENOSPC or EDQUOT also returns
- * AGENT_SPOOL_FULL (err says the disk is full), leaving no partial record.
- * Freeing never needs new space: the counters are saved in place in
- * DIR/state before a segment is deleted, a torn tail is cut in place, and
- * an acknowledgement that cannot be written to its .ack file is kept in
- * memory (said once as a warning; after a restart the message is resent
- * and answered DUPLICATE). So on a full disk the agent starts, keeps what
- * it holds, keeps sending, and deletes what is acknowledged. */
+ * Full disk: an append that meets ENOSPC or EDQUOT (writing the record, a
+ * seal or a new segment) also returns AGENT_SPOOL_FULL (err says the disk
+ * is full), leaving no partial record. Freeing never needs new space: the
+ * counters are saved in place before a segment is deleted, repairs at open
+ * are made in place, and an acknowledgement that cannot be written to its
+ * .ack file is kept in memory (said once as a warning; after a restart the
+ * message is resent and answered DUPLICATE). So on a full disk the agent
+ * starts, keeps what it holds, keeps sending, and deletes what is
+ * acknowledged. The space for a segment's seal is counted in max_bytes
+ * from the moment the segment is made. */
 #ifndef AGENT_SPOOL_H
 #define AGENT_SPOOL_H
 

@@ -141,14 +141,17 @@ new_trials s1b | ruglab-agent --config "$conf" >"$T_TMP/agent1c.log" 2>&1; rc=$?
 t_log "$T_TMP/agent1c.log"
 t_is "one damaged copy of the counters: the agent runs and exits 0" "$rc" 0
 t_is "the new trials are stored, none taken for a duplicate" "$(rows dev-1)" "7,1,1,2,1"
-t_match "it went on from the other copy" "$(grep READY "$T_TMP/agent1c.log")" "\(boot 3, "
+boot_of() { grep -o 'READY: spool [^ ]* (boot [0-9]*' "$1" | grep -o '[0-9]*$'; }
+t_check "its boot id is above the one before" test "$(boot_of "$T_TMP/agent1c.log")" -gt "$(boot_of "$T_TMP/agent1.log")"
+t_fails "one damaged copy is not called a loss of the counters" grep -q "counters recovered" "$T_TMP/agent1c.log"
 printf 'garbage' >"$T_TMP/spool-dev-1/state"
 printf 'garbage' >"$T_TMP/spool-dev-1/state.copy"
 new_trials s1c | ruglab-agent --config "$conf" >"$T_TMP/agent1d.log" 2>&1; rc=$?
 t_log "$T_TMP/agent1d.log"
 t_is "every copy damaged: the agent runs and exits 0" "$rc" 0
 t_match "it says so at error level" "$(cat "$T_TMP/agent1d.log")" "error: .*state and state.copy are unreadable"
-t_match "its boot id comes from the clock" "$(grep READY "$T_TMP/agent1d.log")" "\(boot [0-9]{16,}, "
+t_match "its boot id comes from the clock" "$(cat "$T_TMP/agent1d.log")" "counters recovered: boot id [0-9]{16,} \(from the clock"
+t_check "and is above the one before" test "$(boot_of "$T_TMP/agent1d.log")" -gt "$(boot_of "$T_TMP/agent1c.log")"
 t_is "the new trials are stored, none taken for a duplicate" "$(rows dev-1)" "12,1,1,2,1"
 t_match "nothing was answered DUPLICATE" "$(cat "$T_TMP/agent1d.log")" "every message acknowledged \\(5 accepted, 0 duplicate, 0 rejected\\)"
 

@@ -127,9 +127,10 @@ AGENT=$!
 T_PIDS+=($AGENT)
 t_log "$T_TMP/agent2.log"
 t_wait_line "$T_TMP/agent2.log" "READY" 10
-t_match "the damaged record is reported with its count" "$(cat "$T_TMP/agent2.log")" "1 damaged record\(s\), [0-9]+ bytes, set aside in $SPOOL/quarantine"
+t_match "the damaged region is reported with its size" "$(cat "$T_TMP/agent2.log")" "error: .*1 damaged region\(s\), [0-9]+ bytes, set aside \(copies in $SPOOL/quarantine\)"
+t_match "and the record lost with it, by seq" "$(cat "$T_TMP/agent2.log")" "error: .*segment 1 lost 1 of its [0-9]+ record\(s\), seqs 1 \(damaged on disk"
 t_match "the agent starts anyway, with the rest of the spool" "$(grep READY "$T_TMP/agent2.log")" \
-  "READY: spool $SPOOL \(boot 2, $((depth - 1)) message\(s\) waiting, 1 damaged set aside\)"
+  "READY: spool $SPOOL \(boot [0-9]+, $((depth - 1)) message\(s\) waiting, 1 damaged set aside, 1 damaged segment\(s\): at most 1 LOST\)"
 t_is "the damaged bytes are kept for inspection" "$(ls "$SPOOL/quarantine" | wc -l)" 1
 kill -TERM $AGENT; wait $AGENT
 depth=$((depth - 1))

@@ -95,4 +95,46 @@ got_sum=$(t_psql ruglab_admin "SELECT 'T ' || session_id || ' ' || direction || 
 t_is "the stored values are the generated stream (checksum)" "$got_sum" "$exp_sum"
 t_is "nothing was dead-lettered" "$(t_psql ruglab_admin "SELECT count(*) FROM meas.dead_letter")" 0
 t_is "the spool is empty" "$(ls "$DISK/spool" | grep -c '^seg-')" 0
+
+# --- damage found on a full disk: the agent still starts (repairs need no
+# free space), says what was lost, and the counters it cannot save wait in
+# memory until space frees
+DISK2=$T_TMP/disk2
+t_tmpfs "$DISK2" 2m
+PORT2=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat >"$T_TMP/offline.conf" <<CONF
+[agent]
+device_id = dev-1
+driver = simulator
+[spool]
+dir = $DISK2/spool
+segment_bytes = 65536
+[link]
+collector = tcp://127.0.0.1:$PORT2
+curve = false
+[simulator]
+seed = 12
+patients = RB-0001:F:52:68
+sessions = 12
+start = $START
+days_between_sessions = 3.5
+time_factor = 0
+CONF
+t_bg "$T_TMP/offline-1.log" ruglab-agent --config "$T_TMP/offline.conf"
+t_wait_line "$T_TMP/offline-1.log" "SPOOL FULL \\(the disk is full" 60
+kill -TERM "$T_LAST_PID"; wait "$T_LAST_PID" 2>/dev/null
+seg=$(ls "$DISK2"/spool/seg-*.log | sed -n 2p)
+printf 'XXXXXXXX' | dd of="$seg" bs=1 seek=1000 conv=notrunc 2>/dev/null
+: >"$DISK2/spool/state"
+rm -f "$DISK2/spool/state.copy"
+avail=$(df --output=avail -k "$DISK2" | tail -1)
+t_check "the disk is still full ($avail KiB left)" test "$avail" -lt 64
+t_bg "$T_TMP/offline-2.log" ruglab-agent --config "$T_TMP/offline.conf"
+t_wait_line "$T_TMP/offline-2.log" "READY" 20
+log=$(cat "$T_TMP/offline-2.log")
+t_match "a damaged record on a full disk: the agent starts and says which record is lost" "$log" \
+  "error: .*segment [0-9]+ lost 1 of its [0-9]+ record\(s\), seqs [0-9]+ "
+t_match "counters it cannot save yet: said, and kept in memory" "$log" \
+  "error: .*No space left on device: the counters are kept in memory until space frees"
+kill -TERM "$T_LAST_PID"; wait "$T_LAST_PID" 2>/dev/null
 t_done

@@ -223,7 +223,8 @@ test_append_sync_ack_reopen(void **state)
 
     /* The acknowledged ones stay gone; the others keep their boot and seq. */
     sp = s_open(1 << 20, 1 << 16);
-    assert_int_equal(agent_spool_boot_id(sp), boot1 + 1);
+    uint64_t boot2 = agent_spool_boot_id(sp);
+    assert_true(boot2 > boot1); /* from the clock, above every earlier one */
     assert_int_equal(agent_spool_recovery(sp)->records, 3);
     assert_int_equal(agent_spool_depth(sp), 3);
     assert_int_equal(s_pending(sp, seqs, 16), 3);
@@ -235,11 +236,11 @@ test_append_sync_ack_reopen(void **state)
     uint64_t s6 = s_append(sp, 6);
     assert_true(s6 > 5);
     s_sync(sp);
-    assert_int_equal(s_trial_of(sp, s6, boot1 + 1), 6);
+    assert_int_equal(s_trial_of(sp, s6, boot2), 6);
     assert_int_equal(agent_spool_ack(sp, boot1, 1, &err), 1);
     assert_int_equal(agent_spool_ack(sp, boot1, 3, &err), 1);
     assert_int_equal(agent_spool_ack(sp, boot1, 5, &err), 1);
-    assert_int_equal(agent_spool_ack(sp, boot1 + 1, s6, &err), 1);
+    assert_int_equal(agent_spool_ack(sp, boot2, s6, &err), 1);
     assert_int_equal(agent_spool_depth(sp), 0);
     assert_int_equal(agent_spool_oldest_us(sp), 0);
     /* Fully acknowledged segments are deleted. */
@@ -302,6 +303,7 @@ test_damaged_middle_record_quarantined(void **state)
 {
     (void)state;
     agent_spool_t *sp = s_open(1 << 20, 1 << 16);
+    uint64_t boot1 = agent_spool_boot_id(sp);
     for (uint32_t t = 1; t <= 3; t++)
         (void)s_append(sp, t);
     s_sync(sp);
@@ -326,16 +328,18 @@ test_damaged_middle_record_quarantined(void **state)
     assert_int_equal(s_pending(sp, seqs, 8), 2);
     assert_int_equal(seqs[0], 1);
     assert_int_equal(seqs[1], 3);
-    assert_int_equal(s_trial_of(sp, 3, agent_spool_boot_id(sp) - 1), 3);
-    /* The damaged bytes are kept for inspection, the segment is rewritten. */
+    assert_int_equal(s_trial_of(sp, 3, boot1), 3);
+    /* A copy of the damaged bytes is kept for inspection; the segment is
+     * not rewritten (that would need free space): they are skipped. */
     assert_int_equal(s_count_files("seg-", "quarantine"), 1);
-    assert_int_equal(s_size(s_first_segment()), 2 * rec_size);
+    assert_int_equal(s_size(s_first_segment()), size);
     assert_true(s_append(sp, 4) > 3);
     agent_spool_close(&sp);
 
-    /* A second open finds nothing more to repair. */
+    /* A second open says nothing new. */
     sp = s_open(1 << 20, 1 << 16);
     assert_int_equal(agent_spool_recovery(sp)->quarantined, 0);
+    assert_int_equal(agent_spool_recovery(sp)->damaged_segments, 0);
     assert_int_equal(agent_spool_depth(sp), 3);
     agent_spool_close(&sp);
 }
@@ -528,7 +532,7 @@ test_garbage_state_never_reuses_a_key(void **state)
     uint64_t boot = s_deliver_five(5);
     s_write_file("state", junk, sizeof junk);
     agent_spool_t *sp = s_open(1 << 20, 1 << 16);
-    assert_int_equal(agent_spool_boot_id(sp), boot + 1);
+    assert_true(agent_spool_boot_id(sp) > boot);
     assert_int_equal(agent_spool_last_mark(sp), 5);
     assert_true(s_append(sp, 6) > 5);
     agent_spool_close(&sp);
@@ -601,7 +605,7 @@ test_garbage_counter_files_of_the_earlier_format(void **state)
     s_write_file("seq", "2048\n", 5);
     s_write_file("mark", "5\n", 2);
     agent_spool_t *sp = s_open(1 << 20, 1 << 16);
-    assert_int_equal(agent_spool_boot_id(sp), 701);
+    assert_true(agent_spool_boot_id(sp) > 700);
     assert_int_equal(agent_spool_last_mark(sp), 5);
     assert_int_equal(s_append(sp, 6), 2048);
     agent_spool_close(&sp);
@@ -645,6 +649,121 @@ test_damaged_older_segment_is_reported(void **state)
     agent_spool_close(&sp);
 }
 
+/* A new spool with nine records in three sealed segments of three
+ * (rec: the size of one record). */
+static void
+s_nine(uint64_t rec)
+{
+    nftw(s_dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
+    assert_int_equal(mkdir(s_dir, 0700), 0);
+    agent_spool_t *sp = s_open(1 << 20, 3 * rec);
+    for (uint32_t t = 1; t <= 9; t++)
+        (void)s_append(sp, t);
+    s_sync(sp);
+    agent_spool_close(&sp);
+}
+
+static void
+test_cut_at_a_record_boundary_is_reported(void **state)
+{
+    (void)state;
+    /* three records per segment */
+    agent_spool_t *sp = s_open(1 << 20, 1);
+    (void)s_append(sp, 1);
+    uint64_t rec = agent_spool_bytes(sp) - AGENT_SPOOL_RECORD_HEADER; /* less its seal */
+    agent_spool_close(&sp);
+    s_nine(rec);
+    /* segment 2 (seqs 4-6, sealed) loses its last record and its seal: what
+     * is left looks whole */
+    assert_int_equal(s_size(s_path("seg-00000000000000000002.log")),
+                     (off_t)(3 * rec + AGENT_SPOOL_RECORD_HEADER));
+    assert_int_equal(truncate(s_path("seg-00000000000000000002.log"), (off_t)(2 * rec)), 0);
+    sp = s_open(1 << 20, 3 * rec);
+    const agent_spool_recovery_t *r = agent_spool_recovery(sp);
+    assert_int_equal(r->damaged_segments, 1);
+    assert_int_equal(r->lost_records_max, 1);
+    assert_int_equal(agent_spool_depth(sp), 8);
+    agent_spool_close(&sp);
+
+    /* a record destroyed inside a sealed segment: exactly which one */
+    s_nine(rec);
+    FILE *f = fopen(s_path("seg-00000000000000000002.log"), "r+b");
+    assert_non_null(f);
+    char zero[64] = {0};
+    assert_int_equal(fseek(f, (long)rec + 10, SEEK_SET), 0);
+    assert_int_equal(fwrite(zero, 1, sizeof zero, f), sizeof zero);
+    assert_int_equal(fclose(f), 0);
+    sp = s_open(1 << 20, 3 * rec);
+    r = agent_spool_recovery(sp);
+    assert_int_equal(r->damaged_segments, 1);
+    assert_int_equal(r->lost_records_max, 1);
+    assert_int_equal(r->quarantined, 1);
+    uint64_t seqs[16];
+    assert_int_equal(s_pending(sp, seqs, 16), 8);
+    assert_int_equal(seqs[3], 4);
+    assert_int_equal(seqs[4], 6); /* 5 is the one lost */
+    agent_spool_close(&sp);
+    /* said once */
+    sp = s_open(1 << 20, 3 * rec);
+    assert_int_equal(agent_spool_recovery(sp)->damaged_segments, 0);
+    assert_int_equal(agent_spool_recovery(sp)->quarantined, 0);
+    agent_spool_close(&sp);
+}
+
+static void
+test_boot_ids_never_come_again(void **state)
+{
+    (void)state;
+    rl_err_t err;
+    agent_spool_t *sp = s_open(1 << 20, 1 << 16);
+    uint64_t boot = agent_spool_boot_id(sp);
+    (void)s_append(sp, 1);
+    s_sync(sp);
+    assert_int_equal(agent_spool_ack(sp, boot, 1, &err), 1);
+    agent_spool_close(&sp);
+    /* The spool wiped (a machine reinstalled under the same device id). */
+    nftw(s_dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
+    sp = s_open(1 << 20, 1 << 16);
+    assert_true(agent_spool_boot_id(sp) > boot);
+    assert_true(agent_spool_boot_id(sp) <= (uint64_t)INT64_MAX);
+    agent_spool_close(&sp);
+
+    /* Counters of the earlier format at the limit the collector takes,
+     * and 0: still a boot id the collector accepts, never an old one. */
+    static const char *const boots[] = {"9223372036854775807", "0"};
+    for (size_t i = 0; i < 2; i++) {
+        nftw(s_dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
+        assert_int_equal(mkdir(s_dir, 0700), 0);
+        s_write_file("lock", "", 0);
+        s_write_file("boot", boots[i], strlen(boots[i]));
+        sp = s_open(1 << 20, 1 << 16);
+        assert_true(agent_spool_boot_id(sp) > 0);
+        assert_true(agent_spool_boot_id(sp) <= (uint64_t)INT64_MAX);
+        assert_true(agent_spool_boot_id(sp) > boot);
+        agent_spool_close(&sp);
+    }
+
+    /* A stray file with a segment name no spool gives: set aside, the
+     * spool goes on with its own. */
+    nftw(s_dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
+    sp = s_open(1 << 20, 1 << 16);
+    (void)s_append(sp, 1);
+    s_sync(sp);
+    agent_spool_close(&sp);
+    s_write_file("seg-18446744073709551615.log", "", 0);
+    for (int run = 0; run < 2; run++) {
+        sp = s_open(1 << 20, 1 << 16);
+        (void)s_append(sp, 2);
+        s_sync(sp);
+        assert_int_equal(agent_spool_recovery(sp)->damaged_segments, 0);
+        agent_spool_close(&sp);
+    }
+    assert_int_equal(s_count_files("seg-18446744073709551615", "quarantine"), 1);
+    sp = s_open(1 << 20, 1 << 16);
+    assert_int_equal(agent_spool_depth(sp), 3);
+    agent_spool_close(&sp);
+}
+
 int
 main(void)
 {
@@ -664,6 +783,9 @@ main(void)
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_damaged_older_segment_is_reported, s_setup,
                                         s_teardown),
+        cmocka_unit_test_setup_teardown(test_cut_at_a_record_boundary_is_reported, s_setup,
+                                        s_teardown),
+        cmocka_unit_test_setup_teardown(test_boot_ids_never_come_again, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
