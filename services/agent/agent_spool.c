@@ -25,6 +25,12 @@ static const uint8_t s_seal_magic[4] = {'R', 'L', 'S', 'E'};
 static const uint8_t s_ack_magic[4] = {'R', 'L', 'A', '1'};
 /* Segment ids beyond this are not the spool's (a stray file): set aside. */
 #define S_MAX_SEG_ID (UINT64_C(1) << 62)
+/* Nor one this far above the one before it (more segments than a spool
+ * ever makes). */
+#define S_MAX_SEG_GAP (UINT64_C(1) << 32)
+/* Nor a file larger than a segment can grow: segment_bytes (at most 1 GiB),
+ * one more record, and the seal. */
+#define S_MAX_SEG_FILE ((UINT64_C(1) << 30) + 2 * (RL_WIRE_MAX_MESSAGE + AGENT_SPOOL_RECORD_HEADER))
 
 typedef struct {
     uint64_t id;
@@ -209,20 +215,21 @@ s_read_all(int fd, void *buf, size_t len, uint64_t off)
 static const uint8_t s_state_magic[4] = {'R', 'L', 'S', 'T'};
 
 typedef struct {
-    uint64_t gen, boot, seq, mark, sealed_from;
+    uint64_t gen, boot, seq, mark, sealed_from, next_seg;
 } s_state_t;
 
 static bool
 s_state_parse(const uint8_t *p, s_state_t *st)
 {
     if (memcmp(p, s_state_magic, 4) || s_get32(p + 4) != 1 ||
-        agent_crc32c(0, p, 48) != s_get32(p + 48))
+        agent_crc32c(0, p, 56) != s_get32(p + 56))
         return false;
     st->gen = s_get64(p + 8);
     st->boot = s_get64(p + 16);
     st->seq = s_get64(p + 24);
     st->mark = s_get64(p + 32);
     st->sealed_from = s_get64(p + 40);
+    st->next_seg = s_get64(p + 48);
     return true;
 }
 
@@ -237,7 +244,8 @@ s_state_format(uint8_t *p, const s_state_t *st)
     s_put64(p + 24, st->seq);
     s_put64(p + 32, st->mark);
     s_put64(p + 40, st->sealed_from);
-    s_put32(p + 48, agent_crc32c(0, p, 48));
+    s_put64(p + 48, st->next_seg);
+    s_put32(p + 56, agent_crc32c(0, p, 56));
 }
 
 static const char *const s_state_files[2] = {"state", "state.copy"};
@@ -250,17 +258,34 @@ s_state_read(agent_spool_t *self, s_state_t *st)
 {
     bool any_file = false, any_slot = false;
     for (int f = 0; f < 2; f++) {
-        int fd = openat(self->dir_fd, s_state_files[f], O_RDWR | O_CLOEXEC);
-        if (fd < 0)
+        int fd = openat(self->dir_fd, s_state_files[f], O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+        struct stat sb;
+        if (fd >= 0 && (fstat(fd, &sb) || !S_ISREG(sb.st_mode))) {
+            close(fd);
+            fd = -1;
+        }
+        if (fd < 0) {
+            /* not a file this spool can use (a directory, a link...): in
+             * the way of a new one, so moved aside */
+            if (errno != ENOENT &&
+                fstatat(self->dir_fd, s_state_files[f], &sb, AT_SYMLINK_NOFOLLOW) == 0) {
+                any_file = true;
+                char to[64];
+                snprintf(to, sizeof to, "quarantine/%s", s_state_files[f]);
+                (void)mkdirat(self->dir_fd, "quarantine", 0700);
+                if (renameat(self->dir_fd, s_state_files[f], self->dir_fd, to) == 0)
+                    rl_error(self->log_ctx, "spool %s: %s is not a regular file: moved to %s",
+                             self->dir, s_state_files[f], to);
+            }
             continue;
+        }
         any_file = true;
         uint8_t buf[2 * S_STATE_SLOT] = {0};
         ssize_t r;
         do
             r = pread(fd, buf, sizeof buf, 0);
         while (r < 0 && errno == EINTR);
-        struct stat sb;
-        if (fstat(fd, &sb) == 0 && sb.st_size == S_STATE_SIZE)
+        if (sb.st_size == S_STATE_SIZE)
             self->state_fd[f] = fd; /* whole: overwritten in place from now on */
         else
             close(fd); /* made again, whole */
@@ -317,8 +342,8 @@ s_state_create(agent_spool_t *self, int f, const uint8_t *slot, rl_err_t *err)
 static int
 s_state_save(agent_spool_t *self, rl_err_t *err)
 {
-    s_state_t st = {self->state_gen + 1, self->boot_id, self->reserved_seq, self->saved_mark,
-                    self->sealed_from};
+    s_state_t st = {self->state_gen + 1, self->boot_id,     self->reserved_seq,
+                    self->saved_mark,    self->sealed_from, self->next_seg_id};
     uint8_t slot[S_STATE_SLOT];
     s_state_format(slot, &st);
     bool missing = false;
@@ -327,14 +352,10 @@ s_state_save(agent_spool_t *self, rl_err_t *err)
             rl_err_t cerr;
             if (s_state_create(self, f, slot, &cerr) == 0)
                 continue;
-            if (errno != ENOSPC && errno != EDQUOT) {
-                *err = cerr;
-                return -1;
-            }
             if (!self->state_unsaved)
                 rl_error(self->log_ctx,
-                         "%s: the counters are kept in memory until space frees (this run's "
-                         "boot id comes from the clock: no key can come again)",
+                         "%s: the counters are kept in memory until the file can be made (this "
+                         "run's boot id comes from the clock: no key can come again)",
                          cerr.msg);
             missing = true;
             continue;
@@ -570,6 +591,24 @@ s_seal(agent_spool_t *self, s_seg_t *seg, rl_err_t *err)
     return 0;
 }
 
+/* Whether DIR/name holds exactly these bytes. */
+static bool
+s_same_file(agent_spool_t *self, const char *name, const uint8_t *data, uint64_t len)
+{
+    int fd = openat(self->dir_fd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0)
+        return false;
+    struct stat st;
+    bool same = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (uint64_t)st.st_size == len;
+    uint8_t chunk[4096];
+    for (uint64_t off = 0; same && off < len; off += sizeof chunk) {
+        size_t n = len - off < sizeof chunk ? (size_t)(len - off) : sizeof chunk;
+        same = s_read_all(fd, chunk, n, off) == 0 && !memcmp(chunk, data + off, n);
+    }
+    close(fd);
+    return same;
+}
+
 /* Sets damaged bytes aside in quarantine/ (a copy: the segment keeps them
  * until it is deleted, so nothing here needs the disk to have room).
  * Returns false when this damage was set aside, and said, at an earlier
@@ -579,8 +618,7 @@ s_quarantine(agent_spool_t *self, uint64_t seg_id, uint64_t off, const uint8_t *
 {
     char name[96];
     snprintf(name, sizeof name, "quarantine/seg-%020" PRIu64 "-at-%" PRIu64 ".bad", seg_id, off);
-    struct stat st;
-    if (fstatat(self->dir_fd, name, &st, 0) == 0 && (uint64_t)st.st_size == len)
+    if (s_same_file(self, name, data, len))
         return false;
     if (mkdirat(self->dir_fd, "quarantine", 0700) && errno != EEXIST)
         goto fail;
@@ -645,25 +683,31 @@ s_missing(const agent_spool_t *self, size_t lo, size_t hi, uint64_t first, uint6
     return missing;
 }
 
-/* Loads the acknowledgements of a segment and marks its records. */
+/* Loads the acknowledgements of a segment and marks its records (read in
+ * pieces: the file may be damaged to any size). */
 static void
 s_load_acks(agent_spool_t *self, s_seg_t *seg, size_t first, size_t last)
 {
     char name[64];
     s_seg_name(name, sizeof name, seg->id, "ack");
-    int fd = openat(self->dir_fd, name, O_RDWR | O_CLOEXEC);
+    /* O_APPEND: new entries go after these (pread leaves the offset at 0) */
+    int fd = openat(self->dir_fd, name, O_RDWR | O_APPEND | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0)
         return;
     struct stat st;
-    if (fstat(fd, &st)) {
+    if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
         close(fd);
         return;
     }
     uint64_t size = (uint64_t)st.st_size;
-    uint8_t *buf = rl_malloc(size ? size : 1);
-    if (s_read_all(fd, buf, (size_t)size, 0) == 0) {
-        for (uint64_t p = 0; p + S_ACK_ENTRY <= size; p += S_ACK_ENTRY) {
-            const uint8_t *e = buf + p;
+    uint8_t chunk[S_ACK_ENTRY * 4096];
+    for (uint64_t off = 0; off + S_ACK_ENTRY <= size; off += sizeof chunk) {
+        uint64_t want = size - off < sizeof chunk ? size - off : sizeof chunk;
+        want -= want % S_ACK_ENTRY;
+        if (s_read_all(fd, chunk, (size_t)want, off))
+            break;
+        for (uint64_t p = 0; p < want; p += S_ACK_ENTRY) {
+            const uint8_t *e = chunk + p;
             if (memcmp(e, s_ack_magic, 4) || agent_crc32c(0, e + 8, 8) != s_get32(e + 4))
                 continue;
             uint64_t seq = s_get64(e + 8);
@@ -681,7 +725,6 @@ s_load_acks(agent_spool_t *self, s_seg_t *seg, size_t first, size_t last)
             }
         }
     }
-    free(buf);
     /* A torn entry at the end: cut it so that new entries stay aligned. */
     if (size % S_ACK_ENTRY && ftruncate(fd, (off_t)(size - size % S_ACK_ENTRY)) == 0)
         (void)fsync(fd);
@@ -701,7 +744,7 @@ s_scan_segment(agent_spool_t *self, uint64_t id, bool last, bool *cut, rl_err_t 
     char name[64];
     s_seg_name(name, sizeof name, id, "log");
     uint8_t *buf = NULL;
-    int fd = openat(self->dir_fd, name, O_RDWR | O_CLOEXEC);
+    int fd = openat(self->dir_fd, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
     if (fd < 0) {
         rl_err_set(err, "cannot open spool segment %s/%s: %s", self->dir, name, strerror(errno));
         goto out;
@@ -760,9 +803,8 @@ s_scan_segment(agent_spool_t *self, uint64_t id, bool last, bool *cut, rl_err_t 
         /* Nothing valid follows. Only the newest segment can end in a write
          * cut short by a crash; a complete record with a bad CRC is damage
          * wherever it is. */
-        bool complete = r == -1 && size - pos >= S_HDR && !memcmp(buf + pos, s_rec_magic, 4) &&
-                        s_get32(buf + pos + 4) <= size - pos - S_HDR;
-        if (last && !complete) {
+        bool torn = r == 0; /* the start of a record (or seal) cut short */
+        if (last && torn) {
             self->recovery.torn_tails++;
             self->recovery.torn_bytes += size - pos;
             rl_warn(self->log_ctx,
@@ -904,6 +946,30 @@ s_cmp_u64(const void *a, const void *b)
     return x < y ? -1 : x > y;
 }
 
+/* Moves a file that is not one of the spool's out of its way, into
+ * quarantine/ (a rename: no disk space needed), never deleting it. */
+static void
+s_set_aside(agent_spool_t *self, const char *name, const char *why)
+{
+    char to[96];
+    (void)mkdirat(self->dir_fd, "quarantine", 0700);
+    for (int k = 0; k < 100; k++) {
+        if (k)
+            snprintf(to, sizeof to, "quarantine/%s.%d", name, k);
+        else
+            snprintf(to, sizeof to, "quarantine/%s", name);
+        if (faccessat(self->dir_fd, to, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+            continue;
+        if (renameat(self->dir_fd, name, self->dir_fd, to) == 0) {
+            rl_error(self->log_ctx, "spool %s: %s is %s: moved to %s", self->dir, name, why, to);
+            return;
+        }
+        break;
+    }
+    rl_error(self->log_ctx, "spool %s: %s is %s: ignored (cannot move it aside: %s)", self->dir,
+             name, why, strerror(errno));
+}
+
 agent_spool_t *
 agent_spool_open(const char *dir, const agent_spool_opts_t *opts, rl_err_t *err)
 {
@@ -991,24 +1057,24 @@ agent_spool_open(const char *dir, const agent_spool_opts_t *opts, rl_err_t *err)
     }
     struct dirent *de;
     while ((de = readdir(d))) {
-        unsigned long long id;
-        int used = 0;
-        if (strlen(de->d_name) != 28 || sscanf(de->d_name, "seg-%20llu.log%n", &id, &used) != 1 ||
-            used != 28)
+        /* exactly "seg-" + 20 digits + ".log" */
+        const char *nm = de->d_name;
+        if (strlen(nm) != 28 || strncmp(nm, "seg-", 4) || strspn(nm + 4, "0123456789") != 20 ||
+            strcmp(nm + 24, ".log"))
             continue;
-        if (id == 0 || id > S_MAX_SEG_ID) {
-            /* not a number this spool gives: set aside, never deleted */
-            char to[64];
-            snprintf(to, sizeof to, "quarantine/%s", de->d_name);
-            (void)mkdirat(self->dir_fd, "quarantine", 0700);
-            if (renameat(self->dir_fd, de->d_name, self->dir_fd, to) == 0)
-                rl_error(self->log_ctx,
-                         "spool %s: %s is not a segment of this spool (number out of range): "
-                         "moved to %s",
-                         dir, de->d_name, to);
-            else
-                rl_error(self->log_ctx, "spool %s: %s is not a segment of this spool: ignored", dir,
-                         de->d_name);
+        uint64_t id = strtoull(nm + 4, NULL, 10);
+        struct stat sb;
+        const char *why = NULL;
+        if (fstatat(self->dir_fd, nm, &sb, AT_SYMLINK_NOFOLLOW))
+            continue;
+        if (!S_ISREG(sb.st_mode))
+            why = "not a regular file";
+        else if ((uint64_t)sb.st_size > S_MAX_SEG_FILE)
+            why = "larger than any segment";
+        else if (id == 0 || id > S_MAX_SEG_ID)
+            why = "a number this spool never gives";
+        if (why) {
+            s_set_aside(self, nm, why);
             continue;
         }
         if (nids == capids) {
@@ -1021,6 +1087,14 @@ agent_spool_open(const char *dir, const agent_spool_opts_t *opts, rl_err_t *err)
     d = NULL;
     if (nids)
         qsort(ids, nids, sizeof *ids, s_cmp_u64);
+    /* Segment numbers follow each other (gaps are segments deleted once
+     * acknowledged): one far above the others is not this spool's. */
+    while (nids > 0 && ids[nids - 1] - (nids > 1 ? ids[nids - 2] : 0) > S_MAX_SEG_GAP) {
+        char nm[64];
+        s_seg_name(nm, sizeof nm, ids[nids - 1], "log");
+        s_set_aside(self, nm, "numbered far above the spool's own segments");
+        nids--;
+    }
     uint8_t *cut = rl_calloc(nids + 1, sizeof *cut); /* 1: cut short, 2: emptied */
     uint64_t *first_seq = rl_calloc(nids + 1, sizeof *first_seq);
     uint64_t *last_seq = rl_calloc(nids + 1, sizeof *last_seq);
@@ -1047,6 +1121,10 @@ agent_spool_open(const char *dir, const agent_spool_opts_t *opts, rl_err_t *err)
     free(first_seq);
     free(last_seq);
     self->next_seg_id = nids ? ids[nids - 1] + 1 : 1;
+    /* numbers are not given twice (quarantine/ names carry them) */
+    if (have > 0 && st.next_seg > self->next_seg_id && st.next_seg <= S_MAX_SEG_ID &&
+        st.next_seg - self->next_seg_id <= S_MAX_SEG_GAP)
+        self->next_seg_id = st.next_seg;
     if (self->sealed_from == UINT64_MAX)
         self->sealed_from = self->next_seg_id;
 
@@ -1086,8 +1164,12 @@ agent_spool_open(const char *dir, const agent_spool_opts_t *opts, rl_err_t *err)
     self->reserved_seq = self->next_seq;
     /* Saved twice: both slots of both files then hold this boot id, so
      * whichever slot survives damage, the next run's boot id is higher. */
-    if (s_state_save(self, err) || s_state_save(self, err))
-        goto fail;
+    rl_err_t serr;
+    if (s_state_save(self, &serr) || s_state_save(self, &serr)) {
+        /* never a reason not to start: this run's boot id is new anyway */
+        rl_error(self->log_ctx, "%s: the counters are kept in memory", serr.msg);
+        self->state_unsaved = true;
+    }
     if (have == 0) { /* the earlier format's files are replaced by state */
         (void)unlinkat(self->dir_fd, "boot", 0);
         (void)unlinkat(self->dir_fd, "seq", 0);
@@ -1118,7 +1200,8 @@ agent_spool_open(const char *dir, const agent_spool_opts_t *opts, rl_err_t *err)
     if (self->recovery.quarantined)
         rl_error(self->log_ctx,
                  "spool %s: %zu damaged region(s), %" PRIu64
-                 " bytes, set aside (copies in %s/quarantine); the rest of the spool is intact",
+                 " bytes, skipped (each said above, with its copy in %s/quarantine if one could "
+                 "be written); the rest of the spool is intact",
                  dir, self->recovery.quarantined, self->recovery.quarantined_bytes, dir);
     free(ids);
     return self;

@@ -17,7 +17,8 @@
  *        24 seq high-water mark: the first seq not yet reserved
  *        32 source mark: the highest of any record deleted so far
  *        40 sealed_from: segments from this id on carry a seal when closed
- *        48 CRC-32C of bytes 0..47   52..63 zero
+ *        48 the next segment number (numbers are not given twice)
+ *        56 CRC-32C of bytes 0..55   60..63 zero
  *                            A save writes the older slot of state, syncs,
  *                            then the same slot of state.copy, syncs: a crash
  *                            tears at most one slot. Open saves twice, so
@@ -80,8 +81,9 @@
  *
  * Recovery at open: each segment is scanned; nothing here needs free disk
  * space, and opening never fails because of damaged data.
- *   - Bytes at the end of the newest segment that do not form a complete
- *     record are a torn tail (a crash during a write): cut in place.
+ *   - Bytes at the end of the newest segment that are the start of a
+ *     record cut short are a torn tail (a crash during a write): cut in
+ *     place, said as a warning. Anything else at the end is damage.
  *   - A damaged region (bad magic, impossible length, CRC mismatch) is
  *     skipped where it is; a copy goes to quarantine/ (when there is room)
  *     and it is logged at error level, once: the copy's existence says it
@@ -92,8 +94,11 @@
  *     seqs that can have been lost; a sealed segment with fewer records
  *     than its seal says is reported with the count and the seqs lost (the
  *     seal is then rewritten in place, so that it is said once).
- *   - A file named like a segment with a number no spool gives is moved to
- *     quarantine/; records out of seq order are left in their file, never
+ *   - Only names of exactly "seg-", 20 digits, ".log" are segments. One
+ *     that is not a regular file, is larger than a segment can grow, or
+ *     has a number no spool gives (0, above 2^62, or far above the others)
+ *     is moved to quarantine/ (a rename), as is a state file that is not a
+ *     regular file; records out of seq order are left in their file, never
  *     offered, and logged.
  * The newest segment cut exactly at a record boundary, or a segment
  * deleted whole, cannot be told from records never written (documented,

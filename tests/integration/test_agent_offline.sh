@@ -127,7 +127,8 @@ AGENT=$!
 T_PIDS+=($AGENT)
 t_log "$T_TMP/agent2.log"
 t_wait_line "$T_TMP/agent2.log" "READY" 10
-t_match "the damaged region is reported with its size" "$(cat "$T_TMP/agent2.log")" "error: .*1 damaged region\(s\), [0-9]+ bytes, set aside \(copies in $SPOOL/quarantine\)"
+t_match "the damaged region is reported with its size" "$(cat "$T_TMP/agent2.log")" "error: .*1 damaged region\(s\), [0-9]+ bytes, skipped"
+t_match "with a copy for inspection" "$(cat "$T_TMP/agent2.log")" "error: .*[0-9]+ damaged bytes at offset [0-9]+ of segment 1 copied to quarantine/"
 t_match "and the record lost with it, by seq" "$(cat "$T_TMP/agent2.log")" "error: .*segment 1 lost 1 of its [0-9]+ record\(s\), seqs 1 \(damaged on disk"
 t_match "the agent starts anyway, with the rest of the spool" "$(grep READY "$T_TMP/agent2.log")" \
   "READY: spool $SPOOL \(boot [0-9]+, $((depth - 1)) message\(s\) waiting, 1 damaged set aside, 1 damaged segment\(s\): at most 1 LOST\)"

@@ -764,6 +764,99 @@ test_boot_ids_never_come_again(void **state)
     agent_spool_close(&sp);
 }
 
+static void
+test_acks_of_earlier_runs_are_kept(void **state)
+{
+    (void)state;
+    rl_err_t err;
+    agent_spool_t *sp = s_open(1 << 20, 1 << 16);
+    uint64_t boot = agent_spool_boot_id(sp);
+    for (uint32_t t = 1; t <= 6; t++)
+        (void)s_append(sp, t);
+    s_sync(sp);
+    assert_int_equal(agent_spool_ack(sp, boot, 1, &err), 1);
+    assert_int_equal(agent_spool_ack(sp, boot, 2, &err), 1);
+    agent_spool_close(&sp);
+    /* the next run acknowledges one more into the same file */
+    sp = s_open(1 << 20, 1 << 16);
+    assert_int_equal(agent_spool_depth(sp), 4);
+    assert_int_equal(agent_spool_ack(sp, boot, 3, &err), 1);
+    agent_spool_close(&sp);
+    sp = s_open(1 << 20, 1 << 16);
+    uint64_t seqs[8];
+    assert_int_equal(s_pending(sp, seqs, 8), 3);
+    assert_int_equal(seqs[0], 4);
+    agent_spool_close(&sp);
+}
+
+static void
+test_foreign_files_in_the_spool(void **state)
+{
+    (void)state;
+    agent_spool_t *sp = s_open(1 << 20, 1 << 16);
+    for (uint32_t t = 1; t <= 5; t++)
+        (void)s_append(sp, t);
+    s_sync(sp);
+    agent_spool_close(&sp);
+    /* names that only look like segments are not read as one */
+    s_write_file("seg-+0000000000000000001.log", "", 0);
+    s_write_file("seg- 0000000000000000007.log", "", 0);
+    /* files with a segment's name that no spool writes: set aside */
+    s_write_file("seg-04611686018427387904.log", "", 0); /* far above the others */
+    assert_int_equal(mkdir(s_path("seg-00000000000000000009.log"), 0700), 0);
+    assert_int_equal(mkfifo(s_path("seg-00000000000000000010.log"), 0600), 0);
+    assert_int_equal(symlink("/nonexistent", s_path("seg-00000000000000000011.log")), 0);
+    s_write_file("seg-00000000000000000012.log", "", 0);
+    assert_int_equal(truncate(s_path("seg-00000000000000000012.log"), (off_t)1 << 40), 0);
+    /* a state file that is not a file */
+    assert_int_equal(unlink(s_path("state")), 0);
+    assert_int_equal(mkdir(s_path("state"), 0700), 0);
+    for (int run = 0; run < 2; run++) {
+        sp = s_open(1 << 20, 1 << 16);
+        const agent_spool_recovery_t *r = agent_spool_recovery(sp);
+        assert_int_equal(r->damaged_segments, 0);
+        assert_int_equal(r->quarantined, 0);
+        assert_int_equal(agent_spool_depth(sp), 5 + (size_t)run);
+        (void)s_append(sp, 6);
+        s_sync(sp);
+        agent_spool_close(&sp);
+    }
+    assert_int_equal(access(s_path("seg-00000000000000000001.log"), F_OK), 0);
+    assert_int_equal(s_count_files("seg-", "quarantine"), 5);
+    assert_int_equal(s_count_files("state", "quarantine"), 1);
+    assert_int_equal(s_size(s_path("state")), 512);
+
+    /* the last record of the newest segment with a damaged magic is
+     * damage, not a torn write */
+    sp = s_open(1 << 20, 1 << 16);
+    size_t depth = agent_spool_depth(sp);
+    agent_spool_close(&sp);
+    char newest[256] = "";
+    for (int k = 99; k >= 1 && !*newest; k--) {
+        char name[64];
+        snprintf(name, sizeof name, "seg-%020d.log", k);
+        if (access(s_path(name), F_OK) == 0 && s_size(s_path(name)) > 0)
+            snprintf(newest, sizeof newest, "%s", s_path(name));
+    }
+    assert_true(*newest);
+    off_t size = s_size(newest);
+    uint8_t one;
+    FILE *f = fopen(newest, "r+b");
+    assert_non_null(f);
+    /* the newest segment holds one record (one per run): its magic */
+    assert_int_equal(fseek(f, 0, SEEK_SET), 0);
+    assert_int_equal(fread(&one, 1, 1, f), 1);
+    assert_int_equal(fseek(f, 0, SEEK_SET), 0);
+    fputc('X', f);
+    assert_int_equal(fclose(f), 0);
+    assert_true(size > 0);
+    sp = s_open(1 << 20, 1 << 16);
+    assert_int_equal(agent_spool_recovery(sp)->torn_tails, 0);
+    assert_int_equal(agent_spool_recovery(sp)->quarantined, 1);
+    assert_int_equal(agent_spool_depth(sp), depth - 1);
+    agent_spool_close(&sp);
+}
+
 int
 main(void)
 {
@@ -786,6 +879,8 @@ main(void)
         cmocka_unit_test_setup_teardown(test_cut_at_a_record_boundary_is_reported, s_setup,
                                         s_teardown),
         cmocka_unit_test_setup_teardown(test_boot_ids_never_come_again, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_acks_of_earlier_runs_are_kept, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_foreign_files_in_the_spool, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
