@@ -15,6 +15,10 @@ bool rl_text_utf8_valid(const char *s, size_t len);
  * when the whole text is valid. */
 size_t rl_text_utf8_error_at(const char *s, size_t len);
 
+/* The byte offset of the first control character (below 0x20, or 0x7f)
+ * in s (len bytes), or len when there is none. */
+size_t rl_text_control_at(const char *s, size_t len);
+
 /* A copy of the NUL-terminated s in which every byte of an invalid
  * sequence is replaced by '?', at most max bytes (cut at a character
  * boundary). Caller frees. */

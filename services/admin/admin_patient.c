@@ -7,6 +7,7 @@
 
 #include "ruglab/exitcode.h"
 #include "ruglab/insz.h"
+#include "ruglab/text.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -50,11 +51,10 @@ s_check_name(const char *cmd, const char *option, const char *v)
         admin_fail("%s: %s must be 1-100 characters", cmd, option);
         return -1;
     }
-    for (const char *c = v; *c; c++)
-        if ((unsigned char)*c < 0x20 || *c == 0x7f) {
-            admin_fail("%s: %s contains a control character", cmd, option);
-            return -1;
-        }
+    if (rl_text_control_at(v, n) < n) {
+        admin_fail("%s: %s contains a control character", cmd, option);
+        return -1;
+    }
     return 0;
 }
 

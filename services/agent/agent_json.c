@@ -3,6 +3,7 @@
 
 #include "ruglab/date.h"
 #include "ruglab/mem.h"
+#include "ruglab/text.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -197,10 +198,9 @@ s_answers(const json_t *obj, rl_questionnaire_t *q, rl_err_t *err)
             if (strlen(s) > RL_TEXT_MAX)
                 return rl_err_set(err, "answers element %zu: field 'label': longer than %u bytes",
                                   i + 1, RL_TEXT_MAX);
-            for (const char *p = s; *p; p++)
-                if ((unsigned char)*p < 0x20 || *p == 0x7f)
-                    return rl_err_set(
-                        err, "answers element %zu: field 'label' holds control characters", i + 1);
+            if (rl_text_control_at(s, strlen(s)) < strlen(s))
+                return rl_err_set(
+                    err, "answers element %zu: field 'label' holds control characters", i + 1);
             strcpy(ans->label, s);
         }
         q->n_answers = i + 1;

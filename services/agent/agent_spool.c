@@ -731,15 +731,19 @@ s_load_acks(agent_spool_t *self, s_seg_t *seg, size_t first, size_t last)
     seg->ack_fd = fd;
 }
 
+/* What an older segment lost, as s_report_lost says it. */
+enum { S_INTACT = 0, S_CUT_SHORT = 1, S_EMPTIED = 2 };
+
 /* Scans one segment: keeps its valid records, cuts a torn tail in place,
  * sets damaged regions aside (their bytes stay in the segment, skipped),
  * and checks the records against the segment's seal. Nothing here needs
- * new disk space. *cut: an older segment that ends without its seal (cut
- * short, at a record boundary or not). */
+ * new disk space. *cut: S_CUT_SHORT for an older segment that ends
+ * without its seal (cut short, at a record boundary or not), S_EMPTIED
+ * for one left without a record or a seal. */
 static int
-s_scan_segment(agent_spool_t *self, uint64_t id, bool last, bool *cut, rl_err_t *err)
+s_scan_segment(agent_spool_t *self, uint64_t id, bool last, uint8_t *cut, rl_err_t *err)
 {
-    *cut = false;
+    *cut = S_INTACT;
     int rc = -1;
     char name[64];
     s_seg_name(name, sizeof name, id, "log");
@@ -813,7 +817,7 @@ s_scan_segment(agent_spool_t *self, uint64_t id, bool last, bool *cut, rl_err_t 
                     self->dir, size - pos, name);
         } else {
             (void)s_quarantine(self, id, pos, buf + pos, size - pos);
-            *cut = !last;
+            *cut = last ? S_INTACT : S_CUT_SHORT;
         }
         end = pos;
         break;
@@ -870,8 +874,10 @@ s_scan_segment(agent_spool_t *self, uint64_t id, bool last, bool *cut, rl_err_t 
                         id, strerror(errno));
         }
     } else if (!sealed && !last && end > 0 && id >= self->sealed_from) {
-        *cut = true; /* closed without its seal: cut short, at a record boundary or not */
+        *cut = S_CUT_SHORT; /* closed without its seal: at a record boundary or not */
     }
+    if (*cut == S_INTACT && !sealed && !last && seg->count == 0)
+        *cut = S_EMPTIED; /* an older segment left empty: its records are gone */
     self->bytes += seg->size + (seg->sealed ? 0 : S_HDR);
     s_load_acks(self, seg, first, self->n);
     rc = 0;
@@ -899,8 +905,8 @@ s_report_lost(agent_spool_t *self, const uint64_t *ids, size_t n, const uint8_t 
             j++;
         bool any_cut = false, any_empty = false;
         for (size_t k = i; k <= j; k++) {
-            any_cut = any_cut || cut[k] == 1;
-            any_empty = any_empty || cut[k] == 2;
+            any_cut = any_cut || cut[k] == S_CUT_SHORT;
+            any_empty = any_empty || cut[k] == S_EMPTIED;
         }
         const char *what = any_cut && any_empty ? "cut short or emptied"
                            : any_cut            ? "cut short"
@@ -1095,13 +1101,12 @@ agent_spool_open(const char *dir, const agent_spool_opts_t *opts, rl_err_t *err)
         s_set_aside(self, nm, "numbered far above the spool's own segments");
         nids--;
     }
-    uint8_t *cut = rl_calloc(nids + 1, sizeof *cut); /* 1: cut short, 2: emptied */
+    uint8_t *cut = rl_calloc(nids + 1, sizeof *cut); /* S_CUT_SHORT, S_EMPTIED */
     uint64_t *first_seq = rl_calloc(nids + 1, sizeof *first_seq);
     uint64_t *last_seq = rl_calloc(nids + 1, sizeof *last_seq);
     for (size_t i = 0; i < nids; i++) {
         size_t before = self->n;
-        bool was_cut;
-        if (s_scan_segment(self, ids[i], i + 1 == nids, &was_cut, err)) {
+        if (s_scan_segment(self, ids[i], i + 1 == nids, &cut[i], err)) {
             free(cut);
             free(first_seq);
             free(last_seq);
@@ -1111,10 +1116,6 @@ agent_spool_open(const char *dir, const agent_spool_opts_t *opts, rl_err_t *err)
             first_seq[i] = self->recs[before].seq;
             last_seq[i] = self->recs[self->n - 1].seq;
         }
-        if (was_cut)
-            cut[i] = 1;
-        else if (self->n == before && i + 1 < nids && !self->segs[self->nsegs - 1].sealed)
-            cut[i] = 2; /* an older segment left empty: its records are gone */
     }
     s_report_lost(self, ids, nids, cut, first_seq, last_seq);
     free(cut);

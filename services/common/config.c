@@ -68,11 +68,11 @@ s_check(const rl_cfg_key_t *k, const char *value, char *why, size_t why_len)
         snprintf(why, why_len, "the value is not valid UTF-8 (byte %zu)", bad + 1);
         return -1;
     }
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)value[i] < 0x20 || value[i] == 0x7f) {
-            snprintf(why, why_len, "the value holds a control character (byte %zu)", i + 1);
-            return -1;
-        }
+    size_t ctl = rl_text_control_at(value, len);
+    if (ctl < len) {
+        snprintf(why, why_len, "the value holds a control character (byte %zu)", ctl + 1);
+        return -1;
+    }
     switch (k->type) {
     case RL_CFG_STRING:
         return 0;

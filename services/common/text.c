@@ -62,6 +62,15 @@ rl_text_utf8_error_at(const char *s, size_t len)
     return len;
 }
 
+size_t
+rl_text_control_at(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return i;
+    return len;
+}
+
 bool
 rl_text_utf8_valid(const char *s, size_t len)
 {

@@ -381,9 +381,8 @@ s_copy_text(s_dec_t *d, char *dst, size_t max, const char *src, const char *fiel
         snprintf(why, sizeof why, "not valid UTF-8 (byte %zu of %zu)", bad + 1, n);
         return s_fail(d, RL_REASON_INVALID, field, why);
     }
-    for (size_t i = 0; i < n; i++)
-        if ((unsigned char)src[i] < 0x20 || src[i] == 0x7f)
-            return s_fail(d, RL_REASON_INVALID, field, "text holds control characters");
+    if (rl_text_control_at(src, n) < n)
+        return s_fail(d, RL_REASON_INVALID, field, "text holds control characters");
     memcpy(dst, src, n + 1);
     return 0;
 }

@@ -68,6 +68,16 @@ test_sanitize(void **state)
     free(s);
 }
 
+static void
+test_control(void **state)
+{
+    (void)state;
+    assert_int_equal(rl_text_control_at("Pijn \xc3\xa9", 7), 7);
+    assert_int_equal(rl_text_control_at("ab\tc", 4), 2);
+    assert_int_equal(rl_text_control_at("abc\x7f", 4), 3);
+    assert_int_equal(rl_text_control_at("", 0), 0);
+}
+
 int
 main(void)
 {
@@ -75,6 +85,7 @@ main(void)
         cmocka_unit_test(test_valid),
         cmocka_unit_test(test_invalid),
         cmocka_unit_test(test_sanitize),
+        cmocka_unit_test(test_control),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
