@@ -10,6 +10,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ruglab/domain.h"
 #include "ruglab/err.h"
 
 /* A coefficient of variation up to this is a normal effort for large muscle
@@ -17,22 +18,6 @@
 #define RL_MEASURES_CV_NORMAL_MAX_PCT 15.0
 /* Default smallest real difference of device values, in % (DOMAIN.md). */
 #define RL_MEASURES_SRD_DEFAULT_PCT 33.0
-
-typedef enum {
-    RL_DIR_EXTENSION,
-    RL_DIR_FLEXION,
-    RL_DIR_LATFLEX_LEFT,
-    RL_DIR_LATFLEX_RIGHT,
-    RL_DIR_ROTATION_LEFT,
-    RL_DIR_ROTATION_RIGHT,
-    RL_DIR_COUNT
-} rl_direction_t;
-
-/* "extension", "flexion", "lateral_flexion_left", "lateral_flexion_right",
- * "rotation_left", "rotation_right". */
-const char *rl_measures_direction_name(rl_direction_t dir);
-int rl_measures_direction_parse(const char *name, rl_direction_t *out, rl_err_t *err)
-    __attribute__((warn_unused_result));
 
 /* Effort check: sample SD / mean x 100 across the trials present (missing
  * trials skipped). Needs at least 2 trials and a positive mean. *normal is
@@ -64,7 +49,8 @@ typedef struct {
 
 rl_measures_change_t rl_measures_change(double baseline, double followup);
 
-/* Smallest real difference per direction, in % of the baseline. */
+/* Smallest real difference per direction, in % of the baseline (slots
+ * RL_DIR_FIRST .. RL_DIR_COUNT - 1). */
 typedef struct {
     double pct[RL_DIR_COUNT];
 } rl_measures_srd_t;

@@ -9,6 +9,7 @@
 #include <stddef.h>
 
 #include "ruglab/date.h"
+#include "ruglab/domain.h"
 #include "ruglab/err.h"
 
 typedef struct {
@@ -43,15 +44,7 @@ int rl_programme_check_template(const rl_programme_t *t, rl_err_t *err)
 
 /* ---- (a) time points of the device tests ---- */
 
-typedef enum {
-    RL_TP_NONE,
-    RL_TP_START,
-    RL_TP_MID,
-    RL_TP_END,
-} rl_timepoint_t;
-
-/* "none", "start", "mid", "end". */
-const char *rl_programme_timepoint_name(rl_timepoint_t tp);
+/* rl_timepoint_t and its names: domain.h. */
 
 typedef struct {
     long id;     /* the caller's identifier of the test occasion */

@@ -22,15 +22,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "ruglab/domain.h"
 #include "ruglab/err.h"
-
-typedef enum {
-    RL_Q_NPRS,
-    RL_Q_ODI,
-    RL_Q_RMDQ,
-    RL_Q_TSK17,
-    RL_Q_PSFS,
-} rl_q_instrument_t;
 
 typedef enum {
     RL_Q_BAND_NONE,      /* instrument without bands (NPRS, RMDQ, PSFS) or not scorable */
@@ -49,7 +42,7 @@ typedef struct {
 } rl_q_answer_t;
 
 typedef struct {
-    rl_q_instrument_t instrument;
+    rl_instrument_t instrument;
     const char *code; /* canonical code: "NPRS", "ODI", "RMDQ", "TSK-17", "PSFS" */
     bool scorable;
     /* NAN when not scorable. ODI: % rounded to one decimal place as the
@@ -65,11 +58,6 @@ typedef struct {
     char reason[RL_ERR_MAX]; /* why not scorable; empty when scorable */
 } rl_q_score_t;
 
-/* Looks up an instrument by code, case-insensitive ("RMDQ-24" and "TSK17"
- * accepted as aliases). */
-int rl_questionnaire_lookup(const char *code, rl_q_instrument_t *out, rl_err_t *err)
-    __attribute__((warn_unused_result));
-
 /* Scores one response. version: ODI must be "2.1a" (the licensed version we
  * score); the other instruments have no versions in use and accept any
  * version string or NULL. Answers may come in any order. */
@@ -79,7 +67,7 @@ int rl_questionnaire_score(const char *instrument, const char *version,
 
 /* Whether the instrument has a minimal important change (all but TSK-17,
  * for which DOMAIN.md gives only a cut-off, so we report the change only). */
-bool rl_questionnaire_has_mic(rl_q_instrument_t instrument);
+bool rl_questionnaire_has_mic(rl_instrument_t instrument);
 
 /* Compares two scores of the same instrument. improved: moved strictly in
  * the better direction (lower for NPRS, ODI, RMDQ, TSK-17; higher for PSFS).

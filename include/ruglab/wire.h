@@ -8,6 +8,7 @@
 #ifndef RUGLAB_WIRE_H
 #define RUGLAB_WIRE_H
 
+#include "ruglab/domain.h"
 #include "ruglab/err.h"
 
 #include <stdbool.h>
@@ -15,25 +16,13 @@
 #include <stdint.h>
 
 #define RL_PROTOCOL_VERSION 1u
-/* Identifiers (device id, session id, patient token, codes): at most this
- * many bytes of [A-Za-z0-9._-]. */
-#define RL_ID_MAX 64
+/* Identifiers (device id, session id, patient token, codes): rl_id_valid
+ * and RL_ID_MAX of domain.h. */
 #define RL_TEXT_MAX 256
 /* Largest Envelope the collector accepts (bytes). */
 #define RL_WIRE_MAX_MESSAGE (1024u * 1024u)
 #define RL_SAMPLES_MAX 10000u
 #define RL_ANSWERS_MAX 64u
-
-typedef enum {
-    RL_DIR_UNSPECIFIED = 0,
-    RL_DIR_EXTENSION = 1,
-    RL_DIR_FLEXION = 2,
-    RL_DIR_LATERAL_FLEXION_LEFT = 3,
-    RL_DIR_LATERAL_FLEXION_RIGHT = 4,
-    RL_DIR_ROTATION_LEFT = 5,
-    RL_DIR_ROTATION_RIGHT = 6,
-} rl_direction_t;
-#define RL_DIR_COUNT 7
 
 typedef enum {
     RL_BODY_NONE = 0,
@@ -220,11 +209,8 @@ int rl_wire_decode(const uint8_t *buf, size_t len, rl_msg_t *msg, rl_reason_t *r
 bool rl_wire_peek_key(const uint8_t *buf, size_t len, uint64_t *boot_id, uint64_t *seq,
                       char *device_id);
 
-/* Names for logs, SQL and JSON ("extension", "test_result", "rejected",
- * "OUT_OF_RANGE"). Unknown values give "unspecified". */
-const char *rl_direction_name(rl_direction_t dir);
-/* Parses a direction name; returns RL_DIR_UNSPECIFIED if unknown. */
-rl_direction_t rl_direction_parse(const char *name);
+/* Names for logs, SQL and JSON ("test_result", "rejected", "OUT_OF_RANGE";
+ * directions: domain.h). Unknown values give "unspecified". */
 const char *rl_body_kind_name(rl_body_kind_t kind);
 rl_body_kind_t rl_body_kind_parse(const char *name);
 const char *rl_ack_status_name(rl_ack_status_t status);
@@ -233,8 +219,5 @@ const char *rl_session_kind_name(rl_session_kind_t kind);
 rl_session_kind_t rl_session_kind_parse(const char *name);
 const char *rl_sample_context_name(rl_sample_context_t ctx);
 rl_sample_context_t rl_sample_context_parse(const char *name);
-
-/* true when s is a valid identifier: 1..RL_ID_MAX bytes of [A-Za-z0-9._-]. */
-bool rl_wire_id_valid(const char *s);
 
 #endif

@@ -9,7 +9,7 @@
 #include "ruglab/exitcode.h"
 #include "ruglab/mem.h"
 #include "ruglab/paths.h"
-#include "ruglab/wire.h"
+#include "ruglab/domain.h"
 
 #include <czmq.h>
 #include <errno.h>
@@ -69,9 +69,9 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
         admin_fail("device add: DEVICE_ID, --site and --model are required");
         return RL_EXIT_USAGE;
     }
-    if (!rl_wire_id_valid(id) || !rl_wire_id_valid(model)) {
+    if (!rl_id_valid(id) || !rl_id_valid(model)) {
         admin_fail("device add: '%s' is not a valid %s (1-64 of [A-Za-z0-9._-])",
-                   rl_wire_id_valid(id) ? model : id, rl_wire_id_valid(id) ? "model" : "device id");
+                   rl_id_valid(id) ? model : id, rl_id_valid(id) ? "model" : "device id");
         return RL_EXIT_FAIL;
     }
     char *pub = rl_asprintf("%s/%s.key", dir, id);

@@ -42,14 +42,7 @@ s_usage(FILE *out)
 }
 
 static const char *
-s_db_code(rl_q_instrument_t i)
-{
-    static const char *codes[] = {"NPRS", "ODI", "RMDQ", "TSK", "PSFS"};
-    return codes[i];
-}
-
-static const char *
-s_default_version(rl_q_instrument_t i)
+s_default_version(rl_instrument_t i)
 {
     static const char *v[] = {"11-point", "2.1a", "24", "17", "1"};
     return v[i];
@@ -132,9 +125,9 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
         admin_fail("%s: --language must be nl, fr, de or en", cmd);
         return RL_EXIT_FAIL;
     }
-    rl_q_instrument_t inst;
+    rl_instrument_t inst;
     rl_err_t err;
-    if (rl_questionnaire_lookup(instrument, &inst, &err) < 0) {
+    if (rl_instrument_parse(instrument, &inst, &err) < 0) {
         admin_fail("%s: %s", cmd, err.msg);
         return RL_EXIT_FAIL;
     }
@@ -162,7 +155,7 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
     /* the tablet may send an incomplete TSK-17 (stored unscored); a paper
      * form typed in by hand is refused so that the missing items are
      * looked up on the form */
-    if (inst == RL_Q_TSK17 && !score.scorable) {
+    if (inst == RL_INSTRUMENT_TSK17 && !score.scorable) {
         admin_fail("%s: refused: %s", cmd, score.reason);
         rc = RL_EXIT_FAIL;
         goto out;
@@ -188,14 +181,8 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
     char score_s[32];
     snprintf(score_s, sizeof score_s, "%.2f", score.score);
     /* noon in Brussels: the form carries a day, not a time */
-    const char *p[8] = {enrolment,
-                        date_s,
-                        s_db_code(inst),
-                        version,
-                        language,
-                        json,
-                        score.scorable ? score_s : NULL,
-                        admin_os_user()};
+    const char *p[8] = {enrolment, date_s, rl_instrument_db_code(inst),     version,
+                        language,  json,   score.scorable ? score_s : NULL, admin_os_user()};
     char response_id[32];
     if (admin_lookup_id(ctx, cmd, &rc, "storing the response",
                         "INSERT INTO meas.questionnaire_response (source, taken_at, enrolment_id, "
@@ -210,7 +197,7 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
         json_t *o = json_object();
         json_object_set_new(o, "response_id", json_integer(strtoll(response_id, NULL, 10)));
         json_object_set_new(o, "enrolment_id", json_integer(strtoll(enrolment, NULL, 10)));
-        json_object_set_new(o, "instrument", json_string(s_db_code(inst)));
+        json_object_set_new(o, "instrument", json_string(rl_instrument_db_code(inst)));
         json_object_set_new(o, "score", score.scorable ? json_real(score.score) : json_null());
         json_object_set_new(o, "unit", json_string(score.unit));
         json_object_set_new(o, "band", json_string(rl_questionnaire_band_code(score.band)));

@@ -111,11 +111,11 @@ s_parse_row(char *line, s_row_t *row, char *why, size_t why_size)
     }
     rl_direction_t dir;
     rl_err_t err;
-    if (rl_measures_direction_parse(f[4], &dir, &err) < 0) {
+    if (rl_direction_parse(f[4], &dir, &err) < 0) {
         snprintf(why, why_size, "%.200s", err.msg);
         return -1;
     }
-    snprintf(row->direction, sizeof row->direction, "%s", rl_measures_direction_name(dir));
+    snprintf(row->direction, sizeof row->direction, "%s", rl_direction_name(dir));
     if (strcmp(f[5], "max_torque_nm_per_kg") && strcmp(f[5], "max_torque_nm") &&
         strcmp(f[5], "rom_deg")) {
         snprintf(why, why_size,
@@ -374,14 +374,14 @@ s_srd(admin_ctx_t *ctx, int argc, char **argv)
     rl_direction_t dir;
     rl_err_t err;
     double v;
-    if (rl_measures_direction_parse(direction, &dir, &err) < 0) {
+    if (rl_direction_parse(direction, &dir, &err) < 0) {
         admin_fail("%s: %s", cmd, err.msg);
         return RL_EXIT_FAIL;
     }
     if (admin_parse_number(cmd, "--pct", pct, 1, 200, &v) < 0)
         return RL_EXIT_FAIL;
     int rc = RL_EXIT_OK;
-    const char *p[5] = {model, rl_measures_direction_name(dir), pct, source, admin_os_user()};
+    const char *p[5] = {model, rl_direction_name(dir), pct, source, admin_os_user()};
     PGresult *res =
         admin_exec(ctx, cmd, &rc, "storing the setting",
                    "INSERT INTO clinical.srd_setting (device_model, direction, srd_pct, "

@@ -67,7 +67,7 @@ s_reference(const PGresult *ref, const char *model, rl_direction_t dir, const ch
 {
     for (int r = 0; ref && r < PQntuples(ref); r++)
         if (!strcmp(PQgetvalue(ref, r, 0), model) &&
-            !strcmp(PQgetvalue(ref, r, 1), rl_measures_direction_name(dir)) &&
+            !strcmp(PQgetvalue(ref, r, 1), rl_direction_name(dir)) &&
             !strcmp(PQgetvalue(ref, r, 2), measure))
             return strtod(PQgetvalue(ref, r, 3), NULL);
     return NAN;
@@ -113,7 +113,7 @@ s_load_occasions(admin_ctx_t *ctx, const char *cmd, int *rc, const char *enrolme
         int tp = s_tp_index(PQgetvalue(res, r, 0));
         rl_direction_t d;
         rl_err_t err;
-        if (tp < 0 || rl_measures_direction_parse(PQgetvalue(res, r, 4), &d, &err) < 0)
+        if (tp < 0 || rl_direction_parse(PQgetvalue(res, r, 4), &d, &err) < 0)
             continue;
         s_occasion_t *o = &occ[tp];
         o->present = true;
@@ -151,7 +151,7 @@ s_change(admin_ctx_t *ctx, json_t *arr, const char *measure, rl_direction_t d, i
     if (ctx->json) {
         json_t *o = json_object();
         json_object_set_new(o, "measure", json_string(measure));
-        json_object_set_new(o, "direction", json_string(rl_measures_direction_name(d)));
+        json_object_set_new(o, "direction", json_string(rl_direction_name(d)));
         json_object_set_new(o, "from", json_string("start"));
         json_object_set_new(o, "to", json_string(s_tp_names[tp]));
         json_object_set_new(o, "baseline", s_num(base));
@@ -169,8 +169,8 @@ s_change(admin_ctx_t *ctx, json_t *arr, const char *measure, rl_direction_t d, i
         s_fmt(f, sizeof f, follow);
         s_fmt(ch, sizeof ch, c.absolute);
         s_fmt(pct, sizeof pct, c.pct);
-        printf("%-14s %-22s start->%-4s %8s %8s %8s %8s%%  %s\n", measure,
-               rl_measures_direction_name(d), s_tp_names[tp], b, f, ch, pct, flag);
+        printf("%-14s %-22s start->%-4s %8s %8s %8s %8s%%  %s\n", measure, rl_direction_name(d),
+               s_tp_names[tp], b, f, ch, pct, flag);
     }
 }
 
@@ -279,7 +279,7 @@ admin_patient_results(admin_ctx_t *ctx, int argc, char **argv)
         goto out;
     s_dir_values_t v[S_NTP][RL_DIR_COUNT];
     for (int tp = 0; tp < S_NTP; tp++)
-        for (int d = 0; d < RL_DIR_COUNT; d++)
+        for (int d = RL_DIR_FIRST; d < RL_DIR_COUNT; d++)
             s_derive(&occ[tp], (rl_direction_t)d, weight, ref, &v[tp][d]);
 
     /* the site's own smallest real differences for the start test's model */
@@ -295,7 +295,7 @@ admin_patient_results(admin_ctx_t *ctx, int argc, char **argv)
     for (int r = 0; r < PQntuples(srd_res); r++) {
         rl_direction_t d;
         rl_err_t err;
-        if (rl_measures_direction_parse(PQgetvalue(srd_res, r, 0), &d, &err) == 0)
+        if (rl_direction_parse(PQgetvalue(srd_res, r, 0), &d, &err) == 0)
             srd.pct[d] = strtod(PQgetvalue(srd_res, r, 1), NULL);
     }
     PQclear(srd_res);
@@ -308,7 +308,7 @@ admin_patient_results(admin_ctx_t *ctx, int argc, char **argv)
                "cv_pct effort  nm_per_kg pct_ref rom_deg rom_pct_ref\n",
                enrolment, e.code, e.status, w);
     for (int tp = 0; tp < S_NTP; tp++) {
-        for (int d = 0; d < RL_DIR_COUNT && occ[tp].present; d++) {
+        for (int d = RL_DIR_FIRST; d < RL_DIR_COUNT && occ[tp].present; d++) {
             if (occ[tp].n[d] == 0)
                 continue;
             s_dir_values_t *x = &v[tp][d];
@@ -320,7 +320,7 @@ admin_patient_results(admin_ctx_t *ctx, int argc, char **argv)
                 json_object_set_new(o, "device_id", json_string(occ[tp].device));
                 json_object_set_new(o, "device_model", json_string(occ[tp].model));
                 json_object_set_new(o, "direction",
-                                    json_string(rl_measures_direction_name((rl_direction_t)d)));
+                                    json_string(rl_direction_name((rl_direction_t)d)));
                 json_object_set_new(o, "trials", json_integer((json_int_t)occ[tp].n[d]));
                 json_object_set_new(o, "max_torque_nm", s_num(x->torque));
                 json_object_set_new(o, "cv_pct", s_num(x->cv));
@@ -341,8 +341,8 @@ admin_patient_results(admin_ctx_t *ctx, int argc, char **argv)
                 s_fmt(a[5], 32, x->rom_pct_ref);
                 printf("%-9s %-10s %-10s %-22s %6zu %9s %6s %-7s %9s %7s %7s %11s\n",
                        s_tp_names[tp], occ[tp].date, occ[tp].device,
-                       rl_measures_direction_name((rl_direction_t)d), occ[tp].n[d], a[0], a[1],
-                       effort, a[2], a[3], a[4], a[5]);
+                       rl_direction_name((rl_direction_t)d), occ[tp].n[d], a[0], a[1], effort, a[2],
+                       a[3], a[4], a[5]);
             }
         }
     }
@@ -353,8 +353,8 @@ admin_patient_results(admin_ctx_t *ctx, int argc, char **argv)
             continue;
         double ratio = rl_measures_flex_ext_ratio(v[tp][RL_DIR_FLEXION].torque,
                                                   v[tp][RL_DIR_EXTENSION].torque);
-        double lat = rl_measures_asymmetry_pct(v[tp][RL_DIR_LATFLEX_LEFT].torque,
-                                               v[tp][RL_DIR_LATFLEX_RIGHT].torque);
+        double lat = rl_measures_asymmetry_pct(v[tp][RL_DIR_LATERAL_FLEXION_LEFT].torque,
+                                               v[tp][RL_DIR_LATERAL_FLEXION_RIGHT].torque);
         double rot = rl_measures_asymmetry_pct(v[tp][RL_DIR_ROTATION_LEFT].torque,
                                                v[tp][RL_DIR_ROTATION_RIGHT].torque);
         if (ctx->json) {
@@ -378,7 +378,7 @@ admin_patient_results(admin_ctx_t *ctx, int argc, char **argv)
     for (int tp = S_TP_MID; tp < S_NTP; tp++) {
         if (!occ[S_TP_START].present || !occ[tp].present)
             continue;
-        for (int d = 0; d < RL_DIR_COUNT; d++) {
+        for (int d = RL_DIR_FIRST; d < RL_DIR_COUNT; d++) {
             s_change(ctx, changes, "max_torque_nm", (rl_direction_t)d, tp, occ,
                      v[S_TP_START][d].torque, v[tp][d].torque, &srd);
             s_change(ctx, changes, "rom_deg", (rl_direction_t)d, tp, occ, v[S_TP_START][d].rom,

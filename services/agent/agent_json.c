@@ -50,7 +50,7 @@ s_get_id(const json_t *obj, const char *key, bool required, char *dst, rl_err_t 
     const char *s = json_string_value(v);
     if (!*s && !required)
         return 0;
-    if (!rl_wire_id_valid(s))
+    if (!rl_id_valid(s))
         return rl_err_set(err, "field '%s': '%.80s' is not 1..64 letters, digits, '.', '_' or '-'",
                           key, s);
     strcpy(dst, s);
@@ -123,8 +123,7 @@ s_get_direction(const json_t *obj, rl_direction_t *out, rl_err_t *err)
     const json_t *v = json_object_get(obj, "direction");
     if (!v)
         return rl_err_set(err, "field 'direction' is missing");
-    if (!json_is_string(v) ||
-        (*out = rl_direction_parse(json_string_value(v))) == RL_DIR_UNSPECIFIED)
+    if (!json_is_string(v) || rl_direction_parse(json_string_value(v), out, NULL) < 0)
         return rl_err_set(err,
                           "field 'direction': expected extension, flexion, lateral_flexion_left, "
                           "lateral_flexion_right, rotation_left or rotation_right");

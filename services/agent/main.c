@@ -123,7 +123,7 @@ s_check_config(const rl_config_t *cfg, rl_err_t *err)
     if (!*dev)
         return rl_err_set(err,
                           "[agent] device_id is not set (the id given to `ruglab device add`)");
-    if (!rl_wire_id_valid(dev))
+    if (!rl_id_valid(dev))
         return rl_err_set(err,
                           "[agent] device_id '%s' may hold only 1..64 letters, digits, '.', "
                           "'_' and '-'",

@@ -133,35 +133,25 @@ s_sample_batch(const rl_sample_batch_t *b, cv_verdict_t *v)
     return true;
 }
 
-/* The proto's instrument codes, and the aliases the scoring module knows. */
-static const struct {
-    const char *code;    /* as stored (meas.questionnaire_response.instrument) */
-    const char *scoring; /* as rl_questionnaire_score knows it */
-} s_instruments[] = {
-    {"NPRS", "NPRS"}, {"ODI", "ODI"}, {"RMDQ", "RMDQ"}, {"TSK", "TSK-17"}, {"PSFS", "PSFS"},
-};
-#define S_NINSTR (sizeof s_instruments / sizeof s_instruments[0])
-
-static int
-s_instrument(const char *name)
+/* A questionnaire's instrument: the proto's code (NPRS, ODI, RMDQ, TSK,
+ * PSFS) or any code the scoring module knows, case-insensitive. */
+static bool
+s_instrument(const char *name, rl_instrument_t *out)
 {
-    for (size_t i = 0; i < S_NINSTR; i++) {
-        rl_q_instrument_t a, b;
-        rl_err_t err;
-        if (!strcasecmp(name, s_instruments[i].code))
-            return (int)i;
-        if (rl_questionnaire_lookup(name, &a, &err) == 0 &&
-            rl_questionnaire_lookup(s_instruments[i].scoring, &b, &err) == 0 && a == b)
-            return (int)i;
+    for (int i = 0; i < RL_INSTRUMENT_COUNT; i++) {
+        if (!strcasecmp(name, rl_instrument_db_code((rl_instrument_t)i))) {
+            *out = (rl_instrument_t)i;
+            return true;
+        }
     }
-    return -1;
+    return rl_instrument_parse(name, out, NULL) == 0;
 }
 
 const char *
 cv_instrument_code(const char *instrument)
 {
-    int i = s_instrument(instrument);
-    return i < 0 ? NULL : s_instruments[i].code;
+    rl_instrument_t in;
+    return s_instrument(instrument, &in) ? rl_instrument_db_code(in) : NULL;
 }
 
 static void
@@ -180,17 +170,17 @@ s_answers(const rl_questionnaire_t *q, rl_q_answer_t *out)
 static int
 s_score(const rl_questionnaire_t *q, rl_q_score_t *score, rl_err_t *err)
 {
-    int i = s_instrument(q->instrument);
-    if (i < 0)
+    rl_instrument_t in;
+    if (!s_instrument(q->instrument, &in))
         return rl_err_set(err, "unknown instrument '%s' (NPRS, ODI, RMDQ, TSK, PSFS)",
                           q->instrument);
     rl_q_answer_t answers[RL_ANSWERS_MAX];
     s_answers(q, answers);
     const char *version = q->version;
-    bool other_odi = !strcmp(s_instruments[i].code, "ODI") && strcmp(version, "2.1a") != 0;
+    bool other_odi = in == RL_INSTRUMENT_ODI && strcmp(version, "2.1a") != 0;
     if (other_odi)
         version = "2.1a";
-    if (rl_questionnaire_score(s_instruments[i].scoring, version, answers, q->n_answers, score,
+    if (rl_questionnaire_score(rl_instrument_code(in), version, answers, q->n_answers, score,
                                err) != 0)
         return -1;
     if (other_odi)

@@ -13,31 +13,6 @@
 #define S_EPS 1e-9
 #define S_Z95 1.959963984540054
 
-static const char *const s_direction_names[RL_DIR_COUNT] = {
-    "extension",     "flexion",        "lateral_flexion_left", "lateral_flexion_right",
-    "rotation_left", "rotation_right",
-};
-
-const char *
-rl_measures_direction_name(rl_direction_t dir)
-{
-    assert(dir >= 0 && dir < RL_DIR_COUNT);
-    return s_direction_names[dir];
-}
-
-int
-rl_measures_direction_parse(const char *name, rl_direction_t *out, rl_err_t *err)
-{
-    assert(name && out);
-    for (int i = 0; i < RL_DIR_COUNT; i++) {
-        if (strcmp(name, s_direction_names[i]) == 0) {
-            *out = (rl_direction_t)i;
-            return 0;
-        }
-    }
-    return rl_err_set(err, "unknown movement direction '%.40s'", name);
-}
-
 int
 rl_measures_effort_cv(const double *trials, size_t n, double *cv_pct, bool *normal, rl_err_t *err)
 {
@@ -114,7 +89,7 @@ void
 rl_measures_srd_defaults(rl_measures_srd_t *srd)
 {
     assert(srd);
-    for (int i = 0; i < RL_DIR_COUNT; i++)
+    for (int i = RL_DIR_FIRST; i < RL_DIR_COUNT; i++)
         srd->pct[i] = RL_MEASURES_SRD_DEFAULT_PCT;
 }
 
@@ -122,14 +97,14 @@ int
 rl_measures_real_change(const rl_measures_srd_t *srd, rl_direction_t dir, double baseline,
                         double followup, bool *is_real, rl_err_t *err)
 {
-    assert(srd && is_real && dir >= 0 && dir < RL_DIR_COUNT);
+    assert(srd && is_real && dir >= RL_DIR_FIRST && dir < RL_DIR_COUNT);
     if (isnan(baseline) || isnan(followup))
         return rl_err_set(err, "%s: %s value missing, no change can be judged",
-                          s_direction_names[dir], isnan(baseline) ? "baseline" : "follow-up");
+                          rl_direction_name(dir), isnan(baseline) ? "baseline" : "follow-up");
     rl_measures_change_t c = rl_measures_change(baseline, followup);
     if (isnan(c.pct))
         return rl_err_set(err, "%s: baseline is 0, a change in %% is undefined",
-                          s_direction_names[dir]);
+                          rl_direction_name(dir));
     *is_real = fabs(c.pct) >= srd->pct[dir] - S_EPS;
     return 0;
 }

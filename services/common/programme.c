@@ -73,22 +73,6 @@ rl_programme_check_template(const rl_programme_t *t, rl_err_t *err)
     return 0;
 }
 
-const char *
-rl_programme_timepoint_name(rl_timepoint_t tp)
-{
-    switch (tp) {
-    case RL_TP_NONE:
-        return "none";
-    case RL_TP_START:
-        return "start";
-    case RL_TP_MID:
-        return "mid";
-    case RL_TP_END:
-        return "end";
-    }
-    return "none";
-}
-
 int
 rl_programme_assign_timepoints(const rl_programme_t *t, const rl_programme_test_t *tests, size_t n,
                                bool programme_ended, const rl_programme_override_t *overrides,
@@ -145,7 +129,7 @@ rl_programme_assign_timepoints(const rl_programme_t *t, const rl_programme_test_
             return rl_err_set(
                 err,
                 "override of the %s test names test %ld, which is not a test of this enrolment",
-                rl_programme_timepoint_name(o->timepoint), o->test_id);
+                rl_timepoint_name(o->timepoint), o->test_id);
         if (o->timepoint != RL_TP_NONE)
             for (size_t j = 0; j < n; j++)
                 if (out[j] == o->timepoint)

@@ -10,9 +10,7 @@
 #define S_MAX_ITEMS 24
 
 typedef struct {
-    rl_q_instrument_t instrument;
-    const char *code;
-    const char *alias;
+    rl_instrument_t instrument;
     int n_items;
     int min_value, max_value; /* per item */
     const char *unit;
@@ -24,12 +22,14 @@ typedef struct {
 } s_instrument_t;
 
 static const s_instrument_t s_instruments[] = {
-    {RL_Q_NPRS, "NPRS", NULL, 1, 0, 10, "points", 0, 10, NULL, 2, 30, true},
-    {RL_Q_ODI, "ODI", NULL, 10, 0, 5, "%", 0, 100, "2.1a", 10, 30, true},
-    {RL_Q_RMDQ, "RMDQ", "RMDQ-24", 24, 0, 1, "points", 0, 24, NULL, 5, 30, true},
-    {RL_Q_TSK17, "TSK-17", "TSK17", 17, 1, 4, "points", 17, 68, NULL, 0, 0, true},
-    {RL_Q_PSFS, "PSFS", NULL, 5, 0, 10, "points", 0, 10, NULL, 2, 0, false},
+    {RL_INSTRUMENT_NPRS, 1, 0, 10, "points", 0, 10, NULL, 2, 30, true},
+    {RL_INSTRUMENT_ODI, 10, 0, 5, "%", 0, 100, "2.1a", 10, 30, true},
+    {RL_INSTRUMENT_RMDQ, 24, 0, 1, "points", 0, 24, NULL, 5, 30, true},
+    {RL_INSTRUMENT_TSK17, 17, 1, 4, "points", 17, 68, NULL, 0, 0, true},
+    {RL_INSTRUMENT_PSFS, 5, 0, 10, "points", 0, 10, NULL, 2, 0, false},
 };
+
+#define S_CODE(in) rl_instrument_code((in)->instrument)
 
 /* Fewest ODI sections answered that still give a score. */
 #define S_ODI_MIN_ANSWERED 8
@@ -40,36 +40,15 @@ static const s_instrument_t s_instruments[] = {
  * must count as 10 points. */
 #define S_EPS 1e-9
 
-static const s_instrument_t *
-s_find(const char *code)
-{
-    for (size_t i = 0; i < sizeof s_instruments / sizeof s_instruments[0]; i++) {
-        const s_instrument_t *in = &s_instruments[i];
-        if (strcasecmp(code, in->code) == 0 || (in->alias && strcasecmp(code, in->alias) == 0))
-            return in;
-    }
-    return NULL;
-}
-
+/* s_instruments is in rl_instrument_t order. */
 static const s_instrument_t *
 s_find_checked(const char *code, rl_err_t *err)
 {
-    const s_instrument_t *in = code ? s_find(code) : NULL;
-    if (!in)
-        rl_err_set(err, "unknown instrument '%.40s' (known: NPRS, ODI, RMDQ, TSK-17, PSFS)",
-                   code ? code : "(none)");
-    return in;
-}
-
-int
-rl_questionnaire_lookup(const char *code, rl_q_instrument_t *out, rl_err_t *err)
-{
-    assert(out);
-    const s_instrument_t *in = s_find_checked(code, err);
-    if (!in)
-        return -1;
-    *out = in->instrument;
-    return 0;
+    rl_instrument_t i;
+    if (rl_instrument_parse(code, &i, err) < 0)
+        return NULL;
+    assert(s_instruments[i].instrument == i);
+    return &s_instruments[i];
 }
 
 static rl_q_band_t
@@ -117,7 +96,7 @@ rl_questionnaire_score(const char *instrument, const char *version, const rl_q_a
     if (!in)
         return -1;
     if (in->version && (!version || strcmp(version, in->version) != 0))
-        return rl_err_set(err, "%s version '%.20s' not supported (supported: %s)", in->code,
+        return rl_err_set(err, "%s version '%.20s' not supported (supported: %s)", S_CODE(in),
                           version ? version : "(none)", in->version);
 
     bool seen[S_MAX_ITEMS] = {false};
@@ -125,12 +104,12 @@ rl_questionnaire_score(const char *instrument, const char *version, const rl_q_a
     for (size_t i = 0; i < n_answers; i++) {
         const rl_q_answer_t *a = &answers[i];
         if (a->item < 1 || a->item > in->n_items)
-            return rl_err_set(err, "%s item %d does not exist (items 1-%d)", in->code, a->item,
+            return rl_err_set(err, "%s item %d does not exist (items 1-%d)", S_CODE(in), a->item,
                               in->n_items);
         if (seen[a->item - 1])
-            return rl_err_set(err, "%s item %d answered twice", in->code, a->item);
+            return rl_err_set(err, "%s item %d answered twice", S_CODE(in), a->item);
         if (a->value < in->min_value || a->value > in->max_value)
-            return rl_err_set(err, "%s item %d: answer %d out of range %d-%d", in->code, a->item,
+            return rl_err_set(err, "%s item %d: answer %d out of range %d-%d", S_CODE(in), a->item,
                               a->value, in->min_value, in->max_value);
         seen[a->item - 1] = true;
         value[a->item - 1] = a->value;
@@ -139,7 +118,7 @@ rl_questionnaire_score(const char *instrument, const char *version, const rl_q_a
     rl_q_score_t r;
     memset(&r, 0, sizeof r);
     r.instrument = in->instrument;
-    r.code = in->code;
+    r.code = S_CODE(in);
     r.score = NAN;
     r.band = RL_Q_BAND_NONE;
     r.unit = in->unit;
@@ -153,17 +132,17 @@ rl_questionnaire_score(const char *instrument, const char *version, const rl_q_a
         sum += value[i];
 
     switch (in->instrument) {
-    case RL_Q_NPRS:
-    case RL_Q_RMDQ:
-    case RL_Q_TSK17:
+    case RL_INSTRUMENT_NPRS:
+    case RL_INSTRUMENT_RMDQ:
+    case RL_INSTRUMENT_TSK17:
         if (r.n_answered < in->n_items) {
             char prefix[64];
             snprintf(prefix, sizeof prefix, "%s is incomplete",
-                     in->instrument == RL_Q_RMDQ ? "RMDQ-24" : in->code);
+                     in->instrument == RL_INSTRUMENT_RMDQ ? "RMDQ-24" : S_CODE(in));
             s_missing_reason(r.reason, sizeof r.reason, prefix, seen, in->n_items);
             break;
         }
-        if (in->instrument == RL_Q_TSK17) {
+        if (in->instrument == RL_INSTRUMENT_TSK17) {
             /* Items 4, 8, 12 and 16 are worded the other way round. */
             static const int reversed[] = {4, 8, 12, 16};
             for (size_t k = 0; k < sizeof reversed / sizeof reversed[0]; k++)
@@ -173,7 +152,7 @@ rl_questionnaire_score(const char *instrument, const char *version, const rl_q_a
         r.score = sum;
         r.scorable = true;
         break;
-    case RL_Q_ODI:
+    case RL_INSTRUMENT_ODI:
         if (r.n_answered < S_ODI_MIN_ANSWERED) {
             snprintf(
                 r.reason, sizeof r.reason,
@@ -187,7 +166,7 @@ rl_questionnaire_score(const char *instrument, const char *version, const rl_q_a
         r.band = s_odi_band(r.score);
         r.scorable = true;
         break;
-    case RL_Q_PSFS:
+    case RL_INSTRUMENT_PSFS:
         if (r.n_answered < S_PSFS_MIN_ACTIVITIES) {
             snprintf(r.reason, sizeof r.reason, "PSFS needs 3 to 5 rated activities (got %d)",
                      r.n_answered);
@@ -202,7 +181,7 @@ rl_questionnaire_score(const char *instrument, const char *version, const rl_q_a
 }
 
 bool
-rl_questionnaire_has_mic(rl_q_instrument_t instrument)
+rl_questionnaire_has_mic(rl_instrument_t instrument)
 {
     for (size_t i = 0; i < sizeof s_instruments / sizeof s_instruments[0]; i++)
         if (s_instruments[i].instrument == instrument)
@@ -214,9 +193,9 @@ static int
 s_check_score(const s_instrument_t *in, const char *what, double v, rl_err_t *err)
 {
     if (isnan(v))
-        return rl_err_set(err, "%s %s score is missing", in->code, what);
+        return rl_err_set(err, "%s %s score is missing", S_CODE(in), what);
     if (v < in->range_min || v > in->range_max)
-        return rl_err_set(err, "%s %s score %g out of range %g-%g", in->code, what, v,
+        return rl_err_set(err, "%s %s score %g out of range %g-%g", S_CODE(in), what, v,
                           in->range_min, in->range_max);
     return 0;
 }

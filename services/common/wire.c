@@ -11,11 +11,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const s_dir_names[RL_DIR_COUNT] = {
-    "unspecified",           "extension",     "flexion",        "lateral_flexion_left",
-    "lateral_flexion_right", "rotation_left", "rotation_right",
-};
-
 static const char *const s_kind_names[] = {
     "none",        "hello",        "heartbeat",    "session_start", "session_end",
     "test_result", "training_set", "sample_batch", "questionnaire", "acks",
@@ -45,18 +40,6 @@ s_parse_name(const char *const *table, size_t n, const char *name)
     return 0;
 }
 #define S_PARSE(table, name) s_parse_name((table), sizeof(table) / sizeof(table)[0], (name))
-
-const char *
-rl_direction_name(rl_direction_t dir)
-{
-    return S_NAME(s_dir_names, dir);
-}
-
-rl_direction_t
-rl_direction_parse(const char *name)
-{
-    return (rl_direction_t)S_PARSE(s_dir_names, name);
-}
 
 const char *
 rl_body_kind_name(rl_body_kind_t kind)
@@ -104,20 +87,6 @@ rl_sample_context_t
 rl_sample_context_parse(const char *name)
 {
     return (rl_sample_context_t)S_PARSE(s_context_names, name);
-}
-
-bool
-rl_wire_id_valid(const char *s)
-{
-    size_t n = 0;
-    for (; s[n]; n++) {
-        char c = s[n];
-        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                  c == '.' || c == '_' || c == '-';
-        if (!ok || n >= RL_ID_MAX)
-            return false;
-    }
-    return n > 0;
 }
 
 void
@@ -354,7 +323,7 @@ s_copy_id(s_dec_t *d, char *dst, const char *src, const char *field)
         dst[0] = '\0';
         return 0;
     }
-    if (!rl_wire_id_valid(src))
+    if (!rl_id_valid(src))
         return s_fail(d, RL_REASON_INVALID, field,
                       strlen(src) > RL_ID_MAX ? "longer than 64 bytes"
                                               : "may hold only letters, digits, '.', '_' and '-'");
@@ -437,7 +406,7 @@ rl_wire_peek_key(const uint8_t *buf, size_t len, uint64_t *boot_id, uint64_t *se
                 char id[RL_ID_MAX + 1];
                 memcpy(id, buf + pos, (size_t)v);
                 id[v] = '\0';
-                if (strlen(id) == v && rl_wire_id_valid(id))
+                if (strlen(id) == v && rl_id_valid(id))
                     memcpy(device_id, id, (size_t)v + 1);
             }
             pos += (size_t)v;

@@ -34,7 +34,7 @@ typedef struct {
 
 static const s_labels_t s_nl = {
     {"begin", "midden", "einde"},
-    {"extensie", "flexie", "lateroflexie links", "lateroflexie rechts", "rotatie links",
+    {NULL, "extensie", "flexie", "lateroflexie links", "lateroflexie rechts", "rotatie links",
      "rotatie rechts"},
     "Maximale isometrische kracht per richting",
     "kracht (N·m)",
@@ -55,7 +55,7 @@ static const s_labels_t s_nl = {
 
 static const s_labels_t s_en = {
     {"start", "mid", "end"},
-    {"extension", "flexion", "lateral flexion left", "lateral flexion right", "rotation left",
+    {NULL, "extension", "flexion", "lateral flexion left", "lateral flexion right", "rotation left",
      "rotation right"},
     "Maximal isometric strength per direction",
     "torque (N·m)",
@@ -122,7 +122,7 @@ s_bars(FILE *f, const rpt_model_t *m, const s_labels_t *L, const char *dir, cons
     char *dat = rl_asprintf("%s/%s.dat", dir, name);
     FILE *d = fopen(dat, "w");
     if (d) {
-        for (int k = 0; k < RL_DIR_COUNT; k++) {
+        for (int k = RL_DIR_FIRST; k < RL_DIR_COUNT; k++) {
             const rpt_direction_t *x = &m->dirs[k];
             if (!x->measured)
                 continue;
@@ -156,7 +156,7 @@ s_load(FILE *f, const rpt_model_t *m, const s_labels_t *L, const char *dir, cons
     bool used[RL_DIR_COUNT] = {false};
     if (d) {
         /* one block per direction (gnuplot index), blank lines between */
-        for (int k = 0; k < RL_DIR_COUNT; k++) {
+        for (int k = RL_DIR_FIRST; k < RL_DIR_COUNT; k++) {
             bool any = false;
             for (int i = 0; i < m->n_load; i++)
                 if ((int)m->load[i].dir == k && !isnan(m->load[i].max_load_nm)) {
@@ -178,7 +178,7 @@ s_load(FILE *f, const rpt_model_t *m, const s_labels_t *L, const char *dir, cons
     int idx = 0;
     static const char *colours[] = {"#08306b", "#cb181d", "#238b45",
                                     "#6a51a3", "#d94801", "#525252"};
-    for (int k = 0; k < RL_DIR_COUNT; k++) {
+    for (int k = RL_DIR_FIRST; k < RL_DIR_COUNT; k++) {
         if (!used[k])
             continue;
         if (idx)
@@ -392,7 +392,7 @@ rpt_charts_make(const rpt_model_t *m, const char *lang, const char *dir, rpt_cha
         goto out;
     }
     bool any_dir = false;
-    for (int k = 0; k < RL_DIR_COUNT; k++)
+    for (int k = RL_DIR_FIRST; k < RL_DIR_COUNT; k++)
         any_dir |= m->dirs[k].measured;
     if (any_dir) {
         out->strength = rl_asprintf("%s/strength.svg", dir);

@@ -59,8 +59,8 @@ rpt_flex_ext_ratio(const rpt_model_t *m, int tp)
 double
 rpt_asymmetry(const rpt_model_t *m, int pair, int tp)
 {
-    rl_direction_t l = pair == 0 ? RL_DIR_LATFLEX_LEFT : RL_DIR_ROTATION_LEFT;
-    rl_direction_t r = pair == 0 ? RL_DIR_LATFLEX_RIGHT : RL_DIR_ROTATION_RIGHT;
+    rl_direction_t l = pair == 0 ? RL_DIR_LATERAL_FLEXION_LEFT : RL_DIR_ROTATION_LEFT;
+    rl_direction_t r = pair == 0 ? RL_DIR_LATERAL_FLEXION_RIGHT : RL_DIR_ROTATION_RIGHT;
     return rl_measures_asymmetry_pct(m->dirs[l].torque_nm.v[tp], m->dirs[r].torque_nm.v[tp]);
 }
 
@@ -155,12 +155,12 @@ rpt_compare_json(const rpt_model_t *m)
     json_object_set_new(root, "test_occasions", occ);
 
     json_t *dirs = json_array();
-    for (int d = 0; d < RL_DIR_COUNT; d++) {
+    for (int d = RL_DIR_FIRST; d < RL_DIR_COUNT; d++) {
         const rpt_direction_t *x = &m->dirs[d];
         if (!x->measured)
             continue;
         json_t *o = json_object();
-        json_object_set_new(o, "direction", json_string(rl_measures_direction_name(x->dir)));
+        json_object_set_new(o, "direction", json_string(rl_direction_name(x->dir)));
         json_t *rom = s_jtp3(&x->rom_deg, true);
         json_object_set_new(rom, "real_change", s_jstr(s_real_change(m, x->dir, &x->rom_deg)));
         json_object_set_new(o, "rom_deg", rom);
@@ -186,9 +186,8 @@ rpt_compare_json(const rpt_model_t *m)
     json_object_set_new(root, "reference_validated",
                         m->has_reference ? json_boolean(m->reference_validated) : json_null());
     json_t *srd = json_object();
-    for (int d = 0; d < RL_DIR_COUNT; d++)
-        json_object_set_new(srd, rl_measures_direction_name((rl_direction_t)d),
-                            json_real(m->srd.pct[d]));
+    for (int d = RL_DIR_FIRST; d < RL_DIR_COUNT; d++)
+        json_object_set_new(srd, rl_direction_name((rl_direction_t)d), json_real(m->srd.pct[d]));
     json_object_set_new(root, "smallest_real_difference_pct", srd);
 
     rpt_tp3_t ratio, asym_lf, asym_rot;
@@ -283,7 +282,7 @@ rpt_compare_json(const rpt_model_t *m)
         json_t *o = json_object();
         json_object_set_new(o, "day", json_integer(l->index));
         json_object_set_new(o, "date", json_string(l->date));
-        json_object_set_new(o, "direction", json_string(rl_measures_direction_name(l->dir)));
+        json_object_set_new(o, "direction", json_string(rl_direction_name(l->dir)));
         json_object_set_new(o, "max_load_nm", s_jnum(l->max_load_nm));
         json_object_set_new(o, "mean_pct_of_max", s_jnum(l->mean_pct_of_max));
         json_object_set_new(o, "sets", json_integer(l->sets));
@@ -353,11 +352,11 @@ s_set3(s_row_t *x, const rpt_tp3_t *v, bool change)
 static void
 s_build_rows(const rpt_model_t *m, s_rows_t *r)
 {
-    for (int d = 0; d < RL_DIR_COUNT; d++) {
+    for (int d = RL_DIR_FIRST; d < RL_DIR_COUNT; d++) {
         const rpt_direction_t *x = &m->dirs[d];
         if (!x->measured)
             continue;
-        const char *name = rl_measures_direction_name(x->dir);
+        const char *name = rl_direction_name(x->dir);
         s_row_t *row = s_add(r, "device", name, "range of motion", "deg", 1);
         s_set3(row, &x->rom_deg, true);
         const char *real = s_real_change(m, x->dir, &x->rom_deg);
@@ -449,7 +448,7 @@ s_build_rows(const rpt_model_t *m, s_rows_t *r)
     }
 
     /* training load: first, middle and last training day per direction */
-    for (int d = 0; d < RL_DIR_COUNT; d++) {
+    for (int d = RL_DIR_FIRST; d < RL_DIR_COUNT; d++) {
         int first = -1, last = -1, cnt = 0;
         for (int i = 0; i < m->n_load; i++)
             if ((int)m->load[i].dir == d) {
@@ -465,8 +464,8 @@ s_build_rows(const rpt_model_t *m, s_rows_t *r)
             for (int i = 0; i < m->n_load; i++)
                 if ((int)m->load[i].dir == d && seen++ == cnt / 2)
                     mid = i;
-        row = s_add(r, "training_load", rl_measures_direction_name((rl_direction_t)d),
-                    "heaviest set", "N.m", 1);
+        row = s_add(r, "training_load", rl_direction_name((rl_direction_t)d), "heaviest set", "N.m",
+                    1);
         row->v[RPT_START] = m->load[first].max_load_nm;
         row->v[RPT_MID] = mid >= 0 ? m->load[mid].max_load_nm : NAN;
         row->v[RPT_END] = last != first ? m->load[last].max_load_nm : NAN;

@@ -295,10 +295,10 @@ s_band_of(const char *code, const rpt_qpoint_t *a)
 static void
 s_quest_derive(rpt_questionnaire_t *q)
 {
-    rl_q_instrument_t inst;
+    rl_instrument_t inst;
     rl_err_t e;
     const char *code = !strcmp(q->instrument, "TSK") ? "TSK-17" : q->instrument;
-    q->has_mic = rl_questionnaire_lookup(code, &inst, &e) == 0 && rl_questionnaire_has_mic(inst);
+    q->has_mic = rl_instrument_parse(code, &inst, &e) == 0 && rl_questionnaire_has_mic(inst);
     for (int tp = 0; tp < RPT_NTP; tp++)
         if (q->at[tp].present)
             q->at[tp].band = s_band_of(code, &q->at[tp]);
@@ -344,7 +344,7 @@ s_load_curve(PGconn *conn, rpt_model_t *m, const char *eid, rl_err_t *err)
     if (tp < 0)
         return 0;
     const rpt_occasion_t *o = &m->occasion[tp];
-    const char *dir = rl_measures_direction_name(RL_DIR_EXTENSION);
+    const char *dir = rl_direction_name(RL_DIR_EXTENSION);
     const char *p1[] = {eid, o->device_id, o->session_id, dir};
     PGresult *res = rl_db_exec(conn, err, "finding the best trial", s_sql_best_trial, 4, p1);
     if (!res)
@@ -405,7 +405,7 @@ s_load_reference(PGconn *conn, rpt_model_t *m, const char *eid, rl_err_t *err)
         int tp = s_tp_parse(PQgetvalue(res, i, 0));
         rl_direction_t d;
         rl_err_t e;
-        if (tp < 0 || rl_measures_direction_parse(PQgetvalue(res, i, 1), &d, &e) != 0)
+        if (tp < 0 || rl_direction_parse(PQgetvalue(res, i, 1), &d, &e) != 0)
             continue;
         const char *measure = PQgetvalue(res, i, 2);
         double v = s_num(res, i, 3);
@@ -438,7 +438,7 @@ static void
 s_derive(rpt_model_t *m, double *trials_rom[RL_DIR_COUNT][RPT_NTP],
          double *trials_nm[RL_DIR_COUNT][RPT_NTP])
 {
-    for (int d = 0; d < RL_DIR_COUNT; d++) {
+    for (int d = RL_DIR_FIRST; d < RL_DIR_COUNT; d++) {
         rpt_direction_t *x = &m->dirs[d];
         for (int tp = 0; tp < RPT_NTP; tp++) {
             int n = x->n_trials[tp];
@@ -675,7 +675,7 @@ rpt_model_load(PGconn *conn, const char *patient, long long enrolment_id, const 
     bool ok = false;
     *rc = RL_EXIT_FAIL;
     m->body_weight_kg = NAN;
-    for (int d = 0; d < RL_DIR_COUNT; d++) {
+    for (int d = RL_DIR_FIRST; d < RL_DIR_COUNT; d++) {
         m->dirs[d].dir = (rl_direction_t)d;
         for (int tp = 0; tp < RPT_NTP; tp++)
             m->dirs[d].ref_torque_nm.v[tp] = m->dirs[d].ref_rom_deg.v[tp] = NAN;
@@ -814,7 +814,7 @@ rpt_model_load(PGconn *conn, const char *patient, long long enrolment_id, const 
         int tp = s_tp_parse(PQgetvalue(res, i, 0));
         rl_direction_t d;
         rl_err_t e;
-        if (tp < 0 || rl_measures_direction_parse(PQgetvalue(res, i, 1), &d, &e) != 0)
+        if (tp < 0 || rl_direction_parse(PQgetvalue(res, i, 1), &d, &e) != 0)
             continue;
         int n = m->dirs[d].n_trials[tp]++;
         trials_rom[d][tp] = rl_realloc(trials_rom[d][tp], (size_t)(n + 1) * sizeof(double));
@@ -834,7 +834,7 @@ rpt_model_load(PGconn *conn, const char *patient, long long enrolment_id, const 
     for (int i = 0; i < PQntuples(res); i++) {
         rl_direction_t d;
         rl_err_t e;
-        if (rl_measures_direction_parse(PQgetvalue(res, i, 0), &d, &e) == 0) {
+        if (rl_direction_parse(PQgetvalue(res, i, 0), &d, &e) == 0) {
             m->srd.pct[d] = s_num(res, i, 1);
             m->srd_site[d] = true;
         }
@@ -883,7 +883,7 @@ rpt_model_load(PGconn *conn, const char *patient, long long enrolment_id, const 
         rl_err_t e;
         l->index = s_int(res, i, 0);
         s_copy_date(l->date, res, i, 1);
-        if (rl_measures_direction_parse(PQgetvalue(res, i, 2), &l->dir, &e) != 0)
+        if (rl_direction_parse(PQgetvalue(res, i, 2), &l->dir, &e) != 0)
             l->dir = RL_DIR_EXTENSION;
         l->max_load_nm = s_num(res, i, 3);
         l->mean_pct_of_max = s_num(res, i, 4);
@@ -910,7 +910,7 @@ rpt_model_load(PGconn *conn, const char *patient, long long enrolment_id, const 
     *rc = RL_EXIT_OK;
 out:
     PQclear(res);
-    for (int d = 0; d < RL_DIR_COUNT; d++)
+    for (int d = RL_DIR_FIRST; d < RL_DIR_COUNT; d++)
         for (int tp = 0; tp < RPT_NTP; tp++) {
             free(trials_rom[d][tp]);
             free(trials_nm[d][tp]);

@@ -183,11 +183,11 @@ rpt_fhir_bundle(const rpt_model_t *m, const unsigned char *pdf, size_t pdf_len, 
     }
 
     /* device results */
-    for (int k = 0; k < RL_DIR_COUNT; k++) {
+    for (int k = RL_DIR_FIRST; k < RL_DIR_COUNT; k++) {
         const rpt_direction_t *x = &m->dirs[k];
         if (!x->measured)
             continue;
-        const char *dn = rl_measures_direction_name(x->dir);
+        const char *dn = rl_direction_name(x->dir);
         for (int tp = 0; tp < RPT_NTP; tp++) {
             const char *date = m->occasion[tp].present ? m->occasion[tp].date : NULL;
             char *t1 = rl_asprintf("Maximal isometric torque, %s (%s)", dn, rpt_tp_name(tp));

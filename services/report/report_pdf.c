@@ -318,12 +318,20 @@ s_svg(s_doc_t *d, const char *path, rl_err_t *err)
 
 /* ------------------------------------------------------------ content */
 
-static const char *s_dir_nl[RL_DIR_COUNT] = {"extensie",           "flexie",
-                                             "lateroflexie links", "lateroflexie rechts",
-                                             "rotatie links",      "rotatie rechts"};
-static const char *s_dir_en[RL_DIR_COUNT] = {
-    "extension",     "flexion",       "lateral flexion left", "lateral flexion right",
-    "rotation left", "rotation right"};
+static const char *s_dir_nl[RL_DIR_COUNT] = {NULL,
+                                             "extensie",
+                                             "flexie",
+                                             "lateroflexie links",
+                                             "lateroflexie rechts",
+                                             "rotatie links",
+                                             "rotatie rechts"};
+static const char *s_dir_en[RL_DIR_COUNT] = {NULL,
+                                             "extension",
+                                             "flexion",
+                                             "lateral flexion left",
+                                             "lateral flexion right",
+                                             "rotation left",
+                                             "rotation right"};
 
 static const char *
 s_dir(const s_doc_t *d, int k)
@@ -560,7 +568,7 @@ s_real_change_legend(s_doc_t *d)
     const rpt_model_t *m = d->m;
     char srd[512] = "";
     bool any_site = false, any_default = false;
-    for (int k = 0; k < RL_DIR_COUNT; k++) {
+    for (int k = RL_DIR_FIRST; k < RL_DIR_COUNT; k++) {
         any_site |= m->srd_site[k];
         any_default |= !m->srd_site[k];
     }
@@ -568,7 +576,7 @@ s_real_change_legend(s_doc_t *d)
         snprintf(srd, sizeof srd, "%s %% %s", rpt_num(m->srd.pct[0], 0, "?"),
                  T(d, "(standaardwaarde)", "(default)"));
     } else {
-        for (int k = 0; k < RL_DIR_COUNT; k++)
+        for (int k = RL_DIR_FIRST; k < RL_DIR_COUNT; k++)
             if (m->srd_site[k])
                 snprintf(srd + strlen(srd), sizeof srd - strlen(srd), "%s%s %s %%",
                          srd[0] ? ", " : "", s_dir(d, k), rpt_num(m->srd.pct[k], 0, "?"));
@@ -610,7 +618,7 @@ s_device(s_doc_t *d)
            T(d, "begin", "start"), occ[0], T(d, "midden", "mid"), occ[1], T(d, "einde", "end"),
            occ[2]);
     bool any = false;
-    for (int k = 0; k < RL_DIR_COUNT; k++)
+    for (int k = RL_DIR_FIRST; k < RL_DIR_COUNT; k++)
         any |= m->dirs[k].measured;
     if (!any) {
         s_para(
@@ -627,7 +635,7 @@ s_device(s_doc_t *d)
                 T(d, "verschil", "change"), T(d, "verschil %", "change %"),
                 T(d, "% referentie", "% reference"));
     const char *miss = "—";
-    for (int k = 0; k < RL_DIR_COUNT; k++) {
+    for (int k = RL_DIR_FIRST; k < RL_DIR_COUNT; k++) {
         const rpt_direction_t *x = &m->dirs[k];
         if (!x->measured)
             continue;
@@ -695,7 +703,7 @@ s_device(s_doc_t *d)
 
     /* effort check */
     char high[512] = "";
-    for (int k = 0; k < RL_DIR_COUNT; k++)
+    for (int k = RL_DIR_FIRST; k < RL_DIR_COUNT; k++)
         for (int tp = 0; tp < RPT_NTP; tp++) {
             double cv = m->dirs[k].cv_pct.v[tp];
             if (!isnan(cv) && cv > RL_MEASURES_CV_NORMAL_MAX_PCT)
@@ -716,7 +724,7 @@ s_device(s_doc_t *d)
                  "Effort check: coefficient of variation across trials ≤ 15 % in every test "
                  "(normal effort)."));
     /* training load progression: heaviest set, first and last training day */
-    for (int k = 0; k < RL_DIR_COUNT; k++) {
+    for (int k = RL_DIR_FIRST; k < RL_DIR_COUNT; k++) {
         const rpt_load_t *first = NULL, *last = NULL;
         for (int i = 0; i < m->n_load; i++)
             if ((int)m->load[i].dir == k) {
@@ -826,7 +834,7 @@ s_side_by_side(s_doc_t *d)
                 T(d, "vragenlijsten (begin → einde)", "questionnaires (start → end)"));
     int rows = 0;
     int dirs[RL_DIR_COUNT], nd = 0;
-    for (int k = 0; k < RL_DIR_COUNT; k++)
+    for (int k = RL_DIR_FIRST; k < RL_DIR_COUNT; k++)
         if (m->dirs[k].measured)
             dirs[nd++] = k;
     rows = nd > m->n_quest ? nd : m->n_quest;

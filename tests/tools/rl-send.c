@@ -111,7 +111,8 @@ s_build(json_t *o, rl_msg_t *m)
     s_copy(m->patient_token, sizeof m->patient_token, s_str(o, "patient_token", ""));
     const char *kind = s_str(o, "kind", "");
     m->kind = rl_body_kind_parse(kind);
-    rl_direction_t dir = rl_direction_parse(s_str(o, "direction", ""));
+    rl_direction_t dir = RL_DIR_UNSPECIFIED; /* an unknown name is sent as unspecified */
+    (void)!rl_direction_parse(s_str(o, "direction", ""), &dir, NULL);
     switch (m->kind) {
     case RL_BODY_HELLO:
         s_copy(m->u.hello.device_model, sizeof m->u.hello.device_model,

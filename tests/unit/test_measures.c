@@ -117,12 +117,6 @@ test_smallest_real_difference(void **state)
     assert_string_equal(err.msg, "flexion: baseline is 0, a change in % is undefined");
     assert_int_equal(rl_measures_real_change(&srd, RL_DIR_FLEXION, 100, NAN, &real, &err), -1);
     assert_string_equal(err.msg, "flexion: follow-up value missing, no change can be judged");
-
-    rl_direction_t d;
-    assert_int_equal(rl_measures_direction_parse("rotation_left", &d, &err), 0);
-    assert_int_equal(d, RL_DIR_ROTATION_LEFT);
-    assert_int_equal(rl_measures_direction_parse("sideways", &d, &err), -1);
-    assert_string_equal(rl_measures_direction_name(RL_DIR_LATFLEX_RIGHT), "lateral_flexion_right");
 }
 
 static void

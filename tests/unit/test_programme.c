@@ -65,7 +65,7 @@ s_assign(const rl_programme_test_t *tests, size_t n, bool ended, const rl_progra
     for (size_t i = 0; i < n; i++)
         if (out[i] != expected[i])
             fail_msg("test %zu (session %d): %s, expected %s", i, tests[i].session,
-                     rl_programme_timepoint_name(out[i]), rl_programme_timepoint_name(expected[i]));
+                     rl_timepoint_name(out[i]), rl_timepoint_name(expected[i]));
 }
 
 static void

@@ -291,8 +291,8 @@ test_important_change(void **state)
     s_change("PSFS", 6.0, 4.0, false, false);
     /* TSK-17: change reported, never "important". */
     s_change("TSK-17", 47, 30, true, false);
-    assert_false(rl_questionnaire_has_mic(RL_Q_TSK17));
-    assert_true(rl_questionnaire_has_mic(RL_Q_ODI));
+    assert_false(rl_questionnaire_has_mic(RL_INSTRUMENT_TSK17));
+    assert_true(rl_questionnaire_has_mic(RL_INSTRUMENT_ODI));
 
     bool improved, important;
     rl_err_t err = {{0}};

@@ -38,7 +38,7 @@ s_model(void)
     rl_measures_srd_defaults(&m->srd); /* the default smallest real difference */
     m->occasion[RPT_START].present = true;
     m->occasion[RPT_END].present = true;
-    for (int d = 0; d < RL_DIR_COUNT; d++) {
+    for (int d = RL_DIR_FIRST; d < RL_DIR_COUNT; d++) {
         rpt_direction_t *x = &m->dirs[d];
         x->dir = (rl_direction_t)d;
         rpt_tp3_t *all[] = {&x->rom_deg,     &x->torque_nm, &x->cv_pct,      &x->ref_torque_nm,

@@ -370,8 +370,8 @@ s_parse_patients(s_sim_t *self, const char *spec, rl_err_t *err)
         double kg;
         char end;
         if (sscanf(tok, "%127[^:]:%c:%d:%lf%c", token, &sex, &age, &kg, &end) != 4 ||
-            !rl_wire_id_valid(token) || (sex != 'F' && sex != 'M') || age < 16 || age > 100 ||
-            kg < 30 || kg > 250) {
+            !rl_id_valid(token) || (sex != 'F' && sex != 'M') || age < 16 || age > 100 || kg < 30 ||
+            kg > 250) {
             rc = rl_err_set(err,
                             "[simulator] patients: '%.60s' is not TOKEN:SEX:AGE:WEIGHT_KG "
                             "(e.g. RB-0001:F:52:68; sex F or M, age 16..100, 30..250 kg)",
@@ -447,7 +447,7 @@ s_open(const agent_driver_env_t *env, bool check_only, rl_err_t *err)
     self->days_between = rl_config_double(cfg, "simulator", "days_between_sessions");
     self->time_factor = rl_config_double(cfg, "simulator", "time_factor");
     const char *op = rl_config_str(cfg, "simulator", "operator_code");
-    if (*op && !rl_wire_id_valid(op)) {
+    if (*op && !rl_id_valid(op)) {
         rl_err_set(err, "[simulator] operator_code '%s' is not a valid code", op);
         goto fail;
     }
