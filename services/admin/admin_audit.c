@@ -15,7 +15,7 @@ s_usage(FILE *out)
 }
 
 static int
-s_list(admin_ctx_t *ctx, int argc, char **argv)
+s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     const char *subject = NULL, *limit = "100";
     const admin_opt_t opts[] = {
@@ -42,7 +42,7 @@ s_list(admin_ctx_t *ctx, int argc, char **argv)
 }
 
 int
-admin_audit_main(admin_ctx_t *ctx, int argc, char **argv)
+admin_audit_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     static const admin_sub_t subs[] = {{"list", s_list}, {NULL, NULL}};
     return admin_dispatch(ctx, "audit", argc, argv, s_usage, subs);

@@ -21,7 +21,7 @@ s_usage(FILE *out)
 }
 
 static int
-s_add(admin_ctx_t *ctx, int argc, char **argv)
+s_add(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     const char *cmd = "cohort add";
     const char *site = NULL, *code = NULL, *programme = NULL, *start = NULL, *block = NULL;
@@ -36,22 +36,22 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
     size_t n = strlen(code);
     if (n > 32 ||
         strspn(code, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._-") != n) {
-        admin_fail("%s: --code: '%s' is not a group code (1-32 of A-Z, a-z, 0-9, '.', '_', '-')",
-                   cmd, code);
+        rl_cli_fail("%s: --code: '%s' is not a group code (1-32 of A-Z, a-z, 0-9, '.', '_', '-')",
+                    cmd, code);
         return RL_EXIT_FAIL;
     }
     if (block && (strlen(block) != 5 || strspn(block, "0123456789") != 2 || block[2] != '-' ||
                   strspn(block + 3, "0123456789") != 2)) {
-        admin_fail("%s: --time-block: '%s' is not HH-HH (e.g. 08-10)", cmd, block);
+        rl_cli_fail("%s: --time-block: '%s' is not HH-HH (e.g. 08-10)", cmd, block);
         return RL_EXIT_FAIL;
     }
     if (block) {
         int from = (block[0] - '0') * 10 + block[1] - '0',
             to = (block[3] - '0') * 10 + block[4] - '0';
         if (from > 23 || to > 24 || from >= to) {
-            admin_fail("%s: --time-block: '%s' is not a block of the day (hours 00-24, the first "
-                       "before the second, e.g. 08-10)",
-                       cmd, block);
+            rl_cli_fail("%s: --time-block: '%s' is not a block of the day (hours 00-24, the first "
+                        "before the second, e.g. 08-10)",
+                        cmd, block);
             return RL_EXIT_FAIL;
         }
     }
@@ -79,7 +79,7 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
     if (f < 0)
         return rc;
     if (f == 0) {
-        admin_fail("%s: a group '%s' already exists at site %s", cmd, code, site);
+        rl_cli_fail("%s: a group '%s' already exists at site %s", cmd, code, site);
         return RL_EXIT_FAIL;
     }
     admin_print_added(ctx, "group", "cohort_id", cohort_id, "code", code);
@@ -87,7 +87,7 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
 }
 
 static int
-s_list(admin_ctx_t *ctx, int argc, char **argv)
+s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     const char *site = NULL;
     const admin_opt_t opts[] = {{"--site", &site, NULL}, {NULL, NULL, NULL}};
@@ -111,7 +111,7 @@ s_list(admin_ctx_t *ctx, int argc, char **argv)
 }
 
 int
-admin_cohort_main(admin_ctx_t *ctx, int argc, char **argv)
+admin_cohort_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     static const admin_sub_t subs[] = {{"add", s_add}, {"list", s_list}, {NULL, NULL}};
     return admin_dispatch(ctx, "cohort", argc, argv, s_usage, subs);

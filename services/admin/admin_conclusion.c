@@ -46,21 +46,21 @@ s_read_stream(const char *cmd, const char *name, FILE *f)
     while (n <= S_MAX_CONCLUSION && (got = fread(buf + n, 1, cap - n - 1, f)) > 0)
         n += got;
     if (ferror(f)) {
-        admin_fail("%s: cannot read %s: %s", cmd, name, strerror(errno));
+        rl_cli_fail("%s: cannot read %s: %s", cmd, name, strerror(errno));
         free(buf);
         return NULL;
     }
     if (n > S_MAX_CONCLUSION) {
-        admin_fail("%s: %s is larger than %u bytes, the most a conclusion may hold; nothing "
-                   "saved",
-                   cmd, name, S_MAX_CONCLUSION);
+        rl_cli_fail("%s: %s is larger than %u bytes, the most a conclusion may hold; nothing "
+                    "saved",
+                    cmd, name, S_MAX_CONCLUSION);
         free(buf);
         return NULL;
     }
     buf[n] = '\0';
     size_t bad = rl_text_utf8_error_at(buf, n);
     if (bad < n) {
-        admin_fail("%s: %s is not valid UTF-8 text (byte %zu); nothing saved", cmd, name, bad + 1);
+        rl_cli_fail("%s: %s is not valid UTF-8 text (byte %zu); nothing saved", cmd, name, bad + 1);
         free(buf);
         return NULL;
     }
@@ -99,14 +99,14 @@ s_edit(const char *cmd, const char *current, const char *enrolment)
     char path[] = "/tmp/ruglab-conclusion.XXXXXX";
     int fd = mkstemp(path);
     if (fd < 0) {
-        admin_fail("%s: cannot create a temporary file: %s", cmd, strerror(errno));
+        rl_cli_fail("%s: cannot create a temporary file: %s", cmd, strerror(errno));
         return NULL;
     }
     FILE *f = fdopen(fd, "w");
     if (!f) {
         close(fd);
         unlink(path);
-        admin_fail("%s: %s", cmd, strerror(errno));
+        rl_cli_fail("%s: %s", cmd, strerror(errno));
         return NULL;
     }
     fprintf(f, "%s\n", current ? current : "");
@@ -128,23 +128,23 @@ s_edit(const char *cmd, const char *current, const char *enrolment)
         _exit(127);
     }
     if (pid < 0) {
-        admin_fail("%s: cannot start the editor: %s", cmd, strerror(errno));
+        rl_cli_fail("%s: cannot start the editor: %s", cmd, strerror(errno));
         goto out;
     }
     int status;
     while (waitpid(pid, &status, 0) < 0)
         if (errno != EINTR) {
-            admin_fail("%s: waiting for the editor: %s", cmd, strerror(errno));
+            rl_cli_fail("%s: waiting for the editor: %s", cmd, strerror(errno));
             goto out;
         }
     if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        admin_fail("%s: the editor (%s) failed (status %d); nothing saved", cmd, editor,
-                   WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+        rl_cli_fail("%s: the editor (%s) failed (status %d); nothing saved", cmd, editor,
+                    WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
         goto out;
     }
     f = fopen(path, "r");
     if (!f) {
-        admin_fail("%s: cannot read %s back: %s", cmd, path, strerror(errno));
+        rl_cli_fail("%s: cannot read %s back: %s", cmd, path, strerror(errno));
         goto out;
     }
     text = s_read_stream(cmd, "the edited text", f);
@@ -155,7 +155,7 @@ out:
 }
 
 static int
-s_find(admin_ctx_t *ctx, const char *cmd, int *rc, const char *patient, const char *enrolment,
+s_find(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *patient, const char *enrolment,
        char eid[32])
 {
     if (!enrolment)
@@ -171,7 +171,7 @@ s_find(admin_ctx_t *ctx, const char *cmd, int *rc, const char *patient, const ch
 }
 
 static char *
-s_current(admin_ctx_t *ctx, const char *cmd, int *rc, const char *eid, PGresult **row)
+s_current(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *eid, PGresult **row)
 {
     const char *p[] = {eid};
     PGresult *res = admin_exec(ctx, cmd, rc, "reading the conclusion",
@@ -187,7 +187,7 @@ s_current(admin_ctx_t *ctx, const char *cmd, int *rc, const char *eid, PGresult 
 }
 
 static int
-s_set(admin_ctx_t *ctx, int argc, char **argv)
+s_set(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     const char *cmd = "conclusion set";
     const char *file = NULL, *enrolment = NULL, *lang = NULL, *pos[1];
@@ -199,18 +199,18 @@ s_set(admin_ctx_t *ctx, int argc, char **argv)
     if (admin_parse(ctx, cmd, argc, argv, 2, opts, pos, 1, &n_pos) < 0)
         return RL_EXIT_USAGE;
     if (n_pos != 1) {
-        admin_fail("%s: PATIENT is required (subject id, badge token or INSZ)", cmd);
+        rl_cli_fail("%s: PATIENT is required (subject id, badge token or INSZ)", cmd);
         return RL_EXIT_USAGE;
     }
     if (!lang)
         lang = "nl";
     if (strcmp(lang, "nl") && strcmp(lang, "en") && strcmp(lang, "fr")) {
-        admin_fail("%s: --lang: '%s' is not a language of the letter (nl, en, fr)", cmd, lang);
+        rl_cli_fail("%s: --lang: '%s' is not a language of the letter (nl, en, fr)", cmd, lang);
         return RL_EXIT_USAGE;
     }
     int rc = RL_EXIT_OK;
     char eid[32];
-    if (!admin_connect(ctx))
+    if (!rl_cli_connect(ctx))
         return RL_EXIT_DB;
     if (s_find(ctx, cmd, &rc, pos[0], enrolment, eid) < 0)
         return rc;
@@ -218,7 +218,7 @@ s_set(admin_ctx_t *ctx, int argc, char **argv)
     if (file) {
         FILE *f = strcmp(file, "-") ? fopen(file, "r") : stdin;
         if (!f) {
-            admin_fail("%s: cannot read %s: %s", cmd, file, strerror(errno));
+            rl_cli_fail("%s: cannot read %s: %s", cmd, file, strerror(errno));
             return RL_EXIT_FAIL;
         }
         raw = s_read_stream(cmd, strcmp(file, "-") ? file : "standard input", f);
@@ -243,7 +243,7 @@ s_set(admin_ctx_t *ctx, int argc, char **argv)
     char *text = s_clean(raw);
     free(raw);
     if (!*text) {
-        admin_fail("%s: the conclusion is empty; nothing saved", cmd);
+        rl_cli_fail("%s: the conclusion is empty; nothing saved", cmd);
         free(text);
         return RL_EXIT_FAIL;
     }
@@ -262,7 +262,7 @@ s_set(admin_ctx_t *ctx, int argc, char **argv)
 }
 
 static int
-s_show(admin_ctx_t *ctx, int argc, char **argv)
+s_show(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     const char *cmd = "conclusion show";
     const char *enrolment = NULL, *pos[1];
@@ -271,12 +271,12 @@ s_show(admin_ctx_t *ctx, int argc, char **argv)
     if (admin_parse(ctx, cmd, argc, argv, 2, opts, pos, 1, &n_pos) < 0)
         return RL_EXIT_USAGE;
     if (n_pos != 1) {
-        admin_fail("%s: PATIENT is required (subject id, badge token or INSZ)", cmd);
+        rl_cli_fail("%s: PATIENT is required (subject id, badge token or INSZ)", cmd);
         return RL_EXIT_USAGE;
     }
     int rc = RL_EXIT_OK;
     char eid[32];
-    if (!admin_connect(ctx))
+    if (!rl_cli_connect(ctx))
         return RL_EXIT_DB;
     if (s_find(ctx, cmd, &rc, pos[0], enrolment, eid) < 0)
         return rc;
@@ -285,10 +285,10 @@ s_show(admin_ctx_t *ctx, int argc, char **argv)
         return rc;
     if (PQntuples(res) == 0) {
         PQclear(res);
-        admin_fail("%s: no conclusion written for enrolment %s", cmd, eid);
+        rl_cli_fail("%s: no conclusion written for enrolment %s", cmd, eid);
         return RL_EXIT_FAIL;
     }
-    if (ctx->json) {
+    if (rl_cli_json(ctx)) {
         admin_json_print(json_pack("{s:s, s:s, s:s, s:s, s:s}", "enrolment_id", eid, "body",
                                    PQgetvalue(res, 0, 0), "written_by", PQgetvalue(res, 0, 1),
                                    "written_at", PQgetvalue(res, 0, 2), "lang",
@@ -302,7 +302,7 @@ s_show(admin_ctx_t *ctx, int argc, char **argv)
 }
 
 int
-admin_conclusion_main(admin_ctx_t *ctx, int argc, char **argv)
+admin_conclusion_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     static const admin_sub_t subs[] = {{"set", s_set}, {"show", s_show}, {NULL, NULL}};
     return admin_dispatch(ctx, "conclusion", argc, argv, s_usage, subs);

@@ -27,9 +27,9 @@ s_usage(FILE *out)
 }
 
 int
-admin_db_main(admin_ctx_t *ctx, int argc, char **argv)
+admin_db_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    if (argc < 2 || admin_wants_help(argc, argv)) {
+    if (argc < 2 || rl_cli_wants_help(argc, argv)) {
         s_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? RL_EXIT_USAGE : RL_EXIT_OK;
     }
@@ -39,15 +39,15 @@ admin_db_main(admin_ctx_t *ctx, int argc, char **argv)
         if (!strcmp(argv[i], "--sql-dir") && i + 1 < argc) {
             dir_flag = argv[++i];
         } else {
-            admin_fail("db %s: unexpected argument '%s'", sub, argv[i]);
+            rl_cli_fail("db %s: unexpected argument '%s'", sub, argv[i]);
             return RL_EXIT_USAGE;
         }
     }
     if (strcmp(sub, "migrate") != 0 && strcmp(sub, "status") != 0) {
-        admin_fail("db: unknown subcommand '%s' (migrate, status)", sub);
+        rl_cli_fail("db: unknown subcommand '%s' (migrate, status)", sub);
         return RL_EXIT_USAGE;
     }
-    PGconn *conn = admin_connect(ctx);
+    PGconn *conn = rl_cli_connect(ctx);
     if (!conn)
         return RL_EXIT_DB;
     char *dir = rl_paths_sql_dir(dir_flag);
@@ -56,7 +56,7 @@ admin_db_main(admin_ctx_t *ctx, int argc, char **argv)
     if (!strcmp(sub, "migrate")) {
         int n = rl_migrate_run(conn, dir, stdout, &err);
         if (n < 0) {
-            admin_fail("db migrate: %s", err.msg);
+            rl_cli_fail("db migrate: %s", err.msg);
             rc = PQstatus(conn) == CONNECTION_OK && strstr(err.msg, "migration ") ? RL_EXIT_FAIL
                                                                                   : RL_EXIT_DB;
         } else {
@@ -69,7 +69,7 @@ admin_db_main(admin_ctx_t *ctx, int argc, char **argv)
     } else {
         int problems = rl_migrate_status(conn, dir, stdout, &err);
         if (problems < 0) {
-            admin_fail("db status: %s", err.msg);
+            rl_cli_fail("db status: %s", err.msg);
             rc = RL_EXIT_DB;
         } else {
             rc = problems ? RL_EXIT_FAIL : RL_EXIT_OK;

@@ -48,7 +48,7 @@ s_usage(FILE *out)
 }
 
 static int
-s_add(admin_ctx_t *ctx, int argc, char **argv)
+s_add(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     const char *id = NULL, *site = NULL, *model = NULL, *dir = ".";
     for (int i = 2; i < argc; i++) {
@@ -61,17 +61,17 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
         else if (argv[i][0] != '-' && !id)
             id = argv[i];
         else {
-            admin_fail("device add: unexpected argument '%s' (see ruglab device --help)", argv[i]);
+            rl_cli_fail("device add: unexpected argument '%s' (see ruglab device --help)", argv[i]);
             return RL_EXIT_USAGE;
         }
     }
     if (!id || !site || !model) {
-        admin_fail("device add: DEVICE_ID, --site and --model are required");
+        rl_cli_fail("device add: DEVICE_ID, --site and --model are required");
         return RL_EXIT_USAGE;
     }
     if (!rl_id_valid(id) || !rl_id_valid(model)) {
-        admin_fail("device add: '%s' is not a valid %s (1-64 of [A-Za-z0-9._-])",
-                   rl_id_valid(id) ? model : id, rl_id_valid(id) ? "model" : "device id");
+        rl_cli_fail("device add: '%s' is not a valid %s (1-64 of [A-Za-z0-9._-])",
+                    rl_id_valid(id) ? model : id, rl_id_valid(id) ? "model" : "device id");
         return RL_EXIT_FAIL;
     }
     char *pub = rl_asprintf("%s/%s.key", dir, id);
@@ -83,18 +83,18 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
     rl_err_t err;
     struct stat st;
     if (stat(dir, &st) != 0 && rl_paths_mkdirs(dir, 0700, &err) != 0) {
-        admin_fail("device add: %s", err.msg);
+        rl_cli_fail("device add: %s", err.msg);
         goto out;
     }
     if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-        admin_fail("device add: %s is not a directory", dir);
+        rl_cli_fail("device add: %s is not a directory", dir);
         goto out;
     }
     if (access(pub, F_OK) == 0 || access(sec, F_OK) == 0) {
-        admin_fail("device add: %s already exists; not overwriting a key pair", sec);
+        rl_cli_fail("device add: %s already exists; not overwriting a key pair", sec);
         goto out;
     }
-    PGconn *conn = admin_connect(ctx);
+    PGconn *conn = rl_cli_connect(ctx);
     if (!conn) {
         rc = RL_EXIT_DB;
         goto out;
@@ -105,7 +105,7 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
     zcert_set_meta(cert, "model", "%s", model);
     res = rl_db_exec(conn, &err, "starting", "BEGIN", 0, NULL);
     if (!res) {
-        admin_fail("device add: %s", err.msg);
+        rl_cli_fail("device add: %s", err.msg);
         rc = RL_EXIT_DB;
         goto out;
     }
@@ -119,14 +119,14 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         const char *state = rl_db_sqlstate(res);
         if (!strcmp(state, "23505"))
-            admin_fail("device add: device %s already exists", id);
+            rl_cli_fail("device add: device %s already exists", id);
         else
-            admin_fail("device add: %s", rl_db_result_error(res));
+            rl_cli_fail("device add: %s", rl_db_result_error(res));
         rc = *state && strncmp(state, "08", 2) != 0 ? RL_EXIT_FAIL : RL_EXIT_DB;
         goto rollback;
     }
     if (PQntuples(res) != 1) {
-        admin_fail("device add: no site with code '%s'", site);
+        rl_cli_fail("device add: no site with code '%s'", site);
         goto rollback;
     }
     PQclear(res);
@@ -139,16 +139,16 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
     umask(old);
     written = true;
     if (s1 != 0 || s2 != 0 || chmod(sec, 0600) != 0 || chmod(pub, 0644) != 0) {
-        admin_fail("device add: cannot write the key pair into %s: %s", dir, strerror(errno));
+        rl_cli_fail("device add: cannot write the key pair into %s: %s", dir, strerror(errno));
         goto rollback;
     }
     res = rl_db_exec(conn, &err, "committing", "COMMIT", 0, NULL);
     if (!res) {
-        admin_fail("device add: %s", err.msg);
+        rl_cli_fail("device add: %s", err.msg);
         rc = RL_EXIT_DB;
         goto rollback;
     }
-    if (ctx->json) {
+    if (rl_cli_json(ctx)) {
         json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "device_id", id, "site", site,
                               "model", model, "public_key", zcert_public_txt(cert),
                               "secret_key_file", sec, "public_key_file", pub);
@@ -183,18 +183,18 @@ out:
 }
 
 static int
-s_list(admin_ctx_t *ctx, int argc, char **argv)
+s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    bool json = ctx->json;
+    bool json = rl_cli_json(ctx);
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--json")) {
             json = true;
         } else {
-            admin_fail("device list: unexpected argument '%s'", argv[i]);
+            rl_cli_fail("device list: unexpected argument '%s'", argv[i]);
             return RL_EXIT_USAGE;
         }
     }
-    PGconn *conn = admin_connect(ctx);
+    PGconn *conn = rl_cli_connect(ctx);
     if (!conn)
         return RL_EXIT_DB;
     rl_err_t err;
@@ -206,7 +206,7 @@ s_list(admin_ctx_t *ctx, int argc, char **argv)
         " ORDER BY d.device_id",
         0, NULL);
     if (!res) {
-        admin_fail("device list: %s", err.msg);
+        rl_cli_fail("device list: %s", err.msg);
         return RL_EXIT_DB;
     }
     int n = PQntuples(res);
@@ -241,7 +241,7 @@ s_list(admin_ctx_t *ctx, int argc, char **argv)
 }
 
 static int
-s_revoke(admin_ctx_t *ctx, int argc, char **argv)
+s_revoke(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     const char *id = NULL, *reason = NULL;
     for (int i = 2; i < argc; i++) {
@@ -250,15 +250,15 @@ s_revoke(admin_ctx_t *ctx, int argc, char **argv)
         else if (argv[i][0] != '-' && !id)
             id = argv[i];
         else {
-            admin_fail("device revoke: unexpected argument '%s'", argv[i]);
+            rl_cli_fail("device revoke: unexpected argument '%s'", argv[i]);
             return RL_EXIT_USAGE;
         }
     }
     if (!id) {
-        admin_fail("device revoke: DEVICE_ID is required");
+        rl_cli_fail("device revoke: DEVICE_ID is required");
         return RL_EXIT_USAGE;
     }
-    PGconn *conn = admin_connect(ctx);
+    PGconn *conn = rl_cli_connect(ctx);
     if (!conn)
         return RL_EXIT_DB;
     rl_err_t err;
@@ -268,7 +268,7 @@ s_revoke(admin_ctx_t *ctx, int argc, char **argv)
                                " WHERE device_id = $1 AND revoked_at IS NULL RETURNING device_id",
                                2, params);
     if (!res) {
-        admin_fail("device revoke: %s", err.msg);
+        rl_cli_fail("device revoke: %s", err.msg);
         return RL_EXIT_DB;
     }
     int n = PQntuples(res);
@@ -280,22 +280,22 @@ s_revoke(admin_ctx_t *ctx, int argc, char **argv)
     res = rl_db_exec(conn, &err, "looking up the device",
                      "SELECT 1 FROM clinical.device WHERE device_id = $1", 1, params);
     if (!res) {
-        admin_fail("device revoke: %s", err.msg);
+        rl_cli_fail("device revoke: %s", err.msg);
         return RL_EXIT_DB;
     }
     n = PQntuples(res);
     PQclear(res);
     if (n)
-        admin_fail("device revoke: device %s is already revoked", id);
+        rl_cli_fail("device revoke: device %s is already revoked", id);
     else
-        admin_fail("device revoke: no device '%s'", id);
+        rl_cli_fail("device revoke: no device '%s'", id);
     return RL_EXIT_FAIL;
 }
 
 int
-admin_device_main(admin_ctx_t *ctx, int argc, char **argv)
+admin_device_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    if (argc < 2 || admin_wants_help(argc, argv)) {
+    if (argc < 2 || rl_cli_wants_help(argc, argv)) {
         s_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? RL_EXIT_USAGE : RL_EXIT_OK;
     }
@@ -306,6 +306,6 @@ admin_device_main(admin_ctx_t *ctx, int argc, char **argv)
         return s_list(ctx, argc, argv);
     if (!strcmp(argv[1], "revoke"))
         return s_revoke(ctx, argc, argv);
-    admin_fail("device: unknown subcommand '%s' (add, list, revoke)", argv[1]);
+    rl_cli_fail("device: unknown subcommand '%s' (add, list, revoke)", argv[1]);
     return RL_EXIT_USAGE;
 }

@@ -45,10 +45,10 @@ s_opt_date(const char *cmd, const char *option, const char *s, rl_date_t *out)
 }
 
 int
-admin_enrol_main(admin_ctx_t *ctx, int argc, char **argv)
+admin_enrol_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     const char *cmd = "enrol";
-    if (argc < 2 || admin_wants_help(argc, argv)) {
+    if (argc < 2 || rl_cli_wants_help(argc, argv)) {
         s_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? RL_EXIT_USAGE : RL_EXIT_OK;
     }
@@ -76,7 +76,7 @@ admin_enrol_main(admin_ctx_t *ctx, int argc, char **argv)
     if (admin_parse(ctx, cmd, argc, argv, 1, opts, &patient, 1, &npos) < 0)
         return RL_EXIT_USAGE;
     if (npos != 1) {
-        admin_fail("%s: give the patient (subject id, badge token or INSZ)", cmd);
+        rl_cli_fail("%s: give the patient (subject id, badge token or INSZ)", cmd);
         return RL_EXIT_USAGE;
     }
     if (admin_require(cmd, "--programme", programme) < 0 ||
@@ -93,11 +93,11 @@ admin_enrol_main(admin_ctx_t *ctx, int argc, char **argv)
         e.indication = RL_IND_POST_SURGERY;
         ind_db = "post_surgery";
     } else {
-        admin_fail("%s: --indication must be chronic or post-surgery", cmd);
+        rl_cli_fail("%s: --indication must be chronic or post-surgery", cmd);
         return RL_EXIT_FAIL;
     }
     if (strcmp(route, "riziv") && strcmp(route, "fedris")) {
-        admin_fail("%s: --route must be riziv or fedris", cmd);
+        rl_cli_fail("%s: --route must be riziv or fedris", cmd);
         return RL_EXIT_FAIL;
     }
     const char *exc_db = "none";
@@ -109,7 +109,7 @@ admin_enrol_main(admin_ctx_t *ctx, int argc, char **argv)
             e.exception = RL_EXC_REINTEGRATION;
             exc_db = "reintegration";
         } else {
-            admin_fail("%s: --exception must be new-surgery or reintegration", cmd);
+            rl_cli_fail("%s: --exception must be new-surgery or reintegration", cmd);
             return RL_EXIT_FAIL;
         }
     }
@@ -175,7 +175,7 @@ admin_enrol_main(admin_ctx_t *ctx, int argc, char **argv)
         prev[i].code = prev_codes[i];
         rl_err_t derr;
         if (rl_date_parse(PQgetvalue(res, i, 1), &prev[i].start, &derr) < 0) {
-            admin_fail("%s: earlier enrolment: %s", cmd, derr.msg);
+            rl_cli_fail("%s: earlier enrolment: %s", cmd, derr.msg);
             rc = RL_EXIT_DB;
             goto out;
         }
@@ -186,14 +186,14 @@ admin_enrol_main(admin_ctx_t *ctx, int argc, char **argv)
     e.n_previous = (size_t)n_prev;
     rl_err_t err;
     if (rl_programme_check_enrolment(&e, &err) < 0) {
-        admin_fail("%s: %s", cmd, err.msg);
+        rl_cli_fail("%s: %s", cmd, err.msg);
         rc = RL_EXIT_FAIL;
         goto out;
     }
     if (active) {
-        admin_fail("%s: patient %s still has a running programme (enrolment %s); end it first "
-                   "(ruglab enrolment end)",
-                   cmd, subject, active);
+        rl_cli_fail("%s: patient %s still has a running programme (enrolment %s); end it first "
+                    "(ruglab enrolment end)",
+                    cmd, subject, active);
         rc = RL_EXIT_FAIL;
         goto out;
     }
@@ -231,7 +231,7 @@ admin_enrol_main(admin_ctx_t *ctx, int argc, char **argv)
     if (!res)
         goto out;
     if (PQntuples(res) != 1) {
-        admin_fail("%s: subject %s has no identity record", cmd, subject);
+        rl_cli_fail("%s: subject %s has no identity record", cmd, subject);
         rc = RL_EXIT_FAIL;
         goto out;
     }
@@ -239,7 +239,7 @@ admin_enrol_main(admin_ctx_t *ctx, int argc, char **argv)
     snprintf(enrolment_id, sizeof enrolment_id, "%s", PQgetvalue(res, 0, 0));
     if (admin_commit(ctx, cmd, &rc) < 0)
         goto out;
-    if (ctx->json) {
+    if (rl_cli_json(ctx)) {
         json_t *o = json_object();
         json_object_set_new(o, "enrolment_id", json_integer(strtoll(enrolment_id, NULL, 10)));
         json_object_set_new(o, "subject_id", json_integer(strtoll(subject, NULL, 10)));

@@ -40,7 +40,7 @@ s_usage(FILE *out)
 }
 
 static int
-s_status(admin_ctx_t *ctx, int argc, char **argv)
+s_status(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     const char *cmd = "enrolment status";
     const char *which = NULL;
@@ -56,7 +56,7 @@ s_status(admin_ctx_t *ctx, int argc, char **argv)
             return rc;
         const char *pw[2] = {which, subject};
         if (strspn(which, "0123456789") != strlen(which) || strlen(which) > 18) {
-            admin_fail("%s: --enrolment: '%s' is not an enrolment id", cmd, which);
+            rl_cli_fail("%s: --enrolment: '%s' is not an enrolment id", cmd, which);
             return RL_EXIT_USAGE;
         }
         if (admin_need_id(ctx, cmd, &rc,
@@ -76,7 +76,7 @@ s_status(admin_ctx_t *ctx, int argc, char **argv)
     int wr = rl_clinical_attendance_warnings(ctx->conn, &e, &w, &nw, &err);
     const rl_clinical_report_t due = e.report;
     if (wr < 0) {
-        admin_fail("%s: %s", cmd, err.msg);
+        rl_cli_fail("%s: %s", cmd, err.msg);
         rc = wr == -1 ? RL_EXIT_DB : RL_EXIT_FAIL;
         goto out;
     }
@@ -115,7 +115,7 @@ s_status(admin_ctx_t *ctx, int argc, char **argv)
     if (!occ)
         goto out;
     char d1[RL_DATE_STR_SIZE], d2[RL_DATE_STR_SIZE];
-    if (ctx->json) {
+    if (rl_cli_json(ctx)) {
         json_t *o = json_object();
         json_object_set_new(o, "enrolment_id", json_integer(strtoll(id, NULL, 10)));
         json_object_set_new(o, "subject_id", json_integer(strtoll(e.subject_id, NULL, 10)));
@@ -221,7 +221,7 @@ out:
 }
 
 static int
-s_end(admin_ctx_t *ctx, int argc, char **argv)
+s_end(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     const char *cmd = "enrolment end";
     const char *reason = NULL, *date_s = NULL;
@@ -235,13 +235,13 @@ s_end(admin_ctx_t *ctx, int argc, char **argv)
     if (admin_parse_patient(ctx, cmd, argc, argv, opts, &patient) < 0)
         return RL_EXIT_USAGE;
     if (completed == !!reason) {
-        admin_fail("%s: give one of --completed, --dropout REASON", cmd);
+        rl_cli_fail("%s: give one of --completed, --dropout REASON", cmd);
         return RL_EXIT_USAGE;
     }
     if (admin_require(cmd, "--date", date_s) < 0)
         return RL_EXIT_USAGE;
     if (reason && (strlen(reason) < 1 || strlen(reason) > 500)) {
-        admin_fail("%s: --dropout: the reason must be 1-500 characters", cmd);
+        rl_cli_fail("%s: --dropout: the reason must be 1-500 characters", cmd);
         return RL_EXIT_FAIL;
     }
     int rc = RL_EXIT_OK;
@@ -256,13 +256,13 @@ s_end(admin_ctx_t *ctx, int argc, char **argv)
         return rc;
     char buf[RL_DATE_STR_SIZE];
     if (rl_date_compare(date, today) > 0) {
-        admin_fail("%s: the end date %s is in the future (today is %s)", cmd, date_s,
-                   rl_date_format(today, buf));
+        rl_cli_fail("%s: the end date %s is in the future (today is %s)", cmd, date_s,
+                    rl_date_format(today, buf));
         return RL_EXIT_FAIL;
     }
     if (rl_date_compare(date, e.start) < 0) {
-        admin_fail("%s: the end date %s is before the start on %s", cmd, date_s,
-                   rl_date_format(e.start, buf));
+        rl_cli_fail("%s: the end date %s is before the start on %s", cmd, date_s,
+                    rl_date_format(e.start, buf));
         return RL_EXIT_FAIL;
     }
     /* Nothing recorded may lie after the end: the letter would say the
@@ -292,11 +292,11 @@ s_end(admin_ctx_t *ctx, int argc, char **argv)
     }
     PQclear(last);
     if (after && !force) {
-        admin_fail("%s: the end date %s is before recorded activity: %s. End the programme on "
-                   "the day of its last session or later; or, if what came after %s does not "
-                   "belong to this programme, add --force: it then stays stored but counts "
-                   "nowhere, and the forced end is audited",
-                   cmd, date_s, after, date_s);
+        rl_cli_fail("%s: the end date %s is before recorded activity: %s. End the programme on "
+                    "the day of its last session or later; or, if what came after %s does not "
+                    "belong to this programme, add --force: it then stays stored but counts "
+                    "nowhere, and the forced end is audited",
+                    cmd, date_s, after, date_s);
         free(after);
         return RL_EXIT_FAIL;
     }
@@ -315,7 +315,7 @@ s_end(admin_ctx_t *ctx, int argc, char **argv)
     bool done = !strcmp(PQcmdTuples(res), "1");
     PQclear(res);
     if (!done) {
-        admin_fail("%s: enrolment %s is no longer running", cmd, id);
+        rl_cli_fail("%s: enrolment %s is no longer running", cmd, id);
         rc = RL_EXIT_FAIL;
         goto fail;
     }
@@ -335,7 +335,7 @@ s_end(admin_ctx_t *ctx, int argc, char **argv)
                 "counted nowhere (audited)\n",
                 cmd, after, date_s);
     free(after);
-    if (ctx->json) {
+    if (rl_cli_json(ctx)) {
         json_t *o = json_object();
         json_object_set_new(o, "enrolment_id", json_integer(strtoll(id, NULL, 10)));
         json_object_set_new(o, "status", json_string(p[1]));
@@ -352,7 +352,7 @@ fail:
 }
 
 static int
-s_list(admin_ctx_t *ctx, int argc, char **argv)
+s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     bool active = false;
     const admin_opt_t opts[] = {{"--active", NULL, &active}, {NULL, NULL, NULL}};
@@ -378,7 +378,7 @@ s_list(admin_ctx_t *ctx, int argc, char **argv)
 }
 
 int
-admin_enrolment_main(admin_ctx_t *ctx, int argc, char **argv)
+admin_enrolment_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     static const admin_sub_t subs[] = {
         {"status", s_status}, {"end", s_end}, {"list", s_list}, {NULL, NULL}};

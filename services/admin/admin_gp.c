@@ -20,7 +20,7 @@ s_usage(FILE *out)
 }
 
 static int
-s_add(admin_ctx_t *ctx, int argc, char **argv)
+s_add(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     const char *cmd = "gp add";
     const char *riziv = NULL, *family = NULL, *given = NULL, *address = NULL, *postal = NULL,
@@ -40,11 +40,11 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
         admin_require(cmd, "--given-name", given) < 0)
         return RL_EXIT_USAGE;
     if (strlen(riziv) != 11 || strspn(riziv, "0123456789") != 11) {
-        admin_fail("%s: --riziv: a RIZIV number has 11 digits", cmd);
+        rl_cli_fail("%s: --riziv: a RIZIV number has 11 digits", cmd);
         return RL_EXIT_FAIL;
     }
     if (strlen(family) > 100 || strlen(given) > 100) {
-        admin_fail("%s: a name is longer than 100 characters", cmd);
+        rl_cli_fail("%s: a name is longer than 100 characters", cmd);
         return RL_EXIT_FAIL;
     }
     int rc = RL_EXIT_OK;
@@ -59,7 +59,7 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
         return rc;
     if (PQntuples(res) == 0) {
         PQclear(res);
-        admin_fail("%s: a GP with RIZIV number %s already exists", cmd, riziv);
+        rl_cli_fail("%s: a GP with RIZIV number %s already exists", cmd, riziv);
         return RL_EXIT_FAIL;
     }
     admin_print_added(ctx, "GP", "gp_id", PQgetvalue(res, 0, 0), "riziv", riziv);
@@ -68,7 +68,7 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
 }
 
 static int
-s_list(admin_ctx_t *ctx, int argc, char **argv)
+s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     return admin_list(ctx, "gp list", argc, argv, "listing the GPs",
                       "SELECT gp_id, riziv, family_name, given_name, postal_code, city "
@@ -77,7 +77,7 @@ s_list(admin_ctx_t *ctx, int argc, char **argv)
 }
 
 int
-admin_gp_main(admin_ctx_t *ctx, int argc, char **argv)
+admin_gp_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     static const admin_sub_t subs[] = {{"add", s_add}, {"list", s_list}, {NULL, NULL}};
     return admin_dispatch(ctx, "gp", argc, argv, s_usage, subs);

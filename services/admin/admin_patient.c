@@ -48,18 +48,18 @@ s_check_name(const char *cmd, const char *option, const char *v)
 {
     size_t n = strlen(v);
     if (n == 0 || n > 100) {
-        admin_fail("%s: %s must be 1-100 characters", cmd, option);
+        rl_cli_fail("%s: %s must be 1-100 characters", cmd, option);
         return -1;
     }
     if (rl_text_control_at(v, n) < n) {
-        admin_fail("%s: %s contains a control character", cmd, option);
+        rl_cli_fail("%s: %s contains a control character", cmd, option);
         return -1;
     }
     return 0;
 }
 
 static int
-s_add(admin_ctx_t *ctx, int argc, char **argv)
+s_add(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     const char *cmd = "patient add";
     const char *site = NULL, *family = NULL, *given = NULL, *birth_s = NULL, *sex = NULL,
@@ -94,14 +94,14 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
     if (admin_parse_date(cmd, "--birth-date", birth_s, &birth) < 0)
         return RL_EXIT_FAIL;
     if (strcmp(sex, "M") && strcmp(sex, "F") && strcmp(sex, "X")) {
-        admin_fail("%s: --sex must be M, F or X", cmd);
+        rl_cli_fail("%s: --sex must be M, F or X", cmd);
         return RL_EXIT_FAIL;
     }
     rl_insz_t insz;
     rl_err_t err;
     if (rl_insz_validate(insz_s, &insz, &err) < 0 ||
         rl_insz_matches_birth(&insz, birth, sex[0] == 'X' ? '?' : sex[0], &err) < 0) {
-        admin_fail("%s: %s", cmd, err.msg);
+        rl_cli_fail("%s: %s", cmd, err.msg);
         return RL_EXIT_FAIL;
     }
     double v;
@@ -109,7 +109,7 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
         (height && admin_parse_number(cmd, "--height", height, 80, 250, &v) < 0))
         return RL_EXIT_FAIL;
     if (gp && (strlen(gp) != 11 || strspn(gp, "0123456789") != 11)) {
-        admin_fail("%s: --gp: give the GP's RIZIV number (11 digits)", cmd);
+        rl_cli_fail("%s: --gp: give the GP's RIZIV number (11 digits)", cmd);
         return RL_EXIT_FAIL;
     }
 
@@ -132,8 +132,8 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
     if (!res)
         goto out;
     if (PQntuples(res) > 0) {
-        admin_fail("%s: a patient with this INSZ is already registered (subject %s)", cmd,
-                   PQgetvalue(res, 0, 0));
+        rl_cli_fail("%s: a patient with this INSZ is already registered (subject %s)", cmd,
+                    PQgetvalue(res, 0, 0));
         rc = RL_EXIT_FAIL;
         goto out;
     }
@@ -163,7 +163,7 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
         }
     }
     if (!res) {
-        admin_fail("%s: could not draw a unique badge token", cmd);
+        rl_cli_fail("%s: could not draw a unique badge token", cmd);
         rc = RL_EXIT_FAIL;
         goto out;
     }
@@ -183,7 +183,7 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
         goto out;
     if (admin_commit(ctx, cmd, &rc) < 0)
         goto out;
-    if (ctx->json) {
+    if (rl_cli_json(ctx)) {
         out = json_object();
         json_object_set_new(out, "subject_id", json_integer(strtoll(subject_id, NULL, 10)));
         json_object_set_new(out, "badge_token", json_string(badge));
@@ -202,10 +202,10 @@ out:
 
 /* Prints one row of res as "label: value" lines (or adds it to obj). */
 static void
-s_show_fields(admin_ctx_t *ctx, const PGresult *res, json_t *obj)
+s_show_fields(rl_cli_ctx_t *ctx, const PGresult *res, json_t *obj)
 {
     for (int c = 0; c < PQnfields(res); c++) {
-        if (ctx->json)
+        if (rl_cli_json(ctx))
             json_object_set_new(obj, PQfname(res, c), admin_json_value(res, 0, c, false));
         else
             printf("%-16s %s\n", PQfname(res, c),
@@ -214,7 +214,7 @@ s_show_fields(admin_ctx_t *ctx, const PGresult *res, json_t *obj)
 }
 
 static int
-s_show(admin_ctx_t *ctx, int argc, char **argv)
+s_show(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     const char *cmd = "patient show";
     const admin_opt_t opts[] = {{NULL, NULL, NULL}};
@@ -243,7 +243,7 @@ s_show(admin_ctx_t *ctx, int argc, char **argv)
         1, p);
     if (!res)
         return rc;
-    json_t *obj = ctx->json ? json_object() : NULL;
+    json_t *obj = rl_cli_json(ctx) ? json_object() : NULL;
     s_show_fields(ctx, res, obj);
     PQclear(res);
     res = admin_exec(ctx, cmd, &rc, "reading the enrolments",
@@ -256,7 +256,7 @@ s_show(admin_ctx_t *ctx, int argc, char **argv)
         json_decref(obj);
         return rc;
     }
-    if (ctx->json) {
+    if (rl_cli_json(ctx)) {
         json_t *arr = json_array();
         for (int r = 0; r < PQntuples(res); r++) {
             json_t *o = json_object();
@@ -275,7 +275,7 @@ s_show(admin_ctx_t *ctx, int argc, char **argv)
 }
 
 static int
-s_find(admin_ctx_t *ctx, int argc, char **argv)
+s_find(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     const char *cmd = "patient find";
     const char *name = NULL, *insz_s = NULL, *badge = NULL;
@@ -286,7 +286,7 @@ s_find(admin_ctx_t *ctx, int argc, char **argv)
     if (admin_parse(ctx, cmd, argc, argv, 2, opts, NULL, 0, NULL) < 0)
         return RL_EXIT_USAGE;
     if (!!name + !!insz_s + !!badge != 1) {
-        admin_fail("%s: give one of --name, --insz, --badge", cmd);
+        rl_cli_fail("%s: give one of --name, --insz, --badge", cmd);
         return RL_EXIT_USAGE;
     }
     char digits[12] = "";
@@ -294,13 +294,13 @@ s_find(admin_ctx_t *ctx, int argc, char **argv)
         rl_insz_t insz;
         rl_err_t err;
         if (rl_insz_validate(insz_s, &insz, &err) < 0) {
-            admin_fail("%s: %s", cmd, err.msg);
+            rl_cli_fail("%s: %s", cmd, err.msg);
             return RL_EXIT_FAIL;
         }
         snprintf(digits, sizeof digits, "%s", insz.digits);
     }
     if (name && strlen(name) < 2) {
-        admin_fail("%s: --name needs at least 2 characters", cmd);
+        rl_cli_fail("%s: --name needs at least 2 characters", cmd);
         return RL_EXIT_FAIL;
     }
     int rc = RL_EXIT_OK;
@@ -331,7 +331,7 @@ s_find(admin_ctx_t *ctx, int argc, char **argv)
     if (admin_commit(ctx, cmd, &rc) < 0)
         goto out;
     admin_print_rows(ctx, res, "subject_id");
-    if (!ctx->json && PQntuples(res) == 0)
+    if (!rl_cli_json(ctx) && PQntuples(res) == 0)
         printf("no patient found\n");
     rc = RL_EXIT_OK;
 out:
@@ -342,7 +342,7 @@ out:
 }
 
 int
-admin_patient_main(admin_ctx_t *ctx, int argc, char **argv)
+admin_patient_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     static const admin_sub_t subs[] = {{"add", s_add},
                                        {"show", s_show},

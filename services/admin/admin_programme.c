@@ -39,7 +39,7 @@ static const char *s_columns =
     "p.max_extra_sessions, p.mid_test_session, p.min_session_minutes, p.name_en";
 
 static int
-s_list(admin_ctx_t *ctx, int argc, char **argv)
+s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     char *sql = rl_asprintf("%s FROM clinical.programme p LEFT JOIN clinical.site s USING "
                             "(site_id) ORDER BY p.site_id NULLS FIRST, p.code",
@@ -53,7 +53,7 @@ s_list(admin_ctx_t *ctx, int argc, char **argv)
 }
 
 static int
-s_show(admin_ctx_t *ctx, int argc, char **argv)
+s_show(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     const char *cmd = "programme show";
     const admin_opt_t opts[] = {{NULL, NULL, NULL}};
@@ -62,7 +62,7 @@ s_show(admin_ctx_t *ctx, int argc, char **argv)
     if (admin_parse(ctx, cmd, argc, argv, 2, opts, &code, 1, &npos) < 0)
         return RL_EXIT_USAGE;
     if (npos != 1) {
-        admin_fail("%s: give the programme code", cmd);
+        rl_cli_fail("%s: give the programme code", cmd);
         return RL_EXIT_USAGE;
     }
     int rc = RL_EXIT_OK;
@@ -75,10 +75,10 @@ s_show(admin_ctx_t *ctx, int argc, char **argv)
         return rc;
     if (PQntuples(res) != 1) {
         PQclear(res);
-        admin_fail("%s: unknown programme '%s' (see ruglab programme list)", cmd, code);
+        rl_cli_fail("%s: unknown programme '%s' (see ruglab programme list)", cmd, code);
         return RL_EXIT_FAIL;
     }
-    if (ctx->json) {
+    if (rl_cli_json(ctx)) {
         json_t *o = json_object();
         for (int c = 0; c < PQnfields(res); c++)
             json_object_set_new(
@@ -101,7 +101,7 @@ s_int(const char *cmd, const char *option, const char *s, int min, int max, int 
     if (admin_parse_number(cmd, option, s, min, max, &v) < 0)
         return -1;
     if (v != (int)v) {
-        admin_fail("%s: %s: '%s' is not a whole number", cmd, option, s);
+        rl_cli_fail("%s: %s: '%s' is not a whole number", cmd, option, s);
         return -1;
     }
     *out = (int)v;
@@ -109,7 +109,7 @@ s_int(const char *cmd, const char *option, const char *s, int min, int max, int 
 }
 
 static int
-s_add(admin_ctx_t *ctx, int argc, char **argv)
+s_add(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     const char *cmd = "programme add";
     const char *site = NULL, *code = NULL, *name = NULL, *ex = NULL, *info = NULL, *week = NULL,
@@ -130,14 +130,14 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
         admin_require(cmd, "--mid-test-session", mid) < 0)
         return RL_EXIT_USAGE;
     if (!weeks == !days) {
-        admin_fail("%s: give one of --max-weeks, --max-days", cmd);
+        rl_cli_fail("%s: give one of --max-weeks, --max-days", cmd);
         return RL_EXIT_USAGE;
     }
     size_t n = strlen(code);
     if (n < 2 || n > 32 || strspn(code, "abcdefghijklmnopqrstuvwxyz0123456789-") != n ||
         code[0] == '-') {
-        admin_fail("%s: --code: '%s' is not a programme code (2-32 of a-z, 0-9 and '-')", cmd,
-                   code);
+        rl_cli_fail("%s: --code: '%s' is not a programme code (2-32 of a-z, 0-9 and '-')", cmd,
+                    code);
         return RL_EXIT_FAIL;
     }
     rl_programme_t t = {.code = code, .name = name};
@@ -156,7 +156,7 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
     t.total_sessions = t.exercise_sessions + t.information_sessions;
     rl_err_t err;
     if (rl_programme_check_template(&t, &err) < 0) {
-        admin_fail("%s: %s", cmd, err.msg);
+        rl_cli_fail("%s: %s", cmd, err.msg);
         return RL_EXIT_FAIL;
     }
     int rc = RL_EXIT_OK;
@@ -181,7 +181,7 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
         return rc;
     if (PQntuples(res) == 0) {
         PQclear(res);
-        admin_fail("%s: a programme with code '%s' already exists", cmd, code);
+        rl_cli_fail("%s: a programme with code '%s' already exists", cmd, code);
         return RL_EXIT_FAIL;
     }
     admin_print_added(ctx, "programme", "programme_id", PQgetvalue(res, 0, 0), "code", code);
@@ -190,10 +190,10 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
 }
 
 int
-admin_load_enrolment(admin_ctx_t *ctx, const char *cmd, int *rc, const char *enrolment_id,
+admin_load_enrolment(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *enrolment_id,
                      admin_enrolment_t *out)
 {
-    PGconn *conn = admin_connect(ctx);
+    PGconn *conn = rl_cli_connect(ctx);
     if (!conn) {
         *rc = RL_EXIT_DB;
         return -1;
@@ -201,7 +201,7 @@ admin_load_enrolment(admin_ctx_t *ctx, const char *cmd, int *rc, const char *enr
     rl_err_t err;
     int r = rl_clinical_enrolment_load(conn, enrolment_id, out, &err);
     if (r < 0) {
-        admin_fail("%s: %s", cmd, err.msg);
+        rl_cli_fail("%s: %s", cmd, err.msg);
         *rc = r == -1 ? RL_EXIT_DB : RL_EXIT_FAIL;
         return -1;
     }
@@ -209,7 +209,7 @@ admin_load_enrolment(admin_ctx_t *ctx, const char *cmd, int *rc, const char *enr
 }
 
 int
-admin_programme_main(admin_ctx_t *ctx, int argc, char **argv)
+admin_programme_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     static const admin_sub_t subs[] = {
         {"list", s_list}, {"show", s_show}, {"add", s_add}, {NULL, NULL}};

@@ -79,7 +79,7 @@ s_parse_answers(const char *cmd, const char *s, rl_q_answer_t **out, size_t *n)
         }
         if (!eq || end1 != eq || !end2 || *end2 || errno || item < 1 || item > 1000 ||
             value < -1000 || value > 1000) {
-            admin_fail("%s: --answers: '%s' is not ITEM=VALUE (e.g. 3=2)", cmd, tok);
+            rl_cli_fail("%s: --answers: '%s' is not ITEM=VALUE (e.g. 3=2)", cmd, tok);
             r = -1;
             break;
         }
@@ -93,7 +93,7 @@ s_parse_answers(const char *cmd, const char *s, rl_q_answer_t **out, size_t *n)
     }
     free(copy);
     if (r == 0 && k == 0) {
-        admin_fail("%s: --answers: no answers given", cmd);
+        rl_cli_fail("%s: --answers: no answers given", cmd);
         r = -1;
     }
     if (r < 0) {
@@ -106,7 +106,7 @@ s_parse_answers(const char *cmd, const char *s, rl_q_answer_t **out, size_t *n)
 }
 
 static int
-s_add(admin_ctx_t *ctx, int argc, char **argv)
+s_add(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     const char *cmd = "questionnaire add";
     const char *instrument = NULL, *date_s = NULL, *answers_s = NULL, *version = NULL,
@@ -122,19 +122,19 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
         return RL_EXIT_USAGE;
     if (language && strcmp(language, "nl") && strcmp(language, "fr") && strcmp(language, "de") &&
         strcmp(language, "en")) {
-        admin_fail("%s: --language must be nl, fr, de or en", cmd);
+        rl_cli_fail("%s: --language must be nl, fr, de or en", cmd);
         return RL_EXIT_FAIL;
     }
     rl_instrument_t inst;
     rl_err_t err;
     if (rl_instrument_parse(instrument, &inst, &err) < 0) {
-        admin_fail("%s: %s", cmd, err.msg);
+        rl_cli_fail("%s: %s", cmd, err.msg);
         return RL_EXIT_FAIL;
     }
     if (!version)
         version = s_default_version(inst);
     if (strlen(version) > 20) {
-        admin_fail("%s: --version is longer than 20 characters", cmd);
+        rl_cli_fail("%s: --version is longer than 20 characters", cmd);
         return RL_EXIT_FAIL;
     }
     rl_date_t date, today;
@@ -148,7 +148,7 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
     char *json = NULL;
     rl_q_score_t score;
     if (rl_questionnaire_score(instrument, version, answers, n, &score, &err) < 0) {
-        admin_fail("%s: %s", cmd, err.msg);
+        rl_cli_fail("%s: %s", cmd, err.msg);
         rc = RL_EXIT_FAIL;
         goto out;
     }
@@ -156,7 +156,7 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
      * form typed in by hand is refused so that the missing items are
      * looked up on the form */
     if (inst == RL_INSTRUMENT_TSK17 && !score.scorable) {
-        admin_fail("%s: refused: %s", cmd, score.reason);
+        rl_cli_fail("%s: refused: %s", cmd, score.reason);
         rc = RL_EXIT_FAIL;
         goto out;
     }
@@ -164,8 +164,8 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
         goto out;
     if (rl_date_compare(date, today) > 0) {
         char buf[RL_DATE_STR_SIZE];
-        admin_fail("%s: the questionnaire date %s is in the future (today is %s)", cmd, date_s,
-                   rl_date_format(today, buf));
+        rl_cli_fail("%s: the questionnaire date %s is in the future (today is %s)", cmd, date_s,
+                    rl_date_format(today, buf));
         rc = RL_EXIT_FAIL;
         goto out;
     }
@@ -193,7 +193,7 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
                         8, p, response_id) <= 0)
         goto out;
     admin_warn_outside(ctx, cmd, enrolment, date_s, "the questionnaire");
-    if (ctx->json) {
+    if (rl_cli_json(ctx)) {
         json_t *o = json_object();
         json_object_set_new(o, "response_id", json_integer(strtoll(response_id, NULL, 10)));
         json_object_set_new(o, "enrolment_id", json_integer(strtoll(enrolment, NULL, 10)));
@@ -220,7 +220,7 @@ out:
 }
 
 static int
-s_list(admin_ctx_t *ctx, int argc, char **argv)
+s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     return admin_list_enrolment(ctx, "questionnaire list", argc, argv, "listing the questionnaires",
                                 "SELECT response_id, taken_date, instrument, version, score, "
@@ -231,7 +231,7 @@ s_list(admin_ctx_t *ctx, int argc, char **argv)
 }
 
 int
-admin_questionnaire_main(admin_ctx_t *ctx, int argc, char **argv)
+admin_questionnaire_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     static const admin_sub_t subs[] = {{"add", s_add}, {"list", s_list}, {NULL, NULL}};
     return admin_dispatch(ctx, "questionnaire", argc, argv, s_usage, subs);

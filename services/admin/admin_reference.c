@@ -149,7 +149,7 @@ s_keep_field(char **dst, const char *value)
 }
 
 static int
-s_load(admin_ctx_t *ctx, int argc, char **argv)
+s_load(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     const char *cmd = "reference load";
     const char *citation_opt = NULL, *population_opt = NULL;
@@ -163,12 +163,12 @@ s_load(admin_ctx_t *ctx, int argc, char **argv)
     if (admin_parse(ctx, cmd, argc, argv, 2, opts, &path, 1, &npos) < 0)
         return RL_EXIT_USAGE;
     if (npos != 1) {
-        admin_fail("%s: give the CSV file", cmd);
+        rl_cli_fail("%s: give the CSV file", cmd);
         return RL_EXIT_USAGE;
     }
     FILE *f = fopen(path, "r");
     if (!f) {
-        admin_fail("%s: cannot open %s: %s", cmd, path, strerror(errno));
+        rl_cli_fail("%s: cannot open %s: %s", cmd, path, strerror(errno));
         return RL_EXIT_FAIL;
     }
     int rc = RL_EXIT_OK;
@@ -200,7 +200,7 @@ s_load(admin_ctx_t *ctx, int argc, char **argv)
             continue;
         if (!header) {
             if (strcmp(line, S_HEADER) != 0) {
-                admin_fail("%s: %s:%d: the header must be '%s'", cmd, path, lineno, S_HEADER);
+                rl_cli_fail("%s: %s:%d: the header must be '%s'", cmd, path, lineno, S_HEADER);
                 rc = RL_EXIT_FAIL;
                 goto out;
             }
@@ -215,7 +215,7 @@ s_load(admin_ctx_t *ctx, int argc, char **argv)
         s_row_t *r = &rows[n];
         r->line = lineno;
         if (s_parse_row(line, r, why, sizeof why) < 0) {
-            admin_fail("%s: %s:%d: %s", cmd, path, lineno, why);
+            rl_cli_fail("%s: %s:%d: %s", cmd, path, lineno, why);
             rc = RL_EXIT_FAIL;
             goto out;
         }
@@ -224,8 +224,8 @@ s_load(admin_ctx_t *ctx, int argc, char **argv)
             if (!strcmp(o->model, r->model) && !strcmp(o->sex, r->sex) &&
                 !strcmp(o->direction, r->direction) && !strcmp(o->measure, r->measure) &&
                 o->age_min <= r->age_max && r->age_min <= o->age_max) {
-                admin_fail("%s: %s:%d: age band %d-%d overlaps %d-%d of line %d", cmd, path, lineno,
-                           r->age_min, r->age_max, o->age_min, o->age_max, o->line);
+                rl_cli_fail("%s: %s:%d: age band %d-%d overlaps %d-%d of line %d", cmd, path,
+                            lineno, r->age_min, r->age_max, o->age_min, o->age_max, o->line);
                 rc = RL_EXIT_FAIL;
                 goto out;
             }
@@ -233,12 +233,12 @@ s_load(admin_ctx_t *ctx, int argc, char **argv)
         n++;
     }
     if (ferror(f)) {
-        admin_fail("%s: reading %s: %s", cmd, path, strerror(errno));
+        rl_cli_fail("%s: reading %s: %s", cmd, path, strerror(errno));
         rc = RL_EXIT_FAIL;
         goto out;
     }
     if (n == 0) {
-        admin_fail("%s: %s: no reference values in the file", cmd, path);
+        rl_cli_fail("%s: %s: no reference values in the file", cmd, path);
         rc = RL_EXIT_FAIL;
         goto out;
     }
@@ -247,24 +247,25 @@ s_load(admin_ctx_t *ctx, int argc, char **argv)
     if (population_opt)
         s_keep_field(&population, population_opt);
     if (!citation || !population) {
-        admin_fail("%s: %s: the source of the values is required: --citation (the publication or "
-                   "the manufacturer's document they come from) and --population (who was "
-                   "measured), or '# citation:' and '# population:' lines in the file; missing: "
-                   "%s%s%s",
-                   cmd, path, citation ? "" : "citation", !citation && !population ? ", " : "",
-                   population ? "" : "population");
+        rl_cli_fail("%s: %s: the source of the values is required: --citation (the publication or "
+                    "the manufacturer's document they come from) and --population (who was "
+                    "measured), or '# citation:' and '# population:' lines in the file; missing: "
+                    "%s%s%s",
+                    cmd, path, citation ? "" : "citation", !citation && !population ? ", " : "",
+                    population ? "" : "population");
         rc = RL_EXIT_FAIL;
         goto out;
     }
     if (validated && illustrative_line) {
-        admin_fail("%s: %s:%d: the file says it is illustrative, not clinical: it cannot be loaded "
-                   "--validated (load it without --validated to see the format in a draft)",
-                   cmd, path, illustrative_line);
+        rl_cli_fail(
+            "%s: %s:%d: the file says it is illustrative, not clinical: it cannot be loaded "
+            "--validated (load it without --validated to see the format in a draft)",
+            cmd, path, illustrative_line);
         rc = RL_EXIT_FAIL;
         goto out;
     }
     if (strlen(citation) > 500 || strlen(population) > 500) {
-        admin_fail("%s: the citation and the population are at most 500 characters", cmd);
+        rl_cli_fail("%s: the citation and the population are at most 500 characters", cmd);
         rc = RL_EXIT_FAIL;
         goto out;
     }
@@ -308,7 +309,7 @@ s_load(admin_ctx_t *ctx, int argc, char **argv)
     }
     if (admin_commit(ctx, cmd, &rc) < 0)
         goto out;
-    if (ctx->json) {
+    if (rl_cli_json(ctx)) {
         json_t *o = json_object();
         json_object_set_new(o, "loaded", json_integer((json_int_t)n));
         json_object_set_new(o, "source", json_string(source));
@@ -336,7 +337,7 @@ out:
 }
 
 static int
-s_list(admin_ctx_t *ctx, int argc, char **argv)
+s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     const char *model = NULL;
     const admin_opt_t opts[] = {{"--model", &model, NULL}, {NULL, NULL, NULL}};
@@ -358,7 +359,7 @@ s_list(admin_ctx_t *ctx, int argc, char **argv)
 }
 
 static int
-s_srd(admin_ctx_t *ctx, int argc, char **argv)
+s_srd(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     const char *cmd = "reference srd";
     const char *model = NULL, *direction = NULL, *pct = NULL, *source = NULL;
@@ -375,7 +376,7 @@ s_srd(admin_ctx_t *ctx, int argc, char **argv)
     rl_err_t err;
     double v;
     if (rl_direction_parse(direction, &dir, &err) < 0) {
-        admin_fail("%s: %s", cmd, err.msg);
+        rl_cli_fail("%s: %s", cmd, err.msg);
         return RL_EXIT_FAIL;
     }
     if (admin_parse_number(cmd, "--pct", pct, 1, 200, &v) < 0)
@@ -398,7 +399,7 @@ s_srd(admin_ctx_t *ctx, int argc, char **argv)
 }
 
 static int
-s_srd_list(admin_ctx_t *ctx, int argc, char **argv)
+s_srd_list(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     return admin_list(ctx, "reference srd-list", argc, argv, "listing the settings",
                       "SELECT device_model, direction, srd_pct, source, set_by, set_at "
@@ -407,7 +408,7 @@ s_srd_list(admin_ctx_t *ctx, int argc, char **argv)
 }
 
 int
-admin_reference_main(admin_ctx_t *ctx, int argc, char **argv)
+admin_reference_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     static const admin_sub_t subs[] = {
         {"load", s_load}, {"list", s_list}, {"srd", s_srd}, {"srd-list", s_srd_list}, {NULL, NULL}};

@@ -65,8 +65,8 @@ s_check_args(int argc, char **argv, int first, const char *const *allowed)
                 break;
             }
         if (!ok) {
-            admin_fail("registry %s: unexpected argument '%s' (see ruglab registry --help)",
-                       argv[1], argv[i]);
+            rl_cli_fail("registry %s: unexpected argument '%s' (see ruglab registry --help)",
+                        argv[1], argv[i]);
             return -1;
         }
     }
@@ -81,20 +81,20 @@ s_init(int argc, char **argv)
         return RL_EXIT_USAGE;
     const char *reg = s_opt(argc, argv, "--registry-db");
     if (!reg) {
-        admin_fail("registry init: --registry-db CONNINFO is required");
+        rl_cli_fail("registry init: --registry-db CONNINFO is required");
         return RL_EXIT_USAGE;
     }
     rl_err_t err;
     PGconn *conn = rl_db_connect(reg, "ruglab_admin", &err);
     if (!conn) {
-        admin_fail("registry init: %s", err.msg);
+        rl_cli_fail("registry init: %s", err.msg);
         return RL_EXIT_DB;
     }
     int rc = RL_EXIT_OK;
     char *dir = rl_paths_sql_dir(s_opt(argc, argv, "--sql-dir"));
     FILE *devnull = fopen("/dev/null", "w");
     if (rl_migrate_run(conn, dir, devnull ? devnull : stderr, &err) < 0) {
-        admin_fail("registry init: %s", err.msg);
+        rl_cli_fail("registry init: %s", err.msg);
         rc = RL_EXIT_DB;
         goto out;
     }
@@ -103,7 +103,7 @@ s_init(int argc, char **argv)
                                "ON CONFLICT (only_row) DO NOTHING",
                                0, NULL);
     if (!res) {
-        admin_fail("registry init: %s", err.msg);
+        rl_cli_fail("registry init: %s", err.msg);
         rc = RL_EXIT_DB;
         goto out;
     }
@@ -112,7 +112,7 @@ s_init(int argc, char **argv)
     res = rl_db_exec(conn, &err, "dropping the registry's own publication",
                      "DROP PUBLICATION IF EXISTS ruglab_quality", 0, NULL);
     if (!res) {
-        admin_fail("registry init: %s", err.msg);
+        rl_cli_fail("registry init: %s", err.msg);
         rc = RL_EXIT_DB;
         goto out;
     }
@@ -132,8 +132,8 @@ static int
 s_add_site(int argc, char **argv)
 {
     if (argc < 3 || argv[2][0] == '-') {
-        admin_fail("registry add-site: NAME is required (ruglab registry add-site NAME "
-                   "--site-db CONNINFO --registry-db CONNINFO)");
+        rl_cli_fail("registry add-site: NAME is required (ruglab registry add-site NAME "
+                    "--site-db CONNINFO --registry-db CONNINFO)");
         return RL_EXIT_USAGE;
     }
     static const char *const allowed[] = {"--site-db", "--registry-db", NULL};
@@ -143,7 +143,7 @@ s_add_site(int argc, char **argv)
     const char *site = s_opt(argc, argv, "--site-db");
     const char *reg = s_opt(argc, argv, "--registry-db");
     if (!site || !reg) {
-        admin_fail("registry add-site: --site-db and --registry-db are required");
+        rl_cli_fail("registry add-site: --site-db and --registry-db are required");
         return RL_EXIT_USAGE;
     }
     regex_t re;
@@ -152,9 +152,9 @@ s_add_site(int argc, char **argv)
     int bad = regexec(&re, name, 0, NULL, 0);
     regfree(&re);
     if (bad) {
-        admin_fail("registry add-site: invalid site name '%s' (lower-case letters, digits, '-', "
-                   "'_', at most 40)",
-                   name);
+        rl_cli_fail("registry add-site: invalid site name '%s' (lower-case letters, digits, '-', "
+                    "'_', at most 40)",
+                    name);
         return RL_EXIT_FAIL;
     }
 
@@ -167,7 +167,7 @@ s_add_site(int argc, char **argv)
     /* the site: reachable, and publishing */
     sconn = rl_db_connect(site, NULL, &err);
     if (!sconn) {
-        admin_fail("registry add-site %s: site: %s", name, err.msg);
+        rl_cli_fail("registry add-site %s: site: %s", name, err.msg);
         rc = RL_EXIT_DB;
         goto out;
     }
@@ -175,14 +175,14 @@ s_add_site(int argc, char **argv)
         rl_db_exec(sconn, &err, "reading the site's publication",
                    "SELECT count(*) FROM pg_publication WHERE pubname = 'ruglab_quality'", 0, NULL);
     if (!res) {
-        admin_fail("registry add-site %s: site: %s", name, err.msg);
+        rl_cli_fail("registry add-site %s: site: %s", name, err.msg);
         rc = RL_EXIT_DB;
         goto out;
     }
     if (strcmp(PQgetvalue(res, 0, 0), "1") != 0) {
-        admin_fail("registry add-site %s: the site database has no publication ruglab_quality "
-                   "(run ruglab db migrate there)",
-                   name);
+        rl_cli_fail("registry add-site %s: the site database has no publication ruglab_quality "
+                    "(run ruglab db migrate there)",
+                    name);
         rc = RL_EXIT_FAIL;
         goto out;
     }
@@ -192,7 +192,7 @@ s_add_site(int argc, char **argv)
     /* the registry */
     rconn = rl_db_connect(reg, "postgres", &err);
     if (!rconn) {
-        admin_fail("registry add-site %s: registry: %s", name, err.msg);
+        rl_cli_fail("registry add-site %s: registry: %s", name, err.msg);
         rc = RL_EXIT_DB;
         goto out;
     }
@@ -201,19 +201,19 @@ s_add_site(int argc, char **argv)
                      "EXISTS (SELECT 1 FROM quality.registry_site WHERE name = $1)",
                      1, (const char *const[]){name});
     if (!res) {
-        admin_fail("registry add-site %s: registry: %s (run ruglab registry init)", name, err.msg);
+        rl_cli_fail("registry add-site %s: registry: %s (run ruglab registry init)", name, err.msg);
         rc = RL_EXIT_DB;
         goto out;
     }
     if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
-        admin_fail("registry add-site %s: the registry database is not a registry (run ruglab "
-                   "registry init --registry-db ...)",
-                   name);
+        rl_cli_fail("registry add-site %s: the registry database is not a registry (run ruglab "
+                    "registry init --registry-db ...)",
+                    name);
         rc = RL_EXIT_FAIL;
         goto out;
     }
     if (strcmp(PQgetvalue(res, 0, 1), "t") == 0) {
-        admin_fail("registry add-site %s: a site of that name is already subscribed", name);
+        rl_cli_fail("registry add-site %s: a site of that name is already subscribed", name);
         rc = RL_EXIT_FAIL;
         goto out;
     }
@@ -228,7 +228,7 @@ s_add_site(int argc, char **argv)
         "SELECT coalesce(array_agg(DISTINCT site_code), '{}')::text FROM quality.enrolment", 0,
         NULL);
     if (!res) {
-        admin_fail("registry add-site %s: site: %s", name, err.msg);
+        rl_cli_fail("registry add-site %s: site: %s", name, err.msg);
         rc = RL_EXIT_DB;
         goto out;
     }
@@ -240,14 +240,14 @@ s_add_site(int argc, char **argv)
                      1, (const char *const[]){codes});
     free(codes);
     if (!res) {
-        admin_fail("registry add-site %s: registry: %s", name, err.msg);
+        rl_cli_fail("registry add-site %s: registry: %s", name, err.msg);
         rc = RL_EXIT_DB;
         goto out;
     }
     if (!PQgetisnull(res, 0, 0)) {
-        admin_fail("registry add-site %s: site code(s) %s already in the registry from another "
-                   "site; site codes must be unique across the registry",
-                   name, PQgetvalue(res, 0, 0));
+        rl_cli_fail("registry add-site %s: site code(s) %s already in the registry from another "
+                    "site; site codes must be unique across the registry",
+                    name, PQgetvalue(res, 0, 0));
         rc = RL_EXIT_FAIL;
         goto out;
     }
@@ -264,7 +264,7 @@ s_add_site(int argc, char **argv)
     sub_id = PQescapeIdentifier(rconn, sub, strlen(sub));
     lit = PQescapeLiteral(rconn, site, strlen(site));
     if (!sub_id || !lit) {
-        admin_fail("registry add-site %s: %s", name, rl_db_error(rconn));
+        rl_cli_fail("registry add-site %s: %s", name, rl_db_error(rconn));
         rc = RL_EXIT_DB;
         goto out;
     }
@@ -272,7 +272,7 @@ s_add_site(int argc, char **argv)
         rl_asprintf("CREATE SUBSCRIPTION %s CONNECTION %s PUBLICATION ruglab_quality", sub_id, lit);
     res = rl_db_exec(rconn, &err, "creating the subscription", sql, 0, NULL);
     if (!res) {
-        admin_fail("registry add-site %s: %s", name, err.msg);
+        rl_cli_fail("registry add-site %s: %s", name, err.msg);
         rc = RL_EXIT_DB;
         goto out;
     }
@@ -283,7 +283,7 @@ s_add_site(int argc, char **argv)
                      "VALUES ($1, $2, $3)",
                      3, (const char *const[]){name, sub, target});
     if (!res) {
-        admin_fail("registry add-site %s: %s", name, err.msg);
+        rl_cli_fail("registry add-site %s: %s", name, err.msg);
         rc = RL_EXIT_DB;
         goto out;
     }
@@ -305,20 +305,20 @@ out:
 }
 
 static int
-s_list(admin_ctx_t *ctx, int argc, char **argv)
+s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     static const char *const allowed[] = {"--registry-db", NULL};
     if (s_check_args(argc, argv, 2, allowed) < 0)
         return RL_EXIT_USAGE;
     const char *reg = s_opt(argc, argv, "--registry-db");
     if (!reg) {
-        admin_fail("registry list: --registry-db CONNINFO is required");
+        rl_cli_fail("registry list: --registry-db CONNINFO is required");
         return RL_EXIT_USAGE;
     }
     rl_err_t err;
     PGconn *conn = rl_db_connect(reg, "postgres", &err);
     if (!conn) {
-        admin_fail("registry list: %s", err.msg);
+        rl_cli_fail("registry list: %s", err.msg);
         return RL_EXIT_DB;
     }
     PGresult *res = rl_db_exec(
@@ -331,12 +331,12 @@ s_list(admin_ctx_t *ctx, int argc, char **argv)
         "ORDER BY r.name",
         0, NULL);
     if (!res) {
-        admin_fail("registry list: %s", err.msg);
+        rl_cli_fail("registry list: %s", err.msg);
         PQfinish(conn);
         return RL_EXIT_DB;
     }
     for (int r = 0; r < PQntuples(res); r++) {
-        if (ctx->json)
+        if (rl_cli_json(ctx))
             printf("{\"name\":\"%s\",\"subscription\":\"%s\",\"enabled\":%s,\"last_message\":%s%s%"
                    "s}\n",
                    PQgetvalue(res, r, 0), PQgetvalue(res, r, 1),
@@ -349,7 +349,7 @@ s_list(admin_ctx_t *ctx, int argc, char **argv)
                    PQgetvalue(res, r, 1), PQgetvalue(res, r, 2),
                    PQgetisnull(res, r, 4) ? "none" : PQgetvalue(res, r, 4));
     }
-    if (PQntuples(res) == 0 && !ctx->json)
+    if (PQntuples(res) == 0 && !rl_cli_json(ctx))
         printf("no sites in this registry (ruglab registry add-site)\n");
     PQclear(res);
     PQfinish(conn);
@@ -357,9 +357,9 @@ s_list(admin_ctx_t *ctx, int argc, char **argv)
 }
 
 int
-admin_registry_main(admin_ctx_t *ctx, int argc, char **argv)
+admin_registry_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    if (argc < 2 || admin_wants_help(argc, argv)) {
+    if (argc < 2 || rl_cli_wants_help(argc, argv)) {
         s_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? RL_EXIT_USAGE : RL_EXIT_OK;
     }
@@ -369,6 +369,6 @@ admin_registry_main(admin_ctx_t *ctx, int argc, char **argv)
         return s_add_site(argc, argv);
     if (!strcmp(argv[1], "list"))
         return s_list(ctx, argc, argv);
-    admin_fail("registry: unknown subcommand '%s' (init, add-site, list)", argv[1]);
+    rl_cli_fail("registry: unknown subcommand '%s' (init, add-site, list)", argv[1]);
     return RL_EXIT_USAGE;
 }

@@ -93,7 +93,7 @@ s_derive(const s_occasion_t *o, rl_direction_t d, double weight, const PGresult 
 }
 
 static int
-s_load_occasions(admin_ctx_t *ctx, const char *cmd, int *rc, const char *enrolment,
+s_load_occasions(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *enrolment,
                  s_occasion_t occ[S_NTP])
 {
     const char *p[1] = {enrolment};
@@ -133,7 +133,7 @@ s_load_occasions(admin_ctx_t *ctx, const char *cmd, int *rc, const char *enrolme
 /* The change of one device measure from start to tp, as a JSON object or
  * a text line. */
 static void
-s_change(admin_ctx_t *ctx, json_t *arr, const char *measure, rl_direction_t d, int tp,
+s_change(rl_cli_ctx_t *ctx, json_t *arr, const char *measure, rl_direction_t d, int tp,
          const s_occasion_t occ[S_NTP], double base, double follow, const rl_measures_srd_t *srd)
 {
     if (isnan(base) || isnan(follow))
@@ -148,7 +148,7 @@ s_change(admin_ctx_t *ctx, json_t *arr, const char *measure, rl_direction_t d, i
                        : !known    ? "undefined"
                        : real      ? "real_change"
                                    : "within_noise";
-    if (ctx->json) {
+    if (rl_cli_json(ctx)) {
         json_t *o = json_object();
         json_object_set_new(o, "measure", json_string(measure));
         json_object_set_new(o, "direction", json_string(rl_direction_name(d)));
@@ -181,7 +181,7 @@ s_scoring_code(const char *db_code)
 }
 
 static int
-s_questionnaires(admin_ctx_t *ctx, const char *cmd, int *rc, const char *enrolment, json_t *out)
+s_questionnaires(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *enrolment, json_t *out)
 {
     const char *p[1] = {enrolment};
     PGresult *res = admin_exec(
@@ -194,7 +194,7 @@ s_questionnaires(admin_ctx_t *ctx, const char *cmd, int *rc, const char *enrolme
     if (!res)
         return -1;
     json_t *arr = json_array();
-    if (!ctx->json)
+    if (!rl_cli_json(ctx))
         printf("\nquestionnaires   start      mid      end  change (start->last)  flag\n");
     for (int r = 0; r < PQntuples(res); r++) {
         const char *code = PQgetvalue(res, r, 0);
@@ -213,7 +213,7 @@ s_questionnaires(admin_ctx_t *ctx, const char *cmd, int *rc, const char *enrolme
                            : important ? "important_improvement"
                            : improved  ? "improved_below_mic"
                                        : "not_improved";
-        if (ctx->json) {
+        if (rl_cli_json(ctx)) {
             json_t *o = json_object();
             json_object_set_new(o, "instrument", json_string(code));
             for (int tp = 0; tp < S_NTP; tp++)
@@ -242,7 +242,7 @@ s_questionnaires(admin_ctx_t *ctx, const char *cmd, int *rc, const char *enrolme
 }
 
 int
-admin_patient_results(admin_ctx_t *ctx, int argc, char **argv)
+admin_patient_results(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     const char *cmd = "patient results";
     const admin_opt_t opts[] = {{NULL, NULL, NULL}};
@@ -274,7 +274,7 @@ admin_patient_results(admin_ctx_t *ctx, int argc, char **argv)
     if (!ref)
         return rc;
     s_occasion_t *occ = rl_calloc(S_NTP, sizeof *occ);
-    json_t *out = ctx->json ? json_object() : NULL;
+    json_t *out = rl_cli_json(ctx) ? json_object() : NULL;
     if (s_load_occasions(ctx, cmd, &rc, enrolment, occ) < 0)
         goto out;
     s_dir_values_t v[S_NTP][RL_DIR_COUNT];
@@ -302,7 +302,7 @@ admin_patient_results(admin_ctx_t *ctx, int argc, char **argv)
     json_t *tests = json_array(), *derived = json_array(), *changes = json_array();
     char w[32];
     s_fmt(w, sizeof w, weight);
-    if (!ctx->json)
+    if (!rl_cli_json(ctx))
         printf("enrolment %s, programme %s (%s); body weight %s kg\n\n"
                "timepoint date       device     direction              trials torque_nm "
                "cv_pct effort  nm_per_kg pct_ref rom_deg rom_pct_ref\n",
@@ -313,7 +313,7 @@ admin_patient_results(admin_ctx_t *ctx, int argc, char **argv)
                 continue;
             s_dir_values_t *x = &v[tp][d];
             const char *effort = !x->cv_ok ? "-" : x->effort_normal ? "normal" : "high_cv";
-            if (ctx->json) {
+            if (rl_cli_json(ctx)) {
                 json_t *o = json_object();
                 json_object_set_new(o, "timepoint", json_string(s_tp_names[tp]));
                 json_object_set_new(o, "test_date", json_string(occ[tp].date));
@@ -346,7 +346,7 @@ admin_patient_results(admin_ctx_t *ctx, int argc, char **argv)
             }
         }
     }
-    if (!ctx->json)
+    if (!rl_cli_json(ctx))
         printf("\ntimepoint flex_ext_ratio lateral_flexion_asym_pct rotation_asym_pct\n");
     for (int tp = 0; tp < S_NTP; tp++) {
         if (!occ[tp].present)
@@ -357,7 +357,7 @@ admin_patient_results(admin_ctx_t *ctx, int argc, char **argv)
                                                v[tp][RL_DIR_LATERAL_FLEXION_RIGHT].torque);
         double rot = rl_measures_asymmetry_pct(v[tp][RL_DIR_ROTATION_LEFT].torque,
                                                v[tp][RL_DIR_ROTATION_RIGHT].torque);
-        if (ctx->json) {
+        if (rl_cli_json(ctx)) {
             json_t *o = json_object();
             json_object_set_new(o, "timepoint", json_string(s_tp_names[tp]));
             json_object_set_new(o, "flex_ext_ratio", s_num(ratio));
@@ -372,7 +372,7 @@ admin_patient_results(admin_ctx_t *ctx, int argc, char **argv)
             printf("%-9s %14s %24s %17s\n", s_tp_names[tp], a[0], a[1], a[2]);
         }
     }
-    if (!ctx->json)
+    if (!rl_cli_json(ctx))
         printf("\nchange         direction              between     baseline followup   change "
                "  change  flag\n");
     for (int tp = S_TP_MID; tp < S_NTP; tp++) {
@@ -385,7 +385,7 @@ admin_patient_results(admin_ctx_t *ctx, int argc, char **argv)
                      v[tp][d].rom, &srd);
         }
     }
-    if (ctx->json) {
+    if (rl_cli_json(ctx)) {
         json_object_set_new(out, "enrolment_id", json_integer(strtoll(enrolment, NULL, 10)));
         json_object_set_new(out, "programme", json_string(e.code));
         json_object_set_new(out, "body_weight_kg", s_num(weight));
@@ -399,7 +399,7 @@ admin_patient_results(admin_ctx_t *ctx, int argc, char **argv)
     }
     if (s_questionnaires(ctx, cmd, &rc, enrolment, out) < 0)
         goto out;
-    if (ctx->json) {
+    if (rl_cli_json(ctx)) {
         admin_json_print(out);
         out = NULL;
     }

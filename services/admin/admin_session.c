@@ -38,7 +38,7 @@ s_usage(FILE *out)
 }
 
 static int
-s_record(admin_ctx_t *ctx, int argc, char **argv, const char *status)
+s_record(rl_cli_ctx_t *ctx, int argc, char **argv, const char *status)
 {
     char cmd[32];
     snprintf(cmd, sizeof cmd, "session %s", argv[1]);
@@ -54,15 +54,15 @@ s_record(admin_ctx_t *ctx, int argc, char **argv, const char *status)
         return RL_EXIT_USAGE;
     bool by_device = device || dev_session;
     if (by_device && (strcmp(status, "cancelled") != 0 || !device || !dev_session || date_s)) {
-        admin_fail("%s: --device and --device-session go together, with cancel only, "
-                   "without --date",
-                   cmd);
+        rl_cli_fail("%s: --device and --device-session go together, with cancel only, "
+                    "without --date",
+                    cmd);
         return RL_EXIT_USAGE;
     }
     if (!by_device && admin_require(cmd, "--date", date_s) < 0)
         return RL_EXIT_USAGE;
     if (minutes_s && strcmp(status, "attended") != 0) {
-        admin_fail("%s: --minutes goes with session add only", cmd);
+        rl_cli_fail("%s: --minutes goes with session add only", cmd);
         return RL_EXIT_USAGE;
     }
     double minutes = 0;
@@ -71,17 +71,17 @@ s_record(admin_ctx_t *ctx, int argc, char **argv, const char *status)
     char minutes_buf[16];
     snprintf(minutes_buf, sizeof minutes_buf, "%d", (int)minutes);
     if (minutes_s && minutes != (int)minutes) {
-        admin_fail("%s: --minutes: '%s' is not a whole number of minutes", cmd, minutes_s);
+        rl_cli_fail("%s: --minutes: '%s' is not a whole number of minutes", cmd, minutes_s);
         return RL_EXIT_FAIL;
     }
     if (!kind)
         kind = !strcmp(status, "attended") ? "information" : "exercise";
     if (strcmp(kind, "exercise") && strcmp(kind, "information") && strcmp(kind, "test")) {
-        admin_fail("%s: --kind must be exercise, information or test", cmd);
+        rl_cli_fail("%s: --kind must be exercise, information or test", cmd);
         return RL_EXIT_FAIL;
     }
     if (note && strlen(note) > 1000) {
-        admin_fail("%s: --note is longer than 1000 characters", cmd);
+        rl_cli_fail("%s: --note is longer than 1000 characters", cmd);
         return RL_EXIT_FAIL;
     }
     int rc = RL_EXIT_OK;
@@ -93,8 +93,8 @@ s_record(admin_ctx_t *ctx, int argc, char **argv, const char *status)
             return rc;
         if (rl_date_compare(date, today) > 0) {
             char buf[RL_DATE_STR_SIZE];
-            admin_fail("%s: the session date %s is in the future (today is %s)", cmd, date_s,
-                       rl_date_format(today, buf));
+            rl_cli_fail("%s: the session date %s is in the future (today is %s)", cmd, date_s,
+                        rl_date_format(today, buf));
             return RL_EXIT_FAIL;
         }
     }
@@ -138,9 +138,9 @@ s_record(admin_ctx_t *ctx, int argc, char **argv, const char *status)
         if (f < 0)
             return rc;
         if (f > 0) {
-            admin_fail("%s: a session of kind %s on %s is already recorded for enrolment %s "
-                       "(session %s)",
-                       cmd, kind, date_s, enrolment, existing);
+            rl_cli_fail("%s: a session of kind %s on %s is already recorded for enrolment %s "
+                        "(session %s)",
+                        cmd, kind, date_s, enrolment, existing);
             return RL_EXIT_FAIL;
         }
         const char *q[7] = {
@@ -153,7 +153,7 @@ s_record(admin_ctx_t *ctx, int argc, char **argv, const char *status)
             return rc;
         admin_warn_outside(ctx, cmd, enrolment, date_s, "the session");
     }
-    if (ctx->json)
+    if (rl_cli_json(ctx))
         admin_print_added(ctx, "session", "session_id", session_id, NULL, NULL);
     else
         printf("session recorded: session_id %s, enrolment %s, %s\n", session_id, enrolment,
@@ -162,25 +162,25 @@ s_record(admin_ctx_t *ctx, int argc, char **argv, const char *status)
 }
 
 static int
-s_add(admin_ctx_t *ctx, int argc, char **argv)
+s_add(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     return s_record(ctx, argc, argv, "attended");
 }
 
 static int
-s_no_show(admin_ctx_t *ctx, int argc, char **argv)
+s_no_show(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     return s_record(ctx, argc, argv, "no_show");
 }
 
 static int
-s_cancel(admin_ctx_t *ctx, int argc, char **argv)
+s_cancel(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     return s_record(ctx, argc, argv, "cancelled");
 }
 
 static int
-s_list(admin_ctx_t *ctx, int argc, char **argv)
+s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     return admin_list_enrolment(
         ctx, "session list", argc, argv, "listing the sessions",
@@ -192,7 +192,7 @@ s_list(admin_ctx_t *ctx, int argc, char **argv)
 }
 
 int
-admin_session_main(admin_ctx_t *ctx, int argc, char **argv)
+admin_session_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     static const admin_sub_t subs[] = {{"add", s_add},
                                        {"no-show", s_no_show},

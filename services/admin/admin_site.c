@@ -20,7 +20,7 @@ s_usage(FILE *out)
 }
 
 static int
-s_add(admin_ctx_t *ctx, int argc, char **argv)
+s_add(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     const char *cmd = "site add";
     const char *code = NULL, *name = NULL, *address = NULL, *phys = NULL, *riziv = NULL;
@@ -36,11 +36,11 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
     size_t n = strlen(code);
     if (n < 2 || n > 32 || strspn(code, "abcdefghijklmnopqrstuvwxyz0123456789-") != n ||
         code[0] == '-') {
-        admin_fail("%s: --code: '%s' is not a site code (2-32 of a-z, 0-9 and '-')", cmd, code);
+        rl_cli_fail("%s: --code: '%s' is not a site code (2-32 of a-z, 0-9 and '-')", cmd, code);
         return RL_EXIT_FAIL;
     }
     if (riziv && (strlen(riziv) != 11 || strspn(riziv, "0123456789") != 11)) {
-        admin_fail("%s: --physician-riziv: a RIZIV number has 11 digits", cmd);
+        rl_cli_fail("%s: --physician-riziv: a RIZIV number has 11 digits", cmd);
         return RL_EXIT_FAIL;
     }
     int rc = RL_EXIT_OK;
@@ -54,7 +54,7 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
         return rc;
     if (PQntuples(res) == 0) {
         PQclear(res);
-        admin_fail("%s: a site with code '%s' already exists", cmd, code);
+        rl_cli_fail("%s: a site with code '%s' already exists", cmd, code);
         return RL_EXIT_FAIL;
     }
     admin_print_added(ctx, "site", "site_id", PQgetvalue(res, 0, 0), "code", code);
@@ -63,7 +63,7 @@ s_add(admin_ctx_t *ctx, int argc, char **argv)
 }
 
 static int
-s_list(admin_ctx_t *ctx, int argc, char **argv)
+s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     return admin_list(ctx, "site list", argc, argv, "listing the sites",
                       "SELECT site_id, code, name, physician_name, physician_riziv "
@@ -72,7 +72,7 @@ s_list(admin_ctx_t *ctx, int argc, char **argv)
 }
 
 int
-admin_site_main(admin_ctx_t *ctx, int argc, char **argv)
+admin_site_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     static const admin_sub_t subs[] = {{"add", s_add}, {"list", s_list}, {NULL, NULL}};
     return admin_dispatch(ctx, "site", argc, argv, s_usage, subs);

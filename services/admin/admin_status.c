@@ -40,22 +40,22 @@ s_cell(const PGresult *res, int r, int c)
 }
 
 int
-admin_status_main(admin_ctx_t *ctx, int argc, char **argv)
+admin_status_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    if (admin_wants_help(argc, argv)) {
+    if (rl_cli_wants_help(argc, argv)) {
         s_usage(stdout);
         return RL_EXIT_OK;
     }
-    bool json = ctx->json;
+    bool json = rl_cli_json(ctx);
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--json")) {
             json = true;
         } else {
-            admin_fail("status: unexpected argument '%s'", argv[i]);
+            rl_cli_fail("status: unexpected argument '%s'", argv[i]);
             return RL_EXIT_USAGE;
         }
     }
-    PGconn *conn = admin_connect(ctx);
+    PGconn *conn = rl_cli_connect(ctx);
     if (!conn)
         return RL_EXIT_DB;
     rl_err_t err;
@@ -66,7 +66,7 @@ admin_status_main(admin_ctx_t *ctx, int argc, char **argv)
                    " duplicates, rejected FROM meas.collector_status ORDER BY collector",
                    0, NULL);
     if (!col) {
-        admin_fail("status: %s", err.msg);
+        rl_cli_fail("status: %s", err.msg);
         return RL_EXIT_DB;
     }
     PGresult *dev =
@@ -78,7 +78,7 @@ admin_status_main(admin_ctx_t *ctx, int argc, char **argv)
                    " LEFT JOIN meas.device_status ds USING (device_id) ORDER BY d.device_id",
                    0, NULL);
     if (!dev) {
-        admin_fail("status: %s", err.msg);
+        rl_cli_fail("status: %s", err.msg);
         PQclear(col);
         return RL_EXIT_DB;
     }

@@ -24,7 +24,7 @@ s_usage(FILE *out)
 }
 
 static int
-s_list(admin_ctx_t *ctx, int argc, char **argv)
+s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     return admin_list_enrolment(
         ctx, "timepoint list", argc, argv, "listing the test occasions",
@@ -39,7 +39,7 @@ s_list(admin_ctx_t *ctx, int argc, char **argv)
 }
 
 static int
-s_set(admin_ctx_t *ctx, int argc, char **argv)
+s_set(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     const char *cmd = "timepoint set";
     const char *device = NULL, *session = NULL, *tp = NULL, *reason = NULL;
@@ -56,11 +56,11 @@ s_set(admin_ctx_t *ctx, int argc, char **argv)
         admin_require(cmd, "--reason", reason) < 0)
         return RL_EXIT_USAGE;
     if (strcmp(tp, "start") && strcmp(tp, "mid") && strcmp(tp, "end") && strcmp(tp, "none")) {
-        admin_fail("%s: --timepoint must be start, mid, end or none", cmd);
+        rl_cli_fail("%s: --timepoint must be start, mid, end or none", cmd);
         return RL_EXIT_FAIL;
     }
     if (strlen(reason) > 1000) {
-        admin_fail("%s: --reason is longer than 1000 characters", cmd);
+        rl_cli_fail("%s: --reason is longer than 1000 characters", cmd);
         return RL_EXIT_FAIL;
     }
     int rc = RL_EXIT_OK;
@@ -80,7 +80,7 @@ s_set(admin_ctx_t *ctx, int argc, char **argv)
                         "$5, $6) RETURNING override_id",
                         6, p, override_id) <= 0)
         return rc;
-    if (ctx->json)
+    if (rl_cli_json(ctx))
         admin_print_added(ctx, "override", "override_id", override_id, "timepoint", tp);
     else
         printf("time point set: test occasion %s (device %s, session %s) is now %s\n", found,
@@ -89,7 +89,7 @@ s_set(admin_ctx_t *ctx, int argc, char **argv)
 }
 
 int
-admin_timepoint_main(admin_ctx_t *ctx, int argc, char **argv)
+admin_timepoint_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     static const admin_sub_t subs[] = {{"list", s_list}, {"set", s_set}, {NULL, NULL}};
     return admin_dispatch(ctx, "timepoint", argc, argv, s_usage, subs);

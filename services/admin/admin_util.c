@@ -17,7 +17,7 @@
 #include <unistd.h>
 
 int
-admin_parse(admin_ctx_t *ctx, const char *cmd, int argc, char **argv, int first,
+admin_parse(rl_cli_ctx_t *ctx, const char *cmd, int argc, char **argv, int first,
             const admin_opt_t *opts, const char **pos, int max_pos, int *n_pos)
 {
     int np = 0;
@@ -27,14 +27,14 @@ admin_parse(admin_ctx_t *ctx, const char *cmd, int argc, char **argv, int first,
             if (!strcmp(a, "--") && i + 1 < argc)
                 a = argv[++i];
             if (np >= max_pos) {
-                admin_fail("%s: unexpected argument '%s' (see --help)", cmd, a);
+                rl_cli_fail("%s: unexpected argument '%s' (see --help)", cmd, a);
                 return -1;
             }
             pos[np++] = a;
             continue;
         }
         if (!strcmp(a, "--json")) {
-            ctx->json = true;
+            ctx->format = RL_CLI_JSON;
             continue;
         }
         const char *eq = strchr(a, '=');
@@ -43,12 +43,12 @@ admin_parse(admin_ctx_t *ctx, const char *cmd, int argc, char **argv, int first,
         while (o->name && !(strlen(o->name) == len && !strncmp(o->name, a, len)))
             o++;
         if (!o->name) {
-            admin_fail("%s: unknown option '%.*s' (see --help)", cmd, (int)len, a);
+            rl_cli_fail("%s: unknown option '%.*s' (see --help)", cmd, (int)len, a);
             return -1;
         }
         if (o->flag) {
             if (eq) {
-                admin_fail("%s: option %s takes no value", cmd, o->name);
+                rl_cli_fail("%s: option %s takes no value", cmd, o->name);
                 return -1;
             }
             *o->flag = true;
@@ -57,7 +57,7 @@ admin_parse(admin_ctx_t *ctx, const char *cmd, int argc, char **argv, int first,
         } else if (i + 1 < argc) {
             *o->value = argv[++i];
         } else {
-            admin_fail("%s: option %s needs a value", cmd, o->name);
+            rl_cli_fail("%s: option %s needs a value", cmd, o->name);
             return -1;
         }
     }
@@ -71,7 +71,7 @@ admin_require(const char *cmd, const char *option, const char *value)
 {
     if (value && *value)
         return 0;
-    admin_fail("%s: %s is required (see --help)", cmd, option);
+    rl_cli_fail("%s: %s is required (see --help)", cmd, option);
     return -1;
 }
 
@@ -81,7 +81,7 @@ admin_parse_date(const char *cmd, const char *option, const char *s, rl_date_t *
     rl_err_t err;
     if (rl_date_parse(s, out, &err) == 0)
         return 0;
-    admin_fail("%s: %s: %s", cmd, option, err.msg);
+    rl_cli_fail("%s: %s: %s", cmd, option, err.msg);
     return -1;
 }
 
@@ -93,11 +93,11 @@ admin_parse_number(const char *cmd, const char *option, const char *s, double mi
     errno = 0;
     double v = strtod(s, &end);
     if (errno || end == s || *end || !isfinite(v)) {
-        admin_fail("%s: %s: '%s' is not a number", cmd, option, s);
+        rl_cli_fail("%s: %s: '%s' is not a number", cmd, option, s);
         return -1;
     }
     if (v < min || v > max) {
-        admin_fail("%s: %s: %s is outside %g-%g", cmd, option, s, min, max);
+        rl_cli_fail("%s: %s: %s is outside %g-%g", cmd, option, s, min, max);
         return -1;
     }
     *out = v;
@@ -105,10 +105,10 @@ admin_parse_number(const char *cmd, const char *option, const char *s, double mi
 }
 
 PGresult *
-admin_exec(admin_ctx_t *ctx, const char *cmd, int *rc, const char *what, const char *sql,
+admin_exec(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *what, const char *sql,
            int nparams, const char *const *params)
 {
-    PGconn *conn = admin_connect(ctx);
+    PGconn *conn = rl_cli_connect(ctx);
     if (!conn) {
         *rc = RL_EXIT_DB;
         return NULL;
@@ -120,14 +120,14 @@ admin_exec(admin_ctx_t *ctx, const char *cmd, int *rc, const char *what, const c
     const char *state = rl_db_sqlstate(res);
     /* class 22 (data exception) and 23 (integrity constraint): the input */
     bool data = !strncmp(state, "22", 2) || !strncmp(state, "23", 2);
-    admin_fail("%s: %s: %s", cmd, what, res ? rl_db_result_error(res) : rl_db_error(conn));
+    rl_cli_fail("%s: %s: %s", cmd, what, res ? rl_db_result_error(res) : rl_db_error(conn));
     *rc = data ? RL_EXIT_FAIL : RL_EXIT_DB;
     PQclear(res);
     return NULL;
 }
 
 static int
-s_simple(admin_ctx_t *ctx, const char *cmd, int *rc, const char *sql)
+s_simple(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *sql)
 {
     PGresult *res = admin_exec(ctx, cmd, rc, sql, sql, 0, NULL);
     if (!res)
@@ -137,26 +137,26 @@ s_simple(admin_ctx_t *ctx, const char *cmd, int *rc, const char *sql)
 }
 
 int
-admin_begin(admin_ctx_t *ctx, const char *cmd, int *rc)
+admin_begin(rl_cli_ctx_t *ctx, const char *cmd, int *rc)
 {
     return s_simple(ctx, cmd, rc, "BEGIN");
 }
 
 int
-admin_commit(admin_ctx_t *ctx, const char *cmd, int *rc)
+admin_commit(rl_cli_ctx_t *ctx, const char *cmd, int *rc)
 {
     return s_simple(ctx, cmd, rc, "COMMIT");
 }
 
 void
-admin_rollback(admin_ctx_t *ctx)
+admin_rollback(rl_cli_ctx_t *ctx)
 {
     if (ctx->conn && PQtransactionStatus(ctx->conn) != PQTRANS_IDLE)
         PQclear(PQexec(ctx->conn, "ROLLBACK"));
 }
 
 int
-admin_today(admin_ctx_t *ctx, const char *cmd, int *rc, rl_date_t *out)
+admin_today(rl_cli_ctx_t *ctx, const char *cmd, int *rc, rl_date_t *out)
 {
     PGresult *res = admin_exec(ctx, cmd, rc, "reading today's date",
                                "SELECT clinical.local_date(now())", 0, NULL);
@@ -166,7 +166,7 @@ admin_today(admin_ctx_t *ctx, const char *cmd, int *rc, rl_date_t *out)
     int r = rl_date_parse(PQgetvalue(res, 0, 0), out, &err);
     PQclear(res);
     if (r < 0) {
-        admin_fail("%s: reading today's date: %s", cmd, err.msg);
+        rl_cli_fail("%s: reading today's date: %s", cmd, err.msg);
         *rc = RL_EXIT_DB;
     }
     return r;
@@ -192,8 +192,8 @@ admin_os_user(void)
 }
 
 int
-admin_audit(admin_ctx_t *ctx, const char *cmd, int *rc, const char *command, const char *subject_id,
-            const char *detail)
+admin_audit(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *command,
+            const char *subject_id, const char *detail)
 {
     const char *p[4] = {admin_os_user(), command, subject_id, detail};
     PGresult *res =
@@ -217,7 +217,7 @@ s_all_digits(const char *s)
 }
 
 int
-admin_find_subject(admin_ctx_t *ctx, const char *cmd, int *rc, const char *key, char id[32])
+admin_find_subject(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *key, char id[32])
 {
     const char *sql;
     const char *kind;
@@ -232,7 +232,7 @@ admin_find_subject(admin_ctx_t *ctx, const char *cmd, int *rc, const char *key, 
         kind = "subject id";
     } else if (digits == 11 && strspn(key, "0123456789.- ") == strlen(key)) {
         if (rl_insz_validate(key, &insz, &err) < 0) {
-            admin_fail("%s: %s", cmd, err.msg);
+            rl_cli_fail("%s: %s", cmd, err.msg);
             *rc = RL_EXIT_FAIL;
             return -1;
         }
@@ -252,8 +252,8 @@ admin_find_subject(admin_ctx_t *ctx, const char *cmd, int *rc, const char *key, 
     PQclear(res);
     if (n != 1) {
         /* the key may be an INSZ: never echo it */
-        admin_fail("%s: no patient with that %s (give a subject id, badge token or INSZ)", cmd,
-                   kind);
+        rl_cli_fail("%s: no patient with that %s (give a subject id, badge token or INSZ)", cmd,
+                    kind);
         *rc = RL_EXIT_FAIL;
         return -1;
     }
@@ -261,7 +261,7 @@ admin_find_subject(admin_ctx_t *ctx, const char *cmd, int *rc, const char *key, 
 }
 
 int
-admin_find_enrolment(admin_ctx_t *ctx, const char *cmd, int *rc, const char *patient,
+admin_find_enrolment(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *patient,
                      bool any_status, char id[32])
 {
     char subject[32];
@@ -278,13 +278,13 @@ admin_find_enrolment(admin_ctx_t *ctx, const char *cmd, int *rc, const char *pat
         return -1;
     int r = 0;
     if (PQntuples(res) == 0) {
-        admin_fail("%s: patient %s is not enrolled in a programme (see ruglab enrol)", cmd,
-                   subject);
+        rl_cli_fail("%s: patient %s is not enrolled in a programme (see ruglab enrol)", cmd,
+                    subject);
         *rc = RL_EXIT_FAIL;
         r = -1;
     } else if (!any_status && strcmp(PQgetvalue(res, 0, 1), "active") != 0) {
-        admin_fail("%s: patient %s has no running programme (enrolment %s is %s)", cmd, subject,
-                   PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
+        rl_cli_fail("%s: patient %s has no running programme (enrolment %s is %s)", cmd, subject,
+                    PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1));
         *rc = RL_EXIT_FAIL;
         r = -1;
     } else {
@@ -295,7 +295,7 @@ admin_find_enrolment(admin_ctx_t *ctx, const char *cmd, int *rc, const char *pat
 }
 
 int
-admin_find_enrolment_on(admin_ctx_t *ctx, const char *cmd, int *rc, const char *patient,
+admin_find_enrolment_on(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *patient,
                         const char *date, char id[32])
 {
     char subject[32];
@@ -316,7 +316,7 @@ admin_find_enrolment_on(admin_ctx_t *ctx, const char *cmd, int *rc, const char *
 }
 
 void
-admin_warn_outside(admin_ctx_t *ctx, const char *cmd, const char *enrolment_id, const char *date,
+admin_warn_outside(rl_cli_ctx_t *ctx, const char *cmd, const char *enrolment_id, const char *date,
                    const char *what)
 {
     const char *p[2] = {enrolment_id, date};
@@ -383,10 +383,10 @@ s_in_list(const char *list, const char *name)
 }
 
 void
-admin_print_rows(admin_ctx_t *ctx, const PGresult *res, const char *numeric_cols)
+admin_print_rows(rl_cli_ctx_t *ctx, const PGresult *res, const char *numeric_cols)
 {
     int nr = PQntuples(res), nc = PQnfields(res);
-    if (ctx->json) {
+    if (rl_cli_json(ctx)) {
         json_t *arr = json_array();
         for (int r = 0; r < nr; r++) {
             json_t *o = json_object();
@@ -426,7 +426,7 @@ admin_random_base32(char *buf, size_t n)
 }
 
 int
-admin_lookup_id(admin_ctx_t *ctx, const char *cmd, int *rc, const char *what, const char *sql,
+admin_lookup_id(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *what, const char *sql,
                 int nparams, const char *const *params, char id[32])
 {
     PGresult *res = admin_exec(ctx, cmd, rc, what, sql, nparams, params);
@@ -440,7 +440,7 @@ admin_lookup_id(admin_ctx_t *ctx, const char *cmd, int *rc, const char *what, co
 }
 
 int
-admin_list(admin_ctx_t *ctx, const char *cmd, int argc, char **argv, const char *what,
+admin_list(rl_cli_ctx_t *ctx, const char *cmd, int argc, char **argv, const char *what,
            const char *sql, int nparams, const char *const *params, const char *numeric_cols)
 {
     const admin_opt_t opts[] = {{NULL, NULL, NULL}};
@@ -456,10 +456,10 @@ admin_list(admin_ctx_t *ctx, const char *cmd, int argc, char **argv, const char 
 }
 
 void
-admin_print_added(admin_ctx_t *ctx, const char *what, const char *key, const char *id,
+admin_print_added(rl_cli_ctx_t *ctx, const char *what, const char *key, const char *id,
                   const char *key2, const char *val2)
 {
-    if (ctx->json) {
+    if (rl_cli_json(ctx)) {
         json_t *o = json_object();
         json_object_set_new(o, key, json_integer(strtoll(id, NULL, 10)));
         if (key2)
@@ -473,10 +473,10 @@ admin_print_added(admin_ctx_t *ctx, const char *what, const char *key, const cha
 }
 
 int
-admin_dispatch(admin_ctx_t *ctx, const char *group, int argc, char **argv, void (*usage)(FILE *out),
-               const admin_sub_t *subs)
+admin_dispatch(rl_cli_ctx_t *ctx, const char *group, int argc, char **argv,
+               void (*usage)(FILE *out), const admin_sub_t *subs)
 {
-    if (argc < 2 || admin_wants_help(argc, argv)) {
+    if (argc < 2 || rl_cli_wants_help(argc, argv)) {
         usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? RL_EXIT_USAGE : RL_EXIT_OK;
     }
@@ -487,12 +487,12 @@ admin_dispatch(admin_ctx_t *ctx, const char *group, int argc, char **argv, void 
         snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", s == subs ? "" : ", ",
                  s->name);
     }
-    admin_fail("%s: unknown subcommand '%s' (%s)", group, argv[1], names);
+    rl_cli_fail("%s: unknown subcommand '%s' (%s)", group, argv[1], names);
     return RL_EXIT_USAGE;
 }
 
 int
-admin_need_id(admin_ctx_t *ctx, const char *cmd, int *rc, const char *sql, int nparams,
+admin_need_id(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *sql, int nparams,
               const char *const *params, char id[32], const char *fmt, ...)
 {
     char msg[512];
@@ -502,28 +502,28 @@ admin_need_id(admin_ctx_t *ctx, const char *cmd, int *rc, const char *sql, int n
     va_end(ap);
     int f = admin_lookup_id(ctx, cmd, rc, msg, sql, nparams, params, id);
     if (f == 0) {
-        admin_fail("%s: %s", cmd, msg);
+        rl_cli_fail("%s: %s", cmd, msg);
         *rc = RL_EXIT_FAIL;
     }
     return f > 0 ? 0 : -1;
 }
 
 int
-admin_parse_patient(admin_ctx_t *ctx, const char *cmd, int argc, char **argv,
+admin_parse_patient(rl_cli_ctx_t *ctx, const char *cmd, int argc, char **argv,
                     const admin_opt_t *opts, const char **patient)
 {
     int npos = 0;
     if (admin_parse(ctx, cmd, argc, argv, 2, opts, patient, 1, &npos) < 0)
         return -1;
     if (npos != 1) {
-        admin_fail("%s: give the patient (subject id, badge token or INSZ)", cmd);
+        rl_cli_fail("%s: give the patient (subject id, badge token or INSZ)", cmd);
         return -1;
     }
     return 0;
 }
 
 int
-admin_list_enrolment(admin_ctx_t *ctx, const char *cmd, int argc, char **argv, const char *what,
+admin_list_enrolment(rl_cli_ctx_t *ctx, const char *cmd, int argc, char **argv, const char *what,
                      const char *sql, const char *numeric_cols)
 {
     const admin_opt_t opts[] = {{NULL, NULL, NULL}};

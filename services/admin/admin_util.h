@@ -24,10 +24,10 @@ typedef struct {
 } admin_opt_t;
 
 /* Parses argv[first..] against opts (terminated by {NULL}); "--json" sets
- * ctx->json. Arguments not starting with "--" go to pos[] (at most
+ * rl_cli_json(ctx). Arguments not starting with "--" go to pos[] (at most
  * max_pos; *n_pos receives the count). Returns 0, or -1 after printing
  * the usage error. */
-int admin_parse(admin_ctx_t *ctx, const char *cmd, int argc, char **argv, int first,
+int admin_parse(rl_cli_ctx_t *ctx, const char *cmd, int argc, char **argv, int first,
                 const admin_opt_t *opts, const char **pos, int max_pos, int *n_pos);
 
 /* -1 (after printing "<cmd>: OPTION is required") when value is NULL/empty. */
@@ -42,19 +42,19 @@ int admin_parse_number(const char *cmd, const char *option, const char *s, doubl
 
 /* Today in Europe/Brussels (the clinical calendar day), as the database
  * sees it (clinical.local_date(now())). */
-int admin_today(admin_ctx_t *ctx, const char *cmd, int *rc, rl_date_t *out);
+int admin_today(rl_cli_ctx_t *ctx, const char *cmd, int *rc, rl_date_t *out);
 
 /* Runs one parameterised statement. On failure prints "<cmd>: <what>:
  * <server message>" and returns NULL with *rc set: RL_EXIT_FAIL when the
  * server refused the data (constraint, invalid value), RL_EXIT_DB
  * otherwise. Caller PQclear()s. */
-PGresult *admin_exec(admin_ctx_t *ctx, const char *cmd, int *rc, const char *what, const char *sql,
+PGresult *admin_exec(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *what, const char *sql,
                      int nparams, const char *const *params);
 
 /* BEGIN / COMMIT / ROLLBACK (rollback never fails loudly). */
-int admin_begin(admin_ctx_t *ctx, const char *cmd, int *rc);
-int admin_commit(admin_ctx_t *ctx, const char *cmd, int *rc);
-void admin_rollback(admin_ctx_t *ctx);
+int admin_begin(rl_cli_ctx_t *ctx, const char *cmd, int *rc);
+int admin_commit(rl_cli_ctx_t *ctx, const char *cmd, int *rc);
+void admin_rollback(rl_cli_ctx_t *ctx);
 
 /* The person at the keyboard: $SUDO_USER, else $USER, else the passwd name
  * of the real uid. Static storage. */
@@ -62,29 +62,29 @@ const char *admin_os_user(void);
 
 /* Records a read of identifiable data in audit.access_log (program
  * 'ruglab', the OS user, command, subject, detail without identity). */
-int admin_audit(admin_ctx_t *ctx, const char *cmd, int *rc, const char *command,
+int admin_audit(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *command,
                 const char *subject_id, const char *detail);
 
 /* Finds a subject by badge token ("RB-..."), INSZ (11 digits, formatting
  * allowed) or subject id (digits). Writes the subject id (decimal) into
  * id[32]. Prints "<cmd>: no patient ..." and returns -1 (rc FAIL) when
  * there is none. */
-int admin_find_subject(admin_ctx_t *ctx, const char *cmd, int *rc, const char *key, char id[32]);
+int admin_find_subject(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *key, char id[32]);
 
 /* The enrolment a command is about: the patient's active one, else (when
  * any_status) the most recent. Writes enrolment_id into id[32]. */
-int admin_find_enrolment(admin_ctx_t *ctx, const char *cmd, int *rc, const char *patient,
+int admin_find_enrolment(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *patient,
                          bool any_status, char id[32]);
 
 /* The enrolment a dated record belongs to: the patient's enrolment (not
  * cancelled) whose dates contain date (YYYY-MM-DD), else as
  * admin_find_enrolment with any_status. */
-int admin_find_enrolment_on(admin_ctx_t *ctx, const char *cmd, int *rc, const char *patient,
+int admin_find_enrolment_on(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *patient,
                             const char *date, char id[32]);
 
 /* Prints a warning on stderr when date lies outside the enrolment's dates:
  * the record (what, e.g. "the session") is kept but counted nowhere. */
-void admin_warn_outside(admin_ctx_t *ctx, const char *cmd, const char *enrolment_id,
+void admin_warn_outside(rl_cli_ctx_t *ctx, const char *cmd, const char *enrolment_id,
                         const char *date, const char *what);
 
 /* Prints obj as one line of JSON on stdout and releases it. */
@@ -97,7 +97,7 @@ json_t *admin_json_value(const PGresult *res, int row, int col, bool as_number);
 /* Prints a result as JSON (an array of objects, one per row; columns
  * named in numeric_cols, comma-separated, become numbers) or as aligned
  * text with a header. */
-void admin_print_rows(admin_ctx_t *ctx, const PGresult *res, const char *numeric_cols);
+void admin_print_rows(rl_cli_ctx_t *ctx, const PGresult *res, const char *numeric_cols);
 
 /* Fills buf with n random characters of Crockford's base32 (libsodium
  * randombytes). */
@@ -107,34 +107,34 @@ void admin_random_base32(char *buf, size_t n);
 
 /* Runs a query returning one id column: 1 and id[32] filled when a row was
  * found, 0 when none, -1 on a database error (printed, *rc set). */
-int admin_lookup_id(admin_ctx_t *ctx, const char *cmd, int *rc, const char *what, const char *sql,
+int admin_lookup_id(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *what, const char *sql,
                     int nparams, const char *const *params, char id[32]);
 
 /* A listing subcommand: no options but --json; runs sql and prints the rows
  * (see admin_print_rows). Returns an RL_EXIT_* code. */
-int admin_list(admin_ctx_t *ctx, const char *cmd, int argc, char **argv, const char *what,
+int admin_list(rl_cli_ctx_t *ctx, const char *cmd, int argc, char **argv, const char *what,
                const char *sql, int nparams, const char *const *params, const char *numeric_cols);
 
 /* Prints what an add command created: "<what> added: <key> <id>[, <key2>
  * <val2>]" or, with --json, {"<key>": id, "<key2>": "val2"}. */
-void admin_print_added(admin_ctx_t *ctx, const char *what, const char *key, const char *id,
+void admin_print_added(rl_cli_ctx_t *ctx, const char *what, const char *key, const char *id,
                        const char *key2, const char *val2);
 
 /* A subcommand of a group: fn gets the group's argc/argv (argv[1] is the
  * subcommand's name). */
 typedef struct {
     const char *name;
-    int (*fn)(admin_ctx_t *ctx, int argc, char **argv);
+    int (*fn)(rl_cli_ctx_t *ctx, int argc, char **argv);
 } admin_sub_t;
 
 /* Shows usage (for --help or no subcommand) or runs the named subcommand
  * of subs (terminated by {NULL}). */
-int admin_dispatch(admin_ctx_t *ctx, const char *group, int argc, char **argv,
+int admin_dispatch(rl_cli_ctx_t *ctx, const char *group, int argc, char **argv,
                    void (*usage)(FILE *out), const admin_sub_t *subs);
 
 /* admin_lookup_id that must find a row: otherwise prints "<cmd>: " and the
  * formatted message, sets *rc to RL_EXIT_FAIL and returns -1. */
-int admin_need_id(admin_ctx_t *ctx, const char *cmd, int *rc, const char *sql, int nparams,
+int admin_need_id(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *sql, int nparams,
                   const char *const *params, char id[32], const char *fmt, ...)
     __attribute__((format(printf, 8, 9)));
 
@@ -142,19 +142,19 @@ int admin_need_id(admin_ctx_t *ctx, const char *cmd, int *rc, const char *sql, i
 typedef rl_clinical_enrolment_t admin_enrolment_t;
 
 /* `ruglab patient results` (admin_results.c). */
-int admin_patient_results(admin_ctx_t *ctx, int argc, char **argv);
+int admin_patient_results(rl_cli_ctx_t *ctx, int argc, char **argv);
 
 /* rl_clinical_enrolment_load with the error printed and *rc set. */
-int admin_load_enrolment(admin_ctx_t *ctx, const char *cmd, int *rc, const char *enrolment_id,
+int admin_load_enrolment(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *enrolment_id,
                          admin_enrolment_t *out);
 
 /* admin_parse for a subcommand taking exactly one PATIENT argument (a
  * subject id, badge token or INSZ) and options. -1 after printing. */
-int admin_parse_patient(admin_ctx_t *ctx, const char *cmd, int argc, char **argv,
+int admin_parse_patient(rl_cli_ctx_t *ctx, const char *cmd, int argc, char **argv,
                         const admin_opt_t *opts, const char **patient);
 
 /* A listing of the patient's programme: parses PATIENT (no options), finds
  * the enrolment (running, else the most recent) and prints the rows of sql
  * run with $1 = enrolment_id. Returns an RL_EXIT_* code. */
-int admin_list_enrolment(admin_ctx_t *ctx, const char *cmd, int argc, char **argv, const char *what,
-                         const char *sql, const char *numeric_cols);
+int admin_list_enrolment(rl_cli_ctx_t *ctx, const char *cmd, int argc, char **argv,
+                         const char *what, const char *sql, const char *numeric_cols);

@@ -12,31 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-void
-outcomes_fail(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("ruglab-outcomes: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-
-PGconn *
-outcomes_connect(outcomes_ctx_t *ctx)
-{
-    if (ctx->conn)
-        return ctx->conn;
-    rl_err_t err;
-    ctx->conn = rl_db_open(ctx->db_flag, "ruglab_quality", &err);
-    if (!ctx->conn)
-        outcomes_fail("%s", err.msg);
-    return ctx->conn;
-}
-
 static int
-s_refresh(outcomes_ctx_t *ctx, int argc, char **argv)
+s_refresh(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     if (argc > 1) {
         if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -47,10 +24,10 @@ s_refresh(outcomes_ctx_t *ctx, int argc, char **argv)
                    "registry database.\n");
             return RL_EXIT_OK;
         }
-        outcomes_fail("refresh: unexpected argument '%s'", argv[1]);
+        rl_cli_fail("refresh: unexpected argument '%s'", argv[1]);
         return RL_EXIT_USAGE;
     }
-    PGconn *conn = outcomes_connect(ctx);
+    PGconn *conn = rl_cli_connect(ctx);
     if (!conn)
         return RL_EXIT_DB;
     rl_err_t err;
@@ -59,7 +36,7 @@ s_refresh(outcomes_ctx_t *ctx, int argc, char **argv)
                                "FROM quality.refresh()",
                                0, NULL);
     if (!res) {
-        outcomes_fail("%s", err.msg);
+        rl_cli_fail("%s", err.msg);
         return strstr(err.msg, "registry") ? RL_EXIT_FAIL : RL_EXIT_DB;
     }
     printf("quality tables refreshed: %s enrolments (%s new, %s changed, %s removed), "
@@ -71,7 +48,7 @@ s_refresh(outcomes_ctx_t *ctx, int argc, char **argv)
 }
 
 int
-outcomes_cohorts_main(outcomes_ctx_t *ctx, int argc, char **argv)
+outcomes_cohorts_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     if (argc > 1) {
         if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
@@ -80,10 +57,10 @@ outcomes_cohorts_main(outcomes_ctx_t *ctx, int argc, char **argv)
                    "counts under 5 are shown as \"<5\".\n");
             return RL_EXIT_OK;
         }
-        outcomes_fail("cohorts: unexpected argument '%s'", argv[1]);
+        rl_cli_fail("cohorts: unexpected argument '%s'", argv[1]);
         return RL_EXIT_USAGE;
     }
-    PGconn *conn = outcomes_connect(ctx);
+    PGconn *conn = rl_cli_connect(ctx);
     if (!conn)
         return RL_EXIT_DB;
     rl_err_t err;
@@ -96,7 +73,7 @@ outcomes_cohorts_main(outcomes_ctx_t *ctx, int argc, char **argv)
         "GROUP BY site_code, cohort_code ORDER BY site_code, min(start_week), cohort_code",
         0, NULL);
     if (!res) {
-        outcomes_fail("cohorts: %s", err.msg);
+        rl_cli_fail("cohorts: %s", err.msg);
         return RL_EXIT_DB;
     }
     if (PQntuples(res) == 0) {
@@ -132,18 +109,28 @@ outcomes_cohorts_main(outcomes_ctx_t *ctx, int argc, char **argv)
     return RL_EXIT_OK;
 }
 
-static const struct {
-    const char *name;
-    int (*fn)(outcomes_ctx_t *, int, char **);
-    const char *summary;
-} s_commands[] = {
-    {"refresh", s_refresh, "recompute the quality tables from the site's clinical data"},
-    {"summary", outcomes_summary_main, "outcomes per group: --by cohort|site|year|..."},
-    {"cohorts", outcomes_cohorts_main, "list the cohorts"},
-    {"compare", outcomes_compare_main, "two cohorts or two sites side by side"},
-    {"chart", outcomes_chart_main, "run chart, box plots, funnel plot (gnuplot)"},
+static const rl_cli_command_t s_commands[] = {
+    {"refresh", "recompute the quality tables from the site's clinical data", s_refresh},
+    {"summary", "outcomes per group: --by cohort|site|year|...", outcomes_summary_main},
+    {"cohorts", "list the cohorts", outcomes_cohorts_main},
+    {"compare", "two cohorts or two sites side by side", outcomes_compare_main},
+    {"chart", "run chart, box plots, funnel plot (gnuplot)", outcomes_chart_main},
 };
 #define S_NCOMMANDS (sizeof s_commands / sizeof s_commands[0])
+
+static void s_usage(FILE *out);
+
+/* ruglab-outcomes' configuration is the database it finds. */
+static const rl_cli_t s_cli = {
+    .program = "ruglab-outcomes",
+    .role = "ruglab_quality",
+    .probe = "SELECT count(*) FROM quality.enrolment",
+    .csv = true,
+    .json = true,
+    .usage = s_usage,
+    .commands = s_commands,
+    .n_commands = S_NCOMMANDS,
+};
 
 static void
 s_usage(FILE *out)
@@ -151,8 +138,7 @@ s_usage(FILE *out)
     fprintf(out, "usage: ruglab-outcomes [--db CONNINFO] [--csv|--json] COMMAND [ARGS...]\n\n"
                  "Outcomes across cohorts, groups, sites and years, over the pseudonymised\n"
                  "quality tables only (a site's database or the registry).\n\ncommands:\n");
-    for (size_t i = 0; i < S_NCOMMANDS; i++)
-        fprintf(out, "  %-9s %s\n", s_commands[i].name, s_commands[i].summary);
+    rl_cli_print_commands(&s_cli, out, 9);
     fprintf(out,
             "\noptions:\n"
             "  --db CONNINFO  libpq connection string (default: $RUGLAB_DB, then the local\n"
@@ -171,58 +157,5 @@ s_usage(FILE *out)
 int
 main(int argc, char **argv)
 {
-    if (rl_text_check_args("ruglab-outcomes", argc, argv))
-        return RL_EXIT_FAIL;
-    outcomes_ctx_t ctx = {.format = OUT_TABLE};
-    bool check_config = false;
-    int i = 1;
-    for (; i < argc && argv[i][0] == '-'; i++) {
-        if (!strcmp(argv[i], "--db") && i + 1 < argc) {
-            ctx.db_flag = argv[++i];
-        } else if (!strncmp(argv[i], "--db=", 5)) {
-            ctx.db_flag = argv[i] + 5;
-        } else if (!strcmp(argv[i], "--json")) {
-            ctx.format = OUT_JSON;
-        } else if (!strcmp(argv[i], "--csv")) {
-            ctx.format = OUT_CSV;
-        } else if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            s_usage(stdout);
-            return RL_EXIT_OK;
-        } else if (!strcmp(argv[i], "--version")) {
-            printf("ruglab-outcomes %s\n", RL_VERSION);
-            return RL_EXIT_OK;
-        } else if (!strcmp(argv[i], "--check-config")) {
-            check_config = true;
-        } else {
-            outcomes_fail("unknown option '%s' (see ruglab-outcomes --help)", argv[i]);
-            return RL_EXIT_USAGE;
-        }
-    }
-    if (check_config) {
-        /* ruglab-outcomes' configuration is the database it finds. */
-        rl_err_t err;
-        char ok[512];
-        if (rl_db_check(ctx.db_flag, "ruglab_quality", "SELECT count(*) FROM quality.enrolment", ok,
-                        sizeof ok, &err) < 0) {
-            outcomes_fail("%s", err.msg);
-            return RL_EXIT_DB;
-        }
-        printf("configuration OK: %s\n", ok);
-        return RL_EXIT_OK;
-    }
-    if (i >= argc) {
-        s_usage(stderr);
-        return RL_EXIT_USAGE;
-    }
-    int rc = -1;
-    for (size_t c = 0; c < S_NCOMMANDS; c++)
-        if (!strcmp(argv[i], s_commands[c].name))
-            rc = s_commands[c].fn(&ctx, argc - i, argv + i);
-    if (rc < 0) {
-        outcomes_fail("unknown command '%s' (see ruglab-outcomes --help)", argv[i]);
-        rc = RL_EXIT_USAGE;
-    }
-    if (ctx.conn)
-        PQfinish(ctx.conn);
-    return rc;
+    return rl_cli_main(&s_cli, argc, argv);
 }

@@ -9,6 +9,7 @@
 #ifndef RUGLAB_OUTCOMES_H
 #define RUGLAB_OUTCOMES_H
 
+#include "ruglab/cli.h"
 #include "ruglab/err.h"
 
 #include <libpq-fe.h>
@@ -20,16 +21,8 @@
 #define OUTCOMES_MIN_CELL 5
 #define OUTCOMES_SUPPRESSED "<5"
 
-typedef enum { OUT_TABLE, OUT_CSV, OUT_JSON } outcomes_format_t;
-
-typedef struct {
-    const char *db_flag;
-    outcomes_format_t format;
-    PGconn *conn;
-} outcomes_ctx_t;
-
-/* Prints "ruglab-outcomes: <msg>" on stderr. */
-void outcomes_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Commands run with the CLI shell's context (cli.h): --db, --csv/--json
+ * and the connection as ruglab_quality, opened by rl_cli_connect. */
 
 /* ------------------------------------------------------------ table */
 typedef struct outcomes_table_t outcomes_table_t;
@@ -41,7 +34,7 @@ void outcomes_table_destroy(outcomes_table_t **self_p);
 /* Appends a row of ncols cells (copied; NULL = no value). */
 void outcomes_table_add(outcomes_table_t *self, const char *const *cells);
 size_t outcomes_table_rows(const outcomes_table_t *self);
-void outcomes_table_print(const outcomes_table_t *self, outcomes_format_t format, FILE *out);
+void outcomes_table_print(const outcomes_table_t *self, rl_cli_format_t format, FILE *out);
 /* {"<name_a>": [rows of a], "<name_b>": [rows of b]} */
 void outcomes_table_print_json2(const char *name_a, const outcomes_table_t *a, const char *name_b,
                                 const outcomes_table_t *b, FILE *out);
@@ -106,14 +99,14 @@ outcomes_data_t *outcomes_fetch(PGconn *conn, const char *by, const char *measur
 void outcomes_data_free(outcomes_data_t **self_p);
 
 /* ------------------------------------------------------------ commands */
-int outcomes_summary_main(outcomes_ctx_t *ctx, int argc, char **argv);
-int outcomes_cohorts_main(outcomes_ctx_t *ctx, int argc, char **argv);
-int outcomes_compare_main(outcomes_ctx_t *ctx, int argc, char **argv);
-int outcomes_chart_main(outcomes_ctx_t *ctx, int argc, char **argv);
+int outcomes_summary_main(rl_cli_ctx_t *ctx, int argc, char **argv);
+int outcomes_cohorts_main(rl_cli_ctx_t *ctx, int argc, char **argv);
+int outcomes_compare_main(rl_cli_ctx_t *ctx, int argc, char **argv);
+int outcomes_chart_main(rl_cli_ctx_t *ctx, int argc, char **argv);
 
 /* Connects as ruglab_quality (unless --db names a user); prints the error
  * and returns NULL on failure. */
-PGconn *outcomes_connect(outcomes_ctx_t *ctx);
+PGconn *rl_cli_connect(rl_cli_ctx_t *ctx);
 
 /* Formats a number with `decimals` decimals into buf ("" for NAN). */
 const char *outcomes_fmt(char *buf, size_t size, double v, int decimals);

@@ -120,7 +120,7 @@ s_rmdir(const char *dir)
 }
 
 int
-outcomes_chart_main(outcomes_ctx_t *ctx, int argc, char **argv)
+outcomes_chart_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         s_usage(argc < 2 ? stderr : stdout);
@@ -140,36 +140,36 @@ outcomes_chart_main(outcomes_ctx_t *ctx, int argc, char **argv)
         } else if (!strcmp(argv[i], "--by") && i + 1 < argc) {
             by = argv[++i];
         } else {
-            outcomes_fail("chart: unexpected argument '%s' (see chart --help)", argv[i]);
+            rl_cli_fail("chart: unexpected argument '%s' (see chart --help)", argv[i]);
             return RL_EXIT_USAGE;
         }
     }
     if (strcmp(kind, "run") && strcmp(kind, "box") && strcmp(kind, "funnel")) {
-        outcomes_fail("chart: unknown chart '%s' (run, box, funnel)", kind);
+        rl_cli_fail("chart: unknown chart '%s' (run, box, funnel)", kind);
         return RL_EXIT_USAGE;
     }
     if (!out_path) {
-        outcomes_fail("chart %s: --out FILE is required", kind);
+        rl_cli_fail("chart %s: --out FILE is required", kind);
         return RL_EXIT_USAGE;
     }
     const char *term = s_terminal(out_path);
     if (!term) {
-        outcomes_fail("chart %s: %s: the file must end in .svg, .png or .pdf", kind, out_path);
+        rl_cli_fail("chart %s: %s: the file must end in .svg, .png or .pdf", kind, out_path);
         return RL_EXIT_USAGE;
     }
     if (strpbrk(out_path, "'\n")) {
-        outcomes_fail("chart %s: the file name must not contain a quote or a newline", kind);
+        rl_cli_fail("chart %s: the file name must not contain a quote or a newline", kind);
         return RL_EXIT_USAGE;
     }
     if (strcmp(by, "cohort") && strcmp(by, "site")) {
-        outcomes_fail("chart box: unknown grouping '%s' (cohort, site)", by);
+        rl_cli_fail("chart box: unknown grouping '%s' (cohort, site)", by);
         return RL_EXIT_FAIL;
     }
     if (strchr(measure, ',')) {
-        outcomes_fail("chart %s: one measure only", kind);
+        rl_cli_fail("chart %s: one measure only", kind);
         return RL_EXIT_USAGE;
     }
-    PGconn *conn = outcomes_connect(ctx);
+    PGconn *conn = rl_cli_connect(ctx);
     if (!conn)
         return RL_EXIT_DB;
 
@@ -186,7 +186,7 @@ outcomes_chart_main(outcomes_ctx_t *ctx, int argc, char **argv)
     d = outcomes_fetch(conn, group_by, measure, site ? "e.site_code = $1" : NULL, site ? 1 : 0,
                        params, &err);
     if (!d) {
-        outcomes_fail("chart %s: %s", kind, err.msg);
+        rl_cli_fail("chart %s: %s", kind, err.msg);
         rc = strncmp(err.msg, "unknown", 7) == 0 ? RL_EXIT_FAIL : RL_EXIT_DB;
         goto out;
     }
@@ -198,7 +198,7 @@ outcomes_chart_main(outcomes_ctx_t *ctx, int argc, char **argv)
         goto out;
     }
     if (!mkdtemp(dir)) {
-        outcomes_fail("chart %s: cannot create a temporary directory: %s", kind, strerror(errno));
+        rl_cli_fail("chart %s: cannot create a temporary directory: %s", kind, strerror(errno));
         rc = RL_EXIT_FAIL;
         goto out;
     }
@@ -209,7 +209,7 @@ outcomes_chart_main(outcomes_ctx_t *ctx, int argc, char **argv)
     data = fopen(data_path, "w");
     gp = fopen(gp_path, "w");
     if (!data || !gp) {
-        outcomes_fail("chart %s: cannot write in %s: %s", kind, dir, strerror(errno));
+        rl_cli_fail("chart %s: cannot write in %s: %s", kind, dir, strerror(errno));
         rc = RL_EXIT_FAIL;
         goto out;
     }
@@ -227,7 +227,7 @@ outcomes_chart_main(outcomes_ctx_t *ctx, int argc, char **argv)
             "FROM quality.enrolment GROUP BY 1",
             0, NULL);
         if (!weeks) {
-            outcomes_fail("chart run: %s", err.msg);
+            rl_cli_fail("chart run: %s", err.msg);
             rc = RL_EXIT_DB;
             goto out;
         }
@@ -335,7 +335,7 @@ outcomes_chart_main(outcomes_ctx_t *ctx, int argc, char **argv)
     fclose(gp);
     gp = NULL;
     if (s_gnuplot(dir, gp_path, out_path, &err) < 0) {
-        outcomes_fail("chart %s: %s", kind, err.msg);
+        rl_cli_fail("chart %s: %s", kind, err.msg);
         rc = RL_EXIT_FAIL;
         goto out;
     }

@@ -37,21 +37,21 @@ s_resolve(PGconn *conn, s_side_t *side, int *rc)
                    "WHERE site_code || '/' || cohort_code = $1 OR cohort_code = $1",
                    1, p);
     if (!res) {
-        outcomes_fail("compare: %s", err.msg);
+        rl_cli_fail("compare: %s", err.msg);
         *rc = RL_EXIT_DB;
         return -1;
     }
     int n = PQntuples(res);
     if (n == 0) {
-        outcomes_fail("compare: unknown cohort or site '%s' (see ruglab-outcomes cohorts)",
-                      side->name);
+        rl_cli_fail("compare: unknown cohort or site '%s' (see ruglab-outcomes cohorts)",
+                    side->name);
         PQclear(res);
         *rc = RL_EXIT_FAIL;
         return -1;
     }
     if (n > 1) {
-        outcomes_fail("compare: '%s' names several cohorts or sites; name a cohort as SITE/CODE",
-                      side->name);
+        rl_cli_fail("compare: '%s' names several cohorts or sites; name a cohort as SITE/CODE",
+                    side->name);
         PQclear(res);
         *rc = RL_EXIT_FAIL;
         return -1;
@@ -85,7 +85,7 @@ s_cell(char *buf, long v)
 }
 
 int
-outcomes_compare_main(outcomes_ctx_t *ctx, int argc, char **argv)
+outcomes_compare_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     const char *measures = NULL;
     const char *names[2] = {NULL, NULL};
@@ -103,15 +103,15 @@ outcomes_compare_main(outcomes_ctx_t *ctx, int argc, char **argv)
         } else if (argv[i][0] != '-' && nn < 2) {
             names[nn++] = argv[i];
         } else {
-            outcomes_fail("compare: unexpected argument '%s' (see compare --help)", argv[i]);
+            rl_cli_fail("compare: unexpected argument '%s' (see compare --help)", argv[i]);
             return RL_EXIT_USAGE;
         }
     }
     if (nn != 2) {
-        outcomes_fail("compare: needs two cohorts or sites (compare A B)");
+        rl_cli_fail("compare: needs two cohorts or sites (compare A B)");
         return RL_EXIT_USAGE;
     }
-    PGconn *conn = outcomes_connect(ctx);
+    PGconn *conn = rl_cli_connect(ctx);
     if (!conn)
         return RL_EXIT_DB;
     int rc = RL_EXIT_OK;
@@ -122,8 +122,8 @@ outcomes_compare_main(outcomes_ctx_t *ctx, int argc, char **argv)
         if (s_resolve(conn, &side[s], &rc) < 0)
             goto out;
     if (strcmp(side[0].kind, side[1].kind) != 0) {
-        outcomes_fail("compare: '%s' is a %s and '%s' a %s; compare two cohorts or two sites",
-                      side[0].name, side[0].kind, side[1].name, side[1].kind);
+        rl_cli_fail("compare: '%s' is a %s and '%s' a %s; compare two cohorts or two sites",
+                    side[0].name, side[0].kind, side[1].name, side[1].kind);
         rc = RL_EXIT_FAIL;
         goto out;
     }
@@ -132,7 +132,7 @@ outcomes_compare_main(outcomes_ctx_t *ctx, int argc, char **argv)
         d[s] = outcomes_fetch(conn, NULL, measures, side[s].where, side[s].nparams, side[s].params,
                               &err);
         if (!d[s]) {
-            outcomes_fail("compare: %s", err.msg);
+            rl_cli_fail("compare: %s", err.msg);
             rc = strncmp(err.msg, "unknown", 7) == 0 ? RL_EXIT_FAIL : RL_EXIT_DB;
             goto out;
         }
@@ -209,13 +209,13 @@ outcomes_compare_main(outcomes_ctx_t *ctx, int argc, char **argv)
         }
         outcomes_table_add(tm, cells);
     }
-    if (ctx->format == OUT_TABLE) {
-        outcomes_table_print(tg, OUT_TABLE, stdout);
+    if (ctx->format == RL_CLI_TABLE) {
+        outcomes_table_print(tg, RL_CLI_TABLE, stdout);
         fputc('\n', stdout);
-        outcomes_table_print(tm, OUT_TABLE, stdout);
+        outcomes_table_print(tm, RL_CLI_TABLE, stdout);
         printf("\ndifference = A - B of the mean changes, 95 %% CI by Welch's t; \"<5\": fewer "
                "than 5 patients.\n");
-    } else if (ctx->format == OUT_JSON) {
+    } else if (ctx->format == RL_CLI_JSON) {
         outcomes_table_print_json2("sides", tg, "measures", tm, stdout);
     } else {
         outcomes_table_print(tm, ctx->format, stdout);

@@ -171,7 +171,7 @@ s_usage_summary(FILE *out)
 }
 
 int
-outcomes_summary_main(outcomes_ctx_t *ctx, int argc, char **argv)
+outcomes_summary_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     const char *by = NULL, *measures = NULL, *site = NULL;
     for (int i = 1; i < argc; i++) {
@@ -185,7 +185,7 @@ outcomes_summary_main(outcomes_ctx_t *ctx, int argc, char **argv)
         } else if (!strcmp(argv[i], "--site") && i + 1 < argc) {
             site = argv[++i];
         } else {
-            outcomes_fail("summary: unexpected argument '%s' (see summary --help)", argv[i]);
+            rl_cli_fail("summary: unexpected argument '%s' (see summary --help)", argv[i]);
             return RL_EXIT_USAGE;
         }
     }
@@ -198,18 +198,18 @@ outcomes_summary_main(outcomes_ctx_t *ctx, int argc, char **argv)
             bad = 1;
         for (char *t = strtok_r(copy, ",", &save); t && !bad; t = strtok_r(NULL, ",", &save))
             if (!outcomes_group_expr(t)) {
-                outcomes_fail("summary: unknown grouping '%s' (cohort, site, year, programme, "
-                              "indication, sex, age-band)",
-                              t);
+                rl_cli_fail("summary: unknown grouping '%s' (cohort, site, year, programme, "
+                            "indication, sex, age-band)",
+                            t);
                 bad = 2;
             }
         if (bad == 1)
-            outcomes_fail("summary: empty grouping in '%s'", by);
+            rl_cli_fail("summary: empty grouping in '%s'", by);
         free(copy);
         if (bad)
             return RL_EXIT_FAIL;
     }
-    PGconn *conn = outcomes_connect(ctx);
+    PGconn *conn = rl_cli_connect(ctx);
     if (!conn)
         return RL_EXIT_DB;
     rl_err_t err;
@@ -217,7 +217,7 @@ outcomes_summary_main(outcomes_ctx_t *ctx, int argc, char **argv)
     outcomes_data_t *d = outcomes_fetch(conn, by, measures, site ? "e.site_code = $1" : NULL,
                                         site ? 1 : 0, params, &err);
     if (!d) {
-        outcomes_fail("summary: %s", err.msg);
+        rl_cli_fail("summary: %s", err.msg);
         return strncmp(err.msg, "unknown", 7) == 0 ? RL_EXIT_FAIL : RL_EXIT_DB;
     }
     if (d->ngroups == 0) {
@@ -314,19 +314,19 @@ outcomes_summary_main(outcomes_ctx_t *ctx, int argc, char **argv)
         }
     }
     switch (ctx->format) {
-    case OUT_TABLE:
-        outcomes_table_print(tg, OUT_TABLE, stdout);
+    case RL_CLI_TABLE:
+        outcomes_table_print(tg, RL_CLI_TABLE, stdout);
         if (outcomes_table_rows(tm)) {
             fputc('\n', stdout);
-            outcomes_table_print(tm, OUT_TABLE, stdout);
+            outcomes_table_print(tm, RL_CLI_TABLE, stdout);
         }
         printf("\n\"<5\": fewer than 5 patients, or suppressed so that a total cannot give one "
                "back.\n");
         break;
-    case OUT_CSV:
-        outcomes_table_print(tl, OUT_CSV, stdout);
+    case RL_CLI_CSV:
+        outcomes_table_print(tl, RL_CLI_CSV, stdout);
         break;
-    case OUT_JSON:
+    case RL_CLI_JSON:
         outcomes_table_print_json2("groups", tg, "measures", tm, stdout);
         break;
     }

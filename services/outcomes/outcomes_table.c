@@ -200,16 +200,16 @@ outcomes_table_print_json2(const char *name_a, const outcomes_table_t *a, const 
 }
 
 void
-outcomes_table_print(const outcomes_table_t *self, outcomes_format_t format, FILE *out)
+outcomes_table_print(const outcomes_table_t *self, rl_cli_format_t format, FILE *out)
 {
     switch (format) {
-    case OUT_TABLE:
+    case RL_CLI_TABLE:
         s_print_aligned(self, out);
         break;
-    case OUT_CSV:
+    case RL_CLI_CSV:
         s_print_csv(self, out);
         break;
-    case OUT_JSON:
+    case RL_CLI_JSON:
         s_print_json(self, out);
         break;
     }

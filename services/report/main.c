@@ -4,6 +4,7 @@
  * ruglab_clinician; every read of identity is written to the access log. */
 #include "report.h"
 
+#include "ruglab/cli.h"
 #include "ruglab/db.h"
 #include "ruglab/exitcode.h"
 #include "ruglab/mem.h"
@@ -92,18 +93,14 @@ s_usage(FILE *out)
             "4 configuration error (--check-config: gnuplot missing)\n");
 }
 
-static void s_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-s_fail(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("ruglab-report: ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
+/* The global options before the command (cli.h); the commands take their
+ * own options (s_parse). */
+static const rl_cli_t s_cli = {
+    .program = "ruglab-report",
+    .role = "ruglab_clinician",
+    .probe = "SELECT 1 FROM clinical.report_issued LIMIT 0",
+    .usage = s_usage,
+};
 
 /* Parses the options after the command; returns RL_EXIT_OK or USAGE. */
 static int
@@ -126,7 +123,7 @@ s_parse(int argc, char **argv, int first, s_opts_t *o)
             target = &o->charts_dir;
         if (target) {
             if (i + 1 >= argc) {
-                s_fail("%s needs a value", a);
+                rl_cli_fail("%s needs a value", a);
                 return RL_EXIT_USAGE;
             }
             *target = argv[++i];
@@ -135,7 +132,7 @@ s_parse(int argc, char **argv, int first, s_opts_t *o)
             errno = 0;
             o->enrolment_id = strtoll(argv[++i], &end, 10);
             if (errno || end == argv[i] || *end || o->enrolment_id <= 0) {
-                s_fail("--enrolment: '%s' is not an enrolment id", argv[i]);
+                rl_cli_fail("--enrolment: '%s' is not an enrolment id", argv[i]);
                 return RL_EXIT_USAGE;
             }
         } else if (!strcmp(a, "--draft")) {
@@ -145,12 +142,12 @@ s_parse(int argc, char **argv, int first, s_opts_t *o)
         } else if (!strcmp(a, "--dry-run")) {
             o->dry_run = true;
         } else if (a[0] == '-' && a[1]) {
-            s_fail("unknown option '%s' (see ruglab-report --help)", a);
+            rl_cli_fail("unknown option '%s' (see ruglab-report --help)", a);
             return RL_EXIT_USAGE;
         } else if (!o->patient) {
             o->patient = a;
         } else {
-            s_fail("unexpected argument '%s'", a);
+            rl_cli_fail("unexpected argument '%s'", a);
             return RL_EXIT_USAGE;
         }
     }
@@ -164,14 +161,13 @@ s_check_config(const s_opts_t *o)
 {
     rl_err_t err;
     char ok[512];
-    if (rl_db_check(o->db_flag, "ruglab_clinician", "SELECT 1 FROM clinical.report_issued LIMIT 0",
-                    ok, sizeof ok, &err) < 0) {
-        s_fail("%s", err.msg);
+    if (rl_db_check(o->db_flag, s_cli.role, s_cli.probe, ok, sizeof ok, &err) < 0) {
+        rl_cli_fail("%s", err.msg);
         return RL_EXIT_DB;
     }
     char *gnuplot = rl_paths_which("gnuplot");
     if (!gnuplot) {
-        s_fail("gnuplot not found in PATH (install gnuplot-nox): the letters' charts need it");
+        rl_cli_fail("gnuplot not found in PATH (install gnuplot-nox): the letters' charts need it");
         return RL_EXIT_CONFIG;
     }
     printf("configuration OK: %s; gnuplot %s\n", ok, gnuplot);
@@ -185,7 +181,7 @@ s_connect(const s_opts_t *o)
     rl_err_t err;
     PGconn *conn = rl_db_open(o->db_flag, "ruglab_clinician", &err);
     if (!conn) {
-        s_fail("%s", err.msg);
+        rl_cli_fail("%s", err.msg);
         return NULL;
     }
     /* The clinical views are planned as one large query of many small
@@ -203,7 +199,7 @@ s_open_out(const s_opts_t *o)
         return stdout;
     FILE *f = fopen(o->output, "w");
     if (!f)
-        s_fail("cannot write %s: %s", o->output, strerror(errno));
+        rl_cli_fail("cannot write %s: %s", o->output, strerror(errno));
     return f;
 }
 
@@ -218,7 +214,7 @@ s_cmd_compare(PGconn *conn, const s_opts_t *o)
     else if (!strcmp(o->format, "json"))
         fmt = RPT_FMT_JSON;
     else {
-        s_fail("compare: unknown format '%s' (table, csv, json)", o->format);
+        rl_cli_fail("compare: unknown format '%s' (table, csv, json)", o->format);
         return RL_EXIT_USAGE;
     }
     FILE *out = s_open_out(o);
@@ -228,14 +224,14 @@ s_cmd_compare(PGconn *conn, const s_opts_t *o)
     rl_err_t err;
     rpt_model_t *m = rpt_model_load(conn, o->patient, o->enrolment_id, "compare", &rc, &err);
     if (!m) {
-        s_fail("compare: %s", err.msg);
+        rl_cli_fail("compare: %s", err.msg);
     } else if (rpt_compare_write(m, fmt, out, &err) != 0) {
-        s_fail("compare: %s", err.msg);
+        rl_cli_fail("compare: %s", err.msg);
         rc = RL_EXIT_FAIL;
     }
     rpt_model_destroy(&m);
     if (out != stdout && fclose(out) != 0 && rc == RL_EXIT_OK) {
-        s_fail("compare: writing %s: %s", o->output, strerror(errno));
+        rl_cli_fail("compare: writing %s: %s", o->output, strerror(errno));
         rc = RL_EXIT_FAIL;
     }
     return rc;
@@ -248,7 +244,7 @@ s_workdir(void)
     const char *tmp = getenv("TMPDIR");
     char *dir = rl_asprintf("%s/ruglab-report.XXXXXX", tmp && *tmp ? tmp : "/tmp");
     if (!mkdtemp(dir)) {
-        s_fail("cannot create a working directory %s: %s", dir, strerror(errno));
+        rl_cli_fail("cannot create a working directory %s: %s", dir, strerror(errno));
         free(dir);
         return NULL;
     }
@@ -300,13 +296,13 @@ s_write_out(const char *path, const void *data, size_t len)
 {
     FILE *f = fopen(path, "wb");
     if (!f) {
-        s_fail("cannot write %s: %s", path, strerror(errno));
+        rl_cli_fail("cannot write %s: %s", path, strerror(errno));
         return -1;
     }
     size_t put = fwrite(data, 1, len, f);
     int e = errno;
     if (fclose(f) != 0 || put != len) {
-        s_fail("cannot write %s: %s", path, strerror(put != len ? e : errno));
+        rl_cli_fail("cannot write %s: %s", path, strerror(put != len ? e : errno));
         unlink(path);
         return -1;
     }
@@ -338,7 +334,7 @@ s_record(PGconn *conn, const rpt_model_t *m, const char *kind, const char *lang,
                    7, params);
     free(abs);
     if (!res) {
-        s_fail("%s", err.msg);
+        rl_cli_fail("%s", err.msg);
         return -1;
     }
     PQclear(res);
@@ -354,19 +350,19 @@ s_render(const rpt_model_t *m, const char *lang, bool draft, const char *dir,
     rl_err_t err;
     rpt_charts_t charts;
     if (charts_dir && mkdir(charts_dir, 0750) != 0 && errno != EEXIST) {
-        s_fail("%s: cannot create %s: %s", cmd, charts_dir, strerror(errno));
+        rl_cli_fail("%s: cannot create %s: %s", cmd, charts_dir, strerror(errno));
         return NULL;
     }
     if (rpt_charts_make(m, lang, charts_dir ? charts_dir : dir, &charts, &err) != 0) {
-        s_fail("%s: %s", cmd, err.msg);
+        rl_cli_fail("%s: %s", cmd, err.msg);
         return NULL;
     }
     char *pdf = rl_asprintf("%s/letter.pdf", dir);
     unsigned char *bytes = NULL;
     if (rpt_letter_write(m, &charts, lang, draft, pdf, &err) != 0)
-        s_fail("%s: %s", cmd, err.msg);
+        rl_cli_fail("%s: %s", cmd, err.msg);
     else if (!(bytes = s_read_file(pdf, len)))
-        s_fail("%s: cannot read back %s: %s", cmd, pdf, strerror(errno));
+        rl_cli_fail("%s: cannot read back %s: %s", cmd, pdf, strerror(errno));
     rpt_charts_free(&charts);
     free(pdf);
     return bytes;
@@ -394,19 +390,20 @@ s_may_issue(const rpt_model_t *m, const s_opts_t *o, const char *cmd)
         return 0;
     const char *why = s_final_refusal(m);
     if (why) {
-        s_fail("%s: %s", cmd, why);
+        rl_cli_fail("%s: %s", cmd, why);
         return -1;
     }
     if (!rpt_model_ended(m)) {
-        s_fail("%s: the programme of patient %lld has not ended (enrolment %lld is %s); a final "
-               "report is refused, use --draft for a draft",
-               cmd, m->subject_id, m->enrolment_id, m->status);
+        rl_cli_fail(
+            "%s: the programme of patient %lld has not ended (enrolment %lld is %s); a final "
+            "report is refused, use --draft for a draft",
+            cmd, m->subject_id, m->enrolment_id, m->status);
         return -1;
     }
     if (!m->conclusion) {
-        s_fail("%s: no conclusion written for enrolment %lld yet (ruglab conclusion set %s); "
-               "use --draft for a draft",
-               cmd, m->enrolment_id, o->patient);
+        rl_cli_fail("%s: no conclusion written for enrolment %lld yet (ruglab conclusion set %s); "
+                    "use --draft for a draft",
+                    cmd, m->enrolment_id, o->patient);
         return -1;
     }
     return 0;
@@ -416,7 +413,7 @@ static int
 s_check_lang(const s_opts_t *o, const char *cmd)
 {
     if (strcmp(o->lang, "nl") != 0 && strcmp(o->lang, "en") != 0) {
-        s_fail("%s: unknown language '%s' (nl, en)", cmd, o->lang);
+        rl_cli_fail("%s: unknown language '%s' (nl, en)", cmd, o->lang);
         return -1;
     }
     return 0;
@@ -431,7 +428,7 @@ s_cmd_letter(PGconn *conn, const s_opts_t *o)
     rl_err_t err;
     rpt_model_t *m = rpt_model_load(conn, o->patient, o->enrolment_id, "letter", &rc, &err);
     if (!m) {
-        s_fail("letter: %s", err.msg);
+        rl_cli_fail("letter: %s", err.msg);
         return rc;
     }
     char *dir = NULL, *out = NULL;
@@ -470,7 +467,7 @@ s_cmd_export(PGconn *conn, const s_opts_t *o)
 {
     bool kmehr = o->format && !strcmp(o->format, "kmehr");
     if (!o->format || (strcmp(o->format, "fhir") != 0 && !kmehr)) {
-        s_fail("export: --format fhir or --format kmehr is required");
+        rl_cli_fail("export: --format fhir or --format kmehr is required");
         return RL_EXIT_USAGE;
     }
     if (s_check_lang(o, "export") != 0)
@@ -479,7 +476,7 @@ s_cmd_export(PGconn *conn, const s_opts_t *o)
     rl_err_t err;
     rpt_model_t *m = rpt_model_load(conn, o->patient, o->enrolment_id, "export", &rc, &err);
     if (!m) {
-        s_fail("export: %s", err.msg);
+        rl_cli_fail("export: %s", err.msg);
         return rc;
     }
     char *dir = NULL, *text = NULL;
@@ -503,11 +500,11 @@ s_cmd_export(PGconn *conn, const s_opts_t *o)
         }
     }
     if (!text && (kmehr || !bundle)) {
-        s_fail("export: %s", err.msg);
+        rl_cli_fail("export: %s", err.msg);
         goto out;
     }
     if (!text) {
-        s_fail("export: cannot serialise the bundle");
+        rl_cli_fail("export: cannot serialise the bundle");
         goto out;
     }
     size_t tlen = strlen(text) - 1; /* both formats end in a newline */
@@ -515,7 +512,7 @@ s_cmd_export(PGconn *conn, const s_opts_t *o)
         if (s_write_out(o->output, text, tlen + 1) != 0)
             goto out;
     } else if (fwrite(text, 1, tlen + 1, stdout) != tlen + 1 || fflush(stdout) != 0) {
-        s_fail("export: writing to standard output: %s", strerror(errno));
+        rl_cli_fail("export: writing to standard output: %s", strerror(errno));
         goto out;
     }
     if (!o->draft) {
@@ -566,7 +563,7 @@ static int
 s_cmd_batch(PGconn *conn, const s_opts_t *o)
 {
     if (!o->due) {
-        s_fail("batch: --due is required (the reports that are due)");
+        rl_cli_fail("batch: --due is required (the reports that are due)");
         return RL_EXIT_USAGE;
     }
     if (s_check_lang(o, "batch") != 0)
@@ -577,18 +574,18 @@ s_cmd_batch(PGconn *conn, const s_opts_t *o)
         rl_db_exec(conn, &err, "taking the batch lock",
                    "SELECT pg_try_advisory_lock(hashtext('ruglab-report batch'))", 0, NULL);
     if (!res) {
-        s_fail("batch: %s", err.msg);
+        rl_cli_fail("batch: %s", err.msg);
         return RL_EXIT_DB;
     }
     bool locked = PQgetvalue(res, 0, 0)[0] == 't';
     PQclear(res);
     if (!locked) {
-        s_fail("batch: another ruglab-report batch is running; try again when it is done");
+        rl_cli_fail("batch: another ruglab-report batch is running; try again when it is done");
         return RL_EXIT_FAIL;
     }
     res = rl_db_exec(conn, &err, "finding the reports due", s_sql_due, 0, NULL);
     if (!res) {
-        s_fail("batch: %s", err.msg);
+        rl_cli_fail("batch: %s", err.msg);
         return RL_EXIT_DB;
     }
     int n = PQntuples(res);
@@ -628,13 +625,13 @@ s_cmd_batch(PGconn *conn, const s_opts_t *o)
             s_progress(done, n, what);
         rpt_model_t *m = rpt_model_load(conn, subject, eid, "batch", &rc, &err);
         if (!m) {
-            s_fail("batch: enrolment %lld: %s", eid, err.msg);
+            rl_cli_fail("batch: enrolment %lld: %s", eid, err.msg);
             break;
         }
         const char *why = s_final_refusal(m);
         if (why) {
             /* the others are still sent; the exit status says one was not */
-            s_fail("batch: enrolment %lld not sent: %s", eid, why);
+            rl_cli_fail("batch: enrolment %lld not sent: %s", eid, why);
             refused++;
             rpt_model_destroy(&m);
             continue;
@@ -674,27 +671,17 @@ s_cmd_batch(PGconn *conn, const s_opts_t *o)
 int
 main(int argc, char **argv)
 {
+    rl_cli_init("ruglab-report");
     if (rl_text_check_args("ruglab-report", argc, argv))
         return RL_EXIT_FAIL;
     s_opts_t o = {0};
     bool check_config = false;
-    int i = 1;
-    for (; i < argc && argv[i][0] == '-'; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            s_usage(stdout);
-            return RL_EXIT_OK;
-        } else if (!strcmp(argv[i], "--version")) {
-            printf("ruglab-report %s\n", RL_VERSION);
-            return RL_EXIT_OK;
-        } else if (!strcmp(argv[i], "--db") && i + 1 < argc) {
-            o.db_flag = argv[++i];
-        } else if (!strcmp(argv[i], "--check-config")) {
-            check_config = true;
-        } else {
-            s_fail("unknown option '%s' (see ruglab-report --help)", argv[i]);
-            return RL_EXIT_USAGE;
-        }
-    }
+    rl_cli_ctx_t globals = {0};
+    int i = argc;
+    int rc = rl_cli_parse_globals(&s_cli, argc, argv, &globals, &check_config, &i);
+    if (rc >= 0)
+        return rc;
+    o.db_flag = globals.db_flag;
     if (check_config)
         return s_check_config(&o);
     if (i >= argc) {
@@ -702,12 +689,11 @@ main(int argc, char **argv)
         return RL_EXIT_USAGE;
     }
     const char *cmd = argv[i];
-    for (int k = i + 1; k < argc; k++)
-        if (!strcmp(argv[k], "--help") || !strcmp(argv[k], "-h")) {
-            s_usage(stdout);
-            return RL_EXIT_OK;
-        }
-    int rc = s_parse(argc, argv, i + 1, &o);
+    if (rl_cli_wants_help(argc - i, argv + i)) {
+        s_usage(stdout);
+        return RL_EXIT_OK;
+    }
+    rc = s_parse(argc, argv, i + 1, &o);
     if (rc != RL_EXIT_OK)
         return rc;
     if (!o.lang)
@@ -718,22 +704,22 @@ main(int argc, char **argv)
                                             : !strcmp(cmd, "batch")  ? s_cmd_batch
                                                                      : NULL;
     if (!fn) {
-        s_fail("unknown command '%s' (see ruglab-report --help)", cmd);
+        rl_cli_fail("unknown command '%s' (see ruglab-report --help)", cmd);
         return RL_EXIT_USAGE;
     }
     if (fn == s_cmd_batch && o.patient) {
-        s_fail("batch: unexpected argument '%s' (batch takes no PATIENT)", o.patient);
+        rl_cli_fail("batch: unexpected argument '%s' (batch takes no PATIENT)", o.patient);
         return RL_EXIT_USAGE;
     }
     if (!o.patient && fn != s_cmd_batch) {
-        s_fail("%s: PATIENT is required (badge token, subject id or INSZ)", cmd);
+        rl_cli_fail("%s: PATIENT is required (badge token, subject id or INSZ)", cmd);
         return RL_EXIT_USAGE;
     }
     PGconn *conn = s_connect(&o);
     if (!conn)
         return RL_EXIT_DB;
     if (sodium_init() < 0) {
-        s_fail("libsodium failed to initialise");
+        rl_cli_fail("libsodium failed to initialise");
         PQfinish(conn);
         return RL_EXIT_FAIL;
     }

@@ -94,7 +94,8 @@ test_instruments(void **state)
     assert_int_equal(rl_instrument_parse("tsk17", &in, &err), 0);
     assert_int_equal(in, RL_INSTRUMENT_TSK17);
     assert_int_equal(rl_instrument_parse("SF-36", &in, &err), -1);
-    assert_string_equal(err.msg, "unknown instrument 'SF-36' (known: NPRS, ODI, RMDQ, TSK-17, PSFS)");
+    assert_string_equal(err.msg,
+                        "unknown instrument 'SF-36' (known: NPRS, ODI, RMDQ, TSK-17, PSFS)");
     assert_int_equal(rl_instrument_parse(NULL, &in, &err), -1);
 }
 
