@@ -73,6 +73,14 @@ s_log(void)
 }
 
 static void
+s_log_is(const char *want)
+{
+    char *text = s_log();
+    assert_string_equal(text, want);
+    free(text);
+}
+
+static void
 test_error_line(void **state)
 {
     (void)state;
@@ -104,9 +112,7 @@ test_success_keeps_output_in_log(void **state)
     (void)state;
     rl_err_t err;
     assert_int_equal(s_run("echo to stdout\necho to stderr >&2\nexit 0\n", 10000, &err), 0);
-    char *text = s_log();
-    assert_string_equal(text, "to stdout\nto stderr\n");
-    free(text);
+    s_log_is("to stdout\nto stderr\n");
 }
 
 static void
@@ -160,9 +166,7 @@ test_hang_is_stopped(void **state)
     assert_int_equal(s_run("echo started\nexec sleep 30\n", 200, &err), -1);
     assert_true(rl_clock_mono_ms() - t0 < 10000);
     assert_string_equal(err.msg, "gnuplot did not finish within 0.2 s and was stopped");
-    char *text = s_log();
-    assert_string_equal(text, "started\n");
-    free(text);
+    s_log_is("started\n");
 }
 
 static void
@@ -171,9 +175,7 @@ test_stdin_is_empty(void **state)
     (void)state;
     rl_err_t err;
     assert_int_equal(s_run("read x\necho \"[$x]\"\n", 10000, &err), 0);
-    char *text = s_log();
-    assert_string_equal(text, "[]\n");
-    free(text);
+    s_log_is("[]\n");
 }
 
 static void
