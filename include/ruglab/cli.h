@@ -30,7 +30,7 @@ typedef struct {
 
 typedef struct {
     const char *name;
-    const char *summary; /* one line for the usage text */
+    const char *summary;                                  /* one line for the usage text */
     int (*run)(rl_cli_ctx_t *ctx, int argc, char **argv); /* argv[0] is the name */
 } rl_cli_command_t;
 

@@ -1,6 +1,7 @@
 /* Helpers of the clinical command groups (see admin_util.h). */
 #include "admin_util.h"
 
+#include "ruglab/audit.h"
 #include "ruglab/db.h"
 #include "ruglab/exitcode.h"
 #include "ruglab/insz.h"
@@ -8,13 +9,11 @@
 
 #include <errno.h>
 #include <math.h>
-#include <pwd.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 int
 admin_parse(rl_cli_ctx_t *ctx, const char *cmd, int argc, char **argv, int first,
@@ -175,33 +174,24 @@ admin_today(rl_cli_ctx_t *ctx, const char *cmd, int *rc, rl_date_t *out)
 const char *
 admin_os_user(void)
 {
-    static char name[256];
-    const char *u = getenv("SUDO_USER");
-    if (!u || !*u)
-        u = getenv("USER");
-    if (!u || !*u) {
-        struct passwd *pw = getpwuid(getuid());
-        u = pw ? pw->pw_name : NULL;
-    }
-    if (!u || !*u) {
-        snprintf(name, sizeof name, "uid %u", (unsigned)getuid());
-        return name;
-    }
-    snprintf(name, sizeof name, "%s", u);
-    return name;
+    return rl_audit_reader();
 }
 
 int
 admin_audit(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *command,
             const char *subject_id, const char *detail)
 {
-    const char *p[4] = {admin_os_user(), command, subject_id, detail};
-    PGresult *res =
-        admin_exec(ctx, cmd, rc, "writing the access log",
-                   "SELECT audit.record_access($1, 'ruglab', $2, $3::bigint, $4)", 4, p);
-    if (!res)
+    PGconn *conn = rl_cli_connect(ctx);
+    rl_err_t err;
+    if (!conn) {
+        *rc = RL_EXIT_DB;
         return -1;
-    PQclear(res);
+    }
+    if (rl_audit_record(conn, "ruglab", command, subject_id, detail, &err) < 0) {
+        rl_cli_fail("%s: %s", cmd, err.msg);
+        *rc = RL_EXIT_DB;
+        return -1;
+    }
     return 0;
 }
 

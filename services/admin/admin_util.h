@@ -56,12 +56,12 @@ int admin_begin(rl_cli_ctx_t *ctx, const char *cmd, int *rc);
 int admin_commit(rl_cli_ctx_t *ctx, const char *cmd, int *rc);
 void admin_rollback(rl_cli_ctx_t *ctx);
 
-/* The person at the keyboard: $SUDO_USER, else $USER, else the passwd name
- * of the real uid. Static storage. */
+/* The person at the keyboard: rl_audit_reader() (audit.h). */
 const char *admin_os_user(void);
 
-/* Records a read of identifiable data in audit.access_log (program
- * 'ruglab', the OS user, command, subject, detail without identity). */
+/* Records a read of identifiable data in audit.access_log with
+ * rl_audit_record() (program 'ruglab', the OS user, command, subject,
+ * detail without identity); prints the error and sets *rc (RL_EXIT_DB). */
 int admin_audit(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *command,
                 const char *subject_id, const char *detail);
 

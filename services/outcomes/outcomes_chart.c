@@ -12,16 +12,15 @@
 
 #include "ruglab/db.h"
 #include "ruglab/exitcode.h"
+#include "ruglab/gnuplot.h"
 #include "ruglab/measures.h"
 #include "ruglab/mem.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 static void
@@ -56,55 +55,14 @@ s_terminal(const char *path)
 
 /* Runs gnuplot on the script; on failure err holds its first error line. */
 static int
-s_gnuplot(const char *dir, const char *script, const char *out_path, rl_err_t *err)
+s_gnuplot(const char *script, const char *out_path, rl_err_t *err)
 {
-    char *log = rl_asprintf("%s/gnuplot.log", dir);
-    int rc = -1;
-    pid_t pid = fork();
-    if (pid < 0) {
-        rl_err_set(err, "cannot start gnuplot: %s", strerror(errno));
-        goto out;
-    }
-    if (pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        if (fd >= 0) {
-            dup2(fd, 1);
-            dup2(fd, 2);
-        }
-        execlp("gnuplot", "gnuplot", script, (char *)NULL);
-        _exit(127);
-    }
-    int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
-    if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-        char line[400] = "";
-        FILE *f = fopen(log, "r");
-        if (f) {
-            char buf[400];
-            while (fgets(buf, sizeof buf, f))
-                if (strstr(buf, "rror") || !line[0])
-                    snprintf(line, sizeof line, "%s", buf);
-            fclose(f);
-        }
-        line[strcspn(line, "\n")] = '\0';
-        if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-            rl_err_set(err, "gnuplot not found (install gnuplot-nox)");
-        else
-            rl_err_set(err, "gnuplot failed (status %d): %s",
-                       WIFEXITED(status) ? WEXITSTATUS(status) : -1, line);
-        goto out;
-    }
+    if (rl_gnuplot_run("gnuplot", script, NULL, RL_GNUPLOT_TIMEOUT_MS, err) < 0)
+        return -1;
     struct stat st;
-    if (stat(out_path, &st) != 0 || st.st_size == 0) {
-        rl_err_set(err, "gnuplot wrote no chart to %s", out_path);
-        goto out;
-    }
-    rc = 0;
-out:
-    unlink(log);
-    free(log);
-    return rc;
+    if (stat(out_path, &st) != 0 || st.st_size == 0)
+        return rl_err_set(err, "gnuplot wrote no chart to %s", out_path);
+    return 0;
 }
 
 static void
@@ -334,7 +292,7 @@ outcomes_chart_main(rl_cli_ctx_t *ctx, int argc, char **argv)
     }
     fclose(gp);
     gp = NULL;
-    if (s_gnuplot(dir, gp_path, out_path, &err) < 0) {
+    if (s_gnuplot(gp_path, out_path, &err) < 0) {
         rl_cli_fail("chart %s: %s", kind, err.msg);
         rc = RL_EXIT_FAIL;
         goto out;

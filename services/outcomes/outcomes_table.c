@@ -3,6 +3,7 @@
  * and other text as strings, missing cells as null). */
 #include "outcomes.h"
 
+#include "ruglab/csv.h"
 #include "ruglab/mem.h"
 
 #include <jansson.h>
@@ -116,29 +117,11 @@ s_print_aligned(const outcomes_table_t *self, FILE *out)
 }
 
 static void
-s_csv_cell(const char *s, FILE *out)
-{
-    if (!s)
-        return;
-    if (strpbrk(s, ",\"\r\n") == NULL) {
-        fputs(s, out);
-        return;
-    }
-    fputc('"', out);
-    for (; *s; s++) {
-        if (*s == '"')
-            fputc('"', out);
-        fputc(*s, out);
-    }
-    fputc('"', out);
-}
-
-static void
 s_print_csv(const outcomes_table_t *self, FILE *out)
 {
     for (size_t r = 0; r <= self->nrows; r++) {
         for (size_t c = 0; c < self->ncols; c++) {
-            s_csv_cell(r == 0 ? self->names[c] : self->cells[(r - 1) * self->ncols + c], out);
+            rl_csv_field(out, r == 0 ? self->names[c] : self->cells[(r - 1) * self->ncols + c]);
             fputc(c + 1 < self->ncols ? ',' : '\n', out);
         }
     }

@@ -7,18 +7,15 @@
  * the same. Missing values are gnuplot's missing marker "?", never 0. */
 #include "report.h"
 
+#include "ruglab/gnuplot.h"
 #include "ruglab/mem.h"
 #include "ruglab/paths.h"
 #include "ruglab/questionnaire.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 /* Labels in the report language. */
 typedef struct {
@@ -329,50 +326,6 @@ s_curve(FILE *f, const rpt_model_t *m, const s_labels_t *L, const char *dir, con
     free(dat);
 }
 
-/* Runs gnuplot on the script; its messages go to log. */
-static int
-s_run(const char *gnuplot, const char *script, const char *log, rl_err_t *err)
-{
-    pid_t pid = fork();
-    if (pid < 0)
-        return rl_err_set(err, "cannot start gnuplot: %s", strerror(errno));
-    if (pid == 0) {
-        int fd = open(log, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-        if (fd >= 0) {
-            dup2(fd, STDOUT_FILENO);
-            dup2(fd, STDERR_FILENO);
-            close(fd);
-        }
-        execl(gnuplot, "gnuplot", script, (char *)NULL);
-        _exit(127);
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0)
-        if (errno != EINTR)
-            return rl_err_set(err, "waiting for gnuplot: %s", strerror(errno));
-    if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
-        return 0;
-    /* the first line gnuplot complained with */
-    char line[256] = "";
-    FILE *l = fopen(log, "r");
-    if (l) {
-        char buf[256];
-        while (fgets(buf, sizeof buf, l)) {
-            buf[strcspn(buf, "\n")] = '\0';
-            if (buf[0] && strspn(buf, " ^") != strlen(buf)) {
-                snprintf(line, sizeof line, "%s", buf);
-                if (strstr(buf, "line ") || strstr(buf, "rror"))
-                    break;
-            }
-        }
-        fclose(l);
-    }
-    if (WIFEXITED(status))
-        return rl_err_set(err, "gnuplot exited with status %d%s%s", WEXITSTATUS(status),
-                          line[0] ? ": " : "", line);
-    return rl_err_set(err, "gnuplot was killed by signal %d", WTERMSIG(status));
-}
-
 int
 rpt_charts_make(const rpt_model_t *m, const char *lang, const char *dir, rpt_charts_t *out,
                 rl_err_t *err)
@@ -417,7 +370,7 @@ rpt_charts_make(const rpt_model_t *m, const char *lang, const char *dir, rpt_cha
         rl_err_set(err, "writing %s: %s", script, strerror(errno));
         goto out;
     }
-    rc = s_run(gnuplot, script, log, err);
+    rc = rl_gnuplot_run(gnuplot, script, log, RL_GNUPLOT_TIMEOUT_MS, err);
 out:
     if (rc != 0)
         rpt_charts_free(out);

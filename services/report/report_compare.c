@@ -5,6 +5,7 @@
 #include "report.h"
 
 #include "ruglab/clinical.h"
+#include "ruglab/csv.h"
 #include "ruglab/date.h"
 
 #include "ruglab/mem.h"
@@ -480,18 +481,7 @@ s_build_rows(const rpt_model_t *m, s_rows_t *r)
 static void
 s_csv_field(FILE *out, const char *s, bool last)
 {
-    bool quote = strpbrk(s, ",\"\n") != NULL;
-    if (quote) {
-        fputc('"', out);
-        for (; *s; s++) {
-            if (*s == '"')
-                fputc('"', out);
-            fputc(*s, out);
-        }
-        fputc('"', out);
-    } else {
-        fputs(s, out);
-    }
+    rl_csv_field(out, s);
     fputc(last ? '\n' : ',', out);
 }
 

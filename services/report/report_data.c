@@ -4,6 +4,7 @@
  * audit.access_log before anything identifiable is selected. */
 #include "report.h"
 
+#include "ruglab/audit.h"
 #include "ruglab/clinical.h"
 #include "ruglab/db.h"
 #include "ruglab/exitcode.h"
@@ -12,10 +13,8 @@
 
 #include <ctype.h>
 #include <math.h>
-#include <pwd.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 const char *
 rpt_tp_name(int tp)
@@ -46,14 +45,7 @@ s_tp_parse(const char *s)
 const char *
 rpt_os_user(void)
 {
-    const char *u = getenv("SUDO_USER");
-    if (!u || !*u)
-        u = getenv("USER");
-    if (!u || !*u) {
-        struct passwd *pw = getpwuid(getuid());
-        u = pw ? pw->pw_name : "unknown";
-    }
-    return u;
+    return rl_audit_reader();
 }
 
 static char *
@@ -210,9 +202,6 @@ static const char *s_sql_conclusion =
     "       'YYYY-MM-DD HH24:MI'), lang "
     "FROM clinical.conclusion WHERE enrolment_id = $1 "
     "ORDER BY written_at DESC, conclusion_id DESC LIMIT 1";
-
-static const char *s_sql_audit =
-    "SELECT audit.record_access($1, 'ruglab-report', $2, $3::bigint, $4)";
 
 /* The reference values of each test occasion's device model for the
  * patient's sex and age at the start. */
@@ -741,11 +730,9 @@ rpt_model_load(PGconn *conn, const char *patient, long long enrolment_id, const 
 
     /* the audit record comes before the identity is read */
     char *detail = rl_asprintf("enrolment %s", eid);
-    const char *p_audit[] = {rpt_os_user(), command, sid, detail};
-    PQclear(res);
-    res = rl_db_exec(conn, err, "writing the access log", s_sql_audit, 4, p_audit);
+    int audited = rl_audit_record(conn, "ruglab-report", command, sid, detail, err);
     free(detail);
-    if (!res) {
+    if (audited < 0) {
         *rc = RL_EXIT_DB;
         goto out;
     }

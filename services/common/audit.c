@@ -1,0 +1,44 @@
+/* The access log and the reader's identity (see audit.h). */
+#include "ruglab/audit.h"
+
+#include "ruglab/db.h"
+
+#include <assert.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+/* The only way in for the tools (deploy/sql/303_audit_writer.sql). */
+static const char *s_sql_record = "SELECT audit.record_access($1, $2, $3, $4::bigint, $5)";
+
+const char *
+rl_audit_reader(void)
+{
+    static char name[256];
+    const char *u = getenv("SUDO_USER");
+    if (!u || !*u)
+        u = getenv("USER");
+    if (!u || !*u) {
+        struct passwd *pw = getpwuid(getuid());
+        u = pw ? pw->pw_name : NULL;
+    }
+    if (!u || !*u)
+        snprintf(name, sizeof name, "uid %u", (unsigned)getuid());
+    else
+        snprintf(name, sizeof name, "%s", u);
+    return name;
+}
+
+int
+rl_audit_record(PGconn *conn, const char *program, const char *command, const char *subject_id,
+                const char *detail, rl_err_t *err)
+{
+    assert(conn && program && command);
+    const char *params[5] = {rl_audit_reader(), program, command, subject_id, detail};
+    PGresult *res = rl_db_exec(conn, err, "writing the access log", s_sql_record, 5, params);
+    if (!res)
+        return -1;
+    PQclear(res);
+    return 0;
+}
