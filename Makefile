@@ -160,7 +160,7 @@ $(BUILD)/obj/%.o: %.c $(FLAGS_STAMP) | $(FENCE_HDRS)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(OBJ_FLAGS) $(CFLAGS_ALL) -c $< -o $@
 
-$(BUILD)/obj/gen/ruglab.pb-c.o: $(GEN)/ruglab.pb-c.c $(FLAGS_STAMP)
+$(BUILD)/obj/gen/ruglab.pb-c.o: $(GEN)/ruglab.pb-c.c $(FLAGS_STAMP) | $(FENCE_HDRS)
 	@mkdir -p $(@D)
 	$(Q)$(CC) $(CPPFLAGS_ALL) $(OBJ_FLAGS) $(filter-out -Wmissing-prototypes,$(CFLAGS_ALL)) -c $< -o $@
 
