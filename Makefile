@@ -1,12 +1,30 @@
 # ruglab: one non-recursive Makefile. Each program's sources are declared in
 # services/<part>/module.mk; shared modules in services/common/ become
-# $(BUILD)/libruglab.a. Everything generated lives under build/.
+# $(BUILD)/libruglab.a. Everything generated lives under $(BUILD) (build/, or
+# build/san for a SANITIZER build), the protobuf-c output in $(BUILD)/gen.
 #
 #   make                 build every program into $(BUILD)/bin
-#   make check           build, then run unit and integration tests
+#   make check           check the formatting, build, then run unit and integration tests
 #   make demo            the whole story on a local PostgreSQL cluster
 #   make SANITIZER=address,undefined check    the same under ASan/UBSan
 #   make install PREFIX=/usr DESTDIR=/tmp/stage
+#
+# Packages: a program declares in its module.mk the pkg-config packages whose
+# headers its own sources include (directly or through a header they include),
+#     ruglab-agent_PKGS := libczmq libzmq jansson
+# and a shared module does the same in services/common/module.mk:
+#     db_PKGS := libpq
+# Each object is compiled with the -I flags of its own list only, so the
+# compiler refuses a header the design keeps away from it: the agent cannot
+# include libpq-fe.h. The headers of the packages in FENCED are refused even
+# where they sit in the default search path (an object whose list lacks the
+# package finds, first on its path, a header of that name that stops the
+# compile), and the generated protobuf header is on the path of wire.o alone.
+# A program links the libraries of its own list and of the shared modules'
+# lists: the linker takes from libruglab.a only the modules the program
+# calls, and -Wl,--as-needed records only the libraries those objects call,
+# so `readelf -d` shows what each program uses. Unit tests, test tools, bench
+# and fuzz programs are compiled and linked with every package.
 #
 # Missing Debian packages are installed by scripts/install-deps.sh, called
 # through a stamp file (as root it runs apt-get; otherwise it prints the
@@ -38,19 +56,32 @@ Q :=
 else
 Q = @echo "  CC      $<";
 endif
-GEN := build/gen
+GEN := $(BUILD)/gen
 DEPS_STAMP := build/.deps-installed
 
-PKGS := libczmq libzmq libprotobuf-c libpq jansson inih pangocairo cairo-pdf librsvg-2.0 libsodium fontconfig
-# Evaluated lazily: the packages may be installed only once the stamp runs.
-PKG_CFLAGS = $(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(PKGS)))
-PKG_LIBS = $(shell pkg-config --libs $(PKGS)) -lm
+# $(call pkg_cflags,PACKAGES) and $(call pkg_libs,PACKAGES). Evaluated lazily
+# (in recipes): the packages may be installed only once the stamp runs. Their
+# headers are system headers (no warnings from them).
+pkg_cflags = $(if $(strip $(1)),$(patsubst -I%,-isystem %,$(shell pkg-config --cflags $(sort $(1)))))
+pkg_libs = $(if $(strip $(1)),$(shell pkg-config --libs $(sort $(1)))) -lm
+
+# Packages whose headers stay behind a boundary of the design: the database
+# client and the wire encoding (behind services/common/wire.c).
+# FENCE_<package> names the headers refused to an object without the package.
+FENCED := libpq libprotobuf-c
+FENCE_libpq := libpq-fe.h
+FENCE_libprotobuf-c := protobuf-c/protobuf-c.h
 
 WARN := -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes -Wpointer-arith \
         -Wformat=2 -Werror
 OPT ?= -O2 -g
-CPPFLAGS_ALL = -D_GNU_SOURCE -Iinclude -I$(GEN) -DRL_VERSION='"$(VERSION)"' \
-               -DRL_DATADIR='"$(DATADIR)"' -DRL_SYSCONFDIR='"$(SYSCONFDIR)/ruglab"' $(PKG_CFLAGS)
+CPPFLAGS_ALL = -D_GNU_SOURCE -Iinclude -DRL_VERSION='"$(VERSION)"' \
+               -DRL_DATADIR='"$(DATADIR)"' -DRL_SYSCONFDIR='"$(SYSCONFDIR)/ruglab"'
+# An object's own flags: the fences of the packages it does not list, its
+# OBJ_CPPFLAGS, then its packages' -I flags. OBJ_PKGS and OBJ_CPPFLAGS are
+# target-specific variables set below for each object.
+OBJ_FLAGS = $(foreach p,$(filter-out $(OBJ_PKGS),$(FENCED)),-I$(BUILD)/fence/$(p)) \
+            $(OBJ_CPPFLAGS) $(call pkg_cflags,$(OBJ_PKGS))
 CFLAGS_ALL = -std=c11 $(OPT) $(WARN) $(SAN_FLAGS) -MMD -MP $(CFLAGS)
 LDFLAGS_ALL = $(SAN_FLAGS) -Wl,--as-needed $(LDFLAGS)
 
@@ -59,9 +90,14 @@ PROGRAMS :=
 include $(sort $(wildcard services/*/module.mk))
 
 COMMON_SRCS := $(sort $(wildcard services/common/*.c))
+COMMON_MODULES := $(basename $(notdir $(COMMON_SRCS)))
 PROTO_C := $(GEN)/ruglab.pb-c.c
 LIB := $(BUILD)/libruglab.a
 LIB_OBJS := $(COMMON_SRCS:%.c=$(BUILD)/obj/%.o) $(BUILD)/obj/gen/ruglab.pb-c.o
+
+# What the shared modules need, and every package any part needs.
+COMMON_PKGS := $(sort $(foreach m,$(COMMON_MODULES),$($(m)_PKGS)))
+ALL_PKGS := $(sort $(COMMON_PKGS) $(foreach p,$(PROGRAMS),$($(p)_PKGS)))
 
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
@@ -83,12 +119,15 @@ $(DEPS_STAMP): scripts/install-deps.sh
 	@touch $@
 deps: $(DEPS_STAMP)
 
-# Rebuild everything when the compiler flags change.
+# Rebuild everything when the compiler flags or a package list change.
 FLAGS_STAMP := $(BUILD)/.flags
-FLAGS_NOW = $(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) $(LDFLAGS_ALL)
+FLAGS_NOW = $(CC) $(CPPFLAGS_ALL) $(call pkg_cflags,$(ALL_PKGS)) $(CFLAGS_ALL) $(LDFLAGS_ALL) \
+            $(foreach m,$(COMMON_MODULES) $(PROGRAMS),$(m)=$($(m)_PKGS))
 $(FLAGS_STAMP): FORCE | $(DEPS_STAMP)
 	@mkdir -p $(@D)
 	@echo '$(FLAGS_NOW)' | cmp -s - $@ || echo '$(FLAGS_NOW)' > $@
+# Phony, or .SECONDARY takes it for an intermediate file never worth making.
+.PHONY: FORCE
 FORCE:
 
 # ---------------------------------------------------------------- protocol
@@ -96,37 +135,58 @@ $(GEN)/ruglab.pb-c.c $(GEN)/ruglab.pb-c.h &: proto/ruglab.proto | $(DEPS_STAMP)
 	@mkdir -p $(GEN)
 	protoc-c --proto_path=proto --c_out=$(GEN) proto/ruglab.proto
 
-# ---------------------------------------------------------------- compile
-$(BUILD)/obj/%.o: %.c $(FLAGS_STAMP) $(GEN)/ruglab.pb-c.h
-	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS_ALL) $(CFLAGS_ALL) -c $< -o $@
+# The generated types stay behind the wire module: only wire.o sees them.
+$(BUILD)/obj/services/common/wire.o: $(GEN)/ruglab.pb-c.h
+$(BUILD)/obj/services/common/wire.o: OBJ_CPPFLAGS := -I$(GEN)
+$(BUILD)/obj/gen/ruglab.pb-c.o: OBJ_PKGS := libprotobuf-c
 
-$(BUILD)/obj/gen/ruglab.pb-c.o: $(GEN)/ruglab.pb-c.c $(FLAGS_STAMP)
+# ---------------------------------------------------------------- packages
+# Each object's package list (see the header): a program's objects take the
+# program's list, a shared module its own, tests, tools, bench and fuzz
+# harnesses every package.
+$(foreach m,$(COMMON_MODULES),$(eval $(BUILD)/obj/services/common/$(m).o: OBJ_PKGS := $($(m)_PKGS)))
+$(foreach p,$(PROGRAMS),$(eval $($(p)_SRCS:%.c=$(BUILD)/obj/%.o): OBJ_PKGS := $($(p)_PKGS)))
+$(BUILD)/obj/tests/%.o: OBJ_PKGS = $(ALL_PKGS)
+
+# A fence header: its path under $(BUILD)/fence/<package>/ is the header's.
+FENCE_HDRS := $(foreach p,$(FENCED),$(addprefix $(BUILD)/fence/$(p)/,$(FENCE_$(p))))
+fence_pkg = $(firstword $(subst /, ,$(1)))
+$(BUILD)/fence/%:
 	@mkdir -p $(@D)
-	$(Q)$(CC) $(CPPFLAGS_ALL) $(filter-out -Wmissing-prototypes,$(CFLAGS_ALL)) -c $< -o $@
+	@echo '#error "$(patsubst $(call fence_pkg,$*)/%,%,$*) is not for this object: package $(call fence_pkg,$*) is not in its _PKGS list (module.mk)"' >$@
+
+# ---------------------------------------------------------------- compile
+$(BUILD)/obj/%.o: %.c $(FLAGS_STAMP) | $(FENCE_HDRS)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(OBJ_FLAGS) $(CFLAGS_ALL) -c $< -o $@
+
+$(BUILD)/obj/gen/ruglab.pb-c.o: $(GEN)/ruglab.pb-c.c $(FLAGS_STAMP) | $(FENCE_HDRS)
+	@mkdir -p $(@D)
+	$(Q)$(CC) $(CPPFLAGS_ALL) $(OBJ_FLAGS) $(filter-out -Wmissing-prototypes,$(CFLAGS_ALL)) -c $< -o $@
 
 $(LIB): $(LIB_OBJS)
 	@mkdir -p $(@D)
 	@rm -f $@ && ar rcs $@ $^
 
-# One rule per program: $(prog)_SRCS comes from its module.mk.
+# One rule per program: $(prog)_SRCS and $(prog)_PKGS come from its module.mk.
 define PROGRAM_template
 $(BUILD)/bin/$(1): $$($(1)_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB)
 	@mkdir -p $$(@D)
-	@echo "  LINK    $$@"; $$(CC) $$(LDFLAGS_ALL) -o $$@ $$($(1)_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB) $$(PKG_LIBS)
+	@echo "  LINK    $$@"; $$(CC) $$(LDFLAGS_ALL) -o $$@ $$($(1)_SRCS:%.c=$(BUILD)/obj/%.o) $(LIB) \
+	  $$(call pkg_libs,$$($(1)_PKGS) $$(COMMON_PKGS))
 endef
 $(foreach p,$(PROGRAMS),$(eval $(call PROGRAM_template,$(p))))
 
 $(TOOL_BINS): $(BUILD)/tests/%: $(BUILD)/obj/tests/tools/%.o $(LIB)
 	@mkdir -p $(@D)
-	@echo "  LINK    $@"; $(CC) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(PKG_LIBS)
+	@echo "  LINK    $@"; $(CC) $(LDFLAGS_ALL) -o $@ $< $(LIB) $(call pkg_libs,$(ALL_PKGS))
 
 # A unit test may also link a program's private modules: list them in
 # test_<name>_EXTRA (in the program's module.mk).
 objs_of = $(patsubst %.c,$(BUILD)/obj/%.o,$(1))
 $(BUILD)/tests/%: $(BUILD)/obj/tests/unit/%.o $$(call objs_of,$$($$*_EXTRA)) $(LIB)
 	@mkdir -p $(@D)
-	@echo "  LINK    $@"; $(CC) $(LDFLAGS_ALL) -o $@ $< $(call objs_of,$($*_EXTRA)) $(LIB) $(PKG_LIBS) -lcmocka
+	@echo "  LINK    $@"; $(CC) $(LDFLAGS_ALL) -o $@ $< $(call objs_of,$($*_EXTRA)) $(LIB) $(call pkg_libs,$(ALL_PKGS)) -lcmocka
 
 # ---------------------------------------------------------------- fuzzing
 # libFuzzer harnesses tests/fuzz/fuzz_<name>.c, built with clang into
@@ -146,7 +206,7 @@ fuzz_objs = $(patsubst %.c,$(FUZZ_BUILD)/obj/%.o,tests/fuzz/fuzz_$(1).c $(fuzz_$
 lib: $(LIB)
 
 define FUZZ_LINK
-	@echo "  LINK    $(FUZZ_BUILD)/fuzz_$(1)"; clang -fsanitize=fuzzer,address,undefined -o $(FUZZ_BUILD)/fuzz_$(1) $(call fuzz_objs,$(1)) $(FUZZ_BUILD)/libruglab.a $(PKG_LIBS)
+	@echo "  LINK    $(FUZZ_BUILD)/fuzz_$(1)"; clang -fsanitize=fuzzer,address,undefined -o $(FUZZ_BUILD)/fuzz_$(1) $(call fuzz_objs,$(1)) $(FUZZ_BUILD)/libruglab.a $(call pkg_libs,$(ALL_PKGS))
 
 endef
 define FUZZ_RUN
@@ -168,12 +228,12 @@ fuzz-seeds: $(BUILD)/tests/gen_seeds
 	mkdir -p tests/fuzz/corpus/decode && $(BUILD)/tests/gen_seeds tests/fuzz/corpus/decode
 $(BUILD)/tests/gen_seeds: $(BUILD)/obj/tests/fuzz/gen_seeds.o $(LIB)
 	@mkdir -p $(@D)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(PKG_LIBS)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(call pkg_libs,$(ALL_PKGS))
 
 # ---------------------------------------------------------------- tests
 # valgrind and the sanitizers do not mix: no valgrind pass in a SANITIZER build.
 RUN_ENV = BUILD=$(BUILD) VALGRIND=$(if $(SANITIZER),0,1)
-check: all $(UNIT_BINS) $(TOOL_BINS) fuzz-build
+check: format-check all $(UNIT_BINS) $(TOOL_BINS) fuzz-build
 	@$(RUN_ENV) tests/run.sh
 
 unit: all $(UNIT_BINS)
@@ -189,7 +249,7 @@ BENCH_BINS := $(patsubst tests/bench/%.c,$(BUILD)/bench/%,$(wildcard tests/bench
 # A bench program may link a program's private modules: <name>_EXTRA.
 $(BUILD)/bench/%: $(BUILD)/obj/tests/bench/%.o $$(call objs_of,$$($$*_EXTRA)) $(LIB)
 	@mkdir -p $(@D)
-	@echo "  LINK    $@"; $(CC) $(LDFLAGS_ALL) -o $@ $< $(call objs_of,$($*_EXTRA)) $(LIB) $(PKG_LIBS)
+	@echo "  LINK    $@"; $(CC) $(LDFLAGS_ALL) -o $@ $< $(call objs_of,$($*_EXTRA)) $(LIB) $(call pkg_libs,$(ALL_PKGS))
 
 bench: all $(BENCH_BINS)
 	@BUILD=$(BUILD) scripts/bench.sh
@@ -223,7 +283,7 @@ print-programs:
 	@echo $(PROGRAMS)
 
 clean:
-	rm -rf build/bin build/obj build/tests build/lib* build/san build/gen build/.flags
+	rm -rf build/bin build/obj build/tests build/lib* build/san build/gen build/fence build/.flags
 
 distclean:
 	rm -rf build

@@ -2,6 +2,9 @@
 # spool; the link sends it to ruglab-collector and removes what is acknowledged.
 PROGRAMS += ruglab-agent
 ruglab-agent_SRCS := $(sort $(wildcard services/agent/*.c services/agent/drivers/*.c))
+# No database client and no protobuf-c: the agent speaks ruglab types to the
+# wire module (services/common/wire.c).
+ruglab-agent_PKGS := libczmq libzmq jansson
 test_agent_spool_EXTRA := services/agent/agent_spool.c
 test_agent_json_EXTRA := services/agent/agent_json.c
 fuzz_filedrop_EXTRA := services/agent/agent_json.c

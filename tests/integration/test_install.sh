@@ -76,4 +76,26 @@ for unit in "$stage"/lib/systemd/system/*.service; do
   t_check "$name has a state directory" grep -q '^StateDirectory=' "$unit"
   t_check "$name has a restart policy" grep -qE '^Restart=(on-failure|always)' "$unit"
 done
+
+# Each program links only what it uses (readelf -d, NEEDED): no database
+# client in the agent, no protobuf-c in the admin CLI. readelf must read
+# every program and find libraries, or a missing file would pass; the
+# collector, which needs both, shows that the check sees them.
+declare -A needed
+for p in $programs; do
+  out=$(readelf -d "$stage/usr/bin/$p" 2>&1); rc=$?
+  t_is "readelf -d reads the installed $p" "$rc" 0
+  needed[$p]=" $(sed -n 's/.*(NEEDED).*\[\(.*\)\]$/\1/p' <<<"$out" | tr '\n' ' ')"
+  t_match "$p has a NEEDED list" "${needed[$p]}" " libc\.so\."
+done
+for pair in ruglab-agent:libpq ruglab:libprotobuf-c; do
+  p=${pair%%:*} lib=${pair#*:}
+  if [[ "${needed[$p]:-}" != *" libc.so."* || "${needed[$p]}" == *" $lib.so."* ]]; then
+    t_not_ok "$p does not link $lib" "NEEDED:${needed[$p]}"
+  else
+    t_ok "$p does not link $lib"
+  fi
+done
+t_match "ruglab-collector links libpq and libprotobuf-c" "${needed[ruglab-collector]:-}" \
+  " libpq\.so\..* libprotobuf-c\.so\.| libprotobuf-c\.so\..* libpq\.so\."
 t_done

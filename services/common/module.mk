@@ -1,0 +1,10 @@
+# Shared modules: services/common/*.c become libruglab.a (see the Makefile).
+# A module whose sources include a package's headers lists it as
+# <module>_PKGS; the others are compiled without any package.
+cli_PKGS := libpq
+clinical_PKGS := libpq
+config_PKGS := inih
+db_PKGS := libpq
+migrate_PKGS := libpq libsodium
+# The only module that sees protobuf-c and the generated types.
+wire_PKGS := libprotobuf-c
