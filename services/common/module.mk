@@ -1,6 +1,7 @@
 # Shared modules: services/common/*.c become libruglab.a (see the Makefile).
 # A module whose sources include a package's headers lists it as
 # <module>_PKGS; the others are compiled without any package.
+audit_PKGS := libpq
 cli_PKGS := libpq
 clinical_PKGS := libpq
 config_PKGS := inih
