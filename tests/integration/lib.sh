@@ -100,6 +100,20 @@ t_match() {
   if [[ "$2" =~ $3 ]]; then t_ok "$1"; else t_not_ok "$1" "text:  '${2:0:2000}'" "wanted: /$3/"; fi
 }
 
+# t_count DESC REGEX N CMD...: passes when CMD exits 0 and N lines of its
+# output match REGEX (grep -E). A command that fails never passes: a crash
+# prints nothing, so "no line matches" alone would pass for N = 0.
+t_count() {
+  local desc=$1 re=$2 want=$3; shift 3
+  local out rc
+  out=$("$@" 2>"$T_TMP/t_count.err"); rc=$?
+  if [ "$rc" -ne 0 ]; then
+    t_not_ok "$desc" "command exited with status $rc: $*" "stderr: $(head -c 2000 "$T_TMP/t_count.err")"
+    return 1
+  fi
+  t_is "$desc" "$(grep -cE -- "$re" <<<"$out")" "$want"
+}
+
 # Starts this test's own cluster and migrates it; exports RUGLAB_DB.
 t_pg_start() {
   T_PG=$T_TMP/pg
