@@ -22,9 +22,12 @@ t_is "every migration is installed" \
 t_check "the server setup script is installed" test -f "$stage/usr/share/ruglab/db-setup.sql"
 t_check "the wire protocol is installed as documentation" test -f "$stage/usr/share/doc/ruglab/ruglab.proto"
 t_check "sysusers.d declares the daemons' users" grep -q '^u ruglab-collector' "$stage/usr/lib/sysusers.d/ruglab.conf"
-for ex in "$T_ROOT"/deploy/*.conf.example; do
-  [ -f "$ex" ] || continue
-  t_check "$(basename "$ex") is installed" test -f "$stage/usr/share/ruglab/examples/$(basename "$ex")"
+# one example configuration per daemon: an empty list must not pass the loop
+examples=$(cd "$T_ROOT/deploy" && ls -- *.conf.example 2>/dev/null | sort | tr '\n' ' ')
+t_is "the example configurations to install are there, one per daemon" "$examples" \
+  "agent.conf.example collector.conf.example "
+for ex in $examples; do
+  t_check "$ex is installed" test -f "$stage/usr/share/ruglab/examples/$ex"
 done
 
 # An installed binary finds the installed migrations, not the checkout's.
