@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 # a port nobody listens on: the agent keeps its spool and retries
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(t_free_port)
 SPOOL=$T_TMP/spool
 cat >"$T_TMP/agent.conf" <<CONF
 [agent]

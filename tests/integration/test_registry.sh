@@ -44,7 +44,7 @@ pipeline() {
     --pain-since 2025-09-01 >/dev/null || return 1
   ruglab --db "$db" device add "dev-$code" --site "$code" --model tergumed-710 --key-dir "$dir/keys" >/dev/null || return 1
   ruglab-collector --gen-key "$dir/ckey" >/dev/null || return 1
-  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  port=$(t_free_port)
   printf '[collector]\nname = %s\nlisten = tcp://127.0.0.1:%s\nsecret_key_file = %s\n[database]\nconninfo = %s\n' \
     "$code" "$port" "$dir/ckey/collector.key_secret" "$db" >"$dir/collector.conf"
   t_bg "$dir/collector.log" ruglab-collector --config "$dir/collector.conf"
