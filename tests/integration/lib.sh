@@ -178,7 +178,9 @@ t_wait_line() {
   return 0
 }
 
-# t_bg LOGFILE CMD...: starts a service in the background, registered for cleanup.
+# t_bg LOGFILE CMD...: starts a service in the background, registered for
+# cleanup. Its stdin is /dev/null (bash's rule for a background command):
+# a redirection given to t_bg does not reach CMD.
 t_bg() {
   local log=$1; shift
   t_log "$log"
