@@ -100,6 +100,20 @@ t_match() {
   if [[ "$2" =~ $3 ]]; then t_ok "$1"; else t_not_ok "$1" "text:  '${2:0:2000}'" "wanted: /$3/"; fi
 }
 
+# t_count DESC REGEX N CMD...: passes when CMD exits 0 and N lines of its
+# output match REGEX (grep -E). A command that fails never passes: a crash
+# prints nothing, so "no line matches" alone would pass for N = 0.
+t_count() {
+  local desc=$1 re=$2 want=$3; shift 3
+  local out rc
+  out=$("$@" 2>"$T_TMP/t_count.err"); rc=$?
+  if [ "$rc" -ne 0 ]; then
+    t_not_ok "$desc" "command exited with status $rc: $*" "stderr: $(head -c 2000 "$T_TMP/t_count.err")"
+    return 1
+  fi
+  t_is "$desc" "$(grep -cE -- "$re" <<<"$out")" "$want"
+}
+
 # Starts this test's own cluster and migrates it; exports RUGLAB_DB.
 t_pg_start() {
   T_PG=$T_TMP/pg
@@ -164,13 +178,102 @@ t_wait_line() {
   return 0
 }
 
-# t_bg LOGFILE CMD...: starts a service in the background, registered for cleanup.
+# t_bg LOGFILE CMD...: starts a service in the background, registered for
+# cleanup. Its stdin is /dev/null (bash's rule for a background command):
+# a redirection given to t_bg does not reach CMD.
 t_bg() {
   local log=$1; shift
   t_log "$log"
   "$@" >"$log" 2>&1 &
   T_PIDS+=($!)
   T_LAST_PID=$!
+}
+
+# --- the collector, devices and their keys (tests that send measurements)
+
+T_COLLECTOR_N=0
+
+# t_free_port: prints a TCP port of 127.0.0.1 that nothing listens on now.
+t_free_port() {
+  python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
+
+# t_seed_patient DAYS: site az-test and patient RB-0001 enrolled since
+# DAYS days ago, inserted as ruglab_admin (what a device's measurements need).
+t_seed_patient() {
+  t_psql ruglab_admin "INSERT INTO clinical.site (code, name) VALUES ('az-test', 'AZ Test');
+    INSERT INTO clinical.subject (site_id, badge_token, pseudonym, sex) VALUES (1, 'RB-0001', 'PS-0001', 'F');
+    INSERT INTO clinical.enrolment (subject_id, site_id, programme_id, indication, route, start_date, age_at_start)
+      VALUES (1, 1, 1, 'chronic', 'riziv', current_date - $1, 50)" >/dev/null
+}
+
+# t_make_keys SITE DEVICE[:MODEL]...: each DEVICE added at SITE (a
+# tergumed-710 unless MODEL is given) with its key pair in $KEYS, and the
+# collector's key pair in $CKEY ($T_TMP/keys and $T_TMP/ckey).
+t_make_keys() {
+  local site=$1 d model; shift
+  KEYS=$T_TMP/keys
+  CKEY=$T_TMP/ckey
+  mkdir -p "$KEYS" "$CKEY"
+  for d in "$@"; do
+    model=tergumed-710
+    [[ "$d" != *:* ]] || model=${d#*:}
+    if ! ruglab device add "${d%%:*}" --site "$site" --model "$model" --key-dir "$KEYS" >/dev/null; then
+      t_not_ok "add device ${d%%:*} with its key pair"
+      exit 1
+    fi
+  done
+  if ! ruglab-collector --gen-key "$CKEY" >/dev/null; then
+    t_not_ok "make the collector's key pair"
+    exit 1
+  fi
+}
+
+# t_collector_conf NAME LISTEN [LINE...]: prints a collector configuration
+# with the key of t_make_keys; LINEs follow in [collector] or open sections.
+t_collector_conf() {
+  printf '[collector]\nname = %s\nlisten = %s\nsecret_key_file = %s\n' "$1" "$2" "$CKEY/collector.key_secret"
+  shift 2
+  [ $# -eq 0 ] || printf '%s\n' "$@"
+}
+
+# t_agent_link DEVICE: prints the [link] section of DEVICE's agent
+# configuration: the collector at $EP, the keys of t_make_keys.
+t_agent_link() {
+  printf '[link]\ncollector = %s\nserver_public_key = %s\nsecret_key_file = %s\n' \
+    "$EP" "$CKEY/collector.key" "$KEYS/$1.key_secret"
+}
+
+# t_start_collector CONF: starts ruglab-collector with CONF and waits for
+# READY. Start N logs to $T_TMP/collector-N.log; T_COLLECTOR_N counts the
+# starts, T_COLLECTOR_LOG and T_COLLECTOR_PID are the last one's.
+t_start_collector() {
+  T_COLLECTOR_N=$((T_COLLECTOR_N + 1))
+  T_COLLECTOR_LOG=$T_TMP/collector-$T_COLLECTOR_N.log
+  t_bg "$T_COLLECTOR_LOG" ruglab-collector --config "$1"
+  T_COLLECTOR_PID=$T_LAST_PID
+  t_wait_line "$T_COLLECTOR_LOG" "READY" 20
+}
+
+# t_stop_collector [SIGNAL]: signals (TERM) the collector started last and
+# returns its exit status.
+t_stop_collector() {
+  kill -"${1:-TERM}" "$T_COLLECTOR_PID" 2>/dev/null
+  wait "$T_COLLECTOR_PID" 2>/dev/null
+}
+
+# t_collector_endpoint: prints the endpoint the last collector's READY line names.
+t_collector_endpoint() {
+  sed -n 's/.*READY listening on \(tcp:[^ ]*\).*/\1/p' "$T_COLLECTOR_LOG" | head -1
+}
+
+# t_send DEVICE [OPTION...]: the test sender (rl-send) to the collector at
+# $EP as DEVICE, with the keys of t_make_keys: JSON lines on stdin, the
+# acknowledgements on stdout.
+t_send() {
+  local dev=$1; shift
+  "$T_ROOT/$BUILD/tests/rl-send" --connect "$EP" --key "$KEYS/$dev.key_secret" \
+    --server-key "$CKEY/collector.key" --device "$dev" "$@"
 }
 
 # Ends the test: exit status says whether every check passed.

@@ -6,38 +6,11 @@
 . "$(dirname "$0")/lib.sh"
 
 t_pg_start
-KEYS=$T_TMP/keys
-CKEY=$T_TMP/ckey
-mkdir -p "$KEYS" "$CKEY"
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-EP=tcp://127.0.0.1:$PORT
+EP=tcp://127.0.0.1:$(t_free_port)
+t_seed_patient 30
+t_make_keys az-test dev-1 dev-2 dev-3 dev-4
+t_collector_conf test-collector "$EP" >"$T_TMP/collector.conf"
 
-t_psql ruglab_admin "INSERT INTO clinical.site (code, name) VALUES ('az-test', 'AZ Test');
-  INSERT INTO clinical.subject (site_id, badge_token, pseudonym, sex) VALUES (1, 'RB-0001', 'PS-0001', 'F');
-  INSERT INTO clinical.enrolment (subject_id, site_id, programme_id, indication, route, start_date, age_at_start)
-    VALUES (1, 1, 1, 'chronic', 'riziv', current_date - 30, 50)" >/dev/null
-for d in dev-1 dev-2 dev-3 dev-4; do
-  ruglab device add $d --site az-test --model tergumed-710 --key-dir "$KEYS" >/dev/null
-done
-ruglab-collector --gen-key "$CKEY" >/dev/null
-cat >"$T_TMP/collector.conf" <<CONF
-[collector]
-name = test-collector
-listen = $EP
-secret_key_file = $CKEY/collector.key_secret
-CONF
-
-N_COLLECTOR=0
-start_collector() {
-  N_COLLECTOR=$((N_COLLECTOR + 1))
-  t_bg "$T_TMP/collector-$N_COLLECTOR.log" ruglab-collector --config "$T_TMP/collector.conf"
-  COLLECTOR_PID=$T_LAST_PID
-  t_wait_line "$T_TMP/collector-$N_COLLECTOR.log" "READY" 20
-}
-stop_collector() {
-  kill -"${1:-TERM}" "$COLLECTOR_PID" 2>/dev/null
-  wait "$COLLECTOR_PID" 2>/dev/null
-}
 # agent.conf for a device
 agent_conf() {  # DEVICE DRIVER [extra lines]
   local dev=$1 drv=$2; shift 2
@@ -48,10 +21,7 @@ driver = $drv
 drain_timeout_s = 40
 [spool]
 dir = $T_TMP/spool-$dev
-[link]
-collector = $EP
-server_public_key = $CKEY/collector.key
-secret_key_file = $KEYS/$dev.key_secret
+$(t_agent_link "$dev")
 ack_timeout_ms = 2000
 reconnect_ivl_ms = 50
 reconnect_ivl_max_ms = 500
@@ -89,7 +59,7 @@ t_match "it says so and how to fix it" "$out" "key file $T_TMP/open.key_secret i
 t_match "--help shows usage" "$(ruglab-agent --help)" "^usage: ruglab-agent"
 t_match "--version" "$(ruglab-agent --version)" "^ruglab-agent [0-9]+\.[0-9]+\.[0-9]+"
 
-start_collector || { t_done; exit 1; }
+t_start_collector "$T_TMP/collector.conf" || { t_done; exit 1; }
 
 # --- JSON lines: every kind of measurement, a bad line in between
 NOW=$(date -u -d '1 hour ago' +%Y-%m-%dT%H:%M:%SZ)
@@ -168,7 +138,7 @@ t_is "nothing of it is stored" "$(rows dev-9)" "0,0,0,0,0"
 
 # --- the collector is down for a while, long enough to fill the smallest
 # spool allowed (4194480 bytes: about fifty curves of 10,000 samples)
-stop_collector KILL
+t_stop_collector KILL
 conf=$(agent_conf dev-2 jsonl)
 python3 - "${C/s1/s2}" >"$T_TMP/lines2.jsonl" <<'PY' || t_not_ok "curve lines generated"
 import sys
@@ -188,7 +158,7 @@ t_wait_for "the measurements wait in the spool while the collector is down" 10 \
   bash -c "[ \$(ls $T_TMP/spool-dev-2 | grep -c '^seg-') -gt 0 ]"
 t_wait_line "$T_TMP/agent2.log" "SPOOL FULL" 20
 t_is "nothing stored while the collector is down" "$(rows dev-2)" "0,0,0,0,0"
-start_collector
+t_start_collector "$T_TMP/collector.conf"
 wait $AGENT2; rc=$?
 t_is "the agent drains its spool once the collector is back, then exits 0" "$rc" 0
 t_match "it read from its input again once there was room" "$(cat "$T_TMP/agent2.log")" "spool has room again"

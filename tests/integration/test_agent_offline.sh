@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 
 # a port nobody listens on: the agent keeps its spool and retries
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(t_free_port)
 SPOOL=$T_TMP/spool
 cat >"$T_TMP/agent.conf" <<CONF
 [agent]
@@ -122,10 +122,8 @@ depth=$(grep -o 'stopping: [0-9]*' "$T_TMP/agent.log" | grep -o '[0-9]*')
 # --- a damaged record in the middle of a segment: set aside, the rest kept
 seg=$(ls "$SPOOL"/seg-* | head -1)
 printf 'XX' | dd of="$seg" bs=1 seek=60 conv=notrunc 2>/dev/null
-ruglab-agent --config "$T_TMP/agent.conf" </dev/null >"$T_TMP/agent2.log" 2>&1 &
-AGENT=$!
-T_PIDS+=($AGENT)
-t_log "$T_TMP/agent2.log"
+t_bg "$T_TMP/agent2.log" ruglab-agent --config "$T_TMP/agent.conf"
+AGENT=$T_LAST_PID
 t_wait_line "$T_TMP/agent2.log" "READY" 10
 t_match "the damaged region is reported with its size" "$(cat "$T_TMP/agent2.log")" "error: .*1 damaged region\(s\), [0-9]+ bytes, skipped"
 t_match "with a copy for inspection" "$(cat "$T_TMP/agent2.log")" "error: .*[0-9]+ damaged bytes at offset [0-9]+ of segment 1 copied to quarantine/"
@@ -143,10 +141,8 @@ t_check "several segments (${#segs[@]})" test "${#segs[@]}" -ge 5
 truncate -s 1000 "${segs[1]}"
 truncate -s 0 "${segs[2]}"
 truncate -s 0 "${segs[3]}"
-ruglab-agent --config "$T_TMP/agent.conf" </dev/null >"$T_TMP/agent3.log" 2>&1 &
-AGENT=$!
-T_PIDS+=($AGENT)
-t_log "$T_TMP/agent3.log"
+t_bg "$T_TMP/agent3.log" ruglab-agent --config "$T_TMP/agent.conf"
+AGENT=$T_LAST_PID
 t_wait_line "$T_TMP/agent3.log" "READY" 10
 log=$(cat "$T_TMP/agent3.log")
 t_match "the cut segment is reported as damage with the seqs lost" "$log" \
@@ -161,10 +157,8 @@ t_check "the other segments' messages are kept ($left of $depth)" test "$left" -
 # from the clock (never one used before) and says so
 printf 'garbage' >"$SPOOL/state"
 printf 'garbage' >"$SPOOL/state.copy"
-ruglab-agent --config "$T_TMP/agent.conf" </dev/null >"$T_TMP/agent4.log" 2>&1 &
-AGENT=$!
-T_PIDS+=($AGENT)
-t_log "$T_TMP/agent4.log"
+t_bg "$T_TMP/agent4.log" ruglab-agent --config "$T_TMP/agent.conf"
+AGENT=$T_LAST_PID
 t_wait_line "$T_TMP/agent4.log" "READY" 10
 t_match "damaged counters are said at error level" "$(cat "$T_TMP/agent4.log")" \
   "error: .*state and state.copy are unreadable"

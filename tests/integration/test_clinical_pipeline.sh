@@ -7,11 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 t_pg_start
-KEYS=$T_TMP/keys
-CKEY=$T_TMP/ckey
-mkdir -p "$KEYS" "$CKEY"
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-EP=tcp://127.0.0.1:$PORT
+EP=tcp://127.0.0.1:$(t_free_port)
 
 # --- setup through the CLI
 ruglab site add --code az-pipe --name "AZ Pipe" >/dev/null
@@ -23,17 +19,13 @@ p2=$(ruglab --json patient add --site az-pipe --family-name Twee --given-name An
 b2=$(jq -r .badge_token <<<"$p2")
 ruglab enrol "$b1" --programme mrr-36 --start 2026-01-05 --route riziv --indication chronic --pain-since 2025-09-01 >/dev/null
 ruglab enrol "$b2" --programme rugschool-30 --start 2026-01-05 --route riziv --indication chronic --pain-since 2025-09-01 >/dev/null
-ruglab device add dev-1 --site az-pipe --model tergumed-710 --key-dir "$KEYS" >/dev/null
-ruglab device add dev-2 --site az-pipe --model david-f110 --key-dir "$KEYS" >/dev/null
-ruglab device add tab-1 --site az-pipe --model tablet --key-dir "$KEYS" >/dev/null
+t_make_keys az-pipe dev-1 dev-2:david-f110 tab-1:tablet
 ruglab reference load "$T_ROOT/deploy/reference/example-reference.csv" >/dev/null
 t_is "the reference for a 40-year-old man's extension (illustrative table)" \
   "$(t_psql ruglab_admin "SELECT value FROM clinical.reference_value WHERE device_model = 'tergumed-710' AND sex = 'M' AND 40 BETWEEN age_min AND age_max AND direction = 'extension' AND measure = 'max_torque_nm_per_kg'")" 2.7
 
-ruglab-collector --gen-key "$CKEY" >/dev/null
-printf '[collector]\nname = pipe\nlisten = %s\nsecret_key_file = %s\n' "$EP" "$CKEY/collector.key_secret" >"$T_TMP/collector.conf"
-t_bg "$T_TMP/collector.log" ruglab-collector --config "$T_TMP/collector.conf"
-t_wait_line "$T_TMP/collector.log" "READY" 20 || { t_done; exit 1; }
+t_collector_conf pipe "$EP" >"$T_TMP/collector.conf"
+t_start_collector "$T_TMP/collector.conf" || { t_done; exit 1; }
 
 send() {  # DEVICE FILE: the agent sends FILE's lines and exits once all are acknowledged
   cat >"$T_TMP/$1.conf" <<CONF
@@ -43,10 +35,7 @@ driver = jsonl
 drain_timeout_s = 30
 [spool]
 dir = $T_TMP/spool-$1
-[link]
-collector = $EP
-server_public_key = $CKEY/collector.key
-secret_key_file = $KEYS/$1.key_secret
+$(t_agent_link "$1")
 reconnect_ivl_ms = 50
 CONF
   t_log "$T_TMP/agent-$1.log"

@@ -7,7 +7,6 @@
 . "$(dirname "$0")/lib.sh"
 
 t_pg_start
-SEND=$T_ROOT/$BUILD/tests/rl-send
 KEYS=$T_TMP/keys
 CKEY=$T_TMP/ckey
 mkdir -p "$KEYS" "$CKEY"
@@ -58,15 +57,8 @@ t_is "collector secret key file is mode 0600" "$(stat -c %a "$CKEY/collector.key
 t_fails_with "gen-key refuses to overwrite" "already exists" ruglab-collector --gen-key "$CKEY"
 t_check "the example configuration is the schema's" \
   cmp <(ruglab-collector --example-config) "$T_ROOT/deploy/collector.conf.example"
-cat >"$T_TMP/collector.conf" <<CONF
-[collector]
-name = test-collector
-listen = tcp://127.0.0.1:*
-secret_key_file = $CKEY/collector.key_secret
-status_interval_s = 1
-[batch]
-max_delay_ms = 5
-CONF
+t_collector_conf test-collector "tcp://127.0.0.1:*" "status_interval_s = 1" "[batch]" "max_delay_ms = 5" \
+  >"$T_TMP/collector.conf"
 out=$(ruglab-collector --config "$T_TMP/collector.conf" --check-config 2>&1); rc=$?
 t_is "check-config: exit 0" "$rc" 0
 t_match "check-config reaches the database as the collector and binds the address" "$out" \
@@ -97,17 +89,14 @@ t_match "an unknown key is named with file and line" "$out" "bad.conf:3: unknown
 t_check "--help" ruglab-collector --help
 t_match "--version" "$(ruglab-collector --version)" "^ruglab-collector [0-9]"
 
-t_bg "$T_TMP/collector.log" ruglab-collector --config "$T_TMP/collector.conf"
-COLLECTOR_PID=$T_LAST_PID
-t_wait_line "$T_TMP/collector.log" "READY" 20 || { t_done; exit 1; }
-EP=$(sed -n 's/.*READY listening on \(tcp:[^ ]*\).*/\1/p' "$T_TMP/collector.log" | head -1)
+t_start_collector "$T_TMP/collector.conf" || { t_done; exit 1; }
+EP=$(t_collector_endpoint)
 t_match "the READY line names the endpoint" "$EP" "^tcp://127.0.0.1:[0-9]+$"
 
 # send DEVICE [OPTIONS] < json lines: prints the acks
 send() {
   local dev=$1; shift
-  "$SEND" --connect "$EP" --key "$KEYS/$dev.key_secret" --server-key "$CKEY/collector.key" \
-    --device "$dev" --timeout-ms 8000 "$@"
+  t_send "$dev" --timeout-ms 8000 "$@"
 }
 S='"session_id": "s-1", "patient_token": "RB-0001"'
 # a fixed time: a resend is the same message, byte for byte, as an agent's is
@@ -267,7 +256,7 @@ t_psql ruglab_admin "ALTER TABLE meas.training_set DROP CONSTRAINT test_no_777"
 
 # --- an unenrolled key gets nothing stored
 mkdir -p "$T_TMP/rogue" && ruglab-collector --gen-key "$T_TMP/rogue" >/dev/null
-out=$("$SEND" --connect "$EP" --key "$T_TMP/rogue/collector.key_secret" --server-key "$CKEY/collector.key" \
+out=$("$T_ROOT/$BUILD/tests/rl-send" --connect "$EP" --key "$T_TMP/rogue/collector.key_secret" --server-key "$CKEY/collector.key" \
   --device dev-1 --timeout-ms 1500 <<<"{\"kind\": \"test_result\", \"boot_id\": 9, \"seq\": 1, $S, \"direction\": \"extension\", \"rom_deg\": 40}"); rc=$?
 t_is "an unenrolled key gets no acknowledgement" "$rc" 1
 t_match "an unenrolled key's handshake is refused" "$out" "handshake refused"
@@ -283,10 +272,10 @@ echo "{\"kind\": \"session_start\", \"boot_id\": 1, \"seq\": 1, $S}" >&7
 t_wait_line "$T_TMP/dev3.out" "^ack 1 1 accepted" 10
 t_check "device revoke" ruglab device revoke dev-3 --reason "stolen"
 t_match "device list shows the revocation" "$(ruglab device list)" "dev-3 .* stolen"
-t_wait_line "$T_TMP/collector.log" "dev-3 revoked: refused from now on" 5  # within the 1 s refresh
+t_wait_line "$T_COLLECTOR_LOG" "dev-3 revoked: refused from now on" 5  # within the 1 s refresh
 echo "{\"kind\": \"session_start\", \"boot_id\": 1, \"seq\": 2, $S}" >&7
 t_wait_line "$T_TMP/dev3.out" "^ack 1 2 rejected UNKNOWN_DEVICE" 5
-t_wait_line "$T_TMP/collector.log" "dev-3.*revoked: its connection is closed" 5 && \
+t_wait_line "$T_COLLECTOR_LOG" "dev-3.*revoked: its connection is closed" 5 && \
   t_ok "the revoked device's live connection is closed after its REJECTED ack"
 t_wait_line "$T_TMP/dev3.out" "handshake refused" 10 && \
   t_ok "... and its automatic reconnection is refused"
@@ -303,33 +292,32 @@ st=$(ruglab --json status)
 t_is "status: the collector's counters" "$(jq -r '.collectors[0] | "\(.collector) \(.duplicates) \(.rejected >= 14)"' <<<"$st")" "test-collector 8 true"
 t_is "status: a device's spool depth and lag" "$(jq -r '.devices[] | select(.device_id == "dev-1") | "\(.spool_depth) \(.lag_s) \(.last_seen_s_ago < 60)"' <<<"$st")" "3 12 true"
 t_match "status as a table" "$(ruglab status)" "dev-3 .*\(revoked\)"
-t_fails "the log names no patient token" grep -q "RB-0001" "$T_TMP/collector.log"
+t_fails "the log names no patient token" grep -q "RB-0001" "$T_COLLECTOR_LOG"
 
 cp "$T_TMP/collector.conf" "$T_TMP/collector.conf.good"
 printf '[collector]\nnonsense = 1\n' >>"$T_TMP/collector.conf"
-kill -HUP "$COLLECTOR_PID"
-t_wait_line "$T_TMP/collector.log" "reload failed, keeping the old configuration: .*collector.conf:[0-9]+: unknown key 'nonsense'" 5
+kill -HUP "$T_COLLECTOR_PID"
+t_wait_line "$T_COLLECTOR_LOG" "reload failed, keeping the old configuration: .*collector.conf:[0-9]+: unknown key 'nonsense'" 5
 out=$(send dev-1 <<<"{\"kind\": \"heartbeat\", \"boot_id\": 1, \"seq\": 40}")
 t_match "after a failed reload the collector still serves" "$out" "^ack 1 40 accepted"
 sed 's/^status_interval_s = 1$/&\nlog_level = debug/' "$T_TMP/collector.conf.good" >"$T_TMP/collector.conf"
-kill -HUP "$COLLECTOR_PID"
-t_wait_line "$T_TMP/collector.log" "configuration reloaded" 5 && t_ok "a valid configuration is reloaded on SIGHUP"
+kill -HUP "$T_COLLECTOR_PID"
+t_wait_line "$T_COLLECTOR_LOG" "configuration reloaded" 5 && t_ok "a valid configuration is reloaded on SIGHUP"
 # --- no device can fill the database with dead letters
 { cat "$T_TMP/collector.conf"; printf '[security]\ndead_letters_per_minute = 3\n'; } >"$T_TMP/collector.conf.limit"
 cp "$T_TMP/collector.conf.limit" "$T_TMP/collector.conf"
-kill -HUP "$COLLECTOR_PID"
-t_wait_for "the dead-letter limit is reloaded" 5 bash -c "[ \$(grep -c 'configuration reloaded' '$T_TMP/collector.log') -ge 2 ]"
+kill -HUP "$T_COLLECTOR_PID"
+t_wait_for "the dead-letter limit is reloaded" 5 bash -c "[ \$(grep -c 'configuration reloaded' '$T_COLLECTOR_LOG') -ge 2 ]"
 out=$(for i in $(seq 1 10); do
   echo "{\"kind\": \"test_result\", \"boot_id\": 9, \"seq\": $i, $S, \"direction\": \"extension\", \"trial\": 1, \"rom_deg\": 720, \"max_torque_nm\": 100}"
 done | send dev-2)
 t_is "every rejected message is still acknowledged REJECTED" "$(grep -c '^ack 9 [0-9]* rejected OUT_OF_RANGE' <<<"$out")" 10
 t_is "only dead_letters_per_minute of them are kept as dead letters" \
   "$(t_psql ruglab_admin "SELECT count(*) FROM meas.dead_letter WHERE device_id = 'dev-2' AND boot_id = 9")" 3
-t_match "the log says the rest was not kept" "$(cat "$T_TMP/collector.log")" "dev-2.*more than 3 rejected messages in a minute"
+t_match "the log says the rest was not kept" "$(cat "$T_COLLECTOR_LOG")" "dev-2.*more than 3 rejected messages in a minute"
 
-kill -TERM "$COLLECTOR_PID"
-wait "$COLLECTOR_PID"; rc=$?
+t_stop_collector; rc=$?
 t_is "SIGTERM: exit 0" "$rc" 0
-t_match "SIGTERM: it says it stopped" "$(tail -n 3 "$T_TMP/collector.log")" "stopped"
+t_match "SIGTERM: it says it stopped" "$(tail -n 3 "$T_COLLECTOR_LOG")" "stopped"
 
 t_done

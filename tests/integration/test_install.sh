@@ -22,9 +22,12 @@ t_is "every migration is installed" \
 t_check "the server setup script is installed" test -f "$stage/usr/share/ruglab/db-setup.sql"
 t_check "the wire protocol is installed as documentation" test -f "$stage/usr/share/doc/ruglab/ruglab.proto"
 t_check "sysusers.d declares the daemons' users" grep -q '^u ruglab-collector' "$stage/usr/lib/sysusers.d/ruglab.conf"
-for ex in "$T_ROOT"/deploy/*.conf.example; do
-  [ -f "$ex" ] || continue
-  t_check "$(basename "$ex") is installed" test -f "$stage/usr/share/ruglab/examples/$(basename "$ex")"
+# one example configuration per daemon: an empty list must not pass the loop
+examples=$(cd "$T_ROOT/deploy" && ls -- *.conf.example 2>/dev/null | sort | tr '\n' ' ')
+t_is "the example configurations to install are there, one per daemon" "$examples" \
+  "agent.conf.example collector.conf.example "
+for ex in $examples; do
+  t_check "$ex is installed" test -f "$stage/usr/share/ruglab/examples/$ex"
 done
 
 # An installed binary finds the installed migrations, not the checkout's.
@@ -37,16 +40,13 @@ t_is "the installed ruglab migrates from the installed files" "$rc" 0
 # The example configurations pass --check-config once the values that
 # have no default (this machine's device id and key files) are given, as
 # an installer gives them; and the CLIs check the database they find.
-keys=$T_TMP/keys
-mkdir -p "$keys"
 ruglab site add --code az-inst --name "AZ Install" >/dev/null
-ruglab device add tergumed-9 --site az-inst --model tergumed-710 --key-dir "$keys" >/dev/null
-ruglab-collector --gen-key "$keys" >/dev/null
+t_make_keys az-inst tergumed-9
 out=$("$stage/usr/bin/ruglab-agent" --config "$stage/usr/share/ruglab/examples/agent.conf.example" \
-  --device tergumed-9 --key-file "$keys/tergumed-9.key_secret" --server-key "$keys/collector.key" \
+  --device tergumed-9 --key-file "$KEYS/tergumed-9.key_secret" --server-key "$CKEY/collector.key" \
   --spool "$T_TMP/spool" --check-config 2>&1)
 t_is "agent.conf.example passes --check-config with this device's id and keys" "$out" "configuration OK"
-sed "s#^secret_key_file = .*#secret_key_file = $keys/collector.key_secret#" \
+sed "s#^secret_key_file = .*#secret_key_file = $CKEY/collector.key_secret#" \
   "$stage/usr/share/ruglab/examples/collector.conf.example" >"$T_TMP/collector.conf"
 t_match "collector.conf.example passes --check-config with the collector's key file" \
   "$("$stage/usr/bin/ruglab-collector" --config "$T_TMP/collector.conf" --check-config 2>&1)" \

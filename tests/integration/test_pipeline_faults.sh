@@ -9,42 +9,14 @@
 . "$(dirname "$0")/lib.sh"
 
 t_pg_start
-KEYS=$T_TMP/keys
-CKEY=$T_TMP/ckey
-mkdir -p "$KEYS" "$CKEY"
 pg() { PGLOCAL_DIR=$T_PG "$T_ROOT/scripts/pg-local.sh" "$@" >/dev/null 2>&1; }
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-EP=tcp://127.0.0.1:$PORT
+EP=tcp://127.0.0.1:$(t_free_port)
 N_AGENTS=10
 DEVICES=$(seq -f 'dev-%02g' 1 $N_AGENTS)
 
-t_psql ruglab_admin "INSERT INTO clinical.site (code, name) VALUES ('az-test', 'AZ Test');
-  INSERT INTO clinical.subject (site_id, badge_token, pseudonym, sex) VALUES (1, 'RB-0001', 'PS-0001', 'F');
-  INSERT INTO clinical.enrolment (subject_id, site_id, programme_id, indication, route, start_date, age_at_start)
-    VALUES (1, 1, 1, 'chronic', 'riziv', current_date - 30, 50)" >/dev/null
-for d in $DEVICES; do
-  ruglab device add "$d" --site az-test --model tergumed-710 --key-dir "$KEYS" >/dev/null
-done
-ruglab-collector --gen-key "$CKEY" >/dev/null
-cat >"$T_TMP/collector.conf" <<CONF
-[collector]
-name = fault-collector
-listen = $EP
-secret_key_file = $CKEY/collector.key_secret
-[database]
-reconnect_max_ms = 500
-CONF
-n_start=0
-start_collector() {
-  n_start=$((n_start + 1))
-  t_bg "$T_TMP/collector-$n_start.log" ruglab-collector --config "$T_TMP/collector.conf"
-  COLLECTOR_PID=$T_LAST_PID
-  t_wait_line "$T_TMP/collector-$n_start.log" "READY" 20
-}
-kill_collector() {
-  kill -KILL "$COLLECTOR_PID"
-  wait "$COLLECTOR_PID" 2>/dev/null
-}
+t_seed_patient 30
+t_make_keys az-test $DEVICES
+t_collector_conf fault-collector "$EP" "[database]" "reconnect_max_ms = 500" >"$T_TMP/collector.conf"
 
 # Each agent simulates a short programme (three test sessions, 100 Hz
 # curves) with its own seed, a few simulated days in about 15 seconds.
@@ -59,10 +31,7 @@ driver = simulator
 drain_timeout_s = 50
 [spool]
 dir = $T_TMP/spool-$d
-[link]
-collector = $EP
-server_public_key = $CKEY/collector.key
-secret_key_file = $KEYS/$d.key_secret
+$(t_agent_link "$d")
 ack_timeout_ms = 2000
 reconnect_ivl_ms = 50
 reconnect_ivl_max_ms = 500
@@ -78,7 +47,7 @@ CONF
 done
 total_expected=$(cat "$T_TMP"/*.expected | wc -l)
 
-start_collector || { t_done; exit 1; }
+t_start_collector "$T_TMP/collector.conf" || { t_done; exit 1; }
 declare -A PID
 for d in $DEVICES; do
   t_bg "$T_TMP/agent-$d.log" ruglab-agent --config "$T_TMP/$d.conf"
@@ -98,9 +67,9 @@ note() { echo "# ${SECONDS}s: $*"; }
 
 wait_stored "$(at 8)"
 note "wait_stored $(at 8)"
-kill_collector
+t_stop_collector KILL
 note "kill_collector"
-start_collector
+t_start_collector "$T_TMP/collector.conf"
 wait_stored "$(at 20)"
 pg stop immediate
 note "pg stop immediate"
@@ -112,16 +81,16 @@ t_bg "$T_TMP/agent-dev-05-restart.log" ruglab-agent --config "$T_TMP/dev-05.conf
 PID[dev-05]=$T_LAST_PID
 wait_stored "$(at 45)"
 note "wait_stored $(at 45)"
-kill_collector
-start_collector
+t_stop_collector KILL
+t_start_collector "$T_TMP/collector.conf"
 wait_stored "$(at 60)"
 pg stop fast
 note "pg stop fast"
 pg start
 wait_stored "$(at 70)"
 note "wait_stored $(at 70)"
-kill_collector
-start_collector
+t_stop_collector KILL
+t_start_collector "$T_TMP/collector.conf"
 
 note "waiting for the agents"
 failed_agents=""
@@ -130,7 +99,7 @@ for d in $DEVICES; do
 done
 note "agents done"
 t_is "every agent sent its programme and exited 0" "$failed_agents" ""
-t_is "the collector was killed three times" "$n_start" 4
+t_is "the collector was killed three times" "$T_COLLECTOR_N" 4
 t_match "the killed agent resumed its programme after the restart" "$(cat "$T_TMP/agent-dev-05-restart.log")" "resuming after message [0-9]+"
 
 for d in $DEVICES; do

@@ -32,9 +32,10 @@ R=$(PGLOCAL_DIR=$PG_R "$T_ROOT/scripts/pg-local.sh" conninfo)
 q() { psql -X -q -At -v ON_ERROR_STOP=1 "$1 user=${3:-ruglab_admin}" -c "$2"; }
 # pipeline DB CODE: a patient enrolled with the CLI at a new site CODE, and a
 # start test sent by ruglab-agent (JSON lines) to a real collector writing
-# to DB; then the site's quality tables are refreshed.
+# to DB; then the site's quality tables are refreshed and the collector
+# stopped (t_check runs this in a subshell: its exit cleanup never sees it).
 pipeline() {
-  local db=$1 code=$2 dir=$T_TMP/pipe-$2 port p b
+  local db=$1 code=$2 dir=$T_TMP/pipe-$2 port p b collector rc=1
   mkdir -p "$dir/keys" "$dir/ckey"
   ruglab --db "$db" site add --code "$code" --name "Pipeline $code" >/dev/null || return 1
   p=$(ruglab --db "$db" --json patient add --site "$code" --family-name Een --given-name Piet \
@@ -44,11 +45,11 @@ pipeline() {
     --pain-since 2025-09-01 >/dev/null || return 1
   ruglab --db "$db" device add "dev-$code" --site "$code" --model tergumed-710 --key-dir "$dir/keys" >/dev/null || return 1
   ruglab-collector --gen-key "$dir/ckey" >/dev/null || return 1
-  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  port=$(t_free_port)
   printf '[collector]\nname = %s\nlisten = tcp://127.0.0.1:%s\nsecret_key_file = %s\n[database]\nconninfo = %s\n' \
     "$code" "$port" "$dir/ckey/collector.key_secret" "$db" >"$dir/collector.conf"
   t_bg "$dir/collector.log" ruglab-collector --config "$dir/collector.conf"
-  t_wait_line "$dir/collector.log" "READY" 20 || return 1
+  collector=$T_LAST_PID
   printf '[agent]\ndevice_id = dev-%s\ndriver = jsonl\ndrain_timeout_s = 30\n[spool]\ndir = %s/spool\n[link]\ncollector = tcp://127.0.0.1:%s\nserver_public_key = %s\nsecret_key_file = %s\nreconnect_ivl_ms = 50\n' \
     "$code" "$dir" "$port" "$dir/ckey/collector.key" "$dir/keys/dev-$code.key_secret" >"$dir/agent.conf"
   {
@@ -59,8 +60,12 @@ pipeline() {
     done
   } >"$dir/lines.jsonl"
   t_log "$dir/agent.log"
-  ruglab-agent --config "$dir/agent.conf" <"$dir/lines.jsonl" >"$dir/agent.log" 2>&1 || return 1
-  ruglab-outcomes --db "$db" refresh >/dev/null
+  t_wait_line "$dir/collector.log" "READY" 20 &&
+    ruglab-agent --config "$dir/agent.conf" <"$dir/lines.jsonl" >"$dir/agent.log" 2>&1 &&
+    ruglab-outcomes --db "$db" refresh >/dev/null && rc=0
+  kill -TERM "$collector"
+  wait "$collector" 2>/dev/null
+  return $rc
 }
 
 # retry a lost connection to a site quickly (the default is 5 s)

@@ -7,11 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 t_pg_start
-KEYS=$T_TMP/keys
-CKEY=$T_TMP/ckey
-mkdir -p "$KEYS" "$CKEY"
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-EP=tcp://127.0.0.1:$PORT
+EP=tcp://127.0.0.1:$(t_free_port)
 cd "$T_TMP" || exit 1
 
 ruglab site add --code az-brugge --name "AZ Sint-Jan Brugge" --address "Ruddershove 10, 8000 Brugge" \
@@ -24,13 +20,11 @@ t_check "patient added through the CLI" jq -e .badge_token <<<"$p"
 badge=$(jq -r .badge_token <<<"$p")
 t_check "enrolled through the CLI" ruglab enrol "$badge" --programme mrr-36 --start 2026-01-05 --route riziv \
   --indication chronic --pain-since 2025-06-01
-ruglab device add tergu-1 --site az-brugge --model tergumed-710 --key-dir "$KEYS" >/dev/null
+t_make_keys az-brugge tergu-1
 ruglab reference load "$T_ROOT/deploy/reference/example-reference.csv" >/dev/null
 
-ruglab-collector --gen-key "$CKEY" >/dev/null
-printf '[collector]\nname = rep\nlisten = %s\nsecret_key_file = %s\n' "$EP" "$CKEY/collector.key_secret" >collector.conf
-t_bg "$T_TMP/collector.log" ruglab-collector --config collector.conf
-t_wait_line "$T_TMP/collector.log" "READY" 20 || { t_done; exit 1; }
+t_collector_conf rep "$EP" >collector.conf
+t_start_collector collector.conf || { t_done; exit 1; }
 
 # the simulator: 10 sessions from 2026-01-05, tests at the first, middle and last
 cat >agent.conf <<CONF
@@ -40,10 +34,7 @@ driver = simulator
 drain_timeout_s = 40
 [spool]
 dir = $T_TMP/spool
-[link]
-collector = $EP
-server_public_key = $CKEY/collector.key
-secret_key_file = $KEYS/tergu-1.key_secret
+$(t_agent_link tergu-1)
 reconnect_ivl_ms = 50
 [simulator]
 seed = 3

@@ -9,26 +9,13 @@
 . "$(dirname "$0")/lib.sh"
 
 t_pg_start
-KEYS=$T_TMP/keys
-CKEY=$T_TMP/ckey
 DISK=$T_TMP/disk
-mkdir -p "$KEYS" "$CKEY"
 t_tmpfs "$DISK" 3m
-PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-EP=tcp://127.0.0.1:$PORT
+EP=tcp://127.0.0.1:$(t_free_port)
 
-t_psql ruglab_admin "INSERT INTO clinical.site (code, name) VALUES ('az-test', 'AZ Test');
-  INSERT INTO clinical.subject (site_id, badge_token, pseudonym, sex) VALUES (1, 'RB-0001', 'PS-0001', 'F');
-  INSERT INTO clinical.enrolment (subject_id, site_id, programme_id, indication, route, start_date, age_at_start)
-    VALUES (1, 1, 1, 'chronic', 'riziv', current_date - 60, 50)" >/dev/null
-ruglab device add dev-1 --site az-test --model tergumed-710 --key-dir "$KEYS" >/dev/null
-ruglab-collector --gen-key "$CKEY" >/dev/null
-cat >"$T_TMP/collector.conf" <<CONF
-[collector]
-name = disk-collector
-listen = $EP
-secret_key_file = $CKEY/collector.key_secret
-CONF
+t_seed_patient 60
+t_make_keys az-test dev-1
+t_collector_conf disk-collector "$EP" >"$T_TMP/collector.conf"
 START=$(date -u -d '50 days ago' +%Y-%m-%dT%H:%M:%SZ)
 cat >"$T_TMP/agent.conf" <<CONF
 [agent]
@@ -38,10 +25,7 @@ drain_timeout_s = 60
 [spool]
 dir = $DISK/spool
 segment_bytes = 262144
-[link]
-collector = $EP
-server_public_key = $CKEY/collector.key
-secret_key_file = $KEYS/dev-1.key_secret
+$(t_agent_link dev-1)
 ack_timeout_ms = 2000
 reconnect_ivl_ms = 50
 reconnect_ivl_max_ms = 500
@@ -79,8 +63,7 @@ t_check "the agent starts on the full disk" kill -0 "$AGENT"
 t_match "it resumes the programme where the spool left off" "$(cat "$T_TMP/agent-2.log")" "resuming after message [0-9]+"
 
 # --- the collector comes back: everything is delivered, exactly once
-t_bg "$T_TMP/collector.log" ruglab-collector --config "$T_TMP/collector.conf"
-t_wait_line "$T_TMP/collector.log" "READY" 20
+t_start_collector "$T_TMP/collector.conf"
 wait "$AGENT"; rc=$?
 t_is "the agent delivers the whole programme and exits 0" "$rc" 0
 t_match "it read from the simulator again once there was room" "$(cat "$T_TMP/agent-2.log")" "spool has room again"
@@ -101,7 +84,7 @@ t_is "the spool is empty" "$(ls "$DISK/spool" | grep -c '^seg-')" 0
 # memory until space frees
 DISK2=$T_TMP/disk2
 t_tmpfs "$DISK2" 2m
-PORT2=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT2=$(t_free_port)
 cat >"$T_TMP/offline.conf" <<CONF
 [agent]
 device_id = dev-1
