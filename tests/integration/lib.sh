@@ -178,6 +178,17 @@ t_wait_line() {
   return 0
 }
 
+# t_spool_segments DIR: how many segments an agent's spool holds, or
+# "no spool in DIR" when DIR is not a spool the agent made (no state file),
+# so that "the spool is empty" cannot pass on a missing or misnamed folder.
+t_spool_segments() {
+  if [ ! -f "$1/state" ]; then
+    echo "no spool in $1"
+    return
+  fi
+  find "$1" -maxdepth 1 -name 'seg-*' | wc -l
+}
+
 # t_bg LOGFILE CMD...: starts a service in the background, registered for
 # cleanup. Its stdin is /dev/null (bash's rule for a background command):
 # a redirection given to t_bg does not reach CMD.

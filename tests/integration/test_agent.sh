@@ -29,7 +29,7 @@ $(printf '%s\n' "$@")
 CONF
   echo "$T_TMP/$dev.conf"
 }
-segments() { ls "$T_TMP/spool-$1" 2>/dev/null | grep -c '^seg-'; }
+segments() { t_spool_segments "$T_TMP/spool-$1"; }
 rows() {  # DEVICE -> trials,sets,batches,events,questionnaires
   t_psql ruglab_admin "SELECT (SELECT count(*) FROM meas.test_trial WHERE device_id = '$1') || ',' ||
     (SELECT count(*) FROM meas.training_set WHERE device_id = '$1') || ',' ||

@@ -113,7 +113,7 @@ for d in $DEVICES; do
   got_sum=$(t_psql ruglab_admin "SELECT 'T ' || session_id || ' ' || direction || ' ' || trial || ' ' || rom_deg || ' ' || max_torque_nm || ' ' || angle_at_max_deg FROM meas.test_trial WHERE device_id = '$d'
     UNION ALL SELECT 'S ' || session_id || ' ' || direction || ' ' || context_number || ' ' || first_index || ' ' || array_to_string(angle_ddeg, ',') || ' ' || array_to_string(torque_dnm, ',') FROM meas.sample_batch WHERE device_id = '$d'" | sort | md5sum)
   t_is "$d: the stored values are the generated stream (checksum)" "$got_sum" "$exp_sum"
-  t_is "$d: the spool is empty" "$(ls "$T_TMP/spool-$d" | grep -c '^seg-')" 0
+  t_is "$d: the spool is empty" "$(t_spool_segments "$T_TMP/spool-$d")" 0
 done
 t_is "nothing was dead-lettered" "$(t_psql ruglab_admin "SELECT count(*) FROM meas.dead_letter")" 0
 logs=$(cat "$T_TMP"/agent-*.log)

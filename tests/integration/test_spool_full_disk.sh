@@ -77,7 +77,7 @@ got_sum=$(t_psql ruglab_admin "SELECT 'T ' || session_id || ' ' || direction || 
   UNION ALL SELECT 'S ' || session_id || ' ' || direction || ' ' || context_number || ' ' || first_index || ' ' || array_to_string(angle_ddeg, ',') FROM meas.sample_batch" | sort | md5sum)
 t_is "the stored values are the generated stream (checksum)" "$got_sum" "$exp_sum"
 t_is "nothing was dead-lettered" "$(t_psql ruglab_admin "SELECT count(*) FROM meas.dead_letter")" 0
-t_is "the spool is empty" "$(ls "$DISK/spool" | grep -c '^seg-')" 0
+t_is "the spool is empty" "$(t_spool_segments "$DISK/spool")" 0
 
 # --- damage found on a full disk: the agent still starts (repairs need no
 # free space), says what was lost, and the counters it cannot save wait in
