@@ -173,7 +173,8 @@ s_dry_run(const agent_driver_t *drv, void *state)
         rl_msg_init(&msg);
         int wait_ms = 0;
         rl_err_t err;
-        int rc = drv->next(state, &msg, &wait_ms, &err);
+        uint64_t mark = 0; /* only the spool keeps it */
+        int rc = drv->next(state, &msg, &mark, &wait_ms, &err);
         if (rc == AGENT_DRV_ERROR) {
             s_fail("%s", err.msg);
             return RL_EXIT_FAIL;
@@ -204,7 +205,8 @@ typedef struct {
     void *drv_state;
     bool have_held; /* a measurement taken from the driver, not yet spooled */
     rl_msg_t held;
-    bool full; /* the spool refused the held measurement */
+    uint64_t held_mark; /* the driver's source mark after the held measurement */
+    bool full;          /* the spool refused the held measurement */
     bool driver_eof;
     int64_t eof_ms;
     int64_t retry_ms; /* after an I/O error: when to try the spool again */
@@ -289,7 +291,8 @@ s_take(s_agent_t *a, int64_t now_ms)
             rl_msg_init(&a->held);
             rl_err_t err;
             int wait = -1;
-            int rc = a->drv->next(a->drv_state, &a->held, &wait, &err);
+            a->held_mark = 0;
+            int rc = a->drv->next(a->drv_state, &a->held, &a->held_mark, &wait, &err);
             if (rc == AGENT_DRV_ERROR) {
                 rl_msg_clear(&a->held);
                 rl_error(a->log_ctx, "driver %s failed: %s", a->drv->name, err.msg);
@@ -314,11 +317,8 @@ s_take(s_agent_t *a, int64_t now_ms)
                      rl_config_str(a->cfg, "agent", "device_id"));
         }
         rl_err_t err = {{0}};
-        uint64_t mark = a->held.seq; /* drivers pass their source mark in seq */
-        a->held.seq = 0;
-        int rc = agent_spool_append(a->spool, &a->held, mark, &err);
+        int rc = agent_spool_append(a->spool, &a->held, a->held_mark, &err);
         if (rc == AGENT_SPOOL_FULL) {
-            a->held.seq = mark;
             if (!a->full)
                 rl_error(a->log_ctx,
                          "SPOOL FULL%s%s%s: %zu messages, %" PRIu64 " of %" PRIu64
@@ -338,7 +338,6 @@ s_take(s_agent_t *a, int64_t now_ms)
             continue;
         }
         if (rc < 0) {
-            a->held.seq = mark;
             rl_error(a->log_ctx, "%s; retrying in 1 s (nothing is dropped)", err.msg);
             a->retry_ms = now_ms + 1000;
             break;
