@@ -54,14 +54,14 @@ typedef struct {
     long total, handed, acked;
 } s_bench_t;
 
-/* Returns 0, or the exit code of a usage error (said). */
+/* Returns 0, or -1 on a usage error (said). */
 static int
 s_parse_args(int argc, char **argv, s_opts_t *o)
 {
     if (argc != 10) {
         fprintf(stderr, "usage: bench_latency ENDPOINT SERVER_KEY_FILE SECRET_KEY_FILE DEVICE_ID "
                         "PATIENT_TOKEN SPOOL_DIR MSGS_PER_S SECONDS OUT_FILE\n");
-        return 2;
+        return -1;
     }
     *o = (s_opts_t){.endpoint = argv[1],
                     .server_key = argv[2],
@@ -74,7 +74,7 @@ s_parse_args(int argc, char **argv, s_opts_t *o)
                     .out_path = argv[9]};
     if (o->rate <= 0 || o->seconds <= 0) {
         fprintf(stderr, "bench_latency: MSGS_PER_S and SECONDS must be positive\n");
-        return 2;
+        return -1;
     }
     return 0;
 }
@@ -222,16 +222,15 @@ int
 main(int argc, char **argv)
 {
     s_opts_t o;
-    int rc = s_parse_args(argc, argv, &o);
-    if (rc)
-        return rc;
+    if (s_parse_args(argc, argv, &o))
+        return 2;
     s_bench_t b = {.o = &o};
     if (s_setup(&b) || s_wait_connected(&b))
         return 1;
     b.total = (long)(o.rate * o.seconds);
     b.pend = rl_malloc(sizeof *b.pend * (size_t)(b.total > 0 ? b.total : 1));
     snprintf(b.session, sizeof b.session, "lat-%" PRId64, rl_clock_wall_us() / 1000000);
-    rc = s_run(&b);
+    int rc = s_run(&b);
     const agent_link_stats_t *st = agent_link_stats(b.link);
     if (st->rejected) {
         fprintf(stderr, "bench_latency: %s: %" PRIu64 " message(s) rejected\n", o.device,
