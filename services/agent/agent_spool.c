@@ -1416,6 +1416,50 @@ s_active_segment(agent_spool_t *self, uint64_t need, rl_err_t *err)
     return s_seg_push(self, id, fd, 0);
 }
 
+/* Whether an encoded message of len bytes can be appended now: 0,
+ * AGENT_SPOOL_UNFIT (never: err says why) or AGENT_SPOOL_FULL (not until
+ * space frees; err empty: the bound, not the disk). */
+static int
+s_check_fit(agent_spool_t *self, rl_body_kind_t kind, size_t len, rl_err_t *err)
+{
+    if (len > RL_WIRE_MAX_MESSAGE || len == 0) {
+        rl_err_set(err, "cannot spool the %s message: %zu bytes, more than the %u allowed",
+                   rl_body_kind_name(kind), len, RL_WIRE_MAX_MESSAGE);
+        return AGENT_SPOOL_UNFIT;
+    }
+    uint64_t need = S_HDR + len;
+    if (need + S_HDR > self->max_bytes) {
+        rl_err_set(err,
+                   "cannot spool the %s message: %" PRIu64 " bytes, more than the spool's "
+                   "max_bytes %" PRIu64,
+                   rl_body_kind_name(kind), need, self->max_bytes);
+        return AGENT_SPOOL_UNFIT;
+    }
+    if (self->bytes + need + (s_rotates(self, need) ? S_HDR : 0) > self->max_bytes) {
+        err->msg[0] = '\0'; /* the bound, not the disk */
+        return AGENT_SPOOL_FULL;
+    }
+    return 0;
+}
+
+/* The record of an encoded message (header and payload; layout in
+ * agent_spool.h). Caller owns the result. */
+static uint8_t *
+s_record_format(const rl_msg_t *msg, int64_t now, uint64_t mark, const uint8_t *payload, size_t len)
+{
+    uint8_t *record = rl_malloc(S_HDR + len);
+    memcpy(record, s_rec_magic, 4);
+    s_put32(record + 4, (uint32_t)len);
+    s_put64(record + 8, msg->boot_id);
+    s_put64(record + 16, msg->seq);
+    s_put64(record + 24, (uint64_t)now);
+    s_put64(record + 32, mark);
+    memcpy(record + S_HDR, payload, len);
+    uint32_t crc = agent_crc32c(0, record + 4, 36);
+    s_put32(record + 40, agent_crc32c(crc, payload, len));
+    return record;
+}
+
 int
 agent_spool_append(agent_spool_t *self, rl_msg_t *msg, uint64_t mark, rl_err_t *err)
 {
@@ -1439,24 +1483,10 @@ agent_spool_append(agent_spool_t *self, rl_msg_t *msg, uint64_t mark, rl_err_t *
         rc = AGENT_SPOOL_UNFIT;
         goto out;
     }
-    if (len > RL_WIRE_MAX_MESSAGE || len == 0) {
-        rl_err_set(err, "cannot spool the %s message: %zu bytes, more than the %u allowed",
-                   rl_body_kind_name(msg->kind), len, RL_WIRE_MAX_MESSAGE);
-        rc = AGENT_SPOOL_UNFIT;
-        goto out;
-    }
     uint64_t need = S_HDR + len;
-    if (need + S_HDR > self->max_bytes) {
-        rl_err_set(err,
-                   "cannot spool the %s message: %" PRIu64 " bytes, more than the spool's "
-                   "max_bytes %" PRIu64,
-                   rl_body_kind_name(msg->kind), need, self->max_bytes);
-        rc = AGENT_SPOOL_UNFIT;
-        goto out;
-    }
-    if (self->bytes + need + (s_rotates(self, need) ? S_HDR : 0) > self->max_bytes) {
-        err->msg[0] = '\0'; /* the bound, not the disk */
-        rc = AGENT_SPOOL_FULL;
+    int fit = s_check_fit(self, msg->kind, len, err);
+    if (fit) {
+        rc = fit;
         goto out;
     }
     s_seg_t *seg = s_active_segment(self, need, err);
@@ -1465,17 +1495,8 @@ agent_spool_append(agent_spool_t *self, rl_msg_t *msg, uint64_t mark, rl_err_t *
             rc = AGENT_SPOOL_FULL; /* the disk is full: err says so */
         goto out;
     }
-    record = rl_malloc(need);
     int64_t now = rl_clock_wall_us();
-    memcpy(record, s_rec_magic, 4);
-    s_put32(record + 4, (uint32_t)len);
-    s_put64(record + 8, msg->boot_id);
-    s_put64(record + 16, msg->seq);
-    s_put64(record + 24, (uint64_t)now);
-    s_put64(record + 32, mark);
-    memcpy(record + S_HDR, payload, len);
-    uint32_t crc = agent_crc32c(0, record + 4, 36);
-    s_put32(record + 40, agent_crc32c(crc, payload, len));
+    record = s_record_format(msg, now, mark, payload, len);
     if (s_write_all(seg->fd, record, need, seg->size)) {
         int e = errno;
         rl_err_set(err, "cannot append to spool %s: %s", self->dir, strerror(e));
