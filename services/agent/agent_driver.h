@@ -2,8 +2,8 @@
  * file per driver in services/agent/drivers/; the agent's main loop picks
  * one by the [agent] driver setting, polls it and spools what it returns.
  * A driver fills the measurement (taken_at_us, session_id, patient_token,
- * body) and may put its source mark in msg->seq (its position after this
- * measurement, increasing; 0: none): the agent moves it into the spool
+ * body) and may give its source mark beside it (its position after this
+ * measurement, increasing; 0: none): the agent stores the mark in the spool
  * record (agent_spool_last_mark tells a restarted driver where to resume)
  * and fills device_id, boot_id and seq. Drivers run in the
  * main loop's thread only and never block: they say when to call again. */
@@ -39,10 +39,12 @@ typedef struct {
     void *(*open)(const agent_driver_env_t *env, bool check_only, rl_err_t *err);
     /* A file descriptor whose readability means "call next()", or -1. */
     int (*fd)(void *self);
-    /* The next measurement; see the AGENT_DRV_ codes. *wait_ms is set to
-     * the longest the caller may wait before calling again (-1: until fd()
+    /* The next measurement; see the AGENT_DRV_ codes. With AGENT_DRV_MSG,
+     * *mark is the driver's source mark after it (the caller sets it to 0
+     * first; a driver without one leaves it). *wait_ms is set to the
+     * longest the caller may wait before calling again (-1: until fd()
      * is readable). */
-    int (*next)(void *self, rl_msg_t *msg, int *wait_ms, rl_err_t *err);
+    int (*next)(void *self, rl_msg_t *msg, uint64_t *mark, int *wait_ms, rl_err_t *err);
     /* Everything next() returned so far is durable in the spool (may be NULL). */
     void (*synced)(void *self);
     void (*close)(void *self);

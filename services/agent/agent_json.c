@@ -262,54 +262,151 @@ agent_json_format_time(int64_t us, char buf[32])
              (int)(rem / 3600), (int)(rem / 60 % 60), (int)(rem % 60), (int)frac);
 }
 
-int
-agent_json_to_msg(const json_t *obj, rl_msg_t *msg, rl_err_t *err)
+/* ------------------------------------------------ one parser per body kind */
+
+static int
+s_to_session_start(const json_t *obj, rl_msg_t *msg, rl_err_t *err)
 {
-    rl_msg_init(msg);
-    if (!json_is_object(obj))
-        return rl_err_set(err, "expected a JSON object");
+    rl_session_start_t *b = &msg->u.session_start;
+    const json_t *k = json_object_get(obj, "kind");
+    if (!k)
+        return rl_err_set(err, "field 'kind' is missing");
+    if (!json_is_string(k) ||
+        (b->kind = rl_session_kind_parse(json_string_value(k))) == RL_SESSION_KIND_UNSPECIFIED)
+        return rl_err_set(err, "field 'kind': expected training, test or questionnaire");
+    return s_get_id(obj, "operator_code", false, b->operator_code, err);
+}
+
+static int
+s_to_session_end(const json_t *obj, rl_msg_t *msg, rl_err_t *err)
+{
+    rl_session_end_t *b = &msg->u.session_end;
+    if (s_get_u32(obj, "duration_s", false, &b->duration_s, err))
+        return -1;
+    const json_t *a = json_object_get(obj, "aborted");
+    if (a && !json_is_boolean(a) && !json_is_null(a))
+        return rl_err_set(err, "field 'aborted': expected true or false");
+    b->aborted = a && json_is_true(a);
+    return 0;
+}
+
+static int
+s_to_test_result(const json_t *obj, rl_msg_t *msg, rl_err_t *err)
+{
+    rl_test_result_t *b = &msg->u.test_result;
+    if (s_get_direction(obj, &b->direction, err) || s_get_u32(obj, "trial", true, &b->trial, err) ||
+        s_get_float(obj, "rom_deg", false, &b->rom_deg, err) ||
+        s_get_float(obj, "max_torque_nm", false, &b->max_torque_nm, err) ||
+        s_get_float(obj, "angle_at_max_deg", false, &b->angle_at_max_deg, err))
+        return -1;
+    return 0;
+}
+
+static int
+s_to_training_set(const json_t *obj, rl_msg_t *msg, rl_err_t *err)
+{
+    rl_training_set_t *b = &msg->u.training_set;
+    if (s_get_direction(obj, &b->direction, err) ||
+        s_get_u32(obj, "set_number", true, &b->set_number, err) ||
+        s_get_float(obj, "load_nm", false, &b->load_nm, err) ||
+        s_get_float(obj, "load_pct_of_max", false, &b->load_pct_of_max, err) ||
+        s_get_u32(obj, "repetitions", false, &b->repetitions, err) ||
+        s_get_float(obj, "range_min_deg", false, &b->range_min_deg, err) ||
+        s_get_float(obj, "range_max_deg", false, &b->range_max_deg, err) ||
+        s_get_float(obj, "time_under_tension_s", false, &b->time_under_tension_s, err))
+        return -1;
+    return 0;
+}
+
+static int
+s_to_sample_batch(const json_t *obj, rl_msg_t *msg, rl_err_t *err)
+{
+    rl_direction_t dir;
+    uint32_t rate, ctxno;
+    uint64_t first;
+    if (s_get_direction(obj, &dir, err) || s_get_u32(obj, "context_number", false, &ctxno, err) ||
+        s_get_u32(obj, "sample_rate_hz", true, &rate, err) ||
+        s_get_uint(obj, "first_index", false, INT64_MAX, &first, err))
+        return -1;
+    const json_t *c = json_object_get(obj, "context");
+    rl_sample_context_t ctx;
+    if (!c)
+        return rl_err_set(err, "field 'context' is missing");
+    if (!json_is_string(c) ||
+        (ctx = rl_sample_context_parse(json_string_value(c))) == RL_CONTEXT_UNSPECIFIED)
+        return rl_err_set(err, "field 'context': expected test_trial or training_set");
+    const json_t *aa = json_object_get(obj, "angle_deg");
+    size_t n = aa && json_is_array(aa) ? json_array_size(aa) : 0;
+    if (n < 1 || n > RL_SAMPLES_MAX)
+        n = 1; /* s_get_samples reports the problem */
+    rl_msg_samples_alloc(msg, n);
+    rl_sample_batch_t *b = &msg->u.sample_batch;
+    size_t len = 0;
+    if (s_get_samples(obj, "angle_deg", &b->angle_deg, &len, err) ||
+        s_get_samples(obj, "torque_nm", &b->torque_nm, &len, err))
+        return -1;
+    b->direction = dir;
+    b->context = ctx;
+    b->context_number = ctxno;
+    b->sample_rate_hz = rate;
+    b->first_index = first;
+    b->n_angle = b->n_torque = len;
+    return 0;
+}
+
+static int
+s_to_questionnaire(const json_t *obj, rl_msg_t *msg, rl_err_t *err)
+{
+    rl_questionnaire_t *b = &msg->u.questionnaire;
+    if (s_get_id(obj, "instrument", true, b->instrument, err) ||
+        s_get_id(obj, "version", true, b->version, err) ||
+        s_get_id(obj, "language", false, b->language, err) || s_answers(obj, b, err))
+        return -1;
+    return 0;
+}
+
+/* The measurement types: their fields (after the common ones) and parsers. */
+typedef struct {
+    rl_body_kind_t kind;
+    const char *const *fields;
+    int (*parse)(const json_t *obj, rl_msg_t *msg, rl_err_t *err);
+} s_body_t;
+
+static const s_body_t s_bodies[] = {
+    {RL_BODY_SESSION_START, s_f_start, s_to_session_start},
+    {RL_BODY_SESSION_END, s_f_end, s_to_session_end},
+    {RL_BODY_TEST_RESULT, s_f_test, s_to_test_result},
+    {RL_BODY_TRAINING_SET, s_f_train, s_to_training_set},
+    {RL_BODY_SAMPLE_BATCH, s_f_samples, s_to_sample_batch},
+    {RL_BODY_QUESTIONNAIRE, s_f_quest, s_to_questionnaire},
+};
+
+/* The measurement type named by the object's "type", or NULL with err set. */
+static const s_body_t *
+s_body_of(const json_t *obj, rl_err_t *err)
+{
     const json_t *t = json_object_get(obj, "type");
-    if (!t || !json_is_string(t))
-        return rl_err_set(err, "field 'type' is missing (session_start, session_end, "
-                               "test_result, training_set, sample_batch or questionnaire)");
+    if (!t || !json_is_string(t)) {
+        rl_err_set(err, "field 'type' is missing (session_start, session_end, "
+                        "test_result, training_set, sample_batch or questionnaire)");
+        return NULL;
+    }
     const char *type = json_string_value(t);
     rl_body_kind_t kind = rl_body_kind_parse(type);
-    const char *const *fields;
-    switch (kind) {
-    case RL_BODY_SESSION_START:
-        fields = s_f_start;
-        break;
-    case RL_BODY_SESSION_END:
-        fields = s_f_end;
-        break;
-    case RL_BODY_TEST_RESULT:
-        fields = s_f_test;
-        break;
-    case RL_BODY_TRAINING_SET:
-        fields = s_f_train;
-        break;
-    case RL_BODY_SAMPLE_BATCH:
-        fields = s_f_samples;
-        break;
-    case RL_BODY_QUESTIONNAIRE:
-        fields = s_f_quest;
-        break;
-    default:
-        return rl_err_set(err,
-                          "field 'type': '%.40s' is not session_start, session_end, "
-                          "test_result, training_set, sample_batch or questionnaire",
-                          type);
-    }
-    const char *key;
-    const json_t *value;
-    json_object_foreach((json_t *)obj, key, value)
-    {
-        if (!s_in(s_common, key) && !s_in(fields, key))
-            return rl_err_set(err, "unknown field '%.40s' for %s", key, type);
-    }
-    if (s_get_id(obj, "session_id", true, msg->session_id, err) ||
-        s_get_id(obj, "patient_token", true, msg->patient_token, err))
-        return -1;
+    for (size_t i = 0; i < sizeof s_bodies / sizeof s_bodies[0]; i++)
+        if (s_bodies[i].kind == kind)
+            return &s_bodies[i];
+    rl_err_set(err,
+               "field 'type': '%.40s' is not session_start, session_end, "
+               "test_result, training_set, sample_batch or questionnaire",
+               type);
+    return NULL;
+}
+
+/* taken_at (RFC 3339) or taken_at_us, exactly one of them. */
+static int
+s_get_taken_at(const json_t *obj, rl_msg_t *msg, rl_err_t *err)
+{
     const json_t *ta = json_object_get(obj, "taken_at");
     const json_t *tu = json_object_get(obj, "taken_at_us");
     if (ta && tu)
@@ -329,99 +426,31 @@ agent_json_to_msg(const json_t *obj, rl_msg_t *msg, rl_err_t *err)
     } else {
         return rl_err_set(err, "field 'taken_at' is missing");
     }
+    return 0;
+}
 
-    switch (kind) {
-    case RL_BODY_SESSION_START: {
-        rl_session_start_t *b = &msg->u.session_start;
-        const json_t *k = json_object_get(obj, "kind");
-        if (!k)
-            return rl_err_set(err, "field 'kind' is missing");
-        if (!json_is_string(k) ||
-            (b->kind = rl_session_kind_parse(json_string_value(k))) == RL_SESSION_KIND_UNSPECIFIED)
-            return rl_err_set(err, "field 'kind': expected training, test or questionnaire");
-        if (s_get_id(obj, "operator_code", false, b->operator_code, err))
-            return -1;
-        break;
-    }
-    case RL_BODY_SESSION_END: {
-        rl_session_end_t *b = &msg->u.session_end;
-        if (s_get_u32(obj, "duration_s", false, &b->duration_s, err))
-            return -1;
-        const json_t *a = json_object_get(obj, "aborted");
-        if (a && !json_is_boolean(a) && !json_is_null(a))
-            return rl_err_set(err, "field 'aborted': expected true or false");
-        b->aborted = a && json_is_true(a);
-        break;
-    }
-    case RL_BODY_TEST_RESULT: {
-        rl_test_result_t *b = &msg->u.test_result;
-        if (s_get_direction(obj, &b->direction, err) ||
-            s_get_u32(obj, "trial", true, &b->trial, err) ||
-            s_get_float(obj, "rom_deg", false, &b->rom_deg, err) ||
-            s_get_float(obj, "max_torque_nm", false, &b->max_torque_nm, err) ||
-            s_get_float(obj, "angle_at_max_deg", false, &b->angle_at_max_deg, err))
-            return -1;
-        break;
-    }
-    case RL_BODY_TRAINING_SET: {
-        rl_training_set_t *b = &msg->u.training_set;
-        if (s_get_direction(obj, &b->direction, err) ||
-            s_get_u32(obj, "set_number", true, &b->set_number, err) ||
-            s_get_float(obj, "load_nm", false, &b->load_nm, err) ||
-            s_get_float(obj, "load_pct_of_max", false, &b->load_pct_of_max, err) ||
-            s_get_u32(obj, "repetitions", false, &b->repetitions, err) ||
-            s_get_float(obj, "range_min_deg", false, &b->range_min_deg, err) ||
-            s_get_float(obj, "range_max_deg", false, &b->range_max_deg, err) ||
-            s_get_float(obj, "time_under_tension_s", false, &b->time_under_tension_s, err))
-            return -1;
-        break;
-    }
-    case RL_BODY_SAMPLE_BATCH: {
-        rl_direction_t dir;
-        uint32_t rate, ctxno;
-        uint64_t first;
-        if (s_get_direction(obj, &dir, err) ||
-            s_get_u32(obj, "context_number", false, &ctxno, err) ||
-            s_get_u32(obj, "sample_rate_hz", true, &rate, err) ||
-            s_get_uint(obj, "first_index", false, INT64_MAX, &first, err))
-            return -1;
-        const json_t *c = json_object_get(obj, "context");
-        rl_sample_context_t ctx;
-        if (!c)
-            return rl_err_set(err, "field 'context' is missing");
-        if (!json_is_string(c) ||
-            (ctx = rl_sample_context_parse(json_string_value(c))) == RL_CONTEXT_UNSPECIFIED)
-            return rl_err_set(err, "field 'context': expected test_trial or training_set");
-        const json_t *aa = json_object_get(obj, "angle_deg");
-        size_t n = aa && json_is_array(aa) ? json_array_size(aa) : 0;
-        if (n < 1 || n > RL_SAMPLES_MAX)
-            n = 1; /* s_get_samples reports the problem */
-        rl_msg_samples_alloc(msg, n);
-        rl_sample_batch_t *b = &msg->u.sample_batch;
-        size_t len = 0;
-        if (s_get_samples(obj, "angle_deg", &b->angle_deg, &len, err) ||
-            s_get_samples(obj, "torque_nm", &b->torque_nm, &len, err))
-            return -1;
-        b->direction = dir;
-        b->context = ctx;
-        b->context_number = ctxno;
-        b->sample_rate_hz = rate;
-        b->first_index = first;
-        b->n_angle = b->n_torque = len;
-        break;
-    }
-    case RL_BODY_QUESTIONNAIRE: {
-        rl_questionnaire_t *b = &msg->u.questionnaire;
-        if (s_get_id(obj, "instrument", true, b->instrument, err) ||
-            s_get_id(obj, "version", true, b->version, err) ||
-            s_get_id(obj, "language", false, b->language, err) || s_answers(obj, b, err))
-            return -1;
-        break;
-    }
-    default:
+int
+agent_json_to_msg(const json_t *obj, rl_msg_t *msg, rl_err_t *err)
+{
+    rl_msg_init(msg);
+    if (!json_is_object(obj))
+        return rl_err_set(err, "expected a JSON object");
+    const s_body_t *body = s_body_of(obj, err);
+    if (!body)
         return -1;
+    const char *key;
+    const json_t *value;
+    json_object_foreach((json_t *)obj, key, value)
+    {
+        if (!s_in(s_common, key) && !s_in(body->fields, key))
+            return rl_err_set(err, "unknown field '%.40s' for %s", key,
+                              rl_body_kind_name(body->kind));
     }
-    msg->kind = kind;
+    if (s_get_id(obj, "session_id", true, msg->session_id, err) ||
+        s_get_id(obj, "patient_token", true, msg->patient_token, err) ||
+        s_get_taken_at(obj, msg, err) || body->parse(obj, msg, err))
+        return -1;
+    msg->kind = body->kind;
     return 0;
 }
 

@@ -734,6 +734,171 @@ s_load_acks(agent_spool_t *self, s_seg_t *seg, size_t first, size_t last)
 /* What an older segment lost, as s_report_lost says it. */
 enum { S_INTACT = 0, S_CUT_SHORT = 1, S_EMPTIED = 2 };
 
+/* One segment being scanned at open. */
+typedef struct {
+    uint64_t id;
+    bool last; /* the newest segment */
+    char name[64];
+    const uint8_t *buf; /* the whole file */
+    uint64_t size;
+    uint64_t end;    /* where the segment is cut (in place) */
+    size_t first;    /* its first record in recs */
+    size_t disorder; /* records out of seq order: never offered */
+    bool sealed;
+    s_seal_t seal;
+    uint8_t cut; /* S_INTACT, S_CUT_SHORT, S_EMPTIED */
+} s_scan_t;
+
+/* Opens DIR/name and reads all of it into *buf_p (caller frees; also after
+ * a failure). Returns the open file, or -1 with err set. */
+static int
+s_scan_read(agent_spool_t *self, const char *name, uint8_t **buf_p, uint64_t *size_p, rl_err_t *err)
+{
+    int fd = openat(self->dir_fd, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+    if (fd < 0) {
+        rl_err_set(err, "cannot open spool segment %s/%s: %s", self->dir, name, strerror(errno));
+        return -1;
+    }
+    struct stat st;
+    if (fstat(fd, &st)) {
+        rl_err_set(err, "cannot stat spool segment %s/%s: %s", self->dir, name, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    *size_p = (uint64_t)st.st_size;
+    *buf_p = rl_malloc(*size_p ? *size_p : 1);
+    if (s_read_all(fd, *buf_p, (size_t)*size_p, 0)) {
+        rl_err_set(err, "cannot read spool segment %s/%s: %s", self->dir, name, strerror(errno));
+        close(fd);
+        return -1;
+    }
+    return fd;
+}
+
+/* Damage at pos (r: what s_parse_at said there). Returns where the next
+ * valid record or seal starts, with the damage set aside; or the end of
+ * the data when nothing valid follows: the segment is then cut at pos. */
+static uint64_t
+s_scan_damage(agent_spool_t *self, s_scan_t *sc, uint64_t pos, int r)
+{
+    uint64_t q = pos + 1;
+    s_rec_t probe;
+    while (q < sc->size && s_parse_at(sc->buf, sc->size, q, &probe, NULL) <= 0)
+        q++;
+    if (q < sc->size) {
+        (void)s_quarantine(self, sc->id, pos, sc->buf + pos, q - pos);
+        return q;
+    }
+    /* Nothing valid follows. Only the newest segment can end in a write
+     * cut short by a crash; a complete record with a bad CRC is damage
+     * wherever it is. */
+    bool torn = r == 0; /* the start of a record (or seal) cut short */
+    if (sc->last && torn) {
+        self->recovery.torn_tails++;
+        self->recovery.torn_bytes += sc->size - pos;
+        rl_warn(self->log_ctx,
+                "spool %s: torn tail of %" PRIu64 " bytes cut from segment %s (a write "
+                "cut short by a crash; it was never sent)",
+                self->dir, sc->size - pos, sc->name);
+    } else {
+        (void)s_quarantine(self, sc->id, pos, sc->buf + pos, sc->size - pos);
+        sc->cut = sc->last ? S_INTACT : S_CUT_SHORT;
+    }
+    sc->end = pos;
+    return sc->size;
+}
+
+/* Walks the segment's bytes: keeps its valid records, reads its seal and
+ * skips damage. */
+static void
+s_scan_records(agent_spool_t *self, s_scan_t *sc)
+{
+    uint64_t pos = 0;
+    while (pos < sc->size) {
+        s_rec_t rec = {0};
+        s_seal_t sl;
+        int r = s_parse_at(sc->buf, sc->size, pos, &rec, &sl);
+        if (r == 1) {
+            rec.seg_id = sc->id;
+            rec.off = pos;
+            pos += S_HDR + rec.len;
+            if (self->n > 0 && rec.seq <= self->recs[self->n - 1].seq) {
+                sc->disorder++; /* not written by this spool in this order: never offered */
+                continue;
+            }
+            s_rec_push(self, &rec);
+            continue;
+        }
+        if (r == 2) {
+            sc->sealed = true;
+            sc->seal = sl;
+            pos += S_HDR;
+            if (pos < sc->size) { /* nothing is ever written after a seal */
+                (void)s_quarantine(self, sc->id, pos, sc->buf + pos, sc->size - pos);
+                sc->end = pos;
+            }
+            break;
+        }
+        pos = s_scan_damage(self, sc, pos, r);
+    }
+}
+
+/* Cuts the segment where its scan ended, in place, and makes it durable. */
+static int
+s_scan_cut(agent_spool_t *self, const s_scan_t *sc, int fd, rl_err_t *err)
+{
+    if (sc->end < sc->size) {
+        if (ftruncate(fd, (off_t)sc->end) || fsync(fd))
+            return rl_err_set(err, "cannot cut spool segment %s/%s: %s", self->dir, sc->name,
+                              strerror(errno));
+    } else if (fsync(fd)) {
+        /* Records written by a run that crashed may still be in the page cache only. */
+        return rl_err_set(err, "cannot fsync spool segment %s/%s: %s", self->dir, sc->name,
+                          strerror(errno));
+    }
+    if (sc->disorder) {
+        self->recovery.quarantined += sc->disorder;
+        rl_error(self->log_ctx,
+                 "spool %s: %zu record(s) of segment %s out of seq order (a file this spool "
+                 "did not write?): left in the file, not sent",
+                 self->dir, sc->disorder, sc->name);
+    }
+    return 0;
+}
+
+/* Checks the records kept against the segment's seal: fewer than it says
+ * were written are reported with their seqs, and the seal is rewritten to
+ * say what is left (so that this is said once). */
+static void
+s_scan_check_seal(agent_spool_t *self, s_scan_t *sc, s_seg_t *seg)
+{
+    if (sc->sealed && seg->count < sc->seal.count) {
+        /* which seqs? (a gap found and said at an earlier start is in the
+         * seal's range too, but not in its count) */
+        char ranges[160];
+        uint64_t lost = sc->seal.count - seg->count;
+        if (!s_missing(self, sc->first, self->n, sc->seal.first_seq, sc->seal.last_seq, ranges,
+                       sizeof ranges))
+            snprintf(ranges, sizeof ranges, "unknown");
+        self->recovery.damaged_segments++;
+        self->recovery.lost_records_max += lost;
+        rl_error(self->log_ctx,
+                 "spool %s: segment %" PRIu64 " lost %" PRIu64 " of its %" PRIu32
+                 " record(s), seqs %s (damaged on disk after they were written and "
+                 "synced)",
+                 self->dir, sc->id, lost, sc->seal.count, ranges);
+        uint8_t p[S_HDR];
+        s_seal_format(p, seg);
+        if (s_write_all(seg->fd, p, sizeof p, sc->end - S_HDR) || fdatasync(seg->fd))
+            rl_warn(self->log_ctx, "spool %s: cannot update the seal of segment %" PRIu64 ": %s",
+                    self->dir, sc->id, strerror(errno));
+    } else if (!sc->sealed && !sc->last && sc->end > 0 && sc->id >= self->sealed_from) {
+        sc->cut = S_CUT_SHORT; /* closed without its seal: at a record boundary or not */
+    }
+    if (sc->cut == S_INTACT && !sc->sealed && !sc->last && seg->count == 0)
+        sc->cut = S_EMPTIED; /* an older segment left empty: its records are gone */
+}
+
 /* Scans one segment: keeps its valid records, cuts a torn tail in place,
  * sets damaged regions aside (their bytes stay in the segment, skipped),
  * and checks the records against the segment's seal. Nothing here needs
@@ -744,148 +909,37 @@ static int
 s_scan_segment(agent_spool_t *self, uint64_t id, bool last, uint8_t *cut, rl_err_t *err)
 {
     *cut = S_INTACT;
-    int rc = -1;
-    char name[64];
-    s_seg_name(name, sizeof name, id, "log");
+    s_scan_t sc = {.id = id, .last = last, .first = self->n, .cut = S_INTACT};
+    s_seg_name(sc.name, sizeof sc.name, id, "log");
     uint8_t *buf = NULL;
-    int fd = openat(self->dir_fd, name, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+    int fd = s_scan_read(self, sc.name, &buf, &sc.size, err);
     if (fd < 0) {
-        rl_err_set(err, "cannot open spool segment %s/%s: %s", self->dir, name, strerror(errno));
-        goto out;
+        free(buf);
+        return -1;
     }
-    struct stat st;
-    if (fstat(fd, &st)) {
-        rl_err_set(err, "cannot stat spool segment %s/%s: %s", self->dir, name, strerror(errno));
-        goto out;
+    sc.buf = buf;
+    sc.end = sc.size;
+    s_scan_records(self, &sc);
+    if (s_scan_cut(self, &sc, fd, err)) {
+        close(fd);
+        free(buf);
+        return -1;
     }
-    uint64_t size = (uint64_t)st.st_size;
-    buf = rl_malloc(size ? size : 1);
-    if (s_read_all(fd, buf, (size_t)size, 0)) {
-        rl_err_set(err, "cannot read spool segment %s/%s: %s", self->dir, name, strerror(errno));
-        goto out;
-    }
-    uint64_t pos = 0, end = size; /* end: where the segment is cut (in place) */
-    size_t first = self->n;
-    size_t disorder = 0;
-    bool sealed = false;
-    s_seal_t seal = {0};
-    while (pos < size) {
-        s_rec_t rec = {0};
-        s_seal_t sl;
-        int r = s_parse_at(buf, size, pos, &rec, &sl);
-        if (r == 1) {
-            rec.seg_id = id;
-            rec.off = pos;
-            pos += S_HDR + rec.len;
-            if (self->n > 0 && rec.seq <= self->recs[self->n - 1].seq) {
-                disorder++; /* not written by this spool in this order: never offered */
-                continue;
-            }
-            s_rec_push(self, &rec);
-            continue;
-        }
-        if (r == 2) {
-            sealed = true;
-            seal = sl;
-            pos += S_HDR;
-            if (pos < size) { /* nothing is ever written after a seal */
-                (void)s_quarantine(self, id, pos, buf + pos, size - pos);
-                end = pos;
-            }
-            break;
-        }
-        /* Where does the next valid record or seal start? */
-        uint64_t q = pos + 1;
-        s_rec_t probe;
-        while (q < size && s_parse_at(buf, size, q, &probe, NULL) <= 0)
-            q++;
-        if (q < size) {
-            (void)s_quarantine(self, id, pos, buf + pos, q - pos);
-            pos = q;
-            continue;
-        }
-        /* Nothing valid follows. Only the newest segment can end in a write
-         * cut short by a crash; a complete record with a bad CRC is damage
-         * wherever it is. */
-        bool torn = r == 0; /* the start of a record (or seal) cut short */
-        if (last && torn) {
-            self->recovery.torn_tails++;
-            self->recovery.torn_bytes += size - pos;
-            rl_warn(self->log_ctx,
-                    "spool %s: torn tail of %" PRIu64 " bytes cut from segment %s (a write "
-                    "cut short by a crash; it was never sent)",
-                    self->dir, size - pos, name);
-        } else {
-            (void)s_quarantine(self, id, pos, buf + pos, size - pos);
-            *cut = last ? S_INTACT : S_CUT_SHORT;
-        }
-        end = pos;
-        break;
-    }
-    if (end < size) {
-        if (ftruncate(fd, (off_t)end) || fsync(fd)) {
-            rl_err_set(err, "cannot cut spool segment %s/%s: %s", self->dir, name, strerror(errno));
-            goto out;
-        }
-    } else if (fsync(fd)) {
-        /* Records written by a run that crashed may still be in the page cache only. */
-        rl_err_set(err, "cannot fsync spool segment %s/%s: %s", self->dir, name, strerror(errno));
-        goto out;
-    }
-    if (disorder) {
-        self->recovery.quarantined += disorder;
-        rl_error(self->log_ctx,
-                 "spool %s: %zu record(s) of segment %s out of seq order (a file this spool "
-                 "did not write?): left in the file, not sent",
-                 self->dir, disorder, name);
-    }
-    s_seg_t *seg = s_seg_push(self, id, fd, end);
-    fd = -1;
-    seg->sealed = sealed;
-    seg->unacked = self->n - first;
-    seg->count = (uint32_t)(self->n - first);
-    if (self->n > first) {
-        seg->boot = self->recs[first].boot_id;
-        seg->first_seq = self->recs[first].seq;
+    s_seg_t *seg = s_seg_push(self, id, fd, sc.end);
+    seg->sealed = sc.sealed;
+    seg->unacked = self->n - sc.first;
+    seg->count = (uint32_t)(self->n - sc.first);
+    if (self->n > sc.first) {
+        seg->boot = self->recs[sc.first].boot_id;
+        seg->first_seq = self->recs[sc.first].seq;
         seg->last_seq = self->recs[self->n - 1].seq;
     }
-    if (sealed && seg->count < seal.count) {
-        /* fewer records than the seal says were written: which seqs? (a
-         * gap found and said at an earlier start is in the seal's range
-         * too, but not in its count) */
-        char ranges[160];
-        uint64_t lost = seal.count - seg->count;
-        if (!s_missing(self, first, self->n, seal.first_seq, seal.last_seq, ranges, sizeof ranges))
-            snprintf(ranges, sizeof ranges, "unknown");
-        {
-            self->recovery.damaged_segments++;
-            self->recovery.lost_records_max += lost;
-            rl_error(self->log_ctx,
-                     "spool %s: segment %" PRIu64 " lost %" PRIu64 " of its %" PRIu32
-                     " record(s), seqs %s (damaged on disk after they were written and "
-                     "synced)",
-                     self->dir, id, lost, seal.count, ranges);
-            /* The seal now says what is left, so that this is said once. */
-            uint8_t p[S_HDR];
-            s_seal_format(p, seg);
-            if (s_write_all(seg->fd, p, sizeof p, end - S_HDR) || fdatasync(seg->fd))
-                rl_warn(self->log_ctx,
-                        "spool %s: cannot update the seal of segment %" PRIu64 ": %s", self->dir,
-                        id, strerror(errno));
-        }
-    } else if (!sealed && !last && end > 0 && id >= self->sealed_from) {
-        *cut = S_CUT_SHORT; /* closed without its seal: at a record boundary or not */
-    }
-    if (*cut == S_INTACT && !sealed && !last && seg->count == 0)
-        *cut = S_EMPTIED; /* an older segment left empty: its records are gone */
+    s_scan_check_seal(self, &sc, seg);
     self->bytes += seg->size + (seg->sealed ? 0 : S_HDR);
-    s_load_acks(self, seg, first, self->n);
-    rc = 0;
-out:
-    if (fd >= 0)
-        close(fd);
+    s_load_acks(self, seg, sc.first, self->n);
+    *cut = sc.cut;
     free(buf);
-    return rc;
+    return 0;
 }
 
 /* Segments older than the newest that were cut short or emptied lost
@@ -976,72 +1030,68 @@ s_set_aside(agent_spool_t *self, const char *name, const char *why)
              name, why, strerror(errno));
 }
 
-agent_spool_t *
-agent_spool_open(const char *dir, const agent_spool_opts_t *opts, rl_err_t *err)
+/* Makes, opens and locks the spool directory. *used_before: a lock file
+ * was left by an earlier run (this spool has handed out keys). */
+static int
+s_open_dir(agent_spool_t *self, bool *used_before, rl_err_t *err)
 {
-    agent_spool_t *self = rl_calloc(1, sizeof *self);
-    self->dir = rl_strdup(dir);
-    self->log_ctx = opts->log_ctx ? rl_strdup(opts->log_ctx) : NULL;
-    self->dir_fd = -1;
-    self->lock_fd = -1;
-    self->state_fd[0] = self->state_fd[1] = -1;
-    self->max_bytes = opts->max_bytes;
-    self->segment_bytes = opts->segment_bytes ? opts->segment_bytes : 4u << 20;
-    /* Several segments fit in the bound, so acknowledgements free space
-     * while the rest of the spool waits. */
-    if (self->segment_bytes > self->max_bytes / 4)
-        self->segment_bytes = self->max_bytes / 4 ? self->max_bytes / 4 : 1;
-    uint64_t *ids = NULL;
-    size_t nids = 0, capids = 0;
-    DIR *d = NULL;
-
+    const char *dir = self->dir;
     if (rl_paths_mkdirs(dir, 0700, err))
-        goto fail;
+        return -1;
     self->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (self->dir_fd < 0) {
-        rl_err_set(err, "cannot open spool directory %s: %s", dir, strerror(errno));
-        goto fail;
-    }
-    /* a lock file left by an earlier run: this spool has handed out keys */
-    bool used_before = faccessat(self->dir_fd, "lock", F_OK, 0) == 0;
+    if (self->dir_fd < 0)
+        return rl_err_set(err, "cannot open spool directory %s: %s", dir, strerror(errno));
+    *used_before = faccessat(self->dir_fd, "lock", F_OK, 0) == 0;
     self->lock_fd = openat(self->dir_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-    if (self->lock_fd < 0) {
-        rl_err_set(err, "cannot create %s/lock: %s", dir, strerror(errno));
-        goto fail;
-    }
+    if (self->lock_fd < 0)
+        return rl_err_set(err, "cannot create %s/lock: %s", dir, strerror(errno));
     if (flock(self->lock_fd, LOCK_EX | LOCK_NB)) {
         if (errno == EWOULDBLOCK)
-            rl_err_set(err, "spool %s is in use by another ruglab-agent", dir);
-        else
-            rl_err_set(err, "cannot lock %s/lock: %s", dir, strerror(errno));
-        goto fail;
+            return rl_err_set(err, "spool %s is in use by another ruglab-agent", dir);
+        return rl_err_set(err, "cannot lock %s/lock: %s", dir, strerror(errno));
     }
+    return 0;
+}
 
-    /* The counters first: which segments must carry a seal. */
-    s_state_t st = {0};
-    int have = s_state_read(self, &st);
-    bool boot_known = have >= 0, seq_known = have >= 0, mark_known = have >= 0;
-    if (have == 0) {
+/* The counters read at open, and which of them can be trusted. */
+typedef struct {
+    s_state_t st;
+    int have; /* as s_state_read: 1 read, 0 no state file, -1 unreadable */
+    bool boot_known, seq_known, mark_known;
+} s_counters_t;
+
+/* Reads the counters (the state files, or the earlier format's) into *c,
+ * says at error level which cannot be read, and decides which segments
+ * must carry a seal. */
+static void
+s_read_counters(agent_spool_t *self, bool used_before, s_counters_t *c)
+{
+    const char *dir = self->dir;
+    *c = (s_counters_t){0};
+    c->have = s_state_read(self, &c->st);
+    c->boot_known = c->seq_known = c->mark_known = c->have >= 0;
+    if (c->have == 0) {
         /* no state file yet: a new spool, or one of the earlier format;
          * each counter is taken only if it reads back exactly */
-        int rb = s_read_legacy(self, "boot", &st.boot);
-        int rs = s_read_legacy(self, "seq", &st.seq);
-        int rm = s_read_legacy(self, "mark", &st.mark);
+        int rb = s_read_legacy(self, "boot", &c->st.boot);
+        int rs = s_read_legacy(self, "seq", &c->st.seq);
+        int rm = s_read_legacy(self, "mark", &c->st.mark);
         /* in a spool used before, a missing boot file is a lost counter
          * (the earlier format wrote it at every start; seq and mark only
          * once needed, so their absence beside a boot file is normal) */
-        boot_known = rb > 0 || (rb == 0 && !used_before);
-        seq_known = rs > 0 || (rs == 0 && (rb > 0 || !used_before));
-        mark_known = rm > 0 || (rm == 0 && (rb > 0 || !used_before));
+        c->boot_known = rb > 0 || (rb == 0 && !used_before);
+        c->seq_known = rs > 0 || (rs == 0 && (rb > 0 || !used_before));
+        c->mark_known = rm > 0 || (rm == 0 && (rb > 0 || !used_before));
         if (used_before && rb == 0 && rs == 0 && rm == 0)
             rl_error(self->log_ctx, "spool %s: used before, but its counter files are missing",
                      dir);
-        else if (!boot_known || !seq_known || !mark_known)
+        else if (!c->boot_known || !c->seq_known || !c->mark_known)
             rl_error(
                 self->log_ctx,
                 "spool %s: counter file(s)%s%s%s unreadable or missing; nothing is taken from them",
-                dir, boot_known ? "" : " boot", seq_known ? "" : " seq", mark_known ? "" : " mark");
-    } else if (have < 0) {
+                dir, c->boot_known ? "" : " boot", c->seq_known ? "" : " seq",
+                c->mark_known ? "" : " mark");
+    } else if (c->have < 0) {
         rl_error(self->log_ctx,
                  "spool %s: state and state.copy are unreadable (every copy of the counters "
                  "damaged)",
@@ -1050,39 +1100,56 @@ agent_spool_open(const char *dir, const agent_spool_opts_t *opts, rl_err_t *err)
     /* a new spool seals every segment; one of the earlier format, or whose
      * counters are lost, from the next segment on (those on disk may have
      * been closed without a seal) */
-    self->sealed_from = have > 0 ? st.sealed_from : !used_before ? 1 : UINT64_MAX;
+    self->sealed_from = c->have > 0 ? c->st.sealed_from : !used_before ? 1 : UINT64_MAX;
+}
 
-    /* The segments, oldest first. */
+/* Whether the directory entry nm is one of the spool's segments (*id its
+ * number). A file named like one that cannot be is set aside. */
+static bool
+s_segment_entry(agent_spool_t *self, const char *nm, uint64_t *id)
+{
+    /* exactly "seg-" + 20 digits + ".log" */
+    if (strlen(nm) != 28 || strncmp(nm, "seg-", 4) || strspn(nm + 4, "0123456789") != 20 ||
+        strcmp(nm + 24, ".log"))
+        return false;
+    *id = strtoull(nm + 4, NULL, 10);
+    struct stat sb;
+    const char *why = NULL;
+    if (fstatat(self->dir_fd, nm, &sb, AT_SYMLINK_NOFOLLOW))
+        return false;
+    if (!S_ISREG(sb.st_mode))
+        why = "not a regular file";
+    else if ((uint64_t)sb.st_size > S_MAX_SEG_FILE)
+        why = "larger than any segment";
+    else if (*id == 0 || *id > S_MAX_SEG_ID)
+        why = "a number this spool never gives";
+    if (why) {
+        s_set_aside(self, nm, why);
+        return false;
+    }
+    return true;
+}
+
+/* The numbers of the spool's segments, oldest first (*ids_p: caller
+ * frees). */
+static int
+s_list_segments(agent_spool_t *self, uint64_t **ids_p, size_t *n_p, rl_err_t *err)
+{
     int dfd = dup(self->dir_fd);
-    d = dfd >= 0 ? fdopendir(dfd) : NULL;
+    DIR *d = dfd >= 0 ? fdopendir(dfd) : NULL;
     if (!d) {
-        rl_err_set(err, "cannot list spool directory %s: %s", dir, strerror(errno));
+        rl_err_set(err, "cannot list spool directory %s: %s", self->dir, strerror(errno));
         if (dfd >= 0)
             close(dfd);
-        goto fail;
+        return -1;
     }
+    uint64_t *ids = NULL;
+    size_t nids = 0, capids = 0;
     struct dirent *de;
+    uint64_t id;
     while ((de = readdir(d))) {
-        /* exactly "seg-" + 20 digits + ".log" */
-        const char *nm = de->d_name;
-        if (strlen(nm) != 28 || strncmp(nm, "seg-", 4) || strspn(nm + 4, "0123456789") != 20 ||
-            strcmp(nm + 24, ".log"))
+        if (!s_segment_entry(self, de->d_name, &id))
             continue;
-        uint64_t id = strtoull(nm + 4, NULL, 10);
-        struct stat sb;
-        const char *why = NULL;
-        if (fstatat(self->dir_fd, nm, &sb, AT_SYMLINK_NOFOLLOW))
-            continue;
-        if (!S_ISREG(sb.st_mode))
-            why = "not a regular file";
-        else if ((uint64_t)sb.st_size > S_MAX_SEG_FILE)
-            why = "larger than any segment";
-        else if (id == 0 || id > S_MAX_SEG_ID)
-            why = "a number this spool never gives";
-        if (why) {
-            s_set_aside(self, nm, why);
-            continue;
-        }
         if (nids == capids) {
             capids = capids ? 2 * capids : 16;
             ids = rl_realloc(ids, capids * sizeof *ids);
@@ -1090,7 +1157,6 @@ agent_spool_open(const char *dir, const agent_spool_opts_t *opts, rl_err_t *err)
         ids[nids++] = id;
     }
     closedir(d);
-    d = NULL;
     if (nids)
         qsort(ids, nids, sizeof *ids, s_cmp_u64);
     /* Segment numbers follow each other (gaps are segments deleted once
@@ -1101,16 +1167,24 @@ agent_spool_open(const char *dir, const agent_spool_opts_t *opts, rl_err_t *err)
         s_set_aside(self, nm, "numbered far above the spool's own segments");
         nids--;
     }
+    *ids_p = ids;
+    *n_p = nids;
+    return 0;
+}
+
+/* Scans the segments, oldest first, and says which lost records. */
+static int
+s_scan_segments(agent_spool_t *self, const uint64_t *ids, size_t nids, rl_err_t *err)
+{
     uint8_t *cut = rl_calloc(nids + 1, sizeof *cut); /* S_CUT_SHORT, S_EMPTIED */
     uint64_t *first_seq = rl_calloc(nids + 1, sizeof *first_seq);
     uint64_t *last_seq = rl_calloc(nids + 1, sizeof *last_seq);
+    int rc = 0;
     for (size_t i = 0; i < nids; i++) {
         size_t before = self->n;
         if (s_scan_segment(self, ids[i], i + 1 == nids, &cut[i], err)) {
-            free(cut);
-            free(first_seq);
-            free(last_seq);
-            goto fail;
+            rc = -1;
+            goto out;
         }
         if (self->n > before) {
             first_seq[i] = self->recs[before].seq;
@@ -1118,19 +1192,18 @@ agent_spool_open(const char *dir, const agent_spool_opts_t *opts, rl_err_t *err)
         }
     }
     s_report_lost(self, ids, nids, cut, first_seq, last_seq);
+out:
     free(cut);
     free(first_seq);
     free(last_seq);
-    self->next_seg_id = nids ? ids[nids - 1] + 1 : 1;
-    /* numbers are not given twice (quarantine/ names carry them) */
-    if (have > 0 && st.next_seg > self->next_seg_id && st.next_seg <= S_MAX_SEG_ID &&
-        st.next_seg - self->next_seg_id <= S_MAX_SEG_GAP)
-        self->next_seg_id = st.next_seg;
-    if (self->sealed_from == UINT64_MAX)
-        self->sealed_from = self->next_seg_id;
+    return rc;
+}
 
-    /* The new boot and the first seq: beyond anything the files remember;
-     * the records on disk give a floor for every counter. */
+/* The new boot and the first seq: beyond anything the files remember;
+ * the records on disk give a floor for every counter. Saved at once. */
+static void
+s_start_boot(agent_spool_t *self, const s_counters_t *c)
+{
     uint64_t max_boot = 0, max_seq = 0, max_mark = 0;
     for (size_t i = self->head; i < self->n; i++) {
         if (self->recs[i].boot_id > max_boot)
@@ -1144,23 +1217,23 @@ agent_spool_open(const char *dir, const agent_spool_opts_t *opts, rl_err_t *err)
      * every one remembered: never one used before, even by a spool that
      * was wiped or a machine reinstalled under the same device id. */
     uint64_t floor = max_boot;
-    if (boot_known && st.boot > floor && st.boot < (uint64_t)INT64_MAX)
-        floor = st.boot;
+    if (c->boot_known && c->st.boot > floor && c->st.boot < (uint64_t)INT64_MAX)
+        floor = c->st.boot;
     self->boot_id = s_clock_boot();
     if (self->boot_id <= floor && floor < (uint64_t)INT64_MAX)
         self->boot_id = floor + 1;
     self->next_seq = max_seq + 1;
-    if (seq_known && st.seq > self->next_seq && st.seq <= S_MAX_SEG_ID)
-        self->next_seq = st.seq;
-    self->saved_mark = mark_known && st.mark > max_mark ? st.mark : max_mark;
-    if (!boot_known || !seq_known || !mark_known)
+    if (c->seq_known && c->st.seq > self->next_seq && c->st.seq <= S_MAX_SEG_ID)
+        self->next_seq = c->st.seq;
+    self->saved_mark = c->mark_known && c->st.mark > max_mark ? c->st.mark : max_mark;
+    if (!c->boot_known || !c->seq_known || !c->mark_known)
         rl_error(self->log_ctx,
                  "spool %s: counters recovered: boot id %" PRIu64
                  " (from the clock: never one used before), seqs from %" PRIu64 "; %s%" PRIu64,
-                 dir, self->boot_id, self->next_seq,
-                 mark_known || self->n ? "the driver resumes after mark "
-                                       : "THE DRIVER'S POSITION IS LOST (no record left to read "
-                                         "it from): it starts at mark ",
+                 self->dir, self->boot_id, self->next_seq,
+                 c->mark_known || self->n ? "the driver resumes after mark "
+                                          : "THE DRIVER'S POSITION IS LOST (no record left to "
+                                            "read it from): it starts at mark ",
                  self->saved_mark);
     self->reserved_seq = self->next_seq;
     /* Saved twice: both slots of both files then hold this boot id, so
@@ -1171,7 +1244,7 @@ agent_spool_open(const char *dir, const agent_spool_opts_t *opts, rl_err_t *err)
         rl_error(self->log_ctx, "%s: the counters are kept in memory", serr.msg);
         self->state_unsaved = true;
     }
-    if (have == 0) { /* the earlier format's files are replaced by state */
+    if (c->have == 0) { /* the earlier format's files are replaced by state */
         (void)unlinkat(self->dir_fd, "boot", 0);
         (void)unlinkat(self->dir_fd, "seq", 0);
         (void)unlinkat(self->dir_fd, "mark", 0);
@@ -1180,8 +1253,12 @@ agent_spool_open(const char *dir, const agent_spool_opts_t *opts, rl_err_t *err)
     self->last_mark = self->saved_mark > max_mark ? self->saved_mark : max_mark;
     self->synced_mark = self->last_mark;
     self->synced_seq = self->next_seq - 1;
+}
 
-    /* Drop what was acknowledged; count what is pending. */
+/* Drops the segments that are wholly acknowledged; counts what is pending. */
+static void
+s_drop_acknowledged(agent_spool_t *self)
+{
     for (size_t i = 0; i < self->nsegs;) {
         if (self->segs[i].unacked == 0 && s_seg_remove(self, &self->segs[i])) {
             continue;
@@ -1203,12 +1280,47 @@ agent_spool_open(const char *dir, const agent_spool_opts_t *opts, rl_err_t *err)
                  "spool %s: %zu damaged region(s), %" PRIu64
                  " bytes, skipped (each said above, with its copy in %s/quarantine if one could "
                  "be written); the rest of the spool is intact",
-                 dir, self->recovery.quarantined, self->recovery.quarantined_bytes, dir);
+                 self->dir, self->recovery.quarantined, self->recovery.quarantined_bytes,
+                 self->dir);
+}
+
+agent_spool_t *
+agent_spool_open(const char *dir, const agent_spool_opts_t *opts, rl_err_t *err)
+{
+    agent_spool_t *self = rl_calloc(1, sizeof *self);
+    self->dir = rl_strdup(dir);
+    self->log_ctx = opts->log_ctx ? rl_strdup(opts->log_ctx) : NULL;
+    self->dir_fd = -1;
+    self->lock_fd = -1;
+    self->state_fd[0] = self->state_fd[1] = -1;
+    self->max_bytes = opts->max_bytes;
+    self->segment_bytes = opts->segment_bytes ? opts->segment_bytes : 4u << 20;
+    /* Several segments fit in the bound, so acknowledgements free space
+     * while the rest of the spool waits. */
+    if (self->segment_bytes > self->max_bytes / 4)
+        self->segment_bytes = self->max_bytes / 4 ? self->max_bytes / 4 : 1;
+    uint64_t *ids = NULL;
+    size_t nids = 0;
+    bool used_before = false;
+    if (s_open_dir(self, &used_before, err))
+        goto fail;
+    /* The counters first: which segments must carry a seal. */
+    s_counters_t c;
+    s_read_counters(self, used_before, &c);
+    if (s_list_segments(self, &ids, &nids, err) || s_scan_segments(self, ids, nids, err))
+        goto fail;
+    self->next_seg_id = nids ? ids[nids - 1] + 1 : 1;
+    /* numbers are not given twice (quarantine/ names carry them) */
+    if (c.have > 0 && c.st.next_seg > self->next_seg_id && c.st.next_seg <= S_MAX_SEG_ID &&
+        c.st.next_seg - self->next_seg_id <= S_MAX_SEG_GAP)
+        self->next_seg_id = c.st.next_seg;
+    if (self->sealed_from == UINT64_MAX)
+        self->sealed_from = self->next_seg_id;
     free(ids);
+    s_start_boot(self, &c);
+    s_drop_acknowledged(self);
     return self;
 fail:
-    if (d)
-        closedir(d);
     free(ids);
     agent_spool_close(&self);
     return NULL;
@@ -1304,6 +1416,50 @@ s_active_segment(agent_spool_t *self, uint64_t need, rl_err_t *err)
     return s_seg_push(self, id, fd, 0);
 }
 
+/* Whether an encoded message of len bytes can be appended now: 0,
+ * AGENT_SPOOL_UNFIT (never: err says why) or AGENT_SPOOL_FULL (not until
+ * space frees; err empty: the bound, not the disk). */
+static int
+s_check_fit(agent_spool_t *self, rl_body_kind_t kind, size_t len, rl_err_t *err)
+{
+    if (len > RL_WIRE_MAX_MESSAGE || len == 0) {
+        rl_err_set(err, "cannot spool the %s message: %zu bytes, more than the %u allowed",
+                   rl_body_kind_name(kind), len, RL_WIRE_MAX_MESSAGE);
+        return AGENT_SPOOL_UNFIT;
+    }
+    uint64_t need = S_HDR + len;
+    if (need + S_HDR > self->max_bytes) {
+        rl_err_set(err,
+                   "cannot spool the %s message: %" PRIu64 " bytes, more than the spool's "
+                   "max_bytes %" PRIu64,
+                   rl_body_kind_name(kind), need, self->max_bytes);
+        return AGENT_SPOOL_UNFIT;
+    }
+    if (self->bytes + need + (s_rotates(self, need) ? S_HDR : 0) > self->max_bytes) {
+        err->msg[0] = '\0'; /* the bound, not the disk */
+        return AGENT_SPOOL_FULL;
+    }
+    return 0;
+}
+
+/* The record of an encoded message (header and payload; layout in
+ * agent_spool.h). Caller owns the result. */
+static uint8_t *
+s_record_format(const rl_msg_t *msg, int64_t now, uint64_t mark, const uint8_t *payload, size_t len)
+{
+    uint8_t *record = rl_malloc(S_HDR + len);
+    memcpy(record, s_rec_magic, 4);
+    s_put32(record + 4, (uint32_t)len);
+    s_put64(record + 8, msg->boot_id);
+    s_put64(record + 16, msg->seq);
+    s_put64(record + 24, (uint64_t)now);
+    s_put64(record + 32, mark);
+    memcpy(record + S_HDR, payload, len);
+    uint32_t crc = agent_crc32c(0, record + 4, 36);
+    s_put32(record + 40, agent_crc32c(crc, payload, len));
+    return record;
+}
+
 int
 agent_spool_append(agent_spool_t *self, rl_msg_t *msg, uint64_t mark, rl_err_t *err)
 {
@@ -1327,24 +1483,10 @@ agent_spool_append(agent_spool_t *self, rl_msg_t *msg, uint64_t mark, rl_err_t *
         rc = AGENT_SPOOL_UNFIT;
         goto out;
     }
-    if (len > RL_WIRE_MAX_MESSAGE || len == 0) {
-        rl_err_set(err, "cannot spool the %s message: %zu bytes, more than the %u allowed",
-                   rl_body_kind_name(msg->kind), len, RL_WIRE_MAX_MESSAGE);
-        rc = AGENT_SPOOL_UNFIT;
-        goto out;
-    }
     uint64_t need = S_HDR + len;
-    if (need + S_HDR > self->max_bytes) {
-        rl_err_set(err,
-                   "cannot spool the %s message: %" PRIu64 " bytes, more than the spool's "
-                   "max_bytes %" PRIu64,
-                   rl_body_kind_name(msg->kind), need, self->max_bytes);
-        rc = AGENT_SPOOL_UNFIT;
-        goto out;
-    }
-    if (self->bytes + need + (s_rotates(self, need) ? S_HDR : 0) > self->max_bytes) {
-        err->msg[0] = '\0'; /* the bound, not the disk */
-        rc = AGENT_SPOOL_FULL;
+    int fit = s_check_fit(self, msg->kind, len, err);
+    if (fit) {
+        rc = fit;
         goto out;
     }
     s_seg_t *seg = s_active_segment(self, need, err);
@@ -1353,17 +1495,8 @@ agent_spool_append(agent_spool_t *self, rl_msg_t *msg, uint64_t mark, rl_err_t *
             rc = AGENT_SPOOL_FULL; /* the disk is full: err says so */
         goto out;
     }
-    record = rl_malloc(need);
     int64_t now = rl_clock_wall_us();
-    memcpy(record, s_rec_magic, 4);
-    s_put32(record + 4, (uint32_t)len);
-    s_put64(record + 8, msg->boot_id);
-    s_put64(record + 16, msg->seq);
-    s_put64(record + 24, (uint64_t)now);
-    s_put64(record + 32, mark);
-    memcpy(record + S_HDR, payload, len);
-    uint32_t crc = agent_crc32c(0, record + 4, 36);
-    s_put32(record + 40, agent_crc32c(crc, payload, len));
+    record = s_record_format(msg, now, mark, payload, len);
     if (s_write_all(seg->fd, record, need, seg->size)) {
         int e = errno;
         rl_err_set(err, "cannot append to spool %s: %s", self->dir, strerror(e));

@@ -173,7 +173,8 @@ s_dry_run(const agent_driver_t *drv, void *state)
         rl_msg_init(&msg);
         int wait_ms = 0;
         rl_err_t err;
-        int rc = drv->next(state, &msg, &wait_ms, &err);
+        uint64_t mark = 0; /* only the spool keeps it */
+        int rc = drv->next(state, &msg, &mark, &wait_ms, &err);
         if (rc == AGENT_DRV_ERROR) {
             s_fail("%s", err.msg);
             return RL_EXIT_FAIL;
@@ -204,7 +205,8 @@ typedef struct {
     void *drv_state;
     bool have_held; /* a measurement taken from the driver, not yet spooled */
     rl_msg_t held;
-    bool full; /* the spool refused the held measurement */
+    uint64_t held_mark; /* the driver's source mark after the held measurement */
+    bool full;          /* the spool refused the held measurement */
     bool driver_eof;
     int64_t eof_ms;
     int64_t retry_ms; /* after an I/O error: when to try the spool again */
@@ -274,6 +276,41 @@ s_reject_held(s_agent_t *a, const char *reason)
     free(reason_path);
 }
 
+/* Asks the driver for the next measurement into a->held: 1 when one is
+ * held, 0 when there is none now (end of input, or wait), -1 when the
+ * driver failed. */
+static int
+s_pull(s_agent_t *a, int64_t now_ms)
+{
+    rl_msg_init(&a->held);
+    rl_err_t err;
+    int wait = -1;
+    a->held_mark = 0;
+    int rc = a->drv->next(a->drv_state, &a->held, &a->held_mark, &wait, &err);
+    if (rc == AGENT_DRV_ERROR) {
+        rl_msg_clear(&a->held);
+        rl_error(a->log_ctx, "driver %s failed: %s", a->drv->name, err.msg);
+        return -1;
+    }
+    if (rc == AGENT_DRV_EOF) {
+        rl_msg_clear(&a->held);
+        a->driver_eof = true;
+        a->eof_ms = now_ms;
+        rl_info(a->log_ctx, "end of input from driver %s; sending the %zu message(s) in the spool",
+                a->drv->name, agent_spool_depth(a->spool));
+        return 0;
+    }
+    if (rc == AGENT_DRV_AGAIN) {
+        rl_msg_clear(&a->held);
+        a->drv_wait_ms = wait;
+        return 0;
+    }
+    a->have_held = true;
+    snprintf(a->held.device_id, sizeof a->held.device_id, "%s",
+             rl_config_str(a->cfg, "agent", "device_id"));
+    return 1;
+}
+
 /* Takes measurements from the driver into the spool; one fsync for all. */
 static int
 s_take(s_agent_t *a, int64_t now_ms)
@@ -286,39 +323,15 @@ s_take(s_agent_t *a, int64_t now_ms)
         if (!a->have_held) {
             if (a->driver_eof)
                 break;
-            rl_msg_init(&a->held);
-            rl_err_t err;
-            int wait = -1;
-            int rc = a->drv->next(a->drv_state, &a->held, &wait, &err);
-            if (rc == AGENT_DRV_ERROR) {
-                rl_msg_clear(&a->held);
-                rl_error(a->log_ctx, "driver %s failed: %s", a->drv->name, err.msg);
+            int pulled = s_pull(a, now_ms);
+            if (pulled < 0)
                 return -1;
-            }
-            if (rc == AGENT_DRV_EOF) {
-                rl_msg_clear(&a->held);
-                a->driver_eof = true;
-                a->eof_ms = now_ms;
-                rl_info(a->log_ctx,
-                        "end of input from driver %s; sending the %zu message(s) in the spool",
-                        a->drv->name, agent_spool_depth(a->spool));
+            if (pulled == 0)
                 break;
-            }
-            if (rc == AGENT_DRV_AGAIN) {
-                rl_msg_clear(&a->held);
-                a->drv_wait_ms = wait;
-                break;
-            }
-            a->have_held = true;
-            snprintf(a->held.device_id, sizeof a->held.device_id, "%s",
-                     rl_config_str(a->cfg, "agent", "device_id"));
         }
         rl_err_t err = {{0}};
-        uint64_t mark = a->held.seq; /* drivers pass their source mark in seq */
-        a->held.seq = 0;
-        int rc = agent_spool_append(a->spool, &a->held, mark, &err);
+        int rc = agent_spool_append(a->spool, &a->held, a->held_mark, &err);
         if (rc == AGENT_SPOOL_FULL) {
-            a->held.seq = mark;
             if (!a->full)
                 rl_error(a->log_ctx,
                          "SPOOL FULL%s%s%s: %zu messages, %" PRIu64 " of %" PRIu64
@@ -338,7 +351,6 @@ s_take(s_agent_t *a, int64_t now_ms)
             continue;
         }
         if (rc < 0) {
-            a->held.seq = mark;
             rl_error(a->log_ctx, "%s; retrying in 1 s (nothing is dropped)", err.msg);
             a->retry_ms = now_ms + 1000;
             break;
@@ -425,19 +437,24 @@ s_run(s_agent_t *a)
     }
 }
 
-int
-main(int argc, char **argv)
-{
-    if (rl_text_check_args(S_PROG, argc, argv))
-        return RL_EXIT_FAIL;
-    const char *config_path = NULL;
-    bool check = false, dry = false;
-    int rc = RL_EXIT_FAIL;
-    rl_err_t err;
-    char *sets[64];
-    size_t nsets = 0;
-    const char *ovals[S_NOVERRIDES] = {0};
+/* The command line, parsed. */
+typedef struct {
+    const char *config_path;
+    bool check; /* --check-config */
+    bool dry;   /* --dry-run */
+    const char *sets[64];
+    size_t nsets;
+    const char *ovals[S_NOVERRIDES]; /* by index of s_overrides */
+} s_opts_t;
 
+/* Returned by the steps of main() when the agent goes on. */
+#define S_GO_ON (-1)
+
+/* Parses argv into *o: S_GO_ON, or the exit code (--help, --version,
+ * --example-config, a usage error). */
+static int
+s_parse_args(int argc, char **argv, s_opts_t *o)
+{
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
         if (!strcmp(arg, "--help") || !strcmp(arg, "-h")) {
@@ -450,10 +467,10 @@ main(int argc, char **argv)
             rl_config_write_example(agent_config_schema, "ruglab-agent configuration", stdout);
             return RL_EXIT_OK;
         } else if (!strcmp(arg, "--check-config")) {
-            check = true;
+            o->check = true;
             continue;
         } else if (!strcmp(arg, "--dry-run")) {
-            dry = true;
+            o->dry = true;
             continue;
         }
         if (i + 1 >= argc) {
@@ -461,15 +478,15 @@ main(int argc, char **argv)
             return RL_EXIT_USAGE;
         }
         if (!strcmp(arg, "--config")) {
-            config_path = argv[++i];
+            o->config_path = argv[++i];
             continue;
         }
         if (!strcmp(arg, "--set")) {
-            if (nsets == 64) {
+            if (o->nsets == 64) {
                 s_fail("too many --set options");
                 return RL_EXIT_USAGE;
             }
-            sets[nsets++] = argv[++i];
+            o->sets[o->nsets++] = argv[++i];
             continue;
         }
         size_t k = 0;
@@ -479,122 +496,155 @@ main(int argc, char **argv)
             s_fail("unknown option '%s' (see --help)", arg);
             return RL_EXIT_USAGE;
         }
-        ovals[k] = argv[++i];
+        o->ovals[k] = argv[++i];
     }
-    if (!config_path && access(RL_SYSCONFDIR "/agent.conf", F_OK) == 0)
-        config_path = RL_SYSCONFDIR "/agent.conf";
+    if (!o->config_path && access(RL_SYSCONFDIR "/agent.conf", F_OK) == 0)
+        o->config_path = RL_SYSCONFDIR "/agent.conf";
+    return S_GO_ON;
+}
 
-    s_agent_t a = {0};
-    a.config_path = config_path;
-    a.cfg = rl_config_load(agent_config_schema, config_path, &err);
-    if (!a.cfg) {
-        s_fail("%s", err.msg);
-        return RL_EXIT_CONFIG;
-    }
+/* Applies the --device ... and --set options to cfg: S_GO_ON or the exit code. */
+static int
+s_apply_overrides(const s_opts_t *o, rl_config_t *cfg)
+{
+    rl_err_t err;
     for (size_t k = 0; k < S_NOVERRIDES; k++) {
-        if (ovals[k] &&
-            rl_config_set(a.cfg, s_overrides[k].section, s_overrides[k].key, ovals[k], &err)) {
+        if (o->ovals[k] &&
+            rl_config_set(cfg, s_overrides[k].section, s_overrides[k].key, o->ovals[k], &err)) {
             s_fail("%s: %s", s_overrides[k].flag, err.msg);
-            rc = RL_EXIT_CONFIG;
-            goto out;
+            return RL_EXIT_CONFIG;
         }
     }
-    for (size_t k = 0; k < nsets; k++) {
-        char *dot = strchr(sets[k], '.'), *eq = strchr(sets[k], '=');
+    for (size_t k = 0; k < o->nsets; k++) {
+        const char *set = o->sets[k];
+        const char *dot = strchr(set, '.'), *eq = strchr(set, '=');
         if (!dot || !eq || eq < dot) {
-            s_fail("--set %s: expected SECTION.KEY=VALUE", sets[k]);
-            rc = RL_EXIT_USAGE;
-            goto out;
+            s_fail("--set %s: expected SECTION.KEY=VALUE", set);
+            return RL_EXIT_USAGE;
         }
-        char *section = rl_strndup(sets[k], (size_t)(dot - sets[k]));
+        char *section = rl_strndup(set, (size_t)(dot - set));
         char *key = rl_strndup(dot + 1, (size_t)(eq - dot - 1));
-        int src = rl_config_set(a.cfg, section, key, eq + 1, &err);
+        int src = rl_config_set(cfg, section, key, eq + 1, &err);
         free(section);
         free(key);
         if (src) {
-            s_fail("--set %s: %s", sets[k], err.msg);
-            rc = RL_EXIT_CONFIG;
-            goto out;
+            s_fail("--set %s: %s", set, err.msg);
+            return RL_EXIT_CONFIG;
         }
     }
-    if (s_check_config(a.cfg, &err)) {
-        s_fail("%s%s%s", config_path ? config_path : "", config_path ? ": " : "", err.msg);
-        rc = RL_EXIT_CONFIG;
-        goto out;
+    return S_GO_ON;
+}
+
+/* A configuration error, after the file's name when there is one. */
+static int
+s_config_failed(const s_opts_t *o, const rl_err_t *err)
+{
+    s_fail("%s%s%s", o->config_path ? o->config_path : "", o->config_path ? ": " : "", err->msg);
+    return RL_EXIT_CONFIG;
+}
+
+/* Loads and checks the configuration into a, starts logging and picks the
+ * driver; fills *lo unless --dry-run. S_GO_ON or the exit code. */
+static int
+s_setup_config(const s_opts_t *o, s_agent_t *a, agent_link_opts_t *lo)
+{
+    rl_err_t err;
+    a->config_path = o->config_path;
+    a->cfg = rl_config_load(agent_config_schema, o->config_path, &err);
+    if (!a->cfg) {
+        s_fail("%s", err.msg);
+        return RL_EXIT_CONFIG;
     }
+    int rc = s_apply_overrides(o, a->cfg);
+    if (rc != S_GO_ON)
+        return rc;
+    if (s_check_config(a->cfg, &err))
+        return s_config_failed(o, &err);
     rl_log_level_t level = RL_LOG_INFO;
-    if (rl_log_parse_level(rl_config_str(a.cfg, "agent", "log_level"), &level))
+    if (rl_log_parse_level(rl_config_str(a->cfg, "agent", "log_level"), &level))
         level = RL_LOG_INFO;
     rl_log_init(S_PROG, level);
-    a.log_ctx = rl_asprintf("device %s", rl_config_str(a.cfg, "agent", "device_id"));
-    a.drv = agent_driver_find(rl_config_str(a.cfg, "agent", "driver"));
+    a->log_ctx = rl_asprintf("device %s", rl_config_str(a->cfg, "agent", "device_id"));
+    a->drv = agent_driver_find(rl_config_str(a->cfg, "agent", "driver"));
+    if (!o->dry && s_link_opts(a->cfg, lo, a->log_ctx, &err))
+        return s_config_failed(o, &err);
+    return S_GO_ON;
+}
 
-    agent_link_opts_t lo;
-    if (!dry && s_link_opts(a.cfg, &lo, a.log_ctx, &err)) {
-        s_fail("%s%s%s", config_path ? config_path : "", config_path ? ": " : "", err.msg);
-        rc = RL_EXIT_CONFIG;
-        goto out;
-    }
-    if (check) {
-        agent_driver_env_t env = {a.cfg, a.log_ctx, NULL, false};
-        void *st = a.drv->open(&env, true, &err);
-        if (!st) {
-            s_fail("%s%s%s", config_path ? config_path : "", config_path ? ": " : "", err.msg);
-            rc = RL_EXIT_CONFIG;
-            goto out;
-        }
-        a.drv->close(st);
-        printf("configuration OK\n");
-        rc = RL_EXIT_OK;
-        goto out;
-    }
+/* --check-config, once the configuration is read: the driver's settings. */
+static int
+s_check_driver(const s_opts_t *o, s_agent_t *a)
+{
+    rl_err_t err;
+    agent_driver_env_t env = {a->cfg, a->log_ctx, NULL, false};
+    void *st = a->drv->open(&env, true, &err);
+    if (!st)
+        return s_config_failed(o, &err);
+    a->drv->close(st);
+    printf("configuration OK\n");
+    return RL_EXIT_OK;
+}
 
+static void
+s_setup_signals(void)
+{
     struct sigaction sa = {.sa_handler = s_on_signal};
     sigemptyset(&sa.sa_mask);
     sigaction(SIGTERM, &sa, NULL);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+}
 
-    if (dry && a.drv == &agent_driver_filedrop) {
+/* --dry-run: opens the driver alone and prints what it gives. */
+static int
+s_run_dry(s_agent_t *a)
+{
+    if (a->drv == &agent_driver_filedrop) {
         s_fail("--dry-run works with the jsonl and simulator drivers");
-        rc = RL_EXIT_USAGE;
-        goto out;
+        return RL_EXIT_USAGE;
     }
-    if (dry) {
-        agent_driver_env_t env = {a.cfg, a.log_ctx, NULL, true};
-        a.drv_state = a.drv->open(&env, false, &err);
-        if (!a.drv_state) {
-            s_fail("%s", err.msg);
-            rc = RL_EXIT_FAIL;
-            goto out;
-        }
-        rc = s_dry_run(a.drv, a.drv_state);
-        goto out;
+    rl_err_t err;
+    agent_driver_env_t env = {a->cfg, a->log_ctx, NULL, true};
+    a->drv_state = a->drv->open(&env, false, &err);
+    if (!a->drv_state) {
+        s_fail("%s", err.msg);
+        return RL_EXIT_FAIL;
     }
+    return s_dry_run(a->drv, a->drv_state);
+}
 
-    agent_spool_opts_t so = {(uint64_t)rl_config_int(a.cfg, "spool", "max_bytes"),
-                             (uint64_t)rl_config_int(a.cfg, "spool", "segment_bytes"), a.log_ctx};
-    a.spool = agent_spool_open(rl_config_str(a.cfg, "spool", "dir"), &so, &err);
-    if (!a.spool) {
+/* Opens the spool, the driver and the link: S_GO_ON or the exit code. */
+static int
+s_setup_agent(s_agent_t *a, const agent_link_opts_t *lo)
+{
+    rl_err_t err;
+    agent_spool_opts_t so = {(uint64_t)rl_config_int(a->cfg, "spool", "max_bytes"),
+                             (uint64_t)rl_config_int(a->cfg, "spool", "segment_bytes"), a->log_ctx};
+    a->spool = agent_spool_open(rl_config_str(a->cfg, "spool", "dir"), &so, &err);
+    if (!a->spool) {
         s_fail("%s", err.msg);
-        rc = RL_EXIT_FAIL;
-        goto out;
+        return RL_EXIT_FAIL;
     }
-    agent_driver_env_t env = {a.cfg, a.log_ctx, a.spool, false};
-    a.drv_state = a.drv->open(&env, false, &err);
-    if (!a.drv_state) {
-        s_fail("driver %s: %s", a.drv->name, err.msg);
-        rc = RL_EXIT_FAIL;
-        goto out;
+    agent_driver_env_t env = {a->cfg, a->log_ctx, a->spool, false};
+    a->drv_state = a->drv->open(&env, false, &err);
+    if (!a->drv_state) {
+        s_fail("driver %s: %s", a->drv->name, err.msg);
+        return RL_EXIT_FAIL;
     }
-    a.link = agent_link_new(&lo, a.spool, &err);
-    if (!a.link) {
+    a->link = agent_link_new(lo, a->spool, &err);
+    if (!a->link) {
         s_fail("%s", err.msg);
-        rc = RL_EXIT_FAIL;
-        goto out;
+        return RL_EXIT_FAIL;
     }
-    const agent_spool_recovery_t *rec = agent_spool_recovery(a.spool);
+    return S_GO_ON;
+}
+
+/* The READY line: what the spool held and what open found damaged. */
+static void
+s_say_ready(const s_agent_t *a, const agent_link_opts_t *lo)
+{
+    const agent_spool_recovery_t *rec = agent_spool_recovery(a->spool);
     char lost[96] = "";
     if (rec->damaged_segments && rec->lost_records_max)
         snprintf(lost, sizeof lost, ", %zu damaged segment(s): at most %" PRIu64 " LOST",
@@ -602,17 +652,49 @@ main(int argc, char **argv)
     else if (rec->damaged_segments)
         snprintf(lost, sizeof lost, ", %zu damaged segment(s): records LOST",
                  rec->damaged_segments);
-    rl_info(a.log_ctx,
+    rl_info(a->log_ctx,
             "READY: spool %s (boot %" PRIu64 ", %zu message(s) waiting, %zu damaged set "
             "aside%s), driver %s, collector %s%s",
-            rl_config_str(a.cfg, "spool", "dir"), agent_spool_boot_id(a.spool), rec->records,
-            rec->quarantined, lost, a.drv->name, rl_config_str(a.cfg, "link", "collector"),
-            lo.curve ? "" : " (WITHOUT encryption: curve = false)");
+            rl_config_str(a->cfg, "spool", "dir"), agent_spool_boot_id(a->spool), rec->records,
+            rec->quarantined, lost, a->drv->name, rl_config_str(a->cfg, "link", "collector"),
+            lo->curve ? "" : " (WITHOUT encryption: curve = false)");
+}
+
+/* Everything after the command line: S_GO_ON never comes back. */
+static int
+s_main(const s_opts_t *o, s_agent_t *a)
+{
+    agent_link_opts_t lo;
+    int rc = s_setup_config(o, a, &lo);
+    if (rc != S_GO_ON)
+        return rc;
+    if (o->check)
+        return s_check_driver(o, a);
+    s_setup_signals();
+    if (o->dry)
+        return s_run_dry(a);
+    rc = s_setup_agent(a, &lo);
+    if (rc != S_GO_ON)
+        return rc;
+    s_say_ready(a, &lo);
     (void)rl_notify("READY=1");
-    rc = s_run(&a);
+    rc = s_run(a);
     (void)rl_notify("STOPPING=1");
-    agent_link_farewell(a.link);
-out:
+    agent_link_farewell(a->link);
+    return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+    if (rl_text_check_args(S_PROG, argc, argv))
+        return RL_EXIT_FAIL;
+    s_opts_t o = {0};
+    int rc = s_parse_args(argc, argv, &o);
+    if (rc != S_GO_ON)
+        return rc;
+    s_agent_t a = {0};
+    rc = s_main(&o, &a);
     if (a.have_held)
         rl_msg_clear(&a.held);
     agent_link_destroy(&a.link);

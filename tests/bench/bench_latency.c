@@ -37,30 +37,62 @@ typedef struct {
     int64_t handed_us;
 } s_pending_t;
 
-int
-main(int argc, char **argv)
+/* The command line. */
+typedef struct {
+    const char *endpoint, *server_key, *secret_key, *device, *token, *spool_dir, *out_path;
+    double rate, seconds;
+} s_opts_t;
+
+/* One agent being measured. */
+typedef struct {
+    const s_opts_t *o;
+    agent_spool_t *spool;
+    agent_link_t *link;
+    FILE *out;
+    char session[64];
+    s_pending_t *pend; /* by hand-over */
+    long total, handed, acked;
+} s_bench_t;
+
+/* Returns 0, or -1 on a usage error (said). */
+static int
+s_parse_args(int argc, char **argv, s_opts_t *o)
 {
     if (argc != 10) {
         fprintf(stderr, "usage: bench_latency ENDPOINT SERVER_KEY_FILE SECRET_KEY_FILE DEVICE_ID "
                         "PATIENT_TOKEN SPOOL_DIR MSGS_PER_S SECONDS OUT_FILE\n");
-        return 2;
+        return -1;
     }
-    const char *device = argv[4], *token = argv[5];
-    double rate = atof(argv[7]);
-    double seconds = atof(argv[8]);
-    if (rate <= 0 || seconds <= 0) {
+    *o = (s_opts_t){.endpoint = argv[1],
+                    .server_key = argv[2],
+                    .secret_key = argv[3],
+                    .device = argv[4],
+                    .token = argv[5],
+                    .spool_dir = argv[6],
+                    .rate = atof(argv[7]),
+                    .seconds = atof(argv[8]),
+                    .out_path = argv[9]};
+    if (o->rate <= 0 || o->seconds <= 0) {
         fprintf(stderr, "bench_latency: MSGS_PER_S and SECONDS must be positive\n");
-        return 2;
+        return -1;
     }
+    return 0;
+}
+
+/* Opens the spool, the link and the output file: 0, or 1 (said). */
+static int
+s_setup(s_bench_t *b)
+{
+    const s_opts_t *o = b->o;
     rl_err_t err;
-    agent_spool_opts_t so = {1u << 30, 4u << 20, device};
-    agent_spool_t *spool = agent_spool_open(argv[6], &so, &err);
-    if (!spool) {
+    agent_spool_opts_t so = {1u << 30, 4u << 20, o->device};
+    b->spool = agent_spool_open(o->spool_dir, &so, &err);
+    if (!b->spool) {
         fprintf(stderr, "bench_latency: %s\n", err.msg);
         return 1;
     }
-    agent_link_opts_t lo = {.endpoint = argv[1],
-                            .device_id = device,
+    agent_link_opts_t lo = {.endpoint = o->endpoint,
+                            .device_id = o->device,
                             .device_model = "tergumed-710",
                             .firmware_version = "bench",
                             .curve = true,
@@ -69,113 +101,145 @@ main(int argc, char **argv)
                             .heartbeat_ms = 5000,
                             .reconnect_ivl_ms = 50,
                             .reconnect_ivl_max_ms = 200,
-                            .log_ctx = device};
-    if (agent_link_load_keys(&lo, argv[3], argv[2], &err)) {
+                            .log_ctx = o->device};
+    if (agent_link_load_keys(&lo, o->secret_key, o->server_key, &err)) {
         fprintf(stderr, "bench_latency: %s\n", err.msg);
         return 1;
     }
-    agent_link_t *link = agent_link_new(&lo, spool, &err);
-    if (!link) {
+    b->link = agent_link_new(&lo, b->spool, &err);
+    if (!b->link) {
         fprintf(stderr, "bench_latency: %s\n", err.msg);
         return 1;
     }
-    FILE *out = fopen(argv[9], "w");
-    if (!out) {
-        perror(argv[9]);
+    b->out = fopen(o->out_path, "w");
+    if (!b->out) {
+        perror(o->out_path);
         return 1;
     }
-    /* Wait for the connection, so the figure is the steady state. */
-    int64_t deadline = s_mono_us() + 20 * 1000000LL;
-    while (!agent_link_connected(link) && s_mono_us() < deadline) {
-        zmq_pollitem_t items[3];
-        int n = agent_link_poll_items(link, items);
-        (void)zmq_poll(items, n, 10);
-        (void)agent_link_run(link, s_mono_us() / 1000);
-    }
-    if (!agent_link_connected(link)) {
-        fprintf(stderr, "bench_latency: %s: not connected within 20 s\n", device);
-        return 1;
-    }
+    return 0;
+}
 
-    long total = (long)(rate * seconds);
-    s_pending_t *pend = rl_malloc(sizeof *pend * (size_t)(total > 0 ? total : 1));
-    long handed = 0, acked = 0;
-    int64_t period_us = (int64_t)(1e6 / rate);
+/* Waits for the connection, so the figure is the steady state: 0, or 1 (said). */
+static int
+s_wait_connected(s_bench_t *b)
+{
+    int64_t deadline = s_mono_us() + 20 * 1000000LL;
+    while (!agent_link_connected(b->link) && s_mono_us() < deadline) {
+        zmq_pollitem_t items[3];
+        int n = agent_link_poll_items(b->link, items);
+        (void)zmq_poll(items, n, 10);
+        (void)agent_link_run(b->link, s_mono_us() / 1000);
+    }
+    if (!agent_link_connected(b->link)) {
+        fprintf(stderr, "bench_latency: %s: not connected within 20 s\n", b->o->device);
+        return 1;
+    }
+    return 0;
+}
+
+/* Hands the next 100-sample batch over: appended and fsynced. 0, or -1 (said). */
+static int
+s_hand_over(s_bench_t *b)
+{
+    long handed = b->handed;
+    rl_msg_t m;
+    rl_msg_init(&m);
+    snprintf(m.device_id, sizeof m.device_id, "%s", b->o->device);
+    snprintf(m.session_id, sizeof m.session_id, "%s", b->session);
+    snprintf(m.patient_token, sizeof m.patient_token, "%s", b->o->token);
+    m.taken_at_us = rl_clock_wall_us();
+    m.kind = RL_BODY_SAMPLE_BATCH;
+    rl_sample_batch_t *sb = &m.u.sample_batch;
+    sb->direction = RL_DIR_EXTENSION;
+    sb->context = RL_CONTEXT_TRAINING_SET;
+    sb->context_number = 1;
+    sb->sample_rate_hz = 100;
+    sb->first_index = (uint64_t)handed * 100;
+    rl_msg_samples_alloc(&m, 100);
+    for (int i = 0; i < 100; i++) {
+        sb->angle_deg[i] = (float)((handed + i) % 60) - 10.0f;
+        sb->torque_nm[i] = (float)((handed * 3 + i) % 150);
+    }
+    rl_err_t err;
+    int64_t t = s_mono_us();
+    if (agent_spool_append(b->spool, &m, 0, &err) || agent_spool_sync(b->spool, &err)) {
+        fprintf(stderr, "bench_latency: %s\n", err.msg);
+        rl_msg_clear(&m);
+        return -1;
+    }
+    b->pend[handed].seq = m.seq;
+    b->pend[handed].handed_us = t;
+    b->handed++;
+    rl_msg_clear(&m);
+    return 0;
+}
+
+/* Hands the messages over at the rate asked and writes the latency of each
+ * once acknowledged: 0, or 1 (said). */
+static int
+s_run(s_bench_t *b)
+{
+    int64_t period_us = (int64_t)(1e6 / b->o->rate);
     /* Agents start at different phases of their period, like real machines. */
     int64_t start = s_mono_us() + (int64_t)(rand_r(&(unsigned){(unsigned)getpid()}) % period_us);
     int64_t end_wait = 0;
-    int rc = 0;
-    char session[64];
-    snprintf(session, sizeof session, "lat-%" PRId64, rl_clock_wall_us() / 1000000);
     for (;;) {
         int64_t now = s_mono_us();
-        if (handed < total && now >= start + handed * period_us) {
-            rl_msg_t m;
-            rl_msg_init(&m);
-            snprintf(m.device_id, sizeof m.device_id, "%s", device);
-            snprintf(m.session_id, sizeof m.session_id, "%s", session);
-            snprintf(m.patient_token, sizeof m.patient_token, "%s", token);
-            m.taken_at_us = rl_clock_wall_us();
-            m.kind = RL_BODY_SAMPLE_BATCH;
-            rl_sample_batch_t *b = &m.u.sample_batch;
-            b->direction = RL_DIR_EXTENSION;
-            b->context = RL_CONTEXT_TRAINING_SET;
-            b->context_number = 1;
-            b->sample_rate_hz = 100;
-            b->first_index = (uint64_t)handed * 100;
-            rl_msg_samples_alloc(&m, 100);
-            for (int i = 0; i < 100; i++) {
-                b->angle_deg[i] = (float)((handed + i) % 60) - 10.0f;
-                b->torque_nm[i] = (float)((handed * 3 + i) % 150);
-            }
-            int64_t t = s_mono_us();
-            if (agent_spool_append(spool, &m, 0, &err) || agent_spool_sync(spool, &err)) {
-                fprintf(stderr, "bench_latency: %s\n", err.msg);
-                rl_msg_clear(&m);
-                rc = 1;
-                break;
-            }
-            pend[handed].seq = m.seq;
-            pend[handed].handed_us = t;
-            handed++;
-            rl_msg_clear(&m);
-            if (handed == total)
+        if (b->handed < b->total && now >= start + b->handed * period_us) {
+            if (s_hand_over(b))
+                return 1;
+            if (b->handed == b->total)
                 end_wait = s_mono_us() + 60 * 1000000LL;
         }
-        (void)agent_link_run(link, s_mono_us() / 1000);
+        (void)agent_link_run(b->link, s_mono_us() / 1000);
         /* Everything up to the oldest unacknowledged message is acknowledged. */
         int64_t t_ack = s_mono_us();
-        while (acked < handed) {
+        while (b->acked < b->handed) {
             agent_spool_rec_t rec;
-            uint64_t seq = pend[acked].seq;
-            if (agent_spool_next(spool, seq - 1, &rec) && rec.seq == seq)
+            uint64_t seq = b->pend[b->acked].seq;
+            if (agent_spool_next(b->spool, seq - 1, &rec) && rec.seq == seq)
                 break;
-            fprintf(out, "%" PRId64 "\n", t_ack - pend[acked].handed_us);
-            acked++;
+            fprintf(b->out, "%" PRId64 "\n", t_ack - b->pend[b->acked].handed_us);
+            b->acked++;
         }
-        if (acked == total)
-            break;
+        if (b->acked == b->total)
+            return 0;
         if (end_wait && s_mono_us() > end_wait) {
-            fprintf(stderr, "bench_latency: %s: %ld of %ld messages not acknowledged\n", device,
-                    total - acked, total);
-            rc = 1;
-            break;
+            fprintf(stderr, "bench_latency: %s: %ld of %ld messages not acknowledged\n",
+                    b->o->device, b->total - b->acked, b->total);
+            return 1;
         }
         zmq_pollitem_t items[3];
-        int n = agent_link_poll_items(link, items);
-        int64_t wait_us = handed < total ? start + handed * period_us - s_mono_us() : 100000;
+        int n = agent_link_poll_items(b->link, items);
+        int64_t wait_us =
+            b->handed < b->total ? start + b->handed * period_us - s_mono_us() : 100000;
         int timeout = wait_us <= 0 ? 0 : (int)((wait_us + 999) / 1000);
         (void)zmq_poll(items, n, timeout);
     }
-    const agent_link_stats_t *st = agent_link_stats(link);
+}
+
+int
+main(int argc, char **argv)
+{
+    s_opts_t o;
+    if (s_parse_args(argc, argv, &o))
+        return 2;
+    s_bench_t b = {.o = &o};
+    if (s_setup(&b) || s_wait_connected(&b))
+        return 1;
+    b.total = (long)(o.rate * o.seconds);
+    b.pend = rl_malloc(sizeof *b.pend * (size_t)(b.total > 0 ? b.total : 1));
+    snprintf(b.session, sizeof b.session, "lat-%" PRId64, rl_clock_wall_us() / 1000000);
+    int rc = s_run(&b);
+    const agent_link_stats_t *st = agent_link_stats(b.link);
     if (st->rejected) {
-        fprintf(stderr, "bench_latency: %s: %" PRIu64 " message(s) rejected\n", device,
+        fprintf(stderr, "bench_latency: %s: %" PRIu64 " message(s) rejected\n", o.device,
                 st->rejected);
         rc = 1;
     }
-    fclose(out);
-    free(pend);
-    agent_link_destroy(&link);
-    agent_spool_close(&spool);
+    fclose(b.out);
+    free(b.pend);
+    agent_link_destroy(&b.link);
+    agent_spool_close(&b.spool);
     return rc;
 }

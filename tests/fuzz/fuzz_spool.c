@@ -165,22 +165,11 @@ s_make_spool(void)
     agent_spool_close(&sp);
 }
 
-int
-LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+/* The newest segment file: only there can records vanish unseen (a cut
+ * at a record boundary looks like records never written). */
+static int
+s_newest_segment(void)
 {
-    static bool ready;
-    if (!ready) {
-        strcpy(s_dir, "/tmp/ruglab-fuzz-spool-XXXXXX");
-        s_check(mkdtemp(s_dir) != NULL, "mkdtemp");
-        rl_log_init("fuzz_spool", RL_LOG_ERROR);
-        ready = true;
-    }
-    s_make_spool();
-    size_t nslots = 0;
-    s_read_slots(&nslots, s_slots, 8);
-
-    /* the newest segment: only there can records vanish unseen (a cut at
-     * a record boundary looks like records never written) */
     int newest = -1;
     for (int f = S_FIRST_SEG; f < S_FIRST_ACK; f++) {
         char p[128];
@@ -188,6 +177,45 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (access(p, F_OK) == 0)
             newest = f;
     }
+    return newest;
+}
+
+/* One operation of the input on DIR/file. */
+static void
+s_apply(int op, int file, off_t off, const uint8_t *bytes, size_t n)
+{
+    char path[128];
+    snprintf(path, sizeof path, "%s/%s", s_dir, s_files[file]);
+    if (op == 0) {
+        int fd = open(path, O_WRONLY);
+        if (fd >= 0) {
+            struct stat st;
+            if (fstat(fd, &st) == 0 && off < st.st_size) {
+                size_t room = (size_t)(st.st_size - off);
+                if (pwrite(fd, bytes, n < room ? n : room, off) < 0)
+                    s_check(false, "pwrite");
+            }
+            close(fd);
+        }
+    } else if (op == 1) {
+        (void)truncate(path, off);
+    } else if (op == 2) {
+        (void)unlink(path);
+    } else {
+        int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+        if (fd >= 0) {
+            if (write(fd, bytes, n) < 0)
+                s_check(false, "write");
+            close(fd);
+        }
+    }
+}
+
+/* Applies the input's operations; returns whether they only overwrote
+ * segments or cut segments other than the newest. */
+static bool
+s_damage(const uint8_t *data, size_t size, int newest)
+{
     bool only_seg_damage = true;
     size_t pos = 0;
     while (pos + 5 <= size) {
@@ -200,40 +228,21 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             n = size - pos;
         const uint8_t *bytes = data + pos;
         pos += n;
-        char path[128];
-        snprintf(path, sizeof path, "%s/%s", s_dir, s_files[file]);
         if (!((op == 0 || (op == 1 && file != newest)) && file >= S_FIRST_SEG &&
               file < S_FIRST_ACK))
             only_seg_damage = false;
-        if (op == 0) {
-            int fd = open(path, O_WRONLY);
-            if (fd >= 0) {
-                struct stat st;
-                if (fstat(fd, &st) == 0 && off < st.st_size) {
-                    size_t room = (size_t)(st.st_size - off);
-                    if (pwrite(fd, bytes, n < room ? n : room, off) < 0)
-                        s_check(false, "pwrite");
-                }
-                close(fd);
-            }
-        } else if (op == 1) {
-            (void)truncate(path, off);
-        } else if (op == 2) {
-            (void)unlink(path);
-        } else {
-            int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-            if (fd >= 0) {
-                if (write(fd, bytes, n) < 0)
-                    s_check(false, "write");
-                close(fd);
-            }
-        }
+        s_apply(op, file, off, bytes, n);
     }
+    return only_seg_damage;
+}
 
-    /* Could the damage have made a counter that reads as valid but is not
-     * one the runs wrote? (A forged slot, or digits in the earlier
-     * format's files when both state files are gone.) Then no one can
-     * tell, and the key check does not apply. */
+/* Could the damage have made a counter that reads as valid but is not
+ * one the runs wrote? (A forged slot, or digits in the earlier format's
+ * files when both state files are gone.) Then no one can tell, and the
+ * key check does not apply. */
+static bool
+s_forged(size_t nslots)
+{
     uint8_t now[8][64];
     size_t nnow = 0;
     s_read_slots(&nnow, now, 8);
@@ -254,8 +263,14 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     snprintf(path, sizeof path, "%s/boot", s_dir);
     if (no_state && access(path, F_OK) == 0)
         forged = true;
+    return forged;
+}
 
-    /* the spool's error lines would drown libFuzzer's own output */
+/* Opens the damaged spool, its error lines sent to /dev/null (they would
+ * drown libFuzzer's own output). */
+static agent_spool_t *
+s_open_quietly(void)
+{
     rl_err_t err;
     int saved = dup(2), null = open("/dev/null", O_WRONLY);
     if (null >= 0)
@@ -268,12 +283,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (null >= 0)
         close(null);
     s_check(sp != NULL, "open refused a damaged spool");
-    const agent_spool_recovery_t *rec = agent_spool_recovery(sp);
+    return sp;
+}
 
-    /* what is offered: in order, readable */
+/* What is offered: in order, readable. Returns how many of the records
+ * that were waiting are still offered; *max_seq the highest seq. */
+static size_t
+s_check_offered(agent_spool_t *sp, uint64_t *max_seq)
+{
+    rl_err_t err;
     agent_spool_rec_t r;
-    uint64_t after = 0, max_seq = 0;
+    uint64_t after = 0;
     size_t found = 0, kept = 0;
+    *max_seq = 0;
     while (agent_spool_next(sp, after, &r) == 1) {
         s_check(r.seq > after, "seqs out of order");
         uint8_t *buf = NULL;
@@ -284,18 +306,42 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (size_t k = 0; k < s_npending; k++)
             if (s_pending[k] == r.seq)
                 kept++;
-        after = max_seq = r.seq;
+        after = *max_seq = r.seq;
         found++;
     }
     s_check(found == agent_spool_depth(sp), "depth");
+    return kept;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    static bool ready;
+    if (!ready) {
+        strcpy(s_dir, "/tmp/ruglab-fuzz-spool-XXXXXX");
+        s_check(mkdtemp(s_dir) != NULL, "mkdtemp");
+        rl_log_init("fuzz_spool", RL_LOG_ERROR);
+        ready = true;
+    }
+    s_make_spool();
+    size_t nslots = 0;
+    s_read_slots(&nslots, s_slots, 8);
+    bool only_seg_damage = s_damage(data, size, s_newest_segment());
+    bool forged = s_forged(nslots);
+
+    agent_spool_t *sp = s_open_quietly();
+    const agent_spool_recovery_t *rec = agent_spool_recovery(sp);
+    uint64_t max_seq;
+    size_t kept = s_check_offered(sp, &max_seq);
 
     /* never a key of before */
     if (!forged)
         s_check(agent_spool_boot_id(sp) > s_max_boot, "a boot id used before");
+    rl_err_t err;
     s_append(sp, 99);
     s_check(agent_spool_sync(sp, &err) == 0, "sync after open");
-    uint64_t seq = 0;
-    after = 0;
+    agent_spool_rec_t r;
+    uint64_t seq = 0, after = 0;
     while (agent_spool_next(sp, after, &r) == 1)
         after = seq = r.seq;
     s_check(seq > max_seq, "the new record's seq is not above the others");

@@ -97,6 +97,131 @@ s_copy(char *dst, size_t size, const char *src)
     snprintf(dst, size, "%s", src);
 }
 
+/* The body of each kind, from the JSON line's flat fields (dir: its
+ * "direction"). */
+static void
+s_fill_hello(json_t *o, rl_direction_t dir, rl_msg_t *m)
+{
+    (void)dir;
+    s_copy(m->u.hello.device_model, sizeof m->u.hello.device_model,
+           s_str(o, "device_model", "test-model"));
+    s_copy(m->u.hello.sender_version, sizeof m->u.hello.sender_version, "rl-send");
+    s_copy(m->u.hello.firmware_version, sizeof m->u.hello.firmware_version,
+           s_str(o, "firmware_version", ""));
+    m->u.hello.spool_depth = (uint64_t)s_int(o, "spool_depth", 0);
+}
+
+static void
+s_fill_heartbeat(json_t *o, rl_direction_t dir, rl_msg_t *m)
+{
+    (void)dir;
+    m->u.heartbeat.spool_depth = (uint64_t)s_int(o, "spool_depth", 0);
+    m->u.heartbeat.spool_bytes = (uint64_t)s_int(o, "spool_bytes", 0);
+    m->u.heartbeat.oldest_unacked_s = (uint32_t)s_int(o, "oldest_unacked_s", 0);
+}
+
+static void
+s_fill_session_start(json_t *o, rl_direction_t dir, rl_msg_t *m)
+{
+    (void)dir;
+    m->u.session_start.kind = rl_session_kind_parse(s_str(o, "session_kind", "training"));
+    s_copy(m->u.session_start.operator_code, sizeof m->u.session_start.operator_code,
+           s_str(o, "operator_code", ""));
+}
+
+static void
+s_fill_session_end(json_t *o, rl_direction_t dir, rl_msg_t *m)
+{
+    (void)dir;
+    m->u.session_end.duration_s = (uint32_t)s_int(o, "duration_s", 0);
+    m->u.session_end.aborted = json_is_true(json_object_get(o, "aborted"));
+}
+
+static void
+s_fill_test_result(json_t *o, rl_direction_t dir, rl_msg_t *m)
+{
+    m->u.test_result.direction = dir;
+    m->u.test_result.trial = (uint32_t)s_int(o, "trial", 1);
+    m->u.test_result.rom_deg = (float)s_num(o, "rom_deg", 0);
+    m->u.test_result.max_torque_nm = (float)s_num(o, "max_torque_nm", 0);
+    m->u.test_result.angle_at_max_deg = (float)s_num(o, "angle_at_max_deg", 0);
+}
+
+static void
+s_fill_training_set(json_t *o, rl_direction_t dir, rl_msg_t *m)
+{
+    rl_training_set_t *t = &m->u.training_set;
+    t->direction = dir;
+    t->set_number = (uint32_t)s_int(o, "set_number", 1);
+    t->load_nm = (float)s_num(o, "load_nm", 0);
+    t->load_pct_of_max = (float)s_num(o, "load_pct_of_max", 0);
+    t->repetitions = (uint32_t)s_int(o, "repetitions", 0);
+    t->range_min_deg = (float)s_num(o, "range_min_deg", 0);
+    t->range_max_deg = (float)s_num(o, "range_max_deg", 0);
+    t->time_under_tension_s = (float)s_num(o, "time_under_tension_s", 0);
+}
+
+static void
+s_fill_sample_batch(json_t *o, rl_direction_t dir, rl_msg_t *m)
+{
+    json_t *a = json_object_get(o, "angle_deg"), *t = json_object_get(o, "torque_nm");
+    size_t n = json_is_array(a) ? json_array_size(a) : (size_t)s_int(o, "samples", 0);
+    rl_msg_samples_alloc(m, n);
+    rl_sample_batch_t *b = &m->u.sample_batch;
+    for (size_t i = 0; i < n; i++) {
+        b->angle_deg[i] =
+            json_is_array(a) ? (float)json_number_value(json_array_get(a, i)) : (float)(i % 90);
+        b->torque_nm[i] = json_is_array(t) ? (float)json_number_value(json_array_get(t, i))
+                                           : (float)(i % 500) * 0.25f;
+    }
+    if (json_is_array(t))
+        b->n_torque = json_array_size(t) < n ? json_array_size(t) : n;
+    b->direction = dir;
+    b->context = rl_sample_context_parse(s_str(o, "context", "test_trial"));
+    b->context_number = (uint32_t)s_int(o, "context_number", 1);
+    b->sample_rate_hz = (uint32_t)s_int(o, "sample_rate_hz", 100);
+    b->first_index = (uint64_t)s_int(o, "first_index", 0);
+}
+
+static void
+s_fill_questionnaire(json_t *o, rl_direction_t dir, rl_msg_t *m)
+{
+    (void)dir;
+    rl_questionnaire_t *q = &m->u.questionnaire;
+    s_copy(q->instrument, sizeof q->instrument, s_str(o, "instrument", ""));
+    s_copy(q->version, sizeof q->version, s_str(o, "version", ""));
+    s_copy(q->language, sizeof q->language, s_str(o, "language", ""));
+    json_t *ans = json_object_get(o, "answers");
+    size_t i;
+    json_t *v;
+    json_array_foreach(ans, i, v)
+    {
+        if (i >= RL_ANSWERS_MAX)
+            break;
+        q->answers[i].item = (uint32_t)json_integer_value(json_array_get(v, 0));
+        q->answers[i].value = (int32_t)json_integer_value(json_array_get(v, 1));
+        if (json_is_string(json_array_get(v, 2)))
+            s_copy(q->answers[i].label, sizeof q->answers[i].label,
+                   json_string_value(json_array_get(v, 2)));
+        q->n_answers = i + 1;
+    }
+}
+
+/* The kinds a line may ask for. */
+static const struct {
+    rl_body_kind_t kind;
+    void (*fill)(json_t *o, rl_direction_t dir, rl_msg_t *m);
+} s_kinds[] = {
+    {RL_BODY_HELLO, s_fill_hello},
+    {RL_BODY_HEARTBEAT, s_fill_heartbeat},
+    {RL_BODY_SESSION_START, s_fill_session_start},
+    {RL_BODY_SESSION_END, s_fill_session_end},
+    {RL_BODY_TEST_RESULT, s_fill_test_result},
+    {RL_BODY_TRAINING_SET, s_fill_training_set},
+    {RL_BODY_SAMPLE_BATCH, s_fill_sample_batch},
+    {RL_BODY_QUESTIONNAIRE, s_fill_questionnaire},
+};
+
 /* Builds the message of one JSON line; returns -1 (message printed) on error. */
 static int
 s_build(json_t *o, rl_msg_t *m)
@@ -113,94 +238,15 @@ s_build(json_t *o, rl_msg_t *m)
     m->kind = rl_body_kind_parse(kind);
     rl_direction_t dir = RL_DIR_UNSPECIFIED; /* an unknown name is sent as unspecified */
     (void)!rl_direction_parse(s_str(o, "direction", ""), &dir, NULL);
-    switch (m->kind) {
-    case RL_BODY_HELLO:
-        s_copy(m->u.hello.device_model, sizeof m->u.hello.device_model,
-               s_str(o, "device_model", "test-model"));
-        s_copy(m->u.hello.sender_version, sizeof m->u.hello.sender_version, "rl-send");
-        s_copy(m->u.hello.firmware_version, sizeof m->u.hello.firmware_version,
-               s_str(o, "firmware_version", ""));
-        m->u.hello.spool_depth = (uint64_t)s_int(o, "spool_depth", 0);
-        break;
-    case RL_BODY_HEARTBEAT:
-        m->u.heartbeat.spool_depth = (uint64_t)s_int(o, "spool_depth", 0);
-        m->u.heartbeat.spool_bytes = (uint64_t)s_int(o, "spool_bytes", 0);
-        m->u.heartbeat.oldest_unacked_s = (uint32_t)s_int(o, "oldest_unacked_s", 0);
-        break;
-    case RL_BODY_SESSION_START:
-        m->u.session_start.kind = rl_session_kind_parse(s_str(o, "session_kind", "training"));
-        s_copy(m->u.session_start.operator_code, sizeof m->u.session_start.operator_code,
-               s_str(o, "operator_code", ""));
-        break;
-    case RL_BODY_SESSION_END:
-        m->u.session_end.duration_s = (uint32_t)s_int(o, "duration_s", 0);
-        m->u.session_end.aborted = json_is_true(json_object_get(o, "aborted"));
-        break;
-    case RL_BODY_TEST_RESULT:
-        m->u.test_result.direction = dir;
-        m->u.test_result.trial = (uint32_t)s_int(o, "trial", 1);
-        m->u.test_result.rom_deg = (float)s_num(o, "rom_deg", 0);
-        m->u.test_result.max_torque_nm = (float)s_num(o, "max_torque_nm", 0);
-        m->u.test_result.angle_at_max_deg = (float)s_num(o, "angle_at_max_deg", 0);
-        break;
-    case RL_BODY_TRAINING_SET: {
-        rl_training_set_t *t = &m->u.training_set;
-        t->direction = dir;
-        t->set_number = (uint32_t)s_int(o, "set_number", 1);
-        t->load_nm = (float)s_num(o, "load_nm", 0);
-        t->load_pct_of_max = (float)s_num(o, "load_pct_of_max", 0);
-        t->repetitions = (uint32_t)s_int(o, "repetitions", 0);
-        t->range_min_deg = (float)s_num(o, "range_min_deg", 0);
-        t->range_max_deg = (float)s_num(o, "range_max_deg", 0);
-        t->time_under_tension_s = (float)s_num(o, "time_under_tension_s", 0);
-        break;
-    }
-    case RL_BODY_SAMPLE_BATCH: {
-        json_t *a = json_object_get(o, "angle_deg"), *t = json_object_get(o, "torque_nm");
-        size_t n = json_is_array(a) ? json_array_size(a) : (size_t)s_int(o, "samples", 0);
-        rl_msg_samples_alloc(m, n);
-        rl_sample_batch_t *b = &m->u.sample_batch;
-        for (size_t i = 0; i < n; i++) {
-            b->angle_deg[i] =
-                json_is_array(a) ? (float)json_number_value(json_array_get(a, i)) : (float)(i % 90);
-            b->torque_nm[i] = json_is_array(t) ? (float)json_number_value(json_array_get(t, i))
-                                               : (float)(i % 500) * 0.25f;
+
+    for (size_t k = 0; k < sizeof s_kinds / sizeof s_kinds[0]; k++) {
+        if (s_kinds[k].kind == m->kind) {
+            s_kinds[k].fill(o, dir, m);
+            return 0;
         }
-        if (json_is_array(t))
-            b->n_torque = json_array_size(t) < n ? json_array_size(t) : n;
-        b->direction = dir;
-        b->context = rl_sample_context_parse(s_str(o, "context", "test_trial"));
-        b->context_number = (uint32_t)s_int(o, "context_number", 1);
-        b->sample_rate_hz = (uint32_t)s_int(o, "sample_rate_hz", 100);
-        b->first_index = (uint64_t)s_int(o, "first_index", 0);
-        break;
     }
-    case RL_BODY_QUESTIONNAIRE: {
-        rl_questionnaire_t *q = &m->u.questionnaire;
-        s_copy(q->instrument, sizeof q->instrument, s_str(o, "instrument", ""));
-        s_copy(q->version, sizeof q->version, s_str(o, "version", ""));
-        s_copy(q->language, sizeof q->language, s_str(o, "language", ""));
-        json_t *ans = json_object_get(o, "answers");
-        size_t i;
-        json_t *v;
-        json_array_foreach(ans, i, v)
-        {
-            if (i >= RL_ANSWERS_MAX)
-                break;
-            q->answers[i].item = (uint32_t)json_integer_value(json_array_get(v, 0));
-            q->answers[i].value = (int32_t)json_integer_value(json_array_get(v, 1));
-            if (json_is_string(json_array_get(v, 2)))
-                s_copy(q->answers[i].label, sizeof q->answers[i].label,
-                       json_string_value(json_array_get(v, 2)));
-            q->n_answers = i + 1;
-        }
-        break;
-    }
-    default:
-        fprintf(stderr, "rl-send: unknown kind '%s'\n", kind);
-        return -1;
-    }
-    return 0;
+    fprintf(stderr, "rl-send: unknown kind '%s'\n", kind);
+    return -1;
 }
 
 static void
@@ -360,8 +406,15 @@ s_monitor(void *mon)
     }
 }
 
-int
-main(int argc, char **argv)
+/* The command line. */
+typedef struct {
+    const char *endpoint, *key, *server;
+    long timeout_ms, resend_ms, rate;
+} s_opts_t;
+
+/* Returns 0, or the exit code of a usage error (said). */
+static int
+s_parse_args(int argc, char **argv, s_opts_t *o)
 {
     static const struct option opts[] = {
         {"connect", required_argument, NULL, 'c'},    {"key", required_argument, NULL, 'k'},
@@ -369,31 +422,30 @@ main(int argc, char **argv)
         {"timeout-ms", required_argument, NULL, 't'}, {"resend-ms", required_argument, NULL, 'r'},
         {"rate", required_argument, NULL, 'R'},       {NULL, 0, NULL, 0},
     };
-    const char *endpoint = NULL, *key = NULL, *server = NULL;
-    long timeout_ms = 10000, resend_ms = 0, rate = 0;
+    *o = (s_opts_t){.timeout_ms = 10000};
     int c;
     while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
-            endpoint = optarg;
+            o->endpoint = optarg;
             break;
         case 'k':
-            key = optarg;
+            o->key = optarg;
             break;
         case 's':
-            server = optarg;
+            o->server = optarg;
             break;
         case 'd':
             s_device = optarg;
             break;
         case 't':
-            timeout_ms = atol(optarg);
+            o->timeout_ms = atol(optarg);
             break;
         case 'r':
-            resend_ms = atol(optarg);
+            o->resend_ms = atol(optarg);
             break;
         case 'R':
-            rate = atol(optarg);
+            o->rate = atol(optarg);
             break;
         default:
             fprintf(stderr, "usage: rl-send --connect EP --key DEVICE.key --server-key Z85|FILE "
@@ -402,29 +454,38 @@ main(int argc, char **argv)
             return 2;
         }
     }
-    if (!endpoint || !key || !server) {
+    if (!o->endpoint || !o->key || !o->server) {
         fprintf(stderr, "rl-send: --connect, --key and --server-key are required\n");
         return 2;
     }
-    zsys_handler_set(NULL);
-    zcert_t *cert = zcert_load(key);
+    return 0;
+}
+
+/* The DEALER socket in a new context *ctx_p, with the device's key and
+ * the server's, connected; *mon_p: the monitor that tells a refused
+ * handshake. NULL (said) when a key cannot be loaded or the endpoint is
+ * wrong. */
+static void *
+s_connect(const s_opts_t *o, void **ctx_p, void **mon_p)
+{
+    zcert_t *cert = zcert_load(o->key);
     if (!cert) {
-        fprintf(stderr, "rl-send: cannot load %s\n", key);
-        return 2;
+        fprintf(stderr, "rl-send: cannot load %s\n", o->key);
+        return NULL;
     }
     char server_z85[41];
-    if (strlen(server) == 40) {
-        s_copy(server_z85, sizeof server_z85, server);
+    if (strlen(o->server) == 40) {
+        s_copy(server_z85, sizeof server_z85, o->server);
     } else {
-        zcert_t *sc = zcert_load(server);
+        zcert_t *sc = zcert_load(o->server);
         if (!sc) {
-            fprintf(stderr, "rl-send: cannot load %s\n", server);
-            return 2;
+            fprintf(stderr, "rl-send: cannot load %s\n", o->server);
+            return NULL;
         }
         s_copy(server_z85, sizeof server_z85, zcert_public_txt(sc));
         zcert_destroy(&sc);
     }
-    void *ctx = zmq_ctx_new();
+    void *ctx = *ctx_p = zmq_ctx_new();
     void *sock = zmq_socket(ctx, ZMQ_DEALER);
     zmq_setsockopt(sock, ZMQ_CURVE_SERVERKEY, server_z85, 40);
     zmq_setsockopt(sock, ZMQ_CURVE_PUBLICKEY, zcert_public_txt(cert), 40);
@@ -433,24 +494,62 @@ main(int argc, char **argv)
     zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
     zcert_destroy(&cert);
     zmq_socket_monitor(sock, "inproc://rl-send-monitor", ZMQ_EVENT_HANDSHAKE_FAILED_AUTH);
-    void *mon = zmq_socket(ctx, ZMQ_PAIR);
-    zmq_connect(mon, "inproc://rl-send-monitor");
-    if (zmq_connect(sock, endpoint) != 0) {
-        fprintf(stderr, "rl-send: cannot connect to %s: %s\n", endpoint, zmq_strerror(zmq_errno()));
-        return 2;
+    *mon_p = zmq_socket(ctx, ZMQ_PAIR);
+    zmq_connect(*mon_p, "inproc://rl-send-monitor");
+    if (zmq_connect(sock, o->endpoint) != 0) {
+        fprintf(stderr, "rl-send: cannot connect to %s: %s\n", o->endpoint,
+                zmq_strerror(zmq_errno()));
+        return NULL;
     }
+    return sock;
+}
 
-    char *inbuf = NULL;
-    size_t inlen = 0, incap = 0;
-    bool eof = false;
-    int64_t start = s_ms(), deadline = start + timeout_ms;
+/* Standard input: what is read of a line not yet complete. */
+typedef struct {
+    char *buf;
+    size_t len, cap;
+    bool eof;
+} s_input_t;
+
+/* Reads what stdin has and queues the message of every complete line. */
+static void
+s_read_input(s_input_t *in)
+{
+    if (in->cap - in->len < 65536) {
+        in->cap = in->cap * 2 + 65536;
+        in->buf = rl_realloc(in->buf, in->cap);
+    }
+    ssize_t r = read(0, in->buf + in->len, in->cap - in->len - 1);
+    if (r <= 0) {
+        in->eof = true;
+    } else {
+        in->len += (size_t)r;
+    }
+    char *nl;
+    while ((nl = memchr(in->buf, '\n', in->len)) != NULL) {
+        *nl = '\0';
+        if (nl > in->buf)
+            s_line(in->buf);
+        size_t used = (size_t)(nl - in->buf) + 1;
+        memmove(in->buf, nl + 1, in->len - used);
+        in->len -= used;
+    }
+}
+
+/* Sends every line's message and waits for the acknowledgements: 0 when
+ * all came (and stdin ended), 1 on timeout. */
+static int
+s_run(void *sock, void *mon, const s_opts_t *o)
+{
+    s_input_t in = {0};
+    int64_t start = s_ms(), deadline = start + o->timeout_ms;
     size_t next = 0; /* first message never sent */
     int rc = 1;
     for (;;) {
         size_t unacked = 0;
         for (size_t i = 0; i < s_n_out; i++)
             unacked += !s_out[i].acked;
-        if (eof && next == s_n_out && unacked == 0) {
+        if (in.eof && next == s_n_out && unacked == 0) {
             rc = 0;
             break;
         }
@@ -462,7 +561,7 @@ main(int argc, char **argv)
             {sock, 0, ZMQ_POLLIN, 0}, {mon, 0, ZMQ_POLLIN, 0}, {NULL, 0, ZMQ_POLLIN, 0}};
         int n = 2;
         long wait_ms = next < s_n_out ? 5 : 50;
-        if (!eof) {
+        if (!in.eof) {
             items[2].fd = 0;
             n = 3;
         }
@@ -472,38 +571,35 @@ main(int argc, char **argv)
             s_receive(sock);
         if (items[1].revents & ZMQ_POLLIN)
             s_monitor(mon);
-        if (n == 3 && (items[2].revents & (ZMQ_POLLIN | ZMQ_POLLERR))) {
-            if (incap - inlen < 65536) {
-                incap = incap * 2 + 65536;
-                inbuf = rl_realloc(inbuf, incap);
-            }
-            ssize_t r = read(0, inbuf + inlen, incap - inlen - 1);
-            if (r <= 0) {
-                eof = true;
-            } else {
-                inlen += (size_t)r;
-            }
-            char *nl;
-            while ((nl = memchr(inbuf, '\n', inlen)) != NULL) {
-                *nl = '\0';
-                if (nl > inbuf)
-                    s_line(inbuf);
-                size_t used = (size_t)(nl - inbuf) + 1;
-                memmove(inbuf, nl + 1, inlen - used);
-                inlen -= used;
-            }
-        }
+        if (n == 3 && (items[2].revents & (ZMQ_POLLIN | ZMQ_POLLERR)))
+            s_read_input(&in);
         /* first sends, at most --rate per second */
         while (next < s_n_out &&
-               (rate <= 0 || (int64_t)next < (s_ms() - start) * rate / 1000 + 1) &&
+               (o->rate <= 0 || (int64_t)next < (s_ms() - start) * o->rate / 1000 + 1) &&
                s_send(sock, &s_out[next]))
             next++;
-        if (resend_ms > 0)
+        if (o->resend_ms > 0)
             for (size_t i = 0; i < next; i++)
-                if (!s_out[i].acked && s_ms() - s_out[i].sent_ms >= resend_ms)
+                if (!s_out[i].acked && s_ms() - s_out[i].sent_ms >= o->resend_ms)
                     s_send(sock, &s_out[i]);
     }
-    free(inbuf);
+    free(in.buf);
+    return rc;
+}
+
+int
+main(int argc, char **argv)
+{
+    s_opts_t o;
+    int rc = s_parse_args(argc, argv, &o);
+    if (rc)
+        return rc;
+    zsys_handler_set(NULL);
+    void *ctx = NULL, *mon = NULL;
+    void *sock = s_connect(&o, &ctx, &mon);
+    if (!sock)
+        return 2;
+    rc = s_run(sock, mon, &o);
     for (size_t i = 0; i < s_n_out; i++)
         free(s_out[i].buf);
     free(s_out);

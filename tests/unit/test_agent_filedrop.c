@@ -136,11 +136,10 @@ s_take(s_agent_t *a, int max, bool sync)
         rl_msg_init(&m);
         int wait;
         rl_err_t err;
-        int rc = agent_driver_filedrop.next(a->drv, &m, &wait, &err);
+        uint64_t mark = 0;
+        int rc = agent_driver_filedrop.next(a->drv, &m, &mark, &wait, &err);
         assert_int_not_equal(rc, AGENT_DRV_ERROR);
         if (rc == AGENT_DRV_MSG) {
-            uint64_t mark = m.seq;
-            m.seq = 0;
             snprintf(m.device_id, sizeof m.device_id, "dev-1");
             assert_int_equal(agent_spool_append(a->spool, &m, mark, &err), 0);
             n++;

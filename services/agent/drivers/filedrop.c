@@ -351,7 +351,7 @@ s_fd(void *self)
 }
 
 static int
-s_next(void *vself, rl_msg_t *msg, int *wait_ms, rl_err_t *err)
+s_next(void *vself, rl_msg_t *msg, uint64_t *mark, int *wait_ms, rl_err_t *err)
 {
     (void)err;
     s_drop_t *self = vself;
@@ -362,7 +362,7 @@ s_next(void *vself, rl_msg_t *msg, int *wait_ms, rl_err_t *err)
                 *msg = self->msgs[self->next];
                 memset(&self->msgs[self->next], 0, sizeof self->msgs[self->next]);
                 self->next++;
-                msg->seq = (self->number << S_INDEX_BITS) | self->next; /* source mark */
+                *mark = (self->number << S_INDEX_BITS) | self->next;
                 if (self->next == self->n)
                     self->handed_all = true;
                 return AGENT_DRV_MSG;

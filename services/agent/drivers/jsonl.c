@@ -72,8 +72,9 @@ s_take_line(s_jsonl_t *self, char **line, size_t *len)
 }
 
 static int
-s_next(void *vself, rl_msg_t *msg, int *wait_ms, rl_err_t *err)
+s_next(void *vself, rl_msg_t *msg, uint64_t *mark, int *wait_ms, rl_err_t *err)
 {
+    (void)mark; /* standard input has no position to resume from */
     s_jsonl_t *self = vself;
     *wait_ms = -1;
     for (;;) {

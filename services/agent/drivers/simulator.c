@@ -482,7 +482,7 @@ s_fd(void *self)
 }
 
 static int
-s_next(void *vself, rl_msg_t *msg, int *wait_ms, rl_err_t *err)
+s_next(void *vself, rl_msg_t *msg, uint64_t *mark, int *wait_ms, rl_err_t *err)
 {
     (void)err;
     s_sim_t *self = vself;
@@ -515,7 +515,7 @@ s_next(void *vself, rl_msg_t *msg, int *wait_ms, rl_err_t *err)
             memset(m, 0, sizeof *m);
             self->next++;
             self->emitted++;
-            msg->seq = self->emitted; /* source mark */
+            *mark = self->emitted;
             return AGENT_DRV_MSG;
         }
         if (self->session >= self->sessions * self->npatients) {
