@@ -5,7 +5,7 @@
 #include <string.h>
 
 void
-ci_item_clear(ci_item_t *item)
+collector_item_clear(collector_item_t *item)
 {
     free(item->raw);
     rl_msg_clear(&item->msg);

@@ -12,10 +12,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define CI_ROUTING_MAX 256
+#define COLLECTOR_ITEM_ROUTING_MAX 256
 
 typedef struct {
-    uint8_t routing[CI_ROUTING_MAX]; /* the peer's ROUTER routing id */
+    uint8_t routing[COLLECTOR_ITEM_ROUTING_MAX]; /* the peer's ROUTER routing id */
     size_t routing_len;
     char auth_device[RL_ID_MAX + 1]; /* from the CURVE key (ZAP User-Id) */
     uint8_t *raw;                    /* owned: the bytes as received */
@@ -23,18 +23,18 @@ typedef struct {
     bool decoded; /* msg holds the decoded Envelope */
     rl_msg_t msg; /* owned arrays; cleared with the item */
     int64_t received_us;
-    cv_verdict_t verdict; /* RL_REASON_NONE: valid so far */
-    int src_fd;           /* the connection it came on (to close a revoked device's) */
-    bool unkept;          /* rejected beyond the device's dead-letter limit: acknowledged,
-                             not stored */
+    collector_validate_verdict_t verdict; /* RL_REASON_NONE: valid so far */
+    int src_fd;  /* the connection it came on (to close a revoked device's) */
+    bool unkept; /* rejected beyond the device's dead-letter limit: acknowledged,
+                    not stored */
     /* outcome, filled by the store */
     long long enrolment_id;
     rl_ack_status_t status;
     rl_reason_t reason;
     char text[RL_TEXT_MAX + 1];
-} ci_item_t;
+} collector_item_t;
 
 /* Frees what the item owns and zeroes it. */
-void ci_item_clear(ci_item_t *item);
+void collector_item_clear(collector_item_t *item);
 
 #endif

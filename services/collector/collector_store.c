@@ -21,7 +21,7 @@
 #include <string.h>
 #include <time.h>
 
-struct cs_store {
+struct collector_store {
     char *conninfo;
     char *name;
     PGconn *conn;
@@ -113,17 +113,17 @@ static const struct {
 };
 #define S_NSTMT (sizeof s_statements / sizeof s_statements[0])
 
-cs_store_t *
-cs_store_new(const char *conninfo, const char *name)
+collector_store_t *
+collector_store_new(const char *conninfo, const char *name)
 {
-    cs_store_t *self = rl_calloc(1, sizeof *self);
+    collector_store_t *self = rl_calloc(1, sizeof *self);
     self->conninfo = rl_strdup(conninfo);
     self->name = rl_strdup(name);
     return self;
 }
 
 static void
-s_disconnect(cs_store_t *self)
+s_disconnect(collector_store_t *self)
 {
     if (self->conn)
         PQfinish(self->conn);
@@ -131,11 +131,11 @@ s_disconnect(cs_store_t *self)
 }
 
 void
-cs_store_destroy(cs_store_t **self_p)
+collector_store_destroy(collector_store_t **self_p)
 {
     if (!*self_p)
         return;
-    cs_store_t *self = *self_p;
+    collector_store_t *self = *self_p;
     s_disconnect(self);
     free(self->conninfo);
     free(self->name);
@@ -144,20 +144,20 @@ cs_store_destroy(cs_store_t **self_p)
 }
 
 void
-cs_store_set_conninfo(cs_store_t *self, const char *conninfo)
+collector_store_set_conninfo(collector_store_t *self, const char *conninfo)
 {
     free(self->conninfo);
     self->conninfo = rl_strdup(conninfo);
 }
 
 bool
-cs_store_is_up(const cs_store_t *self)
+collector_store_is_up(const collector_store_t *self)
 {
     return self->conn && PQstatus(self->conn) == CONNECTION_OK;
 }
 
 int
-cs_store_connect(cs_store_t *self, rl_err_t *err)
+collector_store_connect(collector_store_t *self, rl_err_t *err)
 {
     s_disconnect(self);
     self->conn = rl_db_connect(self->conninfo, "ruglab_collector", err);
@@ -247,7 +247,7 @@ s_p_bytes(s_params_t *p, const uint8_t *data, size_t len)
  * COMMAND_OK one (NULL when it could not be queued); the real one is read
  * after the sync (s_attempt_pipelined). */
 static PGresult *
-s_exec(cs_store_t *self, const char *stmt, s_params_t *p)
+s_exec(collector_store_t *self, const char *stmt, s_params_t *p)
 {
     if (self->pipeline) {
         if (!PQsendQueryPrepared(self->conn, stmt, p->n, p->values, p->lengths, p->formats, 0))
@@ -272,7 +272,7 @@ s_tenths_array(const float *v, size_t n)
     size_t off = 0;
     out[off++] = '{';
     for (size_t i = 0; i < n; i++)
-        off += (size_t)sprintf(out + off, i ? ",%d" : "%d", cv_tenths(v[i]));
+        off += (size_t)sprintf(out + off, i ? ",%d" : "%d", collector_validate_tenths(v[i]));
     out[off++] = '}';
     out[off] = '\0';
     return out;
@@ -296,7 +296,7 @@ s_answers_json(const rl_questionnaire_t *q)
 
 /* The header parameters $1..$6 shared by the measurement statements. */
 static void
-s_p_header(s_params_t *p, const ci_item_t *it)
+s_p_header(s_params_t *p, const collector_item_t *it)
 {
     const rl_msg_t *m = &it->msg;
     s_p_str(p, m->device_id);
@@ -310,7 +310,7 @@ s_p_header(s_params_t *p, const ci_item_t *it)
 /* Inserts one valid session-scoped message; returns the result (caller
  * PQclear()s): one row = new, none = duplicate. */
 static PGresult *
-s_insert(cs_store_t *self, const ci_item_t *it)
+s_insert(collector_store_t *self, const collector_item_t *it)
 {
     const rl_msg_t *m = &it->msg;
     s_params_t p;
@@ -385,14 +385,14 @@ s_insert(cs_store_t *self, const ci_item_t *it)
         double score;
         stmt = "questionnaire";
         s_p_header(&p, it);
-        s_p_str(&p, cv_instrument_code(q->instrument));
+        s_p_str(&p, collector_validate_instrument_code(q->instrument));
         s_p_str(&p, q->version);
         if (q->language[0])
             s_p_str(&p, q->language);
         else
             s_p_null(&p);
         s_p_own(&p, s_answers_json(q));
-        if (cv_questionnaire_score(q, &score))
+        if (collector_validate_questionnaire_score(q, &score))
             s_p_fmt(&p, "%.2f", score);
         else
             s_p_null(&p);
@@ -407,7 +407,7 @@ s_insert(cs_store_t *self, const ci_item_t *it)
 }
 
 static PGresult *
-s_dead_letter(cs_store_t *self, const ci_item_t *it)
+s_dead_letter(collector_store_t *self, const collector_item_t *it)
 {
     s_params_t p;
     s_p_init(&p);
@@ -429,15 +429,16 @@ s_dead_letter(cs_store_t *self, const ci_item_t *it)
      * the dead letter itself unstorable */
     char *text = rl_text_utf8_sanitize(it->text, RL_TEXT_MAX);
     char detail[RL_TEXT_MAX + 96];
-    if (it->raw_len > CS_DEAD_RAW_MAX)
+    if (it->raw_len > COLLECTOR_STORE_DEAD_RAW_MAX)
         snprintf(detail, sizeof detail, "%s (raw bytes truncated to the first %u of %zu)", text,
-                 CS_DEAD_RAW_MAX, it->raw_len);
+                 COLLECTOR_STORE_DEAD_RAW_MAX, it->raw_len);
     else
         snprintf(detail, sizeof detail, "%s", text);
     free(text);
     s_p_str(&p, detail);
     s_p_bytes(&p, it->raw ? it->raw : (const uint8_t *)"",
-              it->raw_len > CS_DEAD_RAW_MAX ? CS_DEAD_RAW_MAX : it->raw_len);
+              it->raw_len > COLLECTOR_STORE_DEAD_RAW_MAX ? COLLECTOR_STORE_DEAD_RAW_MAX
+                                                         : it->raw_len);
     PGresult *res = s_exec(self, "dead_letter", &p);
     s_p_free(&p);
     return res;
@@ -446,7 +447,7 @@ s_dead_letter(cs_store_t *self, const ci_item_t *it)
 /* ------------------------------------------------------------ flush */
 
 static void
-s_reject(ci_item_t *it, rl_reason_t reason, const char *text)
+s_reject(collector_item_t *it, rl_reason_t reason, const char *text)
 {
     it->status = RL_ACK_REJECTED;
     it->reason = reason;
@@ -464,15 +465,16 @@ s_local_day(int64_t taken_at_us)
 }
 
 static bool
-s_needs_enrolment(const ci_item_t *it)
+s_needs_enrolment(const collector_item_t *it)
 {
-    return it->verdict.reason == RL_REASON_NONE && cv_is_session_scoped(it->msg.kind);
+    return it->verdict.reason == RL_REASON_NONE &&
+           collector_validate_is_session_scoped(it->msg.kind);
 }
 
 /* Resolves the patient tokens of the valid session-scoped items to their
  * enrolments (one query per flush). Items that fail get their verdict. */
 static int
-s_resolve_tokens(cs_store_t *self, ci_item_t *items, size_t n, rl_err_t *err)
+s_resolve_tokens(collector_store_t *self, collector_item_t *items, size_t n, rl_err_t *err)
 {
     size_t len = 3;
     for (size_t i = 0; i < n; i++)
@@ -499,16 +501,16 @@ s_resolve_tokens(cs_store_t *self, ci_item_t *items, size_t n, rl_err_t *err)
         return -1;
     }
     int rows = PQntuples(res);
-    cv_enrolment_t *e = rl_calloc((size_t)rows + 1, sizeof *e);
+    collector_validate_enrolment_t *e = rl_calloc((size_t)rows + 1, sizeof *e);
     for (size_t i = 0; i < n; i++) {
-        ci_item_t *it = &items[i];
+        collector_item_t *it = &items[i];
         if (!s_needs_enrolment(it))
             continue;
         size_t ne = 0;
         for (int r = 0; r < rows; r++) {
             if (strcmp(PQgetvalue(res, r, 0), it->msg.patient_token) != 0)
                 continue;
-            cv_enrolment_t *x = &e[ne++];
+            collector_validate_enrolment_t *x = &e[ne++];
             memset(x, 0, sizeof *x);
             x->has_enrolment = !PQgetisnull(res, r, 1);
             if (!x->has_enrolment)
@@ -521,7 +523,8 @@ s_resolve_tokens(cs_store_t *self, ci_item_t *items, size_t n, rl_err_t *err)
             x->has_end = !PQgetisnull(res, r, 4) &&
                          rl_date_parse(PQgetvalue(res, r, 4), &x->end_date, &derr) == 0;
         }
-        cv_enrolment_pick(e, ne, s_local_day(it->msg.taken_at_us), &it->enrolment_id, &it->verdict);
+        collector_validate_enrolment_pick(e, ne, s_local_day(it->msg.taken_at_us),
+                                          &it->enrolment_id, &it->verdict);
     }
     free(e);
     PQclear(res);
@@ -531,13 +534,13 @@ s_resolve_tokens(cs_store_t *self, ci_item_t *items, size_t n, rl_err_t *err)
 /* What the flush learned about a device, written to meas.device_status. */
 typedef struct {
     const char *device_id;
-    const ci_item_t *last;    /* last message of the device in the batch */
-    const rl_hello_t *hello;  /* last hello, or NULL */
-    const rl_heartbeat_t *hb; /* last heartbeat, or NULL */
+    const collector_item_t *last; /* last message of the device in the batch */
+    const rl_hello_t *hello;      /* last hello, or NULL */
+    const rl_heartbeat_t *hb;     /* last heartbeat, or NULL */
 } s_dev_t;
 
 static PGresult *
-s_device_status(cs_store_t *self, const s_dev_t *d)
+s_device_status(collector_store_t *self, const s_dev_t *d)
 {
     s_params_t p;
     s_p_init(&p);
@@ -582,12 +585,12 @@ s_device_status(cs_store_t *self, const s_dev_t *d)
 
 /* The devices of a batch, each with its last message, hello and heartbeat. */
 static s_dev_t *
-s_devices(const ci_item_t *items, size_t n, size_t *nd_p)
+s_devices(const collector_item_t *items, size_t n, size_t *nd_p)
 {
     s_dev_t *devs = rl_calloc(n, sizeof *devs);
     size_t nd = 0;
     for (size_t i = 0; i < n; i++) {
-        const ci_item_t *it = &items[i];
+        const collector_item_t *it = &items[i];
         if (!it->auth_device[0])
             continue;
         size_t d = 0;
@@ -612,7 +615,8 @@ s_devices(const ci_item_t *items, size_t n, size_t *nd_p)
  * back); the careful s_attempt then finds the message the database refuses.
  * Returns 0 committed, -1 failed (why filled). */
 static int
-s_attempt_pipelined(cs_store_t *self, ci_item_t *items, size_t n, char *why, size_t why_len)
+s_attempt_pipelined(collector_store_t *self, collector_item_t *items, size_t n, char *why,
+                    size_t why_len)
 {
     size_t *sent = rl_calloc(n + 1, sizeof *sent); /* items with a statement, in order */
     size_t ns = 0, nd = 0;
@@ -628,7 +632,7 @@ s_attempt_pipelined(cs_store_t *self, ci_item_t *items, size_t n, char *why, siz
     if (!PQsendQueryParams(self->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0))
         goto send_fail;
     for (size_t i = 0; i < n; i++) {
-        ci_item_t *it = &items[i];
+        collector_item_t *it = &items[i];
         it->status = RL_ACK_UNSPECIFIED;
         it->reason = RL_REASON_NONE;
         it->text[0] = '\0';
@@ -637,7 +641,7 @@ s_attempt_pipelined(cs_store_t *self, ci_item_t *items, size_t n, char *why, siz
             if (it->unkept)
                 continue; /* over the device's dead-letter limit */
             res = s_dead_letter(self, it);
-        } else if (!cv_is_session_scoped(it->msg.kind)) {
+        } else if (!collector_validate_is_session_scoped(it->msg.kind)) {
             it->status = RL_ACK_ACCEPTED; /* hello, heartbeat: device status below */
             continue;
         } else {
@@ -673,7 +677,7 @@ s_attempt_pipelined(cs_store_t *self, ci_item_t *items, size_t n, char *why, siz
             snprintf(why, why_len, "%s", rl_db_result_error(r));
             failed = true;
         } else if (!failed && k >= 1 && k <= ns) {
-            ci_item_t *it = &items[sent[k - 1]];
+            collector_item_t *it = &items[sent[k - 1]];
             if (it->status != RL_ACK_REJECTED)
                 it->status = PQntuples(r) > 0 ? RL_ACK_ACCEPTED : RL_ACK_DUPLICATE;
         }
@@ -726,7 +730,7 @@ out:
 
 /* Runs one command outside the prepared set. */
 static bool
-s_simple(cs_store_t *self, const char *sql, char *why, size_t why_len)
+s_simple(collector_store_t *self, const char *sql, char *why, size_t why_len)
 {
     PGresult *res = PQexec(self->conn, sql);
     bool ok = s_ok(res);
@@ -741,13 +745,14 @@ s_simple(cs_store_t *self, const char *sql, char *why, size_t why_len)
  * did not check) becomes a dead letter instead of failing the batch.
  * Returns 0 committed, -1 failed (why filled). */
 static int
-s_attempt(cs_store_t *self, ci_item_t *items, size_t n, bool careful, char *why, size_t why_len)
+s_attempt(collector_store_t *self, collector_item_t *items, size_t n, bool careful, char *why,
+          size_t why_len)
 {
     PGresult *res = NULL;
     if (!s_simple(self, "BEGIN", why, why_len))
         return -1;
     for (size_t i = 0; i < n; i++) {
-        ci_item_t *it = &items[i];
+        collector_item_t *it = &items[i];
         it->status = RL_ACK_UNSPECIFIED;
         it->reason = RL_REASON_NONE;
         it->text[0] = '\0';
@@ -755,7 +760,7 @@ s_attempt(cs_store_t *self, ci_item_t *items, size_t n, bool careful, char *why,
             s_reject(it, it->verdict.reason, it->verdict.text);
             if (it->unkept)
                 continue; /* over the device's dead-letter limit */
-        } else if (!cv_is_session_scoped(it->msg.kind)) {
+        } else if (!collector_validate_is_session_scoped(it->msg.kind)) {
             it->status = RL_ACK_ACCEPTED; /* hello, heartbeat: device status below */
             continue;
         }
@@ -847,7 +852,7 @@ fail:
 /* A failure that says the server or the connection is gone, not that the
  * data was refused. */
 static bool
-s_connection_lost(cs_store_t *self)
+s_connection_lost(collector_store_t *self)
 {
     if (PQstatus(self->conn) != CONNECTION_OK)
         return true;
@@ -858,15 +863,16 @@ s_connection_lost(cs_store_t *self)
 }
 
 int
-cs_store_flush(cs_store_t *self, ci_item_t *items, size_t n, cs_counters_t *counters, rl_err_t *err)
+collector_store_flush(collector_store_t *self, collector_item_t *items, size_t n,
+                      collector_store_counters_t *counters, rl_err_t *err)
 {
     char why[RL_ERR_MAX];
-    if (!cs_store_is_up(self))
+    if (!collector_store_is_up(self))
         return rl_err_set(err, "not connected to the database");
     if (n == 0)
         return 0;
     /* verdicts may change below (unknown patient); keep the validation's */
-    cv_verdict_t *saved = rl_malloc(n * sizeof *saved);
+    collector_validate_verdict_t *saved = rl_malloc(n * sizeof *saved);
     for (size_t i = 0; i < n; i++)
         saved[i] = items[i].verdict;
     int rc = -1;
@@ -884,7 +890,8 @@ cs_store_flush(cs_store_t *self, ci_item_t *items, size_t n, cs_counters_t *coun
     }
     if (rc == 0) {
         for (size_t i = 0; i < n; i++) {
-            if (items[i].status == RL_ACK_ACCEPTED && cv_is_session_scoped(items[i].msg.kind))
+            if (items[i].status == RL_ACK_ACCEPTED &&
+                collector_validate_is_session_scoped(items[i].msg.kind))
                 counters->committed++;
             else if (items[i].status == RL_ACK_DUPLICATE)
                 counters->duplicates++;
@@ -906,9 +913,10 @@ lost:
 /* ------------------------------------------------------------ allow-list */
 
 int
-cs_store_devices(cs_store_t *self, cs_device_t **devices_p, size_t *n_p, rl_err_t *err)
+collector_store_devices(collector_store_t *self, collector_store_device_t **devices_p, size_t *n_p,
+                        rl_err_t *err)
 {
-    if (!cs_store_is_up(self))
+    if (!collector_store_is_up(self))
         return rl_err_set(err, "not connected to the database");
     PGresult *res =
         rl_db_exec(self->conn, err, "reading the device allow-list",
@@ -919,7 +927,7 @@ cs_store_devices(cs_store_t *self, cs_device_t **devices_p, size_t *n_p, rl_err_
         return -1;
     }
     int rows = PQntuples(res);
-    cs_device_t *d = rl_calloc((size_t)rows + 1, sizeof *d);
+    collector_store_device_t *d = rl_calloc((size_t)rows + 1, sizeof *d);
     for (int r = 0; r < rows; r++) {
         snprintf(d[r].device_id, sizeof d[r].device_id, "%s", PQgetvalue(res, r, 0));
         snprintf(d[r].public_key, sizeof d[r].public_key, "%s", PQgetvalue(res, r, 1));
@@ -932,9 +940,10 @@ cs_store_devices(cs_store_t *self, cs_device_t **devices_p, size_t *n_p, rl_err_
 }
 
 int
-cs_store_write_status(cs_store_t *self, int64_t started_us, const cs_counters_t *c, rl_err_t *err)
+collector_store_write_status(collector_store_t *self, int64_t started_us,
+                             const collector_store_counters_t *c, rl_err_t *err)
 {
-    if (!cs_store_is_up(self))
+    if (!collector_store_is_up(self))
         return rl_err_set(err, "not connected to the database");
     char v[5][32];
     snprintf(v[0], sizeof v[0], "%lld", (long long)started_us);

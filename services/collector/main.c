@@ -15,6 +15,7 @@
 #include "collector_store.h"
 #include "collector_validate.h"
 
+#include "ruglab/clock.h"
 #include "ruglab/config.h"
 #include "ruglab/db.h"
 #include "ruglab/exitcode.h"
@@ -33,7 +34,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -80,30 +80,14 @@ typedef struct {
     long dead_letters_per_minute;
 } s_settings_t;
 
-static int64_t
-s_now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static int64_t
-s_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Loads path (NULL: the default file if it exists, else defaults) and
  * copies it into *s, applying --db. Returns 0, or -1 with err. */
 static int
 s_load(const char *path, const char *db_flag, s_settings_t *s, rl_err_t *err)
 {
-    if (!path && access(CC_DEFAULT_PATH, F_OK) == 0)
-        path = CC_DEFAULT_PATH;
-    rl_config_t *cfg = rl_config_load(cc_schema, path, err);
+    if (!path && access(COLLECTOR_CONFIG_DEFAULT_PATH, F_OK) == 0)
+        path = COLLECTOR_CONFIG_DEFAULT_PATH;
+    rl_config_t *cfg = rl_config_load(collector_config_schema, path, err);
     if (!cfg)
         return -1;
     int rc = -1;
@@ -252,7 +236,8 @@ s_usage(FILE *out)
         "Receives measurements from ruglab-agent (ZeroMQ, CurveZMQ), validates them, stores\n"
         "each exactly once and acknowledges after commit; rejected messages are kept in\n"
         "meas.dead_letter. Runs in the foreground; prints a READY line when listening.\n\n"
-        "  --config FILE     configuration (default " CC_DEFAULT_PATH " if it exists)\n"
+        "  --config FILE     configuration (default " COLLECTOR_CONFIG_DEFAULT_PATH
+        " if it exists)\n"
         "  --db CONNINFO     libpq connection string (overrides [database] conninfo,\n"
         "                    $RUGLAB_DB and the local cluster); connects as ruglab_collector\n"
         "  --check-config    load the configuration and the key pair (mode 0600), connect\n"
@@ -291,13 +276,13 @@ typedef struct {
     const char *db_flag;
     void *zctx;
     void *router;
-    ca_auth_t *auth;
-    cs_store_t *store;
-    cs_counters_t counters;
-    cs_counters_t logged; /* counters at the last status line */
+    collector_auth_t *auth;
+    collector_store_t *store;
+    collector_store_counters_t counters;
+    collector_store_counters_t logged; /* counters at the last status line */
     int64_t started_us;
     /* the pending batch */
-    ci_item_t *items;
+    collector_item_t *items;
     size_t n_items;
     size_t cap_items;
     size_t pending_bytes;
@@ -331,7 +316,7 @@ s_db_down(s_loop_t *L, const char *why)
     }
     L->db_up = false;
     L->db_ever_up = true; /* log the next state change only */
-    L->next_connect_ms = s_mono_ms() + L->backoff_ms;
+    L->next_connect_ms = rl_clock_mono_ms() + L->backoff_ms;
     L->backoff_ms =
         L->backoff_ms * 2 > L->set.reconnect_max_ms ? L->set.reconnect_max_ms : L->backoff_ms * 2;
 }
@@ -339,27 +324,27 @@ s_db_down(s_loop_t *L, const char *why)
 static void
 s_refresh(s_loop_t *L)
 {
-    cs_device_t *devs;
+    collector_store_device_t *devs;
     size_t n;
     rl_err_t err;
-    if (cs_store_devices(L->store, &devs, &n, &err) != 0) {
-        if (!cs_store_is_up(L->store))
+    if (collector_store_devices(L->store, &devs, &n, &err) != 0) {
+        if (!collector_store_is_up(L->store))
             s_db_down(L, err.msg);
         else
             rl_warn("database", "%s", err.msg);
         return;
     }
-    size_t changed = ca_auth_replace(L->auth, devs, n);
+    size_t changed = collector_auth_replace(L->auth, devs, n);
     if (changed)
         rl_info("devices", "allow-list: %zu device%s enrolled and not revoked",
-                ca_auth_count(L->auth), ca_auth_count(L->auth) == 1 ? "" : "s");
+                collector_auth_count(L->auth), collector_auth_count(L->auth) == 1 ? "" : "s");
 }
 
 static void
 s_connect(s_loop_t *L)
 {
     rl_err_t err;
-    if (cs_store_connect(L->store, &err) != 0) {
+    if (collector_store_connect(L->store, &err) != 0) {
         s_db_down(L, err.msg);
         return;
     }
@@ -370,7 +355,7 @@ s_connect(s_loop_t *L)
     L->db_ever_up = true;
     L->backoff_ms = 100;
     s_refresh(L);
-    L->next_refresh_ms = s_mono_ms() + L->set.refresh_ms;
+    L->next_refresh_ms = rl_clock_mono_ms() + L->set.refresh_ms;
 }
 
 static void
@@ -380,13 +365,13 @@ s_send_acks(s_loop_t *L)
     for (size_t i = 0; i < L->n_items; i++) {
         if (done[i])
             continue;
-        const ci_item_t *first = &L->items[i];
+        const collector_item_t *first = &L->items[i];
         size_t n = 0;
         for (size_t j = i; j < L->n_items; j++) {
-            const ci_item_t *it = &L->items[j];
+            const collector_item_t *it = &L->items[j];
             if (!done[j] && it->routing_len == first->routing_len &&
                 !memcmp(it->routing, first->routing, it->routing_len) &&
-                (it->status == RL_ACK_REJECTED || cv_wants_ack(&it->msg)))
+                (it->status == RL_ACK_REJECTED || collector_validate_wants_ack(&it->msg)))
                 n++;
         }
         if (n == 0) {
@@ -396,16 +381,16 @@ s_send_acks(s_loop_t *L)
         rl_msg_t ack;
         rl_msg_init(&ack);
         snprintf(ack.device_id, sizeof ack.device_id, "%s", first->auth_device);
-        ack.taken_at_us = s_now_us();
+        ack.taken_at_us = rl_clock_wall_us();
         rl_msg_acks_alloc(&ack, n);
         size_t k = 0;
         for (size_t j = i; j < L->n_items; j++) {
-            const ci_item_t *it = &L->items[j];
+            const collector_item_t *it = &L->items[j];
             if (done[j] || it->routing_len != first->routing_len ||
                 memcmp(it->routing, first->routing, it->routing_len) != 0)
                 continue;
             done[j] = true;
-            if (!(it->status == RL_ACK_REJECTED || cv_wants_ack(&it->msg)))
+            if (!(it->status == RL_ACK_REJECTED || collector_validate_wants_ack(&it->msg)))
                 continue;
             rl_ack_t *a = &ack.u.acks.acks[k++];
             a->boot_id = it->msg.boot_id;
@@ -436,7 +421,7 @@ static void
 s_log_rejections(s_loop_t *L)
 {
     for (size_t i = 0; i < L->n_items; i++) {
-        const ci_item_t *it = &L->items[i];
+        const collector_item_t *it = &L->items[i];
         if (it->status != RL_ACK_REJECTED)
             continue;
         if (L->rejects_logged >= S_REJECT_LOG_MAX) {
@@ -458,14 +443,14 @@ s_flush(s_loop_t *L)
     if (L->n_items == 0 || !L->db_up)
         return;
     rl_err_t err;
-    if (cs_store_flush(L->store, L->items, L->n_items, &L->counters, &err) != 0) {
-        if (!cs_store_is_up(L->store)) {
+    if (collector_store_flush(L->store, L->items, L->n_items, &L->counters, &err) != 0) {
+        if (!collector_store_is_up(L->store)) {
             s_db_down(L, err.msg);
         } else {
             /* not a lost connection, yet the batch failed even message by
              * message: say so, keep it, try again after a pause */
             rl_error("database", "storing a batch of %zu failed: %s", L->n_items, err.msg);
-            L->next_connect_ms = s_mono_ms() + L->backoff_ms;
+            L->next_connect_ms = rl_clock_mono_ms() + L->backoff_ms;
             L->db_up = false;
         }
         return;
@@ -474,7 +459,7 @@ s_flush(s_loop_t *L)
     s_log_rejections(L);
     s_disconnect_revoked(L);
     for (size_t i = 0; i < L->n_items; i++)
-        ci_item_clear(&L->items[i]);
+        collector_item_clear(&L->items[i]);
     L->n_items = 0;
     L->pending_bytes = 0;
 }
@@ -482,7 +467,7 @@ s_flush(s_loop_t *L)
 static void
 s_status(s_loop_t *L)
 {
-    cs_counters_t *c = &L->counters;
+    collector_store_counters_t *c = &L->counters;
     if (memcmp(c, &L->logged, sizeof *c) != 0) {
         rl_info("counters", "received %llu, committed %llu, duplicates %llu, rejected %llu",
                 (unsigned long long)c->received, (unsigned long long)c->committed,
@@ -493,8 +478,8 @@ s_status(s_loop_t *L)
         rl_info("counters", "%d more rejections not logged one by one", L->rejects_unlogged);
     L->rejects_logged = L->rejects_unlogged = 0;
     rl_err_t err;
-    if (L->db_up && cs_store_write_status(L->store, L->started_us, c, &err) != 0) {
-        if (!cs_store_is_up(L->store))
+    if (L->db_up && collector_store_write_status(L->store, L->started_us, c, &err) != 0) {
+        if (!collector_store_is_up(L->store))
             s_db_down(L, err.msg);
         else
             rl_warn("database", "%s", err.msg);
@@ -516,9 +501,10 @@ s_receive_one(s_loop_t *L)
         L->cap_items = L->cap_items ? L->cap_items * 2 : 64;
         L->items = rl_realloc(L->items, L->cap_items * sizeof *L->items);
     }
-    ci_item_t *it = &L->items[L->n_items];
+    collector_item_t *it = &L->items[L->n_items];
     memset(it, 0, sizeof *it);
-    it->routing_len = zmq_msg_size(&rid) < CI_ROUTING_MAX ? zmq_msg_size(&rid) : CI_ROUTING_MAX;
+    it->routing_len = zmq_msg_size(&rid) < COLLECTOR_ITEM_ROUTING_MAX ? zmq_msg_size(&rid)
+                                                                      : COLLECTOR_ITEM_ROUTING_MAX;
     memcpy(it->routing, zmq_msg_data(&rid), it->routing_len);
     bool more = zmq_msg_more(&rid);
     zmq_msg_close(&rid);
@@ -542,20 +528,20 @@ s_receive_one(s_loop_t *L)
         zmq_msg_close(&body);
     }
     L->counters.received++;
-    it->received_us = s_now_us();
+    it->received_us = rl_clock_wall_us();
     rl_msg_init(&it->msg);
     if (!it->auth_device[0]) {
         /* cannot happen with CURVE and our ZAP handler; never store it */
         if (!L->no_user_warned)
             rl_warn("peer", "message without an authenticated device dropped");
         L->no_user_warned = 1;
-        ci_item_clear(it);
+        collector_item_clear(it);
         return true;
     }
     L->n_items++;
     L->pending_bytes += it->raw_len;
     if (L->n_items == 1)
-        L->first_pending_ms = s_mono_ms();
+        L->first_pending_ms = rl_clock_mono_ms();
     rl_err_t err;
     rl_reason_t reason;
     if (frames != 1) {
@@ -587,14 +573,14 @@ s_receive_one(s_loop_t *L)
         return true;
     }
     it->decoded = true;
-    if (!ca_auth_device_allowed(L->auth, it->auth_device)) {
+    if (!collector_auth_device_allowed(L->auth, it->auth_device)) {
         /* revoked while connected: refuse from now on, keep what it sent */
         it->verdict.reason = RL_REASON_UNKNOWN_DEVICE;
         snprintf(it->verdict.text, sizeof it->verdict.text, "device %s is revoked or not enrolled",
                  it->auth_device);
         return true;
     }
-    cv_validate(&it->msg, it->auth_device, it->received_us, &it->verdict);
+    collector_validate(&it->msg, it->auth_device, it->received_us, &it->verdict);
     return true;
 }
 
@@ -602,11 +588,11 @@ s_receive_one(s_loop_t *L)
  * as dead letters; the rest are still acknowledged REJECTED (the device
  * drops them) but not stored, and counted in the log once a minute. */
 static void
-s_limit_dead_letters(s_loop_t *L, ci_item_t *it)
+s_limit_dead_letters(s_loop_t *L, collector_item_t *it)
 {
     if (it->verdict.reason == RL_REASON_NONE)
         return;
-    int64_t now = s_mono_ms();
+    int64_t now = rl_clock_mono_ms();
     s_dl_rate_t *r = NULL;
     for (size_t i = 0; i < L->n_rates && !r; i++)
         if (!strcmp(L->rates[i].device_id, it->auth_device))
@@ -658,7 +644,7 @@ static void
 s_disconnect_revoked(s_loop_t *L)
 {
     for (size_t i = 0; i < L->n_items; i++) {
-        const ci_item_t *it = &L->items[i];
+        const collector_item_t *it = &L->items[i];
         if (it->verdict.reason != RL_REASON_UNKNOWN_DEVICE || it->src_fd < 0)
             continue;
         bool seen = false;
@@ -666,7 +652,7 @@ s_disconnect_revoked(s_loop_t *L)
             seen = L->closing[j].fd == it->src_fd;
         if (seen)
             continue;
-        s_closing_t c = {.fd = it->src_fd, .at_ms = s_mono_ms() + 250};
+        s_closing_t c = {.fd = it->src_fd, .at_ms = rl_clock_mono_ms() + 250};
         c.peer_len = sizeof c.peer;
         if (getpeername(it->src_fd, (struct sockaddr *)&c.peer, &c.peer_len) != 0)
             continue;
@@ -714,7 +700,7 @@ s_reload(s_loop_t *L)
     snprintf(n.listen, sizeof n.listen, "%s", L->set.listen);
     snprintf(n.secret_key_file, sizeof n.secret_key_file, "%s", L->set.secret_key_file);
     if (strcmp(n.conninfo, L->set.conninfo) != 0) {
-        cs_store_set_conninfo(L->store, n.conninfo);
+        collector_store_set_conninfo(L->store, n.conninfo);
         rl_info("config", "database connection string changed: reconnecting");
         L->db_up = false;
         L->next_connect_ms = 0;
@@ -732,8 +718,8 @@ s_run(s_loop_t *L)
     L->backoff_ms = 100;
     s_connect(L);
     if (L->db_up)
-        rl_info("database", "connected; %zu device%s allowed", ca_auth_count(L->auth),
-                ca_auth_count(L->auth) == 1 ? "" : "s");
+        rl_info("database", "connected; %zu device%s allowed", collector_auth_count(L->auth),
+                collector_auth_count(L->auth) == 1 ? "" : "s");
     char endpoint[512] = "";
     size_t elen = sizeof endpoint;
     zmq_getsockopt(L->router, ZMQ_LAST_ENDPOINT, endpoint, &elen);
@@ -742,10 +728,10 @@ s_run(s_loop_t *L)
     rl_info("collector", "%s: READY, listening on %s", L->set.name, endpoint);
     if (rl_notify("READY=1") != 0)
         rl_warn("systemd", "cannot notify readiness");
-    L->next_status_ms = s_mono_ms() + L->set.status_interval_ms;
+    L->next_status_ms = rl_clock_mono_ms() + L->set.status_interval_ms;
 
     for (;;) {
-        int64_t now = s_mono_ms();
+        int64_t now = rl_clock_mono_ms();
         if (s_term && !stopping) {
             stopping = true;
             stop_deadline = now + L->set.shutdown_timeout_ms;
@@ -774,7 +760,7 @@ s_run(s_loop_t *L)
         }
         if (stopping && L->n_items == 0)
             break;
-        if (stopping && s_mono_ms() >= stop_deadline) {
+        if (stopping && rl_clock_mono_ms() >= stop_deadline) {
             rl_warn("collector",
                     "shutdown deadline: %zu message%s not stored (their senders "
                     "keep and resend them)",
@@ -783,7 +769,7 @@ s_run(s_loop_t *L)
         }
 
         /* what to wait for, and how long */
-        zmq_pollitem_t items[2] = {{ca_auth_socket(L->auth), 0, ZMQ_POLLIN, 0},
+        zmq_pollitem_t items[2] = {{collector_auth_socket(L->auth), 0, ZMQ_POLLIN, 0},
                                    {L->router, 0, ZMQ_POLLIN, 0}};
         bool reading = !stopping && L->db_up && !s_batch_full(L);
         int64_t wake = L->next_status_ms;
@@ -796,10 +782,10 @@ s_run(s_loop_t *L)
             wake = due < wake ? due : wake;
         }
         if (stopping)
-            wake = s_mono_ms() + 50 < wake ? s_mono_ms() + 50 : wake;
+            wake = rl_clock_mono_ms() + 50 < wake ? rl_clock_mono_ms() + 50 : wake;
         for (size_t i = 0; i < L->n_closing; i++)
             wake = L->closing[i].at_ms < wake ? L->closing[i].at_ms : wake;
-        long timeout = (long)(wake - s_mono_ms());
+        long timeout = (long)(wake - rl_clock_mono_ms());
         if (timeout < 0)
             timeout = 0;
         if (zmq_poll(items, reading ? 2 : 1, timeout) < 0) {
@@ -809,7 +795,7 @@ s_run(s_loop_t *L)
             return RL_EXIT_FAIL;
         }
         if (items[0].revents & ZMQ_POLLIN)
-            ca_auth_handle(L->auth);
+            collector_auth_handle(L->auth);
         if (reading && (items[1].revents & ZMQ_POLLIN))
             while (!s_batch_full(L) && s_read_one(L))
                 ;
@@ -849,7 +835,8 @@ main(int argc, char **argv)
             gen_dir = optarg;
             break;
         case 'E':
-            rl_config_write_example(cc_schema, "ruglab-collector configuration", stdout);
+            rl_config_write_example(collector_config_schema, "ruglab-collector configuration",
+                                    stdout);
             return RL_EXIT_OK;
         case 'h':
             s_usage(stdout);
@@ -904,7 +891,7 @@ main(int argc, char **argv)
 
     int rc = RL_EXIT_FAIL;
     L.zctx = zmq_ctx_new();
-    L.auth = ca_auth_new(L.zctx, &err);
+    L.auth = collector_auth_new(L.zctx, &err);
     if (!L.auth) {
         rl_error("zmq", "%s", err.msg);
         goto out;
@@ -924,19 +911,19 @@ main(int argc, char **argv)
         rc = RL_EXIT_CONFIG;
         goto out;
     }
-    L.store = cs_store_new(L.set.conninfo, L.set.name);
-    L.started_us = s_now_us();
+    L.store = collector_store_new(L.set.conninfo, L.set.name);
+    L.started_us = rl_clock_wall_us();
     rc = s_run(&L);
 out:
     for (size_t i = 0; i < L.n_items; i++)
-        ci_item_clear(&L.items[i]);
+        collector_item_clear(&L.items[i]);
     free(L.items);
     free(L.rates);
     free(L.closing);
-    cs_store_destroy(&L.store);
+    collector_store_destroy(&L.store);
     if (L.router)
         zmq_close(L.router);
-    ca_auth_destroy(&L.auth);
+    collector_auth_destroy(&L.auth);
     if (L.zctx)
         zmq_ctx_term(L.zctx);
     return rc;

@@ -22,18 +22,19 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rl_err_t err;
     rl_reason_t reason;
     if (rl_wire_decode(data, size, &msg, &reason, &err) == 0) {
-        cv_verdict_t v;
-        if (cv_validate(&msg, msg.device_id, S_NOW_US, &v)) {
+        collector_validate_verdict_t v;
+        if (collector_validate(&msg, msg.device_id, S_NOW_US, &v)) {
             double score;
             if (msg.kind == RL_BODY_QUESTIONNAIRE) {
-                if (!cv_instrument_code(msg.u.questionnaire.instrument))
+                if (!collector_validate_instrument_code(msg.u.questionnaire.instrument))
                     abort(); /* validation let an unknown instrument through */
-                (void)cv_questionnaire_score(&msg.u.questionnaire, &score);
+                (void)collector_validate_questionnaire_score(&msg.u.questionnaire, &score);
             }
             if (msg.kind == RL_BODY_SAMPLE_BATCH) {
                 const rl_sample_batch_t *b = &msg.u.sample_batch;
                 for (size_t i = 0; i < b->n_angle; i++) {
-                    int a = cv_tenths(b->angle_deg[i]), t = cv_tenths(b->torque_nm[i]);
+                    int a = collector_validate_tenths(b->angle_deg[i]),
+                        t = collector_validate_tenths(b->torque_nm[i]);
                     if (a < -1800 || a > 1800 || t < -10000 || t > 10000)
                         abort(); /* would not fit the stored range */
                 }
@@ -41,7 +42,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         } else if (v.reason == RL_REASON_NONE) {
             abort(); /* a rejection always names its reason */
         }
-        (void)cv_validate(&msg, "tergumed-01", S_NOW_US, &v);
+        (void)collector_validate(&msg, "tergumed-01", S_NOW_US, &v);
     }
     rl_msg_clear(&msg);
     return 0;
