@@ -19,7 +19,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 struct collector_store {
     char *conninfo;
@@ -264,15 +263,28 @@ s_ok(const PGresult *res)
     return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
 }
 
+/* A failure that says the server or the connection is gone, not that the
+ * data was refused. */
+static bool
+s_connection_lost(collector_store_t *self)
+{
+    if (PQstatus(self->conn) != CONNECTION_OK)
+        return true;
+    PGresult *res = PQexec(self->conn, "SELECT 1");
+    bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+    PQclear(res);
+    return !ok;
+}
+
 /* "{1,-2,3}" of the samples in tenths. */
 static char *
-s_tenths_array(const float *v, size_t n)
+s_tenths_array(const int16_t *v, size_t n)
 {
     char *out = rl_malloc(n * 8 + 3);
     size_t off = 0;
     out[off++] = '{';
     for (size_t i = 0; i < n; i++)
-        off += (size_t)sprintf(out + off, i ? ",%d" : "%d", collector_validate_tenths(v[i]));
+        off += (size_t)sprintf(out + off, i ? ",%d" : "%d", v[i]);
     out[off++] = '}';
     out[off] = '\0';
     return out;
@@ -304,10 +316,10 @@ s_p_header(s_params_t *p, const collector_item_t *it)
     s_p_fmt(p, "%llu", (unsigned long long)m->seq);
     s_p_fmt(p, "%lld", (long long)m->taken_at_us);
     s_p_str(p, m->session_id);
-    s_p_fmt(p, "%lld", it->enrolment_id);
+    s_p_fmt(p, "%lld", it->resolved.enrolment_id);
 }
 
-/* Inserts one valid session-scoped message; returns the result (caller
+/* Inserts one resolved measurement; returns the result (caller
  * PQclear()s): one row = new, none = duplicate. */
 static PGresult *
 s_insert(collector_store_t *self, const collector_item_t *it)
@@ -355,8 +367,8 @@ s_insert(collector_store_t *self, const collector_item_t *it)
         s_p_fmt(&p, "%u", b->context_number);
         s_p_fmt(&p, "%u", b->sample_rate_hz);
         s_p_fmt(&p, "%llu", (unsigned long long)b->first_index);
-        s_p_own(&p, s_tenths_array(b->angle_deg, b->n_angle));
-        s_p_own(&p, s_tenths_array(b->torque_nm, b->n_torque));
+        s_p_own(&p, s_tenths_array(it->resolved.angle_ddeg, b->n_angle));
+        s_p_own(&p, s_tenths_array(it->resolved.torque_dnm, b->n_torque));
         break;
     }
     case RL_BODY_SESSION_START:
@@ -382,24 +394,23 @@ s_insert(collector_store_t *self, const collector_item_t *it)
         break;
     case RL_BODY_QUESTIONNAIRE: {
         const rl_questionnaire_t *q = &m->u.questionnaire;
-        double score;
         stmt = "questionnaire";
         s_p_header(&p, it);
-        s_p_str(&p, collector_validate_instrument_code(q->instrument));
+        s_p_str(&p, it->resolved.instrument);
         s_p_str(&p, q->version);
         if (q->language[0])
             s_p_str(&p, q->language);
         else
             s_p_null(&p);
         s_p_own(&p, s_answers_json(q));
-        if (collector_validate_questionnaire_score(q, &score))
-            s_p_fmt(&p, "%.2f", score);
+        if (it->resolved.has_score)
+            s_p_fmt(&p, "%.2f", it->resolved.score);
         else
             s_p_null(&p);
         break;
     }
     default:
-        abort(); /* caller passes session-scoped kinds only */
+        abort(); /* caller passes measurements only */
     }
     PGresult *res = s_exec(self, stmt, &p);
     s_p_free(&p);
@@ -444,52 +455,41 @@ s_dead_letter(collector_store_t *self, const collector_item_t *it)
     return res;
 }
 
-/* ------------------------------------------------------------ flush */
+/* ------------------------------------------------------------ tokens */
 
+/* One row of the token lookup as an enrolment (a row without enrolment:
+ * the token is known but never enrolled). */
 static void
-s_reject(collector_item_t *it, rl_reason_t reason, const char *text)
+s_enrolment_row(const PGresult *res, int r, collector_validate_enrolment_t *x)
 {
-    it->status = RL_ACK_REJECTED;
-    it->reason = reason;
-    snprintf(it->text, sizeof it->text, "%s", text);
+    snprintf(x->token, sizeof x->token, "%s", PQgetvalue(res, r, 0));
+    x->has_enrolment = !PQgetisnull(res, r, 1);
+    if (!x->has_enrolment)
+        return;
+    rl_err_t derr;
+    x->enrolment_id = strtoll(PQgetvalue(res, r, 1), NULL, 10);
+    snprintf(x->status, sizeof x->status, "%s", PQgetvalue(res, r, 2));
+    if (rl_date_parse(PQgetvalue(res, r, 3), &x->start_date, &derr) != 0)
+        x->has_enrolment = false;
+    x->has_end =
+        !PQgetisnull(res, r, 4) && rl_date_parse(PQgetvalue(res, r, 4), &x->end_date, &derr) == 0;
 }
 
-/* The local calendar day a measurement was taken on (the site's day). */
-static rl_date_t
-s_local_day(int64_t taken_at_us)
+int
+collector_store_enrolments(collector_store_t *self, const char *const *tokens, size_t n,
+                           collector_validate_enrolment_t **rows_p, size_t *n_rows_p, rl_err_t *err)
 {
-    time_t t = (time_t)(taken_at_us / 1000000);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    return (rl_date_t){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
-}
-
-static bool
-s_needs_enrolment(const collector_item_t *it)
-{
-    return it->verdict.reason == RL_REASON_NONE &&
-           collector_validate_is_session_scoped(it->msg.kind);
-}
-
-/* Resolves the patient tokens of the valid session-scoped items to their
- * enrolments (one query per flush). Items that fail get their verdict. */
-static int
-s_resolve_tokens(collector_store_t *self, collector_item_t *items, size_t n, rl_err_t *err)
-{
+    if (!collector_store_is_up(self))
+        return rl_err_set(err, "not connected to the database");
     size_t len = 3;
     for (size_t i = 0; i < n; i++)
-        if (s_needs_enrolment(&items[i]))
-            len += strlen(items[i].msg.patient_token) + 3;
-    if (len == 3)
-        return 0;
+        len += strlen(tokens[i]) + 3;
     /* tokens are identifiers ([A-Za-z0-9._-]): quoting is enough */
     char *arr = rl_malloc(len);
     size_t off = 0;
     arr[off++] = '{';
     for (size_t i = 0; i < n; i++)
-        if (s_needs_enrolment(&items[i]))
-            off += (size_t)sprintf(arr + off, "%s\"%s\"", off > 1 ? "," : "",
-                                   items[i].msg.patient_token);
+        off += (size_t)sprintf(arr + off, "%s\"%s\"", off > 1 ? "," : "", tokens[i]);
     arr[off++] = '}';
     arr[off] = '\0';
     const char *params[1] = {arr};
@@ -498,37 +498,28 @@ s_resolve_tokens(collector_store_t *self, collector_item_t *items, size_t n, rl_
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         rl_err_set(err, "looking up patient tokens: %s", rl_db_result_error(res));
         PQclear(res);
+        if (s_connection_lost(self))
+            s_disconnect(self);
         return -1;
     }
     int rows = PQntuples(res);
     collector_validate_enrolment_t *e = rl_calloc((size_t)rows + 1, sizeof *e);
-    for (size_t i = 0; i < n; i++) {
-        collector_item_t *it = &items[i];
-        if (!s_needs_enrolment(it))
-            continue;
-        size_t ne = 0;
-        for (int r = 0; r < rows; r++) {
-            if (strcmp(PQgetvalue(res, r, 0), it->msg.patient_token) != 0)
-                continue;
-            collector_validate_enrolment_t *x = &e[ne++];
-            memset(x, 0, sizeof *x);
-            x->has_enrolment = !PQgetisnull(res, r, 1);
-            if (!x->has_enrolment)
-                continue;
-            rl_err_t derr;
-            x->enrolment_id = strtoll(PQgetvalue(res, r, 1), NULL, 10);
-            snprintf(x->status, sizeof x->status, "%s", PQgetvalue(res, r, 2));
-            if (rl_date_parse(PQgetvalue(res, r, 3), &x->start_date, &derr) != 0)
-                x->has_enrolment = false;
-            x->has_end = !PQgetisnull(res, r, 4) &&
-                         rl_date_parse(PQgetvalue(res, r, 4), &x->end_date, &derr) == 0;
-        }
-        collector_validate_enrolment_pick(e, ne, s_local_day(it->msg.taken_at_us),
-                                          &it->enrolment_id, &it->verdict);
-    }
-    free(e);
+    for (int r = 0; r < rows; r++)
+        s_enrolment_row(res, r, &e[r]);
     PQclear(res);
+    *rows_p = e;
+    *n_rows_p = (size_t)rows;
     return 0;
+}
+
+/* ------------------------------------------------------------ flush */
+
+static void
+s_reject(collector_item_t *it, rl_reason_t reason, const char *text)
+{
+    it->status = RL_ACK_REJECTED;
+    it->reason = reason;
+    snprintf(it->text, sizeof it->text, "%s", text);
 }
 
 /* What the flush learned about a device, written to meas.device_status. */
@@ -599,72 +590,100 @@ s_devices(const collector_item_t *items, size_t n, size_t *nd_p)
         if (d == nd)
             devs[nd++].device_id = it->auth_device;
         devs[d].last = it;
-        if (it->verdict.reason == RL_REASON_NONE && it->msg.kind == RL_BODY_HELLO)
+        if (it->resolved.action == COLLECTOR_ITEM_STATUS && it->msg.kind == RL_BODY_HELLO)
             devs[d].hello = &it->msg.u.hello;
-        if (it->verdict.reason == RL_REASON_NONE && it->msg.kind == RL_BODY_HEARTBEAT)
+        if (it->resolved.action == COLLECTOR_ITEM_STATUS && it->msg.kind == RL_BODY_HEARTBEAT)
             devs[d].hb = &it->msg.u.heartbeat;
     }
     *nd_p = nd;
     return devs;
 }
 
-/* The usual case, pipelined: BEGIN, every message's INSERT, the device
- * statuses and COMMIT are queued at once (libpq pipeline mode) and their
- * results read in order after one sync, so a batch waits for the server
- * once instead of once per message. Any error fails the attempt (rolled
- * back); the careful s_attempt then finds the message the database refuses.
- * Returns 0 committed, -1 failed (why filled). */
-static int
-s_attempt_pipelined(collector_store_t *self, collector_item_t *items, size_t n, char *why,
-                    size_t why_len)
+/* The per-item part both attempts share: the outcome starts from what the
+ * resolve step decided. Returns whether the item has a statement (a dead
+ * letter or a measurement's INSERT). */
+static bool
+s_item_begin(collector_item_t *it)
 {
-    size_t *sent = rl_calloc(n + 1, sizeof *sent); /* items with a statement, in order */
-    size_t ns = 0, nd = 0;
-    s_dev_t *devs = NULL;
-    bool failed = false;
-    PGresult *res = NULL;
-    if (!PQenterPipelineMode(self->conn)) {
-        snprintf(why, why_len, "pipeline mode: %s", PQerrorMessage(self->conn));
-        free(sent);
-        return -1;
+    const collector_item_resolved_t *r = &it->resolved;
+    it->status = RL_ACK_UNSPECIFIED;
+    it->reason = RL_REASON_NONE;
+    it->text[0] = '\0';
+    switch (r->action) {
+    case COLLECTOR_ITEM_UNKEPT: /* over the device's dead-letter limit */
+        s_reject(it, r->rejection.reason, r->rejection.text);
+        return false;
+    case COLLECTOR_ITEM_DEAD_LETTER:
+        s_reject(it, r->rejection.reason, r->rejection.text);
+        return true;
+    case COLLECTOR_ITEM_STATUS:
+        it->status = RL_ACK_ACCEPTED; /* hello, heartbeat: device status below */
+        return false;
+    case COLLECTOR_ITEM_MEASUREMENT:
+        return true;
+    default:
+        abort(); /* the batch was not resolved */
     }
-    self->pipeline = true;
+}
+
+/* Runs (pipelined: queues) the statement of an item s_item_begin kept. */
+static PGresult *
+s_item_exec(collector_store_t *self, const collector_item_t *it)
+{
+    if (it->resolved.action == COLLECTOR_ITEM_DEAD_LETTER)
+        return s_dead_letter(self, it);
+    return s_insert(self, it);
+}
+
+/* The outcome of a statement that succeeded: a measurement is new when
+ * its INSERT returned a row, else a duplicate. */
+static void
+s_item_done(collector_item_t *it, const PGresult *res)
+{
+    if (it->resolved.action == COLLECTOR_ITEM_MEASUREMENT)
+        it->status = PQntuples(res) > 0 ? RL_ACK_ACCEPTED : RL_ACK_DUPLICATE;
+}
+
+/* Queues BEGIN, every item's statement, the device statuses, COMMIT and
+ * the sync. sent gets the items with a statement, in order (*ns_p of
+ * them), *nd_p the number of device statuses. false when something could
+ * not be queued. */
+static bool
+s_pipeline_send(collector_store_t *self, collector_item_t *items, size_t n, size_t *sent,
+                size_t *ns_p, size_t *nd_p)
+{
     if (!PQsendQueryParams(self->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0))
-        goto send_fail;
+        return false;
     for (size_t i = 0; i < n; i++) {
-        collector_item_t *it = &items[i];
-        it->status = RL_ACK_UNSPECIFIED;
-        it->reason = RL_REASON_NONE;
-        it->text[0] = '\0';
-        if (it->verdict.reason != RL_REASON_NONE) {
-            s_reject(it, it->verdict.reason, it->verdict.text);
-            if (it->unkept)
-                continue; /* over the device's dead-letter limit */
-            res = s_dead_letter(self, it);
-        } else if (!collector_validate_is_session_scoped(it->msg.kind)) {
-            it->status = RL_ACK_ACCEPTED; /* hello, heartbeat: device status below */
+        if (!s_item_begin(&items[i]))
             continue;
-        } else {
-            res = s_insert(self, it);
-        }
+        PGresult *res = s_item_exec(self, &items[i]);
         if (!res)
-            goto send_fail;
+            return false;
         PQclear(res);
-        sent[ns++] = i;
+        sent[(*ns_p)++] = i;
     }
-    devs = s_devices(items, n, &nd);
-    for (size_t d = 0; d < nd; d++) {
-        res = s_device_status(self, &devs[d]);
-        if (!res)
-            goto send_fail;
+    s_dev_t *devs = s_devices(items, n, nd_p);
+    bool ok = true;
+    for (size_t d = 0; d < *nd_p && ok; d++) {
+        PGresult *res = s_device_status(self, &devs[d]);
+        ok = res != NULL;
         PQclear(res);
     }
-    if (!PQsendQueryParams(self->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) ||
-        !PQpipelineSync(self->conn))
-        goto send_fail;
-    self->pipeline = false;
-    /* BEGIN, the messages, the device statuses, COMMIT: a result and a NULL
-     * each (PIPELINE_ABORTED after an error), then the sync. */
+    free(devs);
+    return ok && PQsendQueryParams(self->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) &&
+           PQpipelineSync(self->conn);
+}
+
+/* Reads what s_pipeline_send queued: BEGIN, the ns statements of the
+ * items, the nd device statuses, COMMIT: a result and a NULL each
+ * (PIPELINE_ABORTED after an error), then the sync. Fills the outcome of
+ * the items. false (why filled) when a statement failed. */
+static bool
+s_pipeline_read(collector_store_t *self, collector_item_t *items, const size_t *sent, size_t ns,
+                size_t nd, char *why, size_t why_len)
+{
+    bool failed = false;
     for (size_t k = 0; k < ns + nd + 2; k++) {
         PGresult *r = PQgetResult(self->conn);
         if (!r) {
@@ -677,9 +696,7 @@ s_attempt_pipelined(collector_store_t *self, collector_item_t *items, size_t n, 
             snprintf(why, why_len, "%s", rl_db_result_error(r));
             failed = true;
         } else if (!failed && k >= 1 && k <= ns) {
-            collector_item_t *it = &items[sent[k - 1]];
-            if (it->status != RL_ACK_REJECTED)
-                it->status = PQntuples(r) > 0 ? RL_ACK_ACCEPTED : RL_ACK_DUPLICATE;
+            s_item_done(&items[sent[k - 1]], r);
         }
         PQclear(r);
         PQclear(PQgetResult(self->conn)); /* the NULL that ends each statement */
@@ -695,34 +712,71 @@ s_attempt_pipelined(collector_store_t *self, collector_item_t *items, size_t n, 
         if (PQstatus(self->conn) != CONNECTION_OK)
             break;
     }
-    goto out;
-send_fail:
-    self->pipeline = false;
-    snprintf(why, why_len, "pipeline: %s", PQerrorMessage(self->conn));
-    failed = true;
-    if (PQpipelineSync(self->conn)) {
-        for (;;) {
-            PGresult *r = PQgetResult(self->conn);
-            if (!r) {
-                if (PQstatus(self->conn) != CONNECTION_OK)
-                    break;
-                continue;
-            }
-            ExecStatusType st = PQresultStatus(r);
-            PQclear(r);
-            if (st == PGRES_PIPELINE_SYNC)
+    return !failed;
+}
+
+/* After a statement could not be queued: syncs and drops whatever the
+ * server still answers. */
+static void
+s_pipeline_drain(collector_store_t *self)
+{
+    if (!PQpipelineSync(self->conn))
+        return;
+    for (;;) {
+        PGresult *r = PQgetResult(self->conn);
+        if (!r) {
+            if (PQstatus(self->conn) != CONNECTION_OK)
                 break;
+            continue;
         }
+        ExecStatusType st = PQresultStatus(r);
+        PQclear(r);
+        if (st == PGRES_PIPELINE_SYNC)
+            break;
     }
-out:
+}
+
+/* Rolls the open transaction back, if the connection still holds one. */
+static void
+s_rollback(collector_store_t *self)
+{
+    if (PQstatus(self->conn) == CONNECTION_OK) {
+        PGresult *r = PQexec(self->conn, "ROLLBACK");
+        PQclear(r);
+    }
+}
+
+/* The usual case, pipelined: BEGIN, every message's INSERT, the device
+ * statuses and COMMIT are queued at once (libpq pipeline mode) and their
+ * results read in order after one sync, so a batch waits for the server
+ * once instead of once per message. Any error fails the attempt (rolled
+ * back); the careful s_attempt then finds the message the database refuses.
+ * Returns 0 committed, -1 failed (why filled). */
+static int
+s_attempt_pipelined(collector_store_t *self, collector_item_t *items, size_t n, char *why,
+                    size_t why_len)
+{
+    if (!PQenterPipelineMode(self->conn)) {
+        snprintf(why, why_len, "pipeline mode: %s", PQerrorMessage(self->conn));
+        return -1;
+    }
+    size_t *sent = rl_calloc(n + 1, sizeof *sent); /* items with a statement, in order */
+    size_t ns = 0, nd = 0;
+    bool ok;
+    self->pipeline = true;
+    bool queued = s_pipeline_send(self, items, n, sent, &ns, &nd);
+    self->pipeline = false;
+    if (queued) {
+        ok = s_pipeline_read(self, items, sent, ns, nd, why, why_len);
+    } else {
+        snprintf(why, why_len, "pipeline: %s", PQerrorMessage(self->conn));
+        ok = false;
+        s_pipeline_drain(self);
+    }
     (void)PQexitPipelineMode(self->conn);
-    free(devs);
     free(sent);
-    if (failed) {
-        if (PQstatus(self->conn) == CONNECTION_OK) {
-            PGresult *r = PQexec(self->conn, "ROLLBACK");
-            PQclear(r);
-        }
+    if (!ok) {
+        s_rollback(self);
         return -1;
     }
     return 0;
@@ -740,126 +794,124 @@ s_simple(collector_store_t *self, const char *sql, char *why, size_t why_len)
     return ok;
 }
 
-/* One attempt at the whole batch in one transaction. careful: a savepoint
- * around every message, so that a message the database refuses (a rule we
- * did not check) becomes a dead letter instead of failing the batch.
- * Returns 0 committed, -1 failed (why filled). */
-static int
-s_attempt(collector_store_t *self, collector_item_t *items, size_t n, bool careful, char *why,
-          size_t why_len)
+/* Stores the item's dead letter (its outcome says why). */
+static bool
+s_store_dead_letter(collector_store_t *self, const collector_item_t *it, char *why, size_t why_len)
 {
-    PGresult *res = NULL;
-    if (!s_simple(self, "BEGIN", why, why_len))
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        collector_item_t *it = &items[i];
-        it->status = RL_ACK_UNSPECIFIED;
-        it->reason = RL_REASON_NONE;
-        it->text[0] = '\0';
-        if (it->verdict.reason != RL_REASON_NONE) {
-            s_reject(it, it->verdict.reason, it->verdict.text);
-            if (it->unkept)
-                continue; /* over the device's dead-letter limit */
-        } else if (!collector_validate_is_session_scoped(it->msg.kind)) {
-            it->status = RL_ACK_ACCEPTED; /* hello, heartbeat: device status below */
-            continue;
-        }
-        if (careful && !s_simple(self, "SAVEPOINT m", why, why_len))
-            goto fail;
-        if (it->status == RL_ACK_REJECTED) {
-            res = s_dead_letter(self, it);
-            if (!s_ok(res)) {
-                snprintf(why, why_len, "storing a dead letter: %s", rl_db_result_error(res));
-                goto fail;
-            }
-        } else {
-            res = s_insert(self, it);
-            if (!s_ok(res)) {
-                if (!careful || PQstatus(self->conn) != CONNECTION_OK) {
-                    snprintf(why, why_len, "storing a %s: %s", rl_body_kind_name(it->msg.kind),
-                             rl_db_result_error(res));
-                    goto fail;
-                }
-                /* refused by the database: keep it as a dead letter */
-                char text[RL_TEXT_MAX + 1];
-                snprintf(text, sizeof text, "refused by the database: %s", rl_db_result_error(res));
-                PQclear(res);
-                res = NULL;
-                if (!s_simple(self, "ROLLBACK TO SAVEPOINT m", why, why_len))
-                    goto fail;
-                s_reject(it, RL_REASON_INVALID, text);
-                res = s_dead_letter(self, it);
-                if (!s_ok(res)) {
-                    snprintf(why, why_len, "storing a dead letter: %s", rl_db_result_error(res));
-                    goto fail;
-                }
-            } else {
-                it->status = PQntuples(res) > 0 ? RL_ACK_ACCEPTED : RL_ACK_DUPLICATE;
-            }
-        }
-        PQclear(res);
-        res = NULL;
-        if (careful && !s_simple(self, "RELEASE SAVEPOINT m", why, why_len))
-            goto fail;
-    }
-    /* device status: one row per device of the batch; in the careful
-     * attempt a status the database refuses is left out (said in the log),
-     * never a reason to fail the measurements of every device */
-    size_t nd = 0;
-    s_dev_t *devs = s_devices(items, n, &nd);
-    for (size_t d = 0; d < nd; d++) {
-        if (careful && !s_simple(self, "SAVEPOINT s", why, why_len)) {
-            free(devs);
-            goto fail;
-        }
-        res = s_device_status(self, &devs[d]);
-        if (!s_ok(res)) {
-            if (!careful || PQstatus(self->conn) != CONNECTION_OK) {
-                snprintf(why, why_len, "updating device status: %s", rl_db_result_error(res));
-                free(devs);
-                goto fail;
-            }
-            char *e = rl_text_utf8_sanitize(rl_db_result_error(res), 200);
-            rl_error(devs[d].device_id, "device status not updated: %s", e);
-            free(e);
-            PQclear(res);
-            res = NULL;
-            if (!s_simple(self, "ROLLBACK TO SAVEPOINT s", why, why_len)) {
-                free(devs);
-                goto fail;
-            }
-        }
-        PQclear(res);
-        res = NULL;
-        if (careful && !s_simple(self, "RELEASE SAVEPOINT s", why, why_len)) {
-            free(devs);
-            goto fail;
-        }
-    }
-    free(devs);
-    if (!s_simple(self, "COMMIT", why, why_len))
-        return -1;
-    return 0;
-fail:
+    PGresult *res = s_dead_letter(self, it);
+    bool ok = s_ok(res);
+    if (!ok)
+        snprintf(why, why_len, "storing a dead letter: %s", rl_db_result_error(res));
     PQclear(res);
-    if (PQstatus(self->conn) == CONNECTION_OK) {
-        PGresult *r = PQexec(self->conn, "ROLLBACK");
-        PQclear(r);
-    }
-    return -1;
+    return ok;
 }
 
-/* A failure that says the server or the connection is gone, not that the
- * data was refused. */
+/* A measurement the database refused (res) inside savepoint m, while the
+ * connection holds: kept as a dead letter instead. false (why filled)
+ * when the connection is gone or the dead letter fails too. */
 static bool
-s_connection_lost(collector_store_t *self)
+s_refused(collector_store_t *self, collector_item_t *it, const PGresult *res, char *why,
+          size_t why_len)
 {
-    if (PQstatus(self->conn) != CONNECTION_OK)
+    if (PQstatus(self->conn) != CONNECTION_OK) {
+        snprintf(why, why_len, "storing a %s: %s", rl_body_kind_name(it->msg.kind),
+                 rl_db_result_error(res));
+        return false;
+    }
+    char text[RL_TEXT_MAX + 1];
+    snprintf(text, sizeof text, "refused by the database: %s", rl_db_result_error(res));
+    if (!s_simple(self, "ROLLBACK TO SAVEPOINT m", why, why_len))
+        return false;
+    s_reject(it, RL_REASON_INVALID, text);
+    return s_store_dead_letter(self, it, why, why_len);
+}
+
+/* One item of the careful attempt, in a savepoint of its own. */
+static bool
+s_careful_item(collector_store_t *self, collector_item_t *it, char *why, size_t why_len)
+{
+    if (!s_item_begin(it))
         return true;
-    PGresult *res = PQexec(self->conn, "SELECT 1");
-    bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+    if (!s_simple(self, "SAVEPOINT m", why, why_len))
+        return false;
+    bool ok;
+    if (it->resolved.action == COLLECTOR_ITEM_DEAD_LETTER) {
+        ok = s_store_dead_letter(self, it, why, why_len);
+    } else {
+        PGresult *res = s_insert(self, it);
+        ok = s_ok(res);
+        if (ok)
+            s_item_done(it, res);
+        else
+            ok = s_refused(self, it, res, why, why_len);
+        PQclear(res);
+    }
+    return ok && s_simple(self, "RELEASE SAVEPOINT m", why, why_len);
+}
+
+/* One device status of the careful attempt, in a savepoint of its own: a
+ * status the database refuses is left out (said in the log), never a
+ * reason to fail the measurements of every device. */
+static bool
+s_careful_status(collector_store_t *self, const s_dev_t *d, char *why, size_t why_len)
+{
+    if (!s_simple(self, "SAVEPOINT s", why, why_len))
+        return false;
+    PGresult *res = s_device_status(self, d);
+    bool ok = true;
+    if (!s_ok(res)) {
+        if (PQstatus(self->conn) != CONNECTION_OK) {
+            snprintf(why, why_len, "updating device status: %s", rl_db_result_error(res));
+            PQclear(res);
+            return false;
+        }
+        char *e = rl_text_utf8_sanitize(rl_db_result_error(res), 200);
+        rl_error(d->device_id, "device status not updated: %s", e);
+        free(e);
+        ok = s_simple(self, "ROLLBACK TO SAVEPOINT s", why, why_len);
+    }
     PQclear(res);
-    return !ok;
+    return ok && s_simple(self, "RELEASE SAVEPOINT s", why, why_len);
+}
+
+/* The careful attempt at the whole batch in one transaction: a savepoint
+ * around every message and every device status, so that a message the
+ * database refuses (a rule we did not check) becomes a dead letter instead
+ * of failing the batch. Returns 0 committed, -1 failed (why filled). */
+static int
+s_attempt(collector_store_t *self, collector_item_t *items, size_t n, char *why, size_t why_len)
+{
+    if (!s_simple(self, "BEGIN", why, why_len))
+        return -1;
+    bool ok = true;
+    for (size_t i = 0; i < n && ok; i++)
+        ok = s_careful_item(self, &items[i], why, why_len);
+    if (ok) { /* device status: one row per device of the batch */
+        size_t nd = 0;
+        s_dev_t *devs = s_devices(items, n, &nd);
+        for (size_t d = 0; d < nd && ok; d++)
+            ok = s_careful_status(self, &devs[d], why, why_len);
+        free(devs);
+    }
+    if (!ok) {
+        s_rollback(self);
+        return -1;
+    }
+    return s_simple(self, "COMMIT", why, why_len) ? 0 : -1;
+}
+
+static void
+s_count(const collector_item_t *items, size_t n, collector_store_counters_t *counters)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].status == RL_ACK_ACCEPTED &&
+            items[i].resolved.action == COLLECTOR_ITEM_MEASUREMENT)
+            counters->committed++;
+        else if (items[i].status == RL_ACK_DUPLICATE)
+            counters->duplicates++;
+        else if (items[i].status == RL_ACK_REJECTED)
+            counters->rejected++;
+    }
 }
 
 int
@@ -871,43 +923,24 @@ collector_store_flush(collector_store_t *self, collector_item_t *items, size_t n
         return rl_err_set(err, "not connected to the database");
     if (n == 0)
         return 0;
-    /* verdicts may change below (unknown patient); keep the validation's */
-    collector_validate_verdict_t *saved = rl_malloc(n * sizeof *saved);
-    for (size_t i = 0; i < n; i++)
-        saved[i] = items[i].verdict;
     int rc = -1;
-    if (s_resolve_tokens(self, items, n, err) != 0)
-        goto lost;
     if (s_attempt_pipelined(self, items, n, why, sizeof why) == 0) {
         rc = 0;
     } else if (!s_connection_lost(self)) {
-        if (s_attempt(self, items, n, true, why, sizeof why) == 0)
+        if (s_attempt(self, items, n, why, sizeof why) == 0)
             rc = 0;
         else
             rl_err_set(err, "%s", why);
     } else {
         rl_err_set(err, "%s", why);
     }
-    if (rc == 0) {
-        for (size_t i = 0; i < n; i++) {
-            if (items[i].status == RL_ACK_ACCEPTED &&
-                collector_validate_is_session_scoped(items[i].msg.kind))
-                counters->committed++;
-            else if (items[i].status == RL_ACK_DUPLICATE)
-                counters->duplicates++;
-            else if (items[i].status == RL_ACK_REJECTED)
-                counters->rejected++;
-        }
-        free(saved);
-        return 0;
+    if (rc != 0) {
+        if (s_connection_lost(self))
+            s_disconnect(self);
+        return -1;
     }
-lost:
-    for (size_t i = 0; i < n; i++)
-        items[i].verdict = saved[i];
-    free(saved);
-    if (s_connection_lost(self))
-        s_disconnect(self);
-    return -1;
+    s_count(items, n, counters);
+    return 0;
 }
 
 /* ------------------------------------------------------------ allow-list */

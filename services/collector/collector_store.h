@@ -1,9 +1,12 @@
 /* The collector's database side: one connection as ruglab_collector, the
- * group commit of a batch of received messages in one transaction
- * (idempotent by (device_id, boot_id, seq): INSERT ... ON CONFLICT DO
- * NOTHING RETURNING tells a new message from a duplicate), dead letters in
- * the same transaction, device status from hello/heartbeat, the collector's
- * counters, and the device allow-list. Used by the main thread only. */
+ * lookup of patient tokens for the resolve step, the group commit of a
+ * resolved batch of received messages in one transaction (idempotent by
+ * (device_id, boot_id, seq): INSERT ... ON CONFLICT DO NOTHING RETURNING
+ * tells a new message from a duplicate), dead letters in the same
+ * transaction, device status from hello/heartbeat, the collector's
+ * counters, and the device allow-list. Decides nothing about a message:
+ * it writes what validation and the resolve step decided. Used by the
+ * main thread only. */
 #ifndef COLLECTOR_STORE_H
 #define COLLECTOR_STORE_H
 
@@ -45,11 +48,22 @@ bool collector_store_is_up(const collector_store_t *self);
 /* Replaces the connection string (SIGHUP); takes effect at the next connect. */
 void collector_store_set_conninfo(collector_store_t *self, const char *conninfo);
 
-/* Stores the batch in one transaction and fills each item's outcome
- * (status, reason, text) only when it returns 0, after COMMIT. Returns -1
- * (err set) when the database failed; the connection is then down and the
- * same batch may be flushed again later: rows already committed come back
- * as DUPLICATE. Adds to counters on success. */
+/* The enrolments behind the badge tokens (collector_resolve_tokens), as
+ * clinical.collector_token gives them: rows of every token in any order, a
+ * token known but never enrolled with a row without enrolment, an unknown
+ * token with none. Caller owns *rows_p (free()). -1 with err when the
+ * database failed (the connection is then down if it was lost). */
+int collector_store_enrolments(collector_store_t *self, const char *const *tokens, size_t n,
+                               collector_validate_enrolment_t **rows_p, size_t *n_rows_p,
+                               rl_err_t *err) __attribute__((warn_unused_result));
+
+/* Stores the batch, resolved by collector_resolve_batch, in one
+ * transaction: maps each item to its statement as resolved, and fills its
+ * outcome (status, reason, text), valid only when it returns 0, after
+ * COMMIT. Returns -1 (err set) when the database failed; the connection
+ * is then down and the same batch may be resolved and flushed again
+ * later: rows already committed come back as DUPLICATE. Adds to counters
+ * on success. */
 int collector_store_flush(collector_store_t *self, collector_item_t *items, size_t n,
                           collector_store_counters_t *counters, rl_err_t *err)
     __attribute__((warn_unused_result));

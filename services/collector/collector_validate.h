@@ -44,7 +44,8 @@ bool collector_validate_wants_ack(const rl_msg_t *msg);
 
 /* One enrolment behind a badge token, as clinical.collector_token gives it. */
 typedef struct {
-    bool has_enrolment; /* false: the token is known but never enrolled */
+    char token[RL_ID_MAX + 1]; /* the badge token (the store looks up several at once) */
+    bool has_enrolment;        /* false: the token is known but never enrolled */
     long long enrolment_id;
     char status[16]; /* active, completed, dropped_out, cancelled */
     rl_date_t start_date;

@@ -1,10 +1,11 @@
 /* ruglab-collector: one per site. Agents connect a DEALER socket to our
  * ROUTER socket over CurveZMQ; the ZAP handler lets in only enrolled,
  * unrevoked device keys. Every message is decoded and validated, held in a
- * bounded batch, stored in one transaction (idempotent by device, boot and
- * sequence) and acknowledged only after COMMIT. While the database is
- * unreachable nothing is acknowledged and, once the batch is full, nothing
- * more is read: the agents keep their spools (backpressure).
+ * bounded batch, resolved (patient token to enrolment, scores), stored in
+ * one transaction (idempotent by device, boot and sequence) and
+ * acknowledged only after COMMIT. While the database is unreachable
+ * nothing is acknowledged and, once the batch is full, nothing more is
+ * read: the agents keep their spools (backpressure).
  *
  * One thread: the loop polls the ROUTER and ZAP sockets and runs the
  * timers (allow-list refresh, status, reconnection). Signal handlers only
@@ -12,6 +13,7 @@
 #include "collector_auth.h"
 #include "collector_config.h"
 #include "collector_item.h"
+#include "collector_resolve.h"
 #include "collector_store.h"
 #include "collector_validate.h"
 
@@ -437,13 +439,33 @@ s_log_rejections(s_loop_t *L)
 
 static void s_disconnect_revoked(s_loop_t *L);
 
+/* Resolves the batch (its patient tokens looked up first) and stores it.
+ * -1 with err when the database failed. */
+static int
+s_store_batch(s_loop_t *L, rl_err_t *err)
+{
+    const char **tokens = rl_calloc(L->n_items + 1, sizeof *tokens);
+    size_t n_tokens = collector_resolve_tokens(L->items, L->n_items, tokens);
+    collector_validate_enrolment_t *rows = NULL;
+    size_t n_rows = 0;
+    int rc = -1;
+    if (n_tokens == 0 ||
+        collector_store_enrolments(L->store, tokens, n_tokens, &rows, &n_rows, err) == 0) {
+        collector_resolve_batch(L->items, L->n_items, rows, n_rows);
+        rc = collector_store_flush(L->store, L->items, L->n_items, &L->counters, err);
+    }
+    free(rows);
+    free(tokens);
+    return rc;
+}
+
 static void
 s_flush(s_loop_t *L)
 {
     if (L->n_items == 0 || !L->db_up)
         return;
     rl_err_t err;
-    if (collector_store_flush(L->store, L->items, L->n_items, &L->counters, &err) != 0) {
+    if (s_store_batch(L, &err) != 0) {
         if (!collector_store_is_up(L->store)) {
             s_db_down(L, err.msg);
         } else {
