@@ -1,6 +1,8 @@
 /* Collector validation: a valid message of every kind passes; every reason
  * code the collector gives from a message's content comes out for the
- * case that should give it; enrolment periods; sample rounding. */
+ * case that should give it; enrolment periods; sample rounding; what the
+ * resolve step decides for the store. */
+#include "../../services/collector/collector_resolve.h"
 #include "../../services/collector/collector_validate.h"
 
 #include <math.h>
@@ -392,6 +394,91 @@ test_tenths(void **state)
     assert_int_equal(collector_validate_tenths(-1000.0f), -10000);
 }
 
+/* An item as received and validated (the message moved into it). */
+static void
+s_item(collector_item_t *it, rl_msg_t *m)
+{
+    memset(it, 0, sizeof *it);
+    it->msg = *m;
+    it->decoded = true;
+    strcpy(it->auth_device, "tergumed-01");
+    collector_validate(&it->msg, it->auth_device, NOW_US, &it->verdict);
+}
+
+static collector_validate_enrolment_t
+s_token_row(const char *token, long long id)
+{
+    collector_validate_enrolment_t r =
+        s_row(id, "active", (rl_date_t){2026, 1, 1}, false, (rl_date_t){0, 0, 0});
+    strcpy(r.token, token);
+    return r;
+}
+
+static void
+test_resolve(void **state)
+{
+    (void)state;
+    collector_item_t items[7];
+    rl_msg_t m;
+    s_test_result(&m);
+    m.u.test_result.rom_deg = 720;
+    s_item(&items[0], &m); /* invalid: a dead letter */
+    s_item(&items[1], &m); /* invalid beyond the device's limit: not kept */
+    items[1].unkept = true;
+    s_header(&m, RL_BODY_HELLO);
+    m.session_id[0] = m.patient_token[0] = '\0';
+    s_item(&items[2], &m);
+    s_test_result(&m);
+    s_item(&items[3], &m);
+    s_test_result(&m);
+    strcpy(m.patient_token, "RB-0002");
+    s_item(&items[4], &m);
+    int odi[10] = {1, 2, 3, 0, 1, 2, 3, 4, 5, 0};
+    s_questionnaire(&m, "odi", "2.1a", odi, 10);
+    s_item(&items[5], &m);
+    s_sample_batch(&m, 3);
+    m.u.sample_batch.angle_deg[1] = -12.35f;
+    m.u.sample_batch.torque_nm[2] = 1000.0f;
+    s_item(&items[6], &m);
+
+    const char *tokens[7];
+    assert_int_equal(collector_resolve_tokens(items, 7, tokens), 4);
+    assert_string_equal(tokens[0], "RB-0001");
+    assert_string_equal(tokens[1], "RB-0002");
+    collector_validate_enrolment_t rows[1] = {s_token_row("RB-0001", 7)};
+    collector_resolve_batch(items, 7, rows, 1);
+    assert_int_equal(items[0].resolved.action, COLLECTOR_ITEM_DEAD_LETTER);
+    assert_int_equal(items[0].resolved.rejection.reason, RL_REASON_OUT_OF_RANGE);
+    assert_string_equal(items[0].resolved.rejection.text, items[0].verdict.text);
+    assert_int_equal(items[1].resolved.action, COLLECTOR_ITEM_UNKEPT);
+    assert_int_equal(items[2].resolved.action, COLLECTOR_ITEM_STATUS);
+    assert_int_equal(items[3].resolved.action, COLLECTOR_ITEM_MEASUREMENT);
+    assert_int_equal(items[3].resolved.enrolment_id, 7);
+    /* a token without rows: a dead letter; validation's verdict stays */
+    assert_int_equal(items[4].resolved.action, COLLECTOR_ITEM_DEAD_LETTER);
+    assert_int_equal(items[4].resolved.rejection.reason, RL_REASON_UNKNOWN_PATIENT);
+    assert_int_equal(items[4].verdict.reason, RL_REASON_NONE);
+    assert_int_equal(items[5].resolved.action, COLLECTOR_ITEM_MEASUREMENT);
+    assert_string_equal(items[5].resolved.instrument, "ODI");
+    assert_true(items[5].resolved.has_score);
+    assert_true(fabs(items[5].resolved.score - 42.0) < 1e-9);
+    assert_int_equal(items[6].resolved.angle_ddeg[0], 0);
+    assert_int_equal(items[6].resolved.angle_ddeg[1], -124);
+    assert_int_equal(items[6].resolved.angle_ddeg[2], 10);
+    assert_int_equal(items[6].resolved.torque_dnm[2], 10000);
+
+    /* resolved anew for the next attempt: the patient enrolled meanwhile */
+    collector_validate_enrolment_t later[2] = {s_token_row("RB-0002", 9),
+                                               s_token_row("RB-0001", 7)};
+    collector_resolve_batch(items, 7, later, 2);
+    assert_int_equal(items[4].resolved.action, COLLECTOR_ITEM_MEASUREMENT);
+    assert_int_equal(items[4].resolved.enrolment_id, 9);
+    assert_int_equal(items[3].resolved.enrolment_id, 7);
+    assert_int_equal(items[6].resolved.torque_dnm[2], 10000);
+    for (size_t i = 0; i < 7; i++)
+        collector_item_clear(&items[i]);
+}
+
 int
 main(void)
 {
@@ -400,6 +487,7 @@ main(void)
         cmocka_unit_test(test_missing_fields), cmocka_unit_test(test_out_of_range),
         cmocka_unit_test(test_timestamps),     cmocka_unit_test(test_questionnaires),
         cmocka_unit_test(test_enrolment),      cmocka_unit_test(test_tenths),
+        cmocka_unit_test(test_resolve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
