@@ -319,100 +319,120 @@ s_p_header(s_params_t *p, const collector_item_t *it)
     s_p_fmt(p, "%lld", it->resolved.enrolment_id);
 }
 
+/* The parameters after the header ($7...) of each measurement's statement. */
+static void
+s_p_test_result(s_params_t *p, const collector_item_t *it)
+{
+    const rl_test_result_t *t = &it->msg.u.test_result;
+    s_p_str(p, rl_direction_name(t->direction));
+    s_p_fmt(p, "%u", t->trial);
+    s_p_fmt(p, "%.9g", (double)t->rom_deg);
+    s_p_fmt(p, "%.9g", (double)t->max_torque_nm);
+    s_p_fmt(p, "%.9g", (double)t->angle_at_max_deg);
+}
+
+static void
+s_p_training_set(s_params_t *p, const collector_item_t *it)
+{
+    const rl_training_set_t *t = &it->msg.u.training_set;
+    s_p_str(p, rl_direction_name(t->direction));
+    s_p_fmt(p, "%u", t->set_number);
+    s_p_fmt(p, "%.9g", (double)t->load_nm);
+    /* 0 means the device does not know it (proto) */
+    if (t->load_pct_of_max > 0)
+        s_p_fmt(p, "%.9g", (double)t->load_pct_of_max);
+    else
+        s_p_null(p);
+    s_p_fmt(p, "%u", t->repetitions);
+    s_p_fmt(p, "%.9g", (double)t->range_min_deg);
+    s_p_fmt(p, "%.9g", (double)t->range_max_deg);
+    s_p_fmt(p, "%.9g", (double)t->time_under_tension_s);
+}
+
+static void
+s_p_sample_batch(s_params_t *p, const collector_item_t *it)
+{
+    const rl_sample_batch_t *b = &it->msg.u.sample_batch;
+    s_p_str(p, rl_direction_name(b->direction));
+    s_p_str(p, rl_sample_context_name(b->context));
+    s_p_fmt(p, "%u", b->context_number);
+    s_p_fmt(p, "%u", b->sample_rate_hz);
+    s_p_fmt(p, "%llu", (unsigned long long)b->first_index);
+    s_p_own(p, s_tenths_array(it->resolved.angle_ddeg, b->n_angle));
+    s_p_own(p, s_tenths_array(it->resolved.torque_dnm, b->n_torque));
+}
+
+static void
+s_p_session_start(s_params_t *p, const collector_item_t *it)
+{
+    const rl_session_start_t *s = &it->msg.u.session_start;
+    s_p_str(p, "start");
+    s_p_str(p, rl_session_kind_name(s->kind));
+    if (s->operator_code[0])
+        s_p_str(p, s->operator_code);
+    else
+        s_p_null(p);
+    s_p_null(p);
+    s_p_null(p);
+}
+
+static void
+s_p_session_end(s_params_t *p, const collector_item_t *it)
+{
+    s_p_str(p, "end");
+    s_p_null(p);
+    s_p_null(p);
+    s_p_fmt(p, "%u", it->msg.u.session_end.duration_s);
+    s_p_str(p, it->msg.u.session_end.aborted ? "true" : "false");
+}
+
+static void
+s_p_questionnaire(s_params_t *p, const collector_item_t *it)
+{
+    const rl_questionnaire_t *q = &it->msg.u.questionnaire;
+    s_p_str(p, it->resolved.instrument);
+    s_p_str(p, q->version);
+    if (q->language[0])
+        s_p_str(p, q->language);
+    else
+        s_p_null(p);
+    s_p_own(p, s_answers_json(q));
+    if (it->resolved.has_score)
+        s_p_fmt(p, "%.2f", it->resolved.score);
+    else
+        s_p_null(p);
+}
+
+/* Each measurement's statement, and what fills its parameters. */
+static const struct {
+    rl_body_kind_t kind;
+    const char *stmt;
+    void (*params)(s_params_t *p, const collector_item_t *it);
+} s_measurements[] = {
+    {RL_BODY_TEST_RESULT, "test_trial", s_p_test_result},
+    {RL_BODY_TRAINING_SET, "training_set", s_p_training_set},
+    {RL_BODY_SAMPLE_BATCH, "sample_batch", s_p_sample_batch},
+    {RL_BODY_SESSION_START, "session_event", s_p_session_start},
+    {RL_BODY_SESSION_END, "session_event", s_p_session_end},
+    {RL_BODY_QUESTIONNAIRE, "questionnaire", s_p_questionnaire},
+};
+#define S_NMEAS (sizeof s_measurements / sizeof s_measurements[0])
+
 /* Inserts one resolved measurement; returns the result (caller
  * PQclear()s): one row = new, none = duplicate. */
 static PGresult *
 s_insert(collector_store_t *self, const collector_item_t *it)
 {
-    const rl_msg_t *m = &it->msg;
+    size_t i = 0;
+    while (i < S_NMEAS && s_measurements[i].kind != it->msg.kind)
+        i++;
+    if (i == S_NMEAS)
+        abort(); /* caller passes measurements only */
     s_params_t p;
     s_p_init(&p);
-    const char *stmt = NULL;
-    switch (m->kind) {
-    case RL_BODY_TEST_RESULT: {
-        const rl_test_result_t *t = &m->u.test_result;
-        stmt = "test_trial";
-        s_p_header(&p, it);
-        s_p_str(&p, rl_direction_name(t->direction));
-        s_p_fmt(&p, "%u", t->trial);
-        s_p_fmt(&p, "%.9g", (double)t->rom_deg);
-        s_p_fmt(&p, "%.9g", (double)t->max_torque_nm);
-        s_p_fmt(&p, "%.9g", (double)t->angle_at_max_deg);
-        break;
-    }
-    case RL_BODY_TRAINING_SET: {
-        const rl_training_set_t *t = &m->u.training_set;
-        stmt = "training_set";
-        s_p_header(&p, it);
-        s_p_str(&p, rl_direction_name(t->direction));
-        s_p_fmt(&p, "%u", t->set_number);
-        s_p_fmt(&p, "%.9g", (double)t->load_nm);
-        /* 0 means the device does not know it (proto) */
-        if (t->load_pct_of_max > 0)
-            s_p_fmt(&p, "%.9g", (double)t->load_pct_of_max);
-        else
-            s_p_null(&p);
-        s_p_fmt(&p, "%u", t->repetitions);
-        s_p_fmt(&p, "%.9g", (double)t->range_min_deg);
-        s_p_fmt(&p, "%.9g", (double)t->range_max_deg);
-        s_p_fmt(&p, "%.9g", (double)t->time_under_tension_s);
-        break;
-    }
-    case RL_BODY_SAMPLE_BATCH: {
-        const rl_sample_batch_t *b = &m->u.sample_batch;
-        stmt = "sample_batch";
-        s_p_header(&p, it);
-        s_p_str(&p, rl_direction_name(b->direction));
-        s_p_str(&p, rl_sample_context_name(b->context));
-        s_p_fmt(&p, "%u", b->context_number);
-        s_p_fmt(&p, "%u", b->sample_rate_hz);
-        s_p_fmt(&p, "%llu", (unsigned long long)b->first_index);
-        s_p_own(&p, s_tenths_array(it->resolved.angle_ddeg, b->n_angle));
-        s_p_own(&p, s_tenths_array(it->resolved.torque_dnm, b->n_torque));
-        break;
-    }
-    case RL_BODY_SESSION_START:
-        stmt = "session_event";
-        s_p_header(&p, it);
-        s_p_str(&p, "start");
-        s_p_str(&p, rl_session_kind_name(m->u.session_start.kind));
-        if (m->u.session_start.operator_code[0])
-            s_p_str(&p, m->u.session_start.operator_code);
-        else
-            s_p_null(&p);
-        s_p_null(&p);
-        s_p_null(&p);
-        break;
-    case RL_BODY_SESSION_END:
-        stmt = "session_event";
-        s_p_header(&p, it);
-        s_p_str(&p, "end");
-        s_p_null(&p);
-        s_p_null(&p);
-        s_p_fmt(&p, "%u", m->u.session_end.duration_s);
-        s_p_str(&p, m->u.session_end.aborted ? "true" : "false");
-        break;
-    case RL_BODY_QUESTIONNAIRE: {
-        const rl_questionnaire_t *q = &m->u.questionnaire;
-        stmt = "questionnaire";
-        s_p_header(&p, it);
-        s_p_str(&p, it->resolved.instrument);
-        s_p_str(&p, q->version);
-        if (q->language[0])
-            s_p_str(&p, q->language);
-        else
-            s_p_null(&p);
-        s_p_own(&p, s_answers_json(q));
-        if (it->resolved.has_score)
-            s_p_fmt(&p, "%.2f", it->resolved.score);
-        else
-            s_p_null(&p);
-        break;
-    }
-    default:
-        abort(); /* caller passes measurements only */
-    }
-    PGresult *res = s_exec(self, stmt, &p);
+    s_p_header(&p, it);
+    s_measurements[i].params(&p, it);
+    PGresult *res = s_exec(self, s_measurements[i].stmt, &p);
     s_p_free(&p);
     return res;
 }

@@ -508,30 +508,15 @@ s_status(s_loop_t *L)
     }
 }
 
-/* Reads one message from the ROUTER socket into a new item. Returns false
- * when nothing was waiting. */
-static bool
-s_receive_one(s_loop_t *L)
+/* Reads the frames after the routing id; the first is the message, kept
+ * in it with its authenticated device and connection. Returns how many
+ * frames came. */
+static int
+s_recv_body(s_loop_t *L, collector_item_t *it, bool more)
 {
-    zmq_msg_t rid, body;
-    zmq_msg_init(&rid);
-    if (zmq_msg_recv(&rid, L->router, ZMQ_DONTWAIT) < 0) {
-        zmq_msg_close(&rid);
-        return false;
-    }
-    if (L->n_items == L->cap_items) {
-        L->cap_items = L->cap_items ? L->cap_items * 2 : 64;
-        L->items = rl_realloc(L->items, L->cap_items * sizeof *L->items);
-    }
-    collector_item_t *it = &L->items[L->n_items];
-    memset(it, 0, sizeof *it);
-    it->routing_len = zmq_msg_size(&rid) < COLLECTOR_ITEM_ROUTING_MAX ? zmq_msg_size(&rid)
-                                                                      : COLLECTOR_ITEM_ROUTING_MAX;
-    memcpy(it->routing, zmq_msg_data(&rid), it->routing_len);
-    bool more = zmq_msg_more(&rid);
-    zmq_msg_close(&rid);
     int frames = 0;
     while (more) {
+        zmq_msg_t body;
         zmq_msg_init(&body);
         if (zmq_msg_recv(&body, L->router, 0) < 0) {
             zmq_msg_close(&body);
@@ -549,6 +534,84 @@ s_receive_one(s_loop_t *L)
         more = zmq_msg_more(&body);
         zmq_msg_close(&body);
     }
+    return frames;
+}
+
+/* A message that does not decode: the decoder's verdict, and the ack
+ * carries the message's key whenever it can be read, so that the device
+ * knows which message to drop. */
+static void
+s_undecoded(collector_item_t *it, rl_reason_t reason, const rl_err_t *err)
+{
+    it->verdict.reason = reason;
+    size_t n = strnlen(err->msg, sizeof it->verdict.text - 1);
+    memcpy(it->verdict.text, err->msg, n);
+    it->verdict.text[n] = '\0';
+    if (reason != RL_REASON_MALFORMED && reason != RL_REASON_TOO_LARGE)
+        return;
+    rl_msg_clear(&it->msg);
+    rl_msg_init(&it->msg);
+    uint64_t boot, seq;
+    char claimed[RL_ID_MAX + 1];
+    if (rl_wire_peek_key(it->raw, it->raw_len, &boot, &seq, claimed) &&
+        boot <= (uint64_t)INT64_MAX && seq <= (uint64_t)INT64_MAX) {
+        it->msg.boot_id = boot;
+        it->msg.seq = seq;
+    }
+    snprintf(it->msg.device_id, sizeof it->msg.device_id, "%s", claimed);
+}
+
+/* Decodes and validates a received item (of `frames` frames): its verdict. */
+static void
+s_check_item(s_loop_t *L, collector_item_t *it, int frames)
+{
+    rl_err_t err;
+    rl_reason_t reason;
+    if (frames != 1) {
+        it->verdict.reason = RL_REASON_MALFORMED;
+        snprintf(it->verdict.text, sizeof it->verdict.text,
+                 "%d frames (a message is exactly one frame)", frames);
+        rl_msg_clear(&it->msg);
+        return;
+    }
+    if (rl_wire_decode(it->raw, it->raw_len, &it->msg, &reason, &err) != 0) {
+        s_undecoded(it, reason, &err);
+        return;
+    }
+    it->decoded = true;
+    if (!collector_auth_device_allowed(L->auth, it->auth_device)) {
+        /* revoked while connected: refuse from now on, keep what it sent */
+        it->verdict.reason = RL_REASON_UNKNOWN_DEVICE;
+        snprintf(it->verdict.text, sizeof it->verdict.text, "device %s is revoked or not enrolled",
+                 it->auth_device);
+        return;
+    }
+    collector_validate(&it->msg, it->auth_device, it->received_us, &it->verdict);
+}
+
+/* Reads one message from the ROUTER socket into a new item. Returns false
+ * when nothing was waiting. */
+static bool
+s_receive_one(s_loop_t *L)
+{
+    zmq_msg_t rid;
+    zmq_msg_init(&rid);
+    if (zmq_msg_recv(&rid, L->router, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&rid);
+        return false;
+    }
+    if (L->n_items == L->cap_items) {
+        L->cap_items = L->cap_items ? L->cap_items * 2 : 64;
+        L->items = rl_realloc(L->items, L->cap_items * sizeof *L->items);
+    }
+    collector_item_t *it = &L->items[L->n_items];
+    memset(it, 0, sizeof *it);
+    it->routing_len = zmq_msg_size(&rid) < COLLECTOR_ITEM_ROUTING_MAX ? zmq_msg_size(&rid)
+                                                                      : COLLECTOR_ITEM_ROUTING_MAX;
+    memcpy(it->routing, zmq_msg_data(&rid), it->routing_len);
+    bool more = zmq_msg_more(&rid);
+    zmq_msg_close(&rid);
+    int frames = s_recv_body(L, it, more);
     L->counters.received++;
     it->received_us = rl_clock_wall_us();
     rl_msg_init(&it->msg);
@@ -564,45 +627,7 @@ s_receive_one(s_loop_t *L)
     L->pending_bytes += it->raw_len;
     if (L->n_items == 1)
         L->first_pending_ms = rl_clock_mono_ms();
-    rl_err_t err;
-    rl_reason_t reason;
-    if (frames != 1) {
-        it->verdict.reason = RL_REASON_MALFORMED;
-        snprintf(it->verdict.text, sizeof it->verdict.text,
-                 "%d frames (a message is exactly one frame)", frames);
-        rl_msg_clear(&it->msg);
-        return true;
-    }
-    if (rl_wire_decode(it->raw, it->raw_len, &it->msg, &reason, &err) != 0) {
-        it->verdict.reason = reason;
-        size_t n = strnlen(err.msg, sizeof it->verdict.text - 1);
-        memcpy(it->verdict.text, err.msg, n);
-        it->verdict.text[n] = '\0';
-        /* the ack carries the message's key whenever it can be read, so
-         * that the device knows which message to drop */
-        if (reason == RL_REASON_MALFORMED || reason == RL_REASON_TOO_LARGE) {
-            rl_msg_clear(&it->msg);
-            rl_msg_init(&it->msg);
-            uint64_t boot, seq;
-            char claimed[RL_ID_MAX + 1];
-            if (rl_wire_peek_key(it->raw, it->raw_len, &boot, &seq, claimed) &&
-                boot <= (uint64_t)INT64_MAX && seq <= (uint64_t)INT64_MAX) {
-                it->msg.boot_id = boot;
-                it->msg.seq = seq;
-            }
-            snprintf(it->msg.device_id, sizeof it->msg.device_id, "%s", claimed);
-        }
-        return true;
-    }
-    it->decoded = true;
-    if (!collector_auth_device_allowed(L->auth, it->auth_device)) {
-        /* revoked while connected: refuse from now on, keep what it sent */
-        it->verdict.reason = RL_REASON_UNKNOWN_DEVICE;
-        snprintf(it->verdict.text, sizeof it->verdict.text, "device %s is revoked or not enrolled",
-                 it->auth_device);
-        return true;
-    }
-    collector_validate(&it->msg, it->auth_device, it->received_us, &it->verdict);
+    s_check_item(L, it, frames);
     return true;
 }
 
@@ -732,11 +757,11 @@ s_reload(s_loop_t *L)
     rl_info("config", "configuration reloaded");
 }
 
-static int
-s_run(s_loop_t *L)
+/* Connects (or starts retrying) and says READY: on stdout, in the log
+ * and to systemd. */
+static void
+s_ready(s_loop_t *L)
 {
-    int64_t stop_deadline = 0;
-    bool stopping = false;
     L->backoff_ms = 100;
     s_connect(L);
     if (L->db_up)
@@ -751,7 +776,57 @@ s_run(s_loop_t *L)
     if (rl_notify("READY=1") != 0)
         rl_warn("systemd", "cannot notify readiness");
     L->next_status_ms = rl_clock_mono_ms() + L->set.status_interval_ms;
+}
 
+/* What is due at now: reconnection, allow-list refresh, flush, closing
+ * revoked devices' connections, status. */
+static void
+s_timers(s_loop_t *L, int64_t now, bool stopping)
+{
+    if (!L->db_up && now >= L->next_connect_ms)
+        s_connect(L);
+    if (L->db_up && now >= L->next_refresh_ms) {
+        s_refresh(L);
+        L->next_refresh_ms = now + L->set.refresh_ms;
+    }
+    if (L->n_items &&
+        (stopping || s_batch_full(L) || now - L->first_pending_ms >= L->set.batch_delay_ms))
+        s_flush(L);
+    if (L->n_closing)
+        s_close_due(L, now);
+    if (now >= L->next_status_ms) {
+        s_status(L);
+        L->next_status_ms = now + L->set.status_interval_ms;
+    }
+}
+
+/* How long the poll may wait: until the next timer is due. */
+static long
+s_timeout(const s_loop_t *L, bool stopping)
+{
+    int64_t wake = L->next_status_ms;
+    if (!L->db_up)
+        wake = L->next_connect_ms < wake ? L->next_connect_ms : wake;
+    else if (L->next_refresh_ms < wake)
+        wake = L->next_refresh_ms;
+    if (L->n_items && L->db_up) {
+        int64_t due = L->first_pending_ms + L->set.batch_delay_ms;
+        wake = due < wake ? due : wake;
+    }
+    if (stopping)
+        wake = rl_clock_mono_ms() + 50 < wake ? rl_clock_mono_ms() + 50 : wake;
+    for (size_t i = 0; i < L->n_closing; i++)
+        wake = L->closing[i].at_ms < wake ? L->closing[i].at_ms : wake;
+    long timeout = (long)(wake - rl_clock_mono_ms());
+    return timeout < 0 ? 0 : timeout;
+}
+
+static int
+s_run(s_loop_t *L)
+{
+    int64_t stop_deadline = 0;
+    bool stopping = false;
+    s_ready(L);
     for (;;) {
         int64_t now = rl_clock_mono_ms();
         if (s_term && !stopping) {
@@ -765,21 +840,7 @@ s_run(s_loop_t *L)
             s_hup = 0;
             s_reload(L);
         }
-        if (!L->db_up && now >= L->next_connect_ms)
-            s_connect(L);
-        if (L->db_up && now >= L->next_refresh_ms) {
-            s_refresh(L);
-            L->next_refresh_ms = now + L->set.refresh_ms;
-        }
-        if (L->n_items &&
-            (stopping || s_batch_full(L) || now - L->first_pending_ms >= L->set.batch_delay_ms))
-            s_flush(L);
-        if (L->n_closing)
-            s_close_due(L, now);
-        if (now >= L->next_status_ms) {
-            s_status(L);
-            L->next_status_ms = now + L->set.status_interval_ms;
-        }
+        s_timers(L, now, stopping);
         if (stopping && L->n_items == 0)
             break;
         if (stopping && rl_clock_mono_ms() >= stop_deadline) {
@@ -789,28 +850,10 @@ s_run(s_loop_t *L)
                     L->n_items, L->n_items == 1 ? "" : "s");
             break;
         }
-
-        /* what to wait for, and how long */
         zmq_pollitem_t items[2] = {{collector_auth_socket(L->auth), 0, ZMQ_POLLIN, 0},
                                    {L->router, 0, ZMQ_POLLIN, 0}};
         bool reading = !stopping && L->db_up && !s_batch_full(L);
-        int64_t wake = L->next_status_ms;
-        if (!L->db_up)
-            wake = L->next_connect_ms < wake ? L->next_connect_ms : wake;
-        else if (L->next_refresh_ms < wake)
-            wake = L->next_refresh_ms;
-        if (L->n_items && L->db_up) {
-            int64_t due = L->first_pending_ms + L->set.batch_delay_ms;
-            wake = due < wake ? due : wake;
-        }
-        if (stopping)
-            wake = rl_clock_mono_ms() + 50 < wake ? rl_clock_mono_ms() + 50 : wake;
-        for (size_t i = 0; i < L->n_closing; i++)
-            wake = L->closing[i].at_ms < wake ? L->closing[i].at_ms : wake;
-        long timeout = (long)(wake - rl_clock_mono_ms());
-        if (timeout < 0)
-            timeout = 0;
-        if (zmq_poll(items, reading ? 2 : 1, timeout) < 0) {
+        if (zmq_poll(items, reading ? 2 : 1, s_timeout(L, stopping)) < 0) {
             if (zmq_errno() == EINTR)
                 continue;
             rl_error("zmq", "poll: %s", zmq_strerror(zmq_errno()));
@@ -827,34 +870,42 @@ s_run(s_loop_t *L)
     return RL_EXIT_OK;
 }
 
-int
-main(int argc, char **argv)
+/* The command line. */
+typedef struct {
+    const char *config_path;
+    const char *db_flag;
+    const char *gen_dir;
+    bool check;
+} s_options_t;
+
+/* Parses the command line into *o. Returns -1 to go on, or the exit code
+ * when there is nothing more to do (--help, --version, --example-config,
+ * a usage error). */
+static int
+s_parse_args(int argc, char **argv, s_options_t *o)
 {
-    if (rl_text_check_args(S_PROG, argc, argv))
-        return RL_EXIT_FAIL;
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},   {"db", required_argument, NULL, 'd'},
         {"check-config", no_argument, NULL, 'C'},   {"gen-key", required_argument, NULL, 'g'},
         {"example-config", no_argument, NULL, 'E'}, {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0},
     };
-    const char *config_path = NULL, *db_flag = NULL, *gen_dir = NULL;
-    bool check = false;
+    memset(o, 0, sizeof *o);
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
-            config_path = optarg;
+            o->config_path = optarg;
             break;
         case 'd':
-            db_flag = optarg;
+            o->db_flag = optarg;
             break;
         case 'C':
-            check = true;
+            o->check = true;
             break;
         case 'g':
-            gen_dir = optarg;
+            o->gen_dir = optarg;
             break;
         case 'E':
             rl_config_write_example(collector_config_schema, "ruglab-collector configuration",
@@ -877,30 +928,12 @@ main(int argc, char **argv)
                 argv[optind]);
         return RL_EXIT_USAGE;
     }
-    /* CZMQ is used for its certificate files only: keep its signal handling off */
-    zsys_handler_set(NULL);
-    if (gen_dir)
-        return s_gen_key(gen_dir);
+    return -1;
+}
 
-    rl_log_init(S_PROG, RL_LOG_INFO);
-    s_loop_t L;
-    memset(&L, 0, sizeof L);
-    L.config_path = config_path;
-    L.db_flag = db_flag;
-    rl_err_t err;
-    if (s_load(config_path, db_flag, &L.set, &err) != 0) {
-        fprintf(stderr, S_PROG ": %s\n", err.msg);
-        return RL_EXIT_CONFIG;
-    }
-    uint8_t pub[32], sec[32];
-    if (s_load_keys(L.set.secret_key_file, pub, sec, &err) != 0) {
-        fprintf(stderr, S_PROG ": %s\n", err.msg);
-        return RL_EXIT_CONFIG;
-    }
-    if (check)
-        return s_check_live(&L.set);
-    rl_log_set_level(L.set.level);
-
+static void
+s_signals(void)
+{
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
@@ -910,43 +943,93 @@ main(int argc, char **argv)
     sa.sa_handler = s_on_hup;
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+}
 
-    int rc = RL_EXIT_FAIL;
+/* The ROUTER socket: CURVE server with the secret key (wiped here), ZAP
+ * domain, queue and size limits, bound to the listen address. Returns
+ * RL_EXIT_OK, or the exit code (said in the log). */
+static int
+s_listen(s_loop_t *L, uint8_t sec[32])
+{
+    L->router = zmq_socket(L->zctx, ZMQ_ROUTER);
+    int one = 1, linger = 1000, hwm = (int)L->set.receive_queue;
+    int64_t maxmsg = L->set.max_transport_bytes;
+    zmq_setsockopt(L->router, ZMQ_CURVE_SERVER, &one, sizeof one);
+    zmq_setsockopt(L->router, ZMQ_CURVE_SECRETKEY, sec, 32);
+    zmq_setsockopt(L->router, ZMQ_ZAP_DOMAIN, "ruglab", 6);
+    zmq_setsockopt(L->router, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(L->router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    zmq_setsockopt(L->router, ZMQ_LINGER, &linger, sizeof linger);
+    memset(sec, 0, 32);
+    if (zmq_bind(L->router, L->set.listen) != 0) {
+        rl_error("zmq", "cannot listen on %s: %s", L->set.listen, zmq_strerror(zmq_errno()));
+        return RL_EXIT_CONFIG;
+    }
+    return RL_EXIT_OK;
+}
+
+static void
+s_loop_free(s_loop_t *L)
+{
+    for (size_t i = 0; i < L->n_items; i++)
+        collector_item_clear(&L->items[i]);
+    free(L->items);
+    free(L->rates);
+    free(L->closing);
+    collector_store_destroy(&L->store);
+    if (L->router)
+        zmq_close(L->router);
+    collector_auth_destroy(&L->auth);
+    if (L->zctx)
+        zmq_ctx_term(L->zctx);
+}
+
+int
+main(int argc, char **argv)
+{
+    if (rl_text_check_args(S_PROG, argc, argv))
+        return RL_EXIT_FAIL;
+    s_options_t o;
+    int rc = s_parse_args(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    /* CZMQ is used for its certificate files only: keep its signal handling off */
+    zsys_handler_set(NULL);
+    if (o.gen_dir)
+        return s_gen_key(o.gen_dir);
+
+    rl_log_init(S_PROG, RL_LOG_INFO);
+    s_loop_t L;
+    memset(&L, 0, sizeof L);
+    L.config_path = o.config_path;
+    L.db_flag = o.db_flag;
+    rl_err_t err;
+    if (s_load(o.config_path, o.db_flag, &L.set, &err) != 0) {
+        fprintf(stderr, S_PROG ": %s\n", err.msg);
+        return RL_EXIT_CONFIG;
+    }
+    uint8_t pub[32], sec[32];
+    if (s_load_keys(L.set.secret_key_file, pub, sec, &err) != 0) {
+        fprintf(stderr, S_PROG ": %s\n", err.msg);
+        return RL_EXIT_CONFIG;
+    }
+    if (o.check)
+        return s_check_live(&L.set);
+    rl_log_set_level(L.set.level);
+    s_signals();
+
+    rc = RL_EXIT_FAIL;
     L.zctx = zmq_ctx_new();
     L.auth = collector_auth_new(L.zctx, &err);
-    if (!L.auth) {
+    if (!L.auth)
         rl_error("zmq", "%s", err.msg);
-        goto out;
+    else
+        rc = s_listen(&L, sec);
+    if (rc == RL_EXIT_OK) {
+        L.store = collector_store_new(L.set.conninfo, L.set.name);
+        L.started_us = rl_clock_wall_us();
+        rc = s_run(&L);
     }
-    L.router = zmq_socket(L.zctx, ZMQ_ROUTER);
-    int one = 1, linger = 1000, hwm = (int)L.set.receive_queue;
-    int64_t maxmsg = L.set.max_transport_bytes;
-    zmq_setsockopt(L.router, ZMQ_CURVE_SERVER, &one, sizeof one);
-    zmq_setsockopt(L.router, ZMQ_CURVE_SECRETKEY, sec, 32);
-    zmq_setsockopt(L.router, ZMQ_ZAP_DOMAIN, "ruglab", 6);
-    zmq_setsockopt(L.router, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(L.router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
-    zmq_setsockopt(L.router, ZMQ_LINGER, &linger, sizeof linger);
-    memset(sec, 0, sizeof sec);
-    if (zmq_bind(L.router, L.set.listen) != 0) {
-        rl_error("zmq", "cannot listen on %s: %s", L.set.listen, zmq_strerror(zmq_errno()));
-        rc = RL_EXIT_CONFIG;
-        goto out;
-    }
-    L.store = collector_store_new(L.set.conninfo, L.set.name);
-    L.started_us = rl_clock_wall_us();
-    rc = s_run(&L);
-out:
-    for (size_t i = 0; i < L.n_items; i++)
-        collector_item_clear(&L.items[i]);
-    free(L.items);
-    free(L.rates);
-    free(L.closing);
-    collector_store_destroy(&L.store);
-    if (L.router)
-        zmq_close(L.router);
-    collector_auth_destroy(&L.auth);
-    if (L.zctx)
-        zmq_ctx_term(L.zctx);
+    s_loop_free(&L);
     return rc;
 }
