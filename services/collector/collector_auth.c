@@ -10,15 +10,15 @@
 
 #define S_ZAP_ENDPOINT "inproc://zeromq.zap.01"
 
-struct ca_auth {
+struct collector_auth {
     void *zap;
-    cs_device_t *devices;
+    collector_store_device_t *devices;
     size_t n;
     char last_refused[41]; /* last key refused and logged */
 };
 
-ca_auth_t *
-ca_auth_new(void *zmq_ctx, rl_err_t *err)
+collector_auth_t *
+collector_auth_new(void *zmq_ctx, rl_err_t *err)
 {
     void *zap = zmq_socket(zmq_ctx, ZMQ_REP);
     if (!zap || zmq_bind(zap, S_ZAP_ENDPOINT) != 0) {
@@ -30,17 +30,17 @@ ca_auth_new(void *zmq_ctx, rl_err_t *err)
     }
     int linger = 0;
     zmq_setsockopt(zap, ZMQ_LINGER, &linger, sizeof linger);
-    ca_auth_t *self = rl_calloc(1, sizeof *self);
+    collector_auth_t *self = rl_calloc(1, sizeof *self);
     self->zap = zap;
     return self;
 }
 
 void
-ca_auth_destroy(ca_auth_t **self_p)
+collector_auth_destroy(collector_auth_t **self_p)
 {
     if (!*self_p)
         return;
-    ca_auth_t *self = *self_p;
+    collector_auth_t *self = *self_p;
     zmq_close(self->zap);
     free(self->devices);
     free(self);
@@ -48,13 +48,13 @@ ca_auth_destroy(ca_auth_t **self_p)
 }
 
 void *
-ca_auth_socket(ca_auth_t *self)
+collector_auth_socket(collector_auth_t *self)
 {
     return self->zap;
 }
 
-static const cs_device_t *
-s_by_device(const cs_device_t *d, size_t n, const char *device_id)
+static const collector_store_device_t *
+s_by_device(const collector_store_device_t *d, size_t n, const char *device_id)
 {
     for (size_t i = 0; i < n; i++)
         if (!strcmp(d[i].device_id, device_id))
@@ -62,8 +62,8 @@ s_by_device(const cs_device_t *d, size_t n, const char *device_id)
     return NULL;
 }
 
-static const cs_device_t *
-s_by_key(const ca_auth_t *self, const char *z85)
+static const collector_store_device_t *
+s_by_key(const collector_auth_t *self, const char *z85)
 {
     for (size_t i = 0; i < self->n; i++)
         if (!strcmp(self->devices[i].public_key, z85))
@@ -72,11 +72,12 @@ s_by_key(const ca_auth_t *self, const char *z85)
 }
 
 size_t
-ca_auth_replace(ca_auth_t *self, cs_device_t *devices, size_t n)
+collector_auth_replace(collector_auth_t *self, collector_store_device_t *devices, size_t n)
 {
     size_t changed = 0;
     for (size_t i = 0; i < n; i++) {
-        const cs_device_t *old = s_by_device(self->devices, self->n, devices[i].device_id);
+        const collector_store_device_t *old =
+            s_by_device(self->devices, self->n, devices[i].device_id);
         if (!old || old->revoked != devices[i].revoked ||
             strcmp(old->public_key, devices[i].public_key) != 0) {
             changed++;
@@ -94,7 +95,7 @@ ca_auth_replace(ca_auth_t *self, cs_device_t *devices, size_t n)
 }
 
 size_t
-ca_auth_count(const ca_auth_t *self)
+collector_auth_count(const collector_auth_t *self)
 {
     size_t allowed = 0;
     for (size_t i = 0; i < self->n; i++)
@@ -103,9 +104,9 @@ ca_auth_count(const ca_auth_t *self)
 }
 
 bool
-ca_auth_device_allowed(const ca_auth_t *self, const char *device_id)
+collector_auth_device_allowed(const collector_auth_t *self, const char *device_id)
 {
-    const cs_device_t *d = s_by_device(self->devices, self->n, device_id);
+    const collector_store_device_t *d = s_by_device(self->devices, self->n, device_id);
     return d && !d->revoked;
 }
 
@@ -134,7 +135,7 @@ s_send(void *sock, const void *data, size_t len, bool more)
 }
 
 void
-ca_auth_handle(ca_auth_t *self)
+collector_auth_handle(collector_auth_t *self)
 {
     /* request: version, request id, domain, address, identity, mechanism,
      * credentials... (RFC 27) */
@@ -157,7 +158,7 @@ ca_auth_handle(ca_auth_t *self)
             nf++;
         }
         const char *status = "400", *text = "unknown device", *user = "";
-        const cs_device_t *dev = NULL;
+        const collector_store_device_t *dev = NULL;
         bool curve = nf >= 7 && lens[5] == 5 && !memcmp(frames[5], "CURVE", 5) && lens[6] == 32;
         if (curve) {
             char z85[41];

@@ -14,25 +14,25 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-typedef struct ca_auth ca_auth_t;
+typedef struct collector_auth collector_auth_t;
 
 /* Binds the ZAP handler in the given ZeroMQ context; must happen before
  * the CURVE server socket binds. NULL with err on failure. */
-ca_auth_t *ca_auth_new(void *zmq_ctx, rl_err_t *err);
-void ca_auth_destroy(ca_auth_t **self_p);
+collector_auth_t *collector_auth_new(void *zmq_ctx, rl_err_t *err);
+void collector_auth_destroy(collector_auth_t **self_p);
 
 /* The ZAP socket, for zmq_poll. */
-void *ca_auth_socket(ca_auth_t *self);
+void *collector_auth_socket(collector_auth_t *self);
 
 /* Replaces the allow-list (takes ownership of devices). Returns how many
  * devices changed state (added, revoked, removed) for the log. */
-size_t ca_auth_replace(ca_auth_t *self, cs_device_t *devices, size_t n);
-size_t ca_auth_count(const ca_auth_t *self);
+size_t collector_auth_replace(collector_auth_t *self, collector_store_device_t *devices, size_t n);
+size_t collector_auth_count(const collector_auth_t *self);
 
 /* Answers every waiting ZAP request (non-blocking). */
-void ca_auth_handle(ca_auth_t *self);
+void collector_auth_handle(collector_auth_t *self);
 
 /* Whether device_id may send now (enrolled and not revoked). */
-bool ca_auth_device_allowed(const ca_auth_t *self, const char *device_id);
+bool collector_auth_device_allowed(const collector_auth_t *self, const char *device_id);
 
 #endif

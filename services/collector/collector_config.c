@@ -1,7 +1,7 @@
 /* The collector's configuration schema (see collector_config.h). */
 #include "collector_config.h"
 
-const rl_cfg_key_t cc_schema[] = {
+const rl_cfg_key_t collector_config_schema[] = {
     {"collector", "name", RL_CFG_STRING, "", 0, 0,
      "Name of this collector in meas.collector_status and `ruglab status` (empty: the host name)"},
     {"collector", "listen", RL_CFG_STRING, "tcp://*:7470", 0, 0,

@@ -5,9 +5,9 @@
 
 #include "ruglab/config.h"
 
-extern const rl_cfg_key_t cc_schema[];
+extern const rl_cfg_key_t collector_config_schema[];
 
 /* The default configuration file, read when --config is not given and it exists. */
-#define CC_DEFAULT_PATH RL_SYSCONFDIR "/collector.conf"
+#define COLLECTOR_CONFIG_DEFAULT_PATH RL_SYSCONFDIR "/collector.conf"
 
 #endif

@@ -5,9 +5,11 @@
 #include <string.h>
 
 void
-ci_item_clear(ci_item_t *item)
+collector_item_clear(collector_item_t *item)
 {
     free(item->raw);
+    free(item->resolved.angle_ddeg);
+    free(item->resolved.torque_dnm);
     rl_msg_clear(&item->msg);
     memset(item, 0, sizeof *item);
 }

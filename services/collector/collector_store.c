@@ -19,9 +19,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-struct cs_store {
+struct collector_store {
     char *conninfo;
     char *name;
     PGconn *conn;
@@ -113,17 +112,17 @@ static const struct {
 };
 #define S_NSTMT (sizeof s_statements / sizeof s_statements[0])
 
-cs_store_t *
-cs_store_new(const char *conninfo, const char *name)
+collector_store_t *
+collector_store_new(const char *conninfo, const char *name)
 {
-    cs_store_t *self = rl_calloc(1, sizeof *self);
+    collector_store_t *self = rl_calloc(1, sizeof *self);
     self->conninfo = rl_strdup(conninfo);
     self->name = rl_strdup(name);
     return self;
 }
 
 static void
-s_disconnect(cs_store_t *self)
+s_disconnect(collector_store_t *self)
 {
     if (self->conn)
         PQfinish(self->conn);
@@ -131,11 +130,11 @@ s_disconnect(cs_store_t *self)
 }
 
 void
-cs_store_destroy(cs_store_t **self_p)
+collector_store_destroy(collector_store_t **self_p)
 {
     if (!*self_p)
         return;
-    cs_store_t *self = *self_p;
+    collector_store_t *self = *self_p;
     s_disconnect(self);
     free(self->conninfo);
     free(self->name);
@@ -144,20 +143,20 @@ cs_store_destroy(cs_store_t **self_p)
 }
 
 void
-cs_store_set_conninfo(cs_store_t *self, const char *conninfo)
+collector_store_set_conninfo(collector_store_t *self, const char *conninfo)
 {
     free(self->conninfo);
     self->conninfo = rl_strdup(conninfo);
 }
 
 bool
-cs_store_is_up(const cs_store_t *self)
+collector_store_is_up(const collector_store_t *self)
 {
     return self->conn && PQstatus(self->conn) == CONNECTION_OK;
 }
 
 int
-cs_store_connect(cs_store_t *self, rl_err_t *err)
+collector_store_connect(collector_store_t *self, rl_err_t *err)
 {
     s_disconnect(self);
     self->conn = rl_db_connect(self->conninfo, "ruglab_collector", err);
@@ -247,7 +246,7 @@ s_p_bytes(s_params_t *p, const uint8_t *data, size_t len)
  * COMMAND_OK one (NULL when it could not be queued); the real one is read
  * after the sync (s_attempt_pipelined). */
 static PGresult *
-s_exec(cs_store_t *self, const char *stmt, s_params_t *p)
+s_exec(collector_store_t *self, const char *stmt, s_params_t *p)
 {
     if (self->pipeline) {
         if (!PQsendQueryPrepared(self->conn, stmt, p->n, p->values, p->lengths, p->formats, 0))
@@ -264,15 +263,28 @@ s_ok(const PGresult *res)
     return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
 }
 
+/* A failure that says the server or the connection is gone, not that the
+ * data was refused. */
+static bool
+s_connection_lost(collector_store_t *self)
+{
+    if (PQstatus(self->conn) != CONNECTION_OK)
+        return true;
+    PGresult *res = PQexec(self->conn, "SELECT 1");
+    bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+    PQclear(res);
+    return !ok;
+}
+
 /* "{1,-2,3}" of the samples in tenths. */
 static char *
-s_tenths_array(const float *v, size_t n)
+s_tenths_array(const int16_t *v, size_t n)
 {
     char *out = rl_malloc(n * 8 + 3);
     size_t off = 0;
     out[off++] = '{';
     for (size_t i = 0; i < n; i++)
-        off += (size_t)sprintf(out + off, i ? ",%d" : "%d", cv_tenths(v[i]));
+        off += (size_t)sprintf(out + off, i ? ",%d" : "%d", v[i]);
     out[off++] = '}';
     out[off] = '\0';
     return out;
@@ -296,7 +308,7 @@ s_answers_json(const rl_questionnaire_t *q)
 
 /* The header parameters $1..$6 shared by the measurement statements. */
 static void
-s_p_header(s_params_t *p, const ci_item_t *it)
+s_p_header(s_params_t *p, const collector_item_t *it)
 {
     const rl_msg_t *m = &it->msg;
     s_p_str(p, m->device_id);
@@ -304,110 +316,129 @@ s_p_header(s_params_t *p, const ci_item_t *it)
     s_p_fmt(p, "%llu", (unsigned long long)m->seq);
     s_p_fmt(p, "%lld", (long long)m->taken_at_us);
     s_p_str(p, m->session_id);
-    s_p_fmt(p, "%lld", it->enrolment_id);
+    s_p_fmt(p, "%lld", it->resolved.enrolment_id);
 }
 
-/* Inserts one valid session-scoped message; returns the result (caller
+/* The parameters after the header ($7...) of each measurement's statement. */
+static void
+s_p_test_result(s_params_t *p, const collector_item_t *it)
+{
+    const rl_test_result_t *t = &it->msg.u.test_result;
+    s_p_str(p, rl_direction_name(t->direction));
+    s_p_fmt(p, "%u", t->trial);
+    s_p_fmt(p, "%.9g", (double)t->rom_deg);
+    s_p_fmt(p, "%.9g", (double)t->max_torque_nm);
+    s_p_fmt(p, "%.9g", (double)t->angle_at_max_deg);
+}
+
+static void
+s_p_training_set(s_params_t *p, const collector_item_t *it)
+{
+    const rl_training_set_t *t = &it->msg.u.training_set;
+    s_p_str(p, rl_direction_name(t->direction));
+    s_p_fmt(p, "%u", t->set_number);
+    s_p_fmt(p, "%.9g", (double)t->load_nm);
+    /* 0 means the device does not know it (proto) */
+    if (t->load_pct_of_max > 0)
+        s_p_fmt(p, "%.9g", (double)t->load_pct_of_max);
+    else
+        s_p_null(p);
+    s_p_fmt(p, "%u", t->repetitions);
+    s_p_fmt(p, "%.9g", (double)t->range_min_deg);
+    s_p_fmt(p, "%.9g", (double)t->range_max_deg);
+    s_p_fmt(p, "%.9g", (double)t->time_under_tension_s);
+}
+
+static void
+s_p_sample_batch(s_params_t *p, const collector_item_t *it)
+{
+    const rl_sample_batch_t *b = &it->msg.u.sample_batch;
+    s_p_str(p, rl_direction_name(b->direction));
+    s_p_str(p, rl_sample_context_name(b->context));
+    s_p_fmt(p, "%u", b->context_number);
+    s_p_fmt(p, "%u", b->sample_rate_hz);
+    s_p_fmt(p, "%llu", (unsigned long long)b->first_index);
+    s_p_own(p, s_tenths_array(it->resolved.angle_ddeg, b->n_angle));
+    s_p_own(p, s_tenths_array(it->resolved.torque_dnm, b->n_torque));
+}
+
+static void
+s_p_session_start(s_params_t *p, const collector_item_t *it)
+{
+    const rl_session_start_t *s = &it->msg.u.session_start;
+    s_p_str(p, "start");
+    s_p_str(p, rl_session_kind_name(s->kind));
+    if (s->operator_code[0])
+        s_p_str(p, s->operator_code);
+    else
+        s_p_null(p);
+    s_p_null(p);
+    s_p_null(p);
+}
+
+static void
+s_p_session_end(s_params_t *p, const collector_item_t *it)
+{
+    s_p_str(p, "end");
+    s_p_null(p);
+    s_p_null(p);
+    s_p_fmt(p, "%u", it->msg.u.session_end.duration_s);
+    s_p_str(p, it->msg.u.session_end.aborted ? "true" : "false");
+}
+
+static void
+s_p_questionnaire(s_params_t *p, const collector_item_t *it)
+{
+    const rl_questionnaire_t *q = &it->msg.u.questionnaire;
+    s_p_str(p, it->resolved.instrument);
+    s_p_str(p, q->version);
+    if (q->language[0])
+        s_p_str(p, q->language);
+    else
+        s_p_null(p);
+    s_p_own(p, s_answers_json(q));
+    if (it->resolved.has_score)
+        s_p_fmt(p, "%.2f", it->resolved.score);
+    else
+        s_p_null(p);
+}
+
+/* Each measurement's statement, and what fills its parameters. */
+static const struct {
+    rl_body_kind_t kind;
+    const char *stmt;
+    void (*params)(s_params_t *p, const collector_item_t *it);
+} s_measurements[] = {
+    {RL_BODY_TEST_RESULT, "test_trial", s_p_test_result},
+    {RL_BODY_TRAINING_SET, "training_set", s_p_training_set},
+    {RL_BODY_SAMPLE_BATCH, "sample_batch", s_p_sample_batch},
+    {RL_BODY_SESSION_START, "session_event", s_p_session_start},
+    {RL_BODY_SESSION_END, "session_event", s_p_session_end},
+    {RL_BODY_QUESTIONNAIRE, "questionnaire", s_p_questionnaire},
+};
+#define S_NMEAS (sizeof s_measurements / sizeof s_measurements[0])
+
+/* Inserts one resolved measurement; returns the result (caller
  * PQclear()s): one row = new, none = duplicate. */
 static PGresult *
-s_insert(cs_store_t *self, const ci_item_t *it)
+s_insert(collector_store_t *self, const collector_item_t *it)
 {
-    const rl_msg_t *m = &it->msg;
+    size_t i = 0;
+    while (i < S_NMEAS && s_measurements[i].kind != it->msg.kind)
+        i++;
+    if (i == S_NMEAS)
+        abort(); /* caller passes measurements only */
     s_params_t p;
     s_p_init(&p);
-    const char *stmt = NULL;
-    switch (m->kind) {
-    case RL_BODY_TEST_RESULT: {
-        const rl_test_result_t *t = &m->u.test_result;
-        stmt = "test_trial";
-        s_p_header(&p, it);
-        s_p_str(&p, rl_direction_name(t->direction));
-        s_p_fmt(&p, "%u", t->trial);
-        s_p_fmt(&p, "%.9g", (double)t->rom_deg);
-        s_p_fmt(&p, "%.9g", (double)t->max_torque_nm);
-        s_p_fmt(&p, "%.9g", (double)t->angle_at_max_deg);
-        break;
-    }
-    case RL_BODY_TRAINING_SET: {
-        const rl_training_set_t *t = &m->u.training_set;
-        stmt = "training_set";
-        s_p_header(&p, it);
-        s_p_str(&p, rl_direction_name(t->direction));
-        s_p_fmt(&p, "%u", t->set_number);
-        s_p_fmt(&p, "%.9g", (double)t->load_nm);
-        /* 0 means the device does not know it (proto) */
-        if (t->load_pct_of_max > 0)
-            s_p_fmt(&p, "%.9g", (double)t->load_pct_of_max);
-        else
-            s_p_null(&p);
-        s_p_fmt(&p, "%u", t->repetitions);
-        s_p_fmt(&p, "%.9g", (double)t->range_min_deg);
-        s_p_fmt(&p, "%.9g", (double)t->range_max_deg);
-        s_p_fmt(&p, "%.9g", (double)t->time_under_tension_s);
-        break;
-    }
-    case RL_BODY_SAMPLE_BATCH: {
-        const rl_sample_batch_t *b = &m->u.sample_batch;
-        stmt = "sample_batch";
-        s_p_header(&p, it);
-        s_p_str(&p, rl_direction_name(b->direction));
-        s_p_str(&p, rl_sample_context_name(b->context));
-        s_p_fmt(&p, "%u", b->context_number);
-        s_p_fmt(&p, "%u", b->sample_rate_hz);
-        s_p_fmt(&p, "%llu", (unsigned long long)b->first_index);
-        s_p_own(&p, s_tenths_array(b->angle_deg, b->n_angle));
-        s_p_own(&p, s_tenths_array(b->torque_nm, b->n_torque));
-        break;
-    }
-    case RL_BODY_SESSION_START:
-        stmt = "session_event";
-        s_p_header(&p, it);
-        s_p_str(&p, "start");
-        s_p_str(&p, rl_session_kind_name(m->u.session_start.kind));
-        if (m->u.session_start.operator_code[0])
-            s_p_str(&p, m->u.session_start.operator_code);
-        else
-            s_p_null(&p);
-        s_p_null(&p);
-        s_p_null(&p);
-        break;
-    case RL_BODY_SESSION_END:
-        stmt = "session_event";
-        s_p_header(&p, it);
-        s_p_str(&p, "end");
-        s_p_null(&p);
-        s_p_null(&p);
-        s_p_fmt(&p, "%u", m->u.session_end.duration_s);
-        s_p_str(&p, m->u.session_end.aborted ? "true" : "false");
-        break;
-    case RL_BODY_QUESTIONNAIRE: {
-        const rl_questionnaire_t *q = &m->u.questionnaire;
-        double score;
-        stmt = "questionnaire";
-        s_p_header(&p, it);
-        s_p_str(&p, cv_instrument_code(q->instrument));
-        s_p_str(&p, q->version);
-        if (q->language[0])
-            s_p_str(&p, q->language);
-        else
-            s_p_null(&p);
-        s_p_own(&p, s_answers_json(q));
-        if (cv_questionnaire_score(q, &score))
-            s_p_fmt(&p, "%.2f", score);
-        else
-            s_p_null(&p);
-        break;
-    }
-    default:
-        abort(); /* caller passes session-scoped kinds only */
-    }
-    PGresult *res = s_exec(self, stmt, &p);
+    s_p_header(&p, it);
+    s_measurements[i].params(&p, it);
+    PGresult *res = s_exec(self, s_measurements[i].stmt, &p);
     s_p_free(&p);
     return res;
 }
 
 static PGresult *
-s_dead_letter(cs_store_t *self, const ci_item_t *it)
+s_dead_letter(collector_store_t *self, const collector_item_t *it)
 {
     s_params_t p;
     s_p_init(&p);
@@ -429,65 +460,56 @@ s_dead_letter(cs_store_t *self, const ci_item_t *it)
      * the dead letter itself unstorable */
     char *text = rl_text_utf8_sanitize(it->text, RL_TEXT_MAX);
     char detail[RL_TEXT_MAX + 96];
-    if (it->raw_len > CS_DEAD_RAW_MAX)
+    if (it->raw_len > COLLECTOR_STORE_DEAD_RAW_MAX)
         snprintf(detail, sizeof detail, "%s (raw bytes truncated to the first %u of %zu)", text,
-                 CS_DEAD_RAW_MAX, it->raw_len);
+                 COLLECTOR_STORE_DEAD_RAW_MAX, it->raw_len);
     else
         snprintf(detail, sizeof detail, "%s", text);
     free(text);
     s_p_str(&p, detail);
     s_p_bytes(&p, it->raw ? it->raw : (const uint8_t *)"",
-              it->raw_len > CS_DEAD_RAW_MAX ? CS_DEAD_RAW_MAX : it->raw_len);
+              it->raw_len > COLLECTOR_STORE_DEAD_RAW_MAX ? COLLECTOR_STORE_DEAD_RAW_MAX
+                                                         : it->raw_len);
     PGresult *res = s_exec(self, "dead_letter", &p);
     s_p_free(&p);
     return res;
 }
 
-/* ------------------------------------------------------------ flush */
+/* ------------------------------------------------------------ tokens */
 
+/* One row of the token lookup as an enrolment (a row without enrolment:
+ * the token is known but never enrolled). */
 static void
-s_reject(ci_item_t *it, rl_reason_t reason, const char *text)
+s_enrolment_row(const PGresult *res, int r, collector_validate_enrolment_t *x)
 {
-    it->status = RL_ACK_REJECTED;
-    it->reason = reason;
-    snprintf(it->text, sizeof it->text, "%s", text);
+    snprintf(x->token, sizeof x->token, "%s", PQgetvalue(res, r, 0));
+    x->has_enrolment = !PQgetisnull(res, r, 1);
+    if (!x->has_enrolment)
+        return;
+    rl_err_t derr;
+    x->enrolment_id = strtoll(PQgetvalue(res, r, 1), NULL, 10);
+    snprintf(x->status, sizeof x->status, "%s", PQgetvalue(res, r, 2));
+    if (rl_date_parse(PQgetvalue(res, r, 3), &x->start_date, &derr) != 0)
+        x->has_enrolment = false;
+    x->has_end =
+        !PQgetisnull(res, r, 4) && rl_date_parse(PQgetvalue(res, r, 4), &x->end_date, &derr) == 0;
 }
 
-/* The local calendar day a measurement was taken on (the site's day). */
-static rl_date_t
-s_local_day(int64_t taken_at_us)
+int
+collector_store_enrolments(collector_store_t *self, const char *const *tokens, size_t n,
+                           collector_validate_enrolment_t **rows_p, size_t *n_rows_p, rl_err_t *err)
 {
-    time_t t = (time_t)(taken_at_us / 1000000);
-    struct tm tm;
-    localtime_r(&t, &tm);
-    return (rl_date_t){tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday};
-}
-
-static bool
-s_needs_enrolment(const ci_item_t *it)
-{
-    return it->verdict.reason == RL_REASON_NONE && cv_is_session_scoped(it->msg.kind);
-}
-
-/* Resolves the patient tokens of the valid session-scoped items to their
- * enrolments (one query per flush). Items that fail get their verdict. */
-static int
-s_resolve_tokens(cs_store_t *self, ci_item_t *items, size_t n, rl_err_t *err)
-{
+    if (!collector_store_is_up(self))
+        return rl_err_set(err, "not connected to the database");
     size_t len = 3;
     for (size_t i = 0; i < n; i++)
-        if (s_needs_enrolment(&items[i]))
-            len += strlen(items[i].msg.patient_token) + 3;
-    if (len == 3)
-        return 0;
+        len += strlen(tokens[i]) + 3;
     /* tokens are identifiers ([A-Za-z0-9._-]): quoting is enough */
     char *arr = rl_malloc(len);
     size_t off = 0;
     arr[off++] = '{';
     for (size_t i = 0; i < n; i++)
-        if (s_needs_enrolment(&items[i]))
-            off += (size_t)sprintf(arr + off, "%s\"%s\"", off > 1 ? "," : "",
-                                   items[i].msg.patient_token);
+        off += (size_t)sprintf(arr + off, "%s\"%s\"", off > 1 ? "," : "", tokens[i]);
     arr[off++] = '}';
     arr[off] = '\0';
     const char *params[1] = {arr};
@@ -496,48 +518,40 @@ s_resolve_tokens(cs_store_t *self, ci_item_t *items, size_t n, rl_err_t *err)
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         rl_err_set(err, "looking up patient tokens: %s", rl_db_result_error(res));
         PQclear(res);
+        if (s_connection_lost(self))
+            s_disconnect(self);
         return -1;
     }
     int rows = PQntuples(res);
-    cv_enrolment_t *e = rl_calloc((size_t)rows + 1, sizeof *e);
-    for (size_t i = 0; i < n; i++) {
-        ci_item_t *it = &items[i];
-        if (!s_needs_enrolment(it))
-            continue;
-        size_t ne = 0;
-        for (int r = 0; r < rows; r++) {
-            if (strcmp(PQgetvalue(res, r, 0), it->msg.patient_token) != 0)
-                continue;
-            cv_enrolment_t *x = &e[ne++];
-            memset(x, 0, sizeof *x);
-            x->has_enrolment = !PQgetisnull(res, r, 1);
-            if (!x->has_enrolment)
-                continue;
-            rl_err_t derr;
-            x->enrolment_id = strtoll(PQgetvalue(res, r, 1), NULL, 10);
-            snprintf(x->status, sizeof x->status, "%s", PQgetvalue(res, r, 2));
-            if (rl_date_parse(PQgetvalue(res, r, 3), &x->start_date, &derr) != 0)
-                x->has_enrolment = false;
-            x->has_end = !PQgetisnull(res, r, 4) &&
-                         rl_date_parse(PQgetvalue(res, r, 4), &x->end_date, &derr) == 0;
-        }
-        cv_enrolment_pick(e, ne, s_local_day(it->msg.taken_at_us), &it->enrolment_id, &it->verdict);
-    }
-    free(e);
+    collector_validate_enrolment_t *e = rl_calloc((size_t)rows + 1, sizeof *e);
+    for (int r = 0; r < rows; r++)
+        s_enrolment_row(res, r, &e[r]);
     PQclear(res);
+    *rows_p = e;
+    *n_rows_p = (size_t)rows;
     return 0;
+}
+
+/* ------------------------------------------------------------ flush */
+
+static void
+s_reject(collector_item_t *it, rl_reason_t reason, const char *text)
+{
+    it->status = RL_ACK_REJECTED;
+    it->reason = reason;
+    snprintf(it->text, sizeof it->text, "%s", text);
 }
 
 /* What the flush learned about a device, written to meas.device_status. */
 typedef struct {
     const char *device_id;
-    const ci_item_t *last;    /* last message of the device in the batch */
-    const rl_hello_t *hello;  /* last hello, or NULL */
-    const rl_heartbeat_t *hb; /* last heartbeat, or NULL */
+    const collector_item_t *last; /* last message of the device in the batch */
+    const rl_hello_t *hello;      /* last hello, or NULL */
+    const rl_heartbeat_t *hb;     /* last heartbeat, or NULL */
 } s_dev_t;
 
 static PGresult *
-s_device_status(cs_store_t *self, const s_dev_t *d)
+s_device_status(collector_store_t *self, const s_dev_t *d)
 {
     s_params_t p;
     s_p_init(&p);
@@ -582,12 +596,12 @@ s_device_status(cs_store_t *self, const s_dev_t *d)
 
 /* The devices of a batch, each with its last message, hello and heartbeat. */
 static s_dev_t *
-s_devices(const ci_item_t *items, size_t n, size_t *nd_p)
+s_devices(const collector_item_t *items, size_t n, size_t *nd_p)
 {
     s_dev_t *devs = rl_calloc(n, sizeof *devs);
     size_t nd = 0;
     for (size_t i = 0; i < n; i++) {
-        const ci_item_t *it = &items[i];
+        const collector_item_t *it = &items[i];
         if (!it->auth_device[0])
             continue;
         size_t d = 0;
@@ -596,71 +610,100 @@ s_devices(const ci_item_t *items, size_t n, size_t *nd_p)
         if (d == nd)
             devs[nd++].device_id = it->auth_device;
         devs[d].last = it;
-        if (it->verdict.reason == RL_REASON_NONE && it->msg.kind == RL_BODY_HELLO)
+        if (it->resolved.action == COLLECTOR_ITEM_STATUS && it->msg.kind == RL_BODY_HELLO)
             devs[d].hello = &it->msg.u.hello;
-        if (it->verdict.reason == RL_REASON_NONE && it->msg.kind == RL_BODY_HEARTBEAT)
+        if (it->resolved.action == COLLECTOR_ITEM_STATUS && it->msg.kind == RL_BODY_HEARTBEAT)
             devs[d].hb = &it->msg.u.heartbeat;
     }
     *nd_p = nd;
     return devs;
 }
 
-/* The usual case, pipelined: BEGIN, every message's INSERT, the device
- * statuses and COMMIT are queued at once (libpq pipeline mode) and their
- * results read in order after one sync, so a batch waits for the server
- * once instead of once per message. Any error fails the attempt (rolled
- * back); the careful s_attempt then finds the message the database refuses.
- * Returns 0 committed, -1 failed (why filled). */
-static int
-s_attempt_pipelined(cs_store_t *self, ci_item_t *items, size_t n, char *why, size_t why_len)
+/* The per-item part both attempts share: the outcome starts from what the
+ * resolve step decided. Returns whether the item has a statement (a dead
+ * letter or a measurement's INSERT). */
+static bool
+s_item_begin(collector_item_t *it)
 {
-    size_t *sent = rl_calloc(n + 1, sizeof *sent); /* items with a statement, in order */
-    size_t ns = 0, nd = 0;
-    s_dev_t *devs = NULL;
-    bool failed = false;
-    PGresult *res = NULL;
-    if (!PQenterPipelineMode(self->conn)) {
-        snprintf(why, why_len, "pipeline mode: %s", PQerrorMessage(self->conn));
-        free(sent);
-        return -1;
+    const collector_item_resolved_t *r = &it->resolved;
+    it->status = RL_ACK_UNSPECIFIED;
+    it->reason = RL_REASON_NONE;
+    it->text[0] = '\0';
+    switch (r->action) {
+    case COLLECTOR_ITEM_UNKEPT: /* over the device's dead-letter limit */
+        s_reject(it, r->rejection.reason, r->rejection.text);
+        return false;
+    case COLLECTOR_ITEM_DEAD_LETTER:
+        s_reject(it, r->rejection.reason, r->rejection.text);
+        return true;
+    case COLLECTOR_ITEM_STATUS:
+        it->status = RL_ACK_ACCEPTED; /* hello, heartbeat: device status below */
+        return false;
+    case COLLECTOR_ITEM_MEASUREMENT:
+        return true;
+    default:
+        abort(); /* the batch was not resolved */
     }
-    self->pipeline = true;
+}
+
+/* Runs (pipelined: queues) the statement of an item s_item_begin kept. */
+static PGresult *
+s_item_exec(collector_store_t *self, const collector_item_t *it)
+{
+    if (it->resolved.action == COLLECTOR_ITEM_DEAD_LETTER)
+        return s_dead_letter(self, it);
+    return s_insert(self, it);
+}
+
+/* The outcome of a statement that succeeded: a measurement is new when
+ * its INSERT returned a row, else a duplicate. */
+static void
+s_item_done(collector_item_t *it, const PGresult *res)
+{
+    if (it->resolved.action == COLLECTOR_ITEM_MEASUREMENT)
+        it->status = PQntuples(res) > 0 ? RL_ACK_ACCEPTED : RL_ACK_DUPLICATE;
+}
+
+/* Queues BEGIN, every item's statement, the device statuses, COMMIT and
+ * the sync. sent gets the items with a statement, in order (*ns_p of
+ * them), *nd_p the number of device statuses. false when something could
+ * not be queued. */
+static bool
+s_pipeline_send(collector_store_t *self, collector_item_t *items, size_t n, size_t *sent,
+                size_t *ns_p, size_t *nd_p)
+{
     if (!PQsendQueryParams(self->conn, "BEGIN", 0, NULL, NULL, NULL, NULL, 0))
-        goto send_fail;
+        return false;
     for (size_t i = 0; i < n; i++) {
-        ci_item_t *it = &items[i];
-        it->status = RL_ACK_UNSPECIFIED;
-        it->reason = RL_REASON_NONE;
-        it->text[0] = '\0';
-        if (it->verdict.reason != RL_REASON_NONE) {
-            s_reject(it, it->verdict.reason, it->verdict.text);
-            if (it->unkept)
-                continue; /* over the device's dead-letter limit */
-            res = s_dead_letter(self, it);
-        } else if (!cv_is_session_scoped(it->msg.kind)) {
-            it->status = RL_ACK_ACCEPTED; /* hello, heartbeat: device status below */
+        if (!s_item_begin(&items[i]))
             continue;
-        } else {
-            res = s_insert(self, it);
-        }
+        PGresult *res = s_item_exec(self, &items[i]);
         if (!res)
-            goto send_fail;
+            return false;
         PQclear(res);
-        sent[ns++] = i;
+        sent[(*ns_p)++] = i;
     }
-    devs = s_devices(items, n, &nd);
-    for (size_t d = 0; d < nd; d++) {
-        res = s_device_status(self, &devs[d]);
-        if (!res)
-            goto send_fail;
+    s_dev_t *devs = s_devices(items, n, nd_p);
+    bool ok = true;
+    for (size_t d = 0; d < *nd_p && ok; d++) {
+        PGresult *res = s_device_status(self, &devs[d]);
+        ok = res != NULL;
         PQclear(res);
     }
-    if (!PQsendQueryParams(self->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) ||
-        !PQpipelineSync(self->conn))
-        goto send_fail;
-    self->pipeline = false;
-    /* BEGIN, the messages, the device statuses, COMMIT: a result and a NULL
-     * each (PIPELINE_ABORTED after an error), then the sync. */
+    free(devs);
+    return ok && PQsendQueryParams(self->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) &&
+           PQpipelineSync(self->conn);
+}
+
+/* Reads what s_pipeline_send queued: BEGIN, the ns statements of the
+ * items, the nd device statuses, COMMIT: a result and a NULL each
+ * (PIPELINE_ABORTED after an error), then the sync. Fills the outcome of
+ * the items. false (why filled) when a statement failed. */
+static bool
+s_pipeline_read(collector_store_t *self, collector_item_t *items, const size_t *sent, size_t ns,
+                size_t nd, char *why, size_t why_len)
+{
+    bool failed = false;
     for (size_t k = 0; k < ns + nd + 2; k++) {
         PGresult *r = PQgetResult(self->conn);
         if (!r) {
@@ -673,9 +716,7 @@ s_attempt_pipelined(cs_store_t *self, ci_item_t *items, size_t n, char *why, siz
             snprintf(why, why_len, "%s", rl_db_result_error(r));
             failed = true;
         } else if (!failed && k >= 1 && k <= ns) {
-            ci_item_t *it = &items[sent[k - 1]];
-            if (it->status != RL_ACK_REJECTED)
-                it->status = PQntuples(r) > 0 ? RL_ACK_ACCEPTED : RL_ACK_DUPLICATE;
+            s_item_done(&items[sent[k - 1]], r);
         }
         PQclear(r);
         PQclear(PQgetResult(self->conn)); /* the NULL that ends each statement */
@@ -691,34 +732,71 @@ s_attempt_pipelined(cs_store_t *self, ci_item_t *items, size_t n, char *why, siz
         if (PQstatus(self->conn) != CONNECTION_OK)
             break;
     }
-    goto out;
-send_fail:
-    self->pipeline = false;
-    snprintf(why, why_len, "pipeline: %s", PQerrorMessage(self->conn));
-    failed = true;
-    if (PQpipelineSync(self->conn)) {
-        for (;;) {
-            PGresult *r = PQgetResult(self->conn);
-            if (!r) {
-                if (PQstatus(self->conn) != CONNECTION_OK)
-                    break;
-                continue;
-            }
-            ExecStatusType st = PQresultStatus(r);
-            PQclear(r);
-            if (st == PGRES_PIPELINE_SYNC)
+    return !failed;
+}
+
+/* After a statement could not be queued: syncs and drops whatever the
+ * server still answers. */
+static void
+s_pipeline_drain(collector_store_t *self)
+{
+    if (!PQpipelineSync(self->conn))
+        return;
+    for (;;) {
+        PGresult *r = PQgetResult(self->conn);
+        if (!r) {
+            if (PQstatus(self->conn) != CONNECTION_OK)
                 break;
+            continue;
         }
+        ExecStatusType st = PQresultStatus(r);
+        PQclear(r);
+        if (st == PGRES_PIPELINE_SYNC)
+            break;
     }
-out:
+}
+
+/* Rolls the open transaction back, if the connection still holds one. */
+static void
+s_rollback(collector_store_t *self)
+{
+    if (PQstatus(self->conn) == CONNECTION_OK) {
+        PGresult *r = PQexec(self->conn, "ROLLBACK");
+        PQclear(r);
+    }
+}
+
+/* The usual case, pipelined: BEGIN, every message's INSERT, the device
+ * statuses and COMMIT are queued at once (libpq pipeline mode) and their
+ * results read in order after one sync, so a batch waits for the server
+ * once instead of once per message. Any error fails the attempt (rolled
+ * back); the careful s_attempt then finds the message the database refuses.
+ * Returns 0 committed, -1 failed (why filled). */
+static int
+s_attempt_pipelined(collector_store_t *self, collector_item_t *items, size_t n, char *why,
+                    size_t why_len)
+{
+    if (!PQenterPipelineMode(self->conn)) {
+        snprintf(why, why_len, "pipeline mode: %s", PQerrorMessage(self->conn));
+        return -1;
+    }
+    size_t *sent = rl_calloc(n + 1, sizeof *sent); /* items with a statement, in order */
+    size_t ns = 0, nd = 0;
+    bool ok;
+    self->pipeline = true;
+    bool queued = s_pipeline_send(self, items, n, sent, &ns, &nd);
+    self->pipeline = false;
+    if (queued) {
+        ok = s_pipeline_read(self, items, sent, ns, nd, why, why_len);
+    } else {
+        snprintf(why, why_len, "pipeline: %s", PQerrorMessage(self->conn));
+        ok = false;
+        s_pipeline_drain(self);
+    }
     (void)PQexitPipelineMode(self->conn);
-    free(devs);
     free(sent);
-    if (failed) {
-        if (PQstatus(self->conn) == CONNECTION_OK) {
-            PGresult *r = PQexec(self->conn, "ROLLBACK");
-            PQclear(r);
-        }
+    if (!ok) {
+        s_rollback(self);
         return -1;
     }
     return 0;
@@ -726,7 +804,7 @@ out:
 
 /* Runs one command outside the prepared set. */
 static bool
-s_simple(cs_store_t *self, const char *sql, char *why, size_t why_len)
+s_simple(collector_store_t *self, const char *sql, char *why, size_t why_len)
 {
     PGresult *res = PQexec(self->conn, sql);
     bool ok = s_ok(res);
@@ -736,179 +814,162 @@ s_simple(cs_store_t *self, const char *sql, char *why, size_t why_len)
     return ok;
 }
 
-/* One attempt at the whole batch in one transaction. careful: a savepoint
- * around every message, so that a message the database refuses (a rule we
- * did not check) becomes a dead letter instead of failing the batch.
- * Returns 0 committed, -1 failed (why filled). */
-static int
-s_attempt(cs_store_t *self, ci_item_t *items, size_t n, bool careful, char *why, size_t why_len)
+/* Stores the item's dead letter (its outcome says why). */
+static bool
+s_store_dead_letter(collector_store_t *self, const collector_item_t *it, char *why, size_t why_len)
 {
-    PGresult *res = NULL;
-    if (!s_simple(self, "BEGIN", why, why_len))
-        return -1;
-    for (size_t i = 0; i < n; i++) {
-        ci_item_t *it = &items[i];
-        it->status = RL_ACK_UNSPECIFIED;
-        it->reason = RL_REASON_NONE;
-        it->text[0] = '\0';
-        if (it->verdict.reason != RL_REASON_NONE) {
-            s_reject(it, it->verdict.reason, it->verdict.text);
-            if (it->unkept)
-                continue; /* over the device's dead-letter limit */
-        } else if (!cv_is_session_scoped(it->msg.kind)) {
-            it->status = RL_ACK_ACCEPTED; /* hello, heartbeat: device status below */
-            continue;
-        }
-        if (careful && !s_simple(self, "SAVEPOINT m", why, why_len))
-            goto fail;
-        if (it->status == RL_ACK_REJECTED) {
-            res = s_dead_letter(self, it);
-            if (!s_ok(res)) {
-                snprintf(why, why_len, "storing a dead letter: %s", rl_db_result_error(res));
-                goto fail;
-            }
-        } else {
-            res = s_insert(self, it);
-            if (!s_ok(res)) {
-                if (!careful || PQstatus(self->conn) != CONNECTION_OK) {
-                    snprintf(why, why_len, "storing a %s: %s", rl_body_kind_name(it->msg.kind),
-                             rl_db_result_error(res));
-                    goto fail;
-                }
-                /* refused by the database: keep it as a dead letter */
-                char text[RL_TEXT_MAX + 1];
-                snprintf(text, sizeof text, "refused by the database: %s", rl_db_result_error(res));
-                PQclear(res);
-                res = NULL;
-                if (!s_simple(self, "ROLLBACK TO SAVEPOINT m", why, why_len))
-                    goto fail;
-                s_reject(it, RL_REASON_INVALID, text);
-                res = s_dead_letter(self, it);
-                if (!s_ok(res)) {
-                    snprintf(why, why_len, "storing a dead letter: %s", rl_db_result_error(res));
-                    goto fail;
-                }
-            } else {
-                it->status = PQntuples(res) > 0 ? RL_ACK_ACCEPTED : RL_ACK_DUPLICATE;
-            }
-        }
-        PQclear(res);
-        res = NULL;
-        if (careful && !s_simple(self, "RELEASE SAVEPOINT m", why, why_len))
-            goto fail;
-    }
-    /* device status: one row per device of the batch; in the careful
-     * attempt a status the database refuses is left out (said in the log),
-     * never a reason to fail the measurements of every device */
-    size_t nd = 0;
-    s_dev_t *devs = s_devices(items, n, &nd);
-    for (size_t d = 0; d < nd; d++) {
-        if (careful && !s_simple(self, "SAVEPOINT s", why, why_len)) {
-            free(devs);
-            goto fail;
-        }
-        res = s_device_status(self, &devs[d]);
-        if (!s_ok(res)) {
-            if (!careful || PQstatus(self->conn) != CONNECTION_OK) {
-                snprintf(why, why_len, "updating device status: %s", rl_db_result_error(res));
-                free(devs);
-                goto fail;
-            }
-            char *e = rl_text_utf8_sanitize(rl_db_result_error(res), 200);
-            rl_error(devs[d].device_id, "device status not updated: %s", e);
-            free(e);
-            PQclear(res);
-            res = NULL;
-            if (!s_simple(self, "ROLLBACK TO SAVEPOINT s", why, why_len)) {
-                free(devs);
-                goto fail;
-            }
-        }
-        PQclear(res);
-        res = NULL;
-        if (careful && !s_simple(self, "RELEASE SAVEPOINT s", why, why_len)) {
-            free(devs);
-            goto fail;
-        }
-    }
-    free(devs);
-    if (!s_simple(self, "COMMIT", why, why_len))
-        return -1;
-    return 0;
-fail:
+    PGresult *res = s_dead_letter(self, it);
+    bool ok = s_ok(res);
+    if (!ok)
+        snprintf(why, why_len, "storing a dead letter: %s", rl_db_result_error(res));
     PQclear(res);
-    if (PQstatus(self->conn) == CONNECTION_OK) {
-        PGresult *r = PQexec(self->conn, "ROLLBACK");
-        PQclear(r);
-    }
-    return -1;
+    return ok;
 }
 
-/* A failure that says the server or the connection is gone, not that the
- * data was refused. */
+/* A measurement the database refused (res) inside savepoint m, while the
+ * connection holds: kept as a dead letter instead. false (why filled)
+ * when the connection is gone or the dead letter fails too. */
 static bool
-s_connection_lost(cs_store_t *self)
+s_refused(collector_store_t *self, collector_item_t *it, const PGresult *res, char *why,
+          size_t why_len)
 {
-    if (PQstatus(self->conn) != CONNECTION_OK)
+    if (PQstatus(self->conn) != CONNECTION_OK) {
+        snprintf(why, why_len, "storing a %s: %s", rl_body_kind_name(it->msg.kind),
+                 rl_db_result_error(res));
+        return false;
+    }
+    char text[RL_TEXT_MAX + 1];
+    snprintf(text, sizeof text, "refused by the database: %s", rl_db_result_error(res));
+    if (!s_simple(self, "ROLLBACK TO SAVEPOINT m", why, why_len))
+        return false;
+    s_reject(it, RL_REASON_INVALID, text);
+    return s_store_dead_letter(self, it, why, why_len);
+}
+
+/* One item of the careful attempt, in a savepoint of its own. */
+static bool
+s_careful_item(collector_store_t *self, collector_item_t *it, char *why, size_t why_len)
+{
+    if (!s_item_begin(it))
         return true;
-    PGresult *res = PQexec(self->conn, "SELECT 1");
-    bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
+    if (!s_simple(self, "SAVEPOINT m", why, why_len))
+        return false;
+    bool ok;
+    if (it->resolved.action == COLLECTOR_ITEM_DEAD_LETTER) {
+        ok = s_store_dead_letter(self, it, why, why_len);
+    } else {
+        PGresult *res = s_insert(self, it);
+        ok = s_ok(res);
+        if (ok)
+            s_item_done(it, res);
+        else
+            ok = s_refused(self, it, res, why, why_len);
+        PQclear(res);
+    }
+    return ok && s_simple(self, "RELEASE SAVEPOINT m", why, why_len);
+}
+
+/* One device status of the careful attempt, in a savepoint of its own: a
+ * status the database refuses is left out (said in the log), never a
+ * reason to fail the measurements of every device. */
+static bool
+s_careful_status(collector_store_t *self, const s_dev_t *d, char *why, size_t why_len)
+{
+    if (!s_simple(self, "SAVEPOINT s", why, why_len))
+        return false;
+    PGresult *res = s_device_status(self, d);
+    bool ok = true;
+    if (!s_ok(res)) {
+        if (PQstatus(self->conn) != CONNECTION_OK) {
+            snprintf(why, why_len, "updating device status: %s", rl_db_result_error(res));
+            PQclear(res);
+            return false;
+        }
+        char *e = rl_text_utf8_sanitize(rl_db_result_error(res), 200);
+        rl_error(d->device_id, "device status not updated: %s", e);
+        free(e);
+        ok = s_simple(self, "ROLLBACK TO SAVEPOINT s", why, why_len);
+    }
     PQclear(res);
-    return !ok;
+    return ok && s_simple(self, "RELEASE SAVEPOINT s", why, why_len);
+}
+
+/* The careful attempt at the whole batch in one transaction: a savepoint
+ * around every message and every device status, so that a message the
+ * database refuses (a rule we did not check) becomes a dead letter instead
+ * of failing the batch. Returns 0 committed, -1 failed (why filled). */
+static int
+s_attempt(collector_store_t *self, collector_item_t *items, size_t n, char *why, size_t why_len)
+{
+    if (!s_simple(self, "BEGIN", why, why_len))
+        return -1;
+    bool ok = true;
+    for (size_t i = 0; i < n && ok; i++)
+        ok = s_careful_item(self, &items[i], why, why_len);
+    if (ok) { /* device status: one row per device of the batch */
+        size_t nd = 0;
+        s_dev_t *devs = s_devices(items, n, &nd);
+        for (size_t d = 0; d < nd && ok; d++)
+            ok = s_careful_status(self, &devs[d], why, why_len);
+        free(devs);
+    }
+    if (!ok) {
+        s_rollback(self);
+        return -1;
+    }
+    return s_simple(self, "COMMIT", why, why_len) ? 0 : -1;
+}
+
+static void
+s_count(const collector_item_t *items, size_t n, collector_store_counters_t *counters)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (items[i].status == RL_ACK_ACCEPTED &&
+            items[i].resolved.action == COLLECTOR_ITEM_MEASUREMENT)
+            counters->committed++;
+        else if (items[i].status == RL_ACK_DUPLICATE)
+            counters->duplicates++;
+        else if (items[i].status == RL_ACK_REJECTED)
+            counters->rejected++;
+    }
 }
 
 int
-cs_store_flush(cs_store_t *self, ci_item_t *items, size_t n, cs_counters_t *counters, rl_err_t *err)
+collector_store_flush(collector_store_t *self, collector_item_t *items, size_t n,
+                      collector_store_counters_t *counters, rl_err_t *err)
 {
     char why[RL_ERR_MAX];
-    if (!cs_store_is_up(self))
+    if (!collector_store_is_up(self))
         return rl_err_set(err, "not connected to the database");
     if (n == 0)
         return 0;
-    /* verdicts may change below (unknown patient); keep the validation's */
-    cv_verdict_t *saved = rl_malloc(n * sizeof *saved);
-    for (size_t i = 0; i < n; i++)
-        saved[i] = items[i].verdict;
     int rc = -1;
-    if (s_resolve_tokens(self, items, n, err) != 0)
-        goto lost;
     if (s_attempt_pipelined(self, items, n, why, sizeof why) == 0) {
         rc = 0;
     } else if (!s_connection_lost(self)) {
-        if (s_attempt(self, items, n, true, why, sizeof why) == 0)
+        if (s_attempt(self, items, n, why, sizeof why) == 0)
             rc = 0;
         else
             rl_err_set(err, "%s", why);
     } else {
         rl_err_set(err, "%s", why);
     }
-    if (rc == 0) {
-        for (size_t i = 0; i < n; i++) {
-            if (items[i].status == RL_ACK_ACCEPTED && cv_is_session_scoped(items[i].msg.kind))
-                counters->committed++;
-            else if (items[i].status == RL_ACK_DUPLICATE)
-                counters->duplicates++;
-            else if (items[i].status == RL_ACK_REJECTED)
-                counters->rejected++;
-        }
-        free(saved);
-        return 0;
+    if (rc != 0) {
+        if (s_connection_lost(self))
+            s_disconnect(self);
+        return -1;
     }
-lost:
-    for (size_t i = 0; i < n; i++)
-        items[i].verdict = saved[i];
-    free(saved);
-    if (s_connection_lost(self))
-        s_disconnect(self);
-    return -1;
+    s_count(items, n, counters);
+    return 0;
 }
 
 /* ------------------------------------------------------------ allow-list */
 
 int
-cs_store_devices(cs_store_t *self, cs_device_t **devices_p, size_t *n_p, rl_err_t *err)
+collector_store_devices(collector_store_t *self, collector_store_device_t **devices_p, size_t *n_p,
+                        rl_err_t *err)
 {
-    if (!cs_store_is_up(self))
+    if (!collector_store_is_up(self))
         return rl_err_set(err, "not connected to the database");
     PGresult *res =
         rl_db_exec(self->conn, err, "reading the device allow-list",
@@ -919,7 +980,7 @@ cs_store_devices(cs_store_t *self, cs_device_t **devices_p, size_t *n_p, rl_err_
         return -1;
     }
     int rows = PQntuples(res);
-    cs_device_t *d = rl_calloc((size_t)rows + 1, sizeof *d);
+    collector_store_device_t *d = rl_calloc((size_t)rows + 1, sizeof *d);
     for (int r = 0; r < rows; r++) {
         snprintf(d[r].device_id, sizeof d[r].device_id, "%s", PQgetvalue(res, r, 0));
         snprintf(d[r].public_key, sizeof d[r].public_key, "%s", PQgetvalue(res, r, 1));
@@ -932,9 +993,10 @@ cs_store_devices(cs_store_t *self, cs_device_t **devices_p, size_t *n_p, rl_err_
 }
 
 int
-cs_store_write_status(cs_store_t *self, int64_t started_us, const cs_counters_t *c, rl_err_t *err)
+collector_store_write_status(collector_store_t *self, int64_t started_us,
+                             const collector_store_counters_t *c, rl_err_t *err)
 {
-    if (!cs_store_is_up(self))
+    if (!collector_store_is_up(self))
         return rl_err_set(err, "not connected to the database");
     char v[5][32];
     snprintf(v[0], sizeof v[0], "%lld", (long long)started_us);

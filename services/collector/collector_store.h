@@ -1,9 +1,12 @@
 /* The collector's database side: one connection as ruglab_collector, the
- * group commit of a batch of received messages in one transaction
- * (idempotent by (device_id, boot_id, seq): INSERT ... ON CONFLICT DO
- * NOTHING RETURNING tells a new message from a duplicate), dead letters in
- * the same transaction, device status from hello/heartbeat, the collector's
- * counters, and the device allow-list. Used by the main thread only. */
+ * lookup of patient tokens for the resolve step, the group commit of a
+ * resolved batch of received messages in one transaction (idempotent by
+ * (device_id, boot_id, seq): INSERT ... ON CONFLICT DO NOTHING RETURNING
+ * tells a new message from a duplicate), dead letters in the same
+ * transaction, device status from hello/heartbeat, the collector's
+ * counters, and the device allow-list. Decides nothing about a message:
+ * it writes what validation and the resolve step decided. Used by the
+ * main thread only. */
 #ifndef COLLECTOR_STORE_H
 #define COLLECTOR_STORE_H
 
@@ -16,49 +19,63 @@
 
 /* Largest part of a dead letter's raw bytes kept in the table (a 10 MiB
  * flood is kept as its first 64 KiB and its length). */
-#define CS_DEAD_RAW_MAX (64u * 1024u)
+#define COLLECTOR_STORE_DEAD_RAW_MAX (64u * 1024u)
 
 typedef struct {
     uint64_t received;
     uint64_t committed;
     uint64_t duplicates;
     uint64_t rejected;
-} cs_counters_t;
+} collector_store_counters_t;
 
 typedef struct {
     char device_id[RL_ID_MAX + 1];
     char public_key[41]; /* Z85 */
     bool revoked;
-} cs_device_t;
+} collector_store_device_t;
 
-typedef struct cs_store cs_store_t;
+typedef struct collector_store collector_store_t;
 
 /* Nothing is connected yet; name is the collector's name in
  * meas.collector_status and meas.device_status. */
-cs_store_t *cs_store_new(const char *conninfo, const char *name);
-void cs_store_destroy(cs_store_t **self_p);
+collector_store_t *collector_store_new(const char *conninfo, const char *name);
+void collector_store_destroy(collector_store_t **self_p);
 
 /* Connects (again) and prepares the statements. -1 with err on failure. */
-int cs_store_connect(cs_store_t *self, rl_err_t *err) __attribute__((warn_unused_result));
-bool cs_store_is_up(const cs_store_t *self);
+int collector_store_connect(collector_store_t *self, rl_err_t *err)
+    __attribute__((warn_unused_result));
+bool collector_store_is_up(const collector_store_t *self);
 /* Replaces the connection string (SIGHUP); takes effect at the next connect. */
-void cs_store_set_conninfo(cs_store_t *self, const char *conninfo);
+void collector_store_set_conninfo(collector_store_t *self, const char *conninfo);
 
-/* Stores the batch in one transaction and fills each item's outcome
- * (status, reason, text) only when it returns 0, after COMMIT. Returns -1
- * (err set) when the database failed; the connection is then down and the
- * same batch may be flushed again later: rows already committed come back
- * as DUPLICATE. Adds to counters on success. */
-int cs_store_flush(cs_store_t *self, ci_item_t *items, size_t n, cs_counters_t *counters,
-                   rl_err_t *err) __attribute__((warn_unused_result));
+/* The enrolments behind the badge tokens (collector_resolve_tokens), as
+ * clinical.collector_token gives them: rows of every token in any order, a
+ * token known but never enrolled with a row without enrolment, an unknown
+ * token with none. Caller owns *rows_p (free()). -1 with err when the
+ * database failed (the connection is then down if it was lost). */
+int collector_store_enrolments(collector_store_t *self, const char *const *tokens, size_t n,
+                               collector_validate_enrolment_t **rows_p, size_t *n_rows_p,
+                               rl_err_t *err) __attribute__((warn_unused_result));
+
+/* Stores the batch, resolved by collector_resolve_batch, in one
+ * transaction: maps each item to its statement as resolved, and fills its
+ * outcome (status, reason, text), valid only when it returns 0, after
+ * COMMIT. Returns -1 (err set) when the database failed; the connection
+ * is then down and the same batch may be resolved and flushed again
+ * later: rows already committed come back as DUPLICATE. Adds to counters
+ * on success. */
+int collector_store_flush(collector_store_t *self, collector_item_t *items, size_t n,
+                          collector_store_counters_t *counters, rl_err_t *err)
+    __attribute__((warn_unused_result));
 
 /* The allow-list: every device with its key and whether it is revoked.
  * Caller owns *devices_p (free()). -1 with err on failure. */
-int cs_store_devices(cs_store_t *self, cs_device_t **devices_p, size_t *n_p, rl_err_t *err)
-    __attribute__((warn_unused_result));
+int collector_store_devices(collector_store_t *self, collector_store_device_t **devices_p,
+                            size_t *n_p, rl_err_t *err) __attribute__((warn_unused_result));
 
 /* Writes the counters to meas.collector_status. */
-int cs_store_write_status(cs_store_t *self, int64_t started_us, const cs_counters_t *counters,
-                          rl_err_t *err) __attribute__((warn_unused_result));
+int collector_store_write_status(collector_store_t *self, int64_t started_us,
+                                 const collector_store_counters_t *counters, rl_err_t *err)
+    __attribute__((warn_unused_result));
 
 #endif

@@ -12,11 +12,11 @@
 #include <string.h>
 #include <strings.h>
 
-static bool s_reject(cv_verdict_t *v, rl_reason_t reason, const char *fmt, ...)
+static bool s_reject(collector_validate_verdict_t *v, rl_reason_t reason, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 static bool
-s_reject(cv_verdict_t *v, rl_reason_t reason, const char *fmt, ...)
+s_reject(collector_validate_verdict_t *v, rl_reason_t reason, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -34,7 +34,7 @@ s_in(double x, double lo, double hi)
 }
 
 static bool
-s_direction(rl_direction_t d, const char *what, cv_verdict_t *v)
+s_direction(rl_direction_t d, const char *what, collector_validate_verdict_t *v)
 {
     if (d <= RL_DIR_UNSPECIFIED || d >= RL_DIR_COUNT)
         return s_reject(v, RL_REASON_MISSING_FIELD, "%s.direction missing or unknown (%d)", what,
@@ -44,7 +44,8 @@ s_direction(rl_direction_t d, const char *what, cv_verdict_t *v)
 
 /* A float field within lo..hi (inclusive), else OUT_OF_RANGE. */
 static bool
-s_range(double x, double lo, double hi, const char *field, rl_direction_t d, cv_verdict_t *v)
+s_range(double x, double lo, double hi, const char *field, rl_direction_t d,
+        collector_validate_verdict_t *v)
 {
     if (s_in(x, lo, hi))
         return true;
@@ -53,7 +54,7 @@ s_range(double x, double lo, double hi, const char *field, rl_direction_t d, cv_
 }
 
 static bool
-s_test_result(const rl_test_result_t *t, cv_verdict_t *v)
+s_test_result(const rl_test_result_t *t, collector_validate_verdict_t *v)
 {
     if (!s_direction(t->direction, "test_result", v))
         return false;
@@ -69,7 +70,7 @@ s_test_result(const rl_test_result_t *t, cv_verdict_t *v)
 }
 
 static bool
-s_training_set(const rl_training_set_t *t, cv_verdict_t *v)
+s_training_set(const rl_training_set_t *t, collector_validate_verdict_t *v)
 {
     if (!s_direction(t->direction, "training_set", v))
         return false;
@@ -94,7 +95,7 @@ s_training_set(const rl_training_set_t *t, cv_verdict_t *v)
 }
 
 static bool
-s_sample_batch(const rl_sample_batch_t *b, cv_verdict_t *v)
+s_sample_batch(const rl_sample_batch_t *b, collector_validate_verdict_t *v)
 {
     if (!s_direction(b->direction, "sample_batch", v))
         return false;
@@ -148,7 +149,7 @@ s_instrument(const char *name, rl_instrument_t *out)
 }
 
 const char *
-cv_instrument_code(const char *instrument)
+collector_validate_instrument_code(const char *instrument)
 {
     rl_instrument_t in;
     return s_instrument(instrument, &in) ? rl_instrument_db_code(in) : NULL;
@@ -189,13 +190,13 @@ s_score(const rl_questionnaire_t *q, rl_q_score_t *score, rl_err_t *err)
 }
 
 static bool
-s_questionnaire(const rl_questionnaire_t *q, cv_verdict_t *v)
+s_questionnaire(const rl_questionnaire_t *q, collector_validate_verdict_t *v)
 {
     if (!q->instrument[0])
         return s_reject(v, RL_REASON_MISSING_FIELD, "questionnaire.instrument missing");
     if (!q->version[0])
         return s_reject(v, RL_REASON_MISSING_FIELD, "questionnaire.version missing");
-    if (!cv_instrument_code(q->instrument))
+    if (!collector_validate_instrument_code(q->instrument))
         return s_reject(v, RL_REASON_INVALID,
                         "unknown instrument '%s' (NPRS, ODI, RMDQ, TSK, PSFS)", q->instrument);
     if (q->n_answers == 0)
@@ -208,7 +209,7 @@ s_questionnaire(const rl_questionnaire_t *q, cv_verdict_t *v)
 }
 
 bool
-cv_questionnaire_score(const rl_questionnaire_t *q, double *score)
+collector_validate_questionnaire_score(const rl_questionnaire_t *q, double *score)
 {
     rl_q_score_t s;
     rl_err_t err;
@@ -219,7 +220,7 @@ cv_questionnaire_score(const rl_questionnaire_t *q, double *score)
 }
 
 bool
-cv_is_session_scoped(rl_body_kind_t kind)
+collector_validate_is_session_scoped(rl_body_kind_t kind)
 {
     switch (kind) {
     case RL_BODY_SESSION_START:
@@ -235,13 +236,14 @@ cv_is_session_scoped(rl_body_kind_t kind)
 }
 
 bool
-cv_wants_ack(const rl_msg_t *msg)
+collector_validate_wants_ack(const rl_msg_t *msg)
 {
     return msg->seq > 0;
 }
 
 bool
-cv_validate(const rl_msg_t *msg, const char *auth_device, int64_t now_us, cv_verdict_t *v)
+collector_validate(const rl_msg_t *msg, const char *auth_device, int64_t now_us,
+                   collector_validate_verdict_t *v)
 {
     v->reason = RL_REASON_NONE;
     v->text[0] = '\0';
@@ -263,15 +265,16 @@ cv_validate(const rl_msg_t *msg, const char *auth_device, int64_t now_us, cv_ver
         return s_reject(v, RL_REASON_MISSING_FIELD, "boot_id missing");
     if (msg->boot_id > (uint64_t)INT64_MAX || msg->seq > (uint64_t)INT64_MAX)
         return s_reject(v, RL_REASON_OUT_OF_RANGE, "boot_id or seq above 2^63-1");
-    bool session = cv_is_session_scoped(msg->kind);
+    bool session = collector_validate_is_session_scoped(msg->kind);
     if (msg->seq == 0 && session)
         return s_reject(v, RL_REASON_MISSING_FIELD, "seq missing");
     if (msg->taken_at_us == 0)
         return s_reject(v, RL_REASON_MISSING_FIELD, "taken_at_us missing");
-    if (msg->taken_at_us < CV_TAKEN_MIN_US)
+    if (msg->taken_at_us < COLLECTOR_VALIDATE_TAKEN_MIN_US)
         return s_reject(v, RL_REASON_BAD_TIMESTAMP, "taken_at_us %lld is before 2000-01-01",
                         (long long)msg->taken_at_us);
-    if (now_us <= INT64_MAX - CV_TAKEN_AHEAD_US && msg->taken_at_us > now_us + CV_TAKEN_AHEAD_US)
+    if (now_us <= INT64_MAX - COLLECTOR_VALIDATE_TAKEN_AHEAD_US &&
+        msg->taken_at_us > now_us + COLLECTOR_VALIDATE_TAKEN_AHEAD_US)
         return s_reject(v, RL_REASON_BAD_TIMESTAMP,
                         "taken_at_us is %lld s ahead of the collector's clock (at most 300 s)",
                         (long long)((msg->taken_at_us - now_us) / 1000000));
@@ -317,14 +320,15 @@ cv_validate(const rl_msg_t *msg, const char *auth_device, int64_t now_us, cv_ver
 }
 
 bool
-cv_enrolment_pick(const cv_enrolment_t *rows, size_t n, rl_date_t taken, long long *enrolment_id,
-                  cv_verdict_t *v)
+collector_validate_enrolment_pick(const collector_validate_enrolment_t *rows, size_t n,
+                                  rl_date_t taken, long long *enrolment_id,
+                                  collector_validate_verdict_t *v)
 {
     if (n == 0)
         return s_reject(v, RL_REASON_UNKNOWN_PATIENT, "patient token not known at this site");
-    const cv_enrolment_t *best = NULL, *ended = NULL;
+    const collector_validate_enrolment_t *best = NULL, *ended = NULL;
     for (size_t i = 0; i < n; i++) {
-        const cv_enrolment_t *r = &rows[i];
+        const collector_validate_enrolment_t *r = &rows[i];
         if (!r->has_enrolment || !strcmp(r->status, "cancelled"))
             continue;
         if (rl_date_compare(taken, r->start_date) < 0)
@@ -351,7 +355,7 @@ cv_enrolment_pick(const cv_enrolment_t *rows, size_t n, rl_date_t taken, long lo
 }
 
 int
-cv_tenths(float value)
+collector_validate_tenths(float value)
 {
     return (int)lround((double)value * 10.0);
 }

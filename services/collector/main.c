@@ -1,10 +1,11 @@
 /* ruglab-collector: one per site. Agents connect a DEALER socket to our
  * ROUTER socket over CurveZMQ; the ZAP handler lets in only enrolled,
  * unrevoked device keys. Every message is decoded and validated, held in a
- * bounded batch, stored in one transaction (idempotent by device, boot and
- * sequence) and acknowledged only after COMMIT. While the database is
- * unreachable nothing is acknowledged and, once the batch is full, nothing
- * more is read: the agents keep their spools (backpressure).
+ * bounded batch, resolved (patient token to enrolment, scores), stored in
+ * one transaction (idempotent by device, boot and sequence) and
+ * acknowledged only after COMMIT. While the database is unreachable
+ * nothing is acknowledged and, once the batch is full, nothing more is
+ * read: the agents keep their spools (backpressure).
  *
  * One thread: the loop polls the ROUTER and ZAP sockets and runs the
  * timers (allow-list refresh, status, reconnection). Signal handlers only
@@ -12,9 +13,11 @@
 #include "collector_auth.h"
 #include "collector_config.h"
 #include "collector_item.h"
+#include "collector_resolve.h"
 #include "collector_store.h"
 #include "collector_validate.h"
 
+#include "ruglab/clock.h"
 #include "ruglab/config.h"
 #include "ruglab/db.h"
 #include "ruglab/exitcode.h"
@@ -33,7 +36,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <sys/socket.h>
 #include <unistd.h>
 #include <zmq.h>
@@ -80,30 +82,14 @@ typedef struct {
     long dead_letters_per_minute;
 } s_settings_t;
 
-static int64_t
-s_now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-static int64_t
-s_mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Loads path (NULL: the default file if it exists, else defaults) and
  * copies it into *s, applying --db. Returns 0, or -1 with err. */
 static int
 s_load(const char *path, const char *db_flag, s_settings_t *s, rl_err_t *err)
 {
-    if (!path && access(CC_DEFAULT_PATH, F_OK) == 0)
-        path = CC_DEFAULT_PATH;
-    rl_config_t *cfg = rl_config_load(cc_schema, path, err);
+    if (!path && access(COLLECTOR_CONFIG_DEFAULT_PATH, F_OK) == 0)
+        path = COLLECTOR_CONFIG_DEFAULT_PATH;
+    rl_config_t *cfg = rl_config_load(collector_config_schema, path, err);
     if (!cfg)
         return -1;
     int rc = -1;
@@ -252,7 +238,8 @@ s_usage(FILE *out)
         "Receives measurements from ruglab-agent (ZeroMQ, CurveZMQ), validates them, stores\n"
         "each exactly once and acknowledges after commit; rejected messages are kept in\n"
         "meas.dead_letter. Runs in the foreground; prints a READY line when listening.\n\n"
-        "  --config FILE     configuration (default " CC_DEFAULT_PATH " if it exists)\n"
+        "  --config FILE     configuration (default " COLLECTOR_CONFIG_DEFAULT_PATH
+        " if it exists)\n"
         "  --db CONNINFO     libpq connection string (overrides [database] conninfo,\n"
         "                    $RUGLAB_DB and the local cluster); connects as ruglab_collector\n"
         "  --check-config    load the configuration and the key pair (mode 0600), connect\n"
@@ -291,13 +278,13 @@ typedef struct {
     const char *db_flag;
     void *zctx;
     void *router;
-    ca_auth_t *auth;
-    cs_store_t *store;
-    cs_counters_t counters;
-    cs_counters_t logged; /* counters at the last status line */
+    collector_auth_t *auth;
+    collector_store_t *store;
+    collector_store_counters_t counters;
+    collector_store_counters_t logged; /* counters at the last status line */
     int64_t started_us;
     /* the pending batch */
-    ci_item_t *items;
+    collector_item_t *items;
     size_t n_items;
     size_t cap_items;
     size_t pending_bytes;
@@ -331,7 +318,7 @@ s_db_down(s_loop_t *L, const char *why)
     }
     L->db_up = false;
     L->db_ever_up = true; /* log the next state change only */
-    L->next_connect_ms = s_mono_ms() + L->backoff_ms;
+    L->next_connect_ms = rl_clock_mono_ms() + L->backoff_ms;
     L->backoff_ms =
         L->backoff_ms * 2 > L->set.reconnect_max_ms ? L->set.reconnect_max_ms : L->backoff_ms * 2;
 }
@@ -339,27 +326,27 @@ s_db_down(s_loop_t *L, const char *why)
 static void
 s_refresh(s_loop_t *L)
 {
-    cs_device_t *devs;
+    collector_store_device_t *devs;
     size_t n;
     rl_err_t err;
-    if (cs_store_devices(L->store, &devs, &n, &err) != 0) {
-        if (!cs_store_is_up(L->store))
+    if (collector_store_devices(L->store, &devs, &n, &err) != 0) {
+        if (!collector_store_is_up(L->store))
             s_db_down(L, err.msg);
         else
             rl_warn("database", "%s", err.msg);
         return;
     }
-    size_t changed = ca_auth_replace(L->auth, devs, n);
+    size_t changed = collector_auth_replace(L->auth, devs, n);
     if (changed)
         rl_info("devices", "allow-list: %zu device%s enrolled and not revoked",
-                ca_auth_count(L->auth), ca_auth_count(L->auth) == 1 ? "" : "s");
+                collector_auth_count(L->auth), collector_auth_count(L->auth) == 1 ? "" : "s");
 }
 
 static void
 s_connect(s_loop_t *L)
 {
     rl_err_t err;
-    if (cs_store_connect(L->store, &err) != 0) {
+    if (collector_store_connect(L->store, &err) != 0) {
         s_db_down(L, err.msg);
         return;
     }
@@ -370,7 +357,7 @@ s_connect(s_loop_t *L)
     L->db_ever_up = true;
     L->backoff_ms = 100;
     s_refresh(L);
-    L->next_refresh_ms = s_mono_ms() + L->set.refresh_ms;
+    L->next_refresh_ms = rl_clock_mono_ms() + L->set.refresh_ms;
 }
 
 static void
@@ -380,13 +367,13 @@ s_send_acks(s_loop_t *L)
     for (size_t i = 0; i < L->n_items; i++) {
         if (done[i])
             continue;
-        const ci_item_t *first = &L->items[i];
+        const collector_item_t *first = &L->items[i];
         size_t n = 0;
         for (size_t j = i; j < L->n_items; j++) {
-            const ci_item_t *it = &L->items[j];
+            const collector_item_t *it = &L->items[j];
             if (!done[j] && it->routing_len == first->routing_len &&
                 !memcmp(it->routing, first->routing, it->routing_len) &&
-                (it->status == RL_ACK_REJECTED || cv_wants_ack(&it->msg)))
+                (it->status == RL_ACK_REJECTED || collector_validate_wants_ack(&it->msg)))
                 n++;
         }
         if (n == 0) {
@@ -396,16 +383,16 @@ s_send_acks(s_loop_t *L)
         rl_msg_t ack;
         rl_msg_init(&ack);
         snprintf(ack.device_id, sizeof ack.device_id, "%s", first->auth_device);
-        ack.taken_at_us = s_now_us();
+        ack.taken_at_us = rl_clock_wall_us();
         rl_msg_acks_alloc(&ack, n);
         size_t k = 0;
         for (size_t j = i; j < L->n_items; j++) {
-            const ci_item_t *it = &L->items[j];
+            const collector_item_t *it = &L->items[j];
             if (done[j] || it->routing_len != first->routing_len ||
                 memcmp(it->routing, first->routing, it->routing_len) != 0)
                 continue;
             done[j] = true;
-            if (!(it->status == RL_ACK_REJECTED || cv_wants_ack(&it->msg)))
+            if (!(it->status == RL_ACK_REJECTED || collector_validate_wants_ack(&it->msg)))
                 continue;
             rl_ack_t *a = &ack.u.acks.acks[k++];
             a->boot_id = it->msg.boot_id;
@@ -436,7 +423,7 @@ static void
 s_log_rejections(s_loop_t *L)
 {
     for (size_t i = 0; i < L->n_items; i++) {
-        const ci_item_t *it = &L->items[i];
+        const collector_item_t *it = &L->items[i];
         if (it->status != RL_ACK_REJECTED)
             continue;
         if (L->rejects_logged >= S_REJECT_LOG_MAX) {
@@ -452,20 +439,40 @@ s_log_rejections(s_loop_t *L)
 
 static void s_disconnect_revoked(s_loop_t *L);
 
+/* Resolves the batch (its patient tokens looked up first) and stores it.
+ * -1 with err when the database failed. */
+static int
+s_store_batch(s_loop_t *L, rl_err_t *err)
+{
+    const char **tokens = rl_calloc(L->n_items + 1, sizeof *tokens);
+    size_t n_tokens = collector_resolve_tokens(L->items, L->n_items, tokens);
+    collector_validate_enrolment_t *rows = NULL;
+    size_t n_rows = 0;
+    int rc = -1;
+    if (n_tokens == 0 ||
+        collector_store_enrolments(L->store, tokens, n_tokens, &rows, &n_rows, err) == 0) {
+        collector_resolve_batch(L->items, L->n_items, rows, n_rows);
+        rc = collector_store_flush(L->store, L->items, L->n_items, &L->counters, err);
+    }
+    free(rows);
+    free(tokens);
+    return rc;
+}
+
 static void
 s_flush(s_loop_t *L)
 {
     if (L->n_items == 0 || !L->db_up)
         return;
     rl_err_t err;
-    if (cs_store_flush(L->store, L->items, L->n_items, &L->counters, &err) != 0) {
-        if (!cs_store_is_up(L->store)) {
+    if (s_store_batch(L, &err) != 0) {
+        if (!collector_store_is_up(L->store)) {
             s_db_down(L, err.msg);
         } else {
             /* not a lost connection, yet the batch failed even message by
              * message: say so, keep it, try again after a pause */
             rl_error("database", "storing a batch of %zu failed: %s", L->n_items, err.msg);
-            L->next_connect_ms = s_mono_ms() + L->backoff_ms;
+            L->next_connect_ms = rl_clock_mono_ms() + L->backoff_ms;
             L->db_up = false;
         }
         return;
@@ -474,7 +481,7 @@ s_flush(s_loop_t *L)
     s_log_rejections(L);
     s_disconnect_revoked(L);
     for (size_t i = 0; i < L->n_items; i++)
-        ci_item_clear(&L->items[i]);
+        collector_item_clear(&L->items[i]);
     L->n_items = 0;
     L->pending_bytes = 0;
 }
@@ -482,7 +489,7 @@ s_flush(s_loop_t *L)
 static void
 s_status(s_loop_t *L)
 {
-    cs_counters_t *c = &L->counters;
+    collector_store_counters_t *c = &L->counters;
     if (memcmp(c, &L->logged, sizeof *c) != 0) {
         rl_info("counters", "received %llu, committed %llu, duplicates %llu, rejected %llu",
                 (unsigned long long)c->received, (unsigned long long)c->committed,
@@ -493,37 +500,23 @@ s_status(s_loop_t *L)
         rl_info("counters", "%d more rejections not logged one by one", L->rejects_unlogged);
     L->rejects_logged = L->rejects_unlogged = 0;
     rl_err_t err;
-    if (L->db_up && cs_store_write_status(L->store, L->started_us, c, &err) != 0) {
-        if (!cs_store_is_up(L->store))
+    if (L->db_up && collector_store_write_status(L->store, L->started_us, c, &err) != 0) {
+        if (!collector_store_is_up(L->store))
             s_db_down(L, err.msg);
         else
             rl_warn("database", "%s", err.msg);
     }
 }
 
-/* Reads one message from the ROUTER socket into a new item. Returns false
- * when nothing was waiting. */
-static bool
-s_receive_one(s_loop_t *L)
+/* Reads the frames after the routing id; the first is the message, kept
+ * in it with its authenticated device and connection. Returns how many
+ * frames came. */
+static int
+s_recv_body(s_loop_t *L, collector_item_t *it, bool more)
 {
-    zmq_msg_t rid, body;
-    zmq_msg_init(&rid);
-    if (zmq_msg_recv(&rid, L->router, ZMQ_DONTWAIT) < 0) {
-        zmq_msg_close(&rid);
-        return false;
-    }
-    if (L->n_items == L->cap_items) {
-        L->cap_items = L->cap_items ? L->cap_items * 2 : 64;
-        L->items = rl_realloc(L->items, L->cap_items * sizeof *L->items);
-    }
-    ci_item_t *it = &L->items[L->n_items];
-    memset(it, 0, sizeof *it);
-    it->routing_len = zmq_msg_size(&rid) < CI_ROUTING_MAX ? zmq_msg_size(&rid) : CI_ROUTING_MAX;
-    memcpy(it->routing, zmq_msg_data(&rid), it->routing_len);
-    bool more = zmq_msg_more(&rid);
-    zmq_msg_close(&rid);
     int frames = 0;
     while (more) {
+        zmq_msg_t body;
         zmq_msg_init(&body);
         if (zmq_msg_recv(&body, L->router, 0) < 0) {
             zmq_msg_close(&body);
@@ -541,21 +534,37 @@ s_receive_one(s_loop_t *L)
         more = zmq_msg_more(&body);
         zmq_msg_close(&body);
     }
-    L->counters.received++;
-    it->received_us = s_now_us();
+    return frames;
+}
+
+/* A message that does not decode: the decoder's verdict, and the ack
+ * carries the message's key whenever it can be read, so that the device
+ * knows which message to drop. */
+static void
+s_undecoded(collector_item_t *it, rl_reason_t reason, const rl_err_t *err)
+{
+    it->verdict.reason = reason;
+    size_t n = strnlen(err->msg, sizeof it->verdict.text - 1);
+    memcpy(it->verdict.text, err->msg, n);
+    it->verdict.text[n] = '\0';
+    if (reason != RL_REASON_MALFORMED && reason != RL_REASON_TOO_LARGE)
+        return;
+    rl_msg_clear(&it->msg);
     rl_msg_init(&it->msg);
-    if (!it->auth_device[0]) {
-        /* cannot happen with CURVE and our ZAP handler; never store it */
-        if (!L->no_user_warned)
-            rl_warn("peer", "message without an authenticated device dropped");
-        L->no_user_warned = 1;
-        ci_item_clear(it);
-        return true;
+    uint64_t boot, seq;
+    char claimed[RL_ID_MAX + 1];
+    if (rl_wire_peek_key(it->raw, it->raw_len, &boot, &seq, claimed) &&
+        boot <= (uint64_t)INT64_MAX && seq <= (uint64_t)INT64_MAX) {
+        it->msg.boot_id = boot;
+        it->msg.seq = seq;
     }
-    L->n_items++;
-    L->pending_bytes += it->raw_len;
-    if (L->n_items == 1)
-        L->first_pending_ms = s_mono_ms();
+    snprintf(it->msg.device_id, sizeof it->msg.device_id, "%s", claimed);
+}
+
+/* Decodes and validates a received item (of `frames` frames): its verdict. */
+static void
+s_check_item(s_loop_t *L, collector_item_t *it, int frames)
+{
     rl_err_t err;
     rl_reason_t reason;
     if (frames != 1) {
@@ -563,38 +572,62 @@ s_receive_one(s_loop_t *L)
         snprintf(it->verdict.text, sizeof it->verdict.text,
                  "%d frames (a message is exactly one frame)", frames);
         rl_msg_clear(&it->msg);
-        return true;
+        return;
     }
     if (rl_wire_decode(it->raw, it->raw_len, &it->msg, &reason, &err) != 0) {
-        it->verdict.reason = reason;
-        size_t n = strnlen(err.msg, sizeof it->verdict.text - 1);
-        memcpy(it->verdict.text, err.msg, n);
-        it->verdict.text[n] = '\0';
-        /* the ack carries the message's key whenever it can be read, so
-         * that the device knows which message to drop */
-        if (reason == RL_REASON_MALFORMED || reason == RL_REASON_TOO_LARGE) {
-            rl_msg_clear(&it->msg);
-            rl_msg_init(&it->msg);
-            uint64_t boot, seq;
-            char claimed[RL_ID_MAX + 1];
-            if (rl_wire_peek_key(it->raw, it->raw_len, &boot, &seq, claimed) &&
-                boot <= (uint64_t)INT64_MAX && seq <= (uint64_t)INT64_MAX) {
-                it->msg.boot_id = boot;
-                it->msg.seq = seq;
-            }
-            snprintf(it->msg.device_id, sizeof it->msg.device_id, "%s", claimed);
-        }
-        return true;
+        s_undecoded(it, reason, &err);
+        return;
     }
     it->decoded = true;
-    if (!ca_auth_device_allowed(L->auth, it->auth_device)) {
+    if (!collector_auth_device_allowed(L->auth, it->auth_device)) {
         /* revoked while connected: refuse from now on, keep what it sent */
         it->verdict.reason = RL_REASON_UNKNOWN_DEVICE;
         snprintf(it->verdict.text, sizeof it->verdict.text, "device %s is revoked or not enrolled",
                  it->auth_device);
+        return;
+    }
+    collector_validate(&it->msg, it->auth_device, it->received_us, &it->verdict);
+}
+
+/* Reads one message from the ROUTER socket into a new item. Returns false
+ * when nothing was waiting. */
+static bool
+s_receive_one(s_loop_t *L)
+{
+    zmq_msg_t rid;
+    zmq_msg_init(&rid);
+    if (zmq_msg_recv(&rid, L->router, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&rid);
+        return false;
+    }
+    if (L->n_items == L->cap_items) {
+        L->cap_items = L->cap_items ? L->cap_items * 2 : 64;
+        L->items = rl_realloc(L->items, L->cap_items * sizeof *L->items);
+    }
+    collector_item_t *it = &L->items[L->n_items];
+    memset(it, 0, sizeof *it);
+    it->routing_len = zmq_msg_size(&rid) < COLLECTOR_ITEM_ROUTING_MAX ? zmq_msg_size(&rid)
+                                                                      : COLLECTOR_ITEM_ROUTING_MAX;
+    memcpy(it->routing, zmq_msg_data(&rid), it->routing_len);
+    bool more = zmq_msg_more(&rid);
+    zmq_msg_close(&rid);
+    int frames = s_recv_body(L, it, more);
+    L->counters.received++;
+    it->received_us = rl_clock_wall_us();
+    rl_msg_init(&it->msg);
+    if (!it->auth_device[0]) {
+        /* cannot happen with CURVE and our ZAP handler; never store it */
+        if (!L->no_user_warned)
+            rl_warn("peer", "message without an authenticated device dropped");
+        L->no_user_warned = 1;
+        collector_item_clear(it);
         return true;
     }
-    cv_validate(&it->msg, it->auth_device, it->received_us, &it->verdict);
+    L->n_items++;
+    L->pending_bytes += it->raw_len;
+    if (L->n_items == 1)
+        L->first_pending_ms = rl_clock_mono_ms();
+    s_check_item(L, it, frames);
     return true;
 }
 
@@ -602,11 +635,11 @@ s_receive_one(s_loop_t *L)
  * as dead letters; the rest are still acknowledged REJECTED (the device
  * drops them) but not stored, and counted in the log once a minute. */
 static void
-s_limit_dead_letters(s_loop_t *L, ci_item_t *it)
+s_limit_dead_letters(s_loop_t *L, collector_item_t *it)
 {
     if (it->verdict.reason == RL_REASON_NONE)
         return;
-    int64_t now = s_mono_ms();
+    int64_t now = rl_clock_mono_ms();
     s_dl_rate_t *r = NULL;
     for (size_t i = 0; i < L->n_rates && !r; i++)
         if (!strcmp(L->rates[i].device_id, it->auth_device))
@@ -658,7 +691,7 @@ static void
 s_disconnect_revoked(s_loop_t *L)
 {
     for (size_t i = 0; i < L->n_items; i++) {
-        const ci_item_t *it = &L->items[i];
+        const collector_item_t *it = &L->items[i];
         if (it->verdict.reason != RL_REASON_UNKNOWN_DEVICE || it->src_fd < 0)
             continue;
         bool seen = false;
@@ -666,7 +699,7 @@ s_disconnect_revoked(s_loop_t *L)
             seen = L->closing[j].fd == it->src_fd;
         if (seen)
             continue;
-        s_closing_t c = {.fd = it->src_fd, .at_ms = s_mono_ms() + 250};
+        s_closing_t c = {.fd = it->src_fd, .at_ms = rl_clock_mono_ms() + 250};
         c.peer_len = sizeof c.peer;
         if (getpeername(it->src_fd, (struct sockaddr *)&c.peer, &c.peer_len) != 0)
             continue;
@@ -714,7 +747,7 @@ s_reload(s_loop_t *L)
     snprintf(n.listen, sizeof n.listen, "%s", L->set.listen);
     snprintf(n.secret_key_file, sizeof n.secret_key_file, "%s", L->set.secret_key_file);
     if (strcmp(n.conninfo, L->set.conninfo) != 0) {
-        cs_store_set_conninfo(L->store, n.conninfo);
+        collector_store_set_conninfo(L->store, n.conninfo);
         rl_info("config", "database connection string changed: reconnecting");
         L->db_up = false;
         L->next_connect_ms = 0;
@@ -724,16 +757,16 @@ s_reload(s_loop_t *L)
     rl_info("config", "configuration reloaded");
 }
 
-static int
-s_run(s_loop_t *L)
+/* Connects (or starts retrying) and says READY: on stdout, in the log
+ * and to systemd. */
+static void
+s_ready(s_loop_t *L)
 {
-    int64_t stop_deadline = 0;
-    bool stopping = false;
     L->backoff_ms = 100;
     s_connect(L);
     if (L->db_up)
-        rl_info("database", "connected; %zu device%s allowed", ca_auth_count(L->auth),
-                ca_auth_count(L->auth) == 1 ? "" : "s");
+        rl_info("database", "connected; %zu device%s allowed", collector_auth_count(L->auth),
+                collector_auth_count(L->auth) == 1 ? "" : "s");
     char endpoint[512] = "";
     size_t elen = sizeof endpoint;
     zmq_getsockopt(L->router, ZMQ_LAST_ENDPOINT, endpoint, &elen);
@@ -742,10 +775,60 @@ s_run(s_loop_t *L)
     rl_info("collector", "%s: READY, listening on %s", L->set.name, endpoint);
     if (rl_notify("READY=1") != 0)
         rl_warn("systemd", "cannot notify readiness");
-    L->next_status_ms = s_mono_ms() + L->set.status_interval_ms;
+    L->next_status_ms = rl_clock_mono_ms() + L->set.status_interval_ms;
+}
 
+/* What is due at now: reconnection, allow-list refresh, flush, closing
+ * revoked devices' connections, status. */
+static void
+s_timers(s_loop_t *L, int64_t now, bool stopping)
+{
+    if (!L->db_up && now >= L->next_connect_ms)
+        s_connect(L);
+    if (L->db_up && now >= L->next_refresh_ms) {
+        s_refresh(L);
+        L->next_refresh_ms = now + L->set.refresh_ms;
+    }
+    if (L->n_items &&
+        (stopping || s_batch_full(L) || now - L->first_pending_ms >= L->set.batch_delay_ms))
+        s_flush(L);
+    if (L->n_closing)
+        s_close_due(L, now);
+    if (now >= L->next_status_ms) {
+        s_status(L);
+        L->next_status_ms = now + L->set.status_interval_ms;
+    }
+}
+
+/* How long the poll may wait: until the next timer is due. */
+static long
+s_timeout(const s_loop_t *L, bool stopping)
+{
+    int64_t wake = L->next_status_ms;
+    if (!L->db_up)
+        wake = L->next_connect_ms < wake ? L->next_connect_ms : wake;
+    else if (L->next_refresh_ms < wake)
+        wake = L->next_refresh_ms;
+    if (L->n_items && L->db_up) {
+        int64_t due = L->first_pending_ms + L->set.batch_delay_ms;
+        wake = due < wake ? due : wake;
+    }
+    if (stopping)
+        wake = rl_clock_mono_ms() + 50 < wake ? rl_clock_mono_ms() + 50 : wake;
+    for (size_t i = 0; i < L->n_closing; i++)
+        wake = L->closing[i].at_ms < wake ? L->closing[i].at_ms : wake;
+    long timeout = (long)(wake - rl_clock_mono_ms());
+    return timeout < 0 ? 0 : timeout;
+}
+
+static int
+s_run(s_loop_t *L)
+{
+    int64_t stop_deadline = 0;
+    bool stopping = false;
+    s_ready(L);
     for (;;) {
-        int64_t now = s_mono_ms();
+        int64_t now = rl_clock_mono_ms();
         if (s_term && !stopping) {
             stopping = true;
             stop_deadline = now + L->set.shutdown_timeout_ms;
@@ -757,59 +840,27 @@ s_run(s_loop_t *L)
             s_hup = 0;
             s_reload(L);
         }
-        if (!L->db_up && now >= L->next_connect_ms)
-            s_connect(L);
-        if (L->db_up && now >= L->next_refresh_ms) {
-            s_refresh(L);
-            L->next_refresh_ms = now + L->set.refresh_ms;
-        }
-        if (L->n_items &&
-            (stopping || s_batch_full(L) || now - L->first_pending_ms >= L->set.batch_delay_ms))
-            s_flush(L);
-        if (L->n_closing)
-            s_close_due(L, now);
-        if (now >= L->next_status_ms) {
-            s_status(L);
-            L->next_status_ms = now + L->set.status_interval_ms;
-        }
+        s_timers(L, now, stopping);
         if (stopping && L->n_items == 0)
             break;
-        if (stopping && s_mono_ms() >= stop_deadline) {
+        if (stopping && rl_clock_mono_ms() >= stop_deadline) {
             rl_warn("collector",
                     "shutdown deadline: %zu message%s not stored (their senders "
                     "keep and resend them)",
                     L->n_items, L->n_items == 1 ? "" : "s");
             break;
         }
-
-        /* what to wait for, and how long */
-        zmq_pollitem_t items[2] = {{ca_auth_socket(L->auth), 0, ZMQ_POLLIN, 0},
+        zmq_pollitem_t items[2] = {{collector_auth_socket(L->auth), 0, ZMQ_POLLIN, 0},
                                    {L->router, 0, ZMQ_POLLIN, 0}};
         bool reading = !stopping && L->db_up && !s_batch_full(L);
-        int64_t wake = L->next_status_ms;
-        if (!L->db_up)
-            wake = L->next_connect_ms < wake ? L->next_connect_ms : wake;
-        else if (L->next_refresh_ms < wake)
-            wake = L->next_refresh_ms;
-        if (L->n_items && L->db_up) {
-            int64_t due = L->first_pending_ms + L->set.batch_delay_ms;
-            wake = due < wake ? due : wake;
-        }
-        if (stopping)
-            wake = s_mono_ms() + 50 < wake ? s_mono_ms() + 50 : wake;
-        for (size_t i = 0; i < L->n_closing; i++)
-            wake = L->closing[i].at_ms < wake ? L->closing[i].at_ms : wake;
-        long timeout = (long)(wake - s_mono_ms());
-        if (timeout < 0)
-            timeout = 0;
-        if (zmq_poll(items, reading ? 2 : 1, timeout) < 0) {
+        if (zmq_poll(items, reading ? 2 : 1, s_timeout(L, stopping)) < 0) {
             if (zmq_errno() == EINTR)
                 continue;
             rl_error("zmq", "poll: %s", zmq_strerror(zmq_errno()));
             return RL_EXIT_FAIL;
         }
         if (items[0].revents & ZMQ_POLLIN)
-            ca_auth_handle(L->auth);
+            collector_auth_handle(L->auth);
         if (reading && (items[1].revents & ZMQ_POLLIN))
             while (!s_batch_full(L) && s_read_one(L))
                 ;
@@ -819,37 +870,46 @@ s_run(s_loop_t *L)
     return RL_EXIT_OK;
 }
 
-int
-main(int argc, char **argv)
+/* The command line. */
+typedef struct {
+    const char *config_path;
+    const char *db_flag;
+    const char *gen_dir;
+    bool check;
+} s_options_t;
+
+/* Parses the command line into *o. Returns -1 to go on, or the exit code
+ * when there is nothing more to do (--help, --version, --example-config,
+ * a usage error). */
+static int
+s_parse_args(int argc, char **argv, s_options_t *o)
 {
-    if (rl_text_check_args(S_PROG, argc, argv))
-        return RL_EXIT_FAIL;
     static const struct option opts[] = {
         {"config", required_argument, NULL, 'c'},   {"db", required_argument, NULL, 'd'},
         {"check-config", no_argument, NULL, 'C'},   {"gen-key", required_argument, NULL, 'g'},
         {"example-config", no_argument, NULL, 'E'}, {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0},
     };
-    const char *config_path = NULL, *db_flag = NULL, *gen_dir = NULL;
-    bool check = false;
+    memset(o, 0, sizeof *o);
     int c;
     opterr = 0;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
         case 'c':
-            config_path = optarg;
+            o->config_path = optarg;
             break;
         case 'd':
-            db_flag = optarg;
+            o->db_flag = optarg;
             break;
         case 'C':
-            check = true;
+            o->check = true;
             break;
         case 'g':
-            gen_dir = optarg;
+            o->gen_dir = optarg;
             break;
         case 'E':
-            rl_config_write_example(cc_schema, "ruglab-collector configuration", stdout);
+            rl_config_write_example(collector_config_schema, "ruglab-collector configuration",
+                                    stdout);
             return RL_EXIT_OK;
         case 'h':
             s_usage(stdout);
@@ -868,30 +928,12 @@ main(int argc, char **argv)
                 argv[optind]);
         return RL_EXIT_USAGE;
     }
-    /* CZMQ is used for its certificate files only: keep its signal handling off */
-    zsys_handler_set(NULL);
-    if (gen_dir)
-        return s_gen_key(gen_dir);
+    return -1;
+}
 
-    rl_log_init(S_PROG, RL_LOG_INFO);
-    s_loop_t L;
-    memset(&L, 0, sizeof L);
-    L.config_path = config_path;
-    L.db_flag = db_flag;
-    rl_err_t err;
-    if (s_load(config_path, db_flag, &L.set, &err) != 0) {
-        fprintf(stderr, S_PROG ": %s\n", err.msg);
-        return RL_EXIT_CONFIG;
-    }
-    uint8_t pub[32], sec[32];
-    if (s_load_keys(L.set.secret_key_file, pub, sec, &err) != 0) {
-        fprintf(stderr, S_PROG ": %s\n", err.msg);
-        return RL_EXIT_CONFIG;
-    }
-    if (check)
-        return s_check_live(&L.set);
-    rl_log_set_level(L.set.level);
-
+static void
+s_signals(void)
+{
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
     sigemptyset(&sa.sa_mask);
@@ -901,43 +943,93 @@ main(int argc, char **argv)
     sa.sa_handler = s_on_hup;
     sigaction(SIGHUP, &sa, NULL);
     signal(SIGPIPE, SIG_IGN);
+}
 
-    int rc = RL_EXIT_FAIL;
+/* The ROUTER socket: CURVE server with the secret key (wiped here), ZAP
+ * domain, queue and size limits, bound to the listen address. Returns
+ * RL_EXIT_OK, or the exit code (said in the log). */
+static int
+s_listen(s_loop_t *L, uint8_t sec[32])
+{
+    L->router = zmq_socket(L->zctx, ZMQ_ROUTER);
+    int one = 1, linger = 1000, hwm = (int)L->set.receive_queue;
+    int64_t maxmsg = L->set.max_transport_bytes;
+    zmq_setsockopt(L->router, ZMQ_CURVE_SERVER, &one, sizeof one);
+    zmq_setsockopt(L->router, ZMQ_CURVE_SECRETKEY, sec, 32);
+    zmq_setsockopt(L->router, ZMQ_ZAP_DOMAIN, "ruglab", 6);
+    zmq_setsockopt(L->router, ZMQ_RCVHWM, &hwm, sizeof hwm);
+    zmq_setsockopt(L->router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
+    zmq_setsockopt(L->router, ZMQ_LINGER, &linger, sizeof linger);
+    memset(sec, 0, 32);
+    if (zmq_bind(L->router, L->set.listen) != 0) {
+        rl_error("zmq", "cannot listen on %s: %s", L->set.listen, zmq_strerror(zmq_errno()));
+        return RL_EXIT_CONFIG;
+    }
+    return RL_EXIT_OK;
+}
+
+static void
+s_loop_free(s_loop_t *L)
+{
+    for (size_t i = 0; i < L->n_items; i++)
+        collector_item_clear(&L->items[i]);
+    free(L->items);
+    free(L->rates);
+    free(L->closing);
+    collector_store_destroy(&L->store);
+    if (L->router)
+        zmq_close(L->router);
+    collector_auth_destroy(&L->auth);
+    if (L->zctx)
+        zmq_ctx_term(L->zctx);
+}
+
+int
+main(int argc, char **argv)
+{
+    if (rl_text_check_args(S_PROG, argc, argv))
+        return RL_EXIT_FAIL;
+    s_options_t o;
+    int rc = s_parse_args(argc, argv, &o);
+    if (rc >= 0)
+        return rc;
+    /* CZMQ is used for its certificate files only: keep its signal handling off */
+    zsys_handler_set(NULL);
+    if (o.gen_dir)
+        return s_gen_key(o.gen_dir);
+
+    rl_log_init(S_PROG, RL_LOG_INFO);
+    s_loop_t L;
+    memset(&L, 0, sizeof L);
+    L.config_path = o.config_path;
+    L.db_flag = o.db_flag;
+    rl_err_t err;
+    if (s_load(o.config_path, o.db_flag, &L.set, &err) != 0) {
+        fprintf(stderr, S_PROG ": %s\n", err.msg);
+        return RL_EXIT_CONFIG;
+    }
+    uint8_t pub[32], sec[32];
+    if (s_load_keys(L.set.secret_key_file, pub, sec, &err) != 0) {
+        fprintf(stderr, S_PROG ": %s\n", err.msg);
+        return RL_EXIT_CONFIG;
+    }
+    if (o.check)
+        return s_check_live(&L.set);
+    rl_log_set_level(L.set.level);
+    s_signals();
+
+    rc = RL_EXIT_FAIL;
     L.zctx = zmq_ctx_new();
-    L.auth = ca_auth_new(L.zctx, &err);
-    if (!L.auth) {
+    L.auth = collector_auth_new(L.zctx, &err);
+    if (!L.auth)
         rl_error("zmq", "%s", err.msg);
-        goto out;
+    else
+        rc = s_listen(&L, sec);
+    if (rc == RL_EXIT_OK) {
+        L.store = collector_store_new(L.set.conninfo, L.set.name);
+        L.started_us = rl_clock_wall_us();
+        rc = s_run(&L);
     }
-    L.router = zmq_socket(L.zctx, ZMQ_ROUTER);
-    int one = 1, linger = 1000, hwm = (int)L.set.receive_queue;
-    int64_t maxmsg = L.set.max_transport_bytes;
-    zmq_setsockopt(L.router, ZMQ_CURVE_SERVER, &one, sizeof one);
-    zmq_setsockopt(L.router, ZMQ_CURVE_SECRETKEY, sec, 32);
-    zmq_setsockopt(L.router, ZMQ_ZAP_DOMAIN, "ruglab", 6);
-    zmq_setsockopt(L.router, ZMQ_RCVHWM, &hwm, sizeof hwm);
-    zmq_setsockopt(L.router, ZMQ_MAXMSGSIZE, &maxmsg, sizeof maxmsg);
-    zmq_setsockopt(L.router, ZMQ_LINGER, &linger, sizeof linger);
-    memset(sec, 0, sizeof sec);
-    if (zmq_bind(L.router, L.set.listen) != 0) {
-        rl_error("zmq", "cannot listen on %s: %s", L.set.listen, zmq_strerror(zmq_errno()));
-        rc = RL_EXIT_CONFIG;
-        goto out;
-    }
-    L.store = cs_store_new(L.set.conninfo, L.set.name);
-    L.started_us = s_now_us();
-    rc = s_run(&L);
-out:
-    for (size_t i = 0; i < L.n_items; i++)
-        ci_item_clear(&L.items[i]);
-    free(L.items);
-    free(L.rates);
-    free(L.closing);
-    cs_store_destroy(&L.store);
-    if (L.router)
-        zmq_close(L.router);
-    ca_auth_destroy(&L.auth);
-    if (L.zctx)
-        zmq_ctx_term(L.zctx);
+    s_loop_free(&L);
     return rc;
 }

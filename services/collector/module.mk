@@ -4,5 +4,8 @@
 PROGRAMS += ruglab-collector
 ruglab-collector_SRCS := $(sort $(wildcard services/collector/*.c))
 ruglab-collector_PKGS := libczmq libzmq libpq jansson
-test_collector_validate_EXTRA := services/collector/collector_validate.c
-fuzz_validate_EXTRA := services/collector/collector_validate.c
+# the modules without I/O: validation and the resolve step
+collector_pure := services/collector/collector_validate.c services/collector/collector_resolve.c \
+                  services/collector/collector_item.c
+test_collector_validate_EXTRA := $(collector_pure)
+fuzz_validate_EXTRA := $(collector_pure)

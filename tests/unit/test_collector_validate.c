@@ -1,6 +1,8 @@
 /* Collector validation: a valid message of every kind passes; every reason
  * code the collector gives from a message's content comes out for the
- * case that should give it; enrolment periods; sample rounding. */
+ * case that should give it; enrolment periods; sample rounding; what the
+ * resolve step decides for the store. */
+#include "../../services/collector/collector_resolve.h"
 #include "../../services/collector/collector_validate.h"
 
 #include <math.h>
@@ -90,8 +92,8 @@ s_questionnaire(rl_msg_t *m, const char *instrument, const char *version, const 
 static rl_reason_t
 s_check(const rl_msg_t *m)
 {
-    cv_verdict_t v;
-    bool ok = cv_validate(m, "tergumed-01", NOW_US, &v);
+    collector_validate_verdict_t v;
+    bool ok = collector_validate(m, "tergumed-01", NOW_US, &v);
     assert_int_equal(ok, v.reason == RL_REASON_NONE);
     if (!ok)
         assert_true(strlen(v.text) > 0);
@@ -125,9 +127,9 @@ test_valid_messages(void **state)
     m.seq = 0;
     m.u.heartbeat.spool_depth = 12;
     assert_int_equal(s_check(&m), RL_REASON_NONE);
-    assert_false(cv_wants_ack(&m));
+    assert_false(collector_validate_wants_ack(&m));
     m.seq = 5;
-    assert_true(cv_wants_ack(&m));
+    assert_true(collector_validate_wants_ack(&m));
     /* The edges of the ranges are inside. */
     s_test_result(&m);
     m.u.test_result.rom_deg = 180;
@@ -148,8 +150,8 @@ test_version_and_device(void **state)
     assert_int_equal(s_check(&m), RL_REASON_UNSUPPORTED_VERSION);
     s_test_result(&m);
     strcpy(m.device_id, "tergumed-02");
-    cv_verdict_t v;
-    assert_false(cv_validate(&m, "tergumed-01", NOW_US, &v));
+    collector_validate_verdict_t v;
+    assert_false(collector_validate(&m, "tergumed-01", NOW_US, &v));
     assert_int_equal(v.reason, RL_REASON_DEVICE_MISMATCH);
     assert_non_null(strstr(v.text, "tergumed-02"));
     m.device_id[0] = '\0';
@@ -209,10 +211,10 @@ test_out_of_range(void **state)
 {
     (void)state;
     rl_msg_t m;
-    cv_verdict_t v;
+    collector_validate_verdict_t v;
     s_test_result(&m);
     m.u.test_result.rom_deg = 720;
-    assert_false(cv_validate(&m, "tergumed-01", NOW_US, &v));
+    assert_false(collector_validate(&m, "tergumed-01", NOW_US, &v));
     assert_int_equal(v.reason, RL_REASON_OUT_OF_RANGE);
     assert_string_equal(v.text, "rom_deg 720 out of range 0<..<=180 for extension");
     m.u.test_result.rom_deg = 0;
@@ -221,7 +223,7 @@ test_out_of_range(void **state)
     assert_int_equal(s_check(&m), RL_REASON_OUT_OF_RANGE);
     s_test_result(&m);
     m.u.test_result.max_torque_nm = -5;
-    assert_false(cv_validate(&m, "tergumed-01", NOW_US, &v));
+    assert_false(collector_validate(&m, "tergumed-01", NOW_US, &v));
     assert_int_equal(v.reason, RL_REASON_OUT_OF_RANGE);
     assert_non_null(strstr(v.text, "max_torque_nm -5"));
     m.u.test_result.max_torque_nm = 1000.5f;
@@ -277,13 +279,13 @@ test_timestamps(void **state)
     (void)state;
     rl_msg_t m;
     s_test_result(&m);
-    m.taken_at_us = CV_TAKEN_MIN_US - 1;
+    m.taken_at_us = COLLECTOR_VALIDATE_TAKEN_MIN_US - 1;
     assert_int_equal(s_check(&m), RL_REASON_BAD_TIMESTAMP);
-    m.taken_at_us = CV_TAKEN_MIN_US;
+    m.taken_at_us = COLLECTOR_VALIDATE_TAKEN_MIN_US;
     assert_int_equal(s_check(&m), RL_REASON_NONE);
-    m.taken_at_us = NOW_US + CV_TAKEN_AHEAD_US;
+    m.taken_at_us = NOW_US + COLLECTOR_VALIDATE_TAKEN_AHEAD_US;
     assert_int_equal(s_check(&m), RL_REASON_NONE);
-    m.taken_at_us = NOW_US + CV_TAKEN_AHEAD_US + 1;
+    m.taken_at_us = NOW_US + COLLECTOR_VALIDATE_TAKEN_AHEAD_US + 1;
     assert_int_equal(s_check(&m), RL_REASON_BAD_TIMESTAMP);
     m.taken_at_us = -5;
     assert_int_equal(s_check(&m), RL_REASON_BAD_TIMESTAMP);
@@ -299,12 +301,12 @@ test_questionnaires(void **state)
     double score = -1;
     int odi[10] = {1, 2, 3, 0, 1, 2, 3, 4, 5, 0};
     s_questionnaire(&m, "ODI", "2.1a", odi, 10);
-    assert_true(cv_questionnaire_score(&m.u.questionnaire, &score));
+    assert_true(collector_validate_questionnaire_score(&m.u.questionnaire, &score));
     assert_true(fabs(score - 42.0) < 1e-9);
     /* another ODI version: answers checked, stored without a score */
     s_questionnaire(&m, "ODI", "2.0", odi, 10);
     assert_int_equal(s_check(&m), RL_REASON_NONE);
-    assert_false(cv_questionnaire_score(&m.u.questionnaire, &score));
+    assert_false(collector_validate_questionnaire_score(&m.u.questionnaire, &score));
     odi[4] = 6;
     s_questionnaire(&m, "ODI", "2.1a", odi, 10);
     assert_int_equal(s_check(&m), RL_REASON_OUT_OF_RANGE);
@@ -319,27 +321,27 @@ test_questionnaires(void **state)
         tsk[i] = 2;
     s_questionnaire(&m, "TSK", "17", tsk, 17);
     assert_int_equal(s_check(&m), RL_REASON_NONE);
-    assert_true(cv_questionnaire_score(&m.u.questionnaire, &score));
-    assert_string_equal(cv_instrument_code("tsk-17"), "TSK");
-    assert_string_equal(cv_instrument_code("RMDQ-24"), "RMDQ");
-    assert_null(cv_instrument_code("SF-36"));
+    assert_true(collector_validate_questionnaire_score(&m.u.questionnaire, &score));
+    assert_string_equal(collector_validate_instrument_code("tsk-17"), "TSK");
+    assert_string_equal(collector_validate_instrument_code("RMDQ-24"), "RMDQ");
+    assert_null(collector_validate_instrument_code("SF-36"));
     s_questionnaire(&m, "SF-36", "1", nprs, 1);
     assert_int_equal(s_check(&m), RL_REASON_INVALID);
     /* RMDQ with a blank item is valid but not scorable */
     int rmdq[23] = {0};
     s_questionnaire(&m, "RMDQ", "24", rmdq, 23);
     assert_int_equal(s_check(&m), RL_REASON_NONE);
-    assert_false(cv_questionnaire_score(&m.u.questionnaire, &score));
+    assert_false(collector_validate_questionnaire_score(&m.u.questionnaire, &score));
 }
 
-static cv_enrolment_t
+static collector_validate_enrolment_t
 s_row(long long id, const char *status, rl_date_t start, bool has_end, rl_date_t end)
 {
-    cv_enrolment_t r = {.has_enrolment = true,
-                        .enrolment_id = id,
-                        .start_date = start,
-                        .has_end = has_end,
-                        .end_date = end};
+    collector_validate_enrolment_t r = {.has_enrolment = true,
+                                        .enrolment_id = id,
+                                        .start_date = start,
+                                        .has_end = has_end,
+                                        .end_date = end};
     strcpy(r.status, status);
     return r;
 }
@@ -348,34 +350,35 @@ static void
 test_enrolment(void **state)
 {
     (void)state;
-    cv_verdict_t v;
+    collector_validate_verdict_t v;
     long long id = 0;
     rl_date_t d = {2026, 11, 23};
-    assert_false(cv_enrolment_pick(NULL, 0, d, &id, &v));
+    assert_false(collector_validate_enrolment_pick(NULL, 0, d, &id, &v));
     assert_int_equal(v.reason, RL_REASON_UNKNOWN_PATIENT);
-    cv_enrolment_t never = {.has_enrolment = false};
-    assert_false(cv_enrolment_pick(&never, 1, d, &id, &v));
+    collector_validate_enrolment_t never = {.has_enrolment = false};
+    assert_false(collector_validate_enrolment_pick(&never, 1, d, &id, &v));
     assert_int_equal(v.reason, RL_REASON_NOT_ENROLLED);
-    cv_enrolment_t rows[3];
+    collector_validate_enrolment_t rows[3];
     rows[0] = s_row(1, "completed", (rl_date_t){2025, 1, 6}, true, (rl_date_t){2025, 6, 1});
     rows[1] = s_row(2, "active", (rl_date_t){2026, 11, 23}, false, (rl_date_t){0, 0, 0});
     rows[2] = s_row(3, "cancelled", (rl_date_t){2026, 1, 1}, true, (rl_date_t){2026, 12, 31});
-    assert_true(cv_enrolment_pick(rows, 3, d, &id, &v));
+    assert_true(collector_validate_enrolment_pick(rows, 3, d, &id, &v));
     assert_int_equal(id, 2);
     /* a backlog from the earlier, completed programme */
-    assert_true(cv_enrolment_pick(rows, 3, (rl_date_t){2025, 6, 1}, &id, &v));
+    assert_true(collector_validate_enrolment_pick(rows, 3, (rl_date_t){2025, 6, 1}, &id, &v));
     assert_int_equal(id, 1);
     /* after the end of the completed programme (the cancelled one does not
      * count): kept with it, outside its dates, never refused */
-    assert_true(cv_enrolment_pick(rows, 3, (rl_date_t){2026, 3, 1}, &id, &v));
+    assert_true(collector_validate_enrolment_pick(rows, 3, (rl_date_t){2026, 3, 1}, &id, &v));
     assert_int_equal(id, 1);
-    assert_true(cv_enrolment_pick(rows, 3, (rl_date_t){2026, 11, 22}, &id, &v));
+    assert_true(collector_validate_enrolment_pick(rows, 3, (rl_date_t){2026, 11, 22}, &id, &v));
     assert_int_equal(id, 1);
     /* before every programme's start */
-    assert_false(cv_enrolment_pick(rows, 3, (rl_date_t){2025, 1, 5}, &id, &v));
+    assert_false(collector_validate_enrolment_pick(rows, 3, (rl_date_t){2025, 1, 5}, &id, &v));
     assert_int_equal(v.reason, RL_REASON_NOT_ENROLLED);
     /* only a programme that has not started yet */
-    assert_false(cv_enrolment_pick(rows + 1, 1, (rl_date_t){2026, 11, 22}, &id, &v));
+    assert_false(
+        collector_validate_enrolment_pick(rows + 1, 1, (rl_date_t){2026, 11, 22}, &id, &v));
     assert_int_equal(v.reason, RL_REASON_NOT_ENROLLED);
 }
 
@@ -383,12 +386,97 @@ static void
 test_tenths(void **state)
 {
     (void)state;
-    assert_int_equal(cv_tenths(12.34f), 123);
-    assert_int_equal(cv_tenths(12.35f), 124);
-    assert_int_equal(cv_tenths(-12.35f), -124);
-    assert_int_equal(cv_tenths(-0.04f), 0);
-    assert_int_equal(cv_tenths(1000.0f), 10000);
-    assert_int_equal(cv_tenths(-1000.0f), -10000);
+    assert_int_equal(collector_validate_tenths(12.34f), 123);
+    assert_int_equal(collector_validate_tenths(12.35f), 124);
+    assert_int_equal(collector_validate_tenths(-12.35f), -124);
+    assert_int_equal(collector_validate_tenths(-0.04f), 0);
+    assert_int_equal(collector_validate_tenths(1000.0f), 10000);
+    assert_int_equal(collector_validate_tenths(-1000.0f), -10000);
+}
+
+/* An item as received and validated (the message moved into it). */
+static void
+s_item(collector_item_t *it, rl_msg_t *m)
+{
+    memset(it, 0, sizeof *it);
+    it->msg = *m;
+    it->decoded = true;
+    strcpy(it->auth_device, "tergumed-01");
+    collector_validate(&it->msg, it->auth_device, NOW_US, &it->verdict);
+}
+
+static collector_validate_enrolment_t
+s_token_row(const char *token, long long id)
+{
+    collector_validate_enrolment_t r =
+        s_row(id, "active", (rl_date_t){2026, 1, 1}, false, (rl_date_t){0, 0, 0});
+    strcpy(r.token, token);
+    return r;
+}
+
+static void
+test_resolve(void **state)
+{
+    (void)state;
+    collector_item_t items[7];
+    rl_msg_t m;
+    s_test_result(&m);
+    m.u.test_result.rom_deg = 720;
+    s_item(&items[0], &m); /* invalid: a dead letter */
+    s_item(&items[1], &m); /* invalid beyond the device's limit: not kept */
+    items[1].unkept = true;
+    s_header(&m, RL_BODY_HELLO);
+    m.session_id[0] = m.patient_token[0] = '\0';
+    s_item(&items[2], &m);
+    s_test_result(&m);
+    s_item(&items[3], &m);
+    s_test_result(&m);
+    strcpy(m.patient_token, "RB-0002");
+    s_item(&items[4], &m);
+    int odi[10] = {1, 2, 3, 0, 1, 2, 3, 4, 5, 0};
+    s_questionnaire(&m, "odi", "2.1a", odi, 10);
+    s_item(&items[5], &m);
+    s_sample_batch(&m, 3);
+    m.u.sample_batch.angle_deg[1] = -12.35f;
+    m.u.sample_batch.torque_nm[2] = 1000.0f;
+    s_item(&items[6], &m);
+
+    const char *tokens[7];
+    assert_int_equal(collector_resolve_tokens(items, 7, tokens), 4);
+    assert_string_equal(tokens[0], "RB-0001");
+    assert_string_equal(tokens[1], "RB-0002");
+    collector_validate_enrolment_t rows[1] = {s_token_row("RB-0001", 7)};
+    collector_resolve_batch(items, 7, rows, 1);
+    assert_int_equal(items[0].resolved.action, COLLECTOR_ITEM_DEAD_LETTER);
+    assert_int_equal(items[0].resolved.rejection.reason, RL_REASON_OUT_OF_RANGE);
+    assert_string_equal(items[0].resolved.rejection.text, items[0].verdict.text);
+    assert_int_equal(items[1].resolved.action, COLLECTOR_ITEM_UNKEPT);
+    assert_int_equal(items[2].resolved.action, COLLECTOR_ITEM_STATUS);
+    assert_int_equal(items[3].resolved.action, COLLECTOR_ITEM_MEASUREMENT);
+    assert_int_equal(items[3].resolved.enrolment_id, 7);
+    /* a token without rows: a dead letter; validation's verdict stays */
+    assert_int_equal(items[4].resolved.action, COLLECTOR_ITEM_DEAD_LETTER);
+    assert_int_equal(items[4].resolved.rejection.reason, RL_REASON_UNKNOWN_PATIENT);
+    assert_int_equal(items[4].verdict.reason, RL_REASON_NONE);
+    assert_int_equal(items[5].resolved.action, COLLECTOR_ITEM_MEASUREMENT);
+    assert_string_equal(items[5].resolved.instrument, "ODI");
+    assert_true(items[5].resolved.has_score);
+    assert_true(fabs(items[5].resolved.score - 42.0) < 1e-9);
+    assert_int_equal(items[6].resolved.angle_ddeg[0], 0);
+    assert_int_equal(items[6].resolved.angle_ddeg[1], -124);
+    assert_int_equal(items[6].resolved.angle_ddeg[2], 10);
+    assert_int_equal(items[6].resolved.torque_dnm[2], 10000);
+
+    /* resolved anew for the next attempt: the patient enrolled meanwhile */
+    collector_validate_enrolment_t later[2] = {s_token_row("RB-0002", 9),
+                                               s_token_row("RB-0001", 7)};
+    collector_resolve_batch(items, 7, later, 2);
+    assert_int_equal(items[4].resolved.action, COLLECTOR_ITEM_MEASUREMENT);
+    assert_int_equal(items[4].resolved.enrolment_id, 9);
+    assert_int_equal(items[3].resolved.enrolment_id, 7);
+    assert_int_equal(items[6].resolved.torque_dnm[2], 10000);
+    for (size_t i = 0; i < 7; i++)
+        collector_item_clear(&items[i]);
 }
 
 int
@@ -399,6 +487,7 @@ main(void)
         cmocka_unit_test(test_missing_fields), cmocka_unit_test(test_out_of_range),
         cmocka_unit_test(test_timestamps),     cmocka_unit_test(test_questionnaires),
         cmocka_unit_test(test_enrolment),      cmocka_unit_test(test_tenths),
+        cmocka_unit_test(test_resolve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
