@@ -12,21 +12,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* A command without arguments: -h/--help prints its help; anything else
+ * is refused. Returns -1 to go on, or the exit code. */
+static int
+s_no_args(const char *name, const char *help, int argc, char **argv)
+{
+    if (argc <= 1)
+        return -1;
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        fputs(help, stdout);
+        return RL_EXIT_OK;
+    }
+    rl_cli_fail("%s: unexpected argument '%s'", name, argv[1]);
+    return RL_EXIT_USAGE;
+}
+
 static int
 s_refresh(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    if (argc > 1) {
-        if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-            printf("usage: ruglab-outcomes refresh\n\n"
-                   "Recomputes the quality tables (quality.enrolment, quality.outcome) from the\n"
-                   "site's clinical data through quality.refresh(), which runs with the rights of\n"
-                   "ruglab_admin; only changed rows are written (and replicated). Refused on a\n"
-                   "registry database.\n");
-            return RL_EXIT_OK;
-        }
-        rl_cli_fail("refresh: unexpected argument '%s'", argv[1]);
-        return RL_EXIT_USAGE;
-    }
+    int rc =
+        s_no_args("refresh",
+                  "usage: ruglab-outcomes refresh\n\n"
+                  "Recomputes the quality tables (quality.enrolment, quality.outcome) from the\n"
+                  "site's clinical data through quality.refresh(), which runs with the rights of\n"
+                  "ruglab_admin; only changed rows are written (and replicated). Refused on a\n"
+                  "registry database.\n",
+                  argc, argv);
+    if (rc >= 0)
+        return rc;
     PGconn *conn = rl_cli_connect(ctx);
     if (!conn)
         return RL_EXIT_DB;
@@ -47,19 +60,40 @@ s_refresh(rl_cli_ctx_t *ctx, int argc, char **argv)
     return RL_EXIT_OK;
 }
 
+/* The cohorts of s_cohorts_main's query, their counts published alone. */
+static void
+s_cohorts_print(PGresult *res, rl_cli_format_t format)
+{
+    static const char *const names[] = {"cohort",     "site",     "code",      "programme",
+                                        "start_week", "enrolled", "completed", "dropped_out"};
+    static const bool numeric[] = {false, false, false, false, false, true, true, true};
+    outcomes_table_t *t = outcomes_table_new(8, names, numeric);
+    for (int r = 0; r < PQntuples(res); r++) {
+        outcomes_counts_t counts;
+        outcomes_counts_alone(&counts, atol(PQgetvalue(res, r, 5)), atol(PQgetvalue(res, r, 6)),
+                              atol(PQgetvalue(res, r, 7)));
+        char b[4][OUTCOMES_NUM];
+        const char *cells[8], *count_cells[4];
+        for (int c = 0; c < 5; c++)
+            cells[c] = PQgetvalue(res, r, c);
+        outcomes_counts_cells(&counts, b, count_cells);
+        memcpy(cells + 5, count_cells, 3 * sizeof *cells);
+        outcomes_table_add(t, cells);
+    }
+    outcomes_table_print(t, format, stdout);
+    outcomes_table_destroy(&t);
+}
+
 int
 outcomes_cohorts_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    if (argc > 1) {
-        if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-            printf("usage: ruglab-outcomes cohorts\n\n"
-                   "Lists the groups (SITE/CODE) with programme, start week and counts;\n"
-                   "counts under 5 are shown as \"<5\".\n");
-            return RL_EXIT_OK;
-        }
-        rl_cli_fail("cohorts: unexpected argument '%s'", argv[1]);
-        return RL_EXIT_USAGE;
-    }
+    int rc = s_no_args("cohorts",
+                       "usage: ruglab-outcomes cohorts\n\n"
+                       "Lists the groups (SITE/CODE) with programme, start week and counts;\n"
+                       "counts under 5 are shown as \"<5\".\n",
+                       argc, argv);
+    if (rc >= 0)
+        return rc;
     PGconn *conn = rl_cli_connect(ctx);
     if (!conn)
         return RL_EXIT_DB;
@@ -76,36 +110,12 @@ outcomes_cohorts_main(rl_cli_ctx_t *ctx, int argc, char **argv)
         rl_cli_fail("cohorts: %s", err.msg);
         return RL_EXIT_DB;
     }
-    if (PQntuples(res) == 0) {
+    if (PQntuples(res) == 0)
         printf("no cohorts in the quality tables (is the site's data refreshed? "
                "ruglab-outcomes refresh)\n");
-        PQclear(res);
-        return RL_EXIT_OK;
-    }
-    static const char *const names[] = {"cohort",     "site",     "code",      "programme",
-                                        "start_week", "enrolled", "completed", "dropped_out"};
-    static const bool numeric[] = {false, false, false, false, false, true, true, true};
-    outcomes_table_t *t = outcomes_table_new(8, names, numeric);
-    for (int r = 0; r < PQntuples(res); r++) {
-        outcomes_cell_t parts[3];
-        long enrolled = atol(PQgetvalue(res, r, 5));
-        parts[0] = (outcomes_cell_t){atol(PQgetvalue(res, r, 6)), false};
-        parts[1] = (outcomes_cell_t){atol(PQgetvalue(res, r, 7)), false};
-        parts[2] = (outcomes_cell_t){enrolled - parts[0].value - parts[1].value, false};
-        static const bool shown[3] = {true, true, false};
-        (void)outcomes_suppress_parts(parts, shown, 3);
-        const char *cells[8];
-        for (int c = 0; c < 5; c++)
-            cells[c] = PQgetvalue(res, r, c);
-        cells[5] =
-            outcomes_suppress_primary(enrolled) ? OUTCOMES_SUPPRESSED : PQgetvalue(res, r, 5);
-        cells[6] = parts[0].suppressed ? OUTCOMES_SUPPRESSED : PQgetvalue(res, r, 6);
-        cells[7] = parts[1].suppressed ? OUTCOMES_SUPPRESSED : PQgetvalue(res, r, 7);
-        outcomes_table_add(t, cells);
-    }
+    else
+        s_cohorts_print(res, ctx->format);
     PQclear(res);
-    outcomes_table_print(t, ctx->format, stdout);
-    outcomes_table_destroy(&t);
     return RL_EXIT_OK;
 }
 
