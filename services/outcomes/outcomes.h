@@ -2,7 +2,7 @@
  * schema (deploy/sql/400_quality_tables.sql). Each command parses its
  * arguments into an options struct, fetches a model and renders it.
  * Private modules:
- *   outcomes_args.c      a command's options and operands, one message for the rest
+ *   outcomes_command.c   a command's arguments, and its steps run in order
  *   outcomes_table.c     a result table of text cells, printed aligned, as CSV or
  *                        JSON; a view of a command's tables in each output format
  *   outcomes_suppress.c  small-cell suppression (primary and secondary), pure logic
@@ -10,8 +10,10 @@
  *   outcomes_fetch.c     grouped counts and change values from the database
  *   outcomes_summary.c   `summary`
  *   outcomes_compare.c   `compare`
- *   outcomes_chart.c     gnuplot charts: a table of chart kinds
- *   main.c               `refresh`, `cohorts` and the command table
+ *   outcomes_chart.c     `chart`: gnuplot charts, a table of chart kinds
+ *   outcomes_cohorts.c   `cohorts`
+ *   outcomes_refresh.c   `refresh`
+ *   main.c               the command table and the usage text
  * Single-threaded; one PGconn owned by the CLI shell's context. */
 #ifndef RUGLAB_OUTCOMES_H
 #define RUGLAB_OUTCOMES_H
@@ -34,6 +36,26 @@
 /* Commands run with the CLI shell's context (cli.h): --db, --csv/--json
  * and the connection as ruglab_quality, opened by rl_cli_connect. */
 
+/* ------------------------------------------------------------ commands */
+/* A command as its steps (like the agent's driver table); each gets the
+ * command's own state, self (zeroed by the caller). */
+typedef struct {
+    /* Reads the arguments (argv[0] is the command's name): -1 to go on,
+     * or the exit code. */
+    int (*parse)(void *self, int argc, char **argv);
+    /* Reads the model from the database: -1 to go on, or the exit code. */
+    int (*fetch)(void *self, PGconn *conn);
+    /* Prints the model in the format; returns the exit code. */
+    int (*render)(void *self, PGconn *conn, rl_cli_format_t format);
+    /* Frees what the steps left in self. */
+    void (*clear)(void *self);
+} outcomes_command_t;
+
+/* parse, connect as ruglab_quality (rl_cli_connect), fetch, render, and
+ * clear once connected. Returns the exit code. */
+int outcomes_command_run(const outcomes_command_t *cmd, void *self, rl_cli_ctx_t *ctx, int argc,
+                         char **argv);
+
 /* ------------------------------------------------------------ arguments */
 /* An option with a value: "--by GROUPING" sets *value. */
 typedef struct {
@@ -55,6 +77,11 @@ typedef struct {
  * anything else is "NAME: unexpected argument 'X' (see NAME --help)"
  * (RL_EXIT_USAGE). Returns -1 when the command goes on. */
 int outcomes_args_parse(outcomes_args_t *self, int argc, char **argv, int first);
+
+/* A command without arguments: -h/--help (as the first) prints help, any
+ * other argument is "NAME: unexpected argument 'X'" (RL_EXIT_USAGE).
+ * Returns -1 to go on. */
+int outcomes_args_none(const char *name, const char *help, int argc, char **argv);
 
 /* ------------------------------------------------------------ table */
 typedef struct outcomes_table_t outcomes_table_t;
@@ -202,7 +229,8 @@ int outcomes_fetch_failed(const char *what, const rl_err_t *err);
 
 void outcomes_data_free(outcomes_data_t **self_p);
 
-/* ------------------------------------------------------------ commands */
+/* ------------------------------------------------------------ the commands */
+int outcomes_refresh_main(rl_cli_ctx_t *ctx, int argc, char **argv);
 int outcomes_summary_main(rl_cli_ctx_t *ctx, int argc, char **argv);
 int outcomes_cohorts_main(rl_cli_ctx_t *ctx, int argc, char **argv);
 int outcomes_compare_main(rl_cli_ctx_t *ctx, int argc, char **argv);

@@ -38,9 +38,9 @@ typedef struct {
     const char *term;     /* the gnuplot terminal for out_path */
 } s_opts_t;
 
-/* What one chart draws. */
+/* `chart`: its options and what it draws. */
 typedef struct {
-    const s_opts_t *o;
+    s_opts_t o;
     outcomes_data_t *d;   /* the measure's changes per group of the kind */
     PGresult *weeks;      /* run: the first start week of each cohort */
     double mean;          /* run: the mean change of every patient, drawn or not */
@@ -134,7 +134,7 @@ s_run_data(s_chart_t *c, FILE *out)
 static void
 s_run_script(const s_chart_t *c, FILE *gp, const char *data_path)
 {
-    const char *site = c->o->site;
+    const char *site = c->o.site;
     fprintf(gp,
             "set title 'Mean change of %s per cohort (start week)%s%s'\n"
             "set xdata time\nset timefmt '%%Y-%%m-%%d'\nset format x '%%Y'\n"
@@ -170,7 +170,7 @@ s_box_script(const s_chart_t *c, FILE *gp, const char *data_path)
             "set style fill solid 0.25 border -1\nset style boxplot outliers pointtype 7\n"
             "set style data boxplot\nset xtics rotate by -45\nunset key\nset offsets 0, 0, 1, 1\n"
             "plot '%s' using (1.0):2:(0.5):1\n",
-            c->d->labels[0], c->o->by, data_path);
+            c->d->labels[0], c->o.by, data_path);
 }
 
 /* ------------------------------------------------------------ funnel */
@@ -186,7 +186,7 @@ s_funnel_prepare(PGconn *conn, s_chart_t *c)
     }
     if (sum_n == 0) {
         printf("%s has no important-change threshold (or no changes): no funnel plot drawn\n",
-               c->o->measure);
+               c->o.measure);
         return RL_EXIT_OK;
     }
     c->p0 = (double)sum_k / (double)sum_n;
@@ -331,8 +331,9 @@ s_check(s_opts_t *o)
 
 /* Returns -1 to go on, or the exit code. */
 static int
-s_parse(int argc, char **argv, s_opts_t *o)
+s_parse(void *self, int argc, char **argv)
 {
+    s_opts_t *o = &((s_chart_t *)self)->o;
     if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
         s_usage(argc < 2 ? stderr : stdout);
         return argc < 2 ? RL_EXIT_USAGE : RL_EXIT_OK;
@@ -359,9 +360,10 @@ s_parse(int argc, char **argv, s_opts_t *o)
 
 /* Fetches the groups of the chart. Returns -1 to go on, or the exit code. */
 static int
-s_fetch(PGconn *conn, s_chart_t *c)
+s_fetch(void *self, PGconn *conn)
 {
-    const s_opts_t *o = c->o;
+    s_chart_t *c = self;
+    const s_opts_t *o = &c->o;
     rl_err_t err;
     c->d = outcomes_fetch_site(conn, s_group_by(o), o->measure, o->site, &err);
     if (!c->d) {
@@ -446,7 +448,7 @@ s_gnuplot(const char *script, const char *out_path, rl_err_t *err)
 static int
 s_plot(s_work_t *w, const s_chart_t *c)
 {
-    const s_opts_t *o = c->o;
+    const s_opts_t *o = &c->o;
     fclose(w->data);
     fclose(w->gp);
     w->data = w->gp = NULL;
@@ -464,9 +466,11 @@ s_plot(s_work_t *w, const s_chart_t *c)
 
 /* Writes the data and the script in a private directory and runs gnuplot. */
 static int
-s_draw(PGconn *conn, s_chart_t *c)
+s_render(void *self, PGconn *conn, rl_cli_format_t format)
 {
-    const s_opts_t *o = c->o;
+    (void)format;
+    s_chart_t *c = self;
+    const s_opts_t *o = &c->o;
     const s_kind_t *kind = o->kind;
     s_work_t w = {0};
     int rc = s_work_open(&w, kind->name);
@@ -491,21 +495,19 @@ out:
     return rc;
 }
 
+static void
+s_clear(void *self)
+{
+    s_chart_t *c = self;
+    PQclear(c->weeks);
+    c->weeks = NULL;
+    outcomes_data_free(&c->d);
+}
+
 int
 outcomes_chart_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    s_opts_t o;
-    int rc = s_parse(argc, argv, &o);
-    if (rc >= 0)
-        return rc;
-    PGconn *conn = rl_cli_connect(ctx);
-    if (!conn)
-        return RL_EXIT_DB;
-    s_chart_t c = {.o = &o};
-    rc = s_fetch(conn, &c);
-    if (rc < 0)
-        rc = s_draw(conn, &c);
-    PQclear(c.weeks);
-    outcomes_data_free(&c.d);
-    return rc;
+    static const outcomes_command_t steps = {s_parse, s_fetch, s_render, s_clear};
+    s_chart_t c = {0};
+    return outcomes_command_run(&steps, &c, ctx, argc, argv);
 }

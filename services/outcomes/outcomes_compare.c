@@ -27,8 +27,9 @@ typedef struct {
     char *site, *code; /* owned copies for a cohort */
 } s_side_t;
 
-/* What `compare` shows: each side and its one group of everything. */
+/* `compare`: its options, each side and its one group of everything. */
 typedef struct {
+    s_opts_t o;
     s_side_t side[2];
     outcomes_data_t *d[2];
 } s_compare_t;
@@ -45,9 +46,9 @@ s_usage(FILE *out)
 
 /* Returns -1 to go on, or the exit code. */
 static int
-s_parse(int argc, char **argv, s_opts_t *o)
+s_parse(void *self, int argc, char **argv)
 {
-    *o = (s_opts_t){0};
+    s_opts_t *o = &((s_compare_t *)self)->o;
     outcomes_args_t args = {
         .name = "compare",
         .usage = s_usage,
@@ -122,8 +123,10 @@ s_resolve(PGconn *conn, s_side_t *side)
 /* Resolves both sides and fetches their groups. Returns -1 to go on, or
  * the exit code. */
 static int
-s_fetch(PGconn *conn, const s_opts_t *o, s_compare_t *c)
+s_fetch(void *self, PGconn *conn)
 {
+    s_compare_t *c = self;
+    const s_opts_t *o = &c->o;
     for (int s = 0; s < 2; s++) {
         c->side[s].name = o->names[s];
         int rc = s_resolve(conn, &c->side[s]);
@@ -147,8 +150,9 @@ s_fetch(PGconn *conn, const s_opts_t *o, s_compare_t *c)
 }
 
 static void
-s_compare_clear(s_compare_t *c)
+s_clear(void *self)
 {
+    s_compare_t *c = self;
     for (int s = 0; s < 2; s++) {
         outcomes_data_free(&c->d[s]);
         free(c->side[s].where);
@@ -237,9 +241,11 @@ s_measures_table(const s_compare_t *c)
     return t;
 }
 
-static void
-s_render(const s_compare_t *c, rl_cli_format_t format)
+static int
+s_render(void *self, PGconn *conn, rl_cli_format_t format)
 {
+    (void)conn;
+    const s_compare_t *c = self;
     outcomes_view_t v = {
         .groups_name = "sides",
         .groups = s_sides_table(c),
@@ -250,24 +256,13 @@ s_render(const s_compare_t *c, rl_cli_format_t format)
     v.csv = v.measures;
     outcomes_view_print(&v, format, stdout);
     outcomes_view_clear(&v);
+    return RL_EXIT_OK;
 }
 
 int
 outcomes_compare_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    s_opts_t o;
-    int rc = s_parse(argc, argv, &o);
-    if (rc >= 0)
-        return rc;
-    PGconn *conn = rl_cli_connect(ctx);
-    if (!conn)
-        return RL_EXIT_DB;
+    static const outcomes_command_t steps = {s_parse, s_fetch, s_render, s_clear};
     s_compare_t c = {0};
-    rc = s_fetch(conn, &o, &c);
-    if (rc < 0) {
-        s_render(&c, ctx->format);
-        rc = RL_EXIT_OK;
-    }
-    s_compare_clear(&c);
-    return rc;
+    return outcomes_command_run(&steps, &c, ctx, argc, argv);
 }

@@ -24,8 +24,9 @@ typedef struct {
     outcomes_cell_t *pct; /* per measure: value = important count */
 } s_pub_t;
 
-/* What `summary` shows. */
+/* `summary`: its options and what it shows. */
 typedef struct {
+    s_opts_t o;
     outcomes_data_t *d;
     outcomes_group_t total; /* the sums and every value together */
     bool with_total;        /* grouped: the total row "all" follows the groups */
@@ -53,9 +54,9 @@ s_usage(FILE *out)
 /* Returns -1 to go on, or the exit code. An unknown grouping is refused
  * before connecting. */
 static int
-s_parse(int argc, char **argv, s_opts_t *o)
+s_parse(void *self, int argc, char **argv)
 {
-    *o = (s_opts_t){0};
+    s_opts_t *o = &((s_summary_t *)self)->o;
     outcomes_args_t args = {
         .name = "summary",
         .usage = s_usage,
@@ -191,8 +192,10 @@ s_total(const outcomes_data_t *d, outcomes_group_t *tot)
 /* Fetches the groups and publishes their cells. Returns -1 to go on, or
  * the exit code. */
 static int
-s_fetch(PGconn *conn, const s_opts_t *o, s_summary_t *s)
+s_fetch(void *self, PGconn *conn)
 {
+    s_summary_t *s = self;
+    const s_opts_t *o = &s->o;
     rl_err_t err;
     s->d = outcomes_fetch_site(conn, o->by, o->measures, o->site, &err);
     if (!s->d)
@@ -214,8 +217,9 @@ s_fetch(PGconn *conn, const s_opts_t *o, s_summary_t *s)
 }
 
 static void
-s_summary_clear(s_summary_t *s)
+s_clear(void *self)
 {
+    s_summary_t *s = self;
     size_t ngroups = s->d ? s->d->ngroups : 0;
     if (s->pub)
         for (size_t i = 0; i < ngroups; i++) {
@@ -321,15 +325,18 @@ s_add_rows(const s_summary_t *s, size_t r, const outcomes_view_t *v, const char 
     free(lc);
 }
 
-static void
-s_render(const s_opts_t *o, const s_summary_t *s, rl_cli_format_t format)
+static int
+s_render(void *self, PGconn *conn, rl_cli_format_t format)
 {
+    (void)conn;
+    const s_summary_t *s = self;
     const outcomes_data_t *d = s->d;
+    const char *site = s->o.site;
     if (d->ngroups == 0) {
         printf("no enrolments%s%s%s in the quality tables (is the site's data refreshed? "
                "ruglab-outcomes refresh)\n",
-               o->site ? " of site '" : "", o->site ? o->site : "", o->site ? "'" : "");
-        return;
+               site ? " of site '" : "", site ? site : "", site ? "'" : "");
+        return RL_EXIT_OK;
     }
     outcomes_view_t v = {
         .groups_name = "groups",
@@ -344,24 +351,13 @@ s_render(const s_opts_t *o, const s_summary_t *s, rl_cli_format_t format)
     free(cells);
     outcomes_view_print(&v, format, stdout);
     outcomes_view_clear(&v);
+    return RL_EXIT_OK;
 }
 
 int
 outcomes_summary_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    s_opts_t o;
-    int rc = s_parse(argc, argv, &o);
-    if (rc >= 0)
-        return rc;
-    PGconn *conn = rl_cli_connect(ctx);
-    if (!conn)
-        return RL_EXIT_DB;
+    static const outcomes_command_t steps = {s_parse, s_fetch, s_render, s_clear};
     s_summary_t s = {0};
-    rc = s_fetch(conn, &o, &s);
-    if (rc < 0) {
-        s_render(&o, &s, ctx->format);
-        rc = RL_EXIT_OK;
-    }
-    s_summary_clear(&s);
-    return rc;
+    return outcomes_command_run(&steps, &s, ctx, argc, argv);
 }

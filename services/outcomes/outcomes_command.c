@@ -1,5 +1,6 @@
-/* The arguments of one ruglab-outcomes command after its name: options
- * with a value, operands, -h/--help, and one message for anything else. */
+/* The shape of a ruglab-outcomes command: its arguments after its name
+ * (options with a value, operands, -h/--help, one message for anything
+ * else) and its steps, run in order: parse, connect, fetch, render. */
 #include "outcomes.h"
 
 #include "ruglab/exitcode.h"
@@ -37,4 +38,34 @@ outcomes_args_parse(outcomes_args_t *self, int argc, char **argv, int first)
         }
     }
     return -1;
+}
+
+int
+outcomes_args_none(const char *name, const char *help, int argc, char **argv)
+{
+    if (argc <= 1)
+        return -1;
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        fputs(help, stdout);
+        return RL_EXIT_OK;
+    }
+    rl_cli_fail("%s: unexpected argument '%s'", name, argv[1]);
+    return RL_EXIT_USAGE;
+}
+
+int
+outcomes_command_run(const outcomes_command_t *cmd, void *self, rl_cli_ctx_t *ctx, int argc,
+                     char **argv)
+{
+    int rc = cmd->parse(self, argc, argv);
+    if (rc >= 0)
+        return rc;
+    PGconn *conn = rl_cli_connect(ctx);
+    if (!conn)
+        return RL_EXIT_DB;
+    rc = cmd->fetch(self, conn);
+    if (rc < 0)
+        rc = cmd->render(self, conn, ctx->format);
+    cmd->clear(self);
+    return rc;
 }
