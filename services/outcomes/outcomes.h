@@ -1,11 +1,20 @@
 /* ruglab-outcomes: the quality team's tool over the pseudonymised quality
- * schema (deploy/sql/400_quality_tables.sql). Private modules:
- *   outcomes_table.c     a result table of text cells, printed aligned, as CSV or JSON
+ * schema (deploy/sql/400_quality_tables.sql). Each command parses its
+ * arguments into an options struct, fetches a model and renders it.
+ * Private modules:
+ *   outcomes_command.c   a command's arguments, and its steps run in order
+ *   outcomes_table.c     a result table of text cells, printed aligned, as CSV or
+ *                        JSON; a view of a command's tables in each output format
  *   outcomes_suppress.c  small-cell suppression (primary and secondary), pure logic
+ *   outcomes_cells.c     the published text of counts, percentages and numbers
  *   outcomes_fetch.c     grouped counts and change values from the database
- *   outcomes_summary.c   `summary`, `cohorts`, `compare`
- *   outcomes_chart.c     gnuplot charts: run chart, box plots, funnel plot
- * Single-threaded; one PGconn owned by main. */
+ *   outcomes_summary.c   `summary`
+ *   outcomes_compare.c   `compare`
+ *   outcomes_chart.c     `chart`: gnuplot charts, a table of chart kinds
+ *   outcomes_cohorts.c   `cohorts`
+ *   outcomes_refresh.c   `refresh`
+ *   main.c               the command table and the usage text
+ * Single-threaded; one PGconn owned by the CLI shell's context. */
 #ifndef RUGLAB_OUTCOMES_H
 #define RUGLAB_OUTCOMES_H
 
@@ -21,8 +30,58 @@
 #define OUTCOMES_MIN_CELL 5
 #define OUTCOMES_SUPPRESSED "<5"
 
+/* Room for one formatted number of a cell. */
+#define OUTCOMES_NUM 32
+
 /* Commands run with the CLI shell's context (cli.h): --db, --csv/--json
  * and the connection as ruglab_quality, opened by rl_cli_connect. */
+
+/* ------------------------------------------------------------ commands */
+/* A command as its steps (like the agent's driver table); each gets the
+ * command's own state, self (zeroed by the caller). */
+typedef struct {
+    /* Reads the arguments (argv[0] is the command's name): -1 to go on,
+     * or the exit code. */
+    int (*parse)(void *self, int argc, char **argv);
+    /* Reads the model from the database: -1 to go on, or the exit code. */
+    int (*fetch)(void *self, PGconn *conn);
+    /* Prints the model in the format; returns the exit code. */
+    int (*render)(void *self, PGconn *conn, rl_cli_format_t format);
+    /* Frees what the steps left in self. */
+    void (*clear)(void *self);
+} outcomes_command_t;
+
+/* parse, connect as ruglab_quality (rl_cli_connect), fetch, render, and
+ * clear once connected. Returns the exit code. */
+int outcomes_command_run(const outcomes_command_t *cmd, void *self, rl_cli_ctx_t *ctx, int argc,
+                         char **argv);
+
+/* ------------------------------------------------------------ arguments */
+/* An option with a value: "--by GROUPING" sets *value. */
+typedef struct {
+    const char *flag;
+    const char **value;
+} outcomes_opt_t;
+
+typedef struct {
+    const char *name;         /* "summary": the messages say "summary: ..." */
+    void (*usage)(FILE *out); /* printed on stdout for -h/--help */
+    outcomes_opt_t opts[5];   /* ended by a {NULL} entry */
+    const char **operands;    /* arguments not starting with '-', up to max_operands */
+    int max_operands;
+    int n_operands; /* set by outcomes_args_parse */
+} outcomes_args_t;
+
+/* Reads argv[first..argc-1]: -h/--help prints the usage (RL_EXIT_OK); an
+ * option of self->opts followed by a value sets it; an operand is kept;
+ * anything else is "NAME: unexpected argument 'X' (see NAME --help)"
+ * (RL_EXIT_USAGE). Returns -1 when the command goes on. */
+int outcomes_args_parse(outcomes_args_t *self, int argc, char **argv, int first);
+
+/* A command without arguments: -h/--help (as the first) prints help, any
+ * other argument is "NAME: unexpected argument 'X'" (RL_EXIT_USAGE).
+ * Returns -1 to go on. */
+int outcomes_args_none(const char *name, const char *help, int argc, char **argv);
 
 /* ------------------------------------------------------------ table */
 typedef struct outcomes_table_t outcomes_table_t;
@@ -39,6 +98,24 @@ void outcomes_table_print(const outcomes_table_t *self, rl_cli_format_t format, 
 void outcomes_table_print_json2(const char *name_a, const outcomes_table_t *a, const char *name_b,
                                 const outcomes_table_t *b, FILE *out);
 
+/* What `summary` and `compare` print: a table of groups and one of
+ * measures. The tables belong to the view (outcomes_view_clear). */
+typedef struct {
+    const char *groups_name;    /* JSON: the key of the groups ("groups", "sides") */
+    outcomes_table_t *groups;   /* one row per group */
+    outcomes_table_t *measures; /* one row per group (or all groups) and measure */
+    outcomes_table_t *csv;      /* --csv: one row per group and measure */
+    bool skip_empty_measures;   /* table: no measure table when it has no row */
+    const char *note;           /* table: the line after a blank line at the end */
+} outcomes_view_t;
+
+/* Table: groups, a blank line, measures, a blank line and the note; CSV:
+ * the csv table; JSON: {"<groups_name>": [...], "measures": [...]}. */
+void outcomes_view_print(const outcomes_view_t *view, rl_cli_format_t format, FILE *out);
+
+/* Destroys the view's tables (csv may be one of the other two). */
+void outcomes_view_clear(outcomes_view_t *view);
+
 /* ------------------------------------------------------------ suppression */
 typedef struct {
     long value;
@@ -47,6 +124,13 @@ typedef struct {
 
 /* Primary suppression of one count: fewer than OUTCOMES_MIN_CELL. */
 bool outcomes_suppress_primary(long value);
+
+/* A count with its primary suppression. */
+outcomes_cell_t outcomes_cell_primary(long value);
+
+/* The count of patients reaching the important change among the flagged
+ * ones: both those reaching it and those not reaching it are cells. */
+outcomes_cell_t outcomes_cell_important(long important, long flagged);
 
 /* Secondary suppression down a column of group cells whose published total
  * is *total (total = sum of the groups): when exactly one group cell is
@@ -61,6 +145,38 @@ bool outcomes_suppress_column(outcomes_cell_t *cells, size_t n, outcomes_cell_t 
  * patients), the smallest other shown part is suppressed too. Parts with
  * shown == false are never published. Returns true when it suppressed. */
 bool outcomes_suppress_parts(outcomes_cell_t *parts, const bool *shown, size_t n);
+
+/* The enrolment counts of one group. */
+typedef struct {
+    outcomes_cell_t enrolled, completed, dropped;
+    outcomes_cell_t rest; /* enrolled - completed - dropped: never published */
+} outcomes_counts_t;
+
+/* Counts with nothing suppressed yet. */
+void outcomes_counts_init(outcomes_counts_t *self, long enrolled, long completed, long dropped);
+
+/* outcomes_suppress_parts on completed, dropped out and the rest. */
+bool outcomes_suppress_counts(outcomes_counts_t *self);
+
+/* Counts published without a total beside them: primary suppression of
+ * enrolled, and outcomes_suppress_counts. */
+void outcomes_counts_alone(outcomes_counts_t *self, long enrolled, long completed, long dropped);
+
+/* ------------------------------------------------------------ cell text */
+/* Formats a number with `decimals` decimals into buf ("" for NAN). */
+const char *outcomes_fmt(char *buf, size_t size, double v, int decimals);
+
+/* "<5" when suppressed, else the count in buf. */
+const char *outcomes_count_text(char *buf, outcomes_cell_t count);
+
+/* NULL when nobody is flagged (no threshold), "<5" when suppressed, else
+ * the percentage reaching the important change (one decimal) in buf. */
+const char *outcomes_pct_text(char *buf, outcomes_cell_t important, long flagged);
+
+/* The cells enrolled, completed, dropped_out and dropout_pct (dropped out
+ * / ended, "<5" when either is suppressed, NULL when nobody ended). */
+void outcomes_counts_cells(const outcomes_counts_t *counts, char bufs[4][OUTCOMES_NUM],
+                           const char **cells);
 
 /* ------------------------------------------------------------ fetching */
 typedef struct {
@@ -88,6 +204,11 @@ typedef struct {
  * indication, sex, age-band); NULL when unknown. */
 const char *outcomes_group_expr(const char *name);
 
+/* Checks a --by list before connecting: "empty grouping in 'BY'" when it
+ * is empty or ends in a comma, else the first unknown name between commas
+ * (an empty name between two commas is left to outcomes_fetch). */
+int outcomes_grouping_check(const char *by, rl_err_t *err) __attribute__((warn_unused_result));
+
 /* Fetches every group of `by` (comma-separated grouping names, or NULL for
  * one group of everything), optionally restricted by where_sql (an SQL
  * condition on quality.enrolment e with $1.. taking params) and to the
@@ -96,19 +217,23 @@ const char *outcomes_group_expr(const char *name);
 outcomes_data_t *outcomes_fetch(PGconn *conn, const char *by, const char *measures,
                                 const char *where_sql, int nparams, const char *const *params,
                                 rl_err_t *err) __attribute__((warn_unused_result));
+
+/* outcomes_fetch of the enrolments of one site (site NULL: of all). */
+outcomes_data_t *outcomes_fetch_site(PGconn *conn, const char *by, const char *measures,
+                                     const char *site, rl_err_t *err)
+    __attribute__((warn_unused_result));
+
+/* Says "WHAT: <err>" and returns the exit code of a failed outcomes_fetch:
+ * RL_EXIT_FAIL for an unknown grouping or measure, else RL_EXIT_DB. */
+int outcomes_fetch_failed(const char *what, const rl_err_t *err);
+
 void outcomes_data_free(outcomes_data_t **self_p);
 
-/* ------------------------------------------------------------ commands */
+/* ------------------------------------------------------------ the commands */
+int outcomes_refresh_main(rl_cli_ctx_t *ctx, int argc, char **argv);
 int outcomes_summary_main(rl_cli_ctx_t *ctx, int argc, char **argv);
 int outcomes_cohorts_main(rl_cli_ctx_t *ctx, int argc, char **argv);
 int outcomes_compare_main(rl_cli_ctx_t *ctx, int argc, char **argv);
 int outcomes_chart_main(rl_cli_ctx_t *ctx, int argc, char **argv);
-
-/* Connects as ruglab_quality (unless --db names a user); prints the error
- * and returns NULL on failure. */
-PGconn *rl_cli_connect(rl_cli_ctx_t *ctx);
-
-/* Formats a number with `decimals` decimals into buf ("" for NAN). */
-const char *outcomes_fmt(char *buf, size_t size, double v, int decimals);
 
 #endif

@@ -1,8 +1,12 @@
-/* `chart`: gnuplot charts of the quality tables. The data and a generated
- * gnuplot script go to a private temporary directory; gnuplot runs as a
- * child process (no shell) and its exit status and output file are
- * checked. Groups with fewer than 5 patients are left out of every chart
- * (and counted in the message), as in the tables.
+/* `chart KIND`: gnuplot charts of the quality tables. The data and a
+ * generated gnuplot script go to a private temporary directory; gnuplot
+ * runs as a child process (no shell) and its exit status and output file
+ * are checked. Groups with fewer than 5 patients are left out of every
+ * chart (and counted in the message), as in the tables.
+ *
+ * Each kind is a row of s_kinds (like the agent's driver table): what it
+ * groups by, what it reads beyond the groups, the data file it writes and
+ * its part of the gnuplot script.
  *   run     mean change per cohort by start week, with the overall mean
  *   box     box plots of the change per cohort or site
  *   funnel  % reaching the important change per site against the number of
@@ -17,26 +21,257 @@
 #include "ruglab/mem.h"
 
 #include <errno.h>
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+typedef struct s_kind_t s_kind_t;
+
+/* The options of `chart KIND`. */
+typedef struct {
+    const s_kind_t *kind;
+    const char *out_path; /* --out */
+    const char *measure;  /* --measure: one code */
+    const char *site;     /* --site */
+    const char *by;       /* --by: cohort or site (box) */
+    const char *term;     /* the gnuplot terminal for out_path */
+} s_opts_t;
+
+/* `chart`: its options and what it draws. */
+typedef struct {
+    s_opts_t o;
+    outcomes_data_t *d;   /* the measure's changes per group of the kind */
+    PGresult *weeks;      /* run: the first start week of each cohort */
+    double mean;          /* run: the mean change of every patient, drawn or not */
+    double p0;            /* funnel: the proportion reaching the important change */
+    long max_n;           /* funnel: the largest group drawn */
+    size_t shown, hidden; /* groups drawn; groups with fewer than 5 patients */
+} s_chart_t;
+
+struct s_kind_t {
+    const char *name;
+    const char *synopsis; /* the options after "--out FILE" in the usage text */
+    const char *help;     /* what it draws, for the usage text */
+    const char *group_by; /* the grouping drawn, and what the message counts; NULL: --by */
+    /* Reads what the kind needs beyond the groups: -1 to go on, or the exit code. */
+    int (*prepare)(PGconn *conn, s_chart_t *c);
+    /* Writes the data file; counts the groups shown and hidden. */
+    void (*data)(s_chart_t *c, FILE *out);
+    /* Writes the kind's part of the script, after the terminal and output. */
+    void (*script)(const s_chart_t *c, FILE *gp, const char *data_path);
+};
+
+/* Whether a group is left out for having fewer than 5 patients (small);
+ * counts it. */
+static bool
+s_left_out(s_chart_t *c, bool small)
+{
+    if (small)
+        c->hidden++;
+    return small;
+}
+
+/* ------------------------------------------------------------ run */
+
+static int
+s_run_prepare(PGconn *conn, s_chart_t *c)
+{
+    rl_err_t err;
+    c->weeks = rl_db_exec(conn, &err, "reading cohort start weeks",
+                          "SELECT site_code || '/' || coalesce(cohort_code, '-'), "
+                          "min(start_week)::text FROM quality.enrolment GROUP BY 1",
+                          0, NULL);
+    if (!c->weeks) {
+        rl_cli_fail("chart run: %s", err.msg);
+        return RL_EXIT_DB;
+    }
+    size_t total = 0;
+    for (size_t g = 0; g < c->d->ngroups; g++)
+        total += c->d->groups[g].n_values[0];
+    double *all = rl_malloc((total + 1) * sizeof *all);
+    size_t nall = 0;
+    for (size_t g = 0; g < c->d->ngroups; g++) {
+        const outcomes_group_t *grp = &c->d->groups[g];
+        if (grp->n_values[0])
+            memcpy(all + nall, grp->values[0], grp->n_values[0] * sizeof *all);
+        nall += grp->n_values[0];
+    }
+    rl_measures_summary_t s;
+    rl_measures_summary(all, nall, &s);
+    free(all);
+    c->mean = s.mean;
+    return -1;
+}
+
+static const char *
+s_week(PGresult *weeks, const char *cohort)
+{
+    const char *week = NULL;
+    for (int r = 0; r < PQntuples(weeks); r++)
+        if (!strcmp(PQgetvalue(weeks, r, 0), cohort))
+            week = PQgetvalue(weeks, r, 1);
+    return week;
+}
+
+static void
+s_run_data(s_chart_t *c, FILE *out)
+{
+    for (size_t g = 0; g < c->d->ngroups; g++) {
+        const outcomes_group_t *grp = &c->d->groups[g];
+        if (s_left_out(c, outcomes_suppress_primary((long)grp->n_values[0])))
+            continue;
+        const char *week = s_week(c->weeks, grp->key[0]);
+        if (!week)
+            continue;
+        rl_measures_summary_t s;
+        rl_measures_summary(grp->values[0], grp->n_values[0], &s);
+        fprintf(out, "%s %.6f %zu\n", week, s.mean, s.n);
+        c->shown++;
+    }
+}
+
+static void
+s_run_script(const s_chart_t *c, FILE *gp, const char *data_path)
+{
+    const char *site = c->o.site;
+    fprintf(gp,
+            "set title 'Mean change of %s per cohort (start week)%s%s'\n"
+            "set xdata time\nset timefmt '%%Y-%%m-%%d'\nset format x '%%Y'\n"
+            "set ylabel 'mean change'\n",
+            c->d->labels[0], site ? ", site " : "", site ? site : "");
+    /* sorted by date in the data file for the line */
+    fprintf(gp,
+            "plot '< sort %s' using 1:2 with linespoints pt 7 ps 0.6 title 'cohort mean', "
+            "%.6f with lines lw 2 dt 2 title 'overall mean %.2f'\n",
+            data_path, c->mean, c->mean);
+}
+
+/* ------------------------------------------------------------ box */
+
+static void
+s_box_data(s_chart_t *c, FILE *out)
+{
+    for (size_t g = 0; g < c->d->ngroups; g++) {
+        const outcomes_group_t *grp = &c->d->groups[g];
+        if (s_left_out(c, outcomes_suppress_primary((long)grp->n_values[0])))
+            continue;
+        for (size_t i = 0; i < grp->n_values[0]; i++)
+            fprintf(out, "\"%s\" %.6f\n", grp->key[0], grp->values[0][i]);
+        c->shown++;
+    }
+}
+
+static void
+s_box_script(const s_chart_t *c, FILE *gp, const char *data_path)
+{
+    fprintf(gp,
+            "set title 'Change of %s per %s'\nset ylabel 'change (end - start)'\n"
+            "set style fill solid 0.25 border -1\nset style boxplot outliers pointtype 7\n"
+            "set style data boxplot\nset xtics rotate by -45\nunset key\nset offsets 0, 0, 1, 1\n"
+            "plot '%s' using (1.0):2:(0.5):1\n",
+            c->d->labels[0], c->o.by, data_path);
+}
+
+/* ------------------------------------------------------------ funnel */
+
+static int
+s_funnel_prepare(PGconn *conn, s_chart_t *c)
+{
+    (void)conn;
+    long sum_k = 0, sum_n = 0;
+    for (size_t g = 0; g < c->d->ngroups; g++) {
+        sum_k += c->d->groups[g].n_important[0];
+        sum_n += c->d->groups[g].n_flagged[0];
+    }
+    if (sum_n == 0) {
+        printf("%s has no important-change threshold (or no changes): no funnel plot drawn\n",
+               c->o.measure);
+        return RL_EXIT_OK;
+    }
+    c->p0 = (double)sum_k / (double)sum_n;
+    return -1;
+}
+
+static void
+s_funnel_data(s_chart_t *c, FILE *out)
+{
+    for (size_t g = 0; g < c->d->ngroups; g++) {
+        const outcomes_group_t *grp = &c->d->groups[g];
+        long n = grp->n_flagged[0], k = grp->n_important[0];
+        if (s_left_out(c, outcomes_suppress_primary(n) || outcomes_suppress_primary(k) ||
+                              outcomes_suppress_primary(n - k)))
+            continue;
+        fprintf(out, "%ld %.6f \"%s\"\n", n, 100.0 * (double)k / (double)n, grp->key[0]);
+        if (n > c->max_n)
+            c->max_n = n;
+        c->shown++;
+    }
+}
+
+static void
+s_funnel_script(const s_chart_t *c, FILE *gp, const char *data_path)
+{
+    fprintf(gp,
+            "set title '%% reaching the important change of %s per site'\n"
+            "set xlabel 'patients with a start and end value'\nset ylabel '%%'\n"
+            "p0 = %.8f\nlim(n, z) = 100 * (p0 + z * sqrt(p0 * (1 - p0) / n))\n"
+            "set xrange [1:%ld]\nset yrange [0:100]\nset samples 400\n"
+            "plot lim(x, 1.959964) lt 2 dt 2 title '95 %%', lim(x, -1.959964) lt 2 dt 2 notitle, "
+            "lim(x, 3.090232) lt 1 dt 3 title '99.8 %%', lim(x, -3.090232) lt 1 dt 3 notitle, "
+            "100 * p0 lt -1 title 'overall %.1f %%', "
+            "'%s' using 1:2 with points pt 7 ps 1 lc rgb 'black' title 'site', "
+            "'' using 1:2:3 with labels offset 0,1 font ',8' notitle\n",
+            c->d->labels[0], c->p0, (long)(c->max_n * 1.2) + 5, 100.0 * c->p0, data_path);
+}
+
+/* ------------------------------------------------------------ the kinds */
+
+static const s_kind_t s_kinds[] = {
+    {"run", " [--measure M] [--site CODE]",
+     "mean change per cohort over time (start week), with the overall mean", "cohort",
+     s_run_prepare, s_run_data, s_run_script},
+    {"box", " [--measure M] [--by cohort|site]",
+     "box plots of the change per cohort or site (default: site)", NULL, NULL, s_box_data,
+     s_box_script},
+    {"funnel", " [--measure M]",
+     "% reaching the important change per site by number of patients, with\n"
+     "        95 % and 99.8 % control limits around the overall %",
+     "site", s_funnel_prepare, s_funnel_data, s_funnel_script},
+};
+#define S_NKINDS (sizeof s_kinds / sizeof s_kinds[0])
+
+static const s_kind_t *
+s_kind(const char *name)
+{
+    for (size_t i = 0; i < S_NKINDS; i++)
+        if (!strcmp(name, s_kinds[i].name))
+            return &s_kinds[i];
+    return NULL;
+}
+
+/* The grouping the chart draws (and the message counts). */
+static const char *
+s_group_by(const s_opts_t *o)
+{
+    return o->kind->group_by ? o->kind->group_by : o->by;
+}
+
 static void
 s_usage(FILE *out)
 {
+    for (size_t i = 0; i < S_NKINDS; i++)
+        fprintf(out, "%s ruglab-outcomes chart %-6s --out FILE%s\n",
+                i ? "      " : "usage:", s_kinds[i].name, s_kinds[i].synopsis);
+    fputc('\n', out);
+    for (size_t i = 0; i < S_NKINDS; i++)
+        fprintf(out, "%-7s %s\n", s_kinds[i].name, s_kinds[i].help);
     fprintf(out,
-            "usage: ruglab-outcomes chart run    --out FILE [--measure M] [--site CODE]\n"
-            "       ruglab-outcomes chart box    --out FILE [--measure M] [--by cohort|site]\n"
-            "       ruglab-outcomes chart funnel --out FILE [--measure M]\n\n"
-            "run     mean change per cohort over time (start week), with the overall mean\n"
-            "box     box plots of the change per cohort or site (default: site)\n"
-            "funnel  %% reaching the important change per site by number of patients, with\n"
-            "        95 %% and 99.8 %% control limits around the overall %%\n\n"
-            "FILE ends in .svg, .png or .pdf. MEASURE defaults to nprs. Groups with fewer than\n"
+            "\nFILE ends in .svg, .png or .pdf. MEASURE defaults to nprs. Groups with fewer than\n"
             "5 patients are not drawn. Needs gnuplot.\n");
 }
+
+/* ------------------------------------------------------------ options */
 
 static const char *
 s_terminal(const char *path)
@@ -53,6 +288,150 @@ s_terminal(const char *path)
     return NULL;
 }
 
+/* "chart: unknown chart 'NAME' (run, box, ...)" */
+static int
+s_unknown_kind(const char *name)
+{
+    char names[128] = "";
+    for (size_t i = 0; i < S_NKINDS; i++)
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+                 s_kinds[i].name);
+    rl_cli_fail("chart: unknown chart '%s' (%s)", name, names);
+    return RL_EXIT_USAGE;
+}
+
+/* The checks of the options once parsed, before connecting. */
+static int
+s_check(s_opts_t *o)
+{
+    const char *kind = o->kind->name;
+    if (!o->out_path) {
+        rl_cli_fail("chart %s: --out FILE is required", kind);
+        return RL_EXIT_USAGE;
+    }
+    o->term = s_terminal(o->out_path);
+    if (!o->term) {
+        rl_cli_fail("chart %s: %s: the file must end in .svg, .png or .pdf", kind, o->out_path);
+        return RL_EXIT_USAGE;
+    }
+    if (strpbrk(o->out_path, "'\n")) {
+        rl_cli_fail("chart %s: the file name must not contain a quote or a newline", kind);
+        return RL_EXIT_USAGE;
+    }
+    if (strcmp(o->by, "cohort") && strcmp(o->by, "site")) {
+        rl_cli_fail("chart box: unknown grouping '%s' (cohort, site)", o->by);
+        return RL_EXIT_FAIL;
+    }
+    if (strchr(o->measure, ',')) {
+        rl_cli_fail("chart %s: one measure only", kind);
+        return RL_EXIT_USAGE;
+    }
+    return -1;
+}
+
+/* Returns -1 to go on, or the exit code. */
+static int
+s_parse(void *self, int argc, char **argv)
+{
+    s_opts_t *o = &((s_chart_t *)self)->o;
+    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
+        s_usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? RL_EXIT_USAGE : RL_EXIT_OK;
+    }
+    *o = (s_opts_t){.measure = "nprs", .by = "site"};
+    outcomes_args_t args = {
+        .name = "chart",
+        .usage = s_usage,
+        .opts = {{"--out", &o->out_path},
+                 {"--measure", &o->measure},
+                 {"--site", &o->site},
+                 {"--by", &o->by}},
+    };
+    int rc = outcomes_args_parse(&args, argc, argv, 2);
+    if (rc >= 0)
+        return rc;
+    o->kind = s_kind(argv[1]);
+    if (!o->kind)
+        return s_unknown_kind(argv[1]);
+    return s_check(o);
+}
+
+/* ------------------------------------------------------------ drawing */
+
+/* Fetches the groups of the chart. Returns -1 to go on, or the exit code. */
+static int
+s_fetch(void *self, PGconn *conn)
+{
+    s_chart_t *c = self;
+    const s_opts_t *o = &c->o;
+    rl_err_t err;
+    c->d = outcomes_fetch_site(conn, s_group_by(o), o->measure, o->site, &err);
+    if (!c->d) {
+        char what[64];
+        snprintf(what, sizeof what, "chart %s", o->kind->name);
+        return outcomes_fetch_failed(what, &err);
+    }
+    size_t total_values = 0;
+    for (size_t g = 0; g < c->d->ngroups; g++)
+        total_values += c->d->groups[g].n_values[0];
+    if (c->d->ngroups == 0 || total_values == 0) {
+        printf("no %s changes in the quality tables: no chart drawn\n", o->measure);
+        return RL_EXIT_OK;
+    }
+    return -1;
+}
+
+/* The private directory of one chart: its data file and script. */
+typedef struct {
+    char dir[sizeof "/tmp/ruglab-chart.XXXXXX"];
+    bool made;
+    char *data_path, *gp_path;
+    FILE *data, *gp;
+} s_work_t;
+
+static int
+s_work_open(s_work_t *w, const char *kind)
+{
+    memcpy(w->dir, "/tmp/ruglab-chart.XXXXXX", sizeof w->dir);
+    if (!mkdtemp(w->dir)) {
+        rl_cli_fail("chart %s: cannot create a temporary directory: %s", kind, strerror(errno));
+        return RL_EXIT_FAIL;
+    }
+    w->made = true;
+    w->data_path = rl_asprintf("%s/data.txt", w->dir);
+    w->gp_path = rl_asprintf("%s/chart.gp", w->dir);
+    w->data = fopen(w->data_path, "w");
+    w->gp = fopen(w->gp_path, "w");
+    if (!w->data || !w->gp) {
+        rl_cli_fail("chart %s: cannot write in %s: %s", kind, w->dir, strerror(errno));
+        return RL_EXIT_FAIL;
+    }
+    return -1;
+}
+
+/* Closes the files (when still open) and removes the directory. */
+static void
+s_work_close(s_work_t *w)
+{
+    static const char *const files[] = {"data.txt", "limits.txt", "chart.gp"};
+    if (w->data)
+        fclose(w->data);
+    if (w->gp)
+        fclose(w->gp);
+    w->data = w->gp = NULL;
+    if (w->made) {
+        for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+            char *p = rl_asprintf("%s/%s", w->dir, files[i]);
+            unlink(p);
+            free(p);
+        }
+        rmdir(w->dir);
+    }
+    w->made = false;
+    free(w->data_path);
+    free(w->gp_path);
+}
+
 /* Runs gnuplot on the script; on failure err holds its first error line. */
 static int
 s_gnuplot(const char *script, const char *out_path, rl_err_t *err)
@@ -65,256 +444,70 @@ s_gnuplot(const char *script, const char *out_path, rl_err_t *err)
     return 0;
 }
 
-static void
-s_rmdir(const char *dir)
+/* Runs gnuplot on the written files and says what it drew. */
+static int
+s_plot(s_work_t *w, const s_chart_t *c)
 {
-    static const char *const files[] = {"data.txt", "limits.txt", "chart.gp"};
-    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
-        char *p = rl_asprintf("%s/%s", dir, files[i]);
-        unlink(p);
-        free(p);
+    const s_opts_t *o = &c->o;
+    fclose(w->data);
+    fclose(w->gp);
+    w->data = w->gp = NULL;
+    rl_err_t err;
+    if (s_gnuplot(w->gp_path, o->out_path, &err) < 0) {
+        rl_cli_fail("chart %s: %s", o->kind->name, err.msg);
+        return RL_EXIT_FAIL;
     }
-    rmdir(dir);
+    printf("chart written to %s: %zu %s%s%s", o->out_path, c->shown, s_group_by(o),
+           c->shown == 1 ? "" : "s", c->hidden ? "" : "\n");
+    if (c->hidden)
+        printf(" (%zu with fewer than 5 patients not shown)\n", c->hidden);
+    return RL_EXIT_OK;
+}
+
+/* Writes the data and the script in a private directory and runs gnuplot. */
+static int
+s_render(void *self, PGconn *conn, rl_cli_format_t format)
+{
+    (void)format;
+    s_chart_t *c = self;
+    const s_opts_t *o = &c->o;
+    const s_kind_t *kind = o->kind;
+    s_work_t w = {0};
+    int rc = s_work_open(&w, kind->name);
+    if (rc >= 0)
+        goto out;
+    fprintf(
+        w.gp,
+        "set terminal %s\nset output '%s'\nset grid\nset key outside bottom center horizontal\n",
+        o->term, o->out_path);
+    if (kind->prepare && (rc = kind->prepare(conn, c)) >= 0)
+        goto out;
+    kind->data(c, w.data);
+    if (c->shown == 0) {
+        printf("every group has fewer than 5 patients: no chart drawn\n");
+        rc = RL_EXIT_OK;
+        goto out;
+    }
+    kind->script(c, w.gp, w.data_path);
+    rc = s_plot(&w, c);
+out:
+    s_work_close(&w);
+    return rc;
+}
+
+static void
+s_clear(void *self)
+{
+    s_chart_t *c = self;
+    PQclear(c->weeks);
+    c->weeks = NULL;
+    outcomes_data_free(&c->d);
 }
 
 int
 outcomes_chart_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    if (argc < 2 || !strcmp(argv[1], "--help") || !strcmp(argv[1], "-h")) {
-        s_usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? RL_EXIT_USAGE : RL_EXIT_OK;
-    }
-    const char *kind = argv[1], *out_path = NULL, *measure = "nprs", *site = NULL, *by = "site";
-    for (int i = 2; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            s_usage(stdout);
-            return RL_EXIT_OK;
-        } else if (!strcmp(argv[i], "--out") && i + 1 < argc) {
-            out_path = argv[++i];
-        } else if (!strcmp(argv[i], "--measure") && i + 1 < argc) {
-            measure = argv[++i];
-        } else if (!strcmp(argv[i], "--site") && i + 1 < argc) {
-            site = argv[++i];
-        } else if (!strcmp(argv[i], "--by") && i + 1 < argc) {
-            by = argv[++i];
-        } else {
-            rl_cli_fail("chart: unexpected argument '%s' (see chart --help)", argv[i]);
-            return RL_EXIT_USAGE;
-        }
-    }
-    if (strcmp(kind, "run") && strcmp(kind, "box") && strcmp(kind, "funnel")) {
-        rl_cli_fail("chart: unknown chart '%s' (run, box, funnel)", kind);
-        return RL_EXIT_USAGE;
-    }
-    if (!out_path) {
-        rl_cli_fail("chart %s: --out FILE is required", kind);
-        return RL_EXIT_USAGE;
-    }
-    const char *term = s_terminal(out_path);
-    if (!term) {
-        rl_cli_fail("chart %s: %s: the file must end in .svg, .png or .pdf", kind, out_path);
-        return RL_EXIT_USAGE;
-    }
-    if (strpbrk(out_path, "'\n")) {
-        rl_cli_fail("chart %s: the file name must not contain a quote or a newline", kind);
-        return RL_EXIT_USAGE;
-    }
-    if (strcmp(by, "cohort") && strcmp(by, "site")) {
-        rl_cli_fail("chart box: unknown grouping '%s' (cohort, site)", by);
-        return RL_EXIT_FAIL;
-    }
-    if (strchr(measure, ',')) {
-        rl_cli_fail("chart %s: one measure only", kind);
-        return RL_EXIT_USAGE;
-    }
-    PGconn *conn = rl_cli_connect(ctx);
-    if (!conn)
-        return RL_EXIT_DB;
-
-    int rc = RL_EXIT_OK;
-    rl_err_t err;
-    outcomes_data_t *d = NULL;
-    PGresult *weeks = NULL;
-    FILE *data = NULL, *gp = NULL;
-    char *data_path = NULL, *gp_path = NULL, *lim_path = NULL;
-    char dir[] = "/tmp/ruglab-chart.XXXXXX";
-    bool have_dir = false;
-    const char *group_by = !strcmp(kind, "run") ? "cohort" : !strcmp(kind, "box") ? by : "site";
-    const char *params[1] = {site};
-    d = outcomes_fetch(conn, group_by, measure, site ? "e.site_code = $1" : NULL, site ? 1 : 0,
-                       params, &err);
-    if (!d) {
-        rl_cli_fail("chart %s: %s", kind, err.msg);
-        rc = strncmp(err.msg, "unknown", 7) == 0 ? RL_EXIT_FAIL : RL_EXIT_DB;
-        goto out;
-    }
-    size_t total_values = 0;
-    for (size_t g = 0; g < d->ngroups; g++)
-        total_values += d->groups[g].n_values[0];
-    if (d->ngroups == 0 || total_values == 0) {
-        printf("no %s changes in the quality tables: no chart drawn\n", measure);
-        goto out;
-    }
-    if (!mkdtemp(dir)) {
-        rl_cli_fail("chart %s: cannot create a temporary directory: %s", kind, strerror(errno));
-        rc = RL_EXIT_FAIL;
-        goto out;
-    }
-    have_dir = true;
-    data_path = rl_asprintf("%s/data.txt", dir);
-    gp_path = rl_asprintf("%s/chart.gp", dir);
-    lim_path = rl_asprintf("%s/limits.txt", dir);
-    data = fopen(data_path, "w");
-    gp = fopen(gp_path, "w");
-    if (!data || !gp) {
-        rl_cli_fail("chart %s: cannot write in %s: %s", kind, dir, strerror(errno));
-        rc = RL_EXIT_FAIL;
-        goto out;
-    }
-    fprintf(
-        gp,
-        "set terminal %s\nset output '%s'\nset grid\nset key outside bottom center horizontal\n",
-        term, out_path);
-    size_t shown = 0, hidden = 0;
-    const char *label = d->labels[0];
-
-    if (!strcmp(kind, "run")) {
-        weeks = rl_db_exec(
-            conn, &err, "reading cohort start weeks",
-            "SELECT site_code || '/' || coalesce(cohort_code, '-'), min(start_week)::text "
-            "FROM quality.enrolment GROUP BY 1",
-            0, NULL);
-        if (!weeks) {
-            rl_cli_fail("chart run: %s", err.msg);
-            rc = RL_EXIT_DB;
-            goto out;
-        }
-        double *all = rl_malloc((total_values + 1) * sizeof *all);
-        size_t nall = 0;
-        for (size_t g = 0; g < d->ngroups; g++) {
-            const outcomes_group_t *grp = &d->groups[g];
-            if (grp->n_values[0])
-                memcpy(all + nall, grp->values[0], grp->n_values[0] * sizeof *all);
-            nall += grp->n_values[0];
-            if (outcomes_suppress_primary((long)grp->n_values[0])) {
-                hidden++;
-                continue;
-            }
-            const char *week = NULL;
-            for (int r = 0; r < PQntuples(weeks); r++)
-                if (!strcmp(PQgetvalue(weeks, r, 0), grp->key[0]))
-                    week = PQgetvalue(weeks, r, 1);
-            if (!week)
-                continue;
-            rl_measures_summary_t s;
-            rl_measures_summary(grp->values[0], grp->n_values[0], &s);
-            fprintf(data, "%s %.6f %zu\n", week, s.mean, s.n);
-            shown++;
-        }
-        rl_measures_summary_t s;
-        rl_measures_summary(all, nall, &s);
-        free(all);
-        fprintf(gp,
-                "set title 'Mean change of %s per cohort (start week)%s%s'\n"
-                "set xdata time\nset timefmt '%%Y-%%m-%%d'\nset format x '%%Y'\n"
-                "set ylabel 'mean change'\n",
-                label, site ? ", site " : "", site ? site : "");
-        /* sorted by date in the data file for the line */
-        fclose(data);
-        data = NULL;
-        fprintf(gp,
-                "plot '< sort %s' using 1:2 with linespoints pt 7 ps 0.6 title 'cohort mean', "
-                "%.6f with lines lw 2 dt 2 title 'overall mean %.2f'\n",
-                data_path, s.mean, s.mean);
-    } else if (!strcmp(kind, "box")) {
-        for (size_t g = 0; g < d->ngroups; g++) {
-            const outcomes_group_t *grp = &d->groups[g];
-            if (outcomes_suppress_primary((long)grp->n_values[0])) {
-                hidden++;
-                continue;
-            }
-            for (size_t i = 0; i < grp->n_values[0]; i++)
-                fprintf(data, "\"%s\" %.6f\n", grp->key[0], grp->values[0][i]);
-            shown++;
-        }
-        fprintf(
-            gp,
-            "set title 'Change of %s per %s'\nset ylabel 'change (end - start)'\n"
-            "set style fill solid 0.25 border -1\nset style boxplot outliers pointtype 7\n"
-            "set style data boxplot\nset xtics rotate by -45\nunset key\nset offsets 0, 0, 1, 1\n"
-            "plot '%s' using (1.0):2:(0.5):1\n",
-            label, by, data_path);
-    } else {
-        long sum_k = 0, sum_n = 0, max_n = 0;
-        for (size_t g = 0; g < d->ngroups; g++) {
-            sum_k += d->groups[g].n_important[0];
-            sum_n += d->groups[g].n_flagged[0];
-        }
-        if (sum_n == 0) {
-            printf("%s has no important-change threshold (or no changes): no funnel plot drawn\n",
-                   measure);
-            goto out;
-        }
-        double p0 = (double)sum_k / (double)sum_n;
-        for (size_t g = 0; g < d->ngroups; g++) {
-            const outcomes_group_t *grp = &d->groups[g];
-            long n = grp->n_flagged[0], k = grp->n_important[0];
-            if (outcomes_suppress_primary(n) || outcomes_suppress_primary(k) ||
-                outcomes_suppress_primary(n - k)) {
-                hidden++;
-                continue;
-            }
-            fprintf(data, "%ld %.6f \"%s\"\n", n, 100.0 * (double)k / (double)n, grp->key[0]);
-            if (n > max_n)
-                max_n = n;
-            shown++;
-        }
-        fprintf(
-            gp,
-            "set title '%% reaching the important change of %s per site'\n"
-            "set xlabel 'patients with a start and end value'\nset ylabel '%%'\n"
-            "p0 = %.8f\nlim(n, z) = 100 * (p0 + z * sqrt(p0 * (1 - p0) / n))\n"
-            "set xrange [1:%ld]\nset yrange [0:100]\nset samples 400\n"
-            "plot lim(x, 1.959964) lt 2 dt 2 title '95 %%', lim(x, -1.959964) lt 2 dt 2 notitle, "
-            "lim(x, 3.090232) lt 1 dt 3 title '99.8 %%', lim(x, -3.090232) lt 1 dt 3 notitle, "
-            "100 * p0 lt -1 title 'overall %.1f %%', "
-            "'%s' using 1:2 with points pt 7 ps 1 lc rgb 'black' title 'site', "
-            "'' using 1:2:3 with labels offset 0,1 font ',8' notitle\n",
-            label, p0, (long)(max_n * 1.2) + 5, 100.0 * p0, data_path);
-    }
-    if (shown == 0) {
-        printf("every group has fewer than 5 patients: no chart drawn\n");
-        goto out;
-    }
-    if (data) {
-        fclose(data);
-        data = NULL;
-    }
-    fclose(gp);
-    gp = NULL;
-    if (s_gnuplot(gp_path, out_path, &err) < 0) {
-        rl_cli_fail("chart %s: %s", kind, err.msg);
-        rc = RL_EXIT_FAIL;
-        goto out;
-    }
-    printf("chart written to %s: %zu %s%s%s", out_path, shown,
-           !strcmp(kind, "run")   ? "cohort"
-           : !strcmp(kind, "box") ? by
-                                  : "site",
-           shown == 1 ? "" : "s", hidden ? "" : "\n");
-    if (hidden)
-        printf(" (%zu with fewer than 5 patients not shown)\n", hidden);
-out:
-    if (data)
-        fclose(data);
-    if (gp)
-        fclose(gp);
-    if (have_dir)
-        s_rmdir(dir);
-    free(data_path);
-    free(gp_path);
-    free(lim_path);
-    PQclear(weeks);
-    outcomes_data_free(&d);
-    return rc;
+    static const outcomes_command_t steps = {s_parse, s_fetch, s_render, s_clear};
+    s_chart_t c = {0};
+    return outcomes_command_run(&steps, &c, ctx, argc, argv);
 }

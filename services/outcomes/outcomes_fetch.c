@@ -4,9 +4,9 @@
 #include "outcomes.h"
 
 #include "ruglab/db.h"
+#include "ruglab/exitcode.h"
 #include "ruglab/mem.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,6 +31,30 @@ outcomes_group_expr(const char *name)
         if (!strcmp(name, s_groupings[i].name))
             return s_groupings[i].expr;
     return NULL;
+}
+
+static int
+s_unknown_grouping(rl_err_t *err, const char *name)
+{
+    return rl_err_set(err,
+                      "unknown grouping '%s' (cohort, site, year, programme, indication, sex, "
+                      "age-band)",
+                      name);
+}
+
+int
+outcomes_grouping_check(const char *by, rl_err_t *err)
+{
+    if (!*by || by[strlen(by) - 1] == ',')
+        return rl_err_set(err, "empty grouping in '%s'", by);
+    char *copy = rl_strdup(by);
+    char *save = NULL;
+    int rc = 0;
+    for (char *t = strtok_r(copy, ",", &save); t && rc == 0; t = strtok_r(NULL, ",", &save))
+        if (!outcomes_group_expr(t))
+            rc = s_unknown_grouping(err, t);
+    free(copy);
+    return rc;
 }
 
 /* Splits "a,b,c" into a NULL-terminated array; caller frees each and it. */
@@ -107,62 +131,60 @@ s_group_for(outcomes_data_t *d, PGresult *res, int row)
     return g;
 }
 
-outcomes_data_t *
-outcomes_fetch(PGconn *conn, const char *by, const char *measures, const char *where_sql,
-               int nparams, const char *const *params, rl_err_t *err)
+/* The grouping columns of `by` into d->key_names and their SQL
+ * "(expr) AS k0, (expr) AS k1, " into *keys_sql (caller frees). */
+static int
+s_keys(outcomes_data_t *d, const char *by, char **keys_sql, rl_err_t *err)
 {
-    outcomes_data_t *d = rl_calloc(1, sizeof *d);
-    char *keys_sql = rl_strdup("");
-    char *sql = NULL;
-    PGresult *res = NULL;
-    bool ok = false;
-
-    if (by && *by) {
-        d->key_names = s_split(by, &d->nkeys);
-        for (size_t k = 0; k < d->nkeys; k++) {
-            const char *expr = outcomes_group_expr(d->key_names[k]);
-            if (!expr) {
-                rl_err_set(err,
-                           "unknown grouping '%s' (cohort, site, year, programme, indication, "
-                           "sex, age-band)",
-                           d->key_names[k]);
-                goto out;
-            }
-            char *next = rl_asprintf("%s(%s) AS k%zu, ", keys_sql, expr, k);
-            free(keys_sql);
-            keys_sql = next;
-        }
-    } else {
+    *keys_sql = rl_strdup("");
+    if (!by || !*by) {
         d->key_names = rl_calloc(1, sizeof *d->key_names);
+        return 0;
     }
+    d->key_names = s_split(by, &d->nkeys);
+    for (size_t k = 0; k < d->nkeys; k++) {
+        const char *expr = outcomes_group_expr(d->key_names[k]);
+        if (!expr)
+            return s_unknown_grouping(err, d->key_names[k]);
+        char *next = rl_asprintf("%s(%s) AS k%zu, ", *keys_sql, expr, k);
+        free(*keys_sql);
+        *keys_sql = next;
+    }
+    return 0;
+}
 
-    /* the measures, in their order */
-    res =
-        rl_db_exec(conn, err, "reading quality.measure",
-                   "SELECT measure, label, kind FROM quality.measure ORDER BY sort_order", 0, NULL);
-    if (!res)
-        goto out;
+/* Whether name is one of the n strings of list. */
+static bool
+s_in(char **list, size_t n, const char *name)
+{
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(list[i], name))
+            return true;
+    return false;
+}
+
+/* d->measures, labels and kinds: the rows of quality.measure (code, label,
+ * kind) named in `measures` (NULL: all), in their order. */
+static int
+s_take_measures(outcomes_data_t *d, PGresult *res, const char *measures, rl_err_t *err)
+{
+    int rows = PQntuples(res);
     size_t nwanted = 0;
     char **wanted = measures ? s_split(measures, &nwanted) : NULL;
-    d->measures = rl_calloc((size_t)PQntuples(res) + 1, sizeof *d->measures);
-    d->labels = rl_calloc((size_t)PQntuples(res) + 1, sizeof *d->labels);
-    d->kinds = rl_calloc((size_t)PQntuples(res) + 1, sizeof *d->kinds);
-    for (size_t w = 0; w < nwanted; w++) {
+    d->measures = rl_calloc((size_t)rows + 1, sizeof *d->measures);
+    d->labels = rl_calloc((size_t)rows + 1, sizeof *d->labels);
+    d->kinds = rl_calloc((size_t)rows + 1, sizeof *d->kinds);
+    int rc = 0;
+    for (size_t w = 0; w < nwanted && rc == 0; w++) {
         bool known = false;
-        for (int r = 0; r < PQntuples(res); r++)
+        for (int r = 0; r < rows; r++)
             known |= !strcmp(wanted[w], PQgetvalue(res, r, 0));
-        if (!known) {
-            rl_err_set(err, "unknown measure '%s' (see quality.measure: nprs, odi, ...)",
-                       wanted[w]);
-            s_free_list(wanted, nwanted);
-            goto out;
-        }
+        if (!known)
+            rc = rl_err_set(err, "unknown measure '%s' (see quality.measure: nprs, odi, ...)",
+                            wanted[w]);
     }
-    for (int r = 0; r < PQntuples(res); r++) {
-        bool take = !wanted;
-        for (size_t w = 0; w < nwanted; w++)
-            take |= !strcmp(wanted[w], PQgetvalue(res, r, 0));
-        if (!take)
+    for (int r = 0; r < rows && rc == 0; r++) {
+        if (wanted && !s_in(wanted, nwanted, PQgetvalue(res, r, 0)))
             continue;
         d->measures[d->nmeasures] = rl_strdup(PQgetvalue(res, r, 0));
         d->labels[d->nmeasures] = rl_strdup(PQgetvalue(res, r, 1));
@@ -170,31 +192,45 @@ outcomes_fetch(PGconn *conn, const char *by, const char *measures, const char *w
     }
     if (wanted)
         s_free_list(wanted, nwanted);
-    PQclear(res);
-    res = NULL;
+    return rc;
+}
 
-    char *order = rl_strdup("");
-    for (size_t k = 0; k < d->nkeys; k++) {
-        char *next = rl_asprintf("%s%zu, ", order, k + 1);
-        free(order);
-        order = next;
+static int
+s_load_measures(PGconn *conn, outcomes_data_t *d, const char *measures, rl_err_t *err)
+{
+    PGresult *res =
+        rl_db_exec(conn, err, "reading quality.measure",
+                   "SELECT measure, label, kind FROM quality.measure ORDER BY sort_order", 0, NULL);
+    if (!res)
+        return -1;
+    int rc = s_take_measures(d, res, measures, err);
+    PQclear(res);
+    return rc;
+}
+
+/* "<prefix><base>, <prefix><base + 1>, ..." for n grouping columns. */
+static char *
+s_list(size_t n, const char *prefix, size_t base)
+{
+    char *list = rl_strdup("");
+    for (size_t k = 0; k < n; k++) {
+        char *next = rl_asprintf("%s%s%zu, ", list, prefix, k + base);
+        free(list);
+        list = next;
     }
-    /* One row per group and measure; groups without any outcome still get
-     * a row (measure NULL) carrying the enrolment counts. k0, k1, ... are
-     * the grouping columns. */
-    char *klist = rl_strdup("");
-    for (size_t k = 0; k < d->nkeys; k++) {
-        char *next = rl_asprintf("%sk%zu, ", klist, k);
-        free(klist);
-        klist = next;
-    }
-    char *gklist = rl_strdup("");
-    for (size_t k = 0; k < d->nkeys; k++) {
-        char *next = rl_asprintf("%sg.k%zu, ", gklist, k);
-        free(gklist);
-        gklist = next;
-    }
-    sql = rl_asprintf(
+    return list;
+}
+
+/* One row per group and measure; groups without any outcome still get a
+ * row (measure NULL) carrying the enrolment counts. k0, k1, ... are the
+ * grouping columns. Caller frees. */
+static char *
+s_sql(size_t nkeys, const char *keys_sql, const char *where_sql)
+{
+    char *order = s_list(nkeys, "", 1);
+    char *klist = s_list(nkeys, "k", 0);
+    char *gklist = s_list(nkeys, "g.k", 0);
+    char *sql = rl_asprintf(
         "WITH e AS (SELECT %s 1 AS one, e.* FROM quality.enrolment e %s%s), "
         "g AS (SELECT %s one, count(*) AS enrolled, count(*) FILTER (WHERE completed) AS "
         "completed, "
@@ -212,9 +248,13 @@ outcomes_fetch(PGconn *conn, const char *by, const char *measures, const char *w
     free(order);
     free(klist);
     free(gklist);
-    res = rl_db_exec(conn, err, "reading the quality tables", sql, nparams, params);
-    if (!res)
-        goto out;
+    return sql;
+}
+
+/* The groups of the rows of s_sql's query. */
+static void
+s_take_groups(outcomes_data_t *d, PGresult *res)
+{
     int base = (int)d->nkeys;
     for (int r = 0; r < PQntuples(res); r++) {
         outcomes_group_t *g = s_group_for(d, res, r);
@@ -234,6 +274,25 @@ outcomes_fetch(PGconn *conn, const char *by, const char *measures, const char *w
             g->n_important[i] = atol(PQgetvalue(res, r, base + 6));
         }
     }
+}
+
+outcomes_data_t *
+outcomes_fetch(PGconn *conn, const char *by, const char *measures, const char *where_sql,
+               int nparams, const char *const *params, rl_err_t *err)
+{
+    outcomes_data_t *d = rl_calloc(1, sizeof *d);
+    char *keys_sql = NULL;
+    char *sql = NULL;
+    PGresult *res = NULL;
+    bool ok = false;
+
+    if (s_keys(d, by, &keys_sql, err) < 0 || s_load_measures(conn, d, measures, err) < 0)
+        goto out;
+    sql = s_sql(d->nkeys, keys_sql, where_sql);
+    res = rl_db_exec(conn, err, "reading the quality tables", sql, nparams, params);
+    if (!res)
+        goto out;
+    s_take_groups(d, res);
     ok = true;
 out:
     PQclear(res);
@@ -242,6 +301,22 @@ out:
     if (!ok)
         outcomes_data_free(&d);
     return d;
+}
+
+outcomes_data_t *
+outcomes_fetch_site(PGconn *conn, const char *by, const char *measures, const char *site,
+                    rl_err_t *err)
+{
+    const char *params[1] = {site};
+    return outcomes_fetch(conn, by, measures, site ? "e.site_code = $1" : NULL, site ? 1 : 0,
+                          params, err);
+}
+
+int
+outcomes_fetch_failed(const char *what, const rl_err_t *err)
+{
+    rl_cli_fail("%s: %s", what, err->msg);
+    return strncmp(err->msg, "unknown", 7) == 0 ? RL_EXIT_FAIL : RL_EXIT_DB;
 }
 
 void

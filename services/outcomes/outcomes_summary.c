@@ -1,160 +1,41 @@
-/* `summary`, `cohorts` and `compare`: grouped outcomes with small-cell
- * suppression. The statistics are those of measures.h (mean, median,
- * Student t 95 % CI; Welch for a difference of two means). */
+/* `summary`: outcomes per group with small-cell suppression. The
+ * statistics are those of measures.h (mean, median, Student t 95 % CI).
+ * Parse the options, fetch the groups and publish their cells (suppressed
+ * until no total gives one back), render the tables. */
 #include "outcomes.h"
 
-#include "ruglab/db.h"
 #include "ruglab/exitcode.h"
 #include "ruglab/measures.h"
 #include "ruglab/mem.h"
 
-#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
-#define S_NUM 32
+typedef struct {
+    const char *by;       /* --by: grouping names, comma-separated (NULL: one group) */
+    const char *measures; /* --measure: codes, comma-separated (NULL: all) */
+    const char *site;     /* --site */
+} s_opts_t;
 
 /* Published cells of one group, after suppression. */
 typedef struct {
-    outcomes_cell_t enrolled, completed, dropped, rest;
+    outcomes_counts_t counts;
     outcomes_cell_t *n;   /* per measure: changes present */
     outcomes_cell_t *pct; /* per measure: value = important count */
 } s_pub_t;
 
-static void
-s_pub_init(s_pub_t *p, const outcomes_group_t *g, size_t nmeasures)
-{
-    p->enrolled = (outcomes_cell_t){g->enrolled, false};
-    p->completed = (outcomes_cell_t){g->completed, false};
-    p->dropped = (outcomes_cell_t){g->dropped_out, false};
-    p->rest = (outcomes_cell_t){g->enrolled - g->completed - g->dropped_out, false};
-    p->n = rl_calloc(nmeasures, sizeof *p->n);
-    p->pct = rl_calloc(nmeasures, sizeof *p->pct);
-    for (size_t m = 0; m < nmeasures; m++) {
-        p->n[m] = (outcomes_cell_t){(long)g->n_values[m], false};
-        long k = g->n_important[m], f = g->n_flagged[m];
-        /* both the patients reaching it and those not reaching it are cells */
-        p->pct[m] =
-            (outcomes_cell_t){k, outcomes_suppress_primary(k) || outcomes_suppress_primary(f - k)};
-    }
-}
-
-static bool
-s_parts(s_pub_t *p)
-{
-    outcomes_cell_t parts[3] = {p->completed, p->dropped, p->rest};
-    static const bool shown[3] = {true, true, false};
-    bool changed = outcomes_suppress_parts(parts, shown, 3);
-    p->completed = parts[0];
-    p->dropped = parts[1];
-    p->rest = parts[2];
-    return changed;
-}
-
-/* Runs the rules until nothing changes: primary everywhere, the row
- * partition (enrolled = completed + dropped out + rest), and the columns
- * against the total row (when there is one). */
-static void
-s_suppress(s_pub_t *rows, size_t n, s_pub_t *total, size_t nmeasures)
-{
-    outcomes_cell_t *col = rl_calloc(n ? n : 1, sizeof *col);
-    for (int round = 0; round < 50; round++) {
-        bool changed = false;
-        for (size_t i = 0; i < n; i++) {
-            changed |= s_parts(&rows[i]);
-            for (size_t m = 0; m < nmeasures; m++)
-                if (!rows[i].n[m].suppressed && outcomes_suppress_primary(rows[i].n[m].value))
-                    rows[i].n[m].suppressed = changed = true;
-        }
-        if (total) {
-            changed |= s_parts(total);
-#define S_COLUMN(field)                                                                            \
-    do {                                                                                           \
-        for (size_t i = 0; i < n; i++)                                                             \
-            col[i] = rows[i].field;                                                                \
-        changed |= outcomes_suppress_column(col, n, &total->field);                                \
-        for (size_t i = 0; i < n; i++)                                                             \
-            rows[i].field = col[i];                                                                \
-    } while (0)
-            S_COLUMN(enrolled);
-            S_COLUMN(completed);
-            S_COLUMN(dropped);
-            for (size_t m = 0; m < nmeasures; m++) {
-                S_COLUMN(n[m]);
-                S_COLUMN(pct[m]);
-            }
-#undef S_COLUMN
-        }
-        for (size_t i = 0; i < n + (total ? 1 : 0); i++) {
-            s_pub_t *p = i < n ? &rows[i] : total;
-            for (size_t m = 0; m < nmeasures; m++)
-                if (p->n[m].suppressed && !p->pct[m].suppressed)
-                    p->pct[m].suppressed = changed = true;
-        }
-        if (!changed)
-            break;
-    }
-    free(col);
-}
-
-static const char *
-s_count(char *buf, outcomes_cell_t c)
-{
-    if (c.suppressed)
-        return OUTCOMES_SUPPRESSED;
-    snprintf(buf, S_NUM, "%ld", c.value);
-    return buf;
-}
-
-/* Group-level cells of one row: enrolled, completed, dropped_out, dropout_pct. */
-static void
-s_group_cells(const s_pub_t *p, char bufs[4][S_NUM], const char **cells)
-{
-    cells[0] = s_count(bufs[0], p->enrolled);
-    cells[1] = s_count(bufs[1], p->completed);
-    cells[2] = s_count(bufs[2], p->dropped);
-    long ended = p->completed.value + p->dropped.value;
-    if (p->completed.suppressed || p->dropped.suppressed)
-        cells[3] = OUTCOMES_SUPPRESSED;
-    else if (ended == 0)
-        cells[3] = NULL;
-    else
-        cells[3] =
-            outcomes_fmt(bufs[3], S_NUM, 100.0 * (double)p->dropped.value / (double)ended, 1);
-}
-
-/* Measure cells: n, mean_change, ci95_low, ci95_high, median_change, pct_important. */
-static void
-s_measure_cells(const s_pub_t *p, size_t m, const double *values, size_t nvalues, long flagged,
-                char bufs[6][S_NUM], const char **cells)
-{
-    if (p->n[m].suppressed) {
-        for (int i = 0; i < 6; i++)
-            cells[i] = OUTCOMES_SUPPRESSED;
-        return;
-    }
-    rl_measures_summary_t s;
-    rl_measures_summary(values, nvalues, &s);
-    cells[0] = s_count(bufs[0], p->n[m]);
-    cells[1] = outcomes_fmt(bufs[1], S_NUM, s.mean, 2);
-    cells[2] = outcomes_fmt(bufs[2], S_NUM, s.ci95_low, 2);
-    cells[3] = outcomes_fmt(bufs[3], S_NUM, s.ci95_high, 2);
-    cells[4] = outcomes_fmt(bufs[4], S_NUM, s.median, 2);
-    if (flagged == 0)
-        cells[5] = NULL; /* no threshold (TSK-17) */
-    else if (p->pct[m].suppressed)
-        cells[5] = OUTCOMES_SUPPRESSED;
-    else
-        cells[5] =
-            outcomes_fmt(bufs[5], S_NUM, 100.0 * (double)p->pct[m].value / (double)flagged, 1);
-}
-
-static const char *const s_group_cols[] = {"enrolled", "completed", "dropped_out", "dropout_pct"};
-static const char *const s_measure_cols[] = {
-    "measure", "n", "mean_change", "ci95_low", "ci95_high", "median_change", "pct_important"};
+/* `summary`: its options and what it shows. */
+typedef struct {
+    s_opts_t o;
+    outcomes_data_t *d;
+    outcomes_group_t total; /* the sums and every value together */
+    bool with_total;        /* grouped: the total row "all" follows the groups */
+    s_pub_t *pub;           /* per group */
+    s_pub_t pub_total;
+} s_summary_t;
 
 static void
-s_usage_summary(FILE *out)
+s_usage(FILE *out)
 {
     fprintf(out,
             "usage: ruglab-outcomes summary [--by GROUPING[,GROUPING...]] [--measure M[,M...]]\n"
@@ -170,185 +51,313 @@ s_usage_summary(FILE *out)
             "MEASURE: nprs, odi, rmdq, tsk, psfs, strength_<direction>, rom_<direction>\n");
 }
 
-int
-outcomes_summary_main(rl_cli_ctx_t *ctx, int argc, char **argv)
+/* Returns -1 to go on, or the exit code. An unknown grouping is refused
+ * before connecting. */
+static int
+s_parse(void *self, int argc, char **argv)
 {
-    const char *by = NULL, *measures = NULL, *site = NULL;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h")) {
-            s_usage_summary(stdout);
-            return RL_EXIT_OK;
-        } else if (!strcmp(argv[i], "--by") && i + 1 < argc) {
-            by = argv[++i];
-        } else if (!strcmp(argv[i], "--measure") && i + 1 < argc) {
-            measures = argv[++i];
-        } else if (!strcmp(argv[i], "--site") && i + 1 < argc) {
-            site = argv[++i];
-        } else {
-            rl_cli_fail("summary: unexpected argument '%s' (see summary --help)", argv[i]);
-            return RL_EXIT_USAGE;
+    s_opts_t *o = &((s_summary_t *)self)->o;
+    outcomes_args_t args = {
+        .name = "summary",
+        .usage = s_usage,
+        .opts = {{"--by", &o->by}, {"--measure", &o->measures}, {"--site", &o->site}},
+    };
+    int rc = outcomes_args_parse(&args, argc, argv, 1);
+    if (rc >= 0)
+        return rc;
+    rl_err_t err;
+    if (o->by && outcomes_grouping_check(o->by, &err) < 0) {
+        rl_cli_fail("summary: %s", err.msg);
+        return RL_EXIT_FAIL;
+    }
+    return -1;
+}
+
+/* ------------------------------------------------------------ the model */
+
+static void
+s_pub_init(s_pub_t *p, const outcomes_group_t *g, size_t nmeasures)
+{
+    outcomes_counts_init(&p->counts, g->enrolled, g->completed, g->dropped_out);
+    p->n = rl_calloc(nmeasures, sizeof *p->n);
+    p->pct = rl_calloc(nmeasures, sizeof *p->pct);
+    for (size_t m = 0; m < nmeasures; m++) {
+        p->n[m] = (outcomes_cell_t){(long)g->n_values[m], false};
+        p->pct[m] = outcomes_cell_important(g->n_important[m], g->n_flagged[m]);
+    }
+}
+
+/* The columns checked against the total row. */
+typedef enum { S_ENROLLED, S_COMPLETED, S_DROPPED, S_N, S_PCT } s_field_t;
+
+static outcomes_cell_t *
+s_field(s_pub_t *p, s_field_t field, size_t m)
+{
+    switch (field) {
+    case S_ENROLLED:
+        return &p->counts.enrolled;
+    case S_COMPLETED:
+        return &p->counts.completed;
+    case S_DROPPED:
+        return &p->counts.dropped;
+    case S_N:
+        return &p->n[m];
+    case S_PCT:
+        break;
+    }
+    return &p->pct[m];
+}
+
+/* outcomes_suppress_column on one column of the n rows (col: room for n). */
+static bool
+s_column(s_pub_t *rows, size_t n, s_pub_t *total, outcomes_cell_t *col, s_field_t field, size_t m)
+{
+    for (size_t i = 0; i < n; i++)
+        col[i] = *s_field(&rows[i], field, m);
+    bool changed = outcomes_suppress_column(col, n, s_field(total, field, m));
+    for (size_t i = 0; i < n; i++)
+        *s_field(&rows[i], field, m) = col[i];
+    return changed;
+}
+
+/* One round of the rules: primary everywhere, the row partition
+ * (enrolled = completed + dropped out + rest), the columns against the
+ * total row (when there is one), and no % important beside a hidden n. */
+static bool
+s_round(s_pub_t *rows, size_t n, s_pub_t *total, size_t nmeasures, outcomes_cell_t *col)
+{
+    bool changed = false;
+    for (size_t i = 0; i < n; i++) {
+        changed |= outcomes_suppress_counts(&rows[i].counts);
+        for (size_t m = 0; m < nmeasures; m++)
+            if (!rows[i].n[m].suppressed && outcomes_suppress_primary(rows[i].n[m].value))
+                rows[i].n[m].suppressed = changed = true;
+    }
+    if (total) {
+        changed |= outcomes_suppress_counts(&total->counts);
+        for (s_field_t f = S_ENROLLED; f <= S_DROPPED; f++)
+            changed |= s_column(rows, n, total, col, f, 0);
+        for (size_t m = 0; m < nmeasures; m++) {
+            changed |= s_column(rows, n, total, col, S_N, m);
+            changed |= s_column(rows, n, total, col, S_PCT, m);
         }
     }
-    /* an unknown grouping is refused before connecting */
-    if (by) {
-        char *copy = rl_strdup(by);
-        char *save = NULL;
-        int bad = 0;
-        if (!*copy || copy[strlen(copy) - 1] == ',')
-            bad = 1;
-        for (char *t = strtok_r(copy, ",", &save); t && !bad; t = strtok_r(NULL, ",", &save))
-            if (!outcomes_group_expr(t)) {
-                rl_cli_fail("summary: unknown grouping '%s' (cohort, site, year, programme, "
-                            "indication, sex, age-band)",
-                            t);
-                bad = 2;
-            }
-        if (bad == 1)
-            rl_cli_fail("summary: empty grouping in '%s'", by);
-        free(copy);
-        if (bad)
-            return RL_EXIT_FAIL;
+    for (size_t i = 0; i < n + (total ? 1 : 0); i++) {
+        s_pub_t *p = i < n ? &rows[i] : total;
+        for (size_t m = 0; m < nmeasures; m++)
+            if (p->n[m].suppressed && !p->pct[m].suppressed)
+                p->pct[m].suppressed = changed = true;
     }
-    PGconn *conn = rl_cli_connect(ctx);
-    if (!conn)
-        return RL_EXIT_DB;
-    rl_err_t err;
-    const char *params[1] = {site};
-    outcomes_data_t *d = outcomes_fetch(conn, by, measures, site ? "e.site_code = $1" : NULL,
-                                        site ? 1 : 0, params, &err);
-    if (!d) {
-        rl_cli_fail("summary: %s", err.msg);
-        return strncmp(err.msg, "unknown", 7) == 0 ? RL_EXIT_FAIL : RL_EXIT_DB;
-    }
-    if (d->ngroups == 0) {
-        printf("no enrolments%s%s%s in the quality tables (is the site's data refreshed? "
-               "ruglab-outcomes refresh)\n",
-               site ? " of site '" : "", site ? site : "", site ? "'" : "");
-        outcomes_data_free(&d);
-        return RL_EXIT_OK;
-    }
+    return changed;
+}
 
-    /* the total row: sums and all values together */
-    outcomes_group_t tot = {0};
-    tot.n_values = rl_calloc(d->nmeasures, sizeof *tot.n_values);
-    tot.values = rl_calloc(d->nmeasures, sizeof *tot.values);
-    tot.n_flagged = rl_calloc(d->nmeasures, sizeof *tot.n_flagged);
-    tot.n_important = rl_calloc(d->nmeasures, sizeof *tot.n_important);
+/* Runs the rules until nothing changes. */
+static void
+s_suppress(s_pub_t *rows, size_t n, s_pub_t *total, size_t nmeasures)
+{
+    outcomes_cell_t *col = rl_calloc(n ? n : 1, sizeof *col);
+    for (int round = 0; round < 50; round++)
+        if (!s_round(rows, n, total, nmeasures, col))
+            break;
+    free(col);
+}
+
+/* The total group: sums and all values together. */
+static void
+s_total(const outcomes_data_t *d, outcomes_group_t *tot)
+{
+    *tot = (outcomes_group_t){0};
+    tot->n_values = rl_calloc(d->nmeasures, sizeof *tot->n_values);
+    tot->values = rl_calloc(d->nmeasures, sizeof *tot->values);
+    tot->n_flagged = rl_calloc(d->nmeasures, sizeof *tot->n_flagged);
+    tot->n_important = rl_calloc(d->nmeasures, sizeof *tot->n_important);
     for (size_t i = 0; i < d->ngroups; i++) {
         const outcomes_group_t *g = &d->groups[i];
-        tot.enrolled += g->enrolled;
-        tot.completed += g->completed;
-        tot.dropped_out += g->dropped_out;
+        tot->enrolled += g->enrolled;
+        tot->completed += g->completed;
+        tot->dropped_out += g->dropped_out;
         for (size_t m = 0; m < d->nmeasures; m++) {
-            tot.values[m] =
-                rl_realloc(tot.values[m], (tot.n_values[m] + g->n_values[m] + 1) * sizeof(double));
+            tot->values[m] = rl_realloc(tot->values[m],
+                                        (tot->n_values[m] + g->n_values[m] + 1) * sizeof(double));
             if (g->n_values[m])
-                memcpy(tot.values[m] + tot.n_values[m], g->values[m],
+                memcpy(tot->values[m] + tot->n_values[m], g->values[m],
                        g->n_values[m] * sizeof(double));
-            tot.n_values[m] += g->n_values[m];
-            tot.n_flagged[m] += g->n_flagged[m];
-            tot.n_important[m] += g->n_important[m];
+            tot->n_values[m] += g->n_values[m];
+            tot->n_flagged[m] += g->n_flagged[m];
+            tot->n_important[m] += g->n_important[m];
         }
     }
-    bool with_total = d->nkeys > 0;
-    s_pub_t *pub = rl_calloc(d->ngroups, sizeof *pub);
-    s_pub_t ptot;
-    for (size_t i = 0; i < d->ngroups; i++)
-        s_pub_init(&pub[i], &d->groups[i], d->nmeasures);
-    s_pub_init(&ptot, &tot, d->nmeasures);
-    if (with_total)
-        s_suppress(pub, d->ngroups, &ptot, d->nmeasures);
-    else
-        s_suppress(&ptot, 1, NULL, d->nmeasures);
+}
 
+/* Fetches the groups and publishes their cells. Returns -1 to go on, or
+ * the exit code. */
+static int
+s_fetch(void *self, PGconn *conn)
+{
+    s_summary_t *s = self;
+    const s_opts_t *o = &s->o;
+    rl_err_t err;
+    s->d = outcomes_fetch_site(conn, o->by, o->measures, o->site, &err);
+    if (!s->d)
+        return outcomes_fetch_failed("summary", &err);
+    const outcomes_data_t *d = s->d;
+    if (d->ngroups == 0)
+        return -1;
+    s_total(d, &s->total);
+    s->with_total = d->nkeys > 0;
+    s->pub = rl_calloc(d->ngroups, sizeof *s->pub);
+    for (size_t i = 0; i < d->ngroups; i++)
+        s_pub_init(&s->pub[i], &d->groups[i], d->nmeasures);
+    s_pub_init(&s->pub_total, &s->total, d->nmeasures);
+    if (s->with_total)
+        s_suppress(s->pub, d->ngroups, &s->pub_total, d->nmeasures);
+    else
+        s_suppress(&s->pub_total, 1, NULL, d->nmeasures);
+    return -1;
+}
+
+static void
+s_clear(void *self)
+{
+    s_summary_t *s = self;
+    size_t ngroups = s->d ? s->d->ngroups : 0;
+    if (s->pub)
+        for (size_t i = 0; i < ngroups; i++) {
+            free(s->pub[i].n);
+            free(s->pub[i].pct);
+        }
+    free(s->pub);
+    free(s->pub_total.n);
+    free(s->pub_total.pct);
+    if (s->total.values)
+        for (size_t m = 0; m < s->d->nmeasures; m++)
+            free(s->total.values[m]);
+    free(s->total.values);
+    free(s->total.n_values);
+    free(s->total.n_flagged);
+    free(s->total.n_important);
+    outcomes_data_free(&s->d);
+}
+
+/* ------------------------------------------------------------ rendering */
+
+static const char *const s_group_cols[] = {"enrolled", "completed", "dropped_out", "dropout_pct"};
+static const char *const s_measure_cols[] = {
+    "measure", "n", "mean_change", "ci95_low", "ci95_high", "median_change", "pct_important"};
+
+/* Measure cells: n, mean_change, ci95_low, ci95_high, median_change, pct_important. */
+static void
+s_measure_cells(const s_pub_t *p, size_t m, const outcomes_group_t *g, char bufs[6][OUTCOMES_NUM],
+                const char **cells)
+{
+    if (p->n[m].suppressed) {
+        for (int i = 0; i < 6; i++)
+            cells[i] = OUTCOMES_SUPPRESSED;
+        return;
+    }
+    rl_measures_summary_t s;
+    rl_measures_summary(g->values[m], g->n_values[m], &s);
+    cells[0] = outcomes_count_text(bufs[0], p->n[m]);
+    cells[1] = outcomes_fmt(bufs[1], OUTCOMES_NUM, s.mean, 2);
+    cells[2] = outcomes_fmt(bufs[2], OUTCOMES_NUM, s.ci95_low, 2);
+    cells[3] = outcomes_fmt(bufs[3], OUTCOMES_NUM, s.ci95_high, 2);
+    cells[4] = outcomes_fmt(bufs[4], OUTCOMES_NUM, s.median, 2);
+    cells[5] = outcomes_pct_text(bufs[5], p->pct[m], g->n_flagged[m]);
+}
+
+/* The tables: per group, per group and measure, and for --csv the long
+ * form (the group's cells, then the measure's). */
+static void
+s_tables_new(const outcomes_data_t *d, outcomes_view_t *v)
+{
     size_t nk = d->nkeys ? d->nkeys : 1;
-    size_t ncol_g = nk + 4, ncol_m = nk + 7, ncol_l = nk + 4 + 7;
-    const char **names = rl_calloc(ncol_l, sizeof *names);
-    bool *numeric = rl_calloc(ncol_l, sizeof *numeric);
+    const char **names = rl_calloc(nk + 11, sizeof *names);
+    bool *numeric = rl_calloc(nk + 11, sizeof *numeric);
     for (size_t k = 0; k < nk; k++)
         names[k] = d->nkeys ? d->key_names[k] : "group";
     for (size_t c = 0; c < 4; c++) {
         names[nk + c] = s_group_cols[c];
         numeric[nk + c] = true;
     }
-    outcomes_table_t *tg = outcomes_table_new(ncol_g, names, numeric);
+    v->groups = outcomes_table_new(nk + 4, names, numeric);
     for (size_t c = 0; c < 7; c++) {
         names[nk + 4 + c] = s_measure_cols[c];
         numeric[nk + 4 + c] = c > 0;
     }
-    outcomes_table_t *tl = outcomes_table_new(ncol_l, names, numeric);
+    v->csv = outcomes_table_new(nk + 11, names, numeric);
     for (size_t c = 0; c < 7; c++) {
         names[nk + c] = s_measure_cols[c];
         numeric[nk + c] = c > 0;
     }
-    outcomes_table_t *tm = outcomes_table_new(ncol_m, names, numeric);
-
-    const char **cells = rl_calloc(ncol_l, sizeof *cells);
-    char gb[4][S_NUM], mb[6][S_NUM];
-    size_t nrows = d->ngroups + (with_total ? 1 : 0);
-    for (size_t r = 0; r < nrows; r++) {
-        bool is_total = with_total && r == d->ngroups;
-        const outcomes_group_t *g = is_total ? &tot : &d->groups[r];
-        const s_pub_t *p = is_total ? &ptot : (with_total ? &pub[r] : &ptot);
-        for (size_t k = 0; k < nk; k++)
-            cells[k] = is_total ? (k == 0 ? "all" : "") : (d->nkeys ? g->key[k] : "all");
-        s_group_cells(p, gb, cells + nk);
-        outcomes_table_add(tg, cells);
-        const char *gcells[4] = {cells[nk], cells[nk + 1], cells[nk + 2], cells[nk + 3]};
-        for (size_t m = 0; m < d->nmeasures; m++) {
-            if (tot.n_values[m] == 0)
-                continue; /* no change of this measure anywhere */
-            const char **mc = cells + nk;
-            mc[0] = d->measures[m];
-            s_measure_cells(p, m, g->values[m], g->n_values[m], g->n_flagged[m], mb, mc + 1);
-            outcomes_table_add(tm, cells);
-            /* the long form: group cells then the measure's */
-            const char *lc[64];
-            for (size_t k = 0; k < nk; k++)
-                lc[k] = cells[k];
-            for (size_t c = 0; c < 4; c++)
-                lc[nk + c] = gcells[c];
-            for (size_t c = 0; c < 7; c++)
-                lc[nk + 4 + c] = mc[c];
-            outcomes_table_add(tl, lc);
-        }
-    }
-    switch (ctx->format) {
-    case RL_CLI_TABLE:
-        outcomes_table_print(tg, RL_CLI_TABLE, stdout);
-        if (outcomes_table_rows(tm)) {
-            fputc('\n', stdout);
-            outcomes_table_print(tm, RL_CLI_TABLE, stdout);
-        }
-        printf("\n\"<5\": fewer than 5 patients, or suppressed so that a total cannot give one "
-               "back.\n");
-        break;
-    case RL_CLI_CSV:
-        outcomes_table_print(tl, RL_CLI_CSV, stdout);
-        break;
-    case RL_CLI_JSON:
-        outcomes_table_print_json2("groups", tg, "measures", tm, stdout);
-        break;
-    }
-    outcomes_table_destroy(&tg);
-    outcomes_table_destroy(&tm);
-    outcomes_table_destroy(&tl);
-    free(cells);
+    v->measures = outcomes_table_new(nk + 7, names, numeric);
     free(names);
     free(numeric);
-    for (size_t i = 0; i < d->ngroups; i++) {
-        free(pub[i].n);
-        free(pub[i].pct);
+}
+
+/* The rows of group r (the total row when r == ngroups). cells: room for
+ * the key cells and 11 more. */
+static void
+s_add_rows(const s_summary_t *s, size_t r, const outcomes_view_t *v, const char **cells)
+{
+    const outcomes_data_t *d = s->d;
+    bool is_total = s->with_total && r == d->ngroups;
+    const outcomes_group_t *g = is_total ? &s->total : &d->groups[r];
+    const s_pub_t *p = s->with_total && !is_total ? &s->pub[r] : &s->pub_total;
+    size_t nk = d->nkeys ? d->nkeys : 1;
+    for (size_t k = 0; k < nk; k++)
+        cells[k] = is_total ? (k == 0 ? "all" : "") : (d->nkeys ? g->key[k] : "all");
+    char gb[4][OUTCOMES_NUM], mb[6][OUTCOMES_NUM];
+    outcomes_counts_cells(&p->counts, gb, cells + nk);
+    outcomes_table_add(v->groups, cells);
+    /* the long form: group cells then the measure's */
+    const char **lc = rl_calloc(nk + 11, sizeof *lc);
+    memcpy(lc, cells, (nk + 4) * sizeof *lc);
+    for (size_t m = 0; m < d->nmeasures; m++) {
+        if (s->total.n_values[m] == 0)
+            continue; /* no change of this measure anywhere */
+        const char **mc = cells + nk;
+        mc[0] = d->measures[m];
+        s_measure_cells(p, m, g, mb, mc + 1);
+        outcomes_table_add(v->measures, cells);
+        memcpy(lc + nk + 4, mc, 7 * sizeof *lc);
+        outcomes_table_add(v->csv, lc);
     }
-    free(ptot.n);
-    free(ptot.pct);
-    free(pub);
-    for (size_t m = 0; m < d->nmeasures; m++)
-        free(tot.values[m]);
-    free(tot.values);
-    free(tot.n_values);
-    free(tot.n_flagged);
-    free(tot.n_important);
-    outcomes_data_free(&d);
+    free(lc);
+}
+
+static int
+s_render(void *self, PGconn *conn, rl_cli_format_t format)
+{
+    (void)conn;
+    const s_summary_t *s = self;
+    const outcomes_data_t *d = s->d;
+    const char *site = s->o.site;
+    if (d->ngroups == 0) {
+        printf("no enrolments%s%s%s in the quality tables (is the site's data refreshed? "
+               "ruglab-outcomes refresh)\n",
+               site ? " of site '" : "", site ? site : "", site ? "'" : "");
+        return RL_EXIT_OK;
+    }
+    outcomes_view_t v = {
+        .groups_name = "groups",
+        .skip_empty_measures = true,
+        .note = "\"<5\": fewer than 5 patients, or suppressed so that a total cannot give one "
+                "back.",
+    };
+    s_tables_new(d, &v);
+    const char **cells = rl_calloc((d->nkeys ? d->nkeys : 1) + 11, sizeof *cells);
+    for (size_t r = 0; r < d->ngroups + (s->with_total ? 1 : 0); r++)
+        s_add_rows(s, r, &v, cells);
+    free(cells);
+    outcomes_view_print(&v, format, stdout);
+    outcomes_view_clear(&v);
     return RL_EXIT_OK;
+}
+
+int
+outcomes_summary_main(rl_cli_ctx_t *ctx, int argc, char **argv)
+{
+    static const outcomes_command_t steps = {s_parse, s_fetch, s_render, s_clear};
+    s_summary_t s = {0};
+    return outcomes_command_run(&steps, &s, ctx, argc, argv);
 }

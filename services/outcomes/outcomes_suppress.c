@@ -12,6 +12,19 @@ outcomes_suppress_primary(long value)
     return value < OUTCOMES_MIN_CELL;
 }
 
+outcomes_cell_t
+outcomes_cell_primary(long value)
+{
+    return (outcomes_cell_t){value, outcomes_suppress_primary(value)};
+}
+
+outcomes_cell_t
+outcomes_cell_important(long important, long flagged)
+{
+    return (outcomes_cell_t){important, outcomes_suppress_primary(important) ||
+                                            outcomes_suppress_primary(flagged - important)};
+}
+
 bool
 outcomes_suppress_column(outcomes_cell_t *cells, size_t n, outcomes_cell_t *total)
 {
@@ -68,4 +81,33 @@ outcomes_suppress_parts(outcomes_cell_t *parts, const bool *shown, size_t n)
         changed = true;
     }
     return changed;
+}
+
+void
+outcomes_counts_init(outcomes_counts_t *self, long enrolled, long completed, long dropped)
+{
+    self->enrolled = (outcomes_cell_t){enrolled, false};
+    self->completed = (outcomes_cell_t){completed, false};
+    self->dropped = (outcomes_cell_t){dropped, false};
+    self->rest = (outcomes_cell_t){enrolled - completed - dropped, false};
+}
+
+bool
+outcomes_suppress_counts(outcomes_counts_t *self)
+{
+    outcomes_cell_t parts[3] = {self->completed, self->dropped, self->rest};
+    static const bool shown[3] = {true, true, false};
+    bool changed = outcomes_suppress_parts(parts, shown, 3);
+    self->completed = parts[0];
+    self->dropped = parts[1];
+    self->rest = parts[2];
+    return changed;
+}
+
+void
+outcomes_counts_alone(outcomes_counts_t *self, long enrolled, long completed, long dropped)
+{
+    outcomes_counts_init(self, enrolled, completed, dropped);
+    self->enrolled.suppressed = outcomes_suppress_primary(enrolled);
+    (void)outcomes_suppress_counts(self);
 }

@@ -1,11 +1,13 @@
 /* A result table of text cells, printed as an aligned table, CSV (RFC 4180
  * quoting) or JSON (an array of objects; numeric columns as numbers, "<5"
- * and other text as strings, missing cells as null). */
+ * and other text as strings, missing cells as null), and a command's view
+ * of a group table and a measure table in each format. */
 #include "outcomes.h"
 
 #include "ruglab/csv.h"
 #include "ruglab/mem.h"
 
+#include <assert.h>
 #include <jansson.h>
 #include <stdlib.h>
 #include <string.h>
@@ -198,22 +200,49 @@ outcomes_table_print(const outcomes_table_t *self, rl_cli_format_t format, FILE 
     }
 }
 
-const char *
-outcomes_fmt(char *buf, size_t size, double v, int decimals)
+static void
+s_view_table(const outcomes_view_t *view, FILE *out)
 {
-    if (v != v) {
-        buf[0] = '\0';
-        return buf;
+    outcomes_table_print(view->groups, RL_CLI_TABLE, out);
+    if (!view->skip_empty_measures || outcomes_table_rows(view->measures)) {
+        fputc('\n', out);
+        outcomes_table_print(view->measures, RL_CLI_TABLE, out);
     }
-    snprintf(buf, size, "%.*f", decimals, v);
-    if (!strcmp(buf, "-0") || !strncmp(buf, "-0.", 3)) {
-        /* "-0.00" reads as a change that is not there */
-        bool zero = true;
-        for (const char *p = buf + 1; *p; p++)
-            if (*p != '0' && *p != '.')
-                zero = false;
-        if (zero)
-            memmove(buf, buf + 1, strlen(buf));
-    }
-    return buf;
+    fprintf(out, "\n%s\n", view->note);
+}
+
+static void
+s_view_csv(const outcomes_view_t *view, FILE *out)
+{
+    outcomes_table_print(view->csv, RL_CLI_CSV, out);
+}
+
+static void
+s_view_json(const outcomes_view_t *view, FILE *out)
+{
+    outcomes_table_print_json2(view->groups_name, view->groups, "measures", view->measures, out);
+}
+
+/* One renderer of a view per output format. */
+static void (*const s_view_printers[])(const outcomes_view_t *view, FILE *out) = {
+    [RL_CLI_TABLE] = s_view_table,
+    [RL_CLI_CSV] = s_view_csv,
+    [RL_CLI_JSON] = s_view_json,
+};
+
+void
+outcomes_view_print(const outcomes_view_t *view, rl_cli_format_t format, FILE *out)
+{
+    assert((size_t)format < sizeof s_view_printers / sizeof s_view_printers[0]);
+    s_view_printers[format](view, out);
+}
+
+void
+outcomes_view_clear(outcomes_view_t *view)
+{
+    if (view->csv == view->groups || view->csv == view->measures)
+        view->csv = NULL;
+    outcomes_table_destroy(&view->groups);
+    outcomes_table_destroy(&view->measures);
+    outcomes_table_destroy(&view->csv);
 }

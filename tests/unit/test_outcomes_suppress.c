@@ -99,6 +99,49 @@ test_parts_small_shown_part_takes_another(void **state)
     assert_true(p[0].suppressed && p[1].suppressed);
 }
 
+static void
+test_important_both_sides_are_cells(void **state)
+{
+    (void)state;
+    /* 20 of 22 reach it: the 2 who do not are a small cell */
+    assert_true(outcomes_cell_important(20, 22).suppressed);
+    assert_true(outcomes_cell_important(3, 40).suppressed);
+    outcomes_cell_t c = outcomes_cell_important(15, 40);
+    assert_false(c.suppressed);
+    assert_int_equal(c.value, 15);
+}
+
+static void
+test_counts_alone_hide_a_small_enrolment_and_the_partition(void **state)
+{
+    (void)state;
+    outcomes_counts_t c;
+    /* 4 enrolled: every count is small */
+    outcomes_counts_alone(&c, 4, 2, 1);
+    assert_true(c.enrolled.suppressed && c.completed.suppressed && c.dropped.suppressed);
+    /* 40 = 30 + 7 + 3 still running: the 3 would come back from the
+     * other two, so the smaller shown part goes too */
+    outcomes_counts_alone(&c, 40, 30, 7);
+    assert_false(c.enrolled.suppressed);
+    assert_false(c.completed.suppressed);
+    assert_true(c.dropped.suppressed);
+    assert_int_equal(c.rest.value, 3);
+    /* 40 = 33 + 7 + nobody running: everything is published */
+    outcomes_counts_alone(&c, 40, 33, 7);
+    assert_false(c.enrolled.suppressed || c.completed.suppressed || c.dropped.suppressed);
+}
+
+static void
+test_counts_suppress_leaves_enrolled_to_the_caller(void **state)
+{
+    (void)state;
+    outcomes_counts_t c;
+    outcomes_counts_init(&c, 3, 1, 1);
+    assert_true(outcomes_suppress_counts(&c));
+    assert_false(c.enrolled.suppressed);
+    assert_true(c.completed.suppressed && c.dropped.suppressed);
+}
+
 int
 main(void)
 {
@@ -111,6 +154,9 @@ main(void)
         cmocka_unit_test(test_parts_hidden_small_rest_is_protected),
         cmocka_unit_test(test_parts_zero_rest_needs_no_protection),
         cmocka_unit_test(test_parts_small_shown_part_takes_another),
+        cmocka_unit_test(test_important_both_sides_are_cells),
+        cmocka_unit_test(test_counts_alone_hide_a_small_enrolment_and_the_partition),
+        cmocka_unit_test(test_counts_suppress_leaves_enrolled_to_the_caller),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,61 @@
+/* The published text of a cell: a count, a percentage or a number, and
+ * "<5" for a suppressed one. */
+#include "outcomes.h"
+
+#include <string.h>
+
+const char *
+outcomes_fmt(char *buf, size_t size, double v, int decimals)
+{
+    if (v != v) {
+        buf[0] = '\0';
+        return buf;
+    }
+    snprintf(buf, size, "%.*f", decimals, v);
+    if (!strcmp(buf, "-0") || !strncmp(buf, "-0.", 3)) {
+        /* "-0.00" reads as a change that is not there */
+        bool zero = true;
+        for (const char *p = buf + 1; *p; p++)
+            if (*p != '0' && *p != '.')
+                zero = false;
+        if (zero)
+            memmove(buf, buf + 1, strlen(buf));
+    }
+    return buf;
+}
+
+const char *
+outcomes_count_text(char *buf, outcomes_cell_t count)
+{
+    if (count.suppressed)
+        return OUTCOMES_SUPPRESSED;
+    snprintf(buf, OUTCOMES_NUM, "%ld", count.value);
+    return buf;
+}
+
+const char *
+outcomes_pct_text(char *buf, outcomes_cell_t important, long flagged)
+{
+    if (flagged == 0)
+        return NULL; /* no threshold (TSK-17) */
+    if (important.suppressed)
+        return OUTCOMES_SUPPRESSED;
+    return outcomes_fmt(buf, OUTCOMES_NUM, 100.0 * (double)important.value / (double)flagged, 1);
+}
+
+void
+outcomes_counts_cells(const outcomes_counts_t *counts, char bufs[4][OUTCOMES_NUM],
+                      const char **cells)
+{
+    cells[0] = outcomes_count_text(bufs[0], counts->enrolled);
+    cells[1] = outcomes_count_text(bufs[1], counts->completed);
+    cells[2] = outcomes_count_text(bufs[2], counts->dropped);
+    long ended = counts->completed.value + counts->dropped.value;
+    if (counts->completed.suppressed || counts->dropped.suppressed)
+        cells[3] = OUTCOMES_SUPPRESSED;
+    else if (ended == 0)
+        cells[3] = NULL;
+    else
+        cells[3] = outcomes_fmt(bufs[3], OUTCOMES_NUM,
+                                100.0 * (double)counts->dropped.value / (double)ended, 1);
+}

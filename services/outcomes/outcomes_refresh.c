@@ -1,0 +1,71 @@
+/* `refresh`: recomputes the quality tables from the site's clinical data
+ * through quality.refresh() and says what changed. */
+#include "outcomes.h"
+
+#include "ruglab/db.h"
+#include "ruglab/exitcode.h"
+
+#include <string.h>
+
+typedef struct {
+    PGresult *res; /* the one row of quality.refresh() */
+} s_refresh_t;
+
+static int
+s_parse(void *self, int argc, char **argv)
+{
+    (void)self;
+    return outcomes_args_none(
+        "refresh",
+        "usage: ruglab-outcomes refresh\n\n"
+        "Recomputes the quality tables (quality.enrolment, quality.outcome) from the\n"
+        "site's clinical data through quality.refresh(), which runs with the rights of\n"
+        "ruglab_admin; only changed rows are written (and replicated). Refused on a\n"
+        "registry database.\n",
+        argc, argv);
+}
+
+static int
+s_fetch(void *self, PGconn *conn)
+{
+    s_refresh_t *r = self;
+    rl_err_t err;
+    r->res = rl_db_exec(conn, &err, "refresh",
+                        "SELECT enrolments, inserted, updated, deleted, outcomes_changed "
+                        "FROM quality.refresh()",
+                        0, NULL);
+    if (!r->res) {
+        rl_cli_fail("%s", err.msg);
+        return strstr(err.msg, "registry") ? RL_EXIT_FAIL : RL_EXIT_DB;
+    }
+    return -1;
+}
+
+static int
+s_render(void *self, PGconn *conn, rl_cli_format_t format)
+{
+    (void)conn;
+    (void)format;
+    const s_refresh_t *r = self;
+    printf("quality tables refreshed: %s enrolments (%s new, %s changed, %s removed), "
+           "%s outcome rows changed\n",
+           PQgetvalue(r->res, 0, 0), PQgetvalue(r->res, 0, 1), PQgetvalue(r->res, 0, 2),
+           PQgetvalue(r->res, 0, 3), PQgetvalue(r->res, 0, 4));
+    return RL_EXIT_OK;
+}
+
+static void
+s_clear(void *self)
+{
+    s_refresh_t *r = self;
+    PQclear(r->res);
+    r->res = NULL;
+}
+
+int
+outcomes_refresh_main(rl_cli_ctx_t *ctx, int argc, char **argv)
+{
+    static const outcomes_command_t steps = {s_parse, s_fetch, s_render, s_clear};
+    s_refresh_t r = {0};
+    return outcomes_command_run(&steps, &r, ctx, argc, argv);
+}
