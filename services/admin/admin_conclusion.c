@@ -3,6 +3,7 @@
  * $VISUAL / $EDITOR; every version is kept with who wrote it and when. */
 #include "admin_util.h"
 
+#include "ruglab/audit.h"
 #include "ruglab/exitcode.h"
 #include "ruglab/mem.h"
 #include "ruglab/text.h"
@@ -154,20 +155,26 @@ out:
     return text;
 }
 
+/* PATIENT and the options of set and show. */
+static int
+s_parse(rl_cli_ctx_t *ctx, const char *cmd, int argc, char **argv, const admin_opt_t *opts,
+        const char **patient)
+{
+    return admin_parse_arg(ctx, cmd, argc, argv, 2, opts,
+                           "PATIENT is required (subject id, badge token or INSZ)", patient);
+}
+
+/* The enrolment the conclusion is about (--enrolment, else the running
+ * one, else the most recent) into eid[32]. */
 static int
 s_find(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *patient, const char *enrolment,
        char eid[32])
 {
-    if (!enrolment)
-        return admin_find_enrolment(ctx, cmd, rc, patient, true, eid);
-    char subject[32];
-    if (admin_find_subject(ctx, cmd, rc, patient, subject) < 0)
+    if (!rl_cli_connect(ctx)) {
+        *rc = RL_EXIT_DB;
         return -1;
-    const char *p[] = {enrolment, subject};
-    return admin_need_id(ctx, cmd, rc,
-                         "SELECT enrolment_id FROM clinical.enrolment "
-                         "WHERE enrolment_id = $1::bigint AND subject_id = $2::bigint",
-                         2, p, eid, "patient %s has no enrolment %s", subject, enrolment);
+    }
+    return admin_find_enrolment_of(ctx, cmd, rc, patient, enrolment, false, eid);
 }
 
 static char *
@@ -190,18 +197,13 @@ static int
 s_set(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     const char *cmd = "conclusion set";
-    const char *file = NULL, *enrolment = NULL, *lang = NULL, *pos[1];
-    int n_pos = 0;
+    const char *file = NULL, *enrolment = NULL, *lang = NULL, *patient = NULL;
     const admin_opt_t opts[] = {{"--file", &file, NULL},
                                 {"--enrolment", &enrolment, NULL},
                                 {"--lang", &lang, NULL},
                                 {NULL, NULL, NULL}};
-    if (admin_parse(ctx, cmd, argc, argv, 2, opts, pos, 1, &n_pos) < 0)
+    if (s_parse(ctx, cmd, argc, argv, opts, &patient) < 0)
         return RL_EXIT_USAGE;
-    if (n_pos != 1) {
-        rl_cli_fail("%s: PATIENT is required (subject id, badge token or INSZ)", cmd);
-        return RL_EXIT_USAGE;
-    }
     if (!lang)
         lang = "nl";
     if (strcmp(lang, "nl") && strcmp(lang, "en") && strcmp(lang, "fr")) {
@@ -210,9 +212,7 @@ s_set(rl_cli_ctx_t *ctx, int argc, char **argv)
     }
     int rc = RL_EXIT_OK;
     char eid[32];
-    if (!rl_cli_connect(ctx))
-        return RL_EXIT_DB;
-    if (s_find(ctx, cmd, &rc, pos[0], enrolment, eid) < 0)
+    if (s_find(ctx, cmd, &rc, patient, enrolment, eid) < 0)
         return rc;
     char *raw = NULL;
     if (file) {
@@ -247,7 +247,7 @@ s_set(rl_cli_ctx_t *ctx, int argc, char **argv)
         free(text);
         return RL_EXIT_FAIL;
     }
-    const char *p[] = {eid, text, admin_os_user(), lang};
+    const char *p[] = {eid, text, rl_audit_reader(), lang};
     PGresult *res = admin_exec(ctx, cmd, &rc, "saving the conclusion",
                                "INSERT INTO clinical.conclusion (enrolment_id, body, written_by, "
                                "lang) VALUES ($1::bigint, $2, $3, $4) RETURNING conclusion_id",
@@ -265,20 +265,13 @@ static int
 s_show(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     const char *cmd = "conclusion show";
-    const char *enrolment = NULL, *pos[1];
-    int n_pos = 0;
+    const char *enrolment = NULL, *patient = NULL;
     const admin_opt_t opts[] = {{"--enrolment", &enrolment, NULL}, {NULL, NULL, NULL}};
-    if (admin_parse(ctx, cmd, argc, argv, 2, opts, pos, 1, &n_pos) < 0)
+    if (s_parse(ctx, cmd, argc, argv, opts, &patient) < 0)
         return RL_EXIT_USAGE;
-    if (n_pos != 1) {
-        rl_cli_fail("%s: PATIENT is required (subject id, badge token or INSZ)", cmd);
-        return RL_EXIT_USAGE;
-    }
     int rc = RL_EXIT_OK;
     char eid[32];
-    if (!rl_cli_connect(ctx))
-        return RL_EXIT_DB;
-    if (s_find(ctx, cmd, &rc, pos[0], enrolment, eid) < 0)
+    if (s_find(ctx, cmd, &rc, patient, enrolment, eid) < 0)
         return rc;
     PGresult *res = NULL;
     if (!s_current(ctx, cmd, &rc, eid, &res))
@@ -304,6 +297,10 @@ s_show(rl_cli_ctx_t *ctx, int argc, char **argv)
 int
 admin_conclusion_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    static const admin_sub_t subs[] = {{"set", s_set}, {"show", s_show}, {NULL, NULL}};
-    return admin_dispatch(ctx, "conclusion", argc, argv, s_usage, subs);
+    static const rl_cli_command_t subs[] = {
+        {"set", "write the conclusion and advice from a file or in an editor", s_set},
+        {"show", "the current conclusion, who wrote it and when", s_show},
+    };
+    static const admin_group_t group = {"conclusion", s_usage, subs, ADMIN_N_SUBS(subs)};
+    return admin_dispatch(ctx, &group, argc, argv);
 }

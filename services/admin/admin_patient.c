@@ -344,10 +344,12 @@ out:
 int
 admin_patient_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    static const admin_sub_t subs[] = {{"add", s_add},
-                                       {"show", s_show},
-                                       {"find", s_find},
-                                       {"results", admin_patient_results},
-                                       {NULL, NULL}};
-    return admin_dispatch(ctx, "patient", argc, argv, s_usage, subs);
+    static const rl_cli_command_t subs[] = {
+        {"add", "register a patient at a site", s_add},
+        {"show", "identity, GP and enrolments (audit-logged)", s_show},
+        {"find", "patients by name, INSZ or badge token (audit-logged)", s_find},
+        {"results", "device tests and questionnaires at start, mid and end", admin_patient_results},
+    };
+    static const admin_group_t group = {"patient", s_usage, subs, ADMIN_N_SUBS(subs)};
+    return admin_dispatch(ctx, &group, argc, argv);
 }

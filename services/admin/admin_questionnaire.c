@@ -4,6 +4,7 @@
  * (clinical.v_questionnaire), tablet responses included. */
 #include "admin_util.h"
 
+#include "ruglab/audit.h"
 #include "ruglab/exitcode.h"
 #include "ruglab/mem.h"
 #include "ruglab/questionnaire.h"
@@ -182,7 +183,7 @@ s_add(rl_cli_ctx_t *ctx, int argc, char **argv)
     snprintf(score_s, sizeof score_s, "%.2f", score.score);
     /* noon in Brussels: the form carries a day, not a time */
     const char *p[8] = {enrolment, date_s, rl_instrument_db_code(inst),     version,
-                        language,  json,   score.scorable ? score_s : NULL, admin_os_user()};
+                        language,  json,   score.scorable ? score_s : NULL, rl_audit_reader()};
     char response_id[32];
     if (admin_lookup_id(ctx, cmd, &rc, "storing the response",
                         "INSERT INTO meas.questionnaire_response (source, taken_at, enrolment_id, "
@@ -233,6 +234,10 @@ s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
 int
 admin_questionnaire_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    static const admin_sub_t subs[] = {{"add", s_add}, {"list", s_list}, {NULL, NULL}};
-    return admin_dispatch(ctx, "questionnaire", argc, argv, s_usage, subs);
+    static const rl_cli_command_t subs[] = {
+        {"add", "score and store a paper questionnaire", s_add},
+        {"list", "the responses of the patient's programme", s_list},
+    };
+    static const admin_group_t group = {"questionnaire", s_usage, subs, ADMIN_N_SUBS(subs)};
+    return admin_dispatch(ctx, &group, argc, argv);
 }

@@ -4,6 +4,7 @@
  * device models it names, in one transaction. */
 #include "admin_util.h"
 
+#include "ruglab/audit.h"
 #include "ruglab/exitcode.h"
 #include "ruglab/measures.h"
 #include "ruglab/mem.h"
@@ -296,7 +297,7 @@ s_load(rl_cli_ctx_t *ctx, int argc, char **argv)
         const char *p[12] = {
             rows[i].model,     rows[i].sex,     amin,       amax,
             rows[i].direction, rows[i].measure, val,        source,
-            admin_os_user(),   citation,        population, validated ? "true" : "false"};
+            rl_audit_reader(), citation,        population, validated ? "true" : "false"};
         PGresult *res = admin_exec(
             ctx, cmd, &rc, "storing a reference value",
             "INSERT INTO clinical.reference_value (device_model, sex, age_min, age_max, "
@@ -341,21 +342,13 @@ s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     const char *model = NULL;
     const admin_opt_t opts[] = {{"--model", &model, NULL}, {NULL, NULL, NULL}};
-    if (admin_parse(ctx, "reference list", argc, argv, 2, opts, NULL, 0, NULL) < 0)
-        return RL_EXIT_USAGE;
-    int rc = RL_EXIT_OK;
-    PGresult *res = admin_exec(ctx, "reference list", &rc, "listing the reference values",
-                               "SELECT device_model, sex, age_min, age_max, direction, measure, "
-                               "value, validated, citation, population, source "
-                               "FROM clinical.reference_value "
-                               "WHERE $1::text IS NULL OR device_model = $1 "
-                               "ORDER BY device_model, sex, direction, measure, age_min",
-                               1, &model);
-    if (!res)
-        return rc;
-    admin_print_rows(ctx, res, "age_min,age_max,value");
-    PQclear(res);
-    return RL_EXIT_OK;
+    return admin_list(ctx, "reference list", argc, argv, opts, "listing the reference values",
+                      "SELECT device_model, sex, age_min, age_max, direction, measure, "
+                      "value, validated, citation, population, source "
+                      "FROM clinical.reference_value "
+                      "WHERE $1::text IS NULL OR device_model = $1 "
+                      "ORDER BY device_model, sex, direction, measure, age_min",
+                      1, &model, "age_min,age_max,value");
 }
 
 static int
@@ -382,7 +375,7 @@ s_srd(rl_cli_ctx_t *ctx, int argc, char **argv)
     if (admin_parse_number(cmd, "--pct", pct, 1, 200, &v) < 0)
         return RL_EXIT_FAIL;
     int rc = RL_EXIT_OK;
-    const char *p[5] = {model, rl_direction_name(dir), pct, source, admin_os_user()};
+    const char *p[5] = {model, rl_direction_name(dir), pct, source, rl_audit_reader()};
     PGresult *res =
         admin_exec(ctx, cmd, &rc, "storing the setting",
                    "INSERT INTO clinical.srd_setting (device_model, direction, srd_pct, "
@@ -401,7 +394,7 @@ s_srd(rl_cli_ctx_t *ctx, int argc, char **argv)
 static int
 s_srd_list(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    return admin_list(ctx, "reference srd-list", argc, argv, "listing the settings",
+    return admin_list(ctx, "reference srd-list", argc, argv, NULL, "listing the settings",
                       "SELECT device_model, direction, srd_pct, source, set_by, set_at "
                       "FROM clinical.srd_setting ORDER BY device_model, direction",
                       0, NULL, "srd_pct");
@@ -410,7 +403,12 @@ s_srd_list(rl_cli_ctx_t *ctx, int argc, char **argv)
 int
 admin_reference_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    static const admin_sub_t subs[] = {
-        {"load", s_load}, {"list", s_list}, {"srd", s_srd}, {"srd-list", s_srd_list}, {NULL, NULL}};
-    return admin_dispatch(ctx, "reference", argc, argv, s_usage, subs);
+    static const rl_cli_command_t subs[] = {
+        {"load", "replace the reference values of the models a CSV file names", s_load},
+        {"list", "the loaded reference values", s_list},
+        {"srd", "set the smallest real difference of a model and direction", s_srd},
+        {"srd-list", "the smallest real difference settings", s_srd_list},
+    };
+    static const admin_group_t group = {"reference", s_usage, subs, ADMIN_N_SUBS(subs)};
+    return admin_dispatch(ctx, &group, argc, argv);
 }

@@ -4,6 +4,7 @@
  * device sessions included. */
 #include "admin_util.h"
 
+#include "ruglab/audit.h"
 #include "ruglab/exitcode.h"
 
 #include <stdio.h>
@@ -113,7 +114,7 @@ s_record(rl_cli_ctx_t *ctx, int argc, char **argv, const char *status)
                           3, p, date_buf, "no session %s of device %s in enrolment %s", dev_session,
                           device, enrolment) < 0)
             return rc;
-        const char *q[6] = {enrolment, date_buf, device, dev_session, note, admin_os_user()};
+        const char *q[6] = {enrolment, date_buf, device, dev_session, note, rl_audit_reader()};
         int f = admin_lookup_id(
             ctx, cmd, &rc, "recording the cancellation",
             "INSERT INTO clinical.session (enrolment_id, session_date, kind, status, source, "
@@ -143,8 +144,13 @@ s_record(rl_cli_ctx_t *ctx, int argc, char **argv, const char *status)
                         cmd, kind, date_s, enrolment, existing);
             return RL_EXIT_FAIL;
         }
-        const char *q[7] = {
-            enrolment, date_s, kind, status, note, admin_os_user(), minutes_s ? minutes_buf : NULL};
+        const char *q[7] = {enrolment,
+                            date_s,
+                            kind,
+                            status,
+                            note,
+                            rl_audit_reader(),
+                            minutes_s ? minutes_buf : NULL};
         if (admin_lookup_id(ctx, cmd, &rc, "recording the session",
                             "INSERT INTO clinical.session (enrolment_id, session_date, kind, "
                             "status, note, entered_by, minutes) VALUES ($1::bigint, $2::date, $3, "
@@ -194,10 +200,12 @@ s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
 int
 admin_session_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    static const admin_sub_t subs[] = {{"add", s_add},
-                                       {"no-show", s_no_show},
-                                       {"cancel", s_cancel},
-                                       {"list", s_list},
-                                       {NULL, NULL}};
-    return admin_dispatch(ctx, "session", argc, argv, s_usage, subs);
+    static const rl_cli_command_t subs[] = {
+        {"add", "an attended session entered by hand", s_add},
+        {"no-show", "the patient did not come without notice", s_no_show},
+        {"cancel", "a session cancelled with notice, or a device's session", s_cancel},
+        {"list", "every session of the patient's programme", s_list},
+    };
+    static const admin_group_t group = {"session", s_usage, subs, ADMIN_N_SUBS(subs)};
+    return admin_dispatch(ctx, &group, argc, argv);
 }

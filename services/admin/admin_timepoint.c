@@ -3,6 +3,7 @@
  * rule, recorded with who and why (clinical.timepoint_override). */
 #include "admin_util.h"
 
+#include "ruglab/audit.h"
 #include "ruglab/exitcode.h"
 
 #include <stdio.h>
@@ -67,7 +68,7 @@ s_set(rl_cli_ctx_t *ctx, int argc, char **argv)
     char enrolment[32], found[32], override_id[32];
     if (admin_find_enrolment(ctx, cmd, &rc, patient, true, enrolment) < 0)
         return rc;
-    const char *p[6] = {enrolment, device, session, tp, admin_os_user(), reason};
+    const char *p[6] = {enrolment, device, session, tp, rl_audit_reader(), reason};
     if (admin_need_id(ctx, cmd, &rc,
                       "SELECT test_index FROM clinical.v_test_occasion WHERE enrolment_id = "
                       "$1::bigint AND device_id = $2 AND session_id = $3",
@@ -91,6 +92,10 @@ s_set(rl_cli_ctx_t *ctx, int argc, char **argv)
 int
 admin_timepoint_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    static const admin_sub_t subs[] = {{"list", s_list}, {"set", s_set}, {NULL, NULL}};
-    return admin_dispatch(ctx, "timepoint", argc, argv, s_usage, subs);
+    static const rl_cli_command_t subs[] = {
+        {"list", "the test occasions with their time point", s_list},
+        {"set", "override the time point of one test occasion", s_set},
+    };
+    static const admin_group_t group = {"timepoint", s_usage, subs, ADMIN_N_SUBS(subs)};
+    return admin_dispatch(ctx, &group, argc, argv);
 }
