@@ -41,6 +41,6 @@ admin_audit_main(rl_cli_ctx_t *ctx, int argc, char **argv)
     static const rl_cli_command_t subs[] = {
         {"list", "the most recent reads of identifiable data", s_list},
     };
-    static const admin_group_t group = {"audit", s_usage, subs, ADMIN_N_SUBS(subs)};
+    static const admin_group_t group = {"audit", s_usage, subs, ADMIN_COUNT(subs)};
     return admin_dispatch(ctx, &group, argc, argv);
 }

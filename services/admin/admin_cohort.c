@@ -97,6 +97,6 @@ admin_cohort_main(rl_cli_ctx_t *ctx, int argc, char **argv)
         {"add", "a group at a site: programme, start date, time block", s_add},
         {"list", "the groups with their number of enrolled patients", s_list},
     };
-    static const admin_group_t group = {"cohort", s_usage, subs, ADMIN_N_SUBS(subs)};
+    static const admin_group_t group = {"cohort", s_usage, subs, ADMIN_COUNT(subs)};
     return admin_dispatch(ctx, &group, argc, argv);
 }

@@ -301,6 +301,6 @@ admin_conclusion_main(rl_cli_ctx_t *ctx, int argc, char **argv)
         {"set", "write the conclusion and advice from a file or in an editor", s_set},
         {"show", "the current conclusion, who wrote it and when", s_show},
     };
-    static const admin_group_t group = {"conclusion", s_usage, subs, ADMIN_N_SUBS(subs)};
+    static const admin_group_t group = {"conclusion", s_usage, subs, ADMIN_COUNT(subs)};
     return admin_dispatch(ctx, &group, argc, argv);
 }

@@ -105,7 +105,7 @@ admin_db_main(rl_cli_ctx_t *ctx, int argc, char **argv)
         {"migrate", "apply the pending migrations in order", s_migrate},
         {"status", "every migration: applied, pending, CHANGED or MISSING", s_status},
     };
-    static const admin_group_t group = {"db", s_usage, subs, ADMIN_N_SUBS(subs)};
+    static const admin_group_t group = {"db", s_usage, subs, ADMIN_COUNT(subs)};
     const char *dir_flag = NULL;
     /* the arguments are checked before the subcommand's name */
     if (argc >= 2 && !rl_cli_wants_help(argc, argv) && s_parse(argc, argv, &dir_flag) < 0)

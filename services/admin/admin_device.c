@@ -366,7 +366,7 @@ admin_device_main(rl_cli_ctx_t *ctx, int argc, char **argv)
         {"list", "every device", s_list},
         {"revoke", "refuse the device from now on", s_revoke},
     };
-    static const admin_group_t group = {"device", s_usage, subs, ADMIN_N_SUBS(subs)};
+    static const admin_group_t group = {"device", s_usage, subs, ADMIN_COUNT(subs)};
     /* the CLI keeps the default signal handling (CZMQ would install its own) */
     zsys_handler_set(NULL);
     return admin_dispatch(ctx, &group, argc, argv);

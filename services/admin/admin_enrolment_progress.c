@@ -311,10 +311,8 @@ s_end_find(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const s_end_opts_t *o, s
         admin_find_enrolment(ctx, cmd, rc, o->patient, false, m->id) < 0 ||
         admin_load_enrolment(ctx, cmd, rc, m->id, &m->e) < 0)
         return -1;
-    if (admin_refuse_future(cmd, "end", o->date_s, o->date, today) < 0) {
-        *rc = RL_EXIT_FAIL;
+    if (admin_refuse_after(cmd, rc, "end", o->date_s, o->date, today) < 0)
         return -1;
-    }
     if (rl_date_compare(o->date, m->e.start) < 0) {
         char buf[RL_DATE_STR_SIZE];
         rl_cli_fail("%s: the end date %s is before the start on %s", cmd, o->date_s,
@@ -474,6 +472,6 @@ admin_enrolment_main(rl_cli_ctx_t *ctx, int argc, char **argv)
         {"end", "end the running programme: completed or dropped out", s_end},
         {"list", "every enrolment (pseudonymous)", s_list},
     };
-    static const admin_group_t group = {"enrolment", s_usage, subs, ADMIN_N_SUBS(subs)};
+    static const admin_group_t group = {"enrolment", s_usage, subs, ADMIN_COUNT(subs)};
     return admin_dispatch(ctx, &group, argc, argv);
 }

@@ -77,6 +77,6 @@ admin_gp_main(rl_cli_ctx_t *ctx, int argc, char **argv)
         {"add", "register a GP by RIZIV number", s_add},
         {"list", "the GPs", s_list},
     };
-    static const admin_group_t group = {"gp", s_usage, subs, ADMIN_N_SUBS(subs)};
+    static const admin_group_t group = {"gp", s_usage, subs, ADMIN_COUNT(subs)};
     return admin_dispatch(ctx, &group, argc, argv);
 }

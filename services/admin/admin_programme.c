@@ -186,6 +186,6 @@ admin_programme_main(rl_cli_ctx_t *ctx, int argc, char **argv)
         {"show", "one template", s_show},
         {"add", "a site's own template", s_add},
     };
-    static const admin_group_t group = {"programme", s_usage, subs, ADMIN_N_SUBS(subs)};
+    static const admin_group_t group = {"programme", s_usage, subs, ADMIN_COUNT(subs)};
     return admin_dispatch(ctx, &group, argc, argv);
 }

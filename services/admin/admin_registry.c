@@ -417,6 +417,6 @@ admin_registry_main(rl_cli_ctx_t *ctx, int argc, char **argv)
         {"add-site", "subscribe the registry to a site's publication", s_add_site},
         {"list", "the subscribed sites and their replication", s_list},
     };
-    static const admin_group_t group = {"registry", s_usage, subs, ADMIN_N_SUBS(subs)};
+    static const admin_group_t group = {"registry", s_usage, subs, ADMIN_COUNT(subs)};
     return admin_dispatch(ctx, &group, argc, argv);
 }

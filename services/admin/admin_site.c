@@ -72,6 +72,6 @@ admin_site_main(rl_cli_ctx_t *ctx, int argc, char **argv)
         {"add", "register a site", s_add},
         {"list", "the sites", s_list},
     };
-    static const admin_group_t group = {"site", s_usage, subs, ADMIN_N_SUBS(subs)};
+    static const admin_group_t group = {"site", s_usage, subs, ADMIN_COUNT(subs)};
     return admin_dispatch(ctx, &group, argc, argv);
 }

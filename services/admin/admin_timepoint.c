@@ -96,6 +96,6 @@ admin_timepoint_main(rl_cli_ctx_t *ctx, int argc, char **argv)
         {"list", "the test occasions with their time point", s_list},
         {"set", "override the time point of one test occasion", s_set},
     };
-    static const admin_group_t group = {"timepoint", s_usage, subs, ADMIN_N_SUBS(subs)};
+    static const admin_group_t group = {"timepoint", s_usage, subs, ADMIN_COUNT(subs)};
     return admin_dispatch(ctx, &group, argc, argv);
 }

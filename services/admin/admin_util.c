@@ -294,15 +294,26 @@ admin_today(rl_cli_ctx_t *ctx, const char *cmd, int *rc, rl_date_t *out)
 }
 
 int
-admin_refuse_future(const char *cmd, const char *what, const char *date_s, rl_date_t date,
-                    rl_date_t today)
+admin_refuse_after(const char *cmd, int *rc, const char *what, const char *date_s, rl_date_t date,
+                   rl_date_t today)
 {
     if (rl_date_compare(date, today) <= 0)
         return 0;
     char buf[RL_DATE_STR_SIZE];
     rl_cli_fail("%s: the %s date %s is in the future (today is %s)", cmd, what, date_s,
                 rl_date_format(today, buf));
+    *rc = RL_EXIT_FAIL;
     return -1;
+}
+
+int
+admin_refuse_future(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *what,
+                    const char *date_s, rl_date_t date)
+{
+    rl_date_t today;
+    if (admin_today(ctx, cmd, rc, &today) < 0)
+        return -1;
+    return admin_refuse_after(cmd, rc, what, date_s, date, today);
 }
 
 int

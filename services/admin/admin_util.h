@@ -29,7 +29,8 @@ typedef struct {
     size_t n_subs;
 } admin_group_t;
 
-#define ADMIN_N_SUBS(subs) (sizeof(subs) / sizeof((subs)[0]))
+/* The number of elements of an array (a table of subcommands, fields). */
+#define ADMIN_COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Shows the usage (on stdout for --help; on stderr, exit code
  * RL_EXIT_USAGE, without a subcommand) or runs the named subcommand;
@@ -126,10 +127,14 @@ int admin_find_programme(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char
  * sees it (clinical.local_date(now())). */
 int admin_today(rl_cli_ctx_t *ctx, const char *cmd, int *rc, rl_date_t *out);
 
-/* -1 after printing "<cmd>: the <what> date <date_s> is in the future
- * (today is ...)" when date lies after today. */
-int admin_refuse_future(const char *cmd, const char *what, const char *date_s, rl_date_t date,
-                        rl_date_t today);
+/* When date lies after today: prints "<cmd>: the <what> date <date_s> is
+ * in the future (today is ...)", sets *rc to RL_EXIT_FAIL, returns -1. */
+int admin_refuse_after(const char *cmd, int *rc, const char *what, const char *date_s,
+                       rl_date_t date, rl_date_t today);
+
+/* admin_refuse_after with today from admin_today(). */
+int admin_refuse_future(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *what,
+                        const char *date_s, rl_date_t date);
 
 /* Records a read of identifiable data in audit.access_log with
  * rl_audit_record() (program 'ruglab', the OS user, command, subject,
