@@ -35,12 +35,14 @@ s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
                              2, p, "access_id,subject_id");
 }
 
+static const rl_cli_command_t s_subs[] = {
+    {"list", "the most recent reads of identifiable data", s_list},
+};
+
+static const admin_group_t s_group = {"audit", s_usage, s_subs, ADMIN_COUNT(s_subs)};
+
 int
 admin_audit_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    static const rl_cli_command_t subs[] = {
-        {"list", "the most recent reads of identifiable data", s_list},
-    };
-    static const admin_group_t group = {"audit", s_usage, subs, ADMIN_COUNT(subs)};
-    return admin_dispatch(ctx, &group, argc, argv);
+    return admin_dispatch(ctx, &s_group, argc, argv);
 }

@@ -90,13 +90,15 @@ s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
         1, &site, "cohort_id,patients");
 }
 
+static const rl_cli_command_t s_subs[] = {
+    {"add", "a group at a site: programme, start date, time block", s_add},
+    {"list", "the groups with their number of enrolled patients", s_list},
+};
+
+static const admin_group_t s_group = {"cohort", s_usage, s_subs, ADMIN_COUNT(s_subs)};
+
 int
 admin_cohort_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    static const rl_cli_command_t subs[] = {
-        {"add", "a group at a site: programme, start date, time block", s_add},
-        {"list", "the groups with their number of enrolled patients", s_list},
-    };
-    static const admin_group_t group = {"cohort", s_usage, subs, ADMIN_COUNT(subs)};
-    return admin_dispatch(ctx, &group, argc, argv);
+    return admin_dispatch(ctx, &s_group, argc, argv);
 }

@@ -98,17 +98,19 @@ s_status(rl_cli_ctx_t *ctx, int argc, char **argv)
     return s_with_dir(ctx, argc, argv, s_status_in);
 }
 
+static const rl_cli_command_t s_subs[] = {
+    {"migrate", "apply the pending migrations in order", s_migrate},
+    {"status", "every migration: applied, pending, CHANGED or MISSING", s_status},
+};
+
+static const admin_group_t s_group = {"db", s_usage, s_subs, ADMIN_COUNT(s_subs)};
+
 int
 admin_db_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    static const rl_cli_command_t subs[] = {
-        {"migrate", "apply the pending migrations in order", s_migrate},
-        {"status", "every migration: applied, pending, CHANGED or MISSING", s_status},
-    };
-    static const admin_group_t group = {"db", s_usage, subs, ADMIN_COUNT(subs)};
     const char *dir_flag = NULL;
     /* the arguments are checked before the subcommand's name */
     if (argc >= 2 && !rl_cli_wants_help(argc, argv) && s_parse(argc, argv, &dir_flag) < 0)
         return RL_EXIT_USAGE;
-    return admin_dispatch(ctx, &group, argc, argv);
+    return admin_dispatch(ctx, &s_group, argc, argv);
 }

@@ -358,16 +358,18 @@ s_revoke(rl_cli_ctx_t *ctx, int argc, char **argv)
     return RL_EXIT_FAIL;
 }
 
+static const rl_cli_command_t s_subs[] = {
+    {"add", "enrol a device at a site and make its key pair", s_add},
+    {"list", "every device", s_list},
+    {"revoke", "refuse the device from now on", s_revoke},
+};
+
+static const admin_group_t s_group = {"device", s_usage, s_subs, ADMIN_COUNT(s_subs)};
+
 int
 admin_device_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    static const rl_cli_command_t subs[] = {
-        {"add", "enrol a device at a site and make its key pair", s_add},
-        {"list", "every device", s_list},
-        {"revoke", "refuse the device from now on", s_revoke},
-    };
-    static const admin_group_t group = {"device", s_usage, subs, ADMIN_COUNT(subs)};
     /* the CLI keeps the default signal handling (CZMQ would install its own) */
     zsys_handler_set(NULL);
-    return admin_dispatch(ctx, &group, argc, argv);
+    return admin_dispatch(ctx, &s_group, argc, argv);
 }

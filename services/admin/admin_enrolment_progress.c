@@ -464,14 +464,16 @@ s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
         1, p, "enrolment_id,subject_id,attended_total,planned_sessions");
 }
 
+static const rl_cli_command_t s_subs[] = {
+    {"status", "attendance, final report, warnings and test occasions", s_status},
+    {"end", "end the running programme: completed or dropped out", s_end},
+    {"list", "every enrolment (pseudonymous)", s_list},
+};
+
+static const admin_group_t s_group = {"enrolment", s_usage, s_subs, ADMIN_COUNT(s_subs)};
+
 int
 admin_enrolment_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    static const rl_cli_command_t subs[] = {
-        {"status", "attendance, final report, warnings and test occasions", s_status},
-        {"end", "end the running programme: completed or dropped out", s_end},
-        {"list", "every enrolment (pseudonymous)", s_list},
-    };
-    static const admin_group_t group = {"enrolment", s_usage, subs, ADMIN_COUNT(subs)};
-    return admin_dispatch(ctx, &group, argc, argv);
+    return admin_dispatch(ctx, &s_group, argc, argv);
 }

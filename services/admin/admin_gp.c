@@ -70,13 +70,15 @@ s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
                       0, NULL, "gp_id");
 }
 
+static const rl_cli_command_t s_subs[] = {
+    {"add", "register a GP by RIZIV number", s_add},
+    {"list", "the GPs", s_list},
+};
+
+static const admin_group_t s_group = {"gp", s_usage, s_subs, ADMIN_COUNT(s_subs)};
+
 int
 admin_gp_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    static const rl_cli_command_t subs[] = {
-        {"add", "register a GP by RIZIV number", s_add},
-        {"list", "the GPs", s_list},
-    };
-    static const admin_group_t group = {"gp", s_usage, subs, ADMIN_COUNT(subs)};
-    return admin_dispatch(ctx, &group, argc, argv);
+    return admin_dispatch(ctx, &s_group, argc, argv);
 }

@@ -366,15 +366,17 @@ out:
     return rc;
 }
 
+static const rl_cli_command_t s_subs[] = {
+    {"add", "register a patient at a site", s_add},
+    {"show", "identity, GP and enrolments (audit-logged)", s_show},
+    {"find", "patients by name, INSZ or badge token (audit-logged)", s_find},
+    {"results", "device tests and questionnaires at start, mid and end", admin_patient_results},
+};
+
+static const admin_group_t s_group = {"patient", s_usage, s_subs, ADMIN_COUNT(s_subs)};
+
 int
 admin_patient_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    static const rl_cli_command_t subs[] = {
-        {"add", "register a patient at a site", s_add},
-        {"show", "identity, GP and enrolments (audit-logged)", s_show},
-        {"find", "patients by name, INSZ or badge token (audit-logged)", s_find},
-        {"results", "device tests and questionnaires at start, mid and end", admin_patient_results},
-    };
-    static const admin_group_t group = {"patient", s_usage, subs, ADMIN_COUNT(subs)};
-    return admin_dispatch(ctx, &group, argc, argv);
+    return admin_dispatch(ctx, &s_group, argc, argv);
 }

@@ -178,14 +178,16 @@ s_add(rl_cli_ctx_t *ctx, int argc, char **argv)
     return RL_EXIT_OK;
 }
 
+static const rl_cli_command_t s_subs[] = {
+    {"list", "every template: the seed variants and the sites' own", s_list},
+    {"show", "one template", s_show},
+    {"add", "a site's own template", s_add},
+};
+
+static const admin_group_t s_group = {"programme", s_usage, s_subs, ADMIN_COUNT(s_subs)};
+
 int
 admin_programme_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    static const rl_cli_command_t subs[] = {
-        {"list", "every template: the seed variants and the sites' own", s_list},
-        {"show", "one template", s_show},
-        {"add", "a site's own template", s_add},
-    };
-    static const admin_group_t group = {"programme", s_usage, subs, ADMIN_COUNT(subs)};
-    return admin_dispatch(ctx, &group, argc, argv);
+    return admin_dispatch(ctx, &s_group, argc, argv);
 }

@@ -259,13 +259,15 @@ s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
                                 "response_id,score");
 }
 
+static const rl_cli_command_t s_subs[] = {
+    {"add", "score and store a paper questionnaire", s_add},
+    {"list", "the responses of the patient's programme", s_list},
+};
+
+static const admin_group_t s_group = {"questionnaire", s_usage, s_subs, ADMIN_COUNT(s_subs)};
+
 int
 admin_questionnaire_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    static const rl_cli_command_t subs[] = {
-        {"add", "score and store a paper questionnaire", s_add},
-        {"list", "the responses of the patient's programme", s_list},
-    };
-    static const admin_group_t group = {"questionnaire", s_usage, subs, ADMIN_COUNT(subs)};
-    return admin_dispatch(ctx, &group, argc, argv);
+    return admin_dispatch(ctx, &s_group, argc, argv);
 }

@@ -451,15 +451,17 @@ s_srd_list(rl_cli_ctx_t *ctx, int argc, char **argv)
                       0, NULL, "srd_pct");
 }
 
+static const rl_cli_command_t s_subs[] = {
+    {"load", "replace the reference values of the models a CSV file names", s_load},
+    {"list", "the loaded reference values", s_list},
+    {"srd", "set the smallest real difference of a model and direction", s_srd},
+    {"srd-list", "the smallest real difference settings", s_srd_list},
+};
+
+static const admin_group_t s_group = {"reference", s_usage, s_subs, ADMIN_COUNT(s_subs)};
+
 int
 admin_reference_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    static const rl_cli_command_t subs[] = {
-        {"load", "replace the reference values of the models a CSV file names", s_load},
-        {"list", "the loaded reference values", s_list},
-        {"srd", "set the smallest real difference of a model and direction", s_srd},
-        {"srd-list", "the smallest real difference settings", s_srd_list},
-    };
-    static const admin_group_t group = {"reference", s_usage, subs, ADMIN_COUNT(subs)};
-    return admin_dispatch(ctx, &group, argc, argv);
+    return admin_dispatch(ctx, &s_group, argc, argv);
 }

@@ -409,14 +409,16 @@ s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
     return rc;
 }
 
+static const rl_cli_command_t s_subs[] = {
+    {"init", "migrate a registry database and mark it as a registry", s_init},
+    {"add-site", "subscribe the registry to a site's publication", s_add_site},
+    {"list", "the subscribed sites and their replication", s_list},
+};
+
+static const admin_group_t s_group = {"registry", s_usage, s_subs, ADMIN_COUNT(s_subs)};
+
 int
 admin_registry_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    static const rl_cli_command_t subs[] = {
-        {"init", "migrate a registry database and mark it as a registry", s_init},
-        {"add-site", "subscribe the registry to a site's publication", s_add_site},
-        {"list", "the subscribed sites and their replication", s_list},
-    };
-    static const admin_group_t group = {"registry", s_usage, subs, ADMIN_COUNT(subs)};
-    return admin_dispatch(ctx, &group, argc, argv);
+    return admin_dispatch(ctx, &s_group, argc, argv);
 }

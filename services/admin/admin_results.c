@@ -65,6 +65,21 @@ typedef struct {
     const char *flag;
 } s_questionnaire_t;
 
+/* A row of the tests table: a direction tested at a time point. */
+typedef struct {
+    rl_timepoint_t tp;
+    rl_direction_t dir;
+    const s_occasion_t *occ;
+    const s_dir_values_t *x;
+} s_test_t;
+
+/* The balance of a time point: flexion/extension ratio and left/right
+ * asymmetries. */
+typedef struct {
+    rl_timepoint_t tp;
+    double ratio, lat, rot;
+} s_balance_t;
+
 /* Everything `patient results` shows, read and computed before printing. */
 typedef struct {
     char enrolment[32];
@@ -73,6 +88,10 @@ typedef struct {
     PGresult *ref; /* the reference values for the subject's sex and age */
     s_occasion_t occ[RL_TP_COUNT];
     s_dir_values_t v[RL_TP_COUNT][RL_DIR_COUNT];
+    s_test_t tests[RL_TP_COUNT * RL_DIR_COUNT];
+    size_t n_tests;
+    s_balance_t balance[RL_TP_COUNT];
+    size_t n_balance;
     rl_measures_srd_t srd;
     s_change_t changes[2 * (RL_TP_COUNT - 1) * RL_DIR_COUNT];
     size_t n_changes;
@@ -196,10 +215,33 @@ s_fetch_occasions(rl_cli_ctx_t *ctx, const char *cmd, int *rc, s_results_t *m)
         }
     }
     PQclear(res);
-    for (int tp = S_TP_FIRST; tp <= S_TP_LAST; tp++)
-        for (int d = RL_DIR_FIRST; d < RL_DIR_COUNT; d++)
-            s_derive(&m->occ[tp], (rl_direction_t)d, m->weight, m->ref, &m->v[tp][d]);
     return 0;
+}
+
+/* The derived values of every direction, the rows of the tests table and
+ * the balance of each time point tested. */
+static void
+s_compute_tests(s_results_t *m)
+{
+    for (int tp = S_TP_FIRST; tp <= S_TP_LAST; tp++) {
+        const s_occasion_t *occ = &m->occ[tp];
+        for (int d = RL_DIR_FIRST; d < RL_DIR_COUNT; d++) {
+            s_derive(occ, (rl_direction_t)d, m->weight, m->ref, &m->v[tp][d]);
+            if (occ->present && occ->n[d] > 0)
+                m->tests[m->n_tests++] =
+                    (s_test_t){(rl_timepoint_t)tp, (rl_direction_t)d, occ, &m->v[tp][d]};
+        }
+        if (!occ->present)
+            continue;
+        const s_dir_values_t *v = m->v[tp];
+        s_balance_t *b = &m->balance[m->n_balance++];
+        b->tp = (rl_timepoint_t)tp;
+        b->ratio = rl_measures_flex_ext_ratio(v[RL_DIR_FLEXION].torque, v[RL_DIR_EXTENSION].torque);
+        b->lat = rl_measures_asymmetry_pct(v[RL_DIR_LATERAL_FLEXION_LEFT].torque,
+                                           v[RL_DIR_LATERAL_FLEXION_RIGHT].torque);
+        b->rot = rl_measures_asymmetry_pct(v[RL_DIR_ROTATION_LEFT].torque,
+                                           v[RL_DIR_ROTATION_RIGHT].torque);
+    }
 }
 
 /* The site's own smallest real differences for the start test's model. */
@@ -314,8 +356,10 @@ s_fetch_questionnaires(rl_cli_ctx_t *ctx, const char *cmd, int *rc, s_results_t 
 static int
 s_fetch(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *patient, s_results_t *m)
 {
-    if (s_fetch_subject(ctx, cmd, rc, patient, m) < 0 || s_fetch_occasions(ctx, cmd, rc, m) < 0 ||
-        s_fetch_srd(ctx, cmd, rc, m) < 0)
+    if (s_fetch_subject(ctx, cmd, rc, patient, m) < 0 || s_fetch_occasions(ctx, cmd, rc, m) < 0)
+        return -1;
+    s_compute_tests(m);
+    if (s_fetch_srd(ctx, cmd, rc, m) < 0)
         return -1;
     s_compute_changes(m);
     return s_fetch_questionnaires(ctx, cmd, rc, m);
@@ -327,59 +371,40 @@ static json_t *
 s_tests_json(const s_results_t *m)
 {
     json_t *tests = json_array();
-    for (int tp = S_TP_FIRST; tp <= S_TP_LAST; tp++) {
-        const s_occasion_t *occ = &m->occ[tp];
-        for (int d = RL_DIR_FIRST; d < RL_DIR_COUNT && occ->present; d++) {
-            if (occ->n[d] == 0)
-                continue;
-            const s_dir_values_t *x = &m->v[tp][d];
-            json_t *o = json_object();
-            json_object_set_new(o, "timepoint", json_string(rl_timepoint_name(tp)));
-            json_object_set_new(o, "test_date", json_string(occ->date));
-            json_object_set_new(o, "device_id", json_string(occ->device));
-            json_object_set_new(o, "device_model", json_string(occ->model));
-            json_object_set_new(o, "direction", json_string(rl_direction_name((rl_direction_t)d)));
-            json_object_set_new(o, "trials", json_integer((json_int_t)occ->n[d]));
-            json_object_set_new(o, "max_torque_nm", s_num(x->torque));
-            json_object_set_new(o, "cv_pct", s_num(x->cv));
-            json_object_set_new(o, "effort_normal",
-                                x->cv_ok ? json_boolean(x->effort_normal) : json_null());
-            json_object_set_new(o, "torque_nm_per_kg", s_num(x->per_kg));
-            json_object_set_new(o, "pct_of_reference", s_num(x->pct_ref));
-            json_object_set_new(o, "rom_deg", s_num(x->rom));
-            json_object_set_new(o, "rom_pct_of_reference", s_num(x->rom_pct_ref));
-            json_array_append_new(tests, o);
-        }
+    for (size_t i = 0; i < m->n_tests; i++) {
+        const s_test_t *t = &m->tests[i];
+        const s_dir_values_t *x = t->x;
+        json_t *o = json_object();
+        json_object_set_new(o, "timepoint", json_string(rl_timepoint_name(t->tp)));
+        json_object_set_new(o, "test_date", json_string(t->occ->date));
+        json_object_set_new(o, "device_id", json_string(t->occ->device));
+        json_object_set_new(o, "device_model", json_string(t->occ->model));
+        json_object_set_new(o, "direction", json_string(rl_direction_name(t->dir)));
+        json_object_set_new(o, "trials", json_integer((json_int_t)t->occ->n[t->dir]));
+        json_object_set_new(o, "max_torque_nm", s_num(x->torque));
+        json_object_set_new(o, "cv_pct", s_num(x->cv));
+        json_object_set_new(o, "effort_normal",
+                            x->cv_ok ? json_boolean(x->effort_normal) : json_null());
+        json_object_set_new(o, "torque_nm_per_kg", s_num(x->per_kg));
+        json_object_set_new(o, "pct_of_reference", s_num(x->pct_ref));
+        json_object_set_new(o, "rom_deg", s_num(x->rom));
+        json_object_set_new(o, "rom_pct_of_reference", s_num(x->rom_pct_ref));
+        json_array_append_new(tests, o);
     }
     return tests;
-}
-
-/* The flexion/extension ratio and the left/right asymmetries of tp. */
-static void
-s_balance(const s_results_t *m, int tp, double *ratio, double *lat, double *rot)
-{
-    const s_dir_values_t *v = m->v[tp];
-    *ratio = rl_measures_flex_ext_ratio(v[RL_DIR_FLEXION].torque, v[RL_DIR_EXTENSION].torque);
-    *lat = rl_measures_asymmetry_pct(v[RL_DIR_LATERAL_FLEXION_LEFT].torque,
-                                     v[RL_DIR_LATERAL_FLEXION_RIGHT].torque);
-    *rot =
-        rl_measures_asymmetry_pct(v[RL_DIR_ROTATION_LEFT].torque, v[RL_DIR_ROTATION_RIGHT].torque);
 }
 
 static json_t *
 s_derived_json(const s_results_t *m)
 {
     json_t *derived = json_array();
-    for (int tp = S_TP_FIRST; tp <= S_TP_LAST; tp++) {
-        if (!m->occ[tp].present)
-            continue;
-        double ratio, lat, rot;
-        s_balance(m, tp, &ratio, &lat, &rot);
+    for (size_t i = 0; i < m->n_balance; i++) {
+        const s_balance_t *b = &m->balance[i];
         json_t *o = json_object();
-        json_object_set_new(o, "timepoint", json_string(rl_timepoint_name(tp)));
-        json_object_set_new(o, "flex_ext_ratio", s_num(ratio));
-        json_object_set_new(o, "lateral_flexion_asymmetry_pct", s_num(lat));
-        json_object_set_new(o, "rotation_asymmetry_pct", s_num(rot));
+        json_object_set_new(o, "timepoint", json_string(rl_timepoint_name(b->tp)));
+        json_object_set_new(o, "flex_ext_ratio", s_num(b->ratio));
+        json_object_set_new(o, "lateral_flexion_asymmetry_pct", s_num(b->lat));
+        json_object_set_new(o, "rotation_asymmetry_pct", s_num(b->rot));
         json_array_append_new(derived, o);
     }
     return derived;
@@ -454,25 +479,20 @@ s_tests_text(const s_results_t *m)
            "timepoint date       device     direction              trials torque_nm "
            "cv_pct effort  nm_per_kg pct_ref rom_deg rom_pct_ref\n",
            m->enrolment, m->e.code, m->e.status, w);
-    for (int tp = S_TP_FIRST; tp <= S_TP_LAST; tp++) {
-        const s_occasion_t *occ = &m->occ[tp];
-        for (int d = RL_DIR_FIRST; d < RL_DIR_COUNT && occ->present; d++) {
-            if (occ->n[d] == 0)
-                continue;
-            const s_dir_values_t *x = &m->v[tp][d];
-            const char *effort = !x->cv_ok ? "-" : x->effort_normal ? "normal" : "high_cv";
-            char a[6][32];
-            s_fmt(a[0], 32, x->torque);
-            s_fmt(a[1], 32, x->cv);
-            s_fmt2(a[2], 32, x->per_kg);
-            s_fmt(a[3], 32, x->pct_ref);
-            s_fmt(a[4], 32, x->rom);
-            s_fmt(a[5], 32, x->rom_pct_ref);
-            printf("%-9s %-10s %-10s %-22s %6zu %9s %6s %-7s %9s %7s %7s %11s\n",
-                   rl_timepoint_name(tp), occ->date, occ->device,
-                   rl_direction_name((rl_direction_t)d), occ->n[d], a[0], a[1], effort, a[2], a[3],
-                   a[4], a[5]);
-        }
+    for (size_t i = 0; i < m->n_tests; i++) {
+        const s_test_t *t = &m->tests[i];
+        const s_dir_values_t *x = t->x;
+        const char *effort = !x->cv_ok ? "-" : x->effort_normal ? "normal" : "high_cv";
+        char a[6][32];
+        s_fmt(a[0], 32, x->torque);
+        s_fmt(a[1], 32, x->cv);
+        s_fmt2(a[2], 32, x->per_kg);
+        s_fmt(a[3], 32, x->pct_ref);
+        s_fmt(a[4], 32, x->rom);
+        s_fmt(a[5], 32, x->rom_pct_ref);
+        printf("%-9s %-10s %-10s %-22s %6zu %9s %6s %-7s %9s %7s %7s %11s\n",
+               rl_timepoint_name(t->tp), t->occ->date, t->occ->device, rl_direction_name(t->dir),
+               t->occ->n[t->dir], a[0], a[1], effort, a[2], a[3], a[4], a[5]);
     }
 }
 
@@ -480,16 +500,13 @@ static void
 s_derived_text(const s_results_t *m)
 {
     printf("\ntimepoint flex_ext_ratio lateral_flexion_asym_pct rotation_asym_pct\n");
-    for (int tp = S_TP_FIRST; tp <= S_TP_LAST; tp++) {
-        if (!m->occ[tp].present)
-            continue;
-        double ratio, lat, rot;
-        s_balance(m, tp, &ratio, &lat, &rot);
+    for (size_t i = 0; i < m->n_balance; i++) {
+        const s_balance_t *b = &m->balance[i];
         char a[3][32];
-        s_fmt2(a[0], 32, ratio);
-        s_fmt(a[1], 32, lat);
-        s_fmt(a[2], 32, rot);
-        printf("%-9s %14s %24s %17s\n", rl_timepoint_name(tp), a[0], a[1], a[2]);
+        s_fmt2(a[0], 32, b->ratio);
+        s_fmt(a[1], 32, b->lat);
+        s_fmt(a[2], 32, b->rot);
+        printf("%-9s %14s %24s %17s\n", rl_timepoint_name(b->tp), a[0], a[1], a[2]);
     }
 }
 

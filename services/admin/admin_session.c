@@ -235,15 +235,17 @@ s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
         "session_number,session_id,minutes");
 }
 
+static const rl_cli_command_t s_subs[] = {
+    {"add", "an attended session entered by hand", s_add},
+    {"no-show", "the patient did not come without notice", s_no_show},
+    {"cancel", "a session cancelled with notice, or a device's session", s_cancel},
+    {"list", "every session of the patient's programme", s_list},
+};
+
+static const admin_group_t s_group = {"session", s_usage, s_subs, ADMIN_COUNT(s_subs)};
+
 int
 admin_session_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    static const rl_cli_command_t subs[] = {
-        {"add", "an attended session entered by hand", s_add},
-        {"no-show", "the patient did not come without notice", s_no_show},
-        {"cancel", "a session cancelled with notice, or a device's session", s_cancel},
-        {"list", "every session of the patient's programme", s_list},
-    };
-    static const admin_group_t group = {"session", s_usage, subs, ADMIN_COUNT(subs)};
-    return admin_dispatch(ctx, &group, argc, argv);
+    return admin_dispatch(ctx, &s_group, argc, argv);
 }

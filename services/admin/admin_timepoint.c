@@ -89,13 +89,15 @@ s_set(rl_cli_ctx_t *ctx, int argc, char **argv)
     return RL_EXIT_OK;
 }
 
+static const rl_cli_command_t s_subs[] = {
+    {"list", "the test occasions with their time point", s_list},
+    {"set", "override the time point of one test occasion", s_set},
+};
+
+static const admin_group_t s_group = {"timepoint", s_usage, s_subs, ADMIN_COUNT(s_subs)};
+
 int
 admin_timepoint_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    static const rl_cli_command_t subs[] = {
-        {"list", "the test occasions with their time point", s_list},
-        {"set", "override the time point of one test occasion", s_set},
-    };
-    static const admin_group_t group = {"timepoint", s_usage, subs, ADMIN_COUNT(subs)};
-    return admin_dispatch(ctx, &group, argc, argv);
+    return admin_dispatch(ctx, &s_group, argc, argv);
 }

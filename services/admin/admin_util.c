@@ -221,12 +221,15 @@ admin_lookup_id(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *what, c
     return found;
 }
 
-/* admin_lookup_id where no row is an error: "<cmd>: <msg>", RL_EXIT_FAIL. */
+/* admin_lookup_id where no row is an error: "<cmd>: <fmt...>",
+ * RL_EXIT_FAIL; what (NULL: the message) names the query in errors. */
 static int
 s_must_find(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *what, const char *sql,
-            int nparams, const char *const *params, char id[32], const char *msg)
+            int nparams, const char *const *params, char id[32], const char *fmt, va_list ap)
 {
-    int f = admin_lookup_id(ctx, cmd, rc, what, sql, nparams, params, id);
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    int f = admin_lookup_id(ctx, cmd, rc, what ? what : msg, sql, nparams, params, id);
     if (f == 0) {
         rl_cli_fail("%s: %s", cmd, msg);
         *rc = RL_EXIT_FAIL;
@@ -238,24 +241,22 @@ int
 admin_need_id(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *sql, int nparams,
               const char *const *params, char id[32], const char *fmt, ...)
 {
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int r = s_must_find(ctx, cmd, rc, NULL, sql, nparams, params, id, fmt, ap);
     va_end(ap);
-    return s_must_find(ctx, cmd, rc, msg, sql, nparams, params, id, msg);
+    return r;
 }
 
 int
 admin_insert_id(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *what, const char *sql,
                 int nparams, const char *const *params, char id[32], const char *fmt, ...)
 {
-    char msg[512];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int r = s_must_find(ctx, cmd, rc, what, sql, nparams, params, id, fmt, ap);
     va_end(ap);
-    return s_must_find(ctx, cmd, rc, what, sql, nparams, params, id, msg);
+    return r;
 }
 
 int
