@@ -4,8 +4,9 @@
  * asymmetry) and the change between time points, flagged when it passes
  * the smallest real difference (device values) or the minimal important
  * change (questionnaires). All arithmetic is measures.h's and
- * questionnaire.h's; this file only gathers the values. Pseudonymous: no
- * identity is read. */
+ * questionnaire.h's; this file only gathers the values: read and
+ * computed into one model (s_fetch), then printed as text or JSON.
+ * Pseudonymous: no identity is read. */
 #include "admin_util.h"
 
 #include "ruglab/domain.h"

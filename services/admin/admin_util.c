@@ -1,4 +1,4 @@
-/* Helpers of the clinical command groups (see admin_util.h). */
+/* Helpers of the admin CLI's command groups (see admin_util.h). */
 #include "admin_util.h"
 
 #include "ruglab/audit.h"
