@@ -1,7 +1,10 @@
 /* The ruglab administration CLI: shared context and the command groups.
- * Each group lives in its own admin_<group>.c and is listed in main.c's
- * table. A group's entry point returns an RL_EXIT_* code and prints its
- * own errors (one line, "ruglab: ..." on stderr, by rl_cli_fail). */
+ * Each group lives in its own admin_<group>.c (`enrol` in
+ * admin_enrolment_create.c, `enrolment` in admin_enrolment_progress.c)
+ * and is listed in main.c's table; it dispatches its subcommands from a
+ * table of its own (admin_util.h). A group's entry point returns an
+ * RL_EXIT_* code and prints its own errors (one line, "ruglab: ..." on
+ * stderr, by rl_cli_fail). */
 #ifndef RUGLAB_ADMIN_H
 #define RUGLAB_ADMIN_H
 

@@ -26,24 +26,23 @@ s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
     if (admin_parse_number("audit list", "--limit", limit, 1, 100000, &n) < 0 ||
         (subject && admin_parse_number("audit list", "--subject", subject, 1, 1e15, &n) < 0))
         return RL_EXIT_FAIL;
-    int rc = RL_EXIT_OK;
     const char *p[2] = {subject, limit};
-    PGresult *res = admin_exec(ctx, "audit list", &rc, "reading the access log",
-                               "SELECT access_id, at, db_user, os_user, program, command, "
-                               "subject_id, detail FROM audit.access_log "
-                               "WHERE $1::bigint IS NULL OR subject_id = $1::bigint "
-                               "ORDER BY at DESC, access_id DESC LIMIT $2::integer",
-                               2, p);
-    if (!res)
-        return rc;
-    admin_print_rows(ctx, res, "access_id,subject_id");
-    PQclear(res);
-    return RL_EXIT_OK;
+    return admin_print_query(ctx, "audit list", "reading the access log",
+                             "SELECT access_id, at, db_user, os_user, program, command, "
+                             "subject_id, detail FROM audit.access_log "
+                             "WHERE $1::bigint IS NULL OR subject_id = $1::bigint "
+                             "ORDER BY at DESC, access_id DESC LIMIT $2::integer",
+                             2, p, "access_id,subject_id");
 }
+
+static const rl_cli_command_t s_subs[] = {
+    {"list", "the most recent reads of identifiable data", s_list},
+};
+
+static const admin_group_t s_group = {"audit", s_usage, s_subs, ADMIN_COUNT(s_subs)};
 
 int
 admin_audit_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    static const admin_sub_t subs[] = {{"list", s_list}, {NULL, NULL}};
-    return admin_dispatch(ctx, "audit", argc, argv, s_usage, subs);
+    return admin_dispatch(ctx, &s_group, argc, argv);
 }

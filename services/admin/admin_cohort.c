@@ -60,28 +60,16 @@ s_add(rl_cli_ctx_t *ctx, int argc, char **argv)
         return RL_EXIT_FAIL;
     int rc = RL_EXIT_OK;
     char site_id[32], programme_id[32], cohort_id[32];
-    if (admin_need_id(ctx, cmd, &rc, "SELECT site_id FROM clinical.site WHERE code = $1", 1, &site,
-                      site_id, "unknown site '%s' (see ruglab site list)", site) < 0)
-        return rc;
-    const char *pp[2] = {programme, site_id};
-    if (admin_need_id(ctx, cmd, &rc,
-                      "SELECT programme_id FROM clinical.programme WHERE code = $1 "
-                      "AND (site_id IS NULL OR site_id = $2::integer)",
-                      2, pp, programme_id, "unknown programme '%s' (see ruglab programme list)",
-                      programme) < 0)
+    if (admin_find_site(ctx, cmd, &rc, site, site_id) < 0 ||
+        admin_find_programme(ctx, cmd, &rc, programme, site_id, programme_id) < 0)
         return rc;
     const char *p[5] = {site_id, code, programme_id, start, block};
-    int f = admin_lookup_id(ctx, cmd, &rc, "inserting the group",
-                            "INSERT INTO clinical.cohort (site_id, code, programme_id, start_date, "
-                            "time_block) VALUES ($1, $2, $3, $4, $5) "
-                            "ON CONFLICT (site_id, code) DO NOTHING RETURNING cohort_id",
-                            5, p, cohort_id);
-    if (f < 0)
+    if (admin_insert_id(ctx, cmd, &rc, "inserting the group",
+                        "INSERT INTO clinical.cohort (site_id, code, programme_id, start_date, "
+                        "time_block) VALUES ($1, $2, $3, $4, $5) "
+                        "ON CONFLICT (site_id, code) DO NOTHING RETURNING cohort_id",
+                        5, p, cohort_id, "a group '%s' already exists at site %s", code, site) < 0)
         return rc;
-    if (f == 0) {
-        rl_cli_fail("%s: a group '%s' already exists at site %s", cmd, code, site);
-        return RL_EXIT_FAIL;
-    }
     admin_print_added(ctx, "group", "cohort_id", cohort_id, "code", code);
     return RL_EXIT_OK;
 }
@@ -91,28 +79,26 @@ s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     const char *site = NULL;
     const admin_opt_t opts[] = {{"--site", &site, NULL}, {NULL, NULL, NULL}};
-    if (admin_parse(ctx, "cohort list", argc, argv, 2, opts, NULL, 0, NULL) < 0)
-        return RL_EXIT_USAGE;
-    int rc = RL_EXIT_OK;
-    PGresult *res = admin_exec(
-        ctx, "cohort list", &rc, "listing the groups",
+    return admin_list(
+        ctx, "cohort list", argc, argv, opts, "listing the groups",
         "SELECT c.cohort_id, s.code AS site, c.code, p.code AS programme, c.start_date, "
         "c.time_block, (SELECT count(*) FROM clinical.enrolment e WHERE e.cohort_id = c.cohort_id "
         "AND e.status <> 'cancelled') AS patients "
         "FROM clinical.cohort c JOIN clinical.site s USING (site_id) "
         "JOIN clinical.programme p ON p.programme_id = c.programme_id "
         "WHERE $1::text IS NULL OR s.code = $1 ORDER BY s.code, c.start_date, c.code",
-        1, &site);
-    if (!res)
-        return rc;
-    admin_print_rows(ctx, res, "cohort_id,patients");
-    PQclear(res);
-    return RL_EXIT_OK;
+        1, &site, "cohort_id,patients");
 }
+
+static const rl_cli_command_t s_subs[] = {
+    {"add", "a group at a site: programme, start date, time block", s_add},
+    {"list", "the groups with their number of enrolled patients", s_list},
+};
+
+static const admin_group_t s_group = {"cohort", s_usage, s_subs, ADMIN_COUNT(s_subs)};
 
 int
 admin_cohort_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    static const admin_sub_t subs[] = {{"add", s_add}, {"list", s_list}, {NULL, NULL}};
-    return admin_dispatch(ctx, "cohort", argc, argv, s_usage, subs);
+    return admin_dispatch(ctx, &s_group, argc, argv);
 }

@@ -3,6 +3,7 @@
  * $VISUAL / $EDITOR; every version is kept with who wrote it and when. */
 #include "admin_util.h"
 
+#include "ruglab/audit.h"
 #include "ruglab/exitcode.h"
 #include "ruglab/mem.h"
 #include "ruglab/text.h"
@@ -92,6 +93,16 @@ s_clean(const char *text)
     return out;
 }
 
+/* $VISUAL, else $EDITOR, else vi. */
+static const char *
+s_editor(void)
+{
+    const char *editor = getenv("VISUAL");
+    if (!editor || !*editor)
+        editor = getenv("EDITOR");
+    return editor && *editor ? editor : "vi";
+}
+
 /* Lets the physician edit in $VISUAL/$EDITOR, starting from current. */
 static char *
 s_edit(const char *cmd, const char *current, const char *enrolment)
@@ -115,11 +126,8 @@ s_edit(const char *cmd, const char *current, const char *enrolment)
             "# Lines starting with '#' are left out; an empty text saves nothing.\n",
             enrolment);
     fclose(f);
-    const char *editor = getenv("VISUAL");
-    if (!editor || !*editor)
-        editor = getenv("EDITOR");
-    if (!editor || !*editor)
-        editor = "vi";
+    const char *editor = s_editor();
+    setenv("RUGLAB_EDITOR", editor, 1);
     char *text = NULL;
     pid_t pid = fork();
     if (pid == 0) {
@@ -154,20 +162,31 @@ out:
     return text;
 }
 
+/* The patient and options of set and show, and the enrolment they name. */
+typedef struct {
+    const char *patient, *enrolment, *file, *lang;
+    char eid[32];
+} s_opts_t;
+
+/* PATIENT and the options of set and show. */
 static int
-s_find(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *patient, const char *enrolment,
-       char eid[32])
+s_parse(rl_cli_ctx_t *ctx, const char *cmd, int argc, char **argv, const admin_opt_t *opts,
+        s_opts_t *o)
 {
-    if (!enrolment)
-        return admin_find_enrolment(ctx, cmd, rc, patient, true, eid);
-    char subject[32];
-    if (admin_find_subject(ctx, cmd, rc, patient, subject) < 0)
+    return admin_parse_arg(ctx, cmd, argc, argv, 2, opts,
+                           "PATIENT is required (subject id, badge token or INSZ)", &o->patient);
+}
+
+/* The enrolment the conclusion is about (--enrolment, else the running
+ * one, else the most recent) into o->eid. */
+static int
+s_find(rl_cli_ctx_t *ctx, const char *cmd, int *rc, s_opts_t *o)
+{
+    if (!rl_cli_connect(ctx)) {
+        *rc = RL_EXIT_DB;
         return -1;
-    const char *p[] = {enrolment, subject};
-    return admin_need_id(ctx, cmd, rc,
-                         "SELECT enrolment_id FROM clinical.enrolment "
-                         "WHERE enrolment_id = $1::bigint AND subject_id = $2::bigint",
-                         2, p, eid, "patient %s has no enrolment %s", subject, enrolment);
+    }
+    return admin_find_enrolment_of(ctx, cmd, rc, o->patient, o->enrolment, false, o->eid);
 }
 
 static char *
@@ -186,78 +205,77 @@ s_current(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *eid, PGresult
     return PQntuples(res) ? PQgetvalue(res, 0, 0) : "";
 }
 
-static int
-s_set(rl_cli_ctx_t *ctx, int argc, char **argv)
+/* The new text, from --file or the editor, without comments; NULL with
+ * *rc set when there is none. */
+static char *
+s_new_text(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const s_opts_t *o)
 {
-    const char *cmd = "conclusion set";
-    const char *file = NULL, *enrolment = NULL, *lang = NULL, *pos[1];
-    int n_pos = 0;
-    const admin_opt_t opts[] = {{"--file", &file, NULL},
-                                {"--enrolment", &enrolment, NULL},
-                                {"--lang", &lang, NULL},
-                                {NULL, NULL, NULL}};
-    if (admin_parse(ctx, cmd, argc, argv, 2, opts, pos, 1, &n_pos) < 0)
-        return RL_EXIT_USAGE;
-    if (n_pos != 1) {
-        rl_cli_fail("%s: PATIENT is required (subject id, badge token or INSZ)", cmd);
-        return RL_EXIT_USAGE;
-    }
-    if (!lang)
-        lang = "nl";
-    if (strcmp(lang, "nl") && strcmp(lang, "en") && strcmp(lang, "fr")) {
-        rl_cli_fail("%s: --lang: '%s' is not a language of the letter (nl, en, fr)", cmd, lang);
-        return RL_EXIT_USAGE;
-    }
-    int rc = RL_EXIT_OK;
-    char eid[32];
-    if (!rl_cli_connect(ctx))
-        return RL_EXIT_DB;
-    if (s_find(ctx, cmd, &rc, pos[0], enrolment, eid) < 0)
-        return rc;
     char *raw = NULL;
-    if (file) {
-        FILE *f = strcmp(file, "-") ? fopen(file, "r") : stdin;
+    if (o->file) {
+        bool in = !strcmp(o->file, "-");
+        FILE *f = in ? stdin : fopen(o->file, "r");
         if (!f) {
-            rl_cli_fail("%s: cannot read %s: %s", cmd, file, strerror(errno));
-            return RL_EXIT_FAIL;
+            rl_cli_fail("%s: cannot read %s: %s", cmd, o->file, strerror(errno));
+            *rc = RL_EXIT_FAIL;
+            return NULL;
         }
-        raw = s_read_stream(cmd, strcmp(file, "-") ? file : "standard input", f);
-        if (f != stdin)
+        raw = s_read_stream(cmd, in ? "standard input" : o->file, f);
+        if (!in)
             fclose(f);
-        if (!raw)
-            return RL_EXIT_FAIL;
     } else {
         PGresult *cur = NULL;
-        const char *current = s_current(ctx, cmd, &rc, eid, &cur);
+        const char *current = s_current(ctx, cmd, rc, o->eid, &cur);
         if (!current)
-            return rc;
-        const char *editor = getenv("VISUAL");
-        if (!editor || !*editor)
-            editor = getenv("EDITOR");
-        setenv("RUGLAB_EDITOR", editor && *editor ? editor : "vi", 1);
-        raw = s_edit(cmd, current, eid);
+            return NULL;
+        raw = s_edit(cmd, current, o->eid);
         PQclear(cur);
-        if (!raw)
-            return RL_EXIT_FAIL;
+    }
+    if (!raw) {
+        *rc = RL_EXIT_FAIL;
+        return NULL;
     }
     char *text = s_clean(raw);
     free(raw);
     if (!*text) {
         rl_cli_fail("%s: the conclusion is empty; nothing saved", cmd);
         free(text);
-        return RL_EXIT_FAIL;
+        *rc = RL_EXIT_FAIL;
+        return NULL;
     }
-    const char *p[] = {eid, text, admin_os_user(), lang};
-    PGresult *res = admin_exec(ctx, cmd, &rc, "saving the conclusion",
-                               "INSERT INTO clinical.conclusion (enrolment_id, body, written_by, "
-                               "lang) VALUES ($1::bigint, $2, $3, $4) RETURNING conclusion_id",
-                               4, p);
-    free(text);
-    if (!res)
+    return text;
+}
+
+static int
+s_set(rl_cli_ctx_t *ctx, int argc, char **argv)
+{
+    const char *cmd = "conclusion set";
+    s_opts_t o = {0};
+    const admin_opt_t opts[] = {{"--file", &o.file, NULL},
+                                {"--enrolment", &o.enrolment, NULL},
+                                {"--lang", &o.lang, NULL},
+                                {NULL, NULL, NULL}};
+    if (s_parse(ctx, cmd, argc, argv, opts, &o) < 0)
+        return RL_EXIT_USAGE;
+    if (!o.lang)
+        o.lang = "nl";
+    if (strcmp(o.lang, "nl") && strcmp(o.lang, "en") && strcmp(o.lang, "fr")) {
+        rl_cli_fail("%s: --lang: '%s' is not a language of the letter (nl, en, fr)", cmd, o.lang);
+        return RL_EXIT_USAGE;
+    }
+    int rc = RL_EXIT_OK;
+    char *text;
+    if (s_find(ctx, cmd, &rc, &o) < 0 || !(text = s_new_text(ctx, cmd, &rc, &o)))
         return rc;
-    admin_print_added(ctx, "conclusion", "conclusion_id", PQgetvalue(res, 0, 0), "enrolment_id",
-                      eid);
-    PQclear(res);
+    const char *p[] = {o.eid, text, rl_audit_reader(), o.lang};
+    char id[32];
+    int f = admin_lookup_id(ctx, cmd, &rc, "saving the conclusion",
+                            "INSERT INTO clinical.conclusion (enrolment_id, body, written_by, "
+                            "lang) VALUES ($1::bigint, $2, $3, $4) RETURNING conclusion_id",
+                            4, p, id);
+    free(text);
+    if (f <= 0)
+        return rc;
+    admin_print_added(ctx, "conclusion", "conclusion_id", id, "enrolment_id", o.eid);
     return RL_EXIT_OK;
 }
 
@@ -265,45 +283,41 @@ static int
 s_show(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     const char *cmd = "conclusion show";
-    const char *enrolment = NULL, *pos[1];
-    int n_pos = 0;
-    const admin_opt_t opts[] = {{"--enrolment", &enrolment, NULL}, {NULL, NULL, NULL}};
-    if (admin_parse(ctx, cmd, argc, argv, 2, opts, pos, 1, &n_pos) < 0)
+    s_opts_t o = {0};
+    const admin_opt_t opts[] = {{"--enrolment", &o.enrolment, NULL}, {NULL, NULL, NULL}};
+    if (s_parse(ctx, cmd, argc, argv, opts, &o) < 0)
         return RL_EXIT_USAGE;
-    if (n_pos != 1) {
-        rl_cli_fail("%s: PATIENT is required (subject id, badge token or INSZ)", cmd);
-        return RL_EXIT_USAGE;
-    }
     int rc = RL_EXIT_OK;
-    char eid[32];
-    if (!rl_cli_connect(ctx))
-        return RL_EXIT_DB;
-    if (s_find(ctx, cmd, &rc, pos[0], enrolment, eid) < 0)
-        return rc;
     PGresult *res = NULL;
-    if (!s_current(ctx, cmd, &rc, eid, &res))
+    if (s_find(ctx, cmd, &rc, &o) < 0 || !s_current(ctx, cmd, &rc, o.eid, &res))
         return rc;
     if (PQntuples(res) == 0) {
         PQclear(res);
-        rl_cli_fail("%s: no conclusion written for enrolment %s", cmd, eid);
+        rl_cli_fail("%s: no conclusion written for enrolment %s", cmd, o.eid);
         return RL_EXIT_FAIL;
     }
     if (rl_cli_json(ctx)) {
-        admin_json_print(json_pack("{s:s, s:s, s:s, s:s, s:s}", "enrolment_id", eid, "body",
+        admin_json_print(json_pack("{s:s, s:s, s:s, s:s, s:s}", "enrolment_id", o.eid, "body",
                                    PQgetvalue(res, 0, 0), "written_by", PQgetvalue(res, 0, 1),
                                    "written_at", PQgetvalue(res, 0, 2), "lang",
                                    PQgetvalue(res, 0, 4)));
     } else {
-        printf("enrolment %s, written by %s at %s (%s):\n%s\n", eid, PQgetvalue(res, 0, 1),
+        printf("enrolment %s, written by %s at %s (%s):\n%s\n", o.eid, PQgetvalue(res, 0, 1),
                PQgetvalue(res, 0, 2), PQgetvalue(res, 0, 4), PQgetvalue(res, 0, 0));
     }
     PQclear(res);
     return RL_EXIT_OK;
 }
 
+static const rl_cli_command_t s_subs[] = {
+    {"set", "write the conclusion and advice from a file or in an editor", s_set},
+    {"show", "the current conclusion, who wrote it and when", s_show},
+};
+
+static const admin_group_t s_group = {"conclusion", s_usage, s_subs, ADMIN_COUNT(s_subs)};
+
 int
 admin_conclusion_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    static const admin_sub_t subs[] = {{"set", s_set}, {"show", s_show}, {NULL, NULL}};
-    return admin_dispatch(ctx, "conclusion", argc, argv, s_usage, subs);
+    return admin_dispatch(ctx, &s_group, argc, argv);
 }

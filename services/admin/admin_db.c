@@ -1,6 +1,6 @@
 /* `ruglab db`: schema migrations (run by the IT administrator at install
  * and upgrade). */
-#include "admin.h"
+#include "admin_util.h"
 
 #include "ruglab/exitcode.h"
 #include "ruglab/migrate.h"
@@ -26,55 +26,91 @@ s_usage(FILE *out)
             "               checkout's deploy/sql, else the installed share/ruglab/sql)\n");
 }
 
-int
-admin_db_main(rl_cli_ctx_t *ctx, int argc, char **argv)
+/* The one option of both subcommands; -1 after printing. */
+static int
+s_parse(int argc, char **argv, const char **dir_flag)
 {
-    if (argc < 2 || rl_cli_wants_help(argc, argv)) {
-        s_usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? RL_EXIT_USAGE : RL_EXIT_OK;
-    }
-    const char *sub = argv[1];
-    const char *dir_flag = NULL;
     for (int i = 2; i < argc; i++) {
         if (!strcmp(argv[i], "--sql-dir") && i + 1 < argc) {
-            dir_flag = argv[++i];
+            *dir_flag = argv[++i];
         } else {
-            rl_cli_fail("db %s: unexpected argument '%s'", sub, argv[i]);
-            return RL_EXIT_USAGE;
+            rl_cli_fail("db %s: unexpected argument '%s'", argv[1], argv[i]);
+            return -1;
         }
     }
-    if (strcmp(sub, "migrate") != 0 && strcmp(sub, "status") != 0) {
-        rl_cli_fail("db: unknown subcommand '%s' (migrate, status)", sub);
-        return RL_EXIT_USAGE;
+    return 0;
+}
+
+static int
+s_migrate_in(PGconn *conn, const char *dir)
+{
+    rl_err_t err;
+    int n = rl_migrate_run(conn, dir, stdout, &err);
+    if (n < 0) {
+        rl_cli_fail("db migrate: %s", err.msg);
+        return PQstatus(conn) == CONNECTION_OK && strstr(err.msg, "migration ") ? RL_EXIT_FAIL
+                                                                                : RL_EXIT_DB;
     }
+    if (n)
+        printf("database migrated: %d migration%s applied\n", n, n == 1 ? "" : "s");
+    else
+        printf("database is up to date (nothing to apply)\n");
+    return RL_EXIT_OK;
+}
+
+static int
+s_status_in(PGconn *conn, const char *dir)
+{
+    rl_err_t err;
+    int problems = rl_migrate_status(conn, dir, stdout, &err);
+    if (problems < 0) {
+        rl_cli_fail("db status: %s", err.msg);
+        return RL_EXIT_DB;
+    }
+    return problems ? RL_EXIT_FAIL : RL_EXIT_OK;
+}
+
+/* Runs op on the database with the migrations' directory. */
+static int
+s_with_dir(rl_cli_ctx_t *ctx, int argc, char **argv, int (*op)(PGconn *conn, const char *dir))
+{
+    const char *dir_flag = NULL;
+    if (s_parse(argc, argv, &dir_flag) < 0)
+        return RL_EXIT_USAGE;
     PGconn *conn = rl_cli_connect(ctx);
     if (!conn)
         return RL_EXIT_DB;
     char *dir = rl_paths_sql_dir(dir_flag);
-    rl_err_t err;
-    int rc;
-    if (!strcmp(sub, "migrate")) {
-        int n = rl_migrate_run(conn, dir, stdout, &err);
-        if (n < 0) {
-            rl_cli_fail("db migrate: %s", err.msg);
-            rc = PQstatus(conn) == CONNECTION_OK && strstr(err.msg, "migration ") ? RL_EXIT_FAIL
-                                                                                  : RL_EXIT_DB;
-        } else {
-            if (n)
-                printf("database migrated: %d migration%s applied\n", n, n == 1 ? "" : "s");
-            else
-                printf("database is up to date (nothing to apply)\n");
-            rc = RL_EXIT_OK;
-        }
-    } else {
-        int problems = rl_migrate_status(conn, dir, stdout, &err);
-        if (problems < 0) {
-            rl_cli_fail("db status: %s", err.msg);
-            rc = RL_EXIT_DB;
-        } else {
-            rc = problems ? RL_EXIT_FAIL : RL_EXIT_OK;
-        }
-    }
+    int rc = op(conn, dir);
     free(dir);
     return rc;
+}
+
+static int
+s_migrate(rl_cli_ctx_t *ctx, int argc, char **argv)
+{
+    return s_with_dir(ctx, argc, argv, s_migrate_in);
+}
+
+static int
+s_status(rl_cli_ctx_t *ctx, int argc, char **argv)
+{
+    return s_with_dir(ctx, argc, argv, s_status_in);
+}
+
+static const rl_cli_command_t s_subs[] = {
+    {"migrate", "apply the pending migrations in order", s_migrate},
+    {"status", "every migration: applied, pending, CHANGED or MISSING", s_status},
+};
+
+static const admin_group_t s_group = {"db", s_usage, s_subs, ADMIN_COUNT(s_subs)};
+
+int
+admin_db_main(rl_cli_ctx_t *ctx, int argc, char **argv)
+{
+    const char *dir_flag = NULL;
+    /* the arguments are checked before the subcommand's name */
+    if (argc >= 2 && !rl_cli_wants_help(argc, argv) && s_parse(argc, argv, &dir_flag) < 0)
+        return RL_EXIT_USAGE;
+    return admin_dispatch(ctx, &s_group, argc, argv);
 }

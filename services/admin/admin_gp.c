@@ -49,36 +49,36 @@ s_add(rl_cli_ctx_t *ctx, int argc, char **argv)
     }
     int rc = RL_EXIT_OK;
     const char *p[8] = {riziv, family, given, address, postal, city, phone, email};
-    PGresult *res = admin_exec(
-        ctx, cmd, &rc, "inserting the GP",
-        "INSERT INTO identity.gp (riziv, family_name, given_name, address, postal_code, city, "
-        "phone, email) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
-        "ON CONFLICT (riziv) DO NOTHING RETURNING gp_id",
-        8, p);
-    if (!res)
+    char id[32];
+    if (admin_insert_id(
+            ctx, cmd, &rc, "inserting the GP",
+            "INSERT INTO identity.gp (riziv, family_name, given_name, address, postal_code, city, "
+            "phone, email) VALUES ($1, $2, $3, $4, $5, $6, $7, $8) "
+            "ON CONFLICT (riziv) DO NOTHING RETURNING gp_id",
+            8, p, id, "a GP with RIZIV number %s already exists", riziv) < 0)
         return rc;
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        rl_cli_fail("%s: a GP with RIZIV number %s already exists", cmd, riziv);
-        return RL_EXIT_FAIL;
-    }
-    admin_print_added(ctx, "GP", "gp_id", PQgetvalue(res, 0, 0), "riziv", riziv);
-    PQclear(res);
+    admin_print_added(ctx, "GP", "gp_id", id, "riziv", riziv);
     return RL_EXIT_OK;
 }
 
 static int
 s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    return admin_list(ctx, "gp list", argc, argv, "listing the GPs",
+    return admin_list(ctx, "gp list", argc, argv, NULL, "listing the GPs",
                       "SELECT gp_id, riziv, family_name, given_name, postal_code, city "
                       "FROM identity.gp ORDER BY family_name, given_name, gp_id",
                       0, NULL, "gp_id");
 }
 
+static const rl_cli_command_t s_subs[] = {
+    {"add", "register a GP by RIZIV number", s_add},
+    {"list", "the GPs", s_list},
+};
+
+static const admin_group_t s_group = {"gp", s_usage, s_subs, ADMIN_COUNT(s_subs)};
+
 int
 admin_gp_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    static const admin_sub_t subs[] = {{"add", s_add}, {"list", s_list}, {NULL, NULL}};
-    return admin_dispatch(ctx, "gp", argc, argv, s_usage, subs);
+    return admin_dispatch(ctx, &s_group, argc, argv);
 }

@@ -58,146 +58,178 @@ s_check_name(const char *cmd, const char *option, const char *v)
     return 0;
 }
 
-static int
-s_add(rl_cli_ctx_t *ctx, int argc, char **argv)
-{
-    const char *cmd = "patient add";
-    const char *site = NULL, *family = NULL, *given = NULL, *birth_s = NULL, *sex = NULL,
-               *insz_s = NULL, *weight = NULL, *height = NULL, *gp = NULL, *address = NULL,
-               *postal = NULL, *city = NULL, *phone = NULL;
-    const admin_opt_t opts[] = {{"--site", &site, NULL},
-                                {"--family-name", &family, NULL},
-                                {"--given-name", &given, NULL},
-                                {"--birth-date", &birth_s, NULL},
-                                {"--sex", &sex, NULL},
-                                {"--insz", &insz_s, NULL},
-                                {"--weight", &weight, NULL},
-                                {"--height", &height, NULL},
-                                {"--gp", &gp, NULL},
-                                {"--address", &address, NULL},
-                                {"--postal-code", &postal, NULL},
-                                {"--city", &city, NULL},
-                                {"--phone", &phone, NULL},
-                                {NULL, NULL, NULL}};
-    if (admin_parse(ctx, cmd, argc, argv, 2, opts, NULL, 0, NULL) < 0 ||
-        admin_require(cmd, "--site", site) < 0 || admin_require(cmd, "--family-name", family) < 0 ||
-        admin_require(cmd, "--given-name", given) < 0 ||
-        admin_require(cmd, "--birth-date", birth_s) < 0 || admin_require(cmd, "--sex", sex) < 0 ||
-        admin_require(cmd, "--insz", insz_s) < 0)
-        return RL_EXIT_USAGE;
-
-    /* everything that can be checked without the database first */
-    if (s_check_name(cmd, "--family-name", family) < 0 ||
-        s_check_name(cmd, "--given-name", given) < 0)
-        return RL_EXIT_FAIL;
+/* `patient add`, as the command line gives it. */
+typedef struct {
+    const char *site, *family, *given, *birth_s, *sex, *insz_s, *weight, *height, *gp, *address,
+        *postal, *city, *phone;
     rl_date_t birth;
-    if (admin_parse_date(cmd, "--birth-date", birth_s, &birth) < 0)
+    rl_insz_t insz;
+} s_add_opts_t;
+
+/* What patient add creates. */
+typedef struct {
+    char subject_id[32], badge[16], pseudonym[16];
+} s_added_t;
+
+/* Everything that can be checked without the database; an RL_EXIT_* code. */
+static int
+s_add_check(const char *cmd, s_add_opts_t *o)
+{
+    if (s_check_name(cmd, "--family-name", o->family) < 0 ||
+        s_check_name(cmd, "--given-name", o->given) < 0 ||
+        admin_parse_date(cmd, "--birth-date", o->birth_s, &o->birth) < 0)
         return RL_EXIT_FAIL;
-    if (strcmp(sex, "M") && strcmp(sex, "F") && strcmp(sex, "X")) {
+    if (strcmp(o->sex, "M") && strcmp(o->sex, "F") && strcmp(o->sex, "X")) {
         rl_cli_fail("%s: --sex must be M, F or X", cmd);
         return RL_EXIT_FAIL;
     }
-    rl_insz_t insz;
     rl_err_t err;
-    if (rl_insz_validate(insz_s, &insz, &err) < 0 ||
-        rl_insz_matches_birth(&insz, birth, sex[0] == 'X' ? '?' : sex[0], &err) < 0) {
+    if (rl_insz_validate(o->insz_s, &o->insz, &err) < 0 ||
+        rl_insz_matches_birth(&o->insz, o->birth, o->sex[0] == 'X' ? '?' : o->sex[0], &err) < 0) {
         rl_cli_fail("%s: %s", cmd, err.msg);
         return RL_EXIT_FAIL;
     }
     double v;
-    if ((weight && admin_parse_number(cmd, "--weight", weight, 20, 400, &v) < 0) ||
-        (height && admin_parse_number(cmd, "--height", height, 80, 250, &v) < 0))
+    if ((o->weight && admin_parse_number(cmd, "--weight", o->weight, 20, 400, &v) < 0) ||
+        (o->height && admin_parse_number(cmd, "--height", o->height, 80, 250, &v) < 0))
         return RL_EXIT_FAIL;
-    if (gp && (strlen(gp) != 11 || strspn(gp, "0123456789") != 11)) {
+    if (o->gp && (strlen(o->gp) != 11 || strspn(o->gp, "0123456789") != 11)) {
         rl_cli_fail("%s: --gp: give the GP's RIZIV number (11 digits)", cmd);
         return RL_EXIT_FAIL;
     }
+    return RL_EXIT_OK;
+}
 
-    int rc = RL_EXIT_OK;
-    PGresult *res = NULL;
-    char site_id[32], gp_id[32] = "";
-    json_t *out = NULL;
-    if (admin_begin(ctx, cmd, &rc) < 0)
-        return rc;
-    if (admin_need_id(ctx, cmd, &rc, "SELECT site_id FROM clinical.site WHERE code = $1", 1, &site,
-                      site_id, "unknown site '%s' (see ruglab site list)", site) < 0)
-        goto out;
-    if (gp && admin_need_id(ctx, cmd, &rc, "SELECT gp_id FROM identity.gp WHERE riziv = $1", 1, &gp,
-                            gp_id, "unknown GP with RIZIV number %s (see ruglab gp list, gp add)",
-                            gp) < 0)
-        goto out;
-    res = admin_exec(ctx, cmd, &rc, "checking the INSZ",
-                     "SELECT subject_id FROM identity.patient WHERE insz = $1", 1,
-                     (const char *const[]){insz.digits});
-    if (!res)
-        goto out;
-    if (PQntuples(res) > 0) {
+/* Fills o; an RL_EXIT_* code. */
+static int
+s_add_parse(rl_cli_ctx_t *ctx, const char *cmd, int argc, char **argv, s_add_opts_t *o)
+{
+    const admin_opt_t opts[] = {{"--site", &o->site, NULL},
+                                {"--family-name", &o->family, NULL},
+                                {"--given-name", &o->given, NULL},
+                                {"--birth-date", &o->birth_s, NULL},
+                                {"--sex", &o->sex, NULL},
+                                {"--insz", &o->insz_s, NULL},
+                                {"--weight", &o->weight, NULL},
+                                {"--height", &o->height, NULL},
+                                {"--gp", &o->gp, NULL},
+                                {"--address", &o->address, NULL},
+                                {"--postal-code", &o->postal, NULL},
+                                {"--city", &o->city, NULL},
+                                {"--phone", &o->phone, NULL},
+                                {NULL, NULL, NULL}};
+    if (admin_parse(ctx, cmd, argc, argv, 2, opts, NULL, 0, NULL) < 0 ||
+        admin_require(cmd, "--site", o->site) < 0 ||
+        admin_require(cmd, "--family-name", o->family) < 0 ||
+        admin_require(cmd, "--given-name", o->given) < 0 ||
+        admin_require(cmd, "--birth-date", o->birth_s) < 0 ||
+        admin_require(cmd, "--sex", o->sex) < 0 || admin_require(cmd, "--insz", o->insz_s) < 0)
+        return RL_EXIT_USAGE;
+    return s_add_check(cmd, o);
+}
+
+/* The site, the GP, and no patient with this INSZ yet. */
+static int
+s_add_resolve(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const s_add_opts_t *o, char site_id[32],
+              char gp_id[32])
+{
+    if (admin_find_site(ctx, cmd, rc, o->site, site_id) < 0)
+        return -1;
+    if (o->gp &&
+        admin_need_id(ctx, cmd, rc, "SELECT gp_id FROM identity.gp WHERE riziv = $1", 1, &o->gp,
+                      gp_id, "unknown GP with RIZIV number %s (see ruglab gp list, gp add)",
+                      o->gp) < 0)
+        return -1;
+    char existing[32];
+    int f = admin_lookup_id(ctx, cmd, rc, "checking the INSZ",
+                            "SELECT subject_id FROM identity.patient WHERE insz = $1", 1,
+                            (const char *const[]){o->insz.digits}, existing);
+    if (f > 0) {
         rl_cli_fail("%s: a patient with this INSZ is already registered (subject %s)", cmd,
-                    PQgetvalue(res, 0, 0));
-        rc = RL_EXIT_FAIL;
-        goto out;
+                    existing);
+        *rc = RL_EXIT_FAIL;
     }
-    PQclear(res);
-    res = NULL;
+    return f == 0 ? 0 : -1;
+}
 
-    /* a token collision is possible in theory (40 random bits): retry */
-    char badge[16], pseudonym[16];
-    for (int attempt = 0; attempt < 5 && !res; attempt++) {
-        char r[8];
+/* The pseudonymous subject with a new badge token and pseudonym. A token
+ * collision is possible in theory (40 random bits): retry. */
+static int
+s_add_subject(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const s_add_opts_t *o,
+              const char *site_id, s_added_t *m)
+{
+    for (int attempt = 0; attempt < 5; attempt++) {
+        char r[8], q[12];
         admin_random_base32(r, 8);
-        snprintf(badge, sizeof badge, "RB-%.4s-%.4s", r, r + 4);
-        char q[12];
+        snprintf(m->badge, sizeof m->badge, "RB-%.4s-%.4s", r, r + 4);
         admin_random_base32(q, 12);
-        snprintf(pseudonym, sizeof pseudonym, "PS-%.12s", q);
-        const char *p[6] = {site_id, badge, pseudonym, sex, weight, height};
-        res = admin_exec(ctx, cmd, &rc, "inserting the subject",
-                         "INSERT INTO clinical.subject (site_id, badge_token, pseudonym, sex, "
-                         "body_weight_kg, height_cm) VALUES ($1, $2, $3, $4, $5, $6) "
-                         "ON CONFLICT DO NOTHING RETURNING subject_id",
-                         6, p);
-        if (!res)
-            goto out;
-        if (PQntuples(res) == 0) {
-            PQclear(res);
-            res = NULL;
-        }
+        snprintf(m->pseudonym, sizeof m->pseudonym, "PS-%.12s", q);
+        const char *p[6] = {site_id, m->badge, m->pseudonym, o->sex, o->weight, o->height};
+        int f = admin_lookup_id(ctx, cmd, rc, "inserting the subject",
+                                "INSERT INTO clinical.subject (site_id, badge_token, pseudonym, "
+                                "sex, body_weight_kg, height_cm) VALUES ($1, $2, $3, $4, $5, $6) "
+                                "ON CONFLICT DO NOTHING RETURNING subject_id",
+                                6, p, m->subject_id);
+        if (f != 0)
+            return f > 0 ? 0 : -1;
     }
-    if (!res) {
-        rl_cli_fail("%s: could not draw a unique badge token", cmd);
-        rc = RL_EXIT_FAIL;
-        goto out;
-    }
-    char subject_id[32];
-    snprintf(subject_id, sizeof subject_id, "%s", PQgetvalue(res, 0, 0));
-    PQclear(res);
+    rl_cli_fail("%s: could not draw a unique badge token", cmd);
+    *rc = RL_EXIT_FAIL;
+    return -1;
+}
+
+/* Subject and identity in one transaction. */
+static int
+s_add_store(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const s_add_opts_t *o, s_added_t *m)
+{
+    char site_id[32], gp_id[32] = "";
+    if (admin_begin(ctx, cmd, rc) < 0 || s_add_resolve(ctx, cmd, rc, o, site_id, gp_id) < 0 ||
+        s_add_subject(ctx, cmd, rc, o, site_id, m) < 0)
+        return -1;
     char birth_buf[RL_DATE_STR_SIZE];
-    rl_date_format(birth, birth_buf);
-    const char *p[10] = {subject_id, insz.digits, family, given, birth_buf, *gp_id ? gp_id : NULL,
-                         address,    postal,      city,   phone};
-    res = admin_exec(ctx, cmd, &rc, "inserting the patient",
-                     "INSERT INTO identity.patient (subject_id, insz, family_name, given_name, "
-                     "date_of_birth, gp_id, address, postal_code, city, phone) "
-                     "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                     10, p);
+    rl_date_format(o->birth, birth_buf);
+    const char *p[10] = {m->subject_id,         o->insz.digits, o->family, o->given, birth_buf,
+                         *gp_id ? gp_id : NULL, o->address,     o->postal, o->city,  o->phone};
+    PGresult *res = admin_exec(ctx, cmd, rc, "inserting the patient",
+                               "INSERT INTO identity.patient (subject_id, insz, family_name, "
+                               "given_name, date_of_birth, gp_id, address, postal_code, city, "
+                               "phone) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+                               10, p);
     if (!res)
-        goto out;
-    if (admin_commit(ctx, cmd, &rc) < 0)
-        goto out;
+        return -1;
+    PQclear(res);
+    return admin_commit(ctx, cmd, rc);
+}
+
+static void
+s_add_render(rl_cli_ctx_t *ctx, const s_added_t *m)
+{
     if (rl_cli_json(ctx)) {
-        out = json_object();
-        json_object_set_new(out, "subject_id", json_integer(strtoll(subject_id, NULL, 10)));
-        json_object_set_new(out, "badge_token", json_string(badge));
-        json_object_set_new(out, "pseudonym", json_string(pseudonym));
+        json_t *out = json_object();
+        json_object_set_new(out, "subject_id", json_integer(strtoll(m->subject_id, NULL, 10)));
+        json_object_set_new(out, "badge_token", json_string(m->badge));
+        json_object_set_new(out, "pseudonym", json_string(m->pseudonym));
         admin_json_print(out);
     } else {
-        printf("patient added: subject_id %s, badge token %s\n", subject_id, badge);
+        printf("patient added: subject_id %s, badge token %s\n", m->subject_id, m->badge);
     }
-    rc = RL_EXIT_OK;
-out:
-    PQclear(res);
+}
+
+static int
+s_add(rl_cli_ctx_t *ctx, int argc, char **argv)
+{
+    const char *cmd = "patient add";
+    s_add_opts_t o = {0};
+    int rc = s_add_parse(ctx, cmd, argc, argv, &o);
     if (rc != RL_EXIT_OK)
+        return rc;
+    s_added_t m;
+    if (s_add_store(ctx, cmd, &rc, &o, &m) < 0) {
         admin_rollback(ctx);
-    return rc;
+        return rc;
+    }
+    s_add_render(ctx, &m);
+    return RL_EXIT_OK;
 }
 
 /* Prints one row of res as "label: value" lines (or adds it to obj). */
@@ -257,14 +289,7 @@ s_show(rl_cli_ctx_t *ctx, int argc, char **argv)
         return rc;
     }
     if (rl_cli_json(ctx)) {
-        json_t *arr = json_array();
-        for (int r = 0; r < PQntuples(res); r++) {
-            json_t *o = json_object();
-            for (int c = 0; c < PQnfields(res); c++)
-                json_object_set_new(o, PQfname(res, c), admin_json_value(res, r, c, c == 0));
-            json_array_append_new(arr, o);
-        }
-        json_object_set_new(obj, "enrolments", arr);
+        json_object_set_new(obj, "enrolments", admin_json_rows(res, "enrolment_id"));
         admin_json_print(obj);
     } else {
         printf("\nenrolments:\n");
@@ -341,13 +366,17 @@ out:
     return rc;
 }
 
+static const rl_cli_command_t s_subs[] = {
+    {"add", "register a patient at a site", s_add},
+    {"show", "identity, GP and enrolments (audit-logged)", s_show},
+    {"find", "patients by name, INSZ or badge token (audit-logged)", s_find},
+    {"results", "device tests and questionnaires at start, mid and end", admin_patient_results},
+};
+
+static const admin_group_t s_group = {"patient", s_usage, s_subs, ADMIN_COUNT(s_subs)};
+
 int
 admin_patient_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    static const admin_sub_t subs[] = {{"add", s_add},
-                                       {"show", s_show},
-                                       {"find", s_find},
-                                       {"results", admin_patient_results},
-                                       {NULL, NULL}};
-    return admin_dispatch(ctx, "patient", argc, argv, s_usage, subs);
+    return admin_dispatch(ctx, &s_group, argc, argv);
 }

@@ -44,10 +44,11 @@ s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
     char *sql = rl_asprintf("%s FROM clinical.programme p LEFT JOIN clinical.site s USING "
                             "(site_id) ORDER BY p.site_id NULLS FIRST, p.code",
                             s_columns);
-    int rc = admin_list(ctx, "programme list", argc, argv, "listing the programmes", sql, 0, NULL,
-                        "programme_id,total_sessions,exercise_sessions,information_sessions,"
-                        "max_per_week,max_duration_days,max_extra_sessions,mid_test_session,"
-                        "min_session_minutes");
+    int rc =
+        admin_list(ctx, "programme list", argc, argv, NULL, "listing the programmes", sql, 0, NULL,
+                   "programme_id,total_sessions,exercise_sessions,information_sessions,"
+                   "max_per_week,max_duration_days,max_extra_sessions,mid_test_session,"
+                   "min_session_minutes");
     free(sql);
     return rc;
 }
@@ -58,13 +59,8 @@ s_show(rl_cli_ctx_t *ctx, int argc, char **argv)
     const char *cmd = "programme show";
     const admin_opt_t opts[] = {{NULL, NULL, NULL}};
     const char *code = NULL;
-    int npos = 0;
-    if (admin_parse(ctx, cmd, argc, argv, 2, opts, &code, 1, &npos) < 0)
+    if (admin_parse_arg(ctx, cmd, argc, argv, 2, opts, "give the programme code", &code) < 0)
         return RL_EXIT_USAGE;
-    if (npos != 1) {
-        rl_cli_fail("%s: give the programme code", cmd);
-        return RL_EXIT_USAGE;
-    }
     int rc = RL_EXIT_OK;
     char *sql = rl_asprintf("%s, p.description FROM clinical.programme p LEFT JOIN clinical.site s "
                             "USING (site_id) WHERE p.code = $1",
@@ -160,58 +156,38 @@ s_add(rl_cli_ctx_t *ctx, int argc, char **argv)
         return RL_EXIT_FAIL;
     }
     int rc = RL_EXIT_OK;
-    char site_id[32];
-    if (admin_need_id(ctx, cmd, &rc, "SELECT site_id FROM clinical.site WHERE code = $1", 1, &site,
-                      site_id, "unknown site '%s' (see ruglab site list)", site) < 0)
+    char site_id[32], id[32];
+    if (admin_find_site(ctx, cmd, &rc, site, site_id) < 0)
         return rc;
     char total[16], days_s[16];
     snprintf(total, sizeof total, "%d", t.total_sessions);
     snprintf(days_s, sizeof days_s, "%d", t.max_duration_days);
     const char *p[13] = {code,   name,  site_id, total,   ex,    info,   week,
                          days_s, extra, mid,     minutes, descr, name_en};
-    PGresult *res = admin_exec(
-        ctx, cmd, &rc, "inserting the programme",
-        "INSERT INTO clinical.programme (code, name, site_id, total_sessions, exercise_sessions, "
-        "information_sessions, max_per_week, max_duration_days, max_extra_sessions, "
-        "mid_test_session, min_session_minutes, description, name_en) VALUES ($1, $2, $3, $4, "
-        "$5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (code) DO NOTHING "
-        "RETURNING programme_id",
-        13, p);
-    if (!res)
+    if (admin_insert_id(
+            ctx, cmd, &rc, "inserting the programme",
+            "INSERT INTO clinical.programme (code, name, site_id, total_sessions, "
+            "exercise_sessions, "
+            "information_sessions, max_per_week, max_duration_days, max_extra_sessions, "
+            "mid_test_session, min_session_minutes, description, name_en) VALUES ($1, $2, $3, $4, "
+            "$5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (code) DO NOTHING "
+            "RETURNING programme_id",
+            13, p, id, "a programme with code '%s' already exists", code) < 0)
         return rc;
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        rl_cli_fail("%s: a programme with code '%s' already exists", cmd, code);
-        return RL_EXIT_FAIL;
-    }
-    admin_print_added(ctx, "programme", "programme_id", PQgetvalue(res, 0, 0), "code", code);
-    PQclear(res);
+    admin_print_added(ctx, "programme", "programme_id", id, "code", code);
     return RL_EXIT_OK;
 }
 
-int
-admin_load_enrolment(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *enrolment_id,
-                     admin_enrolment_t *out)
-{
-    PGconn *conn = rl_cli_connect(ctx);
-    if (!conn) {
-        *rc = RL_EXIT_DB;
-        return -1;
-    }
-    rl_err_t err;
-    int r = rl_clinical_enrolment_load(conn, enrolment_id, out, &err);
-    if (r < 0) {
-        rl_cli_fail("%s: %s", cmd, err.msg);
-        *rc = r == -1 ? RL_EXIT_DB : RL_EXIT_FAIL;
-        return -1;
-    }
-    return 0;
-}
+static const rl_cli_command_t s_subs[] = {
+    {"list", "every template: the seed variants and the sites' own", s_list},
+    {"show", "one template", s_show},
+    {"add", "a site's own template", s_add},
+};
+
+static const admin_group_t s_group = {"programme", s_usage, s_subs, ADMIN_COUNT(s_subs)};
 
 int
 admin_programme_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    static const admin_sub_t subs[] = {
-        {"list", s_list}, {"show", s_show}, {"add", s_add}, {NULL, NULL}};
-    return admin_dispatch(ctx, "programme", argc, argv, s_usage, subs);
+    return admin_dispatch(ctx, &s_group, argc, argv);
 }

@@ -4,6 +4,7 @@
  * (clinical.v_questionnaire), tablet responses included. */
 #include "admin_util.h"
 
+#include "ruglab/audit.h"
 #include "ruglab/exitcode.h"
 #include "ruglab/mem.h"
 #include "ruglab/questionnaire.h"
@@ -105,117 +106,145 @@ s_parse_answers(const char *cmd, const char *s, rl_q_answer_t **out, size_t *n)
     return 0;
 }
 
+/* `questionnaire add`, as the command line gives it. */
+typedef struct {
+    const char *patient, *instrument, *date_s, *answers_s, *version, *language;
+    rl_instrument_t inst;
+    rl_date_t date;
+    rl_q_answer_t *answers; /* owned */
+    size_t n;
+} s_add_opts_t;
+
+/* Fills o; an RL_EXIT_* code. */
+static int
+s_add_parse(rl_cli_ctx_t *ctx, const char *cmd, int argc, char **argv, s_add_opts_t *o)
+{
+    const admin_opt_t opts[] = {
+        {"--instrument", &o->instrument, NULL}, {"--date", &o->date_s, NULL},
+        {"--answers", &o->answers_s, NULL},     {"--version", &o->version, NULL},
+        {"--language", &o->language, NULL},     {NULL, NULL, NULL}};
+    if (admin_parse_patient(ctx, cmd, argc, argv, opts, &o->patient) < 0 ||
+        admin_require(cmd, "--instrument", o->instrument) < 0 ||
+        admin_require(cmd, "--date", o->date_s) < 0 ||
+        admin_require(cmd, "--answers", o->answers_s) < 0)
+        return RL_EXIT_USAGE;
+    const char *lang = o->language;
+    if (lang && strcmp(lang, "nl") && strcmp(lang, "fr") && strcmp(lang, "de") &&
+        strcmp(lang, "en")) {
+        rl_cli_fail("%s: --language must be nl, fr, de or en", cmd);
+        return RL_EXIT_FAIL;
+    }
+    rl_err_t err;
+    if (rl_instrument_parse(o->instrument, &o->inst, &err) < 0) {
+        rl_cli_fail("%s: %s", cmd, err.msg);
+        return RL_EXIT_FAIL;
+    }
+    if (!o->version)
+        o->version = s_default_version(o->inst);
+    if (strlen(o->version) > 20) {
+        rl_cli_fail("%s: --version is longer than 20 characters", cmd);
+        return RL_EXIT_FAIL;
+    }
+    if (admin_parse_date(cmd, "--date", o->date_s, &o->date) < 0 ||
+        s_parse_answers(cmd, o->answers_s, &o->answers, &o->n) < 0)
+        return RL_EXIT_FAIL;
+    return RL_EXIT_OK;
+}
+
+/* Scores the answers. The tablet may send an incomplete TSK-17 (stored
+ * unscored); a paper form typed in by hand is refused so that the missing
+ * items are looked up on the form. */
+static int
+s_score(const char *cmd, const s_add_opts_t *o, rl_q_score_t *score)
+{
+    rl_err_t err;
+    if (rl_questionnaire_score(o->instrument, o->version, o->answers, o->n, score, &err) < 0) {
+        rl_cli_fail("%s: %s", cmd, err.msg);
+        return -1;
+    }
+    if (o->inst == RL_INSTRUMENT_TSK17 && !score->scorable) {
+        rl_cli_fail("%s: refused: %s", cmd, score->reason);
+        return -1;
+    }
+    return 0;
+}
+
+/* Stores the response in the enrolment of its date; fills enrolment[32]
+ * and response_id[32]. */
+static int
+s_store(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const s_add_opts_t *o,
+        const rl_q_score_t *score, char enrolment[32], char response_id[32])
+{
+    if (admin_refuse_future(ctx, cmd, rc, "questionnaire", o->date_s, o->date) < 0 ||
+        admin_find_enrolment_on(ctx, cmd, rc, o->patient, o->date_s, enrolment) < 0)
+        return -1;
+    json_t *arr = json_array();
+    for (size_t i = 0; i < o->n; i++)
+        json_array_append_new(
+            arr, json_pack("{s:i, s:i}", "item", o->answers[i].item, "value", o->answers[i].value));
+    char *json = json_dumps(arr, JSON_COMPACT);
+    json_decref(arr);
+    char score_s[32];
+    snprintf(score_s, sizeof score_s, "%.2f", score->score);
+    /* noon in Brussels: the form carries a day, not a time */
+    const char *p[8] = {
+        enrolment,   o->date_s, rl_instrument_db_code(o->inst),   o->version,
+        o->language, json,      score->scorable ? score_s : NULL, rl_audit_reader()};
+    int f = admin_lookup_id(ctx, cmd, rc, "storing the response",
+                            "INSERT INTO meas.questionnaire_response (source, taken_at, "
+                            "enrolment_id, instrument, version, language, answers, score, "
+                            "entered_by) VALUES ('manual', ($2::date + time '12:00') AT TIME "
+                            "ZONE 'Europe/Brussels', $1::bigint, $3, $4, $5, $6::jsonb, "
+                            "$7::numeric, $8) RETURNING response_id",
+                            8, p, response_id);
+    free(json);
+    if (f <= 0)
+        return -1;
+    admin_warn_outside(ctx, cmd, enrolment, o->date_s, "the questionnaire");
+    return 0;
+}
+
+static void
+s_add_render(rl_cli_ctx_t *ctx, const s_add_opts_t *o, const rl_q_score_t *score,
+             const char *enrolment, const char *response_id)
+{
+    if (rl_cli_json(ctx)) {
+        json_t *j = json_object();
+        json_object_set_new(j, "response_id", json_integer(strtoll(response_id, NULL, 10)));
+        json_object_set_new(j, "enrolment_id", json_integer(strtoll(enrolment, NULL, 10)));
+        json_object_set_new(j, "instrument", json_string(rl_instrument_db_code(o->inst)));
+        json_object_set_new(j, "score", score->scorable ? json_real(score->score) : json_null());
+        json_object_set_new(j, "unit", json_string(score->unit));
+        json_object_set_new(j, "band", json_string(rl_questionnaire_band_code(score->band)));
+        json_object_set_new(j, "not_scorable_reason",
+                            score->scorable ? json_null() : json_string(score->reason));
+        admin_json_print(j);
+    } else if (score->scorable) {
+        bool band = score->band != RL_Q_BAND_NONE;
+        printf("questionnaire stored: response_id %s, %s score %g %s%s%s\n", response_id,
+               score->code, score->score, score->unit, band ? ", " : "",
+               band ? rl_questionnaire_band_label(score->band, "en") : "");
+    } else {
+        printf("questionnaire stored without a score: response_id %s (%s)\n", response_id,
+               score->reason);
+    }
+}
+
 static int
 s_add(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     const char *cmd = "questionnaire add";
-    const char *instrument = NULL, *date_s = NULL, *answers_s = NULL, *version = NULL,
-               *language = NULL;
-    const admin_opt_t opts[] = {{"--instrument", &instrument, NULL}, {"--date", &date_s, NULL},
-                                {"--answers", &answers_s, NULL},     {"--version", &version, NULL},
-                                {"--language", &language, NULL},     {NULL, NULL, NULL}};
-    const char *patient = NULL;
-    if (admin_parse_patient(ctx, cmd, argc, argv, opts, &patient) < 0)
-        return RL_EXIT_USAGE;
-    if (admin_require(cmd, "--instrument", instrument) < 0 ||
-        admin_require(cmd, "--date", date_s) < 0 || admin_require(cmd, "--answers", answers_s) < 0)
-        return RL_EXIT_USAGE;
-    if (language && strcmp(language, "nl") && strcmp(language, "fr") && strcmp(language, "de") &&
-        strcmp(language, "en")) {
-        rl_cli_fail("%s: --language must be nl, fr, de or en", cmd);
-        return RL_EXIT_FAIL;
+    s_add_opts_t o = {0};
+    int rc = s_add_parse(ctx, cmd, argc, argv, &o);
+    if (rc == RL_EXIT_OK) {
+        rl_q_score_t score;
+        char enrolment[32], response_id[32];
+        if (s_score(cmd, &o, &score) < 0)
+            rc = RL_EXIT_FAIL;
+        else if (s_store(ctx, cmd, &rc, &o, &score, enrolment, response_id) == 0)
+            s_add_render(ctx, &o, &score, enrolment, response_id);
     }
-    rl_instrument_t inst;
-    rl_err_t err;
-    if (rl_instrument_parse(instrument, &inst, &err) < 0) {
-        rl_cli_fail("%s: %s", cmd, err.msg);
-        return RL_EXIT_FAIL;
-    }
-    if (!version)
-        version = s_default_version(inst);
-    if (strlen(version) > 20) {
-        rl_cli_fail("%s: --version is longer than 20 characters", cmd);
-        return RL_EXIT_FAIL;
-    }
-    rl_date_t date, today;
-    if (admin_parse_date(cmd, "--date", date_s, &date) < 0)
-        return RL_EXIT_FAIL;
-    rl_q_answer_t *answers = NULL;
-    size_t n = 0;
-    if (s_parse_answers(cmd, answers_s, &answers, &n) < 0)
-        return RL_EXIT_FAIL;
-    int rc = RL_EXIT_OK;
-    char *json = NULL;
-    rl_q_score_t score;
-    if (rl_questionnaire_score(instrument, version, answers, n, &score, &err) < 0) {
-        rl_cli_fail("%s: %s", cmd, err.msg);
-        rc = RL_EXIT_FAIL;
-        goto out;
-    }
-    /* the tablet may send an incomplete TSK-17 (stored unscored); a paper
-     * form typed in by hand is refused so that the missing items are
-     * looked up on the form */
-    if (inst == RL_INSTRUMENT_TSK17 && !score.scorable) {
-        rl_cli_fail("%s: refused: %s", cmd, score.reason);
-        rc = RL_EXIT_FAIL;
-        goto out;
-    }
-    if (admin_today(ctx, cmd, &rc, &today) < 0)
-        goto out;
-    if (rl_date_compare(date, today) > 0) {
-        char buf[RL_DATE_STR_SIZE];
-        rl_cli_fail("%s: the questionnaire date %s is in the future (today is %s)", cmd, date_s,
-                    rl_date_format(today, buf));
-        rc = RL_EXIT_FAIL;
-        goto out;
-    }
-    char enrolment[32];
-    if (admin_find_enrolment_on(ctx, cmd, &rc, patient, date_s, enrolment) < 0)
-        goto out;
-    json_t *arr = json_array();
-    for (size_t i = 0; i < n; i++)
-        json_array_append_new(
-            arr, json_pack("{s:i, s:i}", "item", answers[i].item, "value", answers[i].value));
-    json = json_dumps(arr, JSON_COMPACT);
-    json_decref(arr);
-    char score_s[32];
-    snprintf(score_s, sizeof score_s, "%.2f", score.score);
-    /* noon in Brussels: the form carries a day, not a time */
-    const char *p[8] = {enrolment, date_s, rl_instrument_db_code(inst),     version,
-                        language,  json,   score.scorable ? score_s : NULL, admin_os_user()};
-    char response_id[32];
-    if (admin_lookup_id(ctx, cmd, &rc, "storing the response",
-                        "INSERT INTO meas.questionnaire_response (source, taken_at, enrolment_id, "
-                        "instrument, version, language, answers, score, entered_by) "
-                        "VALUES ('manual', ($2::date + time '12:00') AT TIME ZONE "
-                        "'Europe/Brussels', $1::bigint, $3, $4, $5, $6::jsonb, $7::numeric, $8) "
-                        "RETURNING response_id",
-                        8, p, response_id) <= 0)
-        goto out;
-    admin_warn_outside(ctx, cmd, enrolment, date_s, "the questionnaire");
-    if (rl_cli_json(ctx)) {
-        json_t *o = json_object();
-        json_object_set_new(o, "response_id", json_integer(strtoll(response_id, NULL, 10)));
-        json_object_set_new(o, "enrolment_id", json_integer(strtoll(enrolment, NULL, 10)));
-        json_object_set_new(o, "instrument", json_string(rl_instrument_db_code(inst)));
-        json_object_set_new(o, "score", score.scorable ? json_real(score.score) : json_null());
-        json_object_set_new(o, "unit", json_string(score.unit));
-        json_object_set_new(o, "band", json_string(rl_questionnaire_band_code(score.band)));
-        json_object_set_new(o, "not_scorable_reason",
-                            score.scorable ? json_null() : json_string(score.reason));
-        admin_json_print(o);
-    } else if (score.scorable) {
-        printf("questionnaire stored: response_id %s, %s score %g %s%s%s\n", response_id,
-               score.code, score.score, score.unit, score.band != RL_Q_BAND_NONE ? ", " : "",
-               score.band != RL_Q_BAND_NONE ? rl_questionnaire_band_label(score.band, "en") : "");
-    } else {
-        printf("questionnaire stored without a score: response_id %s (%s)\n", response_id,
-               score.reason);
-    }
-    rc = RL_EXIT_OK;
-out:
-    free(json);
-    free(answers);
+    free(o.answers);
     return rc;
 }
 
@@ -230,9 +259,15 @@ s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
                                 "response_id,score");
 }
 
+static const rl_cli_command_t s_subs[] = {
+    {"add", "score and store a paper questionnaire", s_add},
+    {"list", "the responses of the patient's programme", s_list},
+};
+
+static const admin_group_t s_group = {"questionnaire", s_usage, s_subs, ADMIN_COUNT(s_subs)};
+
 int
 admin_questionnaire_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    static const admin_sub_t subs[] = {{"add", s_add}, {"list", s_list}, {NULL, NULL}};
-    return admin_dispatch(ctx, "questionnaire", argc, argv, s_usage, subs);
+    return admin_dispatch(ctx, &s_group, argc, argv);
 }

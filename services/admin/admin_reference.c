@@ -4,6 +4,7 @@
  * device models it names, in one transaction. */
 #include "admin_util.h"
 
+#include "ruglab/audit.h"
 #include "ruglab/exitcode.h"
 #include "ruglab/measures.h"
 #include "ruglab/mem.h"
@@ -148,191 +149,242 @@ s_keep_field(char **dst, const char *value)
     *dst = rl_strndup(value, n);
 }
 
-static int
-s_load(rl_cli_ctx_t *ctx, int argc, char **argv)
+/* The file as read: its rows and what its comment lines say. */
+typedef struct {
+    s_row_t *rows;
+    size_t n, cap;
+    char *note;            /* the first comment, or NULL */
+    char *citation;        /* '# citation:', then --citation */
+    char *population;      /* '# population:', then --population */
+    int illustrative_line; /* the line saying "ILLUSTRATIVE" or "NOT CLINICAL", or 0 */
+    char *source;          /* "FILE: note", stored with the values */
+} s_table_t;
+
+typedef struct {
+    const char *path, *citation, *population;
+    bool validated;
+} s_load_opts_t;
+
+static void
+s_comment(s_table_t *t, const char *line, int lineno)
 {
-    const char *cmd = "reference load";
-    const char *citation_opt = NULL, *population_opt = NULL;
-    bool validated = false;
-    const admin_opt_t opts[] = {{"--citation", &citation_opt, NULL},
-                                {"--population", &population_opt, NULL},
-                                {"--validated", NULL, &validated},
-                                {NULL, NULL, NULL}};
-    const char *path = NULL;
-    int npos = 0;
-    if (admin_parse(ctx, cmd, argc, argv, 2, opts, &path, 1, &npos) < 0)
-        return RL_EXIT_USAGE;
-    if (npos != 1) {
-        rl_cli_fail("%s: give the CSV file", cmd);
-        return RL_EXIT_USAGE;
+    const char *c = line + 1;
+    while (*c == ' ')
+        c++;
+    if (!t->illustrative_line && (strcasestr(c, "ILLUSTRATIVE") || strcasestr(c, "NOT CLINICAL")))
+        t->illustrative_line = lineno;
+    if (!strncasecmp(c, "citation:", 9))
+        s_keep_field(&t->citation, c + 9);
+    else if (!strncasecmp(c, "population:", 11))
+        s_keep_field(&t->population, c + 11);
+    else if (!t->note)
+        t->note = rl_strndup(c, 200);
+}
+
+/* Parses a data line into a new row, whose age band must not overlap
+ * another of the same model, sex, direction and measure. */
+static int
+s_add_row(const char *cmd, const char *path, s_table_t *t, char *line, int lineno)
+{
+    if (t->n == t->cap) {
+        t->cap = t->cap ? t->cap * 2 : 64;
+        t->rows = rl_realloc(t->rows, t->cap * sizeof *t->rows);
     }
-    FILE *f = fopen(path, "r");
-    if (!f) {
-        rl_cli_fail("%s: cannot open %s: %s", cmd, path, strerror(errno));
-        return RL_EXIT_FAIL;
+    char why[256];
+    s_row_t *r = &t->rows[t->n];
+    r->line = lineno;
+    if (s_parse_row(line, r, why, sizeof why) < 0) {
+        rl_cli_fail("%s: %s:%d: %s", cmd, path, lineno, why);
+        return -1;
     }
-    int rc = RL_EXIT_OK;
-    s_row_t *rows = NULL;
-    size_t n = 0, cap = 0;
-    char *line = NULL, *note = NULL, *source = NULL, *citation = NULL, *population = NULL;
+    for (size_t i = 0; i < t->n; i++) {
+        const s_row_t *o = &t->rows[i];
+        if (!strcmp(o->model, r->model) && !strcmp(o->sex, r->sex) &&
+            !strcmp(o->direction, r->direction) && !strcmp(o->measure, r->measure) &&
+            o->age_min <= r->age_max && r->age_min <= o->age_max) {
+            rl_cli_fail("%s: %s:%d: age band %d-%d overlaps %d-%d of line %d", cmd, path, lineno,
+                        r->age_min, r->age_max, o->age_min, o->age_max, o->line);
+            return -1;
+        }
+    }
+    t->n++;
+    return 0;
+}
+
+/* Reads the comments, the header and the rows of f. */
+static int
+s_read(const char *cmd, const char *path, FILE *f, s_table_t *t)
+{
+    char *line = NULL;
     size_t line_cap = 0;
-    int lineno = 0, illustrative_line = 0;
+    int lineno = 0, r = 0;
     bool header = false;
-    while (getline(&line, &line_cap, f) > 0) {
+    while (r == 0 && getline(&line, &line_cap, f) > 0) {
         lineno++;
         line[strcspn(line, "\r\n")] = '\0';
         if (line[0] == '#') {
-            const char *t = line + 1;
-            while (*t == ' ')
-                t++;
-            if (!illustrative_line &&
-                (strcasestr(t, "ILLUSTRATIVE") || strcasestr(t, "NOT CLINICAL")))
-                illustrative_line = lineno;
-            if (!strncasecmp(t, "citation:", 9))
-                s_keep_field(&citation, t + 9);
-            else if (!strncasecmp(t, "population:", 11))
-                s_keep_field(&population, t + 11);
-            else if (!note)
-                note = rl_strndup(t, 200);
+            s_comment(t, line, lineno);
+        } else if (!line[strspn(line, " \t")]) {
             continue;
-        }
-        if (!line[strspn(line, " \t")])
-            continue;
-        if (!header) {
-            if (strcmp(line, S_HEADER) != 0) {
-                rl_cli_fail("%s: %s:%d: the header must be '%s'", cmd, path, lineno, S_HEADER);
-                rc = RL_EXIT_FAIL;
-                goto out;
-            }
+        } else if (header) {
+            r = s_add_row(cmd, path, t, line, lineno);
+        } else if (strcmp(line, S_HEADER) != 0) {
+            rl_cli_fail("%s: %s:%d: the header must be '%s'", cmd, path, lineno, S_HEADER);
+            r = -1;
+        } else {
             header = true;
-            continue;
         }
-        if (n == cap) {
-            cap = cap ? cap * 2 : 64;
-            rows = rl_realloc(rows, cap * sizeof *rows);
-        }
-        char why[256];
-        s_row_t *r = &rows[n];
-        r->line = lineno;
-        if (s_parse_row(line, r, why, sizeof why) < 0) {
-            rl_cli_fail("%s: %s:%d: %s", cmd, path, lineno, why);
-            rc = RL_EXIT_FAIL;
-            goto out;
-        }
-        for (size_t i = 0; i < n; i++) {
-            s_row_t *o = &rows[i];
-            if (!strcmp(o->model, r->model) && !strcmp(o->sex, r->sex) &&
-                !strcmp(o->direction, r->direction) && !strcmp(o->measure, r->measure) &&
-                o->age_min <= r->age_max && r->age_min <= o->age_max) {
-                rl_cli_fail("%s: %s:%d: age band %d-%d overlaps %d-%d of line %d", cmd, path,
-                            lineno, r->age_min, r->age_max, o->age_min, o->age_max, o->line);
-                rc = RL_EXIT_FAIL;
-                goto out;
-            }
-        }
-        n++;
     }
-    if (ferror(f)) {
+    if (r == 0 && ferror(f)) {
         rl_cli_fail("%s: reading %s: %s", cmd, path, strerror(errno));
-        rc = RL_EXIT_FAIL;
-        goto out;
+        r = -1;
     }
-    if (n == 0) {
+    free(line);
+    if (r == 0 && t->n == 0) {
         rl_cli_fail("%s: %s: no reference values in the file", cmd, path);
-        rc = RL_EXIT_FAIL;
-        goto out;
+        r = -1;
     }
-    if (citation_opt)
-        s_keep_field(&citation, citation_opt);
-    if (population_opt)
-        s_keep_field(&population, population_opt);
-    if (!citation || !population) {
+    return r;
+}
+
+/* The source of the values (options over comments) is required; a file
+ * that says it is illustrative is never validated. Fills t->source. */
+static int
+s_check_source(const char *cmd, const s_load_opts_t *o, s_table_t *t)
+{
+    if (o->citation)
+        s_keep_field(&t->citation, o->citation);
+    if (o->population)
+        s_keep_field(&t->population, o->population);
+    if (!t->citation || !t->population) {
         rl_cli_fail("%s: %s: the source of the values is required: --citation (the publication or "
                     "the manufacturer's document they come from) and --population (who was "
                     "measured), or '# citation:' and '# population:' lines in the file; missing: "
                     "%s%s%s",
-                    cmd, path, citation ? "" : "citation", !citation && !population ? ", " : "",
-                    population ? "" : "population");
-        rc = RL_EXIT_FAIL;
-        goto out;
+                    cmd, o->path, t->citation ? "" : "citation",
+                    !t->citation && !t->population ? ", " : "", t->population ? "" : "population");
+        return -1;
     }
-    if (validated && illustrative_line) {
+    if (o->validated && t->illustrative_line) {
         rl_cli_fail(
             "%s: %s:%d: the file says it is illustrative, not clinical: it cannot be loaded "
             "--validated (load it without --validated to see the format in a draft)",
-            cmd, path, illustrative_line);
-        rc = RL_EXIT_FAIL;
-        goto out;
+            cmd, o->path, t->illustrative_line);
+        return -1;
     }
-    if (strlen(citation) > 500 || strlen(population) > 500) {
+    if (strlen(t->citation) > 500 || strlen(t->population) > 500) {
         rl_cli_fail("%s: the citation and the population are at most 500 characters", cmd);
-        rc = RL_EXIT_FAIL;
-        goto out;
+        return -1;
     }
-    char *pathcopy = rl_strdup(path);
-    source = rl_asprintf("%s%s%s", basename(pathcopy), note ? ": " : "", note ? note : "");
+    char *pathcopy = rl_strdup(o->path);
+    t->source =
+        rl_asprintf("%s%s%s", basename(pathcopy), t->note ? ": " : "", t->note ? t->note : "");
     free(pathcopy);
-    if (admin_begin(ctx, cmd, &rc) < 0)
-        goto out;
-    for (size_t i = 0; i < n; i++) {
+    return 0;
+}
+
+/* Opens, reads and checks the file; an RL_EXIT_* code. */
+static int
+s_load_file(const char *cmd, const s_load_opts_t *o, s_table_t *t)
+{
+    FILE *f = fopen(o->path, "r");
+    if (!f) {
+        rl_cli_fail("%s: cannot open %s: %s", cmd, o->path, strerror(errno));
+        return RL_EXIT_FAIL;
+    }
+    int r = s_read(cmd, o->path, f, t);
+    fclose(f);
+    if (r < 0 || s_check_source(cmd, o, t) < 0)
+        return RL_EXIT_FAIL;
+    return RL_EXIT_OK;
+}
+
+/* The values replace those of the device models the file names, in one
+ * transaction. */
+static int
+s_store(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const s_load_opts_t *o, const s_table_t *t)
+{
+    if (admin_begin(ctx, cmd, rc) < 0)
+        return -1;
+    for (size_t i = 0; i < t->n; i++) {
         bool first = true;
         for (size_t j = 0; j < i && first; j++)
-            first = strcmp(rows[j].model, rows[i].model) != 0;
+            first = strcmp(t->rows[j].model, t->rows[i].model) != 0;
         if (!first)
             continue;
-        const char *p[1] = {rows[i].model};
+        const char *p[1] = {t->rows[i].model};
         PGresult *res =
-            admin_exec(ctx, cmd, &rc, "replacing the model's reference values",
+            admin_exec(ctx, cmd, rc, "replacing the model's reference values",
                        "DELETE FROM clinical.reference_value WHERE device_model = $1", 1, p);
         if (!res)
-            goto out;
+            return -1;
         PQclear(res);
     }
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < t->n; i++) {
+        const s_row_t *r = &t->rows[i];
         char amin[16], amax[16], val[32];
-        snprintf(amin, sizeof amin, "%d", rows[i].age_min);
-        snprintf(amax, sizeof amax, "%d", rows[i].age_max);
-        snprintf(val, sizeof val, "%.17g", rows[i].value);
-        const char *p[12] = {
-            rows[i].model,     rows[i].sex,     amin,       amax,
-            rows[i].direction, rows[i].measure, val,        source,
-            admin_os_user(),   citation,        population, validated ? "true" : "false"};
+        snprintf(amin, sizeof amin, "%d", r->age_min);
+        snprintf(amax, sizeof amax, "%d", r->age_max);
+        snprintf(val, sizeof val, "%.17g", r->value);
+        const char *p[12] = {r->model,    r->sex,        amin,
+                             amax,        r->direction,  r->measure,
+                             val,         t->source,     rl_audit_reader(),
+                             t->citation, t->population, o->validated ? "true" : "false"};
         PGresult *res = admin_exec(
-            ctx, cmd, &rc, "storing a reference value",
+            ctx, cmd, rc, "storing a reference value",
             "INSERT INTO clinical.reference_value (device_model, sex, age_min, age_max, "
             "direction, measure, value, source, loaded_by, citation, population, validated) "
             "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12::boolean)",
             12, p);
         if (!res)
-            goto out;
+            return -1;
         PQclear(res);
     }
-    if (admin_commit(ctx, cmd, &rc) < 0)
-        goto out;
+    return admin_commit(ctx, cmd, rc);
+}
+
+static void
+s_load_render(rl_cli_ctx_t *ctx, const s_load_opts_t *o, const s_table_t *t)
+{
     if (rl_cli_json(ctx)) {
-        json_t *o = json_object();
-        json_object_set_new(o, "loaded", json_integer((json_int_t)n));
-        json_object_set_new(o, "source", json_string(source));
-        json_object_set_new(o, "citation", json_string(citation));
-        json_object_set_new(o, "population", json_string(population));
-        json_object_set_new(o, "validated", json_boolean(validated));
-        admin_json_print(o);
+        json_t *j = json_object();
+        json_object_set_new(j, "loaded", json_integer((json_int_t)t->n));
+        json_object_set_new(j, "source", json_string(t->source));
+        json_object_set_new(j, "citation", json_string(t->citation));
+        json_object_set_new(j, "population", json_string(t->population));
+        json_object_set_new(j, "validated", json_boolean(o->validated));
+        admin_json_print(j);
     } else {
-        printf("reference values loaded: %zu from %s (%s; %s)\n", n, source,
-               validated ? "validated" : "NOT validated: final letters will not use them",
-               citation);
+        printf("reference values loaded: %zu from %s (%s; %s)\n", t->n, t->source,
+               o->validated ? "validated" : "NOT validated: final letters will not use them",
+               t->citation);
     }
-    rc = RL_EXIT_OK;
-out:
-    if (rc != RL_EXIT_OK)
-        admin_rollback(ctx);
-    fclose(f);
-    free(line);
-    free(rows);
-    free(note);
-    free(source);
-    free(citation);
-    free(population);
+}
+
+static int
+s_load(rl_cli_ctx_t *ctx, int argc, char **argv)
+{
+    const char *cmd = "reference load";
+    s_load_opts_t o = {0};
+    const admin_opt_t opts[] = {{"--citation", &o.citation, NULL},
+                                {"--population", &o.population, NULL},
+                                {"--validated", NULL, &o.validated},
+                                {NULL, NULL, NULL}};
+    if (admin_parse_arg(ctx, cmd, argc, argv, 2, opts, "give the CSV file", &o.path) < 0)
+        return RL_EXIT_USAGE;
+    s_table_t t = {0};
+    int rc = s_load_file(cmd, &o, &t);
+    if (rc == RL_EXIT_OK) {
+        if (s_store(ctx, cmd, &rc, &o, &t) == 0)
+            s_load_render(ctx, &o, &t);
+        else
+            admin_rollback(ctx);
+    }
+    free(t.rows);
+    free(t.note);
+    free(t.source);
+    free(t.citation);
+    free(t.population);
     return rc;
 }
 
@@ -341,21 +393,13 @@ s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     const char *model = NULL;
     const admin_opt_t opts[] = {{"--model", &model, NULL}, {NULL, NULL, NULL}};
-    if (admin_parse(ctx, "reference list", argc, argv, 2, opts, NULL, 0, NULL) < 0)
-        return RL_EXIT_USAGE;
-    int rc = RL_EXIT_OK;
-    PGresult *res = admin_exec(ctx, "reference list", &rc, "listing the reference values",
-                               "SELECT device_model, sex, age_min, age_max, direction, measure, "
-                               "value, validated, citation, population, source "
-                               "FROM clinical.reference_value "
-                               "WHERE $1::text IS NULL OR device_model = $1 "
-                               "ORDER BY device_model, sex, direction, measure, age_min",
-                               1, &model);
-    if (!res)
-        return rc;
-    admin_print_rows(ctx, res, "age_min,age_max,value");
-    PQclear(res);
-    return RL_EXIT_OK;
+    return admin_list(ctx, "reference list", argc, argv, opts, "listing the reference values",
+                      "SELECT device_model, sex, age_min, age_max, direction, measure, "
+                      "value, validated, citation, population, source "
+                      "FROM clinical.reference_value "
+                      "WHERE $1::text IS NULL OR device_model = $1 "
+                      "ORDER BY device_model, sex, direction, measure, age_min",
+                      1, &model, "age_min,age_max,value");
 }
 
 static int
@@ -382,7 +426,7 @@ s_srd(rl_cli_ctx_t *ctx, int argc, char **argv)
     if (admin_parse_number(cmd, "--pct", pct, 1, 200, &v) < 0)
         return RL_EXIT_FAIL;
     int rc = RL_EXIT_OK;
-    const char *p[5] = {model, rl_direction_name(dir), pct, source, admin_os_user()};
+    const char *p[5] = {model, rl_direction_name(dir), pct, source, rl_audit_reader()};
     PGresult *res =
         admin_exec(ctx, cmd, &rc, "storing the setting",
                    "INSERT INTO clinical.srd_setting (device_model, direction, srd_pct, "
@@ -401,16 +445,23 @@ s_srd(rl_cli_ctx_t *ctx, int argc, char **argv)
 static int
 s_srd_list(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    return admin_list(ctx, "reference srd-list", argc, argv, "listing the settings",
+    return admin_list(ctx, "reference srd-list", argc, argv, NULL, "listing the settings",
                       "SELECT device_model, direction, srd_pct, source, set_by, set_at "
                       "FROM clinical.srd_setting ORDER BY device_model, direction",
                       0, NULL, "srd_pct");
 }
 
+static const rl_cli_command_t s_subs[] = {
+    {"load", "replace the reference values of the models a CSV file names", s_load},
+    {"list", "the loaded reference values", s_list},
+    {"srd", "set the smallest real difference of a model and direction", s_srd},
+    {"srd-list", "the smallest real difference settings", s_srd_list},
+};
+
+static const admin_group_t s_group = {"reference", s_usage, s_subs, ADMIN_COUNT(s_subs)};
+
 int
 admin_reference_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    static const admin_sub_t subs[] = {
-        {"load", s_load}, {"list", s_list}, {"srd", s_srd}, {"srd-list", s_srd_list}, {NULL, NULL}};
-    return admin_dispatch(ctx, "reference", argc, argv, s_usage, subs);
+    return admin_dispatch(ctx, &s_group, argc, argv);
 }

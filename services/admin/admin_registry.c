@@ -11,7 +11,7 @@
  * with the connection string given as --site-db, as the user it names: a
  * role with the REPLICATION attribute and SELECT on the two quality
  * tables (a site's DBA creates it; the local test clusters use postgres). */
-#include "admin.h"
+#include "admin_util.h"
 
 #include "ruglab/db.h"
 #include "ruglab/exitcode.h"
@@ -73,54 +73,70 @@ s_check_args(int argc, char **argv, int first, const char *const *allowed)
     return 0;
 }
 
+/* Checks the arguments from argv[first] on and connects to --registry-db
+ * as role (unless it names a user); an RL_EXIT_* code. */
 static int
-s_init(int argc, char **argv)
+s_connect_registry(int argc, char **argv, int first, const char *const *allowed, const char *role,
+                   PGconn **conn)
 {
-    static const char *const allowed[] = {"--registry-db", "--sql-dir", NULL};
-    if (s_check_args(argc, argv, 2, allowed) < 0)
+    if (s_check_args(argc, argv, first, allowed) < 0)
         return RL_EXIT_USAGE;
     const char *reg = s_opt(argc, argv, "--registry-db");
     if (!reg) {
-        rl_cli_fail("registry init: --registry-db CONNINFO is required");
+        rl_cli_fail("registry %s: --registry-db CONNINFO is required", argv[1]);
         return RL_EXIT_USAGE;
     }
     rl_err_t err;
-    PGconn *conn = rl_db_connect(reg, "ruglab_admin", &err);
-    if (!conn) {
-        rl_cli_fail("registry init: %s", err.msg);
+    *conn = rl_db_connect(reg, role, &err);
+    if (!*conn) {
+        rl_cli_fail("registry %s: %s", argv[1], err.msg);
         return RL_EXIT_DB;
     }
-    int rc = RL_EXIT_OK;
+    return RL_EXIT_OK;
+}
+
+/* Runs one statement whose result is not needed; prints "registry init:
+ * <error>". */
+static int
+s_init_exec(PGconn *conn, const char *what, const char *sql)
+{
+    rl_err_t err;
+    PGresult *res = rl_db_exec(conn, &err, what, sql, 0, NULL);
+    if (!res) {
+        rl_cli_fail("registry init: %s", err.msg);
+        return -1;
+    }
+    PQclear(res);
+    return 0;
+}
+
+static int
+s_init(rl_cli_ctx_t *ctx, int argc, char **argv)
+{
+    (void)ctx;
+    static const char *const allowed[] = {"--registry-db", "--sql-dir", NULL};
+    PGconn *conn = NULL;
+    int rc = s_connect_registry(argc, argv, 2, allowed, "ruglab_admin", &conn);
+    if (rc != RL_EXIT_OK)
+        return rc;
+    rl_err_t err;
     char *dir = rl_paths_sql_dir(s_opt(argc, argv, "--sql-dir"));
     FILE *devnull = fopen("/dev/null", "w");
     if (rl_migrate_run(conn, dir, devnull ? devnull : stderr, &err) < 0) {
         rl_cli_fail("registry init: %s", err.msg);
         rc = RL_EXIT_DB;
-        goto out;
-    }
-    PGresult *res = rl_db_exec(conn, &err, "marking the database as a registry",
-                               "INSERT INTO quality.node (is_registry) VALUES (true) "
-                               "ON CONFLICT (only_row) DO NOTHING",
-                               0, NULL);
-    if (!res) {
-        rl_cli_fail("registry init: %s", err.msg);
+    } else if (s_init_exec(conn, "marking the database as a registry",
+                           "INSERT INTO quality.node (is_registry) VALUES (true) "
+                           "ON CONFLICT (only_row) DO NOTHING") < 0 ||
+               /* a registry has no clinical data of its own to publish */
+               s_init_exec(conn, "dropping the registry's own publication",
+                           "DROP PUBLICATION IF EXISTS ruglab_quality") < 0) {
         rc = RL_EXIT_DB;
-        goto out;
+    } else {
+        char *target = rl_db_describe(s_opt(argc, argv, "--registry-db"), "ruglab_admin");
+        printf("registry ready: %s\n", target);
+        free(target);
     }
-    PQclear(res);
-    /* a registry has no clinical data of its own to publish */
-    res = rl_db_exec(conn, &err, "dropping the registry's own publication",
-                     "DROP PUBLICATION IF EXISTS ruglab_quality", 0, NULL);
-    if (!res) {
-        rl_cli_fail("registry init: %s", err.msg);
-        rc = RL_EXIT_DB;
-        goto out;
-    }
-    PQclear(res);
-    char *target = rl_db_describe(reg, "ruglab_admin");
-    printf("registry ready: %s\n", target);
-    free(target);
-out:
     if (devnull)
         fclose(devnull);
     free(dir);
@@ -128,8 +144,22 @@ out:
     return rc;
 }
 
+/* ---- add-site ---- */
+
+typedef struct {
+    const char *name, *site, *reg;
+} s_add_site_opts_t;
+
+/* The two databases of add-site and what it makes. */
+typedef struct {
+    PGconn *sconn, *rconn;
+    char *sub;    /* the subscription's name */
+    char *target; /* the site as the registry records it */
+} s_add_site_t;
+
+/* An RL_EXIT_* code. */
 static int
-s_add_site(int argc, char **argv)
+s_add_site_parse(int argc, char **argv, s_add_site_opts_t *o)
 {
     if (argc < 3 || argv[2][0] == '-') {
         rl_cli_fail("registry add-site: NAME is required (ruglab registry add-site NAME "
@@ -139,202 +169,199 @@ s_add_site(int argc, char **argv)
     static const char *const allowed[] = {"--site-db", "--registry-db", NULL};
     if (s_check_args(argc, argv, 3, allowed) < 0)
         return RL_EXIT_USAGE;
-    const char *name = argv[2];
-    const char *site = s_opt(argc, argv, "--site-db");
-    const char *reg = s_opt(argc, argv, "--registry-db");
-    if (!site || !reg) {
+    o->name = argv[2];
+    o->site = s_opt(argc, argv, "--site-db");
+    o->reg = s_opt(argc, argv, "--registry-db");
+    if (!o->site || !o->reg) {
         rl_cli_fail("registry add-site: --site-db and --registry-db are required");
         return RL_EXIT_USAGE;
     }
     regex_t re;
     if (regcomp(&re, "^[a-z0-9][a-z0-9_-]{0,39}$", REG_EXTENDED | REG_NOSUB) != 0)
         abort();
-    int bad = regexec(&re, name, 0, NULL, 0);
+    int bad = regexec(&re, o->name, 0, NULL, 0);
     regfree(&re);
     if (bad) {
         rl_cli_fail("registry add-site: invalid site name '%s' (lower-case letters, digits, '-', "
                     "'_', at most 40)",
-                    name);
+                    o->name);
         return RL_EXIT_FAIL;
     }
+    return RL_EXIT_OK;
+}
 
-    int rc = RL_EXIT_OK;
+/* "registry add-site NAME: [where: ]<err>" for a database error. */
+static int
+s_db_failed(const char *name, const char *where, const rl_err_t *err)
+{
+    rl_cli_fail("registry add-site %s: %s%s%s", name, where ? where : "", where ? ": " : "",
+                err->msg);
+    return RL_EXIT_DB;
+}
+
+/* The site: reachable, and publishing. */
+static int
+s_check_site(const s_add_site_opts_t *o, s_add_site_t *m)
+{
     rl_err_t err;
-    PGconn *sconn = NULL, *rconn = NULL;
-    PGresult *res = NULL;
-    char *sub = NULL, *sub_id = NULL, *lit = NULL, *sql = NULL, *target = NULL;
-
-    /* the site: reachable, and publishing */
-    sconn = rl_db_connect(site, NULL, &err);
-    if (!sconn) {
-        rl_cli_fail("registry add-site %s: site: %s", name, err.msg);
-        rc = RL_EXIT_DB;
-        goto out;
-    }
-    res =
-        rl_db_exec(sconn, &err, "reading the site's publication",
+    m->sconn = rl_db_connect(o->site, NULL, &err);
+    if (!m->sconn)
+        return s_db_failed(o->name, "site", &err);
+    PGresult *res =
+        rl_db_exec(m->sconn, &err, "reading the site's publication",
                    "SELECT count(*) FROM pg_publication WHERE pubname = 'ruglab_quality'", 0, NULL);
-    if (!res) {
-        rl_cli_fail("registry add-site %s: site: %s", name, err.msg);
-        rc = RL_EXIT_DB;
-        goto out;
-    }
-    if (strcmp(PQgetvalue(res, 0, 0), "1") != 0) {
+    if (!res)
+        return s_db_failed(o->name, "site", &err);
+    bool publishing = strcmp(PQgetvalue(res, 0, 0), "1") == 0;
+    PQclear(res);
+    if (!publishing) {
         rl_cli_fail("registry add-site %s: the site database has no publication ruglab_quality "
                     "(run ruglab db migrate there)",
-                    name);
-        rc = RL_EXIT_FAIL;
-        goto out;
+                    o->name);
+        return RL_EXIT_FAIL;
     }
-    PQclear(res);
-    res = NULL;
+    return RL_EXIT_OK;
+}
 
-    /* the registry */
-    rconn = rl_db_connect(reg, "postgres", &err);
-    if (!rconn) {
-        rl_cli_fail("registry add-site %s: registry: %s", name, err.msg);
-        rc = RL_EXIT_DB;
-        goto out;
-    }
-    res = rl_db_exec(rconn, &err, "checking the registry",
-                     "SELECT EXISTS (SELECT 1 FROM quality.node WHERE is_registry), "
-                     "EXISTS (SELECT 1 FROM quality.registry_site WHERE name = $1)",
-                     1, (const char *const[]){name});
+/* The registry: reachable as a superuser, a registry, without this site. */
+static int
+s_check_registry(const s_add_site_opts_t *o, s_add_site_t *m)
+{
+    rl_err_t err;
+    m->rconn = rl_db_connect(o->reg, "postgres", &err);
+    if (!m->rconn)
+        return s_db_failed(o->name, "registry", &err);
+    PGresult *res = rl_db_exec(m->rconn, &err, "checking the registry",
+                               "SELECT EXISTS (SELECT 1 FROM quality.node WHERE is_registry), "
+                               "EXISTS (SELECT 1 FROM quality.registry_site WHERE name = $1)",
+                               1, (const char *const[]){o->name});
     if (!res) {
-        rl_cli_fail("registry add-site %s: registry: %s (run ruglab registry init)", name, err.msg);
-        rc = RL_EXIT_DB;
-        goto out;
+        rl_cli_fail("registry add-site %s: registry: %s (run ruglab registry init)", o->name,
+                    err.msg);
+        return RL_EXIT_DB;
     }
-    if (strcmp(PQgetvalue(res, 0, 0), "t") != 0) {
+    bool registry = strcmp(PQgetvalue(res, 0, 0), "t") == 0;
+    bool known = strcmp(PQgetvalue(res, 0, 1), "t") == 0;
+    PQclear(res);
+    if (!registry) {
         rl_cli_fail("registry add-site %s: the registry database is not a registry (run ruglab "
                     "registry init --registry-db ...)",
-                    name);
-        rc = RL_EXIT_FAIL;
-        goto out;
+                    o->name);
+        return RL_EXIT_FAIL;
     }
-    if (strcmp(PQgetvalue(res, 0, 1), "t") == 0) {
-        rl_cli_fail("registry add-site %s: a site of that name is already subscribed", name);
-        rc = RL_EXIT_FAIL;
-        goto out;
+    if (known) {
+        rl_cli_fail("registry add-site %s: a site of that name is already subscribed", o->name);
+        return RL_EXIT_FAIL;
     }
-    PQclear(res);
-    res = NULL;
+    return RL_EXIT_OK;
+}
 
-    /* Keys are SITE:ID: a site code that already comes from another
-     * subscription would collide (the same site added twice under two
-     * names, or two sites sharing a code). */
-    res = rl_db_exec(
-        sconn, &err, "reading the site's site codes",
+/* Keys are SITE:ID: a site code that already comes from another
+ * subscription would collide (the same site added twice under two names,
+ * or two sites sharing a code). */
+static int
+s_check_codes(const s_add_site_opts_t *o, s_add_site_t *m)
+{
+    rl_err_t err;
+    PGresult *res = rl_db_exec(
+        m->sconn, &err, "reading the site's site codes",
         "SELECT coalesce(array_agg(DISTINCT site_code), '{}')::text FROM quality.enrolment", 0,
         NULL);
-    if (!res) {
-        rl_cli_fail("registry add-site %s: site: %s", name, err.msg);
-        rc = RL_EXIT_DB;
-        goto out;
-    }
+    if (!res)
+        return s_db_failed(o->name, "site", &err);
     char *codes = rl_strdup(PQgetvalue(res, 0, 0));
     PQclear(res);
-    res = rl_db_exec(rconn, &err, "comparing site codes",
+    res = rl_db_exec(m->rconn, &err, "comparing site codes",
                      "SELECT string_agg(DISTINCT site_code, ', ') FROM quality.enrolment "
                      "WHERE site_code = ANY ($1::text[])",
                      1, (const char *const[]){codes});
     free(codes);
-    if (!res) {
-        rl_cli_fail("registry add-site %s: registry: %s", name, err.msg);
-        rc = RL_EXIT_DB;
-        goto out;
-    }
+    if (!res)
+        return s_db_failed(o->name, "registry", &err);
+    int rc = RL_EXIT_OK;
     if (!PQgetisnull(res, 0, 0)) {
         rl_cli_fail("registry add-site %s: site code(s) %s already in the registry from another "
                     "site; site codes must be unique across the registry",
-                    name, PQgetvalue(res, 0, 0));
+                    o->name, PQgetvalue(res, 0, 0));
         rc = RL_EXIT_FAIL;
-        goto out;
     }
     PQclear(res);
-    res = NULL;
+    return rc;
+}
 
-    /* CREATE SUBSCRIPTION takes no parameters and cannot run in a function
-     * (it must not be inside a transaction): the name and the connection
-     * string are quoted by libpq. */
-    sub = rl_asprintf("ruglab_site_%s", name);
-    for (char *p = sub; *p; p++)
+/* CREATE SUBSCRIPTION takes no parameters and cannot run in a function (it
+ * must not be inside a transaction): the name and the connection string
+ * are quoted by libpq. Then the site is recorded. */
+static int
+s_subscribe(const s_add_site_opts_t *o, s_add_site_t *m)
+{
+    rl_err_t err;
+    m->sub = rl_asprintf("ruglab_site_%s", o->name);
+    for (char *p = m->sub; *p; p++)
         if (*p == '-')
             *p = '_';
-    sub_id = PQescapeIdentifier(rconn, sub, strlen(sub));
-    lit = PQescapeLiteral(rconn, site, strlen(site));
+    char *sub_id = PQescapeIdentifier(m->rconn, m->sub, strlen(m->sub));
+    char *lit = PQescapeLiteral(m->rconn, o->site, strlen(o->site));
+    char *sql = NULL;
+    PGresult *res = NULL;
+    int rc = RL_EXIT_OK;
     if (!sub_id || !lit) {
-        rl_cli_fail("registry add-site %s: %s", name, rl_db_error(rconn));
+        rl_cli_fail("registry add-site %s: %s", o->name, rl_db_error(m->rconn));
         rc = RL_EXIT_DB;
         goto out;
     }
     sql =
         rl_asprintf("CREATE SUBSCRIPTION %s CONNECTION %s PUBLICATION ruglab_quality", sub_id, lit);
-    res = rl_db_exec(rconn, &err, "creating the subscription", sql, 0, NULL);
+    res = rl_db_exec(m->rconn, &err, "creating the subscription", sql, 0, NULL);
     if (!res) {
-        rl_cli_fail("registry add-site %s: %s", name, err.msg);
-        rc = RL_EXIT_DB;
+        rc = s_db_failed(o->name, NULL, &err);
         goto out;
     }
     PQclear(res);
-    target = rl_db_describe(site, NULL);
-    res = rl_db_exec(rconn, &err, "recording the site",
+    m->target = rl_db_describe(o->site, NULL);
+    res = rl_db_exec(m->rconn, &err, "recording the site",
                      "INSERT INTO quality.registry_site (name, subscription, site_target) "
                      "VALUES ($1, $2, $3)",
-                     3, (const char *const[]){name, sub, target});
-    if (!res) {
-        rl_cli_fail("registry add-site %s: %s", name, err.msg);
-        rc = RL_EXIT_DB;
-        goto out;
-    }
-    printf("site %s added: subscription %s to %s\n", name, sub, target);
+                     3, (const char *const[]){o->name, m->sub, m->target});
+    if (!res)
+        rc = s_db_failed(o->name, NULL, &err);
 out:
     PQclear(res);
     if (sub_id)
         PQfreemem(sub_id);
     if (lit)
         PQfreemem(lit);
-    free(sub);
     free(sql);
-    free(target);
-    if (sconn)
-        PQfinish(sconn);
-    if (rconn)
-        PQfinish(rconn);
     return rc;
 }
 
 static int
-s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
+s_add_site(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    static const char *const allowed[] = {"--registry-db", NULL};
-    if (s_check_args(argc, argv, 2, allowed) < 0)
-        return RL_EXIT_USAGE;
-    const char *reg = s_opt(argc, argv, "--registry-db");
-    if (!reg) {
-        rl_cli_fail("registry list: --registry-db CONNINFO is required");
-        return RL_EXIT_USAGE;
-    }
-    rl_err_t err;
-    PGconn *conn = rl_db_connect(reg, "postgres", &err);
-    if (!conn) {
-        rl_cli_fail("registry list: %s", err.msg);
-        return RL_EXIT_DB;
-    }
-    PGresult *res = rl_db_exec(
-        conn, &err, "listing the sites",
-        "SELECT r.name, r.subscription, r.site_target, s.subenabled, "
-        "       (SELECT max(st.last_msg_receipt_time)::text FROM pg_stat_subscription st "
-        "        WHERE st.subname = r.subscription), "
-        "       (SELECT count(*) FROM quality.enrolment) "
-        "FROM quality.registry_site r LEFT JOIN pg_subscription s ON s.subname = r.subscription "
-        "ORDER BY r.name",
-        0, NULL);
-    if (!res) {
-        rl_cli_fail("registry list: %s", err.msg);
-        PQfinish(conn);
-        return RL_EXIT_DB;
-    }
+    (void)ctx;
+    s_add_site_opts_t o = {0};
+    int rc = s_add_site_parse(argc, argv, &o);
+    if (rc != RL_EXIT_OK)
+        return rc;
+    s_add_site_t m = {0};
+    if ((rc = s_check_site(&o, &m)) == RL_EXIT_OK &&
+        (rc = s_check_registry(&o, &m)) == RL_EXIT_OK &&
+        (rc = s_check_codes(&o, &m)) == RL_EXIT_OK && (rc = s_subscribe(&o, &m)) == RL_EXIT_OK)
+        printf("site %s added: subscription %s to %s\n", o.name, m.sub, m.target);
+    free(m.sub);
+    free(m.target);
+    if (m.sconn)
+        PQfinish(m.sconn);
+    if (m.rconn)
+        PQfinish(m.rconn);
+    return rc;
+}
+
+/* ---- list ---- */
+
+static void
+s_list_render(rl_cli_ctx_t *ctx, const PGresult *res)
+{
     for (int r = 0; r < PQntuples(res); r++) {
         if (rl_cli_json(ctx))
             printf("{\"name\":\"%s\",\"subscription\":\"%s\",\"enabled\":%s,\"last_message\":%s%s%"
@@ -351,24 +378,47 @@ s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
     }
     if (PQntuples(res) == 0 && !rl_cli_json(ctx))
         printf("no sites in this registry (ruglab registry add-site)\n");
-    PQclear(res);
-    PQfinish(conn);
-    return RL_EXIT_OK;
 }
+
+static int
+s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
+{
+    static const char *const allowed[] = {"--registry-db", NULL};
+    PGconn *conn = NULL;
+    int rc = s_connect_registry(argc, argv, 2, allowed, "postgres", &conn);
+    if (rc != RL_EXIT_OK)
+        return rc;
+    rl_err_t err;
+    PGresult *res = rl_db_exec(
+        conn, &err, "listing the sites",
+        "SELECT r.name, r.subscription, r.site_target, s.subenabled, "
+        "       (SELECT max(st.last_msg_receipt_time)::text FROM pg_stat_subscription st "
+        "        WHERE st.subname = r.subscription), "
+        "       (SELECT count(*) FROM quality.enrolment) "
+        "FROM quality.registry_site r LEFT JOIN pg_subscription s ON s.subname = r.subscription "
+        "ORDER BY r.name",
+        0, NULL);
+    if (!res) {
+        rl_cli_fail("registry list: %s", err.msg);
+        rc = RL_EXIT_DB;
+    } else {
+        s_list_render(ctx, res);
+        PQclear(res);
+    }
+    PQfinish(conn);
+    return rc;
+}
+
+static const rl_cli_command_t s_subs[] = {
+    {"init", "migrate a registry database and mark it as a registry", s_init},
+    {"add-site", "subscribe the registry to a site's publication", s_add_site},
+    {"list", "the subscribed sites and their replication", s_list},
+};
+
+static const admin_group_t s_group = {"registry", s_usage, s_subs, ADMIN_COUNT(s_subs)};
 
 int
 admin_registry_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    if (argc < 2 || rl_cli_wants_help(argc, argv)) {
-        s_usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? RL_EXIT_USAGE : RL_EXIT_OK;
-    }
-    if (!strcmp(argv[1], "init"))
-        return s_init(argc, argv);
-    if (!strcmp(argv[1], "add-site"))
-        return s_add_site(argc, argv);
-    if (!strcmp(argv[1], "list"))
-        return s_list(ctx, argc, argv);
-    rl_cli_fail("registry: unknown subcommand '%s' (init, add-site, list)", argv[1]);
-    return RL_EXIT_USAGE;
+    return admin_dispatch(ctx, &s_group, argc, argv);
 }

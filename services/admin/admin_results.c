@@ -4,10 +4,12 @@
  * asymmetry) and the change between time points, flagged when it passes
  * the smallest real difference (device values) or the minimal important
  * change (questionnaires). All arithmetic is measures.h's and
- * questionnaire.h's; this file only gathers the values. Pseudonymous: no
- * identity is read. */
+ * questionnaire.h's; this file only gathers the values: read and
+ * computed into one model (s_fetch), then printed as text or JSON.
+ * Pseudonymous: no identity is read. */
 #include "admin_util.h"
 
+#include "ruglab/domain.h"
 #include "ruglab/exitcode.h"
 #include "ruglab/measures.h"
 #include "ruglab/mem.h"
@@ -19,9 +21,13 @@
 #include <string.h>
 
 #define S_MAX_TRIALS 32
-enum { S_TP_START, S_TP_MID, S_TP_END, S_NTP };
-static const char *s_tp_names[S_NTP] = {"start", "mid", "end"};
 
+/* The time points of a result, in order; arrays indexed by time point
+ * have RL_TP_COUNT slots (slot RL_TP_NONE stays unused). */
+#define S_TP_FIRST RL_TP_START
+#define S_TP_LAST RL_TP_END
+
+/* The trials of one test occasion, per direction. */
 typedef struct {
     bool present;
     char date[RL_DATE_STR_SIZE];
@@ -32,19 +38,67 @@ typedef struct {
     size_t n[RL_DIR_COUNT];
 } s_occasion_t;
 
+/* What measures.h derives from the trials of one direction. */
 typedef struct {
     double torque, rom, cv, per_kg, pct_ref, rom_pct_ref;
     bool cv_ok, effort_normal;
 } s_dir_values_t;
 
-static int
-s_tp_index(const char *name)
-{
-    for (int i = 0; i < S_NTP; i++)
-        if (!strcmp(name, s_tp_names[i]))
-            return i;
-    return -1;
-}
+/* The change of one device measure from the start to a later time point. */
+typedef struct {
+    const char *measure;
+    rl_direction_t dir;
+    rl_timepoint_t to;
+    double base, follow, srd_pct;
+    rl_measures_change_t c;
+    bool known; /* same device model and the test decided */
+    bool real;
+    const char *flag;
+} s_change_t;
+
+/* A questionnaire's scores per time point and the change to the last. */
+typedef struct {
+    char code[16];
+    double score[RL_TP_COUNT];
+    rl_timepoint_t to;
+    bool known, improved, important;
+    double change;
+    const char *flag;
+} s_questionnaire_t;
+
+/* A row of the tests table: a direction tested at a time point. */
+typedef struct {
+    rl_timepoint_t tp;
+    rl_direction_t dir;
+    const s_occasion_t *occ;
+    const s_dir_values_t *x;
+} s_test_t;
+
+/* The balance of a time point: flexion/extension ratio and left/right
+ * asymmetries. */
+typedef struct {
+    rl_timepoint_t tp;
+    double ratio, lat, rot;
+} s_balance_t;
+
+/* Everything `patient results` shows, read and computed before printing. */
+typedef struct {
+    char enrolment[32];
+    admin_enrolment_t e;
+    double weight;
+    PGresult *ref; /* the reference values for the subject's sex and age */
+    s_occasion_t occ[RL_TP_COUNT];
+    s_dir_values_t v[RL_TP_COUNT][RL_DIR_COUNT];
+    s_test_t tests[RL_TP_COUNT * RL_DIR_COUNT];
+    size_t n_tests;
+    s_balance_t balance[RL_TP_COUNT];
+    size_t n_balance;
+    rl_measures_srd_t srd;
+    s_change_t changes[2 * (RL_TP_COUNT - 1) * RL_DIR_COUNT];
+    size_t n_changes;
+    s_questionnaire_t *q;
+    size_t nq;
+} s_results_t;
 
 static json_t *
 s_num(double v)
@@ -60,6 +114,15 @@ s_fmt(char *buf, size_t size, double v)
     else
         snprintf(buf, size, "%.1f", v);
 }
+
+/* Like s_fmt with two decimals. */
+static void
+s_fmt2(char *buf, size_t size, double v)
+{
+    snprintf(buf, size, isnan(v) ? "-" : "%.2f", v);
+}
+
+/* ---- fetch ---- */
 
 /* Reference value for the occasion's model, the subject's sex and age. */
 static double
@@ -92,11 +155,37 @@ s_derive(const s_occasion_t *o, rl_direction_t d, double weight, const PGresult 
     v->rom_pct_ref = rl_measures_pct_of_reference(v->rom, s_reference(ref, o->model, d, "rom_deg"));
 }
 
+/* The enrolment (running, else the most recent), the subject's weight and
+ * the reference values for the subject's sex and age. */
 static int
-s_load_occasions(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *enrolment,
-                 s_occasion_t occ[S_NTP])
+s_fetch_subject(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *patient, s_results_t *m)
 {
-    const char *p[1] = {enrolment};
+    if (admin_find_enrolment(ctx, cmd, rc, patient, true, m->enrolment) < 0 ||
+        admin_load_enrolment(ctx, cmd, rc, m->enrolment, &m->e) < 0)
+        return -1;
+    const char *p[1] = {m->enrolment};
+    PGresult *subj = admin_exec(ctx, cmd, rc, "reading the subject",
+                                "SELECT s.sex, s.body_weight_kg, e.age_at_start "
+                                "FROM clinical.enrolment e JOIN clinical.subject s USING "
+                                "(subject_id) WHERE e.enrolment_id = $1::bigint",
+                                1, p);
+    if (!subj)
+        return -1;
+    m->weight = PQgetisnull(subj, 0, 1) ? NAN : strtod(PQgetvalue(subj, 0, 1), NULL);
+    const char *rp[2] = {PQgetvalue(subj, 0, 0), PQgetvalue(subj, 0, 2)};
+    m->ref = admin_exec(ctx, cmd, rc, "reading the reference values",
+                        "SELECT device_model, direction, measure, value "
+                        "FROM clinical.reference_value WHERE sex = $1 "
+                        "AND $2::integer BETWEEN age_min AND age_max",
+                        2, rp);
+    PQclear(subj);
+    return m->ref ? 0 : -1;
+}
+
+static int
+s_fetch_occasions(rl_cli_ctx_t *ctx, const char *cmd, int *rc, s_results_t *m)
+{
+    const char *p[1] = {m->enrolment};
     PGresult *res = admin_exec(
         ctx, cmd, rc, "reading the test trials",
         "SELECT o.timepoint, o.test_date, t.device_id, coalesce(d.model, '?'), t.direction, "
@@ -108,14 +197,14 @@ s_load_occasions(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *enrolm
         1, p);
     if (!res)
         return -1;
-    memset(occ, 0, S_NTP * sizeof *occ);
     for (int r = 0; r < PQntuples(res); r++) {
-        int tp = s_tp_index(PQgetvalue(res, r, 0));
+        rl_timepoint_t tp;
         rl_direction_t d;
         rl_err_t err;
-        if (tp < 0 || rl_direction_parse(PQgetvalue(res, r, 4), &d, &err) < 0)
+        if (rl_timepoint_parse(PQgetvalue(res, r, 0), &tp, &err) < 0 ||
+            rl_direction_parse(PQgetvalue(res, r, 4), &d, &err) < 0)
             continue;
-        s_occasion_t *o = &occ[tp];
+        s_occasion_t *o = &m->occ[tp];
         o->present = true;
         snprintf(o->date, sizeof o->date, "%s", PQgetvalue(res, r, 1));
         snprintf(o->device, sizeof o->device, "%s", PQgetvalue(res, r, 2));
@@ -130,47 +219,88 @@ s_load_occasions(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *enrolm
     return 0;
 }
 
-/* The change of one device measure from start to tp, as a JSON object or
- * a text line. */
+/* The derived values of every direction, the rows of the tests table and
+ * the balance of each time point tested. */
 static void
-s_change(rl_cli_ctx_t *ctx, json_t *arr, const char *measure, rl_direction_t d, int tp,
-         const s_occasion_t occ[S_NTP], double base, double follow, const rl_measures_srd_t *srd)
+s_compute_tests(s_results_t *m)
+{
+    for (int tp = S_TP_FIRST; tp <= S_TP_LAST; tp++) {
+        const s_occasion_t *occ = &m->occ[tp];
+        for (int d = RL_DIR_FIRST; d < RL_DIR_COUNT; d++) {
+            s_derive(occ, (rl_direction_t)d, m->weight, m->ref, &m->v[tp][d]);
+            if (occ->present && occ->n[d] > 0)
+                m->tests[m->n_tests++] =
+                    (s_test_t){(rl_timepoint_t)tp, (rl_direction_t)d, occ, &m->v[tp][d]};
+        }
+        if (!occ->present)
+            continue;
+        const s_dir_values_t *v = m->v[tp];
+        s_balance_t *b = &m->balance[m->n_balance++];
+        b->tp = (rl_timepoint_t)tp;
+        b->ratio = rl_measures_flex_ext_ratio(v[RL_DIR_FLEXION].torque, v[RL_DIR_EXTENSION].torque);
+        b->lat = rl_measures_asymmetry_pct(v[RL_DIR_LATERAL_FLEXION_LEFT].torque,
+                                           v[RL_DIR_LATERAL_FLEXION_RIGHT].torque);
+        b->rot = rl_measures_asymmetry_pct(v[RL_DIR_ROTATION_LEFT].torque,
+                                           v[RL_DIR_ROTATION_RIGHT].torque);
+    }
+}
+
+/* The site's own smallest real differences for the start test's model. */
+static int
+s_fetch_srd(rl_cli_ctx_t *ctx, const char *cmd, int *rc, s_results_t *m)
+{
+    rl_measures_srd_defaults(&m->srd);
+    const char *mp[1] = {m->occ[RL_TP_START].model};
+    PGresult *res = admin_exec(ctx, cmd, rc, "reading the smallest real differences",
+                               "SELECT direction, srd_pct FROM clinical.srd_setting "
+                               "WHERE device_model = $1",
+                               1, mp);
+    if (!res)
+        return -1;
+    for (int r = 0; r < PQntuples(res); r++) {
+        rl_direction_t d;
+        rl_err_t err;
+        if (rl_direction_parse(PQgetvalue(res, r, 0), &d, &err) == 0)
+            m->srd.pct[d] = strtod(PQgetvalue(res, r, 1), NULL);
+    }
+    PQclear(res);
+    return 0;
+}
+
+/* The change of one measure from the start to tp, flagged against the
+ * smallest real difference; only between tests on one device model. */
+static void
+s_add_change(s_results_t *m, const char *measure, rl_direction_t d, rl_timepoint_t tp, double base,
+             double follow)
 {
     if (isnan(base) || isnan(follow))
         return;
-    rl_measures_change_t c = rl_measures_change(base, follow);
-    bool same_model = !strcmp(occ[S_TP_START].model, occ[tp].model);
-    bool real = false, known = false;
+    s_change_t *c = &m->changes[m->n_changes++];
+    *c = (s_change_t){.measure = measure, .dir = d, .to = tp, .base = base, .follow = follow};
+    c->c = rl_measures_change(base, follow);
+    c->srd_pct = m->srd.pct[d];
+    bool same_model = !strcmp(m->occ[RL_TP_START].model, m->occ[tp].model);
     rl_err_t err;
     if (same_model)
-        known = rl_measures_real_change(srd, d, base, follow, &real, &err) == 0;
-    const char *flag = !same_model ? "different_device_models"
-                       : !known    ? "undefined"
-                       : real      ? "real_change"
-                                   : "within_noise";
-    if (rl_cli_json(ctx)) {
-        json_t *o = json_object();
-        json_object_set_new(o, "measure", json_string(measure));
-        json_object_set_new(o, "direction", json_string(rl_direction_name(d)));
-        json_object_set_new(o, "from", json_string("start"));
-        json_object_set_new(o, "to", json_string(s_tp_names[tp]));
-        json_object_set_new(o, "baseline", s_num(base));
-        json_object_set_new(o, "followup", s_num(follow));
-        json_object_set_new(o, "change", s_num(c.absolute));
-        json_object_set_new(o, "change_pct", s_num(c.pct));
-        json_object_set_new(o, "srd_pct", s_num(srd->pct[d]));
-        json_object_set_new(o, "real_change",
-                            same_model && known ? json_boolean(real) : json_null());
-        json_object_set_new(o, "flag", json_string(flag));
-        json_array_append_new(arr, o);
-    } else {
-        char b[32], f[32], ch[32], pct[32];
-        s_fmt(b, sizeof b, base);
-        s_fmt(f, sizeof f, follow);
-        s_fmt(ch, sizeof ch, c.absolute);
-        s_fmt(pct, sizeof pct, c.pct);
-        printf("%-14s %-22s start->%-4s %8s %8s %8s %8s%%  %s\n", measure, rl_direction_name(d),
-               s_tp_names[tp], b, f, ch, pct, flag);
+        c->known = rl_measures_real_change(&m->srd, d, base, follow, &c->real, &err) == 0;
+    c->flag = !same_model ? "different_device_models"
+              : !c->known ? "undefined"
+              : c->real   ? "real_change"
+                          : "within_noise";
+}
+
+static void
+s_compute_changes(s_results_t *m)
+{
+    for (int tp = RL_TP_MID; tp <= S_TP_LAST; tp++) {
+        if (!m->occ[RL_TP_START].present || !m->occ[tp].present)
+            continue;
+        for (int d = RL_DIR_FIRST; d < RL_DIR_COUNT; d++) {
+            const s_dir_values_t *a = &m->v[RL_TP_START][d], *b = &m->v[tp][d];
+            s_add_change(m, "max_torque_nm", (rl_direction_t)d, (rl_timepoint_t)tp, a->torque,
+                         b->torque);
+            s_add_change(m, "rom_deg", (rl_direction_t)d, (rl_timepoint_t)tp, a->rom, b->rom);
+        }
     }
 }
 
@@ -180,10 +310,33 @@ s_scoring_code(const char *db_code)
     return !strcmp(db_code, "TSK") ? "TSK-17" : db_code;
 }
 
-static int
-s_questionnaires(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *enrolment, json_t *out)
+/* One instrument's row: the change to the end, else (running programme)
+ * to the mid point, against the minimal important change. */
+static void
+s_questionnaire_row(const PGresult *res, int r, s_questionnaire_t *q)
 {
-    const char *p[1] = {enrolment};
+    snprintf(q->code, sizeof q->code, "%s", PQgetvalue(res, r, 0));
+    for (int tp = S_TP_FIRST; tp <= S_TP_LAST; tp++) {
+        int c = 1 + tp - S_TP_FIRST;
+        q->score[tp] = PQgetisnull(res, r, c) ? NAN : strtod(PQgetvalue(res, r, c), NULL);
+    }
+    const double *s = q->score;
+    q->to = !isnan(s[RL_TP_END]) ? RL_TP_END : RL_TP_MID;
+    rl_err_t err;
+    q->known = !isnan(s[RL_TP_START]) && !isnan(s[q->to]) &&
+               rl_questionnaire_important_change(s_scoring_code(q->code), s[RL_TP_START], s[q->to],
+                                                 &q->improved, &q->important, &err) == 0;
+    q->change = q->known ? s[q->to] - s[RL_TP_START] : NAN;
+    q->flag = !q->known      ? "-"
+              : q->important ? "important_improvement"
+              : q->improved  ? "improved_below_mic"
+                             : "not_improved";
+}
+
+static int
+s_fetch_questionnaires(rl_cli_ctx_t *ctx, const char *cmd, int *rc, s_results_t *m)
+{
+    const char *p[1] = {m->enrolment};
     PGresult *res = admin_exec(
         ctx, cmd, rc, "reading the questionnaires",
         "SELECT instrument, max(score) FILTER (WHERE timepoint = 'start'), "
@@ -193,52 +346,201 @@ s_questionnaires(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *enrolm
         1, p);
     if (!res)
         return -1;
-    json_t *arr = json_array();
-    if (!rl_cli_json(ctx))
-        printf("\nquestionnaires   start      mid      end  change (start->last)  flag\n");
-    for (int r = 0; r < PQntuples(res); r++) {
-        const char *code = PQgetvalue(res, r, 0);
-        double s[S_NTP];
-        for (int tp = 0; tp < S_NTP; tp++)
-            s[tp] = PQgetisnull(res, r, 1 + tp) ? NAN : strtod(PQgetvalue(res, r, 1 + tp), NULL);
-        /* the change to the end, else (running programme) to the mid point */
-        int to = !isnan(s[S_TP_END]) ? S_TP_END : S_TP_MID;
-        bool improved = false, important = false;
-        rl_err_t err;
-        bool known = !isnan(s[S_TP_START]) && !isnan(s[to]) &&
-                     rl_questionnaire_important_change(s_scoring_code(code), s[S_TP_START], s[to],
-                                                       &improved, &important, &err) == 0;
-        double change = known ? s[to] - s[S_TP_START] : NAN;
-        const char *flag = !known      ? "-"
-                           : important ? "important_improvement"
-                           : improved  ? "improved_below_mic"
-                                       : "not_improved";
-        if (rl_cli_json(ctx)) {
-            json_t *o = json_object();
-            json_object_set_new(o, "instrument", json_string(code));
-            for (int tp = 0; tp < S_NTP; tp++)
-                json_object_set_new(o, s_tp_names[tp], s_num(s[tp]));
-            json_object_set_new(o, "to", known ? json_string(s_tp_names[to]) : json_null());
-            json_object_set_new(o, "change", s_num(change));
-            json_object_set_new(o, "improved", known ? json_boolean(improved) : json_null());
-            json_object_set_new(o, "important_change",
-                                known ? json_boolean(important) : json_null());
-            json_array_append_new(arr, o);
-        } else {
-            char a[3][32], ch[32];
-            for (int tp = 0; tp < S_NTP; tp++)
-                s_fmt(a[tp], sizeof a[tp], s[tp]);
-            s_fmt(ch, sizeof ch, change);
-            printf("%-14s %7s %8s %8s  %8s (to %-4s)      %s\n", code, a[0], a[1], a[2], ch,
-                   known ? s_tp_names[to] : "-", flag);
-        }
-    }
+    m->nq = (size_t)PQntuples(res);
+    m->q = rl_calloc(m->nq + 1, sizeof *m->q);
+    for (size_t r = 0; r < m->nq; r++)
+        s_questionnaire_row(res, (int)r, &m->q[r]);
     PQclear(res);
-    if (out)
-        json_object_set_new(out, "questionnaires", arr);
-    else
-        json_decref(arr);
     return 0;
+}
+
+static int
+s_fetch(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *patient, s_results_t *m)
+{
+    if (s_fetch_subject(ctx, cmd, rc, patient, m) < 0 || s_fetch_occasions(ctx, cmd, rc, m) < 0)
+        return -1;
+    s_compute_tests(m);
+    if (s_fetch_srd(ctx, cmd, rc, m) < 0)
+        return -1;
+    s_compute_changes(m);
+    return s_fetch_questionnaires(ctx, cmd, rc, m);
+}
+
+/* ---- render: JSON ---- */
+
+static json_t *
+s_tests_json(const s_results_t *m)
+{
+    json_t *tests = json_array();
+    for (size_t i = 0; i < m->n_tests; i++) {
+        const s_test_t *t = &m->tests[i];
+        const s_dir_values_t *x = t->x;
+        json_t *o = json_object();
+        json_object_set_new(o, "timepoint", json_string(rl_timepoint_name(t->tp)));
+        json_object_set_new(o, "test_date", json_string(t->occ->date));
+        json_object_set_new(o, "device_id", json_string(t->occ->device));
+        json_object_set_new(o, "device_model", json_string(t->occ->model));
+        json_object_set_new(o, "direction", json_string(rl_direction_name(t->dir)));
+        json_object_set_new(o, "trials", json_integer((json_int_t)t->occ->n[t->dir]));
+        json_object_set_new(o, "max_torque_nm", s_num(x->torque));
+        json_object_set_new(o, "cv_pct", s_num(x->cv));
+        json_object_set_new(o, "effort_normal",
+                            x->cv_ok ? json_boolean(x->effort_normal) : json_null());
+        json_object_set_new(o, "torque_nm_per_kg", s_num(x->per_kg));
+        json_object_set_new(o, "pct_of_reference", s_num(x->pct_ref));
+        json_object_set_new(o, "rom_deg", s_num(x->rom));
+        json_object_set_new(o, "rom_pct_of_reference", s_num(x->rom_pct_ref));
+        json_array_append_new(tests, o);
+    }
+    return tests;
+}
+
+static json_t *
+s_derived_json(const s_results_t *m)
+{
+    json_t *derived = json_array();
+    for (size_t i = 0; i < m->n_balance; i++) {
+        const s_balance_t *b = &m->balance[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "timepoint", json_string(rl_timepoint_name(b->tp)));
+        json_object_set_new(o, "flex_ext_ratio", s_num(b->ratio));
+        json_object_set_new(o, "lateral_flexion_asymmetry_pct", s_num(b->lat));
+        json_object_set_new(o, "rotation_asymmetry_pct", s_num(b->rot));
+        json_array_append_new(derived, o);
+    }
+    return derived;
+}
+
+static json_t *
+s_changes_json(const s_results_t *m)
+{
+    json_t *changes = json_array();
+    for (size_t i = 0; i < m->n_changes; i++) {
+        const s_change_t *c = &m->changes[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "measure", json_string(c->measure));
+        json_object_set_new(o, "direction", json_string(rl_direction_name(c->dir)));
+        json_object_set_new(o, "from", json_string("start"));
+        json_object_set_new(o, "to", json_string(rl_timepoint_name(c->to)));
+        json_object_set_new(o, "baseline", s_num(c->base));
+        json_object_set_new(o, "followup", s_num(c->follow));
+        json_object_set_new(o, "change", s_num(c->c.absolute));
+        json_object_set_new(o, "change_pct", s_num(c->c.pct));
+        json_object_set_new(o, "srd_pct", s_num(c->srd_pct));
+        json_object_set_new(o, "real_change", c->known ? json_boolean(c->real) : json_null());
+        json_object_set_new(o, "flag", json_string(c->flag));
+        json_array_append_new(changes, o);
+    }
+    return changes;
+}
+
+static json_t *
+s_questionnaires_json(const s_results_t *m)
+{
+    json_t *arr = json_array();
+    for (size_t i = 0; i < m->nq; i++) {
+        const s_questionnaire_t *q = &m->q[i];
+        json_t *o = json_object();
+        json_object_set_new(o, "instrument", json_string(q->code));
+        for (int tp = S_TP_FIRST; tp <= S_TP_LAST; tp++)
+            json_object_set_new(o, rl_timepoint_name(tp), s_num(q->score[tp]));
+        json_object_set_new(o, "to",
+                            q->known ? json_string(rl_timepoint_name(q->to)) : json_null());
+        json_object_set_new(o, "change", s_num(q->change));
+        json_object_set_new(o, "improved", q->known ? json_boolean(q->improved) : json_null());
+        json_object_set_new(o, "important_change",
+                            q->known ? json_boolean(q->important) : json_null());
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
+static void
+s_render_json(const s_results_t *m)
+{
+    json_t *out = json_object();
+    json_object_set_new(out, "enrolment_id", json_integer(strtoll(m->enrolment, NULL, 10)));
+    json_object_set_new(out, "programme", json_string(m->e.code));
+    json_object_set_new(out, "body_weight_kg", s_num(m->weight));
+    json_object_set_new(out, "tests", s_tests_json(m));
+    json_object_set_new(out, "derived", s_derived_json(m));
+    json_object_set_new(out, "changes", s_changes_json(m));
+    json_object_set_new(out, "questionnaires", s_questionnaires_json(m));
+    admin_json_print(out);
+}
+
+/* ---- render: text ---- */
+
+static void
+s_tests_text(const s_results_t *m)
+{
+    char w[32];
+    s_fmt(w, sizeof w, m->weight);
+    printf("enrolment %s, programme %s (%s); body weight %s kg\n\n"
+           "timepoint date       device     direction              trials torque_nm "
+           "cv_pct effort  nm_per_kg pct_ref rom_deg rom_pct_ref\n",
+           m->enrolment, m->e.code, m->e.status, w);
+    for (size_t i = 0; i < m->n_tests; i++) {
+        const s_test_t *t = &m->tests[i];
+        const s_dir_values_t *x = t->x;
+        const char *effort = !x->cv_ok ? "-" : x->effort_normal ? "normal" : "high_cv";
+        char a[6][32];
+        s_fmt(a[0], 32, x->torque);
+        s_fmt(a[1], 32, x->cv);
+        s_fmt2(a[2], 32, x->per_kg);
+        s_fmt(a[3], 32, x->pct_ref);
+        s_fmt(a[4], 32, x->rom);
+        s_fmt(a[5], 32, x->rom_pct_ref);
+        printf("%-9s %-10s %-10s %-22s %6zu %9s %6s %-7s %9s %7s %7s %11s\n",
+               rl_timepoint_name(t->tp), t->occ->date, t->occ->device, rl_direction_name(t->dir),
+               t->occ->n[t->dir], a[0], a[1], effort, a[2], a[3], a[4], a[5]);
+    }
+}
+
+static void
+s_derived_text(const s_results_t *m)
+{
+    printf("\ntimepoint flex_ext_ratio lateral_flexion_asym_pct rotation_asym_pct\n");
+    for (size_t i = 0; i < m->n_balance; i++) {
+        const s_balance_t *b = &m->balance[i];
+        char a[3][32];
+        s_fmt2(a[0], 32, b->ratio);
+        s_fmt(a[1], 32, b->lat);
+        s_fmt(a[2], 32, b->rot);
+        printf("%-9s %14s %24s %17s\n", rl_timepoint_name(b->tp), a[0], a[1], a[2]);
+    }
+}
+
+static void
+s_changes_text(const s_results_t *m)
+{
+    printf("\nchange         direction              between     baseline followup   change "
+           "  change  flag\n");
+    for (size_t i = 0; i < m->n_changes; i++) {
+        const s_change_t *c = &m->changes[i];
+        char b[32], f[32], ch[32], pct[32];
+        s_fmt(b, sizeof b, c->base);
+        s_fmt(f, sizeof f, c->follow);
+        s_fmt(ch, sizeof ch, c->c.absolute);
+        s_fmt(pct, sizeof pct, c->c.pct);
+        printf("%-14s %-22s start->%-4s %8s %8s %8s %8s%%  %s\n", c->measure,
+               rl_direction_name(c->dir), rl_timepoint_name(c->to), b, f, ch, pct, c->flag);
+    }
+}
+
+static void
+s_questionnaires_text(const s_results_t *m)
+{
+    printf("\nquestionnaires   start      mid      end  change (start->last)  flag\n");
+    for (size_t i = 0; i < m->nq; i++) {
+        const s_questionnaire_t *q = &m->q[i];
+        char a[RL_TP_COUNT][32], ch[32];
+        for (int tp = S_TP_FIRST; tp <= S_TP_LAST; tp++)
+            s_fmt(a[tp], sizeof a[tp], q->score[tp]);
+        s_fmt(ch, sizeof ch, q->change);
+        printf("%-14s %7s %8s %8s  %8s (to %-4s)      %s\n", q->code, a[RL_TP_START], a[RL_TP_MID],
+               a[RL_TP_END], ch, q->known ? rl_timepoint_name(q->to) : "-", q->flag);
+    }
 }
 
 int
@@ -250,163 +552,20 @@ admin_patient_results(rl_cli_ctx_t *ctx, int argc, char **argv)
     if (admin_parse_patient(ctx, cmd, argc, argv, opts, &patient) < 0)
         return RL_EXIT_USAGE;
     int rc = RL_EXIT_OK;
-    char enrolment[32];
-    admin_enrolment_t e;
-    if (admin_find_enrolment(ctx, cmd, &rc, patient, true, enrolment) < 0 ||
-        admin_load_enrolment(ctx, cmd, &rc, enrolment, &e) < 0)
-        return rc;
-    const char *p[1] = {enrolment};
-    PGresult *subj = admin_exec(ctx, cmd, &rc, "reading the subject",
-                                "SELECT s.sex, s.body_weight_kg, e.age_at_start "
-                                "FROM clinical.enrolment e JOIN clinical.subject s USING "
-                                "(subject_id) WHERE e.enrolment_id = $1::bigint",
-                                1, p);
-    if (!subj)
-        return rc;
-    double weight = PQgetisnull(subj, 0, 1) ? NAN : strtod(PQgetvalue(subj, 0, 1), NULL);
-    const char *rp[2] = {PQgetvalue(subj, 0, 0), PQgetvalue(subj, 0, 2)};
-    PGresult *ref = admin_exec(ctx, cmd, &rc, "reading the reference values",
-                               "SELECT device_model, direction, measure, value "
-                               "FROM clinical.reference_value WHERE sex = $1 "
-                               "AND $2::integer BETWEEN age_min AND age_max",
-                               2, rp);
-    PQclear(subj);
-    if (!ref)
-        return rc;
-    s_occasion_t *occ = rl_calloc(S_NTP, sizeof *occ);
-    json_t *out = rl_cli_json(ctx) ? json_object() : NULL;
-    if (s_load_occasions(ctx, cmd, &rc, enrolment, occ) < 0)
-        goto out;
-    s_dir_values_t v[S_NTP][RL_DIR_COUNT];
-    for (int tp = 0; tp < S_NTP; tp++)
-        for (int d = RL_DIR_FIRST; d < RL_DIR_COUNT; d++)
-            s_derive(&occ[tp], (rl_direction_t)d, weight, ref, &v[tp][d]);
-
-    /* the site's own smallest real differences for the start test's model */
-    rl_measures_srd_t srd;
-    rl_measures_srd_defaults(&srd);
-    const char *mp[1] = {occ[S_TP_START].model};
-    PGresult *srd_res = admin_exec(ctx, cmd, &rc, "reading the smallest real differences",
-                                   "SELECT direction, srd_pct FROM clinical.srd_setting "
-                                   "WHERE device_model = $1",
-                                   1, mp);
-    if (!srd_res)
-        goto out;
-    for (int r = 0; r < PQntuples(srd_res); r++) {
-        rl_direction_t d;
-        rl_err_t err;
-        if (rl_direction_parse(PQgetvalue(srd_res, r, 0), &d, &err) == 0)
-            srd.pct[d] = strtod(PQgetvalue(srd_res, r, 1), NULL);
-    }
-    PQclear(srd_res);
-    json_t *tests = json_array(), *derived = json_array(), *changes = json_array();
-    char w[32];
-    s_fmt(w, sizeof w, weight);
-    if (!rl_cli_json(ctx))
-        printf("enrolment %s, programme %s (%s); body weight %s kg\n\n"
-               "timepoint date       device     direction              trials torque_nm "
-               "cv_pct effort  nm_per_kg pct_ref rom_deg rom_pct_ref\n",
-               enrolment, e.code, e.status, w);
-    for (int tp = 0; tp < S_NTP; tp++) {
-        for (int d = RL_DIR_FIRST; d < RL_DIR_COUNT && occ[tp].present; d++) {
-            if (occ[tp].n[d] == 0)
-                continue;
-            s_dir_values_t *x = &v[tp][d];
-            const char *effort = !x->cv_ok ? "-" : x->effort_normal ? "normal" : "high_cv";
-            if (rl_cli_json(ctx)) {
-                json_t *o = json_object();
-                json_object_set_new(o, "timepoint", json_string(s_tp_names[tp]));
-                json_object_set_new(o, "test_date", json_string(occ[tp].date));
-                json_object_set_new(o, "device_id", json_string(occ[tp].device));
-                json_object_set_new(o, "device_model", json_string(occ[tp].model));
-                json_object_set_new(o, "direction",
-                                    json_string(rl_direction_name((rl_direction_t)d)));
-                json_object_set_new(o, "trials", json_integer((json_int_t)occ[tp].n[d]));
-                json_object_set_new(o, "max_torque_nm", s_num(x->torque));
-                json_object_set_new(o, "cv_pct", s_num(x->cv));
-                json_object_set_new(o, "effort_normal",
-                                    x->cv_ok ? json_boolean(x->effort_normal) : json_null());
-                json_object_set_new(o, "torque_nm_per_kg", s_num(x->per_kg));
-                json_object_set_new(o, "pct_of_reference", s_num(x->pct_ref));
-                json_object_set_new(o, "rom_deg", s_num(x->rom));
-                json_object_set_new(o, "rom_pct_of_reference", s_num(x->rom_pct_ref));
-                json_array_append_new(tests, o);
-            } else {
-                char a[6][32];
-                s_fmt(a[0], 32, x->torque);
-                s_fmt(a[1], 32, x->cv);
-                snprintf(a[2], 32, isnan(x->per_kg) ? "-" : "%.2f", x->per_kg);
-                s_fmt(a[3], 32, x->pct_ref);
-                s_fmt(a[4], 32, x->rom);
-                s_fmt(a[5], 32, x->rom_pct_ref);
-                printf("%-9s %-10s %-10s %-22s %6zu %9s %6s %-7s %9s %7s %7s %11s\n",
-                       s_tp_names[tp], occ[tp].date, occ[tp].device,
-                       rl_direction_name((rl_direction_t)d), occ[tp].n[d], a[0], a[1], effort, a[2],
-                       a[3], a[4], a[5]);
-            }
-        }
-    }
-    if (!rl_cli_json(ctx))
-        printf("\ntimepoint flex_ext_ratio lateral_flexion_asym_pct rotation_asym_pct\n");
-    for (int tp = 0; tp < S_NTP; tp++) {
-        if (!occ[tp].present)
-            continue;
-        double ratio = rl_measures_flex_ext_ratio(v[tp][RL_DIR_FLEXION].torque,
-                                                  v[tp][RL_DIR_EXTENSION].torque);
-        double lat = rl_measures_asymmetry_pct(v[tp][RL_DIR_LATERAL_FLEXION_LEFT].torque,
-                                               v[tp][RL_DIR_LATERAL_FLEXION_RIGHT].torque);
-        double rot = rl_measures_asymmetry_pct(v[tp][RL_DIR_ROTATION_LEFT].torque,
-                                               v[tp][RL_DIR_ROTATION_RIGHT].torque);
+    s_results_t *m = rl_calloc(1, sizeof *m);
+    if (s_fetch(ctx, cmd, &rc, patient, m) == 0) {
         if (rl_cli_json(ctx)) {
-            json_t *o = json_object();
-            json_object_set_new(o, "timepoint", json_string(s_tp_names[tp]));
-            json_object_set_new(o, "flex_ext_ratio", s_num(ratio));
-            json_object_set_new(o, "lateral_flexion_asymmetry_pct", s_num(lat));
-            json_object_set_new(o, "rotation_asymmetry_pct", s_num(rot));
-            json_array_append_new(derived, o);
+            s_render_json(m);
         } else {
-            char a[3][32];
-            snprintf(a[0], 32, isnan(ratio) ? "-" : "%.2f", ratio);
-            s_fmt(a[1], 32, lat);
-            s_fmt(a[2], 32, rot);
-            printf("%-9s %14s %24s %17s\n", s_tp_names[tp], a[0], a[1], a[2]);
+            s_tests_text(m);
+            s_derived_text(m);
+            s_changes_text(m);
+            s_questionnaires_text(m);
         }
+        rc = RL_EXIT_OK;
     }
-    if (!rl_cli_json(ctx))
-        printf("\nchange         direction              between     baseline followup   change "
-               "  change  flag\n");
-    for (int tp = S_TP_MID; tp < S_NTP; tp++) {
-        if (!occ[S_TP_START].present || !occ[tp].present)
-            continue;
-        for (int d = RL_DIR_FIRST; d < RL_DIR_COUNT; d++) {
-            s_change(ctx, changes, "max_torque_nm", (rl_direction_t)d, tp, occ,
-                     v[S_TP_START][d].torque, v[tp][d].torque, &srd);
-            s_change(ctx, changes, "rom_deg", (rl_direction_t)d, tp, occ, v[S_TP_START][d].rom,
-                     v[tp][d].rom, &srd);
-        }
-    }
-    if (rl_cli_json(ctx)) {
-        json_object_set_new(out, "enrolment_id", json_integer(strtoll(enrolment, NULL, 10)));
-        json_object_set_new(out, "programme", json_string(e.code));
-        json_object_set_new(out, "body_weight_kg", s_num(weight));
-        json_object_set_new(out, "tests", tests);
-        json_object_set_new(out, "derived", derived);
-        json_object_set_new(out, "changes", changes);
-    } else {
-        json_decref(tests);
-        json_decref(derived);
-        json_decref(changes);
-    }
-    if (s_questionnaires(ctx, cmd, &rc, enrolment, out) < 0)
-        goto out;
-    if (rl_cli_json(ctx)) {
-        admin_json_print(out);
-        out = NULL;
-    }
-    rc = RL_EXIT_OK;
-out:
-    json_decref(out);
-    PQclear(ref);
-    free(occ);
+    PQclear(m->ref);
+    free(m->q);
+    free(m);
     return rc;
 }

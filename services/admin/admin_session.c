@@ -4,6 +4,7 @@
  * device sessions included. */
 #include "admin_util.h"
 
+#include "ruglab/audit.h"
 #include "ruglab/exitcode.h"
 
 #include <stdio.h>
@@ -37,122 +38,165 @@ s_usage(FILE *out)
         "recorded (the OS user). Prints the new session_id (--json: {\"session_id\": N}).\n");
 }
 
+/* A session recorded by hand, as the command line gives it. */
+typedef struct {
+    char cmd[32];       /* "session add" */
+    const char *status; /* attended, no_show or cancelled */
+    const char *patient, *date_s, *kind, *note, *device, *dev_session, *minutes_s;
+    bool by_device; /* a device's session is cancelled */
+    rl_date_t date;
+    char minutes[16];
+} s_opts_t;
+
+/* --device/--device-session, --date and --minutes; an RL_EXIT_* code. */
 static int
-s_record(rl_cli_ctx_t *ctx, int argc, char **argv, const char *status)
+s_check_options(s_opts_t *o)
 {
-    char cmd[32];
-    snprintf(cmd, sizeof cmd, "session %s", argv[1]);
-    const char *date_s = NULL, *kind = NULL, *note = NULL, *device = NULL, *dev_session = NULL;
-    const char *minutes_s = NULL;
-    const admin_opt_t opts[] = {
-        {"--date", &date_s, NULL},   {"--minutes", &minutes_s, NULL},
-        {"--kind", &kind, NULL},     {"--note", &note, NULL},
-        {"--device", &device, NULL}, {"--device-session", &dev_session, NULL},
-        {NULL, NULL, NULL}};
-    const char *patient = NULL;
-    if (admin_parse_patient(ctx, cmd, argc, argv, opts, &patient) < 0)
-        return RL_EXIT_USAGE;
-    bool by_device = device || dev_session;
-    if (by_device && (strcmp(status, "cancelled") != 0 || !device || !dev_session || date_s)) {
+    const char *cmd = o->cmd;
+    o->by_device = o->device || o->dev_session;
+    if (o->by_device &&
+        (strcmp(o->status, "cancelled") != 0 || !o->device || !o->dev_session || o->date_s)) {
         rl_cli_fail("%s: --device and --device-session go together, with cancel only, "
                     "without --date",
                     cmd);
         return RL_EXIT_USAGE;
     }
-    if (!by_device && admin_require(cmd, "--date", date_s) < 0)
+    if (!o->by_device && admin_require(cmd, "--date", o->date_s) < 0)
         return RL_EXIT_USAGE;
-    if (minutes_s && strcmp(status, "attended") != 0) {
+    if (o->minutes_s && strcmp(o->status, "attended") != 0) {
         rl_cli_fail("%s: --minutes goes with session add only", cmd);
         return RL_EXIT_USAGE;
     }
     double minutes = 0;
-    if (minutes_s && admin_parse_number(cmd, "--minutes", minutes_s, 1, 720, &minutes) < 0)
+    if (o->minutes_s && admin_parse_number(cmd, "--minutes", o->minutes_s, 1, 720, &minutes) < 0)
         return RL_EXIT_FAIL;
-    char minutes_buf[16];
-    snprintf(minutes_buf, sizeof minutes_buf, "%d", (int)minutes);
-    if (minutes_s && minutes != (int)minutes) {
-        rl_cli_fail("%s: --minutes: '%s' is not a whole number of minutes", cmd, minutes_s);
-        return RL_EXIT_FAIL;
-    }
-    if (!kind)
-        kind = !strcmp(status, "attended") ? "information" : "exercise";
-    if (strcmp(kind, "exercise") && strcmp(kind, "information") && strcmp(kind, "test")) {
-        rl_cli_fail("%s: --kind must be exercise, information or test", cmd);
+    snprintf(o->minutes, sizeof o->minutes, "%d", (int)minutes);
+    if (o->minutes_s && minutes != (int)minutes) {
+        rl_cli_fail("%s: --minutes: '%s' is not a whole number of minutes", cmd, o->minutes_s);
         return RL_EXIT_FAIL;
     }
-    if (note && strlen(note) > 1000) {
-        rl_cli_fail("%s: --note is longer than 1000 characters", cmd);
-        return RL_EXIT_FAIL;
-    }
-    int rc = RL_EXIT_OK;
-    rl_date_t date, today;
-    if (date_s) {
-        if (admin_parse_date(cmd, "--date", date_s, &date) < 0)
-            return RL_EXIT_FAIL;
-        if (admin_today(ctx, cmd, &rc, &today) < 0)
-            return rc;
-        if (rl_date_compare(date, today) > 0) {
-            char buf[RL_DATE_STR_SIZE];
-            rl_cli_fail("%s: the session date %s is in the future (today is %s)", cmd, date_s,
-                        rl_date_format(today, buf));
-            return RL_EXIT_FAIL;
-        }
-    }
-    char enrolment[32];
-    if ((by_device ? admin_find_enrolment(ctx, cmd, &rc, patient, true, enrolment)
-                   : admin_find_enrolment_on(ctx, cmd, &rc, patient, date_s, enrolment)) < 0)
+    return RL_EXIT_OK;
+}
+
+/* Fills o; an RL_EXIT_* code. */
+static int
+s_parse(rl_cli_ctx_t *ctx, int argc, char **argv, const char *status, s_opts_t *o)
+{
+    snprintf(o->cmd, sizeof o->cmd, "session %s", argv[1]);
+    o->status = status;
+    const admin_opt_t opts[] = {{"--date", &o->date_s, NULL},
+                                {"--minutes", &o->minutes_s, NULL},
+                                {"--kind", &o->kind, NULL},
+                                {"--note", &o->note, NULL},
+                                {"--device", &o->device, NULL},
+                                {"--device-session", &o->dev_session, NULL},
+                                {NULL, NULL, NULL}};
+    if (admin_parse_patient(ctx, o->cmd, argc, argv, opts, &o->patient) < 0)
+        return RL_EXIT_USAGE;
+    int rc = s_check_options(o);
+    if (rc != RL_EXIT_OK)
         return rc;
-    char session_id[32];
-    if (by_device) {
-        /* the device session must be one of this enrolment's */
-        const char *p[3] = {enrolment, device, dev_session};
-        char date_buf[32];
-        if (admin_need_id(ctx, cmd, &rc,
-                          "SELECT session_date FROM clinical.v_session WHERE enrolment_id = "
-                          "$1::bigint AND device_id = $2 AND device_session_id = $3",
-                          3, p, date_buf, "no session %s of device %s in enrolment %s", dev_session,
-                          device, enrolment) < 0)
-            return rc;
-        const char *q[6] = {enrolment, date_buf, device, dev_session, note, admin_os_user()};
-        int f = admin_lookup_id(
-            ctx, cmd, &rc, "recording the cancellation",
-            "INSERT INTO clinical.session (enrolment_id, session_date, kind, status, source, "
-            "device_id, device_session_id, note, entered_by) "
-            "SELECT $1::bigint, $2::date, v.kind, 'cancelled', 'device', $3, $4, $5, $6 "
-            "FROM clinical.v_session v WHERE v.enrolment_id = $1::bigint AND v.device_id = $3 "
-            "AND v.device_session_id = $4 "
-            "ON CONFLICT (device_id, device_session_id) WHERE source = 'device' "
-            "DO UPDATE SET status = 'cancelled', note = EXCLUDED.note, "
-            "entered_by = EXCLUDED.entered_by, entered_at = now() RETURNING session_id",
-            6, q, session_id);
-        if (f <= 0)
-            return f < 0 ? rc : RL_EXIT_FAIL;
-    } else {
-        const char *p[4] = {enrolment, date_s, kind, status};
-        char existing[32];
-        int f = admin_lookup_id(ctx, cmd, &rc, "checking for the same session",
-                                "SELECT session_id FROM clinical.session WHERE enrolment_id = "
-                                "$1::bigint AND session_date = $2::date AND kind = $3 "
-                                "AND source = 'manual'",
-                                3, p, existing);
-        if (f < 0)
-            return rc;
-        if (f > 0) {
-            rl_cli_fail("%s: a session of kind %s on %s is already recorded for enrolment %s "
-                        "(session %s)",
-                        cmd, kind, date_s, enrolment, existing);
-            return RL_EXIT_FAIL;
-        }
-        const char *q[7] = {
-            enrolment, date_s, kind, status, note, admin_os_user(), minutes_s ? minutes_buf : NULL};
-        if (admin_lookup_id(ctx, cmd, &rc, "recording the session",
-                            "INSERT INTO clinical.session (enrolment_id, session_date, kind, "
-                            "status, note, entered_by, minutes) VALUES ($1::bigint, $2::date, $3, "
-                            "$4, $5, $6, $7::smallint) RETURNING session_id",
-                            7, q, session_id) <= 0)
-            return rc;
-        admin_warn_outside(ctx, cmd, enrolment, date_s, "the session");
+    if (!o->kind)
+        o->kind = !strcmp(status, "attended") ? "information" : "exercise";
+    if (strcmp(o->kind, "exercise") && strcmp(o->kind, "information") && strcmp(o->kind, "test")) {
+        rl_cli_fail("%s: --kind must be exercise, information or test", o->cmd);
+        return RL_EXIT_FAIL;
     }
+    if (o->note && strlen(o->note) > 1000) {
+        rl_cli_fail("%s: --note is longer than 1000 characters", o->cmd);
+        return RL_EXIT_FAIL;
+    }
+    if (o->date_s && admin_parse_date(o->cmd, "--date", o->date_s, &o->date) < 0)
+        return RL_EXIT_FAIL;
+    return RL_EXIT_OK;
+}
+
+/* A device's session of this enrolment, marked cancelled; -1 with *rc
+ * set. */
+static int
+s_cancel_device(rl_cli_ctx_t *ctx, int *rc, const s_opts_t *o, const char *enrolment,
+                char session_id[32])
+{
+    const char *p[3] = {enrolment, o->device, o->dev_session};
+    char date_buf[32];
+    if (admin_need_id(ctx, o->cmd, rc,
+                      "SELECT session_date FROM clinical.v_session WHERE enrolment_id = "
+                      "$1::bigint AND device_id = $2 AND device_session_id = $3",
+                      3, p, date_buf, "no session %s of device %s in enrolment %s", o->dev_session,
+                      o->device, enrolment) < 0)
+        return -1;
+    const char *q[6] = {enrolment, date_buf, o->device, o->dev_session, o->note, rl_audit_reader()};
+    int f = admin_lookup_id(
+        ctx, o->cmd, rc, "recording the cancellation",
+        "INSERT INTO clinical.session (enrolment_id, session_date, kind, status, source, "
+        "device_id, device_session_id, note, entered_by) "
+        "SELECT $1::bigint, $2::date, v.kind, 'cancelled', 'device', $3, $4, $5, $6 "
+        "FROM clinical.v_session v WHERE v.enrolment_id = $1::bigint AND v.device_id = $3 "
+        "AND v.device_session_id = $4 "
+        "ON CONFLICT (device_id, device_session_id) WHERE source = 'device' "
+        "DO UPDATE SET status = 'cancelled', note = EXCLUDED.note, "
+        "entered_by = EXCLUDED.entered_by, entered_at = now() RETURNING session_id",
+        6, q, session_id);
+    if (f == 0)
+        *rc = RL_EXIT_FAIL;
+    return f > 0 ? 0 : -1;
+}
+
+/* A session entered by hand, once per enrolment, day and kind. */
+static int
+s_insert_manual(rl_cli_ctx_t *ctx, int *rc, const s_opts_t *o, const char *enrolment,
+                char session_id[32])
+{
+    const char *p[4] = {enrolment, o->date_s, o->kind, o->status};
+    char existing[32];
+    int f = admin_lookup_id(ctx, o->cmd, rc, "checking for the same session",
+                            "SELECT session_id FROM clinical.session WHERE enrolment_id = "
+                            "$1::bigint AND session_date = $2::date AND kind = $3 "
+                            "AND source = 'manual'",
+                            3, p, existing);
+    if (f < 0)
+        return -1;
+    if (f > 0) {
+        rl_cli_fail("%s: a session of kind %s on %s is already recorded for enrolment %s "
+                    "(session %s)",
+                    o->cmd, o->kind, o->date_s, enrolment, existing);
+        *rc = RL_EXIT_FAIL;
+        return -1;
+    }
+    const char *q[7] = {enrolment,
+                        o->date_s,
+                        o->kind,
+                        o->status,
+                        o->note,
+                        rl_audit_reader(),
+                        o->minutes_s ? o->minutes : NULL};
+    if (admin_lookup_id(ctx, o->cmd, rc, "recording the session",
+                        "INSERT INTO clinical.session (enrolment_id, session_date, kind, "
+                        "status, note, entered_by, minutes) VALUES ($1::bigint, $2::date, $3, "
+                        "$4, $5, $6, $7::smallint) RETURNING session_id",
+                        7, q, session_id) <= 0)
+        return -1;
+    admin_warn_outside(ctx, o->cmd, enrolment, o->date_s, "the session");
+    return 0;
+}
+
+static int
+s_record(rl_cli_ctx_t *ctx, int argc, char **argv, const char *status)
+{
+    s_opts_t o = {0};
+    int rc = s_parse(ctx, argc, argv, status, &o);
+    if (rc != RL_EXIT_OK)
+        return rc;
+    if (o.date_s && admin_refuse_future(ctx, o.cmd, &rc, "session", o.date_s, o.date) < 0)
+        return rc;
+    char enrolment[32], session_id[32];
+    if ((o.by_device
+             ? admin_find_enrolment(ctx, o.cmd, &rc, o.patient, true, enrolment)
+             : admin_find_enrolment_on(ctx, o.cmd, &rc, o.patient, o.date_s, enrolment)) < 0)
+        return rc;
+    if ((o.by_device ? s_cancel_device(ctx, &rc, &o, enrolment, session_id)
+                     : s_insert_manual(ctx, &rc, &o, enrolment, session_id)) < 0)
+        return rc;
     if (rl_cli_json(ctx))
         admin_print_added(ctx, "session", "session_id", session_id, NULL, NULL);
     else
@@ -191,13 +235,17 @@ s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
         "session_number,session_id,minutes");
 }
 
+static const rl_cli_command_t s_subs[] = {
+    {"add", "an attended session entered by hand", s_add},
+    {"no-show", "the patient did not come without notice", s_no_show},
+    {"cancel", "a session cancelled with notice, or a device's session", s_cancel},
+    {"list", "every session of the patient's programme", s_list},
+};
+
+static const admin_group_t s_group = {"session", s_usage, s_subs, ADMIN_COUNT(s_subs)};
+
 int
 admin_session_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    static const admin_sub_t subs[] = {{"add", s_add},
-                                       {"no-show", s_no_show},
-                                       {"cancel", s_cancel},
-                                       {"list", s_list},
-                                       {NULL, NULL}};
-    return admin_dispatch(ctx, "session", argc, argv, s_usage, subs);
+    return admin_dispatch(ctx, &s_group, argc, argv);
 }

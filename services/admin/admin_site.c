@@ -45,35 +45,35 @@ s_add(rl_cli_ctx_t *ctx, int argc, char **argv)
     }
     int rc = RL_EXIT_OK;
     const char *p[5] = {code, name, address, phys, riziv};
-    PGresult *res = admin_exec(ctx, cmd, &rc, "inserting the site",
-                               "INSERT INTO clinical.site (code, name, address, physician_name, "
-                               "physician_riziv) VALUES ($1, $2, $3, $4, $5) "
-                               "ON CONFLICT (code) DO NOTHING RETURNING site_id",
-                               5, p);
-    if (!res)
+    char id[32];
+    if (admin_insert_id(ctx, cmd, &rc, "inserting the site",
+                        "INSERT INTO clinical.site (code, name, address, physician_name, "
+                        "physician_riziv) VALUES ($1, $2, $3, $4, $5) "
+                        "ON CONFLICT (code) DO NOTHING RETURNING site_id",
+                        5, p, id, "a site with code '%s' already exists", code) < 0)
         return rc;
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        rl_cli_fail("%s: a site with code '%s' already exists", cmd, code);
-        return RL_EXIT_FAIL;
-    }
-    admin_print_added(ctx, "site", "site_id", PQgetvalue(res, 0, 0), "code", code);
-    PQclear(res);
+    admin_print_added(ctx, "site", "site_id", id, "code", code);
     return RL_EXIT_OK;
 }
 
 static int
 s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    return admin_list(ctx, "site list", argc, argv, "listing the sites",
+    return admin_list(ctx, "site list", argc, argv, NULL, "listing the sites",
                       "SELECT site_id, code, name, physician_name, physician_riziv "
                       "FROM clinical.site ORDER BY code",
                       0, NULL, "site_id");
 }
 
+static const rl_cli_command_t s_subs[] = {
+    {"add", "register a site", s_add},
+    {"list", "the sites", s_list},
+};
+
+static const admin_group_t s_group = {"site", s_usage, s_subs, ADMIN_COUNT(s_subs)};
+
 int
 admin_site_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    static const admin_sub_t subs[] = {{"add", s_add}, {"list", s_list}, {NULL, NULL}};
-    return admin_dispatch(ctx, "site", argc, argv, s_usage, subs);
+    return admin_dispatch(ctx, &s_group, argc, argv);
 }

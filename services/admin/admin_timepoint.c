@@ -3,6 +3,7 @@
  * rule, recorded with who and why (clinical.timepoint_override). */
 #include "admin_util.h"
 
+#include "ruglab/audit.h"
 #include "ruglab/exitcode.h"
 
 #include <stdio.h>
@@ -67,7 +68,7 @@ s_set(rl_cli_ctx_t *ctx, int argc, char **argv)
     char enrolment[32], found[32], override_id[32];
     if (admin_find_enrolment(ctx, cmd, &rc, patient, true, enrolment) < 0)
         return rc;
-    const char *p[6] = {enrolment, device, session, tp, admin_os_user(), reason};
+    const char *p[6] = {enrolment, device, session, tp, rl_audit_reader(), reason};
     if (admin_need_id(ctx, cmd, &rc,
                       "SELECT test_index FROM clinical.v_test_occasion WHERE enrolment_id = "
                       "$1::bigint AND device_id = $2 AND session_id = $3",
@@ -88,9 +89,15 @@ s_set(rl_cli_ctx_t *ctx, int argc, char **argv)
     return RL_EXIT_OK;
 }
 
+static const rl_cli_command_t s_subs[] = {
+    {"list", "the test occasions with their time point", s_list},
+    {"set", "override the time point of one test occasion", s_set},
+};
+
+static const admin_group_t s_group = {"timepoint", s_usage, s_subs, ADMIN_COUNT(s_subs)};
+
 int
 admin_timepoint_main(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    static const admin_sub_t subs[] = {{"list", s_list}, {"set", s_set}, {NULL, NULL}};
-    return admin_dispatch(ctx, "timepoint", argc, argv, s_usage, subs);
+    return admin_dispatch(ctx, &s_group, argc, argv);
 }

@@ -1,4 +1,4 @@
-/* Helpers of the clinical command groups (see admin_util.h). */
+/* Helpers of the admin CLI's command groups (see admin_util.h). */
 #include "admin_util.h"
 
 #include "ruglab/audit.h"
@@ -14,6 +14,25 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+int
+admin_dispatch(rl_cli_ctx_t *ctx, const admin_group_t *group, int argc, char **argv)
+{
+    if (argc < 2 || rl_cli_wants_help(argc, argv)) {
+        group->usage(argc < 2 ? stderr : stdout);
+        return argc < 2 ? RL_EXIT_USAGE : RL_EXIT_OK;
+    }
+    char names[256] = "";
+    for (size_t i = 0; i < group->n_subs; i++) {
+        const rl_cli_command_t *sub = &group->subs[i];
+        if (!strcmp(argv[1], sub->name))
+            return sub->run(ctx, argc, argv);
+        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", i ? ", " : "",
+                 sub->name);
+    }
+    rl_cli_fail("%s: unknown subcommand '%s' (%s)", group->name, argv[1], names);
+    return RL_EXIT_USAGE;
+}
 
 int
 admin_parse(rl_cli_ctx_t *ctx, const char *cmd, int argc, char **argv, int first,
@@ -62,6 +81,40 @@ admin_parse(rl_cli_ctx_t *ctx, const char *cmd, int argc, char **argv, int first
     }
     if (n_pos)
         *n_pos = np;
+    return 0;
+}
+
+int
+admin_parse_arg(rl_cli_ctx_t *ctx, const char *cmd, int argc, char **argv, int first,
+                const admin_opt_t *opts, const char *missing, const char **arg)
+{
+    int npos = 0;
+    if (admin_parse(ctx, cmd, argc, argv, first, opts, arg, 1, &npos) < 0)
+        return -1;
+    if (npos != 1) {
+        rl_cli_fail("%s: %s", cmd, missing);
+        return -1;
+    }
+    return 0;
+}
+
+int
+admin_parse_patient(rl_cli_ctx_t *ctx, const char *cmd, int argc, char **argv,
+                    const admin_opt_t *opts, const char **patient)
+{
+    return admin_parse_arg(ctx, cmd, argc, argv, 2, opts, ADMIN_PATIENT_MISSING, patient);
+}
+
+int
+admin_parse_json_only(rl_cli_ctx_t *ctx, const char *cmd, int argc, char **argv, int first)
+{
+    for (int i = first; i < argc; i++) {
+        if (strcmp(argv[i], "--json") != 0) {
+            rl_cli_fail("%s: unexpected argument '%s'", cmd, argv[i]);
+            return -1;
+        }
+        ctx->format = RL_CLI_JSON;
+    }
     return 0;
 }
 
@@ -155,6 +208,76 @@ admin_rollback(rl_cli_ctx_t *ctx)
 }
 
 int
+admin_lookup_id(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *what, const char *sql,
+                int nparams, const char *const *params, char id[32])
+{
+    PGresult *res = admin_exec(ctx, cmd, rc, what, sql, nparams, params);
+    if (!res)
+        return -1;
+    int found = PQntuples(res) > 0;
+    if (found)
+        snprintf(id, 32, "%s", PQgetvalue(res, 0, 0));
+    PQclear(res);
+    return found;
+}
+
+/* admin_lookup_id where no row is an error: "<cmd>: <fmt...>",
+ * RL_EXIT_FAIL; what (NULL: the message) names the query in errors. */
+static int
+s_must_find(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *what, const char *sql,
+            int nparams, const char *const *params, char id[32], const char *fmt, va_list ap)
+{
+    char msg[512];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    int f = admin_lookup_id(ctx, cmd, rc, what ? what : msg, sql, nparams, params, id);
+    if (f == 0) {
+        rl_cli_fail("%s: %s", cmd, msg);
+        *rc = RL_EXIT_FAIL;
+    }
+    return f > 0 ? 0 : -1;
+}
+
+int
+admin_need_id(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *sql, int nparams,
+              const char *const *params, char id[32], const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = s_must_find(ctx, cmd, rc, NULL, sql, nparams, params, id, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+int
+admin_insert_id(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *what, const char *sql,
+                int nparams, const char *const *params, char id[32], const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int r = s_must_find(ctx, cmd, rc, what, sql, nparams, params, id, fmt, ap);
+    va_end(ap);
+    return r;
+}
+
+int
+admin_find_site(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *code, char id[32])
+{
+    return admin_need_id(ctx, cmd, rc, "SELECT site_id FROM clinical.site WHERE code = $1", 1,
+                         &code, id, "unknown site '%s' (see ruglab site list)", code);
+}
+
+int
+admin_find_programme(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *code,
+                     const char *site_id, char id[32])
+{
+    const char *p[2] = {code, site_id};
+    return admin_need_id(ctx, cmd, rc,
+                         "SELECT programme_id FROM clinical.programme WHERE code = $1 "
+                         "AND (site_id IS NULL OR site_id = $2::integer)",
+                         2, p, id, "unknown programme '%s' (see ruglab programme list)", code);
+}
+
+int
 admin_today(rl_cli_ctx_t *ctx, const char *cmd, int *rc, rl_date_t *out)
 {
     PGresult *res = admin_exec(ctx, cmd, rc, "reading today's date",
@@ -171,10 +294,27 @@ admin_today(rl_cli_ctx_t *ctx, const char *cmd, int *rc, rl_date_t *out)
     return r;
 }
 
-const char *
-admin_os_user(void)
+int
+admin_refuse_after(const char *cmd, int *rc, const char *what, const char *date_s, rl_date_t date,
+                   rl_date_t today)
 {
-    return rl_audit_reader();
+    if (rl_date_compare(date, today) <= 0)
+        return 0;
+    char buf[RL_DATE_STR_SIZE];
+    rl_cli_fail("%s: the %s date %s is in the future (today is %s)", cmd, what, date_s,
+                rl_date_format(today, buf));
+    *rc = RL_EXIT_FAIL;
+    return -1;
+}
+
+int
+admin_refuse_future(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *what,
+                    const char *date_s, rl_date_t date)
+{
+    rl_date_t today;
+    if (admin_today(ctx, cmd, rc, &today) < 0)
+        return -1;
+    return admin_refuse_after(cmd, rc, what, date_s, date, today);
 }
 
 int
@@ -285,6 +425,28 @@ admin_find_enrolment(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *pa
 }
 
 int
+admin_find_enrolment_of(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *patient,
+                        const char *enrolment, bool check_id, char id[32])
+{
+    if (!enrolment)
+        return admin_find_enrolment(ctx, cmd, rc, patient, true, id);
+    char subject[32];
+    if (admin_find_subject(ctx, cmd, rc, patient, subject) < 0)
+        return -1;
+    if (check_id &&
+        (strspn(enrolment, "0123456789") != strlen(enrolment) || strlen(enrolment) > 18)) {
+        rl_cli_fail("%s: --enrolment: '%s' is not an enrolment id", cmd, enrolment);
+        *rc = RL_EXIT_USAGE;
+        return -1;
+    }
+    const char *p[2] = {enrolment, subject};
+    return admin_need_id(ctx, cmd, rc,
+                         "SELECT enrolment_id FROM clinical.enrolment "
+                         "WHERE enrolment_id = $1::bigint AND subject_id = $2::bigint",
+                         2, p, id, "patient %s has no enrolment %s", subject, enrolment);
+}
+
+int
 admin_find_enrolment_on(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *patient,
                         const char *date, char id[32])
 {
@@ -303,6 +465,25 @@ admin_find_enrolment_on(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char 
     if (f > 0)
         return 0;
     return admin_find_enrolment(ctx, cmd, rc, patient, true, id);
+}
+
+int
+admin_load_enrolment(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *enrolment_id,
+                     admin_enrolment_t *out)
+{
+    PGconn *conn = rl_cli_connect(ctx);
+    if (!conn) {
+        *rc = RL_EXIT_DB;
+        return -1;
+    }
+    rl_err_t err;
+    int r = rl_clinical_enrolment_load(conn, enrolment_id, out, &err);
+    if (r < 0) {
+        rl_cli_fail("%s: %s", cmd, err.msg);
+        *rc = r == -1 ? RL_EXIT_DB : RL_EXIT_FAIL;
+        return -1;
+    }
+    return 0;
 }
 
 void
@@ -372,23 +553,29 @@ s_in_list(const char *list, const char *name)
     return false;
 }
 
+json_t *
+admin_json_rows(const PGresult *res, const char *numeric_cols)
+{
+    json_t *arr = json_array();
+    for (int r = 0; r < PQntuples(res); r++) {
+        json_t *o = json_object();
+        for (int c = 0; c < PQnfields(res); c++)
+            json_object_set_new(
+                o, PQfname(res, c),
+                admin_json_value(res, r, c, s_in_list(numeric_cols, PQfname(res, c))));
+        json_array_append_new(arr, o);
+    }
+    return arr;
+}
+
 void
 admin_print_rows(rl_cli_ctx_t *ctx, const PGresult *res, const char *numeric_cols)
 {
-    int nr = PQntuples(res), nc = PQnfields(res);
     if (rl_cli_json(ctx)) {
-        json_t *arr = json_array();
-        for (int r = 0; r < nr; r++) {
-            json_t *o = json_object();
-            for (int c = 0; c < nc; c++)
-                json_object_set_new(
-                    o, PQfname(res, c),
-                    admin_json_value(res, r, c, s_in_list(numeric_cols, PQfname(res, c))));
-            json_array_append_new(arr, o);
-        }
-        admin_json_print(arr);
+        admin_json_print(admin_json_rows(res, numeric_cols));
         return;
     }
+    int nr = PQntuples(res), nc = PQnfields(res);
     int *w = rl_calloc((size_t)nc, sizeof *w);
     for (int c = 0; c < nc; c++) {
         w[c] = (int)strlen(PQfname(res, c));
@@ -407,35 +594,10 @@ admin_print_rows(rl_cli_ctx_t *ctx, const PGresult *res, const char *numeric_col
     free(w);
 }
 
-void
-admin_random_base32(char *buf, size_t n)
-{
-    static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    for (size_t i = 0; i < n; i++)
-        buf[i] = alphabet[randombytes_uniform(32)];
-}
-
 int
-admin_lookup_id(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *what, const char *sql,
-                int nparams, const char *const *params, char id[32])
+admin_print_query(rl_cli_ctx_t *ctx, const char *cmd, const char *what, const char *sql,
+                  int nparams, const char *const *params, const char *numeric_cols)
 {
-    PGresult *res = admin_exec(ctx, cmd, rc, what, sql, nparams, params);
-    if (!res)
-        return -1;
-    int found = PQntuples(res) > 0;
-    if (found)
-        snprintf(id, 32, "%s", PQgetvalue(res, 0, 0));
-    PQclear(res);
-    return found;
-}
-
-int
-admin_list(rl_cli_ctx_t *ctx, const char *cmd, int argc, char **argv, const char *what,
-           const char *sql, int nparams, const char *const *params, const char *numeric_cols)
-{
-    const admin_opt_t opts[] = {{NULL, NULL, NULL}};
-    if (admin_parse(ctx, cmd, argc, argv, 2, opts, NULL, 0, NULL) < 0)
-        return RL_EXIT_USAGE;
     int rc = RL_EXIT_OK;
     PGresult *res = admin_exec(ctx, cmd, &rc, what, sql, nparams, params);
     if (!res)
@@ -443,6 +605,41 @@ admin_list(rl_cli_ctx_t *ctx, const char *cmd, int argc, char **argv, const char
     admin_print_rows(ctx, res, numeric_cols);
     PQclear(res);
     return RL_EXIT_OK;
+}
+
+int
+admin_list(rl_cli_ctx_t *ctx, const char *cmd, int argc, char **argv, const admin_opt_t *opts,
+           const char *what, const char *sql, int nparams, const char *const *params,
+           const char *numeric_cols)
+{
+    static const admin_opt_t none[] = {{NULL, NULL, NULL}};
+    if (admin_parse(ctx, cmd, argc, argv, 2, opts ? opts : none, NULL, 0, NULL) < 0)
+        return RL_EXIT_USAGE;
+    return admin_print_query(ctx, cmd, what, sql, nparams, params, numeric_cols);
+}
+
+int
+admin_list_enrolment(rl_cli_ctx_t *ctx, const char *cmd, int argc, char **argv, const char *what,
+                     const char *sql, const char *numeric_cols)
+{
+    const admin_opt_t opts[] = {{NULL, NULL, NULL}};
+    const char *patient = NULL;
+    if (admin_parse_patient(ctx, cmd, argc, argv, opts, &patient) < 0)
+        return RL_EXIT_USAGE;
+    int rc = RL_EXIT_OK;
+    char enrolment[32];
+    if (admin_find_enrolment(ctx, cmd, &rc, patient, true, enrolment) < 0)
+        return rc;
+    const char *p[1] = {enrolment};
+    return admin_print_query(ctx, cmd, what, sql, 1, p, numeric_cols);
+}
+
+void
+admin_random_base32(char *buf, size_t n)
+{
+    static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+    for (size_t i = 0; i < n; i++)
+        buf[i] = alphabet[randombytes_uniform(32)];
 }
 
 void
@@ -460,75 +657,4 @@ admin_print_added(rl_cli_ctx_t *ctx, const char *what, const char *key, const ch
     } else {
         printf("%s added: %s %s\n", what, key, id);
     }
-}
-
-int
-admin_dispatch(rl_cli_ctx_t *ctx, const char *group, int argc, char **argv,
-               void (*usage)(FILE *out), const admin_sub_t *subs)
-{
-    if (argc < 2 || rl_cli_wants_help(argc, argv)) {
-        usage(argc < 2 ? stderr : stdout);
-        return argc < 2 ? RL_EXIT_USAGE : RL_EXIT_OK;
-    }
-    char names[256] = "";
-    for (const admin_sub_t *s = subs; s->name; s++) {
-        if (!strcmp(argv[1], s->name))
-            return s->fn(ctx, argc, argv);
-        snprintf(names + strlen(names), sizeof names - strlen(names), "%s%s", s == subs ? "" : ", ",
-                 s->name);
-    }
-    rl_cli_fail("%s: unknown subcommand '%s' (%s)", group, argv[1], names);
-    return RL_EXIT_USAGE;
-}
-
-int
-admin_need_id(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *sql, int nparams,
-              const char *const *params, char id[32], const char *fmt, ...)
-{
-    char msg[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    int f = admin_lookup_id(ctx, cmd, rc, msg, sql, nparams, params, id);
-    if (f == 0) {
-        rl_cli_fail("%s: %s", cmd, msg);
-        *rc = RL_EXIT_FAIL;
-    }
-    return f > 0 ? 0 : -1;
-}
-
-int
-admin_parse_patient(rl_cli_ctx_t *ctx, const char *cmd, int argc, char **argv,
-                    const admin_opt_t *opts, const char **patient)
-{
-    int npos = 0;
-    if (admin_parse(ctx, cmd, argc, argv, 2, opts, patient, 1, &npos) < 0)
-        return -1;
-    if (npos != 1) {
-        rl_cli_fail("%s: give the patient (subject id, badge token or INSZ)", cmd);
-        return -1;
-    }
-    return 0;
-}
-
-int
-admin_list_enrolment(rl_cli_ctx_t *ctx, const char *cmd, int argc, char **argv, const char *what,
-                     const char *sql, const char *numeric_cols)
-{
-    const admin_opt_t opts[] = {{NULL, NULL, NULL}};
-    const char *patient = NULL;
-    if (admin_parse_patient(ctx, cmd, argc, argv, opts, &patient) < 0)
-        return RL_EXIT_USAGE;
-    int rc = RL_EXIT_OK;
-    char enrolment[32];
-    if (admin_find_enrolment(ctx, cmd, &rc, patient, true, enrolment) < 0)
-        return rc;
-    const char *p[1] = {enrolment};
-    PGresult *res = admin_exec(ctx, cmd, &rc, what, sql, 1, p);
-    if (!res)
-        return rc;
-    admin_print_rows(ctx, res, numeric_cols);
-    PQclear(res);
-    return RL_EXIT_OK;
 }
