@@ -80,6 +80,11 @@ const char *rl_instrument_code(rl_instrument_t instrument);
  * "RMDQ", "TSK", "PSFS". */
 const char *rl_instrument_db_code(rl_instrument_t instrument);
 
+/* The instrument of a stored code (exact, as rl_instrument_db_code gives
+ * it); error for anything else. */
+int rl_instrument_from_db(const char *db_code, rl_instrument_t *out, rl_err_t *err)
+    __attribute__((warn_unused_result));
+
 /* Looks an instrument up by code, case-insensitive; "RMDQ-24" and "TSK17"
  * are accepted as aliases. */
 int rl_instrument_parse(const char *code, rl_instrument_t *out, rl_err_t *err)

@@ -304,10 +304,12 @@ s_compute_changes(s_results_t *m)
     }
 }
 
+/* The scoring module's code of a stored instrument code ("TSK" -> "TSK-17"). */
 static const char *
 s_scoring_code(const char *db_code)
 {
-    return !strcmp(db_code, "TSK") ? "TSK-17" : db_code;
+    rl_instrument_t in;
+    return rl_instrument_from_db(db_code, &in, NULL) == 0 ? rl_instrument_code(in) : db_code;
 }
 
 /* One instrument's row: the change to the end, else (running programme)

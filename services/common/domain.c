@@ -94,6 +94,19 @@ rl_instrument_db_code(rl_instrument_t instrument)
 }
 
 int
+rl_instrument_from_db(const char *db_code, rl_instrument_t *out, rl_err_t *err)
+{
+    assert(out);
+    for (size_t i = 0; db_code && i < S_LEN(s_instruments); i++) {
+        if (strcmp(db_code, s_instruments[i].db_code) == 0) {
+            *out = (rl_instrument_t)i;
+            return 0;
+        }
+    }
+    return rl_err_set(err, "unknown stored instrument code '%.40s'", db_code ? db_code : "(none)");
+}
+
+int
 rl_instrument_parse(const char *code, rl_instrument_t *out, rl_err_t *err)
 {
     assert(out);

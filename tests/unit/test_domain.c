@@ -93,6 +93,15 @@ test_instruments(void **state)
     assert_int_equal(in, RL_INSTRUMENT_RMDQ);
     assert_int_equal(rl_instrument_parse("tsk17", &in, &err), 0);
     assert_int_equal(in, RL_INSTRUMENT_TSK17);
+    for (int i = 0; i < RL_INSTRUMENT_COUNT; i++) {
+        assert_int_equal(
+            rl_instrument_from_db(rl_instrument_db_code((rl_instrument_t)i), &in, &err), 0);
+        assert_int_equal(in, i);
+    }
+    assert_string_equal(rl_instrument_db_code(RL_INSTRUMENT_TSK17), "TSK");
+    assert_int_equal(rl_instrument_from_db("TSK-17", &in, &err), -1); /* stored codes are exact */
+    assert_int_equal(rl_instrument_from_db("odi", &in, &err), -1);
+    assert_int_equal(rl_instrument_parse("TSK", &in, &err), -1); /* a person types TSK-17 */
     assert_int_equal(rl_instrument_parse("SF-36", &in, &err), -1);
     assert_string_equal(err.msg,
                         "unknown instrument 'SF-36' (known: NPRS, ODI, RMDQ, TSK-17, PSFS)");
