@@ -173,8 +173,8 @@ s_load(FILE *f, const rpt_model_t *m, const s_labels_t *L, const char *dir, cons
     fprintf(f, "set yrange [0:*]\nset xrange [0:%d]\nset xtics %d\nset format x '%%.0f'\nplot ",
             days + 1, days <= 12 ? 1 : (days + 9) / 10);
     int idx = 0;
-    static const char *colours[] = {"#08306b", "#cb181d", "#238b45",
-                                    "#6a51a3", "#d94801", "#525252"};
+    static const char *colours[RL_DIR_COUNT] = {NULL,      "#08306b", "#cb181d", "#238b45",
+                                                "#6a51a3", "#d94801", "#525252"};
     for (int k = RL_DIR_FIRST; k < RL_DIR_COUNT; k++) {
         if (!used[k])
             continue;
