@@ -4,6 +4,7 @@
  * ruglab_clinician; every read of identity is written to the access log. */
 #include "report.h"
 
+#include "ruglab/audit.h"
 #include "ruglab/cli.h"
 #include "ruglab/db.h"
 #include "ruglab/exitcode.h"
@@ -325,7 +326,7 @@ s_record(PGconn *conn, const rpt_model_t *m, const char *kind, const char *lang,
     char eid[32];
     snprintf(eid, sizeof eid, "%lld", m->enrolment_id);
     char *abs = path ? realpath(path, NULL) : NULL;
-    const char *params[] = {eid, kind, lang, hex, abs ? abs : path, rpt_os_user(), via};
+    const char *params[] = {eid, kind, lang, hex, abs ? abs : path, rl_audit_reader(), via};
     rl_err_t err;
     PGresult *res =
         rl_db_exec(conn, &err, "recording the report",

@@ -192,9 +192,6 @@ rpt_model_t *rpt_model_load(PGconn *conn, const char *patient, long long enrolme
     __attribute__((warn_unused_result));
 void rpt_model_destroy(rpt_model_t **self_p);
 
-/* The person at the keyboard: rl_audit_reader() (audit.h). */
-const char *rpt_os_user(void);
-
 /* Human-readable list of what is missing from the report (no mid test, no
  * questionnaires, ...), in lang "nl" or "en". Returns the count; lines[i]
  * are static strings or owned by the caller via *owned (free each). */
