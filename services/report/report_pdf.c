@@ -573,7 +573,7 @@ s_real_change_legend(s_doc_t *d)
         any_default |= !m->srd_site[k];
     }
     if (!any_site) {
-        snprintf(srd, sizeof srd, "%s %% %s", rpt_num(m->srd.pct[0], 0, "?"),
+        snprintf(srd, sizeof srd, "%s %% %s", rpt_num(m->srd.pct[RL_DIR_FIRST], 0, "?"),
                  T(d, "(standaardwaarde)", "(default)"));
     } else {
         for (int k = RL_DIR_FIRST; k < RL_DIR_COUNT; k++)
