@@ -230,6 +230,9 @@ rl_measures_change_t rpt_change(const rpt_tp3_t *x);
 double rpt_flex_ext_ratio(const rpt_model_t *m, int tp);
 /* pair 0: lateral flexion, 1: rotation; torque asymmetry in % */
 double rpt_asymmetry(const rpt_model_t *m, int pair, int tp);
+/* The flexion/extension ratio and the lateral flexion and rotation
+ * asymmetries at each time point. */
+void rpt_balance(const rpt_model_t *m, rpt_tp3_t *ratio, rpt_tp3_t *asym_lf, rpt_tp3_t *asym_rot);
 
 /* ---- report_compare.c */
 

@@ -65,6 +65,16 @@ rpt_asymmetry(const rpt_model_t *m, int pair, int tp)
     return rl_measures_asymmetry_pct(m->dirs[l].torque_nm.v[tp], m->dirs[r].torque_nm.v[tp]);
 }
 
+void
+rpt_balance(const rpt_model_t *m, rpt_tp3_t *ratio, rpt_tp3_t *asym_lf, rpt_tp3_t *asym_rot)
+{
+    for (int tp = 0; tp < RPT_NTP; tp++) {
+        ratio->v[tp] = rpt_flex_ext_ratio(m, tp);
+        asym_lf->v[tp] = rpt_asymmetry(m, 0, tp);
+        asym_rot->v[tp] = rpt_asymmetry(m, 1, tp);
+    }
+}
+
 /* "yes" / "no" / NULL (undefined), by the model's smallest real
  * differences (the site's, else the default) */
 static const char *
@@ -115,18 +125,6 @@ static json_t *
 s_jstr(const char *s)
 {
     return s ? json_string(s) : json_null();
-}
-
-/* The flexion/extension torque ratio and the left/right asymmetries at
- * each time point. */
-static void
-s_balance(const rpt_model_t *m, rpt_tp3_t *ratio, rpt_tp3_t *asym_lf, rpt_tp3_t *asym_rot)
-{
-    for (int tp = 0; tp < RPT_NTP; tp++) {
-        ratio->v[tp] = rpt_flex_ext_ratio(m, tp);
-        asym_lf->v[tp] = rpt_asymmetry(m, 0, tp);
-        asym_rot->v[tp] = rpt_asymmetry(m, 1, tp);
-    }
 }
 
 static json_t *
@@ -235,7 +233,7 @@ static void
 s_json_balance(json_t *root, const rpt_model_t *m)
 {
     rpt_tp3_t ratio, asym_lf, asym_rot;
-    s_balance(m, &ratio, &asym_lf, &asym_rot);
+    rpt_balance(m, &ratio, &asym_lf, &asym_rot);
     json_object_set_new(root, "flexion_extension_ratio", s_jtp3(&ratio, false));
     json_t *asym = json_object();
     json_object_set_new(asym, "lateral_flexion", s_jtp3(&asym_lf, false));
@@ -497,7 +495,7 @@ static void
 s_rows_derived(const rpt_model_t *m, s_rows_t *r)
 {
     rpt_tp3_t ratio, asym_lf, asym_rot;
-    s_balance(m, &ratio, &asym_lf, &asym_rot);
+    rpt_balance(m, &ratio, &asym_lf, &asym_rot);
     s_set3(s_add(r, "derived", "flexion/extension", "torque ratio", "1", 2), &ratio, false);
     s_set3(s_add(r, "derived", "lateral flexion", "left/right asymmetry", "%", 1), &asym_lf, false);
     s_set3(s_add(r, "derived", "rotation", "left/right asymmetry", "%", 1), &asym_rot, false);
