@@ -560,17 +560,11 @@ s_progress(int done, int total, const char *what)
     fflush(stderr);
 }
 
+/* One batch at a time: two at once could both send a report. */
 static int
-s_cmd_batch(PGconn *conn, const s_opts_t *o)
+s_batch_lock(PGconn *conn)
 {
-    if (!o->due) {
-        rl_cli_fail("batch: --due is required (the reports that are due)");
-        return RL_EXIT_USAGE;
-    }
-    if (s_check_lang(o, "batch") != 0)
-        return RL_EXIT_USAGE;
     rl_err_t err;
-    /* one batch at a time: two at once could both send a report */
     PGresult *res =
         rl_db_exec(conn, &err, "taking the batch lock",
                    "SELECT pg_try_advisory_lock(hashtext('ruglab-report batch'))", 0, NULL);
@@ -584,89 +578,152 @@ s_cmd_batch(PGconn *conn, const s_opts_t *o)
         rl_cli_fail("batch: another ruglab-report batch is running; try again when it is done");
         return RL_EXIT_FAIL;
     }
-    res = rl_db_exec(conn, &err, "finding the reports due", s_sql_due, 0, NULL);
+    return RL_EXIT_OK;
+}
+
+/* --dry-run: the reports due (rows of s_sql_due), overdue ones first. */
+static void
+s_batch_list(const PGresult *res)
+{
+    int n = PQntuples(res);
+    printf("%-10s %-10s %-16s %-12s %-10s %-7s %-10s %s\n", "enrolment", "subject", "badge",
+           "status", "ended", "route", "due by", "late");
+    int overdue = 0;
+    for (int i = 0; i < n; i++) {
+        int late = atoi(PQgetvalue(res, i, 7));
+        char late_s[32] = "-";
+        if (late > 0)
+            snprintf(late_s, sizeof late_s, "OVERDUE %d d", late);
+        overdue += late > 0;
+        printf("%-10s %-10s %-16s %-12s %-10s %-7s %-10s %s\n", PQgetvalue(res, i, 0),
+               PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
+               PQgetvalue(res, i, 4), PQgetvalue(res, i, 5), PQgetvalue(res, i, 6), late_s);
+    }
+    printf("%d report%s due, %d overdue (listed first; dry run: nothing generated)\n", n,
+           n == 1 ? "" : "s", overdue);
+}
+
+/* The counts of a batch run. */
+typedef struct {
+    int done;
+    int refused;
+    bool tty; /* progress bar on stderr instead of the file names */
+} s_batch_t;
+
+/* Writes and records the final letter of one enrolment due (row i of
+ * s_sql_due). Returns RL_EXIT_OK (also when it is refused: counted in
+ * b->refused), else the exit code that stops the batch. */
+static int
+s_batch_one(PGconn *conn, const s_opts_t *o, const PGresult *due, int i, s_batch_t *b)
+{
+    const char *subject = PQgetvalue(due, i, 1);
+    long long eid = atoll(PQgetvalue(due, i, 0));
+    int rc;
+    rl_err_t err;
+    rpt_model_t *m = rpt_model_load(conn, subject, eid, "batch", &rc, &err);
+    if (!m) {
+        rl_cli_fail("batch: enrolment %lld: %s", eid, err.msg);
+        return rc;
+    }
+    const char *why = s_final_refusal(m);
+    if (why) {
+        /* the others are still sent; the exit status says one was not */
+        rl_cli_fail("batch: enrolment %lld not sent: %s", eid, why);
+        b->refused++;
+        rpt_model_destroy(&m);
+        return RL_EXIT_OK;
+    }
+    char *dir = s_workdir();
+    size_t len = 0;
+    unsigned char *bytes = dir ? s_render(m, o->lang, false, dir, NULL, &len, "batch") : NULL;
+    char *out = rl_asprintf("%s/eindverslag-%lld-%lld-%s.pdf", o->out_dir ? o->out_dir : ".",
+                            m->subject_id, m->enrolment_id, o->lang);
+    if (!bytes || s_write_out(out, bytes, len) != 0) {
+        rc = RL_EXIT_FAIL;
+    } else {
+        char hex[65];
+        s_sha256_hex(bytes, len, hex);
+        if (s_record(conn, m, "letter", o->lang, hex, out, "batch") != 0)
+            rc = RL_EXIT_DB;
+        else if (!b->tty)
+            printf("%s\n", out);
+        b->done++;
+    }
+    free(out);
+    free(bytes);
+    s_rmdir(dir);
+    rpt_model_destroy(&m);
+    return rc;
+}
+
+static int
+s_cmd_batch(PGconn *conn, const s_opts_t *o)
+{
+    if (!o->due) {
+        rl_cli_fail("batch: --due is required (the reports that are due)");
+        return RL_EXIT_USAGE;
+    }
+    if (s_check_lang(o, "batch") != 0)
+        return RL_EXIT_USAGE;
+    int rc = s_batch_lock(conn);
+    if (rc != RL_EXIT_OK)
+        return rc;
+    rl_err_t err;
+    PGresult *res = rl_db_exec(conn, &err, "finding the reports due", s_sql_due, 0, NULL);
     if (!res) {
         rl_cli_fail("batch: %s", err.msg);
         return RL_EXIT_DB;
     }
     int n = PQntuples(res);
-    if (n == 0) {
-        printf("no reports due\n");
+    if (n == 0 || o->dry_run) {
+        if (n == 0)
+            printf("no reports due\n");
+        else
+            s_batch_list(res);
         PQclear(res);
         return RL_EXIT_OK;
     }
-    if (o->dry_run) {
-        printf("%-10s %-10s %-16s %-12s %-10s %-7s %-10s %s\n", "enrolment", "subject", "badge",
-               "status", "ended", "route", "due by", "late");
-        int overdue = 0;
-        for (int i = 0; i < n; i++) {
-            int late = atoi(PQgetvalue(res, i, 7));
-            char late_s[32] = "-";
-            if (late > 0)
-                snprintf(late_s, sizeof late_s, "OVERDUE %d d", late);
-            overdue += late > 0;
-            printf("%-10s %-10s %-16s %-12s %-10s %-7s %-10s %s\n", PQgetvalue(res, i, 0),
-                   PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
-                   PQgetvalue(res, i, 4), PQgetvalue(res, i, 5), PQgetvalue(res, i, 6), late_s);
-        }
-        printf("%d report%s due, %d overdue (listed first; dry run: nothing generated)\n", n,
-               n == 1 ? "" : "s", overdue);
-        PQclear(res);
-        return RL_EXIT_OK;
-    }
-    const char *dir_out = o->out_dir ? o->out_dir : ".";
-    bool tty = isatty(STDERR_FILENO);
-    int rc = RL_EXIT_OK, done = 0, refused = 0;
+    s_batch_t b = {.tty = isatty(STDERR_FILENO)};
     for (int i = 0; i < n && rc == RL_EXIT_OK; i++) {
-        const char *subject = PQgetvalue(res, i, 1);
-        long long eid = atoll(PQgetvalue(res, i, 0));
         char what[64];
-        snprintf(what, sizeof what, "enrolment %lld", eid);
-        if (tty)
-            s_progress(done, n, what);
-        rpt_model_t *m = rpt_model_load(conn, subject, eid, "batch", &rc, &err);
-        if (!m) {
-            rl_cli_fail("batch: enrolment %lld: %s", eid, err.msg);
-            break;
-        }
-        const char *why = s_final_refusal(m);
-        if (why) {
-            /* the others are still sent; the exit status says one was not */
-            rl_cli_fail("batch: enrolment %lld not sent: %s", eid, why);
-            refused++;
-            rpt_model_destroy(&m);
-            continue;
-        }
-        char *dir = s_workdir();
-        size_t len = 0;
-        unsigned char *bytes = dir ? s_render(m, o->lang, false, dir, NULL, &len, "batch") : NULL;
-        char *out = rl_asprintf("%s/eindverslag-%lld-%lld-%s.pdf", dir_out, m->subject_id,
-                                m->enrolment_id, o->lang);
-        if (!bytes || s_write_out(out, bytes, len) != 0) {
-            rc = RL_EXIT_FAIL;
-        } else {
-            char hex[65];
-            s_sha256_hex(bytes, len, hex);
-            if (s_record(conn, m, "letter", o->lang, hex, out, "batch") != 0)
-                rc = RL_EXIT_DB;
-            else if (!tty)
-                printf("%s\n", out);
-            done++;
-        }
-        free(out);
-        free(bytes);
-        s_rmdir(dir);
-        rpt_model_destroy(&m);
+        snprintf(what, sizeof what, "enrolment %s", PQgetvalue(res, i, 0));
+        if (b.tty)
+            s_progress(b.done, n, what);
+        rc = s_batch_one(conn, o, res, i, &b);
     }
-    if (tty && rc == RL_EXIT_OK)
-        s_progress(done, n, "done");
+    if (b.tty && rc == RL_EXIT_OK)
+        s_progress(b.done, n, "done");
     PQclear(res);
     if (rc == RL_EXIT_OK)
-        printf("%d report%s generated and recorded%s\n", done, done == 1 ? "" : "s",
-               refused ? "; some were refused (see above)" : "");
-    if (rc == RL_EXIT_OK && refused)
+        printf("%d report%s generated and recorded%s\n", b.done, b.done == 1 ? "" : "s",
+               b.refused ? "; some were refused (see above)" : "");
+    if (rc == RL_EXIT_OK && b.refused)
         rc = RL_EXIT_FAIL;
     return rc;
+}
+
+/* The commands after the global options. */
+typedef struct {
+    const char *name;
+    int (*run)(PGconn *conn, const s_opts_t *o);
+    bool patient; /* takes PATIENT (batch takes none) */
+    bool letter;  /* draws letters: the font caches are released at the end */
+} s_command_t;
+
+static const s_command_t s_commands[] = {
+    {"compare", s_cmd_compare, true, false},
+    {"letter", s_cmd_letter, true, true},
+    {"export", s_cmd_export, true, true},
+    {"batch", s_cmd_batch, false, true},
+};
+
+static const s_command_t *
+s_command(const char *name)
+{
+    for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
+        if (!strcmp(s_commands[i].name, name))
+            return &s_commands[i];
+    return NULL;
 }
 
 int
@@ -699,20 +756,16 @@ main(int argc, char **argv)
         return rc;
     if (!o.lang)
         o.lang = "nl";
-    int (*fn)(PGconn *, const s_opts_t *) = !strcmp(cmd, "compare")  ? s_cmd_compare
-                                            : !strcmp(cmd, "letter") ? s_cmd_letter
-                                            : !strcmp(cmd, "export") ? s_cmd_export
-                                            : !strcmp(cmd, "batch")  ? s_cmd_batch
-                                                                     : NULL;
-    if (!fn) {
+    const s_command_t *command = s_command(cmd);
+    if (!command) {
         rl_cli_fail("unknown command '%s' (see ruglab-report --help)", cmd);
         return RL_EXIT_USAGE;
     }
-    if (fn == s_cmd_batch && o.patient) {
-        rl_cli_fail("batch: unexpected argument '%s' (batch takes no PATIENT)", o.patient);
+    if (!command->patient && o.patient) {
+        rl_cli_fail("%s: unexpected argument '%s' (%s takes no PATIENT)", cmd, o.patient, cmd);
         return RL_EXIT_USAGE;
     }
-    if (!o.patient && fn != s_cmd_batch) {
+    if (command->patient && !o.patient) {
         rl_cli_fail("%s: PATIENT is required (badge token, subject id or INSZ)", cmd);
         return RL_EXIT_USAGE;
     }
@@ -724,9 +777,9 @@ main(int argc, char **argv)
         PQfinish(conn);
         return RL_EXIT_FAIL;
     }
-    rc = fn(conn, &o);
+    rc = command->run(conn, &o);
     PQfinish(conn);
-    if (fn != s_cmd_compare)
+    if (command->letter)
         rpt_letter_cleanup();
     return rc;
 }
