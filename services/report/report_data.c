@@ -1111,86 +1111,116 @@ rpt_model_destroy(rpt_model_t **self_p)
     *self_p = NULL;
 }
 
+/* The sentences of rpt_model_missing, at most max. */
+typedef struct {
+    char **lines;
+    int n;
+    int max;
+} s_lines_t;
+
+#define S_ADD(l, ...)                                                                              \
+    do {                                                                                           \
+        if ((l)->n < (l)->max)                                                                     \
+            (l)->lines[(l)->n++] = rl_asprintf(__VA_ARGS__);                                       \
+    } while (0)
+
+/* no device tests, or which test is missing */
+static void
+s_missing_tests(const rpt_model_t *m, bool nl, s_lines_t *l)
+{
+    static const char *tp_nl[RPT_NTP] = {"begintest", "tussentijdse test", "eindtest"};
+    static const char *tp_en[RPT_NTP] = {"start test", "mid test", "end test"};
+    if (m->n_occasions == 0) {
+        S_ADD(l, nl ? "Er werden geen toesteltesten geregistreerd."
+                    : "No device tests were recorded.");
+        return;
+    }
+    for (int tp = 0; tp < RPT_NTP; tp++)
+        if (!m->occasion[tp].present)
+            S_ADD(l, nl ? "Geen %s: die waarden ontbreken." : "No %s: those values are missing.",
+                  nl ? tp_nl[tp] : tp_en[tp]);
+}
+
+/* Why time point tp of questionnaire q is missing. */
+static void
+s_missing_qpoint(const rpt_model_t *m, const rpt_questionnaire_t *q, int tp, bool nl, s_lines_t *l)
+{
+    static const char *anchor_nl[RPT_NTP] = {"de begintest", "de tussentijdse test", "de eindtest"};
+    static const char *anchor_en[RPT_NTP] = {"the start test", "the mid test", "the end test"};
+    static const char *date_nl[RPT_NTP] = {"de startdatum", "de tussentijdse sessie",
+                                           "de einddatum"};
+    static const char *date_en[RPT_NTP] = {"the start date", "the mid-way session", "the end date"};
+    static const char *point_nl[RPT_NTP] = {"beginmeting", "tussentijdse meting", "eindmeting"};
+    static const char *point_en[RPT_NTP] = {"baseline", "mid-way measurement", "end measurement"};
+    const char *point = nl ? point_nl[tp] : point_en[tp];
+    const char *anchor = m->anchor[tp][0] ? m->anchor[tp] : NULL;
+    const char *what = m->occasion[tp].present ? (nl ? anchor_nl[tp] : anchor_en[tp])
+                                               : (nl ? date_nl[tp] : date_en[tp]);
+    const char *start_day = q->at[RPT_START].present ? q->at[RPT_START].date : NULL;
+    bool later = false;
+    for (int k = 0; k < q->n_days; k++)
+        later |= start_day && strcmp(q->days[k], start_day) > 0;
+    if (q->n_days == 0)
+        S_ADD(l,
+              nl ? "%s: geen scoorbare %s binnen de data van het programma."
+                 : "%s: no scorable %s inside the programme's dates.",
+              q->instrument, point);
+    else if (tp == RPT_END && start_day && !later)
+        S_ADD(l,
+              nl ? "%s: geen eindmeting: binnen de data van het programma is er geen "
+                   "antwoord na dat van de beginmeting (%s); twee antwoorden van "
+                   "dezelfde dag zijn nooit begin en einde."
+                 : "%s: no end measurement: inside the programme's dates there is no "
+                   "response after the baseline's (%s); two responses of one day "
+                   "are never start and end.",
+              q->instrument, start_day);
+    else if (anchor)
+        S_ADD(l,
+              nl ? "%s: geen %s: geen antwoord binnen %d dagen van %s (%s)."
+                 : "%s: no %s: no response within %d days of %s (%s).",
+              q->instrument, point, m->anchor_window_days, what, anchor);
+    else
+        S_ADD(l, nl ? "%s: geen %s." : "%s: no %s.", q->instrument, point);
+}
+
+/* no questionnaires, or which time point of which is missing */
+static void
+s_missing_questionnaires(const rpt_model_t *m, bool nl, s_lines_t *l)
+{
+    if (m->n_quest == 0) {
+        S_ADD(l,
+              nl ? "Er werden geen vragenlijsten ingevuld." : "No questionnaires were completed.");
+        return;
+    }
+    for (int i = 0; i < m->n_quest; i++) {
+        const rpt_questionnaire_t *q = &m->quest[i];
+        for (int tp = RPT_START; tp < RPT_NTP; tp++) {
+            /* an end only once ended; a mid only once its anchor is known */
+            if (q->at[tp].present || (tp == RPT_END && !rpt_model_ended(m)) ||
+                (tp == RPT_MID && !m->anchor[RPT_MID][0]))
+                continue;
+            s_missing_qpoint(m, q, tp, nl, l);
+        }
+    }
+}
+
 int
 rpt_model_missing(const rpt_model_t *m, const char *lang, char **lines, int max)
 {
     bool nl = strcmp(lang, "en") != 0;
-    int n = 0;
-#define S_ADD(...)                                                                                 \
-    do {                                                                                           \
-        if (n < max)                                                                               \
-            lines[n++] = rl_asprintf(__VA_ARGS__);                                                 \
-    } while (0)
-    static const char *tp_nl[RPT_NTP] = {"begintest", "tussentijdse test", "eindtest"};
-    static const char *tp_en[RPT_NTP] = {"start test", "mid test", "end test"};
-    if (m->n_occasions == 0) {
-        S_ADD(nl ? "Er werden geen toesteltesten geregistreerd."
-                 : "No device tests were recorded.");
-    } else {
-        for (int tp = 0; tp < RPT_NTP; tp++)
-            if (!m->occasion[tp].present)
-                S_ADD(nl ? "Geen %s: die waarden ontbreken." : "No %s: those values are missing.",
-                      nl ? tp_nl[tp] : tp_en[tp]);
-    }
-    if (m->n_quest == 0) {
-        S_ADD(nl ? "Er werden geen vragenlijsten ingevuld." : "No questionnaires were completed.");
-    } else {
-        int w = m->anchor_window_days;
-        static const char *anchor_nl[RPT_NTP] = {"de begintest", "de tussentijdse test",
-                                                 "de eindtest"};
-        static const char *anchor_en[RPT_NTP] = {"the start test", "the mid test", "the end test"};
-        static const char *date_nl[RPT_NTP] = {"de startdatum", "de tussentijdse sessie",
-                                               "de einddatum"};
-        static const char *date_en[RPT_NTP] = {"the start date", "the mid-way session",
-                                               "the end date"};
-        for (int i = 0; i < m->n_quest; i++) {
-            const rpt_questionnaire_t *q = &m->quest[i];
-            static const char *point_nl[RPT_NTP] = {"beginmeting", "tussentijdse meting",
-                                                    "eindmeting"};
-            static const char *point_en[RPT_NTP] = {"baseline", "mid-way measurement",
-                                                    "end measurement"};
-            for (int tp = RPT_START; tp < RPT_NTP; tp++) {
-                /* an end only once ended; a mid only once its anchor is known */
-                if (q->at[tp].present || (tp == RPT_END && !rpt_model_ended(m)) ||
-                    (tp == RPT_MID && !m->anchor[RPT_MID][0]))
-                    continue;
-                const char *point = nl ? point_nl[tp] : point_en[tp];
-                const char *anchor = m->anchor[tp][0] ? m->anchor[tp] : NULL;
-                const char *what = m->occasion[tp].present ? (nl ? anchor_nl[tp] : anchor_en[tp])
-                                                           : (nl ? date_nl[tp] : date_en[tp]);
-                const char *start_day = q->at[RPT_START].present ? q->at[RPT_START].date : NULL;
-                bool later = false;
-                for (int k = 0; k < q->n_days; k++)
-                    later |= start_day && strcmp(q->days[k], start_day) > 0;
-                if (q->n_days == 0)
-                    S_ADD(nl ? "%s: geen scoorbare %s binnen de data van het programma."
-                             : "%s: no scorable %s inside the programme's dates.",
-                          q->instrument, point);
-                else if (tp == RPT_END && start_day && !later)
-                    S_ADD(nl ? "%s: geen eindmeting: binnen de data van het programma is er geen "
-                               "antwoord na dat van de beginmeting (%s); twee antwoorden van "
-                               "dezelfde dag zijn nooit begin en einde."
-                             : "%s: no end measurement: inside the programme's dates there is no "
-                               "response after the baseline's (%s); two responses of one day "
-                               "are never start and end.",
-                          q->instrument, start_day);
-                else if (anchor)
-                    S_ADD(nl ? "%s: geen %s: geen antwoord binnen %d dagen van %s (%s)."
-                             : "%s: no %s: no response within %d days of %s (%s).",
-                          q->instrument, point, w, what, anchor);
-                else
-                    S_ADD(nl ? "%s: geen %s." : "%s: no %s.", q->instrument, point);
-            }
-        }
-    }
+    s_lines_t l = {lines, 0, max};
+    s_missing_tests(m, nl, &l);
+    s_missing_questionnaires(m, nl, &l);
     if (!strcmp(m->status, "dropped_out")) {
         char *reason = s_reason(m);
-        S_ADD(nl ? "Programma voortijdig stopgezet na %d van %d geplande sessies%s%s."
+        S_ADD(&l,
+              nl ? "Programma voortijdig stopgezet na %d van %d geplande sessies%s%s."
                  : "Programme stopped early after %d of %d planned sessions%s%s.",
               rpt_attended_of_planned(m), m->planned_sessions, reason ? ": " : "",
               reason ? reason : "");
         free(reason);
     }
-#undef S_ADD
-    return n;
+    return l.n;
 }
+
+#undef S_ADD
