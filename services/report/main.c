@@ -420,6 +420,33 @@ s_check_lang(const s_opts_t *o, const char *cmd)
     return 0;
 }
 
+/* A letter to a file: renders the letter of m (charts in charts_dir,
+ * NULL: a private working directory), writes it to path and, when final,
+ * records it (via letter or batch). Returns RL_EXIT_OK, RL_EXIT_FAIL
+ * (nothing written) or RL_EXIT_DB (written, not recorded); the error is
+ * said. */
+static int
+s_letter_file(PGconn *conn, const rpt_model_t *m, const char *lang, bool draft,
+              const char *charts_dir, const char *path, const char *via)
+{
+    char *dir = s_workdir();
+    size_t len = 0;
+    unsigned char *bytes = dir ? s_render(m, lang, draft, dir, charts_dir, &len, via) : NULL;
+    int rc = RL_EXIT_FAIL;
+    if (bytes && s_write_out(path, bytes, len) == 0) {
+        rc = RL_EXIT_OK;
+        if (!draft) {
+            char hex[65];
+            s_sha256_hex(bytes, len, hex);
+            if (s_record(conn, m, "letter", lang, hex, path, via) != 0)
+                rc = RL_EXIT_DB;
+        }
+    }
+    free(bytes);
+    s_rmdir(dir);
+    return rc;
+}
+
 static int
 s_cmd_letter(PGconn *conn, const s_opts_t *o)
 {
@@ -432,33 +459,16 @@ s_cmd_letter(PGconn *conn, const s_opts_t *o)
         rl_cli_fail("letter: %s", err.msg);
         return rc;
     }
-    char *dir = NULL, *out = NULL;
-    unsigned char *bytes = NULL;
-    size_t len = 0;
     rc = RL_EXIT_FAIL;
-    if (s_may_issue(m, o, "letter") != 0 || !(dir = s_workdir()))
-        goto out;
-    out = o->output ? rl_strdup(o->output)
-                    : rl_asprintf("eindverslag-%lld-%lld-%s%s.pdf", m->subject_id, m->enrolment_id,
-                                  o->lang, o->draft ? "-draft" : "");
-    if (!(bytes = s_render(m, o->lang, o->draft, dir, o->charts_dir, &len, "letter")))
-        goto out;
-    if (s_write_out(out, bytes, len) != 0)
-        goto out;
-    if (!o->draft) {
-        char hex[65];
-        s_sha256_hex(bytes, len, hex);
-        if (s_record(conn, m, "letter", o->lang, hex, out, "letter") != 0) {
-            rc = RL_EXIT_DB;
-            goto out;
-        }
+    if (s_may_issue(m, o, "letter") == 0) {
+        char *out = o->output ? rl_strdup(o->output)
+                              : rl_asprintf("eindverslag-%lld-%lld-%s%s.pdf", m->subject_id,
+                                            m->enrolment_id, o->lang, o->draft ? "-draft" : "");
+        rc = s_letter_file(conn, m, o->lang, o->draft, o->charts_dir, out, "letter");
+        if (rc == RL_EXIT_OK)
+            printf("%s\n", out);
+        free(out);
     }
-    printf("%s\n", out);
-    rc = RL_EXIT_OK;
-out:
-    free(bytes);
-    free(out);
-    s_rmdir(dir);
     rpt_model_destroy(&m);
     return rc;
 }
@@ -633,25 +643,14 @@ s_batch_one(PGconn *conn, const s_opts_t *o, const PGresult *due, int i, s_batch
         rpt_model_destroy(&m);
         return RL_EXIT_OK;
     }
-    char *dir = s_workdir();
-    size_t len = 0;
-    unsigned char *bytes = dir ? s_render(m, o->lang, false, dir, NULL, &len, "batch") : NULL;
     char *out = rl_asprintf("%s/eindverslag-%lld-%lld-%s.pdf", o->out_dir ? o->out_dir : ".",
                             m->subject_id, m->enrolment_id, o->lang);
-    if (!bytes || s_write_out(out, bytes, len) != 0) {
-        rc = RL_EXIT_FAIL;
-    } else {
-        char hex[65];
-        s_sha256_hex(bytes, len, hex);
-        if (s_record(conn, m, "letter", o->lang, hex, out, "batch") != 0)
-            rc = RL_EXIT_DB;
-        else if (!b->tty)
-            printf("%s\n", out);
+    rc = s_letter_file(conn, m, o->lang, false, NULL, out, "batch");
+    if (rc != RL_EXIT_FAIL)
         b->done++;
-    }
+    if (rc == RL_EXIT_OK && !b->tty)
+        printf("%s\n", out);
     free(out);
-    free(bytes);
-    s_rmdir(dir);
     rpt_model_destroy(&m);
     return rc;
 }
