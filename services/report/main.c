@@ -473,6 +473,50 @@ s_cmd_letter(PGconn *conn, const s_opts_t *o)
     return rc;
 }
 
+/* The export of m with its letter pdf as text ending in a newline: a
+ * KMEHR message or the FHIR bundle as JSON. NULL with the error said.
+ * Caller frees. */
+static char *
+s_export_text(const rpt_model_t *m, const s_opts_t *o, bool kmehr, const unsigned char *pdf,
+              size_t len)
+{
+    rl_err_t err;
+    if (kmehr) {
+        char *text = rpt_kmehr_message(m, pdf, len, o->lang, o->draft, &err);
+        if (!text)
+            rl_cli_fail("export: %s", err.msg);
+        return text;
+    }
+    json_t *bundle = rpt_fhir_bundle(m, pdf, len, o->lang, o->draft, &err);
+    if (!bundle) {
+        rl_cli_fail("export: %s", err.msg);
+        return NULL;
+    }
+    char *json = json_dumps(bundle, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+    json_decref(bundle);
+    if (!json) {
+        rl_cli_fail("export: cannot serialise the bundle");
+        return NULL;
+    }
+    char *text = rl_asprintf("%s\n", json);
+    free(json);
+    return text;
+}
+
+/* Writes the export to -o FILE, else to standard output. */
+static int
+s_export_write(const s_opts_t *o, const char *text)
+{
+    size_t n = strlen(text);
+    if (o->output && strcmp(o->output, "-") != 0)
+        return s_write_out(o->output, text, n);
+    if (fwrite(text, 1, n, stdout) != n || fflush(stdout) != 0) {
+        rl_cli_fail("export: writing to standard output: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
+}
+
 static int
 s_cmd_export(PGconn *conn, const s_opts_t *o)
 {
@@ -493,52 +537,21 @@ s_cmd_export(PGconn *conn, const s_opts_t *o)
     char *dir = NULL, *text = NULL;
     unsigned char *bytes = NULL;
     size_t len = 0;
-    json_t *bundle = NULL;
     rc = RL_EXIT_FAIL;
-    if (s_may_issue(m, o, "export") != 0 || !(dir = s_workdir()))
+    if (s_may_issue(m, o, "export") != 0 || !(dir = s_workdir()) ||
+        !(bytes = s_render(m, o->lang, o->draft, dir, o->charts_dir, &len, "export")) ||
+        !(text = s_export_text(m, o, kmehr, bytes, len)) || s_export_write(o, text) != 0)
         goto out;
-    if (!(bytes = s_render(m, o->lang, o->draft, dir, o->charts_dir, &len, "export")))
-        goto out;
-    if (kmehr) {
-        text = rpt_kmehr_message(m, bytes, len, o->lang, o->draft, &err);
-    } else if ((bundle = rpt_fhir_bundle(m, bytes, len, o->lang, o->draft, &err))) {
-        text = json_dumps(bundle, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
-        if (text) {
-            /* room for the final newline */
-            char *t = rl_asprintf("%s\n", text);
-            free(text);
-            text = t;
-        }
-    }
-    if (!text && (kmehr || !bundle)) {
-        rl_cli_fail("export: %s", err.msg);
-        goto out;
-    }
-    if (!text) {
-        rl_cli_fail("export: cannot serialise the bundle");
-        goto out;
-    }
-    size_t tlen = strlen(text) - 1; /* both formats end in a newline */
-    if (o->output && strcmp(o->output, "-") != 0) {
-        if (s_write_out(o->output, text, tlen + 1) != 0)
-            goto out;
-    } else if (fwrite(text, 1, tlen + 1, stdout) != tlen + 1 || fflush(stdout) != 0) {
-        rl_cli_fail("export: writing to standard output: %s", strerror(errno));
-        goto out;
-    }
+    rc = RL_EXIT_OK;
     if (!o->draft) {
         char hex[65];
-        s_sha256_hex((unsigned char *)text, tlen + 1, hex);
+        s_sha256_hex((unsigned char *)text, strlen(text), hex);
         const char *p = o->output && strcmp(o->output, "-") ? o->output : NULL;
-        if (s_record(conn, m, kmehr ? "kmehr" : "fhir", o->lang, hex, p, "export") != 0) {
+        if (s_record(conn, m, kmehr ? "kmehr" : "fhir", o->lang, hex, p, "export") != 0)
             rc = RL_EXIT_DB;
-            goto out;
-        }
     }
-    rc = RL_EXIT_OK;
 out:
     free(text);
-    json_decref(bundle);
     free(bytes);
     s_rmdir(dir);
     rpt_model_destroy(&m);
