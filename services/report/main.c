@@ -4,6 +4,7 @@
  * ruglab_clinician; every read of identity is written to the access log. */
 #include "report.h"
 
+#include "ruglab/audit.h"
 #include "ruglab/cli.h"
 #include "ruglab/db.h"
 #include "ruglab/exitcode.h"
@@ -325,7 +326,7 @@ s_record(PGconn *conn, const rpt_model_t *m, const char *kind, const char *lang,
     char eid[32];
     snprintf(eid, sizeof eid, "%lld", m->enrolment_id);
     char *abs = path ? realpath(path, NULL) : NULL;
-    const char *params[] = {eid, kind, lang, hex, abs ? abs : path, rpt_os_user(), via};
+    const char *params[] = {eid, kind, lang, hex, abs ? abs : path, rl_audit_reader(), via};
     rl_err_t err;
     PGresult *res =
         rl_db_exec(conn, &err, "recording the report",
@@ -419,6 +420,33 @@ s_check_lang(const s_opts_t *o, const char *cmd)
     return 0;
 }
 
+/* A letter to a file: renders the letter of m (charts in charts_dir,
+ * NULL: a private working directory), writes it to path and, when final,
+ * records it (via letter or batch). Returns RL_EXIT_OK, RL_EXIT_FAIL
+ * (nothing written) or RL_EXIT_DB (written, not recorded); the error is
+ * said. */
+static int
+s_letter_file(PGconn *conn, const rpt_model_t *m, const char *lang, bool draft,
+              const char *charts_dir, const char *path, const char *via)
+{
+    char *dir = s_workdir();
+    size_t len = 0;
+    unsigned char *bytes = dir ? s_render(m, lang, draft, dir, charts_dir, &len, via) : NULL;
+    int rc = RL_EXIT_FAIL;
+    if (bytes && s_write_out(path, bytes, len) == 0) {
+        rc = RL_EXIT_OK;
+        if (!draft) {
+            char hex[65];
+            s_sha256_hex(bytes, len, hex);
+            if (s_record(conn, m, "letter", lang, hex, path, via) != 0)
+                rc = RL_EXIT_DB;
+        }
+    }
+    free(bytes);
+    s_rmdir(dir);
+    return rc;
+}
+
 static int
 s_cmd_letter(PGconn *conn, const s_opts_t *o)
 {
@@ -431,35 +459,62 @@ s_cmd_letter(PGconn *conn, const s_opts_t *o)
         rl_cli_fail("letter: %s", err.msg);
         return rc;
     }
-    char *dir = NULL, *out = NULL;
-    unsigned char *bytes = NULL;
-    size_t len = 0;
     rc = RL_EXIT_FAIL;
-    if (s_may_issue(m, o, "letter") != 0 || !(dir = s_workdir()))
-        goto out;
-    out = o->output ? rl_strdup(o->output)
-                    : rl_asprintf("eindverslag-%lld-%lld-%s%s.pdf", m->subject_id, m->enrolment_id,
-                                  o->lang, o->draft ? "-draft" : "");
-    if (!(bytes = s_render(m, o->lang, o->draft, dir, o->charts_dir, &len, "letter")))
-        goto out;
-    if (s_write_out(out, bytes, len) != 0)
-        goto out;
-    if (!o->draft) {
-        char hex[65];
-        s_sha256_hex(bytes, len, hex);
-        if (s_record(conn, m, "letter", o->lang, hex, out, "letter") != 0) {
-            rc = RL_EXIT_DB;
-            goto out;
-        }
+    if (s_may_issue(m, o, "letter") == 0) {
+        char *out = o->output ? rl_strdup(o->output)
+                              : rl_asprintf("eindverslag-%lld-%lld-%s%s.pdf", m->subject_id,
+                                            m->enrolment_id, o->lang, o->draft ? "-draft" : "");
+        rc = s_letter_file(conn, m, o->lang, o->draft, o->charts_dir, out, "letter");
+        if (rc == RL_EXIT_OK)
+            printf("%s\n", out);
+        free(out);
     }
-    printf("%s\n", out);
-    rc = RL_EXIT_OK;
-out:
-    free(bytes);
-    free(out);
-    s_rmdir(dir);
     rpt_model_destroy(&m);
     return rc;
+}
+
+/* The export of m with its letter pdf as text ending in a newline: a
+ * KMEHR message or the FHIR bundle as JSON. NULL with the error said.
+ * Caller frees. */
+static char *
+s_export_text(const rpt_model_t *m, const s_opts_t *o, bool kmehr, const unsigned char *pdf,
+              size_t len)
+{
+    rl_err_t err;
+    if (kmehr) {
+        char *text = rpt_kmehr_message(m, pdf, len, o->lang, o->draft, &err);
+        if (!text)
+            rl_cli_fail("export: %s", err.msg);
+        return text;
+    }
+    json_t *bundle = rpt_fhir_bundle(m, pdf, len, o->lang, o->draft, &err);
+    if (!bundle) {
+        rl_cli_fail("export: %s", err.msg);
+        return NULL;
+    }
+    char *json = json_dumps(bundle, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
+    json_decref(bundle);
+    if (!json) {
+        rl_cli_fail("export: cannot serialise the bundle");
+        return NULL;
+    }
+    char *text = rl_asprintf("%s\n", json);
+    free(json);
+    return text;
+}
+
+/* Writes the export to -o FILE, else to standard output. */
+static int
+s_export_write(const s_opts_t *o, const char *text)
+{
+    size_t n = strlen(text);
+    if (o->output && strcmp(o->output, "-") != 0)
+        return s_write_out(o->output, text, n);
+    if (fwrite(text, 1, n, stdout) != n || fflush(stdout) != 0) {
+        rl_cli_fail("export: writing to standard output: %s", strerror(errno));
+        return -1;
+    }
+    return 0;
 }
 
 static int
@@ -482,52 +537,21 @@ s_cmd_export(PGconn *conn, const s_opts_t *o)
     char *dir = NULL, *text = NULL;
     unsigned char *bytes = NULL;
     size_t len = 0;
-    json_t *bundle = NULL;
     rc = RL_EXIT_FAIL;
-    if (s_may_issue(m, o, "export") != 0 || !(dir = s_workdir()))
+    if (s_may_issue(m, o, "export") != 0 || !(dir = s_workdir()) ||
+        !(bytes = s_render(m, o->lang, o->draft, dir, o->charts_dir, &len, "export")) ||
+        !(text = s_export_text(m, o, kmehr, bytes, len)) || s_export_write(o, text) != 0)
         goto out;
-    if (!(bytes = s_render(m, o->lang, o->draft, dir, o->charts_dir, &len, "export")))
-        goto out;
-    if (kmehr) {
-        text = rpt_kmehr_message(m, bytes, len, o->lang, o->draft, &err);
-    } else if ((bundle = rpt_fhir_bundle(m, bytes, len, o->lang, o->draft, &err))) {
-        text = json_dumps(bundle, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
-        if (text) {
-            /* room for the final newline */
-            char *t = rl_asprintf("%s\n", text);
-            free(text);
-            text = t;
-        }
-    }
-    if (!text && (kmehr || !bundle)) {
-        rl_cli_fail("export: %s", err.msg);
-        goto out;
-    }
-    if (!text) {
-        rl_cli_fail("export: cannot serialise the bundle");
-        goto out;
-    }
-    size_t tlen = strlen(text) - 1; /* both formats end in a newline */
-    if (o->output && strcmp(o->output, "-") != 0) {
-        if (s_write_out(o->output, text, tlen + 1) != 0)
-            goto out;
-    } else if (fwrite(text, 1, tlen + 1, stdout) != tlen + 1 || fflush(stdout) != 0) {
-        rl_cli_fail("export: writing to standard output: %s", strerror(errno));
-        goto out;
-    }
+    rc = RL_EXIT_OK;
     if (!o->draft) {
         char hex[65];
-        s_sha256_hex((unsigned char *)text, tlen + 1, hex);
+        s_sha256_hex((unsigned char *)text, strlen(text), hex);
         const char *p = o->output && strcmp(o->output, "-") ? o->output : NULL;
-        if (s_record(conn, m, kmehr ? "kmehr" : "fhir", o->lang, hex, p, "export") != 0) {
+        if (s_record(conn, m, kmehr ? "kmehr" : "fhir", o->lang, hex, p, "export") != 0)
             rc = RL_EXIT_DB;
-            goto out;
-        }
     }
-    rc = RL_EXIT_OK;
 out:
     free(text);
-    json_decref(bundle);
     free(bytes);
     s_rmdir(dir);
     rpt_model_destroy(&m);
@@ -559,17 +583,11 @@ s_progress(int done, int total, const char *what)
     fflush(stderr);
 }
 
+/* One batch at a time: two at once could both send a report. */
 static int
-s_cmd_batch(PGconn *conn, const s_opts_t *o)
+s_batch_lock(PGconn *conn)
 {
-    if (!o->due) {
-        rl_cli_fail("batch: --due is required (the reports that are due)");
-        return RL_EXIT_USAGE;
-    }
-    if (s_check_lang(o, "batch") != 0)
-        return RL_EXIT_USAGE;
     rl_err_t err;
-    /* one batch at a time: two at once could both send a report */
     PGresult *res =
         rl_db_exec(conn, &err, "taking the batch lock",
                    "SELECT pg_try_advisory_lock(hashtext('ruglab-report batch'))", 0, NULL);
@@ -583,89 +601,141 @@ s_cmd_batch(PGconn *conn, const s_opts_t *o)
         rl_cli_fail("batch: another ruglab-report batch is running; try again when it is done");
         return RL_EXIT_FAIL;
     }
-    res = rl_db_exec(conn, &err, "finding the reports due", s_sql_due, 0, NULL);
+    return RL_EXIT_OK;
+}
+
+/* --dry-run: the reports due (rows of s_sql_due), overdue ones first. */
+static void
+s_batch_list(const PGresult *res)
+{
+    int n = PQntuples(res);
+    printf("%-10s %-10s %-16s %-12s %-10s %-7s %-10s %s\n", "enrolment", "subject", "badge",
+           "status", "ended", "route", "due by", "late");
+    int overdue = 0;
+    for (int i = 0; i < n; i++) {
+        int late = atoi(PQgetvalue(res, i, 7));
+        char late_s[32] = "-";
+        if (late > 0)
+            snprintf(late_s, sizeof late_s, "OVERDUE %d d", late);
+        overdue += late > 0;
+        printf("%-10s %-10s %-16s %-12s %-10s %-7s %-10s %s\n", PQgetvalue(res, i, 0),
+               PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
+               PQgetvalue(res, i, 4), PQgetvalue(res, i, 5), PQgetvalue(res, i, 6), late_s);
+    }
+    printf("%d report%s due, %d overdue (listed first; dry run: nothing generated)\n", n,
+           n == 1 ? "" : "s", overdue);
+}
+
+/* The counts of a batch run. */
+typedef struct {
+    int done;
+    int refused;
+    bool tty; /* progress bar on stderr instead of the file names */
+} s_batch_t;
+
+/* Writes and records the final letter of one enrolment due (row i of
+ * s_sql_due). Returns RL_EXIT_OK (also when it is refused: counted in
+ * b->refused), else the exit code that stops the batch. */
+static int
+s_batch_one(PGconn *conn, const s_opts_t *o, const PGresult *due, int i, s_batch_t *b)
+{
+    const char *subject = PQgetvalue(due, i, 1);
+    long long eid = atoll(PQgetvalue(due, i, 0));
+    int rc;
+    rl_err_t err;
+    rpt_model_t *m = rpt_model_load(conn, subject, eid, "batch", &rc, &err);
+    if (!m) {
+        rl_cli_fail("batch: enrolment %lld: %s", eid, err.msg);
+        return rc;
+    }
+    const char *why = s_final_refusal(m);
+    if (why) {
+        /* the others are still sent; the exit status says one was not */
+        rl_cli_fail("batch: enrolment %lld not sent: %s", eid, why);
+        b->refused++;
+        rpt_model_destroy(&m);
+        return RL_EXIT_OK;
+    }
+    char *out = rl_asprintf("%s/eindverslag-%lld-%lld-%s.pdf", o->out_dir ? o->out_dir : ".",
+                            m->subject_id, m->enrolment_id, o->lang);
+    rc = s_letter_file(conn, m, o->lang, false, NULL, out, "batch");
+    if (rc != RL_EXIT_FAIL)
+        b->done++;
+    if (rc == RL_EXIT_OK && !b->tty)
+        printf("%s\n", out);
+    free(out);
+    rpt_model_destroy(&m);
+    return rc;
+}
+
+static int
+s_cmd_batch(PGconn *conn, const s_opts_t *o)
+{
+    if (!o->due) {
+        rl_cli_fail("batch: --due is required (the reports that are due)");
+        return RL_EXIT_USAGE;
+    }
+    if (s_check_lang(o, "batch") != 0)
+        return RL_EXIT_USAGE;
+    int rc = s_batch_lock(conn);
+    if (rc != RL_EXIT_OK)
+        return rc;
+    rl_err_t err;
+    PGresult *res = rl_db_exec(conn, &err, "finding the reports due", s_sql_due, 0, NULL);
     if (!res) {
         rl_cli_fail("batch: %s", err.msg);
         return RL_EXIT_DB;
     }
     int n = PQntuples(res);
-    if (n == 0) {
-        printf("no reports due\n");
+    if (n == 0 || o->dry_run) {
+        if (n == 0)
+            printf("no reports due\n");
+        else
+            s_batch_list(res);
         PQclear(res);
         return RL_EXIT_OK;
     }
-    if (o->dry_run) {
-        printf("%-10s %-10s %-16s %-12s %-10s %-7s %-10s %s\n", "enrolment", "subject", "badge",
-               "status", "ended", "route", "due by", "late");
-        int overdue = 0;
-        for (int i = 0; i < n; i++) {
-            int late = atoi(PQgetvalue(res, i, 7));
-            char late_s[32] = "-";
-            if (late > 0)
-                snprintf(late_s, sizeof late_s, "OVERDUE %d d", late);
-            overdue += late > 0;
-            printf("%-10s %-10s %-16s %-12s %-10s %-7s %-10s %s\n", PQgetvalue(res, i, 0),
-                   PQgetvalue(res, i, 1), PQgetvalue(res, i, 2), PQgetvalue(res, i, 3),
-                   PQgetvalue(res, i, 4), PQgetvalue(res, i, 5), PQgetvalue(res, i, 6), late_s);
-        }
-        printf("%d report%s due, %d overdue (listed first; dry run: nothing generated)\n", n,
-               n == 1 ? "" : "s", overdue);
-        PQclear(res);
-        return RL_EXIT_OK;
-    }
-    const char *dir_out = o->out_dir ? o->out_dir : ".";
-    bool tty = isatty(STDERR_FILENO);
-    int rc = RL_EXIT_OK, done = 0, refused = 0;
+    s_batch_t b = {.tty = isatty(STDERR_FILENO)};
     for (int i = 0; i < n && rc == RL_EXIT_OK; i++) {
-        const char *subject = PQgetvalue(res, i, 1);
-        long long eid = atoll(PQgetvalue(res, i, 0));
         char what[64];
-        snprintf(what, sizeof what, "enrolment %lld", eid);
-        if (tty)
-            s_progress(done, n, what);
-        rpt_model_t *m = rpt_model_load(conn, subject, eid, "batch", &rc, &err);
-        if (!m) {
-            rl_cli_fail("batch: enrolment %lld: %s", eid, err.msg);
-            break;
-        }
-        const char *why = s_final_refusal(m);
-        if (why) {
-            /* the others are still sent; the exit status says one was not */
-            rl_cli_fail("batch: enrolment %lld not sent: %s", eid, why);
-            refused++;
-            rpt_model_destroy(&m);
-            continue;
-        }
-        char *dir = s_workdir();
-        size_t len = 0;
-        unsigned char *bytes = dir ? s_render(m, o->lang, false, dir, NULL, &len, "batch") : NULL;
-        char *out = rl_asprintf("%s/eindverslag-%lld-%lld-%s.pdf", dir_out, m->subject_id,
-                                m->enrolment_id, o->lang);
-        if (!bytes || s_write_out(out, bytes, len) != 0) {
-            rc = RL_EXIT_FAIL;
-        } else {
-            char hex[65];
-            s_sha256_hex(bytes, len, hex);
-            if (s_record(conn, m, "letter", o->lang, hex, out, "batch") != 0)
-                rc = RL_EXIT_DB;
-            else if (!tty)
-                printf("%s\n", out);
-            done++;
-        }
-        free(out);
-        free(bytes);
-        s_rmdir(dir);
-        rpt_model_destroy(&m);
+        snprintf(what, sizeof what, "enrolment %s", PQgetvalue(res, i, 0));
+        if (b.tty)
+            s_progress(b.done, n, what);
+        rc = s_batch_one(conn, o, res, i, &b);
     }
-    if (tty && rc == RL_EXIT_OK)
-        s_progress(done, n, "done");
+    if (b.tty && rc == RL_EXIT_OK)
+        s_progress(b.done, n, "done");
     PQclear(res);
     if (rc == RL_EXIT_OK)
-        printf("%d report%s generated and recorded%s\n", done, done == 1 ? "" : "s",
-               refused ? "; some were refused (see above)" : "");
-    if (rc == RL_EXIT_OK && refused)
+        printf("%d report%s generated and recorded%s\n", b.done, b.done == 1 ? "" : "s",
+               b.refused ? "; some were refused (see above)" : "");
+    if (rc == RL_EXIT_OK && b.refused)
         rc = RL_EXIT_FAIL;
     return rc;
+}
+
+/* The commands after the global options. */
+typedef struct {
+    const char *name;
+    int (*run)(PGconn *conn, const s_opts_t *o);
+    bool patient; /* takes PATIENT (batch takes none) */
+    bool letter;  /* draws letters: the font caches are released at the end */
+} s_command_t;
+
+static const s_command_t s_commands[] = {
+    {"compare", s_cmd_compare, true, false},
+    {"letter", s_cmd_letter, true, true},
+    {"export", s_cmd_export, true, true},
+    {"batch", s_cmd_batch, false, true},
+};
+
+static const s_command_t *
+s_command(const char *name)
+{
+    for (size_t i = 0; i < sizeof s_commands / sizeof s_commands[0]; i++)
+        if (!strcmp(s_commands[i].name, name))
+            return &s_commands[i];
+    return NULL;
 }
 
 int
@@ -698,20 +768,16 @@ main(int argc, char **argv)
         return rc;
     if (!o.lang)
         o.lang = "nl";
-    int (*fn)(PGconn *, const s_opts_t *) = !strcmp(cmd, "compare")  ? s_cmd_compare
-                                            : !strcmp(cmd, "letter") ? s_cmd_letter
-                                            : !strcmp(cmd, "export") ? s_cmd_export
-                                            : !strcmp(cmd, "batch")  ? s_cmd_batch
-                                                                     : NULL;
-    if (!fn) {
+    const s_command_t *command = s_command(cmd);
+    if (!command) {
         rl_cli_fail("unknown command '%s' (see ruglab-report --help)", cmd);
         return RL_EXIT_USAGE;
     }
-    if (fn == s_cmd_batch && o.patient) {
-        rl_cli_fail("batch: unexpected argument '%s' (batch takes no PATIENT)", o.patient);
+    if (!command->patient && o.patient) {
+        rl_cli_fail("%s: unexpected argument '%s' (%s takes no PATIENT)", cmd, o.patient, cmd);
         return RL_EXIT_USAGE;
     }
-    if (!o.patient && fn != s_cmd_batch) {
+    if (command->patient && !o.patient) {
         rl_cli_fail("%s: PATIENT is required (badge token, subject id or INSZ)", cmd);
         return RL_EXIT_USAGE;
     }
@@ -723,9 +789,9 @@ main(int argc, char **argv)
         PQfinish(conn);
         return RL_EXIT_FAIL;
     }
-    rc = fn(conn, &o);
+    rc = command->run(conn, &o);
     PQfinish(conn);
-    if (fn != s_cmd_compare)
+    if (command->letter)
         rpt_letter_cleanup();
     return rc;
 }

@@ -192,9 +192,6 @@ rpt_model_t *rpt_model_load(PGconn *conn, const char *patient, long long enrolme
     __attribute__((warn_unused_result));
 void rpt_model_destroy(rpt_model_t **self_p);
 
-/* The person at the keyboard: rl_audit_reader() (audit.h). */
-const char *rpt_os_user(void);
-
 /* Human-readable list of what is missing from the report (no mid test, no
  * questionnaires, ...), in lang "nl" or "en". Returns the count; lines[i]
  * are static strings or owned by the caller via *owned (free each). */
@@ -233,6 +230,9 @@ rl_measures_change_t rpt_change(const rpt_tp3_t *x);
 double rpt_flex_ext_ratio(const rpt_model_t *m, int tp);
 /* pair 0: lateral flexion, 1: rotation; torque asymmetry in % */
 double rpt_asymmetry(const rpt_model_t *m, int pair, int tp);
+/* The flexion/extension ratio and the lateral flexion and rotation
+ * asymmetries at each time point. */
+void rpt_balance(const rpt_model_t *m, rpt_tp3_t *ratio, rpt_tp3_t *asym_lf, rpt_tp3_t *asym_rot);
 
 /* ---- report_compare.c */
 

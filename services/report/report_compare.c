@@ -65,6 +65,16 @@ rpt_asymmetry(const rpt_model_t *m, int pair, int tp)
     return rl_measures_asymmetry_pct(m->dirs[l].torque_nm.v[tp], m->dirs[r].torque_nm.v[tp]);
 }
 
+void
+rpt_balance(const rpt_model_t *m, rpt_tp3_t *ratio, rpt_tp3_t *asym_lf, rpt_tp3_t *asym_rot)
+{
+    for (int tp = 0; tp < RPT_NTP; tp++) {
+        ratio->v[tp] = rpt_flex_ext_ratio(m, tp);
+        asym_lf->v[tp] = rpt_asymmetry(m, 0, tp);
+        asym_rot->v[tp] = rpt_asymmetry(m, 1, tp);
+    }
+}
+
 /* "yes" / "no" / NULL (undefined), by the model's smallest real
  * differences (the site's, else the default) */
 static const char *
@@ -117,18 +127,21 @@ s_jstr(const char *s)
     return s ? json_string(s) : json_null();
 }
 
-json_t *
-rpt_compare_json(const rpt_model_t *m)
+static json_t *
+s_json_patient(const rpt_model_t *m)
 {
-    json_t *root = json_object();
     json_t *pat = json_object();
     json_object_set_new(pat, "subject_id", json_integer(m->subject_id));
     json_object_set_new(pat, "badge_token", s_jstr(m->badge_token));
     json_object_set_new(pat, "family_name", s_jstr(m->family_name));
     json_object_set_new(pat, "given_name", s_jstr(m->given_name));
     json_object_set_new(pat, "body_weight_kg", s_jnum(m->body_weight_kg));
-    json_object_set_new(root, "patient", pat);
+    return pat;
+}
 
+static json_t *
+s_json_enrolment(const rpt_model_t *m)
+{
     json_t *enr = json_object();
     json_object_set_new(enr, "enrolment_id", json_integer(m->enrolment_id));
     json_object_set_new(enr, "programme", s_jstr(m->programme_code));
@@ -136,8 +149,12 @@ rpt_compare_json(const rpt_model_t *m)
     json_object_set_new(enr, "route", s_jstr(m->route));
     json_object_set_new(enr, "start_date", s_jstr(m->start_date));
     json_object_set_new(enr, "end_date", s_jstr(m->end_date));
-    json_object_set_new(root, "enrolment", enr);
+    return enr;
+}
 
+static json_t *
+s_json_occasions(const rpt_model_t *m)
+{
     json_t *occ = json_object();
     for (int tp = 0; tp < RPT_NTP; tp++) {
         const rpt_occasion_t *o = &m->occasion[tp];
@@ -153,34 +170,53 @@ rpt_compare_json(const rpt_model_t *m)
         json_object_set_new(x, "session_id", s_jstr(o->session_id));
         json_object_set_new(occ, rpt_tp_name(tp), x);
     }
-    json_object_set_new(root, "test_occasions", occ);
+    return occ;
+}
 
+/* A device value at the three time points with its change and whether
+ * the change is real. */
+static json_t *
+s_json_changed(const rpt_model_t *m, rl_direction_t dir, const rpt_tp3_t *x)
+{
+    json_t *o = s_jtp3(x, true);
+    json_object_set_new(o, "real_change", s_jstr(s_real_change(m, dir, x)));
+    return o;
+}
+
+static json_t *
+s_json_direction(const rpt_model_t *m, const rpt_direction_t *x)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "direction", json_string(rl_direction_name(x->dir)));
+    json_object_set_new(o, "rom_deg", s_json_changed(m, x->dir, &x->rom_deg));
+    json_object_set_new(o, "max_torque_nm", s_json_changed(m, x->dir, &x->torque_nm));
+    json_object_set_new(o, "torque_per_kg", s_jtp3(&x->torque_per_kg, false));
+    json_object_set_new(o, "effort_cv_pct", s_jtp3(&x->cv_pct, false));
+    json_t *trials = json_object();
+    for (int tp = 0; tp < RPT_NTP; tp++)
+        json_object_set_new(trials, rpt_tp_name(tp), json_integer(x->n_trials[tp]));
+    json_object_set_new(o, "trials", trials);
+    json_object_set_new(o, "reference_torque_nm", s_jtp3(&x->ref_torque_nm, false));
+    json_object_set_new(o, "torque_pct_of_reference", s_jtp3(&x->pct_ref, false));
+    json_object_set_new(o, "reference_rom_deg", s_jtp3(&x->ref_rom_deg, false));
+    json_object_set_new(o, "rom_pct_of_reference", s_jtp3(&x->rom_pct_ref, false));
+    return o;
+}
+
+static json_t *
+s_json_directions(const rpt_model_t *m)
+{
     json_t *dirs = json_array();
-    for (int d = RL_DIR_FIRST; d < RL_DIR_COUNT; d++) {
-        const rpt_direction_t *x = &m->dirs[d];
-        if (!x->measured)
-            continue;
-        json_t *o = json_object();
-        json_object_set_new(o, "direction", json_string(rl_direction_name(x->dir)));
-        json_t *rom = s_jtp3(&x->rom_deg, true);
-        json_object_set_new(rom, "real_change", s_jstr(s_real_change(m, x->dir, &x->rom_deg)));
-        json_object_set_new(o, "rom_deg", rom);
-        json_t *nm = s_jtp3(&x->torque_nm, true);
-        json_object_set_new(nm, "real_change", s_jstr(s_real_change(m, x->dir, &x->torque_nm)));
-        json_object_set_new(o, "max_torque_nm", nm);
-        json_object_set_new(o, "torque_per_kg", s_jtp3(&x->torque_per_kg, false));
-        json_object_set_new(o, "effort_cv_pct", s_jtp3(&x->cv_pct, false));
-        json_t *trials = json_object();
-        for (int tp = 0; tp < RPT_NTP; tp++)
-            json_object_set_new(trials, rpt_tp_name(tp), json_integer(x->n_trials[tp]));
-        json_object_set_new(o, "trials", trials);
-        json_object_set_new(o, "reference_torque_nm", s_jtp3(&x->ref_torque_nm, false));
-        json_object_set_new(o, "torque_pct_of_reference", s_jtp3(&x->pct_ref, false));
-        json_object_set_new(o, "reference_rom_deg", s_jtp3(&x->ref_rom_deg, false));
-        json_object_set_new(o, "rom_pct_of_reference", s_jtp3(&x->rom_pct_ref, false));
-        json_array_append_new(dirs, o);
-    }
-    json_object_set_new(root, "directions", dirs);
+    for (int d = RL_DIR_FIRST; d < RL_DIR_COUNT; d++)
+        if (m->dirs[d].measured)
+            json_array_append_new(dirs, s_json_direction(m, &m->dirs[d]));
+    return dirs;
+}
+
+/* the reference table applied and the smallest real differences */
+static void
+s_json_reference(json_t *root, const rpt_model_t *m)
+{
     json_object_set_new(root, "reference_source", s_jstr(m->reference_source));
     json_object_set_new(root, "reference_citation", s_jstr(m->reference_citation));
     json_object_set_new(root, "reference_population", s_jstr(m->reference_population));
@@ -190,50 +226,79 @@ rpt_compare_json(const rpt_model_t *m)
     for (int d = RL_DIR_FIRST; d < RL_DIR_COUNT; d++)
         json_object_set_new(srd, rl_direction_name((rl_direction_t)d), json_real(m->srd.pct[d]));
     json_object_set_new(root, "smallest_real_difference_pct", srd);
+}
 
+/* the flexion/extension ratio and the left/right asymmetries */
+static void
+s_json_balance(json_t *root, const rpt_model_t *m)
+{
     rpt_tp3_t ratio, asym_lf, asym_rot;
-    for (int tp = 0; tp < RPT_NTP; tp++) {
-        ratio.v[tp] = rpt_flex_ext_ratio(m, tp);
-        asym_lf.v[tp] = rpt_asymmetry(m, 0, tp);
-        asym_rot.v[tp] = rpt_asymmetry(m, 1, tp);
-    }
+    rpt_balance(m, &ratio, &asym_lf, &asym_rot);
     json_object_set_new(root, "flexion_extension_ratio", s_jtp3(&ratio, false));
     json_t *asym = json_object();
     json_object_set_new(asym, "lateral_flexion", s_jtp3(&asym_lf, false));
     json_object_set_new(asym, "rotation", s_jtp3(&asym_rot, false));
     json_object_set_new(root, "asymmetry_pct", asym);
+}
 
+static json_t *
+s_json_qpoint(const rpt_qpoint_t *a)
+{
+    if (!a->present)
+        return json_null();
+    json_t *x = json_object();
+    json_object_set_new(x, "score", s_jnum(a->score));
+    json_object_set_new(x, "date", json_string(a->date));
+    json_object_set_new(x, "version", s_jstr(a->version));
+    const char *band = rl_questionnaire_band_code((rl_q_band_t)a->band);
+    json_object_set_new(x, "band", a->band == RL_Q_BAND_NONE ? json_null() : json_string(band));
+    return x;
+}
+
+static json_t *
+s_json_questionnaire(const rpt_questionnaire_t *q)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "instrument", json_string(q->instrument));
+    json_object_set_new(o, "unit", json_string(s_q_unit(q->instrument)));
+    json_object_set_new(o, "responses", json_integer(q->n_responses));
+    for (int tp = 0; tp < RPT_NTP; tp++)
+        json_object_set_new(o, rpt_tp_name(tp), s_json_qpoint(&q->at[tp]));
+    json_object_set_new(o, "change", q->has_change ? json_real(q->change) : json_null());
+    json_object_set_new(o, "change_pct", q->has_change ? s_jnum(q->change_pct) : json_null());
+    json_object_set_new(o, "improved", q->has_change ? json_boolean(q->improved) : json_null());
+    json_object_set_new(o, "clinically_important",
+                        q->has_change && q->has_mic ? json_boolean(q->important) : json_null());
+    return o;
+}
+
+static json_t *
+s_json_questionnaires(const rpt_model_t *m)
+{
     json_t *qs = json_array();
-    for (int i = 0; i < m->n_quest; i++) {
-        const rpt_questionnaire_t *q = &m->quest[i];
-        json_t *o = json_object();
-        json_object_set_new(o, "instrument", json_string(q->instrument));
-        json_object_set_new(o, "unit", json_string(s_q_unit(q->instrument)));
-        json_object_set_new(o, "responses", json_integer(q->n_responses));
-        for (int tp = 0; tp < RPT_NTP; tp++) {
-            const rpt_qpoint_t *a = &q->at[tp];
-            if (!a->present) {
-                json_object_set_new(o, rpt_tp_name(tp), json_null());
-                continue;
-            }
-            json_t *x = json_object();
-            json_object_set_new(x, "score", s_jnum(a->score));
-            json_object_set_new(x, "date", json_string(a->date));
-            json_object_set_new(x, "version", s_jstr(a->version));
-            const char *band = rl_questionnaire_band_code((rl_q_band_t)a->band);
-            json_object_set_new(x, "band",
-                                a->band == RL_Q_BAND_NONE ? json_null() : json_string(band));
-            json_object_set_new(o, rpt_tp_name(tp), x);
-        }
-        json_object_set_new(o, "change", q->has_change ? json_real(q->change) : json_null());
-        json_object_set_new(o, "change_pct", q->has_change ? s_jnum(q->change_pct) : json_null());
-        json_object_set_new(o, "improved", q->has_change ? json_boolean(q->improved) : json_null());
-        json_object_set_new(o, "clinically_important",
-                            q->has_change && q->has_mic ? json_boolean(q->important) : json_null());
-        json_array_append_new(qs, o);
-    }
-    json_object_set_new(root, "questionnaires", qs);
+    for (int i = 0; i < m->n_quest; i++)
+        json_array_append_new(qs, s_json_questionnaire(&m->quest[i]));
+    return qs;
+}
 
+static json_t *
+s_json_warnings(const rpt_model_t *m)
+{
+    json_t *warn = json_array();
+    for (int i = 0; i < m->n_warnings; i++) {
+        char date[16], text[256];
+        rl_date_format(m->warnings[i].date, date);
+        json_array_append_new(warn,
+                              json_pack("{s:s, s:s, s:s}", "code",
+                                        rl_clinical_warning_code(m->warnings[i].kind), "date", date,
+                                        "text", rpt_warning_text(m, i, "en", text, sizeof text)));
+    }
+    return warn;
+}
+
+static json_t *
+s_json_attendance(const rpt_model_t *m)
+{
     json_t *att = json_object();
     json_object_set_new(att, "planned_sessions", json_integer(m->planned_sessions));
     json_object_set_new(att, "attended_total", json_integer(m->attended_total));
@@ -254,18 +319,13 @@ rpt_compare_json(const rpt_model_t *m)
     char *done = rpt_completion_text(m, "en");
     json_object_set_new(att, "completion", json_string(done));
     free(done);
-    json_t *warn = json_array();
-    for (int i = 0; i < m->n_warnings; i++) {
-        char date[16], text[256];
-        rl_date_format(m->warnings[i].date, date);
-        json_array_append_new(warn,
-                              json_pack("{s:s, s:s, s:s}", "code",
-                                        rl_clinical_warning_code(m->warnings[i].kind), "date", date,
-                                        "text", rpt_warning_text(m, i, "en", text, sizeof text)));
-    }
-    json_object_set_new(att, "warnings", warn);
-    json_object_set_new(root, "attendance", att);
+    json_object_set_new(att, "warnings", s_json_warnings(m));
+    return att;
+}
 
+static json_t *
+s_json_final_report(const rpt_model_t *m)
+{
     json_t *rep = json_object();
     char d1[16], d2[16];
     json_object_set_new(rep, "due_by",
@@ -275,8 +335,12 @@ rpt_compare_json(const rpt_model_t *m)
                         m->report.issued ? json_string(rl_date_format(m->report.issued_on, d2))
                                          : json_null());
     json_object_set_new(rep, "days_late", json_integer(m->report.days_late));
-    json_object_set_new(root, "final_report", rep);
+    return rep;
+}
 
+static json_t *
+s_json_load(const rpt_model_t *m)
+{
     json_t *load = json_array();
     for (int i = 0; i < m->n_load; i++) {
         const rpt_load_t *l = &m->load[i];
@@ -289,8 +353,12 @@ rpt_compare_json(const rpt_model_t *m)
         json_object_set_new(o, "sets", json_integer(l->sets));
         json_array_append_new(load, o);
     }
-    json_object_set_new(root, "training_load", load);
+    return load;
+}
 
+static json_t *
+s_json_missing(const rpt_model_t *m)
+{
     char *lines[16];
     int n = rpt_model_missing(m, "en", lines, 16);
     json_t *miss = json_array();
@@ -298,7 +366,24 @@ rpt_compare_json(const rpt_model_t *m)
         json_array_append_new(miss, json_string(lines[i]));
         free(lines[i]);
     }
-    json_object_set_new(root, "missing", miss);
+    return miss;
+}
+
+json_t *
+rpt_compare_json(const rpt_model_t *m)
+{
+    json_t *root = json_object();
+    json_object_set_new(root, "patient", s_json_patient(m));
+    json_object_set_new(root, "enrolment", s_json_enrolment(m));
+    json_object_set_new(root, "test_occasions", s_json_occasions(m));
+    json_object_set_new(root, "directions", s_json_directions(m));
+    s_json_reference(root, m);
+    s_json_balance(root, m);
+    json_object_set_new(root, "questionnaires", s_json_questionnaires(m));
+    json_object_set_new(root, "attendance", s_json_attendance(m));
+    json_object_set_new(root, "final_report", s_json_final_report(m));
+    json_object_set_new(root, "training_load", s_json_load(m));
+    json_object_set_new(root, "missing", s_json_missing(m));
     return root;
 }
 
@@ -350,132 +435,170 @@ s_set3(s_row_t *x, const rpt_tp3_t *v, bool change)
     }
 }
 
+/* The assessment of a change: real, within the test noise, or "" when
+ * undefined. */
 static void
-s_build_rows(const rpt_model_t *m, s_rows_t *r)
+s_assess_change(s_row_t *row, const rpt_model_t *m, rl_direction_t dir, const rpt_tp3_t *x)
 {
-    for (int d = RL_DIR_FIRST; d < RL_DIR_COUNT; d++) {
-        const rpt_direction_t *x = &m->dirs[d];
-        if (!x->measured)
-            continue;
-        const char *name = rl_direction_name(x->dir);
-        s_row_t *row = s_add(r, "device", name, "range of motion", "deg", 1);
-        s_set3(row, &x->rom_deg, true);
-        const char *real = s_real_change(m, x->dir, &x->rom_deg);
-        snprintf(row->assessment, sizeof row->assessment, "%s",
-                 real ? (!strcmp(real, "yes") ? "real change" : "within test noise") : "");
-        row = s_add(r, "device", name, "max torque", "N.m", 1);
-        s_set3(row, &x->torque_nm, true);
-        real = s_real_change(m, x->dir, &x->torque_nm);
-        snprintf(row->assessment, sizeof row->assessment, "%s",
-                 real ? (!strcmp(real, "yes") ? "real change" : "within test noise") : "");
-        if (!isnan(m->body_weight_kg)) {
-            row = s_add(r, "device", name, "max torque per kg", "N.m/kg", 2);
-            s_set3(row, &x->torque_per_kg, false);
-        }
-        row = s_add(r, "device", name, "torque of reference", "%", 1);
-        s_set3(row, &x->pct_ref, false);
-        if (isnan(x->pct_ref.v[0]) && isnan(x->pct_ref.v[1]) && isnan(x->pct_ref.v[2]))
-            snprintf(row->assessment, sizeof row->assessment, "no reference");
-        row = s_add(r, "device", name, "range of reference", "%", 1);
-        s_set3(row, &x->rom_pct_ref, false);
-        if (isnan(x->rom_pct_ref.v[0]) && isnan(x->rom_pct_ref.v[1]) && isnan(x->rom_pct_ref.v[2]))
-            snprintf(row->assessment, sizeof row->assessment, "no reference");
-        row = s_add(r, "device", name, "effort CV", "%", 1);
-        s_set3(row, &x->cv_pct, false);
-        char high[64] = "";
-        for (int tp = 0; tp < RPT_NTP; tp++)
-            if (!isnan(x->cv_pct.v[tp]) && x->cv_pct.v[tp] > RL_MEASURES_CV_NORMAL_MAX_PCT)
-                snprintf(high + strlen(high), sizeof high - strlen(high), "%s%s",
-                         high[0] ? ", " : "", rpt_tp_name(tp));
-        if (high[0])
-            snprintf(row->assessment, sizeof row->assessment, "above 15 %% at %s", high);
-        else
-            snprintf(row->assessment, sizeof row->assessment, "normal (<= 15 %%)");
+    const char *real = s_real_change(m, dir, x);
+    snprintf(row->assessment, sizeof row->assessment, "%s",
+             real ? (!strcmp(real, "yes") ? "real change" : "within test noise") : "");
+}
+
+/* A % of reference row; "no reference" when there is none at any time. */
+static void
+s_row_of_reference(s_rows_t *r, const char *name, const char *measure, const rpt_tp3_t *x)
+{
+    s_row_t *row = s_add(r, "device", name, measure, "%", 1);
+    s_set3(row, x, false);
+    if (isnan(x->v[0]) && isnan(x->v[1]) && isnan(x->v[2]))
+        snprintf(row->assessment, sizeof row->assessment, "no reference");
+}
+
+/* The effort check: the time points whose CV is above normal. */
+static void
+s_row_effort(s_rows_t *r, const char *name, const rpt_tp3_t *cv)
+{
+    s_row_t *row = s_add(r, "device", name, "effort CV", "%", 1);
+    s_set3(row, cv, false);
+    char high[64] = "";
+    for (int tp = 0; tp < RPT_NTP; tp++)
+        if (!isnan(cv->v[tp]) && cv->v[tp] > RL_MEASURES_CV_NORMAL_MAX_PCT)
+            snprintf(high + strlen(high), sizeof high - strlen(high), "%s%s", high[0] ? ", " : "",
+                     rpt_tp_name(tp));
+    if (high[0])
+        snprintf(row->assessment, sizeof row->assessment, "above 15 %% at %s", high);
+    else
+        snprintf(row->assessment, sizeof row->assessment, "normal (<= 15 %%)");
+}
+
+static void
+s_rows_direction(const rpt_model_t *m, const rpt_direction_t *x, s_rows_t *r)
+{
+    const char *name = rl_direction_name(x->dir);
+    s_row_t *row = s_add(r, "device", name, "range of motion", "deg", 1);
+    s_set3(row, &x->rom_deg, true);
+    s_assess_change(row, m, x->dir, &x->rom_deg);
+    row = s_add(r, "device", name, "max torque", "N.m", 1);
+    s_set3(row, &x->torque_nm, true);
+    s_assess_change(row, m, x->dir, &x->torque_nm);
+    if (!isnan(m->body_weight_kg)) {
+        row = s_add(r, "device", name, "max torque per kg", "N.m/kg", 2);
+        s_set3(row, &x->torque_per_kg, false);
     }
+    s_row_of_reference(r, name, "torque of reference", &x->pct_ref);
+    s_row_of_reference(r, name, "range of reference", &x->rom_pct_ref);
+    s_row_effort(r, name, &x->cv_pct);
+}
+
+static void
+s_rows_derived(const rpt_model_t *m, s_rows_t *r)
+{
     rpt_tp3_t ratio, asym_lf, asym_rot;
-    for (int tp = 0; tp < RPT_NTP; tp++) {
-        ratio.v[tp] = rpt_flex_ext_ratio(m, tp);
-        asym_lf.v[tp] = rpt_asymmetry(m, 0, tp);
-        asym_rot.v[tp] = rpt_asymmetry(m, 1, tp);
-    }
+    rpt_balance(m, &ratio, &asym_lf, &asym_rot);
     s_set3(s_add(r, "derived", "flexion/extension", "torque ratio", "1", 2), &ratio, false);
     s_set3(s_add(r, "derived", "lateral flexion", "left/right asymmetry", "%", 1), &asym_lf, false);
     s_set3(s_add(r, "derived", "rotation", "left/right asymmetry", "%", 1), &asym_rot, false);
+}
 
-    for (int i = 0; i < m->n_quest; i++) {
-        const rpt_questionnaire_t *q = &m->quest[i];
-        s_row_t *row = s_add(r, "questionnaire", s_q_code(q->instrument), "score",
-                             s_q_unit(q->instrument), !strcmp(q->instrument, "PSFS") ? 2 : 1);
-        for (int tp = 0; tp < RPT_NTP; tp++)
-            row->v[tp] = q->at[tp].present ? q->at[tp].score : NAN;
-        if (q->has_change) {
-            row->change = q->change;
-            row->change_pct = q->change_pct;
-        }
-        int last = q->at[RPT_END].present ? RPT_END : q->at[RPT_MID].present ? RPT_MID : RPT_START;
-        const char *band = rl_questionnaire_band_label((rl_q_band_t)q->at[last].band, "en");
-        char imp[48] = "";
-        if (q->has_change)
-            snprintf(imp, sizeof imp, "%s",
-                     !q->has_mic    ? "no MIC defined"
-                     : q->important ? "clinically important"
-                     : q->improved  ? "improved, below MIC"
-                                    : "not improved");
-        snprintf(row->assessment, sizeof row->assessment, "%s%s%s%s%s", imp,
-                 imp[0] && band && band[0] ? "; " : "", band && band[0] ? band : "",
-                 band && band[0] ? " at " : "", band && band[0] ? rpt_tp_name(last) : "");
+static void
+s_rows_questionnaire(const rpt_questionnaire_t *q, s_rows_t *r)
+{
+    s_row_t *row = s_add(r, "questionnaire", s_q_code(q->instrument), "score",
+                         s_q_unit(q->instrument), !strcmp(q->instrument, "PSFS") ? 2 : 1);
+    for (int tp = 0; tp < RPT_NTP; tp++)
+        row->v[tp] = q->at[tp].present ? q->at[tp].score : NAN;
+    if (q->has_change) {
+        row->change = q->change;
+        row->change_pct = q->change_pct;
     }
+    int last = q->at[RPT_END].present ? RPT_END : q->at[RPT_MID].present ? RPT_MID : RPT_START;
+    const char *band = rl_questionnaire_band_label((rl_q_band_t)q->at[last].band, "en");
+    char imp[48] = "";
+    if (q->has_change)
+        snprintf(imp, sizeof imp, "%s",
+                 !q->has_mic    ? "no MIC defined"
+                 : q->important ? "clinically important"
+                 : q->improved  ? "improved, below MIC"
+                                : "not improved");
+    snprintf(row->assessment, sizeof row->assessment, "%s%s%s%s%s", imp,
+             imp[0] && band && band[0] ? "; " : "", band && band[0] ? band : "",
+             band && band[0] ? " at " : "", band && band[0] ? rpt_tp_name(last) : "");
+}
 
-    s_row_t *row;
-#define S_ATT(name, val)                                                                           \
-    row = s_add(r, "attendance", name, "sessions", "", 0);                                         \
-    snprintf(row->value, sizeof row->value, "%d", (val))
-    S_ATT("planned", m->planned_sessions);
-    S_ATT("attended", m->attended_total);
-    S_ATT("attended exercise", m->attended_exercise);
-    S_ATT("attended information", m->attended_information);
-    S_ATT("no-shows", m->no_shows);
-    S_ATT("cancellations", m->cancellations);
-    S_ATT("planned exercise", m->planned_exercise);
-    S_ATT("planned information", m->planned_information);
-    S_ATT("all attended", m->complete ? 1 : 0);
-    S_ATT("shorter than minimum", m->sessions_short);
-    S_ATT("outside programme dates", m->sessions_outside_dates);
-#undef S_ATT
+static void
+s_rows_attendance(const rpt_model_t *m, s_rows_t *r)
+{
+    const struct {
+        const char *name;
+        int value;
+    } counts[] = {
+        {"planned", m->planned_sessions},
+        {"attended", m->attended_total},
+        {"attended exercise", m->attended_exercise},
+        {"attended information", m->attended_information},
+        {"no-shows", m->no_shows},
+        {"cancellations", m->cancellations},
+        {"planned exercise", m->planned_exercise},
+        {"planned information", m->planned_information},
+        {"all attended", m->complete ? 1 : 0},
+        {"shorter than minimum", m->sessions_short},
+        {"outside programme dates", m->sessions_outside_dates},
+    };
+    for (size_t i = 0; i < sizeof counts / sizeof counts[0]; i++) {
+        s_row_t *row = s_add(r, "attendance", counts[i].name, "sessions", "", 0);
+        snprintf(row->value, sizeof row->value, "%d", counts[i].value);
+    }
     for (int i = 0; i < m->n_warnings; i++) {
-        row =
+        s_row_t *row =
             s_add(r, "attendance", "warning", rl_clinical_warning_code(m->warnings[i].kind), "", 0);
         rpt_warning_text(m, i, "en", row->assessment, sizeof row->assessment);
     }
+}
 
-    /* training load: first, middle and last training day per direction */
-    for (int d = RL_DIR_FIRST; d < RL_DIR_COUNT; d++) {
-        int first = -1, last = -1, cnt = 0;
+/* training load of one direction: its first, middle and last training day */
+static void
+s_rows_load(const rpt_model_t *m, rl_direction_t d, s_rows_t *r)
+{
+    int first = -1, last = -1, cnt = 0;
+    for (int i = 0; i < m->n_load; i++)
+        if (m->load[i].dir == d) {
+            if (first < 0)
+                first = i;
+            last = i;
+            cnt++;
+        }
+    if (first < 0)
+        return;
+    int mid = -1, seen = 0;
+    if (cnt >= 3)
         for (int i = 0; i < m->n_load; i++)
-            if ((int)m->load[i].dir == d) {
-                if (first < 0)
-                    first = i;
-                last = i;
-                cnt++;
-            }
-        if (first < 0)
-            continue;
-        int mid = -1, seen = 0;
-        if (cnt >= 3)
-            for (int i = 0; i < m->n_load; i++)
-                if ((int)m->load[i].dir == d && seen++ == cnt / 2)
-                    mid = i;
-        row = s_add(r, "training_load", rl_direction_name((rl_direction_t)d), "heaviest set", "N.m",
-                    1);
-        row->v[RPT_START] = m->load[first].max_load_nm;
-        row->v[RPT_MID] = mid >= 0 ? m->load[mid].max_load_nm : NAN;
-        row->v[RPT_END] = last != first ? m->load[last].max_load_nm : NAN;
-        rl_measures_change_t c = rl_measures_change(row->v[RPT_START], row->v[RPT_END]);
-        row->change = c.absolute;
-        row->change_pct = c.pct;
-        snprintf(row->assessment, sizeof row->assessment, "training days %d..%d (%d with sets)",
-                 m->load[first].index, m->load[last].index, cnt);
-    }
+            if (m->load[i].dir == d && seen++ == cnt / 2)
+                mid = i;
+    s_row_t *row = s_add(r, "training_load", rl_direction_name(d), "heaviest set", "N.m", 1);
+    row->v[RPT_START] = m->load[first].max_load_nm;
+    row->v[RPT_MID] = mid >= 0 ? m->load[mid].max_load_nm : NAN;
+    row->v[RPT_END] = last != first ? m->load[last].max_load_nm : NAN;
+    rl_measures_change_t c = rl_measures_change(row->v[RPT_START], row->v[RPT_END]);
+    row->change = c.absolute;
+    row->change_pct = c.pct;
+    snprintf(row->assessment, sizeof row->assessment, "training days %d..%d (%d with sets)",
+             m->load[first].index, m->load[last].index, cnt);
+}
+
+/* The rows of the table and the CSV, section by section. */
+static void
+s_build_rows(const rpt_model_t *m, s_rows_t *r)
+{
+    for (int d = RL_DIR_FIRST; d < RL_DIR_COUNT; d++)
+        if (m->dirs[d].measured)
+            s_rows_direction(m, &m->dirs[d], r);
+    s_rows_derived(m, r);
+    for (int i = 0; i < m->n_quest; i++)
+        s_rows_questionnaire(&m->quest[i], r);
+    s_rows_attendance(m, r);
+    for (int d = RL_DIR_FIRST; d < RL_DIR_COUNT; d++)
+        s_rows_load(m, (rl_direction_t)d, r);
 }
 
 static void
@@ -504,8 +627,9 @@ s_write_csv(const s_rows_t *r, FILE *out)
     }
 }
 
+/* The patient, the programme, the report's deadline and the test dates. */
 static void
-s_write_table(const rpt_model_t *m, const s_rows_t *r, FILE *out)
+s_table_head(const rpt_model_t *m, FILE *out)
 {
     fprintf(out, "Patient    %s, %s (subject %lld, badge %s)\n", m->family_name, m->given_name,
             m->subject_id, m->badge_token);
@@ -536,25 +660,37 @@ s_write_table(const rpt_model_t *m, const s_rows_t *r, FILE *out)
             fprintf(out, " %s missing%s", rpt_tp_name(tp), tp < RPT_END ? ";" : "");
     }
     fputc('\n', out);
+}
+
+/* The attendance in one paragraph, with its warnings. */
+static void
+s_table_attendance(const rpt_model_t *m, FILE *out)
+{
+    char *done = rpt_completion_text(m, "en");
+    fprintf(out,
+            "\nAttendance %d of %d planned sessions attended (%d of %d exercise, %d "
+            "of %d information); %d no-show%s, %d cancelled\n  %s\n",
+            rpt_attended_of_planned(m), m->planned_sessions, m->attended_exercise,
+            m->planned_exercise, m->attended_information, m->planned_information, m->no_shows,
+            m->no_shows == 1 ? "" : "s", m->cancellations, done);
+    free(done);
+    for (int w = 0; w < m->n_warnings; w++) {
+        char text[256];
+        fprintf(out, "  warning: %s\n", rpt_warning_text(m, w, "en", text, sizeof text));
+    }
+}
+
+static void
+s_write_table(const rpt_model_t *m, const s_rows_t *r, FILE *out)
+{
+    s_table_head(m, out);
     const char *last_section = "";
     for (int i = 0; i < r->n; i++) {
         const s_row_t *x = &r->rows[i];
         if (strcmp(x->section, last_section) != 0) {
             last_section = x->section;
             if (!strcmp(x->section, "attendance")) {
-                char *done = rpt_completion_text(m, "en");
-                fprintf(out,
-                        "\nAttendance %d of %d planned sessions attended (%d of %d exercise, %d "
-                        "of %d information); %d no-show%s, %d cancelled\n  %s\n",
-                        rpt_attended_of_planned(m), m->planned_sessions, m->attended_exercise,
-                        m->planned_exercise, m->attended_information, m->planned_information,
-                        m->no_shows, m->no_shows == 1 ? "" : "s", m->cancellations, done);
-                free(done);
-                for (int w = 0; w < m->n_warnings; w++) {
-                    char text[256];
-                    fprintf(out, "  warning: %s\n",
-                            rpt_warning_text(m, w, "en", text, sizeof text));
-                }
+                s_table_attendance(m, out);
                 continue;
             }
             const char *title = !strcmp(x->section, "device")    ? "Device tests (best of trials)"

@@ -1,12 +1,16 @@
 /* Loading one patient's report model from the database, as
- * ruglab_clinician, through the clinical views (v_attendance,
- * v_test_occasion, v_questionnaire). The read of identity is written to
- * audit.access_log before anything identifiable is selected. */
+ * ruglab_clinician, one loader per section of the report. Measurements
+ * are read only through the clinical views (v_attendance, v_test_occasion,
+ * v_test_trial, v_questionnaire, v_timepoint_anchor, v_training_set,
+ * v_test_curve), so that the report counts what the clinical contract
+ * counts. The read of identity is written to audit.access_log before
+ * anything identifiable is selected. */
 #include "report.h"
 
 #include "ruglab/audit.h"
 #include "ruglab/clinical.h"
 #include "ruglab/db.h"
+#include "ruglab/domain.h"
 #include "ruglab/exitcode.h"
 #include "ruglab/mem.h"
 #include "ruglab/questionnaire.h"
@@ -34,18 +38,20 @@ rpt_tp_label(int tp, const char *lang)
 }
 
 static int
-s_tp_parse(const char *s)
+s_tp_at(const PGresult *res, int row, int col)
 {
-    for (int tp = 0; tp < RPT_NTP; tp++)
-        if (s && !strcmp(s, rpt_tp_name(tp)))
-            return tp;
-    return -1;
+    rl_timepoint_t tp;
+    rl_err_t e;
+    if (PQgetisnull(res, row, col) || rl_timepoint_parse(PQgetvalue(res, row, col), &tp, &e) != 0)
+        return -1;
+    return (int)tp - RL_TP_START;
 }
 
-const char *
-rpt_os_user(void)
+static bool
+s_dir_at(const PGresult *res, int row, int col, rl_direction_t *d)
 {
-    return rl_audit_reader();
+    rl_err_t e;
+    return rl_direction_parse(PQgetvalue(res, row, col), d, &e) == 0;
 }
 
 static char *
@@ -80,6 +86,27 @@ s_copy_date(char dst[16], const PGresult *res, int row, int col)
         snprintf(dst, 16, "%s", PQgetvalue(res, row, col));
 }
 
+/* One load of the model: what was asked, the model being filled, the ids
+ * found (query parameters), and the test trials per direction and time
+ * point until the best values are derived from them. */
+typedef struct {
+    PGconn *conn;
+    rl_err_t *err;
+    const char *patient;
+    long long enrolment_id; /* asked for; 0: the most recent */
+    const char *command;
+    rpt_model_t *m;
+    char sid[32]; /* subject id */
+    char eid[32]; /* enrolment id */
+    double *trials_rom[RL_DIR_COUNT][RPT_NTP];
+    double *trials_nm[RL_DIR_COUNT][RPT_NTP];
+} s_load_t;
+
+/* ---- the sections of the report, in the order s_sections loads them:
+ * a step of its own (s_load_*: RL_EXIT_OK, RL_EXIT_FAIL when there is
+ * nothing to report on, RL_EXIT_DB; err set) or the rows of one query by
+ * enrolment id (s_fill_*). */
+
 /* How PATIENT is read (the same rules as the admin CLI): fewer than 11
  * digits = subject id; 11 digits (dots, dashes, spaces allowed) = INSZ;
  * anything else = badge token (case-insensitive). Writes the parameter. */
@@ -104,22 +131,36 @@ s_key_kind(const char *key, char insz[12])
     return S_KEY_BADGE;
 }
 
-#define S_EXEC(what, sql, n, params)                                                               \
-    do {                                                                                           \
-        PQclear(res);                                                                              \
-        res = rl_db_exec(conn, err, (what), (sql), (n), (params));                                 \
-        if (!res) {                                                                                \
-            *rc = RL_EXIT_DB;                                                                      \
-            goto out;                                                                              \
-        }                                                                                          \
-    } while (0)
-
 static const char *s_sql_subject[] = {
     [S_KEY_SUBJECT] = "SELECT subject_id FROM clinical.subject WHERE subject_id = $1::bigint",
     [S_KEY_INSZ] = "SELECT subject_id FROM identity.patient WHERE insz = $1",
     [S_KEY_BADGE] = "SELECT subject_id FROM clinical.subject WHERE upper(badge_token) = upper($1)",
 };
 static const char *s_key_names[] = {"subject id", "INSZ", "badge token"};
+
+/* who */
+static int
+s_load_subject(s_load_t *ld)
+{
+    char insz[12];
+    s_key_t kind = s_key_kind(ld->patient, insz);
+    const char *p[] = {kind == S_KEY_INSZ ? insz : ld->patient};
+    PGresult *res = rl_db_exec(ld->conn, ld->err, "finding the patient", s_sql_subject[kind], 1, p);
+    if (!res)
+        return RL_EXIT_DB;
+    int rc = RL_EXIT_OK;
+    if (PQntuples(res) != 1) {
+        /* the key may be an INSZ: never echo it */
+        rc = RL_EXIT_FAIL;
+        rl_err_set(ld->err, "no patient with that %s (give a subject id, badge token or INSZ)",
+                   s_key_names[kind]);
+    } else {
+        snprintf(ld->sid, sizeof ld->sid, "%s", PQgetvalue(res, 0, 0));
+        ld->m->subject_id = atoll(ld->sid);
+    }
+    PQclear(res);
+    return rc;
+}
 
 static const char *s_sql_enrolment =
     "SELECT e.enrolment_id, p.code, p.name, e.indication, e.route, e.status, e.start_date, "
@@ -137,75 +178,202 @@ static const char *s_sql_enrolment =
     "  AND ($2::bigint IS NOT NULL OR e.status <> 'cancelled') "
     "ORDER BY e.status = 'active' DESC, e.start_date DESC, e.enrolment_id DESC LIMIT 1";
 
+static void
+s_copy_enrolment(rpt_model_t *m, const PGresult *res)
+{
+    m->enrolment_id = atoll(PQgetvalue(res, 0, 0));
+    char **text[] = {&m->programme_code, &m->programme_name,      &m->indication,    &m->route,
+                     &m->status,         &m->start_date,          &m->end_date,      &m->pain_since,
+                     &m->surgery_date,   &m->referring_physician, &m->dropout_reason};
+    for (int i = 0; i < (int)(sizeof text / sizeof text[0]); i++)
+        *text[i] = s_dup(res, 0, 1 + i);
+    m->on_sick_leave = s_bool(res, 0, 12);
+    m->occupational_copy = s_bool(res, 0, 13);
+    m->age_at_start = s_int(res, 0, 14);
+    m->mid_test_session = s_int(res, 0, 15);
+    m->badge_token = s_dup(res, 0, 16);
+    m->sex = s_dup(res, 0, 17);
+    m->body_weight_kg = s_num(res, 0, 18);
+    m->site_name = s_dup(res, 0, 19);
+    m->site_address = s_dup(res, 0, 20);
+    m->physician_name = s_dup(res, 0, 21);
+    m->physician_riziv = s_dup(res, 0, 22);
+    m->today = s_dup(res, 0, 23);
+    m->programme_name_en = s_dup(res, 0, 24);
+    m->now_local = s_dup(res, 0, 25);
+}
+
+/* which enrolment, its programme and site */
+static int
+s_load_enrolment(s_load_t *ld)
+{
+    char eid_flag[32];
+    snprintf(eid_flag, sizeof eid_flag, "%lld", ld->enrolment_id);
+    const char *p[] = {ld->sid, ld->enrolment_id > 0 ? eid_flag : NULL};
+    PGresult *res = rl_db_exec(ld->conn, ld->err, "reading the enrolment", s_sql_enrolment, 2, p);
+    if (!res)
+        return RL_EXIT_DB;
+    int rc = RL_EXIT_OK;
+    if (PQntuples(res) == 0) {
+        rc = RL_EXIT_FAIL;
+        if (ld->enrolment_id > 0)
+            rl_err_set(ld->err, "patient %s has no enrolment %lld", ld->sid, ld->enrolment_id);
+        else
+            rl_err_set(ld->err, "patient %s is not enrolled in any programme", ld->sid);
+    } else {
+        s_copy_enrolment(ld->m, res);
+        snprintf(ld->eid, sizeof ld->eid, "%lld", ld->m->enrolment_id);
+    }
+    PQclear(res);
+    return rc;
+}
+
+/* the audit record comes before the identity is read */
+static int
+s_load_audit(s_load_t *ld)
+{
+    char *detail = rl_asprintf("enrolment %s", ld->eid);
+    int audited = rl_audit_record(ld->conn, "ruglab-report", ld->command, ld->sid, detail, ld->err);
+    free(detail);
+    return audited < 0 ? RL_EXIT_DB : RL_EXIT_OK;
+}
+
 static const char *s_sql_identity =
     "SELECT p.family_name, p.given_name, p.insz, p.date_of_birth, p.address, p.postal_code, "
     "       p.city, g.family_name, g.given_name, g.riziv, g.address, g.postal_code, g.city "
     "FROM identity.patient p LEFT JOIN identity.gp g ON g.gp_id = p.gp_id "
     "WHERE p.subject_id = $1";
 
-static const char *s_sql_attendance =
+/* the patient and the GP */
+static int
+s_load_identity(s_load_t *ld)
+{
+    const char *p[] = {ld->sid};
+    PGresult *res =
+        rl_db_exec(ld->conn, ld->err, "reading the patient's identity", s_sql_identity, 1, p);
+    if (!res)
+        return RL_EXIT_DB;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        rl_err_set(ld->err, "patient %s has no identity record (identity.patient)", ld->sid);
+        return RL_EXIT_FAIL;
+    }
+    rpt_model_t *m = ld->m;
+    char **text[] = {&m->family_name,   &m->given_name,  &m->insz,       &m->date_of_birth,
+                     &m->address,       &m->postal_code, &m->city,       &m->gp_family_name,
+                     &m->gp_given_name, &m->gp_riziv,    &m->gp_address, &m->gp_postal_code,
+                     &m->gp_city};
+    for (int i = 0; i < (int)(sizeof text / sizeof text[0]); i++)
+        *text[i] = s_dup(res, 0, i);
+    PQclear(res);
+    return RL_EXIT_OK;
+}
+
+static const char s_sql_attendance[] =
     "SELECT planned_sessions, attended_total, attended_exercise, attended_information, "
     "       no_shows, cancellations, first_date, last_date, planned_exercise, "
     "       planned_information, complete, min_session_minutes, sessions_short, "
     "       sessions_length_unknown, sessions_outside_dates "
     "FROM clinical.v_attendance WHERE enrolment_id = $1";
 
-static const char *s_sql_occasions =
+static void
+s_fill_attendance(s_load_t *ld, const PGresult *res)
+{
+    rpt_model_t *m = ld->m;
+    if (PQntuples(res) == 1) {
+        m->planned_sessions = s_int(res, 0, 0);
+        m->attended_total = s_int(res, 0, 1);
+        m->attended_exercise = s_int(res, 0, 2);
+        m->attended_information = s_int(res, 0, 3);
+        m->no_shows = s_int(res, 0, 4);
+        m->cancellations = s_int(res, 0, 5);
+        m->first_session_date = s_dup(res, 0, 6);
+        m->last_session_date = s_dup(res, 0, 7);
+        m->planned_exercise = s_int(res, 0, 8);
+        m->planned_information = s_int(res, 0, 9);
+        m->complete = s_bool(res, 0, 10);
+        m->min_session_minutes = s_int(res, 0, 11);
+        m->sessions_short = s_int(res, 0, 12);
+        m->sessions_length_unknown = s_int(res, 0, 13);
+        m->sessions_outside_dates = s_int(res, 0, 14);
+    }
+}
+
+/* The attendance warnings of the programme (clinical.h applies
+ * programme.h's rules to clinical.v_session). A template or date that the
+ * rules cannot use gives no warnings rather than no report. */
+static int
+s_load_warnings(s_load_t *ld)
+{
+    rpt_model_t *m = ld->m;
+    rl_clinical_enrolment_t ce;
+    int rc = rl_clinical_enrolment_load(ld->conn, ld->eid, &ce, ld->err);
+    if (rc == -2)
+        return RL_EXIT_OK;
+    if (rc < 0)
+        return RL_EXIT_DB;
+    m->report = ce.report;
+    m->max_per_week = ce.programme.max_per_week;
+    m->allowed_sessions = ce.programme.total_sessions + ce.programme.max_extra_sessions;
+    size_t n = 0;
+    rc = rl_clinical_attendance_warnings(ld->conn, &ce, &m->warnings, &n, ld->err);
+    if (rc == -2)
+        return RL_EXIT_OK;
+    if (rc < 0)
+        return RL_EXIT_DB;
+    m->n_warnings = (int)n;
+    return RL_EXIT_OK;
+}
+
+static const char s_sql_occasions[] =
     "SELECT timepoint, device_id, session_id, test_date, session_number "
     "FROM clinical.v_test_occasion WHERE enrolment_id = $1 ORDER BY test_date, device_id";
 
-static const char *s_sql_trials = "SELECT t.timepoint, t.direction, t.rom_deg, t.max_torque_nm "
-                                  "FROM clinical.v_test_trial t "
-                                  "WHERE t.enrolment_id = $1 AND t.timepoint IS NOT NULL "
-                                  "ORDER BY t.timepoint, t.direction, t.trial, t.taken_at";
+/* the device tests: which occasion is which time point */
+static void
+s_fill_occasions(s_load_t *ld, const PGresult *res)
+{
+    rpt_model_t *m = ld->m;
+    m->n_occasions = PQntuples(res);
+    for (int i = 0; i < PQntuples(res); i++) {
+        int tp = s_tp_at(res, i, 0);
+        if (tp < 0 || m->occasion[tp].present)
+            continue;
+        rpt_occasion_t *o = &m->occasion[tp];
+        o->present = true;
+        o->device_id = s_dup(res, i, 1);
+        o->session_id = s_dup(res, i, 2);
+        s_copy_date(o->date, res, i, 3);
+        o->session_number = s_int(res, i, 4);
+    }
+}
 
-static const char *s_sql_quest =
-    "SELECT q.instrument, q.timepoint, q.response_id, q.version, q.taken_date, q.score, "
-    "       r.answers::text "
-    "FROM clinical.v_questionnaire q "
-    "JOIN meas.questionnaire_response r ON r.response_id = q.response_id "
-    "WHERE q.enrolment_id = $1 AND q.in_programme "
-    "ORDER BY array_position(ARRAY['ODI','NPRS','RMDQ','TSK','PSFS'], q.instrument), "
-    "         q.instrument, q.taken_at, q.response_id";
+static const char s_sql_trials[] = "SELECT t.timepoint, t.direction, t.rom_deg, t.max_torque_nm "
+                                   "FROM clinical.v_test_trial t "
+                                   "WHERE t.enrolment_id = $1 AND t.timepoint IS NOT NULL "
+                                   "ORDER BY t.timepoint, t.direction, t.trial, t.taken_at";
 
-/* The heaviest set per direction in each training day, days numbered 1..,
- * inside the programme's dates. */
-static const char *s_sql_load =
-    "WITH s AS (SELECT t.device_id, t.session_id, min(t.taken_at) AS first_at "
-    "           FROM meas.training_set t JOIN clinical.enrolment e USING (enrolment_id) "
-    "           WHERE t.enrolment_id = $1 "
-    "             AND clinical.within(clinical.local_date(t.taken_at), e.start_date, e.end_date) "
-    "           GROUP BY 1, 2), "
-    "n AS (SELECT s.*, clinical.local_date(first_at) AS day, "
-    "             dense_rank() OVER (ORDER BY clinical.local_date(first_at)) AS idx FROM s) "
-    "SELECT n.idx, n.day, t.direction, max(t.load_nm), avg(t.load_pct_of_max), count(*) "
-    "FROM meas.training_set t "
-    "JOIN clinical.enrolment e ON e.enrolment_id = t.enrolment_id "
-    "JOIN n ON n.device_id = t.device_id AND n.session_id = t.session_id "
-    "WHERE t.enrolment_id = $1 "
-    "  AND clinical.within(clinical.local_date(t.taken_at), e.start_date, e.end_date) "
-    "GROUP BY 1, 2, 3 ORDER BY 1, 3";
-
-static const char *s_sql_best_trial =
-    "SELECT t.trial FROM meas.test_trial t "
-    "WHERE t.enrolment_id = $1 AND t.device_id = $2 AND t.session_id = $3 AND t.direction = $4 "
-    "ORDER BY t.max_torque_nm DESC, t.trial LIMIT 1";
-
-static const char *s_sql_curve =
-    "SELECT sample_rate_hz, array_to_string(angle_ddeg, ','), array_to_string(torque_dnm, ',') "
-    "FROM meas.sample_batch "
-    "WHERE enrolment_id = $1 AND device_id = $2 AND session_id = $3 AND direction = $4 "
-    "  AND context = 'test_trial' AND context_number = $5 ORDER BY first_index";
-
-static const char *s_sql_conclusion =
-    "SELECT body, written_by, to_char(written_at AT TIME ZONE 'Europe/Brussels', "
-    "       'YYYY-MM-DD HH24:MI'), lang "
-    "FROM clinical.conclusion WHERE enrolment_id = $1 "
-    "ORDER BY written_at DESC, conclusion_id DESC LIMIT 1";
+/* the trials of the tests, kept until the best values are derived */
+static void
+s_fill_trials(s_load_t *ld, const PGresult *res)
+{
+    for (int i = 0; i < PQntuples(res); i++) {
+        int tp = s_tp_at(res, i, 0);
+        rl_direction_t d;
+        if (tp < 0 || !s_dir_at(res, i, 1, &d))
+            continue;
+        int n = ld->m->dirs[d].n_trials[tp]++;
+        double **rom = &ld->trials_rom[d][tp], **nm = &ld->trials_nm[d][tp];
+        *rom = rl_realloc(*rom, (size_t)(n + 1) * sizeof(double));
+        *nm = rl_realloc(*nm, (size_t)(n + 1) * sizeof(double));
+        (*rom)[n] = s_num(res, i, 2);
+        (*nm)[n] = s_num(res, i, 3);
+    }
+}
 
 /* The reference values of each test occasion's device model for the
  * patient's sex and age at the start. */
-static const char *s_sql_reference =
+static const char s_sql_reference[] =
     "SELECT o.timepoint, r.direction, r.measure, r.value, r.source, r.validated, r.citation, "
     "       r.population, r.device_model "
     "FROM clinical.v_test_occasion o "
@@ -217,24 +385,108 @@ static const char *s_sql_reference =
     "WHERE o.enrolment_id = $1 AND o.timepoint IS NOT NULL "
     "ORDER BY o.timepoint, r.direction, r.measure";
 
+/* One reference value into its direction; false: not one the report uses. */
+static bool
+s_reference_value(rpt_model_t *m, rpt_direction_t *x, int tp, const char *measure, double v)
+{
+    if (!strcmp(measure, "rom_deg")) {
+        x->ref_rom_deg.v[tp] = v;
+    } else if (!strcmp(measure, "max_torque_nm_per_kg")) {
+        if (!isnan(m->body_weight_kg))
+            x->ref_torque_nm.v[tp] = v * m->body_weight_kg;
+    } else if (!strcmp(measure, "max_torque_nm") && isnan(x->ref_torque_nm.v[tp])) {
+        x->ref_torque_nm.v[tp] = v;
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/* Reference values by test occasion. A per-kg reference needs the body
+ * weight; an absolute one is used as it is. Without either the report
+ * says "no reference". */
+static void
+s_fill_reference(s_load_t *ld, const PGresult *res)
+{
+    rpt_model_t *m = ld->m;
+    for (int i = 0; i < PQntuples(res); i++) {
+        int tp = s_tp_at(res, i, 0);
+        rl_direction_t d;
+        if (tp < 0 || !s_dir_at(res, i, 1, &d) ||
+            !s_reference_value(m, &m->dirs[d], tp, PQgetvalue(res, i, 2), s_num(res, i, 3)))
+            continue;
+        if (!m->reference_source) {
+            m->reference_source = s_dup(res, i, 4);
+            m->reference_validated = true;
+            m->reference_citation = s_dup(res, i, 6);
+            m->reference_population = s_dup(res, i, 7);
+            m->reference_model = s_dup(res, i, 8);
+        }
+        if (!s_bool(res, i, 5))
+            m->reference_validated = false;
+    }
+}
+
+/* the best values of the trials, % of reference, per kg, effort check */
+static int
+s_derive_devices(s_load_t *ld)
+{
+    rpt_model_t *m = ld->m;
+    for (int d = RL_DIR_FIRST; d < RL_DIR_COUNT; d++) {
+        rpt_direction_t *x = &m->dirs[d];
+        for (int tp = 0; tp < RPT_NTP; tp++) {
+            int n = x->n_trials[tp];
+            x->rom_deg.v[tp] = rl_measures_best(ld->trials_rom[d][tp], (size_t)n);
+            x->torque_nm.v[tp] = rl_measures_best(ld->trials_nm[d][tp], (size_t)n);
+            double cv;
+            bool normal;
+            rl_err_t e;
+            x->cv_pct.v[tp] = NAN;
+            if (n >= 2 &&
+                rl_measures_effort_cv(ld->trials_nm[d][tp], (size_t)n, &cv, &normal, &e) == 0)
+                x->cv_pct.v[tp] = cv;
+            x->pct_ref.v[tp] =
+                rl_measures_pct_of_reference(x->torque_nm.v[tp], x->ref_torque_nm.v[tp]);
+            x->rom_pct_ref.v[tp] =
+                rl_measures_pct_of_reference(x->rom_deg.v[tp], x->ref_rom_deg.v[tp]);
+            if (!isnan(x->pct_ref.v[tp]) || !isnan(x->rom_pct_ref.v[tp]))
+                m->has_reference = true;
+            x->torque_per_kg.v[tp] = rl_measures_per_kg(x->torque_nm.v[tp], m->body_weight_kg);
+            if (n > 0)
+                x->measured = true;
+        }
+    }
+    return RL_EXIT_OK;
+}
+
 /* The site's smallest real difference per direction for the model of the
  * device the tests were done on (the end test's, else the start test's). */
-static const char *s_sql_srd =
+static const char s_sql_srd[] =
     "SELECT x.direction, x.srd_pct FROM clinical.srd_setting x "
     "JOIN clinical.device d ON d.model = x.device_model "
     "WHERE d.device_id = (SELECT o.device_id FROM clinical.v_test_occasion o "
     "                     WHERE o.enrolment_id = $1 AND o.timepoint IS NOT NULL "
     "                     ORDER BY o.timepoint = 'end' DESC, o.timepoint = 'start' DESC LIMIT 1)";
 
-static const char *s_sql_anchor = "SELECT start_anchor, mid_anchor, end_anchor, window_days "
-                                  "FROM clinical.v_timepoint_anchor WHERE enrolment_id = $1";
+static void
+s_fill_srd(s_load_t *ld, const PGresult *res)
+{
+    rl_measures_srd_defaults(&ld->m->srd);
+    for (int i = 0; i < PQntuples(res); i++) {
+        rl_direction_t d;
+        if (s_dir_at(res, i, 0, &d)) {
+            ld->m->srd.pct[d] = s_num(res, i, 1);
+            ld->m->srd_site[d] = true;
+        }
+    }
+}
 
-/* Scorable responses inside the dates, per instrument, for the reasons of
- * a missing time point. */
-static const char *s_sql_quest_days =
-    "SELECT instrument, taken_date FROM clinical.v_questionnaire "
-    "WHERE enrolment_id = $1 AND in_programme AND score IS NOT NULL "
-    "ORDER BY instrument, taken_at, response_id";
+static const char s_sql_quest[] =
+    "SELECT instrument, timepoint, response_id, version, taken_date, score, answers::text "
+    "FROM clinical.v_questionnaire "
+    "WHERE enrolment_id = $1 AND in_programme "
+    "ORDER BY array_position(ARRAY['ODI','NPRS','RMDQ','TSK','PSFS'], instrument), "
+    "         instrument, taken_at, response_id";
 
 static rpt_questionnaire_t *
 s_quest_for(rpt_model_t *m, const char *instrument)
@@ -301,6 +553,113 @@ s_quest_derive(rpt_questionnaire_t *q)
                                                       &q->important, &e) == 0;
 }
 
+/* the questionnaires: one entry per instrument, its time points, the
+ * change start -> end */
+static void
+s_fill_questionnaires(s_load_t *ld, const PGresult *res)
+{
+    rpt_model_t *m = ld->m;
+    for (int i = 0; i < PQntuples(res); i++) {
+        rpt_questionnaire_t *q = s_quest_for(m, PQgetvalue(res, i, 0));
+        q->n_responses++;
+        int tp = s_tp_at(res, i, 1);
+        if (tp < 0 || q->at[tp].present)
+            continue;
+        rpt_qpoint_t *a = &q->at[tp];
+        a->present = true;
+        a->response_id = atoll(PQgetvalue(res, i, 2));
+        a->version = s_dup(res, i, 3);
+        s_copy_date(a->date, res, i, 4);
+        a->score = s_num(res, i, 5);
+        a->answers = s_dup(res, i, 6);
+    }
+    for (int i = 0; i < m->n_quest; i++)
+        s_quest_derive(&m->quest[i]);
+}
+
+static const char s_sql_anchor[] = "SELECT start_anchor, mid_anchor, end_anchor, window_days "
+                                   "FROM clinical.v_timepoint_anchor WHERE enrolment_id = $1";
+
+/* the days the questionnaires' time points are anchored on */
+static void
+s_fill_anchors(s_load_t *ld, const PGresult *res)
+{
+    if (PQntuples(res) == 1) {
+        for (int tp = 0; tp < RPT_NTP; tp++)
+            s_copy_date(ld->m->anchor[tp], res, 0, tp);
+        ld->m->anchor_window_days = s_int(res, 0, 3);
+    }
+}
+
+/* Scorable responses inside the dates, per instrument, for the reasons of
+ * a missing time point. */
+static const char s_sql_quest_days[] =
+    "SELECT instrument, taken_date FROM clinical.v_questionnaire "
+    "WHERE enrolment_id = $1 AND in_programme AND score IS NOT NULL "
+    "ORDER BY instrument, taken_at, response_id";
+
+static void
+s_fill_quest_days(s_load_t *ld, const PGresult *res)
+{
+    rpt_model_t *m = ld->m;
+    for (int i = 0; i < PQntuples(res); i++) {
+        rpt_questionnaire_t *q = NULL;
+        for (int k = 0; k < m->n_quest && !q; k++)
+            if (!strcmp(m->quest[k].instrument, PQgetvalue(res, i, 0)))
+                q = &m->quest[k];
+        if (!q)
+            continue;
+        q->days = rl_realloc(q->days, (size_t)(q->n_days + 1) * sizeof *q->days);
+        s_copy_date(q->days[q->n_days++], res, i, 1);
+    }
+}
+
+/* The heaviest set per direction in each training day, days numbered 1..,
+ * inside the programme's dates (clinical.v_training_set). */
+static const char s_sql_load[] =
+    "WITH s AS (SELECT t.device_id, t.session_id, min(t.taken_at) AS first_at "
+    "           FROM clinical.v_training_set t WHERE t.enrolment_id = $1 GROUP BY 1, 2), "
+    "n AS (SELECT s.*, clinical.local_date(s.first_at) AS day, "
+    "             dense_rank() OVER (ORDER BY clinical.local_date(s.first_at)) AS idx FROM s) "
+    "SELECT n.idx, n.day, t.direction, max(t.load_nm), avg(t.load_pct_of_max), count(*) "
+    "FROM clinical.v_training_set t "
+    "JOIN n ON n.device_id = t.device_id AND n.session_id = t.session_id "
+    "WHERE t.enrolment_id = $1 "
+    "GROUP BY 1, 2, 3 ORDER BY 1, 3";
+
+static void
+s_fill_training(s_load_t *ld, const PGresult *res)
+{
+    rpt_model_t *m = ld->m;
+    m->n_load = PQntuples(res);
+    m->load = rl_calloc((size_t)m->n_load + 1, sizeof *m->load);
+    for (int i = 0; i < m->n_load; i++) {
+        rpt_load_t *l = &m->load[i];
+        l->index = s_int(res, i, 0);
+        s_copy_date(l->date, res, i, 1);
+        if (!s_dir_at(res, i, 2, &l->dir))
+            l->dir = RL_DIR_EXTENSION;
+        l->max_load_nm = s_num(res, i, 3);
+        l->mean_pct_of_max = s_num(res, i, 4);
+        l->sets = s_int(res, i, 5);
+        if (l->index > m->n_load_sessions)
+            m->n_load_sessions = l->index;
+    }
+}
+
+/* The raw curve of the best extension trial of the last test: the trial
+ * (clinical.v_test_trial, inside the programme's dates) and its samples. */
+static const char *s_sql_best_trial =
+    "SELECT t.trial FROM clinical.v_test_trial t "
+    "WHERE t.enrolment_id = $1 AND t.device_id = $2 AND t.session_id = $3 AND t.direction = $4 "
+    "ORDER BY t.max_torque_nm DESC, t.trial LIMIT 1";
+
+static const char *s_sql_curve =
+    "SELECT sample_rate_hz, array_to_string(angle_ddeg, ','), array_to_string(torque_dnm, ',') "
+    "FROM clinical.v_test_curve "
+    "WHERE enrolment_id = $1 AND device_id = $2 AND session_id = $3 AND direction = $4 "
+    "  AND trial = $5 ORDER BY first_index";
+
 /* "1,2,3" -> values / 10 */
 static int
 s_parse_tenths(const char *s, double **out)
@@ -323,35 +682,10 @@ s_parse_tenths(const char *s, double **out)
     return n;
 }
 
-static int
-s_load_curve(PGconn *conn, rpt_model_t *m, const char *eid, rl_err_t *err)
+/* Appends the samples of each batch (rows of s_sql_curve) to c. */
+static void
+s_curve_append(rpt_curve_t *c, const PGresult *res)
 {
-    int tp = m->occasion[RPT_END].present     ? RPT_END
-             : m->occasion[RPT_MID].present   ? RPT_MID
-             : m->occasion[RPT_START].present ? RPT_START
-                                              : -1;
-    if (tp < 0)
-        return 0;
-    const rpt_occasion_t *o = &m->occasion[tp];
-    const char *dir = rl_direction_name(RL_DIR_EXTENSION);
-    const char *p1[] = {eid, o->device_id, o->session_id, dir};
-    PGresult *res = rl_db_exec(conn, err, "finding the best trial", s_sql_best_trial, 4, p1);
-    if (!res)
-        return -1;
-    if (PQntuples(res) == 0) {
-        PQclear(res);
-        return 0;
-    }
-    char *trial = rl_strdup(PQgetvalue(res, 0, 0));
-    PQclear(res);
-    const char *p2[] = {eid, o->device_id, o->session_id, dir, trial};
-    res = rl_db_exec(conn, err, "reading the raw curve", s_sql_curve, 5, p2);
-    free(trial);
-    if (!res)
-        return -1;
-    rpt_curve_t *c = &m->curve;
-    c->dir = RL_DIR_EXTENSION;
-    c->tp = tp;
     for (int i = 0; i < PQntuples(res); i++) {
         double *a = NULL, *t = NULL;
         int na = s_parse_tenths(PQgetvalue(res, i, 1), &a);
@@ -366,115 +700,161 @@ s_load_curve(PGconn *conn, rpt_model_t *m, const char *eid, rl_err_t *err)
         free(a);
         free(t);
     }
-    PQclear(res);
-    if (c->n > 0) {
-        double lo = c->angle_deg[0], hi = c->angle_deg[0], sum = 0;
-        for (int i = 0; i < c->n; i++) {
-            lo = c->angle_deg[i] < lo ? c->angle_deg[i] : lo;
-            hi = c->angle_deg[i] > hi ? c->angle_deg[i] : hi;
-            sum += c->angle_deg[i];
-        }
-        c->isometric = hi - lo < RPT_ISOMETRIC_SPAN_DEG;
-        c->angle_mean_deg = sum / c->n;
-    }
-    return 0;
 }
 
-/* Reference values by test occasion. A per-kg reference needs the body
- * weight; an absolute one is used as it is. Without either the report
- * says "no reference". */
-static int
-s_load_reference(PGconn *conn, rpt_model_t *m, const char *eid, rl_err_t *err)
-{
-    const char *p[] = {eid};
-    PGresult *res = rl_db_exec(conn, err, "reading reference values", s_sql_reference, 1, p);
-    if (!res)
-        return -1;
-    for (int i = 0; i < PQntuples(res); i++) {
-        int tp = s_tp_parse(PQgetvalue(res, i, 0));
-        rl_direction_t d;
-        rl_err_t e;
-        if (tp < 0 || rl_direction_parse(PQgetvalue(res, i, 1), &d, &e) != 0)
-            continue;
-        const char *measure = PQgetvalue(res, i, 2);
-        double v = s_num(res, i, 3);
-        rpt_direction_t *x = &m->dirs[d];
-        if (!strcmp(measure, "rom_deg")) {
-            x->ref_rom_deg.v[tp] = v;
-        } else if (!strcmp(measure, "max_torque_nm_per_kg")) {
-            if (!isnan(m->body_weight_kg))
-                x->ref_torque_nm.v[tp] = v * m->body_weight_kg;
-        } else if (!strcmp(measure, "max_torque_nm") && isnan(x->ref_torque_nm.v[tp])) {
-            x->ref_torque_nm.v[tp] = v;
-        } else {
-            continue;
-        }
-        if (!m->reference_source) {
-            m->reference_source = s_dup(res, i, 4);
-            m->reference_validated = true;
-            m->reference_citation = s_dup(res, i, 6);
-            m->reference_population = s_dup(res, i, 7);
-            m->reference_model = s_dup(res, i, 8);
-        }
-        if (!s_bool(res, i, 5))
-            m->reference_validated = false;
-    }
-    PQclear(res);
-    return 0;
-}
-
+/* Whether the curve holds one angle (an isometric test), and that angle. */
 static void
-s_derive(rpt_model_t *m, double *trials_rom[RL_DIR_COUNT][RPT_NTP],
-         double *trials_nm[RL_DIR_COUNT][RPT_NTP])
+s_curve_shape(rpt_curve_t *c)
 {
-    for (int d = RL_DIR_FIRST; d < RL_DIR_COUNT; d++) {
-        rpt_direction_t *x = &m->dirs[d];
-        for (int tp = 0; tp < RPT_NTP; tp++) {
-            int n = x->n_trials[tp];
-            x->rom_deg.v[tp] = rl_measures_best(trials_rom[d][tp], (size_t)n);
-            x->torque_nm.v[tp] = rl_measures_best(trials_nm[d][tp], (size_t)n);
-            double cv;
-            bool normal;
-            rl_err_t e;
-            x->cv_pct.v[tp] = NAN;
-            if (n >= 2 && rl_measures_effort_cv(trials_nm[d][tp], (size_t)n, &cv, &normal, &e) == 0)
-                x->cv_pct.v[tp] = cv;
-            x->pct_ref.v[tp] =
-                rl_measures_pct_of_reference(x->torque_nm.v[tp], x->ref_torque_nm.v[tp]);
-            x->rom_pct_ref.v[tp] =
-                rl_measures_pct_of_reference(x->rom_deg.v[tp], x->ref_rom_deg.v[tp]);
-            if (!isnan(x->pct_ref.v[tp]) || !isnan(x->rom_pct_ref.v[tp]))
-                m->has_reference = true;
-            x->torque_per_kg.v[tp] = rl_measures_per_kg(x->torque_nm.v[tp], m->body_weight_kg);
-            if (n > 0)
-                x->measured = true;
-        }
+    if (c->n == 0)
+        return;
+    double lo = c->angle_deg[0], hi = c->angle_deg[0], sum = 0;
+    for (int i = 0; i < c->n; i++) {
+        lo = c->angle_deg[i] < lo ? c->angle_deg[i] : lo;
+        hi = c->angle_deg[i] > hi ? c->angle_deg[i] : hi;
+        sum += c->angle_deg[i];
+    }
+    c->isometric = hi - lo < RPT_ISOMETRIC_SPAN_DEG;
+    c->angle_mean_deg = sum / c->n;
+}
+
+static int
+s_load_curve(s_load_t *ld)
+{
+    rpt_model_t *m = ld->m;
+    int tp = m->occasion[RPT_END].present     ? RPT_END
+             : m->occasion[RPT_MID].present   ? RPT_MID
+             : m->occasion[RPT_START].present ? RPT_START
+                                              : -1;
+    if (tp < 0)
+        return RL_EXIT_OK;
+    const rpt_occasion_t *o = &m->occasion[tp];
+    const char *dir = rl_direction_name(RL_DIR_EXTENSION);
+    const char *p1[] = {ld->eid, o->device_id, o->session_id, dir};
+    PGresult *res =
+        rl_db_exec(ld->conn, ld->err, "finding the best trial", s_sql_best_trial, 4, p1);
+    if (!res)
+        return RL_EXIT_DB;
+    if (PQntuples(res) == 0) {
+        PQclear(res);
+        return RL_EXIT_OK;
+    }
+    char *trial = rl_strdup(PQgetvalue(res, 0, 0));
+    PQclear(res);
+    const char *p2[] = {ld->eid, o->device_id, o->session_id, dir, trial};
+    res = rl_db_exec(ld->conn, ld->err, "reading the raw curve", s_sql_curve, 5, p2);
+    free(trial);
+    if (!res)
+        return RL_EXIT_DB;
+    m->curve.dir = RL_DIR_EXTENSION;
+    m->curve.tp = tp;
+    s_curve_append(&m->curve, res);
+    PQclear(res);
+    s_curve_shape(&m->curve);
+    return RL_EXIT_OK;
+}
+
+static const char s_sql_conclusion[] =
+    "SELECT body, written_by, to_char(written_at AT TIME ZONE 'Europe/Brussels', "
+    "       'YYYY-MM-DD HH24:MI'), lang "
+    "FROM clinical.conclusion WHERE enrolment_id = $1 "
+    "ORDER BY written_at DESC, conclusion_id DESC LIMIT 1";
+
+/* the physician's conclusion (the latest) */
+static void
+s_fill_conclusion(s_load_t *ld, const PGresult *res)
+{
+    if (PQntuples(res) == 1) {
+        ld->m->conclusion = s_dup(res, 0, 0);
+        ld->m->conclusion_by = s_dup(res, 0, 1);
+        ld->m->conclusion_at = s_dup(res, 0, 2);
+        ld->m->conclusion_lang = s_dup(res, 0, 3);
     }
 }
 
-/* The attendance warnings of the programme (clinical.h applies
- * programme.h's rules to clinical.v_session). A template or date that the
- * rules cannot use gives no warnings rather than no report. */
+/* A section of the report: a query by enrolment id whose rows fill the
+ * model, or a step of its own (a lookup by another key, a refusal, the
+ * audit record, values derived from other sections). */
+typedef struct {
+    const char *what; /* what is being read, for the error */
+    const char *sql;  /* $1: the enrolment id */
+    void (*fill)(s_load_t *ld, const PGresult *res);
+    int (*step)(s_load_t *ld); /* instead of what/sql/fill */
+} s_section_t;
+
+/* The sections in the order they are loaded: the patient and enrolment
+ * first, the audit record before any identity, the device values before
+ * what is derived from them. */
+static const s_section_t s_sections[] = {
+    {.step = s_load_subject},
+    {.step = s_load_enrolment},
+    {.step = s_load_audit},
+    {.step = s_load_identity},
+    {"reading attendance", s_sql_attendance, s_fill_attendance, NULL},
+    {.step = s_load_warnings},
+    {"reading the test occasions", s_sql_occasions, s_fill_occasions, NULL},
+    {"reading the test trials", s_sql_trials, s_fill_trials, NULL},
+    {"reading reference values", s_sql_reference, s_fill_reference, NULL},
+    {.step = s_derive_devices},
+    {"reading the smallest real differences", s_sql_srd, s_fill_srd, NULL},
+    {"reading the questionnaires", s_sql_quest, s_fill_questionnaires, NULL},
+    {"reading the questionnaires' anchors", s_sql_anchor, s_fill_anchors, NULL},
+    {"reading the questionnaires' days", s_sql_quest_days, s_fill_quest_days, NULL},
+    {"reading the training load", s_sql_load, s_fill_training, NULL},
+    {.step = s_load_curve},
+    {"reading the conclusion", s_sql_conclusion, s_fill_conclusion, NULL},
+};
+
+/* Loads one section: RL_EXIT_OK, RL_EXIT_FAIL (nothing to report on) or
+ * RL_EXIT_DB, with err set. */
 static int
-s_load_warnings(PGconn *conn, const char *eid, rpt_model_t *m, rl_err_t *err)
+s_load_section(s_load_t *ld, const s_section_t *section)
 {
-    rl_clinical_enrolment_t ce;
-    int rc = rl_clinical_enrolment_load(conn, eid, &ce, err);
-    if (rc == -2)
-        return 0;
-    if (rc < 0)
-        return -1;
-    m->report = ce.report;
-    m->max_per_week = ce.programme.max_per_week;
-    m->allowed_sessions = ce.programme.total_sessions + ce.programme.max_extra_sessions;
-    size_t n = 0;
-    rc = rl_clinical_attendance_warnings(conn, &ce, &m->warnings, &n, err);
-    if (rc == -2)
-        return 0;
-    if (rc < 0)
-        return -1;
-    m->n_warnings = (int)n;
-    return 0;
+    if (section->step)
+        return section->step(ld);
+    const char *p[] = {ld->eid};
+    PGresult *res = rl_db_exec(ld->conn, ld->err, section->what, section->sql, 1, p);
+    if (!res)
+        return RL_EXIT_DB;
+    section->fill(ld, res);
+    PQclear(res);
+    return RL_EXIT_OK;
+}
+
+static rpt_model_t *
+s_model_new(void)
+{
+    rpt_model_t *m = rl_calloc(1, sizeof *m);
+    m->body_weight_kg = NAN;
+    for (int d = RL_DIR_FIRST; d < RL_DIR_COUNT; d++) {
+        m->dirs[d].dir = (rl_direction_t)d;
+        for (int tp = 0; tp < RPT_NTP; tp++)
+            m->dirs[d].ref_torque_nm.v[tp] = m->dirs[d].ref_rom_deg.v[tp] = NAN;
+    }
+    return m;
+}
+
+rpt_model_t *
+rpt_model_load(PGconn *conn, const char *patient, long long enrolment_id, const char *command,
+               int *rc, rl_err_t *err)
+{
+    s_load_t ld = {.conn = conn,
+                   .err = err,
+                   .patient = patient,
+                   .enrolment_id = enrolment_id,
+                   .command = command,
+                   .m = s_model_new()};
+    *rc = RL_EXIT_OK;
+    for (size_t i = 0; i < sizeof s_sections / sizeof s_sections[0] && *rc == RL_EXIT_OK; i++)
+        *rc = s_load_section(&ld, &s_sections[i]);
+    for (int d = RL_DIR_FIRST; d < RL_DIR_COUNT; d++)
+        for (int tp = 0; tp < RPT_NTP; tp++) {
+            free(ld.trials_rom[d][tp]);
+            free(ld.trials_nm[d][tp]);
+        }
+    if (*rc != RL_EXIT_OK)
+        rpt_model_destroy(&ld.m);
+    return ld.m;
 }
 
 const char *
@@ -653,260 +1033,6 @@ rpt_real_change(const rpt_model_t *m, rl_direction_t dir, const rpt_tp3_t *x)
     return real ? 1 : 0;
 }
 
-rpt_model_t *
-rpt_model_load(PGconn *conn, const char *patient, long long enrolment_id, const char *command,
-               int *rc, rl_err_t *err)
-{
-    rpt_model_t *m = rl_calloc(1, sizeof *m);
-    PGresult *res = NULL;
-    double *trials_rom[RL_DIR_COUNT][RPT_NTP] = {{0}};
-    double *trials_nm[RL_DIR_COUNT][RPT_NTP] = {{0}};
-    bool ok = false;
-    *rc = RL_EXIT_FAIL;
-    m->body_weight_kg = NAN;
-    for (int d = RL_DIR_FIRST; d < RL_DIR_COUNT; d++) {
-        m->dirs[d].dir = (rl_direction_t)d;
-        for (int tp = 0; tp < RPT_NTP; tp++)
-            m->dirs[d].ref_torque_nm.v[tp] = m->dirs[d].ref_rom_deg.v[tp] = NAN;
-    }
-
-    /* who */
-    char insz[12];
-    s_key_t kind = s_key_kind(patient, insz);
-    const char *p_subject[] = {kind == S_KEY_INSZ ? insz : patient};
-    S_EXEC("finding the patient", s_sql_subject[kind], 1, p_subject);
-    if (PQntuples(res) != 1) {
-        /* the key may be an INSZ: never echo it */
-        *rc = RL_EXIT_FAIL;
-        rl_err_set(err, "no patient with that %s (give a subject id, badge token or INSZ)",
-                   s_key_names[kind]);
-        goto out;
-    }
-    char sid[32];
-    snprintf(sid, sizeof sid, "%s", PQgetvalue(res, 0, 0));
-    m->subject_id = atoll(sid);
-
-    /* which enrolment */
-    char eid_flag[32];
-    snprintf(eid_flag, sizeof eid_flag, "%lld", enrolment_id);
-    const char *p_enr[] = {sid, enrolment_id > 0 ? eid_flag : NULL};
-    S_EXEC("reading the enrolment", s_sql_enrolment, 2, p_enr);
-    if (PQntuples(res) == 0) {
-        *rc = RL_EXIT_FAIL;
-        if (enrolment_id > 0)
-            rl_err_set(err, "patient %s has no enrolment %lld", sid, enrolment_id);
-        else
-            rl_err_set(err, "patient %s is not enrolled in any programme", sid);
-        goto out;
-    }
-    m->enrolment_id = atoll(PQgetvalue(res, 0, 0));
-    m->programme_code = s_dup(res, 0, 1);
-    m->programme_name = s_dup(res, 0, 2);
-    m->indication = s_dup(res, 0, 3);
-    m->route = s_dup(res, 0, 4);
-    m->status = s_dup(res, 0, 5);
-    m->start_date = s_dup(res, 0, 6);
-    m->end_date = s_dup(res, 0, 7);
-    m->pain_since = s_dup(res, 0, 8);
-    m->surgery_date = s_dup(res, 0, 9);
-    m->referring_physician = s_dup(res, 0, 10);
-    m->dropout_reason = s_dup(res, 0, 11);
-    m->on_sick_leave = s_bool(res, 0, 12);
-    m->occupational_copy = s_bool(res, 0, 13);
-    m->age_at_start = s_int(res, 0, 14);
-    m->mid_test_session = s_int(res, 0, 15);
-    m->badge_token = s_dup(res, 0, 16);
-    m->sex = s_dup(res, 0, 17);
-    m->body_weight_kg = s_num(res, 0, 18);
-    m->site_name = s_dup(res, 0, 19);
-    m->site_address = s_dup(res, 0, 20);
-    m->physician_name = s_dup(res, 0, 21);
-    m->physician_riziv = s_dup(res, 0, 22);
-    m->today = s_dup(res, 0, 23);
-    m->programme_name_en = s_dup(res, 0, 24);
-    m->now_local = s_dup(res, 0, 25);
-    char eid[32];
-    snprintf(eid, sizeof eid, "%lld", m->enrolment_id);
-
-    /* the audit record comes before the identity is read */
-    char *detail = rl_asprintf("enrolment %s", eid);
-    int audited = rl_audit_record(conn, "ruglab-report", command, sid, detail, err);
-    free(detail);
-    if (audited < 0) {
-        *rc = RL_EXIT_DB;
-        goto out;
-    }
-
-    const char *p_sid[] = {sid};
-    S_EXEC("reading the patient's identity", s_sql_identity, 1, p_sid);
-    if (PQntuples(res) == 0) {
-        *rc = RL_EXIT_FAIL;
-        rl_err_set(err, "patient %s has no identity record (identity.patient)", sid);
-        goto out;
-    }
-    m->family_name = s_dup(res, 0, 0);
-    m->given_name = s_dup(res, 0, 1);
-    m->insz = s_dup(res, 0, 2);
-    m->date_of_birth = s_dup(res, 0, 3);
-    m->address = s_dup(res, 0, 4);
-    m->postal_code = s_dup(res, 0, 5);
-    m->city = s_dup(res, 0, 6);
-    m->gp_family_name = s_dup(res, 0, 7);
-    m->gp_given_name = s_dup(res, 0, 8);
-    m->gp_riziv = s_dup(res, 0, 9);
-    m->gp_address = s_dup(res, 0, 10);
-    m->gp_postal_code = s_dup(res, 0, 11);
-    m->gp_city = s_dup(res, 0, 12);
-
-    const char *p_eid[] = {eid};
-    S_EXEC("reading attendance", s_sql_attendance, 1, p_eid);
-    if (PQntuples(res) == 1) {
-        m->planned_sessions = s_int(res, 0, 0);
-        m->attended_total = s_int(res, 0, 1);
-        m->attended_exercise = s_int(res, 0, 2);
-        m->attended_information = s_int(res, 0, 3);
-        m->no_shows = s_int(res, 0, 4);
-        m->cancellations = s_int(res, 0, 5);
-        m->first_session_date = s_dup(res, 0, 6);
-        m->last_session_date = s_dup(res, 0, 7);
-        m->planned_exercise = s_int(res, 0, 8);
-        m->planned_information = s_int(res, 0, 9);
-        m->complete = s_bool(res, 0, 10);
-        m->min_session_minutes = s_int(res, 0, 11);
-        m->sessions_short = s_int(res, 0, 12);
-        m->sessions_length_unknown = s_int(res, 0, 13);
-        m->sessions_outside_dates = s_int(res, 0, 14);
-    }
-    if (s_load_warnings(conn, eid, m, err) < 0) {
-        *rc = RL_EXIT_DB;
-        goto out;
-    }
-
-    S_EXEC("reading the test occasions", s_sql_occasions, 1, p_eid);
-    m->n_occasions = PQntuples(res);
-    for (int i = 0; i < PQntuples(res); i++) {
-        int tp = s_tp_parse(PQgetisnull(res, i, 0) ? NULL : PQgetvalue(res, i, 0));
-        if (tp < 0 || m->occasion[tp].present)
-            continue;
-        rpt_occasion_t *o = &m->occasion[tp];
-        o->present = true;
-        o->device_id = s_dup(res, i, 1);
-        o->session_id = s_dup(res, i, 2);
-        s_copy_date(o->date, res, i, 3);
-        o->session_number = s_int(res, i, 4);
-    }
-
-    S_EXEC("reading the test trials", s_sql_trials, 1, p_eid);
-    for (int i = 0; i < PQntuples(res); i++) {
-        int tp = s_tp_parse(PQgetvalue(res, i, 0));
-        rl_direction_t d;
-        rl_err_t e;
-        if (tp < 0 || rl_direction_parse(PQgetvalue(res, i, 1), &d, &e) != 0)
-            continue;
-        int n = m->dirs[d].n_trials[tp]++;
-        trials_rom[d][tp] = rl_realloc(trials_rom[d][tp], (size_t)(n + 1) * sizeof(double));
-        trials_nm[d][tp] = rl_realloc(trials_nm[d][tp], (size_t)(n + 1) * sizeof(double));
-        trials_rom[d][tp][n] = s_num(res, i, 2);
-        trials_nm[d][tp][n] = s_num(res, i, 3);
-    }
-    PQclear(res);
-    res = NULL;
-    if (s_load_reference(conn, m, eid, err) < 0) {
-        *rc = RL_EXIT_DB;
-        goto out;
-    }
-    s_derive(m, trials_rom, trials_nm);
-    rl_measures_srd_defaults(&m->srd);
-    S_EXEC("reading the smallest real differences", s_sql_srd, 1, p_eid);
-    for (int i = 0; i < PQntuples(res); i++) {
-        rl_direction_t d;
-        rl_err_t e;
-        if (rl_direction_parse(PQgetvalue(res, i, 0), &d, &e) == 0) {
-            m->srd.pct[d] = s_num(res, i, 1);
-            m->srd_site[d] = true;
-        }
-    }
-
-    S_EXEC("reading the questionnaires", s_sql_quest, 1, p_eid);
-    for (int i = 0; i < PQntuples(res); i++) {
-        rpt_questionnaire_t *q = s_quest_for(m, PQgetvalue(res, i, 0));
-        q->n_responses++;
-        int tp = s_tp_parse(PQgetisnull(res, i, 1) ? NULL : PQgetvalue(res, i, 1));
-        if (tp < 0 || q->at[tp].present)
-            continue;
-        rpt_qpoint_t *a = &q->at[tp];
-        a->present = true;
-        a->response_id = atoll(PQgetvalue(res, i, 2));
-        a->version = s_dup(res, i, 3);
-        s_copy_date(a->date, res, i, 4);
-        a->score = s_num(res, i, 5);
-        a->answers = s_dup(res, i, 6);
-    }
-    for (int i = 0; i < m->n_quest; i++)
-        s_quest_derive(&m->quest[i]);
-    S_EXEC("reading the questionnaires' anchors", s_sql_anchor, 1, p_eid);
-    if (PQntuples(res) == 1) {
-        for (int tp = 0; tp < RPT_NTP; tp++)
-            s_copy_date(m->anchor[tp], res, 0, tp);
-        m->anchor_window_days = s_int(res, 0, 3);
-    }
-    S_EXEC("reading the questionnaires' days", s_sql_quest_days, 1, p_eid);
-    for (int i = 0; i < PQntuples(res); i++) {
-        rpt_questionnaire_t *q = NULL;
-        for (int k = 0; k < m->n_quest && !q; k++)
-            if (!strcmp(m->quest[k].instrument, PQgetvalue(res, i, 0)))
-                q = &m->quest[k];
-        if (!q)
-            continue;
-        q->days = rl_realloc(q->days, (size_t)(q->n_days + 1) * sizeof *q->days);
-        s_copy_date(q->days[q->n_days++], res, i, 1);
-    }
-
-    S_EXEC("reading the training load", s_sql_load, 1, p_eid);
-    m->n_load = PQntuples(res);
-    m->load = rl_calloc((size_t)m->n_load + 1, sizeof *m->load);
-    for (int i = 0; i < m->n_load; i++) {
-        rpt_load_t *l = &m->load[i];
-        rl_err_t e;
-        l->index = s_int(res, i, 0);
-        s_copy_date(l->date, res, i, 1);
-        if (rl_direction_parse(PQgetvalue(res, i, 2), &l->dir, &e) != 0)
-            l->dir = RL_DIR_EXTENSION;
-        l->max_load_nm = s_num(res, i, 3);
-        l->mean_pct_of_max = s_num(res, i, 4);
-        l->sets = s_int(res, i, 5);
-        if (l->index > m->n_load_sessions)
-            m->n_load_sessions = l->index;
-    }
-
-    PQclear(res);
-    res = NULL;
-    if (s_load_curve(conn, m, eid, err) < 0) {
-        *rc = RL_EXIT_DB;
-        goto out;
-    }
-
-    S_EXEC("reading the conclusion", s_sql_conclusion, 1, p_eid);
-    if (PQntuples(res) == 1) {
-        m->conclusion = s_dup(res, 0, 0);
-        m->conclusion_by = s_dup(res, 0, 1);
-        m->conclusion_at = s_dup(res, 0, 2);
-        m->conclusion_lang = s_dup(res, 0, 3);
-    }
-    ok = true;
-    *rc = RL_EXIT_OK;
-out:
-    PQclear(res);
-    for (int d = RL_DIR_FIRST; d < RL_DIR_COUNT; d++)
-        for (int tp = 0; tp < RPT_NTP; tp++) {
-            free(trials_rom[d][tp]);
-            free(trials_nm[d][tp]);
-        }
-    if (!ok)
-        rpt_model_destroy(&m);
-    return m;
-}
-
 bool
 rpt_model_ended(const rpt_model_t *m)
 {
@@ -985,86 +1111,116 @@ rpt_model_destroy(rpt_model_t **self_p)
     *self_p = NULL;
 }
 
+/* The sentences of rpt_model_missing, at most max. */
+typedef struct {
+    char **lines;
+    int n;
+    int max;
+} s_lines_t;
+
+#define S_ADD(l, ...)                                                                              \
+    do {                                                                                           \
+        if ((l)->n < (l)->max)                                                                     \
+            (l)->lines[(l)->n++] = rl_asprintf(__VA_ARGS__);                                       \
+    } while (0)
+
+/* no device tests, or which test is missing */
+static void
+s_missing_tests(const rpt_model_t *m, bool nl, s_lines_t *l)
+{
+    static const char *tp_nl[RPT_NTP] = {"begintest", "tussentijdse test", "eindtest"};
+    static const char *tp_en[RPT_NTP] = {"start test", "mid test", "end test"};
+    if (m->n_occasions == 0) {
+        S_ADD(l, nl ? "Er werden geen toesteltesten geregistreerd."
+                    : "No device tests were recorded.");
+        return;
+    }
+    for (int tp = 0; tp < RPT_NTP; tp++)
+        if (!m->occasion[tp].present)
+            S_ADD(l, nl ? "Geen %s: die waarden ontbreken." : "No %s: those values are missing.",
+                  nl ? tp_nl[tp] : tp_en[tp]);
+}
+
+/* Why time point tp of questionnaire q is missing. */
+static void
+s_missing_qpoint(const rpt_model_t *m, const rpt_questionnaire_t *q, int tp, bool nl, s_lines_t *l)
+{
+    static const char *anchor_nl[RPT_NTP] = {"de begintest", "de tussentijdse test", "de eindtest"};
+    static const char *anchor_en[RPT_NTP] = {"the start test", "the mid test", "the end test"};
+    static const char *date_nl[RPT_NTP] = {"de startdatum", "de tussentijdse sessie",
+                                           "de einddatum"};
+    static const char *date_en[RPT_NTP] = {"the start date", "the mid-way session", "the end date"};
+    static const char *point_nl[RPT_NTP] = {"beginmeting", "tussentijdse meting", "eindmeting"};
+    static const char *point_en[RPT_NTP] = {"baseline", "mid-way measurement", "end measurement"};
+    const char *point = nl ? point_nl[tp] : point_en[tp];
+    const char *anchor = m->anchor[tp][0] ? m->anchor[tp] : NULL;
+    const char *what = m->occasion[tp].present ? (nl ? anchor_nl[tp] : anchor_en[tp])
+                                               : (nl ? date_nl[tp] : date_en[tp]);
+    const char *start_day = q->at[RPT_START].present ? q->at[RPT_START].date : NULL;
+    bool later = false;
+    for (int k = 0; k < q->n_days; k++)
+        later |= start_day && strcmp(q->days[k], start_day) > 0;
+    if (q->n_days == 0)
+        S_ADD(l,
+              nl ? "%s: geen scoorbare %s binnen de data van het programma."
+                 : "%s: no scorable %s inside the programme's dates.",
+              q->instrument, point);
+    else if (tp == RPT_END && start_day && !later)
+        S_ADD(l,
+              nl ? "%s: geen eindmeting: binnen de data van het programma is er geen "
+                   "antwoord na dat van de beginmeting (%s); twee antwoorden van "
+                   "dezelfde dag zijn nooit begin en einde."
+                 : "%s: no end measurement: inside the programme's dates there is no "
+                   "response after the baseline's (%s); two responses of one day "
+                   "are never start and end.",
+              q->instrument, start_day);
+    else if (anchor)
+        S_ADD(l,
+              nl ? "%s: geen %s: geen antwoord binnen %d dagen van %s (%s)."
+                 : "%s: no %s: no response within %d days of %s (%s).",
+              q->instrument, point, m->anchor_window_days, what, anchor);
+    else
+        S_ADD(l, nl ? "%s: geen %s." : "%s: no %s.", q->instrument, point);
+}
+
+/* no questionnaires, or which time point of which is missing */
+static void
+s_missing_questionnaires(const rpt_model_t *m, bool nl, s_lines_t *l)
+{
+    if (m->n_quest == 0) {
+        S_ADD(l,
+              nl ? "Er werden geen vragenlijsten ingevuld." : "No questionnaires were completed.");
+        return;
+    }
+    for (int i = 0; i < m->n_quest; i++) {
+        const rpt_questionnaire_t *q = &m->quest[i];
+        for (int tp = RPT_START; tp < RPT_NTP; tp++) {
+            /* an end only once ended; a mid only once its anchor is known */
+            if (q->at[tp].present || (tp == RPT_END && !rpt_model_ended(m)) ||
+                (tp == RPT_MID && !m->anchor[RPT_MID][0]))
+                continue;
+            s_missing_qpoint(m, q, tp, nl, l);
+        }
+    }
+}
+
 int
 rpt_model_missing(const rpt_model_t *m, const char *lang, char **lines, int max)
 {
     bool nl = strcmp(lang, "en") != 0;
-    int n = 0;
-#define S_ADD(...)                                                                                 \
-    do {                                                                                           \
-        if (n < max)                                                                               \
-            lines[n++] = rl_asprintf(__VA_ARGS__);                                                 \
-    } while (0)
-    static const char *tp_nl[RPT_NTP] = {"begintest", "tussentijdse test", "eindtest"};
-    static const char *tp_en[RPT_NTP] = {"start test", "mid test", "end test"};
-    if (m->n_occasions == 0) {
-        S_ADD(nl ? "Er werden geen toesteltesten geregistreerd."
-                 : "No device tests were recorded.");
-    } else {
-        for (int tp = 0; tp < RPT_NTP; tp++)
-            if (!m->occasion[tp].present)
-                S_ADD(nl ? "Geen %s: die waarden ontbreken." : "No %s: those values are missing.",
-                      nl ? tp_nl[tp] : tp_en[tp]);
-    }
-    if (m->n_quest == 0) {
-        S_ADD(nl ? "Er werden geen vragenlijsten ingevuld." : "No questionnaires were completed.");
-    } else {
-        int w = m->anchor_window_days;
-        static const char *anchor_nl[RPT_NTP] = {"de begintest", "de tussentijdse test",
-                                                 "de eindtest"};
-        static const char *anchor_en[RPT_NTP] = {"the start test", "the mid test", "the end test"};
-        static const char *date_nl[RPT_NTP] = {"de startdatum", "de tussentijdse sessie",
-                                               "de einddatum"};
-        static const char *date_en[RPT_NTP] = {"the start date", "the mid-way session",
-                                               "the end date"};
-        for (int i = 0; i < m->n_quest; i++) {
-            const rpt_questionnaire_t *q = &m->quest[i];
-            static const char *point_nl[RPT_NTP] = {"beginmeting", "tussentijdse meting",
-                                                    "eindmeting"};
-            static const char *point_en[RPT_NTP] = {"baseline", "mid-way measurement",
-                                                    "end measurement"};
-            for (int tp = RPT_START; tp < RPT_NTP; tp++) {
-                /* an end only once ended; a mid only once its anchor is known */
-                if (q->at[tp].present || (tp == RPT_END && !rpt_model_ended(m)) ||
-                    (tp == RPT_MID && !m->anchor[RPT_MID][0]))
-                    continue;
-                const char *point = nl ? point_nl[tp] : point_en[tp];
-                const char *anchor = m->anchor[tp][0] ? m->anchor[tp] : NULL;
-                const char *what = m->occasion[tp].present ? (nl ? anchor_nl[tp] : anchor_en[tp])
-                                                           : (nl ? date_nl[tp] : date_en[tp]);
-                const char *start_day = q->at[RPT_START].present ? q->at[RPT_START].date : NULL;
-                bool later = false;
-                for (int k = 0; k < q->n_days; k++)
-                    later |= start_day && strcmp(q->days[k], start_day) > 0;
-                if (q->n_days == 0)
-                    S_ADD(nl ? "%s: geen scoorbare %s binnen de data van het programma."
-                             : "%s: no scorable %s inside the programme's dates.",
-                          q->instrument, point);
-                else if (tp == RPT_END && start_day && !later)
-                    S_ADD(nl ? "%s: geen eindmeting: binnen de data van het programma is er geen "
-                               "antwoord na dat van de beginmeting (%s); twee antwoorden van "
-                               "dezelfde dag zijn nooit begin en einde."
-                             : "%s: no end measurement: inside the programme's dates there is no "
-                               "response after the baseline's (%s); two responses of one day "
-                               "are never start and end.",
-                          q->instrument, start_day);
-                else if (anchor)
-                    S_ADD(nl ? "%s: geen %s: geen antwoord binnen %d dagen van %s (%s)."
-                             : "%s: no %s: no response within %d days of %s (%s).",
-                          q->instrument, point, w, what, anchor);
-                else
-                    S_ADD(nl ? "%s: geen %s." : "%s: no %s.", q->instrument, point);
-            }
-        }
-    }
+    s_lines_t l = {lines, 0, max};
+    s_missing_tests(m, nl, &l);
+    s_missing_questionnaires(m, nl, &l);
     if (!strcmp(m->status, "dropped_out")) {
         char *reason = s_reason(m);
-        S_ADD(nl ? "Programma voortijdig stopgezet na %d van %d geplande sessies%s%s."
+        S_ADD(&l,
+              nl ? "Programma voortijdig stopgezet na %d van %d geplande sessies%s%s."
                  : "Programme stopped early after %d of %d planned sessions%s%s.",
               rpt_attended_of_planned(m), m->planned_sessions, reason ? ": " : "",
               reason ? reason : "");
         free(reason);
     }
-#undef S_ADD
-    return n;
+    return l.n;
 }
+
+#undef S_ADD

@@ -145,13 +145,11 @@ s_questionnaire_response(s_ctx_t *c, const rpt_questionnaire_t *q, int tp)
     free(text);
 }
 
-json_t *
-rpt_fhir_bundle(const rpt_model_t *m, const unsigned char *pdf, size_t pdf_len, const char *lang,
-                bool draft, rl_err_t *err)
+/* The Patient, with the GP as a Practitioner entry of its own (added
+ * first, so that the Patient can refer to it). */
+static void
+s_patient(s_ctx_t *c, const rpt_model_t *m)
 {
-    s_ctx_t c = {json_array(), json_array(), "", m->enrolment_id, draft};
-
-    /* Patient */
     const char *gender = !strcmp(m->sex, "M") ? "male" : !strcmp(m->sex, "F") ? "female" : "other";
     json_t *pat =
         json_pack("{s:s, s:[{s:s, s:s, s:s}], s:[{s:s, s:s, s:[s]}], s:s, s:s}", "resourceType",
@@ -166,80 +164,83 @@ rpt_fhir_bundle(const rpt_model_t *m, const unsigned char *pdf, size_t pdf_len, 
     char gp_url[64] = "";
     if (m->gp_family_name) {
         json_t *gp = s_practitioner(m->gp_family_name, m->gp_given_name, m->gp_riziv);
-        s_add(&c, gp, gp_url);
+        s_add(c, gp, gp_url);
         json_object_set_new(pat, "generalPractitioner", json_pack("[o]", s_ref(gp_url)));
     }
-    s_add(&c, pat, c.patient_ref);
+    s_add(c, pat, c->patient_ref);
+}
 
-    char doc_url[64] = "";
-    if (m->physician_name) {
-        json_t *doc = json_pack("{s:s, s:[{s:s}]}", "resourceType", "Practitioner", "name", "text",
-                                m->physician_name);
-        if (m->physician_riziv)
-            json_object_set_new(
-                doc, "identifier",
-                json_pack("[{s:s, s:s}]", "system", S_NIHDI, "value", m->physician_riziv));
-        s_add(&c, doc, doc_url);
-    }
+/* The site's physician as a Practitioner; doc_url "" when none. */
+static void
+s_physician(s_ctx_t *c, const rpt_model_t *m, char doc_url[64])
+{
+    doc_url[0] = '\0';
+    if (!m->physician_name)
+        return;
+    json_t *doc = json_pack("{s:s, s:[{s:s}]}", "resourceType", "Practitioner", "name", "text",
+                            m->physician_name);
+    if (m->physician_riziv)
+        json_object_set_new(
+            doc, "identifier",
+            json_pack("[{s:s, s:s}]", "system", S_NIHDI, "value", m->physician_riziv));
+    s_add(c, doc, doc_url);
+}
 
-    /* device results */
-    for (int k = RL_DIR_FIRST; k < RL_DIR_COUNT; k++) {
-        const rpt_direction_t *x = &m->dirs[k];
-        if (!x->measured)
-            continue;
-        const char *dn = rl_direction_name(x->dir);
-        for (int tp = 0; tp < RPT_NTP; tp++) {
-            const char *date = m->occasion[tp].present ? m->occasion[tp].date : NULL;
-            char *t1 = rl_asprintf("Maximal isometric torque, %s (%s)", dn, rpt_tp_name(tp));
-            char *t2 = rl_asprintf("Range of motion, %s (%s)", dn, rpt_tp_name(tp));
-            char *t3 = rl_asprintf("Effort check (CV of trials), %s (%s)", dn, rpt_tp_name(tp));
-            char *t4 = rl_asprintf("Torque as %% of reference, %s (%s)", dn, rpt_tp_name(tp));
-            s_observation(&c, "max_torque", dn, tp, date, t1, x->torque_nm.v[tp], "N·m", "N.m",
-                          "exam", NULL);
-            s_observation(&c, "rom", dn, tp, date, t2, x->rom_deg.v[tp], "°", "deg", "exam", NULL);
-            s_observation(&c, "effort_cv", dn, tp, date, t3, x->cv_pct.v[tp], "%", "%", "exam",
-                          NULL);
-            char *t5 =
-                rl_asprintf("Range of motion as %% of reference, %s (%s)", dn, rpt_tp_name(tp));
-            s_observation(&c, "rom_pct_of_reference", dn, tp, date, t5, x->rom_pct_ref.v[tp], "%",
-                          "%", "exam", NULL);
-            free(t5);
-            s_observation(&c, "pct_of_reference", dn, tp, date, t4, x->pct_ref.v[tp], "%", "%",
-                          "exam", NULL);
-            free(t1);
-            free(t2);
-            free(t3);
-            free(t4);
-        }
-    }
+/* The device values of one direction, one Observation per value and time
+ * point. */
+static void
+s_direction_observations(s_ctx_t *c, const rpt_model_t *m, const rpt_direction_t *x)
+{
+    static const struct {
+        const char *measure, *title, *unit, *ucum;
+    } kinds[] = {
+        {"max_torque", "Maximal isometric torque", "N·m", "N.m"},
+        {"rom", "Range of motion", "°", "deg"},
+        {"effort_cv", "Effort check (CV of trials)", "%", "%"},
+        {"rom_pct_of_reference", "Range of motion as % of reference", "%", "%"},
+        {"pct_of_reference", "Torque as % of reference", "%", "%"},
+    };
+    const rpt_tp3_t *values[] = {&x->torque_nm, &x->rom_deg, &x->cv_pct, &x->rom_pct_ref,
+                                 &x->pct_ref};
+    const char *dn = rl_direction_name(x->dir);
     for (int tp = 0; tp < RPT_NTP; tp++) {
         const char *date = m->occasion[tp].present ? m->occasion[tp].date : NULL;
-        s_observation(&c, "flexion_extension_ratio", NULL, tp, date,
-                      "Flexion/extension torque ratio", rpt_flex_ext_ratio(m, tp), "ratio", "1",
-                      "exam", NULL);
-        s_observation(&c, "asymmetry", "lateral_flexion", tp, date,
-                      "Left/right torque asymmetry, lateral flexion", rpt_asymmetry(m, 0, tp), "%",
-                      "%", "exam", NULL);
-        s_observation(&c, "asymmetry", "rotation", tp, date,
-                      "Left/right torque asymmetry, rotation", rpt_asymmetry(m, 1, tp), "%", "%",
-                      "exam", NULL);
+        for (size_t k = 0; k < sizeof kinds / sizeof kinds[0]; k++) {
+            char *title = rl_asprintf("%s, %s (%s)", kinds[k].title, dn, rpt_tp_name(tp));
+            s_observation(c, kinds[k].measure, dn, tp, date, title, values[k]->v[tp], kinds[k].unit,
+                          kinds[k].ucum, "exam", NULL);
+            free(title);
+        }
     }
-    /* questionnaires */
-    for (int i = 0; i < m->n_quest; i++)
-        for (int tp = 0; tp < RPT_NTP; tp++)
-            if (m->quest[i].at[tp].present)
-                s_questionnaire_response(&c, &m->quest[i], tp);
+}
 
-    /* the report itself, with the letter attached */
+/* The flexion/extension ratio and the asymmetries per time point. */
+static void
+s_balance_observations(s_ctx_t *c, const rpt_model_t *m)
+{
+    rpt_tp3_t ratio, asym_lf, asym_rot;
+    rpt_balance(m, &ratio, &asym_lf, &asym_rot);
+    for (int tp = 0; tp < RPT_NTP; tp++) {
+        const char *date = m->occasion[tp].present ? m->occasion[tp].date : NULL;
+        s_observation(c, "flexion_extension_ratio", NULL, tp, date,
+                      "Flexion/extension torque ratio", ratio.v[tp], "ratio", "1", "exam", NULL);
+        s_observation(c, "asymmetry", "lateral_flexion", tp, date,
+                      "Left/right torque asymmetry, lateral flexion", asym_lf.v[tp], "%", "%",
+                      "exam", NULL);
+        s_observation(c, "asymmetry", "rotation", tp, date, "Left/right torque asymmetry, rotation",
+                      asym_rot.v[tp], "%", "%", "exam", NULL);
+    }
+}
+
+/* The DiagnosticReport with the letter attached (base64), issued at
+ * issued; NULL when it cannot be built. */
+static json_t *
+s_report(const s_ctx_t *c, const rpt_model_t *m, const unsigned char *pdf, size_t pdf_len, bool nl,
+         const char *issued)
+{
     size_t b64_len = sodium_base64_encoded_len(pdf_len, sodium_base64_VARIANT_ORIGINAL);
     char *b64 = rl_malloc(b64_len);
     sodium_bin2base64(b64, b64_len, pdf, pdf_len, sodium_base64_VARIANT_ORIGINAL);
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    char issued[32];
-    strftime(issued, sizeof issued, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    bool nl = strcmp(lang, "en") != 0;
     json_t *period = json_pack("{s:s}", "start", m->start_date);
     if (m->end_date)
         json_object_set_new(period, "end", json_string(m->end_date));
@@ -250,14 +251,40 @@ rpt_fhir_bundle(const rpt_model_t *m, const unsigned char *pdf, size_t pdf_len, 
     json_t *report = json_pack(
         "{s:s, s:[{s:s, s:s}], s:s, s:{s:s}, s:o, s:o, s:s, s:o, s:[{s:s, s:s, s:s, s:s, s:s}]}",
         "resourceType", "DiagnosticReport", "identifier", "system", "urn:ruglab:enrolment", "value",
-        eid_text, "status", draft ? "preliminary" : "final", "code", "text",
+        eid_text, "status", c->draft ? "preliminary" : "final", "code", "text",
         nl ? "Eindverslag multidisciplinaire rugrevalidatie"
            : "Final report: multidisciplinary back rehabilitation",
-        "subject", s_ref(c.patient_ref), "effectivePeriod", period, "issued", issued, "result",
-        c.results, "presentedForm", "contentType", "application/pdf", "language",
+        "subject", s_ref(c->patient_ref), "effectivePeriod", period, "issued", issued, "result",
+        c->results, "presentedForm", "contentType", "application/pdf", "language",
         nl ? "nl-BE" : "en", "data", b64, "title", pdf_title, "creation", issued);
     free(pdf_title);
     free(b64);
+    return report;
+}
+
+json_t *
+rpt_fhir_bundle(const rpt_model_t *m, const unsigned char *pdf, size_t pdf_len, const char *lang,
+                bool draft, rl_err_t *err)
+{
+    s_ctx_t c = {json_array(), json_array(), "", m->enrolment_id, draft};
+    s_patient(&c, m);
+    char doc_url[64];
+    s_physician(&c, m, doc_url);
+    for (int k = RL_DIR_FIRST; k < RL_DIR_COUNT; k++)
+        if (m->dirs[k].measured)
+            s_direction_observations(&c, m, &m->dirs[k]);
+    s_balance_observations(&c, m);
+    for (int i = 0; i < m->n_quest; i++)
+        for (int tp = 0; tp < RPT_NTP; tp++)
+            if (m->quest[i].at[tp].present)
+                s_questionnaire_response(&c, &m->quest[i], tp);
+
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    char issued[32];
+    strftime(issued, sizeof issued, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    json_t *report = s_report(&c, m, pdf, pdf_len, strcmp(lang, "en") != 0, issued);
     if (!report) {
         json_decref(c.entries);
         rl_err_set(err, "building the FHIR DiagnosticReport failed");

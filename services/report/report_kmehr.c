@@ -100,6 +100,98 @@ s_hcparty(s_out_t *o, const char *indent, const char *riziv, const char *given, 
     free(in2);
 }
 
+/* When the message is written: the site's local time (Europe/Brussels,
+ * as the letter's date). */
+typedef struct {
+    char date[16];  /* YYYY-MM-DD */
+    char time[16];  /* HH:MM:SS */
+    char stamp[32]; /* the digits of both */
+} s_when_t;
+
+static void
+s_when(const rpt_model_t *m, s_when_t *w)
+{
+    const char *now = m->now_local ? m->now_local : "";
+    snprintf(w->date, sizeof w->date, "%.10s", now);
+    snprintf(w->time, sizeof w->time, "%.8s", strlen(now) >= 19 ? now + 11 : "");
+    size_t k = 0;
+    for (const char *c = now; *c && k + 1 < sizeof w->stamp; c++)
+        if (*c >= '0' && *c <= '9')
+            w->stamp[k++] = *c;
+    w->stamp[k] = '\0';
+}
+
+/* the message's id, date and time, sender (the physician) and recipient
+ * (the GP) */
+static void
+s_header(s_out_t *o, const rpt_model_t *m, const s_when_t *w)
+{
+    char msg_id[96];
+    snprintf(msg_id, sizeof msg_id, "%s.%s.%lld", m->physician_riziv, w->stamp, m->enrolment_id);
+    s_puts(o, "  <header>\n");
+    s_puts(o, "    <standard>\n");
+    s_elem(o, "      ", "cd", "S=\"CD-STANDARD\" SV=\"1.0\"", "20161201");
+    s_puts(o, "    </standard>\n");
+    s_elem(o, "    ", "id", "S=\"ID-KMEHR\" SV=\"1.0\"", msg_id);
+    s_elem(o, "    ", "date", NULL, w->date);
+    s_elem(o, "    ", "time", NULL, w->time);
+    s_puts(o, "    <sender>\n");
+    s_hcparty(o, "      ", m->physician_riziv, NULL, NULL, m->physician_name);
+    s_puts(o, "    </sender>\n");
+    s_puts(o, "    <recipient>\n");
+    s_hcparty(o, "      ", m->gp_riziv, m->gp_given_name, m->gp_family_name, NULL);
+    s_puts(o, "    </recipient>\n");
+    s_puts(o, "  </header>\n");
+}
+
+static void
+s_patient(s_out_t *o, const rpt_model_t *m)
+{
+    s_puts(o, "    <patient>\n");
+    s_elem(o, "      ", "id", "S=\"ID-PATIENT\" SV=\"1.0\"", m->insz);
+    s_elem(o, "      ", "firstname", NULL, m->given_name);
+    s_elem(o, "      ", "familyname", NULL, m->family_name);
+    s_puts(o, "      <birthdate>\n");
+    s_elem(o, "        ", "date", NULL, m->date_of_birth);
+    s_puts(o, "      </birthdate>\n");
+    s_puts(o, "      <sex>\n");
+    s_elem(o, "        ", "cd", "S=\"CD-SEX\" SV=\"1.1\"",
+           !strcmp(m->sex, "M")   ? "male"
+           : !strcmp(m->sex, "F") ? "female"
+                                  : "undefined");
+    s_puts(o, "      </sex>\n");
+    s_puts(o, "    </patient>\n");
+}
+
+/* the report: author, status, title and the PDF as a multimedia link */
+static void
+s_transaction(s_out_t *o, const rpt_model_t *m, const s_when_t *w, const unsigned char *pdf,
+              size_t pdf_len, bool en, bool draft)
+{
+    s_puts(o, "    <transaction>\n");
+    s_elem(o, "      ", "id", "S=\"ID-KMEHR\" SV=\"1.0\"", "1");
+    s_elem(o, "      ", "cd", "S=\"CD-TRANSACTION\" SV=\"1.4\"", "report");
+    s_elem(o, "      ", "date", NULL, w->date);
+    s_elem(o, "      ", "time", NULL, w->time);
+    s_puts(o, "      <author>\n");
+    s_hcparty(o, "        ", m->physician_riziv, NULL, NULL, m->physician_name);
+    s_puts(o, "      </author>\n");
+    s_elem(o, "      ", "iscomplete", NULL, "true");
+    s_elem(o, "      ", "isvalidated", NULL, draft ? "false" : "true");
+    char *title =
+        rl_asprintf("%s %s %s", en ? "Final report" : "Eindverslag", m->given_name, m->family_name);
+    s_elem(o, "      ", "text", en ? "L=\"en\"" : "L=\"nl\"", title);
+    free(title);
+    size_t b64_len = sodium_base64_encoded_len(pdf_len, sodium_base64_VARIANT_ORIGINAL);
+    char *b64 = rl_malloc(b64_len);
+    sodium_bin2base64(b64, b64_len, pdf, pdf_len, sodium_base64_VARIANT_ORIGINAL);
+    s_puts(o, "      <lnk TYPE=\"multimedia\" MEDIATYPE=\"application/pdf\">");
+    s_puts(o, b64);
+    s_puts(o, "</lnk>\n");
+    free(b64);
+    s_puts(o, "    </transaction>\n");
+}
+
 char *
 rpt_kmehr_message(const rpt_model_t *m, const unsigned char *pdf, size_t pdf_len, const char *lang,
                   bool draft, rl_err_t *err)
@@ -113,74 +205,16 @@ rpt_kmehr_message(const rpt_model_t *m, const unsigned char *pdf, size_t pdf_len
         rl_err_set(err, "the site has no physician RIZIV number: a KMEHR message needs a sender");
         return NULL;
     }
-    /* the site's local time (Europe/Brussels, as the letter's date) */
-    char date[16], tod[16];
-    snprintf(date, sizeof date, "%.10s", m->now_local ? m->now_local : "");
-    snprintf(tod, sizeof tod, "%.8s",
-             m->now_local && strlen(m->now_local) >= 19 ? m->now_local + 11 : "");
-    char stamp[32], msg_id[96];
-    size_t k = 0;
-    for (const char *c = m->now_local ? m->now_local : ""; *c && k + 1 < sizeof stamp; c++)
-        if (*c >= '0' && *c <= '9')
-            stamp[k++] = *c;
-    stamp[k] = '\0';
-    snprintf(msg_id, sizeof msg_id, "%s.%s.%lld", m->physician_riziv, stamp, m->enrolment_id);
-
+    s_when_t w;
+    s_when(m, &w);
     s_out_t o = {0};
     s_puts(&o, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     s_puts(&o, "<kmehrmessage xmlns=\"" S_NS "\">\n");
-    s_puts(&o, "  <header>\n");
-    s_puts(&o, "    <standard>\n");
-    s_elem(&o, "      ", "cd", "S=\"CD-STANDARD\" SV=\"1.0\"", "20161201");
-    s_puts(&o, "    </standard>\n");
-    s_elem(&o, "    ", "id", "S=\"ID-KMEHR\" SV=\"1.0\"", msg_id);
-    s_elem(&o, "    ", "date", NULL, date);
-    s_elem(&o, "    ", "time", NULL, tod);
-    s_puts(&o, "    <sender>\n");
-    s_hcparty(&o, "      ", m->physician_riziv, NULL, NULL, m->physician_name);
-    s_puts(&o, "    </sender>\n");
-    s_puts(&o, "    <recipient>\n");
-    s_hcparty(&o, "      ", m->gp_riziv, m->gp_given_name, m->gp_family_name, NULL);
-    s_puts(&o, "    </recipient>\n");
-    s_puts(&o, "  </header>\n");
+    s_header(&o, m, &w);
     s_puts(&o, "  <folder>\n");
     s_elem(&o, "    ", "id", "S=\"ID-KMEHR\" SV=\"1.0\"", "1");
-    s_puts(&o, "    <patient>\n");
-    s_elem(&o, "      ", "id", "S=\"ID-PATIENT\" SV=\"1.0\"", m->insz);
-    s_elem(&o, "      ", "firstname", NULL, m->given_name);
-    s_elem(&o, "      ", "familyname", NULL, m->family_name);
-    s_puts(&o, "      <birthdate>\n");
-    s_elem(&o, "        ", "date", NULL, m->date_of_birth);
-    s_puts(&o, "      </birthdate>\n");
-    s_puts(&o, "      <sex>\n");
-    s_elem(&o, "        ", "cd", "S=\"CD-SEX\" SV=\"1.1\"",
-           !strcmp(m->sex, "M")   ? "male"
-           : !strcmp(m->sex, "F") ? "female"
-                                  : "undefined");
-    s_puts(&o, "      </sex>\n");
-    s_puts(&o, "    </patient>\n");
-    s_puts(&o, "    <transaction>\n");
-    s_elem(&o, "      ", "id", "S=\"ID-KMEHR\" SV=\"1.0\"", "1");
-    s_elem(&o, "      ", "cd", "S=\"CD-TRANSACTION\" SV=\"1.4\"", "report");
-    s_elem(&o, "      ", "date", NULL, date);
-    s_elem(&o, "      ", "time", NULL, tod);
-    s_puts(&o, "      <author>\n");
-    s_hcparty(&o, "        ", m->physician_riziv, NULL, NULL, m->physician_name);
-    s_puts(&o, "      </author>\n");
-    s_elem(&o, "      ", "iscomplete", NULL, "true");
-    s_elem(&o, "      ", "isvalidated", NULL, draft ? "false" : "true");
-    char *title = rl_asprintf("%s %s %s", strcmp(lang, "en") ? "Eindverslag" : "Final report",
-                              m->given_name, m->family_name);
-    s_elem(&o, "      ", "text", strcmp(lang, "en") ? "L=\"nl\"" : "L=\"en\"", title);
-    free(title);
-    size_t b64_len = sodium_base64_encoded_len(pdf_len, sodium_base64_VARIANT_ORIGINAL);
-    char *b64 = rl_malloc(b64_len);
-    sodium_bin2base64(b64, b64_len, pdf, pdf_len, sodium_base64_VARIANT_ORIGINAL);
-    s_puts(&o, "      <lnk TYPE=\"multimedia\" MEDIATYPE=\"application/pdf\">");
-    s_puts(&o, b64);
-    s_puts(&o, "</lnk>\n");
-    free(b64);
-    s_puts(&o, "    </transaction>\n");
+    s_patient(&o, m);
+    s_transaction(&o, m, &w, pdf, pdf_len, !strcmp(lang, "en"), draft);
     s_puts(&o, "  </folder>\n");
     s_puts(&o, "</kmehrmessage>\n");
     return o.buf;

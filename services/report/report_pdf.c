@@ -573,7 +573,7 @@ s_real_change_legend(s_doc_t *d)
         any_default |= !m->srd_site[k];
     }
     if (!any_site) {
-        snprintf(srd, sizeof srd, "%s %% %s", rpt_num(m->srd.pct[0], 0, "?"),
+        snprintf(srd, sizeof srd, "%s %% %s", rpt_num(m->srd.pct[RL_DIR_FIRST], 0, "?"),
                  T(d, "(standaardwaarde)", "(default)"));
     } else {
         for (int k = RL_DIR_FIRST; k < RL_DIR_COUNT; k++)
@@ -600,32 +600,67 @@ s_real_change_legend(s_doc_t *d)
            srd);
 }
 
+/* "Tests: start DATE; mid DATE; end DATE." */
 static void
-s_device(s_doc_t *d)
+s_device_dates(s_doc_t *d)
 {
-    const rpt_model_t *m = d->m;
-    s_heading(d, T(d, "1. Toestelresultaten (beste van de pogingen)",
-                   "1. Device results (best of trials)"));
     char occ[3][96];
     for (int tp = 0; tp < RPT_NTP; tp++) {
-        const rpt_occasion_t *o = &m->occasion[tp];
-        if (o->present)
-            snprintf(occ[tp], sizeof occ[tp], "%s", o->date);
-        else
-            snprintf(occ[tp], sizeof occ[tp], "%s", s_missing(d));
+        const rpt_occasion_t *o = &d->m->occasion[tp];
+        snprintf(occ[tp], sizeof occ[tp], "%s", o->present ? o->date : s_missing(d));
     }
     s_para(d, 8.5, 0, 4, "%s: %s %s; %s %s; %s %s.", T(d, "Testen", "Tests"),
            T(d, "begin", "start"), occ[0], T(d, "midden", "mid"), occ[1], T(d, "einde", "end"),
            occ[2]);
-    bool any = false;
-    for (int k = RL_DIR_FIRST; k < RL_DIR_COUNT; k++)
-        any |= m->dirs[k].measured;
-    if (!any) {
-        s_para(
-            d, 9, 0, 6, "%s",
-            T(d, "Er werden geen toesteltesten geregistreerd.", "No device tests were recorded."));
-        return;
-    }
+}
+
+/* The two rows of one direction: torque, then range of motion (first
+ * cell empty: kept with the row above), with % of reference at the last
+ * test done. */
+static void
+s_device_rows(s_doc_t *d, s_table_t *t, int k)
+{
+    const rpt_direction_t *x = &d->m->dirs[k];
+    const char *miss = "—";
+    rl_measures_change_t c = rpt_change(&x->torque_nm);
+    int last = !isnan(x->torque_nm.v[RPT_END])   ? RPT_END
+               : !isnan(x->torque_nm.v[RPT_MID]) ? RPT_MID
+                                                 : RPT_START;
+    char ref[32], rref[32];
+    snprintf(ref, sizeof ref, "%s", s_pct_plain(x->pct_ref.v[last], miss));
+    snprintf(rref, sizeof rref, "%s", s_pct_plain(x->rom_pct_ref.v[last], miss));
+    s_table_row(t, s_dir(d, k), T(d, "kracht (N·m)", "torque (N·m)"),
+                rpt_num(x->torque_nm.v[0], 1, miss), rpt_num(x->torque_nm.v[1], 1, miss),
+                rpt_num(x->torque_nm.v[2], 1, miss), s_signed(c.absolute, 1, miss),
+                s_pct_marked(d, x->dir, &x->torque_nm, miss), ref);
+    c = rpt_change(&x->rom_deg);
+    s_table_row(t, "", T(d, "uitslag (°)", "range (°)"), rpt_num(x->rom_deg.v[0], 1, miss),
+                rpt_num(x->rom_deg.v[1], 1, miss), rpt_num(x->rom_deg.v[2], 1, miss),
+                s_signed(c.absolute, 1, miss), s_pct_marked(d, x->dir, &x->rom_deg, miss), rref);
+}
+
+/* The flexion/extension ratio and the left/right asymmetries. */
+static void
+s_device_balance_rows(s_doc_t *d, s_table_t *t)
+{
+    const char *miss = "—";
+    rpt_tp3_t ratio, asym_lf, asym_rot;
+    rpt_balance(d->m, &ratio, &asym_lf, &asym_rot);
+    s_table_row(t, T(d, "flexie/extensie", "flexion/extension"), T(d, "krachtratio", "ratio"),
+                rpt_num(ratio.v[0], 2, miss), rpt_num(ratio.v[1], 2, miss),
+                rpt_num(ratio.v[2], 2, miss), "", "", "");
+    s_table_row(t, T(d, "lateroflexie L/R", "lateral flexion L/R"),
+                T(d, "asymmetrie (%)", "asymmetry (%)"), rpt_num(asym_lf.v[0], 1, miss),
+                rpt_num(asym_lf.v[1], 1, miss), rpt_num(asym_lf.v[2], 1, miss), "", "", "");
+    s_table_row(t, T(d, "rotatie L/R", "rotation L/R"), T(d, "asymmetrie (%)", "asymmetry (%)"),
+                rpt_num(asym_rot.v[0], 1, miss), rpt_num(asym_rot.v[1], 1, miss),
+                rpt_num(asym_rot.v[2], 1, miss), "", "", "");
+}
+
+static void
+s_device_table(s_doc_t *d)
+{
+    const rpt_model_t *m = d->m;
     /* the % of reference column only when a reference exists */
     static const double w8[] = {0.2, 0.15, 0.095, 0.095, 0.095, 0.105, 0.125, 0.135};
     static const double w7[] = {0.22, 0.17, 0.1, 0.1, 0.1, 0.14, 0.16};
@@ -634,74 +669,49 @@ s_device(s_doc_t *d)
                 T(d, "begin", "start"), T(d, "midden", "mid"), T(d, "einde", "end"),
                 T(d, "verschil", "change"), T(d, "verschil %", "change %"),
                 T(d, "% referentie", "% reference"));
-    const char *miss = "—";
-    for (int k = RL_DIR_FIRST; k < RL_DIR_COUNT; k++) {
-        const rpt_direction_t *x = &m->dirs[k];
-        if (!x->measured)
-            continue;
-        rl_measures_change_t c = rpt_change(&x->torque_nm);
-        /* % of reference at the last test done */
-        int last = !isnan(x->torque_nm.v[RPT_END])   ? RPT_END
-                   : !isnan(x->torque_nm.v[RPT_MID]) ? RPT_MID
-                                                     : RPT_START;
-        char ref[32], rref[32];
-        snprintf(ref, sizeof ref, "%s", s_pct_plain(x->pct_ref.v[last], miss));
-        snprintf(rref, sizeof rref, "%s", s_pct_plain(x->rom_pct_ref.v[last], miss));
-        s_table_row(&t, s_dir(d, k), T(d, "kracht (N·m)", "torque (N·m)"),
-                    rpt_num(x->torque_nm.v[0], 1, miss), rpt_num(x->torque_nm.v[1], 1, miss),
-                    rpt_num(x->torque_nm.v[2], 1, miss), s_signed(c.absolute, 1, miss),
-                    s_pct_marked(d, x->dir, &x->torque_nm, miss), ref);
-        c = rpt_change(&x->rom_deg);
-        s_table_row(&t, "", T(d, "uitslag (°)", "range (°)"), rpt_num(x->rom_deg.v[0], 1, miss),
-                    rpt_num(x->rom_deg.v[1], 1, miss), rpt_num(x->rom_deg.v[2], 1, miss),
-                    s_signed(c.absolute, 1, miss), s_pct_marked(d, x->dir, &x->rom_deg, miss),
-                    rref);
-    }
-    rpt_tp3_t ratio, asym_lf, asym_rot;
-    for (int tp = 0; tp < RPT_NTP; tp++) {
-        ratio.v[tp] = rpt_flex_ext_ratio(m, tp);
-        asym_lf.v[tp] = rpt_asymmetry(m, 0, tp);
-        asym_rot.v[tp] = rpt_asymmetry(m, 1, tp);
-    }
-    s_table_row(&t, T(d, "flexie/extensie", "flexion/extension"), T(d, "krachtratio", "ratio"),
-                rpt_num(ratio.v[0], 2, miss), rpt_num(ratio.v[1], 2, miss),
-                rpt_num(ratio.v[2], 2, miss), "", "", "");
-    s_table_row(&t, T(d, "lateroflexie L/R", "lateral flexion L/R"),
-                T(d, "asymmetrie (%)", "asymmetry (%)"), rpt_num(asym_lf.v[0], 1, miss),
-                rpt_num(asym_lf.v[1], 1, miss), rpt_num(asym_lf.v[2], 1, miss), "", "", "");
-    s_table_row(&t, T(d, "rotatie L/R", "rotation L/R"), T(d, "asymmetrie (%)", "asymmetry (%)"),
-                rpt_num(asym_rot.v[0], 1, miss), rpt_num(asym_rot.v[1], 1, miss),
-                rpt_num(asym_rot.v[2], 1, miss), "", "", "");
+    for (int k = RL_DIR_FIRST; k < RL_DIR_COUNT; k++)
+        if (m->dirs[k].measured)
+            s_device_rows(d, &t, k);
+    s_device_balance_rows(d, &t);
     s_table_draw(d, &t, 8.5);
-    s_real_change_legend(d);
+}
 
-    /* where the reference values come from, under the table */
-    if (m->has_reference) {
-        if (!m->reference_validated)
-            s_para(d, 9, 0, 3, "<b>%s</b>",
-                   T(d,
-                     "Let op: de referentiewaarden komen uit een tabel die niet als gevalideerd "
-                     "is aangemerkt. Alleen een ontwerp toont ze; een definitief verslag niet.",
-                     "Caution: the reference values come from a table that is not marked "
-                     "validated. Only a draft shows them; a final report does not."));
-        s_para(d, 8.5, 0, 3, "%s %s; %s %s; %s %s. %s",
-               T(d,
-                 "% referentie: bij de laatste test, tegenover de referentiewaarden voor "
-                 "geslacht en leeftijd. Bron:",
-                 "% of reference: at the last test, against the reference values for sex and "
-                 "age. Source:"),
-               m->reference_citation ? m->reference_citation : "?", T(d, "toestel", "device model"),
-               m->reference_model ? m->reference_model : "?", T(d, "populatie:", "population:"),
-               m->reference_population ? m->reference_population : "?",
-               T(d, "Referentiewaarden gelden alleen voor het toestel waarop ze gemeten zijn.",
-                 "Reference values hold only for the device model they were measured on."));
-    } else {
+/* where the reference values come from, under the table */
+static void
+s_reference_note(s_doc_t *d)
+{
+    const rpt_model_t *m = d->m;
+    if (!m->has_reference) {
         s_para(d, 8.5, 0, 3, "%s",
                T(d, "% referentie: geen referentietabel beschikbaar voor dit toestel.",
                  "% of reference: no reference table is available for this device."));
+        return;
     }
+    if (!m->reference_validated)
+        s_para(d, 9, 0, 3, "<b>%s</b>",
+               T(d,
+                 "Let op: de referentiewaarden komen uit een tabel die niet als gevalideerd "
+                 "is aangemerkt. Alleen een ontwerp toont ze; een definitief verslag niet.",
+                 "Caution: the reference values come from a table that is not marked "
+                 "validated. Only a draft shows them; a final report does not."));
+    s_para(d, 8.5, 0, 3, "%s %s; %s %s; %s %s. %s",
+           T(d,
+             "% referentie: bij de laatste test, tegenover de referentiewaarden voor "
+             "geslacht en leeftijd. Bron:",
+             "% of reference: at the last test, against the reference values for sex and "
+             "age. Source:"),
+           m->reference_citation ? m->reference_citation : "?", T(d, "toestel", "device model"),
+           m->reference_model ? m->reference_model : "?", T(d, "populatie:", "population:"),
+           m->reference_population ? m->reference_population : "?",
+           T(d, "Referentiewaarden gelden alleen voor het toestel waarop ze gemeten zijn.",
+             "Reference values hold only for the device model they were measured on."));
+}
 
-    /* effort check */
+/* the effort check: the tests whose coefficient of variation is high */
+static void
+s_effort_note(s_doc_t *d)
+{
+    const rpt_model_t *m = d->m;
     char high[512] = "";
     for (int k = RL_DIR_FIRST; k < RL_DIR_COUNT; k++)
         for (int tp = 0; tp < RPT_NTP; tp++) {
@@ -723,7 +733,13 @@ s_device(s_doc_t *d)
                  "test (normale inspanning).",
                  "Effort check: coefficient of variation across trials ≤ 15 % in every test "
                  "(normal effort)."));
-    /* training load progression: heaviest set, first and last training day */
+}
+
+/* training load progression: heaviest set, first and last training day */
+static void
+s_load_notes(s_doc_t *d)
+{
+    const rpt_model_t *m = d->m;
     for (int k = RL_DIR_FIRST; k < RL_DIR_COUNT; k++) {
         const rpt_load_t *first = NULL, *last = NULL;
         for (int i = 0; i < m->n_load; i++)
@@ -740,6 +756,28 @@ s_device(s_doc_t *d)
                s_dir(d, k), rpt_num(first->max_load_nm, 1, "?"), rpt_num(last->max_load_nm, 1, "?"),
                s_pct(c.pct, "?"), T(d, "trainingsdag", "training day"), first->index, last->index);
     }
+}
+
+static void
+s_device(s_doc_t *d)
+{
+    s_heading(d, T(d, "1. Toestelresultaten (beste van de pogingen)",
+                   "1. Device results (best of trials)"));
+    s_device_dates(d);
+    bool any = false;
+    for (int k = RL_DIR_FIRST; k < RL_DIR_COUNT; k++)
+        any |= d->m->dirs[k].measured;
+    if (!any) {
+        s_para(
+            d, 9, 0, 6, "%s",
+            T(d, "Er werden geen toesteltesten geregistreerd.", "No device tests were recorded."));
+        return;
+    }
+    s_device_table(d);
+    s_real_change_legend(d);
+    s_reference_note(d);
+    s_effort_note(d);
+    s_load_notes(d);
     d->y += 4;
 }
 
