@@ -538,7 +538,7 @@ s_quest_derive(rpt_questionnaire_t *q)
 {
     rl_instrument_t inst;
     rl_err_t e;
-    const char *code = !strcmp(q->instrument, "TSK") ? "TSK-17" : q->instrument;
+    const char *code = rpt_instrument_code(q->instrument);
     q->has_mic = rl_instrument_parse(code, &inst, &e) == 0 && rl_questionnaire_has_mic(inst);
     for (int tp = 0; tp < RPT_NTP; tp++)
         if (q->at[tp].present)

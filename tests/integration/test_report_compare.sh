@@ -136,6 +136,20 @@ t_is "JSON: range of motion % of reference at the end" \
 t_is "JSON: the reference source is named" "$(jq -r .reference_source <<<"$json")" "ref.csv: TEST VALUES, NOT CLINICAL"
 t_match "no reference for flexion (none loaded)" "$out" "flexion +torque of reference \(%\) +missing +missing +missing .*no reference"
 
+# --- the report reads the measurements only through the clinical views: with
+# the measurement tables closed to its role, every section loads the same
+before=$(ruglab-report compare RB-0001 --format json); rc=$?
+t_is "compare (JSON) before closing the tables" "$rc" 0
+t_check "the measurement tables are closed to ruglab_clinician" \
+  t_psql ruglab_admin "REVOKE SELECT ON ALL TABLES IN SCHEMA meas FROM ruglab_clinician"
+t_fails "ruglab_clinician can no longer read meas.test_trial" \
+  t_psql ruglab_clinician "SELECT count(*) FROM meas.test_trial"
+after=$(ruglab-report compare RB-0001 --format json); rc=$?
+t_is "compare (JSON) with the tables closed: exit 0" "$rc" 0
+t_is "compare (JSON) with the tables closed: the same model" "$after" "$before"
+t_check "the measurement tables are open again" \
+  t_psql ruglab_admin "GRANT SELECT ON ALL TABLES IN SCHEMA meas TO ruglab_clinician"
+
 # --- bad input
 out=$(ruglab-report compare RB-9999 2>&1); rc=$?
 t_is "unknown patient: exit 1" "$rc" 1
