@@ -37,7 +37,8 @@ typedef struct {
     /* Returns the driver's state, or NULL with err set (bad setting, folder
      * missing). check_only: validate the settings, touch nothing. */
     void *(*open)(const agent_driver_env_t *env, bool check_only, rl_err_t *err);
-    /* A file descriptor whose readability means "call next()", or -1. */
+    /* A file descriptor whose readability means "call next()", or -1;
+     * NULL for a driver that has none (it is polled by its wait_ms). */
     int (*fd)(void *self);
     /* The next measurement; see the AGENT_DRV_ codes. With AGENT_DRV_MSG,
      * *mark is the driver's source mark after it (the caller sets it to 0

@@ -420,7 +420,7 @@ s_run(s_agent_t *a)
         if (taken >= S_BATCH)
             timeout = 0;
         if (want_driver) {
-            int fd = a->drv->fd(a->drv_state);
+            int fd = a->drv->fd ? a->drv->fd(a->drv_state) : -1;
             if (fd >= 0)
                 items[n++] = (zmq_pollitem_t){.fd = fd, .events = ZMQ_POLLIN};
             if (a->drv_wait_ms >= 0 && a->drv_wait_ms < timeout)

@@ -20,9 +20,9 @@
 
 #include "ruglab/log.h"
 #include "ruglab/wire.h"
+#include "../unit/rmtree.h"
 
 #include <fcntl.h>
-#include <ftw.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -68,15 +68,6 @@ static uint64_t s_max_boot;
 static uint64_t s_pending[64];
 static size_t s_npending;
 static uint8_t s_slots[8][64]; /* the state slots the runs wrote */
-
-static int
-s_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 static void
 s_check(bool ok, const char *what)
@@ -137,7 +128,7 @@ static void
 s_make_spool(void)
 {
     rl_err_t err;
-    nftw(s_dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
+    t_rmtree(s_dir);
     s_check(mkdir(s_dir, 0700) == 0, "mkdir");
     agent_spool_t *sp = agent_spool_open(s_dir, &s_opts, &err);
     s_check(sp != NULL, "first open");

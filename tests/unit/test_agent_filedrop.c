@@ -8,6 +8,7 @@
 #include "../../services/agent/agent_spool.h"
 
 #include "ruglab/log.h"
+#include "rmtree.h"
 
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -29,15 +29,6 @@ static char s_spool[128];
 #define C                                                                                          \
     "\"session_id\": \"s1\", \"patient_token\": \"RB-0001\", \"taken_at\": "                       \
     "\"2026-11-23T10:00:00Z\""
-
-static int
-s_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 static int
 s_setup(void **state)
@@ -56,7 +47,7 @@ static int
 s_teardown(void **state)
 {
     (void)state;
-    nftw(s_root, s_rm, 16, FTW_DEPTH | FTW_PHYS);
+    t_rmtree(s_root);
     return 0;
 }
 

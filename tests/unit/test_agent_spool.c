@@ -7,6 +7,7 @@
 
 #include "ruglab/log.h"
 #include "ruglab/wire.h"
+#include "rmtree.h"
 
 #include <inttypes.h>
 #include <setjmp.h>
@@ -17,22 +18,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <dirent.h>
-#include <ftw.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 static char s_dir[64];
-
-static int
-s_rm(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-    (void)st;
-    (void)flag;
-    (void)ftw;
-    return remove(path);
-}
 
 static int
 s_setup(void **state)
@@ -48,7 +39,7 @@ static int
 s_teardown(void **state)
 {
     (void)state;
-    nftw(s_dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
+    t_rmtree(s_dir);
     return 0;
 }
 
@@ -408,7 +399,7 @@ test_full_spool_refuses_and_recovers(void **state)
     (void)s_append(sp, 1);
     uint64_t rec_size = agent_spool_bytes(sp);
     agent_spool_close(&sp);
-    nftw(s_dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
+    t_rmtree(s_dir);
     assert_int_equal(mkdir(s_dir, 0700), 0);
 
     sp = s_open(3 * rec_size, 1);
@@ -483,7 +474,7 @@ static uint64_t
 s_deliver_five(uint64_t acked)
 {
     rl_err_t err;
-    nftw(s_dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
+    t_rmtree(s_dir);
     assert_int_equal(mkdir(s_dir, 0700), 0);
     agent_spool_t *sp = s_open(1 << 20, 1 << 16);
     uint64_t boot = agent_spool_boot_id(sp);
@@ -654,7 +645,7 @@ test_damaged_older_segment_is_reported(void **state)
 static void
 s_nine(uint64_t rec)
 {
-    nftw(s_dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
+    t_rmtree(s_dir);
     assert_int_equal(mkdir(s_dir, 0700), 0);
     agent_spool_t *sp = s_open(1 << 20, 3 * rec);
     for (uint32_t t = 1; t <= 9; t++)
@@ -722,7 +713,7 @@ test_boot_ids_never_come_again(void **state)
     assert_int_equal(agent_spool_ack(sp, boot, 1, &err), 1);
     agent_spool_close(&sp);
     /* The spool wiped (a machine reinstalled under the same device id). */
-    nftw(s_dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
+    t_rmtree(s_dir);
     sp = s_open(1 << 20, 1 << 16);
     assert_true(agent_spool_boot_id(sp) > boot);
     assert_true(agent_spool_boot_id(sp) <= (uint64_t)INT64_MAX);
@@ -732,7 +723,7 @@ test_boot_ids_never_come_again(void **state)
      * and 0: still a boot id the collector accepts, never an old one. */
     static const char *const boots[] = {"9223372036854775807", "0"};
     for (size_t i = 0; i < 2; i++) {
-        nftw(s_dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
+        t_rmtree(s_dir);
         assert_int_equal(mkdir(s_dir, 0700), 0);
         s_write_file("lock", "", 0);
         s_write_file("boot", boots[i], strlen(boots[i]));
@@ -745,7 +736,7 @@ test_boot_ids_never_come_again(void **state)
 
     /* A stray file with a segment name no spool gives: set aside, the
      * spool goes on with its own. */
-    nftw(s_dir, s_rm, 16, FTW_DEPTH | FTW_PHYS);
+    t_rmtree(s_dir);
     sp = s_open(1 << 20, 1 << 16);
     (void)s_append(sp, 1);
     s_sync(sp);

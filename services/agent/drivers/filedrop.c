@@ -344,13 +344,6 @@ s_open(const agent_driver_env_t *env, bool check_only, rl_err_t *err)
 }
 
 static int
-s_fd(void *self)
-{
-    (void)self;
-    return -1;
-}
-
-static int
 s_next(void *vself, rl_msg_t *msg, uint64_t *mark, int *wait_ms, rl_err_t *err)
 {
     (void)err;
@@ -423,7 +416,7 @@ const agent_driver_t agent_driver_filedrop = {
     .name = "filedrop",
     .summary = "export files (NAME.json) dropped into a folder; done/ and rejected/",
     .open = s_open,
-    .fd = s_fd,
+    .fd = NULL, /* polled */
     .next = s_next,
     .synced = s_synced,
     .close = s_close,

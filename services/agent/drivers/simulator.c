@@ -475,13 +475,6 @@ fail:
 }
 
 static int
-s_fd(void *self)
-{
-    (void)self;
-    return -1;
-}
-
-static int
 s_next(void *vself, rl_msg_t *msg, uint64_t *mark, int *wait_ms, rl_err_t *err)
 {
     (void)err;
@@ -548,7 +541,7 @@ const agent_driver_t agent_driver_simulator = {
     .name = "simulator",
     .summary = "a Tergumed-style device running a programme (tests, training, curves)",
     .open = s_open,
-    .fd = s_fd,
+    .fd = NULL, /* polled */
     .next = s_next,
     .synced = NULL,
     .close = s_close,
