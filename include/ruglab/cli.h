@@ -5,11 +5,14 @@
  * and the dispatch to a table of commands. Exit codes: exitcode.h.
  *
  * Messages go to stderr as "PROGRAM: what is wrong". One process, one
- * program name (rl_cli_init); otherwise no global state. */
+ * program name (rl_cli_init); otherwise no global state.
+ *
+ * Two modules: cli.c (names, messages, options; no database, so the agent
+ * uses it too) and cli_db.c (the connection, --check-config and
+ * rl_cli_main; libpq). */
 #ifndef RUGLAB_CLI_H
 #define RUGLAB_CLI_H
 
-#include <libpq-fe.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -20,12 +23,16 @@ typedef enum {
     RL_CLI_JSON,  /* --json */
 } rl_cli_format_t;
 
+/* libpq's connection (libpq-fe.h's PGconn): declared here so that a
+ * program without a database (the agent) can use the shell's messages. */
+struct pg_conn;
+
 /* What a program's command functions receive. */
 typedef struct {
     const char *db_flag;    /* --db, or NULL ($RUGLAB_DB, then the local cluster) */
     rl_cli_format_t format; /* --csv / --json */
     const char *role;       /* database role when db_flag names no user */
-    PGconn *conn;           /* opened by rl_cli_connect, closed by rl_cli_main */
+    struct pg_conn *conn;   /* opened by rl_cli_connect, closed by rl_cli_main */
 } rl_cli_ctx_t;
 
 typedef struct {
@@ -64,7 +71,7 @@ rl_cli_json(const rl_cli_ctx_t *ctx)
 
 /* Connects as ctx->role unless ctx->db_flag names a user, once; later calls
  * return the same connection. Prints the error and returns NULL. */
-PGconn *rl_cli_connect(rl_cli_ctx_t *ctx);
+struct pg_conn *rl_cli_connect(rl_cli_ctx_t *ctx);
 
 /* The command table's lines of a usage text: "  NAME   summary". */
 void rl_cli_print_commands(const rl_cli_t *cli, FILE *out, int width);

@@ -9,6 +9,7 @@
 #include "agent_link.h"
 #include "agent_spool.h"
 
+#include "ruglab/cli.h"
 #include "ruglab/clock.h"
 #include "ruglab/exitcode.h"
 #include "ruglab/log.h"
@@ -102,19 +103,6 @@ static const s_override_t s_overrides[] = {
 };
 #define S_NOVERRIDES (sizeof s_overrides / sizeof s_overrides[0])
 
-static void s_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
-static void
-s_fail(const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs(S_PROG ": ", stderr);
-    vfprintf(stderr, fmt, ap);
-    fputc('\n', stderr);
-    va_end(ap);
-}
-
 /* Checks what the schema cannot: returns 0 or -1 with err. */
 static int
 s_check_config(const rl_config_t *cfg, rl_err_t *err)
@@ -176,7 +164,7 @@ s_dry_run(const agent_driver_t *drv, void *state)
         uint64_t mark = 0; /* only the spool keeps it */
         int rc = drv->next(state, &msg, &mark, &wait_ms, &err);
         if (rc == AGENT_DRV_ERROR) {
-            s_fail("%s", err.msg);
+            rl_cli_fail("%s", err.msg);
             return RL_EXIT_FAIL;
         }
         if (rc == AGENT_DRV_EOF || s_stop)
@@ -474,7 +462,7 @@ s_parse_args(int argc, char **argv, s_opts_t *o)
             continue;
         }
         if (i + 1 >= argc) {
-            s_fail("unknown option or missing value: '%s' (see --help)", arg);
+            rl_cli_fail("unknown option or missing value: '%s' (see --help)", arg);
             return RL_EXIT_USAGE;
         }
         if (!strcmp(arg, "--config")) {
@@ -483,7 +471,7 @@ s_parse_args(int argc, char **argv, s_opts_t *o)
         }
         if (!strcmp(arg, "--set")) {
             if (o->nsets == 64) {
-                s_fail("too many --set options");
+                rl_cli_fail("too many --set options");
                 return RL_EXIT_USAGE;
             }
             o->sets[o->nsets++] = argv[++i];
@@ -493,7 +481,7 @@ s_parse_args(int argc, char **argv, s_opts_t *o)
         while (k < S_NOVERRIDES && strcmp(arg, s_overrides[k].flag))
             k++;
         if (k == S_NOVERRIDES) {
-            s_fail("unknown option '%s' (see --help)", arg);
+            rl_cli_fail("unknown option '%s' (see --help)", arg);
             return RL_EXIT_USAGE;
         }
         o->ovals[k] = argv[++i];
@@ -511,7 +499,7 @@ s_apply_overrides(const s_opts_t *o, rl_config_t *cfg)
     for (size_t k = 0; k < S_NOVERRIDES; k++) {
         if (o->ovals[k] &&
             rl_config_set(cfg, s_overrides[k].section, s_overrides[k].key, o->ovals[k], &err)) {
-            s_fail("%s: %s", s_overrides[k].flag, err.msg);
+            rl_cli_fail("%s: %s", s_overrides[k].flag, err.msg);
             return RL_EXIT_CONFIG;
         }
     }
@@ -519,7 +507,7 @@ s_apply_overrides(const s_opts_t *o, rl_config_t *cfg)
         const char *set = o->sets[k];
         const char *dot = strchr(set, '.'), *eq = strchr(set, '=');
         if (!dot || !eq || eq < dot) {
-            s_fail("--set %s: expected SECTION.KEY=VALUE", set);
+            rl_cli_fail("--set %s: expected SECTION.KEY=VALUE", set);
             return RL_EXIT_USAGE;
         }
         char *section = rl_strndup(set, (size_t)(dot - set));
@@ -528,7 +516,7 @@ s_apply_overrides(const s_opts_t *o, rl_config_t *cfg)
         free(section);
         free(key);
         if (src) {
-            s_fail("--set %s: %s", set, err.msg);
+            rl_cli_fail("--set %s: %s", set, err.msg);
             return RL_EXIT_CONFIG;
         }
     }
@@ -539,7 +527,8 @@ s_apply_overrides(const s_opts_t *o, rl_config_t *cfg)
 static int
 s_config_failed(const s_opts_t *o, const rl_err_t *err)
 {
-    s_fail("%s%s%s", o->config_path ? o->config_path : "", o->config_path ? ": " : "", err->msg);
+    rl_cli_fail("%s%s%s", o->config_path ? o->config_path : "", o->config_path ? ": " : "",
+                err->msg);
     return RL_EXIT_CONFIG;
 }
 
@@ -552,7 +541,7 @@ s_setup_config(const s_opts_t *o, s_agent_t *a, agent_link_opts_t *lo)
     a->config_path = o->config_path;
     a->cfg = rl_config_load(agent_config_schema, o->config_path, &err);
     if (!a->cfg) {
-        s_fail("%s", err.msg);
+        rl_cli_fail("%s", err.msg);
         return RL_EXIT_CONFIG;
     }
     int rc = s_apply_overrides(o, a->cfg);
@@ -601,14 +590,14 @@ static int
 s_run_dry(s_agent_t *a)
 {
     if (a->drv == &agent_driver_filedrop) {
-        s_fail("--dry-run works with the jsonl and simulator drivers");
+        rl_cli_fail("--dry-run works with the jsonl and simulator drivers");
         return RL_EXIT_USAGE;
     }
     rl_err_t err;
     agent_driver_env_t env = {a->cfg, a->log_ctx, NULL, true};
     a->drv_state = a->drv->open(&env, false, &err);
     if (!a->drv_state) {
-        s_fail("%s", err.msg);
+        rl_cli_fail("%s", err.msg);
         return RL_EXIT_FAIL;
     }
     return s_dry_run(a->drv, a->drv_state);
@@ -623,18 +612,18 @@ s_setup_agent(s_agent_t *a, const agent_link_opts_t *lo)
                              (uint64_t)rl_config_int(a->cfg, "spool", "segment_bytes"), a->log_ctx};
     a->spool = agent_spool_open(rl_config_str(a->cfg, "spool", "dir"), &so, &err);
     if (!a->spool) {
-        s_fail("%s", err.msg);
+        rl_cli_fail("%s", err.msg);
         return RL_EXIT_FAIL;
     }
     agent_driver_env_t env = {a->cfg, a->log_ctx, a->spool, false};
     a->drv_state = a->drv->open(&env, false, &err);
     if (!a->drv_state) {
-        s_fail("driver %s: %s", a->drv->name, err.msg);
+        rl_cli_fail("driver %s: %s", a->drv->name, err.msg);
         return RL_EXIT_FAIL;
     }
     a->link = agent_link_new(lo, a->spool, &err);
     if (!a->link) {
-        s_fail("%s", err.msg);
+        rl_cli_fail("%s", err.msg);
         return RL_EXIT_FAIL;
     }
     return S_GO_ON;
@@ -687,6 +676,7 @@ s_main(const s_opts_t *o, s_agent_t *a)
 int
 main(int argc, char **argv)
 {
+    rl_cli_init(S_PROG);
     if (rl_text_check_args(S_PROG, argc, argv))
         return RL_EXIT_FAIL;
     s_opts_t o = {0};

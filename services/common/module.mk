@@ -2,7 +2,7 @@
 # A module whose sources include a package's headers lists it as
 # <module>_PKGS; the others are compiled without any package.
 audit_PKGS := libpq
-cli_PKGS := libpq
+cli_db_PKGS := libpq
 clinical_PKGS := libpq
 config_PKGS := inih
 db_PKGS := libpq
