@@ -3,6 +3,8 @@
  * rule, recorded with who and why (clinical.timepoint_override). */
 #include "admin_util.h"
 
+#include "ruglab/domain.h"
+
 #include "ruglab/audit.h"
 #include "ruglab/exitcode.h"
 
@@ -56,7 +58,8 @@ s_set(rl_cli_ctx_t *ctx, int argc, char **argv)
         admin_require(cmd, "--session", session) < 0 || admin_require(cmd, "--timepoint", tp) < 0 ||
         admin_require(cmd, "--reason", reason) < 0)
         return RL_EXIT_USAGE;
-    if (strcmp(tp, "start") && strcmp(tp, "mid") && strcmp(tp, "end") && strcmp(tp, "none")) {
+    rl_timepoint_t parsed;
+    if (strcmp(tp, rl_timepoint_name(RL_TP_NONE)) && rl_timepoint_parse(tp, &parsed, NULL) < 0) {
         rl_cli_fail("%s: --timepoint must be start, mid, end or none", cmd);
         return RL_EXIT_FAIL;
     }

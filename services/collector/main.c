@@ -17,6 +17,7 @@
 #include "collector_store.h"
 #include "collector_validate.h"
 
+#include "ruglab/cli.h"
 #include "ruglab/clock.h"
 #include "ruglab/config.h"
 #include "ruglab/db.h"
@@ -161,7 +162,7 @@ s_check_live(const s_settings_t *set)
     rl_err_t err;
     if (rl_db_check(set->conninfo, "ruglab_collector",
                     "SELECT device_id FROM meas.message_key LIMIT 0", ok, sizeof ok, &err)) {
-        fprintf(stderr, S_PROG ": %s\n", err.msg);
+        rl_cli_fail("%s", err.msg);
         return RL_EXIT_DB;
     }
     void *zctx = zmq_ctx_new();
@@ -171,10 +172,10 @@ s_check_live(const s_settings_t *set)
         zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
     if (!sock || zmq_bind(sock, set->listen) != 0) {
         int e = zmq_errno();
-        fprintf(stderr, S_PROG ": cannot listen on %s: %s%s\n", set->listen, zmq_strerror(e),
-                e == EADDRINUSE ? " (another program, or this collector already running, "
-                                  "listens there)"
-                                : "");
+        rl_cli_fail("cannot listen on %s: %s%s", set->listen, zmq_strerror(e),
+                    e == EADDRINUSE ? " (another program, or this collector already running, "
+                                      "listens there)"
+                                    : "");
         rc = RL_EXIT_CONFIG;
     } else {
         printf("configuration OK: %s, listening on %s\n", ok, set->listen);
@@ -196,11 +197,11 @@ s_gen_key(const char *dir)
     struct stat st;
     rl_err_t err;
     if (stat(dir, &st) != 0 && rl_paths_mkdirs(dir, 0700, &err) != 0) {
-        fprintf(stderr, S_PROG ": %s\n", err.msg);
+        rl_cli_fail("%s", err.msg);
         goto out;
     }
     if (access(pub, F_OK) == 0 || access(sec, F_OK) == 0) {
-        fprintf(stderr, S_PROG ": %s already exists; not overwriting a key pair\n", sec);
+        rl_cli_fail("%s already exists; not overwriting a key pair", sec);
         goto out;
     }
     zcert_t *cert = zcert_new();
@@ -211,7 +212,7 @@ s_gen_key(const char *dir)
     int s2 = zcert_save_public(cert, pub);
     umask(old);
     if (s1 != 0 || s2 != 0 || chmod(sec, 0600) != 0 || chmod(pub, 0644) != 0) {
-        fprintf(stderr, S_PROG ": cannot write the key pair into %s: %s\n", dir, strerror(errno));
+        rl_cli_fail("cannot write the key pair into %s: %s", dir, strerror(errno));
         zcert_destroy(&cert);
         goto out;
     }
@@ -918,14 +919,12 @@ s_parse_args(int argc, char **argv, s_options_t *o)
             printf(S_PROG " %s\n", RL_VERSION);
             return RL_EXIT_OK;
         default:
-            fprintf(stderr, S_PROG ": unknown option '%s' (see " S_PROG " --help)\n",
-                    argv[optind - 1]);
+            rl_cli_fail("unknown option '%s' (see " S_PROG " --help)", argv[optind - 1]);
             return RL_EXIT_USAGE;
         }
     }
     if (optind < argc) {
-        fprintf(stderr, S_PROG ": unexpected argument '%s' (see " S_PROG " --help)\n",
-                argv[optind]);
+        rl_cli_fail("unexpected argument '%s' (see " S_PROG " --help)", argv[optind]);
         return RL_EXIT_USAGE;
     }
     return -1;
@@ -987,6 +986,7 @@ s_loop_free(s_loop_t *L)
 int
 main(int argc, char **argv)
 {
+    rl_cli_init(S_PROG);
     if (rl_text_check_args(S_PROG, argc, argv))
         return RL_EXIT_FAIL;
     s_options_t o;
@@ -1005,12 +1005,12 @@ main(int argc, char **argv)
     L.db_flag = o.db_flag;
     rl_err_t err;
     if (s_load(o.config_path, o.db_flag, &L.set, &err) != 0) {
-        fprintf(stderr, S_PROG ": %s\n", err.msg);
+        rl_cli_fail("%s", err.msg);
         return RL_EXIT_CONFIG;
     }
     uint8_t pub[32], sec[32];
     if (s_load_keys(L.set.secret_key_file, pub, sec, &err) != 0) {
-        fprintf(stderr, S_PROG ": %s\n", err.msg);
+        rl_cli_fail("%s", err.msg);
         return RL_EXIT_CONFIG;
     }
     if (o.check)

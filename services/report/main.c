@@ -179,12 +179,10 @@ s_check_config(const s_opts_t *o)
 static PGconn *
 s_connect(const s_opts_t *o)
 {
-    rl_err_t err;
-    PGconn *conn = rl_db_open(o->db_flag, "ruglab_clinician", &err);
-    if (!conn) {
-        rl_cli_fail("%s", err.msg);
+    rl_cli_ctx_t ctx = {.db_flag = o->db_flag, .role = s_cli.role};
+    PGconn *conn = rl_cli_connect(&ctx);
+    if (!conn)
         return NULL;
-    }
     /* The clinical views are planned as one large query of many small
      * parts: JIT compilation costs seconds there and saves nothing. */
     PGresult *res = PQexec(conn, "SET jit = off");

@@ -12,13 +12,22 @@
 #include "ruglab/measures.h"
 #include "ruglab/programme.h"
 
+#include "ruglab/domain.h"
+
 #include <jansson.h>
 #include <libpq-fe.h>
 #include <stdbool.h>
 #include <stdio.h>
 
-/* Time points of a programme, in order. */
-enum { RPT_START, RPT_MID, RPT_END, RPT_NTP };
+/* The three measured time points of domain.h's rl_timepoint_t (start,
+ * mid, end), as 0-based indices of the model's arrays:
+ * index = rl_timepoint_t - RL_TP_START. */
+enum {
+    RPT_START = RL_TP_START - RL_TP_START,
+    RPT_MID = RL_TP_MID - RL_TP_START,
+    RPT_END = RL_TP_END - RL_TP_START,
+    RPT_NTP = RL_TP_COUNT - RL_TP_START,
+};
 
 const char *rpt_tp_name(int tp); /* "start", "mid", "end" (codes, JSON, CSV) */
 /* The time point in the report's language: "begin"/"midden"/"einde". */

@@ -23,8 +23,7 @@
 const char *
 rpt_tp_name(int tp)
 {
-    static const char *names[RPT_NTP] = {"start", "mid", "end"};
-    return tp >= 0 && tp < RPT_NTP ? names[tp] : "?";
+    return tp >= 0 && tp < RPT_NTP ? rl_timepoint_name((rl_timepoint_t)(tp + RL_TP_START)) : "?";
 }
 
 const char *

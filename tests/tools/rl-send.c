@@ -15,6 +15,7 @@
  * again, unchanged, like an agent's spool does; --rate paces first sends. A refused CURVE handshake
  * prints "handshake refused". Not installed; not a product. */
 #include "ruglab/mem.h"
+#include "ruglab/clock.h"
 #include "ruglab/wire.h"
 
 #include <czmq.h>
@@ -40,22 +41,6 @@ typedef struct {
 static s_out_t *s_out;
 static size_t s_n_out, s_cap_out;
 static const char *s_device = "";
-
-static int64_t
-s_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-static int64_t
-s_now_us(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
 
 static const char *
 s_str(json_t *o, const char *key, const char *def)
@@ -231,7 +216,8 @@ s_build(json_t *o, rl_msg_t *m)
     s_copy(m->device_id, sizeof m->device_id, s_str(o, "device_id", s_device));
     m->boot_id = (uint64_t)s_int(o, "boot_id", 1);
     m->seq = (uint64_t)s_int(o, "seq", 0);
-    m->taken_at_us = s_int(o, "taken_at_us", s_now_us() + s_int(o, "taken_offset_s", 0) * 1000000);
+    m->taken_at_us =
+        s_int(o, "taken_at_us", rl_clock_wall_us() + s_int(o, "taken_offset_s", 0) * 1000000);
     s_copy(m->session_id, sizeof m->session_id, s_str(o, "session_id", ""));
     s_copy(m->patient_token, sizeof m->patient_token, s_str(o, "patient_token", ""));
     const char *kind = s_str(o, "kind", "");
@@ -337,7 +323,7 @@ s_send(void *sock, s_out_t *o)
 {
     if (zmq_send(sock, o->buf, o->len, ZMQ_DONTWAIT) < 0)
         return false;
-    o->sent_ms = s_ms();
+    o->sent_ms = rl_clock_mono_ms();
     return true;
 }
 
@@ -542,7 +528,7 @@ static int
 s_run(void *sock, void *mon, const s_opts_t *o)
 {
     s_input_t in = {0};
-    int64_t start = s_ms(), deadline = start + o->timeout_ms;
+    int64_t start = rl_clock_mono_ms(), deadline = start + o->timeout_ms;
     size_t next = 0; /* first message never sent */
     int rc = 1;
     for (;;) {
@@ -553,7 +539,7 @@ s_run(void *sock, void *mon, const s_opts_t *o)
             rc = 0;
             break;
         }
-        if (s_ms() >= deadline) {
+        if (rl_clock_mono_ms() >= deadline) {
             printf("timeout: %zu unacknowledged\n", unacked);
             break;
         }
@@ -574,13 +560,14 @@ s_run(void *sock, void *mon, const s_opts_t *o)
         if (n == 3 && (items[2].revents & (ZMQ_POLLIN | ZMQ_POLLERR)))
             s_read_input(&in);
         /* first sends, at most --rate per second */
-        while (next < s_n_out &&
-               (o->rate <= 0 || (int64_t)next < (s_ms() - start) * o->rate / 1000 + 1) &&
-               s_send(sock, &s_out[next]))
+        while (
+            next < s_n_out &&
+            (o->rate <= 0 || (int64_t)next < (rl_clock_mono_ms() - start) * o->rate / 1000 + 1) &&
+            s_send(sock, &s_out[next]))
             next++;
         if (o->resend_ms > 0)
             for (size_t i = 0; i < next; i++)
-                if (!s_out[i].acked && s_ms() - s_out[i].sent_ms >= o->resend_ms)
+                if (!s_out[i].acked && rl_clock_mono_ms() - s_out[i].sent_ms >= o->resend_ms)
                     s_send(sock, &s_out[i]);
     }
     free(in.buf);
