@@ -92,7 +92,7 @@ int rl_cli_parse_globals(const rl_cli_t *cli, int argc, char **argv, rl_cli_ctx_
 
 /* --check-config of a program whose configuration is the database it finds:
  * prints "configuration OK: ..." (RL_EXIT_OK) or what is wrong (RL_EXIT_DB).
- * extra, when not NULL, is appended to the OK line. */
-int rl_cli_check_db(const rl_cli_t *cli, const char *db_flag, const char *extra);
+ * (ruglab-report checks gnuplot too, and has its own.) */
+int rl_cli_check_db(const rl_cli_t *cli, const char *db_flag);
 
 #endif

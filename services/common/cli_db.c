@@ -22,7 +22,7 @@ rl_cli_connect(rl_cli_ctx_t *ctx)
 }
 
 int
-rl_cli_check_db(const rl_cli_t *cli, const char *db_flag, const char *extra)
+rl_cli_check_db(const rl_cli_t *cli, const char *db_flag)
 {
     rl_err_t err;
     char ok[512];
@@ -30,7 +30,7 @@ rl_cli_check_db(const rl_cli_t *cli, const char *db_flag, const char *extra)
         rl_cli_fail("%s", err.msg);
         return RL_EXIT_DB;
     }
-    printf("configuration OK: %s%s\n", ok, extra ? extra : "");
+    printf("configuration OK: %s\n", ok);
     return RL_EXIT_OK;
 }
 
@@ -57,7 +57,7 @@ rl_cli_main(const rl_cli_t *cli, int argc, char **argv)
     if (rc >= 0)
         return rc;
     if (check_config)
-        return rl_cli_check_db(cli, ctx.db_flag, NULL);
+        return rl_cli_check_db(cli, ctx.db_flag);
     if (next >= argc) {
         cli->usage(stderr);
         return RL_EXIT_USAGE;
