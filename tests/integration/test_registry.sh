@@ -35,36 +35,38 @@ q() { psql -X -q -At -v ON_ERROR_STOP=1 "$1 user=${3:-ruglab_admin}" -c "$2"; }
 # to DB; then the site's quality tables are refreshed and the collector
 # stopped (t_check runs this in a subshell: its exit cleanup never sees it).
 pipeline() {
-  local db=$1 code=$2 dir=$T_TMP/pipe-$2 port p b collector rc=1
-  mkdir -p "$dir/keys" "$dir/ckey"
-  ruglab --db "$db" site add --code "$code" --name "Pipeline $code" >/dev/null || return 1
-  p=$(ruglab --db "$db" --json patient add --site "$code" --family-name Een --given-name Piet \
+  local db=$1 code=$2 p b rc=1
+  # this site's database, keys, logs and collector count (lib.sh reads them)
+  local -x RUGLAB_DB=$db
+  local T_TMP=$T_TMP/pipe-$2 T_COLLECTOR_N=0 EP
+  mkdir -p "$T_TMP"
+  ruglab site add --code "$code" --name "Pipeline $code" >/dev/null || return 1
+  p=$(ruglab --json patient add --site "$code" --family-name Een --given-name Piet \
       --birth-date 1985-07-30 --sex M --insz 85073003328 --weight 80) || return 1
   b=$(jq -r .badge_token <<<"$p")
-  ruglab --db "$db" enrol "$b" --programme mrr-36 --start 2026-01-05 --route riziv --indication chronic \
+  ruglab enrol "$b" --programme mrr-36 --start 2026-01-05 --route riziv --indication chronic \
     --pain-since 2025-09-01 >/dev/null || return 1
-  ruglab --db "$db" device add "dev-$code" --site "$code" --model tergumed-710 --key-dir "$dir/keys" >/dev/null || return 1
-  ruglab-collector --gen-key "$dir/ckey" >/dev/null || return 1
-  port=$(t_free_port)
-  printf '[collector]\nname = %s\nlisten = tcp://127.0.0.1:%s\nsecret_key_file = %s\n[database]\nconninfo = %s\n' \
-    "$code" "$port" "$dir/ckey/collector.key_secret" "$db" >"$dir/collector.conf"
-  t_bg "$dir/collector.log" ruglab-collector --config "$dir/collector.conf"
-  collector=$T_LAST_PID
-  printf '[agent]\ndevice_id = dev-%s\ndriver = jsonl\ndrain_timeout_s = 30\n[spool]\ndir = %s/spool\n[link]\ncollector = tcp://127.0.0.1:%s\nserver_public_key = %s\nsecret_key_file = %s\nreconnect_ivl_ms = 50\n' \
-    "$code" "$dir" "$port" "$dir/ckey/collector.key" "$dir/keys/dev-$code.key_secret" >"$dir/agent.conf"
+  t_make_keys "$code" "dev-$code"
+  EP=tcp://127.0.0.1:$(t_free_port)
+  t_collector_conf "$code" "$EP" "[database]" "conninfo = $db" >"$T_TMP/collector.conf"
+  {
+    printf '[agent]\ndevice_id = dev-%s\ndriver = jsonl\ndrain_timeout_s = 30\n[spool]\ndir = %s/spool\n' \
+      "$code" "$T_TMP"
+    t_agent_link "dev-$code"
+    printf 'reconnect_ivl_ms = 50\n'
+  } >"$T_TMP/agent.conf"
   {
     printf '{"type": "session_start", "patient_token": "%s", "session_id": "s1", "taken_at": "2026-01-05T09:00:00Z", "kind": "test"}\n' "$b"
     for n in 1 2 3; do
       printf '{"type": "test_result", "patient_token": "%s", "session_id": "s1", "taken_at": "2026-01-05T09:1%s:00Z", "direction": "extension", "trial": %s, "rom_deg": 30, "max_torque_nm": %s, "angle_at_max_deg": 5}\n' \
         "$b" "$n" "$n" "$((200 + n * 10))"
     done
-  } >"$dir/lines.jsonl"
-  t_log "$dir/agent.log"
-  t_wait_line "$dir/collector.log" "READY" 20 &&
-    ruglab-agent --config "$dir/agent.conf" <"$dir/lines.jsonl" >"$dir/agent.log" 2>&1 &&
-    ruglab-outcomes --db "$db" refresh >/dev/null && rc=0
-  kill -TERM "$collector"
-  wait "$collector" 2>/dev/null
+  } >"$T_TMP/lines.jsonl"
+  t_log "$T_TMP/agent.log"
+  t_start_collector "$T_TMP/collector.conf" &&
+    ruglab-agent --config "$T_TMP/agent.conf" <"$T_TMP/lines.jsonl" >"$T_TMP/agent.log" 2>&1 &&
+    ruglab-outcomes refresh >/dev/null && rc=0
+  t_stop_collector
   return $rc
 }
 
