@@ -255,10 +255,12 @@ bench: all $(BENCH_BINS)
 	@BUILD=$(BUILD) scripts/bench.sh
 
 # ---------------------------------------------------------------- style
-FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null)
-format:
+# The tracked C sources (every C source below include/, services/ and tests/
+# outside a git checkout).
+FORMAT_SRCS = $(shell git ls-files '*.c' '*.h' 2>/dev/null || find include services tests -name '*.[ch]' | sort)
+format: $(DEPS_STAMP)
 	clang-format -i $(FORMAT_SRCS)
-format-check:
+format-check: $(DEPS_STAMP)
 	clang-format --dry-run --Werror $(FORMAT_SRCS)
 
 # ---------------------------------------------------------------- install

@@ -18,7 +18,7 @@ PACKAGES=(
   gnuplot-nox fonts-dejavu-core
   # tests
   libcmocka-dev poppler-utils jq valgrind python3 libxml2-utils
-  clang libclang-rt-14-dev
+  clang libclang-rt-14-dev clang-format
   systemd util-linux procps
 )
 
