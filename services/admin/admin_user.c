@@ -213,16 +213,19 @@ s_add(rl_cli_ctx_t *ctx, int argc, char **argv)
 
 /* ---- passwd, disable, enable ---- */
 
-/* Runs an UPDATE of one account (RETURNING a row when it changed it).
- * When nothing changed, says why: no such user, or `state` (e.g. "is
- * already disabled"). An RL_EXIT_* code. */
+/* Runs an UPDATE of the account params[0] (RETURNING a row when it
+ * changed it) and says "user NAME <done>". When nothing changed, says why:
+ * no such user, or `state` (e.g. "is already disabled"). An RL_EXIT_*
+ * code. */
 static int
 s_update(rl_cli_ctx_t *ctx, const char *cmd, const char *sql, int nparams,
-         const char *const *params, const char *state)
+         const char *const *params, const char *state, const char *done)
 {
     int rc = RL_EXIT_OK;
     char id[32];
     int f = admin_lookup_id(ctx, cmd, &rc, "updating the user", sql, nparams, params, id);
+    if (f > 0)
+        printf("user %s %s\n", params[0], done);
     if (f != 0)
         return f > 0 ? RL_EXIT_OK : rc;
     if (admin_need_id(ctx, cmd, &rc, "SELECT user_id FROM web.user_account WHERE name = $1", 1,
@@ -258,10 +261,8 @@ s_passwd(rl_cli_ctx_t *ctx, int argc, char **argv)
     rc = s_update(ctx, cmd,
                   "UPDATE web.user_account SET password_hash = $2, password_changed_at = now() "
                   "WHERE name = $1 RETURNING user_id",
-                  2, p, "was not changed");
+                  2, p, "was not changed", "has a new password");
     sodium_memzero(hash, sizeof hash);
-    if (rc == RL_EXIT_OK)
-        printf("password of user %s changed\n", name);
     return rc;
 }
 
@@ -278,13 +279,10 @@ s_disable(rl_cli_ctx_t *ctx, int argc, char **argv)
         return RL_EXIT_FAIL;
     }
     const char *p[2] = {name, reason};
-    rc = s_update(ctx, cmd,
-                  "UPDATE web.user_account SET disabled_at = now(), disable_reason = $2 "
-                  "WHERE name = $1 AND disabled_at IS NULL RETURNING user_id",
-                  2, p, "is already disabled");
-    if (rc == RL_EXIT_OK)
-        printf("user %s disabled\n", name);
-    return rc;
+    return s_update(ctx, cmd,
+                    "UPDATE web.user_account SET disabled_at = now(), disable_reason = $2 "
+                    "WHERE name = $1 AND disabled_at IS NULL RETURNING user_id",
+                    2, p, "is already disabled", "disabled");
 }
 
 static int
@@ -295,13 +293,10 @@ s_enable(rl_cli_ctx_t *ctx, int argc, char **argv)
     int rc = s_parse_name(ctx, cmd, argc, argv, opts, &name);
     if (rc != RL_EXIT_OK)
         return rc;
-    rc = s_update(ctx, cmd,
-                  "UPDATE web.user_account SET disabled_at = NULL, disable_reason = NULL "
-                  "WHERE name = $1 AND disabled_at IS NOT NULL RETURNING user_id",
-                  1, &name, "is not disabled");
-    if (rc == RL_EXIT_OK)
-        printf("user %s enabled\n", name);
-    return rc;
+    return s_update(ctx, cmd,
+                    "UPDATE web.user_account SET disabled_at = NULL, disable_reason = NULL "
+                    "WHERE name = $1 AND disabled_at IS NOT NULL RETURNING user_id",
+                    1, &name, "is not disabled", "enabled");
 }
 
 /* ---- list ---- */
