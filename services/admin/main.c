@@ -1,5 +1,5 @@
 /* ruglab: the administration CLI of the secretariat, physiotherapists and
- * physician, and of the IT administrator (migrations). Parses the global
+ * physician, and of the IT administrator (migrations, web users). Parses the global
  * options (the CLI shell of cli.h) and hands over to a command group. */
 #include "admin.h"
 
@@ -25,6 +25,8 @@ static const rl_cli_command_t s_groups[] = {
     {"reference", "device reference values: load, list", admin_reference_main},
     {"audit", "the access log of identifiable data: list", admin_audit_main},
     {"registry", "cross-site quality registry: init, add-site, list", admin_registry_main},
+    {"user", "people who sign in to ruglab-web: add, passwd, disable, enable, list",
+     admin_user_main},
 };
 #define S_NGROUPS (sizeof s_groups / sizeof s_groups[0])
 

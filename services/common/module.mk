@@ -7,5 +7,6 @@ clinical_PKGS := libpq
 config_PKGS := inih
 db_PKGS := libpq
 migrate_PKGS := libpq libsodium
+password_PKGS := libsodium
 # The only module that sees protobuf-c and the generated types.
 wire_PKGS := libprotobuf-c
