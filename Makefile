@@ -278,6 +278,9 @@ install: all
 	$(if $(wildcard deploy/*.conf.example),install -m 0644 $(wildcard deploy/*.conf.example) $(DESTDIR)$(DATADIR)/examples/)
 	$(if $(wildcard deploy/reference/*),install -d $(DESTDIR)$(DATADIR)/reference && install -m 0644 $(wildcard deploy/reference/*) $(DESTDIR)$(DATADIR)/reference/)
 	install -m 0644 deploy/systemd/*.service $(DESTDIR)$(SYSTEMDUNITDIR)/
+	install -d $(DESTDIR)$(DATADIR)/web/static $(addprefix $(DESTDIR)$(DATADIR)/web/templates/,$(notdir $(wildcard deploy/web/templates/*)))
+	$(foreach l,$(notdir $(wildcard deploy/web/templates/*)),install -m 0644 $(wildcard deploy/web/templates/$(l)/*.html) $(DESTDIR)$(DATADIR)/web/templates/$(l)/ &&) true
+	install -m 0644 deploy/web/static/* $(DESTDIR)$(DATADIR)/web/static/
 	install -m 0644 deploy/sysusers/ruglab.conf $(DESTDIR)$(SYSUSERSDIR)/ruglab.conf
 	install -m 0644 README.md proto/ruglab.proto $(DESTDIR)$(DOCDIR)/
 

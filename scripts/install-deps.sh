@@ -11,7 +11,7 @@ PACKAGES=(
   protobuf-c-compiler libprotobuf-c-dev
   libzmq3-dev libczmq-dev libsodium-dev
   libpq-dev
-  libjansson-dev libinih-dev
+  libjansson-dev libinih-dev libmicrohttpd-dev
   libcairo2-dev libpango1.0-dev librsvg2-dev libfontconfig-dev
   # database, charts, fonts for the PDF letters
   postgresql-15 postgresql-client-15
@@ -19,7 +19,7 @@ PACKAGES=(
   # tests
   libcmocka-dev poppler-utils jq valgrind python3 libxml2-utils
   clang libclang-rt-14-dev clang-format
-  systemd util-linux procps
+  systemd util-linux procps curl
 )
 
 missing=()

@@ -8,6 +8,7 @@
 #include "ruglab/exitcode.h"
 #include "ruglab/password.h"
 #include "ruglab/text.h"
+#include "ruglab/user_sql.h"
 
 #include <sodium.h>
 #include <stdio.h>
@@ -306,13 +307,7 @@ s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     return admin_list(
         ctx, "user list", argc, argv, NULL, "listing the users",
-        "SELECT u.name, u.display_name, u.role, s.code AS site, "
-        "CASE WHEN u.disabled_at IS NULL THEN 'active' ELSE 'disabled' END AS status, "
-        "to_char(u.created_at, 'YYYY-MM-DD HH24:MI') AS created, u.created_by, "
-        "to_char(u.password_changed_at, 'YYYY-MM-DD HH24:MI') AS password_changed, "
-        "to_char(u.disabled_at, 'YYYY-MM-DD HH24:MI') AS disabled, "
-        "u.disable_reason FROM web.user_account u "
-        "LEFT JOIN clinical.site s ON s.site_id = u.site_id ORDER BY u.name",
+        RL_USER_LIST_SQL,
         0, NULL, NULL);
 }
 

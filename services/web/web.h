@@ -1,0 +1,152 @@
+/* ruglab-web: the people's side of ruglab in a browser. This slice is the
+ * service core: sign-in, sessions, CSRF, roles, the security headers, and
+ * one page per role (/me) plus the admin's /admin/users to prove the role
+ * gating. The clinical pages come next, on the same core.
+ *
+ * Decisions:
+ * - HTTP: libmicrohttpd with its own thread pool (epoll); a request is
+ *   answered by one worker thread from start to end. Handlers are a table
+ *   (web_route_t): path, method, who may call it, function.
+ * - Every byte of data reaches a page through an escaper for its context
+ *   (web_html.h) by way of the templates (web_template.h): one folder per
+ *   language, {{key}} placeholders only, a missing key is an error.
+ * - Sessions live in memory (web_session.h): a restart signs everyone out.
+ *   The id is 256 random bits in a cookie `ruglab_session` (HttpOnly,
+ *   SameSite=Strict, Path=/, Secure when configured); it is new at every
+ *   sign-in and ends after the idle or the absolute timeout, or sign-out.
+ * - CSRF: every form carries an HMAC of the session id and an expiry under
+ *   a per-process key; the sign-in form uses a pre-session (cookie
+ *   `ruglab_presession`, random, nothing else). A POST without a valid
+ *   token is answered 403 before anything is read or written.
+ * - Sign-in: rl_password_verify against web.user_account, read through the
+ *   ruglab_web pool. An unknown name is checked against a dummy hash, so it
+ *   takes the time of a wrong password; unknown name, wrong password and a
+ *   disabled account get one message. Every attempt is a row of
+ *   web.sign_in_attempt; 5 failures in 15 minutes per typed name or per
+ *   client address refuse further attempts (429, recorded too) until the
+ *   failures are older than 15 minutes: counted in the database, so the
+ *   limit holds across restarts and between several web processes.
+ * - Database: one pool per role (web_pool.h): ruglab_web for sign-in,
+ *   ruglab_admin for the admin pages; the clinician, secretariat and
+ *   quality pools come with their pages. Never one all-powerful connection.
+ * - Security headers on every response (pages, errors, static files):
+ *   web_http.c, s_secure_headers. HSTS only under TLS, which this slice does
+ *   not serve itself (behind the hospital's reverse proxy instead).
+ * - Signals: TERM and INT are blocked in every thread and taken by the main
+ *   thread (sigtimedwait), so no handler runs at all; HUP reloads the
+ *   templates (the old set stays on error).
+ */
+#ifndef WEB_H
+#define WEB_H
+
+#include "web_html.h"
+#include "web_pool.h"
+#include "web_session.h"
+#include "web_template.h"
+
+#include "ruglab/log.h"
+#include "ruglab/password.h"
+
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdbool.h>
+
+#define WEB_PROG "ruglab-web"
+#define WEB_COOKIE_SESSION "ruglab_session"
+#define WEB_COOKIE_PRESESSION "ruglab_presession"
+/* The sign-in rate limit: failures per name or address in the window. */
+#define WEB_SIGNIN_MAX_FAILURES 5
+#define WEB_SIGNIN_WINDOW "15 minutes"
+/* Largest request body (a form) read. */
+#define WEB_BODY_MAX 16384
+
+typedef struct {
+    char listen_addr[64];
+    int port;
+    long threads;
+    char templates_dir[1024];
+    char static_dir[1024];
+    char lang[8];
+    rl_log_level_t level;
+    long shutdown_timeout_s;
+    long idle_s;
+    long absolute_s;
+    bool cookie_secure;
+    char trusted_proxies[1024];
+    char conninfo[2048];
+    long pool_size;
+} web_settings_t;
+
+typedef struct {
+    web_settings_t set;
+    pthread_rwlock_t tpl_lock; /* guards tpl: read while rendering, write to swap */
+    web_templates_t *tpl;
+    web_sessions_t *sessions;
+    web_pool_t *pool_web;   /* ruglab_web: sign-in */
+    web_pool_t *pool_admin; /* ruglab_admin: /admin pages */
+    char dummy_hash[RL_PASSWORD_HASH_SIZE];
+} web_app_t;
+
+/* One request, owned by the worker thread answering it. */
+typedef struct {
+    struct MHD_Connection *conn;
+    const char *method;
+    const char *url;
+    web_buf_t body;
+    bool too_large;
+    char client[INET6_ADDRSTRLEN]; /* "" when unknown */
+    bool signed_in;
+    web_session_t who;
+} web_req_t;
+
+/* The answer being built; web_http.c sends it with the security headers. */
+typedef struct {
+    unsigned status;
+    web_buf_t body;
+    const char *content_type;
+    const char *cache;    /* Cache-Control */
+    char location[256];   /* a redirect's target, or "" */
+    char cookies[2][256]; /* Set-Cookie values, "" when unused */
+} web_resp_t;
+
+typedef int (*web_handler_fn)(web_app_t *app, web_req_t *req, web_resp_t *resp);
+
+/* ---- web_http.c: the HTTP side */
+
+/* Starts the daemon; NULL with err. */
+struct MHD_Daemon *web_http_start(web_app_t *app, rl_err_t *err);
+/* The form field key of a urlencoded body, decoded; caller frees; NULL
+ * when absent. */
+char *web_form(const web_req_t *req, const char *key);
+const char *web_cookie(const web_req_t *req, const char *name);
+/* Sets a cookie (HttpOnly, SameSite=Strict; Secure when configured). */
+void web_set_cookie(const web_app_t *app, web_resp_t *resp, const char *name, const char *value,
+                    const char *path, long max_age_s);
+void web_redirect(web_resp_t *resp, const char *location);
+/* Renders template page (with vars) inside the layout into resp. */
+void web_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, unsigned status,
+              const char *page, const web_tvar_t *vars, size_t n_vars);
+/* An error page: status and the message template msg. */
+void web_error(web_app_t *app, const web_req_t *req, web_resp_t *resp, unsigned status,
+               const char *msg);
+/* Renders one template as a fragment (for a web_tvar_t html value); a
+ * template error is logged and leaves the fragment empty (-1). */
+int web_fragment(web_app_t *app, const char *name, const web_tvar_t *vars, size_t n_vars,
+                 web_buf_t *out);
+/* The CSRF token of the signed-in session. */
+void web_csrf(const web_app_t *app, const web_req_t *req, char out[WEB_TOKEN_SIZE]);
+long long web_now(void);
+
+/* ---- web_signin.c */
+int web_signin_form(web_app_t *app, web_req_t *req, web_resp_t *resp);
+int web_signin_post(web_app_t *app, web_req_t *req, web_resp_t *resp);
+int web_signout(web_app_t *app, web_req_t *req, web_resp_t *resp);
+
+/* ---- web_pages.c */
+int web_home(web_app_t *app, web_req_t *req, web_resp_t *resp);
+int web_me(web_app_t *app, web_req_t *req, web_resp_t *resp);
+int web_admin_users(web_app_t *app, web_req_t *req, web_resp_t *resp);
+/* GET /static/NAME from the static folder. */
+void web_static(web_app_t *app, web_req_t *req, web_resp_t *resp, const char *name);
+
+#endif

@@ -1,0 +1,406 @@
+/* The HTTP side of ruglab-web: libmicrohttpd's callbacks, the route table,
+ * the per-request state, forms, cookies, the layout and the security
+ * headers every response carries. Called on MHD's worker threads. */
+#include "web.h"
+
+#include "ruglab/mem.h"
+
+#include <arpa/inet.h>
+#include <microhttpd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* Who may call a route. */
+typedef enum {
+    S_PUBLIC,    /* anyone */
+    S_SIGNED_IN, /* any role */
+    S_ADMIN,     /* role admin */
+} s_access_t;
+
+typedef struct {
+    const char *method;
+    const char *path;
+    s_access_t access;
+    bool csrf; /* a POST checked against the session's token first */
+    web_handler_fn fn;
+} s_route_t;
+
+static const s_route_t s_routes[] = {
+    {"GET", "/", S_SIGNED_IN, false, web_home},
+    {"GET", "/signin", S_PUBLIC, false, web_signin_form},
+    /* its CSRF token belongs to the pre-session: checked by the handler */
+    {"POST", "/signin", S_PUBLIC, false, web_signin_post},
+    {"POST", "/signout", S_SIGNED_IN, true, web_signout},
+    {"GET", "/me", S_SIGNED_IN, false, web_me},
+    {"GET", "/admin/users", S_ADMIN, false, web_admin_users},
+};
+#define S_N_ROUTES (sizeof s_routes / sizeof s_routes[0])
+
+long long
+web_now(void)
+{
+    return (long long)time(NULL);
+}
+
+/* ------------------------------------------------------------ forms */
+
+static int
+s_hex(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Decodes n bytes of application/x-www-form-urlencoded text. */
+static char *
+s_urldecode(const char *s, size_t n)
+{
+    char *out = rl_malloc(n + 1), *o = out;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '+') {
+            *o++ = ' ';
+        } else if (s[i] == '%' && i + 2 < n && s_hex(s[i + 1]) >= 0 && s_hex(s[i + 2]) >= 0) {
+            *o++ = (char)(s_hex(s[i + 1]) * 16 + s_hex(s[i + 2]));
+            i += 2;
+        } else {
+            *o++ = s[i];
+        }
+    }
+    *o = '\0';
+    return out;
+}
+
+char *
+web_form(const web_req_t *req, const char *key)
+{
+    const char *p = req->body.data;
+    size_t klen = strlen(key);
+    while (p && *p) {
+        const char *end = strchr(p, '&');
+        size_t n = end ? (size_t)(end - p) : strlen(p);
+        const char *eq = memchr(p, '=', n);
+        /* a decoded NUL ends the value (it reaches no query: it is cut there) */
+        if (eq && (size_t)(eq - p) == klen && !memcmp(p, key, klen))
+            return s_urldecode(eq + 1, n - klen - 1);
+        p = end ? end + 1 : NULL;
+    }
+    return NULL;
+}
+
+const char *
+web_cookie(const web_req_t *req, const char *name)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_COOKIE_KIND, name);
+}
+
+void
+web_set_cookie(const web_app_t *app, web_resp_t *resp, const char *name, const char *value,
+               const char *path, long max_age_s)
+{
+    char *slot = resp->cookies[0][0] ? resp->cookies[1] : resp->cookies[0];
+    char age[32] = "";
+    if (max_age_s >= 0)
+        snprintf(age, sizeof age, "; Max-Age=%ld", max_age_s);
+    snprintf(slot, sizeof resp->cookies[0], "%s=%s; Path=%s%s; HttpOnly; SameSite=Strict%s", name,
+             value, path, age, app->set.cookie_secure ? "; Secure" : "");
+}
+
+void
+web_redirect(web_resp_t *resp, const char *location)
+{
+    resp->status = 303;
+    snprintf(resp->location, sizeof resp->location, "%s", location);
+}
+
+void
+web_csrf(const web_app_t *app, const web_req_t *req, char out[WEB_TOKEN_SIZE])
+{
+    web_sessions_token(app->sessions, req->who.id, web_now() + app->set.absolute_s, out);
+}
+
+/* ------------------------------------------------------------ pages */
+
+int
+web_fragment(web_app_t *app, const char *name, const web_tvar_t *vars, size_t n_vars,
+             web_buf_t *out)
+{
+    rl_err_t err;
+    pthread_rwlock_rdlock(&app->tpl_lock);
+    int rc = web_templates_render(app->tpl, app->set.lang, name, vars, n_vars, out, &err);
+    pthread_rwlock_unlock(&app->tpl_lock);
+    if (rc != 0)
+        rl_error("template", "%s", err.msg);
+    web_buf_add(out, "", 0);
+    return rc;
+}
+
+void
+web_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, unsigned status,
+         const char *page, const web_tvar_t *vars, size_t n_vars)
+{
+    web_buf_t body = {0}, nav = {0};
+    int rc = web_fragment(app, page, vars, n_vars, &body);
+    if (req->signed_in) {
+        char csrf[WEB_TOKEN_SIZE];
+        web_csrf(app, req, csrf);
+        web_tvar_t nv[] = {{"name", req->who.name, NULL}, {"csrf", csrf, NULL}};
+        rc |= web_fragment(app, "nav", nv, 2, &nav);
+    } else {
+        web_buf_add(&nav, "", 0);
+    }
+    web_tvar_t lv[] = {{"body", NULL, &body}, {"nav", NULL, &nav}, {"lang", app->set.lang, NULL}};
+    web_buf_clear(&resp->body);
+    rc |= web_fragment(app, "layout", lv, 3, &resp->body);
+    web_buf_clear(&body);
+    web_buf_clear(&nav);
+    resp->status = status;
+    resp->content_type = "text/html; charset=utf-8";
+    resp->cache = "no-store";
+    if (rc != 0) { /* a template is broken: say so without one */
+        web_buf_clear(&resp->body);
+        web_buf_adds(&resp->body, "<!DOCTYPE html><title>ruglab</title><p>500</p>\n");
+        resp->status = 500;
+    }
+}
+
+void
+web_error(web_app_t *app, const web_req_t *req, web_resp_t *resp, unsigned status,
+          const char *msg)
+{
+    web_buf_t m = {0};
+    (void)web_fragment(app, msg, NULL, 0, &m);
+    web_tvar_t v[] = {{"message", NULL, &m}};
+    web_page(app, req, resp, status, "error", v, 1);
+    web_buf_clear(&m);
+}
+
+/* ------------------------------------------------------------ sending */
+
+static void
+s_header(struct MHD_Response *r, const char *name, const char *value)
+{
+    if (MHD_add_response_header(r, name, value) != MHD_YES)
+        rl_error("http", "cannot add the header %s", name);
+}
+
+/* On every response, whatever it is. No HSTS: this slice serves no TLS. */
+static void
+s_secure_headers(struct MHD_Response *r)
+{
+    s_header(r, "Content-Security-Policy",
+             "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
+             "frame-ancestors 'none'; base-uri 'none'");
+    s_header(r, "X-Content-Type-Options", "nosniff");
+    s_header(r, "Referrer-Policy", "no-referrer");
+    s_header(r, "X-Frame-Options", "DENY");
+}
+
+static enum MHD_Result
+s_send(struct MHD_Connection *conn, web_resp_t *resp)
+{
+    size_t len = 0;
+    char *data = web_buf_take(&resp->body, &len);
+    struct MHD_Response *r =
+        MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+    if (!r) {
+        free(data);
+        return MHD_NO;
+    }
+    s_secure_headers(r);
+    s_header(r, "Content-Type", resp->content_type ? resp->content_type : "text/plain");
+    s_header(r, "Cache-Control", resp->cache ? resp->cache : "no-store");
+    if (resp->location[0])
+        s_header(r, "Location", resp->location);
+    for (int i = 0; i < 2; i++)
+        if (resp->cookies[i][0])
+            s_header(r, "Set-Cookie", resp->cookies[i]);
+    enum MHD_Result rc = MHD_queue_response(conn, resp->status ? resp->status : 500, r);
+    MHD_destroy_response(r);
+    return rc;
+}
+
+/* ------------------------------------------------------------ requests */
+
+/* Whether addr is one of the space- or comma-separated trusted proxies. */
+static bool
+s_trusted(const char *list, const char *addr)
+{
+    size_t n = strlen(addr);
+    for (const char *p = list; *p;) {
+        size_t len = strcspn(p, " ,\t");
+        if (len == n && !strncmp(p, addr, n))
+            return true;
+        p += len;
+        p += strspn(p, " ,\t");
+    }
+    return false;
+}
+
+/* The client's address: the peer, or the last address of X-Forwarded-For
+ * when the peer is a trusted proxy. */
+static void
+s_client(const web_app_t *app, web_req_t *req)
+{
+    const union MHD_ConnectionInfo *ci =
+        MHD_get_connection_info(req->conn, MHD_CONNECTION_INFO_CLIENT_ADDRESS);
+    req->client[0] = '\0';
+    if (!ci || !ci->client_addr)
+        return;
+    const struct sockaddr *sa = ci->client_addr;
+    if (sa->sa_family == AF_INET)
+        inet_ntop(AF_INET, &((const struct sockaddr_in *)sa)->sin_addr, req->client,
+                  sizeof req->client);
+    else if (sa->sa_family == AF_INET6)
+        inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, req->client,
+                  sizeof req->client);
+    const char *xff = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Forwarded-For");
+    if (!xff || !req->client[0] || !s_trusted(app->set.trusted_proxies, req->client))
+        return;
+    const char *last = strrchr(xff, ',');
+    last = last ? last + 1 : xff;
+    last += strspn(last, " \t");
+    char addr[INET6_ADDRSTRLEN];
+    unsigned char bin[sizeof(struct in6_addr)];
+    snprintf(addr, sizeof addr, "%.*s", (int)strcspn(last, " \t"), last);
+    if (inet_pton(AF_INET, addr, bin) == 1 || inet_pton(AF_INET6, addr, bin) == 1)
+        snprintf(req->client, sizeof req->client, "%s", addr);
+}
+
+/* Finds the route; *path_known tells a wrong method from an unknown path. */
+static const s_route_t *
+s_route(const char *method, const char *url, bool *path_known)
+{
+    *path_known = false;
+    for (size_t i = 0; i < S_N_ROUTES; i++) {
+        if (strcmp(s_routes[i].path, url) != 0)
+            continue;
+        *path_known = true;
+        if (!strcmp(s_routes[i].method, method))
+            return &s_routes[i];
+    }
+    return NULL;
+}
+
+static void
+s_dispatch(web_app_t *app, web_req_t *req, web_resp_t *resp)
+{
+    const char *sid = web_cookie(req, WEB_COOKIE_SESSION);
+    req->signed_in = sid && web_sessions_get(app->sessions, sid, web_now(), &req->who);
+    if (!strncmp(req->url, "/static/", 8)) {
+        if (strcmp(req->method, "GET") && strcmp(req->method, "HEAD"))
+            web_error(app, req, resp, 405, "msg_method");
+        else
+            web_static(app, req, resp, req->url + 8);
+        return;
+    }
+    bool known;
+    const s_route_t *r = s_route(req->method, req->url, &known);
+    if (!r && !strcmp(req->method, "HEAD"))
+        r = s_route("GET", req->url, &known);
+    if (!r) {
+        web_error(app, req, resp, known ? 405 : 404, known ? "msg_method" : "msg_not_found");
+        return;
+    }
+    if (req->too_large) {
+        web_error(app, req, resp, 413, "msg_too_large");
+        return;
+    }
+    if (r->access != S_PUBLIC && !req->signed_in) {
+        web_redirect(resp, "/signin");
+        return;
+    }
+    if (r->access == S_ADMIN && strcmp(req->who.role, "admin") != 0) {
+        web_error(app, req, resp, 403, "msg_forbidden");
+        return;
+    }
+    if (r->csrf) {
+        char *token = web_form(req, "csrf");
+        bool ok = web_sessions_token_ok(app->sessions, req->who.id, token, web_now());
+        free(token);
+        if (!ok) {
+            rl_warn(req->client, "%s %s refused: no valid CSRF token", req->method, req->url);
+            web_error(app, req, resp, 403, "msg_csrf");
+            return;
+        }
+    }
+    if (r->fn(app, req, resp) != 0 && !resp->status)
+        web_error(app, req, resp, 503, "msg_unavailable");
+}
+
+static enum MHD_Result
+s_access(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+         const char *version, const char *upload, size_t *upload_size, void **state)
+{
+    (void)version;
+    web_app_t *app = cls;
+    web_req_t *req = *state;
+    if (!req) { /* the headers are in: set up, then read the body */
+        req = rl_calloc(1, sizeof *req);
+        req->conn = conn;
+        req->method = method;
+        req->url = url;
+        s_client(app, req);
+        *state = req;
+        return MHD_YES;
+    }
+    if (*upload_size > 0) {
+        if (req->body.len + *upload_size > WEB_BODY_MAX)
+            req->too_large = true;
+        else
+            web_buf_add(&req->body, upload, *upload_size);
+        *upload_size = 0;
+        return MHD_YES;
+    }
+    web_resp_t resp;
+    memset(&resp, 0, sizeof resp);
+    s_dispatch(app, req, &resp);
+    rl_debug(req->client, "%s %s %u", method, url, resp.status);
+    return s_send(conn, &resp);
+}
+
+static void
+s_completed(void *cls, struct MHD_Connection *conn, void **state,
+            enum MHD_RequestTerminationCode why)
+{
+    (void)cls;
+    (void)conn;
+    (void)why;
+    web_req_t *req = *state;
+    if (!req)
+        return;
+    web_buf_clear(&req->body);
+    explicit_bzero(&req->who, sizeof req->who);
+    free(req);
+    *state = NULL;
+}
+
+struct MHD_Daemon *
+web_http_start(web_app_t *app, rl_err_t *err)
+{
+    struct sockaddr_in sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sin_family = AF_INET;
+    sa.sin_port = htons((uint16_t)app->set.port);
+    if (inet_pton(AF_INET, app->set.listen_addr, &sa.sin_addr) != 1) {
+        rl_err_set(err, "listen: '%s' is not an IPv4 address", app->set.listen_addr);
+        return NULL;
+    }
+    struct MHD_Daemon *d = MHD_start_daemon(
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG,
+        (uint16_t)app->set.port, NULL, NULL, s_access, app, MHD_OPTION_SOCK_ADDR, &sa,
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)app->set.threads,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30, MHD_OPTION_NOTIFY_COMPLETED,
+        s_completed, app, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
+        MHD_OPTION_END);
+    if (!d)
+        rl_err_set(err, "cannot listen on %s:%d (address in use, or not this machine's)",
+                   app->set.listen_addr, app->set.port);
+    return d;
+}

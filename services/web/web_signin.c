@@ -1,0 +1,208 @@
+/* Sign-in and sign-out of ruglab-web (the decisions: web.h). The SQL runs
+ * as ruglab_web, which reads the accounts and records attempts only. */
+#include "web.h"
+
+#include "ruglab/db.h"
+#include "ruglab/mem.h"
+#include "ruglab/text.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Refused when either count of recent failures reached the limit. */
+static const char s_sql_locked[] =
+    "SELECT count(*) FILTER (WHERE user_name = $1) >= $3::int "
+    "OR count(*) FILTER (WHERE client_addr = $2::inet) >= $3::int "
+    "FROM web.sign_in_attempt "
+    "WHERE NOT ok AND at > now() - interval '" WEB_SIGNIN_WINDOW "' "
+    "AND (user_name = $1 OR client_addr = $2::inet)";
+static const char s_sql_record[] =
+    "INSERT INTO web.sign_in_attempt (user_name, client_addr, ok) VALUES ($1, $2::inet, $3)";
+static const char s_sql_account[] =
+    "SELECT u.user_id, u.password_hash, coalesce(u.display_name, ''), u.role, "
+    "coalesce(s.code, ''), u.disabled_at IS NOT NULL "
+    "FROM web.user_account u LEFT JOIN clinical.site s ON s.site_id = u.site_id "
+    "WHERE u.name = $1";
+
+/* The pre-session of the sign-in form: the browser's, when it has a
+ * well-formed one, else a new one (set as a cookie). */
+static void
+s_presession(web_app_t *app, web_req_t *req, web_resp_t *resp, char id[WEB_ID_HEX])
+{
+    const char *c = web_cookie(req, WEB_COOKIE_PRESESSION);
+    if (c && strlen(c) == WEB_ID_HEX - 1 && strspn(c, "0123456789abcdef") == WEB_ID_HEX - 1) {
+        snprintf(id, WEB_ID_HEX, "%s", c);
+        return;
+    }
+    web_random_id(id);
+    web_set_cookie(app, resp, WEB_COOKIE_PRESESSION, id, "/signin", 3600);
+}
+
+/* The sign-in page with a message template (msg_none: none). */
+static void
+s_form(web_app_t *app, web_req_t *req, web_resp_t *resp, unsigned status, const char *msg,
+       const char *name)
+{
+    char pre[WEB_ID_HEX], token[WEB_TOKEN_SIZE];
+    s_presession(app, req, resp, pre);
+    web_sessions_token(app->sessions, pre, web_now() + 3600, token);
+    web_buf_t m = {0};
+    (void)web_fragment(app, msg, NULL, 0, &m);
+    web_tvar_t v[] = {{"message", NULL, &m}, {"csrf", token, NULL}, {"name", name, NULL}};
+    web_page(app, req, resp, status, "signin", v, 3);
+    web_buf_clear(&m);
+}
+
+int
+web_signin_form(web_app_t *app, web_req_t *req, web_resp_t *resp)
+{
+    s_form(app, req, resp, 200, "msg_none", "");
+    return 0;
+}
+
+/* The account behind a sign-in, read as ruglab_web. */
+typedef struct {
+    bool found;
+    bool disabled;
+    char hash[RL_PASSWORD_HASH_SIZE];
+    web_session_t who;
+} s_account_t;
+
+static int
+s_account(PGconn *conn, const char *name, s_account_t *a, rl_err_t *err)
+{
+    memset(a, 0, sizeof *a);
+    if (!rl_text_utf8_valid(name, strlen(name)) || strlen(name) > 64)
+        return 0; /* no such account can exist */
+    PGresult *res = rl_db_exec(conn, err, "reading the account", s_sql_account, 1, &name);
+    if (!res)
+        return -1;
+    if (PQntuples(res) == 1) {
+        a->found = true;
+        a->who.user_id = atoi(PQgetvalue(res, 0, 0));
+        snprintf(a->hash, sizeof a->hash, "%s", PQgetvalue(res, 0, 1));
+        snprintf(a->who.name, sizeof a->who.name, "%s", name);
+        snprintf(a->who.display_name, sizeof a->who.display_name, "%s", PQgetvalue(res, 0, 2));
+        snprintf(a->who.role, sizeof a->who.role, "%s", PQgetvalue(res, 0, 3));
+        snprintf(a->who.site, sizeof a->who.site, "%s", PQgetvalue(res, 0, 4));
+        a->disabled = PQgetvalue(res, 0, 5)[0] == 't';
+    }
+    PQclear(res);
+    return 0;
+}
+
+/* Whether the name or the address is locked out; records the attempt
+ * when ok is given (-1: check only). */
+static int
+s_locked(PGconn *conn, const char *name, const char *client, bool *locked, rl_err_t *err)
+{
+    char limit[16];
+    snprintf(limit, sizeof limit, "%d", WEB_SIGNIN_MAX_FAILURES);
+    const char *p[] = {name, client[0] ? client : NULL, limit};
+    PGresult *res = rl_db_exec(conn, err, "counting failed sign-ins", s_sql_locked, 3, p);
+    if (!res)
+        return -1;
+    *locked = PQgetvalue(res, 0, 0)[0] == 't';
+    PQclear(res);
+    return 0;
+}
+
+static int
+s_record(PGconn *conn, const char *name, const char *client, bool ok, rl_err_t *err)
+{
+    const char *p[] = {name, client[0] ? client : NULL, ok ? "true" : "false"};
+    PGresult *res = rl_db_exec(conn, err, "recording the sign-in", s_sql_record, 3, p);
+    PQclear(res);
+    return res ? 0 : -1;
+}
+
+/* The typed name as the attempt records it: valid UTF-8, at most 256 bytes. */
+static char *
+s_name_for_record(const char *name)
+{
+    return rl_text_utf8_sanitize(name, 256);
+}
+
+/* Checks the password (a dummy hash for an unknown name: the same time)
+ * and records the attempt. *ok: the account may sign in. */
+static int
+s_check(web_app_t *app, PGconn *conn, const char *name, const char *pw, const char *client,
+        s_account_t *a, bool *ok, rl_err_t *err)
+{
+    if (s_account(conn, name, a, err) != 0)
+        return -1;
+    bool match = rl_password_verify(a->found ? a->hash : app->dummy_hash, pw, strlen(pw));
+    *ok = a->found && match && !a->disabled;
+    char *rec = s_name_for_record(name);
+    int rc = s_record(conn, rec, client, *ok, err);
+    free(rec);
+    return rc;
+}
+
+int
+web_signin_post(web_app_t *app, web_req_t *req, web_resp_t *resp)
+{
+    const char *pre = web_cookie(req, WEB_COOKIE_PRESESSION);
+    char *token = web_form(req, "csrf"), *name = web_form(req, "name"),
+         *pw = web_form(req, "password");
+    int rc = -1;
+    PGconn *conn = NULL;
+    rl_err_t err;
+    if (!web_sessions_token_ok(app->sessions, pre, token, web_now())) {
+        rl_warn(req->client, "sign-in refused: no valid CSRF token");
+        web_error(app, req, resp, 403, "msg_csrf");
+        rc = 0;
+        goto out;
+    }
+    if (!name)
+        name = rl_strdup("");
+    if (!pw)
+        pw = rl_strdup("");
+    conn = web_pool_borrow(app->pool_web, &err);
+    char *rec = s_name_for_record(name);
+    bool locked = false, ok = false;
+    s_account_t a;
+    memset(&a, 0, sizeof a);
+    if (!conn || s_locked(conn, rec, req->client, &locked, &err) != 0 ||
+        (locked && s_record(conn, rec, req->client, false, &err) != 0) ||
+        (!locked && s_check(app, conn, name, pw, req->client, &a, &ok, &err) != 0)) {
+        free(rec);
+        rl_error("database", "sign-in: %s", err.msg);
+        goto out;
+    }
+    free(rec);
+    rc = 0;
+    if (locked) {
+        rl_warn(req->client, "sign-in refused: too many failures for this name or address");
+        s_form(app, req, resp, 429, "msg_locked", name);
+    } else if (!ok) {
+        rl_info(req->client, "sign-in refused");
+        s_form(app, req, resp, 200, "msg_wrong", name);
+    } else {
+        web_sessions_create(app->sessions, &a.who, web_now());
+        rl_info(req->client, "sign-in of %s (%s)", a.who.name, a.who.role);
+        web_set_cookie(app, resp, WEB_COOKIE_SESSION, a.who.id, "/", -1);
+        web_set_cookie(app, resp, WEB_COOKIE_PRESESSION, "", "/signin", 0);
+        web_redirect(resp, "/");
+    }
+    explicit_bzero(&a, sizeof a);
+out:
+    web_pool_return(app->pool_web, conn);
+    if (pw)
+        explicit_bzero(pw, strlen(pw));
+    free(pw);
+    free(name);
+    free(token);
+    return rc;
+}
+
+int
+web_signout(web_app_t *app, web_req_t *req, web_resp_t *resp)
+{
+    web_sessions_end(app->sessions, req->who.id);
+    rl_info(req->client, "sign-out of %s", req->who.name);
+    web_set_cookie(app, resp, WEB_COOKIE_SESSION, "", "/", 0);
+    web_redirect(resp, "/signin");
+    return 0;
+}
