@@ -305,10 +305,8 @@ s_enable(rl_cli_ctx_t *ctx, int argc, char **argv)
 static int
 s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    return admin_list(
-        ctx, "user list", argc, argv, NULL, "listing the users",
-        RL_USER_LIST_SQL,
-        0, NULL, NULL);
+    return admin_list(ctx, "user list", argc, argv, NULL, "listing the users", RL_USER_LIST_SQL, 0,
+                      NULL, NULL);
 }
 
 static const rl_cli_command_t s_subs[] = {

@@ -122,8 +122,8 @@ s_check_live(const web_settings_t *s)
         return RL_EXIT_CONFIG;
     }
     char ok_web[512], ok_admin[512];
-    if (rl_db_check(s->conninfo, "ruglab_web", "SELECT name FROM web.user_account LIMIT 0",
-                    ok_web, sizeof ok_web, &err) != 0 ||
+    if (rl_db_check(s->conninfo, "ruglab_web", "SELECT name FROM web.user_account LIMIT 0", ok_web,
+                    sizeof ok_web, &err) != 0 ||
         rl_db_check(s->conninfo, "ruglab_admin", "SELECT name FROM web.user_account LIMIT 0",
                     ok_admin, sizeof ok_admin, &err) != 0) {
         rl_cli_fail("%s", err.msg);
@@ -143,8 +143,7 @@ s_usage(FILE *out)
             "       " WEB_PROG " --example-config\n\n"
             "Serves ruglab's pages to people in a browser: sign-in, sessions, roles.\n"
             "Runs in the foreground; prints a READY line when listening.\n\n"
-            "  --config FILE     configuration (default " WEB_CONFIG_DEFAULT_PATH
-            " if it exists)\n"
+            "  --config FILE     configuration (default " WEB_CONFIG_DEFAULT_PATH " if it exists)\n"
             "  --check-config    load the configuration and the templates, connect to the\n"
             "                    database as ruglab_web and ruglab_admin, then print\n"
             "                    \"configuration OK: ...\" or what is wrong (exit 4: the\n"
@@ -161,7 +160,7 @@ static int
 s_parse_args(int argc, char **argv, s_options_t *o)
 {
     static const struct option opts[] = {
-        {"config", required_argument, NULL, 'c'}, {"check-config", no_argument, NULL, 'C'},
+        {"config", required_argument, NULL, 'c'},   {"check-config", no_argument, NULL, 'C'},
         {"example-config", no_argument, NULL, 'E'}, {"help", no_argument, NULL, 'h'},
         {"version", no_argument, NULL, 'V'},        {NULL, 0, NULL, 0},
     };

@@ -30,7 +30,6 @@ const rl_cfg_key_t web_config_schema[] = {
      "libpq connection string without a user (empty: $RUGLAB_DB, then the local cluster); the "
      "web connects as ruglab_web for sign-in and ruglab_admin for the admin pages; passwords "
      "belong in PGPASSFILE, not here"},
-    {"database", "pool_size", RL_CFG_INT, "4", 1, 64,
-     "Connections kept open per database role"},
+    {"database", "pool_size", RL_CFG_INT, "4", 1, 64, "Connections kept open per database role"},
     {NULL, NULL, RL_CFG_STRING, NULL, 0, 0, NULL},
 };

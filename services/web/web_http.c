@@ -142,8 +142,8 @@ web_fragment(web_app_t *app, const char *name, const web_tvar_t *vars, size_t n_
 }
 
 void
-web_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, unsigned status,
-         const char *page, const web_tvar_t *vars, size_t n_vars)
+web_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, unsigned status, const char *page,
+         const web_tvar_t *vars, size_t n_vars)
 {
     web_buf_t body = {0}, nav = {0};
     int rc = web_fragment(app, page, vars, n_vars, &body);
@@ -171,8 +171,7 @@ web_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, unsigned status
 }
 
 void
-web_error(web_app_t *app, const web_req_t *req, web_resp_t *resp, unsigned status,
-          const char *msg)
+web_error(web_app_t *app, const web_req_t *req, web_resp_t *resp, unsigned status, const char *msg)
 {
     web_buf_t m = {0};
     (void)web_fragment(app, msg, NULL, 0, &m);
@@ -207,8 +206,7 @@ s_send(struct MHD_Connection *conn, web_resp_t *resp)
 {
     size_t len = 0;
     char *data = web_buf_take(&resp->body, &len);
-    struct MHD_Response *r =
-        MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
+    struct MHD_Response *r = MHD_create_response_from_buffer(len, data, MHD_RESPMEM_MUST_FREE);
     if (!r) {
         free(data);
         return MHD_NO;
@@ -395,10 +393,9 @@ web_http_start(web_app_t *app, rl_err_t *err)
     struct MHD_Daemon *d = MHD_start_daemon(
         MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG,
         (uint16_t)app->set.port, NULL, NULL, s_access, app, MHD_OPTION_SOCK_ADDR, &sa,
-        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)app->set.threads,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)30, MHD_OPTION_NOTIFY_COMPLETED,
-        s_completed, app, MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024),
-        MHD_OPTION_END);
+        MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)app->set.threads, MHD_OPTION_CONNECTION_TIMEOUT,
+        (unsigned int)30, MHD_OPTION_NOTIFY_COMPLETED, s_completed, app,
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_END);
     if (!d)
         rl_err_set(err, "cannot listen on %s:%d (address in use, or not this machine's)",
                    app->set.listen_addr, app->set.port);

@@ -56,8 +56,8 @@ web_admin_users(web_app_t *app, web_req_t *req, web_resp_t *resp)
 {
     rl_err_t err;
     PGconn *conn = web_pool_borrow(app->pool_admin, &err);
-    PGresult *res = conn ? rl_db_exec(conn, &err, "listing the users", RL_USER_LIST_SQL, 0, NULL)
-                         : NULL;
+    PGresult *res =
+        conn ? rl_db_exec(conn, &err, "listing the users", RL_USER_LIST_SQL, 0, NULL) : NULL;
     if (!res) {
         rl_error("database", "%s", err.msg);
         web_pool_return(app->pool_admin, conn);
@@ -67,8 +67,8 @@ web_admin_users(web_app_t *app, web_req_t *req, web_resp_t *resp)
     for (int i = 0; i < PQntuples(res); i++) {
         /* columns of RL_USER_LIST_SQL: name, display_name, role, site, status */
         web_tvar_t v[] = {
-            {"name", PQgetvalue(res, i, 0), NULL}, {"display_name", PQgetvalue(res, i, 1), NULL},
-            {"role", PQgetvalue(res, i, 2), NULL}, {"site", PQgetvalue(res, i, 3), NULL},
+            {"name", PQgetvalue(res, i, 0), NULL},   {"display_name", PQgetvalue(res, i, 1), NULL},
+            {"role", PQgetvalue(res, i, 2), NULL},   {"site", PQgetvalue(res, i, 3), NULL},
             {"status", PQgetvalue(res, i, 4), NULL},
         };
         (void)web_fragment(app, "admin_user_row", v, sizeof v / sizeof v[0], &rows);

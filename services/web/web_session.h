@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define WEB_ID_HEX 65    /* 64 hex digits and a NUL */
+#define WEB_ID_HEX 65     /* 64 hex digits and a NUL */
 #define WEB_TOKEN_SIZE 96 /* "EXPIRY-" and 64 hex digits, with room */
 
 /* The signed-in person, copied out of the table for one request. */

@@ -11,12 +11,11 @@
 #include <string.h>
 
 /* Refused when either count of recent failures reached the limit. */
-static const char s_sql_locked[] =
-    "SELECT count(*) FILTER (WHERE user_name = $1) >= $3::int "
-    "OR count(*) FILTER (WHERE client_addr = $2::inet) >= $3::int "
-    "FROM web.sign_in_attempt "
-    "WHERE NOT ok AND at > now() - interval '" WEB_SIGNIN_WINDOW "' "
-    "AND (user_name = $1 OR client_addr = $2::inet)";
+static const char s_sql_locked[] = "SELECT count(*) FILTER (WHERE user_name = $1) >= $3::int "
+                                   "OR count(*) FILTER (WHERE client_addr = $2::inet) >= $3::int "
+                                   "FROM web.sign_in_attempt "
+                                   "WHERE NOT ok AND at > now() - interval '" WEB_SIGNIN_WINDOW "' "
+                                   "AND (user_name = $1 OR client_addr = $2::inet)";
 static const char s_sql_record[] =
     "INSERT INTO web.sign_in_attempt (user_name, client_addr, ok) VALUES ($1, $2::inet, $3)";
 static const char s_sql_account[] =

@@ -60,8 +60,8 @@ static size_t
 s_key_len(const char *p)
 {
     size_t n = 0;
-    while (n <= S_KEY_MAX && ((p[n] >= 'a' && p[n] <= 'z') || (p[n] >= '0' && p[n] <= '9') ||
-                              p[n] == '_'))
+    while (n <= S_KEY_MAX &&
+           ((p[n] >= 'a' && p[n] <= 'z') || (p[n] >= '0' && p[n] <= '9') || p[n] == '_'))
         n++;
     return n > 0 && n <= S_KEY_MAX && p[n] == '}' && p[n + 1] == '}' ? n : 0;
 }
@@ -91,8 +91,9 @@ s_parse(s_tpl_t *t, const char *file, const char *text, rl_err_t *err)
                 return rl_err_set(err, "%s:%d: '{{' opens no placeholder {{key}}", file,
                                   s_line_of(text, p));
             if (in_tag && !quote)
-                return rl_err_set(err, "%s:%d: placeholder {{%.*s}} in a tag outside a quoted "
-                                       "attribute value",
+                return rl_err_set(err,
+                                  "%s:%d: placeholder {{%.*s}} in a tag outside a quoted "
+                                  "attribute value",
                                   file, s_line_of(text, p), (int)n, p + 2);
             s_add_part(t, S_LITERAL, lit, (size_t)(p - lit));
             s_add_part(t, in_tag ? S_IN_ATTR : S_IN_TEXT, p + 2, n);
@@ -116,8 +117,8 @@ s_tpl_free(s_tpl_t *t)
 }
 
 static int
-s_add(web_templates_t *self, const char *lang, const char *name, const char *file,
-      const char *text, rl_err_t *err)
+s_add(web_templates_t *self, const char *lang, const char *name, const char *file, const char *text,
+      rl_err_t *err)
 {
     s_tpl_t t = {.name = rl_strdup(name)};
     snprintf(t.lang, sizeof t.lang, "%s", lang);
@@ -183,7 +184,9 @@ s_read(const char *path, rl_err_t *err)
     fclose(f);
     if (too_big || failed || memchr(buf, '\0', len)) {
         rl_err_set(err, "cannot read %s: %s", path,
-                   too_big ? "larger than 1 MiB" : failed ? "read error" : "holds a NUL byte");
+                   too_big  ? "larger than 1 MiB"
+                   : failed ? "read error"
+                            : "holds a NUL byte");
         free(buf);
         return NULL;
     }
@@ -235,8 +238,8 @@ web_templates_load(const char *dir, rl_err_t *err)
     for (size_t i = 0; i < self->n; i++)
         for (size_t l = 0; l < WEB_TEMPLATE_N_LANGS; l++)
             if (!s_find(self, web_template_langs[l], self->tpls[i].name)) {
-                rl_err_set(err, "%s/%s/%s.html is missing (%s has it)", dir,
-                           web_template_langs[l], self->tpls[i].name, self->tpls[i].lang);
+                rl_err_set(err, "%s/%s/%s.html is missing (%s has it)", dir, web_template_langs[l],
+                           self->tpls[i].name, self->tpls[i].lang);
                 goto fail;
             }
     if (self->n == 0) {
