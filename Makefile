@@ -276,6 +276,8 @@ install: all
 	install -m 0644 deploy/sql/*.sql $(DESTDIR)$(DATADIR)/sql/
 	install -m 0644 deploy/db-setup.sql $(DESTDIR)$(DATADIR)/
 	$(if $(wildcard deploy/*.conf.example),install -m 0644 $(wildcard deploy/*.conf.example) $(DESTDIR)$(DATADIR)/examples/)
+	@# the web's example names the folders of this PREFIX (the committed one: the default's)
+	$(BUILD)/bin/ruglab-web --example-config >$(DESTDIR)$(DATADIR)/examples/web.conf.example
 	$(if $(wildcard deploy/reference/*),install -d $(DESTDIR)$(DATADIR)/reference && install -m 0644 $(wildcard deploy/reference/*) $(DESTDIR)$(DATADIR)/reference/)
 	install -m 0644 deploy/systemd/*.service $(DESTDIR)$(SYSTEMDUNITDIR)/
 	install -d $(DESTDIR)$(DATADIR)/web/static $(addprefix $(DESTDIR)$(DATADIR)/web/templates/,$(notdir $(wildcard deploy/web/templates/*)))

@@ -24,12 +24,11 @@ const rl_cfg_key_t web_config_schema[] = {
      "Addresses of the reverse proxies (space-separated) whose X-Forwarded-For names the "
      "client (sign-in rate limit per address)"},
     {"proxy", "trust_header", RL_CFG_STRING, "", 0, 0,
-     "Header naming the signed-in person, set by a hospital single sign-on proxy (for example "
-     "X-Remote-User); not implemented yet: must stay empty"},
+     "Header naming the signed-in person, set by a single sign-on proxy (e.g. X-Remote-User); "
+     "not implemented yet: leave empty"},
     {"database", "conninfo", RL_CFG_STRING, "", 0, 0,
-     "libpq connection string without a user (empty: $RUGLAB_DB, then the local cluster); the "
-     "web connects as ruglab_web for sign-in and ruglab_admin for the admin pages; passwords "
-     "belong in PGPASSFILE, not here"},
+     "libpq connection string without a user (empty: $RUGLAB_DB, then the local cluster); "
+     "roles ruglab_web and ruglab_admin; passwords in PGPASSFILE"},
     {"database", "pool_size", RL_CFG_INT, "4", 1, 64, "Connections kept open per database role"},
     {NULL, NULL, RL_CFG_STRING, NULL, 0, 0, NULL},
 };

@@ -22,10 +22,17 @@ t_is "every migration is installed" \
 t_check "the server setup script is installed" test -f "$stage/usr/share/ruglab/db-setup.sql"
 t_check "the wire protocol is installed as documentation" test -f "$stage/usr/share/doc/ruglab/ruglab.proto"
 t_check "sysusers.d declares the daemons' users" grep -q '^u ruglab-collector' "$stage/usr/lib/sysusers.d/ruglab.conf"
+t_check "sysusers.d declares ruglab-web's user" grep -q '^u ruglab-web ' "$stage/usr/lib/sysusers.d/ruglab.conf"
+for l in nl en; do
+  t_is "the web's $l templates are installed" \
+    "$(cd "$stage/usr/share/ruglab/web/templates/$l" 2>/dev/null && ls | tr '\n' ' ')" \
+    "$(cd "$T_ROOT/deploy/web/templates/$l" && ls | tr '\n' ' ')"
+done
+t_check "the web's style sheet is installed" test -f "$stage/usr/share/ruglab/web/static/ruglab.css"
 # one example configuration per daemon: an empty list must not pass the loop
 examples=$(cd "$T_ROOT/deploy" && ls -- *.conf.example 2>/dev/null | sort | tr '\n' ' ')
 t_is "the example configurations to install are there, one per daemon" "$examples" \
-  "agent.conf.example collector.conf.example "
+  "agent.conf.example collector.conf.example web.conf.example "
 for ex in $examples; do
   t_check "$ex is installed" test -f "$stage/usr/share/ruglab/examples/$ex"
 done
@@ -54,6 +61,14 @@ t_match "collector.conf.example passes --check-config with the collector's key f
 out=$("$stage/usr/bin/ruglab-collector" --config "$stage/usr/share/ruglab/examples/collector.conf.example" --check-config 2>&1); rc=$?
 t_is "the collector's example without its key file: exit 4" "$rc" 4
 t_match "and it names the missing key file" "$out" "/etc/ruglab/collector.key_secret"
+# The web's example names the installed folders of its PREFIX; pointed at
+# the staged ones, it passes --check-config.
+t_check "web.conf.example names the templates under /usr/share/ruglab" \
+  grep -qx "templates_dir = /usr/share/ruglab/web/templates" "$stage/usr/share/ruglab/examples/web.conf.example"
+sed "s#= /usr/share/ruglab/#= $stage/usr/share/ruglab/#" "$stage/usr/share/ruglab/examples/web.conf.example" >"$T_TMP/web.conf"
+t_match "web.conf.example passes --check-config with the staged templates" \
+  "$("$stage/usr/bin/ruglab-web" --config "$T_TMP/web.conf" --check-config 2>&1)" \
+  "^configuration OK: database .*user=ruglab_web, [0-9]+ templates in $stage/usr/share/ruglab/web/templates"
 for p in ruglab ruglab-outcomes ruglab-report; do
   t_match "$p --check-config connects and checks the schema" "$("$stage/usr/bin/$p" --check-config 2>&1)" \
     "^configuration OK: database host=.* user=ruglab_"
