@@ -62,6 +62,17 @@ void rl_cli_fail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Whether argv[1..argc-1] holds -h or --help. */
 bool rl_cli_wants_help(int argc, char **argv);
 
+/* The options every daemon (ruglab-collector, ruglab-web) shares, for the
+ * default branch of its getopt_long loop (opterr = 0), given what
+ * getopt_long returned: 'E' (--example-config) calls example(stdout), 'h'
+ * (--help) usage(stdout), 'V' (--version) prints the version; anything else
+ * is said to be an unknown option. Returns the exit code. */
+int rl_cli_daemon_option(int c, char **argv, void (*usage)(FILE *out), void (*example)(FILE *out));
+
+/* After the options (argv[first..]): an operand left over is a usage error,
+ * said; returns RL_EXIT_USAGE then, else -1 to go on. */
+int rl_cli_no_operands(int argc, char **argv, int first);
+
 /* Whether the command's output is JSON (--json). */
 static inline bool
 rl_cli_json(const rl_cli_ctx_t *ctx)

@@ -85,6 +85,10 @@ const char *rl_instrument_db_code(rl_instrument_t instrument);
 int rl_instrument_from_db(const char *db_code, rl_instrument_t *out, rl_err_t *err)
     __attribute__((warn_unused_result));
 
+/* The canonical code of a stored code ("TSK" -> "TSK-17"); a code that is
+ * not a stored one is returned as it is. */
+const char *rl_instrument_code_of_db(const char *db_code);
+
 /* Looks an instrument up by code, case-insensitive; "RMDQ-24" and "TSK17"
  * are accepted as aliases. */
 int rl_instrument_parse(const char *code, rl_instrument_t *out, rl_err_t *err)

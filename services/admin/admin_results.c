@@ -304,14 +304,6 @@ s_compute_changes(s_results_t *m)
     }
 }
 
-/* The scoring module's code of a stored instrument code ("TSK" -> "TSK-17"). */
-static const char *
-s_scoring_code(const char *db_code)
-{
-    rl_instrument_t in;
-    return rl_instrument_from_db(db_code, &in, NULL) == 0 ? rl_instrument_code(in) : db_code;
-}
-
 /* One instrument's row: the change to the end, else (running programme)
  * to the mid point, against the minimal important change. */
 static void
@@ -326,8 +318,8 @@ s_questionnaire_row(const PGresult *res, int r, s_questionnaire_t *q)
     q->to = !isnan(s[RL_TP_END]) ? RL_TP_END : RL_TP_MID;
     rl_err_t err;
     q->known = !isnan(s[RL_TP_START]) && !isnan(s[q->to]) &&
-               rl_questionnaire_important_change(s_scoring_code(q->code), s[RL_TP_START], s[q->to],
-                                                 &q->improved, &q->important, &err) == 0;
+               rl_questionnaire_important_change(rl_instrument_code_of_db(q->code), s[RL_TP_START],
+                                                 s[q->to], &q->improved, &q->important, &err) == 0;
     q->change = q->known ? s[q->to] - s[RL_TP_START] : NAN;
     q->flag = !q->known      ? "-"
               : q->important ? "important_improvement"

@@ -879,6 +879,13 @@ typedef struct {
     bool check;
 } s_options_t;
 
+/* --example-config: the configuration file with every key at its default. */
+static void
+s_example(FILE *out)
+{
+    rl_config_write_example(collector_config_schema, "ruglab-collector configuration", out);
+}
+
 /* Parses the command line into *o. Returns -1 to go on, or the exit code
  * when there is nothing more to do (--help, --version, --example-config,
  * a usage error). */
@@ -908,26 +915,11 @@ s_parse_args(int argc, char **argv, s_options_t *o)
         case 'g':
             o->gen_dir = optarg;
             break;
-        case 'E':
-            rl_config_write_example(collector_config_schema, "ruglab-collector configuration",
-                                    stdout);
-            return RL_EXIT_OK;
-        case 'h':
-            s_usage(stdout);
-            return RL_EXIT_OK;
-        case 'V':
-            printf(S_PROG " %s\n", RL_VERSION);
-            return RL_EXIT_OK;
         default:
-            rl_cli_fail("unknown option '%s' (see " S_PROG " --help)", argv[optind - 1]);
-            return RL_EXIT_USAGE;
+            return rl_cli_daemon_option(c, argv, s_usage, s_example);
         }
     }
-    if (optind < argc) {
-        rl_cli_fail("unexpected argument '%s' (see " S_PROG " --help)", argv[optind]);
-        return RL_EXIT_USAGE;
-    }
-    return -1;
+    return rl_cli_no_operands(argc, argv, optind);
 }
 
 static void

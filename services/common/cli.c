@@ -5,6 +5,7 @@
 
 #include <stdarg.h>
 #include <string.h>
+#include <unistd.h>
 
 static const char *s_program = "ruglab";
 
@@ -77,4 +78,32 @@ rl_cli_parse_globals(const rl_cli_t *cli, int argc, char **argv, rl_cli_ctx_t *c
     }
     *next = i;
     return -1;
+}
+
+int
+rl_cli_daemon_option(int c, char **argv, void (*usage)(FILE *out), void (*example)(FILE *out))
+{
+    switch (c) {
+    case 'E':
+        example(stdout);
+        return RL_EXIT_OK;
+    case 'h':
+        usage(stdout);
+        return RL_EXIT_OK;
+    case 'V':
+        printf("%s %s\n", s_program, RL_VERSION);
+        return RL_EXIT_OK;
+    default:
+        rl_cli_fail("unknown option '%s' (see %s --help)", argv[optind - 1], s_program);
+        return RL_EXIT_USAGE;
+    }
+}
+
+int
+rl_cli_no_operands(int argc, char **argv, int first)
+{
+    if (first >= argc)
+        return -1;
+    rl_cli_fail("unexpected argument '%s' (see %s --help)", argv[first], s_program);
+    return RL_EXIT_USAGE;
 }

@@ -106,6 +106,13 @@ rl_instrument_from_db(const char *db_code, rl_instrument_t *out, rl_err_t *err)
     return rl_err_set(err, "unknown stored instrument code '%.40s'", db_code ? db_code : "(none)");
 }
 
+const char *
+rl_instrument_code_of_db(const char *db_code)
+{
+    rl_instrument_t in;
+    return rl_instrument_from_db(db_code, &in, NULL) == 0 ? rl_instrument_code(in) : db_code;
+}
+
 int
 rl_instrument_parse(const char *code, rl_instrument_t *out, rl_err_t *err)
 {

@@ -313,8 +313,4 @@ char *rpt_kmehr_message(const rpt_model_t *m, const unsigned char *pdf, size_t p
 /* "12.5", or missing_text when v is NAN. Static rotating buffer. */
 const char *rpt_num(double v, int decimals, const char *missing_text);
 
-/* The instrument's published code ("TSK-17") of a stored code ("TSK");
- * an unknown code is returned as it is. */
-const char *rpt_instrument_code(const char *db_code);
-
 #endif

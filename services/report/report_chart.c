@@ -249,7 +249,7 @@ s_quest(FILE *f, const rpt_model_t *m, const s_labels_t *L, const char *dir, con
     fputc('\n', f);
     for (int i = 0; i < m->n_quest; i++) {
         const char *unit = !strcmp(m->quest[i].instrument, "ODI") ? " (%)" : "";
-        char *title = rl_asprintf("%s%s", rpt_instrument_code(m->quest[i].instrument), unit);
+        char *title = rl_asprintf("%s%s", rl_instrument_code_of_db(m->quest[i].instrument), unit);
         int lo, hi;
         s_quest_range(m->quest[i].instrument, &lo, &hi);
         fprintf(f, "set title ");

@@ -16,13 +16,6 @@
 #include <string.h>
 
 const char *
-rpt_instrument_code(const char *db_code)
-{
-    rl_instrument_t in;
-    return rl_instrument_from_db(db_code, &in, NULL) == 0 ? rl_instrument_code(in) : db_code;
-}
-
-const char *
 rpt_num(double v, int decimals, const char *missing_text)
 {
     static char bufs[16][48];
@@ -505,7 +498,7 @@ s_rows_derived(const rpt_model_t *m, s_rows_t *r)
 static void
 s_rows_questionnaire(const rpt_questionnaire_t *q, s_rows_t *r)
 {
-    s_row_t *row = s_add(r, "questionnaire", rpt_instrument_code(q->instrument), "score",
+    s_row_t *row = s_add(r, "questionnaire", rl_instrument_code_of_db(q->instrument), "score",
                          s_q_unit(q->instrument), !strcmp(q->instrument, "PSFS") ? 2 : 1);
     for (int tp = 0; tp < RPT_NTP; tp++)
         row->v[tp] = q->at[tp].present ? q->at[tp].score : NAN;

@@ -537,7 +537,7 @@ s_quest_derive(rpt_questionnaire_t *q)
 {
     rl_instrument_t inst;
     rl_err_t e;
-    const char *code = rpt_instrument_code(q->instrument);
+    const char *code = rl_instrument_code_of_db(q->instrument);
     q->has_mic = rl_instrument_parse(code, &inst, &e) == 0 && rl_questionnaire_has_mic(inst);
     for (int tp = 0; tp < RPT_NTP; tp++)
         if (q->at[tp].present)

@@ -61,9 +61,6 @@ s_check_values(const rl_config_t *cfg, web_settings_t *s, rl_err_t *err)
     snprintf(s->trusted_proxies, sizeof s->trusted_proxies, "%s",
              rl_config_str(cfg, "proxy", "trusted_proxies"));
     s->cookie_secure = !strcmp(sec, "on") || (!strcmp(sec, "auto") && s->trusted_proxies[0]);
-    if (*rl_config_str(cfg, "proxy", "trust_header"))
-        return rl_err_set(err, "[proxy] trust_header: single sign-on by a trusted header is not "
-                               "implemented yet; leave it empty");
     return s_listen(rl_config_str(cfg, "web", "listen"), s, err);
 }
 
@@ -156,6 +153,13 @@ s_usage(FILE *out)
             "error\n");
 }
 
+/* --example-config: the configuration file with every key at its default. */
+static void
+s_example(FILE *out)
+{
+    rl_config_write_example(web_config_schema, "ruglab-web configuration", out);
+}
+
 static int
 s_parse_args(int argc, char **argv, s_options_t *o)
 {
@@ -175,25 +179,11 @@ s_parse_args(int argc, char **argv, s_options_t *o)
         case 'C':
             o->check = true;
             break;
-        case 'E':
-            rl_config_write_example(web_config_schema, "ruglab-web configuration", stdout);
-            return RL_EXIT_OK;
-        case 'h':
-            s_usage(stdout);
-            return RL_EXIT_OK;
-        case 'V':
-            printf(WEB_PROG " %s\n", RL_VERSION);
-            return RL_EXIT_OK;
         default:
-            rl_cli_fail("unknown option '%s' (see " WEB_PROG " --help)", argv[optind - 1]);
-            return RL_EXIT_USAGE;
+            return rl_cli_daemon_option(c, argv, s_usage, s_example);
         }
     }
-    if (optind < argc) {
-        rl_cli_fail("unexpected argument '%s' (see " WEB_PROG " --help)", argv[optind]);
-        return RL_EXIT_USAGE;
-    }
-    return -1;
+    return rl_cli_no_operands(argc, argv, optind);
 }
 
 /* HUP: a new set of templates, swapped in only when it loads. */

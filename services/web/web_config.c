@@ -23,9 +23,6 @@ const rl_cfg_key_t web_config_schema[] = {
     {"proxy", "trusted_proxies", RL_CFG_STRING, "", 0, 0,
      "Addresses of the reverse proxies (space-separated) whose X-Forwarded-For names the "
      "client (sign-in rate limit per address)"},
-    {"proxy", "trust_header", RL_CFG_STRING, "", 0, 0,
-     "Header naming the signed-in person, set by a single sign-on proxy (e.g. X-Remote-User); "
-     "not implemented yet: leave empty"},
     {"database", "conninfo", RL_CFG_STRING, "", 0, 0,
      "libpq connection string without a user (empty: $RUGLAB_DB, then the local cluster); "
      "roles ruglab_web and ruglab_admin; passwords in PGPASSFILE"},

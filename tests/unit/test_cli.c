@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -145,6 +146,34 @@ test_main_dispatch(void **state)
     assert_int_equal(s_seen_argc, 0);
 }
 
+static int s_example_calls;
+
+static void
+s_example(FILE *out)
+{
+    (void)out;
+    s_example_calls++;
+}
+
+static void
+test_daemon_options(void **state)
+{
+    (void)state;
+    rl_cli_init("ruglab-test");
+    char *argv[] = {"ruglab-test", "--bogus", "extra", NULL};
+    s_usage_calls = s_example_calls = 0;
+    assert_int_equal(rl_cli_daemon_option('E', argv, s_usage, s_example), RL_EXIT_OK);
+    assert_int_equal(s_example_calls, 1);
+    assert_int_equal(rl_cli_daemon_option('h', argv, s_usage, s_example), RL_EXIT_OK);
+    assert_int_equal(s_usage_calls, 1);
+    assert_int_equal(rl_cli_daemon_option('V', argv, s_usage, s_example), RL_EXIT_OK);
+    optind = 2; /* getopt_long has just read argv[1] */
+    assert_int_equal(rl_cli_daemon_option('?', argv, s_usage, s_example), RL_EXIT_USAGE);
+    assert_int_equal(s_usage_calls + s_example_calls, 2);
+    assert_int_equal(rl_cli_no_operands(3, argv, 2), RL_EXIT_USAGE);
+    assert_int_equal(rl_cli_no_operands(3, argv, 3), -1);
+}
+
 int
 main(void)
 {
@@ -152,6 +181,7 @@ main(void)
         cmocka_unit_test(test_globals),
         cmocka_unit_test(test_wants_help),
         cmocka_unit_test(test_main_dispatch),
+        cmocka_unit_test(test_daemon_options),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -100,6 +100,9 @@ test_instruments(void **state)
     }
     assert_string_equal(rl_instrument_db_code(RL_INSTRUMENT_TSK17), "TSK");
     assert_int_equal(rl_instrument_from_db("TSK-17", &in, &err), -1); /* stored codes are exact */
+    assert_string_equal(rl_instrument_code_of_db("TSK"), "TSK-17");
+    assert_string_equal(rl_instrument_code_of_db("ODI"), "ODI");
+    assert_string_equal(rl_instrument_code_of_db("SF-36"), "SF-36");
     assert_int_equal(rl_instrument_from_db("odi", &in, &err), -1);
     assert_int_equal(rl_instrument_parse("TSK", &in, &err), -1); /* a person types TSK-17 */
     assert_int_equal(rl_instrument_parse("SF-36", &in, &err), -1);
