@@ -2,7 +2,8 @@
  * data with which program and command, written through the database's
  * audit.record_access() before the data is selected. The reader is the
  * person at the keyboard, not the database role (the server adds that).
- * For the command-line tools; one thread (static storage). */
+ * The command-line tools read the OS user; ruglab-web names the signed-in
+ * person for the thread answering their request (rl_audit_act_as). */
 #ifndef RUGLAB_AUDIT_H
 #define RUGLAB_AUDIT_H
 
@@ -10,10 +11,17 @@
 
 #include <libpq-fe.h>
 
-/* The person at the keyboard: $SUDO_USER, else $USER, else the passwd
- * name of the real uid, else "uid N"; at most 255 bytes. Static storage,
- * overwritten by the next call. */
+/* The person at the keyboard: the name given to rl_audit_act_as on this
+ * thread, else $SUDO_USER, else $USER, else the passwd name of the real
+ * uid, else "uid N"; at most 255 bytes. Thread-local storage, overwritten
+ * by the next call. */
 const char *rl_audit_reader(void);
+
+/* From now on this thread acts for name (a signed-in person of
+ * ruglab-web): rl_audit_reader() returns it, so the access log and every
+ * "by" column the shared modules write name that person. NULL or "":
+ * back to the OS user. */
+void rl_audit_act_as(const char *name);
 
 /* Records one read in audit.access_log: the reader (rl_audit_reader()),
  * program ("ruglab-report"), command ("letter", "patient show"),

@@ -12,10 +12,21 @@
 /* The only way in for the tools (deploy/sql/303_audit_writer.sql). */
 static const char *s_sql_record = "SELECT audit.record_access($1, $2, $3, $4::bigint, $5)";
 
+/* The person a thread acts for (rl_audit_act_as); "" when none. */
+static _Thread_local char s_acting[256];
+
+void
+rl_audit_act_as(const char *name)
+{
+    snprintf(s_acting, sizeof s_acting, "%s", name ? name : "");
+}
+
 const char *
 rl_audit_reader(void)
 {
-    static char name[256];
+    static _Thread_local char name[256];
+    if (s_acting[0])
+        return s_acting;
     const char *u = getenv("SUDO_USER");
     if (!u || !*u)
         u = getenv("USER");

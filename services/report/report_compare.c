@@ -18,8 +18,8 @@
 const char *
 rpt_num(double v, int decimals, const char *missing_text)
 {
-    static char bufs[16][48];
-    static int next;
+    static _Thread_local char bufs[16][48];
+    static _Thread_local int next;
     if (isnan(v))
         return missing_text;
     char *b = bufs[next++ % 16];
@@ -37,8 +37,8 @@ s_signed(double v, int decimals, const char *missing_text)
     const char *s = rpt_num(v, decimals, missing_text);
     if (s[0] == '-' || !strcmp(s, "0.0") || !strcmp(s, "0"))
         return s;
-    static char bufs[8][48];
-    static int next;
+    static _Thread_local char bufs[8][48];
+    static _Thread_local int next;
     char *b = bufs[next++ % 8];
     snprintf(b, sizeof bufs[0], "+%s", s);
     return b;

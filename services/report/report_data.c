@@ -8,6 +8,7 @@
 #include "report.h"
 
 #include "ruglab/audit.h"
+#include "ruglab/cli.h"
 #include "ruglab/clinical.h"
 #include "ruglab/db.h"
 #include "ruglab/domain.h"
@@ -232,7 +233,8 @@ static int
 s_load_audit(s_load_t *ld)
 {
     char *detail = rl_asprintf("enrolment %s", ld->eid);
-    int audited = rl_audit_record(ld->conn, "ruglab-report", ld->command, ld->sid, detail, ld->err);
+    int audited =
+        rl_audit_record(ld->conn, rl_cli_program(), ld->command, ld->sid, detail, ld->err);
     free(detail);
     return audited < 0 ? RL_EXIT_DB : RL_EXIT_OK;
 }

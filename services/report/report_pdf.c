@@ -348,8 +348,8 @@ s_missing(const s_doc_t *d)
 static const char *
 s_signed(double v, int decimals, const char *missing_text)
 {
-    static char bufs[8][48];
-    static int next;
+    static _Thread_local char bufs[8][48];
+    static _Thread_local int next;
     if (isnan(v))
         return missing_text;
     char *b = bufs[next++ % 8];
@@ -361,8 +361,8 @@ s_signed(double v, int decimals, const char *missing_text)
 static const char *
 s_pct(double v, const char *missing_text)
 {
-    static char bufs[8][48];
-    static int next;
+    static _Thread_local char bufs[8][48];
+    static _Thread_local int next;
     if (isnan(v))
         return missing_text;
     char *b = bufs[next++ % 8];
@@ -373,8 +373,8 @@ s_pct(double v, const char *missing_text)
 static const char *
 s_pct_plain(double v, const char *missing_text)
 {
-    static char bufs[8][48];
-    static int next;
+    static _Thread_local char bufs[8][48];
+    static _Thread_local int next;
     if (isnan(v))
         return missing_text;
     char *b = bufs[next++ % 8];
@@ -545,8 +545,8 @@ s_programme(s_doc_t *d)
 static const char *
 s_pct_marked(const s_doc_t *d, rl_direction_t dir, const rpt_tp3_t *x, const char *missing_text)
 {
-    static char bufs[8][64];
-    static int next;
+    static _Thread_local char bufs[8][64];
+    static _Thread_local int next;
     rl_measures_change_t c = rpt_change(x);
     if (isnan(c.pct))
         return missing_text;

@@ -271,6 +271,11 @@ s_app_init(web_app_t *app, rl_err_t *err)
     app->sessions = web_sessions_new(app->set.idle_s, app->set.absolute_s);
     app->pool_web = web_pool_new(app->set.conninfo, "ruglab_web", (int)app->set.pool_size);
     app->pool_admin = web_pool_new(app->set.conninfo, "ruglab_admin", (int)app->set.pool_size);
+    app->pool_clinician =
+        web_pool_new(app->set.conninfo, "ruglab_clinician", (int)app->set.pool_size);
+    app->pool_secretariat =
+        web_pool_new(app->set.conninfo, "ruglab_secretariat", (int)app->set.pool_size);
+    app->pool_quality = web_pool_new(app->set.conninfo, "ruglab_quality", (int)app->set.pool_size);
     char pw[WEB_ID_HEX];
     web_random_id(pw);
     return rl_password_hash(pw, strlen(pw), app->dummy_hash, err);
@@ -283,6 +288,9 @@ s_app_free(web_app_t *app)
     web_sessions_destroy(&app->sessions);
     web_pool_destroy(&app->pool_web);
     web_pool_destroy(&app->pool_admin);
+    web_pool_destroy(&app->pool_clinician);
+    web_pool_destroy(&app->pool_secretariat);
+    web_pool_destroy(&app->pool_quality);
     pthread_rwlock_destroy(&app->tpl_lock);
 }
 

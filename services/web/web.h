@@ -82,8 +82,11 @@ typedef struct {
     pthread_rwlock_t tpl_lock; /* guards tpl: read while rendering, write to swap */
     web_templates_t *tpl;
     web_sessions_t *sessions;
-    web_pool_t *pool_web;   /* ruglab_web: sign-in */
-    web_pool_t *pool_admin; /* ruglab_admin: /admin pages */
+    web_pool_t *pool_web;         /* ruglab_web: sign-in */
+    web_pool_t *pool_admin;       /* ruglab_admin: the admin's user and device pages */
+    web_pool_t *pool_clinician;   /* ruglab_clinician: the physician's pages */
+    web_pool_t *pool_secretariat; /* ruglab_secretariat: registration and attendance */
+    web_pool_t *pool_quality;     /* ruglab_quality: the quality pages (no identity) */
     char dummy_hash[RL_PASSWORD_HASH_SIZE];
 } web_app_t;
 
@@ -92,6 +95,10 @@ typedef struct {
     struct MHD_Connection *conn;
     const char *method;
     const char *url;
+    /* the part of the path after a route ending in '/' (e.g. the badge of
+     * /patient/BADGE), as sent (percent-decoded by the library); "" when
+     * the route has none. Handlers validate it. */
+    const char *param;
     web_buf_t body;
     bool too_large;
     char client[INET6_ADDRSTRLEN]; /* "" when unknown */
@@ -111,6 +118,21 @@ typedef struct {
 
 typedef int (*web_handler_fn)(web_app_t *app, web_req_t *req, web_resp_t *resp);
 
+/* Who may call a route: a set of roles (web_http.c's table). */
+enum {
+    WEB_PUBLIC = 0,
+    WEB_PHYSICIAN = 1 << 0,
+    WEB_SECRETARIAT = 1 << 1,
+    WEB_QUALITY = 1 << 2,
+    WEB_ADMIN = 1 << 3,
+    WEB_SIGNED_IN = WEB_PHYSICIAN | WEB_SECRETARIAT | WEB_QUALITY | WEB_ADMIN,
+};
+/* The WEB_* bit of a role name ("physician"); 0 for an unknown one. */
+unsigned web_role_bit(const char *role);
+
+/* The pool of the signed-in person's role (physician: clinician, ...). */
+web_pool_t *web_role_pool(web_app_t *app, const web_req_t *req);
+
 /* ---- web_http.c: the HTTP side */
 
 /* Starts the daemon; NULL with err. */
@@ -119,6 +141,8 @@ struct MHD_Daemon *web_http_start(web_app_t *app, rl_err_t *err);
  * when absent. */
 char *web_form(const web_req_t *req, const char *key);
 const char *web_cookie(const web_req_t *req, const char *name);
+/* A query-string argument (?key=value), decoded; NULL when absent. */
+const char *web_query(const web_req_t *req, const char *key);
 /* Sets a cookie (HttpOnly, SameSite=Strict; Secure when configured). */
 void web_set_cookie(const web_app_t *app, web_resp_t *resp, const char *name, const char *value,
                     const char *path, long max_age_s);

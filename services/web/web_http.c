@@ -3,6 +3,7 @@
  * headers every response carries. Called on MHD's worker threads. */
 #include "web.h"
 
+#include "ruglab/audit.h"
 #include "ruglab/mem.h"
 
 #include <arpa/inet.h>
@@ -12,29 +13,24 @@
 #include <string.h>
 #include <time.h>
 
-/* Who may call a route. */
-typedef enum {
-    S_PUBLIC,    /* anyone */
-    S_SIGNED_IN, /* any role */
-    S_ADMIN,     /* role admin */
-} s_access_t;
-
+/* A path ending in '/' matches every path below it (the rest is
+ * req->param); any other path matches itself only. */
 typedef struct {
     const char *method;
     const char *path;
-    s_access_t access;
-    bool csrf; /* a POST checked against the session's token first */
+    unsigned roles; /* WEB_PUBLIC or a set of WEB_* role bits */
+    bool csrf;      /* a POST checked against the session's token first */
     web_handler_fn fn;
 } s_route_t;
 
 static const s_route_t s_routes[] = {
-    {"GET", "/", S_SIGNED_IN, false, web_home},
-    {"GET", "/signin", S_PUBLIC, false, web_signin_form},
+    {"GET", "/", WEB_SIGNED_IN, false, web_home},
+    {"GET", "/signin", WEB_PUBLIC, false, web_signin_form},
     /* its CSRF token belongs to the pre-session: checked by the handler */
-    {"POST", "/signin", S_PUBLIC, false, web_signin_post},
-    {"POST", "/signout", S_SIGNED_IN, true, web_signout},
-    {"GET", "/me", S_SIGNED_IN, false, web_me},
-    {"GET", "/admin/users", S_ADMIN, false, web_admin_users},
+    {"POST", "/signin", WEB_PUBLIC, false, web_signin_post},
+    {"POST", "/signout", WEB_SIGNED_IN, true, web_signout},
+    {"GET", "/me", WEB_SIGNED_IN, false, web_me},
+    {"GET", "/admin/users", WEB_ADMIN, false, web_admin_users},
 };
 #define S_N_ROUTES (sizeof s_routes / sizeof s_routes[0])
 
@@ -92,6 +88,45 @@ web_form(const web_req_t *req, const char *key)
         p = end ? end + 1 : NULL;
     }
     return NULL;
+}
+
+const char *
+web_query(const web_req_t *req, const char *key)
+{
+    return MHD_lookup_connection_value(req->conn, MHD_GET_ARGUMENT_KIND, key);
+}
+
+unsigned
+web_role_bit(const char *role)
+{
+    static const struct {
+        const char *name;
+        unsigned bit;
+    } roles[] = {{"physician", WEB_PHYSICIAN},
+                 {"secretariat", WEB_SECRETARIAT},
+                 {"quality", WEB_QUALITY},
+                 {"admin", WEB_ADMIN}};
+    for (size_t i = 0; role && i < sizeof roles / sizeof roles[0]; i++)
+        if (!strcmp(roles[i].name, role))
+            return roles[i].bit;
+    return 0;
+}
+
+web_pool_t *
+web_role_pool(web_app_t *app, const web_req_t *req)
+{
+    switch (web_role_bit(req->who.role)) {
+    case WEB_PHYSICIAN:
+        return app->pool_clinician;
+    case WEB_SECRETARIAT:
+        return app->pool_secretariat;
+    case WEB_QUALITY:
+        return app->pool_quality;
+    case WEB_ADMIN:
+        return app->pool_admin;
+    default:
+        return NULL;
+    }
 }
 
 const char *
@@ -271,13 +306,28 @@ s_client(const web_app_t *app, web_req_t *req)
         snprintf(req->client, sizeof req->client, "%s", addr);
 }
 
+/* Whether url matches path; *param: the rest below a path ending in '/'. */
+static bool
+s_path_match(const char *path, const char *url, const char **param)
+{
+    size_t n = strlen(path);
+    if (n > 1 && path[n - 1] == '/') {
+        if (strncmp(path, url, n) != 0 || !url[n] || strchr(url + n, '/'))
+            return false;
+        *param = url + n;
+        return true;
+    }
+    *param = "";
+    return !strcmp(path, url);
+}
+
 /* Finds the route; *path_known tells a wrong method from an unknown path. */
 static const s_route_t *
-s_route(const char *method, const char *url, bool *path_known)
+s_route(const char *method, const char *url, bool *path_known, const char **param)
 {
     *path_known = false;
     for (size_t i = 0; i < S_N_ROUTES; i++) {
-        if (strcmp(s_routes[i].path, url) != 0)
+        if (!s_path_match(s_routes[i].path, url, param))
             continue;
         *path_known = true;
         if (!strcmp(s_routes[i].method, method))
@@ -299,9 +349,9 @@ s_dispatch(web_app_t *app, web_req_t *req, web_resp_t *resp)
         return;
     }
     bool known;
-    const s_route_t *r = s_route(req->method, req->url, &known);
+    const s_route_t *r = s_route(req->method, req->url, &known, &req->param);
     if (!r && !strcmp(req->method, "HEAD"))
-        r = s_route("GET", req->url, &known);
+        r = s_route("GET", req->url, &known, &req->param);
     if (!r) {
         web_error(app, req, resp, known ? 405 : 404, known ? "msg_method" : "msg_not_found");
         return;
@@ -310,11 +360,12 @@ s_dispatch(web_app_t *app, web_req_t *req, web_resp_t *resp)
         web_error(app, req, resp, 413, "msg_too_large");
         return;
     }
-    if (r->access != S_PUBLIC && !req->signed_in) {
+    if (r->roles != WEB_PUBLIC && !req->signed_in) {
         web_redirect(resp, "/signin");
         return;
     }
-    if (r->access == S_ADMIN && strcmp(req->who.role, "admin") != 0) {
+    if (r->roles != WEB_PUBLIC && !(r->roles & web_role_bit(req->who.role))) {
+        rl_warn(req->client, "%s %s refused: role %s", req->method, req->url, req->who.role);
         web_error(app, req, resp, 403, "msg_forbidden");
         return;
     }
@@ -328,8 +379,11 @@ s_dispatch(web_app_t *app, web_req_t *req, web_resp_t *resp)
             return;
         }
     }
+    /* the access log and every "by" column name the signed-in person */
+    rl_audit_act_as(req->signed_in ? req->who.name : NULL);
     if (r->fn(app, req, resp) != 0 && !resp->status)
         web_error(app, req, resp, 503, "msg_unavailable");
+    rl_audit_act_as(NULL);
 }
 
 static enum MHD_Result
