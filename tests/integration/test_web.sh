@@ -6,11 +6,12 @@
 # CSRF on sign-out; the security headers on pages, errors and the style
 # sheet; --check-config; SIGHUP and SIGTERM.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/web_lib.sh"
 
 t_pg_start
 
-PW='correct horse battery staple'
-add_user() { printf '%s\n' "$PW" | ruglab user add "$@" >/dev/null; }
+PW=$W_PW
+add_user() { w_add_user "$@"; }
 t_check "site add" ruglab site add --code az-oost --name "AZ Oost"
 t_check "user add admin" add_user it-admin --role admin --display-name "IT <b>Admin</b>"
 t_check "user add physician with a script for a name" add_user jpeeters --role physician \
@@ -18,17 +19,7 @@ t_check "user add physician with a script for a name" add_user jpeeters --role p
 t_check "user add secretariat" add_user an.claes --role secretariat --site az-oost
 t_check "user add victim" add_user victim --role quality
 
-port=$(t_free_port)
-base=http://127.0.0.1:$port
-conf=$T_TMP/web.conf
-cat >"$conf" <<CONF
-[web]
-listen = 127.0.0.1:$port
-threads = 2
-templates_dir = $T_ROOT/deploy/web/templates
-static_dir = $T_ROOT/deploy/web/static
-language = en
-CONF
+w_conf
 
 t_check "the example configuration is what --example-config prints" \
   cmp <(ruglab-web --example-config) "$T_ROOT/deploy/web.conf.example"
@@ -44,30 +35,8 @@ out=$(ruglab-web --config "$T_TMP/bad.conf" --check-config 2>&1); rc=$?
 t_is "--check-config with a bad listen value: exit 4" "$rc" 4
 t_match "and it names the key" "$out" "listen"
 
-log=$T_TMP/web.log
-t_bg "$log" ruglab-web --config "$conf"
-web_pid=$T_LAST_PID
-t_wait_line "$log" "READY" 20 || exit 1
-
-# req JAR ARGS...: curl with the cookie jar JAR; prints the headers and the body
-req() {
-  local jar=$1; shift
-  curl -sS -D - -b "$T_TMP/$jar" -c "$T_TMP/$jar" "$@"
-}
-status_of() { sed -n '1s/^HTTP\/[0-9.]* \([0-9]*\).*/\1/p' <<<"$1"; }
-header_of() { grep -i "^$2:" <<<"$1" | head -1 | cut -d' ' -f2- | tr -d '\r'; }
-# token JAR PATH: the CSRF token of the form on PATH
-token() {
-  local page
-  page=$(curl -sS -b "$T_TMP/$1" -c "$T_TMP/$1" "$base$2") || return 1
-  sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' <<<"$page" | head -1
-}
-# signin JAR NAME PASSWORD: the sign-in form's token, then the POST
-signin() {
-  local t
-  t=$(token "$1" /signin) || return 1
-  req "$1" --data-urlencode "csrf=$t" --data-urlencode "name=$2" --data-urlencode "password=$3" "$base/signin"
-}
+w_start || exit 1
+log=$web_log
 
 # --- no session
 out=$(req anon "$base/me"); rc=$?
