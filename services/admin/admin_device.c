@@ -6,6 +6,7 @@
 #include "admin_util.h"
 
 #include "ruglab/db.h"
+#include "ruglab/device.h"
 #include "ruglab/domain.h"
 #include "ruglab/exitcode.h"
 #include "ruglab/mem.h"
@@ -328,30 +329,16 @@ s_revoke(rl_cli_ctx_t *ctx, int argc, char **argv)
     if (!conn)
         return RL_EXIT_DB;
     rl_err_t err;
-    const char *params[2] = {id, reason};
-    PGresult *res = rl_db_exec(conn, &err, "revoking",
-                               "UPDATE clinical.device SET revoked_at = now(), revoke_reason = $2"
-                               " WHERE device_id = $1 AND revoked_at IS NULL RETURNING device_id",
-                               2, params);
-    if (!res) {
+    rl_device_revoke_t done;
+    if (rl_device_revoke(conn, id, reason, &done, &err) != 0) {
         rl_cli_fail("device revoke: %s", err.msg);
         return RL_EXIT_DB;
     }
-    int n = PQntuples(res);
-    PQclear(res);
-    if (n == 1) {
+    if (done == RL_DEVICE_REVOKED) {
         printf("device %s revoked\n", id);
         return RL_EXIT_OK;
     }
-    res = rl_db_exec(conn, &err, "looking up the device",
-                     "SELECT 1 FROM clinical.device WHERE device_id = $1", 1, params);
-    if (!res) {
-        rl_cli_fail("device revoke: %s", err.msg);
-        return RL_EXIT_DB;
-    }
-    n = PQntuples(res);
-    PQclear(res);
-    if (n)
+    if (done == RL_DEVICE_ALREADY_REVOKED)
         rl_cli_fail("device revoke: device %s is already revoked", id);
     else
         rl_cli_fail("device revoke: no device '%s'", id);

@@ -5,6 +5,7 @@
 #include "admin_util.h"
 
 #include "ruglab/db.h"
+#include "ruglab/device.h"
 #include "ruglab/exitcode.h"
 
 #include <jansson.h>
@@ -81,14 +82,7 @@ s_fetch(PGconn *conn, s_status_t *m)
                    " duplicates, rejected FROM meas.collector_status ORDER BY collector",
                    0, NULL);
     if (m->col)
-        m->dev =
-            rl_db_exec(conn, &err, "reading device status",
-                       "SELECT d.device_id, s.code, d.model,"
-                       " floor(extract(epoch FROM now() - ds.last_seen))::bigint, ds.spool_depth,"
-                       " ds.oldest_unacked_s, ds.collector, d.revoked_at IS NOT NULL"
-                       " FROM clinical.device d JOIN clinical.site s USING (site_id)"
-                       " LEFT JOIN meas.device_status ds USING (device_id) ORDER BY d.device_id",
-                       0, NULL);
+        m->dev = rl_db_exec(conn, &err, "reading device status", RL_DEVICE_STATUS_SQL, 0, NULL);
     if (!m->col || !m->dev) {
         rl_cli_fail("status: %s", err.msg);
         return -1;

@@ -6,6 +6,7 @@ cli_db_PKGS := libpq
 clinical_PKGS := libpq
 config_PKGS := inih
 db_PKGS := libpq
+device_PKGS := libpq
 migrate_PKGS := libpq libsodium
 password_PKGS := libsodium
 # The only module that sees protobuf-c and the generated types.

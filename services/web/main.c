@@ -61,6 +61,20 @@ s_check_values(const rl_config_t *cfg, web_settings_t *s, rl_err_t *err)
     snprintf(s->trusted_proxies, sizeof s->trusted_proxies, "%s",
              rl_config_str(cfg, "proxy", "trusted_proxies"));
     s->cookie_secure = !strcmp(sec, "on") || (!strcmp(sec, "auto") && s->trusted_proxies[0]);
+    const char *th = rl_config_str(cfg, "proxy", "trust_header");
+    size_t th_len = strlen(th);
+    if (th_len >= sizeof s->trust_header ||
+        strspn(th, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-") != th_len)
+        return rl_err_set(err, "[proxy] trust_header: '%s' is not a header name", th);
+    if (th_len && !s->trusted_proxies[0])
+        return rl_err_set(err, "[proxy] trust_header is set but trusted_proxies is empty");
+    snprintf(s->trust_header, sizeof s->trust_header, "%s", th);
+    const char *cert = rl_config_str(cfg, "tls", "certificate"),
+               *key = rl_config_str(cfg, "tls", "key");
+    if (!*cert != !*key)
+        return rl_err_set(err, "[tls]: set both certificate and key, or neither");
+    snprintf(s->tls_certificate, sizeof s->tls_certificate, "%s", cert);
+    snprintf(s->tls_key, sizeof s->tls_key, "%s", key);
     return s_listen(rl_config_str(cfg, "web", "listen"), s, err);
 }
 
@@ -99,11 +113,19 @@ out:
 }
 
 /* --check-config past the file: the templates and the style sheet are
- * readable, the database is reached as ruglab_web and as ruglab_admin. */
+ * readable, the TLS certificate and key (when set) are a pair, the
+ * database is reached as ruglab_web and as ruglab_admin. */
 static int
-s_check_live(const web_settings_t *s)
+s_check_live(web_app_t *app)
 {
+    const web_settings_t *s = &app->set;
     rl_err_t err;
+    if (web_tls_load(app, &err) != 0) {
+        rl_cli_fail("%s", err.msg);
+        return RL_EXIT_CONFIG;
+    }
+    bool tls = app->tls_cert_pem != NULL;
+    web_tls_free(app);
     web_templates_t *tpl = web_templates_load(s->templates_dir, &err);
     if (!tpl) {
         rl_cli_fail("%s", err.msg);
@@ -126,8 +148,8 @@ s_check_live(const web_settings_t *s)
         rl_cli_fail("%s", err.msg);
         return RL_EXIT_DB;
     }
-    printf("configuration OK: %s, %zu templates in %s, listening on %s:%d\n", ok_web, n_tpl,
-           s->templates_dir, s->listen_addr, s->port);
+    printf("configuration OK: %s, %zu templates in %s, listening on %s://%s:%d\n", ok_web, n_tpl,
+           s->templates_dir, tls ? "https" : "http", s->listen_addr, s->port);
     return RL_EXIT_OK;
 }
 
@@ -238,7 +260,8 @@ s_run(web_app_t *app, const sigset_t *sigs)
         rl_error("web", "%s", err.msg);
         return RL_EXIT_CONFIG;
     }
-    printf(WEB_PROG " READY listening on http://%s:%d/\n", app->set.listen_addr, app->set.port);
+    printf(WEB_PROG " READY listening on %s://%s:%d/\n", app->tls_cert_pem ? "https" : "http",
+           app->set.listen_addr, app->set.port);
     fflush(stdout);
     rl_info("web", "READY, listening on %s:%d with %ld threads", app->set.listen_addr,
             app->set.port, app->set.threads);
@@ -266,7 +289,7 @@ s_app_init(web_app_t *app, rl_err_t *err)
 {
     pthread_rwlock_init(&app->tpl_lock, NULL);
     app->tpl = web_templates_load(app->set.templates_dir, err);
-    if (!app->tpl)
+    if (!app->tpl || web_tls_load(app, err) != 0)
         return -1;
     app->sessions = web_sessions_new(app->set.idle_s, app->set.absolute_s);
     app->pool_web = web_pool_new(app->set.conninfo, "ruglab_web", (int)app->set.pool_size);
@@ -291,6 +314,7 @@ s_app_free(web_app_t *app)
     web_pool_destroy(&app->pool_clinician);
     web_pool_destroy(&app->pool_secretariat);
     web_pool_destroy(&app->pool_quality);
+    web_tls_free(app);
     pthread_rwlock_destroy(&app->tpl_lock);
 }
 
@@ -316,7 +340,7 @@ main(int argc, char **argv)
         return RL_EXIT_CONFIG;
     }
     if (o.check)
-        return s_check_live(&app.set);
+        return s_check_live(&app);
     rl_log_set_level(app.set.level);
     /* blocked before MHD's threads start, so they inherit the mask */
     sigset_t sigs;

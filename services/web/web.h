@@ -30,8 +30,21 @@
  *   ruglab_admin for the admin pages; the clinician, secretariat and
  *   quality pools come with their pages. Never one all-powerful connection.
  * - Security headers on every response (pages, errors, static files):
- *   web_http.c, s_secure_headers. HSTS only under TLS, which this slice does
- *   not serve itself (behind the hospital's reverse proxy instead).
+ *   web_http.c, s_secure_headers. HSTS (max-age one year) only under the
+ *   library's own TLS ([tls] certificate and key: libmicrohttpd with
+ *   GnuTLS); cookies are then Secure whatever cookie_secure says. Behind a
+ *   reverse proxy that speaks TLS, the proxy sends HSTS (README).
+ * - Trusted-header sign-in ([proxy] trust_header, web_signin.c): from a
+ *   peer in trusted_proxies the header names the person; a session is
+ *   made as at sign-in and the attempt recorded. From any other peer the
+ *   header is ignored (and logged).
+ * - Language per request (req->lang): the cookie ruglab_lang (nl or en, set
+ *   by /lang/nl or /lang/en from the nav), else Accept-Language's first
+ *   supported language, else [web] language. The thread answering a
+ *   request renders every template in it (web_fragment reads it from the
+ *   thread, as the audit's acting person), so the handlers pass nothing.
+ *   Words the database stores as codes (roles, statuses) are shown through
+ *   per-language templates role_<code>, status_<code> (web_term).
  * - Signals: TERM and INT are blocked in every thread and taken by the main
  *   thread (sigtimedwait), so no handler runs at all; HUP reloads the
  *   templates (the old set stays on error).
@@ -54,6 +67,8 @@
 #define WEB_PROG "ruglab-web"
 #define WEB_COOKIE_SESSION "ruglab_session"
 #define WEB_COOKIE_PRESESSION "ruglab_presession"
+#define WEB_COOKIE_LANG "ruglab_lang"
+#define WEB_HSTS "max-age=31536000"
 /* The sign-in rate limit: failures per name or address in the window. */
 #define WEB_SIGNIN_MAX_FAILURES 5
 #define WEB_SIGNIN_WINDOW "15 minutes"
@@ -73,6 +88,9 @@ typedef struct {
     long absolute_s;
     bool cookie_secure;
     char trusted_proxies[1024];
+    char trust_header[128];     /* "" = off */
+    char tls_certificate[1024]; /* PEM paths; both "" = plain HTTP */
+    char tls_key[1024];
     char conninfo[2048];
     long pool_size;
 } web_settings_t;
@@ -88,6 +106,8 @@ typedef struct {
     web_pool_t *pool_secretariat; /* ruglab_secretariat: registration and attendance */
     web_pool_t *pool_quality;     /* ruglab_quality: the quality pages (no identity) */
     char dummy_hash[RL_PASSWORD_HASH_SIZE];
+    char *tls_cert_pem; /* the files' contents under TLS, else NULL */
+    char *tls_key_pem;
 } web_app_t;
 
 /* One request, owned by the worker thread answering it. */
@@ -102,6 +122,8 @@ typedef struct {
     web_buf_t body;
     bool too_large;
     char client[INET6_ADDRSTRLEN]; /* "" when unknown */
+    char peer[INET6_ADDRSTRLEN];   /* the connection's own peer (a proxy, maybe) */
+    char lang[8];                  /* the pages' language: nl or en */
     bool signed_in;
     web_session_t who;
 } web_req_t;
@@ -113,7 +135,7 @@ typedef struct {
     const char *content_type;
     const char *cache;    /* Cache-Control */
     char location[256];   /* a redirect's target, or "" */
-    char cookies[2][256]; /* Set-Cookie values, "" when unused */
+    char cookies[3][256]; /* Set-Cookie values, "" when unused */
 } web_resp_t;
 
 typedef int (*web_handler_fn)(web_app_t *app, web_req_t *req, web_resp_t *resp);
@@ -153,10 +175,19 @@ void web_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, unsigned s
 /* An error page: status and the message template msg. */
 void web_error(web_app_t *app, const web_req_t *req, web_resp_t *resp, unsigned status,
                const char *msg);
-/* Renders one template as a fragment (for a web_tvar_t html value); a
- * template error is logged and leaves the fragment empty (-1). */
+/* Renders one template as a fragment (for a web_tvar_t html value), in the
+ * language of the request this thread answers; a template error is logged
+ * and leaves the fragment empty (-1). */
 int web_fragment(web_app_t *app, const char *name, const web_tvar_t *vars, size_t n_vars,
                  web_buf_t *out);
+/* A stored code shown in the page's language: template KIND_CODE (e.g.
+ * role_physician, status_active) appended to out; a code without a
+ * template is shown as it is (escaped). */
+void web_term(web_app_t *app, const char *kind, const char *code, web_buf_t *out);
+/* value, or "-" when it is NULL or empty (an empty cell shows a dash). */
+const char *web_or_dash(const char *value);
+/* Whether addr is one of the space- or comma-separated trusted proxies. */
+bool web_trusted_proxy(const web_app_t *app, const char *addr);
 /* The CSRF token of the signed-in session. */
 void web_csrf(const web_app_t *app, const web_req_t *req, char out[WEB_TOKEN_SIZE]);
 long long web_now(void);
@@ -165,11 +196,37 @@ long long web_now(void);
 int web_signin_form(web_app_t *app, web_req_t *req, web_resp_t *resp);
 int web_signin_post(web_app_t *app, web_req_t *req, web_resp_t *resp);
 int web_signout(web_app_t *app, web_req_t *req, web_resp_t *resp);
+/* The trusted header ([proxy] trust_header) of a request from a trusted
+ * proxy: signs the named person in (req->who, a new session cookie in
+ * resp) unless the request's session is already theirs. 0: go on (signed
+ * in, or no header to trust); 1: resp holds the refusal (403); -1: a
+ * database error. */
+int web_signin_header(web_app_t *app, web_req_t *req, web_resp_t *resp);
+
+/* ---- web_lang.c: the language of a request */
+/* Fills req->lang: the cookie ruglab_lang, else Accept-Language's first
+ * supported language, else the configuration's. */
+void web_lang_pick(const web_app_t *app, web_req_t *req);
+/* The language this thread renders in (set by dispatch; NULL: none). */
+void web_lang_set_thread(const char *lang);
+const char *web_lang_thread(void);
+/* GET /lang/nl, /lang/en: the language cookie, then home. */
+int web_lang(web_app_t *app, web_req_t *req, web_resp_t *resp);
 
 /* ---- web_pages.c */
 int web_home(web_app_t *app, web_req_t *req, web_resp_t *resp);
 int web_me(web_app_t *app, web_req_t *req, web_resp_t *resp);
 int web_admin_users(web_app_t *app, web_req_t *req, web_resp_t *resp);
+/* ---- web_tls.c: TLS by the library */
+/* Reads [tls] certificate and key into app (nothing when they are unset)
+ * and checks that they are a PEM certificate and its key; -1 with err. */
+int web_tls_load(web_app_t *app, rl_err_t *err);
+void web_tls_free(web_app_t *app);
+
+/* ---- web_devices.c: the admin's devices (ruglab_admin pool) */
+int web_admin_devices(web_app_t *app, web_req_t *req, web_resp_t *resp);
+int web_admin_device_revoke(web_app_t *app, web_req_t *req, web_resp_t *resp);
+
 /* GET /static/NAME from the static folder. */
 void web_static(web_app_t *app, web_req_t *req, web_resp_t *resp, const char *name);
 

@@ -23,6 +23,13 @@ const rl_cfg_key_t web_config_schema[] = {
     {"proxy", "trusted_proxies", RL_CFG_STRING, "", 0, 0,
      "Addresses of the reverse proxies (space-separated) whose X-Forwarded-For names the "
      "client (sign-in rate limit per address)"},
+    {"proxy", "trust_header", RL_CFG_STRING, "", 0, 0,
+     "Header naming the signed-in person, set by the hospital's SSO proxy (e.g. "
+     "X-Remote-User); trusted only from trusted_proxies; empty: off"},
+    {"tls", "certificate", RL_CFG_STRING, "", 0, 0,
+     "PEM certificate (chain) for HTTPS served by ruglab-web itself; empty: plain HTTP"},
+    {"tls", "key", RL_CFG_STRING, "", 0, 0,
+     "PEM private key of the certificate (mode 0600); set both or neither"},
     {"database", "conninfo", RL_CFG_STRING, "", 0, 0,
      "libpq connection string without a user (empty: $RUGLAB_DB, then the local cluster); "
      "roles ruglab_web and ruglab_admin; passwords in PGPASSFILE"},

@@ -31,6 +31,9 @@ static const s_route_t s_routes[] = {
     {"POST", "/signout", WEB_SIGNED_IN, true, web_signout},
     {"GET", "/me", WEB_SIGNED_IN, false, web_me},
     {"GET", "/admin/users", WEB_ADMIN, false, web_admin_users},
+    {"GET", "/admin/devices", WEB_ADMIN, false, web_admin_devices},
+    {"POST", "/admin/devices/revoke", WEB_ADMIN, true, web_admin_device_revoke},
+    {"GET", "/lang/", WEB_PUBLIC, false, web_lang},
 };
 #define S_N_ROUTES (sizeof s_routes / sizeof s_routes[0])
 
@@ -139,12 +142,14 @@ void
 web_set_cookie(const web_app_t *app, web_resp_t *resp, const char *name, const char *value,
                const char *path, long max_age_s)
 {
-    char *slot = resp->cookies[0][0] ? resp->cookies[1] : resp->cookies[0];
+    char *slot = resp->cookies[0];
+    for (size_t i = 1; slot[0] && i < sizeof resp->cookies / sizeof resp->cookies[0]; i++)
+        slot = resp->cookies[i];
     char age[32] = "";
     if (max_age_s >= 0)
         snprintf(age, sizeof age, "; Max-Age=%ld", max_age_s);
     snprintf(slot, sizeof resp->cookies[0], "%s=%s; Path=%s%s; HttpOnly; SameSite=Strict%s", name,
-             value, path, age, app->set.cookie_secure ? "; Secure" : "");
+             value, path, age, app->set.cookie_secure || app->tls_cert_pem ? "; Secure" : "");
 }
 
 void
@@ -168,7 +173,9 @@ web_fragment(web_app_t *app, const char *name, const web_tvar_t *vars, size_t n_
 {
     rl_err_t err;
     pthread_rwlock_rdlock(&app->tpl_lock);
-    int rc = web_templates_render(app->tpl, app->set.lang, name, vars, n_vars, out, &err);
+    const char *lang = web_lang_thread();
+    int rc =
+        web_templates_render(app->tpl, lang ? lang : app->set.lang, name, vars, n_vars, out, &err);
     pthread_rwlock_unlock(&app->tpl_lock);
     if (rc != 0)
         rl_error("template", "%s", err.msg);
@@ -185,12 +192,20 @@ web_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, unsigned status
     if (req->signed_in) {
         char csrf[WEB_TOKEN_SIZE];
         web_csrf(app, req, csrf);
-        web_tvar_t nv[] = {{"name", req->who.name, NULL}, {"csrf", csrf, NULL}};
-        rc |= web_fragment(app, "nav", nv, 2, &nav);
+        web_buf_t admin = {0};
+        if (web_role_bit(req->who.role) == WEB_ADMIN)
+            rc |= web_fragment(app, "nav_admin", NULL, 0, &admin);
+        web_buf_add(&admin, "", 0);
+        web_tvar_t nv[] = {
+            {"name", req->who.name, NULL}, {"csrf", csrf, NULL}, {"admin_links", NULL, &admin}};
+        rc |= web_fragment(app, "nav", nv, 3, &nav);
+        web_buf_clear(&admin);
     } else {
-        web_buf_add(&nav, "", 0);
+        rc |= web_fragment(app, "nav_lang", NULL, 0, &nav);
     }
-    web_tvar_t lv[] = {{"body", NULL, &body}, {"nav", NULL, &nav}, {"lang", app->set.lang, NULL}};
+    web_tvar_t lv[] = {{"body", NULL, &body},
+                       {"nav", NULL, &nav},
+                       {"lang", req->lang[0] ? req->lang : app->set.lang, NULL}};
     web_buf_clear(&resp->body);
     rc |= web_fragment(app, "layout", lv, 3, &resp->body);
     web_buf_clear(&body);
@@ -224,10 +239,12 @@ s_header(struct MHD_Response *r, const char *name, const char *value)
         rl_error("http", "cannot add the header %s", name);
 }
 
-/* On every response, whatever it is. No HSTS: this slice serves no TLS. */
+/* On every response, whatever it is; HSTS under the library's TLS. */
 static void
-s_secure_headers(struct MHD_Response *r)
+s_secure_headers(const web_app_t *app, struct MHD_Response *r)
 {
+    if (app->tls_cert_pem)
+        s_header(r, "Strict-Transport-Security", WEB_HSTS);
     s_header(r, "Content-Security-Policy",
              "default-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; "
              "frame-ancestors 'none'; base-uri 'none'");
@@ -237,7 +254,7 @@ s_secure_headers(struct MHD_Response *r)
 }
 
 static enum MHD_Result
-s_send(struct MHD_Connection *conn, web_resp_t *resp)
+s_send(const web_app_t *app, struct MHD_Connection *conn, web_resp_t *resp)
 {
     size_t len = 0;
     char *data = web_buf_take(&resp->body, &len);
@@ -246,12 +263,12 @@ s_send(struct MHD_Connection *conn, web_resp_t *resp)
         free(data);
         return MHD_NO;
     }
-    s_secure_headers(r);
+    s_secure_headers(app, r);
     s_header(r, "Content-Type", resp->content_type ? resp->content_type : "text/plain");
     s_header(r, "Cache-Control", resp->cache ? resp->cache : "no-store");
     if (resp->location[0])
         s_header(r, "Location", resp->location);
-    for (int i = 0; i < 2; i++)
+    for (size_t i = 0; i < sizeof resp->cookies / sizeof resp->cookies[0]; i++)
         if (resp->cookies[i][0])
             s_header(r, "Set-Cookie", resp->cookies[i]);
     enum MHD_Result rc = MHD_queue_response(conn, resp->status ? resp->status : 500, r);
@@ -261,11 +278,13 @@ s_send(struct MHD_Connection *conn, web_resp_t *resp)
 
 /* ------------------------------------------------------------ requests */
 
-/* Whether addr is one of the space- or comma-separated trusted proxies. */
-static bool
-s_trusted(const char *list, const char *addr)
+bool
+web_trusted_proxy(const web_app_t *app, const char *addr)
 {
+    const char *list = app->set.trusted_proxies;
     size_t n = strlen(addr);
+    if (n == 0)
+        return false;
     for (const char *p = list; *p;) {
         size_t len = strcspn(p, " ,\t");
         if (len == n && !strncmp(p, addr, n))
@@ -294,7 +313,8 @@ s_client(const web_app_t *app, web_req_t *req)
         inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)sa)->sin6_addr, req->client,
                   sizeof req->client);
     const char *xff = MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, "X-Forwarded-For");
-    if (!xff || !req->client[0] || !s_trusted(app->set.trusted_proxies, req->client))
+    snprintf(req->peer, sizeof req->peer, "%s", req->client);
+    if (!xff || !req->client[0] || !web_trusted_proxy(app, req->client))
         return;
     const char *last = strrchr(xff, ',');
     last = last ? last + 1 : xff;
@@ -341,6 +361,8 @@ s_dispatch(web_app_t *app, web_req_t *req, web_resp_t *resp)
 {
     const char *sid = web_cookie(req, WEB_COOKIE_SESSION);
     req->signed_in = sid && web_sessions_get(app->sessions, sid, web_now(), &req->who);
+    web_lang_pick(app, req);
+    web_lang_set_thread(req->lang);
     if (!strncmp(req->url, "/static/", 8)) {
         if (strcmp(req->method, "GET") && strcmp(req->method, "HEAD"))
             web_error(app, req, resp, 405, "msg_method");
@@ -358,6 +380,12 @@ s_dispatch(web_app_t *app, web_req_t *req, web_resp_t *resp)
     }
     if (req->too_large) {
         web_error(app, req, resp, 413, "msg_too_large");
+        return;
+    }
+    int sso = web_signin_header(app, req, resp);
+    if (sso != 0) {
+        if (sso < 0)
+            web_error(app, req, resp, 503, "msg_unavailable");
         return;
     }
     if (r->roles != WEB_PUBLIC && !req->signed_in) {
@@ -413,8 +441,9 @@ s_access(void *cls, struct MHD_Connection *conn, const char *url, const char *me
     web_resp_t resp;
     memset(&resp, 0, sizeof resp);
     s_dispatch(app, req, &resp);
+    web_lang_set_thread(NULL);
     rl_debug(req->client, "%s %s %u", method, url, resp.status);
-    return s_send(conn, &resp);
+    return s_send(app, conn, &resp);
 }
 
 static void
@@ -444,12 +473,27 @@ web_http_start(web_app_t *app, rl_err_t *err)
         rl_err_set(err, "listen: '%s' is not an IPv4 address", app->set.listen_addr);
         return NULL;
     }
+    unsigned int flags =
+        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG;
+    /* without TLS the two options end the list (MHD_OPTION_END) */
+    struct MHD_OptionItem tls[] = {
+        {MHD_OPTION_HTTPS_MEM_CERT, 0, app->tls_cert_pem},
+        {MHD_OPTION_HTTPS_MEM_KEY, 0, app->tls_key_pem},
+        {MHD_OPTION_END, 0, NULL},
+    };
+    if (app->tls_cert_pem) {
+        if (MHD_is_feature_supported(MHD_FEATURE_TLS) != MHD_YES) {
+            rl_err_set(err, "[tls]: this libmicrohttpd is built without TLS");
+            return NULL;
+        }
+        flags |= MHD_USE_TLS;
+    }
     struct MHD_Daemon *d = MHD_start_daemon(
-        MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_EPOLL | MHD_USE_ITC | MHD_USE_ERROR_LOG,
-        (uint16_t)app->set.port, NULL, NULL, s_access, app, MHD_OPTION_SOCK_ADDR, &sa,
+        flags, (uint16_t)app->set.port, NULL, NULL, s_access, app, MHD_OPTION_SOCK_ADDR, &sa,
         MHD_OPTION_THREAD_POOL_SIZE, (unsigned int)app->set.threads, MHD_OPTION_CONNECTION_TIMEOUT,
         (unsigned int)30, MHD_OPTION_NOTIFY_COMPLETED, s_completed, app,
-        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_END);
+        MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)(64 * 1024), MHD_OPTION_ARRAY,
+        app->tls_cert_pem ? tls : tls + 2, MHD_OPTION_END);
     if (!d)
         rl_err_set(err, "cannot listen on %s:%d (address in use, or not this machine's)",
                    app->set.listen_addr, app->set.port);

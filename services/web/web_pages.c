@@ -42,12 +42,15 @@ web_me(web_app_t *app, web_req_t *req, web_resp_t *resp)
 {
     char csrf[WEB_TOKEN_SIZE];
     web_csrf(app, req, csrf);
+    web_buf_t role = {0};
+    web_term(app, "role", req->who.role, &role);
     web_tvar_t v[] = {
-        {"name", req->who.name, NULL}, {"display_name", req->who.display_name, NULL},
-        {"role", req->who.role, NULL}, {"site", req->who.site, NULL},
+        {"name", req->who.name, NULL}, {"display_name", web_or_dash(req->who.display_name), NULL},
+        {"role", NULL, &role},         {"site", web_or_dash(req->who.site), NULL},
         {"csrf", csrf, NULL},
     };
     web_page(app, req, resp, 200, "me", v, sizeof v / sizeof v[0]);
+    web_buf_clear(&role);
     return 0;
 }
 
@@ -66,12 +69,19 @@ web_admin_users(web_app_t *app, web_req_t *req, web_resp_t *resp)
     web_buf_t rows = {0};
     for (int i = 0; i < PQntuples(res); i++) {
         /* columns of RL_USER_LIST_SQL: name, display_name, role, site, status */
+        web_buf_t role = {0}, status = {0};
+        web_term(app, "role", PQgetvalue(res, i, 2), &role);
+        web_term(app, "status", PQgetvalue(res, i, 4), &status);
         web_tvar_t v[] = {
-            {"name", PQgetvalue(res, i, 0), NULL},   {"display_name", PQgetvalue(res, i, 1), NULL},
-            {"role", PQgetvalue(res, i, 2), NULL},   {"site", PQgetvalue(res, i, 3), NULL},
-            {"status", PQgetvalue(res, i, 4), NULL},
+            {"name", PQgetvalue(res, i, 0), NULL},
+            {"display_name", web_or_dash(PQgetvalue(res, i, 1)), NULL},
+            {"role", NULL, &role},
+            {"site", web_or_dash(PQgetvalue(res, i, 3)), NULL},
+            {"status", NULL, &status},
         };
         (void)web_fragment(app, "admin_user_row", v, sizeof v / sizeof v[0], &rows);
+        web_buf_clear(&role);
+        web_buf_clear(&status);
     }
     PQclear(res);
     web_pool_return(app->pool_admin, conn);

@@ -6,6 +6,7 @@
 #include "ruglab/mem.h"
 #include "ruglab/text.h"
 
+#include <microhttpd.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -204,4 +205,53 @@ web_signout(web_app_t *app, web_req_t *req, web_resp_t *resp)
     web_set_cookie(app, resp, WEB_COOKIE_SESSION, "", "/", 0);
     web_redirect(resp, "/signin");
     return 0;
+}
+
+int
+web_signin_header(web_app_t *app, web_req_t *req, web_resp_t *resp)
+{
+    if (!app->set.trust_header[0])
+        return 0;
+    const char *name =
+        MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, app->set.trust_header);
+    if (!name)
+        return 0;
+    if (!web_trusted_proxy(app, req->peer)) {
+        rl_warn(req->client, "%s from %s ignored: not a trusted proxy", app->set.trust_header,
+                req->peer[0] ? req->peer : "an unknown address");
+        return 0;
+    }
+    if (req->signed_in && !strcmp(req->who.name, name))
+        return 0; /* this person's session already */
+    rl_err_t err;
+    PGconn *conn = web_pool_borrow(app->pool_web, &err);
+    s_account_t a;
+    memset(&a, 0, sizeof a);
+    char *rec = s_name_for_record(name);
+    int rc = -1;
+    if (!conn || s_account(conn, name, &a, &err) != 0 ||
+        s_record(conn, rec, req->client, a.found && !a.disabled, &err) != 0) {
+        rl_error("database", "sign-in by %s: %s", app->set.trust_header, err.msg);
+        goto out;
+    }
+    rc = 1;
+    if (!a.found || a.disabled) {
+        rl_info(req->client, "sign-in by %s refused", app->set.trust_header);
+        req->signed_in = false;
+        web_error(app, req, resp, 403, "msg_wrong");
+        goto out;
+    }
+    if (req->signed_in)
+        web_sessions_end(app->sessions, req->who.id);
+    web_sessions_create(app->sessions, &a.who, web_now());
+    rl_info(req->client, "sign-in of %s (%s) by %s", a.who.name, a.who.role, app->set.trust_header);
+    web_set_cookie(app, resp, WEB_COOKIE_SESSION, a.who.id, "/", -1);
+    req->who = a.who;
+    req->signed_in = true;
+    rc = 0;
+out:
+    explicit_bzero(&a, sizeof a);
+    free(rec);
+    web_pool_return(app->pool_web, conn);
+    return rc;
 }
