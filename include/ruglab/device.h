@@ -19,16 +19,17 @@
     "SELECT d.device_id, s.code, d.model,"                                                         \
     " floor(extract(epoch FROM now() - ds.last_seen))::bigint, ds.spool_depth,"                    \
     " ds.oldest_unacked_s, ds.collector, d.revoked_at IS NOT NULL,"                                \
-    " to_char(ds.last_seen, 'YYYY-MM-DD HH24:MI:SS'), to_char(d.revoked_at, 'YYYY-MM-DD HH24:MI'),"\
+    " to_char(ds.last_seen, 'YYYY-MM-DD HH24:MI:SS'), to_char(d.revoked_at, 'YYYY-MM-DD "          \
+    "HH24:MI'),"                                                                                   \
     " d.revoke_reason"                                                                             \
     " FROM clinical.device d JOIN clinical.site s USING (site_id)"                                 \
     " LEFT JOIN meas.device_status ds USING (device_id) ORDER BY d.device_id"
 
 /* What a revoke did. */
 typedef enum {
-    RL_DEVICE_REVOKED = 0,       /* revoked now */
-    RL_DEVICE_ALREADY_REVOKED,   /* it was revoked before: nothing written */
-    RL_DEVICE_UNKNOWN,           /* no such device: nothing written */
+    RL_DEVICE_REVOKED = 0,     /* revoked now */
+    RL_DEVICE_ALREADY_REVOKED, /* it was revoked before: nothing written */
+    RL_DEVICE_UNKNOWN,         /* no such device: nothing written */
 } rl_device_revoke_t;
 
 /* Refuses the device from now on: clinical.device's revoked_at = now() and

@@ -5,8 +5,8 @@
 #include "ruglab/db.h"
 
 int
-rl_device_revoke(PGconn *conn, const char *device_id, const char *reason,
-                 rl_device_revoke_t *out, rl_err_t *err)
+rl_device_revoke(PGconn *conn, const char *device_id, const char *reason, rl_device_revoke_t *out,
+                 rl_err_t *err)
 {
     const char *params[2] = {device_id, reason};
     PGresult *res = rl_db_exec(conn, err, "revoking",

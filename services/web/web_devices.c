@@ -139,9 +139,9 @@ web_admin_device_revoke(web_app_t *app, web_req_t *req, web_resp_t *resp)
             rl_info(req->client, "device %s revoked by %s", id, req->who.name);
             web_redirect(resp, "/admin/devices");
         } else {
-            rc = s_page(app, req, resp, done == RL_DEVICE_UNKNOWN ? 404 : 409,
-                        done == RL_DEVICE_UNKNOWN ? "msg_device_unknown" : "msg_device_revoked",
-                        id);
+            rc =
+                s_page(app, req, resp, done == RL_DEVICE_UNKNOWN ? 404 : 409,
+                       done == RL_DEVICE_UNKNOWN ? "msg_device_unknown" : "msg_device_revoked", id);
         }
     }
     free(device);

@@ -38,6 +38,22 @@ s_read(const char *what, const char *path, rl_err_t *err)
     return web_buf_take(&b, &n);
 }
 
+/* The check's daemon answers nothing (it has no socket). */
+static enum MHD_Result
+s_refuse(void *cls, struct MHD_Connection *conn, const char *url, const char *method,
+         const char *version, const char *upload, size_t *upload_size, void **state)
+{
+    (void)cls;
+    (void)conn;
+    (void)url;
+    (void)method;
+    (void)version;
+    (void)upload;
+    (void)upload_size;
+    (void)state;
+    return MHD_NO;
+}
+
 void
 web_tls_free(web_app_t *app)
 {
@@ -67,10 +83,10 @@ web_tls_load(web_app_t *app, rl_err_t *err)
         return -1;
     }
     /* GnuTLS parses the pair when a daemon starts: one without a socket */
-    struct MHD_Daemon *d = MHD_start_daemon(MHD_USE_NO_LISTEN_SOCKET | MHD_USE_TLS, 0, NULL, NULL,
-                                            NULL, NULL, MHD_OPTION_HTTPS_MEM_CERT,
-                                            app->tls_cert_pem, MHD_OPTION_HTTPS_MEM_KEY,
-                                            app->tls_key_pem, MHD_OPTION_END);
+    struct MHD_Daemon *d =
+        MHD_start_daemon(MHD_USE_NO_LISTEN_SOCKET | MHD_USE_TLS, 0, NULL, NULL, s_refuse, NULL,
+                         MHD_OPTION_HTTPS_MEM_CERT, app->tls_cert_pem, MHD_OPTION_HTTPS_MEM_KEY,
+                         app->tls_key_pem, MHD_OPTION_END);
     if (!d) {
         web_tls_free(app);
         return rl_err_set(err, "[tls]: %s and %s are not a certificate and its private key",
