@@ -214,7 +214,7 @@ web_signin_header(web_app_t *app, web_req_t *req, web_resp_t *resp)
         return 0;
     const char *name =
         MHD_lookup_connection_value(req->conn, MHD_HEADER_KIND, app->set.trust_header);
-    if (!name)
+    if (!name || !*name) /* the proxy authenticated no one: the sign-in form */
         return 0;
     if (!web_trusted_proxy(app, req->peer)) {
         rl_warn(req->client, "%s from %s ignored: not a trusted proxy", app->set.trust_header,

@@ -74,6 +74,10 @@ t_is "the refusals are recorded" \
   "$(t_psql ruglab_admin "SELECT string_agg(user_name || ':' || ok, ',' ORDER BY attempt_id) FROM web.sign_in_attempt WHERE attempt_id > (SELECT max(attempt_id) - 3 FROM web.sign_in_attempt)")" \
   "nobody:false,gone:false,' OR 1=1 --:false"
 t_is "four more attempts (the form's and three by header)" "$(t_psql ruglab_admin "SELECT count(*) FROM web.sign_in_attempt")" $((before + 4))
+out=$(curl -sS -D - -H "X-Remote-User;" "$base/me")
+t_is "an empty header (no one authenticated by the proxy): 303 /signin, nothing recorded" \
+  "$(status_of "$out") $(header_of "$out" Location) $(t_psql ruglab_admin "SELECT count(*) FROM web.sign_in_attempt")" \
+  "303 /signin $((before + 4))"
 out=$(sso doc jpeeters "$base/me")
 t_is "a session of another person is replaced, not kept, when the header names someone else" \
   "$(status_of "$out") $(grep -c '<dd class="name">jpeeters</dd>' <<<"$out")" "200 1"
