@@ -31,6 +31,11 @@ static const s_route_t s_routes[] = {
     {"POST", "/signout", WEB_SIGNED_IN, true, web_signout},
     {"GET", "/me", WEB_SIGNED_IN, false, web_me},
     {"GET", "/admin/users", WEB_ADMIN, false, web_admin_users},
+    {"GET", "/conclusion/", WEB_PHYSICIAN, false, web_conclusion_form},
+    {"POST", "/conclusion/", WEB_PHYSICIAN, true, web_conclusion_save},
+    {"GET", "/preview/", WEB_PHYSICIAN, false, web_preview},
+    {"POST", "/release/", WEB_PHYSICIAN, true, web_release},
+    {"GET", "/letter/", WEB_PHYSICIAN, false, web_letter},
 };
 #define S_N_ROUTES (sizeof s_routes / sizeof s_routes[0])
 
@@ -251,6 +256,8 @@ s_send(struct MHD_Connection *conn, web_resp_t *resp)
     s_header(r, "Cache-Control", resp->cache ? resp->cache : "no-store");
     if (resp->location[0])
         s_header(r, "Location", resp->location);
+    if (resp->disposition)
+        s_header(r, "Content-Disposition", resp->disposition);
     for (int i = 0; i < 2; i++)
         if (resp->cookies[i][0])
             s_header(r, "Set-Cookie", resp->cookies[i]);
