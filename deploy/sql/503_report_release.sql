@@ -9,7 +9,8 @@ ALTER TABLE clinical.conclusion
 
 -- A release of the final report, signed in ruglab-web: the letter (PDF),
 -- its FHIR Bundle and, when the RIZIV numbers are there, its KMEHR message,
--- written to the site's outbox. Version 1 is the first; a later one is a
+-- written to the site's outbox (<dir>/<site code>/release-<release_id>/; the
+-- paths are those of its clinical.report_issued rows). Version 1 is the first; a later one is a
 -- new version with the physician's reason, and the earlier ones stay (rows
 -- and files). The unique (enrolment, version) is what stops a second
 -- release by accident: the form carries the version it will make, and a
@@ -24,7 +25,6 @@ CREATE TABLE clinical.report_release (
     kmehr_missing text CHECK (kmehr_missing IN ('gp_riziv', 'physician_riziv')),
     released_by   text NOT NULL,
     released_at   timestamptz NOT NULL DEFAULT now(),
-    folder        text NOT NULL,
     UNIQUE (enrolment_id, version),
     CHECK ((version = 1) = (reason IS NULL))
 );

@@ -150,8 +150,14 @@ rpt_record(PGconn *conn, const rpt_model_t *m, const rpt_record_t *r, long long 
     snprintf(eid, sizeof eid, "%lld", m->enrolment_id);
     snprintf(rid, sizeof rid, "%lld", r->release_id);
     char *abs = r->path ? realpath(r->path, NULL) : NULL;
-    const char *params[] = {eid,          r->kind, r->lang, r->sha256, abs ? abs : r->path,
-                            rl_audit_reader(), r->via, r->release_id > 0 ? rid : NULL};
+    const char *params[] = {eid,
+                            r->kind,
+                            r->lang,
+                            r->sha256,
+                            abs ? abs : r->path,
+                            rl_audit_reader(),
+                            r->via,
+                            r->release_id > 0 ? rid : NULL};
     /* the release column exists from migration 503 on; a report outside a
      * release leaves it out */
     PGresult *res =

@@ -161,10 +161,9 @@ s_lang_options(web_app_t *app, const char *chosen, bool with_fr, web_buf_t *out)
     static const char *langs[] = {"nl", "en", "fr"};
     for (size_t i = 0; i < (with_fr ? 3u : 2u); i++) {
         web_tvar_t v[] = {{"value", langs[i], NULL}, {"label", s_word(app, langs[i]), NULL}};
-        (void)web_fragment(app,
-                           chosen && !strcmp(chosen, langs[i]) ? "signoff_option_selected"
-                                                               : "signoff_option",
-                           v, 2, out);
+        (void)web_fragment(
+            app, chosen && !strcmp(chosen, langs[i]) ? "signoff_option_selected" : "signoff_option",
+            v, 2, out);
     }
     web_buf_add(out, "", 0);
 }
@@ -230,8 +229,9 @@ s_history(web_app_t *app, PGconn *conn, long long eid, web_buf_t *out, int *next
         rc = s_deliveries(app, conn, PQgetvalue(res, i, 0), &deliveries);
         const char *km = PQgetvalue(res, i, 6);
         if (*km)
-            (void)web_fragment(app, !strcmp(km, "gp_riziv") ? "msg_signoff_no_gp_riziv"
-                                                             : "msg_signoff_no_physician_riziv",
+            (void)web_fragment(app,
+                               !strcmp(km, "gp_riziv") ? "msg_signoff_no_gp_riziv"
+                                                       : "msg_signoff_no_physician_riziv",
                                NULL, 0, &missing);
         web_buf_add(&missing, "", 0);
         web_tvar_t v[] = {
@@ -289,17 +289,25 @@ s_page(web_app_t *app, web_req_t *req, web_resp_t *resp, PGconn *conn, const rpt
     web_csrf(app, req, csrf);
     snprintf(eid, sizeof eid, "%lld", m->enrolment_id);
     snprintf(version, sizeof version, "%d", next);
-    const char *programme =
-        !strcmp(app->set.lang, "en") && m->programme_name_en ? m->programme_name_en
-                                                             : m->programme_name;
+    const char *programme = !strcmp(app->set.lang, "en") && m->programme_name_en
+                                ? m->programme_name_en
+                                : m->programme_name;
     web_tvar_t v[] = {
         {"enrolment", eid, NULL},
         {"family_name", m->family_name ? m->family_name : "", NULL},
         {"given_name", m->given_name ? m->given_name : "", NULL},
         {"programme", programme ? programme : "", NULL},
         {"status", s_word(app, m->status ? m->status : ""), NULL},
-        {"body", f->body ? f->body : m->conclusion ? m->conclusion : "", NULL},
-        {"advice", f->advice ? f->advice : m->advice ? m->advice : "", NULL},
+        {"body",
+         f->body         ? f->body
+         : m->conclusion ? m->conclusion
+                         : "",
+         NULL},
+        {"advice",
+         f->advice   ? f->advice
+         : m->advice ? m->advice
+                     : "",
+         NULL},
         {"written_by", m->conclusion_by ? m->conclusion_by : "-", NULL},
         {"written_at", m->conclusion_at ? m->conclusion_at : "-", NULL},
         {"langs", NULL, &langs},
@@ -595,8 +603,8 @@ s_release_rows(PGconn *conn, const rpt_model_t *m, long long release_id, const c
 /* The release row; *release_id. 0 made, 1 that version exists already
  * (another release took it), -1 database error. */
 static int
-s_release_row(PGconn *conn, const rpt_model_t *m, int version, const char *lang,
-              const char *reason, const char *kmehr_missing, long long *release_id)
+s_release_row(PGconn *conn, const rpt_model_t *m, int version, const char *lang, const char *reason,
+              const char *kmehr_missing, long long *release_id)
 {
     char e[32], v[16];
     snprintf(e, sizeof e, "%lld", m->enrolment_id);
@@ -605,8 +613,8 @@ s_release_row(PGconn *conn, const rpt_model_t *m, int version, const char *lang,
     PGresult *res = PQexecParams(
         conn,
         "INSERT INTO clinical.report_release (enrolment_id, version, conclusion_id, lang, reason, "
-        "kmehr_missing, released_by, folder) "
-        "SELECT $1::bigint, $2::integer, c.conclusion_id, $3, $4, $5, $6, '' "
+        "kmehr_missing, released_by) "
+        "SELECT $1::bigint, $2::integer, c.conclusion_id, $3, $4, $5, $6 "
         "FROM clinical.conclusion c WHERE c.enrolment_id = $1::bigint "
         "ORDER BY c.written_at DESC, c.conclusion_id DESC LIMIT 1 RETURNING release_id",
         6, NULL, p, NULL, NULL, 0);
@@ -712,18 +720,6 @@ s_do_release(web_app_t *app, web_req_t *req, PGconn *conn, const rpt_model_t *m,
         rl_error("outbox", "release %lld: %s", release_id, err.msg);
         goto fail;
     }
-    char rid[32];
-    snprintf(rid, sizeof rid, "%lld", release_id);
-    const char *p[] = {dir, rid};
-    PGresult *res = rl_db_exec(conn, &err, "recording the release's folder",
-                               "UPDATE clinical.report_release SET folder = $1 "
-                               "WHERE release_id = $2::bigint",
-                               2, p);
-    if (!res) {
-        rl_error("database", "%s", err.msg);
-        goto fail;
-    }
-    PQclear(res);
     if (s_release_rows(conn, m, release_id, lang, dir, files, n, kmehr != NULL) != 0 ||
         !s_exec_ok(conn, "COMMIT"))
         goto fail;
@@ -780,8 +776,8 @@ web_release(web_app_t *app, web_req_t *req, web_resp_t *resp)
         status = 422;
     } else {
         bool failed;
-        message = s_do_release(app, req, conn, m, version, lang, version > 1 ? reason : NULL,
-                               &failed);
+        message =
+            s_do_release(app, req, conn, m, version, lang, version > 1 ? reason : NULL, &failed);
         if (failed) {
             rc = -1;
             goto out;
