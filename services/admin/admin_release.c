@@ -50,8 +50,7 @@ s_status(rl_cli_ctx_t *ctx, int argc, char **argv)
         return RL_EXIT_USAGE;
     }
     int rc = RL_EXIT_OK;
-    const char *p[] = {release, recipient, status, note && *note ? note : NULL,
-                       rl_audit_reader()};
+    const char *p[] = {release, recipient, status, note && *note ? note : NULL, rl_audit_reader()};
     char id[32];
     if (admin_need_id(ctx, cmd, &rc,
                       "UPDATE clinical.report_delivery SET status = $3, status_note = $4, "

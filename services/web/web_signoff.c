@@ -329,29 +329,47 @@ s_page(web_app_t *app, web_req_t *req, web_resp_t *resp, PGconn *conn, const rpt
     return 0;
 }
 
+/* The enrolment a handler works on and a connection of the person's pool. */
+typedef struct {
+    PGconn *conn;
+    long long eid;
+    char subject[32];
+} s_target_t;
+
 /* The common start of every handler: a connection of the person's pool
- * and the enrolment of the route, of their own site. Returns the
- * connection, or NULL with the answer set (404) or -1 in *rc. */
-static PGconn *
-s_open(web_app_t *app, web_req_t *req, web_resp_t *resp, long long *eid, char subject[32], int *rc)
+ * and the enrolment of the route, of their own site. Returns 1 with *t
+ * filled; else what the handler returns (0: answered 404, -1: error). */
+static int
+s_open(web_app_t *app, web_req_t *req, web_resp_t *resp, s_target_t *t)
 {
     rl_err_t err;
     web_pool_t *pool = web_role_pool(app, req);
-    PGconn *conn = web_pool_borrow(pool, &err);
-    if (!conn) {
+    t->conn = web_pool_borrow(pool, &err);
+    if (!t->conn) {
         rl_error("database", "%s", err.msg);
-        *rc = -1;
-        return NULL;
+        return -1;
     }
-    int found = s_enrolment(conn, req, eid, subject);
-    if (found != 0) {
-        web_pool_return(pool, conn);
-        if (found == 404)
-            web_error(app, req, resp, 404, "msg_not_found");
-        *rc = found == 404 ? 0 : -1;
-        return NULL;
-    }
-    return conn;
+    int found = s_enrolment(t->conn, req, &t->eid, t->subject);
+    if (found == 0)
+        return 1;
+    web_pool_return(pool, t->conn);
+    t->conn = NULL;
+    if (found != 404)
+        return -1;
+    web_error(app, req, resp, 404, "msg_not_found");
+    return 0;
+}
+
+/* A PDF answer, shown in the browser, never stored. */
+static void
+s_pdf(web_resp_t *resp, unsigned char *pdf, size_t len, const char *disposition)
+{
+    web_buf_add(&resp->body, (const char *)pdf, len);
+    free(pdf);
+    resp->status = 200;
+    resp->content_type = "application/pdf";
+    resp->disposition = disposition;
+    resp->cache = "no-store";
 }
 
 /* Shows the page with the stored values and an optional message. */
@@ -371,11 +389,9 @@ s_show(web_app_t *app, web_req_t *req, web_resp_t *resp, PGconn *conn, const cha
 int
 web_conclusion_form(web_app_t *app, web_req_t *req, web_resp_t *resp)
 {
-    long long eid;
-    char subject[32];
-    int rc = 0;
-    PGconn *conn = s_open(app, req, resp, &eid, subject, &rc);
-    if (!conn)
+    s_target_t t;
+    int rc = s_open(app, req, resp, &t);
+    if (rc <= 0)
         return rc;
     const char *done = web_query(req, "done");
     const char *message = NULL;
@@ -383,36 +399,35 @@ web_conclusion_form(web_app_t *app, web_req_t *req, web_resp_t *resp)
         message = "msg_signoff_saved";
     else if (done && !strcmp(done, "released"))
         message = "msg_signoff_released";
-    rc = s_show(app, req, resp, conn, subject, eid, message, 200);
-    web_pool_return(web_role_pool(app, req), conn);
+    rc = s_show(app, req, resp, t.conn, t.subject, t.eid, message, 200);
+    web_pool_return(web_role_pool(app, req), t.conn);
     return rc;
 }
 
 int
 web_conclusion_save(web_app_t *app, web_req_t *req, web_resp_t *resp)
 {
-    long long eid;
-    char subject[32];
-    int rc = 0;
-    PGconn *conn = s_open(app, req, resp, &eid, subject, &rc);
-    if (!conn)
+    s_target_t t;
+    int rc = s_open(app, req, resp, &t);
+    if (rc <= 0)
         return rc;
+    rc = 0;
     char *body = web_form(req, "body"), *advice = web_form(req, "advice"),
          *lang = web_form(req, "lang");
     char e[32], id[32];
-    snprintf(e, sizeof e, "%lld", eid);
+    snprintf(e, sizeof e, "%lld", t.eid);
     rl_conclusion_t in = {.enrolment_id = e, .body = body, .advice = advice, .lang = lang};
     const char *field = NULL;
     rl_err_t err;
-    int st = rl_conclusion_store(conn, &in, id, &field, &err);
+    int st = rl_conclusion_store(t.conn, &in, id, &field, &err);
     if (st == 0) {
-        rl_info(req->client, "%s saved conclusion %s of enrolment %lld", req->who.name, id, eid);
+        rl_info(req->client, "%s saved conclusion %s of enrolment %lld", req->who.name, id, t.eid);
         char where[96];
-        snprintf(where, sizeof where, "/conclusion/%lld?done=saved", eid);
+        snprintf(where, sizeof where, "/conclusion/%lld?done=saved", t.eid);
         web_redirect(resp, where);
     } else if (st == -1) {
         /* refused: the page again with what was typed and why */
-        rpt_model_t *m = s_model(conn, subject, eid, "conclusion");
+        rpt_model_t *m = s_model(t.conn, t.subject, t.eid, "conclusion");
         const char *msg = !strcmp(field, "lang")     ? "msg_signoff_bad_lang"
                           : !strcmp(field, "advice") ? "msg_signoff_bad_advice"
                                                      : "msg_signoff_bad_body";
@@ -421,7 +436,7 @@ web_conclusion_save(web_app_t *app, web_req_t *req, web_resp_t *resp)
                       .lang = rl_conclusion_lang_ok(lang) ? lang : NULL,
                       .message = msg,
                       .status = 422};
-        rc = m ? s_page(app, req, resp, conn, m, &f) : -1;
+        rc = m ? s_page(app, req, resp, t.conn, m, &f) : -1;
         rpt_model_destroy(&m);
     } else {
         rl_error("database", "%s", err.msg);
@@ -430,21 +445,19 @@ web_conclusion_save(web_app_t *app, web_req_t *req, web_resp_t *resp)
     free(body);
     free(advice);
     free(lang);
-    web_pool_return(web_role_pool(app, req), conn);
+    web_pool_return(web_role_pool(app, req), t.conn);
     return rc;
 }
 
 int
 web_preview(web_app_t *app, web_req_t *req, web_resp_t *resp)
 {
-    long long eid;
-    char subject[32];
-    int rc = 0;
-    PGconn *conn = s_open(app, req, resp, &eid, subject, &rc);
-    if (!conn)
+    s_target_t t;
+    int rc = s_open(app, req, resp, &t);
+    if (rc <= 0)
         return rc;
-    rpt_model_t *m = s_model(conn, subject, eid, "preview");
-    web_pool_return(web_role_pool(app, req), conn);
+    rpt_model_t *m = s_model(t.conn, t.subject, t.eid, "preview");
+    web_pool_return(web_role_pool(app, req), t.conn);
     if (!m)
         return -1;
     /* a draft, as `ruglab-report letter --draft`: also while the
@@ -455,15 +468,10 @@ web_preview(web_app_t *app, web_req_t *req, web_resp_t *resp)
     unsigned char *pdf = s_render(m, lang, true, &len, &err);
     rpt_model_destroy(&m);
     if (!pdf) {
-        rl_error("report", "preview of enrolment %lld: %s", eid, err.msg);
+        rl_error("report", "preview of enrolment %lld: %s", t.eid, err.msg);
         return -1;
     }
-    web_buf_add(&resp->body, (const char *)pdf, len);
-    free(pdf);
-    resp->status = 200;
-    resp->content_type = "application/pdf";
-    resp->disposition = "inline; filename=\"draft.pdf\"";
-    resp->cache = "no-store";
+    s_pdf(resp, pdf, len, "inline; filename=\"draft.pdf\"");
     return 0;
 }
 
@@ -744,13 +752,12 @@ fail:
 int
 web_release(web_app_t *app, web_req_t *req, web_resp_t *resp)
 {
-    long long eid;
-    char subject[32];
-    int rc = 0;
-    PGconn *conn = s_open(app, req, resp, &eid, subject, &rc);
-    if (!conn)
+    s_target_t t;
+    int rc = s_open(app, req, resp, &t);
+    if (rc <= 0)
         return rc;
-    rpt_model_t *m = s_model(conn, subject, eid, "release");
+    rc = 0;
+    rpt_model_t *m = s_model(t.conn, t.subject, t.eid, "release");
     char *version_s = web_form(req, "version"), *lang_s = web_form(req, "lang"),
          *reason_raw = web_form(req, "reason");
     char *reason = reason_raw ? rl_conclusion_clean(reason_raw) : NULL;
@@ -759,12 +766,12 @@ web_release(web_app_t *app, web_req_t *req, web_resp_t *resp)
     const char *message = NULL;
     unsigned status = 409;
     rl_err_t err;
-    int released = m ? s_released(conn, eid) : -1;
+    int released = m ? s_released(t.conn, t.eid) : -1;
     if (!m || released < 0) {
         rc = -1;
         goto out;
     }
-    rpt_refusal_t why = rpt_may_issue(m, subject, &err);
+    rpt_refusal_t why = rpt_may_issue(m, t.subject, &err);
     if (version < 1 || version > released + 1) {
         message = "msg_signoff_stale";
     } else if (version <= released) {
@@ -777,7 +784,7 @@ web_release(web_app_t *app, web_req_t *req, web_resp_t *resp)
     } else {
         bool failed;
         message =
-            s_do_release(app, req, conn, m, version, lang, version > 1 ? reason : NULL, &failed);
+            s_do_release(app, req, t.conn, m, version, lang, version > 1 ? reason : NULL, &failed);
         if (failed) {
             rc = -1;
             goto out;
@@ -785,10 +792,10 @@ web_release(web_app_t *app, web_req_t *req, web_resp_t *resp)
     }
     if (message) {
         s_form_t f = {.message = message, .status = status};
-        rc = s_page(app, req, resp, conn, m, &f);
+        rc = s_page(app, req, resp, t.conn, m, &f);
     } else {
         char where[96];
-        snprintf(where, sizeof where, "/conclusion/%lld?done=released", eid);
+        snprintf(where, sizeof where, "/conclusion/%lld?done=released", t.eid);
         web_redirect(resp, where);
     }
 out:
@@ -797,7 +804,7 @@ out:
     free(lang_s);
     free(reason_raw);
     free(reason);
-    web_pool_return(web_role_pool(app, req), conn);
+    web_pool_return(web_role_pool(app, req), t.conn);
     return rc;
 }
 
@@ -861,11 +868,6 @@ web_letter(web_app_t *app, web_req_t *req, web_resp_t *resp)
         return 0;
     }
     PQclear(res);
-    web_buf_add(&resp->body, (const char *)pdf, len);
-    free(pdf);
-    resp->status = 200;
-    resp->content_type = "application/pdf";
-    resp->disposition = "inline; filename=\"letter.pdf\"";
-    resp->cache = "no-store";
+    s_pdf(resp, pdf, len, "inline; filename=\"letter.pdf\"");
     return 0;
 }

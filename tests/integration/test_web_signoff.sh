@@ -14,12 +14,12 @@
 t_pg_start
 fx_site
 full=$(fx_full Janssens Marie 85073003328 RB-0001)
-running=$(fx_patient '<script>alert(1)</script>' Lies 90010100191 RB-0002)
+running=$(fx_patient '<script>alert(1)</script>' Lies 90010100123 RB-0002)
 fx_sessions "$running" 4
 fx_test "$running" 1 1
 fx_conclusion "$running" "Nog bezig."
 t_psql ruglab_admin "INSERT INTO clinical.site (code, name) VALUES ('az-oost', 'AZ Oost')" >/dev/null
-other=$(fx_patient Andere Site 75010100112 RB-0003)
+other=$(fx_patient Andere Site 75010100196 RB-0003)
 t_psql ruglab_admin "UPDATE clinical.enrolment SET site_id = 2 WHERE enrolment_id = $other;
                      UPDATE clinical.subject SET site_id = 2 WHERE subject_id = (SELECT subject_id FROM clinical.enrolment WHERE enrolment_id = $other)" >/dev/null
 
@@ -216,6 +216,22 @@ t_fails_with "a recipient the release does not have is refused" "no delivery" ru
 t_count "release list shows the deliveries" "^ *$r1 +$full +1 +gp +ehealthbox +sent " 1 ruglab release list
 out=$(req doc "$base/conclusion/$full")
 t_match "the page shows the new status" "$out" "<span class=\"status\">sent</span>"
+
+# --- no KMEHR without the site physician's RIZIV number: released without it
+nok=$(fx_full Peeters Anna 80020200280 RB-0004)
+fx_conclusion "$nok" "Goed herstel."
+t_psql ruglab_admin "UPDATE clinical.site SET physician_riziv = NULL WHERE code = 'az-brugge'" >/dev/null
+out=$(w_post doc "/release/$nok" "version=1" "lang=en")
+t_is "release without the physician's RIZIV number: 303" "$(status_of "$out")" 303
+r3=$(t_psql ruglab_admin "SELECT release_id || ' ' || kmehr_missing FROM clinical.report_release WHERE enrolment_id = $nok")
+t_is "the release says the physician's RIZIV number is missing" "${r3#* }" physician_riziv
+r3=${r3%% *}
+t_is "its folder has the letter and the FHIR Bundle only" "$(ls "$outbox/az-brugge/release-$r3" | tr '\n' ' ')" "fhir.json letter.pdf "
+t_is "the GP's copy is queued for print" \
+  "$(t_psql ruglab_admin "SELECT string_agg(recipient || ':' || channel, ',' ORDER BY delivery_id) FROM clinical.report_delivery WHERE release_id = $r3")" \
+  "gp:print,patient_file:print"
+t_match "the page names the missing number" "$(req doc "$base/conclusion/$nok")" "no KMEHR: the site physician's RIZIV number is missing"
+t_psql ruglab_admin "UPDATE clinical.site SET physician_riziv = '11111111111' WHERE code = 'az-brugge'" >/dev/null
 
 # --- audit
 t_match "the audit log names the physician for the page, preview and release" \
