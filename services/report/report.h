@@ -338,8 +338,9 @@ unsigned char *rpt_read_file(const char *path, size_t *len);
 /* Writes data to path (a partial file is removed). */
 int rpt_write_file(const char *path, const void *data, size_t len, rl_err_t *err)
     __attribute__((warn_unused_result));
-/* A new file (never over an existing one), synced to disk before it is
- * closed (the outbox: written under a temporary name, then renamed). */
+/* A new file (never over an existing one), mode 0640 whatever the umask,
+ * synced to disk before it is closed (the outbox: written under a
+ * temporary name, then renamed). */
 int rpt_write_durable(const char *path, const void *data, size_t len, rl_err_t *err)
     __attribute__((warn_unused_result));
 /* Syncs a folder (after a rename in it). */

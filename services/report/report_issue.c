@@ -93,6 +93,13 @@ rpt_write_durable(const char *path, const void *data, size_t len, rl_err_t *err)
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0640);
     if (fd < 0)
         return rl_err_set(err, "cannot write %s: %s", path, strerror(errno));
+    /* group-readable whatever the umask (the messaging reads it) */
+    if (fchmod(fd, 0640) != 0) {
+        int e = errno;
+        close(fd);
+        unlink(path);
+        return rl_err_set(err, "cannot write %s: %s", path, strerror(e));
+    }
     const char *p = data;
     size_t left = len;
     while (left > 0) {

@@ -504,7 +504,9 @@ s_outbox_write(const web_app_t *app, const char *site, long long release_id, con
         rl_err_set(err, "cannot create %s: %s", site_dir, strerror(errno));
         goto out;
     }
-    if (mkdir(tmp, 0750) != 0) {
+    /* the folders group-readable whatever the umask: the hospital's
+     * messaging (in the service's group) takes the files */
+    if (mkdir(tmp, 0750) != 0 || chmod(tmp, 0750) != 0 || chmod(site_dir, 0750) != 0) {
         rl_err_set(err, "cannot create %s: %s", tmp, strerror(errno));
         goto out;
     }

@@ -199,6 +199,19 @@ t_is "version 1's rows are kept" "$(t_psql ruglab_admin "SELECT count(*) FROM cl
 out=$(release 2 "again")
 t_is "version 2's form again: already released" "$(status_of "$out")" 409
 
+# --- a double click: two submissions of the same form at once make one version
+release 3 "double click" >"$T_TMP/dc1" &
+p1=$!
+release 3 "double click" >"$T_TMP/dc2" &
+p2=$!
+wait "$p1"; rc1=$?
+wait "$p2"; rc2=$?
+t_is "both submissions answered (curl exits 0)" "$rc1 $rc2" "0 0"
+t_is "one 303 and one already released" "$(sort <<<"$(status_of "$(cat "$T_TMP/dc1")")"$'\n'"$(status_of "$(cat "$T_TMP/dc2")")" | tr '\n' ' ')" "303 409 "
+t_is "exactly one version 3" "$(t_psql ruglab_admin "SELECT count(*) FROM clinical.report_release WHERE enrolment_id = $full AND version = 3")" 1
+t_is "and one folder more" "$(ls "$outbox/az-brugge" | wc -l)" 3
+t_is "the outbox files are group-readable, not world-readable" "$(stat -c %a "$dir1/letter.pdf" "$dir1")" $'640\n750'
+
 # --- released letters
 out=$(curl -sS -D "$T_TMP/let.h" -b "$T_TMP/doc" -o "$T_TMP/got.pdf" "$base/letter/$r1"); rc=$?
 t_is "GET /letter/RELEASE: curl exits 0" "$rc" 0
