@@ -610,8 +610,10 @@ s_release_rows(PGconn *conn, const rpt_model_t *m, long long release_id, const c
     return 0;
 }
 
-/* The release row; *release_id. 0 made, 1 that version exists already
- * (another release took it), -1 database error. */
+/* The release row; *release_id. It names the latest conclusion, which
+ * must be the text the letter printed (m's; a save in between makes the
+ * release stale). 0 made, 1 that version exists already (another release
+ * took it), 2 the conclusion changed meanwhile, -1 database error. */
 static int
 s_release_row(PGconn *conn, const rpt_model_t *m, int version, const char *lang, const char *reason,
               const char *kmehr_missing, long long *release_id)
@@ -619,19 +621,23 @@ s_release_row(PGconn *conn, const rpt_model_t *m, int version, const char *lang,
     char e[32], v[16];
     snprintf(e, sizeof e, "%lld", m->enrolment_id);
     snprintf(v, sizeof v, "%d", version);
-    const char *p[] = {e, v, lang, reason, kmehr_missing, rl_audit_reader()};
+    const char *p[] = {e,        v, lang, reason, kmehr_missing, rl_audit_reader(), m->conclusion,
+                       m->advice};
     PGresult *res = PQexecParams(
         conn,
         "INSERT INTO clinical.report_release (enrolment_id, version, conclusion_id, lang, reason, "
         "kmehr_missing, released_by) "
-        "SELECT $1::bigint, $2::integer, c.conclusion_id, $3, $4, $5, $6 "
-        "FROM clinical.conclusion c WHERE c.enrolment_id = $1::bigint "
-        "ORDER BY c.written_at DESC, c.conclusion_id DESC LIMIT 1 RETURNING release_id",
-        6, NULL, p, NULL, NULL, 0);
+        "SELECT $1::bigint, $2::integer, c.conclusion_id, $3, $4, $5, $6 FROM "
+        "(SELECT conclusion_id, body, advice FROM clinical.conclusion "
+        " WHERE enrolment_id = $1::bigint "
+        " ORDER BY written_at DESC, conclusion_id DESC LIMIT 1) c "
+        "WHERE c.body = $7 AND c.advice IS NOT DISTINCT FROM $8 RETURNING release_id",
+        8, NULL, p, NULL, NULL, 0);
     int rc = -1;
-    if (PQresultStatus(res) == PGRES_TUPLES_OK && PQntuples(res) == 1) {
-        *release_id = atoll(PQgetvalue(res, 0, 0));
-        rc = 0;
+    if (PQresultStatus(res) == PGRES_TUPLES_OK) {
+        rc = PQntuples(res) == 1 ? 0 : 2;
+        if (rc == 0)
+            *release_id = atoll(PQgetvalue(res, 0, 0));
     } else if (!strcmp(rl_db_sqlstate(res), "23505")) {
         rc = 1;
     } else {
@@ -705,7 +711,7 @@ s_do_release(web_app_t *app, web_req_t *req, PGconn *conn, const rpt_model_t *m,
     if (made != 0) {
         s_exec_ok(conn, "ROLLBACK");
         *failed = made < 0;
-        return made > 0 ? "msg_signoff_already" : NULL;
+        return made == 1 ? "msg_signoff_already" : made == 2 ? "msg_signoff_stale" : NULL;
     }
     rl_err_t err;
     size_t len = 0;
