@@ -251,5 +251,18 @@ t_match "the audit log names the physician for the page, preview and release" \
   "$(t_psql ruglab_admin "SELECT string_agg(DISTINCT command, ',' ORDER BY command) FROM audit.access_log WHERE os_user = 'dr.vermeulen'")" \
   "conclusion.*letter.*preview.*release"
 
-kill "$web_pid"
+# --- the Dutch pages say it in Dutch
+kill -TERM "$web_pid"; wait "$web_pid"
+sed -i 's/^language = en$/language = nl/' "$conf"
+w_start || exit 1
+signin nl dr.vermeulen "$W_PW" >/dev/null
+out=$(req nl "$base/conclusion/$full"); rc=$?
+t_is "in Dutch: curl exits 0" "$rc" 0
+t_match "in Dutch: the title" "$out" "<h1>Besluit en ondertekening</h1>"
+t_match "in Dutch: the language names" "$out" '<option value="nl" selected>Nederlands</option>'
+t_match "in Dutch: recipient, channel and status" "$out" 'huisarts via eHealthBox \(KMEHR\): <span class="status">verstuurd</span>'
+t_match "in Dutch: the enrolment's status" "$out" '<dd class="status">beëindigd</dd>'
+t_match "in Dutch: a new version asks a reason" "$out" "Nieuwe versie: reden \(verplicht\)"
+
+kill -TERM "$web_pid"; wait "$web_pid"
 t_done
