@@ -35,5 +35,6 @@ int admin_audit_main(rl_cli_ctx_t *ctx, int argc, char **argv);
 int admin_cohort_main(rl_cli_ctx_t *ctx, int argc, char **argv);
 int admin_registry_main(rl_cli_ctx_t *ctx, int argc, char **argv);
 int admin_user_main(rl_cli_ctx_t *ctx, int argc, char **argv);
+int admin_release_main(rl_cli_ctx_t *ctx, int argc, char **argv);
 
 #endif

@@ -3,7 +3,7 @@
  * $VISUAL / $EDITOR; every version is kept with who wrote it and when. */
 #include "admin_util.h"
 
-#include "ruglab/audit.h"
+#include "ruglab/conclusion.h"
 #include "ruglab/exitcode.h"
 #include "ruglab/mem.h"
 #include "ruglab/text.h"
@@ -68,7 +68,8 @@ s_read_stream(const char *cmd, const char *name, FILE *f)
     return buf;
 }
 
-/* Drops '#' comment lines and surrounding blank space. */
+/* Drops '#' comment lines (the editor's hints); the rest of the cleaning
+ * is the storing rule's (rl_conclusion_store). */
 static char *
 s_clean(const char *text)
 {
@@ -86,11 +87,9 @@ s_clean(const char *text)
         p += l;
     }
     out[n] = '\0';
-    while (n > 0 && strchr(" \t\r\n", out[n - 1]))
-        out[--n] = '\0';
-    size_t lead = strspn(out, " \t\r\n");
-    memmove(out, out + lead, n - lead + 1);
-    return out;
+    char *clean = rl_conclusion_clean(out);
+    free(out);
+    return clean;
 }
 
 /* $VISUAL, else $EDITOR, else vi. */
@@ -234,14 +233,9 @@ s_new_text(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const s_opts_t *o)
         *rc = RL_EXIT_FAIL;
         return NULL;
     }
+    /* an empty text is refused by the storing rule */
     char *text = s_clean(raw);
     free(raw);
-    if (!*text) {
-        rl_cli_fail("%s: the conclusion is empty; nothing saved", cmd);
-        free(text);
-        *rc = RL_EXIT_FAIL;
-        return NULL;
-    }
     return text;
 }
 
@@ -258,7 +252,7 @@ s_set(rl_cli_ctx_t *ctx, int argc, char **argv)
         return RL_EXIT_USAGE;
     if (!o.lang)
         o.lang = "nl";
-    if (strcmp(o.lang, "nl") && strcmp(o.lang, "en") && strcmp(o.lang, "fr")) {
+    if (!rl_conclusion_lang_ok(o.lang)) {
         rl_cli_fail("%s: --lang: '%s' is not a language of the letter (nl, en, fr)", cmd, o.lang);
         return RL_EXIT_USAGE;
     }
@@ -266,15 +260,16 @@ s_set(rl_cli_ctx_t *ctx, int argc, char **argv)
     char *text;
     if (s_find(ctx, cmd, &rc, &o) < 0 || !(text = s_new_text(ctx, cmd, &rc, &o)))
         return rc;
-    const char *p[] = {o.eid, text, rl_audit_reader(), o.lang};
+    rl_conclusion_t in = {.enrolment_id = o.eid, .body = text, .lang = o.lang};
     char id[32];
-    int f = admin_lookup_id(ctx, cmd, &rc, "saving the conclusion",
-                            "INSERT INTO clinical.conclusion (enrolment_id, body, written_by, "
-                            "lang) VALUES ($1::bigint, $2, $3, $4) RETURNING conclusion_id",
-                            4, p, id);
+    const char *field;
+    rl_err_t err;
+    int f = rl_conclusion_store(rl_cli_connect(ctx), &in, id, &field, &err);
     free(text);
-    if (f <= 0)
-        return rc;
+    if (f != 0) {
+        rl_cli_fail("%s: %s", cmd, err.msg);
+        return f == -1 ? RL_EXIT_FAIL : RL_EXIT_DB;
+    }
     admin_print_added(ctx, "conclusion", "conclusion_id", id, "enrolment_id", o.eid);
     return RL_EXIT_OK;
 }

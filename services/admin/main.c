@@ -25,6 +25,7 @@ static const rl_cli_command_t s_groups[] = {
     {"reference", "device reference values: load, list", admin_reference_main},
     {"audit", "the access log of identifiable data: list", admin_audit_main},
     {"registry", "cross-site quality registry: init, add-site, list", admin_registry_main},
+    {"release", "delivery of the reports released in ruglab-web: status, list", admin_release_main},
     {"user", "people who sign in to ruglab-web: add, passwd, disable, enable, list",
      admin_user_main},
 };

@@ -11,3 +11,4 @@ migrate_PKGS := libpq libsodium
 password_PKGS := libsodium
 # The only module that sees protobuf-c and the generated types.
 wire_PKGS := libprotobuf-c
+conclusion_PKGS := libpq

@@ -12,14 +12,12 @@
 #include "ruglab/paths.h"
 #include "ruglab/text.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 typedef struct {
@@ -240,80 +238,23 @@ s_cmd_compare(PGconn *conn, const s_opts_t *o)
 static char *
 s_workdir(void)
 {
-    const char *tmp = getenv("TMPDIR");
-    char *dir = rl_asprintf("%s/ruglab-report.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir)) {
-        rl_cli_fail("cannot create a working directory %s: %s", dir, strerror(errno));
-        free(dir);
-        return NULL;
-    }
-    return dir;
-}
-
-static void
-s_rmdir(char *dir)
-{
+    rl_err_t err;
+    char *dir = rpt_workdir(&err);
     if (!dir)
-        return;
-    DIR *dp = opendir(dir);
-    if (dp) {
-        struct dirent *e;
-        while ((e = readdir(dp)))
-            if (e->d_name[0] != '.') {
-                char *p = rl_asprintf("%s/%s", dir, e->d_name);
-                unlink(p);
-                free(p);
-            }
-        closedir(dp);
-    }
-    rmdir(dir);
-    free(dir);
-}
-
-static unsigned char *
-s_read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 65536, n = 0;
-    unsigned char *buf = rl_malloc(cap);
-    size_t got;
-    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap)
-            buf = rl_realloc(buf, cap *= 2);
-    }
-    fclose(f);
-    *len = n;
-    return buf;
+        rl_cli_fail("%s", err.msg);
+    return dir;
 }
 
 /* Writes data to path; prints the one-line error. */
 static int
 s_write_out(const char *path, const void *data, size_t len)
 {
-    FILE *f = fopen(path, "wb");
-    if (!f) {
-        rl_cli_fail("cannot write %s: %s", path, strerror(errno));
-        return -1;
-    }
-    size_t put = fwrite(data, 1, len, f);
-    int e = errno;
-    if (fclose(f) != 0 || put != len) {
-        rl_cli_fail("cannot write %s: %s", path, strerror(put != len ? e : errno));
-        unlink(path);
+    rl_err_t err;
+    if (rpt_write_file(path, data, len, &err) != 0) {
+        rl_cli_fail("%s", err.msg);
         return -1;
     }
     return 0;
-}
-
-static void
-s_sha256_hex(const unsigned char *data, size_t len, char hex[65])
-{
-    unsigned char h[crypto_hash_sha256_BYTES];
-    crypto_hash_sha256(h, data, len);
-    sodium_bin2hex(hex, 65, h, sizeof h);
 }
 
 /* Records a final report in clinical.report_issued. */
@@ -321,22 +262,12 @@ static int
 s_record(PGconn *conn, const rpt_model_t *m, const char *kind, const char *lang, const char *hex,
          const char *path, const char *via)
 {
-    char eid[32];
-    snprintf(eid, sizeof eid, "%lld", m->enrolment_id);
-    char *abs = path ? realpath(path, NULL) : NULL;
-    const char *params[] = {eid, kind, lang, hex, abs ? abs : path, rl_audit_reader(), via};
     rl_err_t err;
-    PGresult *res =
-        rl_db_exec(conn, &err, "recording the report",
-                   "INSERT INTO clinical.report_issued (enrolment_id, kind, lang, "
-                   "sha256, path, generated_by, via) VALUES ($1, $2, $3, $4, $5, $6, $7)",
-                   7, params);
-    free(abs);
-    if (!res) {
+    rpt_record_t r = {.kind = kind, .lang = lang, .sha256 = hex, .path = path, .via = via};
+    if (rpt_record(conn, m, &r, NULL, &err) != 0) {
         rl_cli_fail("%s", err.msg);
         return -1;
     }
-    PQclear(res);
     return 0;
 }
 
@@ -347,37 +278,10 @@ s_render(const rpt_model_t *m, const char *lang, bool draft, const char *dir,
          const char *charts_dir, size_t *len, const char *cmd)
 {
     rl_err_t err;
-    rpt_charts_t charts;
-    if (charts_dir && mkdir(charts_dir, 0750) != 0 && errno != EEXIST) {
-        rl_cli_fail("%s: cannot create %s: %s", cmd, charts_dir, strerror(errno));
-        return NULL;
-    }
-    if (rpt_charts_make(m, lang, charts_dir ? charts_dir : dir, &charts, &err) != 0) {
+    unsigned char *bytes = rpt_render(m, lang, draft, dir, charts_dir, len, &err);
+    if (!bytes)
         rl_cli_fail("%s: %s", cmd, err.msg);
-        return NULL;
-    }
-    char *pdf = rl_asprintf("%s/letter.pdf", dir);
-    unsigned char *bytes = NULL;
-    if (rpt_letter_write(m, &charts, lang, draft, pdf, &err) != 0)
-        rl_cli_fail("%s: %s", cmd, err.msg);
-    else if (!(bytes = s_read_file(pdf, len)))
-        rl_cli_fail("%s: cannot read back %s: %s", cmd, pdf, strerror(errno));
-    rpt_charts_free(&charts);
-    free(pdf);
     return bytes;
-}
-
-/* Why a final report of m cannot be issued: % of reference from a table
- * that is not marked validated (only a draft may show it). NULL: none. */
-static const char *
-s_final_refusal(const rpt_model_t *m)
-{
-    if (m->has_reference && !m->reference_validated)
-        return "the reference values for this device model are not marked validated, and a "
-               "final report never shows % of reference from such a table: load the "
-               "manufacturer's or the site's validated table (ruglab reference load FILE "
-               "--citation ... --population ... --validated), or use --draft";
-    return NULL;
 }
 
 /* The checks before a final report: programme ended, conclusion written,
@@ -387,22 +291,9 @@ s_may_issue(const rpt_model_t *m, const s_opts_t *o, const char *cmd)
 {
     if (o->draft)
         return 0;
-    const char *why = s_final_refusal(m);
-    if (why) {
-        rl_cli_fail("%s: %s", cmd, why);
-        return -1;
-    }
-    if (!rpt_model_ended(m)) {
-        rl_cli_fail(
-            "%s: the programme of patient %lld has not ended (enrolment %lld is %s); a final "
-            "report is refused, use --draft for a draft",
-            cmd, m->subject_id, m->enrolment_id, m->status);
-        return -1;
-    }
-    if (!m->conclusion) {
-        rl_cli_fail("%s: no conclusion written for enrolment %lld yet (ruglab conclusion set %s); "
-                    "use --draft for a draft",
-                    cmd, m->enrolment_id, o->patient);
+    rl_err_t err;
+    if (rpt_may_issue(m, o->patient, &err) != RPT_MAY_ISSUE) {
+        rl_cli_fail("%s: %s", cmd, err.msg);
         return -1;
     }
     return 0;
@@ -435,13 +326,13 @@ s_letter_file(PGconn *conn, const rpt_model_t *m, const char *lang, bool draft,
         rc = RL_EXIT_OK;
         if (!draft) {
             char hex[65];
-            s_sha256_hex(bytes, len, hex);
+            rpt_sha256_hex(bytes, len, hex);
             if (s_record(conn, m, "letter", lang, hex, path, via) != 0)
                 rc = RL_EXIT_DB;
         }
     }
     free(bytes);
-    s_rmdir(dir);
+    rpt_rmdir(dir);
     return rc;
 }
 
@@ -479,25 +370,9 @@ s_export_text(const rpt_model_t *m, const s_opts_t *o, bool kmehr, const unsigne
               size_t len)
 {
     rl_err_t err;
-    if (kmehr) {
-        char *text = rpt_kmehr_message(m, pdf, len, o->lang, o->draft, &err);
-        if (!text)
-            rl_cli_fail("export: %s", err.msg);
-        return text;
-    }
-    json_t *bundle = rpt_fhir_bundle(m, pdf, len, o->lang, o->draft, &err);
-    if (!bundle) {
+    char *text = rpt_export_text(m, kmehr, pdf, len, o->lang, o->draft, &err);
+    if (!text)
         rl_cli_fail("export: %s", err.msg);
-        return NULL;
-    }
-    char *json = json_dumps(bundle, JSON_INDENT(2) | JSON_REAL_PRECISION(10));
-    json_decref(bundle);
-    if (!json) {
-        rl_cli_fail("export: cannot serialise the bundle");
-        return NULL;
-    }
-    char *text = rl_asprintf("%s\n", json);
-    free(json);
     return text;
 }
 
@@ -543,7 +418,7 @@ s_cmd_export(PGconn *conn, const s_opts_t *o)
     rc = RL_EXIT_OK;
     if (!o->draft) {
         char hex[65];
-        s_sha256_hex((unsigned char *)text, strlen(text), hex);
+        rpt_sha256_hex((unsigned char *)text, strlen(text), hex);
         const char *p = o->output && strcmp(o->output, "-") ? o->output : NULL;
         if (s_record(conn, m, kmehr ? "kmehr" : "fhir", o->lang, hex, p, "export") != 0)
             rc = RL_EXIT_DB;
@@ -551,7 +426,7 @@ s_cmd_export(PGconn *conn, const s_opts_t *o)
 out:
     free(text);
     free(bytes);
-    s_rmdir(dir);
+    rpt_rmdir(dir);
     rpt_model_destroy(&m);
     return rc;
 }
@@ -646,7 +521,7 @@ s_batch_one(PGconn *conn, const s_opts_t *o, const PGresult *due, int i, s_batch
         rl_cli_fail("batch: enrolment %lld: %s", eid, err.msg);
         return rc;
     }
-    const char *why = s_final_refusal(m);
+    const char *why = rpt_final_refusal(m);
     if (why) {
         /* the others are still sent; the exit status says one was not */
         rl_cli_fail("batch: enrolment %lld not sent: %s", eid, why);

@@ -185,6 +185,7 @@ typedef struct {
     /* the physician's conclusion (NULL when none written) */
     char *conclusion, *conclusion_by, *conclusion_at;
     char *conclusion_lang; /* nl, en, fr */
+    char *advice;          /* the advice written apart; NULL when none */
     char *today;           /* YYYY-MM-DD, Europe/Brussels */
     char *now_local;       /* YYYY-MM-DD HH:MM:SS, Europe/Brussels */
 } rpt_model_t;
@@ -307,6 +308,75 @@ json_t *rpt_fhir_bundle(const rpt_model_t *m, const unsigned char *pdf, size_t p
  * link; needs the GP's and the physician's RIZIV numbers. Caller frees. */
 char *rpt_kmehr_message(const rpt_model_t *m, const unsigned char *pdf, size_t pdf_len,
                         const char *lang, bool draft, rl_err_t *err);
+
+/* ---- report_issue.c: issuing a final report (ruglab-report's letter,
+ * export and batch; ruglab-web's sign-off). Nothing is printed: errors
+ * in rl_err_t, one line without the command's name. */
+
+/* Why a final report of m is refused. */
+typedef enum {
+    RPT_MAY_ISSUE = 0,
+    RPT_REFUSE_REFERENCE,     /* % of reference from a table not marked validated */
+    RPT_REFUSE_RUNNING,       /* the programme has not ended */
+    RPT_REFUSE_NO_CONCLUSION, /* no conclusion written yet */
+} rpt_refusal_t;
+
+/* The refusal that also holds for a batch (the reference table is not
+ * validated); NULL when none. A static sentence. */
+const char *rpt_final_refusal(const rpt_model_t *m);
+/* The checks before a final report, in this order: reference validated,
+ * programme ended, conclusion written. patient: how the user named the
+ * patient (for the hint in the message). err says why. */
+rpt_refusal_t rpt_may_issue(const rpt_model_t *m, const char *patient, rl_err_t *err);
+
+/* A private working directory under $TMPDIR (or /tmp); NULL with err. */
+char *rpt_workdir(rl_err_t *err);
+/* Removes the files of dir and dir itself, and frees the string. */
+void rpt_rmdir(char *dir);
+/* The whole file; NULL with errno. Caller frees. */
+unsigned char *rpt_read_file(const char *path, size_t *len);
+/* Writes data to path (a partial file is removed). */
+int rpt_write_file(const char *path, const void *data, size_t len, rl_err_t *err)
+    __attribute__((warn_unused_result));
+/* A new file (never over an existing one), mode 0640 whatever the umask,
+ * synced to disk before it is closed (the outbox: written under a
+ * temporary name, then renamed). */
+int rpt_write_durable(const char *path, const void *data, size_t len, rl_err_t *err)
+    __attribute__((warn_unused_result));
+/* Syncs a folder (after a rename in it). */
+int rpt_fsync_dir(const char *dir, rl_err_t *err) __attribute__((warn_unused_result));
+
+/* Renders the letter of m into dir/letter.pdf (charts in charts_dir, NULL:
+ * dir) and returns its bytes. Not thread-safe (pango/fontconfig): a
+ * threaded caller holds one lock around it. */
+unsigned char *rpt_render(const rpt_model_t *m, const char *lang, bool draft, const char *dir,
+                          const char *charts_dir, size_t *len, rl_err_t *err);
+
+/* The export of a rendered letter as text ending in a newline: the KMEHR
+ * message (kmehr) or the FHIR Bundle as JSON. Caller frees. */
+char *rpt_export_text(const rpt_model_t *m, bool kmehr, const unsigned char *pdf, size_t len,
+                      const char *lang, bool draft, rl_err_t *err);
+/* What a KMEHR message of m lacks: "gp_riziv" (no GP recorded),
+ * "physician_riziv" (the site has no physician RIZIV number), NULL when it
+ * can be made. */
+const char *rpt_kmehr_missing(const rpt_model_t *m);
+
+void rpt_sha256_hex(const unsigned char *data, size_t len, char hex[65]);
+
+/* One final report recorded in clinical.report_issued. */
+typedef struct {
+    const char *kind;     /* letter, fhir, kmehr */
+    const char *lang;     /* nl, en */
+    const char *sha256;   /* hex */
+    const char *path;     /* where it was written (made absolute), or NULL */
+    const char *via;      /* letter, export, batch, web */
+    long long release_id; /* the web's release it belongs to, 0: none */
+} rpt_record_t;
+
+/* Records a final report (generated_by: rl_audit_reader()); *report_id
+ * (may be NULL) its id. */
+int rpt_record(PGconn *conn, const rpt_model_t *m, const rpt_record_t *r, long long *report_id,
+               rl_err_t *err) __attribute__((warn_unused_result));
 
 /* ---- text helpers (report_compare.c) */
 

@@ -757,7 +757,7 @@ s_load_curve(s_load_t *ld)
 
 static const char s_sql_conclusion[] =
     "SELECT body, written_by, to_char(written_at AT TIME ZONE 'Europe/Brussels', "
-    "       'YYYY-MM-DD HH24:MI'), lang "
+    "       'YYYY-MM-DD HH24:MI'), lang, advice "
     "FROM clinical.conclusion WHERE enrolment_id = $1 "
     "ORDER BY written_at DESC, conclusion_id DESC LIMIT 1";
 
@@ -770,6 +770,7 @@ s_fill_conclusion(s_load_t *ld, const PGresult *res)
         ld->m->conclusion_by = s_dup(res, 0, 1);
         ld->m->conclusion_at = s_dup(res, 0, 2);
         ld->m->conclusion_lang = s_dup(res, 0, 3);
+        ld->m->advice = s_dup(res, 0, 4);
     }
 }
 
@@ -1089,6 +1090,7 @@ rpt_model_destroy(rpt_model_t **self_p)
                      &m->reference_population,
                      &m->reference_model,
                      &m->conclusion_lang,
+                     &m->advice,
                      &m->now_local};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(*strs[i]);

@@ -290,8 +290,14 @@ rpt_fhir_bundle(const rpt_model_t *m, const unsigned char *pdf, size_t pdf_len, 
         rl_err_set(err, "building the FHIR DiagnosticReport failed");
         return NULL;
     }
-    if (m->conclusion)
+    if (m->conclusion && m->advice) { /* the advice under its heading, as in the letter */
+        char *text = rl_asprintf("%s\n\n%s:\n%s", m->conclusion,
+                                 strcmp(lang, "en") ? "Advies" : "Advice", m->advice);
+        json_object_set_new(report, "conclusion", json_string(text));
+        free(text);
+    } else if (m->conclusion) {
         json_object_set_new(report, "conclusion", json_string(m->conclusion));
+    }
     if (doc_url[0])
         json_object_set_new(report, "resultsInterpreter", json_pack("[o]", s_ref(doc_url)));
     char rep_url[64];

@@ -196,12 +196,13 @@ char *
 rpt_kmehr_message(const rpt_model_t *m, const unsigned char *pdf, size_t pdf_len, const char *lang,
                   bool draft, rl_err_t *err)
 {
-    if (!m->gp_riziv) {
+    const char *missing = rpt_kmehr_missing(m);
+    if (missing && !strcmp(missing, "gp_riziv")) {
         rl_err_set(err, "no GP recorded for patient %lld: a KMEHR message needs a recipient",
                    m->subject_id);
         return NULL;
     }
-    if (!m->physician_riziv) {
+    if (missing) {
         rl_err_set(err, "the site has no physician RIZIV number: a KMEHR message needs a sender");
         return NULL;
     }

@@ -953,6 +953,18 @@ s_charts(s_doc_t *d, const rpt_charts_t *c, rl_err_t *err)
     return 0;
 }
 
+/* Text as written: one paragraph per non-empty line. */
+static void
+s_paragraphs(s_doc_t *d, const char *text)
+{
+    char *copy = rl_strdup(text);
+    char *save = NULL;
+    for (char *p = strtok_r(copy, "\n", &save); p; p = strtok_r(NULL, "\n", &save))
+        if (*p)
+            s_para(d, 10, 0, 3, "%s", p);
+    free(copy);
+}
+
 static void
 s_conclusion(s_doc_t *d, int *section)
 {
@@ -974,13 +986,13 @@ s_conclusion(s_doc_t *d, int *section)
                lname, T(d, " opgesteld, zoals hieronder.", ", as follows."));
     }
     if (m->conclusion) {
-        /* paragraphs as written */
-        char *copy = rl_strdup(m->conclusion);
-        char *save = NULL;
-        for (char *p = strtok_r(copy, "\n", &save); p; p = strtok_r(NULL, "\n", &save))
-            if (*p)
-                s_para(d, 10, 0, 3, "%s", p);
-        free(copy);
+        s_paragraphs(d, m->conclusion);
+        /* the advice, when written apart (clinical.conclusion.advice) */
+        if (m->advice) {
+            d->y += 3;
+            s_para(d, 10, 0, 2, "<b>%s</b>", T(d, "Advies", "Advice"));
+            s_paragraphs(d, m->advice);
+        }
     } else {
         s_para(d, 10, 0, 3, "<i>%s</i>",
                T(d, "(nog geen besluit van de arts ingevoerd)",

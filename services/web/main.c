@@ -101,6 +101,7 @@ s_load(const char *path, web_settings_t *s, rl_err_t *err)
     s->idle_s = rl_config_int(cfg, "session", "idle_timeout_min") * 60;
     s->absolute_s = rl_config_int(cfg, "session", "absolute_timeout_h") * 3600;
     s->pool_size = rl_config_int(cfg, "database", "pool_size");
+    snprintf(s->outbox_dir, sizeof s->outbox_dir, "%s", rl_config_str(cfg, "outbox", "dir"));
     char *conninfo = rl_db_conninfo(rl_config_str(cfg, "database", "conninfo"), err);
     if (!conninfo)
         goto out;
@@ -316,6 +317,7 @@ s_app_free(web_app_t *app)
     web_pool_destroy(&app->pool_quality);
     web_tls_free(app);
     pthread_rwlock_destroy(&app->tpl_lock);
+    web_signoff_cleanup();
 }
 
 int

@@ -93,6 +93,7 @@ typedef struct {
     char tls_key[1024];
     char conninfo[2048];
     long pool_size;
+    char outbox_dir[1024]; /* [outbox] dir: released reports (web_signoff.c) */
 } web_settings_t;
 
 typedef struct {
@@ -133,9 +134,10 @@ typedef struct {
     unsigned status;
     web_buf_t body;
     const char *content_type;
-    const char *cache;    /* Cache-Control */
-    char location[256];   /* a redirect's target, or "" */
-    char cookies[3][256]; /* Set-Cookie values, "" when unused */
+    const char *cache;       /* Cache-Control */
+    const char *disposition; /* Content-Disposition, NULL: none */
+    char location[256];      /* a redirect's target, or "" */
+    char cookies[3][256];    /* Set-Cookie values, "" when unused */
 } web_resp_t;
 
 typedef int (*web_handler_fn)(web_app_t *app, web_req_t *req, web_resp_t *resp);
@@ -229,5 +231,19 @@ int web_admin_device_revoke(web_app_t *app, web_req_t *req, web_resp_t *resp);
 
 /* GET /static/NAME from the static folder. */
 void web_static(web_app_t *app, web_req_t *req, web_resp_t *resp, const char *name);
+
+/* ---- web_signoff.c: the physician's conclusion and sign-off (own site).
+ * GET/POST /conclusion/ENROLMENT: the form (conclusion, advice, language)
+ * and the release history with a status per recipient; GET
+ * /preview/ENROLMENT: the letter as a DRAFT PDF; POST /release/ENROLMENT:
+ * sign and release (final PDF, FHIR, KMEHR into the site's outbox);
+ * GET /letter/RELEASE: a released letter. */
+int web_conclusion_form(web_app_t *app, web_req_t *req, web_resp_t *resp);
+int web_conclusion_save(web_app_t *app, web_req_t *req, web_resp_t *resp);
+int web_preview(web_app_t *app, web_req_t *req, web_resp_t *resp);
+int web_release(web_app_t *app, web_req_t *req, web_resp_t *resp);
+int web_letter(web_app_t *app, web_req_t *req, web_resp_t *resp);
+/* Releases the letter's font caches (once, at exit). */
+void web_signoff_cleanup(void);
 
 #endif

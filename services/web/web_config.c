@@ -34,5 +34,8 @@ const rl_cfg_key_t web_config_schema[] = {
      "libpq connection string without a user (empty: $RUGLAB_DB, then the local cluster); "
      "roles ruglab_web and ruglab_admin; passwords in PGPASSFILE"},
     {"database", "pool_size", RL_CFG_INT, "4", 1, 64, "Connections kept open per database role"},
+    {"outbox", "dir", RL_CFG_STRING, "/var/lib/ruglab-web/outbox", 0, 0,
+     "Released reports: one folder per site code, one per release inside, for the hospital's "
+     "messaging (eHealthBox gateway, print)"},
     {NULL, NULL, RL_CFG_STRING, NULL, 0, 0, NULL},
 };

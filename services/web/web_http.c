@@ -34,6 +34,11 @@ static const s_route_t s_routes[] = {
     {"GET", "/admin/devices", WEB_ADMIN, false, web_admin_devices},
     {"POST", "/admin/devices/revoke", WEB_ADMIN, true, web_admin_device_revoke},
     {"GET", "/lang/", WEB_PUBLIC, false, web_lang},
+    {"GET", "/conclusion/", WEB_PHYSICIAN, false, web_conclusion_form},
+    {"POST", "/conclusion/", WEB_PHYSICIAN, true, web_conclusion_save},
+    {"GET", "/preview/", WEB_PHYSICIAN, false, web_preview},
+    {"POST", "/release/", WEB_PHYSICIAN, true, web_release},
+    {"GET", "/letter/", WEB_PHYSICIAN, false, web_letter},
 };
 #define S_N_ROUTES (sizeof s_routes / sizeof s_routes[0])
 
@@ -268,6 +273,8 @@ s_send(const web_app_t *app, struct MHD_Connection *conn, web_resp_t *resp)
     s_header(r, "Cache-Control", resp->cache ? resp->cache : "no-store");
     if (resp->location[0])
         s_header(r, "Location", resp->location);
+    if (resp->disposition)
+        s_header(r, "Content-Disposition", resp->disposition);
     for (size_t i = 0; i < sizeof resp->cookies / sizeof resp->cookies[0]; i++)
         if (resp->cookies[i][0])
             s_header(r, "Set-Cookie", resp->cookies[i]);
