@@ -5,7 +5,10 @@
 #
 #   make                 build every program into $(BUILD)/bin
 #   make check           check the formatting, build, then run unit and integration tests
-#   make demo            the whole story on a local PostgreSQL cluster
+#   make demo            the whole story on a local PostgreSQL cluster, ending
+#                        with ruglab-web running (until Ctrl-C in a terminal)
+#   make browser-deps    playwright-core for the browser tests (npm ci into
+#                        $(BUILD)/node; make check and make integration do it)
 #   make SANITIZER=address,undefined check    the same under ASan/UBSan
 #   make install PREFIX=/usr DESTDIR=/tmp/stage
 #
