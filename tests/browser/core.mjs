@@ -125,6 +125,7 @@ async function adminWalk(browser) {
     check('sign-out: the old session no longer holds',
         !after || after.value !== (c && c.value), 'the browser still has the same session id');
     await page.goto(`${base}/admin/users`);
+    await shot(page, 'signed-out-admin-users');
     is('after sign-out /admin/users sends to /signin again', pathOf(page), '/signin');
     is('no CSP violation on the admin pages', page.cspReports.join(' | '), '');
     await context.close();

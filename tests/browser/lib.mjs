@@ -83,7 +83,8 @@ export async function launch() {
 export async function newPage(browser, who) {
     const context = await browser.newContext({ viewport: { width: 1100, height: 720 }, locale: 'nl-BE' });
     const page = await context.newPage();
-    page.setDefaultTimeout(15000);
+    // generous: a sign-in hashes the password (Argon2id) on a machine that may be busy
+    page.setDefaultTimeout(30000);
     page.cspReports = [];
     page.on('dialog', async (d) => {
         fail(`${who}: no JavaScript dialog opens`, `a ${d.type()} opened on ${page.url()}: ${d.message()}`);

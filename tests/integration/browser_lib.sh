@@ -19,7 +19,11 @@ declare -A B_DATA
 
 b_ready() {
   local what=""
-  command -v node >/dev/null || what="node (Debian package nodejs)"
+  if ! command -v node >/dev/null; then
+    what="node (Debian package nodejs)"
+  elif [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+    what="node 20 or later (playwright-core's engines; this is $(node --version))"
+  fi
   [ -x "${RL_CHROMIUM:-/usr/bin/chromium}" ] || what="$what chromium (Debian package chromium)"
   [ -f "$B_NODE_DIR/node_modules/playwright-core/package.json" ] || what="$what playwright-core in $BUILD/node"
   if [ -n "$what" ]; then

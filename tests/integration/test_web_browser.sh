@@ -30,5 +30,5 @@ t_is "the browser's sign-ins are in the database: one failure, two successes" \
   "it-admin:false,it-admin:true,jpeeters:true"
 t_is "the screenshots are in the test's output folder" \
   "$(ls "$B_SHOTS" | tr '\n' ' ')" \
-  "01-signin.png 02-signin-wrong-password.png 03-admin-users.png 04-signed-out.png 05-physician-home.png 06-me-physician.png 07-forbidden.png "
+  "01-signin.png 02-signin-wrong-password.png 03-admin-users.png 04-signed-out.png 05-signed-out-admin-users.png 06-physician-home.png 07-me-physician.png 08-forbidden.png "
 t_done
