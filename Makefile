@@ -5,7 +5,10 @@
 #
 #   make                 build every program into $(BUILD)/bin
 #   make check           check the formatting, build, then run unit and integration tests
-#   make demo            the whole story on a local PostgreSQL cluster
+#   make demo            the whole story on a local PostgreSQL cluster, ending
+#                        with ruglab-web running (until Ctrl-C in a terminal)
+#   make browser-deps    playwright-core for the browser tests (npm ci into
+#                        $(BUILD)/node; make check and make integration do it)
 #   make SANITIZER=address,undefined check    the same under ASan/UBSan
 #   make install PREFIX=/usr DESTDIR=/tmp/stage
 #
@@ -108,7 +111,7 @@ TOOL_BINS := $(TOOL_SRCS:tests/tools/%.c=$(BUILD)/tests/%)
 
 BINS := $(PROGRAMS:%=$(BUILD)/bin/%)
 
-PHONY_EXTRA := print-programs lib fuzz-build fuzz-seeds
+PHONY_EXTRA := print-programs lib fuzz-build fuzz-seeds browser-deps
 .PHONY: all deps check unit integration demo clean distclean format format-check install bench fuzz $(PHONY_EXTRA)
 all: $(BINS)
 
@@ -118,6 +121,19 @@ $(DEPS_STAMP): scripts/install-deps.sh
 	@scripts/install-deps.sh
 	@touch $@
 deps: $(DEPS_STAMP)
+
+# The browser tests' npm packages (playwright-core, the version pinned by
+# tests/browser/package-lock.json) in $(BUILD)/node. No browser is
+# downloaded: the tests drive Debian's chromium (/usr/bin/chromium).
+NODE_DIR := $(BUILD)/node
+NODE_STAMP := $(NODE_DIR)/.installed
+$(NODE_STAMP): tests/browser/package.json tests/browser/package-lock.json | $(DEPS_STAMP)
+	@mkdir -p $(@D)
+	@cp tests/browser/package.json tests/browser/package-lock.json $(@D)/
+	@echo "  NPM     $(@D) (npm ci: playwright-core)"
+	@PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --prefix $(@D) --no-audit --no-fund --loglevel=error
+	@touch $@
+browser-deps: $(NODE_STAMP)
 
 # Rebuild everything when the compiler flags or a package list change.
 FLAGS_STAMP := $(BUILD)/.flags
@@ -233,13 +249,13 @@ $(BUILD)/tests/gen_seeds: $(BUILD)/obj/tests/fuzz/gen_seeds.o $(LIB)
 # ---------------------------------------------------------------- tests
 # valgrind and the sanitizers do not mix: no valgrind pass in a SANITIZER build.
 RUN_ENV = BUILD=$(BUILD) VALGRIND=$(if $(SANITIZER),0,1)
-check: format-check all $(UNIT_BINS) $(TOOL_BINS) fuzz-build
+check: format-check all $(UNIT_BINS) $(TOOL_BINS) fuzz-build $(NODE_STAMP)
 	@$(RUN_ENV) tests/run.sh
 
 unit: all $(UNIT_BINS)
 	@$(RUN_ENV) tests/run.sh unit
 
-integration: all $(TOOL_BINS)
+integration: all $(TOOL_BINS) $(NODE_STAMP)
 	@BUILD=$(BUILD) tests/run.sh integration
 
 demo: all

@@ -9,6 +9,12 @@
 #   at intake and at the end, a dropout after 9 sessions, a no-show); the
 #   physician's conclusions; every final report (PDF), the FHIR exports;
 #   and the quality team's cohort summary.
+# At the end it starts ruglab-web on 127.0.0.1 (port 8080, or a free one when
+# 8080 is taken; DEMO_WEB_PORT chooses), with a physician, a secretariat and
+# an admin account whose fresh passwords it prints, and prints the address.
+# In a terminal it keeps ruglab-web running until Ctrl-C; without one (a
+# test, CI) it stops it and ends. DEMO_WEB_WAIT=1 keeps it running anyway
+# (until SIGINT or SIGTERM), DEMO_WEB_WAIT=0 never does.
 # Outputs go to var/demo/ (DEMO_OUT overrides; PGLOCAL_DIR picks another
 # cluster, as the test that checks every demo letter does). A second run
 # reuses the cluster and starts from an empty database (it says so).
@@ -297,6 +303,45 @@ if ruglab-outcomes chart --help >/dev/null 2>&1; then
     && say "charts in $out/charts" || say "(outcome charts: see ruglab-outcomes chart --help)"
 fi
 
+step "11. ruglab-web: the pages in the browser"
+# A fresh pass phrase per run (no password is the same in every checkout).
+demo_pw() { printf 'demo-%s' "$(od -An -N9 -tx1 /dev/urandom | tr -d ' \n')"; }
+web_users=(
+  "dr.vermeulen physician az-demo Dr. An Vermeulen"
+  "secretariaat secretariat az-demo Secretariaat Revalidatie"
+  "it-admin admin - IT-beheer"
+)
+: >"$out/web-signin.txt"
+chmod 0600 "$out/web-signin.txt"
+for u in "${web_users[@]}"; do
+  read -r uname role usite display <<<"$u"
+  pw=$(demo_pw)
+  site_opt=(); [ "$usite" = - ] || site_opt=(--site "$usite")
+  printf '%s\n' "$pw" | ruglab user add "$uname" --role "$role" "${site_opt[@]}" --display-name "$display" >/dev/null
+  printf '%-12s %-14s %s\n' "$role" "$uname" "$pw" >>"$out/web-signin.txt"
+done
+web_port=${DEMO_WEB_PORT:-8080}
+if [ -z "${DEMO_WEB_PORT:-}" ] && (exec 3<>"/dev/tcp/127.0.0.1/$web_port") 2>/dev/null; then
+  web_port=$(free_port)
+  say "port 8080 is taken: ruglab-web takes $web_port"
+fi
+cat >"$out/web.conf" <<EOF
+[web]
+listen = 127.0.0.1:$web_port
+threads = 4
+templates_dir = $root/deploy/web/templates
+static_dir = $root/deploy/web/static
+language = nl
+EOF
+ruglab-web --config "$out/web.conf" </dev/null >"$out/logs/web.log" 2>&1 &
+web_pid=$!
+pids+=("$web_pid")
+until grep -q READY "$out/logs/web.log"; do
+  kill -0 "$web_pid" 2>/dev/null || { cat "$out/logs/web.log"; exit 1; }
+  sleep 0.1
+done
+say "ruglab-web listening on http://127.0.0.1:$web_port/ (configuration $out/web.conf, log $out/logs/web.log)"
+
 cat <<EOT
 
 == Done. Where everything is:
@@ -309,4 +354,20 @@ cat <<EOT
    the quality views:        scripts/pg-local.sh psql -c 'SELECT * FROM quality.v_enrolment_outcome LIMIT 5'
                              (as the quality role: PGUSER=ruglab_quality scripts/pg-local.sh psql)
    the local cluster keeps running; stop it with: scripts/pg-local.sh stop
+
+== ruglab-web in the browser: http://127.0.0.1:$web_port/
+   sign in as (role, user name, password; also in $out/web-signin.txt):
+$(sed 's/^/     /' "$out/web-signin.txt")
+   again later, on the same database: $BUILD/bin/ruglab-web --config $out/web.conf
 EOT
+wait_web=${DEMO_WEB_WAIT:-$tty}
+if [ "$wait_web" = 1 ]; then
+  echo "   ruglab-web runs until Ctrl-C"
+  # Ctrl-C (or TERM) stops ruglab-web cleanly (the EXIT trap's cleanup
+  # signals it and waits); the demo then ends with status 0.
+  trap 'echo; echo "   stopping ruglab-web"; exit 0' INT TERM
+  wait "$web_pid" || true
+  echo "demo: ruglab-web stopped on its own; its log: $out/logs/web.log" >&2
+  exit 1
+fi
+echo "   (ruglab-web stops now, as the demo ends without a terminal; DEMO_WEB_WAIT=1 keeps it running)"

@@ -20,6 +20,9 @@ PACKAGES=(
   libcmocka-dev poppler-utils jq valgrind python3 libxml2-utils
   clang libclang-rt-14-dev clang-format
   systemd util-linux procps curl
+  # the browser tests: Debian's chromium, driven by playwright-core from npm
+  # (make browser-deps installs it into the build directory)
+  chromium nodejs
 )
 
 missing=()
@@ -27,6 +30,9 @@ for p in "${PACKAGES[@]}"; do
   status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
   [ "$status" = "install ok installed" ] || missing+=("$p")
 done
+# npm: Debian's package, unless the installed nodejs already brings its own
+# npm (a nodejs package from outside Debian does, and conflicts with it).
+command -v npm >/dev/null || missing+=(npm)
 
 if [ ${#missing[@]} -eq 0 ]; then
   exit 0

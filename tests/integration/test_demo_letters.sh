@@ -6,14 +6,44 @@
 # and that nothing is stored outside a programme's dates unless the letter
 # says so.
 . "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/web_lib.sh"
+. "$(dirname "$0")/browser_lib.sh"
 
+b_ready
 T_PG=$T_TMP/pg
 out=$T_TMP/demo
 t_log "$T_TMP/demo.log"
-PGLOCAL_DIR=$T_PG DEMO_OUT=$out BUILD=$BUILD "$T_ROOT/scripts/demo.sh" >"$T_TMP/demo.log" 2>&1
+# The demo keeps ruglab-web running (DEMO_WEB_WAIT=1, as in a terminal)
+# until SIGTERM: the sign-ins it prints are tried in the browser meanwhile.
+PGLOCAL_DIR=$T_PG DEMO_OUT=$out BUILD=$BUILD DEMO_WEB_WAIT=1 DEMO_WEB_PORT=$(t_free_port) \
+  "$T_ROOT/scripts/demo.sh" >"$T_TMP/demo.log" 2>&1 &
+demo_pid=$!
+T_PIDS+=("$demo_pid")
+deadline=$((SECONDS + 1500))
+until grep -q "ruglab-web runs until Ctrl-C" "$T_TMP/demo.log"; do
+  kill -0 "$demo_pid" 2>/dev/null && [ $SECONDS -lt $deadline ] || break
+  sleep 0.5
+done
+if grep -q "ruglab-web runs until Ctrl-C" "$T_TMP/demo.log"; then
+  base=$(sed -n 's|^== ruglab-web in the browser: \(http://127\.0\.0\.1:[0-9]*\)/$|\1|p' "$T_TMP/demo.log")
+  t_match "the demo prints ruglab-web's address" "$base" '^http://127\.0\.0\.1:[0-9]+$'
+  accounts=$(sed -n 's/^ *\(physician\|secretariat\|admin\) \+\([a-z.-]*\) \+\(demo-[0-9a-f]*\)$/\1 \2 \3/p' "$T_TMP/demo.log")
+  t_is "it prints a physician's, a secretariat's and an admin's sign-in" \
+    "$(cut -d' ' -f1,2 <<<"$accounts" | tr '\n' ,)" "physician dr.vermeulen,secretariat secretariaat,admin it-admin,"
+  t_is "the same sign-ins are in web-signin.txt, for the demo's user only" \
+    "$(stat -c %a "$out/web-signin.txt") $(tr -s ' ' <"$out/web-signin.txt")" "600 $accounts"
+  b_shots demo-web
+  b_run demo.mjs RL_ACCOUNTS="$accounts"
+else
+  t_not_ok "the demo reaches its last step, ruglab-web running (within 1500 s)"
+fi
+kill -TERM "$demo_pid" 2>/dev/null
+wait "$demo_pid"
 rc=$?
-t_is "make demo (scripts/demo.sh) exits 0" "$rc" 0
+t_is "make demo (scripts/demo.sh) exits 0 (after SIGTERM stops its ruglab-web)" "$rc" 0
 [ "$rc" -eq 0 ] || { t_done; exit 1; }
+t_match "its ruglab-web stopped cleanly" "$(cat "$out/logs/web.log")" "info: web: stopped"
+t_fails "nothing listens on the demo's address any more" curl -sS -o /dev/null "$base/signin"
 RUGLAB_DB=$(PGLOCAL_DIR=$T_PG "$T_ROOT/scripts/pg-local.sh" conninfo)
 export RUGLAB_DB
 t_match "the demo says where its letters are" "$(cat "$T_TMP/demo.log")" "letters \(PDF\) +$out/letters/"

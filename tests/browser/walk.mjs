@@ -1,0 +1,157 @@
+// The physician's walk in a real browser: sign in → the worklist → the
+// patient's programme → the conclusion form (conclusion, advice, language)
+// → preview (a PDF marked draft) → sign and release → the released PDF. Both
+// PDFs are saved into RL_SHOTS for the shell test, which reads them with
+// pdftotext and checks them against the database; a screenshot of each page.
+//
+// Written against the pages' contract of issue 14 (adjust the selectors
+// here when a page differs): the worklist is /worklist with table#worklist
+// whose a.patient links open /programme/ENROLMENT_ID; the programme page
+// links to /conclusion/ENROLMENT_ID; that page has textarea[name=conclusion],
+// textarea[name=advice], select[name=lang] and two submit controls, one that
+// posts to /preview/ENROLMENT_ID (answered with the draft PDF) and one that
+// posts to /release/ENROLMENT_ID; the page after the release links to the
+// released PDF (an a[href] ending in .pdf, an a.pdf or an a[download]).
+// Nothing is skipped: a missing page or control is a failed check that says
+// what was looked for, and the walk stops there.
+//
+// Environment (besides lib.mjs's): RL_PASSWORD, RL_PHYSICIAN, RL_ENROLMENT,
+// RL_PATIENT (the patient's family name, as the worklist shows it),
+// RL_CONCLUSION, RL_ADVICE, RL_LANG.
+import { base, env, pass, fail, check, is, data, newPage, shot, save, pathOf, signIn, run } from './lib.mjs';
+
+const pw = env('RL_PASSWORD');
+const physician = env('RL_PHYSICIAN');
+const eid = env('RL_ENROLMENT');
+const patient = env('RL_PATIENT');
+const conclusion = env('RL_CONCLUSION');
+const advice = env('RL_ADVICE');
+const lang = env('RL_LANG');
+
+class Stop extends Error {}
+// A check the walk cannot go on without.
+function need(desc, cond, detail) {
+    if (!check(desc, cond, detail)) throw new Stop(desc);
+}
+
+// The first of the selectors that matches on the page, or null.
+async function firstOf(page, selectors) {
+    for (const s of selectors) {
+        const l = page.locator(s);
+        if ((await l.count()) > 0) return l.first();
+    }
+    return null;
+}
+
+// The fields the browser would send for the form of a submit control (its
+// formaction, else its form's action), as the browser builds them.
+async function submission(control) {
+    return control.evaluate((el) => {
+        const form = el.form || el.closest('form');
+        if (!form) return null;
+        const fields = {};
+        for (const [k, v] of new FormData(form, el.type === 'submit' ? el : undefined)) fields[k] = String(v);
+        return { action: el.getAttribute('formaction') || form.getAttribute('action') || '', method: form.method, fields };
+    });
+}
+
+function isPdf(desc, resp, body) {
+    const type = resp.headers()['content-type'] || '';
+    const ok = [
+        check(`${desc}: 200`, resp.status() === 200, `status ${resp.status()}`),
+        check(`${desc}: Content-Type application/pdf`, type.startsWith('application/pdf'), type),
+        check(`${desc}: the body is a PDF`, body.subarray(0, 5).toString('latin1') === '%PDF-',
+            JSON.stringify(body.subarray(0, 40).toString('latin1'))),
+    ];
+    return ok.every(Boolean);
+}
+
+async function walk(browser) {
+    const { context, page } = await newPage(browser, 'physician');
+    await signIn(page, physician, pw);
+    need('the physician signs in', pathOf(page) !== '/signin', `still on ${page.url()}`);
+
+    // the worklist
+    const wl = await page.goto(`${base}/worklist`);
+    await shot(page, 'worklist');
+    need('/worklist: 200', wl.status() === 200, `status ${wl.status()}: the worklist page is not there`);
+    need('/worklist has table#worklist', (await page.locator('table#worklist').count()) === 1,
+        'no <table id="worklist"> on the page');
+    const link = page.locator('table#worklist a.patient', { hasText: patient });
+    need(`the worklist has an a.patient link for ${patient}`, (await link.count()) >= 1,
+        `links: ${(await page.locator('table#worklist a.patient').allTextContents()).join(', ') || 'none'}`);
+    is(`the link opens /programme/${eid}`, await link.first().getAttribute('href'), `/programme/${eid}`);
+
+    // the patient's programme page
+    const [prog] = await Promise.all([page.waitForNavigation(), link.first().click()]);
+    await shot(page, 'programme');
+    need(`a click opens /programme/${eid}`, pathOf(page) === `/programme/${eid}` && prog.status() === 200,
+        `${page.url()}, status ${prog.status()}`);
+    check('the programme page names the patient', (await page.textContent('main')).includes(patient));
+
+    // the conclusion form
+    const toConclusion = page.locator(`a[href="/conclusion/${eid}"]`);
+    need(`the programme page links to /conclusion/${eid}`, (await toConclusion.count()) >= 1, 'no such link');
+    const [conc] = await Promise.all([page.waitForNavigation(), toConclusion.first().click()]);
+    await shot(page, 'conclusion');
+    need(`/conclusion/${eid}: 200`, pathOf(page) === `/conclusion/${eid}` && conc.status() === 200,
+        `${page.url()}, status ${conc.status()}`);
+    for (const f of ['textarea[name=conclusion]', 'textarea[name=advice]', 'select[name=lang]'])
+        need(`the conclusion form has ${f}`, (await page.locator(f).count()) === 1, 'not on the page');
+    await page.fill('textarea[name=conclusion]', conclusion);
+    await page.fill('textarea[name=advice]', advice);
+    await page.selectOption('select[name=lang]', lang);
+    await shot(page, 'conclusion-filled');
+
+    // preview: the form as the browser would post it, fetched through the
+    // context's request (same cookies), so the PDF can be saved and read
+    const previewCtl = await firstOf(page, [`[formaction="/preview/${eid}"]`, `form[action="/preview/${eid}"] [type=submit]`]);
+    need(`the form has a submit control posting to /preview/${eid}`, previewCtl !== null, 'none found');
+    const ps = await submission(previewCtl);
+    need('the preview control is in a form', ps !== null, 'no form around it');
+    is('the preview is posted', ps.method, 'post');
+    is('the preview carries the typed conclusion', ps.fields.conclusion, conclusion);
+    check('the preview carries a CSRF token', /^[0-9]+-[0-9a-f]{64}$/.test(ps.fields.csrf || ''), ps.fields.csrf);
+    const pr = await context.request.post(`${base}${ps.action}`, { form: ps.fields, maxRedirects: 0 });
+    const pbody = await pr.body();
+    if (isPdf('the preview', pr, pbody)) data('preview_pdf', save('preview.pdf', pbody));
+
+    // sign and release: the real click; the same form posted again must not
+    // release a second report
+    const releaseCtl = await firstOf(page, [`[formaction="/release/${eid}"]`, `form[action="/release/${eid}"] [type=submit]`]);
+    need(`the form has a submit control posting to /release/${eid}`, releaseCtl !== null, 'none found');
+    const rs = await submission(releaseCtl);
+    const [rel] = await Promise.all([page.waitForNavigation(), releaseCtl.click()]);
+    await shot(page, 'released');
+    need('sign and release: the page after it is 200', rel.status() === 200, `${page.url()}, status ${rel.status()}`);
+    const pdfLink = await firstOf(page, ['a.pdf', 'a[download]', 'a[href$=".pdf"]']);
+    need('the page after the release links to the released PDF', pdfLink !== null,
+        `no a.pdf, a[download] or a[href$=".pdf"] on ${pathOf(page)}`);
+    const href = new URL(await pdfLink.getAttribute('href'), page.url()).href;
+    const fr = await context.request.get(href);
+    const fbody = await fr.body();
+    if (isPdf('the released PDF', fr, fbody)) data('released_pdf', save('released.pdf', fbody));
+    const again = await context.request.post(`${base}${rs.action}`, { form: rs.fields, maxRedirects: 0 });
+    data('release_again_status', again.status());
+    check('the same release form posted again is not a success page with a new PDF',
+        !(again.status() === 200 && (again.headers()['content-type'] || '').startsWith('application/pdf')),
+        `status ${again.status()}`);
+    is('no CSP violation on the walk', page.cspReports.join(' | '), '');
+    await context.close();
+
+    // the released PDF is not for anyone without a session
+    const { context: anon } = await newPage(browser, 'anonymous');
+    const ar = await anon.request.get(href, { maxRedirects: 0 });
+    is('without a session the released PDF is a 303 to /signin', `${ar.status()} ${ar.headers().location}`, '303 /signin');
+    await anon.close();
+}
+
+await run('walk', async (browser) => {
+    try {
+        await walk(browser);
+        pass('walk: every step ran');
+    } catch (e) {
+        if (!(e instanceof Stop)) throw e;
+        fail('walk: every step ran', `stopped at: ${e.message}`);
+    }
+});
