@@ -48,7 +48,7 @@ async function sessionCookie(context) {
 }
 
 async function anonymous(browser) {
-    const { context, page } = await newPage(browser, 'anonymous');
+    const { context, page } = await newPage(browser, 'anonymous', 'en-GB');
     // no session: a page of the admin's sends the browser to the sign-in page
     const resp = await page.goto(`${base}/admin/users`);
     is('no session: /admin/users ends on /signin', pathOf(page), '/signin');
@@ -95,7 +95,7 @@ async function anonymous(browser) {
 }
 
 async function adminWalk(browser) {
-    const { context, page } = await newPage(browser, 'admin');
+    const { context, page } = await newPage(browser, 'admin', 'en-GB');
     const home = await signIn(page, admin, pw);
     is('the admin signs in and lands on /admin/users', pathOf(page), '/admin/users');
     await shot(page, 'admin-users');
@@ -132,7 +132,7 @@ async function adminWalk(browser) {
 }
 
 async function physicianWalk(browser) {
-    const { context, page } = await newPage(browser, 'physician');
+    const { context, page } = await newPage(browser, 'physician', 'en-GB');
     await signIn(page, physician, pw);
     is(`the physician signs in and lands on ${physicianHome}`, pathOf(page), physicianHome);
     await shot(page, 'physician-home');

@@ -79,9 +79,11 @@ export async function launch() {
 // A browser context with a page that fails the test on any JavaScript
 // dialog (alert, confirm, prompt: an injected script ran) and that keeps the
 // console's Content-Security-Policy reports (a page breaking its own policy,
-// or the policy blocking something).
-export async function newPage(browser, who) {
-    const context = await browser.newContext({ viewport: { width: 1100, height: 720 }, locale: 'nl-BE' });
+// or the policy blocking something). locale: the browser's language, sent
+// as Accept-Language (ruglab-web answers in it when nothing else is chosen):
+// a Belgian hospital's browser by default.
+export async function newPage(browser, who, locale = 'nl-BE') {
+    const context = await browser.newContext({ viewport: { width: 1100, height: 720 }, locale });
     const page = await context.newPage();
     // generous: a sign-in hashes the password (Argon2id) on a machine that may be busy
     page.setDefaultTimeout(30000);

@@ -21,8 +21,8 @@ b_ready() {
   local what=""
   if ! command -v node >/dev/null; then
     what="node (Debian package nodejs)"
-  elif [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
-    what="node 20 or later (playwright-core's engines; this is $(node --version))"
+  elif [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 18 ]; then
+    what="node 18 or later (playwright-core's engines; this is $(node --version))"
   fi
   [ -x "${RL_CHROMIUM:-/usr/bin/chromium}" ] || what="$what chromium (Debian package chromium)"
   [ -f "$B_NODE_DIR/node_modules/playwright-core/package.json" ] || what="$what playwright-core in $BUILD/node"
