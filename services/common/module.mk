@@ -8,5 +8,6 @@ config_PKGS := inih
 db_PKGS := libpq
 migrate_PKGS := libpq libsodium
 password_PKGS := libsodium
+registration_PKGS := libpq libsodium
 # The only module that sees protobuf-c and the generated types.
 wire_PKGS := libprotobuf-c
