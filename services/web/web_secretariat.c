@@ -80,6 +80,7 @@ static const s_opt_t s_timepoint[] = {{"start", "begin", "start"},
                                       {"mid", "tussen", "mid"},
                                       {"end", "einde", "end"},
                                       {NULL, NULL, NULL}};
+static const s_opt_t s_yes_no[] = {{"t", "ja", "yes"}, {"f", "nee", "no"}, {NULL, NULL, NULL}};
 static const s_opt_t s_source[] = {
     {"manual", "manueel", "by hand"}, {"device", "toestel", "device"}, {NULL, NULL, NULL}};
 
@@ -797,6 +798,7 @@ s_attendance_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGconn
             {"source", s_label(app, s_source, PQgetvalue(res, i, 4)), NULL},
             {"minutes", PQgetvalue(res, i, 5), NULL},
             {"note", PQgetvalue(res, i, 6), NULL},
+            {"counted", s_label(app, s_yes_no, PQgetvalue(res, i, 7)), NULL},
         };
         (void)web_fragment(app, "sec_session_row", v, sizeof v / sizeof v[0], &rows);
     }
@@ -1090,6 +1092,20 @@ s_q_submit(web_app_t *app, web_req_t *req, web_resp_t *resp, PGconn *conn, const
     }
     rl_info(req->client, "%s stored questionnaire %s of enrolment %s", req->who.name, response_id,
             enrolment_id);
+    /* stored in the enrolment of the page: a day outside its dates is kept
+     * but counted nowhere (the CLI warns so too) */
+    const char *pr[1] = {response_id};
+    PGresult *res = s_query(conn, "reading the response",
+                            "SELECT in_programme FROM clinical.v_questionnaire "
+                            "WHERE response_id = $1::bigint",
+                            1, pr);
+    if (!res)
+        return -1;
+    web_buf_t outside = {0};
+    if (PQntuples(res) == 1 && !strcmp(PQgetvalue(res, 0, 0), "f"))
+        (void)web_fragment(app, "sec_outside", NULL, 0, &outside);
+    PQclear(res);
+    web_buf_add(&outside, "", 0);
     char score_s[32] = "";
     if (score.scorable)
         snprintf(score_s, sizeof score_s, "%g", score.score);
@@ -1104,8 +1120,10 @@ s_q_submit(web_app_t *app, web_req_t *req, web_resp_t *resp, PGconn *conn, const
     v[nv++] = (web_tvar_t){"unit", score.scorable ? score.unit : "", NULL};
     v[nv++] = (web_tvar_t){"band", band ? band : "", NULL};
     v[nv++] = (web_tvar_t){"reason", score.scorable ? "" : score.reason, NULL};
+    v[nv++] = (web_tvar_t){"outside", NULL, &outside};
     s_enrolment_vars(app, enr, enrolment_id, v, &nv);
     web_page(app, req, resp, 200, "sec_q_done", v, nv);
+    web_buf_clear(&outside);
     return 0;
 }
 

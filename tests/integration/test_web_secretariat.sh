@@ -291,6 +291,16 @@ t_is "attendance: a note with SQL stored literally" "$(t_psql ruglab_admin "SELE
 t_is "a search with SQL: 200" "$(status_of "$(req sec -G --data-urlencode "q=$sq2" "$base/secretariat")")" 200
 t_is "the tables are all there" "$(t_psql ruglab_admin "SELECT count(*) FROM clinical.session") $(t_psql ruglab_admin "SELECT count(*) FROM identity.patient")" "4 7"
 
+# --- a paper form dated before the programme started: kept, counted nowhere, and said so
+out=$(w_post sec "/questionnaire/$e1" instrument=NPRS date="$(day -45)" item1=6)
+t_is "an NPRS before the start: stored (200)" "$(status_of "$out")" 200
+t_match "the page says it counts nowhere" "$out" "<p class=\"message warning\">This day lies outside the programme's dates"
+t_is "as clinical.v_questionnaire says" \
+  "$(t_psql ruglab_admin "SELECT in_programme || ':' || score FROM clinical.v_questionnaire WHERE enrolment_id = ${e1:-0} AND instrument = 'NPRS'")" "false:6.00"
+out=$(w_post sec "/questionnaire/$e1" instrument=NPRS date="$(day -39)" item1=5)
+t_is "one inside the dates: no such warning" "$(grep -c 'message warning' <<<"$out")" 0
+t_match "the attendance page says which sessions count" "$(req sec "$base/attendance/$e1")" "<td>ergonomics</td><td>yes</td>"
+
 # --- the access log and who entered what
 t_is "the access log names the secretariat user for every read of the web" \
   "$(t_psql ruglab_admin "SELECT string_agg(DISTINCT os_user, ',') FROM audit.access_log WHERE program = 'ruglab-web'")" an.claes
