@@ -14,6 +14,7 @@
 #include "web.h"
 
 #include "ruglab/audit.h"
+#include "ruglab/clinical.h"
 #include "ruglab/db.h"
 #include "ruglab/exitcode.h"
 #include "ruglab/insz.h"
@@ -778,6 +779,33 @@ s_enrolment_vars(const web_app_t *app, const PGresult *enr, const char *enrolmen
     v[(*nv)++] = (web_tvar_t){"end", PQgetvalue(enr, 0, 6), NULL};
 }
 
+/* The attendance warnings of the enrolment (the programme's caps: sessions
+ * per week, duration, number; records outside the dates; short sessions),
+ * as `ruglab enrolment status` gives them (clinical.h). */
+static int
+s_warnings(web_app_t *app, PGconn *conn, const char *enrolment_id, web_buf_t *out)
+{
+    rl_clinical_enrolment_t e;
+    rl_programme_warning_t *w = NULL;
+    size_t nw = 0;
+    rl_err_t err;
+    int r = rl_clinical_enrolment_load(conn, enrolment_id, &e, &err);
+    if (r == 0)
+        r = rl_clinical_attendance_warnings(conn, &e, &w, &nw, &err);
+    if (r == -2) /* a template or a date the rules cannot use: said in the log */
+        rl_warn("attendance", "enrolment %s: %s", enrolment_id, err.msg);
+    else if (r < 0)
+        rl_error("database", "%s", err.msg);
+    for (size_t i = 0; i < nw; i++) {
+        web_tvar_t v[] = {{"kind", rl_clinical_warning_code(w[i].kind), NULL},
+                          {"message", w[i].msg, NULL}};
+        (void)web_fragment(app, "sec_warning", v, 2, out);
+    }
+    free(w);
+    web_buf_add(out, "", 0);
+    return r == -1 ? -1 : 0;
+}
+
 static int
 s_attendance_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGconn *conn,
                   unsigned status, const char *enrolment_id, const PGresult *enr, s_form_t *f)
@@ -792,7 +820,12 @@ s_attendance_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGconn
                 1, p);
     if (!res)
         return -1;
-    web_buf_t rows = {0}, kind = {0};
+    web_buf_t rows = {0}, kind = {0}, warnings = {0};
+    if (s_warnings(app, conn, enrolment_id, &warnings) < 0) {
+        PQclear(res);
+        web_buf_clear(&warnings);
+        return -1;
+    }
     for (int i = 0; i < PQntuples(res); i++) {
         web_tvar_t v[] = {
             {"number", PQgetvalue(res, i, 0), NULL},
@@ -818,11 +851,13 @@ s_attendance_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGconn
     v[nv++] = (web_tvar_t){"csrf", csrf, NULL};
     v[nv++] = (web_tvar_t){"sessions", NULL, &rows};
     v[nv++] = (web_tvar_t){"kind_options", NULL, &kind};
+    v[nv++] = (web_tvar_t){"warnings", NULL, &warnings};
     s_enrolment_vars(app, enr, enrolment_id, v, &nv);
     s_form_vars(f, v, &nv);
     web_page(app, req, resp, status, "sec_attendance", v, nv);
     web_buf_clear(&rows);
     web_buf_clear(&kind);
+    web_buf_clear(&warnings);
     return 0;
 }
 

@@ -155,6 +155,21 @@ out=$(w_post sec "/attendance/$e1" date="$(day -20)" minutes=30 status=no_show)
 t_is "minutes with a no-show: the CLI's words beside minutes" "$(beside "$out" minutes)" "--minutes goes with session add only"
 t_is "nothing written" "$(count)" "$before"
 
+# the programme's caps are the CLI's warnings, not refusals: three in one week (mrr-36: 2)
+mon=$(date -u -d "$(day -21) -$(($(date -u -d "$(day -21)" +%u) - 1)) days" +%F)
+for k in 0 1 2; do
+  out=$(w_post sec "/attendance/$e1" date="$(date -u -d "$mon +$k days" +%F)" kind=exercise status=attended)
+  t_is "exercise session $((k + 1)) of that week: recorded (303)" "$(status_of "$out")" 303
+done
+cli=$(ruglab --json enrolment status "$s1"); rc=$?
+t_is "the CLI's enrolment status: exit 0" "$rc" 0
+want=$(jq -r '.warnings[] | select(.kind == "too_many_in_week") | .message' <<<"$cli")
+t_match "the CLI warns of the week" "$want" "."
+page=$(req sec "$base/attendance/$e1")
+t_is "the attendance page shows the CLI's warning" \
+  "$(sed -n 's/.*<li class="warning warning-too_many_in_week">\([^<]*\)<\/li>.*/\1/p' <<<"$page")" "$(esc "$want")"
+t_is "as many warnings as the CLI gives" "$(grep -c '<li class="warning ' <<<"$page")" "$(jq '.warnings | length' <<<"$cli")"
+
 # --- an ODI through the form, scored as the CLI scores it
 odi=(3 2 1 4 0 2 3 1 2 5)
 args=(); cli_answers=""
@@ -289,7 +304,7 @@ t_is "enrol: the free text with SQL stored literally" "$(t_psql ruglab_admin "SE
 out=$(w_post sec "/attendance/$em" date="$(day -2)" "note=$sq" status=cancelled)
 t_is "attendance: a note with SQL stored literally" "$(t_psql ruglab_admin "SELECT note FROM clinical.session WHERE enrolment_id = ${em:-0}")" "$sq"
 t_is "a search with SQL: 200" "$(status_of "$(req sec -G --data-urlencode "q=$sq2" "$base/secretariat")")" 200
-t_is "the tables are all there" "$(t_psql ruglab_admin "SELECT count(*) FROM clinical.session") $(t_psql ruglab_admin "SELECT count(*) FROM identity.patient")" "4 7"
+t_is "the tables are all there" "$(t_psql ruglab_admin "SELECT count(*) FROM clinical.session") $(t_psql ruglab_admin "SELECT count(*) FROM identity.patient")" "7 7"
 
 # --- a paper form dated before the programme started: kept, counted nowhere, and said so
 out=$(w_post sec "/questionnaire/$e1" instrument=NPRS date="$(day -45)" item1=6)
