@@ -39,13 +39,18 @@ typedef struct {
     const char *value, *nl, *en;
 } s_opt_t;
 
-static const s_opt_t s_sex[] = {{"F", "vrouw", "female"},
+/* the choices a CLI option requires start empty: nothing chosen by default */
+static const s_opt_t s_sex[] = {{"", "–", "–"},
+                                {"F", "vrouw", "female"},
                                 {"M", "man", "male"},
                                 {"X", "onbepaald (X)", "undetermined (X)"},
                                 {NULL, NULL, NULL}};
-static const s_opt_t s_route[] = {
-    {"riziv", "RIZIV", "RIZIV"}, {"fedris", "Fedris", "Fedris"}, {NULL, NULL, NULL}};
-static const s_opt_t s_indication[] = {{"chronic", "chronische rugpijn", "chronic back pain"},
+static const s_opt_t s_route[] = {{"", "–", "–"},
+                                  {"riziv", "RIZIV", "RIZIV"},
+                                  {"fedris", "Fedris", "Fedris"},
+                                  {NULL, NULL, NULL}};
+static const s_opt_t s_indication[] = {{"", "–", "–"},
+                                       {"chronic", "chronische rugpijn", "chronic back pain"},
                                        {"post-surgery", "na rugoperatie", "after spinal surgery"},
                                        {NULL, NULL, NULL}};
 static const s_opt_t s_exception[] = {
@@ -477,7 +482,7 @@ s_patient_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, unsigned 
     web_tvar_t v[S_MAX_VARS];
     size_t nv = 0;
     web_buf_t sex = {0};
-    s_select(app, &sex, s_sex, s_val(f, "sex"));
+    s_select(app, &sex, s_sex, s_val(f, "sex") ? s_val(f, "sex") : "");
     web_buf_add(&sex, "", 0);
     char csrf[WEB_TOKEN_SIZE];
     web_csrf(app, req, csrf);
@@ -630,10 +635,10 @@ s_enrol_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGconn *con
     }
     web_buf_t b_prog = {0}, b_coh = {0}, b_route = {0}, b_ind = {0}, b_exc = {0}, b_sick = {0},
               b_occ = {0}, b_adv = {0}, b_enr = {0};
-    s_select_rows(app, &b_prog, prog, NULL, s_val(f, "programme"));
+    s_select_rows(app, &b_prog, prog, "–", s_val(f, "programme"));
     s_select_rows(app, &b_coh, coh, s_nl(app) ? "geen" : "none", s_val(f, "cohort"));
-    s_select(app, &b_route, s_route, s_val(f, "route"));
-    s_select(app, &b_ind, s_indication, s_val(f, "indication"));
+    s_select(app, &b_route, s_route, s_val(f, "route") ? s_val(f, "route") : "");
+    s_select(app, &b_ind, s_indication, s_val(f, "indication") ? s_val(f, "indication") : "");
     s_select(app, &b_exc, s_exception, s_val(f, "exception") ? s_val(f, "exception") : "");
     s_checkbox(app, &b_sick, f, "sick-leave");
     s_checkbox(app, &b_occ, f, "occupational-copy");
@@ -776,7 +781,8 @@ s_enrolment_vars(const web_app_t *app, const PGresult *enr, const char *enrolmen
     v[(*nv)++] =
         (web_tvar_t){"status", s_label(app, s_enrolment_status, PQgetvalue(enr, 0, 4)), NULL};
     v[(*nv)++] = (web_tvar_t){"start", PQgetvalue(enr, 0, 5), NULL};
-    v[(*nv)++] = (web_tvar_t){"end", PQgetvalue(enr, 0, 6), NULL};
+    const char *end = PQgetvalue(enr, 0, 6);
+    v[(*nv)++] = (web_tvar_t){"end", *end ? end : "–", NULL};
 }
 
 /* The attendance warnings of the enrolment (the programme's caps: sessions

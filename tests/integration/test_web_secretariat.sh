@@ -87,6 +87,8 @@ t_match "also the INSZ typed" "$out" "name=\"insz\" id=\"insz\" value=\"$bad\""
 t_is "nothing written" "$(count)" "$before"
 out=$(w_post sec /patients/new family-name=Peeters given-name=Bad birth-date=1970-13-01 sex=M "insz=$(insz 2)")
 t_match "a bad date of birth: beside its field" "$(beside "$out" birth-date)" "^--birth-date: "
+out=$(w_post sec /patients/new family-name=Peeters given-name=Bad birth-date=1970-01-02 sex= "insz=$(insz 2)")
+t_is "no sex chosen (the select starts empty): required, beside it" "$(beside "$out" sex)" "--sex is required"
 out=$(w_post sec /patients/new family-name=Dup given-name=Els birth-date=1970-01-01 sex=M "insz=$(insz 1)")
 t_match "an INSZ registered already: the CLI's words beside the field" "$(beside "$out" insz)" "^a patient with this INSZ is already registered \\(subject $s1\\)$"
 t_is "nothing written either" "$(count)" "$before"
