@@ -327,6 +327,8 @@ t_match "the attendance page says which sessions count" "$(req sec "$base/attend
 # --- the access log and who entered what
 t_is "the access log names the secretariat user for every read of the web" \
   "$(t_psql ruglab_admin "SELECT string_agg(DISTINCT os_user, ',') FROM audit.access_log WHERE program = 'ruglab-web'")" an.claes
+t_is "through the secretariat's database role (its pool), not the admin's" \
+  "$(t_psql ruglab_admin "SELECT string_agg(DISTINCT db_user, ',') FROM audit.access_log WHERE program = 'ruglab-web'")" ruglab_secretariat
 t_is "the other site's secretariat read nothing of this site" \
   "$(t_psql ruglab_admin "SELECT count(*) FROM audit.access_log a JOIN clinical.subject s USING (subject_id) JOIN clinical.site st ON st.site_id = s.site_id WHERE a.os_user = 'bo.west' AND st.code = 'az-oost'")" 0
 t_is "the due list, the search and each page are logged" \
