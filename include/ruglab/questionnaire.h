@@ -65,6 +65,12 @@ int rl_questionnaire_score(const char *instrument, const char *version,
                            const rl_q_answer_t *answers, size_t n_answers, rl_q_score_t *out,
                            rl_err_t *err) __attribute__((warn_unused_result));
 
+/* The form of an instrument: how many items (sections, activities) it has
+ * and the range of one answer as coded on the form (RMDQ: 0 no, 1 yes).
+ * The item texts are not here (ODI is licensed; the paper form has them). */
+void rl_questionnaire_items(rl_instrument_t instrument, int *n_items, int *min_value,
+                            int *max_value);
+
 /* Whether the instrument has a minimal important change (all but TSK-17,
  * for which DOMAIN.md gives only a cut-off, so we report the change only). */
 bool rl_questionnaire_has_mic(rl_instrument_t instrument);

@@ -7,7 +7,7 @@
 
 #include "ruglab/exitcode.h"
 #include "ruglab/insz.h"
-#include "ruglab/text.h"
+#include "ruglab/registration.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,64 +43,13 @@ s_usage(FILE *out)
                  "PATIENT is a subject id, a badge token (RB-XXXX-XXXX) or an INSZ.\n");
 }
 
-static int
-s_check_name(const char *cmd, const char *option, const char *v)
-{
-    size_t n = strlen(v);
-    if (n == 0 || n > 100) {
-        rl_cli_fail("%s: %s must be 1-100 characters", cmd, option);
-        return -1;
-    }
-    if (rl_text_control_at(v, n) < n) {
-        rl_cli_fail("%s: %s contains a control character", cmd, option);
-        return -1;
-    }
-    return 0;
-}
-
 /* `patient add`, as the command line gives it. */
 typedef struct {
     const char *site, *family, *given, *birth_s, *sex, *insz_s, *weight, *height, *gp, *address,
         *postal, *city, *phone;
-    rl_date_t birth;
-    rl_insz_t insz;
 } s_add_opts_t;
 
-/* What patient add creates. */
-typedef struct {
-    char subject_id[32], badge[16], pseudonym[16];
-} s_added_t;
-
-/* Everything that can be checked without the database; an RL_EXIT_* code. */
-static int
-s_add_check(const char *cmd, s_add_opts_t *o)
-{
-    if (s_check_name(cmd, "--family-name", o->family) < 0 ||
-        s_check_name(cmd, "--given-name", o->given) < 0 ||
-        admin_parse_date(cmd, "--birth-date", o->birth_s, &o->birth) < 0)
-        return RL_EXIT_FAIL;
-    if (strcmp(o->sex, "M") && strcmp(o->sex, "F") && strcmp(o->sex, "X")) {
-        rl_cli_fail("%s: --sex must be M, F or X", cmd);
-        return RL_EXIT_FAIL;
-    }
-    rl_err_t err;
-    if (rl_insz_validate(o->insz_s, &o->insz, &err) < 0 ||
-        rl_insz_matches_birth(&o->insz, o->birth, o->sex[0] == 'X' ? '?' : o->sex[0], &err) < 0) {
-        rl_cli_fail("%s: %s", cmd, err.msg);
-        return RL_EXIT_FAIL;
-    }
-    double v;
-    if ((o->weight && admin_parse_number(cmd, "--weight", o->weight, 20, 400, &v) < 0) ||
-        (o->height && admin_parse_number(cmd, "--height", o->height, 80, 250, &v) < 0))
-        return RL_EXIT_FAIL;
-    if (o->gp && (strlen(o->gp) != 11 || strspn(o->gp, "0123456789") != 11)) {
-        rl_cli_fail("%s: --gp: give the GP's RIZIV number (11 digits)", cmd);
-        return RL_EXIT_FAIL;
-    }
-    return RL_EXIT_OK;
-}
-
-/* Fills o; an RL_EXIT_* code. */
+/* Fills o (the options required are there); an RL_EXIT_* code. */
 static int
 s_add_parse(rl_cli_ctx_t *ctx, const char *cmd, int argc, char **argv, s_add_opts_t *o)
 {
@@ -125,84 +74,11 @@ s_add_parse(rl_cli_ctx_t *ctx, const char *cmd, int argc, char **argv, s_add_opt
         admin_require(cmd, "--birth-date", o->birth_s) < 0 ||
         admin_require(cmd, "--sex", o->sex) < 0 || admin_require(cmd, "--insz", o->insz_s) < 0)
         return RL_EXIT_USAGE;
-    return s_add_check(cmd, o);
-}
-
-/* The site, the GP, and no patient with this INSZ yet. */
-static int
-s_add_resolve(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const s_add_opts_t *o, char site_id[32],
-              char gp_id[32])
-{
-    if (admin_find_site(ctx, cmd, rc, o->site, site_id) < 0)
-        return -1;
-    if (o->gp &&
-        admin_need_id(ctx, cmd, rc, "SELECT gp_id FROM identity.gp WHERE riziv = $1", 1, &o->gp,
-                      gp_id, "unknown GP with RIZIV number %s (see ruglab gp list, gp add)",
-                      o->gp) < 0)
-        return -1;
-    char existing[32];
-    int f = admin_lookup_id(ctx, cmd, rc, "checking the INSZ",
-                            "SELECT subject_id FROM identity.patient WHERE insz = $1", 1,
-                            (const char *const[]){o->insz.digits}, existing);
-    if (f > 0) {
-        rl_cli_fail("%s: a patient with this INSZ is already registered (subject %s)", cmd,
-                    existing);
-        *rc = RL_EXIT_FAIL;
-    }
-    return f == 0 ? 0 : -1;
-}
-
-/* The pseudonymous subject with a new badge token and pseudonym. A token
- * collision is possible in theory (40 random bits): retry. */
-static int
-s_add_subject(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const s_add_opts_t *o,
-              const char *site_id, s_added_t *m)
-{
-    for (int attempt = 0; attempt < 5; attempt++) {
-        char r[8], q[12];
-        admin_random_base32(r, 8);
-        snprintf(m->badge, sizeof m->badge, "RB-%.4s-%.4s", r, r + 4);
-        admin_random_base32(q, 12);
-        snprintf(m->pseudonym, sizeof m->pseudonym, "PS-%.12s", q);
-        const char *p[6] = {site_id, m->badge, m->pseudonym, o->sex, o->weight, o->height};
-        int f = admin_lookup_id(ctx, cmd, rc, "inserting the subject",
-                                "INSERT INTO clinical.subject (site_id, badge_token, pseudonym, "
-                                "sex, body_weight_kg, height_cm) VALUES ($1, $2, $3, $4, $5, $6) "
-                                "ON CONFLICT DO NOTHING RETURNING subject_id",
-                                6, p, m->subject_id);
-        if (f != 0)
-            return f > 0 ? 0 : -1;
-    }
-    rl_cli_fail("%s: could not draw a unique badge token", cmd);
-    *rc = RL_EXIT_FAIL;
-    return -1;
-}
-
-/* Subject and identity in one transaction. */
-static int
-s_add_store(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const s_add_opts_t *o, s_added_t *m)
-{
-    char site_id[32], gp_id[32] = "";
-    if (admin_begin(ctx, cmd, rc) < 0 || s_add_resolve(ctx, cmd, rc, o, site_id, gp_id) < 0 ||
-        s_add_subject(ctx, cmd, rc, o, site_id, m) < 0)
-        return -1;
-    char birth_buf[RL_DATE_STR_SIZE];
-    rl_date_format(o->birth, birth_buf);
-    const char *p[10] = {m->subject_id,         o->insz.digits, o->family, o->given, birth_buf,
-                         *gp_id ? gp_id : NULL, o->address,     o->postal, o->city,  o->phone};
-    PGresult *res = admin_exec(ctx, cmd, rc, "inserting the patient",
-                               "INSERT INTO identity.patient (subject_id, insz, family_name, "
-                               "given_name, date_of_birth, gp_id, address, postal_code, city, "
-                               "phone) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
-                               10, p);
-    if (!res)
-        return -1;
-    PQclear(res);
-    return admin_commit(ctx, cmd, rc);
+    return RL_EXIT_OK;
 }
 
 static void
-s_add_render(rl_cli_ctx_t *ctx, const s_added_t *m)
+s_add_render(rl_cli_ctx_t *ctx, const rl_patient_added_t *m)
 {
     if (rl_cli_json(ctx)) {
         json_t *out = json_object();
@@ -215,6 +91,7 @@ s_add_render(rl_cli_ctx_t *ctx, const s_added_t *m)
     }
 }
 
+/* The checks and the store are registration.h's, shared with the web. */
 static int
 s_add(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
@@ -223,11 +100,28 @@ s_add(rl_cli_ctx_t *ctx, int argc, char **argv)
     int rc = s_add_parse(ctx, cmd, argc, argv, &o);
     if (rc != RL_EXIT_OK)
         return rc;
-    s_added_t m;
-    if (s_add_store(ctx, cmd, &rc, &o, &m) < 0) {
-        admin_rollback(ctx);
-        return rc;
-    }
+    const rl_patient_in_t in = {.site = o.site,
+                                .family_name = o.family,
+                                .given_name = o.given,
+                                .birth_date = o.birth_s,
+                                .sex = o.sex,
+                                .insz = o.insz_s,
+                                .weight = o.weight,
+                                .height = o.height,
+                                .gp = o.gp,
+                                .address = o.address,
+                                .postal_code = o.postal,
+                                .city = o.city,
+                                .phone = o.phone};
+    rl_reg_err_t err;
+    rl_patient_added_t m;
+    if (rl_patient_check(&in, &err) < 0)
+        return admin_reg_fail(cmd, &err);
+    PGconn *conn = rl_cli_connect(ctx);
+    if (!conn)
+        return RL_EXIT_DB;
+    if (rl_patient_add(conn, &in, &m, &err) < 0)
+        return admin_reg_fail(cmd, &err);
     s_add_render(ctx, &m);
     return RL_EXIT_OK;
 }

@@ -4,10 +4,10 @@
  * (clinical.v_questionnaire), tablet responses included. */
 #include "admin_util.h"
 
-#include "ruglab/audit.h"
 #include "ruglab/exitcode.h"
 #include "ruglab/mem.h"
 #include "ruglab/questionnaire.h"
+#include "ruglab/registration.h"
 
 #include <errno.h>
 #include <math.h>
@@ -40,13 +40,6 @@ s_usage(FILE *out)
             "      instrument, the response nearest the start test (else the start date),\n"
             "      the mid test and, once ended, the end test (else the end date), within\n"
             "      14 days; start, mid and end on different days, in that order.\n");
-}
-
-static const char *
-s_default_version(rl_instrument_t i)
-{
-    static const char *v[] = {"11-point", "2.1a", "24", "17", "1"};
-    return v[i];
 }
 
 /* "1=3,2=4" -> answers; -1 after printing what is wrong. */
@@ -108,100 +101,32 @@ s_parse_answers(const char *cmd, const char *s, rl_q_answer_t **out, size_t *n)
 
 /* `questionnaire add`, as the command line gives it. */
 typedef struct {
-    const char *patient, *instrument, *date_s, *answers_s, *version, *language;
-    rl_instrument_t inst;
-    rl_date_t date;
-    rl_q_answer_t *answers; /* owned */
-    size_t n;
+    const char *patient, *answers_s;
+    rl_questionnaire_in_t in; /* checked by registration.h, shared with the web */
+    rl_q_answer_t *answers;   /* owned */
 } s_add_opts_t;
 
 /* Fills o; an RL_EXIT_* code. */
 static int
 s_add_parse(rl_cli_ctx_t *ctx, const char *cmd, int argc, char **argv, s_add_opts_t *o)
 {
+    rl_questionnaire_in_t *in = &o->in;
     const admin_opt_t opts[] = {
-        {"--instrument", &o->instrument, NULL}, {"--date", &o->date_s, NULL},
-        {"--answers", &o->answers_s, NULL},     {"--version", &o->version, NULL},
-        {"--language", &o->language, NULL},     {NULL, NULL, NULL}};
+        {"--instrument", &in->instrument, NULL}, {"--date", &in->date, NULL},
+        {"--answers", &o->answers_s, NULL},      {"--version", &in->version, NULL},
+        {"--language", &in->language, NULL},     {NULL, NULL, NULL}};
     if (admin_parse_patient(ctx, cmd, argc, argv, opts, &o->patient) < 0 ||
-        admin_require(cmd, "--instrument", o->instrument) < 0 ||
-        admin_require(cmd, "--date", o->date_s) < 0 ||
+        admin_require(cmd, "--instrument", in->instrument) < 0 ||
+        admin_require(cmd, "--date", in->date) < 0 ||
         admin_require(cmd, "--answers", o->answers_s) < 0)
         return RL_EXIT_USAGE;
-    const char *lang = o->language;
-    if (lang && strcmp(lang, "nl") && strcmp(lang, "fr") && strcmp(lang, "de") &&
-        strcmp(lang, "en")) {
-        rl_cli_fail("%s: --language must be nl, fr, de or en", cmd);
+    rl_reg_err_t err;
+    if (rl_questionnaire_check(in, &err) < 0)
+        return admin_reg_fail(cmd, &err);
+    if (s_parse_answers(cmd, o->answers_s, &o->answers, &in->n_answers) < 0)
         return RL_EXIT_FAIL;
-    }
-    rl_err_t err;
-    if (rl_instrument_parse(o->instrument, &o->inst, &err) < 0) {
-        rl_cli_fail("%s: %s", cmd, err.msg);
-        return RL_EXIT_FAIL;
-    }
-    if (!o->version)
-        o->version = s_default_version(o->inst);
-    if (strlen(o->version) > 20) {
-        rl_cli_fail("%s: --version is longer than 20 characters", cmd);
-        return RL_EXIT_FAIL;
-    }
-    if (admin_parse_date(cmd, "--date", o->date_s, &o->date) < 0 ||
-        s_parse_answers(cmd, o->answers_s, &o->answers, &o->n) < 0)
-        return RL_EXIT_FAIL;
+    in->answers = o->answers;
     return RL_EXIT_OK;
-}
-
-/* Scores the answers. The tablet may send an incomplete TSK-17 (stored
- * unscored); a paper form typed in by hand is refused so that the missing
- * items are looked up on the form. */
-static int
-s_score(const char *cmd, const s_add_opts_t *o, rl_q_score_t *score)
-{
-    rl_err_t err;
-    if (rl_questionnaire_score(o->instrument, o->version, o->answers, o->n, score, &err) < 0) {
-        rl_cli_fail("%s: %s", cmd, err.msg);
-        return -1;
-    }
-    if (o->inst == RL_INSTRUMENT_TSK17 && !score->scorable) {
-        rl_cli_fail("%s: refused: %s", cmd, score->reason);
-        return -1;
-    }
-    return 0;
-}
-
-/* Stores the response in the enrolment of its date; fills enrolment[32]
- * and response_id[32]. */
-static int
-s_store(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const s_add_opts_t *o,
-        const rl_q_score_t *score, char enrolment[32], char response_id[32])
-{
-    if (admin_refuse_future(ctx, cmd, rc, "questionnaire", o->date_s, o->date) < 0 ||
-        admin_find_enrolment_on(ctx, cmd, rc, o->patient, o->date_s, enrolment) < 0)
-        return -1;
-    json_t *arr = json_array();
-    for (size_t i = 0; i < o->n; i++)
-        json_array_append_new(
-            arr, json_pack("{s:i, s:i}", "item", o->answers[i].item, "value", o->answers[i].value));
-    char *json = json_dumps(arr, JSON_COMPACT);
-    json_decref(arr);
-    char score_s[32];
-    snprintf(score_s, sizeof score_s, "%.2f", score->score);
-    /* noon in Brussels: the form carries a day, not a time */
-    const char *p[8] = {
-        enrolment,   o->date_s, rl_instrument_db_code(o->inst),   o->version,
-        o->language, json,      score->scorable ? score_s : NULL, rl_audit_reader()};
-    int f = admin_lookup_id(ctx, cmd, rc, "storing the response",
-                            "INSERT INTO meas.questionnaire_response (source, taken_at, "
-                            "enrolment_id, instrument, version, language, answers, score, "
-                            "entered_by) VALUES ('manual', ($2::date + time '12:00') AT TIME "
-                            "ZONE 'Europe/Brussels', $1::bigint, $3, $4, $5, $6::jsonb, "
-                            "$7::numeric, $8) RETURNING response_id",
-                            8, p, response_id);
-    free(json);
-    if (f <= 0)
-        return -1;
-    admin_warn_outside(ctx, cmd, enrolment, o->date_s, "the questionnaire");
-    return 0;
 }
 
 static void
@@ -212,7 +137,7 @@ s_add_render(rl_cli_ctx_t *ctx, const s_add_opts_t *o, const rl_q_score_t *score
         json_t *j = json_object();
         json_object_set_new(j, "response_id", json_integer(strtoll(response_id, NULL, 10)));
         json_object_set_new(j, "enrolment_id", json_integer(strtoll(enrolment, NULL, 10)));
-        json_object_set_new(j, "instrument", json_string(rl_instrument_db_code(o->inst)));
+        json_object_set_new(j, "instrument", json_string(rl_instrument_db_code(o->in.inst)));
         json_object_set_new(j, "score", score->scorable ? json_real(score->score) : json_null());
         json_object_set_new(j, "unit", json_string(score->unit));
         json_object_set_new(j, "band", json_string(rl_questionnaire_band_code(score->band)));
@@ -230,20 +155,32 @@ s_add_render(rl_cli_ctx_t *ctx, const s_add_opts_t *o, const rl_q_score_t *score
     }
 }
 
+/* Scores, finds the enrolment of the date and stores (registration.h). */
 static int
 s_add(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     const char *cmd = "questionnaire add";
-    s_add_opts_t o = {0};
+    s_add_opts_t o;
+    memset(&o, 0, sizeof o);
     int rc = s_add_parse(ctx, cmd, argc, argv, &o);
-    if (rc == RL_EXIT_OK) {
-        rl_q_score_t score;
-        char enrolment[32], response_id[32];
-        if (s_score(cmd, &o, &score) < 0)
-            rc = RL_EXIT_FAIL;
-        else if (s_store(ctx, cmd, &rc, &o, &score, enrolment, response_id) == 0)
-            s_add_render(ctx, &o, &score, enrolment, response_id);
+    rl_q_score_t score;
+    rl_reg_err_t err;
+    char enrolment[32], response_id[32];
+    if (rc != RL_EXIT_OK)
+        goto out;
+    if (rl_questionnaire_score_entry(&o.in, &score, &err) < 0) {
+        rc = admin_reg_fail(cmd, &err);
+        goto out;
     }
+    if (admin_find_enrolment_on(ctx, cmd, &rc, o.patient, o.in.date, enrolment) < 0)
+        goto out;
+    if (rl_questionnaire_store(ctx->conn, &o.in, enrolment, &score, response_id, &err) < 0) {
+        rc = admin_reg_fail(cmd, &err);
+        goto out;
+    }
+    admin_warn_outside(ctx, cmd, enrolment, o.in.date, "the questionnaire");
+    s_add_render(ctx, &o, &score, enrolment, response_id);
+out:
     free(o.answers);
     return rc;
 }

@@ -6,10 +6,10 @@
 #include "ruglab/exitcode.h"
 #include "ruglab/insz.h"
 #include "ruglab/mem.h"
+#include "ruglab/registration.h"
 
 #include <errno.h>
 #include <math.h>
-#include <sodium.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -165,17 +165,18 @@ admin_exec(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *what, const 
         *rc = RL_EXIT_DB;
         return NULL;
     }
-    PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
-    ExecStatusType st = PQresultStatus(res);
-    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
-        return res;
-    const char *state = rl_db_sqlstate(res);
-    /* class 22 (data exception) and 23 (integrity constraint): the input */
-    bool data = !strncmp(state, "22", 2) || !strncmp(state, "23", 2);
-    rl_cli_fail("%s: %s: %s", cmd, what, res ? rl_db_result_error(res) : rl_db_error(conn));
-    *rc = data ? RL_EXIT_FAIL : RL_EXIT_DB;
-    PQclear(res);
-    return NULL;
+    rl_reg_err_t err;
+    PGresult *res = rl_reg_exec(conn, &err, what, sql, nparams, params);
+    if (!res)
+        *rc = admin_reg_fail(cmd, &err);
+    return res;
+}
+
+int
+admin_reg_fail(const char *cmd, const rl_reg_err_t *err)
+{
+    rl_cli_fail("%s: %s", cmd, err->msg);
+    return err->status;
 }
 
 static int
@@ -211,13 +212,15 @@ int
 admin_lookup_id(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *what, const char *sql,
                 int nparams, const char *const *params, char id[32])
 {
-    PGresult *res = admin_exec(ctx, cmd, rc, what, sql, nparams, params);
-    if (!res)
+    PGconn *conn = rl_cli_connect(ctx);
+    if (!conn) {
+        *rc = RL_EXIT_DB;
         return -1;
-    int found = PQntuples(res) > 0;
-    if (found)
-        snprintf(id, 32, "%s", PQgetvalue(res, 0, 0));
-    PQclear(res);
+    }
+    rl_reg_err_t err;
+    int found = rl_reg_lookup(conn, &err, what, sql, nparams, params, id);
+    if (found < 0)
+        *rc = admin_reg_fail(cmd, &err);
     return found;
 }
 
@@ -280,41 +283,29 @@ admin_find_programme(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *co
 int
 admin_today(rl_cli_ctx_t *ctx, const char *cmd, int *rc, rl_date_t *out)
 {
-    PGresult *res = admin_exec(ctx, cmd, rc, "reading today's date",
-                               "SELECT clinical.local_date(now())", 0, NULL);
-    if (!res)
-        return -1;
-    rl_err_t err;
-    int r = rl_date_parse(PQgetvalue(res, 0, 0), out, &err);
-    PQclear(res);
-    if (r < 0) {
-        rl_cli_fail("%s: reading today's date: %s", cmd, err.msg);
+    PGconn *conn = rl_cli_connect(ctx);
+    if (!conn) {
         *rc = RL_EXIT_DB;
+        return -1;
     }
-    return r;
+    rl_reg_err_t err;
+    if (rl_reg_today(conn, out, &err) < 0) {
+        *rc = admin_reg_fail(cmd, &err);
+        return -1;
+    }
+    return 0;
 }
 
 int
 admin_refuse_after(const char *cmd, int *rc, const char *what, const char *date_s, rl_date_t date,
                    rl_date_t today)
 {
-    if (rl_date_compare(date, today) <= 0)
+    rl_reg_err_t err;
+    if (rl_reg_refuse_after(what, date_s, date, today, &err) == 0)
         return 0;
-    char buf[RL_DATE_STR_SIZE];
-    rl_cli_fail("%s: the %s date %s is in the future (today is %s)", cmd, what, date_s,
-                rl_date_format(today, buf));
+    rl_cli_fail("%s: %s", cmd, err.msg);
     *rc = RL_EXIT_FAIL;
     return -1;
-}
-
-int
-admin_refuse_future(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *what,
-                    const char *date_s, rl_date_t date)
-{
-    rl_date_t today;
-    if (admin_today(ctx, cmd, rc, &today) < 0)
-        return -1;
-    return admin_refuse_after(cmd, rc, what, date_s, date, today);
 }
 
 int
@@ -632,14 +623,6 @@ admin_list_enrolment(rl_cli_ctx_t *ctx, const char *cmd, int argc, char **argv, 
         return rc;
     const char *p[1] = {enrolment};
     return admin_print_query(ctx, cmd, what, sql, 1, p, numeric_cols);
-}
-
-void
-admin_random_base32(char *buf, size_t n)
-{
-    static const char alphabet[] = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-    for (size_t i = 0; i < n; i++)
-        buf[i] = alphabet[randombytes_uniform(32)];
 }
 
 void

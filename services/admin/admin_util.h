@@ -12,6 +12,7 @@
 #include "ruglab/clinical.h"
 #include "ruglab/date.h"
 #include "ruglab/programme.h"
+#include "ruglab/registration.h"
 
 #include <jansson.h>
 #include <stdbool.h>
@@ -91,6 +92,10 @@ int admin_parse_number(const char *cmd, const char *option, const char *s, doubl
 PGresult *admin_exec(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *what, const char *sql,
                      int nparams, const char *const *params);
 
+/* Prints a refusal of registration.h ("<cmd>: <message>"); returns its
+ * exit code. */
+int admin_reg_fail(const char *cmd, const rl_reg_err_t *err);
+
 /* BEGIN / COMMIT / ROLLBACK (rollback never fails loudly, and does
  * nothing outside a transaction). */
 int admin_begin(rl_cli_ctx_t *ctx, const char *cmd, int *rc);
@@ -131,10 +136,6 @@ int admin_today(rl_cli_ctx_t *ctx, const char *cmd, int *rc, rl_date_t *out);
  * in the future (today is ...)", sets *rc to RL_EXIT_FAIL, returns -1. */
 int admin_refuse_after(const char *cmd, int *rc, const char *what, const char *date_s,
                        rl_date_t date, rl_date_t today);
-
-/* admin_refuse_after with today from admin_today(). */
-int admin_refuse_future(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *what,
-                        const char *date_s, rl_date_t date);
 
 /* Records a read of identifiable data in audit.access_log with
  * rl_audit_record() (program 'ruglab', the OS user, command, subject,
@@ -220,9 +221,5 @@ int admin_list_enrolment(rl_cli_ctx_t *ctx, const char *cmd, int argc, char **ar
  * <val2>]" or, with --json, {"<key>": id, "<key2>": "val2"}. */
 void admin_print_added(rl_cli_ctx_t *ctx, const char *what, const char *key, const char *id,
                        const char *key2, const char *val2);
-
-/* Fills buf with n random characters of Crockford's base32 (libsodium
- * randombytes). */
-void admin_random_base32(char *buf, size_t n);
 
 #endif

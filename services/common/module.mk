@@ -9,6 +9,7 @@ db_PKGS := libpq
 device_PKGS := libpq
 migrate_PKGS := libpq libsodium
 password_PKGS := libsodium
+registration_PKGS := libpq libsodium
 # The only module that sees protobuf-c and the generated types.
 wire_PKGS := libprotobuf-c
 conclusion_PKGS := libpq

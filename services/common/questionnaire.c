@@ -87,6 +87,16 @@ s_missing_reason(char *reason, size_t size, const char *prefix, const bool *seen
         snprintf(reason + len, size - len, " missing");
 }
 
+void
+rl_questionnaire_items(rl_instrument_t instrument, int *n_items, int *min_value, int *max_value)
+{
+    assert((int)instrument >= 0 && instrument < RL_INSTRUMENT_COUNT);
+    const s_instrument_t *in = &s_instruments[instrument];
+    *n_items = in->n_items;
+    *min_value = in->min_value;
+    *max_value = in->max_value;
+}
+
 int
 rl_questionnaire_score(const char *instrument, const char *version, const rl_q_answer_t *answers,
                        size_t n_answers, rl_q_score_t *out, rl_err_t *err)

@@ -246,4 +246,20 @@ int web_letter(web_app_t *app, web_req_t *req, web_resp_t *resp);
 /* Releases the letter's font caches (once, at exit). */
 void web_signoff_cleanup(void);
 
+/* ---- web_secretariat.c: the secretariat's pages (own site only) */
+/* GET /secretariat: questionnaires due or missing per time point, search */
+int web_sec_home(web_app_t *app, web_req_t *req, web_resp_t *resp);
+/* GET, POST /patients/new: register a patient (registration.h) */
+int web_sec_patient_form(web_app_t *app, web_req_t *req, web_resp_t *resp);
+int web_sec_patient_post(web_app_t *app, web_req_t *req, web_resp_t *resp);
+/* GET, POST /enrol/SUBJECT_ID */
+int web_sec_enrol_form(web_app_t *app, web_req_t *req, web_resp_t *resp);
+int web_sec_enrol_post(web_app_t *app, web_req_t *req, web_resp_t *resp);
+/* GET, POST /attendance/ENROLMENT_ID: sessions, no-shows, cancellations */
+int web_sec_attendance(web_app_t *app, web_req_t *req, web_resp_t *resp);
+int web_sec_attendance_post(web_app_t *app, web_req_t *req, web_resp_t *resp);
+/* GET, POST /questionnaire/ENROLMENT_ID?instrument=ODI */
+int web_sec_questionnaire(web_app_t *app, web_req_t *req, web_resp_t *resp);
+int web_sec_questionnaire_post(web_app_t *app, web_req_t *req, web_resp_t *resp);
+
 #endif

@@ -39,6 +39,16 @@ static const s_route_t s_routes[] = {
     {"GET", "/preview/", WEB_PHYSICIAN, false, web_preview},
     {"POST", "/release/", WEB_PHYSICIAN, true, web_release},
     {"GET", "/letter/", WEB_PHYSICIAN, false, web_letter},
+    /* the secretariat's pages (web_secretariat.c) */
+    {"GET", "/secretariat", WEB_SECRETARIAT, false, web_sec_home},
+    {"GET", "/patients/new", WEB_SECRETARIAT, false, web_sec_patient_form},
+    {"POST", "/patients/new", WEB_SECRETARIAT, true, web_sec_patient_post},
+    {"GET", "/enrol/", WEB_SECRETARIAT, false, web_sec_enrol_form},
+    {"POST", "/enrol/", WEB_SECRETARIAT, true, web_sec_enrol_post},
+    {"GET", "/attendance/", WEB_SECRETARIAT, false, web_sec_attendance},
+    {"POST", "/attendance/", WEB_SECRETARIAT, true, web_sec_attendance_post},
+    {"GET", "/questionnaire/", WEB_SECRETARIAT, false, web_sec_questionnaire},
+    {"POST", "/questionnaire/", WEB_SECRETARIAT, true, web_sec_questionnaire_post},
 };
 #define S_N_ROUTES (sizeof s_routes / sizeof s_routes[0])
 

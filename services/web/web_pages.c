@@ -20,7 +20,7 @@ static const struct {
 } s_homes[] = {
     {"admin", "/admin/users"},
     {"physician", "/me"},
-    {"secretariat", "/me"},
+    {"secretariat", "/secretariat"},
     {"quality", "/me"},
 };
 

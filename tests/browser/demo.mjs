@@ -22,7 +22,7 @@ await run('demo', async (browser) => {
         check(`${role} ${name} signs in with the printed password`, pathOf(page) !== '/signin',
             `still on /signin: ${await page.textContent('p.message').catch(() => '')}`);
         await shot(page, `${role}-home`);
-        is(`${role}: the navigation names ${name}`, (await page.textContent('header nav a')).trim(), name);
+        is(`${role}: the navigation names ${name}`, (await page.textContent('header nav a[href="/me"]')).trim(), name);
         await Promise.all([page.waitForNavigation(), page.click('header nav form button[type=submit]')]);
         is(`${role}: signs out (Afmelden)`, pathOf(page), '/signin');
     }

@@ -48,7 +48,7 @@ t=$(token doc /me)
 out=$(sso doc jpeeters --data-urlencode "csrf=$t" "$base/signout")
 t_is "a POST with the form's token passes CSRF (sign-out)" "$(status_of "$out") $(header_of "$out" Location)" "303 /signin"
 out=$(sso doc an.claes "$base/")
-t_is "another name with that jar: signed in as them" "$(status_of "$out") $(header_of "$out" Location)" "303 /me"
+t_is "another name with that jar: signed in as them" "$(status_of "$out") $(header_of "$out" Location)" "303 /secretariat"
 t_match "a new session id" "$(header_of "$out" Set-Cookie)" "^ruglab_session=[0-9a-f]{64};"
 t_match "/me is the secretariat's" "$(req doc "$base/me")" '<dd class="role">secretariat</dd>'
 out=$(sso adm it-admin "$base/admin/users")
