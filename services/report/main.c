@@ -12,7 +12,6 @@
 #include "ruglab/paths.h"
 #include "ruglab/text.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <sodium.h>
 #include <stdarg.h>
@@ -240,53 +239,11 @@ s_cmd_compare(PGconn *conn, const s_opts_t *o)
 static char *
 s_workdir(void)
 {
-    const char *tmp = getenv("TMPDIR");
-    char *dir = rl_asprintf("%s/ruglab-report.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir)) {
-        rl_cli_fail("cannot create a working directory %s: %s", dir, strerror(errno));
-        free(dir);
-        return NULL;
-    }
-    return dir;
-}
-
-static void
-s_rmdir(char *dir)
-{
+    rl_err_t err;
+    char *dir = rl_paths_workdir("ruglab-report", &err);
     if (!dir)
-        return;
-    DIR *dp = opendir(dir);
-    if (dp) {
-        struct dirent *e;
-        while ((e = readdir(dp)))
-            if (e->d_name[0] != '.') {
-                char *p = rl_asprintf("%s/%s", dir, e->d_name);
-                unlink(p);
-                free(p);
-            }
-        closedir(dp);
-    }
-    rmdir(dir);
-    free(dir);
-}
-
-static unsigned char *
-s_read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 65536, n = 0;
-    unsigned char *buf = rl_malloc(cap);
-    size_t got;
-    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap)
-            buf = rl_realloc(buf, cap *= 2);
-    }
-    fclose(f);
-    *len = n;
-    return buf;
+        rl_cli_fail("%s", err.msg);
+    return dir;
 }
 
 /* Writes data to path; prints the one-line error. */
@@ -360,7 +317,7 @@ s_render(const rpt_model_t *m, const char *lang, bool draft, const char *dir,
     unsigned char *bytes = NULL;
     if (rpt_letter_write(m, &charts, lang, draft, pdf, &err) != 0)
         rl_cli_fail("%s: %s", cmd, err.msg);
-    else if (!(bytes = s_read_file(pdf, len)))
+    else if (!(bytes = rl_paths_read_file(pdf, len)))
         rl_cli_fail("%s: cannot read back %s: %s", cmd, pdf, strerror(errno));
     rpt_charts_free(&charts);
     free(pdf);
@@ -441,7 +398,7 @@ s_letter_file(PGconn *conn, const rpt_model_t *m, const char *lang, bool draft,
         }
     }
     free(bytes);
-    s_rmdir(dir);
+    rl_paths_rmdir(dir);
     return rc;
 }
 
@@ -551,7 +508,7 @@ s_cmd_export(PGconn *conn, const s_opts_t *o)
 out:
     free(text);
     free(bytes);
-    s_rmdir(dir);
+    rl_paths_rmdir(dir);
     rpt_model_destroy(&m);
     return rc;
 }

@@ -173,4 +173,17 @@ int web_admin_users(web_app_t *app, web_req_t *req, web_resp_t *resp);
 /* GET /static/NAME from the static folder. */
 void web_static(web_app_t *app, web_req_t *req, web_resp_t *resp, const char *name);
 
+/* ---- web_clinical.c: the physician's pages (clinician pool, own site) */
+
+/* Rows the worklist shows at most (a site's running programmes and
+ * reports not yet sent fit many times over). */
+#define WEB_WORKLIST_MAX_S "1000"
+/* A running programme with at most this many planned sessions left is
+ * "ending soon" (two weeks at twice a week). */
+#define WEB_ENDING_SOON_SESSIONS 4
+/* GET /worklist[?cohort=CODE][&q=TEXT]: the physician's home. */
+int web_worklist(web_app_t *app, web_req_t *req, web_resp_t *resp);
+/* GET /programme/ENROLMENT_ID: a patient's programme (404: not this site's). */
+int web_programme(web_app_t *app, web_req_t *req, web_resp_t *resp);
+
 #endif

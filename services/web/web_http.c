@@ -31,6 +31,8 @@ static const s_route_t s_routes[] = {
     {"POST", "/signout", WEB_SIGNED_IN, true, web_signout},
     {"GET", "/me", WEB_SIGNED_IN, false, web_me},
     {"GET", "/admin/users", WEB_ADMIN, false, web_admin_users},
+    {"GET", "/worklist", WEB_PHYSICIAN, false, web_worklist},
+    {"GET", "/programme/", WEB_PHYSICIAN, false, web_programme},
 };
 #define S_N_ROUTES (sizeof s_routes / sizeof s_routes[0])
 
