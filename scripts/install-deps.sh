@@ -20,6 +20,8 @@ PACKAGES=(
   libcmocka-dev poppler-utils jq valgrind python3 libxml2-utils
   clang libclang-rt-14-dev clang-format
   systemd util-linux procps curl
+  # make bench: the web pages under 50 concurrent clients
+  wrk
 )
 
 missing=()

@@ -87,6 +87,7 @@ s_load(const char *path, web_settings_t *s, rl_err_t *err)
     s->idle_s = rl_config_int(cfg, "session", "idle_timeout_min") * 60;
     s->absolute_s = rl_config_int(cfg, "session", "absolute_timeout_h") * 3600;
     s->pool_size = rl_config_int(cfg, "database", "pool_size");
+    s->worklist_max_age_s = rl_config_int(cfg, "web", "worklist_max_age_s");
     char *conninfo = rl_db_conninfo(rl_config_str(cfg, "database", "conninfo"), err);
     if (!conninfo)
         goto out;

@@ -75,6 +75,7 @@ typedef struct {
     char trusted_proxies[1024];
     char conninfo[2048];
     long pool_size;
+    long worklist_max_age_s; /* how long a site's worklist is kept (0: never) */
 } web_settings_t;
 
 typedef struct {
@@ -175,9 +176,9 @@ void web_static(web_app_t *app, web_req_t *req, web_resp_t *resp, const char *na
 
 /* ---- web_clinical.c: the physician's pages (clinician pool, own site) */
 
-/* Rows the worklist shows at most (a site's running programmes and
- * reports not yet sent fit many times over). */
-#define WEB_WORKLIST_MAX_S "1000"
+/* Rows of one worklist page, and the enrolments a search finds at most. */
+#define WEB_WORKLIST_PAGE 100
+#define WEB_SEARCH_MAX_S "50"
 /* A running programme with at most this many planned sessions left is
  * "ending soon" (two weeks at twice a week). */
 #define WEB_ENDING_SOON_SESSIONS 4

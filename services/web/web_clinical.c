@@ -21,38 +21,62 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* ------------------------------------------------------------ worklist */
 
-/* The worklist of the physician's site. $1 site code, $2 cohort code or
- * "", $3 the search text or "" (name, badge or INSZ; without it only the
- * running programmes and the reports not yet sent), $4 the sessions left
- * under which a running programme is "ending soon". Reports due come
- * first by deadline (the overdue ones have the earliest), then the
- * programmes ending soon, then those with a warning. */
+/* The columns of a worklist row (S_W_* below), from clinical.v_worklist
+ * w with the patient p, subject s and cohort c. */
+#define S_WORKLIST_COLUMNS                                                                         \
+    "w.enrolment_id, p.family_name, p.given_name, s.badge_token, p.insz, "                         \
+    "coalesce(c.code, ''), w.status, w.start_date, coalesce(w.end_date::text, ''), "               \
+    "coalesce(w.due_by::text, ''), w.days_late, w.report_due, w.conclusion_written, "              \
+    "coalesce(w.sessions_left, -1), w.over_cap, w.attended_total, w.allowed_sessions, "            \
+    "w.sessions_short, w.outside_records, array_to_string(w.tests_missing, ','), "                 \
+    "array_to_string(w.quest_missing, ','), p.date_of_birth, w.planned_sessions "
+/* Reports due first by deadline (the overdue ones have the earliest), then
+ * the programmes ending soon ($2: the sessions left under which a running
+ * one is), then those with a warning. */
+#define S_WORKLIST_ORDER                                                                           \
+    "ORDER BY w.report_due DESC, w.due_by, "                                                       \
+    "         (w.status = 'active' AND w.sessions_left <= $2::int) DESC, w.sessions_left, "        \
+    "         (w.over_cap OR w.sessions_short > 0 OR w.outside_records > 0 "                       \
+    "          OR cardinality(w.tests_missing) > 0 OR cardinality(w.quest_missing) > 0) DESC, "    \
+    "         p.family_name, p.given_name, w.enrolment_id "
+
+/* The worklist of a site ($1 code): its running programmes and the
+ * reports not yet sent. One set-based query over the whole site (the
+ * views' rules computed for every enrolment: about a second for 2,000),
+ * so its result is kept per site for worklist_max_age_s (below). */
 static const char *s_sql_worklist =
-    "SELECT w.enrolment_id, p.family_name, p.given_name, s.badge_token, p.insz, "
-    "       coalesce(c.code, ''), w.status, w.start_date, coalesce(w.end_date::text, ''), "
-    "       coalesce(w.due_by::text, ''), w.days_late, w.report_due, w.conclusion_written, "
-    "       coalesce(w.sessions_left, -1), w.over_cap, w.attended_total, w.allowed_sessions, "
-    "       w.sessions_short, w.outside_records, array_to_string(w.tests_missing, ','), "
-    "       array_to_string(w.quest_missing, ','), p.date_of_birth, w.planned_sessions "
-    "FROM clinical.v_worklist w "
+    "SELECT " S_WORKLIST_COLUMNS "FROM clinical.v_worklist w "
     "JOIN clinical.site si ON si.site_id = w.site_id "
     "JOIN clinical.subject s ON s.subject_id = w.subject_id "
     "JOIN identity.patient p ON p.subject_id = w.subject_id "
     "LEFT JOIN clinical.cohort c ON c.cohort_id = w.cohort_id "
-    "WHERE si.code = $1 AND ($2 = '' OR c.code = $2) "
-    "  AND CASE WHEN $3 = '' THEN w.status = 'active' OR w.report_due "
-    "      ELSE strpos(lower(p.family_name || ' ' || p.given_name), lower($3)) > 0 "
-    "        OR strpos(lower(p.given_name || ' ' || p.family_name), lower($3)) > 0 "
-    "        OR s.badge_token = $3 OR p.insz = regexp_replace($3, '[^0-9]', '', 'g') END "
-    "ORDER BY w.report_due DESC, w.due_by, "
-    "         (w.status = 'active' AND w.sessions_left <= $4::int) DESC, w.sessions_left, "
-    "         (w.over_cap OR w.sessions_short > 0 OR w.outside_records > 0 "
-    "          OR cardinality(w.tests_missing) > 0 OR cardinality(w.quest_missing) > 0) DESC, "
-    "         p.family_name, p.given_name, w.enrolment_id "
-    "LIMIT " WEB_WORKLIST_MAX_S;
+    "WHERE si.code = $1 AND (w.status = 'active' OR w.report_due) " S_WORKLIST_ORDER;
+
+/* A search ($3: part of the name, the badge or the INSZ, any programme of
+ * the site $1, $4 a cohort or ""): the matching enrolments first (at most
+ * WEB_SEARCH_MAX), then the view for each of them (a filter on the
+ * enrolment reaches the views' indexes). Never cached. */
+static const char *s_sql_search =
+    "WITH m AS (SELECT e.enrolment_id FROM clinical.enrolment e "
+    "           JOIN clinical.site si ON si.site_id = e.site_id "
+    "           JOIN clinical.subject s ON s.subject_id = e.subject_id "
+    "           JOIN identity.patient p ON p.subject_id = e.subject_id "
+    "           LEFT JOIN clinical.cohort c ON c.cohort_id = e.cohort_id "
+    "           WHERE si.code = $1 AND ($4 = '' OR c.code = $4) "
+    "             AND (strpos(lower(p.family_name || ' ' || p.given_name), lower($3)) > 0 "
+    "               OR strpos(lower(p.given_name || ' ' || p.family_name), lower($3)) > 0 "
+    "               OR s.badge_token = $3 OR p.insz = regexp_replace($3, '[^0-9]', '', 'g')) "
+    "           ORDER BY e.enrolment_id DESC LIMIT " WEB_SEARCH_MAX_S ") "
+    "SELECT " S_WORKLIST_COLUMNS "FROM m "
+    "CROSS JOIN LATERAL (SELECT * FROM clinical.v_worklist x "
+    "                    WHERE x.enrolment_id = m.enrolment_id) w "
+    "JOIN clinical.subject s ON s.subject_id = w.subject_id "
+    "JOIN identity.patient p ON p.subject_id = w.subject_id "
+    "LEFT JOIN clinical.cohort c ON c.cohort_id = w.cohort_id " S_WORKLIST_ORDER;
 
 enum {
     S_W_ID,
@@ -161,36 +185,33 @@ s_status(web_app_t *app, const char *status, web_buf_t *out)
 }
 
 static void
-s_worklist_rows(web_app_t *app, const PGresult *res, web_buf_t *rows)
+s_worklist_row(web_app_t *app, const PGresult *res, int r, web_buf_t *rows)
 {
-    for (int r = 0; r < PQntuples(res); r++) {
-        web_buf_t needs = {0}, status = {0};
-        s_needs(app, res, r, &needs);
-        s_status(app, PQgetvalue(res, r, S_W_STATUS), &status);
-        char sessions[64];
-        snprintf(sessions, sizeof sessions, "%s/%s", PQgetvalue(res, r, S_W_ATTENDED),
-                 PQgetvalue(res, r, S_W_PLANNED));
-        web_tvar_t v[] = {
-            {"id", PQgetvalue(res, r, S_W_ID), NULL},
-            {"family_name", PQgetvalue(res, r, S_W_FAMILY), NULL},
-            {"given_name", PQgetvalue(res, r, S_W_GIVEN), NULL},
-            {"badge", PQgetvalue(res, r, S_W_BADGE), NULL},
-            {"insz", PQgetvalue(res, r, S_W_INSZ), NULL},
-            {"birth", PQgetvalue(res, r, S_W_BIRTH), NULL},
-            {"cohort", PQgetvalue(res, r, S_W_COHORT), NULL},
-            {"status", NULL, &status},
-            {"start", PQgetvalue(res, r, S_W_START), NULL},
-            {"end", PQgetvalue(res, r, S_W_END), NULL},
-            {"due", PQgetvalue(res, r, S_W_DUE), NULL},
-            {"days_late", PQgetvalue(res, r, S_W_LATE), NULL},
-            {"sessions", sessions, NULL},
-            {"needs", NULL, &needs},
-        };
-        (void)web_fragment(app, "worklist_row", v, sizeof v / sizeof v[0], rows);
-        web_buf_clear(&needs);
-        web_buf_clear(&status);
-    }
-    web_buf_add(rows, "", 0);
+    web_buf_t needs = {0}, status = {0};
+    s_needs(app, res, r, &needs);
+    s_status(app, PQgetvalue(res, r, S_W_STATUS), &status);
+    char sessions[64];
+    snprintf(sessions, sizeof sessions, "%s/%s", PQgetvalue(res, r, S_W_ATTENDED),
+             PQgetvalue(res, r, S_W_PLANNED));
+    web_tvar_t v[] = {
+        {"id", PQgetvalue(res, r, S_W_ID), NULL},
+        {"family_name", PQgetvalue(res, r, S_W_FAMILY), NULL},
+        {"given_name", PQgetvalue(res, r, S_W_GIVEN), NULL},
+        {"badge", PQgetvalue(res, r, S_W_BADGE), NULL},
+        {"insz", PQgetvalue(res, r, S_W_INSZ), NULL},
+        {"birth", PQgetvalue(res, r, S_W_BIRTH), NULL},
+        {"cohort", PQgetvalue(res, r, S_W_COHORT), NULL},
+        {"status", NULL, &status},
+        {"start", PQgetvalue(res, r, S_W_START), NULL},
+        {"end", PQgetvalue(res, r, S_W_END), NULL},
+        {"due", PQgetvalue(res, r, S_W_DUE), NULL},
+        {"days_late", PQgetvalue(res, r, S_W_LATE), NULL},
+        {"sessions", sessions, NULL},
+        {"needs", NULL, &needs},
+    };
+    (void)web_fragment(app, "worklist_row", v, sizeof v / sizeof v[0], rows);
+    web_buf_clear(&needs);
+    web_buf_clear(&status);
 }
 
 /* A query argument of at most max bytes, "" when absent or longer. */
@@ -201,17 +222,192 @@ s_arg(const web_req_t *req, const char *key, size_t max)
     return v && strlen(v) <= max ? v : "";
 }
 
+/* ---- the site's list, kept for worklist_max_age_s
+ *
+ * A result is shared by the requests rendering it (counted references);
+ * when it is older than the maximum age the next request reads it again
+ * while the others keep showing the one they have (one reader per site at
+ * a time). Each request still records its read in the audit log. */
+
+typedef struct {
+    PGresult *res;
+    int refs;
+    long long at; /* web_now() when read */
+} s_list_t;
+
+#define S_SITES 16
+
+typedef struct {
+    char site[sizeof((web_session_t *)0)->site];
+    s_list_t *list;
+    bool refreshing;
+} s_site_list_t;
+
+static pthread_mutex_t s_list_lock = PTHREAD_MUTEX_INITIALIZER;
+static s_site_list_t s_lists[S_SITES];
+
+static s_list_t *
+s_list_new(PGresult *res, int refs)
+{
+    s_list_t *l = rl_calloc(1, sizeof *l);
+    l->res = res;
+    l->refs = refs;
+    l->at = web_now();
+    return l;
+}
+
+static void
+s_list_release(s_list_t *l)
+{
+    if (!l)
+        return;
+    pthread_mutex_lock(&s_list_lock);
+    bool last = --l->refs == 0;
+    pthread_mutex_unlock(&s_list_lock);
+    if (last) {
+        PQclear(l->res);
+        free(l);
+    }
+}
+
+/* The slot of site, a free one, or NULL when every slot holds another. */
+static s_site_list_t *
+s_slot(const char *site)
+{
+    s_site_list_t *free_slot = NULL;
+    for (int i = 0; i < S_SITES; i++) {
+        if (!strcmp(s_lists[i].site, site))
+            return &s_lists[i];
+        if (!s_lists[i].site[0] && !free_slot)
+            free_slot = &s_lists[i];
+    }
+    if (free_slot)
+        snprintf(free_slot->site, sizeof free_slot->site, "%s", site);
+    return free_slot;
+}
+
+/* The worklist of site: a kept one younger than max_age_s (or one being
+ * read again by another request), else read now. Caller releases. */
+static s_list_t *
+s_site_list(PGconn *conn, const char *site, long max_age_s, rl_err_t *err)
+{
+    pthread_mutex_lock(&s_list_lock);
+    s_site_list_t *slot = max_age_s > 0 ? s_slot(site) : NULL;
+    if (slot && slot->list && (web_now() - slot->list->at < max_age_s || slot->refreshing)) {
+        s_list_t *l = slot->list;
+        l->refs++;
+        pthread_mutex_unlock(&s_list_lock);
+        return l;
+    }
+    if (slot)
+        slot->refreshing = true;
+    pthread_mutex_unlock(&s_list_lock);
+    char soon[16];
+    snprintf(soon, sizeof soon, "%d", WEB_ENDING_SOON_SESSIONS);
+    const char *p[] = {site, soon};
+    PGresult *res = rl_db_exec(conn, err, "reading the worklist", s_sql_worklist, 2, p);
+    if (!slot)
+        return res ? s_list_new(res, 1) : NULL;
+    s_list_t *old = NULL, *l = res ? s_list_new(res, 2) : NULL;
+    pthread_mutex_lock(&s_list_lock);
+    slot->refreshing = false;
+    if (l) {
+        old = slot->list;
+        slot->list = l;
+    }
+    pthread_mutex_unlock(&s_list_lock);
+    s_list_release(old);
+    return l;
+}
+
+/* The query string of a worklist link (cohort, search, page), encoded. */
+static void
+s_query(web_buf_t *out, const char *cohort, const char *q, int page)
+{
+    web_buf_adds(out, "cohort=");
+    web_html_url(out, cohort);
+    web_buf_adds(out, "&q=");
+    web_html_url(out, q);
+    char pg[32];
+    snprintf(pg, sizeof pg, "&page=%d", page);
+    web_buf_adds(out, pg);
+}
+
+/* The previous and next page links (wl_prev, wl_next) where there are. */
+static void
+s_pager(web_app_t *app, const char *cohort, const char *q, int page, int total, web_buf_t *out)
+{
+    int pages = (total + WEB_WORKLIST_PAGE - 1) / WEB_WORKLIST_PAGE;
+    for (int k = 0; k < 2; k++) {
+        int to = k == 0 ? page - 1 : page + 1;
+        if (to < 1 || to > pages)
+            continue;
+        web_buf_t qs = {0};
+        s_query(&qs, cohort, q, to);
+        web_tvar_t v[] = {{"query", qs.data, NULL}};
+        (void)web_fragment(app, k == 0 ? "wl_prev" : "wl_next", v, 1, out);
+        web_buf_clear(&qs);
+    }
+    web_buf_add(out, "", 0);
+}
+
+/* Renders the rows of page (1..) of the list, those of cohort filter ("":
+ * all; the search applies its cohort itself). */
+static void
+s_worklist_page(web_app_t *app, web_req_t *req, web_resp_t *resp, const s_list_t *l,
+                const char *filter, const char *cohort, const char *q, int page,
+                const PGresult *coh)
+{
+    const PGresult *res = l->res;
+    int total = 0, first = (page - 1) * WEB_WORKLIST_PAGE;
+    web_buf_t rows = {0}, options = {0}, pager = {0};
+    for (int r = 0; r < PQntuples(res); r++) {
+        if (filter[0] && strcmp(PQgetvalue(res, r, S_W_COHORT), filter))
+            continue;
+        if (total >= first && total < first + WEB_WORKLIST_PAGE)
+            s_worklist_row(app, res, r, &rows);
+        total++;
+    }
+    web_buf_add(&rows, "", 0);
+    for (int i = 0; i < PQntuples(coh); i++) {
+        web_tvar_t v[] = {{"code", PQgetvalue(coh, i, 0), NULL}};
+        (void)web_fragment(app, "wl_cohort_option", v, 1, &options);
+    }
+    web_buf_add(&options, "", 0);
+    s_pager(app, cohort, q, page, total, &pager);
+    char count[32], from[32], to[32], as_of[16];
+    snprintf(count, sizeof count, "%d", total);
+    snprintf(from, sizeof from, "%d", total ? first + 1 : 0);
+    snprintf(to, sizeof to, "%d",
+             first + WEB_WORKLIST_PAGE < total ? first + WEB_WORKLIST_PAGE : total);
+    time_t at = (time_t)l->at;
+    struct tm tm;
+    strftime(as_of, sizeof as_of, "%H:%M:%S", localtime_r(&at, &tm));
+    web_tvar_t v[] = {
+        {"rows", NULL, &rows},    {"cohorts", NULL, &options},
+        {"cohort", cohort, NULL}, {"q", q, NULL},
+        {"count", count, NULL},   {"site", req->who.site, NULL},
+        {"from", from, NULL},     {"to", to, NULL},
+        {"pager", NULL, &pager},  {"as_of", as_of, NULL},
+    };
+    web_page(app, req, resp, 200, "worklist", v, sizeof v / sizeof v[0]);
+    web_buf_clear(&rows);
+    web_buf_clear(&options);
+    web_buf_clear(&pager);
+}
+
 int
 web_worklist(web_app_t *app, web_req_t *req, web_resp_t *resp)
 {
     const char *cohort = s_arg(req, "cohort", 32);
     const char *q = s_arg(req, "q", 100);
-    char soon[16];
-    snprintf(soon, sizeof soon, "%d", WEB_ENDING_SOON_SESSIONS);
+    const char *pg = s_arg(req, "page", 6);
+    int page = strspn(pg, "0123456789") == strlen(pg) && atoi(pg) > 0 ? atoi(pg) : 1;
     web_pool_t *pool = web_role_pool(app, req);
     rl_err_t err;
     PGconn *conn = web_pool_borrow(pool, &err);
-    PGresult *res = NULL, *coh = NULL;
+    s_list_t *list = NULL;
+    PGresult *coh = NULL;
     int rc = -1;
     if (!conn)
         goto out;
@@ -220,9 +416,17 @@ web_worklist(web_app_t *app, web_req_t *req, web_resp_t *resp)
     snprintf(detail, sizeof detail, "site %s%s", req->who.site, q[0] ? ", search" : "");
     if (rl_audit_record(conn, WEB_PROG, "worklist", NULL, detail, &err) != 0)
         goto out;
-    const char *p[] = {req->who.site, cohort, q, soon};
-    res = rl_db_exec(conn, &err, "reading the worklist", s_sql_worklist, 4, p);
-    if (!res)
+    const char *p[] = {req->who.site, NULL, q, cohort};
+    char soon[16];
+    snprintf(soon, sizeof soon, "%d", WEB_ENDING_SOON_SESSIONS);
+    p[1] = soon;
+    if (q[0]) {
+        PGresult *res = rl_db_exec(conn, &err, "searching the worklist", s_sql_search, 4, p);
+        list = res ? s_list_new(res, 1) : NULL;
+    } else {
+        list = s_site_list(conn, req->who.site, app->set.worklist_max_age_s, &err);
+    }
+    if (!list)
         goto out;
     coh = rl_db_exec(conn, &err, "reading the cohorts", s_sql_cohorts, 1, p);
     if (!coh)
@@ -232,26 +436,9 @@ out:
     if (rc != 0)
         rl_error("worklist", "%s", err.msg);
     web_pool_return(pool, conn);
-    if (rc == 0) {
-        web_buf_t rows = {0}, options = {0};
-        s_worklist_rows(app, res, &rows);
-        for (int i = 0; i < PQntuples(coh); i++) {
-            web_tvar_t v[] = {{"code", PQgetvalue(coh, i, 0), NULL}};
-            (void)web_fragment(app, "wl_cohort_option", v, 1, &options);
-        }
-        web_buf_add(&options, "", 0);
-        char count[32];
-        snprintf(count, sizeof count, "%d", PQntuples(res));
-        web_tvar_t v[] = {
-            {"rows", NULL, &rows}, {"cohorts", NULL, &options}, {"cohort", cohort, NULL},
-            {"q", q, NULL},        {"count", count, NULL},      {"site", req->who.site, NULL},
-            {"max", WEB_WORKLIST_MAX_S, NULL},
-        };
-        web_page(app, req, resp, 200, "worklist", v, sizeof v / sizeof v[0]);
-        web_buf_clear(&rows);
-        web_buf_clear(&options);
-    }
-    PQclear(res);
+    if (rc == 0)
+        s_worklist_page(app, req, resp, list, q[0] ? "" : cohort, cohort, q, page, coh);
+    s_list_release(list);
     PQclear(coh);
     return rc;
 }
@@ -373,8 +560,11 @@ s_charts_draw(web_app_t *app, const rpt_model_t *m)
     const char *paths[5] = {c.strength, c.rom, c.load, c.quest, c.curve};
     for (int i = 0; i < 5; i++)
         s_chart_one(app, drawn == 0 ? paths[i] : NULL, &b[i]);
-    web_tvar_t v[] = {{"strength", NULL, &b[0]}, {"rom", NULL, &b[1]}, {"load", NULL, &b[2]},
-                      {"quest", NULL, &b[3]},    {"curve", NULL, &b[4]}};
+    web_tvar_t v[] = {{"strength", NULL, &b[0]},
+                      {"rom", NULL, &b[1]},
+                      {"load", NULL, &b[2]},
+                      {"quest", NULL, &b[3]},
+                      {"curve", NULL, &b[4]}};
     web_buf_t out = {0};
     (void)web_fragment(app, "prog_charts", v, 5, &out);
     for (int i = 0; i < 5; i++)
@@ -408,7 +598,8 @@ static const char *s_sql_own =
 
 /* Attendance by ISO week, inside the programme's dates (v_session's rule). */
 static const char *s_sql_weeks =
-    "SELECT to_char(v.session_date, 'IYYY-\"W\"IW'), min(date_trunc('week', v.session_date))::date, "
+    "SELECT to_char(v.session_date, 'IYYY-\"W\"IW'), min(date_trunc('week', "
+    "v.session_date))::date, "
     "       count(DISTINCT v.session_number), "
     "       count(*) FILTER (WHERE v.status = 'no_show' AND v.in_programme), "
     "       count(*) FILTER (WHERE v.status = 'cancelled' AND v.in_programme), "
@@ -466,8 +657,11 @@ s_mark_cv(web_app_t *app, web_buf_t *out, const rpt_tp3_t *cv)
         }
     }
     web_tvar_t v[] = {{"which", high, NULL}};
-    (void)web_fragment(app, !any ? "mark_none" : high[0] ? "mark_cv_high" : "mark_cv_ok", v, 1,
-                       out);
+    (void)web_fragment(app,
+                       !any      ? "mark_none"
+                       : high[0] ? "mark_cv_high"
+                                 : "mark_cv_ok",
+                       v, 1, out);
 }
 
 /* One row of the comparison: label template, three time points, change
@@ -490,8 +684,8 @@ s_cmp_row(web_app_t *app, web_buf_t *out, const char *label, const rpt_tp3_t *x,
     }
     if (!mark->data)
         web_buf_add(mark, "", 0);
-    web_tvar_t v[] = {{"label", NULL, &lab},     {"start", NULL, &c[0]}, {"mid", NULL, &c[1]},
-                      {"end", NULL, &c[2]},      {"change", NULL, &c[3]}, {"change_pct", NULL, &c[4]},
+    web_tvar_t v[] = {{"label", NULL, &lab}, {"start", NULL, &c[0]},  {"mid", NULL, &c[1]},
+                      {"end", NULL, &c[2]},  {"change", NULL, &c[3]}, {"change_pct", NULL, &c[4]},
                       {"mark", NULL, mark}};
     (void)web_fragment(app, "prog_cmp_row", v, sizeof v / sizeof v[0], out);
     for (int i = 0; i < 6; i++)
@@ -525,7 +719,8 @@ s_comparison(web_app_t *app, const rpt_model_t *m, web_buf_t *out)
         s_mark_cv(app, &mark, &x->cv_pct);
         s_cmp_row(app, &rows, "row_cv", &x->cv_pct, 1, false, &mark);
         web_buf_add(&rows, "", 0);
-        web_tvar_t v[] = {{"direction", NULL, &name}, {"rows", NULL, &rows}, {"code", dn + 4, NULL}};
+        web_tvar_t v[] = {
+            {"direction", NULL, &name}, {"rows", NULL, &rows}, {"code", dn + 4, NULL}};
         (void)web_fragment(app, "prog_dir", v, 3, out);
         web_buf_clear(&rows);
         web_buf_clear(&name);
@@ -537,8 +732,11 @@ s_comparison(web_app_t *app, const rpt_model_t *m, web_buf_t *out)
 static void
 s_light(web_app_t *app, web_buf_t *out, bool done, bool passed)
 {
-    (void)web_fragment(app, done ? "light_done" : passed ? "light_missing" : "light_due", NULL, 0,
-                       out);
+    (void)web_fragment(app,
+                       done     ? "light_done"
+                       : passed ? "light_missing"
+                                : "light_due",
+                       NULL, 0, out);
 }
 
 static void
@@ -558,9 +756,15 @@ s_questionnaires(web_app_t *app, const rpt_model_t *m, const s_extra_t *x, web_b
                                                          : "mark_no_mcid",
                            NULL, 0, &mcid);
         web_tvar_t v[] = {
-            {"instrument", q->instrument, NULL}, {"s_start", NULL, &s[0]}, {"l_start", NULL, &l[0]},
-            {"s_mid", NULL, &s[1]},              {"l_mid", NULL, &l[1]},   {"s_end", NULL, &s[2]},
-            {"l_end", NULL, &l[2]},              {"change", NULL, &change}, {"mcid", NULL, &mcid},
+            {"instrument", q->instrument, NULL},
+            {"s_start", NULL, &s[0]},
+            {"l_start", NULL, &l[0]},
+            {"s_mid", NULL, &s[1]},
+            {"l_mid", NULL, &l[1]},
+            {"s_end", NULL, &s[2]},
+            {"l_end", NULL, &l[2]},
+            {"change", NULL, &change},
+            {"mcid", NULL, &mcid},
         };
         (void)web_fragment(app, "prog_quest_row", v, sizeof v / sizeof v[0], out);
         for (int tp = 0; tp < RPT_NTP; tp++) {
@@ -586,12 +790,10 @@ static void
 s_weeks(web_app_t *app, const PGresult *w, web_buf_t *out)
 {
     for (int r = 0; w && r < PQntuples(w); r++) {
-        web_tvar_t v[] = {{"week", PQgetvalue(w, r, 0), NULL},
-                          {"monday", PQgetvalue(w, r, 1), NULL},
-                          {"attended", PQgetvalue(w, r, 2), NULL},
-                          {"no_shows", PQgetvalue(w, r, 3), NULL},
-                          {"cancelled", PQgetvalue(w, r, 4), NULL},
-                          {"outside", PQgetvalue(w, r, 5), NULL}};
+        web_tvar_t v[] = {
+            {"week", PQgetvalue(w, r, 0), NULL},      {"monday", PQgetvalue(w, r, 1), NULL},
+            {"attended", PQgetvalue(w, r, 2), NULL},  {"no_shows", PQgetvalue(w, r, 3), NULL},
+            {"cancelled", PQgetvalue(w, r, 4), NULL}, {"outside", PQgetvalue(w, r, 5), NULL}};
         (void)web_fragment(app, "prog_week_row", v, sizeof v / sizeof v[0], out);
     }
     web_buf_add(out, "", 0);
@@ -604,8 +806,7 @@ s_warnings(web_app_t *app, const rpt_model_t *m, web_buf_t *warn, web_buf_t *mis
 {
     for (int i = 0; i < m->n_warnings; i++) {
         char text[512];
-        web_tvar_t v[] = {
-            {"text", rpt_warning_text(m, i, app->set.lang, text, sizeof text), NULL}};
+        web_tvar_t v[] = {{"text", rpt_warning_text(m, i, app->set.lang, text, sizeof text), NULL}};
         (void)web_fragment(app, "prog_item", v, 1, warn);
     }
     char *lines[16];
@@ -676,7 +877,7 @@ s_deadline(web_app_t *app, const rpt_model_t *m, web_buf_t *out)
     if (r->issued)
         rl_date_format(r->issued_on, issued);
     web_tvar_t v[] = {{"due", due, NULL}, {"days_late", late, NULL}, {"issued", issued, NULL}};
-    const char *tpl = r->issued ? "deadline_issued"
+    const char *tpl = r->issued          ? "deadline_issued"
                       : r->days_late > 0 ? "deadline_overdue"
                                          : "deadline_due";
     (void)web_fragment(app, tpl, v, r->issued ? 3 : 2, out);
@@ -762,8 +963,8 @@ s_programme_load(PGconn *conn, const char *eid, const char *site, rpt_model_t **
         return rc == RL_EXIT_FAIL ? 404 : -1;
     }
     x->weeks = rl_db_exec(conn, &err, "reading the weeks", s_sql_weeks, 1, p);
-    PGresult *due = x->weeks ? rl_db_exec(conn, &err, "reading the time points", s_sql_due, 1, p)
-                             : NULL;
+    PGresult *due =
+        x->weeks ? rl_db_exec(conn, &err, "reading the time points", s_sql_due, 1, p) : NULL;
     if (!due) {
         rl_error("programme", "%s", err.msg);
         return -1;

@@ -142,6 +142,13 @@ for s in "' OR 1=1 --" "%" "_" "x'; DROP TABLE identity.patient; --" '\' "%' OR 
   t_is "SQL metacharacters in cohort (${s:0:32}): 200, nothing found" "$(status_of "$out") $(ids "$out")" "200 "
 done
 t_is "the patients are all still there" "$(t_psql ruglab_admin "SELECT count(*) FROM identity.patient")" 7
+out=$(q "page=2"); t_is "page 2 of a short list: 200, no rows" "$(status_of "$out") $(ids "$out")" "200 "
+t_match "page 2 links back to page 1" "$out" '<a class="prev" href="/worklist\?cohort=&amp;q=&amp;page=1">'
+for pg in abc -1 0 99999999; do
+  out=$(q "page=$pg"); t_is "page=$pg: the first page" "$(status_of "$out") $(ids "$out")" "200 $order"
+done
+t_match "the worklist says when it was read" "$wl" 'read at [0-9]{2}:[0-9]{2}:[0-9]{2}'
+t_match "and how many it holds" "$wl" '<span class="count">5</span> enrolments, 1 to 5 shown'
 out=$(q "q=$(printf 'x%.0s' $(seq 1 300))")
 t_is "an overlong search is ignored: the default list" "$(status_of "$out") $(ids "$out")" "200 $order"
 
