@@ -14,8 +14,8 @@ rl_clinical_enrolment_load(PGconn *conn, const char *enrolment_id, rl_clinical_e
                            rl_err_t *err)
 {
     const char *p[1] = {enrolment_id};
-    PGresult *res = rl_db_exec(
-        conn, err, "reading the enrolment",
+    PGresult *res = rl_db_exec_prepared(
+        conn, err, "reading the enrolment", "clinical enrolment",
         "SELECT e.enrolment_id, e.subject_id, p.code, e.status, e.start_date, e.end_date, p.name, "
         "p.total_sessions, p.exercise_sessions, p.information_sessions, p.max_per_week, "
         "p.max_duration_days, p.max_extra_sessions, p.mid_test_session, "
@@ -111,8 +111,8 @@ s_outside_warnings(PGconn *conn, const rl_clinical_enrolment_t *e, rl_programme_
                    size_t *n, rl_err_t *err)
 {
     const char *p[1] = {e->enrolment_id};
-    PGresult *res = rl_db_exec(
-        conn, err, "reading the records outside the programme's dates",
+    PGresult *res = rl_db_exec_prepared(
+        conn, err, "reading the records outside the programme's dates", "clinical outside",
         "SELECT record, min(first_date), max(last_date), "
         "       CASE WHEN record = 'session' THEN count(DISTINCT first_date) ELSE sum(records) END "
         "FROM clinical.v_outside_programme WHERE enrolment_id = $1::bigint GROUP BY record "
@@ -154,12 +154,12 @@ s_short_warning(PGconn *conn, const rl_clinical_enrolment_t *e, rl_programme_war
                 size_t *n, rl_err_t *err)
 {
     const char *p[1] = {e->enrolment_id};
-    PGresult *res =
-        rl_db_exec(conn, err, "reading the session lengths",
-                   "SELECT count(*), min(session_date), max(session_date), min(minutes_recorded), "
-                   "min(min_session_minutes) FROM clinical.v_session_day "
-                   "WHERE enrolment_id = $1::bigint AND short",
-                   1, p);
+    PGresult *res = rl_db_exec_prepared(
+        conn, err, "reading the session lengths", "clinical short sessions",
+        "SELECT count(*), min(session_date), max(session_date), min(minutes_recorded), "
+        "min(min_session_minutes) FROM clinical.v_session_day "
+        "WHERE enrolment_id = $1::bigint AND short",
+        1, p);
     if (!res)
         return -1;
     int r = 0;
@@ -199,14 +199,15 @@ rl_clinical_attendance_warnings(PGconn *conn, const rl_clinical_enrolment_t *e,
         goto out;
     }
     const char *p[1] = {e->enrolment_id};
-    PGresult *res = rl_db_exec(conn, err, "reading the sessions",
-                               "SELECT min(session_date), 'attended' FROM clinical.v_session "
-                               "WHERE enrolment_id = $1::bigint AND session_number IS NOT NULL "
-                               "GROUP BY session_number UNION ALL "
-                               "SELECT session_date, status FROM clinical.v_session "
-                               "WHERE enrolment_id = $1::bigint AND status <> 'attended' "
-                               "AND in_programme",
-                               1, p);
+    PGresult *res =
+        rl_db_exec_prepared(conn, err, "reading the sessions", "clinical sessions",
+                            "SELECT min(session_date), 'attended' FROM clinical.v_session "
+                            "WHERE enrolment_id = $1::bigint AND session_number IS NOT NULL "
+                            "GROUP BY session_number UNION ALL "
+                            "SELECT session_date, status FROM clinical.v_session "
+                            "WHERE enrolment_id = $1::bigint AND status <> 'attended' "
+                            "AND in_programme",
+                            1, p);
     if (!res) {
         r = -1;
         goto out;

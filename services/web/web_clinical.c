@@ -230,7 +230,8 @@ s_arg(const web_req_t *req, const char *key, size_t max)
  * a time). Each request still records its read in the audit log. */
 
 typedef struct {
-    PGresult *res;
+    PGresult *res; /* the rows */
+    PGresult *coh; /* the site's cohorts (the filter's choices) */
     int refs;
     long long at; /* web_now() when read */
 } s_list_t;
@@ -246,11 +247,18 @@ typedef struct {
 static pthread_mutex_t s_list_lock = PTHREAD_MUTEX_INITIALIZER;
 static s_site_list_t s_lists[S_SITES];
 
+/* Takes res and coh; NULL (and both cleared) when either is NULL. */
 static s_list_t *
-s_list_new(PGresult *res, int refs)
+s_list_new(PGresult *res, PGresult *coh, int refs)
 {
+    if (!res || !coh) {
+        PQclear(res);
+        PQclear(coh);
+        return NULL;
+    }
     s_list_t *l = rl_calloc(1, sizeof *l);
     l->res = res;
+    l->coh = coh;
     l->refs = refs;
     l->at = web_now();
     return l;
@@ -266,6 +274,7 @@ s_list_release(s_list_t *l)
     pthread_mutex_unlock(&s_list_lock);
     if (last) {
         PQclear(l->res);
+        PQclear(l->coh);
         free(l);
     }
 }
@@ -306,9 +315,10 @@ s_site_list(PGconn *conn, const char *site, long max_age_s, rl_err_t *err)
     snprintf(soon, sizeof soon, "%d", WEB_ENDING_SOON_SESSIONS);
     const char *p[] = {site, soon};
     PGresult *res = rl_db_exec(conn, err, "reading the worklist", s_sql_worklist, 2, p);
+    PGresult *coh = res ? rl_db_exec(conn, err, "reading the cohorts", s_sql_cohorts, 1, p) : NULL;
+    s_list_t *old = NULL, *l = s_list_new(res, coh, slot ? 2 : 1);
     if (!slot)
-        return res ? s_list_new(res, 1) : NULL;
-    s_list_t *old = NULL, *l = res ? s_list_new(res, 2) : NULL;
+        return l;
     pthread_mutex_lock(&s_list_lock);
     slot->refreshing = false;
     if (l) {
@@ -355,9 +365,9 @@ s_pager(web_app_t *app, const char *cohort, const char *q, int page, int total, 
  * all; the search applies its cohort itself). */
 static void
 s_worklist_page(web_app_t *app, web_req_t *req, web_resp_t *resp, const s_list_t *l,
-                const char *filter, const char *cohort, const char *q, int page,
-                const PGresult *coh)
+                const char *filter, const char *cohort, const char *q, int page)
 {
+    const PGresult *coh = l->coh;
     const PGresult *res = l->res;
     int total = 0, first = (page - 1) * WEB_WORKLIST_PAGE;
     web_buf_t rows = {0}, options = {0}, pager = {0};
@@ -407,7 +417,6 @@ web_worklist(web_app_t *app, web_req_t *req, web_resp_t *resp)
     rl_err_t err;
     PGconn *conn = web_pool_borrow(pool, &err);
     s_list_t *list = NULL;
-    PGresult *coh = NULL;
     int rc = -1;
     if (!conn)
         goto out;
@@ -422,14 +431,13 @@ web_worklist(web_app_t *app, web_req_t *req, web_resp_t *resp)
     p[1] = soon;
     if (q[0]) {
         PGresult *res = rl_db_exec(conn, &err, "searching the worklist", s_sql_search, 4, p);
-        list = res ? s_list_new(res, 1) : NULL;
+        PGresult *coh =
+            res ? rl_db_exec(conn, &err, "reading the cohorts", s_sql_cohorts, 1, p) : NULL;
+        list = s_list_new(res, coh, 1);
     } else {
         list = s_site_list(conn, req->who.site, app->set.worklist_max_age_s, &err);
     }
     if (!list)
-        goto out;
-    coh = rl_db_exec(conn, &err, "reading the cohorts", s_sql_cohorts, 1, p);
-    if (!coh)
         goto out;
     rc = 0;
 out:
@@ -437,9 +445,8 @@ out:
         rl_error("worklist", "%s", err.msg);
     web_pool_return(pool, conn);
     if (rc == 0)
-        s_worklist_page(app, req, resp, list, q[0] ? "" : cohort, cohort, q, page, coh);
+        s_worklist_page(app, req, resp, list, q[0] ? "" : cohort, cohort, q, page);
     s_list_release(list);
-    PQclear(coh);
     return rc;
 }
 
@@ -944,7 +951,8 @@ s_programme_load(PGconn *conn, const char *eid, const char *site, rpt_model_t **
 {
     rl_err_t err;
     const char *p[] = {eid, site};
-    PGresult *own = rl_db_exec(conn, &err, "finding the enrolment", s_sql_own, 2, p);
+    PGresult *own = rl_db_exec_prepared(conn, &err, "finding the enrolment", "web own enrolment",
+                                        s_sql_own, 2, p);
     if (!own) {
         rl_error("programme", "%s", err.msg);
         return -1;
@@ -962,9 +970,10 @@ s_programme_load(PGconn *conn, const char *eid, const char *site, rpt_model_t **
         rl_error("programme", "enrolment %s: %s", eid, err.msg);
         return rc == RL_EXIT_FAIL ? 404 : -1;
     }
-    x->weeks = rl_db_exec(conn, &err, "reading the weeks", s_sql_weeks, 1, p);
-    PGresult *due =
-        x->weeks ? rl_db_exec(conn, &err, "reading the time points", s_sql_due, 1, p) : NULL;
+    x->weeks = rl_db_exec_prepared(conn, &err, "reading the weeks", "web weeks", s_sql_weeks, 1, p);
+    PGresult *due = x->weeks ? rl_db_exec_prepared(conn, &err, "reading the time points",
+                                                   "web time points", s_sql_due, 1, p)
+                             : NULL;
     if (!due) {
         rl_error("programme", "%s", err.msg);
         return -1;
