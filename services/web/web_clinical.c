@@ -912,6 +912,10 @@ s_programme_render(web_app_t *app, web_req_t *req, web_resp_t *resp, const rpt_m
              m->gp_riziv ? m->gp_riziv : "", m->gp_riziv ? ")" : "");
     snprintf(attended, sizeof attended, "%d/%d", rpt_attended_of_planned(m), m->planned_sessions);
     char *completion = rpt_completion_text(m, app->set.lang);
+    /* the programme's English name where it has one (as the letter does) */
+    const char *programme = !strcmp(app->set.lang, "en") && m->programme_name_en
+                                ? m->programme_name_en
+                                : m->programme_name;
     web_tvar_t v[] = {
         {"id", id, NULL},
         {"family_name", m->family_name ? m->family_name : "", NULL},
@@ -920,7 +924,7 @@ s_programme_render(web_app_t *app, web_req_t *req, web_resp_t *resp, const rpt_m
         {"insz", m->insz ? m->insz : "", NULL},
         {"badge", m->badge_token ? m->badge_token : "", NULL},
         {"gp", gp, NULL},
-        {"programme", m->programme_name ? m->programme_name : "", NULL},
+        {"programme", programme ? programme : "", NULL},
         {"status", NULL, &status},
         {"start", m->start_date ? m->start_date : "", NULL},
         {"end", m->end_date ? m->end_date : "", NULL},

@@ -199,6 +199,21 @@ pg2=$(req doc "$base/programme/$A")
 main_of() { sed -n '/^<main>/,/^<\/main>/p' <<<"$1" | md5sum; }
 t_is "the page again (charts from the cache): the same page" "$(main_of "$pg2")" "$(main_of "$pg")"
 
+# a validated reference table: % of reference, as compare computes it
+t_psql ruglab_admin "INSERT INTO clinical.device (device_id, site_id, model, public_key)
+  VALUES ('tergu-1', 1, 'tergumed-710', repeat('k', 40))" >/dev/null
+grep -v '^#' "$T_ROOT/deploy/reference/example-reference.csv" >"$T_TMP/ref.csv"
+t_check "load a validated reference table" ruglab reference load "$T_TMP/ref.csv" \
+  --citation "Fabrikant X, normwaarden 2024" --population "gezonde volwassenen, n=300" --validated
+pg=$(req doc "$base/programme/$A")
+cmp=$(ruglab-report compare RB-A001 --format json); rc=$?
+t_is "ruglab-report compare with the reference: exit 0" "$rc" 0
+ext=$(sed -n '/<tbody class="direction" id="dir-extension">/,/<\/tbody>/p' <<<"$pg")
+want=$(jv '.directions[] | select(.direction == "extension") | .torque_pct_of_reference.end')
+t_match "compare has a % of reference" "$want" '^[0-9.]+$'
+t_is "extension torque % of reference at the end = compare's" "$(cellv "$ext" ref-torque end)" "$(printf '%.1f' "$want")"
+t_match "the validated table is cited" "$pg" 'Reference \(validated\): Fabrikant X, normwaarden 2024; population: gezonde volwassenen, n=300'
+
 # E: no mid test: shown as missing, never another time point's value
 pe=$(req doc "$base/programme/$E")
 t_is "E's page: 200" "$(status_of "$pe")" 200
@@ -241,4 +256,23 @@ t_is "audit: no read of Z by dr-els" "$(aud dr-els 'programme page' "AND subject
 kill -TERM "$web_pid"
 wait "$web_pid"; rc=$?
 t_is "ruglab-web exits 0 on SIGTERM" "$rc" 0
+
+# --- in Dutch (the default language): Dutch words, also for statuses
+w_conf
+sed -i 's/^language = en/language = nl/' "$conf"
+w_start || exit 1
+signin nl dr-els "$W_PW" >/dev/null
+wl=$(req nl "$base/worklist")
+t_is "nl: worklist 200" "$(status_of "$wl")" 200
+t_match "nl: the title" "$wl" '<h1>Werklijst</h1>'
+t_match "nl: B's report overdue in Dutch" "$(row_of "$wl" "$B")" 'Verslag te laat: <span class="days-late">6</span> dagen'
+t_match "nl: the running status in Dutch" "$(row_of "$wl" "$D")" '<span class="status active">lopend</span>'
+t_match "nl: the missing time points in Dutch" "$(row_of "$wl" "$E")" 'Test ontbreekt: midden'
+pe=$(req nl "$base/programme/$E")
+t_match "nl: a missing value says ontbreekt" "$pe" '<td class="tp mid"><span class="missing">ontbreekt</span>'
+t_match "nl: the traffic light in Dutch" "$pe" 'class="light missing">● ontbreekt'
+t_match "nl: the programme's Dutch name" "$pe" 'Multidisciplinair Rug Revalidatieprogramma'
+kill -TERM "$web_pid"
+wait "$web_pid"; rc=$?
+t_is "the Dutch ruglab-web exits 0 on SIGTERM" "$rc" 0
 t_done
