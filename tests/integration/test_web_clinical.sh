@@ -36,6 +36,9 @@ fx_conclusion "$C" "Goede evolutie."
 # D: running, 33 of 36 sessions attended (ending soon); its given name is a script
 D=$(fx_patient Wouters '<script>alert(1)</script>' 90030300334 RB-D004)
 fx_sessions "$D" 33
+# G: running, 38 sessions attended: more than the template allows (36)
+G=$(fx_patient Goossens Greet 95060600696 RB-G007)
+fx_sessions "$G" 38
 # E: ended a training day after A, tests at start and end only (no mid
 # test), no questionnaires
 E=$(fx_patient Claes Eva 70040400425 RB-E005)
@@ -63,7 +66,7 @@ Z=$(t_psql ruglab_admin "
                                   age_at_start, pain_since)
   SELECT subject_id, 2, 1, 'chronic', 'riziv', '2026-01-05', 'completed', '2026-02-01', 65, '2025-06-01' FROM s
   RETURNING enrolment_id")
-t_match "the fixture made seven enrolments" "$A $B $C $D $E $F $Z" '^[0-9]+( [0-9]+){6}$'
+t_match "the fixture made eight enrolments" "$A $B $C $D $E $F $G $Z" '^[0-9]+( [0-9]+){7}$'
 
 w_conf
 w_start || exit 1
@@ -101,7 +104,7 @@ link_of() { grep -o "<a class=\"patient\" href=\"/programme/$2\">" <<<"$1" | hea
 order=$(ids "$wl")
 due_order=$(t_psql ruglab_admin "SELECT string_agg(enrolment_id::text, ' ' ORDER BY clinical.report_due_date(route, end_date), enrolment_id)
   FROM clinical.enrolment WHERE site_id = 1 AND status = 'completed' AND enrolment_id <> $F")
-t_is "worklist: reports due by deadline, then the running programme" "$order" "$due_order $D"
+t_is "worklist: reports due by deadline, then the programmes ending soon (fewest sessions left first)" "$order" "$due_order $G $D"
 t_match "worklist: the oldest deadline first is A's" "$order" "^$A "
 days() { sed -n "s/.*data-enrolment=\"$2\" data-due=\"[^\"]*\" data-days-late=\"\([0-9]*\)\".*/\1/p" <<<"$1"; }
 for x in A B C; do
@@ -116,6 +119,8 @@ t_match "worklist: C's row says due by its deadline" "$(row_of "$wl" "$C")" "Rep
 t_match "worklist: B has no conclusion yet" "$(row_of "$wl" "$B")" 'No conclusion yet'
 lacks "worklist: C has its conclusion" "$(row_of "$wl" "$C")" "No conclusion"
 t_match "worklist: D ending soon, 3 sessions left" "$(row_of "$wl" "$D")" 'Ending soon: 3 sessions left'
+t_match "worklist: G over the cap" "$(row_of "$wl" "$G")" 'More sessions than allowed: 38 of 36'
+t_match "worklist: G ending, no session left" "$(row_of "$wl" "$G")" 'Ending soon: 0 sessions left'
 t_match "worklist: E's mid test missing" "$(row_of "$wl" "$E")" 'Test missing: mid'
 t_match "worklist: E's questionnaires missing" "$(row_of "$wl" "$E")" 'Questionnaires missing: start, mid, end'
 t_is "worklist: each row links to the programme page" "$(link_of "$wl" "$A")" "<a class=\"patient\" href=\"/programme/$A\">"
@@ -141,14 +146,14 @@ for s in "' OR 1=1 --" "%" "_" "x'; DROP TABLE identity.patient; --" '\' "%' OR 
   out=$(q "cohort=${s:0:32}")
   t_is "SQL metacharacters in cohort (${s:0:32}): 200, nothing found" "$(status_of "$out") $(ids "$out")" "200 "
 done
-t_is "the patients are all still there" "$(t_psql ruglab_admin "SELECT count(*) FROM identity.patient")" 7
+t_is "the patients are all still there" "$(t_psql ruglab_admin "SELECT count(*) FROM identity.patient")" 8
 out=$(q "page=2"); t_is "page 2 of a short list: 200, no rows" "$(status_of "$out") $(ids "$out")" "200 "
 t_match "page 2 links back to page 1" "$out" '<a class="prev" href="/worklist\?cohort=&amp;q=&amp;page=1">'
 for pg in abc -1 0 99999999; do
   out=$(q "page=$pg"); t_is "page=$pg: the first page" "$(status_of "$out") $(ids "$out")" "200 $order"
 done
 t_match "the worklist says when it was read" "$wl" 'read at [0-9]{2}:[0-9]{2}:[0-9]{2}'
-t_match "and how many it holds" "$wl" '<span class="count">5</span> enrolments, 1 to 5 shown'
+t_match "and how many it holds" "$wl" '<span class="count">6</span> enrolments, 1 to 6 shown'
 out=$(q "q=$(printf 'x%.0s' $(seq 1 300))")
 t_is "an overlong search is ignored: the default list" "$(status_of "$out") $(ids "$out")" "200 $order"
 
