@@ -245,6 +245,8 @@ typedef struct {
 } s_site_list_t;
 
 static pthread_mutex_t s_list_lock = PTHREAD_MUTEX_INITIALIZER;
+/* signalled when a site's list has been read (or failed) */
+static pthread_cond_t s_list_read = PTHREAD_COND_INITIALIZER;
 static s_site_list_t s_lists[S_SITES];
 
 /* Takes res and coh; NULL (and both cleared) when either is NULL. */
@@ -296,12 +298,17 @@ s_slot(const char *site)
 }
 
 /* The worklist of site: a kept one younger than max_age_s (or one being
- * read again by another request), else read now. Caller releases. */
+ * read again by another request), else read now; while the first one of
+ * a site is being read, the others wait for it. Caller releases. */
 static s_list_t *
 s_site_list(PGconn *conn, const char *site, long max_age_s, rl_err_t *err)
 {
     pthread_mutex_lock(&s_list_lock);
     s_site_list_t *slot = max_age_s > 0 ? s_slot(site) : NULL;
+    /* the first read of a site: the others wait for it rather than all
+     * running the same second-long query at once */
+    while (slot && !slot->list && slot->refreshing)
+        pthread_cond_wait(&s_list_read, &s_list_lock);
     if (slot && slot->list && (web_now() - slot->list->at < max_age_s || slot->refreshing)) {
         s_list_t *l = slot->list;
         l->refs++;
@@ -325,6 +332,7 @@ s_site_list(PGconn *conn, const char *site, long max_age_s, rl_err_t *err)
         old = slot->list;
         slot->list = l;
     }
+    pthread_cond_broadcast(&s_list_read);
     pthread_mutex_unlock(&s_list_lock);
     s_list_release(old);
     return l;
