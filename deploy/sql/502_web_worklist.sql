@@ -6,6 +6,17 @@
 -- rule is written twice. No identity here: the page joins identity.patient
 -- itself and records the read.
 
+-- clinical.report_days_late(due_by, issued_on): how many days the final
+-- report is late: sent (issued_on) or, not yet sent, today (Europe/Brussels)
+-- after its deadline (clinical.report_due_date); 0 when in time or when
+-- there is no deadline (the programme runs). The one rule behind the
+-- letter's sentence, `ruglab enrolment status`, `ruglab-report batch --due`
+-- and the worklist.
+CREATE FUNCTION clinical.report_days_late(due_by date, issued_on date) RETURNS integer
+    LANGUAGE sql STABLE PARALLEL SAFE
+    RETURN CASE WHEN due_by IS NULL THEN 0
+                ELSE greatest(coalesce(issued_on, clinical.local_date(now())) - due_by, 0) END;
+
 -- clinical.v_timepoint_due: one row per enrolment and time point (start,
 -- mid, end), whether its moment has passed.
 --   enrolment_id  bigint
@@ -30,8 +41,7 @@ CROSS JOIN LATERAL (VALUES ('start', a.start_anchor), ('mid', a.mid_anchor),
 --   due_by            date     the final report's deadline (ended programmes)
 --   issued_on         date     the day the final letter was recorded; NULL: not yet
 --   report_due        boolean  ended and no final letter recorded
---   days_late         integer  as rl_clinical_report_t: sent (or, not yet
---                              sent, today) after due_by; 0 when in time
+--   days_late         integer  clinical.report_days_late
 --   conclusion_written boolean
 --   planned_sessions, attended_total, allowed_sessions (v_attendance)
 --   sessions_left     integer  planned sessions not yet attended (running)
@@ -48,8 +58,7 @@ CREATE VIEW clinical.v_worklist AS
 SELECT e.enrolment_id, e.subject_id, e.site_id, e.cohort_id, e.status, e.start_date, e.end_date,
        d.due_by, li.issued_on,
        d.due_by IS NOT NULL AND li.issued_on IS NULL AS report_due,
-       coalesce(greatest(coalesce(li.issued_on, clinical.local_date(now())) - d.due_by, 0), 0)
-           AS days_late,
+       clinical.report_days_late(d.due_by, li.issued_on) AS days_late,
        EXISTS (SELECT 1 FROM clinical.conclusion c WHERE c.enrolment_id = e.enrolment_id)
            AS conclusion_written,
        a.planned_sessions, a.attended_total, a.allowed_sessions,

@@ -19,10 +19,14 @@ rl_clinical_enrolment_load(PGconn *conn, const char *enrolment_id, rl_clinical_e
         "SELECT e.enrolment_id, e.subject_id, p.code, e.status, e.start_date, e.end_date, p.name, "
         "p.total_sessions, p.exercise_sessions, p.information_sessions, p.max_per_week, "
         "p.max_duration_days, p.max_extra_sessions, p.mid_test_session, "
-        "clinical.report_due_date(e.route, e.end_date), clinical.local_date(now()), "
-        "(SELECT min(clinical.local_date(r.generated_at)) FROM clinical.report_issued r "
-        " WHERE r.enrolment_id = e.enrolment_id AND r.kind = 'letter') "
+        "d.due, clinical.local_date(now()), i.issued_on, "
+        "clinical.report_days_late(d.due, i.issued_on) "
         "FROM clinical.enrolment e JOIN clinical.programme p USING (programme_id) "
+        "CROSS JOIN LATERAL (SELECT CASE WHEN e.status IN ('completed', 'dropped_out') "
+        "                    THEN clinical.report_due_date(e.route, e.end_date) END AS due) d "
+        "CROSS JOIN LATERAL (SELECT min(clinical.local_date(r.generated_at)) AS issued_on "
+        "                    FROM clinical.report_issued r "
+        "                    WHERE r.enrolment_id = e.enrolment_id AND r.kind = 'letter') i "
         "WHERE e.enrolment_id = $1::bigint",
         1, p);
     if (!res)
@@ -67,11 +71,10 @@ rl_clinical_enrolment_load(PGconn *conn, const char *enrolment_id, rl_clinical_e
     rep->issued = !PQgetisnull(res, 0, 16);
     if (r == 0 && rep->issued)
         r = rl_date_parse(PQgetvalue(res, 0, 16), &rep->issued_on, err);
-    if (r == 0 && rep->has_due) {
-        /* late: sent, or (not yet sent) today, after the deadline */
-        long late = rl_date_diff_days(rep->due, rep->issued ? rep->issued_on : rep->today);
-        rep->days_late = late > 0 ? (int)late : 0;
-    }
+    /* late: sent, or (not yet sent) today, after the deadline
+     * (clinical.report_days_late) */
+    if (r == 0 && rep->has_due)
+        rep->days_late = atoi(PQgetvalue(res, 0, 17));
     PQclear(res);
     if (r < 0) {
         rl_err_prefix(err, "enrolment %s", enrolment_id);

@@ -516,7 +516,7 @@ out:
 /* Reports due: ended, conclusion written, no letter recorded. No identity
  * is selected here (the listing shows ids and badge tokens only). */
 static const char *s_sql_due =
-    "SELECT x.*, greatest(clinical.local_date(now()) - x.due_by, 0) AS days_late FROM ("
+    "SELECT x.*, clinical.report_days_late(x.due_by, NULL) AS days_late FROM ("
     "  SELECT e.enrolment_id, e.subject_id, s.badge_token, e.status, e.end_date, e.route, "
     "         clinical.report_due_date(e.route, e.end_date) AS due_by "
     "  FROM clinical.enrolment e JOIN clinical.subject s ON s.subject_id = e.subject_id "
