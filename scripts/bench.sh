@@ -17,10 +17,13 @@
 #   3. one agent's footprint at 100 Hz (RSS, CPU share)
 #   4. recovery: drain of a one-hour backlog of 20 devices
 #   5. report letters, 6. outcome summaries
+#   7. ruglab-web: the physician's worklist and a programme page under 50
+#      concurrent clients (wrk) on a site of 2,000 enrolments; baseline:
+#      the pages' own SQL, timed by the server in the same run
 # Prints a table and writes $BUILD/bench/results.json.
 #
 # Environment: BUILD (default build), BENCH_QUICK=1 (shorter timed phases),
-# BENCH_ONLY="throughput latency footprint recovery reports outcomes"
+# BENCH_ONLY="throughput latency footprint recovery reports outcomes web"
 # (a subset), BENCH_AGENTS_MAX (default 100: the largest agent count).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -31,7 +34,7 @@ BB=$root/$BUILD/bench
 OUT=$BB/run
 export PATH="$BIN:$PATH"
 QUICK=${BENCH_QUICK:-0}
-ONLY=${BENCH_ONLY:-throughput latency footprint recovery reports outcomes}
+ONLY=${BENCH_ONLY:-throughput latency footprint recovery reports outcomes web}
 AGENTS_MAX=${BENCH_AGENTS_MAX:-100}
 T_START=$SECONDS
 
@@ -463,6 +466,151 @@ if want outcomes; then
     row "outcomes_$g" "outcomes summary --by $g" "$t" "s" "$base" "one SQL pass (median)" "$(ratio "$t" "$base")" \
       "median of 3; target < 1 s: $(awk -v x="$t" 'BEGIN { print (x < 1 ? "met" : "NOT met") }')"
   done
+fi
+
+# --------------------------------------------------------------- 7. web
+# ruglab-web's physician pages under 50 concurrent clients (wrk -t2 -c50):
+# one site of 2,000 enrolments made by gen-population over the last year
+# (names added to its subjects; the letters of the programmes that ended
+# more than 30 days ago recorded as sent, as on a site that sends its
+# reports, so the worklist holds the running programmes and the reports
+# pending), the worklist and the programme page of one patient.
+# ruglab-web runs with 8 worker threads and 8 connections per role: wrk's
+# 50 connections are multiplexed on the threads (libmicrohttpd's epoll per
+# thread) and wait for a free one; more threads than that only add
+# contention on a machine whose database has as few cores (2 here).
+# Baseline, in the same run: the pages' own SQL as the server times it
+# (log_min_duration_statement = 0 for the clinician role over 20
+# sequential requests of each page, summed per request: parse, bind and
+# execute of every statement the page sends, the model's included).
+if want web; then
+  command -v wrk >/dev/null || die "wrk not installed (scripts/install-deps.sh)"
+  command -v ruglab-web >/dev/null || die "ruglab-web not built (run make bench)"
+  run=web
+  mkdir -p "$OUT/$run"
+  today=$(date -u +%F)
+  t0=$(now)
+  scripts/gen-population.sh --db "$RUGLAB_DB" --seed 14 --sites 1 --enrolments 2000 --years 1 \
+    --until "$today" --site-prefix web-s >"$OUT/$run/gen.log" 2>&1 || die "web: gen-population failed: $(tail -3 "$OUT/$run/gen.log")"
+  q "INSERT INTO identity.patient (subject_id, insz, family_name, given_name, date_of_birth)
+     SELECT s.subject_id, (90000000000 + s.subject_id)::text, 'Webbench' || s.subject_id, 'Test', '1970-01-01'
+     FROM clinical.subject s JOIN clinical.site si ON si.site_id = s.site_id
+     WHERE si.code = 'web-s01' AND NOT EXISTS (SELECT 1 FROM identity.patient p WHERE p.subject_id = s.subject_id);
+     INSERT INTO clinical.report_issued (enrolment_id, kind, lang, sha256, generated_by, via)
+     SELECT e.enrolment_id, 'letter', 'nl', repeat('0', 64), 'bench', 'batch'
+     FROM clinical.enrolment e JOIN clinical.site si ON si.site_id = e.site_id
+     WHERE si.code = 'web-s01' AND e.end_date < current_date - 30;
+     ANALYZE clinical.enrolment, clinical.subject, identity.patient, clinical.session, clinical.report_issued,
+             meas.test_trial, meas.questionnaire_response;" >/dev/null
+  nweb=$(q "SELECT count(*) FROM clinical.enrolment e JOIN clinical.site si USING (site_id) WHERE si.code = 'web-s01'")
+  # the patient: the most recent programme with tests at start and end and questionnaires
+  eid=$(q "SELECT e.enrolment_id FROM clinical.enrolment e JOIN clinical.site si USING (site_id)
+           WHERE si.code = 'web-s01' AND e.status = 'completed'
+             AND (SELECT count(DISTINCT session_id) FROM meas.test_trial t WHERE t.enrolment_id = e.enrolment_id) = 2
+             AND EXISTS (SELECT 1 FROM meas.questionnaire_response r WHERE r.enrolment_id = e.enrolment_id)
+           ORDER BY e.end_date DESC, e.enrolment_id LIMIT 1")
+  [ -n "$eid" ] || die "web: no enrolment with tests in the generated site"
+  cold=$(q "SELECT e.enrolment_id FROM clinical.enrolment e JOIN clinical.site si USING (site_id)
+            WHERE si.code = 'web-s01' AND e.status = 'completed' AND e.enrolment_id <> $eid
+              AND EXISTS (SELECT 1 FROM meas.test_trial t WHERE t.enrolment_id = e.enrolment_id)
+            ORDER BY e.end_date DESC, e.enrolment_id LIMIT 1")
+  pw='bench web password 2026'
+  printf '%s\n' "$pw" | ruglab user add bench-doc --role physician --site web-s01 >/dev/null
+  note "web: $nweb enrolments on site web-s01 in $(fmt "$(awk -v a="$t0" -v b="$(now)" 'BEGIN{print b-a}')") s; programme page of enrolment $eid"
+  WPORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  WB=http://127.0.0.1:$WPORT
+  cat >"$OUT/$run/web.conf" <<CONF
+[web]
+listen = 127.0.0.1:$WPORT
+threads = 8
+templates_dir = $root/deploy/web/templates
+static_dir = $root/deploy/web/static
+log_level = warn
+[database]
+conninfo = $RUGLAB_DB
+pool_size = 8
+CONF
+  ruglab-web --config "$OUT/$run/web.conf" >"$OUT/$run/web.log" 2>&1 &
+  web_pid=$!
+  PIDS+=("$web_pid")
+  deadline=$((SECONDS + 30))
+  until grep -q READY "$OUT/$run/web.log" 2>/dev/null; do
+    [ $SECONDS -lt $deadline ] && kill -0 "$web_pid" 2>/dev/null || die "web: ruglab-web did not start: $(cat "$OUT/$run/web.log")"
+    sleep 0.05
+  done
+  jar=$OUT/$run/cookies
+  tok=$(curl -sS -c "$jar" -b "$jar" "$WB/signin" | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -1)
+  curl -sS -o /dev/null -c "$jar" -b "$jar" --data-urlencode "csrf=$tok" --data-urlencode "name=bench-doc" \
+    --data-urlencode "password=$pw" "$WB/signin" || die "web: sign-in failed"
+  sid=$(awk '$6 == "ruglab_session" { print $7 }' "$jar")
+  [ -n "$sid" ] || die "web: no session cookie after sign-in: $(tail -3 "$OUT/$run/web.log")"
+  get() { curl -sS -o "$OUT/$run/page.html" -w '%{http_code} %{time_total}\n' -H "Cookie: ruglab_session=$sid" "$WB$1"; }
+  # baseline: the server's own time of the pages' SQL (every statement the
+  # clinician role sends: parse, bind, execute), logged for this phase only
+  PGLOG=$BB/pg/postgresql.log
+  su_q() { psql -X -q -At -v ON_ERROR_STOP=1 "$RUGLAB_DB user=postgres" -c "$1" >/dev/null; }
+  sql_sum() {  # FROM [GREP]: ms of the clinician's statements logged since byte FROM
+    tail -c +"$(($1 + 1))" "$PGLOG" | grep 'ruglab_clinician@.* duration: ' | grep -e "${2:-.}" |
+      sed 's/.* duration: \([0-9.]*\) ms.*/\1/' | awk '{ s += $1 } END { printf "%.2f\n", s }'
+  }
+  su_q "ALTER SYSTEM SET log_min_duration_statement = 0"; su_q "SELECT pg_reload_conf()"
+  sleep 0.2  # the backends read the reloaded setting before their next statement
+  # the first worklist reads the site's list (kept worklist_max_age_s after)
+  from=$(stat -c %s "$PGLOG")
+  read -r code wl_cold_s < <(get /worklist)
+  [ "$code" = 200 ] || die "web: /worklist answered $code"
+  sql_list=$(sql_sum "$from" 'v_worklist w')
+  # the first programme page draws the charts (later ones take them from the cache)
+  read -r code cold_s < <(get "/programme/$cold")
+  [ "$code" = 200 ] || die "web: /programme/$cold answered $code"
+  # warm: each pooled connection plans its prepared statements in its first uses
+  for k in $(seq 1 20); do get "/programme/$eid" >/dev/null; get /worklist >/dev/null; done
+  rows=$(grep -c 'class="patient"' "$OUT/$run/page.html" || true)
+  read -r code _ < <(get "/programme/$eid")
+  [ "$code" = 200 ] || die "web: /programme/$eid answered $code"
+  from=$(stat -c %s "$PGLOG")
+  for k in $(seq 1 20); do get /worklist >/dev/null; done
+  # (a re-read of the list in these 20, when 15 s passed, is left out: timed above)
+  sql_wl=$(awk -v s="$(sql_sum "$from")" -v l="$(sql_sum "$from" 'v_worklist w')" 'BEGIN { printf "%.2f", (s - l) / 20 }')
+  from=$(stat -c %s "$PGLOG")
+  for k in $(seq 1 20); do get "/programme/$eid" >/dev/null; done
+  sql_pg=$(awk -v s="$(sql_sum "$from")" 'BEGIN { printf "%.2f", s / 20 }')
+  su_q "ALTER SYSTEM RESET log_min_duration_statement"; su_q "SELECT pg_reload_conf()"
+  dur=$([ "$QUICK" = 1 ] && echo 5 || echo 10)
+  # wrk_run NAME PATH: p50 p99 (ms), requests, req/s, non-2xx/3xx, socket errors
+  wrk_run() {
+    local f=$OUT/$run/wrk-$1.txt
+    wrk -t2 -c50 -d"${dur}s" --latency -H "Cookie: ruglab_session=$sid" "$WB$2" >"$f" 2>&1 || die "web: wrk failed: $(cat "$f")"
+    awk '
+      function ms(v) { if (v ~ /us$/) return v / 1000; if (v ~ /ms$/) return v + 0; if (v ~ /s$/) return v * 1000; return v }
+      /^ +50% / { p50 = ms($2) } /^ +99% / { p99 = ms($2) }
+      / requests in / { n = $1 } /^Requests\/sec:/ { rps = $2 }
+      /Non-2xx or 3xx responses:/ { bad = $NF }
+      /Socket errors:/ { gsub(",", ""); sock = $4 + $6 + $8 + $10 }
+      END { printf "%.1f %.1f %d %.0f %d %d\n", p50, p99, n, rps, bad, sock }' "$f"
+  }
+  for spec in "worklist /worklist $sql_wl" "programme /programme/$eid $sql_pg"; do
+    set -- $spec
+    read -r p50 p99 n rps bad sock < <(wrk_run "$1" "$2")
+    [ "$n" -gt 0 ] || die "web: wrk made no request on $2: $(cat "$OUT/$run/wrk-$1.txt")"
+    # a session lost during the run would be 303s, which wrk counts as success
+    read -r code _ < <(get "$2")
+    [ "$code" = 200 ] || die "web: $2 answered $code after the run"
+    errs=$((bad + sock))
+    verdict=$(awk -v x="$p99" -v e="$errs" 'BEGIN { print (x < 100 && e == 0 ? "met" : "NOT met") }')
+    what="web $1 p99, 50 clients"
+    [ "$1" = worklist ] && extra="$rows rows on its first page; the site's list read every 15 s" || extra="enrolment $2, charts from the cache"
+    row "web_$1_p99" "$what" "$p99" "ms" "$3" "page's SQL, ms" "$(ratio "$p99" "$3")" \
+      "target p99 < 100 ms, no errors: $verdict; p50 $p50 ms, $n requests ($rps/s) in ${dur} s, errors: non-2xx $bad, socket $sock; $extra; 8 threads, 8 connections"
+  done
+  wl_cold_ms=$(awk -v s="$wl_cold_s" 'BEGIN { printf "%.1f", s * 1000 }')
+  row web_worklist_list "web worklist, the site's list read" "$wl_cold_ms" "ms" "$sql_list" "its SQL, ms" "$(ratio "$wl_cold_ms" "$sql_list")" \
+    "one request with the list not kept: clinical.v_worklist over $nweb enrolments, kept worklist_max_age_s (15 s) for the next requests"
+  cold_ms=$(awk -v s="$cold_s" 'BEGIN { printf "%.1f", s * 1000 }')
+  row web_programme_cold "web programme page, charts drawn" "$cold_ms" "ms" "$sql_pg" "page's SQL, ms" "$(ratio "$cold_ms" "$sql_pg")" \
+    "one request, enrolment $cold: the model, gnuplot's five charts, the page (later requests take the charts from the cache)"
+  kill -TERM "$web_pid"
+  wait "$web_pid" || die "web: ruglab-web exited non-zero: $(tail -3 "$OUT/$run/web.log")"
 fi
 
 # --------------------------------------------------------------- results

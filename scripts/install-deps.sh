@@ -23,6 +23,8 @@ PACKAGES=(
   # the browser tests: Debian's chromium, driven by playwright-core from npm
   # (make browser-deps installs it into the build directory)
   chromium nodejs
+  # make bench: the web pages under 50 concurrent clients
+  wrk
 )
 
 missing=()

@@ -23,7 +23,8 @@ typedef struct {
     rl_date_t today; /* Europe/Brussels, as the database sees it */
     bool issued;     /* a final letter is recorded (clinical.report_issued) */
     rl_date_t issued_on;
-    int days_late; /* sent (or, not yet sent, today) after the deadline; 0 when in time */
+    int days_late; /* sent (or, not yet sent, today) after the deadline; 0 when in time
+                    * (clinical.report_days_late) */
 } rl_clinical_report_t;
 
 typedef struct {

@@ -41,6 +41,17 @@ const char *rl_db_result_error(const PGresult *res);
 PGresult *rl_db_exec(PGconn *conn, rl_err_t *err, const char *what, const char *sql, int nparams,
                      const char *const *params) __attribute__((warn_unused_result));
 
+/* As rl_db_exec, through a statement prepared on this connection under
+ * name (prepared from sql at its first use on the connection, then
+ * reused): a long-lived connection (ruglab-web's pools) plans a query on
+ * the clinical views once instead of at every call, where planning costs
+ * far more than running it. The names prepared are remembered with the
+ * connection (a libpq event procedure) and forgotten when it is reset or
+ * finished. The same name must always come with the same sql. */
+PGresult *rl_db_exec_prepared(PGconn *conn, rl_err_t *err, const char *what, const char *name,
+                              const char *sql, int nparams, const char *const *params)
+    __attribute__((warn_unused_result));
+
 /* --check-config of the command-line tools, whose configuration is the
  * database they find: resolves the connection string (flag, $RUGLAB_DB,
  * the local cluster), connects as default_user and runs probe_sql (a

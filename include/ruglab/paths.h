@@ -43,4 +43,14 @@ int rl_paths_mkdirs(const char *dir, mode_t mode, rl_err_t *err)
  * trust the key they have. */
 int rl_paths_check_secret(const char *path, rl_err_t *err) __attribute__((warn_unused_result));
 
+/* A new private working directory $TMPDIR/<prefix>.XXXXXX (/tmp when
+ * TMPDIR is unset), mode 0700. NULL with err "cannot create a working
+ * directory DIR: REASON". Caller owns; remove it with rl_paths_rmdir. */
+char *rl_paths_workdir(const char *prefix, rl_err_t *err) __attribute__((warn_unused_result));
+/* Removes the files of a working directory (one level, no subfolders)
+ * and the directory, then frees dir. NULL is ignored. */
+void rl_paths_rmdir(char *dir);
+/* The whole content of a file (caller frees), NULL with errno set. */
+unsigned char *rl_paths_read_file(const char *path, size_t *len);
+
 #endif

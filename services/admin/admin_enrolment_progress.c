@@ -79,20 +79,20 @@ s_status_fetch(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *patient,
                         1, p);
     if (!m->att)
         return -1;
-    m->other =
-        admin_exec(ctx, cmd, rc, "reading the other programmes' reports",
-                   "SELECT o.enrolment_id, o.end_date, o.due, clinical.local_date(now()) - o.due "
-                   "FROM (SELECT x.enrolment_id, x.end_date, "
-                   "             clinical.report_due_date(x.route, x.end_date) AS due "
-                   "      FROM clinical.enrolment x JOIN clinical.enrolment e "
-                   "        ON e.subject_id = x.subject_id AND e.enrolment_id = $1::bigint "
-                   "      WHERE x.enrolment_id <> e.enrolment_id "
-                   "        AND x.status IN ('completed', 'dropped_out') "
-                   "        AND NOT EXISTS (SELECT 1 FROM clinical.report_issued r "
-                   "                        WHERE r.enrolment_id = x.enrolment_id "
-                   "                          AND r.kind = 'letter')) o "
-                   "WHERE o.due < clinical.local_date(now()) ORDER BY o.due",
-                   1, p);
+    m->other = admin_exec(
+        ctx, cmd, rc, "reading the other programmes' reports",
+        "SELECT o.enrolment_id, o.end_date, o.due, clinical.report_days_late(o.due, NULL) "
+        "FROM (SELECT x.enrolment_id, x.end_date, "
+        "             clinical.report_due_date(x.route, x.end_date) AS due "
+        "      FROM clinical.enrolment x JOIN clinical.enrolment e "
+        "        ON e.subject_id = x.subject_id AND e.enrolment_id = $1::bigint "
+        "      WHERE x.enrolment_id <> e.enrolment_id "
+        "        AND x.status IN ('completed', 'dropped_out') "
+        "        AND NOT EXISTS (SELECT 1 FROM clinical.report_issued r "
+        "                        WHERE r.enrolment_id = x.enrolment_id "
+        "                          AND r.kind = 'letter')) o "
+        "WHERE clinical.report_days_late(o.due, NULL) > 0 ORDER BY o.due",
+        1, p);
     if (!m->other)
         return -1;
     m->occ = admin_exec(ctx, cmd, rc, "reading the test occasions",

@@ -14,15 +14,19 @@ rl_clinical_enrolment_load(PGconn *conn, const char *enrolment_id, rl_clinical_e
                            rl_err_t *err)
 {
     const char *p[1] = {enrolment_id};
-    PGresult *res = rl_db_exec(
-        conn, err, "reading the enrolment",
+    PGresult *res = rl_db_exec_prepared(
+        conn, err, "reading the enrolment", "clinical enrolment",
         "SELECT e.enrolment_id, e.subject_id, p.code, e.status, e.start_date, e.end_date, p.name, "
         "p.total_sessions, p.exercise_sessions, p.information_sessions, p.max_per_week, "
         "p.max_duration_days, p.max_extra_sessions, p.mid_test_session, "
-        "clinical.report_due_date(e.route, e.end_date), clinical.local_date(now()), "
-        "(SELECT min(clinical.local_date(r.generated_at)) FROM clinical.report_issued r "
-        " WHERE r.enrolment_id = e.enrolment_id AND r.kind = 'letter') "
+        "d.due, clinical.local_date(now()), i.issued_on, "
+        "clinical.report_days_late(d.due, i.issued_on) "
         "FROM clinical.enrolment e JOIN clinical.programme p USING (programme_id) "
+        "CROSS JOIN LATERAL (SELECT CASE WHEN e.status IN ('completed', 'dropped_out') "
+        "                    THEN clinical.report_due_date(e.route, e.end_date) END AS due) d "
+        "CROSS JOIN LATERAL (SELECT min(clinical.local_date(r.generated_at)) AS issued_on "
+        "                    FROM clinical.report_issued r "
+        "                    WHERE r.enrolment_id = e.enrolment_id AND r.kind = 'letter') i "
         "WHERE e.enrolment_id = $1::bigint",
         1, p);
     if (!res)
@@ -67,11 +71,10 @@ rl_clinical_enrolment_load(PGconn *conn, const char *enrolment_id, rl_clinical_e
     rep->issued = !PQgetisnull(res, 0, 16);
     if (r == 0 && rep->issued)
         r = rl_date_parse(PQgetvalue(res, 0, 16), &rep->issued_on, err);
-    if (r == 0 && rep->has_due) {
-        /* late: sent, or (not yet sent) today, after the deadline */
-        long late = rl_date_diff_days(rep->due, rep->issued ? rep->issued_on : rep->today);
-        rep->days_late = late > 0 ? (int)late : 0;
-    }
+    /* late: sent, or (not yet sent) today, after the deadline
+     * (clinical.report_days_late) */
+    if (r == 0 && rep->has_due)
+        rep->days_late = atoi(PQgetvalue(res, 0, 17));
     PQclear(res);
     if (r < 0) {
         rl_err_prefix(err, "enrolment %s", enrolment_id);
@@ -111,8 +114,8 @@ s_outside_warnings(PGconn *conn, const rl_clinical_enrolment_t *e, rl_programme_
                    size_t *n, rl_err_t *err)
 {
     const char *p[1] = {e->enrolment_id};
-    PGresult *res = rl_db_exec(
-        conn, err, "reading the records outside the programme's dates",
+    PGresult *res = rl_db_exec_prepared(
+        conn, err, "reading the records outside the programme's dates", "clinical outside",
         "SELECT record, min(first_date), max(last_date), "
         "       CASE WHEN record = 'session' THEN count(DISTINCT first_date) ELSE sum(records) END "
         "FROM clinical.v_outside_programme WHERE enrolment_id = $1::bigint GROUP BY record "
@@ -154,12 +157,12 @@ s_short_warning(PGconn *conn, const rl_clinical_enrolment_t *e, rl_programme_war
                 size_t *n, rl_err_t *err)
 {
     const char *p[1] = {e->enrolment_id};
-    PGresult *res =
-        rl_db_exec(conn, err, "reading the session lengths",
-                   "SELECT count(*), min(session_date), max(session_date), min(minutes_recorded), "
-                   "min(min_session_minutes) FROM clinical.v_session_day "
-                   "WHERE enrolment_id = $1::bigint AND short",
-                   1, p);
+    PGresult *res = rl_db_exec_prepared(
+        conn, err, "reading the session lengths", "clinical short sessions",
+        "SELECT count(*), min(session_date), max(session_date), min(minutes_recorded), "
+        "min(min_session_minutes) FROM clinical.v_session_day "
+        "WHERE enrolment_id = $1::bigint AND short",
+        1, p);
     if (!res)
         return -1;
     int r = 0;
@@ -199,14 +202,15 @@ rl_clinical_attendance_warnings(PGconn *conn, const rl_clinical_enrolment_t *e,
         goto out;
     }
     const char *p[1] = {e->enrolment_id};
-    PGresult *res = rl_db_exec(conn, err, "reading the sessions",
-                               "SELECT min(session_date), 'attended' FROM clinical.v_session "
-                               "WHERE enrolment_id = $1::bigint AND session_number IS NOT NULL "
-                               "GROUP BY session_number UNION ALL "
-                               "SELECT session_date, status FROM clinical.v_session "
-                               "WHERE enrolment_id = $1::bigint AND status <> 'attended' "
-                               "AND in_programme",
-                               1, p);
+    PGresult *res =
+        rl_db_exec_prepared(conn, err, "reading the sessions", "clinical sessions",
+                            "SELECT min(session_date), 'attended' FROM clinical.v_session "
+                            "WHERE enrolment_id = $1::bigint AND session_number IS NOT NULL "
+                            "GROUP BY session_number UNION ALL "
+                            "SELECT session_date, status FROM clinical.v_session "
+                            "WHERE enrolment_id = $1::bigint AND status <> 'attended' "
+                            "AND in_programme",
+                            1, p);
     if (!res) {
         r = -1;
         goto out;

@@ -5,6 +5,7 @@
 #include "ruglab/paths.h"
 
 #include <errno.h>
+#include <libpq-events.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,6 +172,87 @@ rl_db_exec(PGconn *conn, rl_err_t *err, const char *what, const char *sql, int n
            const char *const *params)
 {
     PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    ExecStatusType st = PQresultStatus(res);
+    if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
+        return res;
+    rl_err_set(err, "%s: %s", what,
+               PQstatus(conn) == CONNECTION_OK ? rl_db_result_error(res) : rl_db_error(conn));
+    PQclear(res);
+    return NULL;
+}
+
+/* The names prepared on one connection (its libpq instance data). */
+typedef struct {
+    char **names;
+    size_t n;
+} s_prepared_t;
+
+static void
+s_prepared_free(s_prepared_t *p)
+{
+    for (size_t i = 0; p && i < p->n; i++)
+        free(p->names[i]);
+    if (p)
+        free(p->names);
+    free(p);
+}
+
+static int
+s_prepared_event(PGEventId id, void *info, void *pass)
+{
+    (void)pass;
+    if (id == PGEVT_CONNRESET) { /* a new session: nothing prepared in it */
+        PGconn *conn = ((PGEventConnReset *)info)->conn;
+        s_prepared_free(PQinstanceData(conn, s_prepared_event));
+        PQsetInstanceData(conn, s_prepared_event, NULL);
+    } else if (id == PGEVT_CONNDESTROY) {
+        PGconn *conn = ((PGEventConnDestroy *)info)->conn;
+        s_prepared_free(PQinstanceData(conn, s_prepared_event));
+    }
+    return 1;
+}
+
+/* Whether name is prepared on conn; registers the event procedure. */
+static s_prepared_t *
+s_prepared(PGconn *conn)
+{
+    s_prepared_t *p = PQinstanceData(conn, s_prepared_event);
+    if (p)
+        return p;
+    /* registering twice fails harmlessly (the procedure is there already) */
+    (void)PQregisterEventProc(conn, s_prepared_event, "ruglab prepared statements", NULL);
+    p = rl_calloc(1, sizeof *p);
+    if (!PQsetInstanceData(conn, s_prepared_event, p)) {
+        free(p);
+        return NULL;
+    }
+    return p;
+}
+
+PGresult *
+rl_db_exec_prepared(PGconn *conn, rl_err_t *err, const char *what, const char *name,
+                    const char *sql, int nparams, const char *const *params)
+{
+    s_prepared_t *p = s_prepared(conn);
+    if (!p) /* no place to remember it: unprepared */
+        return rl_db_exec(conn, err, what, sql, nparams, params);
+    bool known = false;
+    for (size_t i = 0; i < p->n && !known; i++)
+        known = !strcmp(p->names[i], name);
+    if (!known) {
+        PGresult *prep = PQprepare(conn, name, sql, nparams, NULL);
+        if (PQresultStatus(prep) != PGRES_COMMAND_OK) {
+            rl_err_set(err, "%s: %s", what,
+                       PQstatus(conn) == CONNECTION_OK ? rl_db_result_error(prep)
+                                                       : rl_db_error(conn));
+            PQclear(prep);
+            return NULL;
+        }
+        PQclear(prep);
+        p->names = rl_realloc(p->names, (p->n + 1) * sizeof *p->names);
+        p->names[p->n++] = rl_strdup(name);
+    }
+    PGresult *res = PQexecPrepared(conn, name, nparams, params, NULL, NULL, 0);
     ExecStatusType st = PQresultStatus(res);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
         return res;

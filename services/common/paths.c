@@ -3,9 +3,11 @@
 
 #include "ruglab/mem.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -141,4 +143,56 @@ rl_paths_check_secret(const char *path, rl_err_t *err)
                         path, (unsigned)(st.st_mode & 07777), path);
     close(fd);
     return rc;
+}
+
+char *
+rl_paths_workdir(const char *prefix, rl_err_t *err)
+{
+    const char *tmp = getenv("TMPDIR");
+    char *dir = rl_asprintf("%s/%s.XXXXXX", tmp && *tmp ? tmp : "/tmp", prefix);
+    if (!mkdtemp(dir)) {
+        rl_err_set(err, "cannot create a working directory %s: %s", dir, strerror(errno));
+        free(dir);
+        return NULL;
+    }
+    return dir;
+}
+
+void
+rl_paths_rmdir(char *dir)
+{
+    if (!dir)
+        return;
+    DIR *dp = opendir(dir);
+    if (dp) {
+        struct dirent *e;
+        while ((e = readdir(dp)))
+            if (e->d_name[0] != '.') {
+                char *p = rl_asprintf("%s/%s", dir, e->d_name);
+                unlink(p);
+                free(p);
+            }
+        closedir(dp);
+    }
+    rmdir(dir);
+    free(dir);
+}
+
+unsigned char *
+rl_paths_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return NULL;
+    size_t cap = 65536, n = 0;
+    unsigned char *buf = rl_malloc(cap);
+    size_t got;
+    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
+        n += got;
+        if (n == cap)
+            buf = rl_realloc(buf, cap *= 2);
+    }
+    fclose(f);
+    *len = n;
+    return buf;
 }

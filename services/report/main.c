@@ -239,7 +239,7 @@ static char *
 s_workdir(void)
 {
     rl_err_t err;
-    char *dir = rpt_workdir(&err);
+    char *dir = rl_paths_workdir("ruglab-report", &err);
     if (!dir)
         rl_cli_fail("%s", err.msg);
     return dir;
@@ -332,7 +332,7 @@ s_letter_file(PGconn *conn, const rpt_model_t *m, const char *lang, bool draft,
         }
     }
     free(bytes);
-    rpt_rmdir(dir);
+    rl_paths_rmdir(dir);
     return rc;
 }
 
@@ -426,7 +426,7 @@ s_cmd_export(PGconn *conn, const s_opts_t *o)
 out:
     free(text);
     free(bytes);
-    rpt_rmdir(dir);
+    rl_paths_rmdir(dir);
     rpt_model_destroy(&m);
     return rc;
 }
@@ -434,7 +434,7 @@ out:
 /* Reports due: ended, conclusion written, no letter recorded. No identity
  * is selected here (the listing shows ids and badge tokens only). */
 static const char *s_sql_due =
-    "SELECT x.*, greatest(clinical.local_date(now()) - x.due_by, 0) AS days_late FROM ("
+    "SELECT x.*, clinical.report_days_late(x.due_by, NULL) AS days_late FROM ("
     "  SELECT e.enrolment_id, e.subject_id, s.badge_token, e.status, e.end_date, e.route, "
     "         clinical.report_due_date(e.route, e.end_date) AS due_by "
     "  FROM clinical.enrolment e JOIN clinical.subject s ON s.subject_id = e.subject_id "

@@ -329,12 +329,6 @@ const char *rpt_final_refusal(const rpt_model_t *m);
  * patient (for the hint in the message). err says why. */
 rpt_refusal_t rpt_may_issue(const rpt_model_t *m, const char *patient, rl_err_t *err);
 
-/* A private working directory under $TMPDIR (or /tmp); NULL with err. */
-char *rpt_workdir(rl_err_t *err);
-/* Removes the files of dir and dir itself, and frees the string. */
-void rpt_rmdir(char *dir);
-/* The whole file; NULL with errno. Caller frees. */
-unsigned char *rpt_read_file(const char *path, size_t *len);
 /* Writes data to path (a partial file is removed). */
 int rpt_write_file(const char *path, const void *data, size_t len, rl_err_t *err)
     __attribute__((warn_unused_result));

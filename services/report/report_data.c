@@ -137,6 +137,12 @@ static const char *s_sql_subject[] = {
     [S_KEY_BADGE] = "SELECT subject_id FROM clinical.subject WHERE upper(badge_token) = upper($1)",
 };
 static const char *s_key_names[] = {"subject id", "INSZ", "badge token"};
+/* the prepared statements' names (rl_db_exec_prepared) */
+static const char *s_subject_names[] = {
+    [S_KEY_SUBJECT] = "rpt subject by id",
+    [S_KEY_INSZ] = "rpt subject by insz",
+    [S_KEY_BADGE] = "rpt subject by badge",
+};
 
 /* who */
 static int
@@ -145,7 +151,8 @@ s_load_subject(s_load_t *ld)
     char insz[12];
     s_key_t kind = s_key_kind(ld->patient, insz);
     const char *p[] = {kind == S_KEY_INSZ ? insz : ld->patient};
-    PGresult *res = rl_db_exec(ld->conn, ld->err, "finding the patient", s_sql_subject[kind], 1, p);
+    PGresult *res = rl_db_exec_prepared(ld->conn, ld->err, "finding the patient",
+                                        s_subject_names[kind], s_sql_subject[kind], 1, p);
     if (!res)
         return RL_EXIT_DB;
     int rc = RL_EXIT_OK;
@@ -210,7 +217,8 @@ s_load_enrolment(s_load_t *ld)
     char eid_flag[32];
     snprintf(eid_flag, sizeof eid_flag, "%lld", ld->enrolment_id);
     const char *p[] = {ld->sid, ld->enrolment_id > 0 ? eid_flag : NULL};
-    PGresult *res = rl_db_exec(ld->conn, ld->err, "reading the enrolment", s_sql_enrolment, 2, p);
+    PGresult *res = rl_db_exec_prepared(ld->conn, ld->err, "reading the enrolment", "rpt enrolment",
+                                        s_sql_enrolment, 2, p);
     if (!res)
         return RL_EXIT_DB;
     int rc = RL_EXIT_OK;
@@ -250,8 +258,8 @@ static int
 s_load_identity(s_load_t *ld)
 {
     const char *p[] = {ld->sid};
-    PGresult *res =
-        rl_db_exec(ld->conn, ld->err, "reading the patient's identity", s_sql_identity, 1, p);
+    PGresult *res = rl_db_exec_prepared(ld->conn, ld->err, "reading the patient's identity",
+                                        "rpt identity", s_sql_identity, 1, p);
     if (!res)
         return RL_EXIT_DB;
     if (PQntuples(res) == 0) {
@@ -732,8 +740,8 @@ s_load_curve(s_load_t *ld)
     const rpt_occasion_t *o = &m->occasion[tp];
     const char *dir = rl_direction_name(RL_DIR_EXTENSION);
     const char *p1[] = {ld->eid, o->device_id, o->session_id, dir};
-    PGresult *res =
-        rl_db_exec(ld->conn, ld->err, "finding the best trial", s_sql_best_trial, 4, p1);
+    PGresult *res = rl_db_exec_prepared(ld->conn, ld->err, "finding the best trial",
+                                        "rpt best trial", s_sql_best_trial, 4, p1);
     if (!res)
         return RL_EXIT_DB;
     if (PQntuples(res) == 0) {
@@ -743,7 +751,8 @@ s_load_curve(s_load_t *ld)
     char *trial = rl_strdup(PQgetvalue(res, 0, 0));
     PQclear(res);
     const char *p2[] = {ld->eid, o->device_id, o->session_id, dir, trial};
-    res = rl_db_exec(ld->conn, ld->err, "reading the raw curve", s_sql_curve, 5, p2);
+    res = rl_db_exec_prepared(ld->conn, ld->err, "reading the raw curve", "rpt curve", s_sql_curve,
+                              5, p2);
     free(trial);
     if (!res)
         return RL_EXIT_DB;
@@ -815,7 +824,8 @@ s_load_section(s_load_t *ld, const s_section_t *section)
     if (section->step)
         return section->step(ld);
     const char *p[] = {ld->eid};
-    PGresult *res = rl_db_exec(ld->conn, ld->err, section->what, section->sql, 1, p);
+    PGresult *res =
+        rl_db_exec_prepared(ld->conn, ld->err, section->what, section->what, section->sql, 1, p);
     if (!res)
         return RL_EXIT_DB;
     section->fill(ld, res);

@@ -12,64 +12,14 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include "ruglab/paths.h"
+
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-char *
-rpt_workdir(rl_err_t *err)
-{
-    const char *tmp = getenv("TMPDIR");
-    char *dir = rl_asprintf("%s/ruglab-report.XXXXXX", tmp && *tmp ? tmp : "/tmp");
-    if (!mkdtemp(dir)) {
-        rl_err_set(err, "cannot create a working directory %s: %s", dir, strerror(errno));
-        free(dir);
-        return NULL;
-    }
-    return dir;
-}
-
-void
-rpt_rmdir(char *dir)
-{
-    if (!dir)
-        return;
-    DIR *dp = opendir(dir);
-    if (dp) {
-        struct dirent *e;
-        while ((e = readdir(dp)))
-            if (e->d_name[0] != '.') {
-                char *p = rl_asprintf("%s/%s", dir, e->d_name);
-                unlink(p);
-                free(p);
-            }
-        closedir(dp);
-    }
-    rmdir(dir);
-    free(dir);
-}
-
-unsigned char *
-rpt_read_file(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return NULL;
-    size_t cap = 65536, n = 0;
-    unsigned char *buf = rl_malloc(cap);
-    size_t got;
-    while ((got = fread(buf + n, 1, cap - n, f)) > 0) {
-        n += got;
-        if (n == cap)
-            buf = rl_realloc(buf, cap *= 2);
-    }
-    fclose(f);
-    *len = n;
-    return buf;
-}
 
 int
 rpt_write_file(const char *path, const void *data, size_t len, rl_err_t *err)
@@ -202,7 +152,7 @@ rpt_render(const rpt_model_t *m, const char *lang, bool draft, const char *dir,
     char *pdf = rl_asprintf("%s/letter.pdf", dir);
     unsigned char *bytes = NULL;
     if (rpt_letter_write(m, &charts, lang, draft, pdf, err) == 0 &&
-        !(bytes = rpt_read_file(pdf, len)))
+        !(bytes = rl_paths_read_file(pdf, len)))
         rl_err_set(err, "cannot read back %s: %s", pdf, strerror(errno));
     rpt_charts_free(&charts);
     free(pdf);

@@ -102,6 +102,7 @@ s_load(const char *path, web_settings_t *s, rl_err_t *err)
     s->absolute_s = rl_config_int(cfg, "session", "absolute_timeout_h") * 3600;
     s->pool_size = rl_config_int(cfg, "database", "pool_size");
     snprintf(s->outbox_dir, sizeof s->outbox_dir, "%s", rl_config_str(cfg, "outbox", "dir"));
+    s->worklist_max_age_s = rl_config_int(cfg, "web", "worklist_max_age_s");
     char *conninfo = rl_db_conninfo(rl_config_str(cfg, "database", "conninfo"), err);
     if (!conninfo)
         goto out;

@@ -93,7 +93,8 @@ typedef struct {
     char tls_key[1024];
     char conninfo[2048];
     long pool_size;
-    char outbox_dir[1024]; /* [outbox] dir: released reports (web_signoff.c) */
+    char outbox_dir[1024];   /* [outbox] dir: released reports (web_signoff.c) */
+    long worklist_max_age_s; /* how long a site's worklist is kept (0: never) */
 } web_settings_t;
 
 typedef struct {
@@ -261,5 +262,17 @@ int web_sec_attendance_post(web_app_t *app, web_req_t *req, web_resp_t *resp);
 /* GET, POST /questionnaire/ENROLMENT_ID?instrument=ODI */
 int web_sec_questionnaire(web_app_t *app, web_req_t *req, web_resp_t *resp);
 int web_sec_questionnaire_post(web_app_t *app, web_req_t *req, web_resp_t *resp);
+/* ---- web_clinical.c: the physician's pages (clinician pool, own site) */
+
+/* Rows of one worklist page, and the enrolments a search finds at most. */
+#define WEB_WORKLIST_PAGE 100
+#define WEB_SEARCH_MAX_S "50"
+/* A running programme with at most this many planned sessions left is
+ * "ending soon" (two weeks at twice a week). */
+#define WEB_ENDING_SOON_SESSIONS 4
+/* GET /worklist[?cohort=CODE][&q=TEXT]: the physician's home. */
+int web_worklist(web_app_t *app, web_req_t *req, web_resp_t *resp);
+/* GET /programme/ENROLMENT_ID: a patient's programme (404: not this site's). */
+int web_programme(web_app_t *app, web_req_t *req, web_resp_t *resp);
 
 #endif

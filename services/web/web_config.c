@@ -12,6 +12,9 @@ const rl_cfg_key_t web_config_schema[] = {
      "Style sheet served under /static/"},
     {"web", "language", RL_CFG_STRING, "nl", 0, 0, "Language of the pages: nl or en"},
     {"web", "log_level", RL_CFG_STRING, "info", 0, 0, "error, warn, info or debug"},
+    {"web", "worklist_max_age_s", RL_CFG_INT, "15", 0, 3600,
+     "Seconds a site's worklist is kept before it is read again (0: every time); the page "
+     "says when it was read"},
     {"web", "shutdown_timeout_s", RL_CFG_INT, "10", 1, 600,
      "On SIGTERM: seconds to finish the requests in flight before exiting"},
     {"session", "idle_timeout_min", RL_CFG_INT, "30", 1, 1440,

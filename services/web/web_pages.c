@@ -19,7 +19,7 @@ static const struct {
     const char *home;
 } s_homes[] = {
     {"admin", "/admin/users"},
-    {"physician", "/me"},
+    {"physician", "/worklist"},
     {"secretariat", "/secretariat"},
     {"quality", "/me"},
 };

@@ -34,6 +34,7 @@
 #include "ruglab/conclusion.h"
 #include "ruglab/db.h"
 #include "ruglab/mem.h"
+#include "ruglab/paths.h"
 
 #include <errno.h>
 #include <pthread.h>
@@ -145,9 +146,9 @@ static unsigned char *
 s_render(const rpt_model_t *m, const char *lang, bool draft, size_t *len, rl_err_t *err)
 {
     pthread_mutex_lock(&s_letter_lock);
-    char *dir = rpt_workdir(err);
+    char *dir = rl_paths_workdir("ruglab-web", err);
     unsigned char *bytes = dir ? rpt_render(m, lang, draft, dir, NULL, len, err) : NULL;
-    rpt_rmdir(dir);
+    rl_paths_rmdir(dir);
     pthread_mutex_unlock(&s_letter_lock);
     return bytes;
 }
@@ -526,7 +527,7 @@ s_outbox_write(const web_app_t *app, const char *site, long long release_id, con
     rc = rpt_fsync_dir(site_dir, err);
 out:
     if (rc != 0) {
-        rpt_rmdir(tmp); /* frees tmp */
+        rl_paths_rmdir(tmp); /* frees tmp */
         tmp = NULL;
     }
     free(tmp);
@@ -542,7 +543,7 @@ out:
 static void
 s_outbox_remove(char *dir)
 {
-    rpt_rmdir(dir);
+    rl_paths_rmdir(dir);
 }
 
 static bool
@@ -863,7 +864,7 @@ web_letter(web_app_t *app, web_req_t *req, web_resp_t *resp)
         return -1;
     }
     size_t len = 0;
-    unsigned char *pdf = rpt_read_file(PQgetvalue(res, 0, 0), &len);
+    unsigned char *pdf = rl_paths_read_file(PQgetvalue(res, 0, 0), &len);
     char hex[65] = "";
     if (pdf)
         rpt_sha256_hex(pdf, len, hex);

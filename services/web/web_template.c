@@ -159,13 +159,24 @@ web_templates_count(const web_templates_t *self)
     return self->n;
 }
 
+/* A loaded set is sorted by language and name (web_templates_load), so
+ * that a page of many fragments finds each by binary search. */
+static int
+s_cmp(const void *a, const void *b)
+{
+    const s_tpl_t *x = a, *y = b;
+    int c = strcmp(x->lang, y->lang);
+    return c ? c : strcmp(x->name, y->name);
+}
+
 static const s_tpl_t *
 s_find(const web_templates_t *self, const char *lang, const char *name)
 {
-    for (size_t i = 0; i < self->n; i++)
-        if (!strcmp(self->tpls[i].lang, lang) && !strcmp(self->tpls[i].name, name))
-            return &self->tpls[i];
-    return NULL;
+    s_tpl_t key;
+    memset(&key, 0, sizeof key);
+    snprintf(key.lang, sizeof key.lang, "%s", lang);
+    key.name = (char *)name;
+    return self->n ? bsearch(&key, self->tpls, self->n, sizeof *self->tpls, s_cmp) : NULL;
 }
 
 /* Reads a whole file (at most 1 MiB) into a NUL-terminated string. */
@@ -235,6 +246,8 @@ web_templates_load(const char *dir, rl_err_t *err)
     for (size_t l = 0; l < WEB_TEMPLATE_N_LANGS; l++)
         if (s_load_lang(self, dir, web_template_langs[l], err) != 0)
             goto fail;
+    if (self->n)
+        qsort(self->tpls, self->n, sizeof *self->tpls, s_cmp);
     for (size_t i = 0; i < self->n; i++)
         for (size_t l = 0; l < WEB_TEMPLATE_N_LANGS; l++)
             if (!s_find(self, web_template_langs[l], self->tpls[i].name)) {

@@ -7,11 +7,11 @@
 // Written against the pages' contract of issue 14 (adjust the selectors
 // here when a page differs): the worklist is /worklist with table#worklist
 // whose a.patient links open /programme/ENROLMENT_ID; the programme page
-// links to /conclusion/ENROLMENT_ID; that page has textarea[name=conclusion],
-// textarea[name=advice], select[name=lang] and two submit controls, one that
-// posts to /preview/ENROLMENT_ID (answered with the draft PDF) and one that
-// posts to /release/ENROLMENT_ID; the page after the release links to the
-// released PDF (an a[href] ending in .pdf, an a.pdf or an a[download]).
+// links to /conclusion/ENROLMENT_ID; that page has a form posting to itself
+// with textarea[name=body] (the conclusion), textarea[name=advice],
+// select[name=lang] and a save button; a GET form to /preview/ENROLMENT_ID
+// (answered with the draft PDF); a form posting to /release/ENROLMENT_ID;
+// after the release, the table of releases links to /letter/RELEASE_ID.
 // Nothing is skipped: a missing page or control is a failed check that says
 // what was looked for, and the walk stops there.
 //
@@ -96,37 +96,44 @@ async function walk(browser) {
     await shot(page, 'conclusion');
     need(`/conclusion/${eid}: 200`, pathOf(page) === `/conclusion/${eid}` && conc.status() === 200,
         `${page.url()}, status ${conc.status()}`);
-    for (const f of ['textarea[name=conclusion]', 'textarea[name=advice]', 'select[name=lang]'])
-        need(`the conclusion form has ${f}`, (await page.locator(f).count()) === 1, 'not on the page');
-    await page.fill('textarea[name=conclusion]', conclusion);
+    for (const f of ['textarea[name=body]', 'textarea[name=advice]', 'select[name=lang]'])
+        need(`the conclusion form has ${f}`, (await page.locator(f).count()) >= 1, 'not on the page');
+    await page.fill('textarea[name=body]', conclusion);
     await page.fill('textarea[name=advice]', advice);
-    await page.selectOption('select[name=lang]', lang);
+    await page.selectOption('form[action="/conclusion/' + eid + '"] select[name=lang]', lang);
     await shot(page, 'conclusion-filled');
+    const saveCtl = page.locator(`form[action="/conclusion/${eid}"] button[value=save]`);
+    need('the conclusion form has a save button', (await saveCtl.count()) === 1, 'none found');
+    const [saved] = await Promise.all([page.waitForNavigation(), saveCtl.click()]);
+    await shot(page, 'conclusion-saved');
+    need('save: back on the conclusion page', saved.status() === 200 && pathOf(page) === `/conclusion/${eid}`,
+        `${page.url()}, status ${saved.status()}`);
+    is('the saved conclusion is shown as typed', await page.inputValue('textarea[name=body]'), conclusion);
+    is('the saved advice is shown as typed', await page.inputValue('textarea[name=advice]'), advice);
 
-    // preview: the form as the browser would post it, fetched through the
-    // context's request (same cookies), so the PDF can be saved and read
-    const previewCtl = await firstOf(page, [`[formaction="/preview/${eid}"]`, `form[action="/preview/${eid}"] [type=submit]`]);
-    need(`the form has a submit control posting to /preview/${eid}`, previewCtl !== null, 'none found');
+    // preview: its form opens the PDF in a new tab; the same GET is fetched
+    // through the context's request (same cookies), so it can be saved
+    const previewCtl = await firstOf(page, [`form[action="/preview/${eid}"] [type=submit]`]);
+    need(`the page has a submit control of a form to /preview/${eid}`, previewCtl !== null, 'none found');
     const ps = await submission(previewCtl);
     need('the preview control is in a form', ps !== null, 'no form around it');
-    is('the preview is posted', ps.method, 'post');
-    is('the preview carries the typed conclusion', ps.fields.conclusion, conclusion);
-    check('the preview carries a CSRF token', /^[0-9]+-[0-9a-f]{64}$/.test(ps.fields.csrf || ''), ps.fields.csrf);
-    const pr = await context.request.post(`${base}${ps.action}`, { form: ps.fields, maxRedirects: 0 });
+    is('the preview is a GET (nothing is written)', ps.method, 'get');
+    const pq = new URLSearchParams(ps.fields).toString();
+    const pr = await context.request.get(`${base}${ps.action}?${pq}`, { maxRedirects: 0 });
     const pbody = await pr.body();
     if (isPdf('the preview', pr, pbody)) data('preview_pdf', save('preview.pdf', pbody));
 
     // sign and release: the real click; the same form posted again must not
     // release a second report
-    const releaseCtl = await firstOf(page, [`[formaction="/release/${eid}"]`, `form[action="/release/${eid}"] [type=submit]`]);
+    const releaseCtl = await firstOf(page, [`form[action="/release/${eid}"] [type=submit]`]);
     need(`the form has a submit control posting to /release/${eid}`, releaseCtl !== null, 'none found');
     const rs = await submission(releaseCtl);
     const [rel] = await Promise.all([page.waitForNavigation(), releaseCtl.click()]);
     await shot(page, 'released');
     need('sign and release: the page after it is 200', rel.status() === 200, `${page.url()}, status ${rel.status()}`);
-    const pdfLink = await firstOf(page, ['a.pdf', 'a[download]', 'a[href$=".pdf"]']);
+    const pdfLink = await firstOf(page, ['table.releases tr.release a[href^="/letter/"]']);
     need('the page after the release links to the released PDF', pdfLink !== null,
-        `no a.pdf, a[download] or a[href$=".pdf"] on ${pathOf(page)}`);
+        `no release row with a /letter/ link on ${pathOf(page)}`);
     const href = new URL(await pdfLink.getAttribute('href'), page.url()).href;
     const fr = await context.request.get(href);
     const fbody = await fr.body();

@@ -78,7 +78,7 @@ out=$(signin doc2 jpeeters "$PW")
 id2=$(grep -i '^Set-Cookie: ruglab_session=' <<<"$out" | sed 's/.*ruglab_session=\([0-9a-f]*\).*/\1/')
 t_match "a second sign-in gets an id too" "$id2" "^[0-9a-f]{64}$"
 t_check "and a different one" test "$id1" != "$id2"
-out=$(req doc "$base/"); t_is "/ sends the physician to /me" "$(status_of "$out") $(header_of "$out" Location)" "303 /me"
+out=$(req doc "$base/"); t_is "/ sends the physician to the worklist" "$(status_of "$out") $(header_of "$out" Location)" "303 /worklist"
 me=$(req doc "$base/me"); rc=$?
 t_is "/me: 200" "$rc $(status_of "$me")" "0 200"
 t_match "/me shows the user name" "$me" '<dd class="name">jpeeters</dd>'

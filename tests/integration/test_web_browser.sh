@@ -24,7 +24,7 @@ w_start || exit 1
 
 b_shots web-browser
 b_run core.mjs RL_PASSWORD="$W_PW" RL_ADMIN=it-admin RL_PHYSICIAN=jpeeters \
-  RL_SCRIPT_NAME="$script_name" RL_PHYSICIAN_HOME=/me
+  RL_SCRIPT_NAME="$script_name" RL_PHYSICIAN_HOME=/worklist
 t_is "the browser's sign-ins are in the database: one failure, two successes" \
   "$(t_psql ruglab_admin "SELECT string_agg(user_name || ':' || ok, ',' ORDER BY attempt_id) FROM web.sign_in_attempt")" \
   "it-admin:false,it-admin:true,jpeeters:true"

@@ -2,13 +2,6 @@
 # → patient → conclusion → preview → sign and release → the released PDF,
 # read with pdftotext and checked against the database; screenshots in
 # $BUILD/test-output/web-walk/.
-#
-# Not in the test list yet (tests/run.sh runs tests/integration/test_*.sh):
-# it needs the clinical pages of issue 14 (worklist, programme, conclusion,
-# preview, release), built on other branches. Once they are merged, rename it
-# to test_web_walk.sh and adjust walk.mjs's selectors where a page differs
-# from the contract written at its top. Run it by hand meanwhile:
-#   bash tests/integration/web_walk.sh
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/web_lib.sh"
 . "$(dirname "$0")/browser_lib.sh"
