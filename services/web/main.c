@@ -21,6 +21,7 @@
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <time.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -325,6 +326,11 @@ int
 main(int argc, char **argv)
 {
     rl_cli_init(WEB_PROG);
+    /* The clock the pages show is Belgian local time, as the letter's and
+     * the database's dates (Europe/Brussels), whatever the server's zone;
+     * set before any thread starts. */
+    setenv("TZ", "Europe/Brussels", 1);
+    tzset();
     if (rl_text_check_args(WEB_PROG, argc, argv))
         return RL_EXIT_FAIL;
     s_options_t o;
