@@ -41,6 +41,13 @@ const char *rl_db_result_error(const PGresult *res);
 PGresult *rl_db_exec(PGconn *conn, rl_err_t *err, const char *what, const char *sql, int nparams,
                      const char *const *params) __attribute__((warn_unused_result));
 
+/* A transaction: BEGIN and COMMIT (0, or -1 with err "starting|committing
+ * the transaction: <server's message>"); ROLLBACK ignores its result (a
+ * broken connection has nothing left to roll back). */
+int rl_db_begin(PGconn *conn, rl_err_t *err) __attribute__((warn_unused_result));
+int rl_db_commit(PGconn *conn, rl_err_t *err) __attribute__((warn_unused_result));
+void rl_db_rollback(PGconn *conn);
+
 /* As rl_db_exec, through a statement prepared on this connection under
  * name (prepared from sql at its first use on the connection, then
  * reused): a long-lived connection (ruglab-web's pools) plans a query on

@@ -20,6 +20,10 @@ rl_log_level_t rl_log_get_level(void);
 /* Parses "error", "warn", "info", "debug"; returns -1 if unknown. */
 int rl_log_parse_level(const char *name, rl_log_level_t *level) __attribute__((warn_unused_result));
 
+/* Replaces the control characters of s (below 0x20, and 0x7f) by '?', in
+ * place: rl_log_write does it to every line, so that a value logged from
+ * outside (a URL, a typed name) cannot forge a line of its own. */
+void rl_log_sanitize(char *s);
 void rl_log_write(rl_log_level_t level, const char *context, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 

@@ -181,6 +181,32 @@ rl_db_exec(PGconn *conn, rl_err_t *err, const char *what, const char *sql, int n
     return NULL;
 }
 
+static int
+s_simple(PGconn *conn, rl_err_t *err, const char *what, const char *sql)
+{
+    PGresult *res = rl_db_exec(conn, err, what, sql, 0, NULL);
+    PQclear(res);
+    return res ? 0 : -1;
+}
+
+int
+rl_db_begin(PGconn *conn, rl_err_t *err)
+{
+    return s_simple(conn, err, "starting the transaction", "BEGIN");
+}
+
+int
+rl_db_commit(PGconn *conn, rl_err_t *err)
+{
+    return s_simple(conn, err, "committing the transaction", "COMMIT");
+}
+
+void
+rl_db_rollback(PGconn *conn)
+{
+    PQclear(PQexec(conn, "ROLLBACK"));
+}
+
 /* The names prepared on one connection (its libpq instance data). */
 typedef struct {
     char **names;

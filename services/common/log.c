@@ -41,6 +41,14 @@ rl_log_parse_level(const char *name, rl_log_level_t *level)
 }
 
 void
+rl_log_sanitize(char *s)
+{
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f)
+            *s = '?';
+}
+
+void
 rl_log_write(rl_log_level_t level, const char *context, const char *fmt, ...)
 {
     char line[2048];
@@ -52,6 +60,9 @@ rl_log_write(rl_log_level_t level, const char *context, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(line + n, sizeof line - (size_t)n, fmt, ap);
     va_end(ap);
+    /* A value from outside (a URL, a typed name) cannot start a line of
+     * its own: control characters become '?' (a log line is one line). */
+    rl_log_sanitize(line);
     /* One fputs per line so that lines of threads do not interleave. */
     size_t len = strlen(line);
     if (len + 1 < sizeof line) {

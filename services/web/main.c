@@ -100,6 +100,7 @@ s_load(const char *path, web_settings_t *s, rl_err_t *err)
     snprintf(s->static_dir, sizeof s->static_dir, "%s", rl_config_str(cfg, "web", "static_dir"));
     s->shutdown_timeout_s = rl_config_int(cfg, "web", "shutdown_timeout_s");
     s->idle_s = rl_config_int(cfg, "session", "idle_timeout_min") * 60;
+    s->recheck_s = rl_config_int(cfg, "session", "account_recheck_s");
     s->absolute_s = rl_config_int(cfg, "session", "absolute_timeout_h") * 3600;
     s->pool_size = rl_config_int(cfg, "database", "pool_size");
     snprintf(s->outbox_dir, sizeof s->outbox_dir, "%s", rl_config_str(cfg, "outbox", "dir"));

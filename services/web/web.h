@@ -85,6 +85,7 @@ typedef struct {
     rl_log_level_t level;
     long shutdown_timeout_s;
     long idle_s;
+    long recheck_s; /* [session] account_recheck_s */
     long absolute_s;
     bool cookie_secure;
     char trusted_proxies[1024];
@@ -199,6 +200,13 @@ long long web_now(void);
 int web_signin_form(web_app_t *app, web_req_t *req, web_resp_t *resp);
 int web_signin_post(web_app_t *app, web_req_t *req, web_resp_t *resp);
 int web_signout(web_app_t *app, web_req_t *req, web_resp_t *resp);
+/* The signed-in person's account, read again every [session]
+ * account_recheck_s (default 10 s, 0: every request):
+ * a session whose account is gone or disabled, whose password changed
+ * after the sign-in, or whose role or site changed, ends here (the request
+ * goes on signed out). -1: the database cannot be read (the session
+ * stays). */
+int web_signin_recheck(web_app_t *app, web_req_t *req);
 /* The trusted header ([proxy] trust_header) of a request from a trusted
  * proxy: signs the named person in (req->who, a new session cookie in
  * resp) unless the request's session is already theirs. 0: go on (signed

@@ -17,6 +17,9 @@ const rl_cfg_key_t web_config_schema[] = {
      "says when it was read"},
     {"web", "shutdown_timeout_s", RL_CFG_INT, "10", 1, 600,
      "On SIGTERM: seconds to finish the requests in flight before exiting"},
+    {"session", "account_recheck_s", RL_CFG_INT, "10", 0, 300,
+     "Seconds after which a session's account is read again: a disabled account, a new "
+     "password, another role or site end its sessions within this time (0: every request)"},
     {"session", "idle_timeout_min", RL_CFG_INT, "30", 1, 1440,
      "Minutes without a request after which a session ends"},
     {"session", "absolute_timeout_h", RL_CFG_INT, "12", 1, 168,

@@ -401,6 +401,10 @@ s_dispatch(web_app_t *app, web_req_t *req, web_resp_t *resp)
         web_error(app, req, resp, 413, "msg_too_large");
         return;
     }
+    if (web_signin_recheck(app, req) != 0) {
+        web_error(app, req, resp, 503, "msg_unavailable");
+        return;
+    }
     int sso = web_signin_header(app, req, resp);
     if (sso != 0) {
         if (sso < 0)

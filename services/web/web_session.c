@@ -77,6 +77,7 @@ web_sessions_create(web_sessions_t *self, web_session_t *who, int64_t now)
     web_random_id(who->id);
     who->created_s = now;
     who->seen_s = now;
+    who->checked_s = now;
     pthread_mutex_lock(&self->lock);
     s_prune(self, now);
     self->s = rl_realloc(self->s, (self->n + 1) * sizeof *self->s);
@@ -111,6 +112,16 @@ web_sessions_get(web_sessions_t *self, const char *id, int64_t now, web_session_
     }
     pthread_mutex_unlock(&self->lock);
     return ok;
+}
+
+void
+web_sessions_checked(web_sessions_t *self, const char *id, int64_t now)
+{
+    pthread_mutex_lock(&self->lock);
+    size_t i = s_index(self, id);
+    if (i < self->n)
+        self->s[i].checked_s = now;
+    pthread_mutex_unlock(&self->lock);
 }
 
 bool

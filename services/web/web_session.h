@@ -25,6 +25,7 @@ typedef struct {
     char site[72];          /* site code, or "" */
     int64_t created_s;
     int64_t seen_s;
+    int64_t checked_s; /* when the account was last read (web_signin.c) */
 } web_session_t;
 
 typedef struct web_sessions web_sessions_t;
@@ -41,6 +42,8 @@ void web_sessions_create(web_sessions_t *self, web_session_t *who, int64_t now);
 /* Finds a live session and marks it used at now. false when the id is
  * unknown or the session timed out (then it is gone). */
 bool web_sessions_get(web_sessions_t *self, const char *id, int64_t now, web_session_t *out);
+/* Notes that the session's account was read again at now. */
+void web_sessions_checked(web_sessions_t *self, const char *id, int64_t now);
 /* Ends a session; false when there was none. */
 bool web_sessions_end(web_sessions_t *self, const char *id);
 /* Live sessions (expired ones dropped first). */

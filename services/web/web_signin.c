@@ -11,19 +11,33 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Refused when either count of recent failures reached the limit. */
+/* One attempt at a time per typed name and per address (advisory locks
+ * of the transaction, class 1 names, class 2 addresses, always in that
+ * order): parallel attempts cannot check more passwords than the limit. */
+static const char s_sql_serialise[] = "SELECT pg_advisory_xact_lock(1, hashtext($1)), "
+                                      "pg_advisory_xact_lock(2, hashtext(coalesce($2, '')))";
+/* Refused when either count of recent failures reached the limit; an
+ * attempt refused because of the limit is no failure (migration 507). */
 static const char s_sql_locked[] = "SELECT count(*) FILTER (WHERE user_name = $1) >= $3::int "
                                    "OR count(*) FILTER (WHERE client_addr = $2::inet) >= $3::int "
                                    "FROM web.sign_in_attempt "
-                                   "WHERE NOT ok AND at > now() - interval '" WEB_SIGNIN_WINDOW "' "
+                                   "WHERE NOT ok AND NOT refused_locked "
+                                   "AND at > now() - interval '" WEB_SIGNIN_WINDOW "' "
                                    "AND (user_name = $1 OR client_addr = $2::inet)";
-static const char s_sql_record[] =
-    "INSERT INTO web.sign_in_attempt (user_name, client_addr, ok) VALUES ($1, $2::inet, $3)";
+static const char s_sql_record[] = "INSERT INTO web.sign_in_attempt "
+                                   "(user_name, client_addr, ok, refused_locked) "
+                                   "VALUES ($1, $2::inet, $3, $4)";
 static const char s_sql_account[] =
     "SELECT u.user_id, u.password_hash, coalesce(u.display_name, ''), u.role, "
     "coalesce(s.code, ''), u.disabled_at IS NOT NULL "
     "FROM web.user_account u LEFT JOIN clinical.site s ON s.site_id = u.site_id "
     "WHERE u.name = $1";
+
+static const char s_sql_recheck[] =
+    "SELECT u.role, coalesce(s.code, ''), u.disabled_at IS NULL, "
+    "u.password_changed_at >= to_timestamp($2::bigint) "
+    "FROM web.user_account u LEFT JOIN clinical.site s ON s.site_id = u.site_id "
+    "WHERE u.user_id = $1";
 
 /* The pre-session of the sign-in form: the browser's, when it has a
  * well-formed one, else a new one (set as a cookie). */
@@ -108,11 +122,31 @@ s_locked(PGconn *conn, const char *name, const char *client, bool *locked, rl_er
     return 0;
 }
 
+/* Records an attempt: ok, a failure, or (locked) refused by the limit. */
+static int
+s_record_as(PGconn *conn, const char *name, const char *client, bool ok, bool locked, rl_err_t *err)
+{
+    const char *p[] = {name, client[0] ? client : NULL, ok ? "true" : "false",
+                       locked ? "true" : "false"};
+    PGresult *res = rl_db_exec(conn, err, "recording the sign-in", s_sql_record, 4, p);
+    PQclear(res);
+    return res ? 0 : -1;
+}
+
 static int
 s_record(PGconn *conn, const char *name, const char *client, bool ok, rl_err_t *err)
 {
-    const char *p[] = {name, client[0] ? client : NULL, ok ? "true" : "false"};
-    PGresult *res = rl_db_exec(conn, err, "recording the sign-in", s_sql_record, 3, p);
+    return s_record_as(conn, name, client, ok, false, err);
+}
+
+/* BEGIN and the per-name and per-address locks. */
+static int
+s_serialise(PGconn *conn, const char *name, const char *client, rl_err_t *err)
+{
+    if (rl_db_begin(conn, err) != 0)
+        return -1;
+    const char *p[] = {name, client[0] ? client : NULL};
+    PGresult *res = rl_db_exec(conn, err, "waiting for the sign-in lock", s_sql_serialise, 2, p);
     PQclear(res);
     return res ? 0 : -1;
 }
@@ -164,11 +198,15 @@ web_signin_post(web_app_t *app, web_req_t *req, web_resp_t *resp)
     bool locked = false, ok = false;
     s_account_t a;
     memset(&a, 0, sizeof a);
-    if (!conn || s_locked(conn, rec, req->client, &locked, &err) != 0 ||
-        (locked && s_record(conn, rec, req->client, false, &err) != 0) ||
-        (!locked && s_check(app, conn, name, pw, req->client, &a, &ok, &err) != 0)) {
+    if (!conn || s_serialise(conn, rec, req->client, &err) != 0 ||
+        s_locked(conn, rec, req->client, &locked, &err) != 0 ||
+        (locked && s_record_as(conn, rec, req->client, false, true, &err) != 0) ||
+        (!locked && s_check(app, conn, name, pw, req->client, &a, &ok, &err) != 0) ||
+        rl_db_commit(conn, &err) != 0) {
         free(rec);
         rl_error("database", "sign-in: %s", err.msg);
+        if (conn)
+            rl_db_rollback(conn);
         goto out;
     }
     free(rec);
@@ -254,4 +292,51 @@ out:
     free(rec);
     web_pool_return(app->pool_web, conn);
     return rc;
+}
+
+int
+web_signin_recheck(web_app_t *app, web_req_t *req)
+{
+    long long now = web_now();
+    if (!req->signed_in || now - req->who.checked_s < app->set.recheck_s)
+        return 0;
+    rl_err_t err;
+    char uid[24], created[24];
+    snprintf(uid, sizeof uid, "%d", req->who.user_id);
+    /* a password changed in the second of the sign-in counts as after it:
+     * the person signs in again rather than keep a session of the old one */
+    snprintf(created, sizeof created, "%lld", (long long)req->who.created_s);
+    const char *p[] = {uid, created};
+    PGconn *conn = web_pool_borrow(app->pool_web, &err);
+    PGresult *res =
+        conn ? rl_db_exec(conn, &err, "reading the account again", s_sql_recheck, 2, p) : NULL;
+    web_pool_return(app->pool_web, conn);
+    if (!res) {
+        rl_error("database", "%s", err.msg);
+        return -1;
+    }
+    const char *why = NULL;
+    if (PQntuples(res) != 1)
+        why = "the account is gone";
+    else if (PQgetvalue(res, 0, 2)[0] != 't')
+        why = "the account is disabled";
+    else if (PQgetvalue(res, 0, 3)[0] == 't')
+        why = "the password changed";
+    else if (strcmp(PQgetvalue(res, 0, 0), req->who.role) ||
+             strcmp(PQgetvalue(res, 0, 1), req->who.site))
+        why = "the role or site changed";
+    PQclear(res);
+    if (why) {
+        rl_info(req->client, "session of %s ended: %s", req->who.name, why);
+        char id[WEB_ID_HEX];
+        memcpy(id, req->who.id, sizeof id);
+        web_sessions_end(app->sessions, id);
+        explicit_bzero(id, sizeof id);
+        static const web_session_t nobody;
+        req->who = nobody;
+        req->signed_in = false;
+    } else {
+        web_sessions_checked(app->sessions, req->who.id, now);
+    }
+    return 0;
 }
