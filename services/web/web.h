@@ -43,8 +43,10 @@
  *   supported language, else [web] language. The thread answering a
  *   request renders every template in it (web_fragment reads it from the
  *   thread, as the audit's acting person), so the handlers pass nothing.
- *   Words the database stores as codes (roles, statuses) are shown through
- *   per-language templates role_<code>, status_<code> (web_term).
+ *   Words the database stores as codes (roles, statuses, channels, a
+ *   select's choices) are shown through per-language templates
+ *   KIND_<code> (web_term, web_terms_add), never C tables per language;
+ *   app->set.lang is only the fallback when nothing else chooses.
  * - Signals: TERM and INT are blocked in every thread and taken by the main
  *   thread (sigtimedwait), so no handler runs at all; HUP reloads the
  *   templates (the old set stays on error).
