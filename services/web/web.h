@@ -229,9 +229,9 @@ int web_signin_header(web_app_t *app, web_req_t *req, web_resp_t *resp);
 /* Fills req->lang: the cookie ruglab_lang, else Accept-Language's first
  * supported language, else the configuration's. */
 void web_lang_pick(const web_app_t *app, web_req_t *req);
-/* The language this thread renders in (set by dispatch; NULL: none). */
+/* The language this thread renders in (set by dispatch; NULL: none; read
+ * through web_lang_page). */
 void web_lang_set_thread(const char *lang);
-const char *web_lang_thread(void);
 /* GET /lang/nl, /lang/en: the language cookie, then home. */
 int web_lang(web_app_t *app, web_req_t *req, web_resp_t *resp);
 

@@ -19,12 +19,6 @@ web_lang_set_thread(const char *lang)
     s_thread_lang = lang;
 }
 
-const char *
-web_lang_thread(void)
-{
-    return s_thread_lang;
-}
-
 /* The supported language named by the n bytes of tag ("nl", "nl-BE",
  * "EN-gb"), or NULL. */
 static const char *
