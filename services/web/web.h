@@ -43,8 +43,10 @@
  *   supported language, else [web] language. The thread answering a
  *   request renders every template in it (web_fragment reads it from the
  *   thread, as the audit's acting person), so the handlers pass nothing.
- *   Words the database stores as codes (roles, statuses) are shown through
- *   per-language templates role_<code>, status_<code> (web_term).
+ *   Words the database stores as codes (roles, statuses, channels, a
+ *   select's choices) are shown through per-language templates
+ *   KIND_<code> (web_term, web_terms_add), never C tables per language;
+ *   app->set.lang is only the fallback when nothing else chooses.
  * - Signals: TERM and INT are blocked in every thread and taken by the main
  *   thread (sigtimedwait), so no handler runs at all; HUP reloads the
  *   templates (the old set stays on error).
@@ -188,6 +190,23 @@ int web_fragment(web_app_t *app, const char *name, const web_tvar_t *vars, size_
  * role_physician, status_active) appended to out; a code without a
  * template is shown as it is (escaped). */
 void web_term(web_app_t *app, const char *kind, const char *code, web_buf_t *out);
+/* The words of a row or a page: web_terms_add renders web_term(kind, code)
+ * into one of t's buffers, for a web_tvar_t html value; web_terms_clear
+ * frees them all once the fragment is rendered. A code's template name:
+ * letters lowered, '-' as '_', the empty code as "none" (KIND_none). */
+#define WEB_TERMS_MAX 16
+typedef struct {
+    web_buf_t b[WEB_TERMS_MAX];
+    size_t n;
+} web_terms_t;
+const web_buf_t *web_terms_add(web_app_t *app, web_terms_t *t, const char *kind, const char *code);
+void web_terms_clear(web_terms_t *t);
+/* The language of the page this thread renders (the request's, req->lang;
+ * the configured one outside a request). */
+const char *web_lang_page(const web_app_t *app);
+/* A name stored in Dutch with an optional English one, in lang: the
+ * English name on an English page when there is one, else the Dutch. */
+const char *web_name_in(const char *lang, const char *name, const char *name_en);
 /* value, or "-" when it is NULL or empty (an empty cell shows a dash). */
 const char *web_or_dash(const char *value);
 /* Whether addr is one of the space- or comma-separated trusted proxies. */
@@ -218,9 +237,9 @@ int web_signin_header(web_app_t *app, web_req_t *req, web_resp_t *resp);
 /* Fills req->lang: the cookie ruglab_lang, else Accept-Language's first
  * supported language, else the configuration's. */
 void web_lang_pick(const web_app_t *app, web_req_t *req);
-/* The language this thread renders in (set by dispatch; NULL: none). */
+/* The language this thread renders in (set by dispatch; NULL: none; read
+ * through web_lang_page). */
 void web_lang_set_thread(const char *lang);
-const char *web_lang_thread(void);
 /* GET /lang/nl, /lang/en: the language cookie, then home. */
 int web_lang(web_app_t *app, web_req_t *req, web_resp_t *resp);
 

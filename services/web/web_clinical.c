@@ -144,7 +144,7 @@ s_need(web_app_t *app, web_buf_t *out, const char *tpl, const char *k1, const ch
 static void
 s_needs(web_app_t *app, const PGresult *res, int r, web_buf_t *out)
 {
-    const char *lang = app->set.lang;
+    const char *lang = web_lang_page(app);
     if (s_true(res, r, S_W_REPORT_DUE)) {
         if (atoi(PQgetvalue(res, r, S_W_LATE)) > 0)
             s_need(app, out, "wl_need_overdue", "days", PQgetvalue(res, r, S_W_LATE), "due",
@@ -566,7 +566,7 @@ s_charts_draw(web_app_t *app, const rpt_model_t *m)
     int drawn = -1;
     if (dir) {
         pthread_mutex_lock(&s_draw_lock);
-        drawn = rpt_charts_make(m, app->set.lang, dir, &c, &err);
+        drawn = rpt_charts_make(m, web_lang_page(app), dir, &c, &err);
         pthread_mutex_unlock(&s_draw_lock);
     }
     if (drawn != 0)
@@ -595,7 +595,7 @@ static char *
 s_charts(web_app_t *app, const rpt_model_t *m)
 {
     unsigned char key[crypto_generichash_BYTES];
-    s_chart_key(m, app->set.lang, key);
+    s_chart_key(m, web_lang_page(app), key);
     char *html = s_chart_lookup(m->enrolment_id, key);
     if (html)
         return html;
@@ -668,7 +668,7 @@ s_mark_cv(web_app_t *app, web_buf_t *out, const rpt_tp3_t *cv)
         if (cv->v[tp] > RL_MEASURES_CV_NORMAL_MAX_PCT) {
             size_t n = strlen(high);
             snprintf(high + n, sizeof high - n, "%s%s", n ? ", " : "",
-                     rpt_tp_label(tp, app->set.lang));
+                     rpt_tp_label(tp, web_lang_page(app)));
         }
     }
     web_tvar_t v[] = {{"which", high, NULL}};
@@ -821,11 +821,12 @@ s_warnings(web_app_t *app, const rpt_model_t *m, web_buf_t *warn, web_buf_t *mis
 {
     for (int i = 0; i < m->n_warnings; i++) {
         char text[512];
-        web_tvar_t v[] = {{"text", rpt_warning_text(m, i, app->set.lang, text, sizeof text), NULL}};
+        web_tvar_t v[] = {
+            {"text", rpt_warning_text(m, i, web_lang_page(app), text, sizeof text), NULL}};
         (void)web_fragment(app, "prog_item", v, 1, warn);
     }
     char *lines[16];
-    int n = rpt_model_missing(m, app->set.lang, lines, 16);
+    int n = rpt_model_missing(m, web_lang_page(app), lines, 16);
     for (int i = 0; i < n; i++) {
         web_tvar_t v[] = {{"text", lines[i], NULL}};
         (void)web_fragment(app, "prog_item", v, 1, miss);
@@ -919,11 +920,9 @@ s_programme_render(web_app_t *app, web_req_t *req, web_resp_t *resp, const rpt_m
              m->gp_family_name ? m->gp_family_name : "", m->gp_riziv ? " (RIZIV " : "",
              m->gp_riziv ? m->gp_riziv : "", m->gp_riziv ? ")" : "");
     snprintf(attended, sizeof attended, "%d/%d", rpt_attended_of_planned(m), m->planned_sessions);
-    char *completion = rpt_completion_text(m, app->set.lang);
+    char *completion = rpt_completion_text(m, req->lang);
     /* the programme's English name where it has one (as the letter does) */
-    const char *programme = !strcmp(app->set.lang, "en") && m->programme_name_en
-                                ? m->programme_name_en
-                                : m->programme_name;
+    const char *programme = web_name_in(req->lang, m->programme_name, m->programme_name_en);
     web_tvar_t v[] = {
         {"id", id, NULL},
         {"family_name", m->family_name ? m->family_name : "", NULL},

@@ -96,8 +96,10 @@ s_page(web_app_t *app, web_req_t *req, web_resp_t *resp, unsigned status, const 
     web_buf_add(&rows, "", 0);
     web_tvar_t mv[] = {{"device", device ? device : "", NULL}};
     (void)web_fragment(app, msg, mv, 1, &m);
-    web_tvar_t v[] = {{"rows", NULL, &rows}, {"message", NULL, &m}};
-    web_page(app, req, resp, status, "admin_devices", v, 2);
+    /* the page's messages are all refusals (a revocation redirects) */
+    web_tvar_t v[] = {
+        {"rows", NULL, &rows}, {"message", NULL, &m}, {"message_kind", "error", NULL}};
+    web_page(app, req, resp, status, "admin_devices", v, 3);
     web_buf_clear(&rows);
     web_buf_clear(&m);
     return 0;

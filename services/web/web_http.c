@@ -190,9 +190,7 @@ web_fragment(web_app_t *app, const char *name, const web_tvar_t *vars, size_t n_
 {
     rl_err_t err;
     pthread_rwlock_rdlock(&app->tpl_lock);
-    const char *lang = web_lang_thread();
-    int rc =
-        web_templates_render(app->tpl, lang ? lang : app->set.lang, name, vars, n_vars, out, &err);
+    int rc = web_templates_render(app->tpl, web_lang_page(app), name, vars, n_vars, out, &err);
     pthread_rwlock_unlock(&app->tpl_lock);
     if (rc != 0)
         rl_error("template", "%s", err.msg);

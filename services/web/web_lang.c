@@ -19,12 +19,6 @@ web_lang_set_thread(const char *lang)
     s_thread_lang = lang;
 }
 
-const char *
-web_lang_thread(void)
-{
-    return s_thread_lang;
-}
-
 /* The supported language named by the n bytes of tag ("nl", "nl-BE",
  * "EN-gb"), or NULL. */
 static const char *
@@ -88,19 +82,59 @@ web_lang(web_app_t *app, web_req_t *req, web_resp_t *resp)
     return 0;
 }
 
+const char *
+web_lang_page(const web_app_t *app)
+{
+    return s_thread_lang ? s_thread_lang : app->set.lang;
+}
+
+const char *
+web_name_in(const char *lang, const char *name, const char *name_en)
+{
+    if (lang && !strcmp(lang, "en") && name_en && *name_en)
+        return name_en;
+    return name ? name : "";
+}
+
+/* The template name KIND_CODE of a stored code: letters lowered, '-' as
+ * '_', the empty code as "none"; false when the code holds anything else. */
+static bool
+s_term_name(const char *kind, const char *code, char *name, size_t size)
+{
+    size_t n = strlen(code), k = strlen(kind);
+    if (n >= 48 || k + 6 + n >= size)
+        return false;
+    memcpy(name, kind, k);
+    name[k++] = '_';
+    if (n == 0) {
+        memcpy(name + k, "none", 5);
+        return true;
+    }
+    for (size_t i = 0; i < n; i++) {
+        char c = code[i];
+        if (c >= 'A' && c <= 'Z')
+            c = (char)(c - 'A' + 'a');
+        else if (c == '-')
+            c = '_';
+        else if (!((c >= 'a' && c <= 'z') || c == '_'))
+            return false;
+        name[k++] = c;
+    }
+    name[k] = '\0';
+    return true;
+}
+
 void
 web_term(web_app_t *app, const char *kind, const char *code, web_buf_t *out)
 {
-    size_t n = strlen(code);
     char name[96];
-    bool plain = n > 0 && n < 48 && strspn(code, "abcdefghijklmnopqrstuvwxyz_") == n;
-    snprintf(name, sizeof name, "%s_%s", kind, code);
+    bool plain = s_term_name(kind, code, name, sizeof name);
     /* a code the templates do not name is shown as it is stored */
     pthread_rwlock_rdlock(&app->tpl_lock);
     rl_err_t err;
     size_t before = out->len;
-    const char *lang = s_thread_lang ? s_thread_lang : app->set.lang;
-    int rc = plain ? web_templates_render(app->tpl, lang, name, NULL, 0, out, &err) : -1;
+    int rc =
+        plain ? web_templates_render(app->tpl, web_lang_page(app), name, NULL, 0, out, &err) : -1;
     pthread_rwlock_unlock(&app->tpl_lock);
     if (rc != 0) {
         out->len = before;
@@ -112,6 +146,24 @@ web_term(web_app_t *app, const char *kind, const char *code, web_buf_t *out)
     while (out->len > before && (out->data[out->len - 1] == '\n'))
         out->data[--out->len] = '\0';
     web_buf_add(out, "", 0);
+}
+
+const web_buf_t *
+web_terms_add(web_app_t *app, web_terms_t *t, const char *kind, const char *code)
+{
+    if (t->n == WEB_TERMS_MAX) /* a programming error: the caller's rows are too wide */
+        abort();
+    web_buf_t *b = &t->b[t->n++];
+    web_term(app, kind, code ? code : "", b);
+    return b;
+}
+
+void
+web_terms_clear(web_terms_t *t)
+{
+    for (size_t i = 0; i < t->n; i++)
+        web_buf_clear(&t->b[i]);
+    t->n = 0;
 }
 
 const char *

@@ -34,96 +34,38 @@
 
 /* ------------------------------------------------------------ labels */
 
-/* A value of a select and its label per language. */
-typedef struct {
-    const char *value, *nl, *en;
-} s_opt_t;
-
-/* the choices a CLI option requires start empty: nothing chosen by default */
-static const s_opt_t s_sex[] = {{"", "–", "–"},
-                                {"F", "vrouw", "female"},
-                                {"M", "man", "male"},
-                                {"X", "onbepaald (X)", "undetermined (X)"},
-                                {NULL, NULL, NULL}};
-static const s_opt_t s_route[] = {{"", "–", "–"},
-                                  {"riziv", "RIZIV", "RIZIV"},
-                                  {"fedris", "Fedris", "Fedris"},
-                                  {NULL, NULL, NULL}};
-static const s_opt_t s_indication[] = {{"", "–", "–"},
-                                       {"chronic", "chronische rugpijn", "chronic back pain"},
-                                       {"post-surgery", "na rugoperatie", "after spinal surgery"},
-                                       {NULL, NULL, NULL}};
-static const s_opt_t s_exception[] = {
-    {"", "geen", "none"},
-    {"new-surgery", "nieuwe rugoperatie", "new spinal surgery"},
-    {"reintegration", "re-integratie (adviserend arts)", "reintegration (advisory physician)"},
-    {NULL, NULL, NULL}};
-static const s_opt_t s_kind[] = {{"", "standaard", "default"},
-                                 {"information", "infosessie", "information session"},
-                                 {"exercise", "oefensessie", "exercise session"},
-                                 {"test", "test", "test"},
-                                 {NULL, NULL, NULL}};
-static const s_opt_t s_language[] = {{"nl", "Nederlands", "Dutch"},
-                                     {"fr", "Frans", "French"},
-                                     {"de", "Duits", "German"},
-                                     {"en", "Engels", "English"},
-                                     {NULL, NULL, NULL}};
-static const s_opt_t s_session_status[] = {{"attended", "aanwezig", "attended"},
-                                           {"no_show", "niet opgedaagd", "no-show"},
-                                           {"cancelled", "geannuleerd", "cancelled"},
-                                           {NULL, NULL, NULL}};
-static const s_opt_t s_tp_status[] = {{"done", "gedaan", "done"},
-                                      {"due", "te doen", "due"},
-                                      {"missing", "ontbreekt", "missing"},
-                                      {"later", "later", "later"},
-                                      {NULL, NULL, NULL}};
-static const s_opt_t s_enrolment_status[] = {{"active", "loopt", "running"},
-                                             {"completed", "afgerond", "completed"},
-                                             {"dropped_out", "gestopt", "dropped out"},
-                                             {"cancelled", "geannuleerd", "cancelled"},
-                                             {NULL, NULL, NULL}};
-static const s_opt_t s_timepoint[] = {{"start", "begin", "start"},
-                                      {"mid", "tussen", "mid"},
-                                      {"end", "einde", "end"},
-                                      {NULL, NULL, NULL}};
-static const s_opt_t s_yes_no[] = {{"t", "ja", "yes"}, {"f", "nee", "no"}, {NULL, NULL, NULL}};
-static const s_opt_t s_source[] = {
-    {"manual", "manueel", "by hand"}, {"device", "toestel", "device"}, {NULL, NULL, NULL}};
+/* The values of a select; their words are the templates KIND_VALUE of
+ * both languages (web_term: '-' as '_', the empty value as KIND_none). The
+ * choices a CLI option requires start empty: nothing chosen by default. */
+static const char *const s_sex[] = {"", "F", "M", "X", NULL};
+static const char *const s_route[] = {"", "riziv", "fedris", NULL};
+static const char *const s_indication[] = {"", "chronic", "post-surgery", NULL};
+static const char *const s_exception[] = {"", "new-surgery", "reintegration", NULL};
+static const char *const s_kind[] = {"", "information", "exercise", "test", NULL};
+static const char *const s_language[] = {"nl", "fr", "de", "en", NULL};
+static const char *const s_session_status[] = {"attended", "no_show", "cancelled", NULL};
 
 static bool
-s_nl(const web_app_t *app)
+s_known(const char *const *t, const char *value)
 {
-    return !strcmp(app->set.lang, "nl");
-}
-
-/* The label of value in the page's language; the value itself when the
- * table does not know it. */
-static const char *
-s_label(const web_app_t *app, const s_opt_t *t, const char *value)
-{
-    for (; t->value; t++)
-        if (!strcmp(t->value, value))
-            return s_nl(app) ? t->nl : t->en;
-    return value;
-}
-
-static bool
-s_known(const s_opt_t *t, const char *value)
-{
-    for (; t->value; t++)
-        if (!strcmp(t->value, value))
+    for (; *t; t++)
+        if (!strcmp(*t, value))
             return true;
     return false;
 }
 
-/* The <option>s of a select, the one equal to selected marked. */
+/* The <option>s of a select of kind's values, the one equal to selected
+ * marked. */
 static void
-s_select(web_app_t *app, web_buf_t *out, const s_opt_t *t, const char *selected)
+s_select(web_app_t *app, web_buf_t *out, const char *kind, const char *const *t,
+         const char *selected)
 {
-    for (; t->value; t++) {
-        web_tvar_t v[] = {{"value", t->value, NULL}, {"label", s_nl(app) ? t->nl : t->en, NULL}};
-        bool sel = selected && !strcmp(selected, t->value);
+    for (; *t; t++) {
+        web_terms_t w = {0};
+        web_tvar_t v[] = {{"value", *t, NULL}, {"label", NULL, web_terms_add(app, &w, kind, *t)}};
+        bool sel = selected && !strcmp(selected, *t);
         (void)web_fragment(app, sel ? "option_selected" : "option", v, 2, out);
+        web_terms_clear(&w);
     }
 }
 
@@ -180,14 +122,27 @@ s_val(const s_form_t *f, const char *name)
     return i >= 0 && f->values[i] && f->values[i][0] ? f->values[i] : NULL;
 }
 
+/* Shows the message v beside field (or above the form). */
+static void
+s_form_error_var(web_app_t *app, s_form_t *f, const char *field, web_tvar_t v)
+{
+    int i = field ? s_form_index(f, field) : -1;
+    (void)web_fragment(app, "field_error", &v, 1, i >= 0 ? &f->errs[i] : &f->general);
+    f->failed = true;
+}
+
 /* Shows msg beside field (or above the form). */
 static void
 s_form_error(web_app_t *app, s_form_t *f, const char *field, const char *msg)
 {
-    int i = field ? s_form_index(f, field) : -1;
-    web_tvar_t v[] = {{"message", msg, NULL}};
-    (void)web_fragment(app, "field_error", v, 1, i >= 0 ? &f->errs[i] : &f->general);
-    f->failed = true;
+    s_form_error_var(app, f, field, (web_tvar_t){"message", msg, NULL});
+}
+
+/* Shows the words msg (a rendered fragment) beside field. */
+static void
+s_form_error_html(web_app_t *app, s_form_t *f, const char *field, const web_buf_t *msg)
+{
+    s_form_error_var(app, f, field, (web_tvar_t){"message", NULL, msg});
 }
 
 /* Appends the form's variables to v (at *nv). */
@@ -417,23 +372,25 @@ s_due(web_app_t *app, const web_req_t *req, PGconn *conn, web_buf_t *out)
         if (i == 0 || strcmp(PQgetvalue(res, i, 0), PQgetvalue(res, i - 1, 0)))
             r = s_audit(conn, "secretariat questionnaires due", PQgetvalue(res, i, 1));
         const char *db = PQgetvalue(res, i, 6);
+        web_terms_t w = {0};
         web_tvar_t v[] = {
             {"enrolment_id", PQgetvalue(res, i, 0), NULL},
             {"subject_id", PQgetvalue(res, i, 1), NULL},
             {"family_name", PQgetvalue(res, i, 2), NULL},
             {"given_name", PQgetvalue(res, i, 3), NULL},
             {"programme", PQgetvalue(res, i, 4), NULL},
-            {"status", s_label(app, s_enrolment_status, PQgetvalue(res, i, 5)), NULL},
+            {"status", NULL, web_terms_add(app, &w, "st", PQgetvalue(res, i, 5))},
             {"instrument", rl_instrument_code_of_db(db), NULL},
             {"start", PQgetvalue(res, i, 7), NULL},
-            {"start_label", s_label(app, s_tp_status, PQgetvalue(res, i, 7)), NULL},
+            {"start_label", NULL, web_terms_add(app, &w, "tp", PQgetvalue(res, i, 7))},
             {"mid", PQgetvalue(res, i, 8), NULL},
-            {"mid_label", s_label(app, s_tp_status, PQgetvalue(res, i, 8)), NULL},
+            {"mid_label", NULL, web_terms_add(app, &w, "tp", PQgetvalue(res, i, 8))},
             {"end", PQgetvalue(res, i, 9), NULL},
-            {"end_label", s_label(app, s_tp_status, PQgetvalue(res, i, 9)), NULL},
+            {"end_label", NULL, web_terms_add(app, &w, "tp", PQgetvalue(res, i, 9))},
         };
         if (r == 0)
             (void)web_fragment(app, "sec_due_row", v, sizeof v / sizeof v[0], out);
+        web_terms_clear(&w);
     }
     if (PQntuples(res) == 0)
         (void)web_fragment(app, "sec_nothing_due", NULL, 0, out);
@@ -482,7 +439,7 @@ s_patient_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, unsigned 
     web_tvar_t v[S_MAX_VARS];
     size_t nv = 0;
     web_buf_t sex = {0};
-    s_select(app, &sex, s_sex, s_val(f, "sex") ? s_val(f, "sex") : "");
+    s_select(app, &sex, "sex", s_sex, s_val(f, "sex") ? s_val(f, "sex") : "");
     web_buf_add(&sex, "", 0);
     char csrf[WEB_TOKEN_SIZE];
     web_csrf(app, req, csrf);
@@ -582,7 +539,9 @@ s_checkbox(web_app_t *app, web_buf_t *out, const s_form_t *f, const char *name)
 }
 
 /* The options of a select read from the database (column 0 the value,
- * column 1 the label), with a first empty option when empty_label. */
+ * column 1 the label; column 2, when there is one, the English label shown
+ * instead on an English page when not NULL), with a first empty option when
+ * empty_label. */
 static void
 s_select_rows(web_app_t *app, web_buf_t *out, const PGresult *res, const char *empty_label,
               const char *selected)
@@ -593,7 +552,10 @@ s_select_rows(web_app_t *app, web_buf_t *out, const PGresult *res, const char *e
     }
     for (int i = 0; res && i < PQntuples(res); i++) {
         const char *value = PQgetvalue(res, i, 0);
-        web_tvar_t v[] = {{"value", value, NULL}, {"label", PQgetvalue(res, i, 1), NULL}};
+        const char *label = PQgetvalue(res, i, 1);
+        if (PQnfields(res) > 2)
+            label = web_name_in(web_lang_page(app), label, PQgetvalue(res, i, 2));
+        web_tvar_t v[] = {{"value", value, NULL}, {"label", label, NULL}};
         bool sel = selected && !strcmp(selected, value);
         (void)web_fragment(app, sel ? "option_selected" : "option", v, 2, out);
     }
@@ -608,7 +570,8 @@ s_enrol_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGconn *con
     const char *site[1] = {req->who.site};
     const char *ps[1] = {subject_id};
     PGresult *prog = s_query(conn, "reading the programmes",
-                             "SELECT code, code || ' – ' || name FROM clinical.programme "
+                             "SELECT code, code || ' – ' || name, code || ' – ' || name_en "
+                             "FROM clinical.programme "
                              "WHERE site_id IS NULL OR site_id = (SELECT site_id FROM "
                              "clinical.site WHERE code = $1) ORDER BY code",
                              1, site);
@@ -636,20 +599,27 @@ s_enrol_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGconn *con
     web_buf_t b_prog = {0}, b_coh = {0}, b_route = {0}, b_ind = {0}, b_exc = {0}, b_sick = {0},
               b_occ = {0}, b_adv = {0}, b_enr = {0};
     s_select_rows(app, &b_prog, prog, "–", s_val(f, "programme"));
-    s_select_rows(app, &b_coh, coh, s_nl(app) ? "geen" : "none", s_val(f, "cohort"));
-    s_select(app, &b_route, s_route, s_val(f, "route") ? s_val(f, "route") : "");
-    s_select(app, &b_ind, s_indication, s_val(f, "indication") ? s_val(f, "indication") : "");
-    s_select(app, &b_exc, s_exception, s_val(f, "exception") ? s_val(f, "exception") : "");
+    web_buf_t none = {0};
+    web_term(app, "word", "no_cohort", &none);
+    s_select_rows(app, &b_coh, coh, none.data, s_val(f, "cohort"));
+    web_buf_clear(&none);
+    s_select(app, &b_route, "route", s_route, s_val(f, "route") ? s_val(f, "route") : "");
+    s_select(app, &b_ind, "indication", s_indication,
+             s_val(f, "indication") ? s_val(f, "indication") : "");
+    s_select(app, &b_exc, "exception", s_exception,
+             s_val(f, "exception") ? s_val(f, "exception") : "");
     s_checkbox(app, &b_sick, f, "sick-leave");
     s_checkbox(app, &b_occ, f, "occupational-copy");
     s_checkbox(app, &b_adv, f, "advisory-approved");
     for (int i = 0; i < PQntuples(enr); i++) {
+        web_terms_t w = {0};
         web_tvar_t v[] = {{"enrolment_id", PQgetvalue(enr, i, 0), NULL},
                           {"programme", PQgetvalue(enr, i, 1), NULL},
-                          {"status", s_label(app, s_enrolment_status, PQgetvalue(enr, i, 2)), NULL},
+                          {"status", NULL, web_terms_add(app, &w, "st", PQgetvalue(enr, i, 2))},
                           {"start", PQgetvalue(enr, i, 3), NULL},
                           {"end", PQgetvalue(enr, i, 4), NULL}};
         (void)web_fragment(app, "sec_enrolment_row", v, sizeof v / sizeof v[0], &b_enr);
+        web_terms_clear(&w);
     }
     web_buf_add(&b_route, "", 0);
     web_buf_add(&b_ind, "", 0);
@@ -770,16 +740,15 @@ static const char *const s_session_fields[] = {"status", "date", "kind", "minute
 /* The header variables of an enrolment page (enr: s_enrolment_of_site's
  * row) into v. */
 static void
-s_enrolment_vars(const web_app_t *app, const PGresult *enr, const char *enrolment_id, web_tvar_t *v,
-                 size_t *nv)
+s_enrolment_vars(web_app_t *app, web_terms_t *w, const PGresult *enr, const char *enrolment_id,
+                 web_tvar_t *v, size_t *nv)
 {
     v[(*nv)++] = (web_tvar_t){"enrolment_id", enrolment_id, NULL};
     v[(*nv)++] = (web_tvar_t){"subject_id", PQgetvalue(enr, 0, 0), NULL};
     v[(*nv)++] = (web_tvar_t){"family_name", PQgetvalue(enr, 0, 1), NULL};
     v[(*nv)++] = (web_tvar_t){"given_name", PQgetvalue(enr, 0, 2), NULL};
     v[(*nv)++] = (web_tvar_t){"programme", PQgetvalue(enr, 0, 3), NULL};
-    v[(*nv)++] =
-        (web_tvar_t){"status", s_label(app, s_enrolment_status, PQgetvalue(enr, 0, 4)), NULL};
+    v[(*nv)++] = (web_tvar_t){"status", NULL, web_terms_add(app, w, "st", PQgetvalue(enr, 0, 4))};
     v[(*nv)++] = (web_tvar_t){"start", PQgetvalue(enr, 0, 5), NULL};
     const char *end = PQgetvalue(enr, 0, 6);
     v[(*nv)++] = (web_tvar_t){"end", *end ? end : "–", NULL};
@@ -833,22 +802,24 @@ s_attendance_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGconn
         return -1;
     }
     for (int i = 0; i < PQntuples(res); i++) {
+        web_terms_t w = {0};
         web_tvar_t v[] = {
             {"number", PQgetvalue(res, i, 0), NULL},
             {"date", PQgetvalue(res, i, 1), NULL},
-            {"kind", s_label(app, s_kind, PQgetvalue(res, i, 2)), NULL},
+            {"kind", NULL, web_terms_add(app, &w, "session_kind", PQgetvalue(res, i, 2))},
             {"status", PQgetvalue(res, i, 3), NULL},
-            {"status_label", s_label(app, s_session_status, PQgetvalue(res, i, 3)), NULL},
-            {"source", s_label(app, s_source, PQgetvalue(res, i, 4)), NULL},
+            {"status_label", NULL, web_terms_add(app, &w, "session", PQgetvalue(res, i, 3))},
+            {"source", NULL, web_terms_add(app, &w, "source", PQgetvalue(res, i, 4))},
             {"minutes", PQgetvalue(res, i, 5), NULL},
             {"note", PQgetvalue(res, i, 6), NULL},
-            {"counted", s_label(app, s_yes_no, PQgetvalue(res, i, 7)), NULL},
+            {"counted", NULL, web_terms_add(app, &w, "yesno", PQgetvalue(res, i, 7))},
         };
         (void)web_fragment(app, "sec_session_row", v, sizeof v / sizeof v[0], &rows);
+        web_terms_clear(&w);
     }
     PQclear(res);
     web_buf_add(&rows, "", 0);
-    s_select(app, &kind, s_kind, s_val(f, "kind") ? s_val(f, "kind") : "");
+    s_select(app, &kind, "session_kind", s_kind, s_val(f, "kind") ? s_val(f, "kind") : "");
     web_buf_add(&kind, "", 0);
     char csrf[WEB_TOKEN_SIZE];
     web_csrf(app, req, csrf);
@@ -858,9 +829,11 @@ s_attendance_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGconn
     v[nv++] = (web_tvar_t){"sessions", NULL, &rows};
     v[nv++] = (web_tvar_t){"kind_options", NULL, &kind};
     v[nv++] = (web_tvar_t){"warnings", NULL, &warnings};
-    s_enrolment_vars(app, enr, enrolment_id, v, &nv);
+    web_terms_t w = {0};
+    s_enrolment_vars(app, &w, enr, enrolment_id, v, &nv);
     s_form_vars(f, v, &nv);
     web_page(app, req, resp, status, "sec_attendance", v, nv);
+    web_terms_clear(&w);
     web_buf_clear(&rows);
     web_buf_clear(&kind);
     web_buf_clear(&warnings);
@@ -910,8 +883,10 @@ s_attendance(web_app_t *app, web_req_t *req, web_resp_t *resp, bool post)
         rl_reg_err_t err;
         char session_id[32];
         if (!status || !s_known(s_session_status, status)) {
-            s_form_error(app, &f, "status",
-                         s_nl(app) ? "kies wat er gebeurde" : "choose what happened");
+            web_buf_t word = {0};
+            web_term(app, "word", "choose_status", &word);
+            s_form_error_html(app, &f, "status", &word);
+            web_buf_clear(&word);
         } else if (rl_session_check(&in, &err) == 0 &&
                    rl_session_record(conn, &in, enrolment_id, session_id, &err) == 0) {
             rl_info(req->client, "%s recorded session %s (%s) of enrolment %s", req->who.name,
@@ -972,17 +947,17 @@ s_q_fields(s_q_fields_t *q, int n_items)
     }
 }
 
-/* What one item is called on the form. */
+/* What one item is called on the form (the code of its word_ template). */
 static const char *
-s_item_word(const web_app_t *app, rl_instrument_t inst)
+s_item_word(rl_instrument_t inst)
 {
     switch (inst) {
     case RL_INSTRUMENT_ODI:
-        return s_nl(app) ? "Sectie" : "Section";
+        return "section";
     case RL_INSTRUMENT_PSFS:
-        return s_nl(app) ? "Activiteit" : "Activity";
+        return "activity";
     default:
-        return "Item";
+        return "item";
     }
 }
 
@@ -1002,13 +977,16 @@ s_questionnaire_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGc
         return -1;
     web_buf_t rows = {0}, items = {0}, links = {0}, lang = {0};
     for (int i = 0; i < PQntuples(res); i++) {
-        web_tvar_t v[] = {{"date", PQgetvalue(res, i, 0), NULL},
-                          {"instrument", rl_instrument_code_of_db(PQgetvalue(res, i, 1)), NULL},
-                          {"version", PQgetvalue(res, i, 2), NULL},
-                          {"score", PQgetvalue(res, i, 3), NULL},
-                          {"timepoint", s_label(app, s_timepoint, PQgetvalue(res, i, 4)), NULL},
-                          {"source", s_label(app, s_source, PQgetvalue(res, i, 5)), NULL}};
+        web_terms_t w = {0};
+        web_tvar_t v[] = {
+            {"date", PQgetvalue(res, i, 0), NULL},
+            {"instrument", rl_instrument_code_of_db(PQgetvalue(res, i, 1)), NULL},
+            {"version", PQgetvalue(res, i, 2), NULL},
+            {"score", PQgetvalue(res, i, 3), NULL},
+            {"timepoint", NULL, web_terms_add(app, &w, "timepoint", PQgetvalue(res, i, 4))},
+            {"source", NULL, web_terms_add(app, &w, "source", PQgetvalue(res, i, 5))}};
         (void)web_fragment(app, "sec_response_row", v, sizeof v / sizeof v[0], &rows);
+        web_terms_clear(&w);
     }
     PQclear(res);
     for (int i = 0; i < RL_INSTRUMENT_COUNT; i++) {
@@ -1023,6 +1001,8 @@ s_questionnaire_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGc
     char los[16], his[16];
     snprintf(los, sizeof los, "%d", lo);
     snprintf(his, sizeof his, "%d", hi);
+    web_buf_t word = {0};
+    web_term(app, "word", s_item_word(inst), &word);
     for (int i = 1; i <= n_items; i++) {
         char name[16], num[16];
         snprintf(name, sizeof name, "item%d", i);
@@ -1030,7 +1010,7 @@ s_questionnaire_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGc
         int k = s_form_index(f, name);
         web_buf_add(&f->errs[k], "", 0);
         web_tvar_t v[] = {{"name", name, NULL},
-                          {"word", s_item_word(app, inst), NULL},
+                          {"word", NULL, &word},
                           {"number", num, NULL},
                           {"min", los, NULL},
                           {"max", his, NULL},
@@ -1039,7 +1019,11 @@ s_questionnaire_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGc
                           {"error", NULL, &f->errs[k]}};
         (void)web_fragment(app, "sec_q_item", v, sizeof v / sizeof v[0], &items);
     }
-    s_select(app, &lang, s_language, s_val(f, "language") ? s_val(f, "language") : app->set.lang);
+    web_buf_clear(&word);
+    /* the questionnaire's language: by default the configured one (the
+     * language of the site's paper forms), not the page's */
+    s_select(app, &lang, "lang", s_language,
+             s_val(f, "language") ? s_val(f, "language") : app->set.lang);
     web_buf_add(&rows, "", 0);
     web_buf_add(&items, "", 0);
     web_buf_add(&links, "", 0);
@@ -1059,13 +1043,15 @@ s_questionnaire_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGc
     v[nv++] = (web_tvar_t){"items", NULL, &items};
     v[nv++] = (web_tvar_t){"instrument_links", NULL, &links};
     v[nv++] = (web_tvar_t){"language_options", NULL, &lang};
-    s_enrolment_vars(app, enr, enrolment_id, v, &nv);
+    web_terms_t w = {0};
+    s_enrolment_vars(app, &w, enr, enrolment_id, v, &nv);
     /* the item fields are rendered above; the fixed ones through v_/e_ */
     size_t n_all = f->n;
     f->n = 4;
     s_form_vars(f, v, &nv);
     f->n = n_all;
     web_page(app, req, resp, status, "sec_questionnaire", v, nv);
+    web_terms_clear(&w);
     web_buf_clear(&rows);
     web_buf_clear(&items);
     web_buf_clear(&links);
@@ -1155,7 +1141,7 @@ s_q_submit(web_app_t *app, web_req_t *req, web_resp_t *resp, PGconn *conn, const
     char score_s[32] = "";
     if (score.scorable)
         snprintf(score_s, sizeof score_s, "%g", score.score);
-    const char *band = score.scorable ? rl_questionnaire_band_label(score.band, app->set.lang) : "";
+    const char *band = score.scorable ? rl_questionnaire_band_label(score.band, req->lang) : "";
     web_tvar_t v[S_MAX_VARS];
     size_t nv = 0;
     v[nv++] = (web_tvar_t){"response_id", response_id, NULL};
@@ -1167,8 +1153,10 @@ s_q_submit(web_app_t *app, web_req_t *req, web_resp_t *resp, PGconn *conn, const
     v[nv++] = (web_tvar_t){"band", band ? band : "", NULL};
     v[nv++] = (web_tvar_t){"reason", score.scorable ? "" : score.reason, NULL};
     v[nv++] = (web_tvar_t){"outside", NULL, &outside};
-    s_enrolment_vars(app, enr, enrolment_id, v, &nv);
+    web_terms_t w = {0};
+    s_enrolment_vars(app, &w, enr, enrolment_id, v, &nv);
     web_page(app, req, resp, 200, "sec_q_done", v, nv);
+    web_terms_clear(&w);
     web_buf_clear(&outside);
     return 0;
 }

@@ -63,8 +63,12 @@ s_form(web_app_t *app, web_req_t *req, web_resp_t *resp, unsigned status, const 
     web_sessions_token(app->sessions, pre, web_now() + 3600, token);
     web_buf_t m = {0};
     (void)web_fragment(app, msg, NULL, 0, &m);
-    web_tvar_t v[] = {{"message", NULL, &m}, {"csrf", token, NULL}, {"name", name, NULL}};
-    web_page(app, req, resp, status, "signin", v, 3);
+    /* the sign-in page's messages are all refusals */
+    web_tvar_t v[] = {{"message", NULL, &m},
+                      {"message_kind", "error", NULL},
+                      {"csrf", token, NULL},
+                      {"name", name, NULL}};
+    web_page(app, req, resp, status, "signin", v, 4);
     web_buf_clear(&m);
 }
 

@@ -55,39 +55,6 @@ web_signoff_cleanup(void)
     pthread_mutex_unlock(&s_letter_lock);
 }
 
-/* ------------------------------------------------------------ words */
-
-/* The words of the codes the pages show, per language. */
-static const struct {
-    const char *code, *nl, *en;
-} s_words[] = {
-    {"active", "loopt", "running"},
-    {"completed", "beëindigd", "completed"},
-    {"dropped_out", "afgehaakt", "dropped out"},
-    {"cancelled", "geannuleerd", "cancelled"},
-    {"gp", "huisarts", "GP"},
-    {"patient_file", "patiëntendossier", "patient file"},
-    {"referring", "verwijzend arts", "referring physician"},
-    {"ehealthbox", "eHealthBox (KMEHR)", "eHealthBox (KMEHR)"},
-    {"print", "afdruk", "print"},
-    {"queued", "klaar in de outbox", "queued in the outbox"},
-    {"sent", "verstuurd", "sent"},
-    {"delivered", "afgeleverd", "delivered"},
-    {"failed", "mislukt", "failed"},
-    {"nl", "Nederlands", "Dutch"},
-    {"en", "Engels", "English"},
-    {"fr", "Frans", "French"},
-};
-
-static const char *
-s_word(const web_app_t *app, const char *code)
-{
-    for (size_t i = 0; i < sizeof s_words / sizeof s_words[0]; i++)
-        if (!strcmp(s_words[i].code, code))
-            return strcmp(app->set.lang, "en") ? s_words[i].nl : s_words[i].en;
-    return code;
-}
-
 /* ------------------------------------------------------------ lookups */
 
 /* The enrolment named by the route's parameter, of the person's own site:
@@ -132,13 +99,14 @@ s_model(PGconn *conn, const char *subject, long long eid, const char *command)
     return m;
 }
 
-/* The letter's language: lang when it is nl or en, else the pages'. */
+/* The letter's language: lang when it is nl or en, else the page's (the
+ * request's language). */
 static const char *
-s_letter_lang(const web_app_t *app, const char *lang)
+s_letter_lang(const web_req_t *req, const char *lang)
 {
     if (lang && (!strcmp(lang, "nl") || !strcmp(lang, "en")))
         return lang;
-    return app->set.lang;
+    return req->lang;
 }
 
 /* Renders the letter under the lock, in a working directory of its own. */
@@ -161,10 +129,13 @@ s_lang_options(web_app_t *app, const char *chosen, bool with_fr, web_buf_t *out)
 {
     static const char *langs[] = {"nl", "en", "fr"};
     for (size_t i = 0; i < (with_fr ? 3u : 2u); i++) {
-        web_tvar_t v[] = {{"value", langs[i], NULL}, {"label", s_word(app, langs[i]), NULL}};
+        web_terms_t t = {0};
+        web_tvar_t v[] = {{"value", langs[i], NULL},
+                          {"label", NULL, web_terms_add(app, &t, "lang", langs[i])}};
         (void)web_fragment(
             app, chosen && !strcmp(chosen, langs[i]) ? "signoff_option_selected" : "signoff_option",
             v, 2, out);
+        web_terms_clear(&t);
     }
     web_buf_add(out, "", 0);
 }
@@ -187,16 +158,18 @@ s_deliveries(web_app_t *app, PGconn *conn, const char *release_id, web_buf_t *ou
         return -1;
     }
     for (int i = 0; i < PQntuples(res); i++) {
+        web_terms_t t = {0};
         web_tvar_t v[] = {
-            {"recipient", s_word(app, PQgetvalue(res, i, 0)), NULL},
-            {"channel", s_word(app, PQgetvalue(res, i, 1)), NULL},
-            {"status", s_word(app, PQgetvalue(res, i, 2)), NULL},
+            {"recipient", NULL, web_terms_add(app, &t, "recipient", PQgetvalue(res, i, 0))},
+            {"channel", NULL, web_terms_add(app, &t, "channel", PQgetvalue(res, i, 1))},
+            {"status", NULL, web_terms_add(app, &t, "delivery", PQgetvalue(res, i, 2))},
             {"status_code", PQgetvalue(res, i, 2), NULL},
             {"note", PQgetvalue(res, i, 3), NULL},
             {"at", PQgetvalue(res, i, 4), NULL},
             {"by", PQgetvalue(res, i, 5), NULL},
         };
         (void)web_fragment(app, "signoff_delivery_row", v, sizeof v / sizeof v[0], out);
+        web_terms_clear(&t);
     }
     PQclear(res);
     web_buf_add(out, "", 0);
@@ -235,13 +208,14 @@ s_history(web_app_t *app, PGconn *conn, long long eid, web_buf_t *out, int *next
                                                        : "msg_signoff_no_physician_riziv",
                                NULL, 0, &missing);
         web_buf_add(&missing, "", 0);
+        web_terms_t t = {0};
         web_tvar_t v[] = {
             {"release_id", PQgetvalue(res, i, 0), NULL},
             {"version", PQgetvalue(res, i, 1), NULL},
             {"by", PQgetvalue(res, i, 2), NULL},
             {"at", PQgetvalue(res, i, 3), NULL},
             {"reason", PQgetvalue(res, i, 4), NULL},
-            {"lang", s_word(app, PQgetvalue(res, i, 5)), NULL},
+            {"lang", NULL, web_terms_add(app, &t, "lang", PQgetvalue(res, i, 5))},
             {"kmehr", NULL, &missing},
             {"deliveries", NULL, &deliveries},
         };
@@ -249,6 +223,7 @@ s_history(web_app_t *app, PGconn *conn, long long eid, web_buf_t *out, int *next
             (void)web_fragment(app, "signoff_release_row", v, sizeof v / sizeof v[0], out);
         web_buf_clear(&deliveries);
         web_buf_clear(&missing);
+        web_terms_clear(&t);
     }
     PQclear(res);
     web_buf_add(out, "", 0);
@@ -260,6 +235,7 @@ s_history(web_app_t *app, PGconn *conn, long long eid, web_buf_t *out, int *next
 typedef struct {
     const char *body, *advice, *lang;
     const char *message; /* a msg_ template, or NULL */
+    bool ok;             /* the message says a thing was done, not refused */
     unsigned status;
 } s_form_t;
 
@@ -278,9 +254,9 @@ s_page(web_app_t *app, web_req_t *req, web_resp_t *resp, PGconn *conn, const rpt
     if (f->message)
         (void)web_fragment(app, f->message, NULL, 0, &msg);
     web_buf_add(&msg, "", 0);
-    const char *clang = f->lang ? f->lang : m->conclusion_lang ? m->conclusion_lang : app->set.lang;
+    const char *clang = f->lang ? f->lang : m->conclusion_lang ? m->conclusion_lang : req->lang;
     s_lang_options(app, clang, true, &langs);
-    const char *llang = s_letter_lang(app, clang);
+    const char *llang = s_letter_lang(req, clang);
     s_lang_options(app, llang, false, &letter_langs);
     s_lang_options(app, llang, false, &letter_langs2);
     if (next > 1)
@@ -290,15 +266,14 @@ s_page(web_app_t *app, web_req_t *req, web_resp_t *resp, PGconn *conn, const rpt
     web_csrf(app, req, csrf);
     snprintf(eid, sizeof eid, "%lld", m->enrolment_id);
     snprintf(version, sizeof version, "%d", next);
-    const char *programme = !strcmp(app->set.lang, "en") && m->programme_name_en
-                                ? m->programme_name_en
-                                : m->programme_name;
+    const char *programme = web_name_in(req->lang, m->programme_name, m->programme_name_en);
+    web_terms_t t = {0};
     web_tvar_t v[] = {
         {"enrolment", eid, NULL},
         {"family_name", m->family_name ? m->family_name : "", NULL},
         {"given_name", m->given_name ? m->given_name : "", NULL},
         {"programme", programme ? programme : "", NULL},
-        {"status", s_word(app, m->status ? m->status : ""), NULL},
+        {"status", NULL, web_terms_add(app, &t, "st", m->status)},
         {"body",
          f->body         ? f->body
          : m->conclusion ? m->conclusion
@@ -318,6 +293,7 @@ s_page(web_app_t *app, web_req_t *req, web_resp_t *resp, PGconn *conn, const rpt
         {"version", version, NULL},
         {"reason_field", NULL, &reason},
         {"message", NULL, &msg},
+        {"message_kind", f->ok ? "ok" : "error", NULL},
         {"history", NULL, &history},
     };
     web_page(app, req, resp, f->status ? f->status : 200, "signoff", v, sizeof v / sizeof v[0]);
@@ -327,6 +303,7 @@ s_page(web_app_t *app, web_req_t *req, web_resp_t *resp, PGconn *conn, const rpt
     web_buf_clear(&letter_langs);
     web_buf_clear(&letter_langs2);
     web_buf_clear(&reason);
+    web_terms_clear(&t);
     return 0;
 }
 
@@ -373,15 +350,16 @@ s_pdf(web_resp_t *resp, unsigned char *pdf, size_t len, const char *disposition)
     resp->cache = "no-store";
 }
 
-/* Shows the page with the stored values and an optional message. */
+/* Shows the page with the stored values and an optional message of what
+ * was done (after the redirect of a save or a release). */
 static int
 s_show(web_app_t *app, web_req_t *req, web_resp_t *resp, PGconn *conn, const char *subject,
-       long long eid, const char *message, unsigned status)
+       long long eid, const char *done_message)
 {
     rpt_model_t *m = s_model(conn, subject, eid, "conclusion");
     if (!m)
         return -1;
-    s_form_t f = {.message = message, .status = status};
+    s_form_t f = {.message = done_message, .ok = true, .status = 200};
     int rc = s_page(app, req, resp, conn, m, &f);
     rpt_model_destroy(&m);
     return rc;
@@ -400,7 +378,7 @@ web_conclusion_form(web_app_t *app, web_req_t *req, web_resp_t *resp)
         message = "msg_signoff_saved";
     else if (done && !strcmp(done, "released"))
         message = "msg_signoff_released";
-    rc = s_show(app, req, resp, t.conn, t.subject, t.eid, message, 200);
+    rc = s_show(app, req, resp, t.conn, t.subject, t.eid, message);
     web_pool_return(web_role_pool(app, req), t.conn);
     return rc;
 }
@@ -463,7 +441,7 @@ web_preview(web_app_t *app, web_req_t *req, web_resp_t *resp)
         return -1;
     /* a draft, as `ruglab-report letter --draft`: also while the
      * programme runs or before the conclusion is written */
-    const char *lang = s_letter_lang(app, web_query(req, "lang"));
+    const char *lang = s_letter_lang(req, web_query(req, "lang"));
     size_t len = 0;
     rl_err_t err;
     unsigned char *pdf = s_render(m, lang, true, &len, &err);
@@ -771,7 +749,7 @@ web_release(web_app_t *app, web_req_t *req, web_resp_t *resp)
          *reason_raw = web_form(req, "reason");
     char *reason = reason_raw ? rl_conclusion_clean(reason_raw) : NULL;
     int version = s_version(version_s);
-    const char *lang = s_letter_lang(app, lang_s);
+    const char *lang = s_letter_lang(req, lang_s);
     const char *message = NULL;
     unsigned status = 409;
     rl_err_t err;

@@ -147,3 +147,43 @@ export async function run(what, body) {
     console.log('done');
     process.exit(failures ? 1 : 0);
 }
+
+// English words a Dutch page must not show: the words the pages once showed
+// on Dutch pages (language names, enrolment and delivery statuses, roles,
+// the secretariat's and the devices' labels) before every word came from the
+// per-language templates. Whole words, case as written; the text the page
+// shows (select options included), not its markup, attribute values or
+// the commands named in <code>.
+export const englishWords = ['Dutch', 'English', 'French', 'German', 'completed', 'running', 'queued',
+    'sent', 'delivered', 'physician', 'GP', 'attended', 'no-show', 'cancelled', 'done', 'due',
+    'missing', 'Section', 'by hand', 'none', 'default', 'female', 'male', 'undetermined', 'active',
+    'revoked', 'unknown', 'yes', 'chronic back pain', 'information session', 'exercise session'];
+
+// Checks that the page is Dutch (html lang="nl") and shows none of
+// englishWords; returns the words found.
+export async function noEnglish(page, what) {
+    is(`${what}: a Dutch page (html lang="nl")`, await page.getAttribute('html', 'lang'), 'nl');
+    // every text node (options too), but not a command's name in <code>
+    const text = await page.evaluate(() => {
+        const out = [];
+        const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+        for (let n = walk.nextNode(); n; n = walk.nextNode())
+            if (!n.parentElement.closest('code, script, style')) out.push(n.nodeValue);
+        return out.join(' ');
+    });
+    const found = englishWords.filter((w) => new RegExp(`(^|[^\\p{L}\\-])${w}($|[^\\p{L}\\-])`, 'u').test(text));
+    is(`${what}: no English word on the Dutch page`, found.join(', '), '');
+    return found;
+}
+
+// The class and the computed left border colour of the page's p.message (the
+// kind of a message: error red, ok green), or null when there is none shown.
+export async function messageStyle(page) {
+    const m = page.locator('p.message');
+    if ((await m.count()) === 0) return null;
+    return m.first().evaluate((el) => ({
+        cls: el.className,
+        text: el.textContent,
+        border: getComputedStyle(el).borderLeftColor,
+    }));
+}

@@ -18,7 +18,7 @@
 // Environment (besides lib.mjs's): RL_PASSWORD, RL_PHYSICIAN, RL_ENROLMENT,
 // RL_PATIENT (the patient's family name, as the worklist shows it),
 // RL_CONCLUSION, RL_ADVICE, RL_LANG.
-import { base, env, pass, fail, check, is, data, newPage, shot, save, pathOf, signIn, run } from './lib.mjs';
+import { base, env, pass, fail, check, is, data, newPage, shot, save, pathOf, signIn, run, noEnglish, messageStyle } from './lib.mjs';
 
 const pw = env('RL_PASSWORD');
 const physician = env('RL_PHYSICIAN');
@@ -81,6 +81,7 @@ async function walk(browser) {
     need(`the worklist has an a.patient link for ${patient}`, (await link.count()) >= 1,
         `links: ${(await page.locator('table#worklist a.patient').allTextContents()).join(', ') || 'none'}`);
     is(`the link opens /programme/${eid}`, await link.first().getAttribute('href'), `/programme/${eid}`);
+    await noEnglish(page, '/worklist');
 
     // the patient's programme page
     const [prog] = await Promise.all([page.waitForNavigation(), link.first().click()]);
@@ -88,6 +89,7 @@ async function walk(browser) {
     need(`a click opens /programme/${eid}`, pathOf(page) === `/programme/${eid}` && prog.status() === 200,
         `${page.url()}, status ${prog.status()}`);
     check('the programme page names the patient', (await page.textContent('main')).includes(patient));
+    await noEnglish(page, 'the programme page');
 
     // the conclusion form
     const toConclusion = page.locator(`a[href="/conclusion/${eid}"]`);
@@ -98,6 +100,7 @@ async function walk(browser) {
         `${page.url()}, status ${conc.status()}`);
     for (const f of ['textarea[name=body]', 'textarea[name=advice]', 'select[name=lang]'])
         need(`the conclusion form has ${f}`, (await page.locator(f).count()) >= 1, 'not on the page');
+    await noEnglish(page, 'the conclusion page');
     await page.fill('textarea[name=body]', conclusion);
     await page.fill('textarea[name=advice]', advice);
     await page.selectOption('form[action="/conclusion/' + eid + '"] select[name=lang]', lang);
@@ -110,6 +113,10 @@ async function walk(browser) {
         `${page.url()}, status ${saved.status()}`);
     is('the saved conclusion is shown as typed', await page.inputValue('textarea[name=body]'), conclusion);
     is('the saved advice is shown as typed', await page.inputValue('textarea[name=advice]'), advice);
+    const savedMsg = await messageStyle(page);
+    check('the page says it is saved', savedMsg !== null && /bewaard/.test(savedMsg.text), JSON.stringify(savedMsg));
+    is('styled as a success, not an error', savedMsg && savedMsg.cls, 'message ok');
+    is('with the success colour', savedMsg && savedMsg.border, 'rgb(30, 123, 52)');
 
     // preview: its form opens the PDF in a new tab; the same GET is fetched
     // through the context's request (same cookies), so it can be saved
@@ -131,6 +138,10 @@ async function walk(browser) {
     const [rel] = await Promise.all([page.waitForNavigation(), releaseCtl.click()]);
     await shot(page, 'released');
     need('sign and release: the page after it is 200', rel.status() === 200, `${page.url()}, status ${rel.status()}`);
+    const relMsg = await messageStyle(page);
+    check('the page says it is signed and released', relMsg !== null && /ondertekend/.test(relMsg.text), JSON.stringify(relMsg));
+    is('the release styled as a success', relMsg && relMsg.cls, 'message ok');
+    await noEnglish(page, 'the conclusion page after the release');
     const pdfLink = await firstOf(page, ['table.releases tr.release a[href^="/letter/"]']);
     need('the page after the release links to the released PDF', pdfLink !== null,
         `no release row with a /letter/ link on ${pathOf(page)}`);

@@ -6,7 +6,7 @@
 #                    chromium or playwright-core (make browser-deps) is missing
 #   b_shots NAME     the folder of NAME's screenshots and saved files,
 #                    $BUILD/test-output/NAME (emptied; kept after the test);
-#                    sets $B_SHOTS
+#                    sets $B_SHOTS and empties B_DATA (a new run's data)
 #   b_run SCRIPT [VAR=VALUE...]   runs node on tests/browser/SCRIPT with
 #                    RL_BASE=$base, RL_SHOTS=$B_SHOTS and the VARs: each
 #                    "pass"/"fail" line becomes a check, each "data KEY VALUE"
@@ -38,6 +38,7 @@ b_shots() {
   B_SHOTS=$T_ROOT/$BUILD/test-output/$1
   rm -rf "$B_SHOTS"
   mkdir -p "$B_SHOTS"
+  B_DATA=()
 }
 
 b_run() {

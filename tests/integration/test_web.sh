@@ -47,10 +47,11 @@ out=$(req anon "$base/admin/users")
 t_is "no session: /admin/users is 303 to /signin" "$(status_of "$out") $(header_of "$out" Location)" "303 /signin"
 
 # --- refusals look alike
-msg_of() { grep -o '<p class="message">[^<]*</p>' <<<"$1"; }
+msg_of() { grep -o '<p class="message[^"]*">[^<]*</p>' <<<"$1"; }
 wrong=$(signin anon1 jpeeters 'not the password at all'); rc=$?
 t_is "wrong password: curl exits 0" "$rc" 0
 t_match "wrong password: the message" "$(msg_of "$wrong")" "User name or password wrong"
+t_match "styled as an error" "$(msg_of "$wrong")" '^<p class="message error">'
 unknown=$(signin anon2 nobody "$PW")
 t_is "unknown user: the same message" "$(msg_of "$unknown")" "$(msg_of "$wrong")"
 t_is "unknown user: the same status" "$(status_of "$unknown")" "$(status_of "$wrong")"

@@ -92,7 +92,7 @@ t_is "revoke with a forged CSRF token: 403" "$(status_of "$out")" 403
 t_is "and nothing is written" "$(revoked)" 0
 out=$(req adm --data-urlencode "csrf=$t" --data-urlencode "device=dev-1" "$base/admin/devices/revoke")
 t_is "revoke without a reason: 400" "$(status_of "$out")" 400
-t_match "it says a reason is needed" "$out" '<p class="message">Give a reason for revoking device dev-1.</p>'
+t_match "it says a reason is needed" "$out" '<p class="message error">Give a reason for revoking device dev-1.</p>'
 out=$(req adm --data-urlencode "csrf=$t" --data-urlencode "device=dev-1" --data-urlencode "reason=   " "$base/admin/devices/revoke")
 t_is "revoke with a blank reason: 400" "$(status_of "$out")" 400
 out=$(req adm --data-urlencode "csrf=$t" --data-urlencode "device=dev-1" --data-urlencode "reason=$(head -c 1001 /dev/zero | tr '\0' x)" "$base/admin/devices/revoke")

@@ -36,7 +36,7 @@ signin sec an.claes "$W_PW" >/dev/null
 signin qual q.user "$W_PW" >/dev/null
 
 count() { t_psql ruglab_admin "SELECT (SELECT count(*) FROM clinical.conclusion) || '/' || (SELECT count(*) FROM clinical.report_release) || '/' || (SELECT count(*) FROM clinical.report_issued) || '/' || (SELECT count(*) FROM clinical.report_delivery)"; }
-msg_of() { grep -o '<p class="message">.*</p>' <<<"$1"; }
+msg_of() { grep -o '<p class="message[^"]*">.*</p>' <<<"$1"; }
 
 # --- the page
 out=$(req doc "$base/conclusion/$full"); rc=$?
@@ -62,12 +62,14 @@ t_is "SQL metacharacters are stored as text" \
   "$(t_psql ruglab_admin "SELECT body FROM clinical.conclusion WHERE enrolment_id = $full ORDER BY conclusion_id DESC LIMIT 1")" "$body"
 out=$(req doc "$base/conclusion/$full?done=saved")
 t_match "the page says it is saved" "$(msg_of "$out")" "The conclusion is saved"
+t_match "as a success, not an error" "$(msg_of "$out")" '^<p class="message ok">'
 t_match "the saved text is prefilled" "$out" "Goede evolutie: pijn en beperking namen af\."
 t_match "the saved language is chosen" "$out" '<option value="nl" selected>Dutch</option>'
 t_match "quotes are escaped in the textarea" "$out" "Tweede alinea met &#39; quotes"
 out=$(w_post doc "/conclusion/$full" "body=   " "lang=nl")
 t_is "an empty conclusion is refused: 422" "$(status_of "$out")" 422
 t_match "with the message" "$(msg_of "$out")" "The conclusion is empty"
+t_match "as an error" "$(msg_of "$out")" '^<p class="message error">'
 out=$(w_post doc "/conclusion/$full" "body=x" "lang=de' OR '1'='1")
 t_is "an unknown language is refused: 422" "$(status_of "$out")" 422
 t_is "and nothing was saved by either" "$(t_psql ruglab_admin "SELECT count(*) FROM clinical.conclusion WHERE enrolment_id = $full")" 1
@@ -167,6 +169,7 @@ t_is "a delivery per recipient, queued" \
   "gp:ehealthbox:queued,patient_file:print:queued"
 out=$(req doc "$base/conclusion/$full?done=released")
 t_match "the page says it is released" "$(msg_of "$out")" "signed and released"
+t_match "as a success" "$(msg_of "$out")" '^<p class="message ok">'
 t_match "the history shows version 1 by the physician" "$out" '<td class="version">1</td><td class="by">dr.vermeulen</td>'
 t_match "with the status per recipient" "$out" "GP by eHealthBox \(KMEHR\): <span class=\"status\">queued in the outbox</span>"
 t_match "the form now makes version 2 and asks a reason" "$out" '<input type="hidden" name="version" value="2">.*name="reason"'
@@ -251,6 +254,16 @@ t_match "the audit log names the physician for the page, preview and release" \
   "$(t_psql ruglab_admin "SELECT string_agg(DISTINCT command, ',' ORDER BY command) FROM audit.access_log WHERE os_user = 'dr.vermeulen'")" \
   "conclusion.*letter.*preview.*release"
 
+# --- the browser's language decides, not the configuration's (en here)
+out=$(req doc -H 'Accept-Language: nl-BE,nl;q=0.9,en;q=0.5' "$base/conclusion/$full"); rc=$?
+t_is "nl-BE browser: curl exits 0" "$rc" 0
+t_match "nl-BE browser: a Dutch page" "$out" '<html lang="nl">'
+t_match "nl-BE browser: the language names in Dutch" "$out" '<option value="nl" selected>Nederlands</option>'
+t_match "nl-BE browser: recipient, channel and status in Dutch" "$out" 'huisarts via eHealthBox \(KMEHR\): <span class="status">'
+t_match "nl-BE browser: the enrolment's status in Dutch" "$out" '<dd class="status"><span class="status completed">afgerond</span></dd>'
+words=$(sed -e 's/<[^>]*>/ /g' <<<"$out" | grep -owiE 'dutch|english|french|completed|queued|sent|GP|physician|running' | sort -u | tr '\n' ' ')
+t_is "nl-BE browser: no English words on the page" "$words" ""
+
 # --- the Dutch pages say it in Dutch
 kill -TERM "$web_pid"; wait "$web_pid"
 sed -i 's/^language = en$/language = nl/' "$conf"
@@ -261,7 +274,7 @@ t_is "in Dutch: curl exits 0" "$rc" 0
 t_match "in Dutch: the title" "$out" "<h1>Besluit en ondertekening</h1>"
 t_match "in Dutch: the language names" "$out" '<option value="nl" selected>Nederlands</option>'
 t_match "in Dutch: recipient, channel and status" "$out" 'huisarts via eHealthBox \(KMEHR\): <span class="status">verstuurd</span>'
-t_match "in Dutch: the enrolment's status" "$out" '<dd class="status">beëindigd</dd>'
+t_match "in Dutch: the enrolment's status" "$out" '<dd class="status"><span class="status completed">afgerond</span></dd>'
 t_match "in Dutch: a new version asks a reason" "$out" "Nieuwe versie: reden \(verplicht\)"
 
 kill -TERM "$web_pid"; wait "$web_pid"
