@@ -274,7 +274,8 @@ s_search(web_app_t *app, const web_req_t *req, PGconn *conn, const char *q, web_
         conn, "finding patients",
         "SELECT s.subject_id, s.badge_token, p.family_name, p.given_name, "
         "to_char(p.date_of_birth, 'YYYY-MM-DD'), coalesce((SELECT e.enrolment_id::text "
-        " FROM clinical.enrolment e WHERE e.subject_id = s.subject_id AND e.status <> "
+        " FROM clinical.enrolment e WHERE e.subject_id = s.subject_id "
+        " AND e.site_id = s.site_id AND e.status <> "
         " 'cancelled' ORDER BY e.status = 'active' DESC, e.start_date DESC, e.enrolment_id DESC "
         " LIMIT 1), '') "
         "FROM clinical.subject s JOIN identity.patient p USING (subject_id) "
@@ -568,7 +569,7 @@ s_enrol_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGconn *con
              const char *subject_id, const PGresult *pat, s_form_t *f)
 {
     const char *site[1] = {req->who.site};
-    const char *ps[1] = {subject_id};
+    const char *ps_site[2] = {subject_id, req->who.site};
     PGresult *prog = s_query(conn, "reading the programmes",
                              "SELECT code, code || ' – ' || name, code || ' – ' || name_en "
                              "FROM clinical.programme "
@@ -588,8 +589,10 @@ s_enrol_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGconn *con
                                   "coalesce(to_char(e.end_date, 'YYYY-MM-DD'), '') "
                                   "FROM clinical.enrolment e JOIN clinical.programme pr "
                                   "USING (programme_id) WHERE e.subject_id = $1::bigint "
+                                  "AND e.site_id = (SELECT site_id FROM clinical.site "
+                                  "WHERE code = $2) "
                                   "ORDER BY e.start_date, e.enrolment_id",
-                                  1, ps)
+                                  2, ps_site)
                         : NULL;
     if (!enr) {
         PQclear(prog);

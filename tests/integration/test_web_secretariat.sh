@@ -234,6 +234,17 @@ t_is "another site's POST: 404" "$(status_of "$out")" 404
 t_is "and nothing written" "$(count)" "$before"
 t_is "nor found by its search" "$(req west "$base/secretariat?q=Janssens" | grep -c 'class="patient-name"')" 0
 t_is "an id that is no number: 404" "$(status_of "$(req sec "$base/attendance/1x")")" 404
+# the same patient also enrolled at the other site (a row the database
+# allows): this site's enrol page does not list that enrolment
+ew=$(t_psql ruglab_admin "INSERT INTO clinical.enrolment (subject_id, site_id, programme_id, indication, route, age_at_start, start_date, end_date, status)
+  SELECT subject_id, (SELECT site_id FROM clinical.site WHERE code = 'az-west'), programme_id, indication, route, age_at_start,
+         start_date - 400, start_date - 300, 'completed' FROM clinical.enrolment WHERE enrolment_id = ${e1:-0}
+  RETURNING enrolment_id" 2>&1)
+t_match "an enrolment of the same patient at the other site" "$ew" '^[0-9]+$'
+page=$(req sec "$base/enrol/$s1"); rc=$?
+t_is "the enrol page: 200" "$rc $(status_of "$page")" "0 200"
+t_is "it does not show the other site's enrolment" "$(grep -c "/attendance/$ew\"" <<<"$page")" 0
+t_match "it shows its own" "$page" "/attendance/$e1\""
 
 # --- CSRF
 before=$(count)
