@@ -30,6 +30,9 @@
  * (its end time point is missing 14 days after its anchor). */
 #define S_RECENT_DAYS "60"
 #define S_MAX_FIELDS 32
+/* The questionnaire form: 4 fixed fields and one per item; the RMDQ (24
+ * items) is the longest instrument. */
+_Static_assert(S_MAX_FIELDS >= 4 + 24, "room for the longest questionnaire's items");
 #define S_MAX_VARS 80
 
 /* ------------------------------------------------------------ labels */
@@ -1011,6 +1014,8 @@ s_questionnaire_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGc
         snprintf(name, sizeof name, "item%d", i);
         snprintf(num, sizeof num, "%d", i);
         int k = s_form_index(f, name);
+        if (k < 0) /* the form was made with fewer fields than the instrument's items */
+            break;
         web_buf_add(&f->errs[k], "", 0);
         web_tvar_t v[] = {{"name", name, NULL},
                           {"word", NULL, &word},
