@@ -39,6 +39,15 @@ static const char s_sql_recheck[] =
     "FROM web.user_account u LEFT JOIN clinical.site s ON s.site_id = u.site_id "
     "WHERE u.user_id = $1";
 
+/* What the sign-in form's CSRF token is made for: the pre-session id with
+ * a label, so that a sign-in token is never a session's token (both are
+ * MACs under one key) however the ids were chosen. */
+static void
+s_pre_id(const char *pre, char out[WEB_ID_HEX + 8])
+{
+    snprintf(out, WEB_ID_HEX + 8, "pre|%s", pre ? pre : "");
+}
+
 /* The pre-session of the sign-in form: the browser's, when it has a
  * well-formed one, else a new one (set as a cookie). */
 static void
@@ -60,7 +69,9 @@ s_form(web_app_t *app, web_req_t *req, web_resp_t *resp, unsigned status, const 
 {
     char pre[WEB_ID_HEX], token[WEB_TOKEN_SIZE];
     s_presession(app, req, resp, pre);
-    web_sessions_token(app->sessions, pre, web_now() + 3600, token);
+    char pid[WEB_ID_HEX + 8];
+    s_pre_id(pre, pid);
+    web_sessions_token(app->sessions, pid, web_now() + 3600, token);
     web_buf_t m = {0};
     (void)web_fragment(app, msg, NULL, 0, &m);
     /* the sign-in page's messages are all refusals */
@@ -187,7 +198,9 @@ web_signin_post(web_app_t *app, web_req_t *req, web_resp_t *resp)
     int rc = -1;
     PGconn *conn = NULL;
     rl_err_t err;
-    if (!web_sessions_token_ok(app->sessions, pre, token, web_now())) {
+    char pid[WEB_ID_HEX + 8];
+    s_pre_id(pre, pid);
+    if (!pre || !web_sessions_token_ok(app->sessions, pid, token, web_now())) {
         rl_warn(req->client, "sign-in refused: no valid CSRF token");
         web_error(app, req, resp, 403, "msg_csrf");
         rc = 0;

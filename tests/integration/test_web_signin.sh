@@ -71,4 +71,12 @@ out=$(req qa "$base/programme/1%0Aruglab-web:%20info:%2010.0.0.1:%20sign-in%20of
 t_is "a forbidden URL with a new line: 403 (or 404)" "$(status_of "$out" | grep -cE '^(403|404)$')" 1
 t_is "no log line starts with the forged text" \
   "$(grep -c '^ruglab-web: info: 10.0.0.1: sign-in of admin' "$web_log")" 0
+# --- a session's CSRF token is no sign-in token, even with the session id
+# as the pre-session cookie (both are MACs under one key)
+sid=$(awk '$6 == "ruglab_session" {print $7}' "$T_TMP/qa")
+stok=$(token qa /me)
+t_match "the analyst's session id and a form token" "$sid $stok" '^[0-9a-f]{64} [0-9]+-[0-9a-f]{64}$'
+out=$(curl -sS -D - -b "ruglab_presession=$sid" --data-urlencode "csrf=$stok" \
+  --data-urlencode "name=q.analyst" --data-urlencode "password=$W_PW" "$base/signin")
+t_is "posted to /signin with the session id as pre-session: 403" "$(status_of "$out")" 403
 t_done
