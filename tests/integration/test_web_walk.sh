@@ -5,6 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/web_lib.sh"
 . "$(dirname "$0")/browser_lib.sh"
+. "$(dirname "$0")/walk_lib.sh"
 . "$(dirname "$0")/report_fixture.sh"
 
 b_ready
@@ -13,61 +14,10 @@ t_pg_start
 fx_site
 eid=$(fx_full Janssens Marie 85073003328 RB-0001)
 t_match "a patient with a complete programme" "$eid" '^[0-9]+$'
-t_check "user add the site's physician" w_add_user dr-vermeulen --role physician --site az-brugge \
-  --display-name "Dr. Els Vermeulen"
-
-w_conf "[outbox]" "dir = $T_TMP/outbox"
-w_start || exit 1
+wk_serve || exit 1
 
 # what the physician types: quotes, markup and SQL that must come out as typed
 conclusion="Goede evolutie bij mevrouw O'Brien-test: pijn <3/10> & beperking namen af; '); DROP TABLE clinical.conclusion; --"
 advice="Thuisoefeningen 2x per week \"verderzetten\"."
-b_shots web-walk
-b_run walk.mjs RL_PASSWORD="$W_PW" RL_PHYSICIAN=dr-vermeulen RL_ENROLMENT="$eid" RL_PATIENT=Janssens \
-  RL_CONCLUSION="$conclusion" RL_ADVICE="$advice" RL_LANG=nl
-
-flat_pdf() { pdftotext -layout "$1" - | tr -s ' \n' ' '; }
-preview=${B_DATA[preview_pdf]:-}
-released=${B_DATA[released_pdf]:-}
-t_check "the preview PDF was saved" test -s "$preview"
-t_check "the released PDF was saved" test -s "$released"
-
-# the preview: a draft on every page, with what was typed
-pages=$(pdfinfo "$preview" 2>/dev/null | sed -n 's/^Pages: *//p')
-t_match "the preview has pages" "${pages:-none}" '^[1-9][0-9]*$'
-marked=0
-for p in $(seq 1 "${pages:-0}"); do
-  pdftotext -f "$p" -l "$p" "$preview" - 2>/dev/null | grep -q ONTWERP && marked=$((marked + 1))
-done
-t_is "every page of the preview is marked ONTWERP (draft)" "$marked" "${pages:-none}"
-t_match "the preview shows the typed conclusion" "$(flat_pdf "$preview")" "Goede evolutie bij mevrouw O'Brien-test"
-
-# what the database holds now
-IFS='|' read -r body adv lang by <<<"$(t_psql ruglab_admin "SELECT replace(body, E'\n', ' '), advice, lang, written_by
-  FROM clinical.conclusion WHERE enrolment_id = $eid ORDER BY written_at DESC, conclusion_id DESC LIMIT 1")"
-t_is "the conclusion is stored as typed" "$body" "$conclusion"
-t_is "the advice is stored as typed" "$adv" "$advice"
-t_is "in the chosen language" "$lang" nl
-t_is "written by the signed-in physician" "$by" dr-vermeulen
-t_is "the SQL in the conclusion did nothing" "$(t_psql ruglab_admin "SELECT count(*) FROM clinical.conclusion WHERE enrolment_id = $eid")" 1
-t_is "one release, even after the form was posted again" \
-  "$(t_psql ruglab_admin "SELECT count(*) FROM clinical.report_release WHERE enrolment_id = $eid")" 1
-
-# the released letter against the database
-txt=$(flat_pdf "$released")
-name=$(t_psql ruglab_admin "SELECT p.given_name || ' ' || p.family_name FROM identity.patient p
-  JOIN clinical.enrolment e USING (subject_id) WHERE e.enrolment_id = $eid")
-t_match "the released letter names the patient ($name)" "$txt" "Patiënt: $name"
-t_check "the released letter has the stored conclusion, literally" grep -qF "$(tr -s ' ' <<<"$body")" <<<"$txt"
-t_check "and the stored advice" grep -qF "$adv" <<<"$txt"
-t_fails "the released letter is not marked ONTWERP" grep -q ONTWERP <<<"$txt"
-t_fails "nor DRAFT" grep -q DRAFT <<<"$txt"
-sha=$(sha256sum "$released" | cut -d' ' -f1)
-t_is "the released PDF is the one recorded (SHA-256), once" \
-  "$(t_psql ruglab_admin "SELECT count(*) FROM clinical.report_issued WHERE enrolment_id = $eid AND kind = 'letter' AND sha256 = '$sha'")" 1
-t_is "and the one in the site's outbox" \
-  "$(find "$T_TMP/outbox" -name '*.pdf' -exec sha256sum {} + | grep -c "^$sha ")" 1
-t_check "the audit log names the physician" test "$(t_psql ruglab_admin "SELECT count(*) FROM audit.access_log
-  WHERE program = 'ruglab-web' AND os_user = 'dr-vermeulen' AND subject_id IS NOT NULL")" -gt 0
-t_is "the screenshots of the walk" "$(ls "$B_SHOTS" | grep -c '\.png$')" 6
+wk_walk web-walk "$eid" Janssens "$conclusion" "$advice"
 t_done
