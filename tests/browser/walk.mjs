@@ -2,7 +2,8 @@
 // patient's programme → the conclusion form (conclusion, advice, language)
 // → preview (a PDF marked draft) → sign and release → the released PDF. Both
 // PDFs are saved into RL_SHOTS for the shell test, which reads them with
-// pdftotext and checks them against the database; a screenshot of each page.
+// pdftotext and checks them against the database; a screenshot of each page
+// (the sign-in page first).
 //
 // Written against the pages' contract of issue 14 (adjust the selectors
 // here when a page differs): the worklist is /worklist with table#worklist
@@ -68,6 +69,8 @@ function isPdf(desc, resp, body) {
 
 async function walk(browser) {
     const { context, page } = await newPage(browser, 'physician');
+    await page.goto(`${base}/signin`);
+    await shot(page, 'signin');
     await signIn(page, physician, pw);
     need('the physician signs in', pathOf(page) !== '/signin', `still on ${page.url()}`);
 

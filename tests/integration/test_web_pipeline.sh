@@ -70,7 +70,7 @@ t_is "the audit log names the physician for this patient" \
      WHERE a.program = 'ruglab-web' AND a.os_user = 'dr-vermeulen' AND e.enrolment_id = $eid")" t
 
 # a screenshot of each page, each a PNG
-for s in 01-worklist 02-programme 03-conclusion 04-conclusion-filled 05-conclusion-saved 06-released; do
+for s in 01-signin 02-worklist 03-programme 04-conclusion 05-conclusion-filled 06-conclusion-saved 07-released; do
   t_is "the screenshot $s is a PNG" "$(head -c 8 "$B_SHOTS/$s.png" 2>/dev/null | od -An -tx1 | tr -d ' \n')" \
     89504e470d0a1a0a
 done

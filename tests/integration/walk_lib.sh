@@ -12,7 +12,7 @@
 #       Then checks the preview (marked ONTWERP on every page, the typed
 #       conclusion), the stored conclusion (as typed, by the physician,
 #       once), one release, the released letter against the database, its
-#       SHA-256 recorded and in the outbox, the audit log, six screenshots.
+#       SHA-256 recorded and in the outbox, the audit log, seven screenshots.
 #       Sets $released (the released PDF's path) and $released_txt (its
 #       text, flattened).
 
@@ -75,5 +75,5 @@ wk_walk() {
     "$(find "$T_TMP/outbox" -name '*.pdf' -exec sha256sum {} + | grep -c "^$sha ")" 1
   t_check "the audit log names the physician" test "$(t_psql ruglab_admin "SELECT count(*) FROM audit.access_log
     WHERE program = 'ruglab-web' AND os_user = 'dr-vermeulen' AND subject_id IS NOT NULL")" -gt 0
-  t_is "the screenshots of the walk" "$(ls "$B_SHOTS" | grep -c '\.png$')" 6
+  t_is "the screenshots of the walk" "$(ls "$B_SHOTS" | grep -c '\.png$')" 7
 }
