@@ -908,9 +908,11 @@ s_deadline(web_app_t *app, const rpt_model_t *m, web_buf_t *out)
     (void)web_fragment(app, tpl, v, r->issued ? 3 : 2, out);
 }
 
-static void
-s_programme_render(web_app_t *app, web_req_t *req, web_resp_t *resp, const rpt_model_t *m,
-                   const s_extra_t *x, const char *charts)
+/* The page's body (template programme) into out: 0, or -1 (a template
+ * error, logged). Depends on the data and the request's language only. */
+static int
+s_programme_render(web_app_t *app, web_buf_t *out, const rpt_model_t *m, const s_extra_t *x,
+                   const char *charts)
 {
     web_buf_t weeks = {0}, warn = {0}, miss = {0}, cmp = {0}, quest = {0}, load = {0}, ref = {0},
               status = {0}, deadline = {0}, ch = {0};
@@ -958,11 +960,12 @@ s_programme_render(web_app_t *app, web_req_t *req, web_resp_t *resp, const rpt_m
         {"load", NULL, &load},
         {"charts", NULL, &ch},
     };
-    web_page(app, req, resp, 200, "programme", v, sizeof v / sizeof v[0]);
+    int rc = web_fragment(app, "programme", v, sizeof v / sizeof v[0], out);
     free(completion);
     web_buf_t *all[] = {&weeks, &warn, &miss, &cmp, &quest, &load, &ref, &status, &deadline, &ch};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         web_buf_clear(all[i]);
+    return rc;
 }
 
 /* ------------------------------------------------------------ programme cache */
@@ -984,6 +987,7 @@ s_programme_render(web_app_t *app, web_req_t *req, web_resp_t *resp, const rpt_m
  * at most. Entries are shared by the requests rendering them (refs), one
  * mutex for the table. */
 #define S_PROG_SLOTS 128
+#define S_PROG_LANGS 4
 
 typedef struct {
     long long enrolment_id, stamp, global;
@@ -991,6 +995,10 @@ typedef struct {
     rpt_model_t *m;
     s_extra_t x;
     char *charts;
+    struct {
+        char lang[8];
+        char *html; /* the rendered body in lang; NULL: not yet */
+    } body[S_PROG_LANGS];
     int refs; /* one for the table's slot, one per request rendering it */
 } s_prog_t;
 
@@ -1009,6 +1017,8 @@ s_prog_free(s_prog_t *p)
     PQclear(p->x.weeks);
     rpt_model_destroy(&p->m);
     free(p->charts);
+    for (int i = 0; i < S_PROG_LANGS; i++)
+        free(p->body[i].html);
     free(p);
 }
 
@@ -1151,6 +1161,42 @@ s_programme_load(PGconn *conn, const char *eid, const char *site, s_prog_t **p_o
     return 0;
 }
 
+/* The page's body in the request's language: kept with the entry once
+ * rendered (the first of two requests rendering it at once keeps its
+ * copy). Returns a copy, or NULL (a template error). */
+static char *
+s_prog_body(web_app_t *app, const web_req_t *req, s_prog_t *p)
+{
+    const char *lang = req->lang[0] ? req->lang : app->set.lang;
+    char *html = NULL;
+    pthread_mutex_lock(&s_prog_lock);
+    for (int i = 0; i < S_PROG_LANGS && !html; i++)
+        if (p->body[i].html && !strcmp(p->body[i].lang, lang))
+            html = rl_strdup(p->body[i].html);
+    pthread_mutex_unlock(&s_prog_lock);
+    if (html)
+        return html;
+    web_buf_t out = {0};
+    if (s_programme_render(app, &out, p->m, &p->x, p->charts) != 0) {
+        web_buf_clear(&out);
+        return NULL;
+    }
+    size_t len;
+    html = web_buf_take(&out, &len);
+    pthread_mutex_lock(&s_prog_lock);
+    for (int i = 0; i < S_PROG_LANGS; i++) {
+        if (p->body[i].html && !strcmp(p->body[i].lang, lang))
+            break;
+        if (!p->body[i].html) {
+            snprintf(p->body[i].lang, sizeof p->body[i].lang, "%s", lang);
+            p->body[i].html = rl_strdup(html);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&s_prog_lock);
+    return html;
+}
+
 int
 web_programme(web_app_t *app, web_req_t *req, web_resp_t *resp)
 {
@@ -1178,7 +1224,15 @@ web_programme(web_app_t *app, web_req_t *req, web_resp_t *resp)
             p->charts = s_charts(app, p->m);
             s_prog_store(p);
         }
-        s_programme_render(app, req, resp, p->m, &p->x, p->charts);
+        char *body = s_prog_body(app, req, p);
+        if (body) { /* the layout around the kept body: nav and CSRF token of this request */
+            web_buf_t b = {body, strlen(body), strlen(body) + 1};
+            web_tvar_t v[] = {{"body", NULL, &b}};
+            web_page(app, req, resp, 200, "prog_page", v, 1);
+            free(body);
+        } else {
+            rc = -1;
+        }
     }
     s_prog_release(p);
     return rc == 404 ? 0 : rc;

@@ -76,6 +76,14 @@ t_is "both views in the access log, in the physician's name" "$(audits "$A")" "$
 t_is "the cached page has a CSRF token of its own request (sign-out form)" \
   "$(grep -c 'name="csrf"' <<<"$p2")" "$(grep -c 'name="csrf"' <<<"$p1")"
 
+# the body is kept per language: the same data in Dutch, then English again
+req doc "$base/lang/nl" >/dev/null
+nl=$(view "$A")
+t_match "in Dutch after /lang/nl (from the same data)" "$nl" '<dt>Bijgewoond</dt>'
+t_is "and not loaded again" "$(loads "$A")" 1
+req doc "$base/lang/en" >/dev/null
+t_match "in English again" "$(view "$A")" '<dt>Attended</dt>'
+
 # changed WHAT ID CMD...: runs CMD (exit 0), then the next view of ID is
 # loaded again; sets $page to it
 changed() {
