@@ -1,9 +1,9 @@
 -- 506: a change stamp per enrolment, kept by the database.
 --
 -- clinical.enrolment_change has one row per enrolment whose data changed
--- since this migration: stamp counts the statements that changed it (1 on
--- its first change, + 1 on each later one), changed_at is the time of the
--- last. The row of enrolment_id 0 is the global stamp: the tables every
+-- since this migration: stamp counts the transactions that changed it (1
+-- on its first change, + 1 on each later one), changed_at is the start of
+-- the last. The row of enrolment_id 0 is the global stamp: the tables every
 -- enrolment's report reads (sites, programmes, devices' models, reference
 -- values, SRD settings) bump it instead of marking every enrolment.
 --
@@ -58,7 +58,11 @@ GRANT SELECT ON clinical.enrolment_change TO ruglab_clinician;
 
 -- clinical.mark(ids): one upsert of the given enrolments' stamps (the
 -- one place the stamps are written; issue 15's refresh may read what it
--- wrote, never call it).
+-- wrote, never call it). A row this transaction already bumped is left
+-- as it is (its xmin is this transaction's id): the stamp moves once per
+-- transaction, which is all a reader can see, and a collector's
+-- transaction of hundreds of INSERTs for one enrolment does not pile up
+-- hundreds of versions of its row (each upsert would walk them all).
 CREATE FUNCTION clinical.mark(ids bigint[]) RETURNS void
     LANGUAGE sql
     SET search_path = pg_catalog, pg_temp
@@ -66,6 +70,7 @@ AS $$
     INSERT INTO clinical.enrolment_change AS c (enrolment_id)
     SELECT DISTINCT id FROM unnest(ids) id WHERE id IS NOT NULL
     ON CONFLICT (enrolment_id) DO UPDATE SET stamp = c.stamp + 1, changed_at = now()
+    WHERE c.xmin::text::bigint <> pg_current_xact_id()::text::bigint % 4294967296
 $$;
 
 -- The transition tables are named "changed" (NEW TABLE for INSERT and
@@ -123,7 +128,8 @@ CREATE FUNCTION clinical.mark_global() RETURNS trigger
 AS $$
 BEGIN
     UPDATE clinical.enrolment_change SET stamp = stamp + 1, changed_at = now()
-    WHERE enrolment_id = 0 AND EXISTS (SELECT 1 FROM changed);
+    WHERE enrolment_id = 0 AND EXISTS (SELECT 1 FROM changed)
+      AND xmin::text::bigint <> pg_current_xact_id()::text::bigint % 4294967296;
     RETURN NULL;
 END
 $$;

@@ -45,8 +45,14 @@ t_psql ruglab_admin "INSERT INTO clinical.session (enrolment_id, session_date, k
 t_is "a statement of five rows moves the stamp by one" "$(stamp "$A")" "$((s0 + 1))"
 t_psql ruglab_admin "DELETE FROM clinical.session WHERE enrolment_id = $A AND entered_by = 'test'" >/dev/null
 t_is "a delete moves it too" "$(stamp "$A")" "$((s0 + 2))"
+t_psql ruglab_admin "BEGIN;
+  INSERT INTO clinical.session (enrolment_id, session_date, kind, status, source, entered_by)
+    VALUES ($A, '2026-01-07', 'information', 'cancelled', 'manual', 'test');
+  DELETE FROM clinical.session WHERE enrolment_id = $A AND entered_by = 'test';
+  COMMIT" >/dev/null
+t_is "two statements in one transaction move it by one" "$(stamp "$A")" "$((s0 + 3))"
 t_psql ruglab_admin "UPDATE clinical.session SET note = note WHERE enrolment_id = -1" >/dev/null
-t_is "a statement that changes no row does not" "$(stamp "$A")" "$((s0 + 2))"
+t_is "a statement that changes no row does not" "$(stamp "$A")" "$((s0 + 3))"
 
 outbox=$T_TMP/outbox
 w_conf "log_level = debug" "[outbox]" "dir = $outbox"
