@@ -85,8 +85,11 @@ BEGIN
     IF TG_OP = 'UPDATE' THEN
         PERFORM clinical.mark(ARRAY(SELECT enrolment_id FROM changed
                                     UNION SELECT enrolment_id FROM changed_old));
-    ELSE
-        PERFORM clinical.mark(ARRAY(SELECT enrolment_id FROM changed));
+    ELSE  -- the collector's path, once per message: clinical.mark's upsert inline (half the cost)
+        INSERT INTO clinical.enrolment_change AS c (enrolment_id)
+        SELECT DISTINCT enrolment_id FROM changed
+        ON CONFLICT (enrolment_id) DO UPDATE SET stamp = c.stamp + 1, changed_at = now()
+        WHERE c.xmin::text::bigint <> pg_current_xact_id()::text::bigint % 4294967296;
     END IF;
     RETURN NULL;
 END
