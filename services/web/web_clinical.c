@@ -4,7 +4,9 @@
  * warnings and charts: rpt_model_load, which records the read in the
  * signed-in person's name). Both through the clinician pool, both limited
  * to the person's own site: another site's enrolment is 404. Called on
- * MHD's worker threads; the chart cache below has its own mutex. */
+ * MHD's worker threads; the chart cache below has its own mutex, and so
+ * has the programme page's cache (keyed by the change stamps of migration
+ * 506). */
 #include "web.h"
 
 #include "../report/report.h"
@@ -982,10 +984,10 @@ s_programme_render(web_app_t *app, web_buf_t *out, const rpt_model_t *m, const s
  * every view, and every view is audited in the person's name.
  *
  * At most S_PROG_SLOTS entries (least recently used replaced); an entry
- * is a model (tens of KB with the raw curve), the weeks' rows and the
- * charts fragment (five SVGs inlined, some 100-300 KB): a few tens of MB
- * at most. Entries are shared by the requests rendering them (refs), one
- * mutex for the table. */
+ * is a model (tens of KB with the raw curve), the weeks' rows, the charts
+ * fragment (five SVGs inlined, about 130 KB) and the rendered body per
+ * language used (about 140 KB each): some 40-60 MB at most. Entries are
+ * shared by the requests rendering them (refs), one mutex for the table. */
 #define S_PROG_SLOTS 128
 #define S_PROG_LANGS 4
 
