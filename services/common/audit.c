@@ -47,7 +47,8 @@ rl_audit_record(PGconn *conn, const char *program, const char *command, const ch
 {
     assert(conn && program && command);
     const char *params[5] = {rl_audit_reader(), program, command, subject_id, detail};
-    PGresult *res = rl_db_exec(conn, err, "writing the access log", s_sql_record, 5, params);
+    PGresult *res = rl_db_exec_prepared(conn, err, "writing the access log", "audit record",
+                                        s_sql_record, 5, params);
     if (!res)
         return -1;
     PQclear(res);

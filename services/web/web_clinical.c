@@ -4,12 +4,15 @@
  * warnings and charts: rpt_model_load, which records the read in the
  * signed-in person's name). Both through the clinician pool, both limited
  * to the person's own site: another site's enrolment is 404. Called on
- * MHD's worker threads; the chart cache below has its own mutex. */
+ * MHD's worker threads; the chart cache below has its own mutex, and so
+ * has the programme page's cache (keyed by the change stamps of migration
+ * 506). */
 #include "web.h"
 
 #include "../report/report.h"
 
 #include "ruglab/audit.h"
+#include "ruglab/cli.h"
 #include "ruglab/db.h"
 #include "ruglab/exitcode.h"
 #include "ruglab/mem.h"
@@ -606,9 +609,18 @@ s_charts(web_app_t *app, const rpt_model_t *m)
 
 /* ------------------------------------------------------------ programme page */
 
-/* The enrolment of the person's own site: its subject id, or 0 rows. */
+/* The enrolment of the person's own site: its subject id, its change
+ * stamp and the global one (clinical.enrolment_change, migration 506:
+ * kept by the database's triggers in the changing transaction) and the
+ * day (the due and overdue texts and the time points' lights depend on
+ * it); or 0 rows. One small read per view: what the page's cache is keyed
+ * by. */
 static const char *s_sql_own =
-    "SELECT e.subject_id FROM clinical.enrolment e JOIN clinical.site s ON s.site_id = e.site_id "
+    "SELECT e.subject_id, coalesce(c.stamp, 0), coalesce(g.stamp, 0), "
+    "       clinical.local_date(now())::text || ' ' || current_date::text "
+    "FROM clinical.enrolment e JOIN clinical.site s ON s.site_id = e.site_id "
+    "LEFT JOIN clinical.enrolment_change c ON c.enrolment_id = e.enrolment_id "
+    "LEFT JOIN clinical.enrolment_change g ON g.enrolment_id = 0 "
     "WHERE e.enrolment_id = $1::bigint AND s.code = $2";
 
 /* Attendance by ISO week, inside the programme's dates (v_session's rule). */
@@ -899,9 +911,11 @@ s_deadline(web_app_t *app, const rpt_model_t *m, web_buf_t *out)
     (void)web_fragment(app, tpl, v, r->issued ? 3 : 2, out);
 }
 
-static void
-s_programme_render(web_app_t *app, web_req_t *req, web_resp_t *resp, const rpt_model_t *m,
-                   const s_extra_t *x, const char *charts)
+/* The page's body (template programme) into out: 0, or -1 (a template
+ * error, logged). Depends on the data and the request's language only. */
+static int
+s_programme_render(web_app_t *app, web_buf_t *out, const rpt_model_t *m, const s_extra_t *x,
+                   const char *charts)
 {
     web_buf_t weeks = {0}, warn = {0}, miss = {0}, cmp = {0}, quest = {0}, load = {0}, ref = {0},
               status = {0}, deadline = {0}, ch = {0};
@@ -947,18 +961,141 @@ s_programme_render(web_app_t *app, web_req_t *req, web_resp_t *resp, const rpt_m
         {"load", NULL, &load},
         {"charts", NULL, &ch},
     };
-    web_page(app, req, resp, 200, "programme", v, sizeof v / sizeof v[0]);
+    int rc = web_fragment(app, "programme", v, sizeof v / sizeof v[0], out);
     free(completion);
     web_buf_t *all[] = {&weeks, &warn, &miss, &cmp, &quest, &load, &ref, &status, &deadline, &ch};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
         web_buf_clear(all[i]);
+    return rc;
 }
 
-/* Reads the page's data: the model (audited by rpt_model_load) and the
- * weeks and time points. Returns 0, 404 (not this site's, or no such
- * enrolment), or -1 (database). */
+/* ------------------------------------------------------------ programme cache */
+
+/* A programme page's data (the model, the weeks, the time points and the
+ * charts fragment) costs some twenty statements and the charts' hash; the
+ * page is read far more often than its data changes. So it is kept per
+ * enrolment, keyed by the enrolment's change stamp, the global stamp and
+ * the day (s_sql_own): any committed change to what the page shows moves
+ * a stamp (the triggers of migration 506), and the next view loads the
+ * data again. The stamps are read before the data, so a kept entry is
+ * never older than its key. What is per request (the CSRF token, the nav,
+ * the access-log row) is not kept: the page is rendered from the entry on
+ * every view, and every view is audited in the person's name.
+ *
+ * At most S_PROG_SLOTS entries (least recently used replaced); an entry
+ * is a model (tens of KB with the raw curve), the weeks' rows, the charts
+ * fragment (five SVGs inlined, about 130 KB) and the rendered body per
+ * language used (about 140 KB each): some 40-60 MB at most. Entries are
+ * shared by the requests rendering them (refs), one mutex for the table. */
+#define S_PROG_SLOTS 128
+#define S_PROG_LANGS 4
+
+typedef struct {
+    long long enrolment_id, stamp, global;
+    char day[32];
+    rpt_model_t *m;
+    s_extra_t x;
+    char *charts;
+    struct {
+        char lang[8];
+        char *html; /* the rendered body in lang; NULL: not yet */
+    } body[S_PROG_LANGS];
+    int refs; /* one for the table's slot, one per request rendering it */
+} s_prog_t;
+
+typedef struct {
+    s_prog_t *p;
+    unsigned long used;
+} s_prog_slot_t;
+
+static pthread_mutex_t s_prog_lock = PTHREAD_MUTEX_INITIALIZER;
+static s_prog_slot_t s_prog_slots[S_PROG_SLOTS];
+static unsigned long s_prog_clock;
+
+static void
+s_prog_free(s_prog_t *p)
+{
+    PQclear(p->x.weeks);
+    rpt_model_destroy(&p->m);
+    free(p->charts);
+    for (int i = 0; i < S_PROG_LANGS; i++)
+        free(p->body[i].html);
+    free(p);
+}
+
+static void
+s_prog_release(s_prog_t *p)
+{
+    if (!p)
+        return;
+    pthread_mutex_lock(&s_prog_lock);
+    bool last = --p->refs == 0;
+    pthread_mutex_unlock(&s_prog_lock);
+    if (last)
+        s_prog_free(p);
+}
+
+/* The kept entry of this key (a reference the caller releases), or NULL. */
+static s_prog_t *
+s_prog_lookup(const s_prog_t *key)
+{
+    s_prog_t *hit = NULL;
+    pthread_mutex_lock(&s_prog_lock);
+    for (int i = 0; i < S_PROG_SLOTS && !hit; i++) {
+        s_prog_t *p = s_prog_slots[i].p;
+        if (p && p->enrolment_id == key->enrolment_id && p->stamp == key->stamp &&
+            p->global == key->global && !strcmp(p->day, key->day)) {
+            hit = p;
+            hit->refs++;
+            s_prog_slots[i].used = ++s_prog_clock;
+        }
+    }
+    pthread_mutex_unlock(&s_prog_lock);
+    return hit;
+}
+
+/* Keeps p: in its enrolment's slot (unless that holds newer stamps, read
+ * by a request that loaded later), else an empty one, else the least
+ * recently used. */
+static void
+s_prog_store(s_prog_t *p)
+{
+    s_prog_t *old = NULL;
+    pthread_mutex_lock(&s_prog_lock);
+    s_prog_slot_t *slot = NULL;
+    for (int i = 0; i < S_PROG_SLOTS && !slot; i++)
+        if (s_prog_slots[i].p && s_prog_slots[i].p->enrolment_id == p->enrolment_id)
+            slot = &s_prog_slots[i];
+    if (slot && (slot->p->stamp > p->stamp || slot->p->global > p->global)) {
+        pthread_mutex_unlock(&s_prog_lock);
+        return;
+    }
+    for (int i = 0; i < S_PROG_SLOTS && !slot; i++)
+        if (!s_prog_slots[i].p)
+            slot = &s_prog_slots[i];
+    if (!slot) {
+        slot = &s_prog_slots[0];
+        for (int i = 1; i < S_PROG_SLOTS; i++)
+            if (s_prog_slots[i].used < slot->used)
+                slot = &s_prog_slots[i];
+    }
+    if (slot->p && --slot->p->refs == 0)
+        old = slot->p;
+    slot->p = p;
+    slot->used = ++s_prog_clock;
+    p->refs++;
+    pthread_mutex_unlock(&s_prog_lock);
+    if (old)
+        s_prog_free(old);
+}
+
+/* Reads the page's data: its key (s_sql_own), then the kept entry (the
+ * read recorded in the access log here) or the model (audited by
+ * rpt_model_load) and the weeks and time points (*fresh: the caller draws
+ * the charts and keeps the entry). Returns 0 with *p_out (a reference),
+ * 404 (not this site's, or no such enrolment), or -1 (database). */
 static int
-s_programme_load(PGconn *conn, const char *eid, const char *site, rpt_model_t **m_p, s_extra_t *x)
+s_programme_load(PGconn *conn, const char *eid, const char *site, s_prog_t **p_out, bool *fresh)
 {
     rl_err_t err;
     const char *p[] = {eid, site};
@@ -972,19 +1109,47 @@ s_programme_load(PGconn *conn, const char *eid, const char *site, rpt_model_t **
         PQclear(own);
         return 404;
     }
+    s_prog_t key;
+    memset(&key, 0, sizeof key);
+    key.enrolment_id = strtoll(eid, NULL, 10);
+    key.stamp = strtoll(PQgetvalue(own, 0, 1), NULL, 10);
+    key.global = strtoll(PQgetvalue(own, 0, 2), NULL, 10);
+    snprintf(key.day, sizeof key.day, "%s", PQgetvalue(own, 0, 3));
     char sid[32];
     snprintf(sid, sizeof sid, "%s", PQgetvalue(own, 0, 0));
     PQclear(own);
+    s_prog_t *hit = s_prog_lookup(&key);
+    if (hit) { /* the read is recorded as rpt_model_load records it */
+        char detail[48];
+        snprintf(detail, sizeof detail, "enrolment %s", eid);
+        if (rl_audit_record(conn, rl_cli_program(), "programme page", sid, detail, &err) < 0) {
+            rl_error("programme", "%s", err.msg);
+            s_prog_release(hit);
+            return -1;
+        }
+        rl_debug("programme", "enrolment %s: from the cache (stamps %lld, %lld)", eid, key.stamp,
+                 key.global);
+        *p_out = hit;
+        *fresh = false;
+        return 0;
+    }
+    rl_debug("programme", "enrolment %s: loaded (stamps %lld, %lld)", eid, key.stamp, key.global);
+    s_prog_t *e = rl_calloc(1, sizeof *e);
+    *e = key;
+    e->refs = 1;
+    *p_out = e;
+    *fresh = true;
     int rc;
-    *m_p = rpt_model_load(conn, sid, strtoll(eid, NULL, 10), "programme page", &rc, &err);
-    if (!*m_p) {
+    e->m = rpt_model_load(conn, sid, key.enrolment_id, "programme page", &rc, &err);
+    if (!e->m) {
         rl_error("programme", "enrolment %s: %s", eid, err.msg);
         return rc == RL_EXIT_FAIL ? 404 : -1;
     }
-    x->weeks = rl_db_exec_prepared(conn, &err, "reading the weeks", "web weeks", s_sql_weeks, 1, p);
-    PGresult *due = x->weeks ? rl_db_exec_prepared(conn, &err, "reading the time points",
-                                                   "web time points", s_sql_due, 1, p)
-                             : NULL;
+    e->x.weeks =
+        rl_db_exec_prepared(conn, &err, "reading the weeks", "web weeks", s_sql_weeks, 1, p);
+    PGresult *due = e->x.weeks ? rl_db_exec_prepared(conn, &err, "reading the time points",
+                                                     "web time points", s_sql_due, 1, p)
+                               : NULL;
     if (!due) {
         rl_error("programme", "%s", err.msg);
         return -1;
@@ -992,9 +1157,45 @@ s_programme_load(PGconn *conn, const char *eid, const char *site, rpt_model_t **
     for (int r = 0; r < PQntuples(due); r++)
         for (int tp = 0; tp < RPT_NTP; tp++)
             if (!strcmp(PQgetvalue(due, r, 0), rpt_tp_name(tp)))
-                x->passed[tp] = s_true(due, r, 1);
+                e->x.passed[tp] = s_true(due, r, 1);
     PQclear(due);
     return 0;
+}
+
+/* The page's body in the request's language: kept with the entry once
+ * rendered (the first of two requests rendering it at once keeps its
+ * copy). Returns a copy, or NULL (a template error). */
+static char *
+s_prog_body(web_app_t *app, const web_req_t *req, s_prog_t *p)
+{
+    const char *lang = req->lang[0] ? req->lang : app->set.lang;
+    char *html = NULL;
+    pthread_mutex_lock(&s_prog_lock);
+    for (int i = 0; i < S_PROG_LANGS && !html; i++)
+        if (p->body[i].html && !strcmp(p->body[i].lang, lang))
+            html = rl_strdup(p->body[i].html);
+    pthread_mutex_unlock(&s_prog_lock);
+    if (html)
+        return html;
+    web_buf_t out = {0};
+    if (s_programme_render(app, &out, p->m, &p->x, p->charts) != 0) {
+        web_buf_clear(&out);
+        return NULL;
+    }
+    size_t len;
+    html = web_buf_take(&out, &len);
+    pthread_mutex_lock(&s_prog_lock);
+    for (int i = 0; i < S_PROG_LANGS; i++) {
+        if (p->body[i].html && !strcmp(p->body[i].lang, lang))
+            break;
+        if (!p->body[i].html) {
+            snprintf(p->body[i].lang, sizeof p->body[i].lang, "%s", lang);
+            p->body[i].html = rl_strdup(html);
+            break;
+        }
+    }
+    pthread_mutex_unlock(&s_prog_lock);
+    return html;
 }
 
 int
@@ -1013,19 +1214,27 @@ web_programme(web_app_t *app, web_req_t *req, web_resp_t *resp)
         rl_error("programme", "%s", err.msg);
         return -1;
     }
-    rpt_model_t *m = NULL;
-    s_extra_t x;
-    memset(&x, 0, sizeof x);
-    int rc = s_programme_load(conn, eid, req->who.site, &m, &x);
+    s_prog_t *p = NULL;
+    bool fresh = false;
+    int rc = s_programme_load(conn, eid, req->who.site, &p, &fresh);
     web_pool_return(pool, conn);
     if (rc == 404)
         web_error(app, req, resp, 404, "msg_not_found");
     if (rc == 0) {
-        char *charts = s_charts(app, m);
-        s_programme_render(app, req, resp, m, &x, charts);
-        free(charts);
+        if (fresh) {
+            p->charts = s_charts(app, p->m);
+            s_prog_store(p);
+        }
+        char *body = s_prog_body(app, req, p);
+        if (body) { /* the layout around the kept body: nav and CSRF token of this request */
+            web_buf_t b = {body, strlen(body), strlen(body) + 1};
+            web_tvar_t v[] = {{"body", NULL, &b}};
+            web_page(app, req, resp, 200, "prog_page", v, 1);
+            free(body);
+        } else {
+            rc = -1;
+        }
     }
-    PQclear(x.weeks);
-    rpt_model_destroy(&m);
+    s_prog_release(p);
     return rc == 404 ? 0 : rc;
 }
