@@ -934,9 +934,10 @@ s_programme_render(web_app_t *app, web_buf_t *out, const rpt_model_t *m, const s
              m->gp_family_name ? m->gp_family_name : "", m->gp_riziv ? " (RIZIV " : "",
              m->gp_riziv ? m->gp_riziv : "", m->gp_riziv ? ")" : "");
     snprintf(attended, sizeof attended, "%d/%d", rpt_attended_of_planned(m), m->planned_sessions);
-    char *completion = rpt_completion_text(m, req->lang);
+    char *completion = rpt_completion_text(m, web_lang_page(app));
     /* the programme's English name where it has one (as the letter does) */
-    const char *programme = web_name_in(req->lang, m->programme_name, m->programme_name_en);
+    const char *programme =
+        web_name_in(web_lang_page(app), m->programme_name, m->programme_name_en);
     web_tvar_t v[] = {
         {"id", id, NULL},
         {"family_name", m->family_name ? m->family_name : "", NULL},
@@ -995,7 +996,6 @@ typedef struct {
     char day[32];
     rpt_model_t *m;
     s_extra_t x;
-    char *charts;
     struct {
         char lang[8];
         char *html; /* the rendered body in lang; NULL: not yet */
@@ -1017,7 +1017,6 @@ s_prog_free(s_prog_t *p)
 {
     PQclear(p->x.weeks);
     rpt_model_destroy(&p->m);
-    free(p->charts);
     for (int i = 0; i < S_PROG_LANGS; i++)
         free(p->body[i].html);
     free(p);
@@ -1177,8 +1176,12 @@ s_prog_body(web_app_t *app, const web_req_t *req, s_prog_t *p)
     pthread_mutex_unlock(&s_prog_lock);
     if (html)
         return html;
+    /* the charts in this language (their labels): drawn or from the charts' cache */
+    char *charts = s_charts(app, p->m);
     web_buf_t out = {0};
-    if (s_programme_render(app, &out, p->m, &p->x, p->charts) != 0) {
+    int rc = s_programme_render(app, &out, p->m, &p->x, charts);
+    free(charts);
+    if (rc != 0) {
         web_buf_clear(&out);
         return NULL;
     }
@@ -1221,10 +1224,8 @@ web_programme(web_app_t *app, web_req_t *req, web_resp_t *resp)
     if (rc == 404)
         web_error(app, req, resp, 404, "msg_not_found");
     if (rc == 0) {
-        if (fresh) {
-            p->charts = s_charts(app, p->m);
+        if (fresh)
             s_prog_store(p);
-        }
         char *body = s_prog_body(app, req, p);
         if (body) { /* the layout around the kept body: nav and CSRF token of this request */
             web_buf_t b = {body, strlen(body), strlen(body) + 1};

@@ -87,8 +87,16 @@ req doc "$base/lang/nl" >/dev/null
 nl=$(view "$A")
 t_match "in Dutch after /lang/nl (from the same data)" "$nl" '<dt>Bijgewoond</dt>'
 t_is "and not loaded again" "$(loads "$A")" 1
+# chart_titles PAGE: the titles drawn in the page's chart images (SVG)
+chart_titles() {
+  grep -o 'data:image/svg+xml;base64,[A-Za-z0-9+/=]*' <<<"$1" | sed 's/^data:image\/svg+xml;base64,//' |
+    while read -r b; do base64 -d <<<"$b"; done | grep -o 'Maximale isometrische kracht\|Maximal isometric strength' | sort -u
+}
+t_is "its charts are drawn in Dutch too" "$(chart_titles "$nl")" "Maximale isometrische kracht"
 req doc "$base/lang/en" >/dev/null
-t_match "in English again" "$(view "$A")" '<dt>Attended</dt>'
+en=$(view "$A")
+t_match "in English again" "$en" '<dt>Attended</dt>'
+t_is "with the charts in English" "$(chart_titles "$en")" "Maximal isometric strength"
 
 # changed WHAT ID CMD...: runs CMD (exit 0), then the next view of ID is
 # loaded again; sets $page to it
