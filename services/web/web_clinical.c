@@ -36,7 +36,9 @@
     "coalesce(w.due_by::text, ''), w.days_late, w.report_due, w.conclusion_written, "              \
     "coalesce(w.sessions_left, -1), w.over_cap, w.attended_total, w.allowed_sessions, "            \
     "w.sessions_short, w.outside_records, array_to_string(w.tests_missing, ','), "                 \
-    "array_to_string(w.quest_missing, ','), p.date_of_birth, w.planned_sessions "
+    "array_to_string(w.quest_missing, ','), p.date_of_birth, w.planned_sessions, w.subject_id "
+/* the column of S_WORKLIST_COLUMNS with the subject (the access log) */
+#define S_COL_SUBJECT 23
 /* Reports due first by deadline (the overdue ones have the earliest), then
  * the programmes ending soon ($2: the sessions left under which a running
  * one is), then those with a warning. */
@@ -442,6 +444,14 @@ web_worklist(web_app_t *app, web_req_t *req, web_resp_t *resp)
     p[1] = soon;
     if (q[0]) {
         PGresult *res = rl_db_exec(conn, &err, "searching the worklist", s_sql_search, 4, p);
+        /* a search shows patients the person looked for: one access-log
+         * row per patient shown (who looked up whom), before the page */
+        for (int i = 0; res && i < PQntuples(res); i++)
+            if (rl_audit_record(conn, WEB_PROG, "worklist search",
+                                PQgetvalue(res, i, S_COL_SUBJECT), NULL, &err) != 0) {
+                PQclear(res);
+                res = NULL;
+            }
         PGresult *coh =
             res ? rl_db_exec(conn, &err, "reading the cohorts", s_sql_cohorts, 1, p) : NULL;
         list = s_list_new(res, coh, 1);

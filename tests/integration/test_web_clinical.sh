@@ -256,6 +256,12 @@ aud() { t_psql ruglab_admin "SELECT count(*) FROM audit.access_log WHERE os_user
 t_match "audit: the programme page of A read by dr-els" "$(aud dr-els 'programme page' "AND subject_id = (SELECT subject_id FROM clinical.enrolment WHERE enrolment_id = $A)")" '^[1-9][0-9]*$'
 t_match "audit: the worklist read by dr-els" "$(aud dr-els worklist '')" '^[1-9][0-9]*$'
 t_is "audit: as the clinician role" "$(t_psql ruglab_admin "SELECT DISTINCT db_user FROM audit.access_log WHERE os_user = 'dr-els'")" ruglab_clinician
+t_is "audit: the search by INSZ recorded the patient it showed (C), by dr-els" \
+  "$(aud dr-els 'worklist search' "AND subject_id = (SELECT subject_id FROM clinical.enrolment WHERE enrolment_id = $C)")" 1
+t_is "audit: the search by badge recorded B once, the search by name F once" \
+  "$(aud dr-els 'worklist search' "AND subject_id = (SELECT subject_id FROM clinical.enrolment WHERE enrolment_id = $B)") $(aud dr-els 'worklist search' "AND subject_id = (SELECT subject_id FROM clinical.enrolment WHERE enrolment_id = $F)")" "1 1"
+t_is "audit: a search that found nothing of this site recorded no patient of the other site" \
+  "$(aud dr-els 'worklist search' "AND subject_id = (SELECT subject_id FROM clinical.enrolment WHERE enrolment_id = $Z)")" 0
 t_is "audit: no read of Z by dr-els" "$(aud dr-els 'programme page' "AND subject_id = (SELECT subject_id FROM clinical.enrolment WHERE enrolment_id = $Z)")" 0
 
 kill -TERM "$web_pid"
