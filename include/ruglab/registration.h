@@ -136,6 +136,25 @@ int rl_questionnaire_store(PGconn *conn, const rl_questionnaire_in_t *in, const 
                            const rl_q_score_t *score, char response_id[32], rl_reg_err_t *err)
     __attribute__((warn_unused_result));
 
+/* ---- work status (ICHOM low-back-pain set; deploy/sql/604) */
+
+typedef struct {
+    const char *timepoint; /* "start" or "end" */
+    const char *status;    /* a code of rl_work_status_codes */
+    const char *date;      /* YYYY-MM-DD; NULL: today in Brussels */
+} rl_work_status_in_t;
+
+/* The codes, in the order forms show them, ended by NULL. */
+extern const char *const rl_work_status_codes[];
+
+/* Checks timepoint, status and date, refuses a date in the future, an end
+ * status without a start status recorded, an end dated before the start;
+ * then stores a new row in enrolment_id (a correction is a new row),
+ * recorded_by rl_audit_reader(). work_status_id[32] filled. */
+int rl_work_status_record(PGconn *conn, const rl_work_status_in_t *in, const char *enrolment_id,
+                          char work_status_id[32], rl_reg_err_t *err)
+    __attribute__((warn_unused_result));
+
 /* One parameterised statement; NULL with err "<what>: <server's message>":
  * status RL_EXIT_FAIL when the server refused the data (a data exception
  * or a constraint), RL_EXIT_DB otherwise. Caller PQclear()s. */

@@ -27,6 +27,7 @@ int admin_status_main(rl_cli_ctx_t *ctx, int argc, char **argv);
 int admin_conclusion_main(rl_cli_ctx_t *ctx, int argc, char **argv);
 int admin_programme_main(rl_cli_ctx_t *ctx, int argc, char **argv);
 int admin_session_main(rl_cli_ctx_t *ctx, int argc, char **argv);
+int admin_workstatus_main(rl_cli_ctx_t *ctx, int argc, char **argv);
 int admin_enrolment_main(rl_cli_ctx_t *ctx, int argc, char **argv);
 int admin_timepoint_main(rl_cli_ctx_t *ctx, int argc, char **argv);
 int admin_questionnaire_main(rl_cli_ctx_t *ctx, int argc, char **argv);

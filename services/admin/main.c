@@ -20,6 +20,7 @@ static const rl_cli_command_t s_groups[] = {
     {"enrolment", "a patient's programme: status (attendance, warnings), end",
      admin_enrolment_main},
     {"session", "sessions by hand: add, no-show, cancel, list", admin_session_main},
+    {"workstatus", "work status at start and end: set, show", admin_workstatus_main},
     {"timepoint", "test time points: list, set (override)", admin_timepoint_main},
     {"questionnaire", "questionnaires by hand: add, list", admin_questionnaire_main},
     {"reference", "device reference values: load, list", admin_reference_main},

@@ -735,3 +735,96 @@ rl_questionnaire_store(PGconn *conn, const rl_questionnaire_in_t *in, const char
         return s_fail(err, RL_EXIT_FAIL, "", "storing the response: nothing stored");
     return f > 0 ? 0 : -1;
 }
+
+/* ------------------------------------------------------------ work status */
+
+const char *const rl_work_status_codes[] = {
+    "working", "working_restricted", "sick_leave", "unemployed", "retired", "homemaker_student",
+    "other",   NULL};
+
+static int
+s_work_status_check(const rl_work_status_in_t *in, rl_reg_err_t *err)
+{
+    if (s_require("--timepoint", in->timepoint, err) < 0 ||
+        s_require("--status", in->status, err) < 0)
+        return -1;
+    if (strcmp(in->timepoint, "start") && strcmp(in->timepoint, "end"))
+        return s_fail(err, RL_EXIT_FAIL, "timepoint", "--timepoint must be start or end");
+    for (size_t i = 0; rl_work_status_codes[i]; i++)
+        if (!strcmp(in->status, rl_work_status_codes[i]))
+            return 0;
+    return s_fail(err, RL_EXIT_FAIL, "status",
+                  "--status must be working, working_restricted, sick_leave, unemployed, "
+                  "retired, homemaker_student or other");
+}
+
+int
+rl_work_status_record(PGconn *conn, const rl_work_status_in_t *in, const char *enrolment,
+                      char work_status_id[32], rl_reg_err_t *err)
+{
+    if (s_work_status_check(in, err) < 0)
+        return -1;
+    rl_date_t today, date;
+    if (rl_reg_today(conn, &today, err) < 0)
+        return -1;
+    if (in->date && *in->date) {
+        if (s_date("--date", in->date, &date, err) < 0 ||
+            rl_reg_refuse_after("work status", in->date, date, today, err) < 0)
+            return -1;
+    } else {
+        date = today;
+    }
+    char date_s[RL_DATE_STR_SIZE];
+    rl_date_format(date, date_s);
+    if (s_simple(conn, err, "BEGIN") < 0)
+        goto fail;
+    /* one writer per enrolment (an advisory lock: the secretariat may not
+     * lock enrolment rows): a start and an end recorded at once see each
+     * other */
+    char id[32];
+    int f = rl_reg_lookup(conn, err, "locking the enrolment",
+                          "SELECT e.enrolment_id FROM clinical.enrolment e, "
+                          "pg_advisory_xact_lock(hashtext('ruglab work status ' || $1)) l "
+                          "WHERE e.enrolment_id = $1::bigint",
+                          1, (const char *const[]){enrolment}, id);
+    if (f == 0) {
+        s_fail(err, RL_EXIT_FAIL, "", "unknown enrolment %s", enrolment);
+        goto fail;
+    }
+    if (f < 0)
+        goto fail;
+    if (!strcmp(in->timepoint, "end")) {
+        char start[32];
+        f = rl_reg_lookup(conn, err, "reading the start status",
+                          "SELECT status_date FROM clinical.v_work_status "
+                          "WHERE enrolment_id = $1::bigint AND timepoint = 'start'",
+                          1, (const char *const[]){enrolment}, start);
+        if (f == 0) {
+            s_fail(err, RL_EXIT_FAIL, "timepoint",
+                   "no work status at the start recorded yet: record --timepoint start first");
+            goto fail;
+        }
+        if (f < 0)
+            goto fail;
+        if (strcmp(date_s, start) < 0) {
+            s_fail(err, RL_EXIT_FAIL, "date",
+                   "the end's date %s lies before the start's work status date %s", date_s,
+                   start);
+            goto fail;
+        }
+    }
+    const char *p[5] = {enrolment, in->timepoint, in->status, date_s, rl_audit_reader()};
+    f = rl_reg_lookup(conn, err, "recording the work status",
+                      "INSERT INTO clinical.work_status (enrolment_id, timepoint, status, "
+                      "status_date, recorded_by) VALUES ($1::bigint, $2, $3, $4::date, $5) "
+                      "RETURNING work_status_id",
+                      5, p, work_status_id);
+    if (f == 0)
+        s_fail(err, RL_EXIT_FAIL, "", "recording the work status: nothing stored");
+    if (f <= 0 || s_simple(conn, err, "COMMIT") < 0)
+        goto fail;
+    return 0;
+fail:
+    s_rollback(conn);
+    return -1;
+}
