@@ -13,21 +13,20 @@
 static void
 s_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: ruglab workstatus set PATIENT --timepoint start|end --status CODE\n"
-            "                             [--date YYYY-MM-DD]\n"
-            "       ruglab workstatus show PATIENT\n\n"
-            "set   records the work status at the start or the end of the patient's\n"
-            "      programme (running, else the most recent); --date defaults to today.\n"
-            "      CODE (ICHOM low-back-pain set): working (own job, full time),\n"
-            "      working_restricted (restrictions / partial return), sick_leave\n"
-            "      (temporarily unable), unemployed, retired, homemaker_student, other.\n"
-            "      A correction is a new row: the latest per time point counts. An end\n"
-            "      status needs the start status first, dated no earlier. Who recorded\n"
-            "      it is kept (the OS user). Prints the new work_status_id\n"
-            "      (--json: {\"work_status_id\": N}).\n"
-            "show  every recorded row, oldest first; current is true for the rows that\n"
-            "      count.\n");
+    fprintf(out, "usage: ruglab workstatus set PATIENT --timepoint start|end --status CODE\n"
+                 "                             [--date YYYY-MM-DD]\n"
+                 "       ruglab workstatus show PATIENT\n\n"
+                 "set   records the work status at the start or the end of the patient's\n"
+                 "      programme (running, else the most recent); --date defaults to today.\n"
+                 "      CODE (ICHOM low-back-pain set): working (own job, full time),\n"
+                 "      working_restricted (restrictions / partial return), sick_leave\n"
+                 "      (temporarily unable), unemployed, retired, homemaker_student, other.\n"
+                 "      A correction is a new row: the latest per time point counts. An end\n"
+                 "      status needs the start status first, dated no earlier. Who recorded\n"
+                 "      it is kept (the OS user). Prints the new work_status_id\n"
+                 "      (--json: {\"work_status_id\": N}).\n"
+                 "show  every recorded row, oldest first; current is true for the rows that\n"
+                 "      count.\n");
 }
 
 static int

@@ -739,8 +739,8 @@ rl_questionnaire_store(PGconn *conn, const rl_questionnaire_in_t *in, const char
 /* ------------------------------------------------------------ work status */
 
 const char *const rl_work_status_codes[] = {
-    "working", "working_restricted", "sick_leave", "unemployed", "retired", "homemaker_student",
-    "other",   NULL};
+    "working", "working_restricted", "sick_leave", "unemployed",
+    "retired", "homemaker_student",  "other",      NULL};
 
 static int
 s_work_status_check(const rl_work_status_in_t *in, rl_reg_err_t *err)
@@ -808,8 +808,7 @@ rl_work_status_record(PGconn *conn, const rl_work_status_in_t *in, const char *e
             goto fail;
         if (strcmp(date_s, start) < 0) {
             s_fail(err, RL_EXIT_FAIL, "date",
-                   "the end's date %s lies before the start's work status date %s", date_s,
-                   start);
+                   "the end's date %s lies before the start's work status date %s", date_s, start);
             goto fail;
         }
     }

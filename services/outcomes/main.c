@@ -10,6 +10,7 @@ static const rl_cli_command_t s_commands[] = {
     {"cohorts", "list the cohorts", outcomes_cohorts_main},
     {"compare", "two cohorts or two sites side by side", outcomes_compare_main},
     {"chart", "run chart, box plots, funnel plot (gnuplot)", outcomes_chart_main},
+    {"rtw", "return to work: --by site|route|cohort|year", outcomes_rtw_main},
 };
 #define S_NCOMMANDS (sizeof s_commands / sizeof s_commands[0])
 

@@ -18,9 +18,10 @@ s_parse(void *self, int argc, char **argv)
     return outcomes_args_none(
         "refresh",
         "usage: ruglab-outcomes refresh\n\n"
-        "Recomputes the quality tables (quality.enrolment, quality.outcome) from the\n"
-        "site's clinical data through quality.refresh(), which runs with the rights of\n"
-        "ruglab_admin; only changed rows are written (and replicated). Refused on a\n"
+        "Recomputes the quality tables (quality.enrolment, quality.outcome,\n"
+        "quality.work_status) from the site's clinical data through quality.refresh()\n"
+        "and quality.refresh_work(), which run with the rights of ruglab_admin; only changed rows "
+        "are written (and replicated). Refused on a\n"
         "registry database.\n",
         argc, argv);
 }
@@ -34,6 +35,15 @@ s_fetch(void *self, PGconn *conn)
                         "SELECT enrolments, inserted, updated, deleted, outcomes_changed "
                         "FROM quality.refresh()",
                         0, NULL);
+    /* the work status (deploy/sql/604), all enrolments, in the same step */
+    PGresult *work =
+        r->res ? rl_db_exec(conn, &err, "refresh", "SELECT quality.refresh_work(NULL)", 0, NULL)
+               : NULL;
+    if (r->res && !work) {
+        PQclear(r->res);
+        r->res = NULL;
+    }
+    PQclear(work);
     if (!r->res) {
         rl_cli_fail("%s", err.msg);
         return strstr(err.msg, "registry") ? RL_EXIT_FAIL : RL_EXIT_DB;
