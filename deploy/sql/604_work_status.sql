@@ -77,6 +77,10 @@ DECLARE
     n_del bigint;
     n_ins bigint;
 BEGIN
+    IF EXISTS (SELECT 1 FROM quality.node WHERE is_registry) THEN
+        RAISE EXCEPTION 'this database is a quality registry: its tables are replicated from the sites; refresh at each site instead'
+            USING ERRCODE = 'object_not_in_prerequisite_state';
+    END IF;
     PERFORM pg_advisory_xact_lock(hashtext('ruglab quality refresh'));
     CREATE TEMP TABLE q_work ON COMMIT DROP AS
     SELECT q.enrolment_key,
@@ -105,3 +109,8 @@ $$;
 ALTER FUNCTION quality.refresh_work(bigint[]) OWNER TO ruglab_admin;
 REVOKE ALL ON FUNCTION quality.refresh_work(bigint[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION quality.refresh_work(bigint[]) TO ruglab_quality;
+
+-- replicated to the registry with the other pseudonymised tables (a
+-- registry's existing subscriptions take it on ALTER SUBSCRIPTION ...
+-- REFRESH PUBLICATION)
+ALTER PUBLICATION ruglab_quality ADD TABLE quality.work_status;

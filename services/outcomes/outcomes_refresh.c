@@ -20,9 +20,8 @@ s_parse(void *self, int argc, char **argv)
         "usage: ruglab-outcomes refresh\n\n"
         "Recomputes the quality tables (quality.enrolment, quality.outcome,\n"
         "quality.work_status) from the site's clinical data through quality.refresh()\n"
-        "and quality.refresh_work(), which run with the rights of ruglab_admin; only changed rows "
-        "are written (and replicated). Refused on a\n"
-        "registry database.\n",
+        "and quality.refresh_work(), which run with the rights of ruglab_admin; only\n"
+        "changed rows are written (and replicated). Refused on a registry database.\n",
         argc, argv);
 }
 

@@ -31,17 +31,16 @@ s_expr(const char *by)
 static void
 s_usage(FILE *out)
 {
-    fprintf(out,
-            "usage: ruglab-outcomes rtw [--by site|route|cohort|year]\n\n"
-            "Return to work: among the enrolments on sick leave (sick_leave) or back\n"
-            "part-time (working_restricted) at the start whose work status at the end is\n"
-            "recorded, n and how many are back at work at the end (working or\n"
-            "working_restricted), with their percentage; per group and in total (the last\n"
-            "row, \"all\"). route: riziv (sick-leave benefit through the health insurer) or\n"
-            "fedris (occupational disease). The work status comes from\n"
-            "quality.work_status (ruglab-outcomes refresh). Cells describing fewer than 5\n"
-            "patients are shown as \"<5\", and so is a second cell wherever a total would\n"
-            "give a suppressed one back.\n");
+    fprintf(out, "usage: ruglab-outcomes rtw [--by site|route|cohort|year]\n\n"
+                 "Return to work: among the enrolments on sick leave (sick_leave) or back\n"
+                 "part-time (working_restricted) at the start whose work status at the end is\n"
+                 "recorded, n and how many are back at work at the end (working or\n"
+                 "working_restricted), with their percentage; per group and in total (the last\n"
+                 "row, \"all\"). route: riziv (sick-leave benefit through the health insurer) or\n"
+                 "fedris (occupational disease). The work status comes from\n"
+                 "quality.work_status (ruglab-outcomes refresh). Cells describing fewer than 5\n"
+                 "patients are shown as \"<5\", and so is a second cell wherever a total would\n"
+                 "give a suppressed one back.\n");
 }
 
 static int

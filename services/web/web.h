@@ -289,6 +289,9 @@ int web_sec_attendance_post(web_app_t *app, web_req_t *req, web_resp_t *resp);
 /* GET, POST /questionnaire/ENROLMENT_ID?instrument=ODI */
 int web_sec_questionnaire(web_app_t *app, web_req_t *req, web_resp_t *resp);
 int web_sec_questionnaire_post(web_app_t *app, web_req_t *req, web_resp_t *resp);
+/* GET, POST /workstatus/ENROLMENT_ID: work status at start and end */
+int web_sec_workstatus(web_app_t *app, web_req_t *req, web_resp_t *resp);
+int web_sec_workstatus_post(web_app_t *app, web_req_t *req, web_resp_t *resp);
 /* ---- web_clinical.c: the physician's pages (clinician pool, own site) */
 
 /* Rows of one worklist page, and the enrolments a search finds at most. */

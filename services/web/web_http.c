@@ -49,6 +49,8 @@ static const s_route_t s_routes[] = {
     {"POST", "/attendance/", WEB_SECRETARIAT, true, web_sec_attendance_post},
     {"GET", "/questionnaire/", WEB_SECRETARIAT, false, web_sec_questionnaire},
     {"POST", "/questionnaire/", WEB_SECRETARIAT, true, web_sec_questionnaire_post},
+    {"GET", "/workstatus/", WEB_SECRETARIAT, false, web_sec_workstatus},
+    {"POST", "/workstatus/", WEB_SECRETARIAT, true, web_sec_workstatus_post},
     {"GET", "/worklist", WEB_PHYSICIAN, false, web_worklist},
     {"GET", "/programme/", WEB_PHYSICIAN, false, web_programme},
 };

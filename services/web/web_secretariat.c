@@ -3,7 +3,8 @@
  * point and a patient search (/secretariat, the role's home), register a
  * patient (/patients/new), enrol (/enrol/SUBJECT_ID), sessions, no-shows
  * and cancellations (/attendance/ENROLMENT_ID), a paper questionnaire
- * (/questionnaire/ENROLMENT_ID?instrument=ODI).
+ * (/questionnaire/ENROLMENT_ID?instrument=ODI), the work status at the
+ * start and the end (/workstatus/ENROLMENT_ID).
  *
  * Every write is registration.h's, the same function `ruglab patient add`,
  * `enrol`, `session` and `questionnaire add` call: the same checks, the
@@ -1223,4 +1224,130 @@ int
 web_sec_questionnaire_post(web_app_t *app, web_req_t *req, web_resp_t *resp)
 {
     return s_questionnaire(app, req, resp, true);
+}
+
+/* ------------------------------------------------------------ /workstatus/ENROLMENT_ID */
+
+/* The work status at the start and the end (ICHOM low-back-pain set;
+ * registration.h's rl_work_status_record, as `ruglab workstatus set`):
+ * every recorded row, the ones that count marked, and the form. */
+
+static const char *const s_ws_fields[] = {"timepoint", "status", "date"};
+#define S_N_WS_FIELDS (sizeof s_ws_fields / sizeof s_ws_fields[0])
+static const char *const s_ws_timepoint[] = {"", "start", "end", NULL};
+
+static int
+s_workstatus_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGconn *conn,
+                  unsigned status, const char *enrolment_id, const PGresult *enr, s_form_t *f)
+{
+    const char *p[1] = {enrolment_id};
+    PGresult *res = s_query(
+        conn, "listing the work status",
+        "SELECT w.timepoint, w.status, to_char(w.status_date, 'YYYY-MM-DD'), w.recorded_by, "
+        "to_char(w.recorded_at AT TIME ZONE 'Europe/Brussels', 'YYYY-MM-DD HH24:MI'), "
+        "EXISTS (SELECT 1 FROM clinical.v_work_status v WHERE v.work_status_id = "
+        "w.work_status_id) "
+        "FROM clinical.work_status w WHERE w.enrolment_id = $1::bigint "
+        "ORDER BY w.recorded_at, w.work_status_id",
+        1, p);
+    if (!res)
+        return -1;
+    web_buf_t rows = {0}, tp = {0}, codes = {0};
+    for (int i = 0; i < PQntuples(res); i++) {
+        web_terms_t w = {0};
+        web_tvar_t v[] = {
+            {"timepoint", NULL, web_terms_add(app, &w, "timepoint", PQgetvalue(res, i, 0))},
+            {"code", PQgetvalue(res, i, 1), NULL},
+            {"status", NULL, web_terms_add(app, &w, "ws", PQgetvalue(res, i, 1))},
+            {"date", PQgetvalue(res, i, 2), NULL},
+            {"recorded_by", PQgetvalue(res, i, 3), NULL},
+            {"recorded_at", PQgetvalue(res, i, 4), NULL},
+            {"current", NULL, web_terms_add(app, &w, "yesno", PQgetvalue(res, i, 5))},
+        };
+        (void)web_fragment(app, "sec_ws_row", v, sizeof v / sizeof v[0], &rows);
+        web_terms_clear(&w);
+    }
+    PQclear(res);
+    web_buf_add(&rows, "", 0);
+    s_select(app, &tp, "timepoint", s_ws_timepoint,
+             s_val(f, "timepoint") ? s_val(f, "timepoint") : "");
+    web_buf_add(&tp, "", 0);
+    /* the empty choice first: nothing chosen by default */
+    static const char *const none[] = {"", NULL};
+    const char *chosen = s_val(f, "status") ? s_val(f, "status") : "";
+    s_select(app, &codes, "ws", none, chosen);
+    s_select(app, &codes, "ws", rl_work_status_codes, chosen);
+    web_buf_add(&codes, "", 0);
+    char csrf[WEB_TOKEN_SIZE];
+    web_csrf(app, req, csrf);
+    web_tvar_t v[S_MAX_VARS];
+    size_t nv = 0;
+    v[nv++] = (web_tvar_t){"csrf", csrf, NULL};
+    v[nv++] = (web_tvar_t){"rows", NULL, &rows};
+    v[nv++] = (web_tvar_t){"timepoint_options", NULL, &tp};
+    v[nv++] = (web_tvar_t){"status_options", NULL, &codes};
+    web_terms_t w = {0};
+    s_enrolment_vars(app, &w, enr, enrolment_id, v, &nv);
+    s_form_vars(f, v, &nv);
+    web_page(app, req, resp, status, "sec_workstatus", v, nv);
+    web_terms_clear(&w);
+    web_buf_clear(&rows);
+    web_buf_clear(&tp);
+    web_buf_clear(&codes);
+    return 0;
+}
+
+static int
+s_workstatus(web_app_t *app, web_req_t *req, web_resp_t *resp, bool post)
+{
+    PGconn *conn = s_borrow(app, req);
+    if (!conn)
+        return -1;
+    const char *enrolment_id;
+    PGresult *enr = NULL;
+    s_form_t f;
+    s_form_init(&f, post ? req : NULL, s_ws_fields, S_N_WS_FIELDS);
+    int r = s_open_enrolment(app, req, resp, conn, "secretariat work status", &enrolment_id, &enr);
+    if (r != 0) {
+        r = r > 0 ? 0 : -1;
+        goto out;
+    }
+    if (post) {
+        rl_work_status_in_t in = {.timepoint = s_val(&f, "timepoint"),
+                                  .status = s_val(&f, "status"),
+                                  .date = s_val(&f, "date")};
+        rl_reg_err_t err;
+        char id[32];
+        if (rl_work_status_record(conn, &in, enrolment_id, id, &err) == 0) {
+            rl_info(req->client, "%s recorded work status %s (%s %s) of enrolment %s",
+                    req->who.name, id, in.timepoint, in.status, enrolment_id);
+            char to[64];
+            snprintf(to, sizeof to, "/workstatus/%s", enrolment_id);
+            web_redirect(resp, to);
+            goto out;
+        } else if (err.status == RL_EXIT_DB) {
+            rl_error("database", "work status: %s", err.msg);
+            r = -1;
+            goto out;
+        }
+        s_form_error(app, &f, err.field, err.msg);
+    }
+    r = s_workstatus_page(app, req, resp, conn, f.failed ? 422 : 200, enrolment_id, enr, &f);
+out:
+    PQclear(enr);
+    s_form_free(&f);
+    s_return(app, req, conn);
+    return r;
+}
+
+int
+web_sec_workstatus(web_app_t *app, web_req_t *req, web_resp_t *resp)
+{
+    return s_workstatus(app, req, resp, false);
+}
+
+int
+web_sec_workstatus_post(web_app_t *app, web_req_t *req, web_resp_t *resp)
+{
+    return s_workstatus(app, req, resp, true);
 }
