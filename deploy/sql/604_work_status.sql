@@ -56,6 +56,11 @@ GRANT SELECT ON clinical.v_work_status TO ruglab_secretariat, ruglab_clinician;
 -- the change stamp of 506 (the incremental refresh takes the marked enrolments)
 CREATE TRIGGER change_ins AFTER INSERT ON clinical.work_status REFERENCING NEW TABLE AS changed
     FOR EACH STATEMENT EXECUTE FUNCTION clinical.mark_enrolment();
+CREATE TRIGGER change_upd AFTER UPDATE ON clinical.work_status
+    REFERENCING NEW TABLE AS changed OLD TABLE AS changed_old
+    FOR EACH STATEMENT EXECUTE FUNCTION clinical.mark_enrolment();
+CREATE TRIGGER change_del AFTER DELETE ON clinical.work_status REFERENCING OLD TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION clinical.mark_enrolment();
 
 CREATE TABLE quality.work_status (
     enrolment_key text PRIMARY KEY REFERENCES quality.enrolment ON DELETE CASCADE,
