@@ -136,6 +136,9 @@ typedef struct {
     char *start_date, *end_date; /* end_date NULL while running */
     char *pain_since, *surgery_date, *referring_physician, *dropout_reason;
     bool on_sick_leave, occupational_copy;
+    /* the work status at start and end (clinical.v_work_status, the codes
+     * of deploy/sql/604); NULL when not recorded */
+    char *work_start, *work_end;
     int age_at_start;
     int mid_test_session;
     /* attendance (clinical.v_attendance: inside the programme's dates) */
@@ -219,6 +222,11 @@ bool rpt_model_ended(const rpt_model_t *m);
  * which kinds were missed; a dropout says after how many, with the reason
  * given. Caller frees. */
 char *rpt_completion_text(const rpt_model_t *m, const char *lang);
+
+/* "Work status: at the start sick leave ...; at the end ..." in lang (nl
+ * or en), or NULL when neither is recorded (the letter then says
+ * nothing). Caller frees. */
+char *rpt_work_status_text(const rpt_model_t *m, const char *lang);
 
 /* The attended sessions that count towards the plan: per kind, at most
  * the planned number (extra sessions of a kind do not make up for missed

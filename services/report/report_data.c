@@ -796,6 +796,20 @@ typedef struct {
 /* The sections in the order they are loaded: the patient and enrolment
  * first, the audit record before any identity, the device values before
  * what is derived from them. */
+/* the work status that counts per time point (deploy/sql/604) */
+static const char s_sql_work[] =
+    "SELECT timepoint, status FROM clinical.v_work_status WHERE enrolment_id = $1";
+
+static void
+s_fill_work(s_load_t *ld, const PGresult *res)
+{
+    for (int i = 0; i < PQntuples(res); i++) {
+        char **to = !strcmp(PQgetvalue(res, i, 0), "start") ? &ld->m->work_start : &ld->m->work_end;
+        free(*to);
+        *to = s_dup(res, i, 1);
+    }
+}
+
 static const s_section_t s_sections[] = {
     {.step = s_load_subject},
     {.step = s_load_enrolment},
@@ -814,6 +828,7 @@ static const s_section_t s_sections[] = {
     {"reading the training load", s_sql_load, s_fill_training, NULL},
     {.step = s_load_curve},
     {"reading the conclusion", s_sql_conclusion, s_fill_conclusion, NULL},
+    {"reading the work status", s_sql_work, s_fill_work, NULL},
 };
 
 /* Loads one section: RL_EXIT_OK, RL_EXIT_FAIL (nothing to report on) or
@@ -1008,6 +1023,40 @@ rpt_completion_text(const rpt_model_t *m, const char *lang)
                        rpt_attended_of_planned(m), m->planned_sessions);
 }
 
+/* The words of a work-status code (deploy/sql/604) in the letter. */
+static const char *
+s_work_words(const char *code, bool nl)
+{
+    static const char *const t[][3] = {
+        {"working", "aan het werk (eigen job, gewone uren)", "working (own job, usual hours)"},
+        {"working_restricted", "aan het werk met beperkingen of gedeeltelijke werkhervatting",
+         "working with restrictions or partial return"},
+        {"sick_leave", "ziekteverlof (tijdelijk arbeidsongeschikt)",
+         "sick leave (temporarily unable to work)"},
+        {"unemployed", "werkloos", "unemployed"},
+        {"retired", "gepensioneerd", "retired"},
+        {"homemaker_student", "huisman/huisvrouw of student", "homemaker or student"},
+        {"other", "andere", "other"},
+    };
+    if (!code)
+        return nl ? "niet geregistreerd" : "not recorded";
+    for (size_t i = 0; i < sizeof t / sizeof t[0]; i++)
+        if (!strcmp(code, t[i][0]))
+            return t[i][nl ? 1 : 2];
+    return code;
+}
+
+char *
+rpt_work_status_text(const rpt_model_t *m, const char *lang)
+{
+    if (!m->work_start && !m->work_end)
+        return NULL;
+    bool nl = strcmp(lang, "en") != 0;
+    return rl_asprintf(nl ? "Werksituatie: bij de start %s; op het einde %s."
+                          : "Work status: at the start %s; at the end %s.",
+                       s_work_words(m->work_start, nl), s_work_words(m->work_end, nl));
+}
+
 int
 rpt_attended_of_planned(const rpt_model_t *m)
 {
@@ -1101,7 +1150,9 @@ rpt_model_destroy(rpt_model_t **self_p)
                      &m->reference_model,
                      &m->conclusion_lang,
                      &m->advice,
-                     &m->now_local};
+                     &m->now_local,
+                     &m->work_start,
+                     &m->work_end};
     for (size_t i = 0; i < sizeof strs / sizeof strs[0]; i++)
         free(*strs[i]);
     for (int tp = 0; tp < RPT_NTP; tp++) {

@@ -538,6 +538,10 @@ s_programme(s_doc_t *d)
     char *done = rpt_completion_text(m, d->nl ? "nl" : "en");
     s_para(d, 10, 0, 4, "%s", done);
     free(done);
+    char *work = rpt_work_status_text(m, d->nl ? "nl" : "en");
+    if (work) /* only when recorded: letters without it stay as they were */
+        s_para(d, 10, 0, 4, "%s", work);
+    free(work);
 }
 
 /* "+24.0 % *": a change in % with the real-change mark of the letter's

@@ -68,6 +68,20 @@ t_is "show --json: rows, the counting ones marked" "$(jq -c '[.[] | [.timepoint,
   '[["start","working",false],["start","sick_leave",true],["end","working_restricted",true]]'
 t_match "show: a table by default" "$(ruglab workstatus show "$p1")" "sick_leave"
 
+# --- the letter: the work status in the programme section, only when recorded
+b1=$(t_psql ruglab_admin "SELECT badge_token FROM clinical.subject WHERE subject_id = $p1")
+t_check "draft letter nl of patient 1" ruglab-report letter "$b1" --draft -o "$T_TMP/ws-nl.pdf"
+t_check "draft letter en of patient 1" ruglab-report letter "$b1" --draft --lang en -o "$T_TMP/ws-en.pdf"
+txt() { pdftotext "$1" - | tr -s ' \n' ' '; }
+t_match "the Dutch letter says the work status" "$(txt "$T_TMP/ws-nl.pdf")" \
+  "Werksituatie: bij de start ziekteverlof \(tijdelijk arbeidsongeschikt\); op het einde aan het werk met beperkingen of gedeeltelijke werkhervatting\."
+t_match "the English letter says it" "$(txt "$T_TMP/ws-en.pdf")" \
+  "Work status: at the start sick leave \(temporarily unable to work\); at the end working with restrictions or partial return\."
+p0=$(patient 99 az-oost riziv)
+b0=$(t_psql ruglab_admin "SELECT badge_token FROM clinical.subject WHERE subject_id = $p0")
+t_check "letter of a patient without work status" ruglab-report letter "$b0" --draft -o "$T_TMP/ws-none.pdf"
+t_is "no work status line then" "$(txt "$T_TMP/ws-none.pdf" | grep -c "Werksituatie")" 0
+
 # --- a population for rtw: (route start end) per patient of az-oost
 # riziv: 10 more on sick leave at the start (5 back: 3 working, 2 partial;
 # 5 not back); fedris: 3 on sick leave (2 back); not counted: a start at
