@@ -146,12 +146,16 @@ t_is "and nothing written" "$(rows)" "$before"
 out=$(w_post sec "/workstatus/$ew" timepoint=start "status=working'; DROP TABLE clinical.work_status; --")
 t_is "SQL in the status: 422" "$(status_of "$out")" 422
 t_match "the CLI's message beside the status" "$out" "--status must be working, working_restricted"
+out=$(w_post sec "/workstatus/$ew" "timepoint=start' OR '1'='1" status=working)
+t_is "SQL in the time point: 422" "$(status_of "$out")" 422
+t_match "the CLI's message beside the time point" "$out" "--timepoint must be start or end"
 out=$(w_post sec "/workstatus/$ew" timepoint=end status=working)
 t_is "an end before the start: 422" "$(status_of "$out")" 422
 t_match "said beside the time point" "$out" "no work status at the start recorded yet"
 out=$(w_post sec "/workstatus/$ew" timepoint=start status=sick_leave "date=2026-01-01'--")
 t_is "SQL in the date: 422" "$(status_of "$out")" 422
 t_is "nothing written by the refusals" "$(rows)" "$before"
+stamp0=$(t_psql ruglab_admin "SELECT stamp FROM clinical.enrolment_change WHERE enrolment_id = $ew")
 out=$(w_post sec "/workstatus/$ew" timepoint=start status=sick_leave date="$start")
 t_is "start through the page: 303 to the page" "$(status_of "$out") $(header_of "$out" Location)" "303 /workstatus/$ew"
 out=$(w_post sec "/workstatus/$ew" timepoint=end status=working)
@@ -159,6 +163,8 @@ t_is "end through the page (no date: today): 303" "$(status_of "$out")" 303
 t_is "the rows: recorded_by the web user, the end dated today" \
   "$(t_psql ruglab_admin "SELECT string_agg(timepoint || ':' || status || ':' || status_date || ':' || recorded_by, ',' ORDER BY work_status_id) FROM clinical.work_status WHERE enrolment_id = $ew")" \
   "start:sick_leave:$start:an.claes,end:working:$(t_psql ruglab_admin "SELECT clinical.local_date(now())"):an.claes"
+t_is "the enrolment's change stamp moved (the incremental refresh sees it)" \
+  "$(t_psql ruglab_admin "SELECT stamp - ${stamp0:-0} FROM clinical.enrolment_change WHERE enrolment_id = $ew")" 2
 out=$(req sec "$base/workstatus/$ew")
 t_match "the page lists them" "$out" "<td>an.claes</td>"
 t_is "the read is in the access log, in the person's name" \
