@@ -87,6 +87,7 @@ BEGIN
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
     PERFORM pg_advisory_xact_lock(hashtext('ruglab quality refresh'));
+    DROP TABLE IF EXISTS pg_temp.q_work;  -- a second call in one transaction
     CREATE TEMP TABLE q_work ON COMMIT DROP AS
     SELECT q.enrolment_key,
            (SELECT w.status FROM clinical.v_work_status w

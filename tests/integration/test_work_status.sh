@@ -184,6 +184,8 @@ e1=$(t_psql ruglab_admin "SELECT enrolment_id FROM clinical.enrolment WHERE subj
 t_is "patient 1: the latest statuses, read as the quality role" \
   "$(t_psql ruglab_quality "SELECT w.start_status || ':' || w.end_status FROM quality.work_status w JOIN quality.enrolment e USING (enrolment_key) WHERE e.local_enrolment_id = $e1")" \
   "sick_leave:working_restricted"
+t_is "refresh_work of some enrolments, twice in one transaction, as the quality role" \
+  "$(t_psql ruglab_quality "BEGIN; SELECT quality.refresh_work(ARRAY[$e1]::bigint[]); SELECT quality.refresh_work(NULL); COMMIT;" | tr '\n' ' ')" "0 0 "
 t_fails "the quality role cannot read clinical.work_status" t_psql ruglab_quality "SELECT 1 FROM clinical.work_status"
 t_fails "the quality role cannot insert" t_psql ruglab_quality "INSERT INTO clinical.work_status (enrolment_id, timepoint, status, status_date, recorded_by) VALUES ($ew, 'start', 'working', current_date, 'x')"
 
