@@ -229,6 +229,19 @@ int outcomes_fetch_failed(const char *what, const rl_err_t *err);
 
 void outcomes_data_free(outcomes_data_t **self_p);
 
+/* ------------------------------------------------------------ models */
+/* What `summary --by BY --measure MEASURES --site SITE` prints, as a view
+ * (the caller clears it with outcomes_view_clear): the number of groups
+ * (0: no enrolments, an empty view), or -1 with err set (an unknown
+ * grouping or measure, or the database). Thread-safe (no static state). */
+int outcomes_summary_view(PGconn *conn, const char *by, const char *measures, const char *site,
+                          outcomes_view_t *view, rl_err_t *err);
+
+/* A table's shape and cells (row-major; NULL cell = no value). */
+size_t outcomes_table_cols(const outcomes_table_t *self);
+const char *outcomes_table_name(const outcomes_table_t *self, size_t col);
+const char *outcomes_table_cell(const outcomes_table_t *self, size_t row, size_t col);
+
 /* ------------------------------------------------------------ the commands */
 int outcomes_refresh_main(rl_cli_ctx_t *ctx, int argc, char **argv);
 int outcomes_summary_main(rl_cli_ctx_t *ctx, int argc, char **argv);

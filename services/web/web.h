@@ -302,4 +302,9 @@ int web_worklist(web_app_t *app, web_req_t *req, web_resp_t *resp);
 /* GET /programme/ENROLMENT_ID: a patient's programme (404: not this site's). */
 int web_programme(web_app_t *app, web_req_t *req, web_resp_t *resp);
 
+/* ------------------------------------------------------------ web_quality.c */
+/* /quality: the outcome summary of ruglab-outcomes (?by=GROUPING,
+ * ?format=csv), quality role only. */
+int web_quality(web_app_t *app, web_req_t *req, web_resp_t *resp);
+
 #endif
