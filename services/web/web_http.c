@@ -52,6 +52,9 @@ static const s_route_t s_routes[] = {
     {"GET", "/worklist", WEB_PHYSICIAN, false, web_worklist},
     {"GET", "/programme/", WEB_PHYSICIAN, false, web_programme},
     {"GET", "/quality", WEB_QUALITY, false, web_quality},
+    {"GET", "/quality/completeness", WEB_QUALITY, false, web_quality_completeness},
+    {"GET", "/quality/runchart", WEB_QUALITY, false, web_quality_runchart},
+    {"GET", "/quality/boxplots", WEB_QUALITY, false, web_quality_boxplots},
 };
 #define S_N_ROUTES (sizeof s_routes / sizeof s_routes[0])
 

@@ -25,12 +25,16 @@ w_conf
 w_start || exit 1
 
 # --- no session, wrong roles
-out=$(req anon "$base/quality")
-t_is "no session: 303" "$(status_of "$out")" 303
-t_match "no session: to /signin" "$(header_of "$out" Location)" "^/signin"
+for path in /quality /quality/completeness /quality/runchart "/quality/boxplots?format=csv"; do
+  out=$(req anon "$base$path")
+  t_is "no session: $path is 303" "$(status_of "$out")" 303
+  t_match "no session: $path to /signin" "$(header_of "$out" Location)" "^/signin"
+done
 for who in dr-q secr-q adm-q; do
   signin "$who" "$who" "$W_PW" >/dev/null
-  for path in /quality "/quality?by=cohort&format=csv"; do
+  for path in /quality "/quality?by=cohort&format=csv" /quality/completeness \
+    "/quality/completeness?format=csv" /quality/runchart "/quality/runchart?format=csv" \
+    /quality/boxplots "/quality/boxplots?format=csv"; do
     out=$(req "$who" "$base$path")
     t_is "$who: $path is 403" "$(status_of "$out")" 403
     t_match "$who: $path shows no number" "$(sed -n '/^\r$/,$p' <<<"$out" | grep -c 'class="num"')" "^0$"
@@ -147,6 +151,86 @@ req q "$base/me" >"$T_TMP/page-me.html"
 printf '%s' "$page" >"$T_TMP/page-site.html"
 printf '%s' "$csvout" >"$T_TMP/csv-site.csv"
 
+# --- completeness: per site, against SQL on quality.*
+body() { sed -n '/^\r$/,$p' <<<"$1" | sed 1d | tr -d '\r'; }
+out=$(req q "$base/quality/completeness")
+t_is "/quality/completeness is 200" "$(status_of "$out")" 200
+t_match "completeness shows the outcomes by site beside it" "$out" 'Uitkomsten per centrum'
+printf '%s' "$out" >"$T_TMP/page-completeness.html"
+out=$(req q "$base/quality/completeness?format=csv")
+printf '%s' "$out" >"$T_TMP/csv-completeness.csv"
+t_match "completeness CSV: text/csv" "$(header_of "$out" Content-Type)" "^text/csv"
+t_match "completeness CSV: an attachment" "$(header_of "$out" Content-Disposition)" "^attachment"
+body "$out" >"$T_TMP/completeness.csv"
+t_is "completeness CSV: the columns" "$(head -1 "$T_TMP/completeness.csv")" \
+  "site,enrolled,start_questionnaire_pct,start_test_pct,completed,end_questionnaire_pct,end_test_pct"
+# the rule: a share of a whole under 5, or whose part or rest holds 1-4, is "<5"
+sql=$(t_psql ruglab_admin "WITH f AS (
+    SELECT e.site_code, e.completed,
+      EXISTS (SELECT 1 FROM quality.outcome o JOIN quality.measure m USING (measure)
+        WHERE o.enrolment_key = e.enrolment_key AND m.kind = 'questionnaire' AND o.start_value IS NOT NULL) AS sq,
+      EXISTS (SELECT 1 FROM quality.outcome o JOIN quality.measure m USING (measure)
+        WHERE o.enrolment_key = e.enrolment_key AND m.kind <> 'questionnaire' AND o.end_value IS NOT NULL) AS ed
+    FROM quality.enrolment e WHERE e.site_code NOT LIKE 'tiny%'),
+  c AS (SELECT site_code, count(*) AS n, count(*) FILTER (WHERE sq) AS sq,
+      count(*) FILTER (WHERE completed) AS nc, count(*) FILTER (WHERE completed AND ed) AS ed
+    FROM f GROUP BY 1)
+  SELECT site_code, n,
+    CASE WHEN sq BETWEEN 1 AND 4 OR n - sq BETWEEN 1 AND 4 THEN '<5'
+         ELSE to_char(round(100.0 * sq / n, 1), 'FM990.0') END,
+    CASE WHEN nc < 5 OR ed BETWEEN 1 AND 4 OR nc - ed BETWEEN 1 AND 4 THEN '<5'
+         ELSE to_char(round(100.0 * ed / nc, 1), 'FM990.0') END
+  FROM c ORDER BY 1")
+t_is "completeness SQL exits 0" "$?" 0
+while IFS='|' read -r s n sq ed; do
+  t_is "completeness $s: enrolled, % start questionnaire, % end device test as SQL" \
+    "$(awk -F, -v s="$s" '$1 == s { print $2 "|" $3 "|" $7 }' "$T_TMP/completeness.csv")" "$n|$sq|$ed"
+done <<<"$sql"
+t_is "completeness of the tiny site: suppressed" \
+  "$(awk -F, -v s="$tiny" '$1 == s { print $2 "|" $3 }' "$T_TMP/completeness.csv")" "<5|<5"
+# each CSV row is a row of the page's table, cell for cell
+rows=$(awk -F, 'NR > 1 { r = "<tr>"; for (i = 1; i <= NF; i++) {
+    if ($i == "<5") r = r "<td class=\"num suppressed\">&lt;5</td>";
+    else r = r "<td class=\"num\">" ($i == "" ? "–" : $i) "</td>" }
+  print r "</tr>" }' "$T_TMP/completeness.csv")
+missing=0
+while IFS= read -r r; do grep -qF -- "$r" "$T_TMP/page-completeness.html" || missing=$((missing + 1)); done <<<"$rows"
+t_is "every completeness CSV row is on the page" "$missing" 0
+t_match "completeness rows compared" "$(wc -l <<<"$rows")" "^[4-9]$"
+
+# --- the charts: an inlined SVG; the CSV holds the numbers drawn
+for kind in runchart boxplots; do
+  out=$(req q "$base/quality/$kind?measure=odi")
+  t_is "/quality/$kind is 200" "$(status_of "$out")" 200
+  t_match "/quality/$kind: the chart inlined as a data: SVG" "$out" '<img class="chart" src="data:image/svg\+xml;base64,'
+  t_match "/quality/$kind: odi selected" "$out" '<option value="odi" selected>'
+  printf '%s' "$out" >"$T_TMP/page-$kind.html"
+  out=$(req q "$base/quality/$kind?measure=odi&format=csv")
+  printf '%s' "$out" >"$T_TMP/csv-$kind.csv"
+  t_match "$kind CSV: text/csv" "$(header_of "$out" Content-Type)" "^text/csv"
+  t_match "$kind CSV: an attachment" "$(header_of "$out" Content-Disposition)" "^attachment; filename=\"quality-$kind.csv\""
+  body "$out" >"$T_TMP/$kind.csv"
+  t_is "$kind: the page's table has the CSV's rows" \
+    "$(grep -c '^<tr>' "$T_TMP/page-$kind.html")" "$(( $(wc -l <"$T_TMP/$kind.csv") - 1 ))"
+done
+t_is "runchart CSV: the columns" "$(head -1 "$T_TMP/runchart.csv")" "cohort,start_week,n,mean_change"
+# every cohort of 5 or more odi changes is drawn, with SQL's mean and n
+sql=$(t_psql ruglab_admin "SELECT e.site_code || '/' || coalesce(e.cohort_code, '-'), count(o.change),
+    to_char(round(avg(o.change), 2), 'FM99990.00')
+  FROM quality.outcome o JOIN quality.enrolment e USING (enrolment_key)
+  WHERE o.measure = 'odi' AND o.change IS NOT NULL GROUP BY 1 HAVING count(o.change) >= 5 ORDER BY 1")
+t_is "runchart: as many cohorts as SQL finds with 5 or more" "$(( $(wc -l <"$T_TMP/runchart.csv") - 1 ))" "$(wc -l <<<"$sql")"
+while IFS='|' read -r c n mean; do
+  t_is "runchart $c: n and mean change as SQL" "$(awk -F, -v c="$c" '$1 == c { print $3 "|" $4 }' "$T_TMP/runchart.csv")" "$n|$mean"
+done < <(head -3 <<<"$sql")
+t_is "boxplots CSV: the columns" "$(head -1 "$T_TMP/boxplots.csv")" "site,change"
+sql=$(t_psql ruglab_admin "SELECT e.site_code, count(o.change) FROM quality.outcome o JOIN quality.enrolment e USING (enrolment_key)
+  WHERE o.measure = 'odi' AND o.change IS NOT NULL GROUP BY 1 HAVING count(o.change) >= 5 ORDER BY 1")
+while IFS='|' read -r s n; do
+  t_is "boxplots $s: every odi change drawn" "$(awk -F, -v s="$s" '$1 == s' "$T_TMP/boxplots.csv" | wc -l)" "$n"
+done <<<"$sql"
+t_is "boxplots: the tiny site is not drawn" "$(awk -F, -v s="$tiny" '$1 == s' "$T_TMP/boxplots.csv" | wc -l)" 0
+
 # --- the identity proof: no identity value of the test population on any
 # page or CSV of the quality role
 t_psql ruglab_admin "COPY (
@@ -164,7 +248,7 @@ t_psql ruglab_admin "COPY (
 t_is "identity values collected" "$?" 0
 t_match "hundreds of identity values" "$(wc -l <"$T_TMP/identity.txt")" "^[0-9]{3,}$"
 files=("$T_TMP"/page-*.html "$T_TMP"/csv-*.csv)
-t_is "pages and CSVs to search" "${#files[@]}" 12
+t_is "pages and CSVs to search" "${#files[@]}" 18
 head -1 "$T_TMP/identity.txt" >"$T_TMP/control.txt"
 t_match "the search finds an identity value where there is one" \
   "$(grep -F -w -c -f "$T_TMP/identity.txt" "$T_TMP/control.txt")" "^1$"
