@@ -15,26 +15,29 @@
 /* Per site: enrolled, with a start questionnaire, with a start device
  * test, completed, and of those with an end questionnaire and an end
  * device test. */
-static const char s_sql[] =
-    "SELECT e.site_code, count(*),"
-    " count(*) FILTER (WHERE q.start_q), count(*) FILTER (WHERE q.start_d),"
-    " count(*) FILTER (WHERE e.completed),"
-    " count(*) FILTER (WHERE e.completed AND q.end_q),"
-    " count(*) FILTER (WHERE e.completed AND q.end_d)"
-    " FROM quality.enrolment e"
-    " LEFT JOIN LATERAL ("
-    "  SELECT coalesce(bool_or(m.kind = 'questionnaire' AND o.start_value IS NOT NULL), false) AS start_q,"
-    "         coalesce(bool_or(m.kind <> 'questionnaire' AND o.start_value IS NOT NULL), false) AS start_d,"
-    "         coalesce(bool_or(m.kind = 'questionnaire' AND o.end_value IS NOT NULL), false) AS end_q,"
-    "         coalesce(bool_or(m.kind <> 'questionnaire' AND o.end_value IS NOT NULL), false) AS end_d"
-    "  FROM quality.outcome o JOIN quality.measure m USING (measure)"
-    "  WHERE o.enrolment_key = e.enrolment_key) q ON true"
-    " GROUP BY e.site_code ORDER BY e.site_code";
+static const char s_sql[] = "SELECT e.site_code, count(*),"
+                            " count(*) FILTER (WHERE q.start_q), count(*) FILTER (WHERE q.start_d),"
+                            " count(*) FILTER (WHERE e.completed),"
+                            " count(*) FILTER (WHERE e.completed AND q.end_q),"
+                            " count(*) FILTER (WHERE e.completed AND q.end_d)"
+                            " FROM quality.enrolment e"
+                            " LEFT JOIN LATERAL ("
+                            "  SELECT coalesce(bool_or(m.kind = 'questionnaire' AND o.start_value "
+                            "IS NOT NULL), false) AS start_q,"
+                            "         coalesce(bool_or(m.kind <> 'questionnaire' AND o.start_value "
+                            "IS NOT NULL), false) AS start_d,"
+                            "         coalesce(bool_or(m.kind = 'questionnaire' AND o.end_value IS "
+                            "NOT NULL), false) AS end_q,"
+                            "         coalesce(bool_or(m.kind <> 'questionnaire' AND o.end_value "
+                            "IS NOT NULL), false) AS end_d"
+                            "  FROM quality.outcome o JOIN quality.measure m USING (measure)"
+                            "  WHERE o.enrolment_key = e.enrolment_key) q ON true"
+                            " GROUP BY e.site_code ORDER BY e.site_code";
 
 int
 outcomes_completeness_table(PGconn *conn, outcomes_table_t **table, rl_err_t *err)
 {
-    static const char *const names[] = {"site",      "enrolled",        "start_questionnaire_pct",
+    static const char *const names[] = {"site",           "enrolled",  "start_questionnaire_pct",
                                         "start_test_pct", "completed", "end_questionnaire_pct",
                                         "end_test_pct"};
     static const bool numeric[] = {false, true, true, true, true, true, true};

@@ -60,6 +60,8 @@ s_table(web_app_t *app, const outcomes_table_t *t, web_buf_t *head, web_buf_t *r
             web_buf_t w = {0};
             if (c == 0 && cell && !strcmp(cell, "all"))
                 web_term(app, "qval", "all", &w);
+            else if (cell && cell[0] && !strcmp(outcomes_table_name(t, c), "indication"))
+                web_term(app, "indication", cell, &w);
             else if (!cell || !cell[0])
                 web_term(app, "qval", "none", &w);
             else
@@ -296,7 +298,11 @@ s_chart_page(web_app_t *app, web_req_t *req, web_resp_t *resp, const char *kind,
         web_buf_add(&opts, "", 0);
         web_chart_img(app, drew == 1 ? svg : NULL, &img);
         web_buf_add(&img, "", 0);
-        rc |= s_table_html(app, drawn, &table);
+        /* the box plots' numbers are every change: in the CSV only */
+        if (!strcmp(kind, "run"))
+            rc |= s_table_html(app, drawn, &table);
+        else
+            web_buf_add(&table, "", 0);
         char href[96];
         snprintf(href, sizeof href, "/quality/%s?measure=%s&format=csv",
                  strcmp(kind, "run") ? "boxplots" : "runchart", measure);
