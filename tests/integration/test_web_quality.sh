@@ -21,6 +21,10 @@ t_check "user add physician" w_add_user dr-q --role physician --site "$site"
 t_check "user add secretariat" w_add_user secr-q --role secretariat --site "$site"
 t_check "user add admin" w_add_user adm-q --role admin
 
+t_fails_with "the quality role cannot read clinical.enrolment (the pages need none)" 'permission denied' \
+  t_psql ruglab_quality "SELECT 1 FROM clinical.enrolment LIMIT 1"
+t_fails_with "the quality role cannot read identity.patient" 'permission denied' \
+  t_psql ruglab_quality "SELECT 1 FROM identity.patient LIMIT 1"
 w_conf
 w_start || exit 1
 
