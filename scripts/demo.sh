@@ -310,6 +310,7 @@ web_users=(
   "dr.vermeulen physician az-demo Dr. An Vermeulen"
   "secretariaat secretariat az-demo Secretariaat Revalidatie"
   "it-admin admin - IT-beheer"
+  "kwaliteit quality - Kwaliteitsteam"
 )
 : >"$out/web-signin.txt"
 chmod 0600 "$out/web-signin.txt"
@@ -358,6 +359,7 @@ cat <<EOT
 == ruglab-web in the browser: http://127.0.0.1:$web_port/
    sign in as (role, user name, password; also in $out/web-signin.txt):
 $(sed 's/^/     /' "$out/web-signin.txt")
+   the quality dashboard (as kwaliteit): http://127.0.0.1:$web_port/quality
    again later, on the same database: $BUILD/bin/ruglab-web --config $out/web.conf
 EOT
 wait_web=${DEMO_WEB_WAIT:-$tty}

@@ -14,6 +14,8 @@
  *   outcomes_cohorts.c   `cohorts`
  *   outcomes_refresh.c   `refresh`
  *   outcomes_rtw.c       `rtw`: return to work (quality.work_status)
+ *   outcomes_completeness.c  per site, the share of enrolments with start and
+ *                        end questionnaires and device tests (ruglab-web)
  *   main.c               the command table and the usage text
  * Single-threaded; one PGconn owned by the CLI shell's context. */
 #ifndef RUGLAB_OUTCOMES_H
@@ -229,6 +231,37 @@ outcomes_data_t *outcomes_fetch_site(PGconn *conn, const char *by, const char *m
 int outcomes_fetch_failed(const char *what, const rl_err_t *err);
 
 void outcomes_data_free(outcomes_data_t **self_p);
+
+/* ------------------------------------------------------------ models */
+/* What `summary --by BY --measure MEASURES --site SITE` prints, as a view
+ * (the caller clears it with outcomes_view_clear): the number of groups
+ * (0: no enrolments, an empty view), or -1 with err set (an unknown
+ * grouping or measure, or the database). Thread-safe (no static state). */
+int outcomes_summary_view(PGconn *conn, const char *by, const char *measures, const char *site,
+                          outcomes_view_t *view, rl_err_t *err);
+
+/* Draws `chart KIND --measure MEASURE --by BY` (KIND run or box, BY site
+ * or cohort for box) into out_path (.svg, .png or .pdf), with *drawn the
+ * numbers drawn (run: cohort, start_week as an ISO week "2025-W41", n, mean_change; box: the group
+ * and each change), groups of fewer than 5 patients left out as in the
+ * CLI. Returns 1 when drawn, 0 when there is nothing to draw (*drawn may
+ * be empty), -1 with err set. Writes nothing on stdout or stderr except
+ * a database error of the run chart's start weeks (the CLI's message).
+ * Runs gnuplot: callers in threads serialise the calls. */
+int outcomes_chart_draw(PGconn *conn, const char *kind, const char *measure, const char *by,
+                        const char *out_path, outcomes_table_t **drawn, rl_err_t *err);
+
+/* Per site: enrolled, % with a start questionnaire, % with a start device
+ * test, completed, % of those with an end questionnaire, % with an end
+ * device test (quality.* only; a count under 5 is "<5", and so is a share
+ * of a whole under 5 or whose part or rest holds 1-4 enrolments; a share
+ * is empty when its whole is 0). *table is the caller's: 0, or -1 with err. */
+int outcomes_completeness_table(PGconn *conn, outcomes_table_t **table, rl_err_t *err);
+
+/* A table's shape and cells (row-major; NULL cell = no value). */
+size_t outcomes_table_cols(const outcomes_table_t *self);
+const char *outcomes_table_name(const outcomes_table_t *self, size_t col);
+const char *outcomes_table_cell(const outcomes_table_t *self, size_t row, size_t col);
 
 /* ------------------------------------------------------------ the commands */
 int outcomes_refresh_main(rl_cli_ctx_t *ctx, int argc, char **argv);

@@ -41,12 +41,13 @@ typedef struct {
 /* `chart`: its options and what it draws. */
 typedef struct {
     s_opts_t o;
-    outcomes_data_t *d;   /* the measure's changes per group of the kind */
-    PGresult *weeks;      /* run: the first start week of each cohort */
-    double mean;          /* run: the mean change of every patient, drawn or not */
-    double p0;            /* funnel: the proportion reaching the important change */
-    long max_n;           /* funnel: the largest group drawn */
-    size_t shown, hidden; /* groups drawn; groups with fewer than 5 patients */
+    outcomes_data_t *d;      /* the measure's changes per group of the kind */
+    PGresult *weeks;         /* run: the first start week of each cohort */
+    double mean;             /* run: the mean change of every patient, drawn or not */
+    double p0;               /* funnel: the proportion reaching the important change */
+    long max_n;              /* funnel: the largest group drawn */
+    size_t shown, hidden;    /* groups drawn; groups with fewer than 5 patients */
+    outcomes_table_t *drawn; /* outcomes_chart_draw: the numbers drawn, or NULL */
 } s_chart_t;
 
 struct s_kind_t {
@@ -80,7 +81,8 @@ s_run_prepare(PGconn *conn, s_chart_t *c)
     rl_err_t err;
     c->weeks = rl_db_exec(conn, &err, "reading cohort start weeks",
                           "SELECT site_code || '/' || coalesce(cohort_code, '-'), "
-                          "min(start_week)::text FROM quality.enrolment GROUP BY 1",
+                          "min(start_week)::text, to_char(min(start_week), 'IYYY-\"W\"IW') "
+                          "FROM quality.enrolment GROUP BY 1",
                           0, NULL);
     if (!c->weeks) {
         rl_cli_fail("chart run: %s", err.msg);
@@ -104,13 +106,15 @@ s_run_prepare(PGconn *conn, s_chart_t *c)
     return -1;
 }
 
+/* The first start week of a cohort: its Monday (col 1) or its ISO week
+ * ("2025-W41", col 2); NULL when unknown. */
 static const char *
-s_week(PGresult *weeks, const char *cohort)
+s_week(PGresult *weeks, const char *cohort, int col)
 {
     const char *week = NULL;
     for (int r = 0; r < PQntuples(weeks); r++)
         if (!strcmp(PQgetvalue(weeks, r, 0), cohort))
-            week = PQgetvalue(weeks, r, 1);
+            week = PQgetvalue(weeks, r, col);
     return week;
 }
 
@@ -121,12 +125,20 @@ s_run_data(s_chart_t *c, FILE *out)
         const outcomes_group_t *grp = &c->d->groups[g];
         if (s_left_out(c, outcomes_suppress_primary((long)grp->n_values[0])))
             continue;
-        const char *week = s_week(c->weeks, grp->key[0]);
+        const char *week = s_week(c->weeks, grp->key[0], 1);
         if (!week)
             continue;
         rl_measures_summary_t s;
         rl_measures_summary(grp->values[0], grp->n_values[0], &s);
         fprintf(out, "%s %.6f %zu\n", week, s.mean, s.n);
+        if (c->drawn) {
+            char mean[OUTCOMES_NUM], n[OUTCOMES_NUM];
+            snprintf(n, sizeof n, "%zu", s.n);
+            /* the ISO week: no exact date of anybody's start */
+            const char *cells[] = {grp->key[0], s_week(c->weeks, grp->key[0], 2), n,
+                                   outcomes_fmt(mean, sizeof mean, s.mean, 2)};
+            outcomes_table_add(c->drawn, cells);
+        }
         c->shown++;
     }
 }
@@ -156,8 +168,15 @@ s_box_data(s_chart_t *c, FILE *out)
         const outcomes_group_t *grp = &c->d->groups[g];
         if (s_left_out(c, outcomes_suppress_primary((long)grp->n_values[0])))
             continue;
-        for (size_t i = 0; i < grp->n_values[0]; i++)
+        for (size_t i = 0; i < grp->n_values[0]; i++) {
             fprintf(out, "\"%s\" %.6f\n", grp->key[0], grp->values[0][i]);
+            if (c->drawn) {
+                char v[OUTCOMES_NUM];
+                const char *cells[] = {grp->key[0],
+                                       outcomes_fmt(v, sizeof v, grp->values[0][i], 2)};
+                outcomes_table_add(c->drawn, cells);
+            }
+        }
         c->shown++;
     }
 }
@@ -389,24 +408,26 @@ typedef struct {
     FILE *data, *gp;
 } s_work_t;
 
+/* Opens the chart's private directory and files and starts the script
+ * with the terminal and output of o: 0, or -1 with err set. */
 static int
-s_work_open(s_work_t *w, const char *kind)
+s_work_open(s_work_t *w, const s_opts_t *o, rl_err_t *err)
 {
     memcpy(w->dir, "/tmp/ruglab-chart.XXXXXX", sizeof w->dir);
-    if (!mkdtemp(w->dir)) {
-        rl_cli_fail("chart %s: cannot create a temporary directory: %s", kind, strerror(errno));
-        return RL_EXIT_FAIL;
-    }
+    if (!mkdtemp(w->dir))
+        return rl_err_set(err, "cannot create a temporary directory: %s", strerror(errno));
     w->made = true;
     w->data_path = rl_asprintf("%s/data.txt", w->dir);
     w->gp_path = rl_asprintf("%s/chart.gp", w->dir);
     w->data = fopen(w->data_path, "w");
     w->gp = fopen(w->gp_path, "w");
-    if (!w->data || !w->gp) {
-        rl_cli_fail("chart %s: cannot write in %s: %s", kind, w->dir, strerror(errno));
-        return RL_EXIT_FAIL;
-    }
-    return -1;
+    if (!w->data || !w->gp)
+        return rl_err_set(err, "cannot write in %s: %s", w->dir, strerror(errno));
+    fprintf(
+        w->gp,
+        "set terminal %s\nset output '%s'\nset grid\nset key outside bottom center horizontal\n",
+        o->term, o->out_path);
+    return 0;
 }
 
 /* Closes the files (when still open) and removes the directory. */
@@ -473,13 +494,13 @@ s_render(void *self, PGconn *conn, rl_cli_format_t format)
     const s_opts_t *o = &c->o;
     const s_kind_t *kind = o->kind;
     s_work_t w = {0};
-    int rc = s_work_open(&w, kind->name);
-    if (rc >= 0)
+    rl_err_t err;
+    int rc;
+    if (s_work_open(&w, o, &err) < 0) {
+        rl_cli_fail("chart %s: %s", kind->name, err.msg);
+        rc = RL_EXIT_FAIL;
         goto out;
-    fprintf(
-        w.gp,
-        "set terminal %s\nset output '%s'\nset grid\nset key outside bottom center horizontal\n",
-        o->term, o->out_path);
+    }
     if (kind->prepare && (rc = kind->prepare(conn, c)) >= 0)
         goto out;
     kind->data(c, w.data);
@@ -502,6 +523,70 @@ s_clear(void *self)
     PQclear(c->weeks);
     c->weeks = NULL;
     outcomes_data_free(&c->d);
+}
+
+/* The columns of the numbers each kind draws. */
+static outcomes_table_t *
+s_drawn_table(const s_kind_t *kind, const char *by)
+{
+    if (!strcmp(kind->name, "run")) {
+        static const char *const names[] = {"cohort", "start_week", "n", "mean_change"};
+        static const bool numeric[] = {false, false, true, true};
+        return outcomes_table_new(4, names, numeric);
+    }
+    const char *names[] = {by, "change"};
+    static const bool numeric[] = {false, true};
+    return outcomes_table_new(2, names, numeric);
+}
+
+int
+outcomes_chart_draw(PGconn *conn, const char *kind, const char *measure, const char *by,
+                    const char *out_path, outcomes_table_t **drawn, rl_err_t *err)
+{
+    *drawn = NULL;
+    s_chart_t c = {.o = {.kind = s_kind(kind),
+                         .out_path = out_path,
+                         .measure = measure,
+                         .by = by ? by : "site"}};
+    if (!c.o.kind || !strcmp(kind, "funnel"))
+        return rl_err_set(err, "unknown chart '%s' (run, box)", kind);
+    c.o.term = s_terminal(out_path);
+    if (!c.o.term || strpbrk(out_path, "'\n"))
+        return rl_err_set(err, "%s: the file must end in .svg, .png or .pdf", out_path);
+    if (strcmp(c.o.by, "cohort") && strcmp(c.o.by, "site"))
+        return rl_err_set(err, "unknown grouping '%s' (cohort, site)", c.o.by);
+    c.d = outcomes_fetch_site(conn, s_group_by(&c.o), measure, NULL, err);
+    if (!c.d)
+        return -1;
+    c.drawn = s_drawn_table(c.o.kind, s_group_by(&c.o));
+    int rc = 0;
+    s_work_t w = {0};
+    size_t total_values = 0;
+    for (size_t g = 0; g < c.d->ngroups; g++)
+        total_values += c.d->groups[g].n_values[0];
+    if (total_values == 0)
+        goto out;
+    if ((rc = s_work_open(&w, &c.o, err)) < 0)
+        goto out;
+    if (c.o.kind->prepare && c.o.kind->prepare(conn, &c) >= 0) {
+        rc = rl_err_set(err, "chart %s: reading what it draws failed", kind);
+        goto out;
+    }
+    c.o.kind->data(&c, w.data);
+    if (c.shown == 0)
+        goto out;
+    c.o.kind->script(&c, w.gp, w.data_path);
+    fclose(w.data);
+    fclose(w.gp);
+    w.data = w.gp = NULL;
+    rc = s_gnuplot(w.gp_path, out_path, err) < 0 ? -1 : 1;
+out:
+    s_work_close(&w);
+    if (rc < 0)
+        outcomes_table_destroy(&c.drawn);
+    *drawn = c.drawn;
+    s_clear(&c);
+    return rc;
 }
 
 int

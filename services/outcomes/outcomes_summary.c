@@ -189,20 +189,17 @@ s_total(const outcomes_data_t *d, outcomes_group_t *tot)
     }
 }
 
-/* Fetches the groups and publishes their cells. Returns -1 to go on, or
- * the exit code. */
+/* Fetches the groups and publishes their cells: 0, or -1 with err set. */
 static int
-s_fetch(void *self, PGconn *conn)
+s_model(s_summary_t *s, PGconn *conn, rl_err_t *err)
 {
-    s_summary_t *s = self;
     const s_opts_t *o = &s->o;
-    rl_err_t err;
-    s->d = outcomes_fetch_site(conn, o->by, o->measures, o->site, &err);
+    s->d = outcomes_fetch_site(conn, o->by, o->measures, o->site, err);
     if (!s->d)
-        return outcomes_fetch_failed("summary", &err);
+        return -1;
     const outcomes_data_t *d = s->d;
     if (d->ngroups == 0)
-        return -1;
+        return 0;
     s_total(d, &s->total);
     s->with_total = d->nkeys > 0;
     s->pub = rl_calloc(d->ngroups, sizeof *s->pub);
@@ -213,6 +210,16 @@ s_fetch(void *self, PGconn *conn)
         s_suppress(s->pub, d->ngroups, &s->pub_total, d->nmeasures);
     else
         s_suppress(&s->pub_total, 1, NULL, d->nmeasures);
+    return 0;
+}
+
+/* Returns -1 to go on, or the exit code. */
+static int
+s_fetch(void *self, PGconn *conn)
+{
+    rl_err_t err;
+    if (s_model(self, conn, &err) < 0)
+        return outcomes_fetch_failed("summary", &err);
     return -1;
 }
 
@@ -325,6 +332,26 @@ s_add_rows(const s_summary_t *s, size_t r, const outcomes_view_t *v, const char 
     free(lc);
 }
 
+static const char s_note[] =
+    "\"<5\": fewer than 5 patients, or suppressed so that a total cannot give one back.";
+
+/* The view of a fetched model with groups. */
+static void
+s_view(const s_summary_t *s, outcomes_view_t *v)
+{
+    const outcomes_data_t *d = s->d;
+    *v = (outcomes_view_t){
+        .groups_name = "groups",
+        .skip_empty_measures = true,
+        .note = s_note,
+    };
+    s_tables_new(d, v);
+    const char **cells = rl_calloc((d->nkeys ? d->nkeys : 1) + 11, sizeof *cells);
+    for (size_t r = 0; r < d->ngroups + (s->with_total ? 1 : 0); r++)
+        s_add_rows(s, r, v, cells);
+    free(cells);
+}
+
 static int
 s_render(void *self, PGconn *conn, rl_cli_format_t format)
 {
@@ -338,20 +365,30 @@ s_render(void *self, PGconn *conn, rl_cli_format_t format)
                site ? " of site '" : "", site ? site : "", site ? "'" : "");
         return RL_EXIT_OK;
     }
-    outcomes_view_t v = {
-        .groups_name = "groups",
-        .skip_empty_measures = true,
-        .note = "\"<5\": fewer than 5 patients, or suppressed so that a total cannot give one "
-                "back.",
-    };
-    s_tables_new(d, &v);
-    const char **cells = rl_calloc((d->nkeys ? d->nkeys : 1) + 11, sizeof *cells);
-    for (size_t r = 0; r < d->ngroups + (s->with_total ? 1 : 0); r++)
-        s_add_rows(s, r, &v, cells);
-    free(cells);
+    outcomes_view_t v;
+    s_view(s, &v);
     outcomes_view_print(&v, format, stdout);
     outcomes_view_clear(&v);
     return RL_EXIT_OK;
+}
+
+int
+outcomes_summary_view(PGconn *conn, const char *by, const char *measures, const char *site,
+                      outcomes_view_t *view, rl_err_t *err)
+{
+    *view = (outcomes_view_t){0};
+    s_summary_t s = {.o = {.by = by, .measures = measures, .site = site}};
+    if (by && outcomes_grouping_check(by, err) < 0)
+        return -1;
+    if (s_model(&s, conn, err) < 0) {
+        s_clear(&s);
+        return -1;
+    }
+    size_t n = s.d->ngroups;
+    if (n)
+        s_view(&s, view);
+    s_clear(&s);
+    return (int)n;
 }
 
 int

@@ -51,6 +51,24 @@ outcomes_table_destroy(outcomes_table_t **self_p)
     *self_p = NULL;
 }
 
+size_t
+outcomes_table_cols(const outcomes_table_t *self)
+{
+    return self->ncols;
+}
+
+const char *
+outcomes_table_name(const outcomes_table_t *self, size_t col)
+{
+    return self->names[col];
+}
+
+const char *
+outcomes_table_cell(const outcomes_table_t *self, size_t row, size_t col)
+{
+    return self->cells[row * self->ncols + col];
+}
+
 void
 outcomes_table_add(outcomes_table_t *self, const char *const *cells)
 {

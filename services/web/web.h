@@ -305,4 +305,20 @@ int web_worklist(web_app_t *app, web_req_t *req, web_resp_t *resp);
 /* GET /programme/ENROLMENT_ID: a patient's programme (404: not this site's). */
 int web_programme(web_app_t *app, web_req_t *req, web_resp_t *resp);
 
+/* ------------------------------------------------------------ web_quality.c */
+/* The quality dashboard, quality role only, each page with ?format=csv
+ * (the numbers it shows): /quality the outcome summary of ruglab-outcomes
+ * (?by=GROUPING); /quality/completeness per site the share of enrolments
+ * with start and end questionnaires and device tests, beside the outcomes
+ * by site; /quality/runchart and /quality/boxplots the charts of
+ * `ruglab-outcomes chart run|box` (?measure=CODE). */
+int web_quality(web_app_t *app, web_req_t *req, web_resp_t *resp);
+int web_quality_completeness(web_app_t *app, web_req_t *req, web_resp_t *resp);
+int web_quality_runchart(web_app_t *app, web_req_t *req, web_resp_t *resp);
+int web_quality_boxplots(web_app_t *app, web_req_t *req, web_resp_t *resp);
+
+/* web_clinical.c: one chart as an <img> with the SVG file at path as a
+ * data: URL (template chart_img), or chart_none when there is none. */
+void web_chart_img(web_app_t *app, const char *path, web_buf_t *out);
+
 #endif

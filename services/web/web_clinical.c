@@ -547,8 +547,8 @@ s_chart_store(long long eid, const unsigned char *key, const char *html)
 
 /* One chart as the value of its placeholder: an <img> with the SVG file
  * as a data: URL, or the "no chart" text when there is none. */
-static void
-s_chart_one(web_app_t *app, const char *path, web_buf_t *out)
+void
+web_chart_img(web_app_t *app, const char *path, web_buf_t *out)
 {
     size_t len = 0;
     unsigned char *svg = path ? rl_paths_read_file(path, &len) : NULL;
@@ -587,7 +587,7 @@ s_charts_draw(web_app_t *app, const rpt_model_t *m)
     web_buf_t b[5] = {{0}};
     const char *paths[5] = {c.strength, c.rom, c.load, c.quest, c.curve};
     for (int i = 0; i < 5; i++)
-        s_chart_one(app, drawn == 0 ? paths[i] : NULL, &b[i]);
+        web_chart_img(app, drawn == 0 ? paths[i] : NULL, &b[i]);
     web_tvar_t v[] = {{"strength", NULL, &b[0]},
                       {"rom", NULL, &b[1]},
                       {"load", NULL, &b[2]},

@@ -53,6 +53,10 @@ static const s_route_t s_routes[] = {
     {"POST", "/workstatus/", WEB_SECRETARIAT, true, web_sec_workstatus_post},
     {"GET", "/worklist", WEB_PHYSICIAN, false, web_worklist},
     {"GET", "/programme/", WEB_PHYSICIAN, false, web_programme},
+    {"GET", "/quality", WEB_QUALITY, false, web_quality},
+    {"GET", "/quality/completeness", WEB_QUALITY, false, web_quality_completeness},
+    {"GET", "/quality/runchart", WEB_QUALITY, false, web_quality_runchart},
+    {"GET", "/quality/boxplots", WEB_QUALITY, false, web_quality_boxplots},
 };
 #define S_N_ROUTES (sizeof s_routes / sizeof s_routes[0])
 

@@ -21,7 +21,7 @@ static const struct {
     {"admin", "/admin/users"},
     {"physician", "/worklist"},
     {"secretariat", "/secretariat"},
-    {"quality", "/me"},
+    {"quality", "/quality"},
 };
 
 int

@@ -16,12 +16,17 @@ await run('demo', async (browser) => {
     is('its heading: Aanmelden', (await page.textContent('h1')).trim(), 'Aanmelden');
     check('the sign-in page: 200', resp.status() === 200, `status ${resp.status()}`);
     await shot(page, 'signin');
-    check('the demo printed three accounts', accounts.length === 3, JSON.stringify(accounts));
+    check('the demo printed four accounts (physician, secretariat, admin, quality)', accounts.length === 4, JSON.stringify(accounts));
     for (const [role, name, pw] of accounts) {
         await signIn(page, name, pw);
         check(`${role} ${name} signs in with the printed password`, pathOf(page) !== '/signin',
             `still on /signin: ${await page.textContent('p.message').catch(() => '')}`);
         await shot(page, `${role}-home`);
+        if (role === 'quality') {
+            is('quality: the home is the dashboard', pathOf(page), '/quality');
+            check('quality: the dashboard shows the demo\'s outcomes (refreshed)',
+                (await page.locator('table.measures tbody tr').count()) > 0, 'no table.measures rows');
+        }
         is(`${role}: the navigation names ${name}`, (await page.textContent('header nav a[href="/me"]')).trim(), name);
         await Promise.all([page.waitForNavigation(), page.click('header nav form button[type=submit]')]);
         is(`${role}: signs out (Afmelden)`, pathOf(page), '/signin');

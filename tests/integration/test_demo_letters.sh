@@ -27,9 +27,10 @@ done
 if grep -q "ruglab-web runs until Ctrl-C" "$T_TMP/demo.log"; then
   base=$(sed -n 's|^== ruglab-web in the browser: \(http://127\.0\.0\.1:[0-9]*\)/$|\1|p' "$T_TMP/demo.log")
   t_match "the demo prints ruglab-web's address" "$base" '^http://127\.0\.0\.1:[0-9]+$'
-  accounts=$(sed -n 's/^ *\(physician\|secretariat\|admin\) \+\([a-z.-]*\) \+\(demo-[0-9a-f]*\)$/\1 \2 \3/p' "$T_TMP/demo.log")
-  t_is "it prints a physician's, a secretariat's and an admin's sign-in" \
-    "$(cut -d' ' -f1,2 <<<"$accounts" | tr '\n' ,)" "physician dr.vermeulen,secretariat secretariaat,admin it-admin,"
+  accounts=$(sed -n 's/^ *\(physician\|secretariat\|admin\|quality\) \+\([a-z.-]*\) \+\(demo-[0-9a-f]*\)$/\1 \2 \3/p' "$T_TMP/demo.log")
+  t_is "it prints a physician's, a secretariat's, an admin's and a quality user's sign-in" \
+    "$(cut -d' ' -f1,2 <<<"$accounts" | tr '\n' ,)" "physician dr.vermeulen,secretariat secretariaat,admin it-admin,quality kwaliteit,"
+  t_match "it says the quality dashboard's address" "$(cat "$T_TMP/demo.log")" "quality dashboard \(as kwaliteit\): $base/quality"
   t_is "the same sign-ins are in web-signin.txt, for the demo's user only" \
     "$(stat -c %a "$out/web-signin.txt") $(tr -s ' ' <"$out/web-signin.txt")" "600 $accounts"
   b_shots demo-web

@@ -155,4 +155,24 @@ t_is "unreachable site: one line" "$(printf '%s\n' "$out" | wc -l)" 1
 out=$(ruglab registry add-site site-c --site-db "$A user=postgres" --registry-db "host=127.0.0.1 port=1 dbname=ruglab connect_timeout=3" 2>&1); rc=$?
 t_is "unreachable registry: exit 3, one line" "$rc/$(printf '%s\n' "$out" | wc -l)" "3/1"
 
+# ruglab-web's quality dashboard on the registry ([database] conninfo):
+# the same pages across sites, from the replicated quality tables alone
+. "$(dirname "$0")/web_lib.sh"
+t_is "the registry holds no clinical enrolment" "$(q "$R" "SELECT count(*) FROM clinical.enrolment")" 0
+printf '%s\n' "$W_PW" | ruglab --db "$R" user add kwal --role quality >/dev/null
+t_is "a quality user on the registry" "$?" 0
+w_conf "[database]" "conninfo = $R"
+w_start || exit 1
+signin q kwal "$W_PW" >/dev/null
+for path in "/quality?by=site" /quality/completeness /quality/runchart /quality/boxplots; do
+  out=$(req q "$base$path")
+  t_is "registry: $path is 200" "$(status_of "$out")" 200
+done
+out=$(req q "$base/quality?by=site&format=csv")
+t_is "registry: the dashboard's CSV is ruglab-outcomes' across sites" \
+  "$(sed -n '/^\r$/,$p' <<<"$out" | sed 1d | tr -d '\r')" \
+  "$(ruglab-outcomes --db "$R" --csv summary --by site | tr -d '\r')"
+t_match "registry: both sites on the dashboard" "$out" "sa.*sb|sb.*sa"
+kill -TERM "$web_pid"; wait "$web_pid"
+
 t_done
