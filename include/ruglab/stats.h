@@ -33,7 +33,7 @@ typedef struct {
     double sigma2;
     /* OLS: residual sum of squares; logistic: deviance. */
     double rss;
-    double cond; /* 1-norm condition number of R (of X, or of W^1/2 X) */
+    double cond;    /* 1-norm condition number of R (of X, or of W^1/2 X) */
     int iterations; /* IRLS iterations (0 for OLS) */
     bool converged;
     bool separation; /* logistic: fitted probabilities reached 0 or 1 */
@@ -43,7 +43,8 @@ typedef struct {
  * standard errors come from sigma2 (R'R)^-1. Fails (message in err) on
  * n <= p, p out of 1..RL_STATS_MAX_P, non-finite input, or a rank-deficient
  * or ill-conditioned x (cond > RL_STATS_MAX_COND). */
-int rl_stats_ols(const double *x, const double *y, size_t n, int p, rl_stats_fit_t *fit, rl_err_t *err);
+int rl_stats_ols(const double *x, const double *y, size_t n, int p, rl_stats_fit_t *fit,
+                 rl_err_t *err);
 
 /* Logistic regression of y (0 or 1) on x by iteratively reweighted least
  * squares (each step a weighted QR), started at beta = 0, stopped when the
@@ -53,10 +54,12 @@ int rl_stats_ols(const double *x, const double *y, size_t n, int p, rl_stats_fit
  * predictor beyond +-20, a probability within 2e-9 of 0 or 1) sets
  * fit->separation and fails, as does non-convergence: the MLE does not
  * exist or is not usable then. */
-int rl_stats_logit(const double *x, const double *y, size_t n, int p, rl_stats_fit_t *fit, rl_err_t *err);
+int rl_stats_logit(const double *x, const double *y, size_t n, int p, rl_stats_fit_t *fit,
+                   rl_err_t *err);
 
 /* Fitted values x*beta (OLS) or 1/(1+exp(-x*beta)) (logistic). */
-void rl_stats_predict(const double *x, size_t n, const rl_stats_fit_t *fit, bool logistic, double *out);
+void rl_stats_predict(const double *x, size_t n, const rl_stats_fit_t *fit, bool logistic,
+                      double *out);
 
 typedef enum {
     RL_STATS_MEAN,       /* continuous indicator (change in a score) */
@@ -80,8 +83,8 @@ typedef struct {
 /* Per-group O, E, O-E, O/E and SEs. group[i] in 0..k-1; sigma2 is the
  * model's residual variance (MEAN; ignored for PROPORTION). Groups with no
  * rows get n = 0 and NAN figures. */
-int rl_stats_groups(const double *y, const double *fitted, const int *group, size_t n, int k, rl_stats_kind_t kind,
-                    double sigma2, rl_stats_group_t *out, rl_err_t *err);
+int rl_stats_groups(const double *y, const double *fitted, const int *group, size_t n, int k,
+                    rl_stats_kind_t kind, double sigma2, rl_stats_group_t *out, rl_err_t *err);
 
 /* A funnel limit of O-E (target 0) for a group of size n: z * sqrt(v/n +
  * tau2), where v is the variance of one observation under the target
@@ -97,10 +100,10 @@ double rl_stats_funnel_limit(double v, double n, double z, double tau2);
 void rl_stats_winsorise(const double *z, int k, double *out);
 
 typedef struct {
-    int k;          /* groups with a finite z-score */
-    double phi;     /* overdispersion phi-hat: mean of the Winsorised z^2 */
-    double chi2;    /* k * phi, compared with chi-square on k-1 df */
-    double p_value; /* upper tail of chi-square(k-1) at chi2 */
+    int k;              /* groups with a finite z-score */
+    double phi;         /* overdispersion phi-hat: mean of the Winsorised z^2 */
+    double chi2;        /* k * phi, compared with chi-square on k-1 df */
+    double p_value;     /* upper tail of chi-square(k-1) at chi2 */
     bool overdispersed; /* p_value < 0.05 */
     /* Additive random-effects variance (Spiegelhalter 2005, DerSimonian-
      * Laird style): (k phi - (k-1)) / (sum w - sum w^2 / sum w), w = 1/se^2,
@@ -110,7 +113,8 @@ typedef struct {
 
 /* From the raw z-scores and the SEs of the k groups (SEs of groups whose z
  * is NAN are ignored). Needs at least 2 finite z-scores. */
-int rl_stats_overdispersion(const double *z, const double *se, int k, rl_stats_overdispersion_t *out, rl_err_t *err);
+int rl_stats_overdispersion(const double *z, const double *se, int k,
+                            rl_stats_overdispersion_t *out, rl_err_t *err);
 
 /* Upper tail probability of chi-square with df degrees of freedom at x
  * (regularised incomplete gamma Q(df/2, x/2)). */

@@ -5,12 +5,24 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Applies the Householder reflection I - 2 v v'/vv to col[from..n). */
+static void
+reflect(const double *v, double vv, double *col, size_t from, size_t n)
+{
+    double s = 0;
+    for (size_t i = from; i < n; i++)
+        s += v[i] * col[i];
+    s = 2 * s / vv;
+    for (size_t i = from; i < n; i++)
+        col[i] -= s * v[i];
+}
+
 /* Solves the weighted least-squares problem min |sw .* (x b - y)|^2 by a
  * Householder QR of diag(sw) x (sw NULL: unweighted). Fills beta, rinv
  * (R^-1, p x p row-major, upper triangular), *rss and *cond. */
 static int
-qr_solve(const double *x, const double *sw, const double *y, size_t n, int p, double *beta, double *rinv, double *rss,
-         double *cond, rl_err_t *err)
+qr_solve(const double *x, const double *sw, const double *y, size_t n, int p, double *beta,
+         double *rinv, double *rss, double *cond, rl_err_t *err)
 {
     size_t np = (size_t)p;
     double *a = malloc(n * np * sizeof *a); /* column-major copy */
@@ -36,28 +48,18 @@ qr_solve(const double *x, const double *sw, const double *y, size_t n, int p, do
         if (norm == 0) {
             free(a);
             free(b);
-            return rl_err_set(err, "least squares: predictor %zu is zero or collinear with the ones before it", j + 1);
+            return rl_err_set(
+                err, "least squares: predictor %zu is zero or collinear with the ones before it",
+                j + 1);
         }
         double alpha = v[j] > 0 ? -norm : norm;
         v[j] -= alpha;
         double vv = 0;
         for (size_t i = j; i < n; i++)
             vv += v[i] * v[i];
-        for (size_t c = j + 1; c < np; c++) {
-            double *col = a + c * n;
-            double s = 0;
-            for (size_t i = j; i < n; i++)
-                s += v[i] * col[i];
-            s = 2 * s / vv;
-            for (size_t i = j; i < n; i++)
-                col[i] -= s * v[i];
-        }
-        double s = 0;
-        for (size_t i = j; i < n; i++)
-            s += v[i] * b[i];
-        s = 2 * s / vv;
-        for (size_t i = j; i < n; i++)
-            b[i] -= s * v[i];
+        for (size_t c = j + 1; c < np; c++)
+            reflect(v, vv, a + c * n, j, n);
+        reflect(v, vv, b, j, n);
         r[j][j] = alpha;
         for (size_t c = j + 1; c < np; c++)
             r[j][c] = a[c * n + j];
@@ -94,8 +96,10 @@ qr_solve(const double *x, const double *sw, const double *y, size_t n, int p, do
     }
     *cond = n1 * ninv;
     if (!isfinite(*cond) || *cond > RL_STATS_MAX_COND)
-        return rl_err_set(err, "least squares: the predictors are (nearly) collinear (condition number %.3g > %.3g)",
-                          *cond, RL_STATS_MAX_COND);
+        return rl_err_set(
+            err,
+            "least squares: the predictors are (nearly) collinear (condition number %.3g > %.3g)",
+            *cond, RL_STATS_MAX_COND);
     for (size_t i = np; i-- > 0;) {
         double s = qb[i];
         for (size_t k = i + 1; k < np; k++)
@@ -111,13 +115,15 @@ check_input(const double *x, const double *y, size_t n, int p, const char *what,
     if (p < 1 || p > RL_STATS_MAX_P)
         return rl_err_set(err, "%s: %d predictors (1 to %d allowed)", what, p, RL_STATS_MAX_P);
     if (n <= (size_t)p)
-        return rl_err_set(err, "%s: %zu rows for %d predictors (more rows than predictors needed)", what, n, p);
+        return rl_err_set(err, "%s: %zu rows for %d predictors (more rows than predictors needed)",
+                          what, n, p);
     for (size_t i = 0; i < n; i++) {
         if (!isfinite(y[i]))
             return rl_err_set(err, "%s: row %zu has a missing or infinite outcome", what, i + 1);
         for (int j = 0; j < p; j++)
             if (!isfinite(x[i * (size_t)p + (size_t)j]))
-                return rl_err_set(err, "%s: row %zu has a missing or infinite predictor %d", what, i + 1, j + 1);
+                return rl_err_set(err, "%s: row %zu has a missing or infinite predictor %d", what,
+                                  i + 1, j + 1);
     }
     return 0;
 }
@@ -196,14 +202,16 @@ deviance(const double *x, const double *y, size_t n, const rl_stats_fit_t *fit, 
 }
 
 int
-rl_stats_logit(const double *x, const double *y, size_t n, int p, rl_stats_fit_t *fit, rl_err_t *err)
+rl_stats_logit(const double *x, const double *y, size_t n, int p, rl_stats_fit_t *fit,
+               rl_err_t *err)
 {
     memset(fit, 0, sizeof *fit);
     if (check_input(x, y, n, p, "logistic regression", err) < 0)
         return -1;
     for (size_t i = 0; i < n; i++)
         if (y[i] != 0 && y[i] != 1)
-            return rl_err_set(err, "logistic regression: row %zu has outcome %g (0 or 1 expected)", i + 1, y[i]);
+            return rl_err_set(err, "logistic regression: row %zu has outcome %g (0 or 1 expected)",
+                              i + 1, y[i]);
     fit->p = p;
     fit->sigma2 = 1;
     double *sw = malloc(n * sizeof *sw);
@@ -234,7 +242,8 @@ rl_stats_logit(const double *x, const double *y, size_t n, int p, rl_stats_fit_t
         if (max_eta > LOGIT_MAX_ETA) {
             fit->separation = true;
             rc = rl_err_set(err,
-                            "logistic regression: separation (a fitted probability is 0 or 1 within 2e-9, linear "
+                            "logistic regression: separation (a fitted probability is 0 or 1 "
+                            "within 2e-9, linear "
                             "predictor %.1f after %d iterations): the estimates do not exist",
                             max_eta, fit->iterations);
             break;
@@ -247,7 +256,8 @@ rl_stats_logit(const double *x, const double *y, size_t n, int p, rl_stats_fit_t
         dev = dnew;
     }
     if (rc == 0 && !fit->converged)
-        rc = rl_err_set(err, "logistic regression: no convergence in %d iterations", LOGIT_MAX_ITER);
+        rc =
+            rl_err_set(err, "logistic regression: no convergence in %d iterations", LOGIT_MAX_ITER);
     if (rc == 0) {
         /* (X'WX)^-1 at the estimate: one more weighted QR. */
         for (size_t i = 0; i < n; i++) {
@@ -270,8 +280,8 @@ rl_stats_logit(const double *x, const double *y, size_t n, int p, rl_stats_fit_t
 }
 
 int
-rl_stats_groups(const double *y, const double *fitted, const int *group, size_t n, int k, rl_stats_kind_t kind,
-                double sigma2, rl_stats_group_t *out, rl_err_t *err)
+rl_stats_groups(const double *y, const double *fitted, const int *group, size_t n, int k,
+                rl_stats_kind_t kind, double sigma2, rl_stats_group_t *out, rl_err_t *err)
 {
     if (k < 1)
         return rl_err_set(err, "groups: %d groups", k);
@@ -283,7 +293,8 @@ rl_stats_groups(const double *y, const double *fitted, const int *group, size_t 
     for (size_t i = 0; i < n; i++) {
         if (group[i] < 0 || group[i] >= k) {
             free(var);
-            return rl_err_set(err, "groups: row %zu is in group %d (0 to %d)", i + 1, group[i], k - 1);
+            return rl_err_set(err, "groups: row %zu is in group %d (0 to %d)", i + 1, group[i],
+                              k - 1);
         }
         rl_stats_group_t *o = &out[group[i]];
         o->n++;
@@ -294,7 +305,8 @@ rl_stats_groups(const double *y, const double *fitted, const int *group, size_t 
     for (int g = 0; g < k; g++) {
         rl_stats_group_t *o = &out[g];
         if (o->n == 0) {
-            o->observed = o->expected = o->o_minus_e = o->o_over_e = o->se = o->se_ratio = o->z = NAN;
+            o->observed = o->expected = o->o_minus_e = o->o_over_e = o->se = o->se_ratio = o->z =
+                NAN;
             continue;
         }
         double m = (double)o->n;
@@ -392,7 +404,8 @@ rl_stats_chi2_upper(double x, double df)
 }
 
 int
-rl_stats_overdispersion(const double *z, const double *se, int k, rl_stats_overdispersion_t *out, rl_err_t *err)
+rl_stats_overdispersion(const double *z, const double *se, int k, rl_stats_overdispersion_t *out,
+                        rl_err_t *err)
 {
     *out = (rl_stats_overdispersion_t){0};
     double *zw = malloc((size_t)(k > 0 ? k : 1) * sizeof *zw);

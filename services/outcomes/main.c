@@ -10,6 +10,8 @@ static const rl_cli_command_t s_commands[] = {
     {"cohorts", "list the cohorts", outcomes_cohorts_main},
     {"compare", "two cohorts or two sites side by side", outcomes_compare_main},
     {"chart", "run chart, box plots, funnel plot (gnuplot)", outcomes_chart_main},
+    {"adjusted", "sites after case-mix adjustment: O, E, O-E, SE, z", outcomes_adjusted_main},
+    {"funnel", "the adjusted funnel: sites against 95 % and 99.8 % limits", outcomes_funnel_main},
 };
 #define S_NCOMMANDS (sizeof s_commands / sizeof s_commands[0])
 

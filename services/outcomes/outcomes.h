@@ -13,6 +13,7 @@
  *   outcomes_chart.c     `chart`: gnuplot charts, a table of chart kinds
  *   outcomes_cohorts.c   `cohorts`
  *   outcomes_refresh.c   `refresh`
+ *   outcomes_adjusted.c  `adjusted` and `funnel`: case-mix adjusted sites
  *   main.c               the command table and the usage text
  * Single-threaded; one PGconn owned by the CLI shell's context. */
 #ifndef RUGLAB_OUTCOMES_H
@@ -235,5 +236,7 @@ int outcomes_summary_main(rl_cli_ctx_t *ctx, int argc, char **argv);
 int outcomes_cohorts_main(rl_cli_ctx_t *ctx, int argc, char **argv);
 int outcomes_compare_main(rl_cli_ctx_t *ctx, int argc, char **argv);
 int outcomes_chart_main(rl_cli_ctx_t *ctx, int argc, char **argv);
+int outcomes_adjusted_main(rl_cli_ctx_t *ctx, int argc, char **argv);
+int outcomes_funnel_main(rl_cli_ctx_t *ctx, int argc, char **argv);
 
 #endif

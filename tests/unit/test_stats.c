@@ -341,7 +341,8 @@ test_chi2_upper(void **state)
     near(rl_stats_chi2_upper(43.77297182574219, 30), 0.05, 1e-10);
     /* df 3: Q = erfc(sqrt(x/2)) + sqrt(2x/pi) exp(-x/2) */
     for (double x = 0.5; x < 40; x *= 2)
-        near(rl_stats_chi2_upper(x, 3), erfc(sqrt(x / 2)) + sqrt(2 * x / M_PI) * exp(-x / 2), 1e-13);
+        near(rl_stats_chi2_upper(x, 3), erfc(sqrt(x / 2)) + sqrt(2 * x / M_PI) * exp(-x / 2),
+             1e-13);
 }
 
 static void
