@@ -35,7 +35,7 @@ BEGIN
     GET DIAGNOSTICS deleted = ROW_COUNT;
     INSERT INTO quality.casemix (enrolment_key, pain_months_band)
     SELECT q.enrolment_key,
-           CASE WHEN m.months IS NULL OR m.months < 0 THEN 'unknown'
+           CASE WHEN e.pain_since IS NULL OR e.pain_since > e.start_date THEN 'unknown'
                 WHEN m.months < 3 THEN '<3'
                 WHEN m.months < 6 THEN '3-5'
                 WHEN m.months < 12 THEN '6-11'

@@ -22,10 +22,22 @@
 
 /* Candidate model terms; a dummy or covariate that is constant over the
  * rows is left out (it cannot be estimated). */
-enum { T_INTERCEPT, T_BASELINE, T_AGE, T_FEMALE, T_SEX_X, T_P3, T_P6, T_P12, T_P24, T_PUNKNOWN, T_COUNT };
+enum {
+    T_INTERCEPT,
+    T_BASELINE,
+    T_AGE,
+    T_FEMALE,
+    T_SEX_X,
+    T_P3,
+    T_P6,
+    T_P12,
+    T_P24,
+    T_PUNKNOWN,
+    T_COUNT
+};
 static const char *const s_terms[T_COUNT] = {
-    "intercept", "baseline", "age_mid", "sex_f", "sex_x", "pain_3_5", "pain_6_11", "pain_12_23", "pain_24plus",
-    "pain_unknown"};
+    "intercept", "baseline",  "age_mid",    "sex_f",       "sex_x",
+    "pain_3_5",  "pain_6_11", "pain_12_23", "pain_24plus", "pain_unknown"};
 
 typedef struct {
     const char *name; /* "adjusted" or "funnel" */
@@ -67,21 +79,22 @@ static void
 s_usage(FILE *out, const char *name)
 {
     if (strcmp(name, "funnel") == 0)
-        fprintf(out, "usage: ruglab-outcomes funnel --measure M --indicator change|mcid [--csv]\n\n");
+        fprintf(out,
+                "usage: ruglab-outcomes funnel --measure M --indicator change|mcid [--csv]\n\n");
     else
-        fprintf(out, "usage: ruglab-outcomes adjusted --measure M [--by site] [--indicator change|mcid]\n\n");
-    fprintf(out,
-            "Sites compared after case-mix adjustment: a model fitted on all rows of the\n"
-            "measure (least squares for the change, logistic for reaching the important\n"
-            "change) with baseline score, age band midpoint, sex and pain-duration band as\n"
-            "adjusters. Per site: n, the unadjusted figure and its difference from the\n"
-            "pooled one, observed, expected, O-E (and O/E for mcid), the SE of O-E\n"
-            "(change: sqrt(s^2/n), s^2 the model's residual variance; mcid:\n"
-            "sqrt(sum p(1-p))/n), z, the Winsorised z (10 %% each tail), and where the\n"
-            "site lies against the funnel's 95 %% and 99.8 %% limits at its n\n"
-            "(Spiegelhalter 2005), widened by the random-effects tau^2 when the\n"
-            "Winsorised z-scores are overdispersed (chi-square test, 5 %%).\n"
-            "Sites with fewer than 5 rows are fitted but not shown.\n");
+        fprintf(out, "usage: ruglab-outcomes adjusted --measure M [--by site] [--indicator "
+                     "change|mcid]\n\n");
+    fprintf(out, "Sites compared after case-mix adjustment: a model fitted on all rows of the\n"
+                 "measure (least squares for the change, logistic for reaching the important\n"
+                 "change) with baseline score, age band midpoint, sex and pain-duration band as\n"
+                 "adjusters. Per site: n, the unadjusted figure and its difference from the\n"
+                 "pooled one, observed, expected, O-E (and O/E for mcid), the SE of O-E\n"
+                 "(change: sqrt(s^2/n), s^2 the model's residual variance; mcid:\n"
+                 "sqrt(sum p(1-p))/n), z, the Winsorised z (10 %% each tail), and where the\n"
+                 "site lies against the funnel's 95 %% and 99.8 %% limits at its n\n"
+                 "(Spiegelhalter 2005), widened by the random-effects tau^2 when the\n"
+                 "Winsorised z-scores are overdispersed (chi-square test, 5 %%).\n"
+                 "Sites with fewer than 5 rows are fitted but not shown.\n");
 }
 
 static void
@@ -205,10 +218,11 @@ s_fetch(void *self, PGconn *conn)
     s_adjusted_t *a = self;
     rl_err_t err;
     const char *params[1] = {a->measure};
-    PGresult *m = rl_db_exec(conn, &err, "reading the measure",
-                             "SELECT mic_points IS NOT NULL OR mic_pct IS NOT NULL FROM quality.measure "
-                             "WHERE measure = $1",
-                             1, params);
+    PGresult *m =
+        rl_db_exec(conn, &err, "reading the measure",
+                   "SELECT mic_points IS NOT NULL OR mic_pct IS NOT NULL FROM quality.measure "
+                   "WHERE measure = $1",
+                   1, params);
     if (!m) {
         rl_cli_fail("%s: %s", a->name, err.msg);
         return RL_EXIT_DB;
@@ -220,17 +234,19 @@ s_fetch(void *self, PGconn *conn)
         return RL_EXIT_FAIL;
     }
     if (a->mcid && !threshold) {
-        rl_cli_fail("%s: %s has no important-change threshold (no mcid indicator)", a->name, a->measure);
+        rl_cli_fail("%s: %s has no important-change threshold (no mcid indicator)", a->name,
+                    a->measure);
         return RL_EXIT_FAIL;
     }
-    a->res = rl_db_exec(conn, &err, "reading the outcomes and their adjusters",
-                        "SELECT e.site_code, o.start_value, o.change, o.important, e.age_band, e.sex, "
-                        "       coalesce(c.pain_months_band, 'unknown') "
-                        "FROM quality.outcome o JOIN quality.enrolment e USING (enrolment_key) "
-                        "LEFT JOIN quality.casemix c USING (enrolment_key) "
-                        "WHERE o.measure = $1 AND o.start_value IS NOT NULL AND o.change IS NOT NULL "
-                        "ORDER BY e.site_code",
-                        1, params);
+    a->res =
+        rl_db_exec(conn, &err, "reading the outcomes and their adjusters",
+                   "SELECT e.site_code, o.start_value, o.change, o.important, e.age_band, e.sex, "
+                   "       coalesce(c.pain_months_band, 'unknown') "
+                   "FROM quality.outcome o JOIN quality.enrolment e USING (enrolment_key) "
+                   "LEFT JOIN quality.casemix c USING (enrolment_key) "
+                   "WHERE o.measure = $1 AND o.start_value IS NOT NULL AND o.change IS NOT NULL "
+                   "ORDER BY e.site_code",
+                   1, params);
     if (!a->res) {
         rl_cli_fail("%s: %s", a->name, err.msg);
         return RL_EXIT_DB;
@@ -245,13 +261,15 @@ s_fetch(void *self, PGconn *conn)
     int rc = s_design(a, &x, &y, &g);
     if (rc != -1)
         return rc;
-    int frc = a->mcid ? rl_stats_logit(x, y, a->n, a->p, &a->fit, &err) : rl_stats_ols(x, y, a->n, a->p, &a->fit, &err);
+    int frc = a->mcid ? rl_stats_logit(x, y, a->n, a->p, &a->fit, &err)
+                      : rl_stats_ols(x, y, a->n, a->p, &a->fit, &err);
     double *fitted = malloc(a->n * sizeof *fitted);
     a->adj = calloc((size_t)a->k, sizeof *a->adj);
     if (frc == 0 && fitted && a->adj) {
         rl_stats_predict(x, a->n, &a->fit, a->mcid, fitted);
-        frc = rl_stats_groups(y, fitted, g, a->n, a->k, a->mcid ? RL_STATS_PROPORTION : RL_STATS_MEAN,
-                              a->fit.sigma2, a->adj, &err);
+        frc =
+            rl_stats_groups(y, fitted, g, a->n, a->k, a->mcid ? RL_STATS_PROPORTION : RL_STATS_MEAN,
+                            a->fit.sigma2, a->adj, &err);
         a->pooled = 0;
         for (size_t i = 0; i < a->n; i++)
             a->pooled += y[i];
@@ -298,10 +316,11 @@ s_render(void *self, PGconn *conn, rl_cli_format_t format)
     s_adjusted_t *a = self;
     if (a->csv)
         format = RL_CLI_CSV;
-    static const char *const names[] = {"site",       "n",        "unadjusted", "unadjusted_diff", "observed",
-                                        "expected",   "o_minus_e", "o_over_e",  "se",              "z",
-                                        "z_winsorised", "limit95", "limit998",  "funnel95",        "funnel998"};
-    static const bool numeric[] = {false, true, true, true, true, true, true, true,
+    static const char *const names[] = {"site",     "n",        "unadjusted",   "unadjusted_diff",
+                                        "observed", "expected", "o_minus_e",    "o_over_e",
+                                        "se",       "z",        "z_winsorised", "limit95",
+                                        "limit998", "funnel95", "funnel998"};
+    static const bool numeric[] = {false, true, true, true, true, true,  true, true,
                                    true,  true, true, true, true, false, false};
     outcomes_table_t *t = outcomes_table_new(15, names, numeric);
     double *z = malloc((size_t)a->k * sizeof *z), *zw = malloc((size_t)a->k * sizeof *zw);
@@ -352,7 +371,8 @@ s_render(void *self, PGconn *conn, rl_cli_format_t format)
     outcomes_table_t *coef = outcomes_table_new(3, cnames, cnum);
     for (int j = 0; j < a->p; j++) {
         char b[2][OUTCOMES_NUM];
-        const char *cells[3] = {s_terms[a->term[j]], outcomes_fmt(b[0], OUTCOMES_NUM, a->fit.beta[j], 10),
+        const char *cells[3] = {s_terms[a->term[j]],
+                                outcomes_fmt(b[0], OUTCOMES_NUM, a->fit.beta[j], 10),
                                 outcomes_fmt(b[1], OUTCOMES_NUM, a->fit.se[j], 10)};
         outcomes_table_add(coef, cells);
     }
@@ -361,25 +381,28 @@ s_render(void *self, PGconn *conn, rl_cli_format_t format)
     } else if (format == RL_CLI_JSON) {
         outcomes_table_print_json2("sites", t, "coefficients", coef, stdout);
     } else {
-        printf("%s, %s: %s model on %zu rows, %d sites (%d shown; fewer than 5 rows not shown)\n", a->measure,
-               a->indicator, a->mcid ? "logistic" : "linear", a->n, a->k, shown);
+        printf("%s, %s: %s model on %zu rows, %d sites (%d shown; fewer than 5 rows not shown)\n",
+               a->measure, a->indicator, a->mcid ? "logistic" : "linear", a->n, a->k, shown);
         outcomes_table_print(t, format, stdout);
         printf("\n");
         outcomes_table_print(coef, format, stdout);
         char b[6][OUTCOMES_NUM];
         printf("\npooled %s: %s; %s: %s\n", a->mcid ? "proportion" : "mean change",
-               outcomes_fmt(b[0], OUTCOMES_NUM, a->pooled, dec), a->mcid ? "deviance" : "residual variance",
+               outcomes_fmt(b[0], OUTCOMES_NUM, a->pooled, dec),
+               a->mcid ? "deviance" : "residual variance",
                outcomes_fmt(b[1], OUTCOMES_NUM, a->mcid ? a->fit.rss : a->fit.sigma2, 6));
         if (a->od_ok)
             printf("overdispersion (Winsorised z): phi %s, chi2 %s on %d df, p %s: %s; tau2 %s\n",
-                   outcomes_fmt(b[2], OUTCOMES_NUM, a->od.phi, 4), outcomes_fmt(b[3], OUTCOMES_NUM, a->od.chi2, 3),
-                   a->od.k - 1, outcomes_fmt(b[4], OUTCOMES_NUM, a->od.p_value, 4),
+                   outcomes_fmt(b[2], OUTCOMES_NUM, a->od.phi, 4),
+                   outcomes_fmt(b[3], OUTCOMES_NUM, a->od.chi2, 3), a->od.k - 1,
+                   outcomes_fmt(b[4], OUTCOMES_NUM, a->od.p_value, 4),
                    a->od.overdispersed ? "overdispersed, limits widened" : "none",
                    outcomes_fmt(b[5], OUTCOMES_NUM, a->od.tau2, 8));
         else
             printf("overdispersion: not tested (fewer than 2 sites shown)\n");
-        printf("age_mid: the age band's midpoint (<18: 16, 70+: 75); pain bands against '<3' months;\n"
-               "sex against M. unadjusted_diff: the site's figure minus the pooled one.\n");
+        printf(
+            "age_mid: the age band's midpoint (<18: 16, 70+: 75); pain bands against '<3' months;\n"
+            "sex against M. unadjusted_diff: the site's figure minus the pooled one.\n");
     }
     outcomes_table_destroy(&t);
     outcomes_table_destroy(&coef);
