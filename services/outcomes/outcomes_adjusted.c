@@ -35,30 +35,11 @@ enum {
     T_PUNKNOWN,
     T_COUNT
 };
+_Static_assert((int)T_COUNT == (int)OUTCOMES_TERMS,
+               "outcomes.h's OUTCOMES_TERMS is the number of terms");
 static const char *const s_terms[T_COUNT] = {
     "intercept", "baseline",  "age_mid",    "sex_f",       "sex_x",
     "pain_3_5",  "pain_6_11", "pain_12_23", "pain_24plus", "pain_unknown"};
-
-typedef struct {
-    const char *name; /* "adjusted" or "funnel" */
-    const char *measure;
-    const char *by;
-    const char *indicator; /* "change" or "mcid" */
-    bool csv;              /* --csv after the command */
-    bool mcid;
-    PGresult *res;
-    /* the model */
-    size_t n;
-    int p;
-    int term[T_COUNT]; /* model column -> term */
-    rl_stats_fit_t fit;
-    double pooled; /* pooled mean (change) or proportion (mcid) */
-    int k;         /* sites */
-    char **site;
-    rl_stats_group_t *adj;
-    rl_stats_overdispersion_t od;
-    bool od_ok;
-} s_adjusted_t;
 
 /* The age band's midpoint in years: '<18' 16, '18-29' 23.5, 'NN-MM' the
  * middle, '70+' 75. */
@@ -112,7 +93,7 @@ s_usage_funnel(FILE *out)
 static int
 s_parse(void *self, int argc, char **argv)
 {
-    s_adjusted_t *a = self;
+    outcomes_adjusted_t *a = self;
     /* --csv may follow the command (as the global --csv) */
     char **args = calloc((size_t)argc + 1, sizeof *args);
     if (!args)
@@ -147,14 +128,13 @@ s_parse(void *self, int argc, char **argv)
         rl_cli_fail("%s: unknown indicator '%s' (change or mcid)", a->name, a->indicator);
         return RL_EXIT_FAIL;
     }
-    a->mcid = strcmp(a->indicator, "mcid") == 0;
     return -1;
 }
 
 /* Builds the design matrix (constant terms left out), y and the site of
  * each row. */
 static int
-s_design(s_adjusted_t *a, double **xp, double **yp, int **gp)
+s_design(outcomes_adjusted_t *a, double **xp, double **yp, int **gp)
 {
     PGresult *res = a->res;
     size_t n = a->n;
@@ -212,10 +192,10 @@ s_design(s_adjusted_t *a, double **xp, double **yp, int **gp)
     return -1;
 }
 
-static int
-s_fetch(void *self, PGconn *conn)
+int
+outcomes_adjusted_fetch(outcomes_adjusted_t *a, PGconn *conn)
 {
-    s_adjusted_t *a = self;
+    a->mcid = strcmp(a->indicator, "mcid") == 0;
     rl_err_t err;
     const char *params[1] = {a->measure};
     PGresult *m =
@@ -279,7 +259,8 @@ s_fetch(void *self, PGconn *conn)
     }
     if (frc == 0) {
         double *z = malloc((size_t)a->k * sizeof *z), *se = malloc((size_t)a->k * sizeof *se);
-        if (z && se) {
+        a->zw = calloc((size_t)a->k, sizeof *a->zw);
+        if (z && se && a->zw) {
             for (int s = 0; s < a->k; s++) {
                 bool shown = a->adj[s].n >= OUTCOMES_MIN_CELL;
                 z[s] = shown ? a->adj[s].z : NAN;
@@ -287,9 +268,15 @@ s_fetch(void *self, PGconn *conn)
             }
             rl_err_t oerr;
             a->od_ok = rl_stats_overdispersion(z, se, a->k, &a->od, &oerr) == 0;
+            rl_stats_winsorise(z, a->k, a->zw);
+        } else {
+            frc = rl_err_set(&err, "out of memory");
         }
         free(z);
         free(se);
+        a->tau2 = a->od_ok ? a->od.tau2 : 0;
+        /* the variance of one row under the target: the funnel's curve */
+        a->v = a->mcid ? a->pooled * (1 - a->pooled) : a->fit.sigma2;
     }
     free(fitted);
     free(x);
@@ -313,7 +300,7 @@ static int
 s_render(void *self, PGconn *conn, rl_cli_format_t format)
 {
     (void)conn;
-    s_adjusted_t *a = self;
+    outcomes_adjusted_t *a = self;
     if (a->csv)
         format = RL_CLI_CSV;
     static const char *const names[] = {"site",     "n",        "unadjusted",   "unadjusted_diff",
@@ -323,20 +310,8 @@ s_render(void *self, PGconn *conn, rl_cli_format_t format)
     static const bool numeric[] = {false, true, true, true, true, true,  true, true,
                                    true,  true, true, true, true, false, false};
     outcomes_table_t *t = outcomes_table_new(15, names, numeric);
-    double *z = malloc((size_t)a->k * sizeof *z), *zw = malloc((size_t)a->k * sizeof *zw);
-    if (!z || !zw) {
-        free(z);
-        free(zw);
-        outcomes_table_destroy(&t);
-        rl_cli_fail("%s: out of memory", a->name);
-        return RL_EXIT_FAIL;
-    }
-    for (int s = 0; s < a->k; s++)
-        z[s] = a->adj[s].n >= OUTCOMES_MIN_CELL ? a->adj[s].z : NAN;
-    rl_stats_winsorise(z, a->k, zw);
-    double tau2 = a->od_ok ? a->od.tau2 : 0;
-    /* the variance of one row under the target: the funnel's curve */
-    double v = a->mcid ? a->pooled * (1 - a->pooled) : a->fit.sigma2;
+    const double *zw = a->zw;
+    double tau2 = a->tau2, v = a->v;
     int dec = a->mcid ? 4 : 3;
     int shown = 0;
     for (int s = 0; s < a->k; s++) {
@@ -364,8 +339,6 @@ s_render(void *self, PGconn *conn, rl_cli_format_t format)
                                  s_side(g->o_minus_e, l998)};
         outcomes_table_add(t, cells);
     }
-    free(z);
-    free(zw);
     static const char *const cnames[] = {"term", "estimate", "se"};
     static const bool cnum[] = {false, true, true};
     outcomes_table_t *coef = outcomes_table_new(3, cnames, cnum);
@@ -409,10 +382,15 @@ s_render(void *self, PGconn *conn, rl_cli_format_t format)
     return RL_EXIT_OK;
 }
 
-static void
-s_clear(void *self)
+static int
+s_fetch(void *self, PGconn *conn)
 {
-    s_adjusted_t *a = self;
+    return outcomes_adjusted_fetch(self, conn);
+}
+
+void
+outcomes_adjusted_clear(outcomes_adjusted_t *a)
+{
     PQclear(a->res);
     a->res = NULL;
     if (a->site)
@@ -422,13 +400,21 @@ s_clear(void *self)
     a->site = NULL;
     free(a->adj);
     a->adj = NULL;
+    free(a->zw);
+    a->zw = NULL;
+}
+
+static void
+s_clear(void *self)
+{
+    outcomes_adjusted_clear(self);
 }
 
 static int
 s_main(const char *name, rl_cli_ctx_t *ctx, int argc, char **argv)
 {
     static const outcomes_command_t steps = {s_parse, s_fetch, s_render, s_clear};
-    s_adjusted_t a = {.name = name};
+    outcomes_adjusted_t a = {.name = name};
     int rc = outcomes_command_run(&steps, &a, ctx, argc, argv);
     if (a.site) /* parse or fetch failed before the shell cleared */
         s_clear(&a);

@@ -160,6 +160,15 @@ t_match "funnel CSV header" "$(printf '%s\n' "$out" | head -1)" "^site,n,unadjus
 t_is "funnel CSV has one row per site of 5 or more" "$(printf '%s\n' "$out" | tail -n +2 | wc -l)" "4"
 t_match "the tiny site is not in the CSV" "$(printf '%s\n' "$out" | grep -c '^tiny' || true)" "^0$"
 
+# --- chart adjusted: the funnel drawn by gnuplot from the same model
+out=$(ruglab-outcomes chart adjusted --measure odi --out "$T_TMP/funnel.svg" 2>&1); rc=$?
+t_is "chart adjusted exits 0" "$rc" 0
+svg=$(cat "$T_TMP/funnel.svg" 2>/dev/null)
+t_match "chart adjusted: an SVG with the title" "$svg" "<svg.*after case-mix adjustment"
+t_match "chart adjusted: the 99.8 % limit in the key" "$svg" "99.8 %"
+t_is "chart adjusted: every shown site labelled, the tiny one not" \
+  "$(printf '%s\n' "$svg" | grep -o 'gen-s0[0-9]' | sort -u | wc -l) $(printf '%s\n' "$svg" | grep -c 'tiny' || true)" "4 0"
+
 # --- bad input
 t_fails_with "unknown measure refused" "unknown measure" ruglab-outcomes adjusted --measure nope
 ruglab-outcomes adjusted >/dev/null 2>&1; t_is "missing --measure is a usage error" "$?" 2
