@@ -58,3 +58,16 @@ $$;
 ALTER FUNCTION quality.refresh_casemix(text[]) OWNER TO ruglab_admin;
 REVOKE ALL ON FUNCTION quality.refresh_casemix(text[]) FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION quality.refresh_casemix(text[]) TO ruglab_quality;
+
+-- A registry answers across sites with the same model: the table goes
+-- with the other two by logical replication (a registry, which has
+-- dropped its own publication, has none to change). Existing
+-- subscriptions see it after ALTER SUBSCRIPTION ... REFRESH PUBLICATION,
+-- and the site's replication user needs SELECT on it.
+DO $$
+BEGIN
+    IF EXISTS (SELECT 1 FROM pg_publication WHERE pubname = 'ruglab_quality') THEN
+        ALTER PUBLICATION ruglab_quality ADD TABLE quality.casemix;
+    END IF;
+END
+$$;
