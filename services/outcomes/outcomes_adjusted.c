@@ -303,13 +303,15 @@ s_render(void *self, PGconn *conn, rl_cli_format_t format)
     outcomes_adjusted_t *a = self;
     if (a->csv)
         format = RL_CLI_CSV;
-    static const char *const names[] = {"site",     "n",        "unadjusted",   "unadjusted_diff",
-                                        "observed", "expected", "o_minus_e",    "o_over_e",
-                                        "se",       "z",        "z_winsorised", "limit95",
-                                        "limit998", "funnel95", "funnel998"};
-    static const bool numeric[] = {false, true, true, true, true, true,  true, true,
-                                   true,  true, true, true, true, false, false};
-    outcomes_table_t *t = outcomes_table_new(15, names, numeric);
+    /* adjusted: the pooled figure moved by O-E (change), or the pooled
+     * proportion times O/E (MCID: the indirectly standardised proportion) */
+    static const char *const names[] = {"site",     "n",        "unadjusted", "unadjusted_diff",
+                                        "adjusted", "observed", "expected",   "o_minus_e",
+                                        "o_over_e", "se",       "z",          "z_winsorised",
+                                        "limit95",  "limit998", "funnel95",   "funnel998"};
+    static const bool numeric[] = {false, true, true, true, true, true, true,  true,
+                                   true,  true, true, true, true, true, false, false};
+    outcomes_table_t *t = outcomes_table_new(16, names, numeric);
     const double *zw = a->zw;
     double tau2 = a->tau2, v = a->v;
     int dec = a->mcid ? 4 : 3;
@@ -321,11 +323,13 @@ s_render(void *self, PGconn *conn, rl_cli_format_t format)
         shown++;
         double l95 = rl_stats_funnel_limit(v, (double)g->n, RL_STATS_Z95, tau2);
         double l998 = rl_stats_funnel_limit(v, (double)g->n, RL_STATS_Z998, tau2);
-        char b[13][OUTCOMES_NUM];
-        const char *cells[15] = {a->site[s],
+        char b[14][OUTCOMES_NUM];
+        double adjusted = a->mcid ? a->pooled * g->o_over_e : a->pooled + g->o_minus_e;
+        const char *cells[16] = {a->site[s],
                                  outcomes_fmt(b[0], OUTCOMES_NUM, (double)g->n, 0),
                                  outcomes_fmt(b[1], OUTCOMES_NUM, g->observed, dec),
                                  outcomes_fmt(b[2], OUTCOMES_NUM, g->observed - a->pooled, dec),
+                                 outcomes_fmt(b[12], OUTCOMES_NUM, adjusted, dec),
                                  outcomes_fmt(b[3], OUTCOMES_NUM, g->observed, dec),
                                  outcomes_fmt(b[4], OUTCOMES_NUM, g->expected, dec),
                                  outcomes_fmt(b[5], OUTCOMES_NUM, g->o_minus_e, dec),
@@ -375,7 +379,9 @@ s_render(void *self, PGconn *conn, rl_cli_format_t format)
             printf("overdispersion: not tested (fewer than 2 sites shown)\n");
         printf(
             "age_mid: the age band's midpoint (<18: 16, 70+: 75); pain bands against '<3' months;\n"
-            "sex against M. unadjusted_diff: the site's figure minus the pooled one.\n");
+            "sex against M. unadjusted_diff: the site's figure minus the pooled one;\n"
+            "adjusted: the pooled figure plus O-E (change), the pooled proportion times O/E "
+            "(mcid).\n");
     }
     outcomes_table_destroy(&t);
     outcomes_table_destroy(&coef);

@@ -261,14 +261,14 @@ s_adjusted_script(const s_chart_t *c, FILE *gp, const char *data_path)
             "set title 'Mean change of %s per site after case-mix adjustment (O - E)'\n"
             "set xlabel 'patients with a start and end value'\nset ylabel 'observed - expected'\n"
             "v = %.10g\ntau2 = %.10g\nlim(n, z) = z * sqrt(v / n + tau2)\n"
-            "set xrange [1:%ld]\nset samples 400\n"
+            "set xrange [%d:%ld]\nset samples 400\n"
             "plot lim(x, %.6f) lt 2 dt 2 title '95 %%', lim(x, -%.6f) lt 2 dt 2 notitle, "
             "lim(x, %.6f) lt 1 dt 3 title '99.8 %%', lim(x, -%.6f) lt 1 dt 3 notitle, "
             "0 lt -1 title 'expected', "
             "'%s' using 1:2 with points pt 7 ps 1 lc rgb 'black' title 'site', "
             "'' using 1:2:3 with labels offset 0,1 font ',8' notitle\n",
-            c->adj.measure, c->adj.v, c->adj.tau2, (long)(c->max_n * 1.2) + 5, RL_STATS_Z95,
-            RL_STATS_Z95, RL_STATS_Z998, RL_STATS_Z998, data_path);
+            c->d->labels[0], c->adj.v, c->adj.tau2, OUTCOMES_MIN_CELL, (long)(c->max_n * 1.2) + 5,
+            RL_STATS_Z95, RL_STATS_Z95, RL_STATS_Z998, RL_STATS_Z998, data_path);
 }
 
 /* ------------------------------------------------------------ the kinds */

@@ -103,6 +103,9 @@ for s in out['sites']:
     if abs(z - (obs - e) / se) > 0.01 + 0.01 * abs(z): fails.append('z of %s: %r vs %r' % (s['site'], z, (obs - e) / se))
     l95, l998 = float(s['limit95']), float(s['limit998'])
     if abs(l998 / l95 - 3.090232306167813 / 1.959963984540054) > 2e-3: fails.append('limit ratio of %s' % s['site'])
+    pooled = sum((r[3] == 't') if mcid else float(r[2]) for r in rows) / len(rows)
+    adj = pooled * obs / e if mcid else pooled + obs - e
+    if abs(float(s['adjusted']) - adj) > tol + 1e-6 * abs(adj): fails.append('adjusted of %s: %s vs %r' % (s['site'], s['adjusted'], adj))
     oe = float(s['o_minus_e'])
     side = 'above' if oe > l95 else 'below' if oe < -l95 else 'inside'
     if s['funnel95'] != side: fails.append('funnel95 of %s' % s['site'])
@@ -156,7 +159,7 @@ t_is "SQL residuals: mean 0, regr_slope 0 on baseline and age" "$res" "t|t|t"
 # --- funnel --csv: exactly the table's rows, one per shown site
 out=$(ruglab-outcomes funnel --measure odi --indicator change --csv); rc=$?
 t_is "funnel --csv exits 0" "$rc" 0
-t_match "funnel CSV header" "$(printf '%s\n' "$out" | head -1)" "^site,n,unadjusted,unadjusted_diff,observed,expected,o_minus_e,o_over_e,se,z,z_winsorised,limit95,limit998,funnel95,funnel998$"
+t_match "funnel CSV header" "$(printf '%s\n' "$out" | head -1)" "^site,n,unadjusted,unadjusted_diff,adjusted,observed,expected,o_minus_e,o_over_e,se,z,z_winsorised,limit95,limit998,funnel95,funnel998$"
 t_is "funnel CSV has one row per site of 5 or more" "$(printf '%s\n' "$out" | tail -n +2 | wc -l)" "4"
 t_match "the tiny site is not in the CSV" "$(printf '%s\n' "$out" | grep -c '^tiny' || true)" "^0$"
 
