@@ -81,6 +81,25 @@ test_ols_collinear_refused(void **state)
 }
 
 static void
+test_ols_near_collinear_refused(void **state)
+{
+    (void)state;
+    /* x2 = x1 + 1e-12 * (small wiggle): rank 2 numerically, refused by the
+     * condition check, not solved into huge opposite coefficients */
+    double x[30], y[10];
+    for (int i = 0; i < 10; i++) {
+        x[3 * i] = 1;
+        x[3 * i + 1] = i;
+        x[3 * i + 2] = i + 1e-12 * (i % 3);
+        y[i] = 2 * i + (i % 2);
+    }
+    rl_stats_fit_t f;
+    rl_err_t err = {{0}};
+    assert_int_equal(rl_stats_ols(x, y, 10, 3, &f, &err), -1);
+    assert_non_null(strstr(err.msg, "collinear"));
+}
+
+static void
 test_ols_bad_input(void **state)
 {
     (void)state;
@@ -370,6 +389,15 @@ test_overdispersion(void **state)
     near(o.chi2, 2.5, 1e-14);
     assert_false(o.overdispersed);
     near(o.tau2, 0, 0);
+    /* one outlying site among 10: Winsorising (g = 1) sets it to the next
+     * z, so it alone does not make the others' limits wider: z = 8 and
+     * nine z = +-1 give sum z_w^2 = 10 (not 73), not overdispersed */
+    double z10[] = {8, 1, -1, 1, -1, 1, -1, 1, -1, 1}, se10[10];
+    for (int i = 0; i < 10; i++)
+        se10[i] = 1;
+    assert_int_equal(rl_stats_overdispersion(z10, se10, 10, &o, &err), 0);
+    near(o.chi2, 10, 1e-14);
+    assert_false(o.overdispersed);
     double one[] = {1, NAN};
     assert_int_equal(rl_stats_overdispersion(one, se, 2, &o, &err), -1);
 }
@@ -381,6 +409,7 @@ main(void)
         cmocka_unit_test(test_ols_hand),
         cmocka_unit_test(test_ols_exact_line_and_no_intercept),
         cmocka_unit_test(test_ols_collinear_refused),
+        cmocka_unit_test(test_ols_near_collinear_refused),
         cmocka_unit_test(test_ols_bad_input),
         cmocka_unit_test(test_ols_known_model),
         cmocka_unit_test(test_logit_two_by_two),
