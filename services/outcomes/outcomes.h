@@ -21,7 +21,7 @@
 
 #include "ruglab/cli.h"
 #include "ruglab/err.h"
-#include "ruglab/stats.h"
+#include "ruglab/casemix.h"
 
 #include <libpq-fe.h>
 #include <stdbool.h>
@@ -119,36 +119,21 @@ void outcomes_view_print(const outcomes_view_t *view, rl_cli_format_t format, FI
 void outcomes_view_clear(outcomes_view_t *view);
 
 /* ------------------------------------------------------------ case-mix */
-/* The case-mix model of `adjusted`, `funnel` and `chart adjusted`
- * (outcomes_adjusted.c): set name, measure and indicator ("change" or
- * "mcid"), the rest zeroed. */
-enum { OUTCOMES_TERMS = 10 };
+/* `adjusted`, `funnel` and `chart adjusted` (outcomes_adjusted.c): set
+ * name, measure and indicator ("change" or "mcid"), the rest zeroed. */
 typedef struct {
-    const char *name; /* "adjusted" or "funnel" */
+    const char *name; /* "adjusted", "funnel", "chart adjusted": the messages' prefix */
     const char *measure;
     const char *by;
     const char *indicator; /* "change" or "mcid" */
     bool csv;              /* --csv after the command */
     bool mcid;
-    PGresult *res;
-    /* the model */
-    size_t n;
-    int p;
-    int term[OUTCOMES_TERMS]; /* model column -> term */
-    rl_stats_fit_t fit;
-    double pooled; /* pooled mean (change) or proportion (mcid) */
-    int k;         /* sites */
-    char **site;
-    rl_stats_group_t *adj;
-    rl_stats_overdispersion_t od;
-    bool od_ok;
-    double *zw;  /* Winsorised z per site (NAN for sites not shown) */
-    double tau2; /* the limits' widening (0 without overdispersion) */
-    double v;    /* variance of one row under the target (the funnel's curve) */
+    rl_casemix_t m; /* the model (casemix.h) */
 } outcomes_adjusted_t;
 
-/* Reads the rows and fits the model: -1 to go on, or the exit code (the
- * message printed, prefixed by name). */
+/* Fits the model (rl_casemix_fit, sites under OUTCOMES_MIN_CELL not
+ * tested): -1 to go on, or the exit code (the message printed, prefixed by
+ * name). */
 int outcomes_adjusted_fetch(outcomes_adjusted_t *a, PGconn *conn);
 void outcomes_adjusted_clear(outcomes_adjusted_t *a);
 

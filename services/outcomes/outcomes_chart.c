@@ -243,11 +243,11 @@ s_adjusted_prepare(PGconn *conn, s_chart_t *c)
 static void
 s_adjusted_data(s_chart_t *c, FILE *out)
 {
-    for (int s = 0; s < c->adj.k; s++) {
-        const rl_stats_group_t *g = &c->adj.adj[s];
+    for (int s = 0; s < c->adj.m.k; s++) {
+        const rl_stats_group_t *g = &c->adj.m.adj[s];
         if (s_left_out(c, outcomes_suppress_primary((long)g->n)))
             continue;
-        fprintf(out, "%zu %.6f \"%s\"\n", g->n, g->o_minus_e, c->adj.site[s]);
+        fprintf(out, "%zu %.6f \"%s\"\n", g->n, g->o_minus_e, c->adj.m.site[s]);
         if ((long)g->n > c->max_n)
             c->max_n = (long)g->n;
         c->shown++;
@@ -267,8 +267,9 @@ s_adjusted_script(const s_chart_t *c, FILE *gp, const char *data_path)
             "0 lt -1 title 'expected', "
             "'%s' using 1:2 with points pt 7 ps 1 lc rgb 'black' title 'site', "
             "'' using 1:2:3 with labels offset 0,1 font ',8' notitle\n",
-            c->d->labels[0], c->adj.v, c->adj.tau2, OUTCOMES_MIN_CELL, (long)(c->max_n * 1.2) + 5,
-            RL_STATS_Z95, RL_STATS_Z95, RL_STATS_Z998, RL_STATS_Z998, data_path);
+            c->d->labels[0], c->adj.m.v, c->adj.m.tau2, OUTCOMES_MIN_CELL,
+            (long)(c->max_n * 1.2) + 5, RL_STATS_Z95, RL_STATS_Z95, RL_STATS_Z998, RL_STATS_Z998,
+            data_path);
 }
 
 /* ------------------------------------------------------------ the kinds */
