@@ -37,8 +37,8 @@ typedef struct {
     char **site;
     rl_stats_group_t *adj; /* per site */
     rl_stats_overdispersion_t od;
-    bool od_ok; /* od computed (2 or more sites of min_cell rows) */
-    double *zw; /* Winsorised z per site (NAN for sites under min_cell) */
+    bool od_ok;  /* od computed (2 or more sites of min_cell rows) */
+    double *zw;  /* Winsorised z per site (NAN for sites under min_cell) */
     double tau2; /* the limits' widening: od.tau2, or 0 */
     double v;    /* variance of one row under the target (the funnel's curve) */
 } rl_casemix_t;
@@ -47,7 +47,8 @@ typedef struct {
  * RL_EXIT_FAIL (unknown measure, no threshold for mcid, no rows, the fit
  * refused: message in err) or RL_EXIT_DB. *out is to be freed with
  * rl_casemix_free whatever the result. */
-int rl_casemix_fit(PGconn *conn, const char *measure, bool mcid, size_t min_cell, rl_casemix_t *out, rl_err_t *err);
+int rl_casemix_fit(PGconn *conn, const char *measure, bool mcid, size_t min_cell, rl_casemix_t *out,
+                   rl_err_t *err);
 void rl_casemix_free(rl_casemix_t *cm);
 
 #endif

@@ -24,7 +24,8 @@ enum {
     T_PUNKNOWN,
     T_COUNT
 };
-_Static_assert((int)T_COUNT == (int)RL_CASEMIX_TERMS, "casemix.h's RL_CASEMIX_TERMS is the number of terms");
+_Static_assert((int)T_COUNT == (int)RL_CASEMIX_TERMS,
+               "casemix.h's RL_CASEMIX_TERMS is the number of terms");
 const char *const rl_casemix_terms[RL_CASEMIX_TERMS] = {
     "intercept", "baseline",  "age_mid",    "sex_f",       "sex_x",
     "pain_3_5",  "pain_6_11", "pain_12_23", "pain_24plus", "pain_unknown"};
@@ -105,7 +106,8 @@ s_design(rl_casemix_t *a, PGresult *res, double **xp, double **yp, int **gp, rl_
 }
 
 int
-rl_casemix_fit(PGconn *conn, const char *measure, bool mcid, size_t min_cell, rl_casemix_t *a, rl_err_t *err)
+rl_casemix_fit(PGconn *conn, const char *measure, bool mcid, size_t min_cell, rl_casemix_t *a,
+               rl_err_t *err)
 {
     memset(a, 0, sizeof *a);
     a->mcid = mcid;
@@ -205,4 +207,3 @@ rl_casemix_free(rl_casemix_t *a)
     free(a->zw);
     memset(a, 0, sizeof *a);
 }
-

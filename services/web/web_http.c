@@ -51,6 +51,8 @@ static const s_route_t s_routes[] = {
     {"POST", "/questionnaire/", WEB_SECRETARIAT, true, web_sec_questionnaire_post},
     {"GET", "/worklist", WEB_PHYSICIAN, false, web_worklist},
     {"GET", "/programme/", WEB_PHYSICIAN, false, web_programme},
+    /* the quality pages (issue 15) */
+    {"GET", "/quality/funnel", WEB_QUALITY, false, web_quality_funnel},
 };
 #define S_N_ROUTES (sizeof s_routes / sizeof s_routes[0])
 
