@@ -13,3 +13,4 @@ registration_PKGS := libpq libsodium
 # The only module that sees protobuf-c and the generated types.
 wire_PKGS := libprotobuf-c
 conclusion_PKGS := libpq
+casemix_PKGS := libpq

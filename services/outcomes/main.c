@@ -11,6 +11,8 @@ static const rl_cli_command_t s_commands[] = {
     {"compare", "two cohorts or two sites side by side", outcomes_compare_main},
     {"chart", "run chart, box plots, funnel plot (gnuplot)", outcomes_chart_main},
     {"rtw", "return to work: --by site|route|cohort|year", outcomes_rtw_main},
+    {"adjusted", "sites after case-mix adjustment: O, E, O-E, SE, z", outcomes_adjusted_main},
+    {"funnel", "the adjusted funnel: sites against 95 % and 99.8 % limits", outcomes_funnel_main},
 };
 #define S_NCOMMANDS (sizeof s_commands / sizeof s_commands[0])
 

@@ -16,6 +16,7 @@
  *   outcomes_rtw.c       `rtw`: return to work (quality.work_status)
  *   outcomes_completeness.c  per site, the share of enrolments with start and
  *                        end questionnaires and device tests (ruglab-web)
+ *   outcomes_adjusted.c  `adjusted` and `funnel`: case-mix adjusted sites
  *   main.c               the command table and the usage text
  * Single-threaded; one PGconn owned by the CLI shell's context. */
 #ifndef RUGLAB_OUTCOMES_H
@@ -23,6 +24,7 @@
 
 #include "ruglab/cli.h"
 #include "ruglab/err.h"
+#include "ruglab/casemix.h"
 
 #include <libpq-fe.h>
 #include <stdbool.h>
@@ -118,6 +120,25 @@ void outcomes_view_print(const outcomes_view_t *view, rl_cli_format_t format, FI
 
 /* Destroys the view's tables (csv may be one of the other two). */
 void outcomes_view_clear(outcomes_view_t *view);
+
+/* ------------------------------------------------------------ case-mix */
+/* `adjusted`, `funnel` and `chart adjusted` (outcomes_adjusted.c): set
+ * name, measure and indicator ("change" or "mcid"), the rest zeroed. */
+typedef struct {
+    const char *name; /* "adjusted", "funnel", "chart adjusted": the messages' prefix */
+    const char *measure;
+    const char *by;
+    const char *indicator; /* "change" or "mcid" */
+    bool csv;              /* --csv after the command */
+    bool mcid;
+    rl_casemix_t m; /* the model (casemix.h) */
+} outcomes_adjusted_t;
+
+/* Fits the model (rl_casemix_fit, sites under OUTCOMES_MIN_CELL not
+ * tested): -1 to go on, or the exit code (the message printed, prefixed by
+ * name). */
+int outcomes_adjusted_fetch(outcomes_adjusted_t *a, PGconn *conn);
+void outcomes_adjusted_clear(outcomes_adjusted_t *a);
 
 /* ------------------------------------------------------------ suppression */
 typedef struct {
@@ -270,5 +291,7 @@ int outcomes_cohorts_main(rl_cli_ctx_t *ctx, int argc, char **argv);
 int outcomes_compare_main(rl_cli_ctx_t *ctx, int argc, char **argv);
 int outcomes_chart_main(rl_cli_ctx_t *ctx, int argc, char **argv);
 int outcomes_rtw_main(rl_cli_ctx_t *ctx, int argc, char **argv);
+int outcomes_adjusted_main(rl_cli_ctx_t *ctx, int argc, char **argv);
+int outcomes_funnel_main(rl_cli_ctx_t *ctx, int argc, char **argv);
 
 #endif

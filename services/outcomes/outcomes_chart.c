@@ -11,7 +11,10 @@
  *   box     box plots of the change per cohort or site
  *   funnel  % reaching the important change per site against the number of
  *           patients, with 95 % and 99.8 % control limits around the overall
- *           proportion (binomial, normal approximation). */
+ *           proportion (binomial, normal approximation).
+ *   adjusted the mean change's O-E per site after case-mix adjustment against
+ *           the number of patients, with Spiegelhalter's 95 % and 99.8 %
+ *           limits (widened by tau^2 when overdispersed): `funnel`'s numbers. */
 #include "outcomes.h"
 
 #include "ruglab/db.h"
@@ -48,6 +51,7 @@ typedef struct {
     long max_n;              /* funnel: the largest group drawn */
     size_t shown, hidden;    /* groups drawn; groups with fewer than 5 patients */
     outcomes_table_t *drawn; /* outcomes_chart_draw: the numbers drawn, or NULL */
+    outcomes_adjusted_t adj; /* adjusted: the case-mix model */
 } s_chart_t;
 
 struct s_kind_t {
@@ -244,6 +248,49 @@ s_funnel_script(const s_chart_t *c, FILE *gp, const char *data_path)
             c->d->labels[0], c->p0, (long)(c->max_n * 1.2) + 5, 100.0 * c->p0, data_path);
 }
 
+/* ------------------------------------------------------------ adjusted */
+
+static int
+s_adjusted_prepare(PGconn *conn, s_chart_t *c)
+{
+    c->adj.name = "chart adjusted";
+    c->adj.measure = c->o.measure;
+    c->adj.indicator = "change";
+    return outcomes_adjusted_fetch(&c->adj, conn);
+}
+
+static void
+s_adjusted_data(s_chart_t *c, FILE *out)
+{
+    for (int s = 0; s < c->adj.m.k; s++) {
+        const rl_stats_group_t *g = &c->adj.m.adj[s];
+        if (s_left_out(c, outcomes_suppress_primary((long)g->n)))
+            continue;
+        fprintf(out, "%zu %.6f \"%s\"\n", g->n, g->o_minus_e, c->adj.m.site[s]);
+        if ((long)g->n > c->max_n)
+            c->max_n = (long)g->n;
+        c->shown++;
+    }
+}
+
+static void
+s_adjusted_script(const s_chart_t *c, FILE *gp, const char *data_path)
+{
+    fprintf(gp,
+            "set title 'Mean change of %s per site after case-mix adjustment (O - E)'\n"
+            "set xlabel 'patients with a start and end value'\nset ylabel 'observed - expected'\n"
+            "v = %.10g\ntau2 = %.10g\nlim(n, z) = z * sqrt(v / n + tau2)\n"
+            "set xrange [%d:%ld]\nset samples 400\n"
+            "plot lim(x, %.6f) lt 2 dt 2 title '95 %%', lim(x, -%.6f) lt 2 dt 2 notitle, "
+            "lim(x, %.6f) lt 1 dt 3 title '99.8 %%', lim(x, -%.6f) lt 1 dt 3 notitle, "
+            "0 lt -1 title 'expected', "
+            "'%s' using 1:2 with points pt 7 ps 1 lc rgb 'black' title 'site', "
+            "'' using 1:2:3 with labels offset 0,1 font ',8' notitle\n",
+            c->d->labels[0], c->adj.m.v, c->adj.m.tau2, OUTCOMES_MIN_CELL,
+            (long)(c->max_n * 1.2) + 5, RL_STATS_Z95, RL_STATS_Z95, RL_STATS_Z998, RL_STATS_Z998,
+            data_path);
+}
+
 /* ------------------------------------------------------------ the kinds */
 
 static const s_kind_t s_kinds[] = {
@@ -257,6 +304,10 @@ static const s_kind_t s_kinds[] = {
      "% reaching the important change per site by number of patients, with\n"
      "        95 % and 99.8 % control limits around the overall %",
      "site", s_funnel_prepare, s_funnel_data, s_funnel_script},
+    {"adjusted", " [--measure M]",
+     "the mean change's O-E per site after case-mix adjustment by number of\n"
+     "        patients, with 95 % and 99.8 % limits (the numbers of `funnel`)",
+     "site", s_adjusted_prepare, s_adjusted_data, s_adjusted_script},
 };
 #define S_NKINDS (sizeof s_kinds / sizeof s_kinds[0])
 
@@ -521,6 +572,7 @@ s_clear(void *self)
 {
     s_chart_t *c = self;
     PQclear(c->weeks);
+    outcomes_adjusted_clear(&c->adj);
     c->weeks = NULL;
     outcomes_data_free(&c->d);
 }

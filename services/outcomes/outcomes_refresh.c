@@ -47,6 +47,14 @@ s_fetch(void *self, PGconn *conn)
         rl_cli_fail("%s", err.msg);
         return strstr(err.msg, "registry") ? RL_EXIT_FAIL : RL_EXIT_DB;
     }
+    /* the case-mix adjusters (migration 602), after the enrolments they key on */
+    PGresult *casemix = rl_db_exec(conn, &err, "refresh casemix",
+                                   "SELECT FROM quality.refresh_casemix(NULL)", 0, NULL);
+    if (!casemix) {
+        rl_cli_fail("%s", err.msg);
+        return RL_EXIT_DB;
+    }
+    PQclear(casemix);
     return -1;
 }
 

@@ -257,6 +257,9 @@ void web_tls_free(web_app_t *app);
 int web_admin_devices(web_app_t *app, web_req_t *req, web_resp_t *resp);
 int web_admin_device_revoke(web_app_t *app, web_req_t *req, web_resp_t *resp);
 
+/* ---- web_quality_funnel.c: the case-mix adjusted funnel (quality pool) */
+int web_quality_funnel(web_app_t *app, web_req_t *req, web_resp_t *resp);
+
 /* GET /static/NAME from the static folder. */
 void web_static(web_app_t *app, web_req_t *req, web_resp_t *resp, const char *name);
 

@@ -57,6 +57,8 @@ static const s_route_t s_routes[] = {
     {"GET", "/quality/completeness", WEB_QUALITY, false, web_quality_completeness},
     {"GET", "/quality/runchart", WEB_QUALITY, false, web_quality_runchart},
     {"GET", "/quality/boxplots", WEB_QUALITY, false, web_quality_boxplots},
+    /* the quality pages (issue 15) */
+    {"GET", "/quality/funnel", WEB_QUALITY, false, web_quality_funnel},
 };
 #define S_N_ROUTES (sizeof s_routes / sizeof s_routes[0])
 

@@ -1,0 +1,84 @@
+# ruglab-web's /quality/funnel: the case-mix adjusted sites for the quality
+# role, on a generated population: the page's and the CSV's numbers equal
+# `ruglab-outcomes funnel` (whose numbers test_outcomes_adjusted checks
+# independently) and the unadjusted means computed here in SQL; the CSV is
+# the table's rows; Dutch and English; a site under 5 not shown; no session
+# 303, other roles 403, an unknown measure or indicator 404.
+. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/web_lib.sh"
+
+t_pg_start
+out=$("$T_ROOT/scripts/gen-population.sh" --seed 21 --sites 3 --enrolments 300 --years 2 2>&1); rc=$?
+t_is "generator exits 0" "$rc" 0
+out=$("$T_ROOT/scripts/gen-population.sh" --seed 22 --sites 1 --enrolments 4 --years 1 --site-prefix tiny 2>&1); rc=$?
+t_is "a tiny site" "$rc" 0
+t_psql ruglab_admin "UPDATE clinical.enrolment SET pain_since = start_date - (enrolment_id * 37 % 1000)::int" >/dev/null
+t_check "refresh" ruglab-outcomes refresh
+t_check "user add quality" w_add_user kwal --role quality
+t_check "user add physician" w_add_user dr-x --role physician --site gen-s01
+
+w_conf
+w_start
+
+out=$(req anon "$base/quality/funnel")
+t_is "no session: 303" "$(status_of "$out")" 303
+t_match "no session: to /signin" "$(header_of "$out" Location)" "/signin"
+signin doc dr-x "$W_PW" >/dev/null
+t_is "physician: 403" "$(status_of "$(req doc "$base/quality/funnel")")" 403
+out=$(signin q kwal "$W_PW"); t_is "quality signs in" "$(status_of "$out")" 303
+
+page=$(req q "$base/quality/funnel?measure=odi&indicator=change")
+t_is "page: 200" "$(status_of "$page")" 200
+t_match "page: English title" "$page" "Sites after case-mix adjustment"
+t_is "page: one row per site of 5 or more" "$(grep -c '<tr class="site">' <<<"$page")" 3
+t_is "page: the tiny site not shown" "$(grep -c 'tiny' <<<"$page" || true)" 0
+
+ruglab-outcomes --csv funnel --measure odi --indicator change >"$T_TMP/cli.csv"; rc=$?
+t_is "CLI funnel exits 0" "$rc" 0
+# the page's cells, in the CSV's column order, from the rows' classes
+printf '%s' "$page" >"$T_TMP/page.html"
+python3 - "$T_TMP/cli.csv" "$T_TMP/page.html" >"$T_TMP/cmp.txt" <<'PY'
+import csv, re, sys, html
+page = open(sys.argv[2]).read()
+rows = re.findall(r'<tr class="site">(.*?)</tr>', page)
+cli = {r['site']: r for r in csv.DictReader(open(sys.argv[1]))}
+bad = []
+for r in rows:
+    cells = dict(re.findall(r'<td class="([a-z0-9_]+)">(.*?)</td>', r))
+    c = cli[html.unescape(cells['site'])]
+    for k in ('n', 'unadjusted', 'adjusted', 'observed', 'expected', 'o_minus_e', 'se', 'z', 'z_winsorised', 'limit95', 'limit998', 'funnel95', 'funnel998'):
+        if cells[k] != c[k]:
+            bad.append('%s %s: page %s, CLI %s' % (cells['site'], k, cells[k], c[k]))
+print('\n'.join(bad) if bad else 'ok')
+PY
+t_is "page's cells equal ruglab-outcomes funnel's" "$(cat "$T_TMP/cmp.txt")" "ok"
+sql=$(t_psql ruglab_quality "SELECT string_agg(site_code || '=' || round(avg_change, 3), ' ' ORDER BY site_code) FROM (
+  SELECT e.site_code, avg(o.change) AS avg_change FROM quality.outcome o JOIN quality.enrolment e USING (enrolment_key)
+  WHERE o.measure = 'odi' AND o.start_value IS NOT NULL AND o.change IS NOT NULL GROUP BY 1 HAVING count(*) >= 5) x")
+shown=$(sed -n 's/.*<td class="site">\([^<]*\)<\/td><td class="n">[^<]*<\/td><td class="unadjusted">\([^<]*\)<.*/\1=\2/p' <<<"$page" | sort | tr '\n' ' ' | sed 's/ $//')
+t_is "unadjusted means on the page equal SQL's" "$shown" "$sql"
+
+csvout=$(req q "$base/quality/funnel?measure=odi&indicator=change&csv=1")
+t_is "CSV: 200" "$(status_of "$csvout")" 200
+t_match "CSV: a download" "$(header_of "$csvout" Content-Disposition)" "attachment; filename=\"funnel.csv\""
+t_match "CSV: text/csv" "$(header_of "$csvout" Content-Type)" "text/csv"
+body=$(sed '1,/^\r$/d' <<<"$csvout")
+t_is "CSV: header and one row per shown site" "$(wc -l <<<"$body")" 4
+t_is "CSV: the rows equal the CLI's (same columns but unadjusted_diff and o_over_e)" \
+  "$(tail -n +2 <<<"$body" | tr -d '\r')" \
+  "$(python3 -c 'import csv,sys
+for r in csv.DictReader(open(sys.argv[1])):
+    print(",".join(r[k] for k in "site n unadjusted adjusted observed expected o_minus_e se z z_winsorised limit95 limit998 funnel95 funnel998".split()))' "$T_TMP/cli.csv")"
+
+page=$(req q "$base/quality/funnel?measure=odi&indicator=mcid")
+t_is "mcid page: 200" "$(status_of "$page")" 200
+req q "$base/lang/nl" >/dev/null
+page=$(req q "$base/quality/funnel?measure=odi")
+t_match "Dutch page" "$page" "Sites na correctie voor case-mix"
+t_match "Dutch words for the position" "$page" "<td class=\"funnel95\">(binnen|boven|onder)</td>"
+t_is "unknown measure: 404" "$(status_of "$(req q "$base/quality/funnel?measure=nope")")" 404
+t_is "unknown indicator: 404" "$(status_of "$(req q "$base/quality/funnel?indicator=x")")" 404
+t_is "SQL metacharacters in the measure: 404" "$(status_of "$(req q --get --data-urlencode "measure=odi' OR '1'='1" "$base/quality/funnel")")" 404
+t_is "no pseudonym on the page" "$(grep -c "$(t_psql ruglab_quality 'SELECT pseudonym FROM quality.enrolment LIMIT 1')" <<<"$page" || true)" 0
+
+t_done
