@@ -17,6 +17,7 @@
 
 #include "ruglab/db.h"
 #include "ruglab/exitcode.h"
+#include "ruglab/notify.h"
 
 #include <errno.h>
 #include <libpq-fe.h>
@@ -219,6 +220,8 @@ s_watch(rl_cli_ctx_t *ctx, int full)
         full = 0;
         if (rc == RL_EXIT_FAIL)
             return rc; /* a registry: nothing to watch */
+        if (!lost)
+            rl_notify("READY=1"); /* systemd (Type=notify): listening and up to date */
         while (!s_stop && !lost) {
             int w = s_wait(conn, 60);
             if (w < 0) {
@@ -251,6 +254,7 @@ s_watch(rl_cli_ctx_t *ctx, int full)
             s_sleep(S_RETRY_S / 5.0);
         }
     }
+    rl_notify("STOPPING=1");
     return RL_EXIT_OK;
 }
 
