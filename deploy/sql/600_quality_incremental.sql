@@ -35,11 +35,11 @@
 -- rows (and their outcomes, by cascade and by the outcome delete); a
 -- vanished outcome of a recomputed enrolment is deleted likewise.
 --
--- Notification: a statement-level trigger on clinical.enrolment_change
--- sends NOTIFY ruglab_quality_change (no payload: identical notifications
--- of a transaction are folded into one by the server, so a collector's
--- transaction sends one), which `ruglab-outcomes refresh --watch` listens
--- to.
+-- Notification: statement-level triggers on clinical.enrolment_change
+-- send NOTIFY ruglab_quality_change (no payload: identical notifications
+-- of a transaction are folded into one by the server), only for the first
+-- change of an enrolment since the last refresh (see below), which
+-- `ruglab-outcomes refresh --watch` listens to.
 
 CREATE TABLE quality.refresh_seen (
     enrolment_id bigint PRIMARY KEY,  -- 0: the global stamp
@@ -230,18 +230,29 @@ GRANT EXECUTE ON FUNCTION quality.refresh(boolean) TO ruglab_quality;
 COMMENT ON FUNCTION quality.refresh(boolean) IS
     'Recomputes quality.enrolment and quality.outcome for the enrolments changed since the last refresh (all with p_full or after a global change); keys: the enrolment ids recomputed or deleted, NULL when full (ruglab-outcomes refresh); refused on a registry';
 
--- The notification of a change, once per statement that marks (the server
--- folds a transaction's identical notifications into one).
+-- The notification of a change. NOTIFY serialises the commits of the
+-- transactions that notify (PostgreSQL takes one lock per database at
+-- commit for the queue), so it must not come with every collector batch:
+-- a statement notifies only when it moves a stamp for the first time
+-- since the last refresh saw it (the seen stamp is the new one - 1) or
+-- for an enrolment no refresh has seen. A change racing a refresh (made
+-- while the refresh runs, committed after it) may not notify: the watcher
+-- also refreshes after a minute without notifications, which finds it.
 CREATE FUNCTION quality.notify_change() RETURNS trigger
-    LANGUAGE plpgsql
+    LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
 BEGIN
-    PERFORM pg_notify('ruglab_quality_change', '');
+    IF EXISTS (SELECT 1 FROM changed c LEFT JOIN quality.refresh_seen s USING (enrolment_id)
+               WHERE s.stamp IS NULL OR s.stamp = c.stamp - 1) THEN
+        PERFORM pg_notify('ruglab_quality_change', '');
+    END IF;
     RETURN NULL;
 END
 $$;
 ALTER FUNCTION quality.notify_change() OWNER TO ruglab_admin;
 REVOKE ALL ON FUNCTION quality.notify_change() FROM PUBLIC;
-CREATE TRIGGER notify_change AFTER INSERT OR UPDATE ON clinical.enrolment_change
+CREATE TRIGGER notify_ins AFTER INSERT ON clinical.enrolment_change REFERENCING NEW TABLE AS changed
+    FOR EACH STATEMENT EXECUTE FUNCTION quality.notify_change();
+CREATE TRIGGER notify_upd AFTER UPDATE ON clinical.enrolment_change REFERENCING NEW TABLE AS changed
     FOR EACH STATEMENT EXECUTE FUNCTION quality.notify_change();

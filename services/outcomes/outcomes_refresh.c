@@ -39,6 +39,9 @@ static const char *const s_steps[] = {
  * one refresh; a change is in the tables within a minute). */
 #define S_QUIET_S 2
 #define S_BATCH_S 20
+/* --watch: a refresh after this many seconds without a notification (a
+ * change made while a refresh ran may not notify: migration 600). */
+#define S_IDLE_S 50
 /* --watch: seconds between two attempts to connect. */
 #define S_RETRY_S 5
 
@@ -79,10 +82,11 @@ s_parse(s_opts_t *o, int argc, char **argv)
     return -1;
 }
 
-/* One refresh with its steps in one transaction; prints its line. Returns
- * the exit code; *lost is set when the connection is gone. */
+/* One refresh with its steps in one transaction; prints its line (when
+ * quiet, only if it recomputed something). Returns the exit code; *lost is
+ * set when the connection is gone. */
 static int
-s_refresh(PGconn *conn, int full, int *lost)
+s_refresh(PGconn *conn, int full, int quiet, int *lost)
 {
     rl_err_t err;
     if (rl_db_begin(conn, &err) < 0) {
@@ -119,7 +123,7 @@ s_refresh(PGconn *conn, int full, int *lost)
     if (rc != RL_EXIT_OK) {
         rl_db_rollback(conn);
         *lost = PQstatus(conn) != CONNECTION_OK;
-    } else {
+    } else if (!quiet || strcmp(PQgetvalue(res, 0, 6), "0")) {
         printf("quality tables refreshed: %s enrolments (%s new, %s changed, %s removed), "
                "%s outcome rows changed; %s enrolments recomputed (%s)\n",
                PQgetvalue(res, 0, 0), PQgetvalue(res, 0, 1), PQgetvalue(res, 0, 2),
@@ -216,20 +220,24 @@ s_watch(rl_cli_ctx_t *ctx, int full)
         PQclear(res);
         /* the changes made while nobody listened */
         int lost = 0;
-        int rc = s_refresh(conn, full, &lost);
+        int rc = s_refresh(conn, full, 0, &lost);
         full = 0;
         if (rc == RL_EXIT_FAIL)
             return rc; /* a registry: nothing to watch */
         if (!lost)
             rl_notify("READY=1"); /* systemd (Type=notify): listening and up to date */
         while (!s_stop && !lost) {
-            int w = s_wait(conn, 60);
+            int w = s_wait(conn, S_IDLE_S);
             if (w < 0) {
                 lost = 1;
                 break;
             }
-            if (w == 0)
+            if (w == 0) {
+                /* a change that raced the last refresh did not notify */
+                if (!s_stop)
+                    s_refresh(conn, 0, 1, &lost);
                 continue;
+            }
             double first = s_now(), last = first;
             while (!s_stop && s_now() - first < S_BATCH_S) {
                 double left = S_QUIET_S - (s_now() - last);
@@ -246,7 +254,7 @@ s_watch(rl_cli_ctx_t *ctx, int full)
                 break;
             }
             if (!s_stop)
-                s_refresh(conn, 0, &lost);
+                s_refresh(conn, 0, 0, &lost);
         }
         if (lost) {
             fprintf(stderr, "ruglab-outcomes: refresh: connection lost; reconnecting\n");
@@ -271,5 +279,5 @@ outcomes_refresh_main(rl_cli_ctx_t *ctx, int argc, char **argv)
     if (!conn)
         return RL_EXIT_DB;
     int lost = 0;
-    return s_refresh(conn, o.full, &lost);
+    return s_refresh(conn, o.full, 0, &lost);
 }
