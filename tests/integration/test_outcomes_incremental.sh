@@ -2,8 +2,8 @@
 # made through the real paths (ruglab questionnaire add, session add,
 # enrolment end) are recomputed alone, and the quality tables then equal
 # what a full refresh gives; a deleted enrolment disappears; a global
-# change recomputes everything; --watch refreshes without being asked and
-# ends with 0 on SIGTERM.
+# change recomputes everything; --watch refreshes without being asked,
+# reconnects after a restart of PostgreSQL and ends with 0 on SIGTERM.
 . "$(dirname "$0")/lib.sh"
 
 t_pg_start
@@ -88,6 +88,15 @@ t_check "enrolment end while watching" ruglab enrolment end "$b2" --dropout "mov
 dropped() { [ "$(t_psql ruglab_quality "SELECT status FROM quality.enrolment WHERE local_enrolment_id = $e2")" = dropped_out ]; }
 t_wait_for "--watch refreshes the change without being asked" 60 dropped && t_ok "--watch refreshed the change without being asked"
 t_match "--watch said what it recomputed" "$(cat "$T_TMP/watch.log")" "1 enrolments recomputed \(incremental\)"
+# the database restarts: the watcher reconnects and goes on
+pg() { PGLOCAL_DIR=$T_PG "$T_ROOT/scripts/pg-local.sh" "$@" >/dev/null; }
+t_check "PostgreSQL stops" pg stop fast
+t_check "PostgreSQL starts again" pg start
+t_check "enrolment end after the restart" ruglab enrolment end "$b1" --completed --date "$today" --force
+completed1() { [ "$(t_psql ruglab_quality "SELECT status FROM quality.enrolment WHERE local_enrolment_id = $e1")" = completed ]; }
+t_wait_for "--watch reconnects and refreshes after a restart" 60 completed1 && t_ok "--watch reconnected and refreshed after a restart"
+t_match "--watch said it lost the connection" "$(cat "$T_TMP/watch.log")" "connection lost; reconnecting"
+t_check "--watch is still running" kill -0 "$wpid"
 kill -TERM "$wpid"
 wait "$wpid"; rc=$?
 t_is "--watch ends with 0 on SIGTERM" "$rc" 0
