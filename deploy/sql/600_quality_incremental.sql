@@ -51,6 +51,32 @@ COMMENT ON TABLE quality.refresh_seen IS
 
 DROP FUNCTION quality.refresh();
 
+-- The rows of a clinical view for the enrolments of keys, as a FROM item.
+-- The clinical views aggregate the whole site in inner subqueries that a
+-- restriction to a set (enrolment_id = ANY (keys), a LATERAL join) does
+-- not reach, while enrolment_id = a constant reaches every level (the
+-- planner's equivalence classes: what makes the report's model fast): so
+-- up to 500 keys it is one UNION ALL of a constant-restricted branch per
+-- key (still one statement, planned per branch: about 7-20 ms a key), and
+-- beyond that the view restricted by = ANY ($1) (about as slow as the whole
+-- view). All keys: the view itself.
+CREATE FUNCTION quality.refresh_source(p_view text, p_keys bigint[])
+    RETURNS text
+    LANGUAGE sql IMMUTABLE
+    SET search_path = pg_catalog, pg_temp
+AS $$
+    SELECT CASE WHEN p_keys IS NULL THEN p_view
+                WHEN cardinality(p_keys) = 0 THEN format('(SELECT * FROM %s WHERE false)', p_view)
+                WHEN cardinality(p_keys) <= 500 THEN
+                    '(' || (SELECT string_agg(format('SELECT * FROM %s WHERE enrolment_id = %s', p_view, k),
+                                              ' UNION ALL ')
+                            FROM unnest(p_keys) k) || ')'
+                ELSE format('(SELECT * FROM %s WHERE enrolment_id = ANY ($1))', p_view)
+           END
+$$;
+ALTER FUNCTION quality.refresh_source(text, bigint[]) OWNER TO ruglab_admin;
+REVOKE ALL ON FUNCTION quality.refresh_source(text, bigint[]) FROM PUBLIC;
+
 CREATE FUNCTION quality.refresh(p_full boolean DEFAULT false,
                                 OUT enrolments bigint, OUT inserted bigint,
                                 OUT updated bigint, OUT deleted bigint,
@@ -108,12 +134,12 @@ BEGIN
     JOIN clinical.subject sub ON sub.subject_id = e.subject_id
     JOIN clinical.programme p ON p.programme_id = e.programme_id
     LEFT JOIN clinical.cohort c ON c.cohort_id = e.cohort_id
-    LEFT JOIN (SELECT * FROM clinical.v_attendance a WHERE true %2$s) a ON a.enrolment_id = e.enrolment_id
+    LEFT JOIN %2$s a ON a.enrolment_id = e.enrolment_id
     LEFT JOIN (SELECT o.enrolment_id, sum(o.records) AS records
                FROM clinical.v_outside_programme o WHERE true %3$s GROUP BY o.enrolment_id) x
            ON x.enrolment_id = e.enrolment_id
     WHERE true %4$s$q$,
-        NULL, format(only_ids, 'a.enrolment_id'), format(only_ids, 'o.enrolment_id'),
+        NULL, quality.refresh_source('clinical.v_attendance', keys), format(only_ids, 'o.enrolment_id'),
         format(only_ids, 'e.enrolment_id')) USING keys;
 
     -- the start and end values by the clinical contract's rules (as 402)
@@ -123,8 +149,8 @@ BEGIN
            max(q.score) FILTER (WHERE q.timepoint = 'start') AS start_value,
            max(q.score) FILTER (WHERE q.timepoint = 'end') AS end_value,
            NULL::numeric AS srd_pct
-    FROM clinical.v_questionnaire q
-    WHERE q.timepoint IN ('start', 'end') AND q.score IS NOT NULL %1$s
+    FROM %1$s q
+    WHERE q.timepoint IN ('start', 'end') AND q.score IS NOT NULL
     GROUP BY q.enrolment_id, lower(q.instrument)
     UNION ALL
     SELECT t.enrolment_id, k.kind || '_' || t.direction,
@@ -134,13 +160,14 @@ BEGIN
                FILTER (WHERE t.timepoint = 'end')::numeric,
            coalesce(max(x.srd_pct) FILTER (WHERE t.timepoint = 'end'),
                     max(x.srd_pct) FILTER (WHERE t.timepoint = 'start'))::numeric
-    FROM clinical.v_test_trial t
+    FROM %2$s t
     LEFT JOIN clinical.device d ON d.device_id = t.device_id
     LEFT JOIN clinical.srd_setting x ON x.device_model = d.model AND x.direction = t.direction
     CROSS JOIN (VALUES ('strength'), ('rom')) AS k(kind)
-    WHERE t.timepoint IN ('start', 'end') %2$s
+    WHERE t.timepoint IN ('start', 'end')
     GROUP BY t.enrolment_id, k.kind, t.direction$q$,
-        format(only_ids, 'q.enrolment_id'), format(only_ids, 't.enrolment_id')) USING keys;
+        quality.refresh_source('clinical.v_questionnaire', keys),
+        quality.refresh_source('clinical.v_test_trial', keys)) USING keys;
 
     CREATE TEMP TABLE q_outcome ON COMMIT DROP AS
     SELECT x.enrolment_key, x.measure, x.start_value, x.end_value, x.change,
