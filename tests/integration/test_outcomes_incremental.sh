@@ -101,4 +101,8 @@ kill -TERM "$wpid"
 wait "$wpid"; rc=$?
 t_is "--watch ends with 0 on SIGTERM" "$rc" 0
 
+out=$(ruglab-outcomes refresh --bogus 2>&1); rc=$?
+t_is "refresh with an unknown option exits 2" "$rc" 2
+t_match "and names it" "$out" "unexpected argument '--bogus'"
+
 t_done
