@@ -8,11 +8,12 @@
 -- when pain_since is missing or after the start.
 --
 -- quality.refresh_casemix(p_keys) recomputes the rows of the given
--- enrolment keys (NULL: all), set-based, and removes rows of enrolments
--- that left quality.enrolment (the foreign key's cascade does that too).
--- It runs after quality.refresh() (ruglab-outcomes refresh calls it), with
--- the rights of its owner like quality.refresh(). The keys are the text
--- enrolment keys of quality.enrolment ('<site>:<enrolment id>').
+-- enrolments (NULL: all), set-based; rows of enrolments that left
+-- quality.enrolment go with them (the foreign key's cascade). It is a step
+-- of `ruglab-outcomes refresh` after quality.refresh() (migration 600),
+-- with the rights of its owner like quality.refresh(); the keys are what
+-- quality.refresh() returns: the clinical enrolment ids
+-- (quality.enrolment.local_enrolment_id) it recomputed or deleted.
 CREATE TABLE quality.casemix (
     enrolment_key    text PRIMARY KEY REFERENCES quality.enrolment ON DELETE CASCADE,
     pain_months_band text NOT NULL CHECK (pain_months_band IN ('<3', '3-5', '6-11', '12-23', '24+', 'unknown'))
@@ -20,7 +21,7 @@ CREATE TABLE quality.casemix (
 ALTER TABLE quality.casemix OWNER TO ruglab_admin;
 GRANT SELECT ON quality.casemix TO ruglab_quality;
 
-CREATE FUNCTION quality.refresh_casemix(p_keys text[] DEFAULT NULL, OUT upserted bigint, OUT deleted bigint)
+CREATE FUNCTION quality.refresh_casemix(p_keys bigint[] DEFAULT NULL, OUT upserted bigint, OUT deleted bigint)
     LANGUAGE plpgsql SECURITY DEFINER
     SET search_path = pg_catalog, pg_temp
 AS $$
@@ -29,8 +30,8 @@ BEGIN
         RAISE EXCEPTION 'this database is a quality registry: its tables are replicated from the sites; refresh at each site instead'
             USING ERRCODE = 'object_not_in_prerequisite_state';
     END IF;
-    DELETE FROM quality.casemix c
-    WHERE (p_keys IS NULL OR c.enrolment_key = ANY (p_keys))
+    DELETE FROM quality.casemix c  -- the cascade's job; a full run makes sure
+    WHERE p_keys IS NULL
       AND NOT EXISTS (SELECT 1 FROM quality.enrolment q WHERE q.enrolment_key = c.enrolment_key);
     GET DIAGNOSTICS deleted = ROW_COUNT;
     INSERT INTO quality.casemix (enrolment_key, pain_months_band)
@@ -49,15 +50,15 @@ BEGIN
         SELECT (extract(year FROM age(e.start_date, e.pain_since)) * 12
                 + extract(month FROM age(e.start_date, e.pain_since)))::integer AS months
     ) m
-    WHERE p_keys IS NULL OR q.enrolment_key = ANY (p_keys)
+    WHERE p_keys IS NULL OR q.local_enrolment_id = ANY (p_keys)
     ON CONFLICT (enrolment_key) DO UPDATE SET pain_months_band = EXCLUDED.pain_months_band
         WHERE quality.casemix.pain_months_band IS DISTINCT FROM EXCLUDED.pain_months_band;
     GET DIAGNOSTICS upserted = ROW_COUNT;
 END
 $$;
-ALTER FUNCTION quality.refresh_casemix(text[]) OWNER TO ruglab_admin;
-REVOKE ALL ON FUNCTION quality.refresh_casemix(text[]) FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION quality.refresh_casemix(text[]) TO ruglab_quality;
+ALTER FUNCTION quality.refresh_casemix(bigint[]) OWNER TO ruglab_admin;
+REVOKE ALL ON FUNCTION quality.refresh_casemix(bigint[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION quality.refresh_casemix(bigint[]) TO ruglab_quality;
 
 -- A registry answers across sites with the same model: the table goes
 -- with the other two by logical replication (a registry, which has

@@ -84,13 +84,26 @@ for unit in "$stage"/lib/systemd/system/*.service; do
   sed "s#/usr/bin/#$stage/usr/bin/#g" "$unit" > "$T_TMP/$name"
   out=$(systemd-analyze verify "$T_TMP/$name" 2>&1); rc=$?
   t_is "$name passes systemd-analyze verify" "$rc:$out" "0:"
-  t_check "$name is Type=notify" grep -q '^Type=notify' "$unit"
+  if grep -q '^Type=oneshot' "$unit"; then  # started by its timer (ruglab-outcomes-refresh)
+    t_check "$name has its timer" test -f "${unit%.service}.timer"
+  else
+    t_check "$name is Type=notify" grep -q '^Type=notify' "$unit"
+  fi
   t_check "$name runs as its own user" grep -q '^User=ruglab-' "$unit"
   t_check "$name sets NoNewPrivileges" grep -q '^NoNewPrivileges=yes' "$unit"
   t_check "$name sets ProtectSystem=strict" grep -q '^ProtectSystem=strict' "$unit"
   t_check "$name has a state directory" grep -q '^StateDirectory=' "$unit"
   t_check "$name has a restart policy" grep -qE '^Restart=(on-failure|always)' "$unit"
 done
+
+for unit in "$stage"/lib/systemd/system/*.timer; do
+  name=$(basename "$unit")
+  cp "$unit" "$T_TMP/$name"
+  sed "s#/usr/bin/#$stage/usr/bin/#g" "${unit%.timer}.service" >"$T_TMP/${name%.timer}.service"
+  out=$(systemd-analyze verify "$T_TMP/$name" 2>&1); rc=$?
+  t_is "$name passes systemd-analyze verify" "$rc:$out" "0:"
+done
+t_check "sysusers.d declares the quality refresh's user" grep -q '^u ruglab-outcomes ' "$stage/usr/lib/sysusers.d/ruglab.conf"
 
 # Each program links only what it uses (readelf -d, NEEDED): no database
 # client in the agent, no protobuf-c in the admin CLI. readelf must read

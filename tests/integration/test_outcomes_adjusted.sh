@@ -38,7 +38,7 @@ t_is "every pain band occurs" \
   "$(t_psql ruglab_quality 'SELECT count(DISTINCT pain_months_band) FROM quality.casemix')" "6"
 t_fails_with "quality role cannot write quality.casemix" 'permission denied' t_psql ruglab_quality "DELETE FROM quality.casemix"
 t_check "refresh_casemix of some keys runs" t_psql ruglab_quality \
-  "SELECT * FROM quality.refresh_casemix(ARRAY(SELECT enrolment_key FROM quality.enrolment LIMIT 3))"
+  "SELECT * FROM quality.refresh_casemix(ARRAY(SELECT local_enrolment_id FROM quality.enrolment LIMIT 3))"
 
 # --- the raw rows as the quality role sees them
 t_psql ruglab_quality "COPY (SELECT e.site_code, o.start_value, o.change, o.important, e.age_band, e.sex,
