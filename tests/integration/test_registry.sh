@@ -96,12 +96,18 @@ t_fails_with "the same site twice is refused" "already subscribed" \
 reg_count() { q "$R" "SELECT count(*) FROM quality.enrolment" ruglab_quality; }
 wait_count() { [ "$(reg_count)" = "$1" ]; }
 t_wait_for "the registry holds both sites' enrolments" 30 wait_count 50 && t_ok "registry holds 50 enrolments"
+# each published table has its own initial copy: wait for the outcome rows
+# too before reading them (under a sanitizer build they came after the
+# enrolments and the check below read 0)
+want=$(q "$A" "SELECT count(*) FROM quality.outcome" ruglab_quality)
+want_b=$(q "$B" "SELECT count(*) FROM quality.outcome" ruglab_quality)
+outcome_rows() { [ "$(q "$R" "SELECT count(*) FROM quality.outcome" ruglab_quality)" = "$((want + want_b))" ]; }
+t_wait_for "the registry holds both sites' outcome rows" 30 outcome_rows
 t_is "keys are unique across sites" "$(q "$R" "SELECT count(DISTINCT enrolment_key) FROM quality.enrolment")" 50
 out=$(ruglab-outcomes --db "$R" --csv summary --by site --measure nprs)
 t_match "the registry's summary has site A's sites" "$out" "sa01,15,"
 t_match "the registry's summary has site B" "$out" "sb01,20,"
 t_match "and the total of all sites" "$out" "all,50,"
-want=$(q "$A" "SELECT count(*) FROM quality.outcome" ruglab_quality)
 t_is "site A's outcome rows are all in the registry" \
   "$(q "$R" "SELECT count(*) FROM quality.outcome WHERE enrolment_key LIKE 'sa%'" ruglab_quality)" "$want"
 t_fails_with "a refresh on the registry is refused" "registry" ruglab-outcomes --db "$R" refresh
