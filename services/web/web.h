@@ -161,6 +161,12 @@ unsigned web_role_bit(const char *role);
 /* The pool of the signed-in person's role (physician: clinician, ...). */
 web_pool_t *web_role_pool(web_app_t *app, const web_req_t *req);
 
+/* One process-wide lock for the report's rendering, which is not for
+ * threads: the letter (pango, fontconfig, cairo's font caches) and the
+ * charts (rpt_charts_make, the outcomes charts: gnuplot runs). Every page
+ * that renders a letter or draws a chart holds it (web_http.c). */
+extern pthread_mutex_t web_render_lock;
+
 /* ---- web_http.c: the HTTP side */
 
 /* Starts the daemon; NULL with err. */

@@ -490,7 +490,6 @@ typedef struct {
 } s_chart_slot_t;
 
 static pthread_mutex_t s_chart_lock = PTHREAD_MUTEX_INITIALIZER;
-static pthread_mutex_t s_draw_lock = PTHREAD_MUTEX_INITIALIZER;
 static s_chart_slot_t s_chart_slots[S_CHART_SLOTS];
 static unsigned s_chart_next;
 
@@ -578,9 +577,9 @@ s_charts_draw(web_app_t *app, const rpt_model_t *m)
     char *dir = rl_paths_workdir("ruglab-web", &err);
     int drawn = -1;
     if (dir) {
-        pthread_mutex_lock(&s_draw_lock);
+        pthread_mutex_lock(&web_render_lock);
         drawn = rpt_charts_make(m, web_lang_page(app), dir, &c, &err);
-        pthread_mutex_unlock(&s_draw_lock);
+        pthread_mutex_unlock(&web_render_lock);
     }
     if (drawn != 0)
         rl_error("charts", "enrolment %lld: %s", m->enrolment_id, err.msg);

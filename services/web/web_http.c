@@ -62,6 +62,8 @@ static const s_route_t s_routes[] = {
 };
 #define S_N_ROUTES (sizeof s_routes / sizeof s_routes[0])
 
+pthread_mutex_t web_render_lock = PTHREAD_MUTEX_INITIALIZER;
+
 long long
 web_now(void)
 {

@@ -248,9 +248,6 @@ static const char *const s_measures[] = {
     "rom_extension", "rom_flexion"};
 #define S_NMEASURES (sizeof s_measures / sizeof s_measures[0])
 
-/* gnuplot forks: one chart at a time. */
-static pthread_mutex_t s_draw_lock = PTHREAD_MUTEX_INITIALIZER;
-
 /* A chart page: the chart KIND of `ruglab-outcomes chart` drawn into a
  * private directory and inlined, with the numbers it draws beside it and
  * as CSV. */
@@ -278,9 +275,9 @@ s_chart_page(web_app_t *app, web_req_t *req, web_resp_t *resp, const char *kind,
     outcomes_table_t *drawn = NULL;
     int drew = -1;
     if (conn) {
-        pthread_mutex_lock(&s_draw_lock);
+        pthread_mutex_lock(&web_render_lock);
         drew = outcomes_chart_draw(conn, kind, measure, "site", svg, &drawn, &err);
-        pthread_mutex_unlock(&s_draw_lock);
+        pthread_mutex_unlock(&web_render_lock);
     }
     web_pool_return(pool, conn);
     int rc = 0;

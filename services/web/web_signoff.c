@@ -44,15 +44,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* pango, fontconfig and cairo's font caches: one letter at a time. */
-static pthread_mutex_t s_letter_lock = PTHREAD_MUTEX_INITIALIZER;
-
 void
 web_signoff_cleanup(void)
 {
-    pthread_mutex_lock(&s_letter_lock);
+    pthread_mutex_lock(&web_render_lock);
     rpt_letter_cleanup();
-    pthread_mutex_unlock(&s_letter_lock);
+    pthread_mutex_unlock(&web_render_lock);
 }
 
 /* ------------------------------------------------------------ lookups */
@@ -113,11 +110,11 @@ s_letter_lang(const web_req_t *req, const char *lang)
 static unsigned char *
 s_render(const rpt_model_t *m, const char *lang, bool draft, size_t *len, rl_err_t *err)
 {
-    pthread_mutex_lock(&s_letter_lock);
+    pthread_mutex_lock(&web_render_lock);
     char *dir = rl_paths_workdir("ruglab-web", err);
     unsigned char *bytes = dir ? rpt_render(m, lang, draft, dir, NULL, len, err) : NULL;
     rl_paths_rmdir(dir);
-    pthread_mutex_unlock(&s_letter_lock);
+    pthread_mutex_unlock(&web_render_lock);
     return bytes;
 }
 
@@ -517,24 +514,6 @@ out:
     return dir;
 }
 
-/* Removes a release folder whose rows were not committed. */
-static void
-s_outbox_remove(char *dir)
-{
-    rl_paths_rmdir(dir);
-}
-
-static bool
-s_exec_ok(PGconn *conn, const char *sql)
-{
-    PGresult *res = PQexec(conn, sql);
-    bool ok = PQresultStatus(res) == PGRES_COMMAND_OK;
-    if (!ok)
-        rl_error("database", "%s: %s", sql, PQerrorMessage(conn));
-    PQclear(res);
-    return ok;
-}
-
 /* The release's rows: the letter and its exports in report_issued, a
  * delivery per recipient. */
 static int
@@ -681,18 +660,19 @@ s_do_release(web_app_t *app, web_req_t *req, PGconn *conn, const rpt_model_t *m,
 {
     *failed = false;
     const char *kmehr_missing = rpt_kmehr_missing(m);
-    if (!s_exec_ok(conn, "BEGIN")) {
+    rl_err_t err;
+    if (rl_db_begin(conn, &err) != 0) {
+        rl_error("database", "%s", err.msg);
         *failed = true;
         return NULL;
     }
     long long release_id = 0;
     int made = s_release_row(conn, m, version, lang, reason, kmehr_missing, &release_id);
     if (made != 0) {
-        s_exec_ok(conn, "ROLLBACK");
+        rl_db_rollback(conn);
         *failed = made < 0;
         return made == 1 ? "msg_signoff_already" : made == 2 ? "msg_signoff_stale" : NULL;
     }
-    rl_err_t err;
     size_t len = 0;
     char *fhir = NULL, *kmehr = NULL, *dir = NULL;
     unsigned char *pdf = s_render(m, lang, false, &len, &err);
@@ -715,9 +695,12 @@ s_do_release(web_app_t *app, web_req_t *req, PGconn *conn, const rpt_model_t *m,
         rl_error("outbox", "release %lld: %s", release_id, err.msg);
         goto fail;
     }
-    if (s_release_rows(conn, m, release_id, lang, dir, files, n, kmehr != NULL) != 0 ||
-        !s_exec_ok(conn, "COMMIT"))
+    if (s_release_rows(conn, m, release_id, lang, dir, files, n, kmehr != NULL) != 0)
         goto fail;
+    if (rl_db_commit(conn, &err) != 0) {
+        rl_error("database", "%s", err.msg);
+        goto fail;
+    }
     rl_info(req->client, "%s released enrolment %lld version %d (release %lld) into %s",
             req->who.name, m->enrolment_id, version, release_id, dir);
     free(dir);
@@ -726,9 +709,9 @@ s_do_release(web_app_t *app, web_req_t *req, PGconn *conn, const rpt_model_t *m,
     free(kmehr);
     return NULL;
 fail:
-    s_exec_ok(conn, "ROLLBACK");
-    if (dir)
-        s_outbox_remove(dir);
+    rl_db_rollback(conn);
+    if (dir) /* the folder whose rows were not committed */
+        rl_paths_rmdir(dir);
     free(pdf);
     free(fhir);
     free(kmehr);
