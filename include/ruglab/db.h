@@ -41,6 +41,13 @@ const char *rl_db_result_error(const PGresult *res);
 PGresult *rl_db_exec(PGconn *conn, rl_err_t *err, const char *what, const char *sql, int nparams,
                      const char *const *params) __attribute__((warn_unused_result));
 
+/* As rl_db_exec, with every column of the result in PostgreSQL's binary
+ * format (big-endian integers and floats, arrays as their binary form;
+ * libpq still ends each value with a zero byte). */
+PGresult *rl_db_exec_binary(PGconn *conn, rl_err_t *err, const char *what, const char *sql,
+                            int nparams, const char *const *params)
+    __attribute__((warn_unused_result));
+
 /* A transaction: BEGIN and COMMIT (0, or -1 with err "starting|committing
  * the transaction: <server's message>"); ROLLBACK ignores its result (a
  * broken connection has nothing left to roll back). */

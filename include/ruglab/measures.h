@@ -80,6 +80,11 @@ typedef struct {
  * that cannot be computed are NAN. */
 void rl_measures_summary(const double *x, size_t n, rl_measures_summary_t *out);
 
+/* Sorts n values (no NAN) ascending by merging the ascending runs they
+ * hold: linear when they are sorted already, n log r for r runs (values
+ * gathered from sorted groups), n log n at worst. */
+void rl_measures_sort(double *v, size_t n);
+
 /* Quantile p (0 < p < 1) of Student's t with df > 0 degrees of freedom
  * (df need not be an integer). Exact to about 1e-10 through the regularized
  * incomplete beta function; NAN for arguments out of range. */

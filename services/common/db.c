@@ -167,11 +167,11 @@ rl_db_open(const char *flag, const char *default_user, rl_err_t *err)
     return conn;
 }
 
-PGresult *
-rl_db_exec(PGconn *conn, rl_err_t *err, const char *what, const char *sql, int nparams,
-           const char *const *params)
+static PGresult *
+s_exec(PGconn *conn, rl_err_t *err, const char *what, const char *sql, int nparams,
+       const char *const *params, int result_format)
 {
-    PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, 0);
+    PGresult *res = PQexecParams(conn, sql, nparams, NULL, params, NULL, NULL, result_format);
     ExecStatusType st = PQresultStatus(res);
     if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK)
         return res;
@@ -179,6 +179,20 @@ rl_db_exec(PGconn *conn, rl_err_t *err, const char *what, const char *sql, int n
                PQstatus(conn) == CONNECTION_OK ? rl_db_result_error(res) : rl_db_error(conn));
     PQclear(res);
     return NULL;
+}
+
+PGresult *
+rl_db_exec(PGconn *conn, rl_err_t *err, const char *what, const char *sql, int nparams,
+           const char *const *params)
+{
+    return s_exec(conn, err, what, sql, nparams, params, 0);
+}
+
+PGresult *
+rl_db_exec_binary(PGconn *conn, rl_err_t *err, const char *what, const char *sql, int nparams,
+                  const char *const *params)
+{
+    return s_exec(conn, err, what, sql, nparams, params, 1);
 }
 
 static int

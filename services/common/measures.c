@@ -109,11 +109,69 @@ rl_measures_real_change(const rl_measures_srd_t *srd, rl_direction_t dir, double
     return 0;
 }
 
-static int
-s_cmp_double(const void *a, const void *b)
+/* Merges the sorted runs a[0..na) and b[0..nb) into out. */
+static void
+s_merge(const double *a, size_t na, const double *b, size_t nb, double *out)
 {
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
+    size_t i = 0, j = 0, k = 0;
+    while (i < na && j < nb)
+        out[k++] = b[j] < a[i] ? b[j++] : a[i++];
+    while (i < na)
+        out[k++] = a[i++];
+    while (j < nb)
+        out[k++] = b[j++];
+}
+
+void
+rl_measures_sort(double *v, size_t n)
+{
+    size_t runs = 1;
+    for (size_t i = 1; i < n; i++)
+        runs += v[i] < v[i - 1];
+    if (n < 2 || runs == 1)
+        return;
+    /* the run starts, ended by n */
+    size_t *start = rl_malloc((runs + 1) * sizeof *start);
+    runs = 0;
+    start[runs++] = 0;
+    for (size_t i = 1; i < n; i++)
+        if (v[i] < v[i - 1])
+            start[runs++] = i;
+    start[runs] = n;
+    double *tmp = rl_malloc(n * sizeof *tmp);
+    double *from = v, *to = tmp;
+    while (runs > 1) {
+        /* merge runs pairwise: 2k and 2k+1 become k */
+        size_t merged = 0;
+        for (size_t r = 0; r < runs; r += 2) {
+            size_t a = start[r], b = start[r + 1], end = start[r + 2 < runs ? r + 2 : runs];
+            s_merge(from + a, b - a, from + b, end - b, to + a);
+            start[merged++] = a;
+        }
+        start[merged] = n;
+        runs = merged;
+        double *t = from;
+        from = to;
+        to = t;
+    }
+    if (from != v)
+        memcpy(v, from, n * sizeof *v);
+    free(tmp);
+    free(start);
+}
+
+/* rl_measures_t_quantile(0.975, df), remembered per thread for the small
+ * degrees of freedom: a summary of thousands of cohorts asks for the same
+ * few dozen, and each costs a bisection over the incomplete beta. */
+static double
+s_t975(size_t df)
+{
+    static _Thread_local double known[1024];
+    if (df >= sizeof known / sizeof known[0])
+        return rl_measures_t_quantile(0.975, (double)df);
+    if (known[df] == 0)
+        known[df] = rl_measures_t_quantile(0.975, (double)df);
+    return known[df];
 }
 
 void
@@ -121,12 +179,24 @@ rl_measures_summary(const double *x, size_t n, rl_measures_summary_t *out)
 {
     assert(out && (x || n == 0));
     rl_measures_summary_t s = {0, 0, NAN, NAN, NAN, NAN, NAN};
-    double *v = rl_malloc((n ? n : 1) * sizeof *v);
-    for (size_t i = 0; i < n; i++) {
-        if (isnan(x[i]))
-            s.n_missing++;
-        else
-            v[s.n++] = x[i];
+    /* values sorted and all present (a summary's groups) are read where
+     * they are; else a sorted copy of those present */
+    bool sorted = true;
+    for (size_t i = 0; i < n && sorted; i++)
+        sorted = !isnan(x[i]) && (i == 0 || x[i] >= x[i - 1]);
+    double *copy = NULL;
+    const double *v = x;
+    if (sorted) {
+        s.n = n;
+    } else {
+        copy = rl_malloc((n ? n : 1) * sizeof *copy);
+        for (size_t i = 0; i < n; i++) {
+            if (isnan(x[i]))
+                s.n_missing++;
+            else
+                copy[s.n++] = x[i];
+        }
+        v = copy;
     }
     if (s.n > 0) {
         /* Two passes: the mean first, then squared deviations (stable). */
@@ -134,7 +204,8 @@ rl_measures_summary(const double *x, size_t n, rl_measures_summary_t *out)
         for (size_t i = 0; i < s.n; i++)
             sum += v[i];
         s.mean = sum / (double)s.n;
-        qsort(v, s.n, sizeof *v, s_cmp_double);
+        if (copy)
+            rl_measures_sort(copy, s.n);
         s.median = s.n % 2 ? v[s.n / 2] : (v[s.n / 2 - 1] + v[s.n / 2]) / 2.0;
     }
     if (s.n > 1) {
@@ -142,11 +213,11 @@ rl_measures_summary(const double *x, size_t n, rl_measures_summary_t *out)
         for (size_t i = 0; i < s.n; i++)
             ss += (v[i] - s.mean) * (v[i] - s.mean);
         s.sd = sqrt(ss / (double)(s.n - 1));
-        double half = rl_measures_t_quantile(0.975, (double)(s.n - 1)) * s.sd / sqrt((double)s.n);
+        double half = s_t975(s.n - 1) * s.sd / sqrt((double)s.n);
         s.ci95_low = s.mean - half;
         s.ci95_high = s.mean + half;
     }
-    free(v);
+    free(copy);
     *out = s;
 }
 

@@ -7,7 +7,8 @@
  *                        JSON; a view of a command's tables in each output format
  *   outcomes_suppress.c  small-cell suppression (primary and secondary), pure logic
  *   outcomes_cells.c     the published text of counts, percentages and numbers
- *   outcomes_fetch.c     grouped counts and change values from the database
+ *   outcomes_fetch.c     grouped counts and change values from the pre-aggregated
+ *                        tables (migration 610)
  *   outcomes_summary.c   `summary`
  *   outcomes_compare.c   `compare`
  *   outcomes_chart.c     `chart`: gnuplot charts, a table of chart kinds
@@ -224,8 +225,9 @@ typedef struct {
     outcomes_group_t *groups;
 } outcomes_data_t;
 
-/* The SQL expression of a grouping name (cohort, site, year, programme,
- * indication, sex, age-band); NULL when unknown. */
+/* The SQL expression on quality.enrolment e of a grouping name (cohort,
+ * site, year, programme, route, indication, sex, age-band); NULL when
+ * unknown. */
 const char *outcomes_group_expr(const char *name);
 
 /* Checks a --by list before connecting: "empty grouping in 'BY'" when it
@@ -233,14 +235,21 @@ const char *outcomes_group_expr(const char *name);
  * (an empty name between two commas is left to outcomes_fetch). */
 int outcomes_grouping_check(const char *by, rl_err_t *err) __attribute__((warn_unused_result));
 
+/* Which enrolments a fetch reads: one site's (NULL: all), and of it one
+ * cohort's (NULL: all; a cohort needs its site). */
+typedef struct {
+    const char *site;
+    const char *cohort;
+} outcomes_filter_t;
+
 /* Fetches every group of `by` (comma-separated grouping names, or NULL for
- * one group of everything), optionally restricted by where_sql (an SQL
- * condition on quality.enrolment e with $1.. taking params) and to the
- * measures in `measures` (comma-separated codes, NULL = all). Caller owns
- * the result (outcomes_data_free). */
+ * one group of everything) of the enrolments of filter (NULL: all), of
+ * the measures in `measures` (comma-separated codes, NULL = all), from the
+ * pre-aggregated tables of 610 (the values of each group and measure
+ * sorted ascending). Caller owns the result (outcomes_data_free). */
 outcomes_data_t *outcomes_fetch(PGconn *conn, const char *by, const char *measures,
-                                const char *where_sql, int nparams, const char *const *params,
-                                rl_err_t *err) __attribute__((warn_unused_result));
+                                const outcomes_filter_t *filter, rl_err_t *err)
+    __attribute__((warn_unused_result));
 
 /* outcomes_fetch of the enrolments of one site (site NULL: of all). */
 outcomes_data_t *outcomes_fetch_site(PGconn *conn, const char *by, const char *measures,

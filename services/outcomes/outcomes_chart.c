@@ -46,6 +46,7 @@ typedef struct {
     s_opts_t o;
     outcomes_data_t *d;      /* the measure's changes per group of the kind */
     PGresult *weeks;         /* run: the first start week of each cohort */
+    int *week_rows;          /* run: the rows of weeks in strcmp order of the cohort */
     double mean;             /* run: the mean change of every patient, drawn or not */
     double p0;               /* funnel: the proportion reaching the important change */
     long max_n;              /* funnel: the largest group drawn */
@@ -80,6 +81,12 @@ s_left_out(s_chart_t *c, bool small)
 /* ------------------------------------------------------------ run */
 
 static int
+s_week_cmp(const void *a, const void *b, void *weeks)
+{
+    return strcmp(PQgetvalue(weeks, *(const int *)a, 0), PQgetvalue(weeks, *(const int *)b, 0));
+}
+
+static int
 s_run_prepare(PGconn *conn, s_chart_t *c)
 {
     rl_err_t err;
@@ -92,6 +99,11 @@ s_run_prepare(PGconn *conn, s_chart_t *c)
         rl_cli_fail("chart run: %s", err.msg);
         return RL_EXIT_DB;
     }
+    int nweeks = PQntuples(c->weeks);
+    c->week_rows = rl_malloc(((size_t)nweeks + 1) * sizeof *c->week_rows);
+    for (int r = 0; r < nweeks; r++)
+        c->week_rows[r] = r;
+    qsort_r(c->week_rows, (size_t)nweeks, sizeof *c->week_rows, s_week_cmp, c->weeks);
     size_t total = 0;
     for (size_t g = 0; g < c->d->ngroups; g++)
         total += c->d->groups[g].n_values[0];
@@ -113,13 +125,21 @@ s_run_prepare(PGconn *conn, s_chart_t *c)
 /* The first start week of a cohort: its Monday (col 1) or its ISO week
  * ("2025-W41", col 2); NULL when unknown. */
 static const char *
-s_week(PGresult *weeks, const char *cohort, int col)
+s_week(const s_chart_t *c, const char *cohort, int col)
 {
-    const char *week = NULL;
-    for (int r = 0; r < PQntuples(weeks); r++)
-        if (!strcmp(PQgetvalue(weeks, r, 0), cohort))
-            week = PQgetvalue(weeks, r, col);
-    return week;
+    size_t lo = 0, hi = (size_t)PQntuples(c->weeks);
+    while (lo < hi) {
+        size_t mid = (lo + hi) / 2;
+        int row = c->week_rows[mid];
+        int cmp = strcmp(PQgetvalue(c->weeks, row, 0), cohort);
+        if (cmp == 0)
+            return PQgetvalue(c->weeks, row, col);
+        if (cmp < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return NULL;
 }
 
 static void
@@ -129,7 +149,7 @@ s_run_data(s_chart_t *c, FILE *out)
         const outcomes_group_t *grp = &c->d->groups[g];
         if (s_left_out(c, outcomes_suppress_primary((long)grp->n_values[0])))
             continue;
-        const char *week = s_week(c->weeks, grp->key[0], 1);
+        const char *week = s_week(c, grp->key[0], 1);
         if (!week)
             continue;
         rl_measures_summary_t s;
@@ -139,7 +159,7 @@ s_run_data(s_chart_t *c, FILE *out)
             char mean[OUTCOMES_NUM], n[OUTCOMES_NUM];
             snprintf(n, sizeof n, "%zu", s.n);
             /* the ISO week: no exact date of anybody's start */
-            const char *cells[] = {grp->key[0], s_week(c->weeks, grp->key[0], 2), n,
+            const char *cells[] = {grp->key[0], s_week(c, grp->key[0], 2), n,
                                    outcomes_fmt(mean, sizeof mean, s.mean, 2)};
             outcomes_table_add(c->drawn, cells);
         }
@@ -572,6 +592,8 @@ s_clear(void *self)
 {
     s_chart_t *c = self;
     PQclear(c->weeks);
+    free(c->week_rows);
+    c->week_rows = NULL;
     outcomes_adjusted_clear(&c->adj);
     c->weeks = NULL;
     outcomes_data_free(&c->d);

@@ -20,11 +20,9 @@ typedef struct {
 
 typedef struct {
     const char *name;
-    const char *kind; /* "site" or "cohort" */
-    char *where;      /* condition on quality.enrolment e, with $1.. */
-    const char *params[2];
-    int nparams;
-    char *site, *code; /* owned copies for a cohort */
+    const char *kind;         /* "site" or "cohort" */
+    outcomes_filter_t filter; /* its enrolments */
+    char *site, *code;        /* owned copies */
 } s_side_t;
 
 /* `compare`: its options, each side and its one group of everything. */
@@ -73,17 +71,13 @@ static void
 s_side_set(s_side_t *side, PGresult *res)
 {
     side->site = rl_strdup(PQgetvalue(res, 0, 1));
-    side->params[0] = side->site;
+    side->filter.site = side->site;
     if (!strcmp(PQgetvalue(res, 0, 0), "site")) {
         side->kind = "site";
-        side->where = rl_strdup("e.site_code = $1");
-        side->nparams = 1;
     } else {
         side->kind = "cohort";
-        side->where = rl_strdup("e.site_code = $1 AND e.cohort_code = $2");
         side->code = rl_strdup(PQgetvalue(res, 0, 2));
-        side->params[1] = side->code;
-        side->nparams = 2;
+        side->filter.cohort = side->code;
     }
 }
 
@@ -141,8 +135,7 @@ s_fetch(void *self, PGconn *conn)
     for (int s = 0; s < 2; s++) {
         rl_err_t err;
         const s_side_t *side = &c->side[s];
-        c->d[s] =
-            outcomes_fetch(conn, NULL, o->measures, side->where, side->nparams, side->params, &err);
+        c->d[s] = outcomes_fetch(conn, NULL, o->measures, &side->filter, &err);
         if (!c->d[s])
             return outcomes_fetch_failed("compare", &err);
     }
@@ -155,7 +148,6 @@ s_clear(void *self)
     s_compare_t *c = self;
     for (int s = 0; s < 2; s++) {
         outcomes_data_free(&c->d[s]);
-        free(c->side[s].where);
         free(c->side[s].site);
         free(c->side[s].code);
     }

@@ -31,6 +31,7 @@
 static const char *const s_steps[] = {
     "quality.refresh_casemix", /* the case-mix adjusters (migration 602) */
     "quality.refresh_work",    /* the work status at start and end (migration 604) */
+    "quality.refresh_agg",     /* the partitions the summaries read (migration 610) */
     NULL,                      /* ended by NULL: add "quality.refresh_<name>" above this line */
 };
 

@@ -171,14 +171,18 @@ s_total(const outcomes_data_t *d, outcomes_group_t *tot)
     tot->values = rl_calloc(d->nmeasures, sizeof *tot->values);
     tot->n_flagged = rl_calloc(d->nmeasures, sizeof *tot->n_flagged);
     tot->n_important = rl_calloc(d->nmeasures, sizeof *tot->n_important);
+    for (size_t m = 0; m < d->nmeasures; m++) {
+        size_t n = 0;
+        for (size_t i = 0; i < d->ngroups; i++)
+            n += d->groups[i].n_values[m];
+        tot->values[m] = rl_malloc((n + 1) * sizeof(double));
+    }
     for (size_t i = 0; i < d->ngroups; i++) {
         const outcomes_group_t *g = &d->groups[i];
         tot->enrolled += g->enrolled;
         tot->completed += g->completed;
         tot->dropped_out += g->dropped_out;
         for (size_t m = 0; m < d->nmeasures; m++) {
-            tot->values[m] = rl_realloc(tot->values[m],
-                                        (tot->n_values[m] + g->n_values[m] + 1) * sizeof(double));
             if (g->n_values[m])
                 memcpy(tot->values[m] + tot->n_values[m], g->values[m],
                        g->n_values[m] * sizeof(double));

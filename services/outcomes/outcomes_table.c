@@ -98,31 +98,49 @@ s_width(const char *s)
     return w;
 }
 
+/* n spaces. */
+static void
+s_pad(FILE *out, size_t n)
+{
+    static const char spaces[] = "                                ";
+    while (n > 0) {
+        size_t k = n < sizeof spaces - 1 ? n : sizeof spaces - 1;
+        fwrite(spaces, 1, k, out);
+        n -= k;
+    }
+}
+
 static void
 s_print_aligned(const outcomes_table_t *self, FILE *out)
 {
-    size_t *w = rl_calloc(self->ncols, sizeof *w);
-    for (size_t c = 0; c < self->ncols; c++) {
-        w[c] = s_width(self->names[c]);
-        for (size_t r = 0; r < self->nrows; r++) {
-            size_t x = s_width(self->cells[r * self->ncols + c]);
+    /* each cell's width once, row by row (the names are row 0) */
+    size_t ncells = (self->nrows + 1) * self->ncols;
+    size_t *cw = rl_malloc((ncells ? ncells : 1) * sizeof *cw);
+    size_t *w = rl_calloc(self->ncols ? self->ncols : 1, sizeof *w);
+    for (size_t r = 0; r <= self->nrows; r++)
+        for (size_t c = 0; c < self->ncols; c++) {
+            const char *s = r == 0 ? self->names[c] : self->cells[(r - 1) * self->ncols + c];
+            size_t x = cw[r * self->ncols + c] = s_width(s ? s : "");
             if (x > w[c])
                 w[c] = x;
         }
-    }
     for (size_t r = 0; r <= self->nrows; r++) {
         for (size_t c = 0; c < self->ncols; c++) {
             const char *s = r == 0 ? self->names[c] : self->cells[(r - 1) * self->ncols + c];
             if (!s)
                 s = "";
-            size_t pad = w[c] - s_width(s);
-            const char *sep = c + 1 < self->ncols ? "  " : "";
-            if (self->numeric[c] && r > 0)
-                fprintf(out, "%*s%s%s", (int)pad, "", s, sep);
-            else if (c + 1 < self->ncols)
-                fprintf(out, "%s%*s%s", s, (int)pad, "", sep);
-            else
+            size_t pad = w[c] - cw[r * self->ncols + c];
+            bool last = c + 1 == self->ncols;
+            if (self->numeric[c] && r > 0) {
+                s_pad(out, pad);
                 fputs(s, out);
+            } else {
+                fputs(s, out);
+                if (!last)
+                    s_pad(out, pad);
+            }
+            if (!last)
+                fputs("  ", out);
         }
         fputc('\n', out);
         if (r == 0) {
@@ -134,6 +152,7 @@ s_print_aligned(const outcomes_table_t *self, FILE *out)
         }
     }
     free(w);
+    free(cw);
 }
 
 static void

@@ -19,7 +19,9 @@ t_match "a second refresh recomputes nothing" "$out" "60 enrolments \(0 new, 0 c
 
 dump() {
   t_psql ruglab_quality "COPY (SELECT * FROM quality.enrolment ORDER BY enrolment_key) TO STDOUT" >"$1" &&
-    t_psql ruglab_quality "COPY (SELECT * FROM quality.outcome ORDER BY enrolment_key, measure) TO STDOUT" >>"$1"
+    t_psql ruglab_quality "COPY (SELECT * FROM quality.outcome ORDER BY enrolment_key, measure) TO STDOUT" >>"$1" &&
+    t_psql ruglab_quality "COPY (SELECT * FROM quality.agg_enrolment ORDER BY site_code, year, programme_code, route) TO STDOUT" >>"$1" &&
+    t_psql ruglab_quality "COPY (SELECT * FROM quality.agg_outcome ORDER BY site_code, year, programme_code, route, measure) TO STDOUT" >>"$1"
 }
 
 # three running programmes of three patients, started at least 30 days ago

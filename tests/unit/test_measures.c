@@ -194,6 +194,54 @@ test_wilson(void **state)
     assert_true(isnan(p.p) && isnan(p.ci95_low) && isnan(p.ci95_high));
 }
 
+static int
+s_cmp(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* rl_measures_sort orders as qsort does: sorted input, reversed input,
+ * sorted runs one after the other (a summary's groups), random values
+ * with ties, and the trivial sizes. */
+static void
+test_sort_runs(void **state)
+{
+    (void)state;
+    enum { N = 1000 };
+    static double v[N], w[N];
+    unsigned seed = 7;
+    for (int kind = 0; kind < 5; kind++) {
+        size_t n = kind == 4 ? 1 : N;
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            switch (kind) {
+            case 0:
+                v[i] = (double)i;
+                break; /* sorted */
+            case 1:
+                v[i] = (double)(N - i);
+                break; /* reversed */
+            case 2:
+                v[i] = (double)(i % 37) - 10.5;
+                break; /* 28 runs */
+            case 3:
+                v[i] = (double)((seed >> 8) % 50);
+                break; /* random, ties */
+            default:
+                v[i] = 3.25;
+                break;
+            }
+            w[i] = v[i];
+        }
+        rl_measures_sort(v, n);
+        qsort(w, n, sizeof *w, s_cmp);
+        for (size_t i = 0; i < n; i++)
+            assert_true(v[i] == w[i]);
+    }
+    rl_measures_sort(NULL, 0);
+}
+
 int
 main(void)
 {
@@ -206,6 +254,7 @@ main(void)
         cmocka_unit_test(test_t_quantile_table),
         cmocka_unit_test(test_summary),
         cmocka_unit_test(test_wilson),
+        cmocka_unit_test(test_sort_runs),
     };
     return cmocka_run_group_tests_name("measures", tests, NULL, NULL);
 }
