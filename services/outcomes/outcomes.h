@@ -225,7 +225,7 @@ typedef struct {
 } outcomes_data_t;
 
 /* The SQL expression of a grouping name (cohort, site, year, programme,
- * indication, sex, age-band); NULL when unknown. */
+ * route, indication, sex, age-band); NULL when unknown. */
 const char *outcomes_group_expr(const char *name);
 
 /* Checks a --by list before connecting: "empty grouping in 'BY'" when it

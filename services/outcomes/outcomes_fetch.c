@@ -18,6 +18,7 @@ static const struct {
     {"site", "e.site_code"},
     {"year", "extract(isoyear FROM e.start_week)::int::text"},
     {"programme", "e.programme_code"},
+    {"route", "e.route"},
     {"indication", "e.indication"},
     {"sex", "e.sex"},
     {"age-band", "e.age_band"},
@@ -37,8 +38,8 @@ static int
 s_unknown_grouping(rl_err_t *err, const char *name)
 {
     return rl_err_set(err,
-                      "unknown grouping '%s' (cohort, site, year, programme, indication, sex, "
-                      "age-band)",
+                      "unknown grouping '%s' (cohort, site, year, programme, route, indication, "
+                      "sex, age-band)",
                       name);
 }
 

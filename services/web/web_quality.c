@@ -1,6 +1,7 @@
 /* The quality team's dashboard on ruglab-outcomes' own modules (the same
  * fetch, suppression and cells as the CLI):
- *   /quality               `summary --by GROUPING` (outcomes_summary_view)
+ *   /quality               `summary --by GROUPING` (outcomes_summary_view;
+ *                          site, cohort, year, programme, route, indication)
  *   /quality/completeness  per site the share of enrolments with start and
  *                          end questionnaires and device tests, beside the
  *                          outcomes by site
@@ -25,7 +26,7 @@
 #include <unistd.h>
 
 /* The groupings offered (outcomes_group_expr names). */
-static const char *const s_bys[] = {"site", "cohort", "year", "programme", "indication"};
+static const char *const s_bys[] = {"site", "cohort", "year", "programme", "route", "indication"};
 #define S_NBYS (sizeof s_bys / sizeof s_bys[0])
 
 /* A column's word: the templates' names hold no digits. */
@@ -37,6 +38,13 @@ s_col_term(web_app_t *app, const char *name, web_buf_t *out)
     else if (!strcmp(name, "ci95_high"))
         name = "ci_high";
     web_term(app, "qcol", name, out);
+}
+
+/* Whether a column's codes are shown as words (templates COLUMN_CODE). */
+static bool
+s_worded(const char *column)
+{
+    return !strcmp(column, "indication") || !strcmp(column, "route");
 }
 
 /* A table as rows of fragments: head into *head, body rows into *rows.
@@ -60,8 +68,8 @@ s_table(web_app_t *app, const outcomes_table_t *t, web_buf_t *head, web_buf_t *r
             web_buf_t w = {0};
             if (c == 0 && cell && !strcmp(cell, "all"))
                 web_term(app, "qval", "all", &w);
-            else if (cell && cell[0] && !strcmp(outcomes_table_name(t, c), "indication"))
-                web_term(app, "indication", cell, &w);
+            else if (cell && cell[0] && s_worded(outcomes_table_name(t, c)))
+                web_term(app, outcomes_table_name(t, c), cell, &w);
             else if (!cell || !cell[0])
                 web_term(app, "qval", "none", &w);
             else
@@ -153,6 +161,7 @@ web_quality(web_app_t *app, web_req_t *req, web_resp_t *resp)
             "attachment; filename=\"quality-cohort.csv\"",
             "attachment; filename=\"quality-year.csv\"",
             "attachment; filename=\"quality-programme.csv\"",
+            "attachment; filename=\"quality-route.csv\"",
             "attachment; filename=\"quality-indication.csv\"",
         };
         s_csv(resp, n > 0 ? view.csv : NULL, disp[b]);

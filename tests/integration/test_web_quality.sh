@@ -1,6 +1,7 @@
 # ruglab-web's quality dashboard (/quality), driven with curl against a
 # real cluster on a generated population: the quality user's home is the
-# dashboard; the numbers on the page equal an independent SQL computation
+# dashboard; every grouping (route too, in words); the numbers on the page
+# equal an independent SQL computation
 # from quality.outcome and quality.enrolment; cells of fewer than 5
 # patients are "<5"; the CSV download holds the page's numbers; other
 # roles get 403, no session 303; no page or CSV of the quality role holds
@@ -133,7 +134,7 @@ t_is "the tiny site: enrolled is <5" "$(awk -F, -v s="$tiny" '$1 == s { print $2
 t_match "the tiny site's row on the page is suppressed" "$(grep -A0 "<td class=\"num\">$tiny</td>" "$T_TMP/site.html")" 'class="num suppressed">&lt;5</td>'
 
 # --- every grouping: 200, its CSV the CLI's
-for by in cohort year programme indication; do
+for by in cohort year programme route indication; do
   out=$(req q "$base/quality?by=$by")
   t_is "/quality?by=$by is 200" "$(status_of "$out")" 200
   printf '%s' "$out" >"$T_TMP/page-$by.html"
@@ -142,6 +143,38 @@ for by in cohort year programme indication; do
   t_is "CSV by $by is the CLI's" "$(sed -n '/^\r$/,$p' <<<"$out" | sed 1d | tr -d '\r')" \
     "$(ruglab-outcomes --csv summary --by "$by" | tr -d '\r')"
 done
+# by route: the route's words (the enrolment page's), its counts as SQL's
+page=$(cat "$T_TMP/page-route.html")
+t_match "by route: the route grouping is offered and selected" "$page" '<option value="route" selected>'
+t_match "by route: RIZIV in words" "$page" '<td class="num">RIZIV</td>'
+t_match "by route: Fedris in words" "$page" '<td class="num">Fedris</td>'
+t_is "by route: no route code shown" "$(grep -c '<td class="num">\(riziv\|fedris\)</td>' "$T_TMP/page-route.html")" 0
+body_route=$(sed -n '/^\r$/,$p' "$T_TMP/csv-route.csv" | sed 1d | tr -d '\r')
+sql=$(t_psql ruglab_quality "SELECT e.route, count(DISTINCT e.enrolment_key), count(DISTINCT e.enrolment_key) FILTER (WHERE e.completed),
+    count(DISTINCT e.enrolment_key) FILTER (WHERE e.dropped_out),
+    count(o.change) FILTER (WHERE o.measure = 'nprs'), count(o.change) FILTER (WHERE o.measure = 'odi')
+  FROM quality.enrolment e LEFT JOIN quality.outcome o USING (enrolment_key) GROUP BY 1 ORDER BY 1"); rc=$?
+t_is "by route: the SQL exits 0" "$rc" 0
+t_is "by route: two routes in the population" "$(cut -d'|' -f1 <<<"$sql" | tr '\n' ' ')" "fedris riziv "
+# every shown count is SQL's (the suppression's "<5" is the CLI's, whose
+# CSV this is byte for byte)
+compared=0
+while IFS='|' read -r r n c d nprs odi; do
+  got=$(awk -F, -v r="$r" '$1 == r && !seen++ { printf "%s|%s|%s", $2, $3, $4 }
+    $1 == r && $6 == "nprs" { printf "|%s", $7 } $1 == r && $6 == "odi" { printf "|%s", $7 }' <<<"$body_route")
+  IFS='|' read -r -a g <<<"$got"
+  want=($n $c $d $nprs $odi) bad=""
+  for k in 0 1 2 3 4; do
+    if [ "${g[$k]}" = "<5" ]; then continue; fi
+    [ "${g[$k]}" = "${want[$k]}" ] || bad="$bad ${g[$k]}!=${want[$k]}"
+    compared=$((compared + 1))
+  done
+  t_is "by route $r: enrolled, completed, dropped out, n of nprs and odi as SQL ($n, $c, $d, $nprs, $odi)" "$bad" ""
+done <<<"$sql"
+t_match "by route: counts compared (enrolled and n of both routes at least)" "$compared" "^([6-9]|10)$"
+t_is "by route: each route row of the page's tables names its route in words" \
+  "$(grep -c '<tr><td class="num">\(RIZIV\|Fedris\)</td>' "$T_TMP/page-route.html")" \
+  "$(awk -F, 'NR > 1 && $1 != "all" { rows++; if (!seen[$1]++) rows++ } END { print rows }' <<<"$body_route")"
 out=$(req q "$base/quality?by=x%27%3BDROP%20TABLE%20quality.outcome--")
 t_is "an unknown grouping: the default (site), 200" "$(status_of "$out")" 200
 t_match "the default grouping is site" "$out" '<option value="site" selected>'
@@ -252,7 +285,7 @@ t_psql ruglab_admin "COPY (
 t_is "identity values collected" "$?" 0
 t_match "hundreds of identity values" "$(wc -l <"$T_TMP/identity.txt")" "^[0-9]{3,}$"
 files=("$T_TMP"/page-*.html "$T_TMP"/csv-*.csv)
-t_is "pages and CSVs to search" "${#files[@]}" 18
+t_is "pages and CSVs to search" "${#files[@]}" 20
 head -1 "$T_TMP/identity.txt" >"$T_TMP/control.txt"
 t_match "the search finds an identity value where there is one" \
   "$(grep -F -w -c -f "$T_TMP/identity.txt" "$T_TMP/control.txt")" "^1$"
