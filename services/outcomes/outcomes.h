@@ -140,6 +140,14 @@ typedef struct {
 int outcomes_adjusted_fetch(outcomes_adjusted_t *a, PGconn *conn);
 void outcomes_adjusted_clear(outcomes_adjusted_t *a);
 
+/* The sites of the fitted model a->m (a->mcid set) as `adjusted` and
+ * `funnel` print them: site, n, unadjusted, unadjusted_diff, adjusted,
+ * observed, expected, o_minus_e, o_over_e (mcid), se, z, z_winsorised,
+ * limit95, limit998 (the limits at the site's n), funnel95, funnel998
+ * (inside, above, below); sites under OUTCOMES_MIN_CELL rows left out,
+ * *shown the sites in it. Caller owns the table. */
+outcomes_table_t *outcomes_adjusted_table(const outcomes_adjusted_t *a, int *shown);
+
 /* ------------------------------------------------------------ suppression */
 typedef struct {
     long value;
@@ -271,6 +279,16 @@ int outcomes_summary_view(PGconn *conn, const char *by, const char *measures, co
  * Runs gnuplot: callers in threads serialise the calls. */
 int outcomes_chart_draw(PGconn *conn, const char *kind, const char *measure, const char *by,
                         const char *out_path, outcomes_table_t **drawn, rl_err_t *err);
+
+/* Draws the funnel of `chart adjusted` from a fitted model (a->m, a->mcid
+ * as outcomes_adjusted_table's; label: the measure's name in the title)
+ * into out_path: per site of 5 or more rows O - E against n, with the
+ * 95 % and 99.8 % limits (v, tau^2 of the model); the numbers drawn are
+ * outcomes_adjusted_table's n, o_minus_e, limit95 and limit998. Returns 1
+ * when drawn, 0 when no site has 5 rows, -1 with err set. Runs gnuplot:
+ * callers in threads serialise the calls. */
+int outcomes_chart_adjusted_draw(const outcomes_adjusted_t *a, const char *label,
+                                 const char *out_path, rl_err_t *err);
 
 /* Per site: enrolled, % with a start questionnaire, % with a start device
  * test, completed, % of those with an end questionnaire, % with an end

@@ -52,6 +52,7 @@ typedef struct {
     size_t shown, hidden;    /* groups drawn; groups with fewer than 5 patients */
     outcomes_table_t *drawn; /* outcomes_chart_draw: the numbers drawn, or NULL */
     outcomes_adjusted_t adj; /* adjusted: the case-mix model */
+    const char *label;       /* the measure's name in the title */
 } s_chart_t;
 
 struct s_kind_t {
@@ -155,7 +156,7 @@ s_run_script(const s_chart_t *c, FILE *gp, const char *data_path)
             "set title 'Mean change of %s per cohort (start week)%s%s'\n"
             "set xdata time\nset timefmt '%%Y-%%m-%%d'\nset format x '%%Y'\n"
             "set ylabel 'mean change'\n",
-            c->d->labels[0], site ? ", site " : "", site ? site : "");
+            c->label, site ? ", site " : "", site ? site : "");
     /* sorted by date in the data file for the line */
     fprintf(gp,
             "plot '< sort %s' using 1:2 with linespoints pt 7 ps 0.6 title 'cohort mean', "
@@ -193,7 +194,7 @@ s_box_script(const s_chart_t *c, FILE *gp, const char *data_path)
             "set style fill solid 0.25 border -1\nset style boxplot outliers pointtype 7\n"
             "set style data boxplot\nset xtics rotate by -45\nunset key\nset offsets 0, 0, 1, 1\n"
             "plot '%s' using (1.0):2:(0.5):1\n",
-            c->d->labels[0], c->o.by, data_path);
+            c->label, c->o.by, data_path);
 }
 
 /* ------------------------------------------------------------ funnel */
@@ -245,7 +246,7 @@ s_funnel_script(const s_chart_t *c, FILE *gp, const char *data_path)
             "100 * p0 lt -1 title 'overall %.1f %%', "
             "'%s' using 1:2 with points pt 7 ps 1 lc rgb 'black' title 'site', "
             "'' using 1:2:3 with labels offset 0,1 font ',8' notitle\n",
-            c->d->labels[0], c->p0, (long)(c->max_n * 1.2) + 5, 100.0 * c->p0, data_path);
+            c->label, c->p0, (long)(c->max_n * 1.2) + 5, 100.0 * c->p0, data_path);
 }
 
 /* ------------------------------------------------------------ adjusted */
@@ -277,7 +278,7 @@ static void
 s_adjusted_script(const s_chart_t *c, FILE *gp, const char *data_path)
 {
     fprintf(gp,
-            "set title 'Mean change of %s per site after case-mix adjustment (O - E)'\n"
+            "set title '%s of %s per site after case-mix adjustment (O - E)'\n"
             "set xlabel 'patients with a start and end value'\nset ylabel 'observed - expected'\n"
             "v = %.10g\ntau2 = %.10g\nlim(n, z) = z * sqrt(v / n + tau2)\n"
             "set xrange [%d:%ld]\nset samples 400\n"
@@ -286,9 +287,9 @@ s_adjusted_script(const s_chart_t *c, FILE *gp, const char *data_path)
             "0 lt -1 title 'expected', "
             "'%s' using 1:2 with points pt 7 ps 1 lc rgb 'black' title 'site', "
             "'' using 1:2:3 with labels offset 0,1 font ',8' notitle\n",
-            c->d->labels[0], c->adj.m.v, c->adj.m.tau2, OUTCOMES_MIN_CELL,
-            (long)(c->max_n * 1.2) + 5, RL_STATS_Z95, RL_STATS_Z95, RL_STATS_Z998, RL_STATS_Z998,
-            data_path);
+            c->adj.mcid ? "Reaching the important change" : "Mean change", c->label, c->adj.m.v,
+            c->adj.m.tau2, OUTCOMES_MIN_CELL, (long)(c->max_n * 1.2) + 5, RL_STATS_Z95,
+            RL_STATS_Z95, RL_STATS_Z998, RL_STATS_Z998, data_path);
 }
 
 /* ------------------------------------------------------------ the kinds */
@@ -441,6 +442,7 @@ s_fetch(void *self, PGconn *conn)
         snprintf(what, sizeof what, "chart %s", o->kind->name);
         return outcomes_fetch_failed(what, &err);
     }
+    c->label = c->d->nmeasures ? c->d->labels[0] : o->measure;
     size_t total_values = 0;
     for (size_t g = 0; g < c->d->ngroups; g++)
         total_values += c->d->groups[g].n_values[0];
@@ -591,6 +593,34 @@ s_drawn_table(const s_kind_t *kind, const char *by)
     return outcomes_table_new(2, names, numeric);
 }
 
+/* Writes the data and the script of c's kind in a private directory (after
+ * the kind's prepare when conn is given) and runs gnuplot: 1 when drawn, 0
+ * when no group has 5 patients, -1 with err set. */
+static int
+s_draw(s_chart_t *c, PGconn *conn, rl_err_t *err)
+{
+    const s_kind_t *kind = c->o.kind;
+    s_work_t w = {0};
+    int rc = s_work_open(&w, &c->o, err);
+    if (rc < 0)
+        goto out;
+    if (conn && kind->prepare && kind->prepare(conn, c) >= 0) {
+        rc = rl_err_set(err, "chart %s: reading what it draws failed", kind->name);
+        goto out;
+    }
+    kind->data(c, w.data);
+    if (c->shown == 0)
+        goto out;
+    kind->script(c, w.gp, w.data_path);
+    fclose(w.data);
+    fclose(w.gp);
+    w.data = w.gp = NULL;
+    rc = s_gnuplot(w.gp_path, c->o.out_path, err) < 0 ? -1 : 1;
+out:
+    s_work_close(&w);
+    return rc;
+}
+
 int
 outcomes_chart_draw(PGconn *conn, const char *kind, const char *measure, const char *by,
                     const char *out_path, outcomes_table_t **drawn, rl_err_t *err)
@@ -610,35 +640,29 @@ outcomes_chart_draw(PGconn *conn, const char *kind, const char *measure, const c
     c.d = outcomes_fetch_site(conn, s_group_by(&c.o), measure, NULL, err);
     if (!c.d)
         return -1;
+    c.label = c.d->nmeasures ? c.d->labels[0] : measure;
     c.drawn = s_drawn_table(c.o.kind, s_group_by(&c.o));
-    int rc = 0;
-    s_work_t w = {0};
     size_t total_values = 0;
     for (size_t g = 0; g < c.d->ngroups; g++)
         total_values += c.d->groups[g].n_values[0];
-    if (total_values == 0)
-        goto out;
-    if ((rc = s_work_open(&w, &c.o, err)) < 0)
-        goto out;
-    if (c.o.kind->prepare && c.o.kind->prepare(conn, &c) >= 0) {
-        rc = rl_err_set(err, "chart %s: reading what it draws failed", kind);
-        goto out;
-    }
-    c.o.kind->data(&c, w.data);
-    if (c.shown == 0)
-        goto out;
-    c.o.kind->script(&c, w.gp, w.data_path);
-    fclose(w.data);
-    fclose(w.gp);
-    w.data = w.gp = NULL;
-    rc = s_gnuplot(w.gp_path, out_path, err) < 0 ? -1 : 1;
-out:
-    s_work_close(&w);
+    int rc = total_values ? s_draw(&c, conn, err) : 0;
     if (rc < 0)
         outcomes_table_destroy(&c.drawn);
     *drawn = c.drawn;
     s_clear(&c);
     return rc;
+}
+
+int
+outcomes_chart_adjusted_draw(const outcomes_adjusted_t *a, const char *label, const char *out_path,
+                             rl_err_t *err)
+{
+    s_chart_t c = {.o = {.kind = s_kind("adjusted"), .out_path = out_path}, .label = label};
+    c.o.term = s_terminal(out_path);
+    if (!c.o.term || strpbrk(out_path, "'\n"))
+        return rl_err_set(err, "%s: the file must end in .svg, .png or .pdf", out_path);
+    c.adj = *a; /* the caller's model, read only: never cleared here */
+    return s_draw(&c, NULL, err);
 }
 
 int

@@ -89,9 +89,8 @@ s_table(web_app_t *app, const outcomes_table_t *t, web_buf_t *head, web_buf_t *r
     return rc;
 }
 
-/* The table as the CLI's CSV (RFC 4180); an empty body for no table. */
-static void
-s_csv(web_resp_t *resp, const outcomes_table_t *t, const char *disposition)
+void
+web_quality_csv(web_resp_t *resp, const outcomes_table_t *t, const char *disposition)
 {
     web_buf_clear(&resp->body);
     resp->status = 200;
@@ -164,7 +163,7 @@ web_quality(web_app_t *app, web_req_t *req, web_resp_t *resp)
             "attachment; filename=\"quality-route.csv\"",
             "attachment; filename=\"quality-indication.csv\"",
         };
-        s_csv(resp, n > 0 ? view.csv : NULL, disp[b]);
+        web_quality_csv(resp, n > 0 ? view.csv : NULL, disp[b]);
         outcomes_view_clear(&view);
         return 0;
     }
@@ -224,7 +223,7 @@ web_quality_completeness(web_app_t *app, web_req_t *req, web_resp_t *resp)
         return -1;
     }
     if (s_want_csv(req)) {
-        s_csv(resp, t, "attachment; filename=\"quality-completeness.csv\"");
+        web_quality_csv(resp, t, "attachment; filename=\"quality-completeness.csv\"");
         outcomes_table_destroy(&t);
         outcomes_view_clear(&view);
         return 0;
@@ -257,6 +256,45 @@ static const char *const s_measures[] = {
     "rom_extension", "rom_flexion"};
 #define S_NMEASURES (sizeof s_measures / sizeof s_measures[0])
 
+int
+web_quality_chart(web_app_t *app, web_quality_draw_fn draw, void *ctx, web_buf_t *img)
+{
+    rl_err_t err;
+    char *dir = rl_paths_workdir("ruglab-web", &err);
+    if (!dir) {
+        rl_error("charts", "%s", err.msg);
+        return -1;
+    }
+    char *svg = rl_asprintf("%s/chart.svg", dir);
+    pthread_mutex_lock(&web_render_lock);
+    int drew = draw(ctx, svg, &err);
+    pthread_mutex_unlock(&web_render_lock);
+    if (drew < 0)
+        rl_error("charts", "%s", err.msg);
+    else
+        web_chart_img(app, drew == 1 ? svg : NULL, img);
+    web_buf_add(img, "", 0);
+    unlink(svg);
+    free(svg);
+    rl_paths_rmdir(dir);
+    return drew < 0 ? -1 : 0;
+}
+
+/* What a chart page draws: `chart KIND --measure MEASURE --by site` on
+ * conn, *drawn the numbers drawn. */
+typedef struct {
+    PGconn *conn;
+    const char *kind, *measure;
+    outcomes_table_t *drawn;
+} s_draw_t;
+
+static int
+s_draw(void *ctx, const char *svg, rl_err_t *err)
+{
+    s_draw_t *d = ctx;
+    return outcomes_chart_draw(d->conn, d->kind, d->measure, "site", svg, &d->drawn, err);
+}
+
 /* A chart page: the chart KIND of `ruglab-outcomes chart` drawn into a
  * private directory and inlined, with the numbers it draws beside it and
  * as CSV. */
@@ -273,40 +311,29 @@ s_chart_page(web_app_t *app, web_req_t *req, web_resp_t *resp, const char *kind,
     measure = s_measures[m];
 
     rl_err_t err;
-    char *dir = rl_paths_workdir("ruglab-web", &err);
-    if (!dir) {
-        rl_error("charts", "%s", err.msg);
-        return -1;
-    }
-    char *svg = rl_asprintf("%s/chart.svg", dir);
     web_pool_t *pool = web_role_pool(app, req);
-    PGconn *conn = web_pool_borrow(pool, &err);
-    outcomes_table_t *drawn = NULL;
-    int drew = -1;
-    if (conn) {
-        pthread_mutex_lock(&web_render_lock);
-        drew = outcomes_chart_draw(conn, kind, measure, "site", svg, &drawn, &err);
-        pthread_mutex_unlock(&web_render_lock);
-    }
-    web_pool_return(pool, conn);
-    int rc = 0;
-    if (drew < 0) {
-        rl_error("charts", "quality %s: %s", kind, err.msg);
-        rc = -1;
+    s_draw_t d = {.conn = web_pool_borrow(pool, &err), .kind = kind, .measure = measure};
+    web_buf_t img = {0};
+    int rc = -1;
+    if (!d.conn)
+        rl_error("database", "quality %s: %s", kind, err.msg);
+    else
+        rc = web_quality_chart(app, s_draw, &d, &img);
+    web_pool_return(pool, d.conn);
+    if (rc < 0) {
+        /* the error is logged */
     } else if (s_want_csv(req)) {
-        s_csv(resp, drawn, disposition);
+        web_quality_csv(resp, d.drawn, disposition);
     } else {
-        web_buf_t opts = {0}, img = {0}, table = {0};
+        web_buf_t opts = {0}, table = {0};
         for (size_t i = 0; i < S_NMEASURES; i++) {
             web_tvar_t v[] = {{"value", s_measures[i], NULL}, {"label", s_measures[i], NULL}};
             rc |= web_fragment(app, i == m ? "option_selected" : "option", v, 2, &opts);
         }
         web_buf_add(&opts, "", 0);
-        web_chart_img(app, drew == 1 ? svg : NULL, &img);
-        web_buf_add(&img, "", 0);
         /* the box plots' numbers are every change: in the CSV only */
         if (!strcmp(kind, "run"))
-            rc |= s_table_html(app, drawn, &table);
+            rc |= s_table_html(app, d.drawn, &table);
         else
             web_buf_add(&table, "", 0);
         char href[96];
@@ -318,13 +345,10 @@ s_chart_page(web_app_t *app, web_req_t *req, web_resp_t *resp, const char *kind,
                           {"csv_href", href, NULL}};
         web_page(app, req, resp, 200, page, v, 4);
         web_buf_clear(&opts);
-        web_buf_clear(&img);
         web_buf_clear(&table);
     }
-    outcomes_table_destroy(&drawn);
-    unlink(svg);
-    free(svg);
-    rl_paths_rmdir(dir);
+    web_buf_clear(&img);
+    outcomes_table_destroy(&d.drawn);
     return rc;
 }
 

@@ -1,7 +1,7 @@
 // The quality user's dashboard in a real browser, in Dutch (an nl-BE
 // browser): sign in → the dashboard (/quality, the user's home) → by
-// indication → completeness → cohorts over time → box plots, following the
-// page's links. A screenshot of each page; each page is Dutch; the total
+// indication → completeness → cohorts over time → box plots → the funnel
+// after case-mix adjustment, following the page's links. A screenshot of each page; each page is Dutch; the total
 // row's NPRS numbers equal those the shell test computed with SQL; each
 // page's "CSV downloaden" link downloads a file (saved beside the
 // screenshots, compared by the shell test).
@@ -48,6 +48,16 @@ async function rowCells(page, sel, first, second) {
     return null;
 }
 
+// The text of the page's chart (the <text> of the inlined SVG).
+async function chartText(page) {
+    return page.locator('img.chart').evaluate((img) => {
+        const b64 = img.src.split(',')[1];
+        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        const doc = new DOMParser().parseFromString(new TextDecoder().decode(bytes), 'image/svg+xml');
+        return [...doc.querySelectorAll('text')].map((t) => t.textContent).join(' | ');
+    });
+}
+
 async function walk(browser) {
     const { context, page } = await newPage(browser, 'quality');
     context.setDefaultTimeout(60000);
@@ -71,7 +81,7 @@ async function walk(browser) {
         await page.locator('table.groups').innerText());
 
     for (const [path, name] of [['/quality/completeness', 'completeness'], ['/quality/runchart', 'runchart'],
-        ['/quality/boxplots', 'boxplots']]) {
+        ['/quality/boxplots', 'boxplots'], ['/quality/funnel', 'funnel']]) {
         r = await follow(page, page.locator(`p.qnav a[href="${path}"]`));
         need(`${path}: 200`, r.status() === 200 && pathOf(page) === path, `${page.url()} ${r.status()}`);
         await shot(page, `quality-${name}`);
@@ -81,6 +91,12 @@ async function walk(browser) {
             need(`${path}: a chart`, (await img.count()) === 1, 'no img.chart');
             const w = await img.evaluate((i) => i.naturalWidth);
             check(`${path}: the chart is drawn (an image the browser decodes)`, w > 100, `width ${w}`);
+        }
+        if (name === 'funnel') {
+            const sites = (await page.locator('table.funnel tr.site td.site').allInnerTexts()).map((c) => c.trim());
+            data('funnel-sites', sites.join(' '));
+            const svg = await chartText(page);
+            for (const s of sites) check(`${path}: the chart labels site ${s}`, svg.includes(s), svg);
         }
         await download(page, `quality-${name}.csv`);
     }
