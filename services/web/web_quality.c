@@ -40,11 +40,12 @@ s_col_term(web_app_t *app, const char *name, web_buf_t *out)
     web_term(app, "qcol", name, out);
 }
 
-/* Whether a column's codes are shown as words (templates COLUMN_CODE). */
+/* Whether a column's codes are shown as words (templates COLUMN_CODE:
+ * indication_chronic, route_riziv, measure_nprs). */
 static bool
 s_worded(const char *column)
 {
-    return !strcmp(column, "indication") || !strcmp(column, "route");
+    return !strcmp(column, "indication") || !strcmp(column, "route") || !strcmp(column, "measure");
 }
 
 /* A table as rows of fragments: head into *head, body rows into *rows.
@@ -257,6 +258,97 @@ static const char *const s_measures[] = {
 #define S_NMEASURES (sizeof s_measures / sizeof s_measures[0])
 
 int
+web_quality_measure_options(web_app_t *app, const char *selected, web_buf_t *out)
+{
+    int rc = 0;
+    for (size_t i = 0; i < S_NMEASURES; i++) {
+        web_terms_t w = {0};
+        web_tvar_t v[] = {{"value", s_measures[i], NULL},
+                          {"label", NULL, web_terms_add(app, &w, "measure", s_measures[i])}};
+        bool sel = selected && !strcmp(selected, s_measures[i]);
+        rc |= web_fragment(app, sel ? "option_selected" : "option", v, 2, out);
+        web_terms_clear(&w);
+    }
+    web_buf_add(out, "", 0);
+    return rc;
+}
+
+/* The HTML text s as plain text, in place: the entities the escaper
+ * writes (web_html.c) undone, trailing white space dropped. */
+static void
+s_plain(char *s)
+{
+    static const struct {
+        const char *entity;
+        char c;
+    } ents[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&#39;", '\''}};
+    char *o = s;
+    for (const char *p = s; *p;) {
+        size_t e = 0;
+        while (e < sizeof ents / sizeof ents[0] &&
+               strncmp(p, ents[e].entity, strlen(ents[e].entity)))
+            e++;
+        if (e < sizeof ents / sizeof ents[0]) {
+            *o++ = ents[e].c;
+            p += strlen(ents[e].entity);
+        } else {
+            *o++ = *p++;
+        }
+    }
+    while (o > s && (o[-1] == '\n' || o[-1] == ' '))
+        o--;
+    *o = '\0';
+}
+
+/* Template name with {{measure}} the measure's word, as plain text in the
+ * page's language; NULL for no name. Caller frees. */
+static char *
+s_chart_word(web_app_t *app, const char *name, const web_buf_t *measure)
+{
+    if (!name)
+        return NULL;
+    web_buf_t out = {0};
+    web_tvar_t v[] = {{"measure", NULL, measure}};
+    (void)web_fragment(app, name, v, 1, &out);
+    web_buf_add(&out, "", 0);
+    s_plain(out.data);
+    return out.data; /* the buffer's own allocation */
+}
+
+void
+web_quality_chart_words(web_app_t *app, const char *kind, const char *measure,
+                        outcomes_chart_words_t *w)
+{
+    /* the templates of each kind's words (NULL: none) */
+    static const struct {
+        const char *kind;
+        const char *t[7]; /* title, xlabel, ylabel, series, reference, limit95, limit998 */
+    } kinds[] = {
+        {"run",
+         {"qchart_run_title", NULL, "qchart_run_ylabel", "qchart_run_series",
+          "qchart_run_reference", NULL, NULL}},
+        {"box", {"qchart_box_title", NULL, "qchart_box_ylabel", NULL, NULL, NULL, NULL}},
+        {"change",
+         {"qchart_change_title", "qchart_funnel_xlabel", "qchart_funnel_ylabel",
+          "qchart_funnel_series", "qchart_funnel_reference", "qchart_limit95", "qchart_limit998"}},
+        {"mcid",
+         {"qchart_mcid_title", "qchart_funnel_xlabel", "qchart_funnel_ylabel",
+          "qchart_funnel_series", "qchart_funnel_reference", "qchart_limit95", "qchart_limit998"}},
+    };
+    size_t k = 0;
+    while (k < sizeof kinds / sizeof kinds[0] - 1 && strcmp(kinds[k].kind, kind))
+        k++;
+    web_buf_t m = {0};
+    web_term(app, "measure", measure, &m);
+    char *words[7];
+    for (size_t i = 0; i < 7; i++)
+        words[i] = s_chart_word(app, kinds[k].t[i], &m);
+    *w = (outcomes_chart_words_t){words[0], words[1], words[2], words[3],
+                                  words[4], words[5], words[6]};
+    web_buf_clear(&m);
+}
+
+int
 web_quality_chart(web_app_t *app, web_quality_draw_fn draw, void *ctx, web_buf_t *img)
 {
     rl_err_t err;
@@ -285,6 +377,7 @@ web_quality_chart(web_app_t *app, web_quality_draw_fn draw, void *ctx, web_buf_t
 typedef struct {
     PGconn *conn;
     const char *kind, *measure;
+    const outcomes_chart_words_t *words;
     outcomes_table_t *drawn;
 } s_draw_t;
 
@@ -292,7 +385,7 @@ static int
 s_draw(void *ctx, const char *svg, rl_err_t *err)
 {
     s_draw_t *d = ctx;
-    return outcomes_chart_draw(d->conn, d->kind, d->measure, "site", svg, &d->drawn, err);
+    return outcomes_chart_draw(d->conn, d->kind, d->measure, "site", d->words, svg, &d->drawn, err);
 }
 
 /* A chart page: the chart KIND of `ruglab-outcomes chart` drawn into a
@@ -312,7 +405,10 @@ s_chart_page(web_app_t *app, web_req_t *req, web_resp_t *resp, const char *kind,
 
     rl_err_t err;
     web_pool_t *pool = web_role_pool(app, req);
-    s_draw_t d = {.conn = web_pool_borrow(pool, &err), .kind = kind, .measure = measure};
+    outcomes_chart_words_t words;
+    web_quality_chart_words(app, kind, measure, &words);
+    s_draw_t d = {
+        .conn = web_pool_borrow(pool, &err), .kind = kind, .measure = measure, .words = &words};
     web_buf_t img = {0};
     int rc = -1;
     if (!d.conn)
@@ -326,11 +422,7 @@ s_chart_page(web_app_t *app, web_req_t *req, web_resp_t *resp, const char *kind,
         web_quality_csv(resp, d.drawn, disposition);
     } else {
         web_buf_t opts = {0}, table = {0};
-        for (size_t i = 0; i < S_NMEASURES; i++) {
-            web_tvar_t v[] = {{"value", s_measures[i], NULL}, {"label", s_measures[i], NULL}};
-            rc |= web_fragment(app, i == m ? "option_selected" : "option", v, 2, &opts);
-        }
-        web_buf_add(&opts, "", 0);
+        rc |= web_quality_measure_options(app, measure, &opts);
         /* the box plots' numbers are every change: in the CSV only */
         if (!strcmp(kind, "run"))
             rc |= s_table_html(app, d.drawn, &table);
@@ -349,6 +441,7 @@ s_chart_page(web_app_t *app, web_req_t *req, web_resp_t *resp, const char *kind,
     }
     web_buf_clear(&img);
     outcomes_table_destroy(&d.drawn);
+    outcomes_chart_words_clear(&words);
     return rc;
 }
 

@@ -9,7 +9,8 @@
  * neither shown nor drawn. ?measure=odi (default), ?indicator=change|mcid,
  * ?csv=1: the table as a CSV download, byte for byte `ruglab-outcomes
  * funnel --csv` (its n, o_minus_e, limit95 and limit998 are what the chart
- * draws). */
+ * draws). The measure, the indicator and the chart's words are the page's
+ * language's (templates measure_*, qind_*, qchart_*). */
 #include "web.h"
 
 #include "../outcomes/outcomes.h"
@@ -47,17 +48,35 @@ s_rows(web_app_t *app, const outcomes_table_t *t, web_buf_t *rows)
     return rc;
 }
 
-/* What the page draws: the fitted model, titled by the measure. */
+/* What the page draws: the fitted model, in the page's words. */
 typedef struct {
     const outcomes_adjusted_t *a;
-    const char *label;
+    const outcomes_chart_words_t *words;
 } s_draw_t;
 
 static int
 s_draw(void *ctx, const char *svg, rl_err_t *err)
 {
     const s_draw_t *d = ctx;
-    return outcomes_chart_adjusted_draw(d->a, d->label, svg, err);
+    return outcomes_chart_adjusted_draw(d->a, d->words, svg, err);
+}
+
+/* The indicator select: change, mcid in the page's words (qind_*). */
+static int
+s_indicator_options(web_app_t *app, const char *selected, web_buf_t *out)
+{
+    static const char *const inds[] = {"change", "mcid"};
+    int rc = 0;
+    for (size_t i = 0; i < 2; i++) {
+        web_terms_t w = {0};
+        web_tvar_t v[] = {{"value", inds[i], NULL},
+                          {"label", NULL, web_terms_add(app, &w, "qind", inds[i])}};
+        rc |=
+            web_fragment(app, strcmp(selected, inds[i]) ? "option" : "option_selected", v, 2, out);
+        web_terms_clear(&w);
+    }
+    web_buf_add(out, "", 0);
+    return rc;
 }
 
 int
@@ -105,10 +124,16 @@ web_quality_funnel(web_app_t *app, web_req_t *req, web_resp_t *resp)
         rl_casemix_free(&a.m);
         return 0;
     }
-    web_buf_t rows = {0}, img = {0};
+    web_buf_t rows = {0}, img = {0}, mopts = {0}, iopts = {0};
     rc = s_rows(app, t, &rows);
-    s_draw_t d = {&a, measure};
+    outcomes_chart_words_t words;
+    web_quality_chart_words(app, indicator, measure, &words);
+    s_draw_t d = {&a, &words};
     rc |= web_quality_chart(app, s_draw, &d, &img);
+    outcomes_chart_words_clear(&words);
+    rc |= web_quality_measure_options(app, measure, &mopts);
+    rc |= s_indicator_options(app, indicator, &iopts);
+    web_terms_t w = {0};
     char n[32], tau2[32], phi[32], p[32];
     snprintf(n, sizeof n, "%zu", a.m.n);
     snprintf(tau2, sizeof tau2, "%.6g", a.m.tau2);
@@ -118,8 +143,8 @@ web_quality_funnel(web_app_t *app, web_req_t *req, web_resp_t *resp)
     snprintf(csv_href, sizeof csv_href, "/quality/funnel?measure=%s&indicator=%s&csv=1", measure,
              indicator);
     web_tvar_t v[] = {
-        {"measure", measure, NULL},
-        {"indicator", indicator, NULL},
+        {"measure", NULL, web_terms_add(app, &w, "measure", measure)},
+        {"indicator", NULL, web_terms_add(app, &w, "qind", indicator)},
         {"rows", NULL, &rows},
         {"n", n, NULL},
         {"tau2", tau2, NULL},
@@ -127,11 +152,16 @@ web_quality_funnel(web_app_t *app, web_req_t *req, web_resp_t *resp)
         {"p", p, NULL},
         {"csv_href", csv_href, NULL},
         {"chart", NULL, &img},
+        {"measure_options", NULL, &mopts},
+        {"indicator_options", NULL, &iopts},
     };
     if (rc == 0)
         web_page(app, req, resp, 200, "quality_funnel", v, sizeof v / sizeof v[0]);
+    web_terms_clear(&w);
     web_buf_clear(&rows);
     web_buf_clear(&img);
+    web_buf_clear(&mopts);
+    web_buf_clear(&iopts);
     outcomes_table_destroy(&t);
     rl_casemix_free(&a.m);
     return rc ? -1 : 0;

@@ -72,8 +72,12 @@ t_is "the CSV is the CLI's, byte for byte" "$(tr -d '\r' <"$T_TMP/site.csv")" "$
 # median, % important) holds exactly the CSV's measure cells, and its
 # group table the CSV's group cells
 cat >"$T_TMP/cmp.py" <<'PY'
-import csv, html, re, sys
+import csv, glob, html, os, re, sys
 d = sys.argv[1]
+# the page names a measure in words (templates en/measure_CODE.html)
+words = {}
+for f in glob.glob(sys.argv[2] + '/en/measure_*.html'):
+    words[open(f, encoding='utf-8').read().strip()] = os.path.basename(f)[len('measure_'):-len('.html')]
 page = open(d + '/site.html', encoding='utf-8').read()
 def rows(cls):
     t = re.search(r'<table class="quality ' + cls + r'">(.*?)</table>', page, re.S).group(1)
@@ -84,6 +88,8 @@ def fix(v):
     return {'all': 'all', '–': ''}.get(v, v)
 groups = [[fix(c) for c in r] for r in rows('groups')]
 measures = [[fix(c) for c in r] for r in rows('measures')]
+named = all(m[1] in words for m in measures)
+measures = [[m[0], words.get(m[1], m[1])] + m[2:] for m in measures]
 lines = list(csv.reader(open(d + '/site.csv', encoding='utf-8')))[1:]
 want_m = [[l[0]] + l[5:] for l in lines]
 want_g = []
@@ -93,11 +99,13 @@ for l in lines:
 print('measures', 'same' if measures == want_m else 'differ %r %r' % (measures[:3], want_m[:3]))
 print('groups', 'same' if groups == want_g else 'differ %r %r' % (groups[:3], want_g[:3]))
 print('nrows', len(measures))
+print('named', 'in words' if named else 'not all in words')
 PY
-cmp=$(python3 "$T_TMP/cmp.py" "$T_TMP"); rc=$?
+cmp=$(python3 "$T_TMP/cmp.py" "$T_TMP" "$T_ROOT/deploy/web/templates"); rc=$?
 t_is "the page parses" "$rc" 0
 t_match "the page's measure table is the CSV's" "$cmp" "measures same"
 t_match "the page's group table is the CSV's" "$cmp" "groups same"
+t_match "the page names every measure in words (measure_CODE templates), not by its code" "$cmp" "named in words"
 
 # --- the numbers against an independent SQL computation from the quality tables
 csvcell() { # SITE MEASURE COLUMN(1-based) of the CSV
@@ -250,6 +258,29 @@ for kind in runchart boxplots; do
   [ "$kind" = boxplots ] || t_is "$kind: the page's table has the CSV's rows" \
     "$(grep -c '^<tr>' "$T_TMP/page-$kind.html")" "$(( $(wc -l <"$T_TMP/$kind.csv") - 1 ))"
 done
+# the charts speak the page's language (here Dutch): title, axis and keys
+# from the templates, the measure by its name, never the CLI's English
+svgtext() { # FILE: the text of the page's inlined SVG, one line
+  sed -n 's/.*<img class="chart" src="data:image\/svg+xml;base64,\([^"]*\)".*/\1/p' "$1" | base64 -d |
+    python3 -c 'import re, sys, html; print(" | ".join(html.unescape(re.sub(r"<[^>]+>", "", t)) for t in re.findall(r"<text[^>]*>(.*?)</text>", sys.stdin.read(), re.S)))'
+}
+chart_en='Mean|change|cohort|start week|overall|patients|site|observed|expected|disability'
+t_match "runchart (nl): the Dutch title with the measure's name" "$(svgtext "$T_TMP/page-runchart.html")" \
+  "Gemiddelde verandering van ODI beperking per cohorte \(startweek\)"
+t_match "runchart (nl): the Dutch axis and keys" "$(svgtext "$T_TMP/page-runchart.html")" \
+  "gemiddelde verandering.*gemiddelde van de cohorte.*algemeen gemiddelde"
+t_is "runchart (nl): no English word of the CLI's chart" "$(svgtext "$T_TMP/page-runchart.html" | grep -oE "\b($chart_en)\b" | sort -u | tr '\n' ' ')" ""
+t_match "boxplots (nl): the Dutch title" "$(svgtext "$T_TMP/page-boxplots.html")" "Verandering van ODI beperking per centrum"
+t_match "boxplots (nl): the Dutch axis" "$(svgtext "$T_TMP/page-boxplots.html")" "verandering \(einde − begin\)"
+t_is "boxplots (nl): no English word of the CLI's chart" "$(svgtext "$T_TMP/page-boxplots.html" | grep -oE "\b($chart_en)\b" | sort -u | tr '\n' ' ')" ""
+t_match "runchart (nl): the measures named in Dutch in the select" "$(cat "$T_TMP/page-runchart.html")" \
+  '<option value="odi" selected>ODI beperking</option>.*<option value="strength_extension">kracht extensie</option>'
+req q "$base/lang/en" >/dev/null
+req q "$base/quality/runchart?measure=nprs" >"$T_TMP/runchart-en.html"
+t_match "runchart (en): the CLI's English title" "$(svgtext "$T_TMP/runchart-en.html")" "Mean change of NPRS pain per cohort \(start week\)"
+t_match "runchart (en): the measures named in English in the select" "$(cat "$T_TMP/runchart-en.html")" \
+  '<option value="nprs" selected>NPRS pain</option>'
+req q "$base/lang/nl" >/dev/null
 t_is "runchart CSV: the columns" "$(head -1 "$T_TMP/runchart.csv")" "cohort,start_week,n,mean_change"
 # every cohort of 5 or more odi changes is drawn, with SQL's mean and n
 sql=$(t_psql ruglab_admin "SELECT e.site_code || '/' || coalesce(e.cohort_code, '-'), count(o.change),

@@ -82,6 +82,12 @@ for s in $(tail -n +2 "$T_TMP/cli.csv" | cut -d, -f1); do
 done
 t_is "the chart leaves the tiny site out" "$(grep -c 'tiny' "$T_TMP/funnel.svg" || true)" 0
 t_match "the chart has the 95 % and 99.8 % limits" "$(cat "$T_TMP/funnel.svg")" "99.8 %"
+t_match "the chart's English title names the measure" "$(cat "$T_TMP/funnel.svg")" "Mean change of ODI disability per site after case-mix adjustment"
+t_match "page (en): the measure and indicator in words" "$page" \
+  '<span class="measure">ODI disability</span>, indicator <span class="indicator">change</span>'
+t_match "page (en): a measure select, odi selected" "$page" '<option value="odi" selected>ODI disability</option>'
+t_match "page (en): an indicator select, change selected" "$page" '<option value="change" selected>change</option>'
+
 out=$(ruglab-outcomes chart adjusted --measure odi --out "$T_TMP/cli-funnel.svg" 2>&1); rc=$?
 t_is "ruglab-outcomes chart adjusted exits 0" "$rc" 0
 t_match "the CLI draws the same sites" "$out" "3 sites"
@@ -97,6 +103,21 @@ t_match "mcid page: its funnel drawn too" "$page" '<img class="chart" src="data:
 req q "$base/lang/nl" >/dev/null
 page=$(req q "$base/quality/funnel?measure=odi")
 t_match "Dutch page" "$page" "Sites na correctie voor case-mix"
+t_match "Dutch: the measure and the indicator in Dutch" "$page" \
+  '<span class="measure">ODI beperking</span>, indicator <span class="indicator">verandering</span>'
+t_match "Dutch: the measures in Dutch in the select" "$page" '<option value="odi" selected>ODI beperking</option>'
+sed -n 's/.*<img class="chart" src="data:image\/svg+xml;base64,\([^"]*\)".*/\1/p' <<<"$page" | base64 -d >"$T_TMP/funnel-nl.svg"
+svg=$(python3 -c 'import re, sys, html; print(" | ".join(html.unescape(re.sub(r"<[^>]+>", "", t)) for t in re.findall(r"<text[^>]*>(.*?)</text>", open(sys.argv[1]).read(), re.S)))' "$T_TMP/funnel-nl.svg")
+t_match "Dutch: the chart's title in Dutch" "$svg" "Gemiddelde verandering van ODI beperking per centrum na correctie voor case-mix \(W − V\)"
+t_match "Dutch: the chart's axes in Dutch" "$svg" "patiënten met een begin- en eindwaarde"
+t_match "Dutch: the chart's keys in Dutch" "$svg" "99,8 %.*verwacht.*centrum"
+t_is "Dutch: no English word of the CLI's chart" \
+  "$(grep -oE '\b(Mean|change|site|patients|observed|expected|adjustment|disability)\b' <<<"$svg" | sort -u | tr '\n' ' ')" ""
+page=$(req q "$base/quality/funnel?measure=odi&indicator=mcid")
+sed -n 's/.*<img class="chart" src="data:image\/svg+xml;base64,\([^"]*\)".*/\1/p' <<<"$page" | base64 -d >"$T_TMP/funnel-mcid.svg"
+t_match "Dutch: the mcid chart's title in Dutch" "$(cat "$T_TMP/funnel-mcid.svg")" "Belangrijke verbetering van ODI beperking"
+t_match "Dutch: the mcid indicator in Dutch" "$page" '<option value="mcid" selected>belangrijke verbetering \(MCID\)</option>'
+page=$(req q "$base/quality/funnel?measure=odi")
 t_match "Dutch words for the position" "$page" "<td class=\"funnel95\">(binnen|boven|onder)</td>"
 t_is "unknown measure: 404" "$(status_of "$(req q "$base/quality/funnel?measure=nope")")" 404
 t_is "unknown indicator: 404" "$(status_of "$(req q "$base/quality/funnel?indicator=x")")" 404
