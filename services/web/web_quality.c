@@ -20,6 +20,7 @@
 
 #include <pthread.h>
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -336,8 +337,9 @@ web_quality_chart_words(web_app_t *app, const char *kind, const char *measure,
           "qchart_funnel_series", "qchart_funnel_reference", "qchart_limit95", "qchart_limit998"}},
     };
     size_t k = 0;
-    while (k < sizeof kinds / sizeof kinds[0] - 1 && strcmp(kinds[k].kind, kind))
+    while (k < sizeof kinds / sizeof kinds[0] && strcmp(kinds[k].kind, kind))
         k++;
+    assert(k < sizeof kinds / sizeof kinds[0]); /* a caller's bug */
     web_buf_t m = {0};
     web_term(app, "measure", measure, &m);
     char *words[7];

@@ -16,7 +16,7 @@ import { base, env, pass, fail, check, is, newPage, shot, save, pathOf, signIn, 
 // axes and keys (the CLI's gnuplot words), the measures' English names and
 // their codes (nprs, strength_extension).
 const qualityEnglish = ['Mean change', 'Change of', 'mean change', 'change', 'per cohort', 'start week',
-    'cohort mean', 'overall mean', 'overall', 'per site', 'site', 'patients', 'observed', 'expected',
+    'cohort mean', 'overall mean', 'overall', 'per site', 'site', 'Site', 'Sites', 'patients', 'observed', 'expected',
     'case-mix adjustment', 'pain', 'disability', 'kinesiophobia', 'function', 'strength', 'nprs', 'odi',
     'rmdq', 'tsk', 'psfs', 'strength_extension', 'strength_flexion', 'rom_extension', 'rom_flexion'];
 

@@ -102,7 +102,7 @@ t_match "mcid page: its funnel drawn too" "$page" '<img class="chart" src="data:
 
 req q "$base/lang/nl" >/dev/null
 page=$(req q "$base/quality/funnel?measure=odi")
-t_match "Dutch page" "$page" "Sites na correctie voor case-mix"
+t_match "Dutch page" "$page" "<h1>Centra na correctie voor case-mix</h1>"
 t_match "Dutch: the measure and the indicator in Dutch" "$page" \
   '<span class="measure">ODI beperking</span>, indicator <span class="indicator">verandering</span>'
 t_match "Dutch: the measures in Dutch in the select" "$page" '<option value="odi" selected>ODI beperking</option>'
