@@ -141,6 +141,14 @@ typedef struct {
 int outcomes_adjusted_fetch(outcomes_adjusted_t *a, PGconn *conn);
 void outcomes_adjusted_clear(outcomes_adjusted_t *a);
 
+/* The sites of the fitted model a->m (a->mcid set) as `adjusted` and
+ * `funnel` print them: site, n, unadjusted, unadjusted_diff, adjusted,
+ * observed, expected, o_minus_e, o_over_e (mcid), se, z, z_winsorised,
+ * limit95, limit998 (the limits at the site's n), funnel95, funnel998
+ * (inside, above, below); sites under OUTCOMES_MIN_CELL rows left out,
+ * *shown the sites in it. Caller owns the table. */
+outcomes_table_t *outcomes_adjusted_table(const outcomes_adjusted_t *a, int *shown);
+
 /* ------------------------------------------------------------ suppression */
 typedef struct {
     long value;
@@ -270,8 +278,32 @@ void outcomes_data_free(outcomes_data_t **self_p);
 int outcomes_summary_view(PGconn *conn, const char *by, const char *measures, const char *site,
                           outcomes_view_t *view, rl_err_t *err);
 
+/* ------------------------------------------------------------ charts */
+/* The words of a chart, from its caller: plain UTF-8 text (not HTML; the
+ * chart module quotes it for gnuplot, a newline becomes a space). NULL or
+ * "" where a kind has none. */
+typedef struct outcomes_chart_words_t {
+    char *title;
+    char *xlabel; /* run, box: none */
+    char *ylabel;
+    char *series;             /* the points' key: "cohort mean" (run), "site" */
+    char *reference;          /* the reference line's key: "overall mean" (run, the
+                                 mean follows), "overall" (funnel, the % follows),
+                                 "expected" (adjusted); box: none */
+    char *limit95, *limit998; /* the limits' keys (funnel, adjusted) */
+} outcomes_chart_words_t;
+
+/* The CLI's English words of chart KIND (run, box, funnel, adjusted) of the
+ * measure named label; by: box's grouping, site: run's --site (or NULL),
+ * mcid: the adjusted funnel of reaching the important change. Free with
+ * outcomes_chart_words_clear. */
+void outcomes_chart_words_en(const char *kind, const char *label, const char *by, const char *site,
+                             bool mcid, outcomes_chart_words_t *w);
+void outcomes_chart_words_clear(outcomes_chart_words_t *w);
+
 /* Draws `chart KIND --measure MEASURE --by BY` (KIND run or box, BY site
- * or cohort for box) into out_path (.svg, .png or .pdf), with *drawn the
+ * or cohort for box) with the caller's words (NULL: the CLI's English
+ * ones) into out_path (.svg, .png or .pdf), with *drawn the
  * numbers drawn (run: cohort, start_week as an ISO week "2025-W41", n, mean_change; box: the group
  * and each change), groups of fewer than 5 patients left out as in the
  * CLI. Returns 1 when drawn, 0 when there is nothing to draw (*drawn may
@@ -279,7 +311,17 @@ int outcomes_summary_view(PGconn *conn, const char *by, const char *measures, co
  * a database error of the run chart's start weeks (the CLI's message).
  * Runs gnuplot: callers in threads serialise the calls. */
 int outcomes_chart_draw(PGconn *conn, const char *kind, const char *measure, const char *by,
-                        const char *out_path, outcomes_table_t **drawn, rl_err_t *err);
+                        const outcomes_chart_words_t *words, const char *out_path,
+                        outcomes_table_t **drawn, rl_err_t *err);
+
+/* Draws the funnel of `chart adjusted` from a fitted model (a->m, a->mcid
+ * as outcomes_adjusted_table's) with the caller's words into out_path: per site of 5 or more rows O
+ * - E against n, with the 95 % and 99.8 % limits (v, tau^2 of the model); the numbers drawn are
+ * outcomes_adjusted_table's n, o_minus_e, limit95 and limit998. Returns 1
+ * when drawn, 0 when no site has 5 rows, -1 with err set. Runs gnuplot:
+ * callers in threads serialise the calls. */
+int outcomes_chart_adjusted_draw(const outcomes_adjusted_t *a, const outcomes_chart_words_t *words,
+                                 const char *out_path, rl_err_t *err);
 
 /* Per site: enrolled, % with a start questionnaire, % with a start device
  * test, completed, % of those with an end questionnaire, % with an end

@@ -100,13 +100,9 @@ s_side(double d, double lim)
     return d > lim ? "above" : d < -lim ? "below" : "inside";
 }
 
-static int
-s_render(void *self, PGconn *conn, rl_cli_format_t format)
+outcomes_table_t *
+outcomes_adjusted_table(const outcomes_adjusted_t *a, int *shown)
 {
-    (void)conn;
-    outcomes_adjusted_t *a = self;
-    if (a->csv)
-        format = RL_CLI_CSV;
     /* adjusted: the pooled figure moved by O-E (change), or the pooled
      * proportion times O/E (MCID: the indirectly standardised proportion) */
     static const char *const names[] = {"site",     "n",        "unadjusted", "unadjusted_diff",
@@ -119,12 +115,12 @@ s_render(void *self, PGconn *conn, rl_cli_format_t format)
     const double *zw = a->m.zw;
     double tau2 = a->m.tau2, v = a->m.v;
     int dec = a->mcid ? 4 : 3;
-    int shown = 0;
+    *shown = 0;
     for (int s = 0; s < a->m.k; s++) {
         const rl_stats_group_t *g = &a->m.adj[s];
         if (g->n < OUTCOMES_MIN_CELL)
             continue;
-        shown++;
+        (*shown)++;
         double l95 = rl_stats_funnel_limit(v, (double)g->n, RL_STATS_Z95, tau2);
         double l998 = rl_stats_funnel_limit(v, (double)g->n, RL_STATS_Z998, tau2);
         char b[14][OUTCOMES_NUM];
@@ -147,6 +143,19 @@ s_render(void *self, PGconn *conn, rl_cli_format_t format)
                                  s_side(g->o_minus_e, l998)};
         outcomes_table_add(t, cells);
     }
+    return t;
+}
+
+static int
+s_render(void *self, PGconn *conn, rl_cli_format_t format)
+{
+    (void)conn;
+    outcomes_adjusted_t *a = self;
+    if (a->csv)
+        format = RL_CLI_CSV;
+    int dec = a->mcid ? 4 : 3;
+    int shown;
+    outcomes_table_t *t = outcomes_adjusted_table(a, &shown);
     static const char *const cnames[] = {"term", "estimate", "se"};
     static const bool cnum[] = {false, true, true};
     outcomes_table_t *coef = outcomes_table_new(3, cnames, cnum);

@@ -44,15 +44,18 @@ typedef struct {
 /* `chart`: its options and what it draws. */
 typedef struct {
     s_opts_t o;
-    outcomes_data_t *d;      /* the measure's changes per group of the kind */
-    PGresult *weeks;         /* run: the first start week of each cohort */
-    int *week_rows;          /* run: the rows of weeks in strcmp order of the cohort */
-    double mean;             /* run: the mean change of every patient, drawn or not */
-    double p0;               /* funnel: the proportion reaching the important change */
-    long max_n;              /* funnel: the largest group drawn */
-    size_t shown, hidden;    /* groups drawn; groups with fewer than 5 patients */
-    outcomes_table_t *drawn; /* outcomes_chart_draw: the numbers drawn, or NULL */
-    outcomes_adjusted_t adj; /* adjusted: the case-mix model */
+    outcomes_data_t *d;                  /* the measure's changes per group of the kind */
+    PGresult *weeks;                     /* run: the first start week of each cohort */
+    int *week_rows;                      /* run: the rows of weeks in strcmp order of the cohort */
+    double mean;                         /* run: the mean change of every patient, drawn or not */
+    double p0;                           /* funnel: the proportion reaching the important change */
+    long max_n;                          /* funnel: the largest group drawn */
+    size_t shown, hidden;                /* groups drawn; groups with fewer than 5 patients */
+    outcomes_table_t *drawn;             /* outcomes_chart_draw: the numbers drawn, or NULL */
+    outcomes_adjusted_t adj;             /* adjusted: the case-mix model */
+    const char *label;                   /* the measure's name in the CLI's title */
+    const outcomes_chart_words_t *words; /* the title, labels and keys */
+    outcomes_chart_words_t words_en;     /* the CLI's (words points to them) */
 } s_chart_t;
 
 struct s_kind_t {
@@ -76,6 +79,89 @@ s_left_out(s_chart_t *c, bool small)
     if (small)
         c->hidden++;
     return small;
+}
+
+/* ------------------------------------------------------------ words */
+
+/* s as a gnuplot single-quoted string's inside: a quote doubled, a
+ * newline as a space. Caller frees. */
+static char *
+s_gpq(const char *s)
+{
+    if (!s)
+        s = "";
+    char *out = rl_malloc(2 * strlen(s) + 1), *o = out;
+    for (; *s; s++) {
+        if (*s == '\'')
+            *o++ = '\'';
+        *o++ = *s == '\n' || *s == '\r' ? ' ' : *s;
+    }
+    *o = '\0';
+    return out;
+}
+
+/* The words w quoted for gnuplot (s_gpq) into q (outcomes_chart_words_clear). */
+static void
+s_gpq_words(const outcomes_chart_words_t *w, outcomes_chart_words_t *q)
+{
+    *q = (outcomes_chart_words_t){s_gpq(w->title),   s_gpq(w->xlabel),    s_gpq(w->ylabel),
+                                  s_gpq(w->series),  s_gpq(w->reference), s_gpq(w->limit95),
+                                  s_gpq(w->limit998)};
+}
+
+/* "set xlabel '...'" and "set ylabel '...'" (none for an empty one). */
+static void
+s_axes(FILE *gp, const outcomes_chart_words_t *q)
+{
+    if (*q->xlabel)
+        fprintf(gp, "set xlabel '%s'\n", q->xlabel);
+    if (*q->ylabel)
+        fprintf(gp, "set ylabel '%s'\n", q->ylabel);
+}
+
+void
+outcomes_chart_words_en(const char *kind, const char *label, const char *by, const char *site,
+                        bool mcid, outcomes_chart_words_t *w)
+{
+    *w = (outcomes_chart_words_t){0};
+    if (!strcmp(kind, "run")) {
+        w->title = rl_asprintf("Mean change of %s per cohort (start week)%s%s", label,
+                               site ? ", site " : "", site ? site : "");
+        w->ylabel = rl_strdup("mean change");
+        w->series = rl_strdup("cohort mean");
+        w->reference = rl_strdup("overall mean");
+    } else if (!strcmp(kind, "box")) {
+        w->title = rl_asprintf("Change of %s per %s", label, by ? by : "site");
+        w->ylabel = rl_strdup("change (end - start)");
+    } else if (!strcmp(kind, "funnel")) {
+        w->title = rl_asprintf("%% reaching the important change of %s per site", label);
+        w->xlabel = rl_strdup("patients with a start and end value");
+        w->ylabel = rl_strdup("%");
+        w->series = rl_strdup("site");
+        w->reference = rl_strdup("overall");
+    } else {
+        w->title = rl_asprintf("%s of %s per site after case-mix adjustment (O - E)",
+                               mcid ? "Reaching the important change" : "Mean change", label);
+        w->xlabel = rl_strdup("patients with a start and end value");
+        w->ylabel = rl_strdup("observed - expected");
+        w->series = rl_strdup("site");
+        w->reference = rl_strdup("expected");
+    }
+    if (strcmp(kind, "run") && strcmp(kind, "box")) {
+        w->limit95 = rl_strdup("95 %");
+        w->limit998 = rl_strdup("99.8 %");
+    }
+}
+
+void
+outcomes_chart_words_clear(outcomes_chart_words_t *w)
+{
+    char **all[] = {&w->title,     &w->xlabel,  &w->ylabel,  &w->series,
+                    &w->reference, &w->limit95, &w->limit998};
+    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++) {
+        free(*all[i]);
+        *all[i] = NULL;
+    }
 }
 
 /* ------------------------------------------------------------ run */
@@ -170,17 +256,19 @@ s_run_data(s_chart_t *c, FILE *out)
 static void
 s_run_script(const s_chart_t *c, FILE *gp, const char *data_path)
 {
-    const char *site = c->o.site;
+    outcomes_chart_words_t q;
+    s_gpq_words(c->words, &q);
     fprintf(gp,
-            "set title 'Mean change of %s per cohort (start week)%s%s'\n"
-            "set xdata time\nset timefmt '%%Y-%%m-%%d'\nset format x '%%Y'\n"
-            "set ylabel 'mean change'\n",
-            c->d->labels[0], site ? ", site " : "", site ? site : "");
+            "set title '%s'\n"
+            "set xdata time\nset timefmt '%%Y-%%m-%%d'\nset format x '%%Y'\n",
+            q.title);
+    s_axes(gp, &q);
     /* sorted by date in the data file for the line */
     fprintf(gp,
-            "plot '< sort %s' using 1:2 with linespoints pt 7 ps 0.6 title 'cohort mean', "
-            "%.6f with lines lw 2 dt 2 title 'overall mean %.2f'\n",
-            data_path, c->mean, c->mean);
+            "plot '< sort %s' using 1:2 with linespoints pt 7 ps 0.6 title '%s', "
+            "%.6f with lines lw 2 dt 2 title '%s %.2f'\n",
+            data_path, q.series, c->mean, q.reference, c->mean);
+    outcomes_chart_words_clear(&q);
 }
 
 /* ------------------------------------------------------------ box */
@@ -208,12 +296,16 @@ s_box_data(s_chart_t *c, FILE *out)
 static void
 s_box_script(const s_chart_t *c, FILE *gp, const char *data_path)
 {
+    outcomes_chart_words_t q;
+    s_gpq_words(c->words, &q);
+    fprintf(gp, "set title '%s'\n", q.title);
+    s_axes(gp, &q);
     fprintf(gp,
-            "set title 'Change of %s per %s'\nset ylabel 'change (end - start)'\n"
             "set style fill solid 0.25 border -1\nset style boxplot outliers pointtype 7\n"
             "set style data boxplot\nset xtics rotate by -45\nunset key\nset offsets 0, 0, 1, 1\n"
             "plot '%s' using (1.0):2:(0.5):1\n",
-            c->d->labels[0], c->o.by, data_path);
+            data_path);
+    outcomes_chart_words_clear(&q);
 }
 
 /* ------------------------------------------------------------ funnel */
@@ -255,17 +347,21 @@ s_funnel_data(s_chart_t *c, FILE *out)
 static void
 s_funnel_script(const s_chart_t *c, FILE *gp, const char *data_path)
 {
+    outcomes_chart_words_t q;
+    s_gpq_words(c->words, &q);
+    fprintf(gp, "set title '%s'\n", q.title);
+    s_axes(gp, &q);
     fprintf(gp,
-            "set title '%% reaching the important change of %s per site'\n"
-            "set xlabel 'patients with a start and end value'\nset ylabel '%%'\n"
             "p0 = %.8f\nlim(n, z) = 100 * (p0 + z * sqrt(p0 * (1 - p0) / n))\n"
             "set xrange [1:%ld]\nset yrange [0:100]\nset samples 400\n"
-            "plot lim(x, 1.959964) lt 2 dt 2 title '95 %%', lim(x, -1.959964) lt 2 dt 2 notitle, "
-            "lim(x, 3.090232) lt 1 dt 3 title '99.8 %%', lim(x, -3.090232) lt 1 dt 3 notitle, "
-            "100 * p0 lt -1 title 'overall %.1f %%', "
-            "'%s' using 1:2 with points pt 7 ps 1 lc rgb 'black' title 'site', "
+            "plot lim(x, 1.959964) lt 2 dt 2 title '%s', lim(x, -1.959964) lt 2 dt 2 notitle, "
+            "lim(x, 3.090232) lt 1 dt 3 title '%s', lim(x, -3.090232) lt 1 dt 3 notitle, "
+            "100 * p0 lt -1 title '%s %.1f %%', "
+            "'%s' using 1:2 with points pt 7 ps 1 lc rgb 'black' title '%s', "
             "'' using 1:2:3 with labels offset 0,1 font ',8' notitle\n",
-            c->d->labels[0], c->p0, (long)(c->max_n * 1.2) + 5, 100.0 * c->p0, data_path);
+            c->p0, (long)(c->max_n * 1.2) + 5, q.limit95, q.limit998, q.reference, 100.0 * c->p0,
+            data_path, q.series);
+    outcomes_chart_words_clear(&q);
 }
 
 /* ------------------------------------------------------------ adjusted */
@@ -296,19 +392,22 @@ s_adjusted_data(s_chart_t *c, FILE *out)
 static void
 s_adjusted_script(const s_chart_t *c, FILE *gp, const char *data_path)
 {
+    outcomes_chart_words_t q;
+    s_gpq_words(c->words, &q);
+    fprintf(gp, "set title '%s'\n", q.title);
+    s_axes(gp, &q);
     fprintf(gp,
-            "set title 'Mean change of %s per site after case-mix adjustment (O - E)'\n"
-            "set xlabel 'patients with a start and end value'\nset ylabel 'observed - expected'\n"
             "v = %.10g\ntau2 = %.10g\nlim(n, z) = z * sqrt(v / n + tau2)\n"
             "set xrange [%d:%ld]\nset samples 400\n"
-            "plot lim(x, %.6f) lt 2 dt 2 title '95 %%', lim(x, -%.6f) lt 2 dt 2 notitle, "
-            "lim(x, %.6f) lt 1 dt 3 title '99.8 %%', lim(x, -%.6f) lt 1 dt 3 notitle, "
-            "0 lt -1 title 'expected', "
-            "'%s' using 1:2 with points pt 7 ps 1 lc rgb 'black' title 'site', "
+            "plot lim(x, %.6f) lt 2 dt 2 title '%s', lim(x, -%.6f) lt 2 dt 2 notitle, "
+            "lim(x, %.6f) lt 1 dt 3 title '%s', lim(x, -%.6f) lt 1 dt 3 notitle, "
+            "0 lt -1 title '%s', "
+            "'%s' using 1:2 with points pt 7 ps 1 lc rgb 'black' title '%s', "
             "'' using 1:2:3 with labels offset 0,1 font ',8' notitle\n",
-            c->d->labels[0], c->adj.m.v, c->adj.m.tau2, OUTCOMES_MIN_CELL,
-            (long)(c->max_n * 1.2) + 5, RL_STATS_Z95, RL_STATS_Z95, RL_STATS_Z998, RL_STATS_Z998,
-            data_path);
+            c->adj.m.v, c->adj.m.tau2, OUTCOMES_MIN_CELL, (long)(c->max_n * 1.2) + 5, RL_STATS_Z95,
+            q.limit95, RL_STATS_Z95, RL_STATS_Z998, q.limit998, RL_STATS_Z998, q.reference,
+            data_path, q.series);
+    outcomes_chart_words_clear(&q);
 }
 
 /* ------------------------------------------------------------ the kinds */
@@ -461,6 +560,9 @@ s_fetch(void *self, PGconn *conn)
         snprintf(what, sizeof what, "chart %s", o->kind->name);
         return outcomes_fetch_failed(what, &err);
     }
+    c->label = c->d->nmeasures ? c->d->labels[0] : o->measure;
+    outcomes_chart_words_en(o->kind->name, c->label, o->by, o->site, false, &c->words_en);
+    c->words = &c->words_en;
     size_t total_values = 0;
     for (size_t g = 0; g < c->d->ngroups; g++)
         total_values += c->d->groups[g].n_values[0];
@@ -595,6 +697,7 @@ s_clear(void *self)
     free(c->week_rows);
     c->week_rows = NULL;
     outcomes_adjusted_clear(&c->adj);
+    outcomes_chart_words_clear(&c->words_en);
     c->weeks = NULL;
     outcomes_data_free(&c->d);
 }
@@ -613,9 +716,38 @@ s_drawn_table(const s_kind_t *kind, const char *by)
     return outcomes_table_new(2, names, numeric);
 }
 
+/* Writes the data and the script of c's kind in a private directory (after
+ * the kind's prepare when conn is given) and runs gnuplot: 1 when drawn, 0
+ * when no group has 5 patients, -1 with err set. */
+static int
+s_draw(s_chart_t *c, PGconn *conn, rl_err_t *err)
+{
+    const s_kind_t *kind = c->o.kind;
+    s_work_t w = {0};
+    int rc = s_work_open(&w, &c->o, err);
+    if (rc < 0)
+        goto out;
+    if (conn && kind->prepare && kind->prepare(conn, c) >= 0) {
+        rc = rl_err_set(err, "chart %s: reading what it draws failed", kind->name);
+        goto out;
+    }
+    kind->data(c, w.data);
+    if (c->shown == 0)
+        goto out;
+    kind->script(c, w.gp, w.data_path);
+    fclose(w.data);
+    fclose(w.gp);
+    w.data = w.gp = NULL;
+    rc = s_gnuplot(w.gp_path, c->o.out_path, err) < 0 ? -1 : 1;
+out:
+    s_work_close(&w);
+    return rc;
+}
+
 int
 outcomes_chart_draw(PGconn *conn, const char *kind, const char *measure, const char *by,
-                    const char *out_path, outcomes_table_t **drawn, rl_err_t *err)
+                    const outcomes_chart_words_t *words, const char *out_path,
+                    outcomes_table_t **drawn, rl_err_t *err)
 {
     *drawn = NULL;
     s_chart_t c = {.o = {.kind = s_kind(kind),
@@ -632,35 +764,34 @@ outcomes_chart_draw(PGconn *conn, const char *kind, const char *measure, const c
     c.d = outcomes_fetch_site(conn, s_group_by(&c.o), measure, NULL, err);
     if (!c.d)
         return -1;
+    c.label = c.d->nmeasures ? c.d->labels[0] : measure;
+    if (!words) {
+        outcomes_chart_words_en(kind, c.label, c.o.by, NULL, false, &c.words_en);
+        words = &c.words_en;
+    }
+    c.words = words;
     c.drawn = s_drawn_table(c.o.kind, s_group_by(&c.o));
-    int rc = 0;
-    s_work_t w = {0};
     size_t total_values = 0;
     for (size_t g = 0; g < c.d->ngroups; g++)
         total_values += c.d->groups[g].n_values[0];
-    if (total_values == 0)
-        goto out;
-    if ((rc = s_work_open(&w, &c.o, err)) < 0)
-        goto out;
-    if (c.o.kind->prepare && c.o.kind->prepare(conn, &c) >= 0) {
-        rc = rl_err_set(err, "chart %s: reading what it draws failed", kind);
-        goto out;
-    }
-    c.o.kind->data(&c, w.data);
-    if (c.shown == 0)
-        goto out;
-    c.o.kind->script(&c, w.gp, w.data_path);
-    fclose(w.data);
-    fclose(w.gp);
-    w.data = w.gp = NULL;
-    rc = s_gnuplot(w.gp_path, out_path, err) < 0 ? -1 : 1;
-out:
-    s_work_close(&w);
+    int rc = total_values ? s_draw(&c, conn, err) : 0;
     if (rc < 0)
         outcomes_table_destroy(&c.drawn);
     *drawn = c.drawn;
     s_clear(&c);
     return rc;
+}
+
+int
+outcomes_chart_adjusted_draw(const outcomes_adjusted_t *a, const outcomes_chart_words_t *words,
+                             const char *out_path, rl_err_t *err)
+{
+    s_chart_t c = {.o = {.kind = s_kind("adjusted"), .out_path = out_path}, .words = words};
+    c.o.term = s_terminal(out_path);
+    if (!c.o.term || strpbrk(out_path, "'\n"))
+        return rl_err_set(err, "%s: the file must end in .svg, .png or .pdf", out_path);
+    c.adj = *a; /* the caller's model, read only: never cleared here */
+    return s_draw(&c, NULL, err);
 }
 
 int

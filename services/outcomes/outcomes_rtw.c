@@ -17,13 +17,12 @@ typedef struct {
     PGresult *res;  /* key, n, back; ordered by key */
 } s_rtw_t;
 
-/* The groupings of rtw: route is the enrolment's (riziv, fedris). */
+/* The groupings of rtw, from the groupings' table: route is the
+ * enrolment's (riziv, fedris). */
 static const char *
 s_expr(const char *by)
 {
-    if (!strcmp(by, "route"))
-        return "e.route";
-    if (!strcmp(by, "site") || !strcmp(by, "cohort") || !strcmp(by, "year"))
+    if (!strcmp(by, "route") || !strcmp(by, "site") || !strcmp(by, "cohort") || !strcmp(by, "year"))
         return outcomes_group_expr(by);
     return NULL;
 }

@@ -47,7 +47,9 @@ s_usage(FILE *out)
             "difference). The last row (\"all\") is the total. Cells describing fewer than 5\n"
             "patients are shown as \"<5\", and so is a second cell wherever a total would\n"
             "give a suppressed one back.\n\n"
-            "GROUPING: cohort, site, year, programme, indication, sex, age-band\n"
+            "GROUPING: cohort, site, year, programme, route, indication, sex, age-band\n"
+            "(route: riziv, sick-leave benefit through the health insurer; fedris,\n"
+            "occupational disease)\n"
             "MEASURE: nprs, odi, rmdq, tsk, psfs, strength_<direction>, rom_<direction>\n");
 }
 

@@ -326,6 +326,29 @@ int web_quality_completeness(web_app_t *app, web_req_t *req, web_resp_t *resp);
 int web_quality_runchart(web_app_t *app, web_req_t *req, web_resp_t *resp);
 int web_quality_boxplots(web_app_t *app, web_req_t *req, web_resp_t *resp);
 
+/* The CLI's CSV of a table of ruglab-outcomes (RFC 4180, byte for byte
+ * `ruglab-outcomes --csv ...`) as a download named in disposition; an
+ * empty body for no table. */
+struct outcomes_table_t;
+void web_quality_csv(web_resp_t *resp, const struct outcomes_table_t *t, const char *disposition);
+/* A chart drawn by draw(ctx, svg_path, err) (1 drawn, 0 nothing to draw,
+ * -1 with err) into a private directory under web_render_lock, appended to
+ * img as a data: image (chart_none when nothing was drawn). 0, or -1
+ * (logged). */
+typedef int (*web_quality_draw_fn)(void *ctx, const char *svg_path, rl_err_t *err);
+int web_quality_chart(web_app_t *app, web_quality_draw_fn draw, void *ctx, web_buf_t *img);
+
+/* The options of a measure select (template option/option_selected): the
+ * measures the chart pages offer, in the page's words (measure_CODE). */
+int web_quality_measure_options(web_app_t *app, const char *selected, web_buf_t *out);
+/* A chart's words in the page's language (templates qchart_*, the measure
+ * as measure_CODE), plain text: kind run, box, change or mcid (the adjusted
+ * funnel of the change or of reaching the important change). Free with
+ * outcomes_chart_words_clear. */
+struct outcomes_chart_words_t;
+void web_quality_chart_words(web_app_t *app, const char *kind, const char *measure,
+                             struct outcomes_chart_words_t *w);
+
 /* web_clinical.c: one chart as an <img> with the SVG file at path as a
  * data: URL (template chart_img), or chart_none when there is none. */
 void web_chart_img(web_app_t *app, const char *path, web_buf_t *out);

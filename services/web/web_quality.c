@@ -1,6 +1,7 @@
 /* The quality team's dashboard on ruglab-outcomes' own modules (the same
  * fetch, suppression and cells as the CLI):
- *   /quality               `summary --by GROUPING` (outcomes_summary_view)
+ *   /quality               `summary --by GROUPING` (outcomes_summary_view;
+ *                          site, cohort, year, programme, route, indication)
  *   /quality/completeness  per site the share of enrolments with start and
  *                          end questionnaires and device tests, beside the
  *                          outcomes by site
@@ -19,13 +20,14 @@
 
 #include <pthread.h>
 
+#include <assert.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 /* The groupings offered (outcomes_group_expr names). */
-static const char *const s_bys[] = {"site", "cohort", "year", "programme", "indication"};
+static const char *const s_bys[] = {"site", "cohort", "year", "programme", "route", "indication"};
 #define S_NBYS (sizeof s_bys / sizeof s_bys[0])
 
 /* A column's word: the templates' names hold no digits. */
@@ -37,6 +39,14 @@ s_col_term(web_app_t *app, const char *name, web_buf_t *out)
     else if (!strcmp(name, "ci95_high"))
         name = "ci_high";
     web_term(app, "qcol", name, out);
+}
+
+/* Whether a column's codes are shown as words (templates COLUMN_CODE:
+ * indication_chronic, route_riziv, measure_nprs). */
+static bool
+s_worded(const char *column)
+{
+    return !strcmp(column, "indication") || !strcmp(column, "route") || !strcmp(column, "measure");
 }
 
 /* A table as rows of fragments: head into *head, body rows into *rows.
@@ -60,8 +70,8 @@ s_table(web_app_t *app, const outcomes_table_t *t, web_buf_t *head, web_buf_t *r
             web_buf_t w = {0};
             if (c == 0 && cell && !strcmp(cell, "all"))
                 web_term(app, "qval", "all", &w);
-            else if (cell && cell[0] && !strcmp(outcomes_table_name(t, c), "indication"))
-                web_term(app, "indication", cell, &w);
+            else if (cell && cell[0] && s_worded(outcomes_table_name(t, c)))
+                web_term(app, outcomes_table_name(t, c), cell, &w);
             else if (!cell || !cell[0])
                 web_term(app, "qval", "none", &w);
             else
@@ -81,9 +91,8 @@ s_table(web_app_t *app, const outcomes_table_t *t, web_buf_t *head, web_buf_t *r
     return rc;
 }
 
-/* The table as the CLI's CSV (RFC 4180); an empty body for no table. */
-static void
-s_csv(web_resp_t *resp, const outcomes_table_t *t, const char *disposition)
+void
+web_quality_csv(web_resp_t *resp, const outcomes_table_t *t, const char *disposition)
 {
     web_buf_clear(&resp->body);
     resp->status = 200;
@@ -153,9 +162,10 @@ web_quality(web_app_t *app, web_req_t *req, web_resp_t *resp)
             "attachment; filename=\"quality-cohort.csv\"",
             "attachment; filename=\"quality-year.csv\"",
             "attachment; filename=\"quality-programme.csv\"",
+            "attachment; filename=\"quality-route.csv\"",
             "attachment; filename=\"quality-indication.csv\"",
         };
-        s_csv(resp, n > 0 ? view.csv : NULL, disp[b]);
+        web_quality_csv(resp, n > 0 ? view.csv : NULL, disp[b]);
         outcomes_view_clear(&view);
         return 0;
     }
@@ -215,7 +225,7 @@ web_quality_completeness(web_app_t *app, web_req_t *req, web_resp_t *resp)
         return -1;
     }
     if (s_want_csv(req)) {
-        s_csv(resp, t, "attachment; filename=\"quality-completeness.csv\"");
+        web_quality_csv(resp, t, "attachment; filename=\"quality-completeness.csv\"");
         outcomes_table_destroy(&t);
         outcomes_view_clear(&view);
         return 0;
@@ -248,6 +258,138 @@ static const char *const s_measures[] = {
     "rom_extension", "rom_flexion"};
 #define S_NMEASURES (sizeof s_measures / sizeof s_measures[0])
 
+int
+web_quality_measure_options(web_app_t *app, const char *selected, web_buf_t *out)
+{
+    int rc = 0;
+    for (size_t i = 0; i < S_NMEASURES; i++) {
+        web_terms_t w = {0};
+        web_tvar_t v[] = {{"value", s_measures[i], NULL},
+                          {"label", NULL, web_terms_add(app, &w, "measure", s_measures[i])}};
+        bool sel = selected && !strcmp(selected, s_measures[i]);
+        rc |= web_fragment(app, sel ? "option_selected" : "option", v, 2, out);
+        web_terms_clear(&w);
+    }
+    web_buf_add(out, "", 0);
+    return rc;
+}
+
+/* The HTML text s as plain text, in place: the entities the escaper
+ * writes (web_html.c) undone, trailing white space dropped. */
+static void
+s_plain(char *s)
+{
+    static const struct {
+        const char *entity;
+        char c;
+    } ents[] = {{"&amp;", '&'}, {"&lt;", '<'}, {"&gt;", '>'}, {"&quot;", '"'}, {"&#39;", '\''}};
+    char *o = s;
+    for (const char *p = s; *p;) {
+        size_t e = 0;
+        while (e < sizeof ents / sizeof ents[0] &&
+               strncmp(p, ents[e].entity, strlen(ents[e].entity)))
+            e++;
+        if (e < sizeof ents / sizeof ents[0]) {
+            *o++ = ents[e].c;
+            p += strlen(ents[e].entity);
+        } else {
+            *o++ = *p++;
+        }
+    }
+    while (o > s && (o[-1] == '\n' || o[-1] == ' '))
+        o--;
+    *o = '\0';
+}
+
+/* Template name with {{measure}} the measure's word, as plain text in the
+ * page's language; NULL for no name. Caller frees. */
+static char *
+s_chart_word(web_app_t *app, const char *name, const web_buf_t *measure)
+{
+    if (!name)
+        return NULL;
+    web_buf_t out = {0};
+    web_tvar_t v[] = {{"measure", NULL, measure}};
+    (void)web_fragment(app, name, v, 1, &out);
+    web_buf_add(&out, "", 0);
+    s_plain(out.data);
+    return out.data; /* the buffer's own allocation */
+}
+
+void
+web_quality_chart_words(web_app_t *app, const char *kind, const char *measure,
+                        outcomes_chart_words_t *w)
+{
+    /* the templates of each kind's words (NULL: none) */
+    static const struct {
+        const char *kind;
+        const char *t[7]; /* title, xlabel, ylabel, series, reference, limit95, limit998 */
+    } kinds[] = {
+        {"run",
+         {"qchart_run_title", NULL, "qchart_run_ylabel", "qchart_run_series",
+          "qchart_run_reference", NULL, NULL}},
+        {"box", {"qchart_box_title", NULL, "qchart_box_ylabel", NULL, NULL, NULL, NULL}},
+        {"change",
+         {"qchart_change_title", "qchart_funnel_xlabel", "qchart_funnel_ylabel",
+          "qchart_funnel_series", "qchart_funnel_reference", "qchart_limit95", "qchart_limit998"}},
+        {"mcid",
+         {"qchart_mcid_title", "qchart_funnel_xlabel", "qchart_funnel_ylabel",
+          "qchart_funnel_series", "qchart_funnel_reference", "qchart_limit95", "qchart_limit998"}},
+    };
+    size_t k = 0;
+    while (k < sizeof kinds / sizeof kinds[0] && strcmp(kinds[k].kind, kind))
+        k++;
+    assert(k < sizeof kinds / sizeof kinds[0]); /* a caller's bug */
+    web_buf_t m = {0};
+    web_term(app, "measure", measure, &m);
+    char *words[7];
+    for (size_t i = 0; i < 7; i++)
+        words[i] = s_chart_word(app, kinds[k].t[i], &m);
+    *w = (outcomes_chart_words_t){words[0], words[1], words[2], words[3],
+                                  words[4], words[5], words[6]};
+    web_buf_clear(&m);
+}
+
+int
+web_quality_chart(web_app_t *app, web_quality_draw_fn draw, void *ctx, web_buf_t *img)
+{
+    rl_err_t err;
+    char *dir = rl_paths_workdir("ruglab-web", &err);
+    if (!dir) {
+        rl_error("charts", "%s", err.msg);
+        return -1;
+    }
+    char *svg = rl_asprintf("%s/chart.svg", dir);
+    pthread_mutex_lock(&web_render_lock);
+    int drew = draw(ctx, svg, &err);
+    pthread_mutex_unlock(&web_render_lock);
+    if (drew < 0)
+        rl_error("charts", "%s", err.msg);
+    else
+        web_chart_img(app, drew == 1 ? svg : NULL, img);
+    web_buf_add(img, "", 0);
+    unlink(svg);
+    free(svg);
+    rl_paths_rmdir(dir);
+    return drew < 0 ? -1 : 0;
+}
+
+/* What a chart page draws: `chart KIND --measure MEASURE --by site` on
+ * conn, *drawn the numbers drawn. */
+typedef struct {
+    PGconn *conn;
+    const char *kind, *measure;
+    const outcomes_chart_words_t *words;
+    outcomes_table_t *drawn;
+} s_draw_t;
+
+static int
+s_draw(void *ctx, const char *svg, rl_err_t *err)
+{
+    s_draw_t *d = ctx;
+    return outcomes_chart_draw(d->conn, d->kind, d->measure, "site", d->words, svg, &d->drawn, err);
+}
+
 /* A chart page: the chart KIND of `ruglab-outcomes chart` drawn into a
  * private directory and inlined, with the numbers it draws beside it and
  * as CSV. */
@@ -264,40 +406,28 @@ s_chart_page(web_app_t *app, web_req_t *req, web_resp_t *resp, const char *kind,
     measure = s_measures[m];
 
     rl_err_t err;
-    char *dir = rl_paths_workdir("ruglab-web", &err);
-    if (!dir) {
-        rl_error("charts", "%s", err.msg);
-        return -1;
-    }
-    char *svg = rl_asprintf("%s/chart.svg", dir);
     web_pool_t *pool = web_role_pool(app, req);
-    PGconn *conn = web_pool_borrow(pool, &err);
-    outcomes_table_t *drawn = NULL;
-    int drew = -1;
-    if (conn) {
-        pthread_mutex_lock(&web_render_lock);
-        drew = outcomes_chart_draw(conn, kind, measure, "site", svg, &drawn, &err);
-        pthread_mutex_unlock(&web_render_lock);
-    }
-    web_pool_return(pool, conn);
-    int rc = 0;
-    if (drew < 0) {
-        rl_error("charts", "quality %s: %s", kind, err.msg);
-        rc = -1;
+    outcomes_chart_words_t words;
+    web_quality_chart_words(app, kind, measure, &words);
+    s_draw_t d = {
+        .conn = web_pool_borrow(pool, &err), .kind = kind, .measure = measure, .words = &words};
+    web_buf_t img = {0};
+    int rc = -1;
+    if (!d.conn)
+        rl_error("database", "quality %s: %s", kind, err.msg);
+    else
+        rc = web_quality_chart(app, s_draw, &d, &img);
+    web_pool_return(pool, d.conn);
+    if (rc < 0) {
+        /* the error is logged */
     } else if (s_want_csv(req)) {
-        s_csv(resp, drawn, disposition);
+        web_quality_csv(resp, d.drawn, disposition);
     } else {
-        web_buf_t opts = {0}, img = {0}, table = {0};
-        for (size_t i = 0; i < S_NMEASURES; i++) {
-            web_tvar_t v[] = {{"value", s_measures[i], NULL}, {"label", s_measures[i], NULL}};
-            rc |= web_fragment(app, i == m ? "option_selected" : "option", v, 2, &opts);
-        }
-        web_buf_add(&opts, "", 0);
-        web_chart_img(app, drew == 1 ? svg : NULL, &img);
-        web_buf_add(&img, "", 0);
+        web_buf_t opts = {0}, table = {0};
+        rc |= web_quality_measure_options(app, measure, &opts);
         /* the box plots' numbers are every change: in the CSV only */
         if (!strcmp(kind, "run"))
-            rc |= s_table_html(app, drawn, &table);
+            rc |= s_table_html(app, d.drawn, &table);
         else
             web_buf_add(&table, "", 0);
         char href[96];
@@ -309,13 +439,11 @@ s_chart_page(web_app_t *app, web_req_t *req, web_resp_t *resp, const char *kind,
                           {"csv_href", href, NULL}};
         web_page(app, req, resp, 200, page, v, 4);
         web_buf_clear(&opts);
-        web_buf_clear(&img);
         web_buf_clear(&table);
     }
-    outcomes_table_destroy(&drawn);
-    unlink(svg);
-    free(svg);
-    rl_paths_rmdir(dir);
+    web_buf_clear(&img);
+    outcomes_table_destroy(&d.drawn);
+    outcomes_chart_words_clear(&words);
     return rc;
 }
 

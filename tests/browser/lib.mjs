@@ -159,9 +159,14 @@ export const englishWords = ['Dutch', 'English', 'French', 'German', 'completed'
     'missing', 'Section', 'by hand', 'none', 'default', 'female', 'male', 'undetermined', 'active',
     'revoked', 'unknown', 'yes', 'chronic back pain', 'information session', 'exercise session'];
 
+// The words of `words` found in text (whole words, case as written).
+export function englishIn(text, words) {
+    return words.filter((w) => new RegExp(`(^|[^\\p{L}\\-])${w}($|[^\\p{L}\\-])`, 'u').test(text));
+}
+
 // Checks that the page is Dutch (html lang="nl") and shows none of
-// englishWords; returns the words found.
-export async function noEnglish(page, what) {
+// englishWords nor of the page's own `extra` words; returns the words found.
+export async function noEnglish(page, what, extra = []) {
     is(`${what}: a Dutch page (html lang="nl")`, await page.getAttribute('html', 'lang'), 'nl');
     // every text node (options too), but not a command's name in <code>
     const text = await page.evaluate(() => {
@@ -171,7 +176,7 @@ export async function noEnglish(page, what) {
             if (!n.parentElement.closest('code, script, style')) out.push(n.nodeValue);
         return out.join(' ');
     });
-    const found = englishWords.filter((w) => new RegExp(`(^|[^\\p{L}\\-])${w}($|[^\\p{L}\\-])`, 'u').test(text));
+    const found = englishIn(text, englishWords.concat(extra));
     is(`${what}: no English word on the Dutch page`, found.join(', '), '');
     return found;
 }

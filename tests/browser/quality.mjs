@@ -1,14 +1,24 @@
 // The quality user's dashboard in a real browser, in Dutch (an nl-BE
 // browser): sign in → the dashboard (/quality, the user's home) → by
-// indication → completeness → cohorts over time → box plots, following the
-// page's links. A screenshot of each page; each page is Dutch; the total
-// row's NPRS numbers equal those the shell test computed with SQL; each
+// indication → completeness → cohorts over time → box plots → the funnel
+// after case-mix adjustment, following the page's links. A screenshot of each page; each page is Dutch; the total
+// row's NPRS numbers equal those the shell test computed with SQL; no
+// English word (lib.mjs's and the quality pages' own: the charts' and the
+// measures' English words and codes) on a page or in its chart; each
 // page's "CSV downloaden" link downloads a file (saved beside the
 // screenshots, compared by the shell test).
 //
 // Environment (besides lib.mjs's): RL_PASSWORD, RL_QUALITY (the user),
 // RL_NPRS_N and RL_NPRS_MEAN (n and mean change of NPRS over everybody).
-import { base, env, pass, fail, check, is, newPage, shot, save, pathOf, signIn, run, noEnglish, data } from './lib.mjs';
+import { base, env, pass, fail, check, is, newPage, shot, save, pathOf, signIn, run, noEnglish, englishIn, data } from './lib.mjs';
+
+// English a Dutch quality page or chart once showed: the charts' titles,
+// axes and keys (the CLI's gnuplot words), the measures' English names and
+// their codes (nprs, strength_extension).
+const qualityEnglish = ['Mean change', 'Change of', 'mean change', 'change', 'per cohort', 'start week',
+    'cohort mean', 'overall mean', 'overall', 'per site', 'site', 'Site', 'Sites', 'patients', 'observed', 'expected',
+    'case-mix adjustment', 'pain', 'disability', 'kinesiophobia', 'function', 'strength', 'nprs', 'odi',
+    'rmdq', 'tsk', 'psfs', 'strength_extension', 'strength_flexion', 'rom_extension', 'rom_flexion'];
 
 const pw = env('RL_PASSWORD');
 const user = env('RL_QUALITY');
@@ -48,14 +58,24 @@ async function rowCells(page, sel, first, second) {
     return null;
 }
 
+// The text of the page's chart (the <text> of the inlined SVG).
+async function chartText(page) {
+    return page.locator('img.chart').evaluate((img) => {
+        const b64 = img.src.split(',')[1];
+        const bytes = Uint8Array.from(atob(b64), (c) => c.charCodeAt(0));
+        const doc = new DOMParser().parseFromString(new TextDecoder().decode(bytes), 'image/svg+xml');
+        return [...doc.querySelectorAll('text')].map((t) => t.textContent).join(' | ');
+    });
+}
+
 async function walk(browser) {
     const { context, page } = await newPage(browser, 'quality');
     context.setDefaultTimeout(60000);
     await signIn(page, user, pw);
     need('the quality user signs in to the dashboard', pathOf(page) === '/quality', `on ${page.url()}`);
     await shot(page, 'quality-outcomes');
-    await noEnglish(page, '/quality');
-    const all = await rowCells(page, 'table.measures', 'alle', 'nprs');
+    await noEnglish(page, '/quality', qualityEnglish);
+    const all = await rowCells(page, 'table.measures', 'alle', 'NPRS pijn');
     need('the total row of NPRS', all !== null, await page.locator('table.measures').innerText());
     is('NPRS over everybody: n as SQL counts', all[2], env('RL_NPRS_N'));
     is('NPRS over everybody: mean change as SQL averages', all[3], env('RL_NPRS_MEAN'));
@@ -66,21 +86,30 @@ async function walk(browser) {
     let r = await follow(page, page.locator('form[action="/quality"] button[type=submit]'));
     need('by indication: 200', r.status() === 200, `${r.status()}`);
     await shot(page, 'quality-by-indication');
-    await noEnglish(page, '/quality?by=indication');
+    await noEnglish(page, '/quality?by=indication', qualityEnglish);
     check('the indications in Dutch', /chronische/i.test(await page.locator('table.groups').innerText()),
         await page.locator('table.groups').innerText());
 
     for (const [path, name] of [['/quality/completeness', 'completeness'], ['/quality/runchart', 'runchart'],
-        ['/quality/boxplots', 'boxplots']]) {
+        ['/quality/boxplots', 'boxplots'], ['/quality/funnel', 'funnel']]) {
         r = await follow(page, page.locator(`p.qnav a[href="${path}"]`));
         need(`${path}: 200`, r.status() === 200 && pathOf(page) === path, `${page.url()} ${r.status()}`);
         await shot(page, `quality-${name}`);
-        await noEnglish(page, path);
+        await noEnglish(page, path, qualityEnglish);
         if (name !== 'completeness') {
             const img = page.locator('img.chart');
             need(`${path}: a chart`, (await img.count()) === 1, 'no img.chart');
             const w = await img.evaluate((i) => i.naturalWidth);
             check(`${path}: the chart is drawn (an image the browser decodes)`, w > 100, `width ${w}`);
+            const text = await chartText(page);
+            is(`${path}: no English word in the chart`, englishIn(text, qualityEnglish).join(', '), '');
+            check(`${path}: the chart's title is Dutch`, /(Gemiddelde v|V)erandering van .* per (cohorte|centrum)/.test(text), text);
+        }
+        if (name === 'funnel') {
+            const sites = (await page.locator('table.funnel tr.site td.site').allInnerTexts()).map((c) => c.trim());
+            data('funnel-sites', sites.join(' '));
+            const svg = await chartText(page);
+            for (const s of sites) check(`${path}: the chart labels site ${s}`, svg.includes(s), svg);
         }
         await download(page, `quality-${name}.csv`);
     }

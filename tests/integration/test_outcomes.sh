@@ -1,7 +1,8 @@
 # The quality tables and ruglab-outcomes on a small generated population:
 # the numbers of `summary` equal those computed independently here from the
 # raw clinical and measurement rows (SQL as ruglab_admin, statistics in
-# Python's standard library, Student t by numerical integration);
+# Python's standard library, Student t by numerical integration), and
+# `summary --by route` the counts SQL finds in the quality tables;
 # suppression; the quality role's privileges; bad input.
 . "$(dirname "$0")/lib.sh"
 
@@ -209,6 +210,49 @@ bad=$(awk -F, '
         if (compared < 20) print "only " compared " cells compared" }' "$T_TMP/expect.csv" "$T_TMP/summary.csv")
 t_is "summary --by site: counts, dropout, n, mean, CI, median, % important equal the raw computation" "$bad" ""
 t_match "the total row is published" "$(cat "$T_TMP/summary.csv")" "all,244,[0-9]+,[0-9]+,[0-9.]+,nprs,[0-9]+,-"
+
+# --- summary --by route (riziv, fedris) equals SQL on quality.enrolment and
+# quality.outcome: enrolled, completed, dropped out per route and in total,
+# and n per route and measure; a "<5" only where SQL counts under 5 or as
+# the one secondary cell of its column
+ruglab-outcomes --csv summary --by route --measure nprs,odi >"$T_TMP/route.csv"; rc=$?
+t_is "summary --by route exits 0" "$rc" 0
+t_is "summary --by route: the grouping is the first column" "$(head -1 "$T_TMP/route.csv" | cut -d, -f1-5)" \
+  "route,enrolled,completed,dropped_out,dropout_pct"
+t_psql ruglab_quality "COPY (
+  SELECT coalesce(e.route, 'all'), 'enrolment', count(*), count(*) FILTER (WHERE e.completed),
+         count(*) FILTER (WHERE e.dropped_out)
+  FROM quality.enrolment e GROUP BY ROLLUP (e.route)
+  UNION ALL
+  SELECT coalesce(e.route, 'all'), o.measure, count(o.change), 0, 0
+  FROM quality.outcome o JOIN quality.enrolment e USING (enrolment_key)
+  WHERE o.measure IN ('nprs', 'odi') AND o.change IS NOT NULL
+  GROUP BY GROUPING SETS ((e.route, o.measure), (o.measure))) TO STDOUT WITH CSV" >"$T_TMP/route-sql.csv"
+t_is "the route SQL exits 0" "$?" 0
+t_is "both routes are in the population" "$(awk -F, '$2 == "enrolment" && $1 != "all"' "$T_TMP/route-sql.csv" | cut -d, -f1 | sort | tr '\n' ' ')" \
+  "fedris riziv "
+bad=$(awk -F, '
+  function cmp(what, got, want) {
+    if (got == "<5") { if (want + 0 >= 5) second[what]++; return }
+    if (got != want) print what ": got " got ", SQL " want
+    compared++ }
+  NR == FNR { if ($2 == "enrolment") e[$1] = $3 "," $4 "," $5; else n[$1 "," $2] = $3; next }
+  FNR == 1 { next }
+  { if (!($1 in e)) { print "unexpected route " $1; next }
+    if (!seen[$1]++) { split(e[$1], w, ",")
+      cmp($1 " enrolled", $2, w[1]); cmp($1 " completed", $3, w[2]); cmp($1 " dropped out", $4, w[3]) }
+    cmp($1 " " $6 " n", $7, n[$1 "," $6]); rows++ }
+  END { for (k in e) if (!(k in seen)) print "route missing: " k
+        for (k in second) if (second[k] > 1) print "more than one secondary <5: " k
+        if (compared < 10 || rows != 6) print "only " compared " cells in " rows " rows compared" }' \
+  "$T_TMP/route-sql.csv" "$T_TMP/route.csv")
+t_is "summary --by route: enrolled, completed, dropped out and n per measure equal SQL's" "$bad" ""
+t_match "the routes are the enrolments' codes" "$(cut -d, -f1 "$T_TMP/route.csv" | sort -u | tr '\n' ' ')" "^all fedris riziv route $"
+out=$(ruglab-outcomes summary --by nowhere 2>&1); rc=$?
+t_match "an unknown grouping lists route among the groupings" "$out" "\\(cohort, site, year, programme, route, indication, sex, age-band\\)"
+out=$(ruglab-outcomes summary --help); rc=$?
+t_is "summary --help exits 0" "$rc" 0
+t_match "summary --help lists route" "$out" "GROUPING: cohort, site, year, programme, route, indication"
 
 # --- suppression
 t_match "a site with 4 enrolments shows <5 everywhere" "$(grep '^tiny01,' "$T_TMP/summary.csv" | head -1)" '^tiny01,<5,<5,<5,<5,'

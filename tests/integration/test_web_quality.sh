@@ -1,6 +1,7 @@
 # ruglab-web's quality dashboard (/quality), driven with curl against a
 # real cluster on a generated population: the quality user's home is the
-# dashboard; the numbers on the page equal an independent SQL computation
+# dashboard; every grouping (route too, in words); the numbers on the page
+# equal an independent SQL computation
 # from quality.outcome and quality.enrolment; cells of fewer than 5
 # patients are "<5"; the CSV download holds the page's numbers; other
 # roles get 403, no session 303; no page or CSV of the quality role holds
@@ -71,8 +72,12 @@ t_is "the CSV is the CLI's, byte for byte" "$(tr -d '\r' <"$T_TMP/site.csv")" "$
 # median, % important) holds exactly the CSV's measure cells, and its
 # group table the CSV's group cells
 cat >"$T_TMP/cmp.py" <<'PY'
-import csv, html, re, sys
+import csv, glob, html, os, re, sys
 d = sys.argv[1]
+# the page names a measure in words (templates en/measure_CODE.html)
+words = {}
+for f in glob.glob(sys.argv[2] + '/en/measure_*.html'):
+    words[open(f, encoding='utf-8').read().strip()] = os.path.basename(f)[len('measure_'):-len('.html')]
 page = open(d + '/site.html', encoding='utf-8').read()
 def rows(cls):
     t = re.search(r'<table class="quality ' + cls + r'">(.*?)</table>', page, re.S).group(1)
@@ -83,6 +88,8 @@ def fix(v):
     return {'all': 'all', '–': ''}.get(v, v)
 groups = [[fix(c) for c in r] for r in rows('groups')]
 measures = [[fix(c) for c in r] for r in rows('measures')]
+named = all(m[1] in words for m in measures)
+measures = [[m[0], words.get(m[1], m[1])] + m[2:] for m in measures]
 lines = list(csv.reader(open(d + '/site.csv', encoding='utf-8')))[1:]
 want_m = [[l[0]] + l[5:] for l in lines]
 want_g = []
@@ -92,11 +99,13 @@ for l in lines:
 print('measures', 'same' if measures == want_m else 'differ %r %r' % (measures[:3], want_m[:3]))
 print('groups', 'same' if groups == want_g else 'differ %r %r' % (groups[:3], want_g[:3]))
 print('nrows', len(measures))
+print('named', 'in words' if named else 'not all in words')
 PY
-cmp=$(python3 "$T_TMP/cmp.py" "$T_TMP"); rc=$?
+cmp=$(python3 "$T_TMP/cmp.py" "$T_TMP" "$T_ROOT/deploy/web/templates"); rc=$?
 t_is "the page parses" "$rc" 0
 t_match "the page's measure table is the CSV's" "$cmp" "measures same"
 t_match "the page's group table is the CSV's" "$cmp" "groups same"
+t_match "the page names every measure in words (measure_CODE templates), not by its code" "$cmp" "named in words"
 
 # --- the numbers against an independent SQL computation from the quality tables
 csvcell() { # SITE MEASURE COLUMN(1-based) of the CSV
@@ -133,7 +142,7 @@ t_is "the tiny site: enrolled is <5" "$(awk -F, -v s="$tiny" '$1 == s { print $2
 t_match "the tiny site's row on the page is suppressed" "$(grep -A0 "<td class=\"num\">$tiny</td>" "$T_TMP/site.html")" 'class="num suppressed">&lt;5</td>'
 
 # --- every grouping: 200, its CSV the CLI's
-for by in cohort year programme indication; do
+for by in cohort year programme route indication; do
   out=$(req q "$base/quality?by=$by")
   t_is "/quality?by=$by is 200" "$(status_of "$out")" 200
   printf '%s' "$out" >"$T_TMP/page-$by.html"
@@ -142,6 +151,38 @@ for by in cohort year programme indication; do
   t_is "CSV by $by is the CLI's" "$(sed -n '/^\r$/,$p' <<<"$out" | sed 1d | tr -d '\r')" \
     "$(ruglab-outcomes --csv summary --by "$by" | tr -d '\r')"
 done
+# by route: the route's words (the enrolment page's), its counts as SQL's
+page=$(cat "$T_TMP/page-route.html")
+t_match "by route: the route grouping is offered and selected" "$page" '<option value="route" selected>'
+t_match "by route: RIZIV in words" "$page" '<td class="num">RIZIV</td>'
+t_match "by route: Fedris in words" "$page" '<td class="num">Fedris</td>'
+t_is "by route: no route code shown" "$(grep -c '<td class="num">\(riziv\|fedris\)</td>' "$T_TMP/page-route.html")" 0
+body_route=$(sed -n '/^\r$/,$p' "$T_TMP/csv-route.csv" | sed 1d | tr -d '\r')
+sql=$(t_psql ruglab_quality "SELECT e.route, count(DISTINCT e.enrolment_key), count(DISTINCT e.enrolment_key) FILTER (WHERE e.completed),
+    count(DISTINCT e.enrolment_key) FILTER (WHERE e.dropped_out),
+    count(o.change) FILTER (WHERE o.measure = 'nprs'), count(o.change) FILTER (WHERE o.measure = 'odi')
+  FROM quality.enrolment e LEFT JOIN quality.outcome o USING (enrolment_key) GROUP BY 1 ORDER BY 1"); rc=$?
+t_is "by route: the SQL exits 0" "$rc" 0
+t_is "by route: two routes in the population" "$(cut -d'|' -f1 <<<"$sql" | tr '\n' ' ')" "fedris riziv "
+# every shown count is SQL's (the suppression's "<5" is the CLI's, whose
+# CSV this is byte for byte)
+compared=0
+while IFS='|' read -r r n c d nprs odi; do
+  got=$(awk -F, -v r="$r" '$1 == r && !seen++ { printf "%s|%s|%s", $2, $3, $4 }
+    $1 == r && $6 == "nprs" { printf "|%s", $7 } $1 == r && $6 == "odi" { printf "|%s", $7 }' <<<"$body_route")
+  IFS='|' read -r -a g <<<"$got"
+  want=($n $c $d $nprs $odi) bad=""
+  for k in 0 1 2 3 4; do
+    if [ "${g[$k]}" = "<5" ]; then continue; fi
+    [ "${g[$k]}" = "${want[$k]}" ] || bad="$bad ${g[$k]}!=${want[$k]}"
+    compared=$((compared + 1))
+  done
+  t_is "by route $r: enrolled, completed, dropped out, n of nprs and odi as SQL ($n, $c, $d, $nprs, $odi)" "$bad" ""
+done <<<"$sql"
+t_match "by route: counts compared (enrolled and n of both routes at least)" "$compared" "^([6-9]|10)$"
+t_is "by route: each route row of the page's tables names its route in words" \
+  "$(grep -c '<tr><td class="num">\(RIZIV\|Fedris\)</td>' "$T_TMP/page-route.html")" \
+  "$(awk -F, 'NR > 1 && $1 != "all" { rows++; if (!seen[$1]++) rows++ } END { print rows }' <<<"$body_route")"
 out=$(req q "$base/quality?by=x%27%3BDROP%20TABLE%20quality.outcome--")
 t_is "an unknown grouping: the default (site), 200" "$(status_of "$out")" 200
 t_match "the default grouping is site" "$out" '<option value="site" selected>'
@@ -217,6 +258,29 @@ for kind in runchart boxplots; do
   [ "$kind" = boxplots ] || t_is "$kind: the page's table has the CSV's rows" \
     "$(grep -c '^<tr>' "$T_TMP/page-$kind.html")" "$(( $(wc -l <"$T_TMP/$kind.csv") - 1 ))"
 done
+# the charts speak the page's language (here Dutch): title, axis and keys
+# from the templates, the measure by its name, never the CLI's English
+svgtext() { # FILE: the text of the page's inlined SVG, one line
+  sed -n 's/.*<img class="chart" src="data:image\/svg+xml;base64,\([^"]*\)".*/\1/p' "$1" | base64 -d |
+    python3 -c 'import re, sys, html; print(" | ".join(html.unescape(re.sub(r"<[^>]+>", "", t)) for t in re.findall(r"<text[^>]*>(.*?)</text>", sys.stdin.read(), re.S)))'
+}
+chart_en='Mean|change|cohort|start week|overall|patients|site|observed|expected|disability'
+t_match "runchart (nl): the Dutch title with the measure's name" "$(svgtext "$T_TMP/page-runchart.html")" \
+  "Gemiddelde verandering van ODI beperking per cohorte \(startweek\)"
+t_match "runchart (nl): the Dutch axis and keys" "$(svgtext "$T_TMP/page-runchart.html")" \
+  "gemiddelde verandering.*gemiddelde van de cohorte.*algemeen gemiddelde"
+t_is "runchart (nl): no English word of the CLI's chart" "$(svgtext "$T_TMP/page-runchart.html" | grep -oE "\b($chart_en)\b" | sort -u | tr '\n' ' ')" ""
+t_match "boxplots (nl): the Dutch title" "$(svgtext "$T_TMP/page-boxplots.html")" "Verandering van ODI beperking per centrum"
+t_match "boxplots (nl): the Dutch axis" "$(svgtext "$T_TMP/page-boxplots.html")" "verandering \(einde − begin\)"
+t_is "boxplots (nl): no English word of the CLI's chart" "$(svgtext "$T_TMP/page-boxplots.html" | grep -oE "\b($chart_en)\b" | sort -u | tr '\n' ' ')" ""
+t_match "runchart (nl): the measures named in Dutch in the select" "$(cat "$T_TMP/page-runchart.html")" \
+  '<option value="odi" selected>ODI beperking</option>.*<option value="strength_extension">kracht extensie</option>'
+req q "$base/lang/en" >/dev/null
+req q "$base/quality/runchart?measure=nprs" >"$T_TMP/runchart-en.html"
+t_match "runchart (en): the CLI's English title" "$(svgtext "$T_TMP/runchart-en.html")" "Mean change of NPRS pain per cohort \(start week\)"
+t_match "runchart (en): the measures named in English in the select" "$(cat "$T_TMP/runchart-en.html")" \
+  '<option value="nprs" selected>NPRS pain</option>'
+req q "$base/lang/nl" >/dev/null
 t_is "runchart CSV: the columns" "$(head -1 "$T_TMP/runchart.csv")" "cohort,start_week,n,mean_change"
 # every cohort of 5 or more odi changes is drawn, with SQL's mean and n
 sql=$(t_psql ruglab_admin "SELECT e.site_code || '/' || coalesce(e.cohort_code, '-'), count(o.change),
@@ -252,7 +316,7 @@ t_psql ruglab_admin "COPY (
 t_is "identity values collected" "$?" 0
 t_match "hundreds of identity values" "$(wc -l <"$T_TMP/identity.txt")" "^[0-9]{3,}$"
 files=("$T_TMP"/page-*.html "$T_TMP"/csv-*.csv)
-t_is "pages and CSVs to search" "${#files[@]}" 18
+t_is "pages and CSVs to search" "${#files[@]}" 20
 head -1 "$T_TMP/identity.txt" >"$T_TMP/control.txt"
 t_match "the search finds an identity value where there is one" \
   "$(grep -F -w -c -f "$T_TMP/identity.txt" "$T_TMP/control.txt")" "^1$"

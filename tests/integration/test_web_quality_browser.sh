@@ -25,11 +25,12 @@ t_is "the SQL exits 0" "$?" 0
 IFS='|' read -r nprs_n nprs_mean <<<"$sql"
 b_shots web-quality
 b_run quality.mjs RL_PASSWORD="$W_PW" RL_QUALITY=kwal RL_NPRS_N="$nprs_n" RL_NPRS_MEAN="$nprs_mean"
-t_is "the screenshots of the walk" "$(ls "$B_SHOTS" | grep -c '\.png$')" 5
+t_is "the screenshots of the walk" "$(ls "$B_SHOTS" | grep -c '\.png$')" 6
 
 signin q kwal "$W_PW" >/dev/null
 for f in quality-site:"/quality?by=site&format=csv" quality-completeness:"/quality/completeness?format=csv" \
-  quality-runchart:"/quality/runchart?format=csv" quality-boxplots:"/quality/boxplots?format=csv"; do
+  quality-runchart:"/quality/runchart?format=csv" quality-boxplots:"/quality/boxplots?format=csv" \
+  quality-funnel:"/quality/funnel?csv=1"; do
   name=${f%%:*} path=${f#*:}
   want=$(curl -sS -b "$T_TMP/q" "$base$path"); rc=$?
   t_is "curl $path exits 0" "$rc" 0
@@ -37,5 +38,10 @@ for f in quality-site:"/quality?by=site&format=csv" quality-completeness:"/quali
 done
 t_is "the browser's summary CSV is ruglab-outcomes' --csv" "$(tr -d '\r' <"$B_SHOTS/quality-site.csv")" \
   "$(ruglab-outcomes --csv summary --by site | tr -d '\r')"
+cli=$(ruglab-outcomes --csv funnel --measure odi --indicator change); rc=$?
+t_is "ruglab-outcomes funnel --csv exits 0" "$rc" 0
+t_is "the browser's funnel CSV is ruglab-outcomes funnel's" "$(tr -d '\r' <"$B_SHOTS/quality-funnel.csv")" "$cli"
+t_is "the funnel's sites on the page are the CLI's" "${B_DATA[funnel-sites]:-}" \
+  "$(tail -n +2 <<<"$cli" | cut -d, -f1 | tr '\n' ' ' | sed 's/ $//')"
 kill -TERM "$web_pid"; wait "$web_pid"
 t_done

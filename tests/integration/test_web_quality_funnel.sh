@@ -2,7 +2,8 @@
 # role, on a generated population: the page's and the CSV's numbers equal
 # `ruglab-outcomes funnel` (whose numbers test_outcomes_adjusted checks
 # independently) and the unadjusted means computed here in SQL; the CSV is
-# the table's rows; Dutch and English; a site under 5 not shown; no session
+# byte for byte `ruglab-outcomes funnel --csv`; the funnel is drawn (an
+# inlined SVG, every site shown labelled, the tiny one not); Dutch and English; a site under 5 not shown; no session
 # 303, other roles 403, an unknown measure or indicator 404.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/web_lib.sh"
@@ -60,21 +61,63 @@ t_is "unadjusted means on the page equal SQL's" "$shown" "$sql"
 
 csvout=$(req q "$base/quality/funnel?measure=odi&indicator=change&csv=1")
 t_is "CSV: 200" "$(status_of "$csvout")" 200
-t_match "CSV: a download" "$(header_of "$csvout" Content-Disposition)" "attachment; filename=\"funnel.csv\""
+t_match "CSV: a download" "$(header_of "$csvout" Content-Disposition)" "attachment; filename=\"quality-funnel.csv\""
 t_match "CSV: text/csv" "$(header_of "$csvout" Content-Type)" "text/csv"
-body=$(sed '1,/^\r$/d' <<<"$csvout")
+body() { sed '1,/^\r$/d' <<<"$1" | tr -d '\r'; }
+body=$(body "$csvout")
 t_is "CSV: header and one row per shown site" "$(wc -l <<<"$body")" 4
-t_is "CSV: the rows equal the CLI's (same columns but unadjusted_diff and o_over_e)" \
-  "$(tail -n +2 <<<"$body" | tr -d '\r')" \
-  "$(python3 -c 'import csv,sys
-for r in csv.DictReader(open(sys.argv[1])):
-    print(",".join(r[k] for k in "site n unadjusted adjusted observed expected o_minus_e se z z_winsorised limit95 limit998 funnel95 funnel998".split()))' "$T_TMP/cli.csv")"
+t_is "CSV: byte for byte \`ruglab-outcomes funnel --csv\` (n, observed, expected, O - E, the limits at n: what the chart draws)" \
+  "$(tr -d '\r' <<<"$body")" "$(cat "$T_TMP/cli.csv")"
+t_is "CSV: the columns of the numbers drawn" "$(head -1 <<<"$body" | tr -d '\r')" \
+  "site,n,unadjusted,unadjusted_diff,adjusted,observed,expected,o_minus_e,o_over_e,se,z,z_winsorised,limit95,limit998,funnel95,funnel998"
+
+# the chart: the funnel drawn by gnuplot, inlined as a data: SVG; one
+# point per site shown, labelled, between the limits
+t_match "page: the funnel inlined as a data: SVG" "$page" '<img class="chart" src="data:image/svg\+xml;base64,'
+sed -n 's/.*<img class="chart" src="data:image\/svg+xml;base64,\([^"]*\)".*/\1/p' <<<"$page" | base64 -d >"$T_TMP/funnel.svg"; rc=$?
+t_is "the chart decodes" "$rc" 0
+t_match "the chart is an SVG" "$(head -c 400 "$T_TMP/funnel.svg")" "<svg"
+for s in $(tail -n +2 "$T_TMP/cli.csv" | cut -d, -f1); do
+  t_match "the chart labels site $s" "$(cat "$T_TMP/funnel.svg")" ">$s<"
+done
+t_is "the chart leaves the tiny site out" "$(grep -c 'tiny' "$T_TMP/funnel.svg" || true)" 0
+t_match "the chart has the 95 % and 99.8 % limits" "$(cat "$T_TMP/funnel.svg")" "99.8 %"
+t_match "the chart's English title names the measure" "$(cat "$T_TMP/funnel.svg")" "Mean change of ODI disability per site after case-mix adjustment"
+t_match "page (en): the measure and indicator in words" "$page" \
+  '<span class="measure">ODI disability</span>, indicator <span class="indicator">change</span>'
+t_match "page (en): a measure select, odi selected" "$page" '<option value="odi" selected>ODI disability</option>'
+t_match "page (en): an indicator select, change selected" "$page" '<option value="change" selected>change</option>'
+
+out=$(ruglab-outcomes chart adjusted --measure odi --out "$T_TMP/cli-funnel.svg" 2>&1); rc=$?
+t_is "ruglab-outcomes chart adjusted exits 0" "$rc" 0
+t_match "the CLI draws the same sites" "$out" "3 sites"
+mcid=$(ruglab-outcomes --csv funnel --measure odi --indicator mcid); rc=$?
+t_is "CLI funnel --indicator mcid exits 0" "$rc" 0
+out=$(req q "$base/quality/funnel?measure=odi&indicator=mcid&csv=1")
+t_is "mcid CSV: byte for byte the CLI's" "$(body "$out")" "$mcid"
 
 page=$(req q "$base/quality/funnel?measure=odi&indicator=mcid")
 t_is "mcid page: 200" "$(status_of "$page")" 200
+t_match "mcid page: its funnel drawn too" "$page" '<img class="chart" src="data:image/svg\+xml;base64,'
+
 req q "$base/lang/nl" >/dev/null
 page=$(req q "$base/quality/funnel?measure=odi")
-t_match "Dutch page" "$page" "Sites na correctie voor case-mix"
+t_match "Dutch page" "$page" "<h1>Centra na correctie voor case-mix</h1>"
+t_match "Dutch: the measure and the indicator in Dutch" "$page" \
+  '<span class="measure">ODI beperking</span>, indicator <span class="indicator">verandering</span>'
+t_match "Dutch: the measures in Dutch in the select" "$page" '<option value="odi" selected>ODI beperking</option>'
+sed -n 's/.*<img class="chart" src="data:image\/svg+xml;base64,\([^"]*\)".*/\1/p' <<<"$page" | base64 -d >"$T_TMP/funnel-nl.svg"
+svg=$(python3 -c 'import re, sys, html; print(" | ".join(html.unescape(re.sub(r"<[^>]+>", "", t)) for t in re.findall(r"<text[^>]*>(.*?)</text>", open(sys.argv[1]).read(), re.S)))' "$T_TMP/funnel-nl.svg")
+t_match "Dutch: the chart's title in Dutch" "$svg" "Gemiddelde verandering van ODI beperking per centrum na correctie voor case-mix \(W − V\)"
+t_match "Dutch: the chart's axes in Dutch" "$svg" "patiënten met een begin- en eindwaarde"
+t_match "Dutch: the chart's keys in Dutch" "$svg" "99,8 %.*verwacht.*centrum"
+t_is "Dutch: no English word of the CLI's chart" \
+  "$(grep -oE '\b(Mean|change|site|patients|observed|expected|adjustment|disability)\b' <<<"$svg" | sort -u | tr '\n' ' ')" ""
+page=$(req q "$base/quality/funnel?measure=odi&indicator=mcid")
+sed -n 's/.*<img class="chart" src="data:image\/svg+xml;base64,\([^"]*\)".*/\1/p' <<<"$page" | base64 -d >"$T_TMP/funnel-mcid.svg"
+t_match "Dutch: the mcid chart's title in Dutch" "$(cat "$T_TMP/funnel-mcid.svg")" "Belangrijke verbetering van ODI beperking"
+t_match "Dutch: the mcid indicator in Dutch" "$page" '<option value="mcid" selected>belangrijke verbetering \(MCID\)</option>'
+page=$(req q "$base/quality/funnel?measure=odi")
 t_match "Dutch words for the position" "$page" "<td class=\"funnel95\">(binnen|boven|onder)</td>"
 t_is "unknown measure: 404" "$(status_of "$(req q "$base/quality/funnel?measure=nope")")" 404
 t_is "unknown indicator: 404" "$(status_of "$(req q "$base/quality/funnel?indicator=x")")" 404
