@@ -579,31 +579,25 @@ s_read_partitions(s_fetch_t *f, PGconn *conn, const char *site, rl_err_t *err)
     return rc;
 }
 
-/* Room for more values of group g's measure m. */
-static double *
-s_room(s_fetch_t *f, long g, size_t m, size_t more)
-{
-    outcomes_group_t *grp = &f->d->groups[g];
-    size_t *cap = &f->cap[(size_t)g * f->d->nmeasures + m];
-    if (grp->n_values[m] + more > *cap) {
-        *cap = (grp->n_values[m] + more) * 2;
-        grp->values[m] = rl_realloc(grp->values[m], *cap * sizeof(double));
-    }
-    return grp->values[m] + grp->n_values[m];
-}
-
-/* The changes of one row of quality.agg_outcome into their groups. */
+/* The changes of one row of quality.agg_outcome into their groups: with
+ * count, only how many each group's measure gets (into f->cap); else the
+ * values themselves (into the room counted). */
 static int
-s_take_changes(s_fetch_t *f, const PGresult *res, int row, size_t p, size_t m, rl_err_t *err)
+s_take_changes(s_fetch_t *f, const PGresult *res, int row, size_t p, size_t m, bool count,
+               rl_err_t *err)
 {
     const unsigned char *changes = (const unsigned char *)PQgetvalue(res, row, S_O_CHANGES);
-    size_t n = (size_t)PQgetlength(res, row, S_O_CHANGES) / 8;
+    size_t n = (size_t)PQgetlength(res, row, S_O_CHANGES) / 8, nm = f->d->nmeasures;
     if (f->whole) {
         long g = f->part_group[p];
-        double *v = s_room(f, g, m, n);
+        outcomes_group_t *grp = &f->d->groups[g];
+        if (count) {
+            f->cap[(size_t)g * nm + m] += n;
+            return 0;
+        }
+        double *v = grp->values[m] + grp->n_values[m];
         for (size_t j = 0; j < n; j++)
             v[j] = s_float8(changes + 8 * j);
-        outcomes_group_t *grp = &f->d->groups[g];
         grp->n_values[m] += n;
         grp->n_flagged[m] += s_int4(res, row, S_O_FLAGGED);
         grp->n_important[m] += s_int4(res, row, S_O_IMPORTANT);
@@ -621,9 +615,12 @@ s_take_changes(s_fetch_t *f, const PGresult *res, int row, size_t p, size_t m, r
         long g = f->enr_group[p][place - 1];
         if (g < 0)
             continue;
+        if (count) {
+            f->cap[(size_t)g * nm + m]++;
+            continue;
+        }
         outcomes_group_t *grp = &f->d->groups[g];
-        *s_room(f, g, m, 1) = s_float8(changes + 8 * j);
-        grp->n_values[m]++;
+        grp->values[m][grp->n_values[m]++] = s_float8(changes + 8 * j);
         grp->n_flagged[m] += flags[j] != 2;
         grp->n_important[m] += flags[j] == 1;
     }
@@ -667,24 +664,40 @@ s_read_changes(s_fetch_t *f, PGconn *conn, const char *site, rl_err_t *err)
     free(measures);
     if (!res)
         return -1;
+    /* each row's partition and measure (nm: a measure not asked for) */
+    size_t rows = (size_t)PQntuples(res), nm = f->d->nmeasures;
+    size_t *row_p = rl_malloc((rows + 1) * sizeof *row_p);
+    size_t *row_m = rl_malloc((rows + 1) * sizeof *row_m);
     s_str_t key = {0};
     int rc = 0;
-    for (int r = 0; r < PQntuples(res) && rc == 0; r++) {
-        s_part_key(res, r, &key);
-        size_t p = s_map_find(&f->parts, key.text);
-        if (p == (size_t)-1) {
+    for (size_t r = 0; r < rows && rc == 0; r++) {
+        s_part_key(res, (int)r, &key);
+        row_p[r] = s_map_find(&f->parts, key.text);
+        if (row_p[r] == (size_t)-1) {
             rc = rl_err_set(err,
                             "reading the quality tables: quality.agg_outcome has a partition "
                             "that quality.agg_enrolment does not (run ruglab-outcomes refresh)");
             break;
         }
-        const char *code = PQgetvalue(res, r, S_O_MEASURE);
-        for (size_t m = 0; m < f->d->nmeasures; m++)
-            if (!strcmp(f->d->measures[m], code)) {
-                rc = s_take_changes(f, res, r, p, m, err);
-                break;
-            }
+        const char *code = PQgetvalue(res, (int)r, S_O_MEASURE);
+        row_m[r] = 0;
+        while (row_m[r] < nm && strcmp(f->d->measures[row_m[r]], code) != 0)
+            row_m[r]++;
     }
+    /* two passes: how many values each group's measure gets, then the
+     * values into arrays of that size (no growing arrays) */
+    for (int pass = 0; pass < 2 && rc == 0; pass++) {
+        if (pass == 1)
+            for (size_t g = 0; g < f->d->ngroups; g++)
+                for (size_t m = 0; m < nm; m++)
+                    f->d->groups[g].values[m] =
+                        rl_malloc((f->cap[g * nm + m] ? f->cap[g * nm + m] : 1) * sizeof(double));
+        for (size_t r = 0; r < rows && rc == 0; r++)
+            if (row_m[r] < nm)
+                rc = s_take_changes(f, res, (int)r, row_p[r], row_m[r], pass == 0, err);
+    }
+    free(row_p);
+    free(row_m);
     free(key.text);
     PQclear(res);
     return rc;

@@ -17,7 +17,8 @@ struct outcomes_table_t {
     char **names;
     bool *numeric;
     size_t nrows, cap;
-    char **cells; /* nrows x ncols */
+    char **cells;  /* nrows x ncols, pointing into the row's block */
+    char **blocks; /* per row: its cells' text in one allocation */
 };
 
 outcomes_table_t *
@@ -40,10 +41,11 @@ outcomes_table_destroy(outcomes_table_t **self_p)
     if (!self_p || !*self_p)
         return;
     outcomes_table_t *self = *self_p;
-    for (size_t i = 0; i < self->nrows * self->ncols; i++)
-        free(self->cells[i]);
+    for (size_t r = 0; r < self->nrows; r++)
+        free(self->blocks[r]);
     for (size_t i = 0; i < self->ncols; i++)
         free(self->names[i]);
+    free(self->blocks);
     free(self->cells);
     free(self->names);
     free(self->numeric);
@@ -75,9 +77,20 @@ outcomes_table_add(outcomes_table_t *self, const char *const *cells)
     if (self->nrows == self->cap) {
         self->cap = self->cap ? self->cap * 2 : 16;
         self->cells = rl_realloc(self->cells, self->cap * self->ncols * sizeof *self->cells);
+        self->blocks = rl_realloc(self->blocks, self->cap * sizeof *self->blocks);
     }
+    size_t size = 1;
     for (size_t i = 0; i < self->ncols; i++)
-        self->cells[self->nrows * self->ncols + i] = cells[i] ? rl_strdup(cells[i]) : NULL;
+        size += cells[i] ? strlen(cells[i]) + 1 : 0;
+    char *p = self->blocks[self->nrows] = rl_malloc(size);
+    for (size_t i = 0; i < self->ncols; i++) {
+        self->cells[self->nrows * self->ncols + i] = cells[i] ? p : NULL;
+        if (cells[i]) {
+            size_t len = strlen(cells[i]) + 1;
+            memcpy(p, cells[i], len);
+            p += len;
+        }
+    }
     self->nrows++;
 }
 

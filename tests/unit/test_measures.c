@@ -242,6 +242,34 @@ test_sort_runs(void **state)
     rl_measures_sort(NULL, 0);
 }
 
+/* The median of unsorted values (found by selection) equals the middle of
+ * the sorted ones, odd and even counts, with ties, and NAN skipped. */
+static void
+test_summary_median_unsorted(void **state)
+{
+    (void)state;
+    enum { N = 501 };
+    static double v[N], w[N];
+    unsigned seed = 3;
+    for (size_t n = 1; n <= N; n += 37) {
+        for (size_t i = 0; i < n; i++) {
+            seed = seed * 1103515245u + 12345u;
+            v[i] = w[i] = (double)((seed >> 8) % 97) / 4.0;
+        }
+        qsort(w, n, sizeof *w, s_cmp);
+        double want = n % 2 ? w[n / 2] : (w[n / 2 - 1] + w[n / 2]) / 2.0;
+        rl_measures_summary_t s;
+        rl_measures_summary(v, n, &s);
+        assert_true(s.median == want);
+        assert_int_equal(s.n, n);
+    }
+    double x[] = {5, NAN, 1, 4, 2, NAN, 3};
+    rl_measures_summary_t s;
+    rl_measures_summary(x, 7, &s);
+    assert_true(s.median == 3.0);
+    assert_int_equal(s.n_missing, 2);
+}
+
 int
 main(void)
 {
@@ -255,6 +283,7 @@ main(void)
         cmocka_unit_test(test_summary),
         cmocka_unit_test(test_wilson),
         cmocka_unit_test(test_sort_runs),
+        cmocka_unit_test(test_summary_median_unsorted),
     };
     return cmocka_run_group_tests_name("measures", tests, NULL, NULL);
 }
