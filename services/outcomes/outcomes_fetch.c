@@ -531,6 +531,31 @@ s_take_enrolments(s_fetch_t *f, const PGresult *res, int row, size_t p, rl_err_t
     return bad ? s_corrupt(err, "quality.agg_enrolment") : 0;
 }
 
+/* No partition read: 0 when quality.enrolment has none either (of the
+ * site), else -1 with err saying what brings the tables up to date (a
+ * database migrated to 610 whose refresh has not run yet, or a registry
+ * whose subscriptions do not take the new tables yet): never a summary
+ * of nothing over enrolments that exist. */
+static int
+s_not_aggregated(PGconn *conn, const char *site, rl_err_t *err)
+{
+    const char *params[1] = {site};
+    PGresult *res = rl_db_exec(conn, err, "reading the quality tables",
+                               site ? "SELECT EXISTS (SELECT 1 FROM quality.enrolment "
+                                      "WHERE site_code = $1)"
+                                    : "SELECT EXISTS (SELECT 1 FROM quality.enrolment)",
+                               site ? 1 : 0, params);
+    if (!res)
+        return -1;
+    bool some = !strcmp(PQgetvalue(res, 0, 0), "t");
+    PQclear(res);
+    if (!some)
+        return 0;
+    return rl_err_set(err, "reading the quality tables: quality.agg_enrolment is empty while "
+                           "quality.enrolment is not: run ruglab-outcomes refresh (at a site) or, "
+                           "on a registry, ALTER SUBSCRIPTION ... REFRESH PUBLICATION");
+}
+
 static int
 s_read_partitions(s_fetch_t *f, PGconn *conn, const char *site, rl_err_t *err)
 {
@@ -546,6 +571,10 @@ s_read_partitions(s_fetch_t *f, PGconn *conn, const char *site, rl_err_t *err)
     if (!res)
         return -1;
     size_t rows = (size_t)PQntuples(res);
+    if (rows == 0 && s_not_aggregated(conn, site, err) != 0) {
+        PQclear(res);
+        return -1;
+    }
     f->part_group = rl_calloc(rows + 1, sizeof *f->part_group);
     f->enr_group = rl_calloc(rows + 1, sizeof *f->enr_group);
     f->part_n = rl_calloc(rows + 1, sizeof *f->part_n);

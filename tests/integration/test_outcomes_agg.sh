@@ -43,6 +43,17 @@ t_is "agg_enrolment: the counts of every partition equal quality.enrolment" "$di
 t_fails_with "the quality role cannot write the pre-aggregated tables" 'permission denied' \
   t_psql ruglab_quality "DELETE FROM quality.agg_outcome"
 
+# empty pre-aggregated tables over enrolments that exist (a registry whose
+# subscriptions do not take them yet) give an error, never empty figures
+t_check "an admin empties the pre-aggregated tables" t_psql ruglab_admin \
+  "BEGIN; DELETE FROM quality.agg_outcome; DELETE FROM quality.agg_enrolment; COMMIT"
+out=$(ruglab-outcomes summary --by site 2>&1); rc=$?
+t_is "summary then exits 3 (the database)" "$rc" 3
+t_match "and says what to do" "$out" "quality.agg_enrolment is empty while quality.enrolment is not: run ruglab-outcomes refresh"
+out=$(ruglab-outcomes refresh --full 2>&1); rc=$?
+t_is "a full refresh exits 0" "$rc" 0
+t_is "and fills them again" "$(t_psql ruglab_quality "SELECT count(*) > 0 FROM quality.agg_outcome")" t
+
 # Per grouping: the expected n, mean and median of each group and measure
 # from the raw rows (keys joined by '|'), against the CSV's; a cell shown
 # as "<5" (fewer than 5, or hidden so that a total cannot give one back:
