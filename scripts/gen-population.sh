@@ -9,7 +9,8 @@
 #                             [--site-prefix P]
 #
 # Defaults: seed 1, 5 sites, 1000 enrolments, 10 years up to 2026-06-29,
-# site codes gen-s01, gen-s02, ... A second run with another seed (and the
+# site codes gen-s01, gen-s02, ... (three digits from 100 sites on:
+# gen-s001, ...). A second run with another seed (and the
 # same prefix) adds enrolments to the same sites; the same seed twice is
 # refused by the database (the badge tokens exist already).
 set -euo pipefail

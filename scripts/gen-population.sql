@@ -29,7 +29,7 @@ CREATE FUNCTION pg_temp.nrm(k bigint, salt int) RETURNS float8 LANGUAGE sql IMMU
 
 -- sites (kept when they exist: a second run adds enrolments to them)
 INSERT INTO clinical.site (code, name)
-SELECT gp.prefix || lpad(i::text, 2, '0'), 'Synthetic site ' || gp.prefix || lpad(i::text, 2, '0')
+SELECT gp.prefix || lpad(i::text, greatest(2, length(gp.n_sites::text)), '0'), 'Synthetic site ' || gp.prefix || lpad(i::text, greatest(2, length(gp.n_sites::text)), '0')
 FROM gp, generate_series(1, gp.n_sites) i
 ON CONFLICT (code) DO NOTHING;
 
@@ -39,7 +39,7 @@ SELECT i AS site_no, s.site_id, s.code,
         WHERE code = (ARRAY['mrr-36', 'rugschool-30', 'rugschool-36-18w'])[1 + (i - 1) % 3]) AS programme_id,
        (i * 7) % 35 AS offset_days
 FROM gp CROSS JOIN generate_series(1, gp.n_sites) i
-JOIN clinical.site s ON s.code = gp.prefix || lpad(i::text, 2, '0');
+JOIN clinical.site s ON s.code = gp.prefix || lpad(i::text, greatest(2, length(gp.n_sites::text)), '0');
 
 -- groups: one every 5 weeks per site
 CREATE TEMP TABLE g_cohort_plan AS

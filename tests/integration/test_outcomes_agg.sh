@@ -119,4 +119,12 @@ t_is "the next refresh exits 0" "$rc" 0
 t_is "the site's enrolled count is back" "$(count)" "$before"
 check site
 
+# the generator at the bench's national scale names 100 sites and more
+# with three digits (two digits gave site 100 the code of site 10, and its
+# device tests collided with theirs)
+out=$("$T_ROOT/scripts/gen-population.sh" --seed 22 --sites 120 --enrolments 240 --years 1 --site-prefix big 2>&1); rc=$?
+t_is "the generator makes 120 sites (exit 0)" "$rc" 0
+t_is "120 distinct site codes of three digits" \
+  "$(t_psql ruglab_admin "SELECT count(DISTINCT code) FILTER (WHERE code ~ '^big[0-9]{3}$') FROM clinical.site WHERE code LIKE 'big%'")" 120
+
 t_done
