@@ -226,6 +226,25 @@ s_median(double *v, size_t n)
     return (below + v[k]) / 2.0;
 }
 
+/* A sum by Neumaier's compensated summation: the double nearest the exact
+ * sum in all but pathological cases, whatever the order of the terms
+ * (values gathered from partitions come in no particular order, and a
+ * plain sum's last bits, hence a rounded mean, would depend on it). */
+typedef struct {
+    double sum, c;
+} neumaier_t;
+
+static void
+s_neumaier_add(neumaier_t *a, double x)
+{
+    double t = a->sum + x;
+    if (fabs(a->sum) >= fabs(x))
+        a->c += (a->sum - t) + x;
+    else
+        a->c += (x - t) + a->sum;
+    a->sum = t;
+}
+
 /* rl_measures_t_quantile(0.975, df), remembered per thread for the small
  * degrees of freedom: a summary of thousands of cohorts asks for the same
  * few dozen, and each costs a bisection over the incomplete beta. */
@@ -245,8 +264,8 @@ rl_measures_summary(const double *x, size_t n, rl_measures_summary_t *out)
 {
     assert(out && (x || n == 0));
     rl_measures_summary_t s = {0, 0, NAN, NAN, NAN, NAN, NAN};
-    /* values sorted and all present (a summary's groups) are read where
-     * they are; else a sorted copy of those present */
+    /* values sorted and all present are read where they are; else a copy
+     * of those present (reordered to find the median) */
     bool sorted = true;
     for (size_t i = 0; i < n && sorted; i++)
         sorted = !isnan(x[i]) && (i == 0 || x[i] >= x[i - 1]);
@@ -265,20 +284,21 @@ rl_measures_summary(const double *x, size_t n, rl_measures_summary_t *out)
         v = copy;
     }
     if (s.n > 0) {
-        /* Two passes: the mean first, then squared deviations (stable). */
-        double sum = 0;
+        /* Two passes: the mean first, then squared deviations (stable),
+         * each a compensated sum. */
+        neumaier_t sum = {0, 0};
         for (size_t i = 0; i < s.n; i++)
-            sum += v[i];
-        s.mean = sum / (double)s.n;
+            s_neumaier_add(&sum, v[i]);
+        s.mean = (sum.sum + sum.c) / (double)s.n;
         s.median = copy      ? s_median(copy, s.n)
                    : s.n % 2 ? v[s.n / 2]
                              : (v[s.n / 2 - 1] + v[s.n / 2]) / 2.0;
     }
     if (s.n > 1) {
-        double ss = 0;
+        neumaier_t ss = {0, 0};
         for (size_t i = 0; i < s.n; i++)
-            ss += (v[i] - s.mean) * (v[i] - s.mean);
-        s.sd = sqrt(ss / (double)(s.n - 1));
+            s_neumaier_add(&ss, (v[i] - s.mean) * (v[i] - s.mean));
+        s.sd = sqrt((ss.sum + ss.c) / (double)(s.n - 1));
         double half = s_t975(s.n - 1) * s.sd / sqrt((double)s.n);
         s.ci95_low = s.mean - half;
         s.ci95_high = s.mean + half;

@@ -253,8 +253,9 @@ typedef struct {
 /* Fetches every group of `by` (comma-separated grouping names, or NULL for
  * one group of everything) of the enrolments of filter (NULL: all), of
  * the measures in `measures` (comma-separated codes, NULL = all), from the
- * pre-aggregated tables of 610 (the values of each group and measure
- * sorted ascending). Caller owns the result (outcomes_data_free). */
+ * pre-aggregated tables of 610 (the values of each group and measure in
+ * no particular order: outcomes_data_sort). Caller owns the result
+ * (outcomes_data_free). */
 outcomes_data_t *outcomes_fetch(PGconn *conn, const char *by, const char *measures,
                                 const outcomes_filter_t *filter, rl_err_t *err)
     __attribute__((warn_unused_result));
@@ -267,6 +268,9 @@ outcomes_data_t *outcomes_fetch_site(PGconn *conn, const char *by, const char *m
 /* Says "WHAT: <err>" and returns the exit code of a failed outcomes_fetch:
  * RL_EXIT_FAIL for an unknown grouping or measure, else RL_EXIT_DB. */
 int outcomes_fetch_failed(const char *what, const rl_err_t *err);
+
+/* Sorts the values of every group and measure ascending. */
+void outcomes_data_sort(outcomes_data_t *d);
 
 void outcomes_data_free(outcomes_data_t **self_p);
 

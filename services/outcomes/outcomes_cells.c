@@ -2,7 +2,40 @@
  * "<5" for a suppressed one. */
 #include "outcomes.h"
 
+#include <math.h>
 #include <string.h>
+
+/* v with `decimals` decimals, rounded half away from zero on the decimal
+ * number v stands for (its first decimals + 9 decimals), as PostgreSQL's
+ * round(numeric) does: a mean of exactly 1.775 is held as the double
+ * 1.77499999999999991, which printf would round to 1.77; the quality team
+ * checks the figures against SQL, which says 1.78. */
+static void
+s_round_decimal(char *buf, size_t size, double v, int decimals)
+{
+    char wide[400];
+    int n = snprintf(wide, sizeof wide, "%.*f", decimals + 9, fabs(v));
+    if (n < 0 || (size_t)n >= sizeof wide || decimals < 0 || decimals > 20) {
+        snprintf(buf, size, "%.*f", decimals, v);
+        return;
+    }
+    char *dot = strchr(wide, '.');
+    /* the digits kept: up to the dot and decimals after it */
+    size_t keep = (size_t)(dot - wide) + (decimals ? 1 + (size_t)decimals : 0);
+    bool up = dot[1 + decimals] >= '5';
+    wide[keep] = '\0';
+    for (size_t i = keep; up && i-- > 0;) {
+        if (wide[i] == '.')
+            continue;
+        if (wide[i] == '9') {
+            wide[i] = '0';
+        } else {
+            wide[i]++;
+            up = false;
+        }
+    }
+    snprintf(buf, size, "%s%s%s", v < 0 ? "-" : "", up ? "1" : "", wide);
+}
 
 const char *
 outcomes_fmt(char *buf, size_t size, double v, int decimals)
@@ -11,7 +44,7 @@ outcomes_fmt(char *buf, size_t size, double v, int decimals)
         buf[0] = '\0';
         return buf;
     }
-    snprintf(buf, size, "%.*f", decimals, v);
+    s_round_decimal(buf, size, v, decimals);
     if (!strcmp(buf, "-0") || !strncmp(buf, "-0.", 3)) {
         /* "-0.00" reads as a change that is not there */
         bool zero = true;

@@ -555,6 +555,8 @@ s_fetch(void *self, PGconn *conn)
     const s_opts_t *o = &c->o;
     rl_err_t err;
     c->d = outcomes_fetch_site(conn, s_group_by(o), o->measure, o->site, &err);
+    if (c->d)
+        outcomes_data_sort(c->d);
     if (!c->d) {
         char what[64];
         snprintf(what, sizeof what, "chart %s", o->kind->name);
@@ -762,6 +764,8 @@ outcomes_chart_draw(PGconn *conn, const char *kind, const char *measure, const c
     if (strcmp(c.o.by, "cohort") && strcmp(c.o.by, "site"))
         return rl_err_set(err, "unknown grouping '%s' (cohort, site)", c.o.by);
     c.d = outcomes_fetch_site(conn, s_group_by(&c.o), measure, NULL, err);
+    if (c.d)
+        outcomes_data_sort(c.d);
     if (!c.d)
         return -1;
     c.label = c.d->nmeasures ? c.d->labels[0] : measure;

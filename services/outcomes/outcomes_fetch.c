@@ -4,9 +4,11 @@
  * partition's changes sorted. A grouping made of partition columns only
  * (site, year, programme, route) adds whole partitions; the others
  * (cohort, indication, sex, age band) and a cohort filter place each
- * change by its enrolment. Each group's changes are merged in order (the
- * sorted runs of its partitions), so every statistic is computed from the
- * same doubles, in the same order, as from quality.outcome itself. Two
+ * change by its enrolment. A group's changes are the sorted runs of its
+ * partitions one after the other; the statistics need no order (the
+ * median is found by selection), a chart sorts them (outcomes_data_sort:
+ * a merge of the runs). Every statistic is computed from the same doubles
+ * as from quality.outcome itself. Two
  * statements read everything (binary results: no text to parse), whatever
  * the grouping; a third orders the groups by the database's collation.
  * The grouping names come from a fixed table (never the user's text);
@@ -834,9 +836,6 @@ outcomes_fetch(PGconn *conn, const char *by, const char *measures, const outcome
                    fields[k] == S_F_ROUTE;
     if (s_read_partitions(&f, conn, site, err) < 0 || s_read_changes(&f, conn, site, err) < 0)
         goto out;
-    for (size_t g = 0; g < d->ngroups; g++)
-        for (size_t m = 0; m < d->nmeasures; m++)
-            rl_measures_sort(d->groups[g].values[m], d->groups[g].n_values[m]);
     ok = s_order_groups(&f, conn, err) == 0;
 out:
     s_fetch_clear(&f);
@@ -844,6 +843,14 @@ out:
     if (!ok)
         outcomes_data_free(&d);
     return d;
+}
+
+void
+outcomes_data_sort(outcomes_data_t *d)
+{
+    for (size_t g = 0; g < d->ngroups; g++)
+        for (size_t m = 0; m < d->nmeasures; m++)
+            rl_measures_sort(d->groups[g].values[m], d->groups[g].n_values[m]);
 }
 
 outcomes_data_t *

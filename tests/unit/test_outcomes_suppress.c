@@ -10,6 +10,9 @@
 
 #include "../../services/outcomes/outcomes.h"
 
+#include <math.h>
+#include <string.h>
+
 static void
 test_primary(void **state)
 {
@@ -142,11 +145,34 @@ test_counts_suppress_leaves_enrolled_to_the_caller(void **state)
     assert_true(c.completed.suppressed && c.dropped.suppressed);
 }
 
+/* Numbers are rounded half away from zero on the decimal they stand for,
+ * as SQL's round(numeric): a mean of exactly 1.775 (held as the double
+ * 1.77499999999999991) is 1.78; carries; no "-0.00". */
+static void
+test_fmt_rounds_the_decimal(void **state)
+{
+    (void)state;
+    char b[OUTCOMES_NUM];
+    assert_string_equal(outcomes_fmt(b, sizeof b, (1.77 + 1.78) / 2, 2), "1.78");
+    assert_string_equal(outcomes_fmt(b, sizeof b, 14.2 / 8, 2), "1.78"); /* 1.775 */
+    assert_string_equal(outcomes_fmt(b, sizeof b, 1.685, 2), "1.69");
+    assert_string_equal(outcomes_fmt(b, sizeof b, -1.775, 2), "-1.78");
+    assert_string_equal(outcomes_fmt(b, sizeof b, 1.7749, 2), "1.77");
+    assert_string_equal(outcomes_fmt(b, sizeof b, 9.995, 2), "10.00");
+    assert_string_equal(outcomes_fmt(b, sizeof b, 99.95, 1), "100.0");
+    assert_string_equal(outcomes_fmt(b, sizeof b, 2.5, 0), "3");
+    assert_string_equal(outcomes_fmt(b, sizeof b, -0.001, 2), "0.00");
+    assert_string_equal(outcomes_fmt(b, sizeof b, 0, 2), "0.00");
+    assert_string_equal(outcomes_fmt(b, sizeof b, -12.345678, 4), "-12.3457");
+    assert_string_equal(outcomes_fmt(b, sizeof b, NAN, 2), "");
+}
+
 int
 main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_primary),
+        cmocka_unit_test(test_fmt_rounds_the_decimal),
         cmocka_unit_test(test_column_one_small_cell_takes_the_next_smallest),
         cmocka_unit_test(test_column_two_small_cells_are_enough),
         cmocka_unit_test(test_column_single_group_hides_the_total),
