@@ -58,12 +58,18 @@
 --     has an index on local_enrolment_id (the incremental delete and the
 --     later steps, quality.refresh_casemix and quality.refresh_work, select
 --     by it).
+-- Full refresh, same run alternating with a database at 604, backend CPU
+-- of quality.refresh(true): 45.8-47.3 s -> 38.1 s; make bench (2 shared
+-- cores): refresh --full 34.6 s, still above 30 s (the views' passes
+-- above; window functions keep PostgreSQL 15 from running them in
+-- parallel workers).
 -- Tried and left out (no gain measured): raising work_mem in the function
 -- (64 MB and 256 MB were slower: hash aggregates chosen on misestimated
 -- view rows), turning off nested loops or merge joins for the full path,
--- and computing v_test_occasion's session number on the test day as a
--- running maximum instead of its range join (the sort it needs costs what
--- the join did).
+-- an index on meas.test_trial (enrolment_id, device_id, session_id,
+-- taken_at) for the occasions, and computing v_test_occasion's session
+-- number on the test day as a running maximum instead of its range join
+-- (the sort it needs costs what the join did).
 
 -- -------------------------------------------------------- refresh_source
 -- The rows of a clinical view for the enrolments of keys, as a FROM item
