@@ -9,7 +9,7 @@
 --   full, 47-56 s: q_values 22-27 s, q_enrolment 8-11 s, the outcome
 --   writes 7.6 s (an anti-join delete and an upsert of all 1.68 M rows),
 --   q_outcome 2.5 s. The views are the cost: one pass of v_session (2.85 M
---   sessions, a window per enrolment) takes 2.3 s and a full refresh makes
+--   sessions, a window per enrolment) takes 2.3 s (1.6 s of CPU) and a full refresh makes
 --   six (v_attendance two, v_outside_programme one, v_timepoint_anchor two
 --   through v_test_occasion and its mid session, v_test_trial one through
 --   v_test_occasion); v_test_occasion (5.7 s: a v_session pass and 2.8 s
@@ -39,7 +39,15 @@
 --     near 100,000 keys would the whole views cost less; one path for
 --     every key set, the = ANY branch of 600 for more than 500 keys went).
 --     The views themselves are unchanged (the report's model keeps its
---     plans).
+--     plans). Not chosen: the views' bodies as inlinable SQL functions
+--     taking the keys, the views calling them with NULL. An inlined
+--     function's tables are checked with the caller's rights, not the
+--     view owner's, so ruglab_secretariat, which reads v_session,
+--     v_attendance, v_questionnaire and v_test_occasion but has no SELECT
+--     on meas.session_event, meas.test_trial or
+--     meas.questionnaire_response, would get "permission denied" (tried);
+--     it would need grants on the raw tables. The LATERAL form gives the
+--     refresh the same per-key restriction without touching the views.
 --     Incremental refresh after 100 changes (ruglab-outcomes refresh,
 --     the same run alternating with a database at 604): 2.9-4.4 s ->
 --     0.21-0.24 s; quality.refresh() itself 0.15 s (finding the changed
