@@ -82,6 +82,37 @@ t_match "a global change makes the refresh full" "$out" "; 60 enrolments recompu
 out=$(ruglab-outcomes refresh 2>&1)
 t_match "and the next one is incremental again" "$out" "; 0 enrolments recomputed \(incremental\)"
 
+# --full writes only the outcome rows that differ (migration 608): a device
+# value changed (every trial of one enrolment 1 Nm stronger) and one
+# enrolment's questionnaires gone are exactly the rows it counts
+ea=$(t_psql ruglab_quality "SELECT e.local_enrolment_id FROM quality.enrolment e JOIN quality.outcome o USING (enrolment_key)
+  WHERE o.measure LIKE 'strength\_%' AND o.start_value IS NOT NULL AND o.end_value IS NOT NULL
+  ORDER BY 1 LIMIT 1")
+eb=$(t_psql ruglab_quality "SELECT e.local_enrolment_id FROM quality.enrolment e JOIN quality.outcome o USING (enrolment_key)
+  JOIN quality.measure m USING (measure) WHERE m.kind = 'questionnaire' AND e.local_enrolment_id <> $ea
+  ORDER BY 1 LIMIT 1")
+t_match "an enrolment with device outcomes and one with questionnaire outcomes" "$ea $eb" "^[0-9]+ [0-9]+$"
+na=$(t_psql ruglab_quality "SELECT count(*) FROM quality.outcome o JOIN quality.enrolment e USING (enrolment_key)
+  WHERE e.local_enrolment_id = $ea AND o.measure LIKE 'strength\_%'")
+nb=$(t_psql ruglab_quality "SELECT count(*) FROM quality.outcome o JOIN quality.enrolment e USING (enrolment_key)
+  JOIN quality.measure m USING (measure) WHERE e.local_enrolment_id = $eb AND m.kind = 'questionnaire'")
+sa=$(t_psql ruglab_quality "SELECT sum(o.start_value) FROM quality.outcome o JOIN quality.enrolment e USING (enrolment_key)
+  WHERE e.local_enrolment_id = $ea AND o.measure LIKE 'strength\_%'")
+t_psql ruglab_admin "UPDATE meas.test_trial SET max_torque_nm = max_torque_nm + 1 WHERE enrolment_id = $ea" >/dev/null
+t_psql ruglab_admin "DELETE FROM meas.questionnaire_response WHERE enrolment_id = $eb" >/dev/null
+out=$(ruglab-outcomes refresh --full 2>&1); rc=$?
+t_is "refresh --full after the changes exits 0" "$rc" 0
+t_match "--full counts the changed and the vanished outcome rows" "$out" \
+  "60 enrolments \(0 new, 0 changed, 0 removed\), $((na + nb)) outcome rows changed; 60 enrolments recomputed \(full\)"
+t_is "the device outcomes start 1 Nm higher" \
+  "$(t_psql ruglab_quality "SELECT round(sum(o.start_value) - $sa) FROM quality.outcome o JOIN quality.enrolment e USING (enrolment_key)
+     WHERE e.local_enrolment_id = $ea AND o.measure LIKE 'strength\_%'")" "$na"
+t_is "the vanished questionnaire outcomes are gone" \
+  "$(t_psql ruglab_quality "SELECT count(*) FROM quality.outcome o JOIN quality.enrolment e USING (enrolment_key)
+     JOIN quality.measure m USING (measure) WHERE e.local_enrolment_id = $eb AND m.kind = 'questionnaire'")" 0
+out=$(ruglab-outcomes refresh --full 2>&1)
+t_match "a second --full finds nothing left to write" "$out" "0 outcome rows changed; 60 enrolments recomputed \(full\)"
+
 # --watch
 ruglab-outcomes refresh --watch >"$T_TMP/watch.log" 2>&1 &
 wpid=$!
