@@ -13,6 +13,23 @@
 static void
 s_round_decimal(char *buf, size_t size, double v, int decimals)
 {
+    /* the common case without printf's floating point: v x 10^decimals
+     * clearly away from a tie (by far more than the double's error) is
+     * rounded on the integer */
+    static const double pow10[] = {1, 10, 100, 1e3, 1e4, 1e5, 1e6};
+    if (decimals >= 0 && decimals < (int)(sizeof pow10 / sizeof pow10[0]) && fabs(v) < 1e9) {
+        double r = fabs(v) * pow10[decimals], whole = floor(r), frac = r - whole;
+        if (fabs(frac - 0.5) > 1e-6) {
+            long long n = (long long)whole + (frac > 0.5);
+            long long unit = (long long)pow10[decimals];
+            if (decimals)
+                snprintf(buf, size, "%s%lld.%0*lld", v < 0 ? "-" : "", n / unit, decimals,
+                         n % unit);
+            else
+                snprintf(buf, size, "%s%lld", v < 0 ? "-" : "", n);
+            return;
+        }
+    }
     char wide[400];
     int n = snprintf(wide, sizeof wide, "%.*f", decimals + 9, fabs(v));
     if (n < 0 || (size_t)n >= sizeof wide || decimals < 0 || decimals > 20) {
