@@ -295,6 +295,7 @@ install: all
 	@# the web's example names the folders of this PREFIX (the committed one: the default's)
 	$(BUILD)/bin/ruglab-web --example-config >$(DESTDIR)$(DATADIR)/examples/web.conf.example
 	$(if $(wildcard deploy/reference/*),install -d $(DESTDIR)$(DATADIR)/reference && install -m 0644 $(wildcard deploy/reference/*) $(DESTDIR)$(DATADIR)/reference/)
+	install -d $(DESTDIR)$(DATADIR)/exercises && install -m 0644 deploy/exercises/* $(DESTDIR)$(DATADIR)/exercises/
 	install -m 0644 deploy/systemd/*.service deploy/systemd/*.timer $(DESTDIR)$(SYSTEMDUNITDIR)/
 	install -d $(DESTDIR)$(DATADIR)/web/static $(addprefix $(DESTDIR)$(DATADIR)/web/templates/,$(notdir $(wildcard deploy/web/templates/*)))
 	$(foreach l,$(notdir $(wildcard deploy/web/templates/*)),install -m 0644 $(wildcard deploy/web/templates/$(l)/*.html) $(DESTDIR)$(DATADIR)/web/templates/$(l)/ &&) true

@@ -74,7 +74,7 @@ rm -rf "$out"
 mkdir -p "$out"/{keys,spool,letters,fhir,compare,charts,quality,logs}
 
 step "2. The schema: ruglab db migrate"
-ruglab db migrate | tail -1
+ruglab db migrate | grep -v "^applied "   # the count, and the default exercise catalogue
 
 step "3. The site, its physician, the GPs and the devices (with CurveZMQ keys)"
 ruglab site add --code az-demo --name "AZ Demo, dienst Fysische Geneeskunde en Revalidatie" \

@@ -37,5 +37,11 @@ int admin_cohort_main(rl_cli_ctx_t *ctx, int argc, char **argv);
 int admin_registry_main(rl_cli_ctx_t *ctx, int argc, char **argv);
 int admin_user_main(rl_cli_ctx_t *ctx, int argc, char **argv);
 int admin_release_main(rl_cli_ctx_t *ctx, int argc, char **argv);
+int admin_exercise_main(rl_cli_ctx_t *ctx, int argc, char **argv);
+
+/* After `db migrate`: loads the default exercise catalogue (beside
+ * sql_dir, else the data directory) when the catalogue is empty; a missing
+ * file is a warning. An RL_EXIT_* code (admin_exercise.c). */
+int admin_exercise_default(rl_cli_ctx_t *ctx, PGconn *conn, const char *sql_dir);
 
 #endif

@@ -41,8 +41,9 @@ s_parse(int argc, char **argv, const char **dir_flag)
     return 0;
 }
 
+/* The migrations, then the default exercise catalogue into an empty one. */
 static int
-s_migrate_in(PGconn *conn, const char *dir)
+s_migrate_in(rl_cli_ctx_t *ctx, PGconn *conn, const char *dir)
 {
     rl_err_t err;
     int n = rl_migrate_run(conn, dir, stdout, &err);
@@ -55,12 +56,13 @@ s_migrate_in(PGconn *conn, const char *dir)
         printf("database migrated: %d migration%s applied\n", n, n == 1 ? "" : "s");
     else
         printf("database is up to date (nothing to apply)\n");
-    return RL_EXIT_OK;
+    return admin_exercise_default(ctx, conn, dir);
 }
 
 static int
-s_status_in(PGconn *conn, const char *dir)
+s_status_in(rl_cli_ctx_t *ctx, PGconn *conn, const char *dir)
 {
+    (void)ctx;
     rl_err_t err;
     int problems = rl_migrate_status(conn, dir, stdout, &err);
     if (problems < 0) {
@@ -72,7 +74,8 @@ s_status_in(PGconn *conn, const char *dir)
 
 /* Runs op on the database with the migrations' directory. */
 static int
-s_with_dir(rl_cli_ctx_t *ctx, int argc, char **argv, int (*op)(PGconn *conn, const char *dir))
+s_with_dir(rl_cli_ctx_t *ctx, int argc, char **argv,
+           int (*op)(rl_cli_ctx_t *ctx, PGconn *conn, const char *dir))
 {
     const char *dir_flag = NULL;
     if (s_parse(argc, argv, &dir_flag) < 0)
@@ -81,7 +84,7 @@ s_with_dir(rl_cli_ctx_t *ctx, int argc, char **argv, int (*op)(PGconn *conn, con
     if (!conn)
         return RL_EXIT_DB;
     char *dir = rl_paths_sql_dir(dir_flag);
-    int rc = op(conn, dir);
+    int rc = op(ctx, conn, dir);
     free(dir);
     return rc;
 }

@@ -14,3 +14,4 @@ registration_PKGS := libpq libsodium
 wire_PKGS := libprotobuf-c
 conclusion_PKGS := libpq
 casemix_PKGS := libpq
+exercise_PKGS := libpq jansson

@@ -43,6 +43,9 @@ out=$("$stage/usr/bin/ruglab" db migrate 2>&1)
 t_match "the installed ruglab looks for migrations under /usr/share/ruglab/sql" "$out" "/usr/share/ruglab/sql"
 out=$(RUGLAB_SQL_DIR="$stage/usr/share/ruglab/sql" "$stage/usr/bin/ruglab" db migrate 2>&1); rc=$?
 t_is "the installed ruglab migrates from the installed files" "$rc" 0
+t_check "the default exercise catalogue is installed" test -f "$stage/usr/share/ruglab/exercises/catalogue.json"
+t_match "and the installed ruglab's migrate loads it into the empty catalogue" "$out" \
+  "exercise catalogue loaded from catalogue.json: [0-9]+ exercises"
 
 # The example configurations pass --check-config once the values that
 # have no default (this machine's device id and key files) are given, as
