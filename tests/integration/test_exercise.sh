@@ -150,6 +150,16 @@ t_is "its default variants are back, the site's one retired" \
   "knees:false leg-up:false slider:false wall:true"
 t_is "the list is the default's, in its order" "$(ruglab exercise list | tail -n +2 | head -2 | cut -d' ' -f1 | tr '\n' ' ')" "PLANK BIRD-DOG "
 
+# --- the shared module reads the catalogue with the clinician's rights (the
+# web and the handout will), and refuses to write with them
+out=$(ruglab --db "$RUGLAB_DB user=ruglab_clinician" exercise show BRIDGE --lang en 2>&1); rc=$?
+t_is "exercise show as ruglab_clinician exits 0" "$rc" 0
+t_match "and shows the exercise" "$out" "^BRIDGE  Bridge lying on your back"
+out=$(ruglab --db "$RUGLAB_DB user=ruglab_clinician" exercise load "$T_TMP/site.json" 2>&1); rc=$?
+t_is "exercise load as ruglab_clinician is refused (exit 1)" "$rc" 1
+t_match "by the database, naming the file" "$out" "site\.json: .*permission denied"
+t_is "and nothing changed" "$(q "SELECT count(*) FROM clinical.exercise WHERE code = 'PLANK' AND name_en = 'Forearm plank'")" 1
+
 # --- usage
 out=$(ruglab exercise load 2>&1); rc=$?
 t_is "load without a file: usage error (2)" "$rc" 2
