@@ -102,8 +102,8 @@ int rl_exercise_store(PGconn *conn, const rl_ex_catalogue_t *cat, bool replace, 
 int rl_exercise_fetch(PGconn *conn, const char *code, bool include_retired, rl_ex_catalogue_t *out,
                       rl_err_t *err) __attribute__((warn_unused_result));
 
-/* The number of exercises in the database (retired ones included); -1
- * with err. */
+/* The number of exercises in the database (retired ones included); -2
+ * when the schema has no catalogue (before migration 701); -1 with err. */
 long rl_exercise_count(PGconn *conn, rl_err_t *err) __attribute__((warn_unused_result));
 
 /* "easier" (level < 0), "harder" (> 0), in the language. */

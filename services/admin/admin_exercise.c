@@ -109,11 +109,11 @@ admin_exercise_default(rl_cli_ctx_t *ctx, PGconn *conn, const char *sql_dir)
     const char *cmd = "db migrate";
     rl_err_t err;
     long n = rl_exercise_count(conn, &err);
-    if (n < 0) {
+    if (n == -1) {
         rl_cli_fail("%s: %s", cmd, err.msg);
         return RL_EXIT_DB;
     }
-    if (n > 0)
+    if (n != 0) /* loaded, or migrations without the catalogue (--sql-dir) */
         return RL_EXIT_OK;
     char *path = s_default_path(sql_dir);
     int rc = RL_EXIT_OK;

@@ -106,11 +106,18 @@ s_fail(const s_where_t *w, const char *field, const char *fmt, ...)
     vsnprintf(why, sizeof why, fmt, ap);
     va_end(ap);
     if (w->code)
-        return rl_err_set(w->err, "%s: exercise %zu (%.40s): %s: %s", w->file, w->index, w->code,
-                          field, why);
-    if (w->index)
-        return rl_err_set(w->err, "%s: exercise %zu: %s: %s", w->file, w->index, field, why);
-    return rl_err_set(w->err, "%s: %s: %s", w->file, field, why);
+        rl_err_set(w->err, "%s: exercise %zu (%.40s): %s: %s", w->file, w->index, w->code, field,
+                   why);
+    else if (w->index)
+        rl_err_set(w->err, "%s: exercise %zu: %s: %s", w->file, w->index, field, why);
+    else
+        rl_err_set(w->err, "%s: %s: %s", w->file, field, why);
+    /* the message quotes the file (a code, a field's name): one line, no
+     * terminal escapes */
+    for (char *c = w->err ? w->err->msg : NULL; c && *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?';
+    return -1;
 }
 
 /* Every key of obj must be one of keys (NULL-terminated). */
@@ -690,8 +697,16 @@ out:
 long
 rl_exercise_count(PGconn *conn, rl_err_t *err)
 {
-    PGresult *res = rl_db_exec(conn, err, "counting the exercises",
-                               "SELECT count(*) FROM clinical.exercise", 0, NULL);
+    PGresult *res = rl_db_exec(conn, err, "looking for the exercise catalogue",
+                               "SELECT to_regclass('clinical.exercise') IS NOT NULL", 0, NULL);
+    if (!res)
+        return -1;
+    bool there = PQgetvalue(res, 0, 0)[0] == 't';
+    PQclear(res);
+    if (!there)
+        return -2;
+    res = rl_db_exec(conn, err, "counting the exercises", "SELECT count(*) FROM clinical.exercise",
+                     0, NULL);
     if (!res)
         return -1;
     long n = strtol(PQgetvalue(res, 0, 0), NULL, 10);

@@ -159,6 +159,10 @@ test_refusals_exercise(void **state)
     s_refused(S_ONE("{\"code\": \"B\", " S_NAME ", " S_STEPS "}, {\"code\": \"B\", " S_NAME
                     ", " S_STEPS "}"),
               "f.json: exercise 2 (B): code: 'B' is already the code of exercise 1");
+    /* what the file says is quoted on one line, without terminal escapes */
+    s_refused(S_ONE("{\"code\": \"B\\u001b[2J\\nX\", " S_NAME ", " S_STEPS "}"),
+              "f.json: exercise 1 (B?[2J?X): code: 'B?[2J?X' is not an exercise code (A-Z, 0-9, "
+              "'-', starting with a letter, at most 32)");
     s_refused(S_ONE("{\"code\": \"B\", " S_NAME ", " S_STEPS "}, 7"),
               "f.json: exercise 2: exercise: must be an object");
 }
