@@ -97,6 +97,17 @@ typedef struct {
     rl_err_t *err;
 } s_where_t;
 
+/* A message quotes the file (a code, a field's name, JSON's own words on
+ * the text near an error): one line, no terminal escapes. Returns -1. */
+static int
+s_one_line(rl_err_t *err)
+{
+    for (char *c = err ? err->msg : NULL; c && *c; c++)
+        if ((unsigned char)*c < 0x20 || *c == 0x7f)
+            *c = '?';
+    return -1;
+}
+
 static int __attribute__((format(printf, 3, 4)))
 s_fail(const s_where_t *w, const char *field, const char *fmt, ...)
 {
@@ -112,12 +123,7 @@ s_fail(const s_where_t *w, const char *field, const char *fmt, ...)
         rl_err_set(w->err, "%s: exercise %zu: %s: %s", w->file, w->index, field, why);
     else
         rl_err_set(w->err, "%s: %s: %s", w->file, field, why);
-    /* the message quotes the file (a code, a field's name): one line, no
-     * terminal escapes */
-    for (char *c = w->err ? w->err->msg : NULL; c && *c; c++)
-        if ((unsigned char)*c < 0x20 || *c == 0x7f)
-            *c = '?';
-    return -1;
+    return s_one_line(w->err);
 }
 
 /* Every key of obj must be one of keys (NULL-terminated). */
@@ -322,9 +328,10 @@ rl_exercise_parse(const char *name, const char *json, size_t len, rl_ex_catalogu
     memset(out, 0, sizeof *out);
     json_error_t jerr;
     json_t *root = json_loadb(json, len, JSON_REJECT_DUPLICATES, &jerr);
-    if (!root)
-        return rl_err_set(err, "%s:%d:%d: not valid JSON: %s", name, jerr.line, jerr.column,
-                          jerr.text);
+    if (!root) {
+        rl_err_set(err, "%s:%d:%d: not valid JSON: %s", name, jerr.line, jerr.column, jerr.text);
+        return s_one_line(err);
+    }
     s_where_t w = {.file = name, .err = err};
     int rc = -1;
     rl_ex_catalogue_t cat = {0};

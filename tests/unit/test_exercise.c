@@ -107,6 +107,8 @@ test_refusals_catalogue(void **state)
     (void)state;
     s_refused("{\"format\": \"ruglab-exercises 1\",\n \"exercises\": [,]}",
               "f.json:2:16: not valid JSON: unexpected token near ','");
+    /* found by fuzz_exercise: JSON's message quoted a line break */
+    s_refused("{\"\\\n\": 1}", "f.json:2:0: not valid JSON: invalid escape near '\"\\?'");
     s_refused("[]", "f.json: catalogue: must be an object {\"format\": \"ruglab-exercises 1\", "
                     "\"exercises\": [...]}");
     s_refused("{\"exercises\": []}", "f.json: format: must be \"ruglab-exercises 1\"");
