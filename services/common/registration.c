@@ -664,7 +664,7 @@ rl_session_record(PGconn *conn, const rl_session_in_t *in, const char *enrolment
 const char *
 rl_questionnaire_default_version(rl_instrument_t i)
 {
-    static const char *v[] = {"11-point", "2.1a", "24", "17", "1"};
+    static const char *v[RL_INSTRUMENT_COUNT] = {"11-point", "2.1a", "24", "17", "1", "1991"};
     return (int)i >= 0 && i < RL_INSTRUMENT_COUNT ? v[i] : "";
 }
 

@@ -87,7 +87,7 @@ s_real_change(const rpt_model_t *m, rl_direction_t dir, const rpt_tp3_t *x)
 static const char *
 s_q_unit(const char *instrument)
 {
-    return !strcmp(instrument, "ODI") ? "%" : "points";
+    return rpt_quest_unit(instrument);
 }
 
 /* ------------------------------------------------------------ JSON */

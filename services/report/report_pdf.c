@@ -792,6 +792,39 @@ s_band(const s_doc_t *d, int band)
     return s ? s : "";
 }
 
+/* The NDI's change against its minimal detectable change (10 percentage
+ * points) and its MCID (15; Young et al., Spine J 2009). */
+static void
+s_ndi_paragraph(s_doc_t *d, const rpt_questionnaire_t *q)
+{
+    const rpt_qpoint_t *a = &q->at[RPT_START], *b = &q->at[RPT_END];
+    const char *name = "Neck Disability Index";
+    if (!a->present)
+        return;
+    if (!b->present || !q->has_change) {
+        s_para(d, 9, 0, 3, "%s %s %s %%; %s", name, T(d, "bij de start", "at the start"),
+               rpt_num(a->score, 1, "?"), T(d, "geen eindmeting.", "no end measurement."));
+        return;
+    }
+    const char *verdict =
+        q->important    ? T(d, "klinisch relevante verbetering (minstens 15 procentpunten)",
+                            "clinically important improvement (at least 15 percentage points)")
+        : q->detectable ? T(d,
+                            "verbetering groter dan de meetfout (minstens 10 procentpunten) maar "
+                            "niet klinisch relevant (minder dan 15 procentpunten)",
+                            "improvement beyond measurement error (at least 10 percentage "
+                            "points) but not clinically important (less than 15)")
+        : q->improved   ? T(d, "verbetering binnen de meetfout (minder dan 10 procentpunten)",
+                            "improvement within measurement error (less than 10 percentage "
+                              "points)")
+                        : T(d, "geen verbetering", "no improvement");
+    s_para(d, 9, 0, 3, "%s %s %s %%, %s %s %%: %s %s %s, %s.", name,
+           T(d, "bij de start", "at the start"), rpt_num(a->score, 1, "?"),
+           T(d, "bij de eindmeting", "at the end"), rpt_num(b->score, 1, "?"),
+           T(d, "verschil", "change"), s_signed(q->change, 1, "?"),
+           T(d, "procentpunten", "percentage points"), verdict);
+}
+
 static void
 s_questionnaires(s_doc_t *d)
 {
@@ -816,7 +849,7 @@ s_questionnaires(s_doc_t *d)
         const rpt_questionnaire_t *q = &m->quest[i];
         char name[48];
         snprintf(name, sizeof name, "%s%s", q->instrument,
-                 !strcmp(q->instrument, "ODI") ? " (%)" : "");
+                 !strcmp(rpt_quest_unit(q->instrument), "%") ? " (%)" : "");
         const char *imp = !q->has_change ? miss
                           : !q->has_mic  ? T(d, "geen MIC", "no MIC")
                           : q->important ? T(d, "ja", "yes")
@@ -847,6 +880,8 @@ s_questionnaires(s_doc_t *d)
                          "Oswestry Disability Index at the start"),
                        rpt_num(a->score, 1, "?"), s_band(d, a->band),
                        T(d, "geen eindmeting.", "no end measurement."));
+        } else if (!strcmp(q->instrument, "NDI")) {
+            s_ndi_paragraph(d, q);
         } else if (!strcmp(q->instrument, "TSK")) {
             int last = q->at[RPT_END].present ? RPT_END : RPT_START;
             if (q->at[last].present)
@@ -859,9 +894,10 @@ s_questionnaires(s_doc_t *d)
            T(d,
              "Klinisch relevant: verbetering van minstens de minimale klinisch belangrijke "
              "verandering (Ostelo 2008: ODI 10 punten, NPRS 2 punten, RMDQ 5 punten, of 30 % "
-             "van de beginwaarde).",
+             "van de beginwaarde; NDI 15 procentpunten, Young 2009).",
              "Clinically important: improvement by at least the minimal important change "
-             "(Ostelo 2008: ODI 10 points, NPRS 2 points, RMDQ 5 points, or 30 % of baseline)."));
+             "(Ostelo 2008: ODI 10 points, NPRS 2 points, RMDQ 5 points, or 30 % of baseline; "
+             "NDI 15 percentage points, Young 2009)."));
 }
 
 static void

@@ -960,6 +960,7 @@ s_item_word(rl_instrument_t inst)
 {
     switch (inst) {
     case RL_INSTRUMENT_ODI:
+    case RL_INSTRUMENT_NDI:
         return "section";
     case RL_INSTRUMENT_PSFS:
         return "activity";
