@@ -2,11 +2,13 @@
 # the end through `ruglab questionnaire add`, scored like the ODI; the
 # letter (nl, en) shows it with its change and its change flags; the FHIR
 # export carries it in %; `ruglab-outcomes summary --measure ndi` counts it
-# after a refresh; a device sends one over the wire (rl-send, the .proto's
+# after a refresh; the web's paper form takes it and the quality charts
+# offer it; a device sends one over the wire (rl-send, the .proto's
 # QuestionnaireResponse) and the collector scores, refuses or keeps it
 # unscored as it does the ODI.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/report_fixture.sh"
+. "$(dirname "$0")/web_lib.sh"
 
 t_pg_start
 fx_site
@@ -105,6 +107,36 @@ echo "$out" | sed 's/^/# /'
 # dropouts)
 t_match "summary counts the 5 NDI changes: n, mean, CI, median" "$out" \
   "all,5,<5,<5,<5,ndi,5,-14\.04,-20\.32,-7\.76,-15\.10,<5"
+
+# --- the web: the secretariat's paper form, the quality charts
+t_check "user add secretariat" w_add_user an.claes --role secretariat --site az-brugge
+t_check "user add quality" w_add_user qa --role quality
+w_conf
+w_start || exit 1
+t_is "sign-in secretariat: 303" "$(status_of "$(signin sec an.claes "$W_PW")")" 303
+t_is "sign-in quality: 303" "$(status_of "$(signin qa qa "$W_PW")")" 303
+e5=${eids[4]}
+page=$(req sec "$base/questionnaire/$e5?instrument=NDI")
+t_is "the NDI form: 200" "$(status_of "$page")" 200
+t_match "the form is the NDI's" "$page" "<h1>Questionnaire NDI: "
+t_is "it has the 10 sections, 0-5 each" "$(grep -c 'type="number" name="item[0-9]*" id="item[0-9]*" min="0" max="5"' <<<"$page")" 10
+t_match "the NDI is among the instruments offered" "$page" "href=\"/questionnaire/$e5\?instrument=NDI\">NDI<"
+args=(); i=1
+for v in 3 2 2 3 2 2 2 2 2 2; do args+=("item$i=$v"); i=$((i + 1)); done
+out=$(w_post sec "/questionnaire/$e5?instrument=NDI" instrument=NDI date=2026-01-07 language=nl "${args[@]}")
+t_is "stored: 200" "$(status_of "$out")" 200
+t_is "the page shows the score as the CLI gives it" "$(sed -n 's/.*<dd class="score">\([^ <]*\) .*/\1/p' <<<"$out")" 44
+t_is "stored as the CLI stores it: NDI, version 1991, 44 %, by the web user" \
+  "$(t_psql ruglab_admin "SELECT instrument || ':' || version || ':' || score || ':' || entered_by FROM meas.questionnaire_response WHERE enrolment_id = $e5 AND taken_at::date = '2026-01-07'")" \
+  "NDI:1991:44.00:an.claes"
+out=$(w_post sec "/questionnaire/$e5" instrument=NDI date=2026-01-07 item1=6 item2=1)
+t_is "an NDI answer out of range: 422 with the CLI's words" \
+  "$(status_of "$out") $(grep -o '<span class="field-error">[^<]*</span>' <<<"$out" | sed 's/<[^>]*>//g')" \
+  "422 NDI item 1: answer 6 out of range 0-5"
+page=$(req qa "$base/quality/boxplots?measure=ndi")
+t_is "the quality box plots of the NDI: 200" "$(status_of "$page")" 200
+t_match "the NDI is the chosen measure, by its label" "$page" '<option value="ndi" selected>NDI neck disability</option>'
+t_match "the CSV link is the NDI's" "$page" 'measure=ndi&amp;format=csv'
 
 # --- the wire: a device (the questionnaire tablet) sends NDIs
 t_make_keys az-brugge tablet-1:questionnaire-tablet
