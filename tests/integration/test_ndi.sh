@@ -1,7 +1,7 @@
 # The Neck Disability Index wherever the ODI goes: entered at the start and
 # the end through `ruglab questionnaire add`, scored like the ODI; the
-# letter (nl, en) shows it with its change and its change flags; the FHIR
-# export carries it in %; `ruglab-outcomes summary --measure ndi` counts it
+# letter (nl, en) and `ruglab-report compare` show it with its change and
+# its change flags; the FHIR export carries it in %; `ruglab-outcomes summary --measure ndi` counts it
 # after a refresh; the web's paper form takes it and the quality charts
 # offer it; a device sends one over the wire (rl-send, the .proto's
 # QuestionnaireResponse) and the collector scores, refuses or keeps it
@@ -78,6 +78,17 @@ t_match "the English table marks it not important" "$flat" "NDI \(%\) 44\.0 — 
 t_check "letter for a change within measurement error" ruglab-report letter RB-0003 --lang en -o en3.pdf
 t_match "a 6-point change is within measurement error" "$(pdftotext -layout en3.pdf - | tr -s ' \n' ' ')" \
   "change -6\.0 percentage points, improvement within measurement error \(less than 10 percentage points\)"
+
+# --- compare: the change flags as data
+json=$(ruglab-report compare RB-0002 --format json); rc=$?
+t_is "compare --format json exits 0" "$rc" 0
+t_is "JSON: the NDI in %, -14 points, improved beyond the MDC, not important" \
+  "$(jq -c '.questionnaires[] | select(.instrument == "NDI") | [.unit, .change, .improved, .beyond_mdc, .clinically_important]' <<<"$json")" \
+  '["%",-14,true,true,false]'
+t_is "JSON: instruments without an MDC have no beyond_mdc" \
+  "$(jq -c '[.questionnaires[] | select(has("beyond_mdc")) | .instrument]' <<<"$json")" '["NDI"]'
+t_match "text: a 6-point change is within the MDC" "$(ruglab-report compare RB-0003)" \
+  "NDI +score \(%\) +44\.0 +missing +38\.0 +-6\.0 +-13\.6 +improved within MDC \(measurement error\)"
 
 # --- FHIR
 t_check "FHIR export" ruglab-report export RB-0001 --format fhir -o bundle.json
