@@ -1,5 +1,6 @@
 /* Unit tests for questionnaire scoring: the numbers a clinician reads in the
- * report (ODI 16 of 45 = 35.6 %), the missing-item rules and refusals. */
+ * report (ODI 16 of 45 = 35.6 %), the missing-item rules and refusals; the
+ * NDI scored like the ODI, with its change thresholds. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
