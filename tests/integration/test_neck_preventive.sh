@@ -131,6 +131,7 @@ s11=$(t_psql ruglab_admin "SELECT subject_id FROM identity.patient WHERE family_
 signin sec secr "$W_PW" >/dev/null
 page=$(req sec "$base/enrol/$s11")
 t_match "the enrol page offers the preventive route in Dutch" "$page" '<option value="preventive">Preventief</option>'
+t_match "the enrol page says what the route means" "$page" "Op de preventieve route \\(deelnemers zonder klachten\\) geldt geen van beide"
 out=$(w_post sec "/enrol/$s11" programme=nekschool-12 start=$start route=riziv indication=chronic pain-since=2026-05-22)
 t_match "web, riziv: refused by R1 with the CLI's words" "$out" "refused by rule R1 \\(indication chronic back pain\\)"
 t_is "web, riziv: nothing written" "$(t_psql ruglab_admin "SELECT count(*) FROM clinical.enrolment WHERE subject_id = $s11")" 0
