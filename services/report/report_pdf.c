@@ -8,6 +8,7 @@
 #include "ruglab/date.h"
 #include "ruglab/insz.h"
 #include "ruglab/mem.h"
+#include "ruglab/programme.h"
 #include "ruglab/questionnaire.h"
 
 #include <assert.h>
@@ -470,6 +471,10 @@ s_programme(s_doc_t *d)
     char *start = s_date(d, m->start_date);
     char *end = m->end_date ? s_date(d, m->end_date) : rl_strdup(T(d, "(loopt nog)", "(running)"));
     bool fedris = m->route && !strcmp(m->route, "fedris");
+    /* a preventive participant: no rule of 558994 applies (programme.h) */
+    rl_route_t route = RL_ROUTE_RIZIV;
+    bool outside_riziv =
+        m->route && rl_route_parse(m->route, &route) == 0 && !rl_route_under_riziv(route);
     /* the programme's name in the letter's language; a name that exists in
      * Dutch only is given as it is and said to be the programme's own */
     const char *pname = d->nl || !m->programme_name_en ? m->programme_name : m->programme_name_en;
@@ -477,15 +482,27 @@ s_programme(s_doc_t *d)
            d->nl ? "Uw patiënt(e) volgde van %s tot %s het programma «%s» (%s)."
                  : "Your patient followed the programme “%s” from %s to %s (%s).",
            d->nl ? start : pname, d->nl ? end : start, d->nl ? pname : end,
-           fedris ? T(d, "Fedris-preventieprogramma lage rugpijn",
-                      "Fedris low back pain prevention programme")
-                  : T(d, "RIZIV-nomenclatuur 558994", "RIZIV/INAMI nomenclature 558994"));
+           fedris          ? T(d, "Fedris-preventieprogramma lage rugpijn",
+                               "Fedris low back pain prevention programme")
+           : outside_riziv ? T(d, "preventieve deelname", "preventive participation")
+                           : T(d, "RIZIV-nomenclatuur 558994", "RIZIV/INAMI nomenclature 558994"));
+    if (outside_riziv)
+        s_para(d, 10, 0, 4, "%s",
+               T(d,
+                 "Preventieve deelname zonder klachten: de regels van RIZIV-nomenclatuur 558994 "
+                 "zijn niet van toepassing en de sessies worden niet terugbetaald.",
+                 "Preventive participation without complaints: the rules of RIZIV/INAMI "
+                 "nomenclature 558994 do not apply and the sessions are not reimbursed."));
     if (!d->nl && !m->programme_name_en)
         s_para(d, 8.5, 0, 4, "%s",
                "(The programme's name is given as the hospital registered it, in Dutch.)");
     free(start);
     free(end);
-    if (m->indication && !strcmp(m->indication, "post_surgery")) {
+    if (outside_riziv) {
+        s_para(
+            d, 10, 0, 4, "<b>%s:</b> %s.", T(d, "Indicatie", "Indication"),
+            T(d, "niet vereist (preventieve deelname)", "not required (preventive participation)"));
+    } else if (m->indication && !strcmp(m->indication, "post_surgery")) {
         char *op = s_date(d, m->surgery_date);
         s_para(d, 10, 0, 4, "<b>%s:</b> %s %s.", T(d, "Indicatie", "Indication"),
                T(d, "revalidatie binnen 3 maanden na een rugoperatie op",
