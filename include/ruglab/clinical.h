@@ -33,6 +33,7 @@ typedef struct {
     char code[64];  /* template code */
     char name[256]; /* template name */
     char status[16];
+    rl_route_t route; /* the reimbursement cap applies under RIZIV 558994 only */
     rl_date_t start;
     rl_date_t end; /* valid only when has_end */
     bool has_end;

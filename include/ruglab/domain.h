@@ -70,14 +70,15 @@ typedef enum {
     RL_INSTRUMENT_RMDQ,
     RL_INSTRUMENT_TSK17,
     RL_INSTRUMENT_PSFS,
+    RL_INSTRUMENT_NDI,
 } rl_instrument_t;
-#define RL_INSTRUMENT_COUNT 5
+#define RL_INSTRUMENT_COUNT 6
 
-/* The canonical code: "NPRS", "ODI", "RMDQ", "TSK-17", "PSFS". */
+/* The canonical code: "NPRS", "ODI", "RMDQ", "TSK-17", "PSFS", "NDI". */
 const char *rl_instrument_code(rl_instrument_t instrument);
 
 /* The code stored in the database and sent on the wire: "NPRS", "ODI",
- * "RMDQ", "TSK", "PSFS". */
+ * "RMDQ", "TSK", "PSFS", "NDI". */
 const char *rl_instrument_db_code(rl_instrument_t instrument);
 
 /* The instrument of a stored code (exact, as rl_instrument_db_code gives

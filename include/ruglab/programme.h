@@ -33,10 +33,32 @@ typedef struct {
  *   "rugschool-30"  30 exercise (15 weeks, twice a week) + up to 6 extra;
  *                     126 days = the 15 weeks plus 3 weeks for the extras
  *   "rugschool-36-18w"    36 group sessions, twice a week, <= 18 weeks
+ *   "nekschool-12"  neck school (seed 003): 12 group sessions, <= 2/week,
+ *                     <= 12 weeks (84 days)
  * Returns NULL for an unknown code. */
 const rl_programme_t *rl_programme_builtin(const char *code);
 /* All built-in templates; *n receives their count. */
 const rl_programme_t *rl_programme_builtins(size_t *n);
+
+/* ---- routes: who pays, and whether RIZIV 558994 applies ---- */
+
+typedef enum {
+    RL_ROUTE_RIZIV,      /* RIZIV/INAMI nomenclature 558994 (the default) */
+    RL_ROUTE_FEDRIS,     /* Fedris prevention programme for low back pain: Fedris pays the
+                          * co-payment, the sessions are still 558994's */
+    RL_ROUTE_PREVENTIVE, /* a preventive participant without complaints (seed 003): no
+                          * 558994 rule applies, nothing is reimbursed */
+} rl_route_t;
+
+/* "riziv", "fedris", "preventive" (clinical.enrolment.route) -> *out; -1
+ * for anything else. */
+int rl_route_parse(const char *s, rl_route_t *out) __attribute__((warn_unused_result));
+const char *rl_route_name(rl_route_t route);
+/* Whether the rules of RIZIV 558994 apply: R1 and R2 at the enrolment, and
+ * the reimbursement cap on attendance (RL_WARN_TOO_MANY_SESSIONS,
+ * RL_WARN_PAST_MAX_DURATION). The database's twin for the worklist is
+ * clinical.route_under_riziv (deploy/sql/702). */
+bool rl_route_under_riziv(rl_route_t route);
 
 /* Checks a template (e.g. one read from the database) for consistency. */
 int rl_programme_check_template(const rl_programme_t *t, rl_err_t *err)
@@ -114,10 +136,14 @@ typedef struct {
 } rl_programme_warning_t;
 
 /* Only attended sessions count towards the limits: no-shows and
- * cancellations are neither trained nor billed. Sessions may come in any
- * order; warnings are sorted by date. Caller owns *warnings_p (free()); it is
- * NULL when there are none. Error only for an invalid template or date. */
-int rl_programme_check_attendance(const rl_programme_t *t, rl_date_t start,
+ * cancellations are neither trained nor billed. The reimbursement cap (the
+ * total with its extras, the maximum duration) applies only to a route
+ * under RIZIV 558994 (rl_route_under_riziv); the week's limit and the
+ * sessions before the start are the programme's own and apply to every
+ * route. Sessions may come in any order; warnings are sorted by date.
+ * Caller owns *warnings_p (free()); it is NULL when there are none. Error
+ * only for an invalid template or date. */
+int rl_programme_check_attendance(const rl_programme_t *t, rl_route_t route, rl_date_t start,
                                   const rl_programme_session_t *sessions, size_t n,
                                   rl_programme_warning_t **warnings_p, size_t *n_warnings,
                                   rl_err_t *err) __attribute__((warn_unused_result));
@@ -138,9 +164,11 @@ typedef enum {
 typedef struct {
     const char *code; /* template code or name, for the message */
     rl_date_t start;
+    rl_route_t route; /* a preventive programme is no 558994 programme: R2 skips it */
 } rl_programme_previous_t;
 
 typedef struct {
+    rl_route_t route; /* RL_ROUTE_PREVENTIVE: neither R1 nor R2 applies */
     rl_indication_t indication;
     rl_date_t start;                         /* start of the new programme */
     rl_date_t pain_since;                    /* RL_IND_CHRONIC */
@@ -158,8 +186,11 @@ typedef struct {
  * Rule R2 (one programme per patient): any previous programme refuses the
  * enrolment unless a valid exception is recorded; a new-surgery exception
  * needs a surgery after the most recent previous programme started and not
- * after the new start. Returns 0 when allowed; otherwise -1 and err names
- * the rule and what to do. */
+ * after the new start; programmes followed on the preventive route do not
+ * count. Both are rules of RIZIV 558994: a preventive enrolment
+ * (rl_route_under_riziv false) is checked for its start date only.
+ * Returns 0 when allowed; otherwise -1 and err names the rule and what to
+ * do. */
 int rl_programme_check_enrolment(const rl_programme_enrolment_t *e, rl_err_t *err)
     __attribute__((warn_unused_result));
 

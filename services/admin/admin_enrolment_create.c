@@ -16,7 +16,8 @@ static void
 s_usage(FILE *out)
 {
     fprintf(out,
-            "usage: ruglab enrol PATIENT --programme CODE --start YYYY-MM-DD --route riziv|fedris\n"
+            "usage: ruglab enrol PATIENT --programme CODE --start YYYY-MM-DD\n"
+            "                    --route riziv|fedris|preventive\n"
             "                    --indication chronic --pain-since YYYY-MM-DD\n"
             "                  | --indication post-surgery --surgery-date YYYY-MM-DD\n"
             "                    [--cohort CODE] [--referring-physician TEXT] [--sick-leave]\n"
@@ -32,6 +33,10 @@ s_usage(FILE *out)
             "  R2  the patient already followed a programme, unless an exception is\n"
             "      recorded: a new spinal surgery after that programme started, or\n"
             "      socio-professional reintegration approved by the advisory physician.\n"
+            "R1 and R2 are rules of RIZIV 558994: a preventive participant without\n"
+            "complaints (--route preventive, seed 003's neck school) is not refused by\n"
+            "them, and the reimbursement cap of the attendance does not apply; a\n"
+            "preventive programme followed earlier does not count for R2.\n"
             "A patient has at most one running programme (end it with ruglab enrolment end).\n"
             "Prints the new enrolment_id (--json: {\"enrolment_id\": N, \"subject_id\": N}).\n");
 }

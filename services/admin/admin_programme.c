@@ -1,5 +1,5 @@
-/* `ruglab programme`: programme templates. The three seed variants come
- * with the schema; a site adds its own (checked by programme.h). */
+/* `ruglab programme`: programme templates. The seed variants come with
+ * the schema; a site adds its own (checked by programme.h). */
 #include "admin_util.h"
 
 #include "ruglab/exitcode.h"
@@ -21,7 +21,7 @@ s_usage(FILE *out)
             "                            [--extra N] [--min-minutes N] [--description TEXT]\n"
             "                            [--name-en NAME]\n\n"
             "list  every template: the seed variants (mrr-36, rugschool-30,\n"
-            "      rugschool-36-18w) and the sites' own.\n"
+            "      rugschool-36-18w, the neck school nekschool-12) and the sites' own.\n"
             "show  one template.\n"
             "add   a site's own template: total sessions = exercise + information;\n"
             "      at most --max-per-week attended sessions in a calendar week, within\n"

@@ -19,7 +19,7 @@ static void
 s_usage(FILE *out)
 {
     fprintf(out,
-            "usage: ruglab questionnaire add PATIENT --instrument NPRS|ODI|RMDQ|TSK-17|PSFS\n"
+            "usage: ruglab questionnaire add PATIENT --instrument NPRS|ODI|RMDQ|TSK-17|PSFS|NDI\n"
             "                                --date YYYY-MM-DD --answers ITEM=VALUE,...\n"
             "                                [--version V] [--language nl|fr|de|en]\n"
             "       ruglab questionnaire list PATIENT\n\n"
@@ -29,11 +29,14 @@ s_usage(FILE *out)
             "      kept but counted nowhere, and a warning says so). Answers as coded on\n"
             "      the form: NPRS 1=0..10; ODI sections 1-10 = 0..5; RMDQ items 1-24 = 1 (yes) or "
             "0 (no); TSK-17 items 1-17 =\n"
-            "      1..4; PSFS activities 1-5 = 0..10. An answer out of range is refused\n"
+            "      1..4; PSFS activities 1-5 = 0..10; NDI sections 1-10 = 0..5. An answer\n"
+            "      out of range is refused\n"
             "      naming the item. An incomplete TSK-17 is refused; another response\n"
-            "      with too many missing answers (ODI: more than 2 sections, RMDQ: any)\n"
+            "      with too many missing answers (ODI, NDI: more than 2 sections, RMDQ:\n"
+            "      any)\n"
             "      is stored without a score and says why. Version defaults: ODI 2.1a, RMDQ 24,\n"
-            "      TSK-17 17, NPRS 11-point, PSFS 1. A date in the future is refused.\n"
+            "      TSK-17 17, NPRS 11-point, PSFS 1, NDI 1991. A date in the future is\n"
+            "      refused.\n"
             "      Prints the new response_id and the score (--json).\n"
             "list  the responses of the patient's programme with score, time point and\n"
             "      whether they lie within the programme's dates. Time points: per\n"

@@ -135,7 +135,7 @@ s_sample_batch(const rl_sample_batch_t *b, collector_validate_verdict_t *v)
 }
 
 /* A questionnaire's instrument: the proto's code (NPRS, ODI, RMDQ, TSK,
- * PSFS) or any code the scoring module knows, case-insensitive. */
+ * PSFS, NDI) or any code the scoring module knows, case-insensitive. */
 static bool
 s_instrument(const char *name, rl_instrument_t *out)
 {
@@ -173,7 +173,7 @@ s_score(const rl_questionnaire_t *q, rl_q_score_t *score, rl_err_t *err)
 {
     rl_instrument_t in;
     if (!s_instrument(q->instrument, &in))
-        return rl_err_set(err, "unknown instrument '%s' (NPRS, ODI, RMDQ, TSK, PSFS)",
+        return rl_err_set(err, "unknown instrument '%s' (NPRS, ODI, RMDQ, TSK, PSFS, NDI)",
                           q->instrument);
     rl_q_answer_t answers[RL_ANSWERS_MAX];
     s_answers(q, answers);
@@ -198,7 +198,7 @@ s_questionnaire(const rl_questionnaire_t *q, collector_validate_verdict_t *v)
         return s_reject(v, RL_REASON_MISSING_FIELD, "questionnaire.version missing");
     if (!collector_validate_instrument_code(q->instrument))
         return s_reject(v, RL_REASON_INVALID,
-                        "unknown instrument '%s' (NPRS, ODI, RMDQ, TSK, PSFS)", q->instrument);
+                        "unknown instrument '%s' (NPRS, ODI, RMDQ, TSK, PSFS, NDI)", q->instrument);
     if (q->n_answers == 0)
         return s_reject(v, RL_REASON_MISSING_FIELD, "questionnaire holds no answers");
     rl_q_score_t score;

@@ -67,7 +67,7 @@ bool collector_validate_enrolment_pick(const collector_validate_enrolment_t *row
                                        collector_validate_verdict_t *v);
 
 /* The questionnaire instrument as stored (the proto's codes NPRS, ODI,
- * RMDQ, TSK, PSFS; aliases such as "TSK-17" mapped), or NULL if unknown. */
+ * RMDQ, TSK, PSFS, NDI; aliases such as "TSK-17" mapped), or NULL if unknown. */
 const char *collector_validate_instrument_code(const char *instrument);
 
 /* Score of a valid questionnaire response; false when it is not scorable

@@ -20,7 +20,7 @@ rl_clinical_enrolment_load(PGconn *conn, const char *enrolment_id, rl_clinical_e
         "p.total_sessions, p.exercise_sessions, p.information_sessions, p.max_per_week, "
         "p.max_duration_days, p.max_extra_sessions, p.mid_test_session, "
         "d.due, clinical.local_date(now()), i.issued_on, "
-        "clinical.report_days_late(d.due, i.issued_on) "
+        "clinical.report_days_late(d.due, i.issued_on), e.route "
         "FROM clinical.enrolment e JOIN clinical.programme p USING (programme_id) "
         "CROSS JOIN LATERAL (SELECT CASE WHEN e.status IN ('completed', 'dropped_out') "
         "                    THEN clinical.report_due_date(e.route, e.end_date) END AS due) d "
@@ -43,6 +43,8 @@ rl_clinical_enrolment_load(PGconn *conn, const char *enrolment_id, rl_clinical_e
     snprintf(out->status, sizeof out->status, "%s", PQgetvalue(res, 0, 3));
     snprintf(out->name, sizeof out->name, "%s", PQgetvalue(res, 0, 6));
     int r = rl_date_parse(PQgetvalue(res, 0, 4), &out->start, err);
+    if (r == 0 && rl_route_parse(PQgetvalue(res, 0, 18), &out->route) < 0)
+        r = rl_err_set(err, "unknown route '%s'", PQgetvalue(res, 0, 18));
     out->has_end = !PQgetisnull(res, 0, 5);
     if (r == 0 && out->has_end)
         r = rl_date_parse(PQgetvalue(res, 0, 5), &out->end, err);
@@ -228,8 +230,8 @@ rl_clinical_attendance_warnings(PGconn *conn, const rl_clinical_enrolment_t *e,
     rl_programme_warning_t *rules = NULL;
     size_t n_rules = 0;
     if (r == 0)
-        r = rl_programme_check_attendance(&e->programme, e->start, s, (size_t)n, &rules, &n_rules,
-                                          err);
+        r = rl_programme_check_attendance(&e->programme, e->route, e->start, s, (size_t)n, &rules,
+                                          &n_rules, err);
     free(s);
     if (r < 0) {
         r = -2;

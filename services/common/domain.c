@@ -77,6 +77,7 @@ static const struct {
     [RL_INSTRUMENT_RMDQ] = {"RMDQ", "RMDQ-24", "RMDQ"},
     [RL_INSTRUMENT_TSK17] = {"TSK-17", "TSK17", "TSK"},
     [RL_INSTRUMENT_PSFS] = {"PSFS", NULL, "PSFS"},
+    [RL_INSTRUMENT_NDI] = {"NDI", NULL, "NDI"},
 };
 
 const char *
@@ -124,6 +125,6 @@ rl_instrument_parse(const char *code, rl_instrument_t *out, rl_err_t *err)
             return 0;
         }
     }
-    return rl_err_set(err, "unknown instrument '%.40s' (known: NPRS, ODI, RMDQ, TSK-17, PSFS)",
+    return rl_err_set(err, "unknown instrument '%.40s' (known: NPRS, ODI, RMDQ, TSK-17, PSFS, NDI)",
                       code ? code : "(none)");
 }

@@ -25,7 +25,40 @@ static const rl_programme_t s_builtins[] = {
     /* seed 002: group programme, twice a week, at most 18 weeks. */
     {"rugschool-36-18w", "Groepsrugschool: 36 sessies van 2 uur, 2 keer per week, max 18 weken", 36,
      36, 0, 2, 126, 0, 0, 18},
+    /* seed 003: the neck school, group sessions (curative and preventive);
+     * the seed gives no numbers: 12 sessions, at most 2 a week, within 12
+     * weeks; a site with other numbers adds its own template. */
+    {"nekschool-12", "Nekschool: 12 groepssessies, max 2 per week, max 12 weken", 12, 12, 0, 2, 84,
+     0, 0, 6},
 };
+
+static const char *const s_route_names[] = {"riziv", "fedris", "preventive"};
+
+int
+rl_route_parse(const char *s, rl_route_t *out)
+{
+    assert(s && out);
+    for (size_t i = 0; i < sizeof s_route_names / sizeof s_route_names[0]; i++)
+        if (!strcmp(s, s_route_names[i])) {
+            *out = (rl_route_t)i;
+            return 0;
+        }
+    return -1;
+}
+
+const char *
+rl_route_name(rl_route_t route)
+{
+    return (int)route >= 0 && (size_t)route < sizeof s_route_names / sizeof s_route_names[0]
+               ? s_route_names[route]
+               : "?";
+}
+
+bool
+rl_route_under_riziv(rl_route_t route)
+{
+    return route != RL_ROUTE_PREVENTIVE;
+}
 
 const rl_programme_t *
 rl_programme_builtins(size_t *n)
@@ -170,7 +203,7 @@ s_warn(rl_programme_warning_t **list, size_t *n, size_t *cap, rl_programme_warni
 }
 
 int
-rl_programme_check_attendance(const rl_programme_t *t, rl_date_t start,
+rl_programme_check_attendance(const rl_programme_t *t, rl_route_t route, rl_date_t start,
                               const rl_programme_session_t *sessions, size_t n,
                               rl_programme_warning_t **warnings_p, size_t *n_warnings,
                               rl_err_t *err)
@@ -235,11 +268,14 @@ rl_programme_check_attendance(const rl_programme_t *t, rl_date_t start,
         i = j;
     }
 
-    /* Maximum duration: the period is [start, limit). */
+    /* The reimbursement cap, from here to the total allowed: not for a
+     * route outside RIZIV 558994. Maximum duration: the period is
+     * [start, limit). */
+    bool capped = rl_route_under_riziv(route);
     rl_date_t limit = t->max_duration_months > 0 ? rl_date_add_months(start, t->max_duration_months)
                                                  : rl_date_add_days(start, t->max_duration_days);
     size_t past = 0;
-    while (past < na && rl_date_compare(s[na - 1 - past].date, limit) >= 0)
+    while (capped && past < na && rl_date_compare(s[na - 1 - past].date, limit) >= 0)
         past++;
     if (past > 0) {
         rl_date_t first = s[na - past].date;
@@ -260,7 +296,7 @@ rl_programme_check_attendance(const rl_programme_t *t, rl_date_t start,
 
     /* Total allowed. */
     size_t allowed = (size_t)t->total_sessions + (size_t)t->max_extra_sessions;
-    if (na > allowed) {
+    if (capped && na > allowed) {
         rl_programme_warning_t *x =
             s_warn(&w, &nw, &cap, RL_WARN_TOO_MANY_SESSIONS, s[allowed].date);
         x->count = (int)na;
@@ -287,6 +323,8 @@ rl_programme_check_enrolment(const rl_programme_enrolment_t *e, rl_err_t *err)
     char d1[RL_DATE_STR_SIZE], d2[RL_DATE_STR_SIZE], d3[RL_DATE_STR_SIZE];
     if (!rl_date_is_valid(e->start))
         return rl_err_set(err, "enrolment start date is missing or invalid");
+    if (!rl_route_under_riziv(e->route))
+        return 0;
 
     switch (e->indication) {
     case RL_IND_CHRONIC: {
@@ -321,13 +359,15 @@ rl_programme_check_enrolment(const rl_programme_enrolment_t *e, rl_err_t *err)
     }
     }
 
-    if (e->n_previous == 0)
-        return 0;
-    /* The most recent previous programme is the one an exception must follow. */
-    const rl_programme_previous_t *prev = &e->previous[0];
-    for (size_t i = 1; i < e->n_previous; i++)
-        if (rl_date_compare(e->previous[i].start, prev->start) > 0)
+    /* The most recent previous 558994 programme is the one an exception
+     * must follow; preventive ones were no such programme. */
+    const rl_programme_previous_t *prev = NULL;
+    for (size_t i = 0; i < e->n_previous; i++)
+        if (rl_route_under_riziv(e->previous[i].route) &&
+            (!prev || rl_date_compare(e->previous[i].start, prev->start) > 0))
             prev = &e->previous[i];
+    if (!prev)
+        return 0;
     const char *prev_code = prev->code ? prev->code : "(unnamed)";
     static const char *rule = "refused by rule R2 (one programme per patient)";
     switch (e->exception) {

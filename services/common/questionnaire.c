@@ -19,20 +19,24 @@ typedef struct {
     double mic_points;           /* 0: no MIC */
     double mic_pct;              /* 0: no relative MIC */
     bool lower_is_better;
+    double mdc_points; /* minimal detectable change; 0: none published here */
 } s_instrument_t;
 
 static const s_instrument_t s_instruments[] = {
-    {RL_INSTRUMENT_NPRS, 1, 0, 10, "points", 0, 10, NULL, 2, 30, true},
-    {RL_INSTRUMENT_ODI, 10, 0, 5, "%", 0, 100, "2.1a", 10, 30, true},
-    {RL_INSTRUMENT_RMDQ, 24, 0, 1, "points", 0, 24, NULL, 5, 30, true},
-    {RL_INSTRUMENT_TSK17, 17, 1, 4, "points", 17, 68, NULL, 0, 0, true},
-    {RL_INSTRUMENT_PSFS, 5, 0, 10, "points", 0, 10, NULL, 2, 0, false},
+    {RL_INSTRUMENT_NPRS, 1, 0, 10, "points", 0, 10, NULL, 2, 30, true, 0},
+    {RL_INSTRUMENT_ODI, 10, 0, 5, "%", 0, 100, "2.1a", 10, 30, true, 0},
+    {RL_INSTRUMENT_RMDQ, 24, 0, 1, "points", 0, 24, NULL, 5, 30, true, 0},
+    {RL_INSTRUMENT_TSK17, 17, 1, 4, "points", 17, 68, NULL, 0, 0, true, 0},
+    {RL_INSTRUMENT_PSFS, 5, 0, 10, "points", 0, 10, NULL, 2, 0, false, 0},
+    /* Vernon 1991 scored as a %; MDC 5 and MCID 7.5 of 50 points (Young et
+     * al., Spine J 2009) are 10 and 15 percentage points, absolute only. */
+    {RL_INSTRUMENT_NDI, 10, 0, 5, "%", 0, 100, NULL, 15, 0, true, 10},
 };
 
 #define S_CODE(in) rl_instrument_code((in)->instrument)
 
-/* Fewest ODI sections answered that still give a score. */
-#define S_ODI_MIN_ANSWERED 8
+/* Fewest ODI or NDI sections answered that still give a score. */
+#define S_SECTIONS_MIN_ANSWERED 8
 #define S_PSFS_MIN_ACTIVITIES 3
 /* TSK-17 sum above this is high kinesiophobia. */
 #define S_TSK_HIGH_ABOVE 37
@@ -163,17 +167,23 @@ rl_questionnaire_score(const char *instrument, const char *version, const rl_q_a
         r.scorable = true;
         break;
     case RL_INSTRUMENT_ODI:
-        if (r.n_answered < S_ODI_MIN_ANSWERED) {
-            snprintf(
-                r.reason, sizeof r.reason,
-                "ODI has %d of 10 sections answered: at least %d are needed (at most 2 missing)",
-                r.n_answered, S_ODI_MIN_ANSWERED);
+    case RL_INSTRUMENT_NDI:
+        /* The NDI is scored like the ODI (Vernon 1991: out of the sections
+         * answered), with the same limit of 2 missing sections. */
+        if (r.n_answered < S_SECTIONS_MIN_ANSWERED) {
+            snprintf(r.reason, sizeof r.reason,
+                     "%s has %d of 10 sections answered: at least %d are needed (at most 2 "
+                     "missing)",
+                     S_CODE(in), r.n_answered, S_SECTIONS_MIN_ANSWERED);
             break;
         }
         /* sum / (5 x answered) x 100 = 20 x sum / answered, in tenths and
          * rounded half up with integers so 35.55... reports as 35.6. */
         r.score = (double)((400 * sum + r.n_answered) / (2 * r.n_answered)) / 10.0;
-        r.band = s_odi_band(r.score);
+        /* NDI: no bands; Vernon's are in points of 50, not part of the %
+         * score we report. */
+        if (in->instrument == RL_INSTRUMENT_ODI)
+            r.band = s_odi_band(r.score);
         r.scorable = true;
         break;
     case RL_INSTRUMENT_PSFS:
@@ -197,6 +207,20 @@ rl_questionnaire_has_mic(rl_instrument_t instrument)
         if (s_instruments[i].instrument == instrument)
             return s_instruments[i].mic_points > 0;
     return false;
+}
+
+const char *
+rl_questionnaire_unit(rl_instrument_t instrument)
+{
+    assert((int)instrument >= 0 && instrument < RL_INSTRUMENT_COUNT);
+    return s_instruments[instrument].unit;
+}
+
+double
+rl_questionnaire_mdc(rl_instrument_t instrument)
+{
+    assert((int)instrument >= 0 && instrument < RL_INSTRUMENT_COUNT);
+    return s_instruments[instrument].mdc_points;
 }
 
 static int

@@ -348,8 +348,8 @@ s_enrol_check(const rl_enrol_in_t *in, s_enrol_t *d, rl_reg_err_t *err)
         return s_fail(err, RL_EXIT_FAIL, "indication",
                       "--indication must be chronic or post-surgery");
     }
-    if (strcmp(in->route, "riziv") && strcmp(in->route, "fedris"))
-        return s_fail(err, RL_EXIT_FAIL, "route", "--route must be riziv or fedris");
+    if (rl_route_parse(in->route, &e->route) < 0)
+        return s_fail(err, RL_EXIT_FAIL, "route", "--route must be riziv, fedris or preventive");
     d->exc_db = "none";
     if (in->exception) {
         if (!strcmp(in->exception, "new-surgery") || !strcmp(in->exception, "new_surgery")) {
@@ -429,13 +429,14 @@ s_enrol_resolve(PGconn *conn, const rl_enrol_in_t *in, s_enrol_db_t *m, rl_reg_e
 }
 
 /* R2 looks at every programme the patient followed (cancelled enrolments
- * never started); a running one is kept in m->active. */
+ * never started; programme.h skips the preventive ones); a running one is
+ * kept in m->active. */
 static int
 s_enrol_previous(PGconn *conn, const rl_enrol_in_t *in, s_enrol_db_t *m, rl_reg_err_t *err)
 {
     const char *ps[1] = {in->subject_id};
     PGresult *res = rl_reg_exec(conn, err, "reading earlier enrolments",
-                                "SELECT p.code, e.start_date, e.status, e.enrolment_id "
+                                "SELECT p.code, e.start_date, e.status, e.enrolment_id, e.route "
                                 "FROM clinical.enrolment e JOIN clinical.programme p "
                                 "USING (programme_id) "
                                 "WHERE e.subject_id = $1::bigint AND e.status <> 'cancelled' "
@@ -453,6 +454,11 @@ s_enrol_previous(PGconn *conn, const rl_enrol_in_t *in, s_enrol_db_t *m, rl_reg_
         rl_err_t derr;
         if (rl_date_parse(PQgetvalue(res, i, 1), &m->prev[i].start, &derr) < 0) {
             r = s_fail(err, RL_EXIT_DB, "", "earlier enrolment: %s", derr.msg);
+            break;
+        }
+        if (rl_route_parse(PQgetvalue(res, i, 4), &m->prev[i].route) < 0) {
+            r = s_fail(err, RL_EXIT_DB, "", "earlier enrolment: unknown route '%s'",
+                       PQgetvalue(res, i, 4));
             break;
         }
         if (!strcmp(PQgetvalue(res, i, 2), "active"))
@@ -664,7 +670,7 @@ rl_session_record(PGconn *conn, const rl_session_in_t *in, const char *enrolment
 const char *
 rl_questionnaire_default_version(rl_instrument_t i)
 {
-    static const char *v[] = {"11-point", "2.1a", "24", "17", "1"};
+    static const char *v[RL_INSTRUMENT_COUNT] = {"11-point", "2.1a", "24", "17", "1", "1991"};
     return (int)i >= 0 && i < RL_INSTRUMENT_COUNT ? v[i] : "";
 }
 

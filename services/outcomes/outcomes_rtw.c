@@ -18,7 +18,7 @@ typedef struct {
 } s_rtw_t;
 
 /* The groupings of rtw, from the groupings' table: route is the
- * enrolment's (riziv, fedris). */
+ * enrolment's (riziv, fedris, preventive). */
 static const char *
 s_expr(const char *by)
 {
@@ -36,7 +36,7 @@ s_usage(FILE *out)
                  "recorded, n and how many are back at work at the end (working or\n"
                  "working_restricted), with their percentage; per group and in total (the last\n"
                  "row, \"all\"). route: riziv (sick-leave benefit through the health insurer) or\n"
-                 "fedris (occupational disease). The work status comes from\n"
+                 "fedris (occupational disease) or preventive. The work status comes from\n"
                  "quality.work_status (ruglab-outcomes refresh). Cells describing fewer than 5\n"
                  "patients are shown as \"<5\", and so is a second cell wherever a total would\n"
                  "give a suppressed one back.\n");

@@ -49,8 +49,9 @@ s_usage(FILE *out)
             "give a suppressed one back.\n\n"
             "GROUPING: cohort, site, year, programme, route, indication, sex, age-band\n"
             "(route: riziv, sick-leave benefit through the health insurer; fedris,\n"
-            "occupational disease)\n"
-            "MEASURE: nprs, odi, rmdq, tsk, psfs, strength_<direction>, rom_<direction>\n");
+            "occupational disease; preventive, participants without complaints outside\n"
+            "RIZIV 558994)\n"
+            "MEASURE: nprs, odi, rmdq, tsk, psfs, ndi, strength_<direction>, rom_<direction>\n");
 }
 
 /* Returns -1 to go on, or the exit code. An unknown grouping is refused

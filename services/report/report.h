@@ -73,7 +73,7 @@ typedef struct {
 } rpt_qpoint_t;
 
 typedef struct {
-    char *instrument; /* as stored: NPRS, ODI, RMDQ, TSK, PSFS */
+    char *instrument; /* as stored: NPRS, ODI, RMDQ, TSK, PSFS, NDI */
     rpt_qpoint_t at[RPT_NTP];
     int n_responses; /* inside the programme's dates */
     /* the days of the scorable responses inside the dates, in order (to
@@ -87,6 +87,10 @@ typedef struct {
     bool improved;
     bool important;
     bool has_mic;
+    /* the instrument has a minimal detectable change (NDI) and the
+     * improvement reached it */
+    bool has_mdc;
+    bool detectable;
 } rpt_questionnaire_t;
 
 /* Training load: the heaviest set per direction in each device session. */
@@ -384,5 +388,8 @@ int rpt_record(PGconn *conn, const rpt_model_t *m, const rpt_record_t *r, long l
 
 /* "12.5", or missing_text when v is NAN. Static rotating buffer. */
 const char *rpt_num(double v, int decimals, const char *missing_text);
+
+/* The unit of a stored instrument's score: "%" (ODI, NDI) or "points". */
+const char *rpt_quest_unit(const char *instrument);
 
 #endif

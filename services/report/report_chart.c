@@ -193,7 +193,7 @@ s_load(FILE *f, const rpt_model_t *m, const s_labels_t *L, const char *dir, cons
 }
 
 /* The fixed scale of an instrument (its whole range, so that a change
- * looks as large as it is): ODI 0-100 %, NPRS 0-10, RMDQ 0-24, TSK-17
+ * looks as large as it is): ODI and NDI 0-100 %, NPRS 0-10, RMDQ 0-24, TSK-17
  * 17-68, PSFS 0-10. */
 static void
 s_quest_range(const char *instrument, int *lo, int *hi)
@@ -201,7 +201,8 @@ s_quest_range(const char *instrument, int *lo, int *hi)
     static const struct {
         const char *code;
         int lo, hi;
-    } r[] = {{"ODI", 0, 100}, {"NPRS", 0, 10}, {"RMDQ", 0, 24}, {"TSK", 17, 68}, {"PSFS", 0, 10}};
+    } r[] = {{"ODI", 0, 100}, {"NDI", 0, 100}, {"NPRS", 0, 10},
+             {"RMDQ", 0, 24}, {"TSK", 17, 68}, {"PSFS", 0, 10}};
     *lo = 0;
     *hi = 100;
     for (size_t i = 0; i < sizeof r / sizeof r[0]; i++)
@@ -248,7 +249,7 @@ s_quest(FILE *f, const rpt_model_t *m, const s_labels_t *L, const char *dir, con
     s_quoted(f, L->quest_title);
     fputc('\n', f);
     for (int i = 0; i < m->n_quest; i++) {
-        const char *unit = !strcmp(m->quest[i].instrument, "ODI") ? " (%)" : "";
+        const char *unit = !strcmp(rpt_quest_unit(m->quest[i].instrument), "%") ? " (%)" : "";
         char *title = rl_asprintf("%s%s", rl_instrument_code_of_db(m->quest[i].instrument), unit);
         int lo, hi;
         s_quest_range(m->quest[i].instrument, &lo, &hi);

@@ -87,7 +87,7 @@ s_real_change(const rpt_model_t *m, rl_direction_t dir, const rpt_tp3_t *x)
 static const char *
 s_q_unit(const char *instrument)
 {
-    return !strcmp(instrument, "ODI") ? "%" : "points";
+    return rpt_quest_unit(instrument);
 }
 
 /* ------------------------------------------------------------ JSON */
@@ -263,6 +263,10 @@ s_json_questionnaire(const rpt_questionnaire_t *q)
     json_object_set_new(o, "improved", q->has_change ? json_boolean(q->improved) : json_null());
     json_object_set_new(o, "clinically_important",
                         q->has_change && q->has_mic ? json_boolean(q->important) : json_null());
+    /* only instruments with a minimal detectable change (NDI) */
+    if (q->has_mdc)
+        json_object_set_new(o, "beyond_mdc",
+                            q->has_change ? json_boolean(q->detectable) : json_null());
     return o;
 }
 
@@ -511,10 +515,12 @@ s_rows_questionnaire(const rpt_questionnaire_t *q, s_rows_t *r)
     char imp[48] = "";
     if (q->has_change)
         snprintf(imp, sizeof imp, "%s",
-                 !q->has_mic    ? "no MIC defined"
-                 : q->important ? "clinically important"
-                 : q->improved  ? "improved, below MIC"
-                                : "not improved");
+                 !q->has_mic                   ? "no MIC defined"
+                 : q->important                ? "clinically important"
+                 : q->has_mdc && q->detectable ? "improved beyond MDC, below MIC"
+                 : q->has_mdc && q->improved   ? "improved within MDC (measurement error)"
+                 : q->improved                 ? "improved, below MIC"
+                                               : "not improved");
     snprintf(row->assessment, sizeof row->assessment, "%s%s%s%s%s", imp,
              imp[0] && band && band[0] ? "; " : "", band && band[0] ? band : "",
              band && band[0] ? " at " : "", band && band[0] ? rpt_tp_name(last) : "");

@@ -494,7 +494,7 @@ static const char s_sql_quest[] =
     "SELECT instrument, timepoint, response_id, version, taken_date, score, answers::text "
     "FROM clinical.v_questionnaire "
     "WHERE enrolment_id = $1 AND in_programme "
-    "ORDER BY array_position(ARRAY['ODI','NPRS','RMDQ','TSK','PSFS'], instrument), "
+    "ORDER BY array_position(ARRAY['ODI','NDI','NPRS','RMDQ','TSK','PSFS'], instrument), "
     "         instrument, taken_at, response_id";
 
 static rpt_questionnaire_t *
@@ -560,6 +560,19 @@ s_quest_derive(rpt_questionnaire_t *q)
     q->change_pct = c.pct;
     q->has_change = rl_questionnaire_important_change(code, a->score, b->score, &q->improved,
                                                       &q->important, &e) == 0;
+    double mdc = q->has_mic ? rl_questionnaire_mdc(inst) : 0;
+    q->has_mdc = mdc > 0;
+    /* 1e-9: 45.0 - 35.0 must reach an MDC of 10 */
+    q->detectable = q->has_mdc && q->improved && fabs(q->change) >= mdc - 1e-9;
+}
+
+const char *
+rpt_quest_unit(const char *instrument)
+{
+    rl_instrument_t inst;
+    if (rl_instrument_from_db(instrument, &inst, NULL) < 0)
+        return "points";
+    return rl_questionnaire_unit(inst);
 }
 
 /* the questionnaires: one entry per instrument, its time points, the

@@ -138,7 +138,7 @@ s_questionnaire_response(s_ctx_t *c, const rpt_questionnaire_t *q, int tp)
     char url[64];
     s_add(c, qr, url);
     free(display);
-    bool odi = !strcmp(q->instrument, "ODI");
+    bool odi = !strcmp(rpt_quest_unit(q->instrument), "%");
     char *text = rl_asprintf("%s score", q->instrument);
     s_observation(c, "score", q->instrument, tp, a->date, text, a->score, odi ? "%" : "{score}",
                   odi ? "%" : "{score}", "survey", url);

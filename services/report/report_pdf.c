@@ -8,6 +8,7 @@
 #include "ruglab/date.h"
 #include "ruglab/insz.h"
 #include "ruglab/mem.h"
+#include "ruglab/programme.h"
 #include "ruglab/questionnaire.h"
 
 #include <assert.h>
@@ -470,6 +471,10 @@ s_programme(s_doc_t *d)
     char *start = s_date(d, m->start_date);
     char *end = m->end_date ? s_date(d, m->end_date) : rl_strdup(T(d, "(loopt nog)", "(running)"));
     bool fedris = m->route && !strcmp(m->route, "fedris");
+    /* a preventive participant: no rule of 558994 applies (programme.h) */
+    rl_route_t route = RL_ROUTE_RIZIV;
+    bool outside_riziv =
+        m->route && rl_route_parse(m->route, &route) == 0 && !rl_route_under_riziv(route);
     /* the programme's name in the letter's language; a name that exists in
      * Dutch only is given as it is and said to be the programme's own */
     const char *pname = d->nl || !m->programme_name_en ? m->programme_name : m->programme_name_en;
@@ -477,15 +482,27 @@ s_programme(s_doc_t *d)
            d->nl ? "Uw patiënt(e) volgde van %s tot %s het programma «%s» (%s)."
                  : "Your patient followed the programme “%s” from %s to %s (%s).",
            d->nl ? start : pname, d->nl ? end : start, d->nl ? pname : end,
-           fedris ? T(d, "Fedris-preventieprogramma lage rugpijn",
-                      "Fedris low back pain prevention programme")
-                  : T(d, "RIZIV-nomenclatuur 558994", "RIZIV/INAMI nomenclature 558994"));
+           fedris          ? T(d, "Fedris-preventieprogramma lage rugpijn",
+                               "Fedris low back pain prevention programme")
+           : outside_riziv ? T(d, "preventieve deelname", "preventive participation")
+                           : T(d, "RIZIV-nomenclatuur 558994", "RIZIV/INAMI nomenclature 558994"));
+    if (outside_riziv)
+        s_para(d, 10, 0, 4, "%s",
+               T(d,
+                 "Preventieve deelname zonder klachten: de regels van RIZIV-nomenclatuur 558994 "
+                 "zijn niet van toepassing en de sessies worden niet terugbetaald.",
+                 "Preventive participation without complaints: the rules of RIZIV/INAMI "
+                 "nomenclature 558994 do not apply and the sessions are not reimbursed."));
     if (!d->nl && !m->programme_name_en)
         s_para(d, 8.5, 0, 4, "%s",
                "(The programme's name is given as the hospital registered it, in Dutch.)");
     free(start);
     free(end);
-    if (m->indication && !strcmp(m->indication, "post_surgery")) {
+    if (outside_riziv) {
+        s_para(
+            d, 10, 0, 4, "<b>%s:</b> %s.", T(d, "Indicatie", "Indication"),
+            T(d, "niet vereist (preventieve deelname)", "not required (preventive participation)"));
+    } else if (m->indication && !strcmp(m->indication, "post_surgery")) {
         char *op = s_date(d, m->surgery_date);
         s_para(d, 10, 0, 4, "<b>%s:</b> %s %s.", T(d, "Indicatie", "Indication"),
                T(d, "revalidatie binnen 3 maanden na een rugoperatie op",
@@ -792,6 +809,39 @@ s_band(const s_doc_t *d, int band)
     return s ? s : "";
 }
 
+/* The NDI's change against its minimal detectable change (10 percentage
+ * points) and its MCID (15; Young et al., Spine J 2009). */
+static void
+s_ndi_paragraph(s_doc_t *d, const rpt_questionnaire_t *q)
+{
+    const rpt_qpoint_t *a = &q->at[RPT_START], *b = &q->at[RPT_END];
+    const char *name = "Neck Disability Index";
+    if (!a->present)
+        return;
+    if (!b->present || !q->has_change) {
+        s_para(d, 9, 0, 3, "%s %s %s %%; %s", name, T(d, "bij de start", "at the start"),
+               rpt_num(a->score, 1, "?"), T(d, "geen eindmeting.", "no end measurement."));
+        return;
+    }
+    const char *verdict =
+        q->important    ? T(d, "klinisch relevante verbetering (minstens 15 procentpunten)",
+                            "clinically important improvement (at least 15 percentage points)")
+        : q->detectable ? T(d,
+                            "verbetering groter dan de meetfout (minstens 10 procentpunten) maar "
+                            "niet klinisch relevant (minder dan 15 procentpunten)",
+                            "improvement beyond measurement error (at least 10 percentage "
+                            "points) but not clinically important (less than 15)")
+        : q->improved   ? T(d, "verbetering binnen de meetfout (minder dan 10 procentpunten)",
+                            "improvement within measurement error (less than 10 percentage "
+                              "points)")
+                        : T(d, "geen verbetering", "no improvement");
+    s_para(d, 9, 0, 3, "%s %s %s %%, %s %s %%: %s %s %s, %s.", name,
+           T(d, "bij de start", "at the start"), rpt_num(a->score, 1, "?"),
+           T(d, "bij de eindmeting", "at the end"), rpt_num(b->score, 1, "?"),
+           T(d, "verschil", "change"), s_signed(q->change, 1, "?"),
+           T(d, "procentpunten", "percentage points"), verdict);
+}
+
 static void
 s_questionnaires(s_doc_t *d)
 {
@@ -816,7 +866,7 @@ s_questionnaires(s_doc_t *d)
         const rpt_questionnaire_t *q = &m->quest[i];
         char name[48];
         snprintf(name, sizeof name, "%s%s", q->instrument,
-                 !strcmp(q->instrument, "ODI") ? " (%)" : "");
+                 !strcmp(rpt_quest_unit(q->instrument), "%") ? " (%)" : "");
         const char *imp = !q->has_change ? miss
                           : !q->has_mic  ? T(d, "geen MIC", "no MIC")
                           : q->important ? T(d, "ja", "yes")
@@ -847,6 +897,8 @@ s_questionnaires(s_doc_t *d)
                          "Oswestry Disability Index at the start"),
                        rpt_num(a->score, 1, "?"), s_band(d, a->band),
                        T(d, "geen eindmeting.", "no end measurement."));
+        } else if (!strcmp(q->instrument, "NDI")) {
+            s_ndi_paragraph(d, q);
         } else if (!strcmp(q->instrument, "TSK")) {
             int last = q->at[RPT_END].present ? RPT_END : RPT_START;
             if (q->at[last].present)
@@ -859,9 +911,10 @@ s_questionnaires(s_doc_t *d)
            T(d,
              "Klinisch relevant: verbetering van minstens de minimale klinisch belangrijke "
              "verandering (Ostelo 2008: ODI 10 punten, NPRS 2 punten, RMDQ 5 punten, of 30 % "
-             "van de beginwaarde).",
+             "van de beginwaarde; NDI 15 procentpunten, Young 2009).",
              "Clinically important: improvement by at least the minimal important change "
-             "(Ostelo 2008: ODI 10 points, NPRS 2 points, RMDQ 5 points, or 30 % of baseline)."));
+             "(Ostelo 2008: ODI 10 points, NPRS 2 points, RMDQ 5 points, or 30 % of baseline; "
+             "NDI 15 percentage points, Young 2009)."));
 }
 
 static void

@@ -254,7 +254,7 @@ web_quality_completeness(web_app_t *app, web_req_t *req, web_resp_t *resp)
 
 /* The measures offered for the charts (quality.measure codes). */
 static const char *const s_measures[] = {
-    "nprs",          "odi",        "rmdq", "psfs", "strength_extension", "strength_flexion",
+    "nprs",          "odi",        "ndi", "rmdq", "psfs", "strength_extension", "strength_flexion",
     "rom_extension", "rom_flexion"};
 #define S_NMEASURES (sizeof s_measures / sizeof s_measures[0])
 

@@ -42,7 +42,7 @@ _Static_assert(S_MAX_FIELDS >= 4 + 24, "room for the longest questionnaire's ite
  * both languages (web_term: '-' as '_', the empty value as KIND_none). The
  * choices a CLI option requires start empty: nothing chosen by default. */
 static const char *const s_sex[] = {"", "F", "M", "X", NULL};
-static const char *const s_route[] = {"", "riziv", "fedris", NULL};
+static const char *const s_route[] = {"", "riziv", "fedris", "preventive", NULL};
 static const char *const s_indication[] = {"", "chronic", "post-surgery", NULL};
 static const char *const s_exception[] = {"", "new-surgery", "reintegration", NULL};
 static const char *const s_kind[] = {"", "information", "exercise", "test", NULL};
@@ -960,6 +960,7 @@ s_item_word(rl_instrument_t inst)
 {
     switch (inst) {
     case RL_INSTRUMENT_ODI:
+    case RL_INSTRUMENT_NDI:
         return "section";
     case RL_INSTRUMENT_PSFS:
         return "activity";

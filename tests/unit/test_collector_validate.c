@@ -334,6 +334,34 @@ test_questionnaires(void **state)
     assert_false(collector_validate_questionnaire_score(&m.u.questionnaire, &score));
 }
 
+/* The NDI from the tablet: accepted and scored like the ODI (any version),
+ * one blank section out of the denominator, three blank not scorable, an
+ * answer out of 0-5 refused. */
+static void
+test_questionnaire_ndi(void **state)
+{
+    (void)state;
+    rl_msg_t m;
+    double score = -1;
+    int ndi[10] = {3, 2, 2, 3, 2, 2, 2, 2, 2, 2};
+    s_questionnaire(&m, "NDI", "1991", ndi, 10);
+    assert_int_equal(s_check(&m), RL_REASON_NONE);
+    assert_true(collector_validate_questionnaire_score(&m.u.questionnaire, &score));
+    assert_true(fabs(score - 44.0) < 1e-9);
+    assert_string_equal(collector_validate_instrument_code("ndi"), "NDI");
+    /* 9 sections sent (section 10 blank): 20 of 45 */
+    s_questionnaire(&m, "NDI", "2008", ndi, 9);
+    assert_int_equal(s_check(&m), RL_REASON_NONE);
+    assert_true(collector_validate_questionnaire_score(&m.u.questionnaire, &score));
+    assert_true(fabs(score - 44.4) < 1e-9);
+    s_questionnaire(&m, "NDI", "1991", ndi, 7);
+    assert_int_equal(s_check(&m), RL_REASON_NONE);
+    assert_false(collector_validate_questionnaire_score(&m.u.questionnaire, &score));
+    ndi[2] = 6;
+    s_questionnaire(&m, "NDI", "1991", ndi, 10);
+    assert_int_equal(s_check(&m), RL_REASON_OUT_OF_RANGE);
+}
+
 static collector_validate_enrolment_t
 s_row(long long id, const char *status, rl_date_t start, bool has_end, rl_date_t end)
 {
@@ -483,10 +511,15 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_valid_messages), cmocka_unit_test(test_version_and_device),
-        cmocka_unit_test(test_missing_fields), cmocka_unit_test(test_out_of_range),
-        cmocka_unit_test(test_timestamps),     cmocka_unit_test(test_questionnaires),
-        cmocka_unit_test(test_enrolment),      cmocka_unit_test(test_tenths),
+        cmocka_unit_test(test_valid_messages),
+        cmocka_unit_test(test_version_and_device),
+        cmocka_unit_test(test_missing_fields),
+        cmocka_unit_test(test_out_of_range),
+        cmocka_unit_test(test_timestamps),
+        cmocka_unit_test(test_questionnaires),
+        cmocka_unit_test(test_questionnaire_ndi),
+        cmocka_unit_test(test_enrolment),
+        cmocka_unit_test(test_tenths),
         cmocka_unit_test(test_resolve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

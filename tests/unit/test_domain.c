@@ -107,7 +107,7 @@ test_instruments(void **state)
     assert_int_equal(rl_instrument_parse("TSK", &in, &err), -1); /* a person types TSK-17 */
     assert_int_equal(rl_instrument_parse("SF-36", &in, &err), -1);
     assert_string_equal(err.msg,
-                        "unknown instrument 'SF-36' (known: NPRS, ODI, RMDQ, TSK-17, PSFS)");
+                        "unknown instrument 'SF-36' (known: NPRS, ODI, RMDQ, TSK-17, PSFS, NDI)");
     assert_int_equal(rl_instrument_parse(NULL, &in, &err), -1);
 }
 

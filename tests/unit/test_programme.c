@@ -26,7 +26,7 @@ test_builtin_templates(void **state)
     rl_err_t err = {{0}};
     size_t n;
     const rl_programme_t *all = rl_programme_builtins(&n);
-    assert_int_equal(n, 3);
+    assert_int_equal(n, 4);
     for (size_t i = 0; i < n; i++)
         if (rl_programme_check_template(&all[i], &err) != 0)
             fail_msg("%s", err.msg);
@@ -43,6 +43,11 @@ test_builtin_templates(void **state)
     p = rl_programme_builtin("rugschool-36-18w");
     assert_non_null(p);
     assert_int_equal(p->max_duration_days, 18 * 7);
+    p = rl_programme_builtin("nekschool-12");
+    assert_non_null(p);
+    assert_int_equal(p->total_sessions, 12);
+    assert_int_equal(p->max_duration_days, 12 * 7);
+    p = rl_programme_builtin("rugschool-36-18w");
     assert_null(rl_programme_builtin("nope"));
 
     rl_programme_t bad = *p;
@@ -159,23 +164,21 @@ test_attendance_clean_schedule(void **state)
     rl_programme_warning_t *w = (void *)1;
     size_t nw = 99;
     rl_err_t err = {{0}};
-    assert_int_equal(rl_programme_check_attendance(rl_programme_builtin("rugschool-36-18w"), start,
-                                                   s, n, &w, &nw, &err),
+    assert_int_equal(rl_programme_check_attendance(rl_programme_builtin("rugschool-36-18w"),
+                                                   RL_ROUTE_RIZIV, start, s, n, &w, &nw, &err),
                      0);
     assert_int_equal(nw, 0);
     assert_null(w);
 }
 
-static void
-test_attendance_warnings(void **state)
+/* 18 weeks twice a week from start (2026-01-05), plus a third session on
+ * Wednesday of week 8, a no-show and a cancellation the same week (these
+ * never count), and one session on 2026-05-11, the first day past the 18
+ * weeks. */
+static size_t
+s_overfull(rl_programme_session_t *s, rl_date_t start)
 {
-    (void)state;
-    rl_programme_session_t s[64];
-    rl_date_t start = s_d(2026, 1, 5);
     size_t n = s_schedule(s, start, 18);
-    /* A third session on Wednesday of week 8, plus a no-show and a
-     * cancellation the same week (these never count), plus one session on
-     * 2026-05-11, the first day past the 18 weeks. */
     s[n].date = s_d(2026, 2, 18);
     s[n++].kind = RL_ATT_ATTENDED;
     s[n].date = s_d(2026, 2, 17);
@@ -184,12 +187,21 @@ test_attendance_warnings(void **state)
     s[n++].kind = RL_ATT_CANCELLED;
     s[n].date = s_d(2026, 5, 11);
     s[n++].kind = RL_ATT_ATTENDED;
+    return n;
+}
 
+static void
+test_attendance_warnings(void **state)
+{
+    (void)state;
+    rl_programme_session_t s[64];
+    rl_date_t start = s_d(2026, 1, 5);
+    size_t n = s_overfull(s, start);
     rl_programme_warning_t *w = NULL;
     size_t nw = 0;
     rl_err_t err = {{0}};
-    assert_int_equal(rl_programme_check_attendance(rl_programme_builtin("rugschool-36-18w"), start,
-                                                   s, n, &w, &nw, &err),
+    assert_int_equal(rl_programme_check_attendance(rl_programme_builtin("rugschool-36-18w"),
+                                                   RL_ROUTE_RIZIV, start, s, n, &w, &nw, &err),
                      0);
     assert_int_equal(nw, 3);
     assert_int_equal(w[0].kind, RL_WARN_TOO_MANY_IN_WEEK);
@@ -227,7 +239,8 @@ test_attendance_six_calendar_months(void **state)
     const rl_programme_t *p = rl_programme_builtin("mrr-36");
     /* 2026-07-04 is the last day of the 6 months; the no-show on 07-05 does
      * not count; the session before the start does. */
-    assert_int_equal(rl_programme_check_attendance(p, start, s, 4, &w, &nw, &err), 0);
+    assert_int_equal(rl_programme_check_attendance(p, RL_ROUTE_RIZIV, start, s, 4, &w, &nw, &err),
+                     0);
     assert_int_equal(nw, 1);
     assert_int_equal(w[0].kind, RL_WARN_BEFORE_START);
     assert_string_equal(
@@ -235,7 +248,8 @@ test_attendance_six_calendar_months(void **state)
         "1 session attended before the programme start on 2026-01-05 (first on 2026-01-02)");
     free(w);
     s[2].kind = RL_ATT_ATTENDED;
-    assert_int_equal(rl_programme_check_attendance(p, start, s, 3, &w, &nw, &err), 0);
+    assert_int_equal(rl_programme_check_attendance(p, RL_ROUTE_RIZIV, start, s, 3, &w, &nw, &err),
+                     0);
     assert_int_equal(nw, 1);
     assert_int_equal(w[0].kind, RL_WARN_PAST_MAX_DURATION);
     assert_string_equal(
@@ -301,7 +315,8 @@ static void
 test_enrolment_one_programme_per_patient(void **state)
 {
     (void)state;
-    rl_programme_previous_t prev[] = {{"rugschool-36-18w", {2024, 3, 4}}, {"mrr-36", {2026, 1, 5}}};
+    rl_programme_previous_t prev[] = {{"rugschool-36-18w", {2024, 3, 4}, RL_ROUTE_RIZIV},
+                                      {"mrr-36", {2026, 1, 5}, RL_ROUTE_RIZIV}};
     rl_programme_enrolment_t e = {0};
     e.indication = RL_IND_CHRONIC;
     e.start = s_d(2026, 9, 7);
@@ -334,6 +349,82 @@ test_enrolment_one_programme_per_patient(void **state)
                   "2026-09-07; more than 6 weeks (42 days) required");
 }
 
+static void
+test_routes(void **state)
+{
+    (void)state;
+    rl_route_t r = RL_ROUTE_RIZIV;
+    assert_int_equal(rl_route_parse("preventive", &r), 0);
+    assert_int_equal(r, RL_ROUTE_PREVENTIVE);
+    assert_string_equal(rl_route_name(r), "preventive");
+    assert_int_equal(rl_route_parse("fedris", &r), 0);
+    assert_string_equal(rl_route_name(r), "fedris");
+    assert_int_equal(rl_route_parse("Preventive", &r), -1);
+    assert_int_equal(rl_route_parse("", &r), -1);
+    assert_true(rl_route_under_riziv(RL_ROUTE_RIZIV));
+    assert_true(rl_route_under_riziv(RL_ROUTE_FEDRIS));
+    assert_false(rl_route_under_riziv(RL_ROUTE_PREVENTIVE));
+}
+
+/* The schedule of test_attendance_warnings on the preventive route: the
+ * week's limit stays (the programme's own), the reimbursement cap (38 of
+ * 36 sessions, a session past the 18 weeks) is not RIZIV's to apply. */
+static void
+test_attendance_preventive_no_cap(void **state)
+{
+    (void)state;
+    rl_programme_session_t s[64];
+    rl_date_t start = s_d(2026, 1, 5);
+    size_t n = s_overfull(s, start);
+    const rl_programme_t *p = rl_programme_builtin("rugschool-36-18w");
+    rl_programme_warning_t *w = NULL;
+    size_t nw = 0;
+    rl_err_t err = {{0}};
+    assert_int_equal(rl_programme_check_attendance(p, RL_ROUTE_RIZIV, start, s, n, &w, &nw, &err),
+                     0);
+    assert_int_equal(nw, 3);
+    free(w);
+    assert_int_equal(
+        rl_programme_check_attendance(p, RL_ROUTE_PREVENTIVE, start, s, n, &w, &nw, &err), 0);
+    assert_int_equal(nw, 1);
+    assert_int_equal(w[0].kind, RL_WARN_TOO_MANY_IN_WEEK);
+    free(w);
+}
+
+/* Neither R1 nor R2 for a preventive participant; a preventive programme
+ * followed earlier is no 558994 programme for R2. */
+static void
+test_enrolment_preventive(void **state)
+{
+    (void)state;
+    rl_programme_previous_t prev[] = {{"mrr-36", {2026, 1, 5}, RL_ROUTE_RIZIV}};
+    rl_programme_enrolment_t e = {0};
+    e.indication = RL_IND_CHRONIC;
+    e.start = s_d(2026, 9, 7);
+    e.pain_since = s_d(2026, 8, 20); /* 18 days: R1 refuses under RIZIV */
+    e.previous = prev;
+    e.n_previous = 1;
+    s_refused(&e, "refused by rule R1 (indication chronic back pain): pain since 2026-08-20, 18 "
+                  "days at the start on 2026-09-07; more than 6 weeks (42 days) required");
+    e.route = RL_ROUTE_PREVENTIVE;
+    s_allowed(&e);
+    e.pain_since = s_d(0, 0, 0); /* no complaints: no pain date */
+    s_allowed(&e);
+    e.start = s_d(0, 0, 0);
+    s_refused(&e, "enrolment start date is missing or invalid");
+
+    /* After a preventive neck school, a RIZIV programme is the first one. */
+    prev[0].route = RL_ROUTE_PREVENTIVE;
+    e.route = RL_ROUTE_RIZIV;
+    e.start = s_d(2026, 9, 7);
+    e.pain_since = s_d(2026, 5, 1);
+    s_allowed(&e);
+    prev[0].route = RL_ROUTE_FEDRIS;
+    s_refused(&e, "refused by rule R2 (one programme per patient): patient already followed "
+                  "programme mrr-36 starting 2026-01-05; record an exception (new spinal surgery "
+                  "or reintegration approved by the advisory physician) to enrol again");
+}
+
 int
 main(void)
 {
@@ -346,6 +437,9 @@ main(void)
         cmocka_unit_test(test_attendance_six_calendar_months),
         cmocka_unit_test(test_enrolment_indication),
         cmocka_unit_test(test_enrolment_one_programme_per_patient),
+        cmocka_unit_test(test_routes),
+        cmocka_unit_test(test_attendance_preventive_no_cap),
+        cmocka_unit_test(test_enrolment_preventive),
     };
     return cmocka_run_group_tests_name("programme", tests, NULL, NULL);
 }

@@ -1,5 +1,6 @@
 /* Unit tests for questionnaire scoring: the numbers a clinician reads in the
- * report (ODI 16 of 45 = 35.6 %), the missing-item rules and refusals. */
+ * report (ODI 16 of 45 = 35.6 %), the missing-item rules and refusals; the
+ * NDI scored like the ODI, with its change thresholds. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -125,7 +126,7 @@ test_odi_refusals(void **state)
     s_score_refused("ODI", "2.0", a, n, "ODI version '2.0' not supported (supported: 2.1a)");
     s_score_refused("ODI", NULL, a, n, "ODI version '(none)' not supported (supported: 2.1a)");
     s_score_refused("XYZ", "1", a, n,
-                    "unknown instrument 'XYZ' (known: NPRS, ODI, RMDQ, TSK-17, PSFS)");
+                    "unknown instrument 'XYZ' (known: NPRS, ODI, RMDQ, TSK-17, PSFS, NDI)");
     a[5].item = 3; /* section 3 twice */
     s_score_refused("ODI", "2.1a", a, n, "ODI item 3 answered twice");
     a[5].item = 11;
@@ -319,6 +320,105 @@ test_band_labels(void **state)
     assert_string_equal(rl_questionnaire_band_code(RL_Q_BAND_BED_BOUND), "bed_bound");
 }
 
+/* NDI (Vernon 1991): total / (5 x answered) x 100 %, like the ODI. */
+static void
+test_ndi_all_answered(void **state)
+{
+    (void)state;
+    /* Sum 22 of 50 -> 44.0 %; no bands. */
+    int v[10] = {3, 2, 2, 3, 2, 2, 2, 2, 2, 2};
+    rl_q_answer_t a[10];
+    rl_q_score_t s;
+    s_score_ok("NDI", "1991", a, s_answers(a, v, 10), &s);
+    assert_true(s.scorable);
+    assert_int_equal(s.instrument, RL_INSTRUMENT_NDI);
+    assert_string_equal(s.code, "NDI");
+    assert_int_equal(s.n_answered, 10);
+    assert_true(fabs(s.score - 44.0) < 1e-9);
+    assert_int_equal(s.band, RL_Q_BAND_NONE);
+    assert_string_equal(s.unit, "%");
+    assert_true(s.range_min == 0 && s.range_max == 100);
+    /* Any version string (or none) is scored the same way. */
+    s_score_ok("ndi", NULL, a, s_answers(a, v, 10), &s);
+    assert_true(fabs(s.score - 44.0) < 1e-9);
+}
+
+static void
+test_ndi_one_missing_section(void **state)
+{
+    (void)state;
+    /* Section 5 blank: sum 17 of 9 x 5 = 45 -> 37.8 % (not 34 % of 50). */
+    int v[10] = {2, 2, 2, 2, -1, 2, 2, 2, 2, 1};
+    rl_q_answer_t a[10];
+    rl_q_score_t s;
+    s_score_ok("NDI", "1991", a, s_answers(a, v, 10), &s);
+    assert_true(s.scorable);
+    assert_int_equal(s.n_answered, 9);
+    assert_true(fabs(s.score - 37.8) < 1e-9);
+    /* Two blank: sum 16 of 40 -> 40.0 %, still scorable. */
+    int w[10] = {2, 2, 2, 2, -1, 2, 2, 2, -1, 2};
+    s_score_ok("NDI", "1991", a, s_answers(a, w, 10), &s);
+    assert_true(s.scorable);
+    assert_true(fabs(s.score - 40.0) < 1e-9);
+}
+
+static void
+test_ndi_too_many_missing(void **state)
+{
+    (void)state;
+    /* Three blank sections: stored but not scorable, and says why. */
+    int v[10] = {2, -1, 2, 2, -1, 2, 2, 2, -1, 2};
+    rl_q_answer_t a[10];
+    rl_q_score_t s;
+    s_score_ok("NDI", "1991", a, s_answers(a, v, 10), &s);
+    assert_false(s.scorable);
+    assert_true(isnan(s.score));
+    assert_int_equal(s.n_answered, 7);
+    assert_string_equal(
+        s.reason, "NDI has 7 of 10 sections answered: at least 8 are needed (at most 2 missing)");
+}
+
+static void
+test_ndi_refusals(void **state)
+{
+    (void)state;
+    rl_q_answer_t a[2] = {{1, 6}, {2, 0}};
+    s_score_refused("NDI", "1991", a, 2, "NDI item 1: answer 6 out of range 0-5");
+    rl_q_answer_t b[1] = {{1, -1}};
+    s_score_refused("NDI", "1991", b, 1, "NDI item 1: answer -1 out of range 0-5");
+    rl_q_answer_t c[1] = {{11, 2}};
+    s_score_refused("NDI", "1991", c, 1, "NDI item 11 does not exist (items 1-10)");
+    rl_q_answer_t d[2] = {{3, 2}, {3, 1}};
+    s_score_refused("NDI", "1991", d, 2, "NDI item 3 answered twice");
+}
+
+static void
+test_ndi_change_flags(void **state)
+{
+    (void)state;
+    bool improved, important;
+    rl_err_t err = {{0}};
+    /* MCID 15 percentage points (7.5 of 50), absolute only, inclusive. */
+    assert_int_equal(
+        rl_questionnaire_important_change("NDI", 44.0, 29.0, &improved, &important, &err), 0);
+    assert_true(improved && important);
+    assert_int_equal(
+        rl_questionnaire_important_change("NDI", 44.0, 30.0, &improved, &important, &err), 0);
+    assert_true(improved);
+    assert_false(important); /* 14 points is 32 % of 44, but no relative rule */
+    assert_int_equal(
+        rl_questionnaire_important_change("NDI", 20.0, 24.0, &improved, &important, &err), 0);
+    assert_false(improved || important);
+    /* MDC 10 percentage points (5 of 50); only the NDI has one here. */
+    assert_true(fabs(rl_questionnaire_mdc(RL_INSTRUMENT_NDI) - 10.0) < 1e-9);
+    assert_true(rl_questionnaire_mdc(RL_INSTRUMENT_ODI) == 0);
+    assert_true(rl_questionnaire_has_mic(RL_INSTRUMENT_NDI));
+    assert_string_equal(rl_questionnaire_unit(RL_INSTRUMENT_NDI), "%");
+    int n, lo, hi;
+    rl_questionnaire_items(RL_INSTRUMENT_NDI, &n, &lo, &hi);
+    assert_true(n == 10 && lo == 0 && hi == 5);
+}
+
 int
 main(void)
 {
@@ -335,6 +435,11 @@ main(void)
         cmocka_unit_test(test_psfs),
         cmocka_unit_test(test_important_change),
         cmocka_unit_test(test_band_labels),
+        cmocka_unit_test(test_ndi_all_answered),
+        cmocka_unit_test(test_ndi_one_missing_section),
+        cmocka_unit_test(test_ndi_too_many_missing),
+        cmocka_unit_test(test_ndi_refusals),
+        cmocka_unit_test(test_ndi_change_flags),
     };
     return cmocka_run_group_tests_name("questionnaire", tests, NULL, NULL);
 }

@@ -123,7 +123,9 @@ test_enrol_fields(void **state)
     assert_int_equal(rl_enrol_check(&in, &err), 0);
     in.route = "ziekenfonds";
     s_refused(rl_enrol_check(&in, &err), &err, RL_EXIT_FAIL, "route",
-              "--route must be riziv or fedris");
+              "--route must be riziv, fedris or preventive");
+    in.route = "preventive";
+    assert_int_equal(rl_enrol_check(&in, &err), 0);
     in.route = "fedris";
     in.indication = "acute";
     s_refused(rl_enrol_check(&in, &err), &err, RL_EXIT_FAIL, "indication",
