@@ -30,14 +30,16 @@ s_usage(FILE *out)
             "show  one exercise: how to do it, its easier and harder variants (level -3..-1,\n"
             "      1..3; 0 is the exercise itself) and its points of attention. With --json,\n"
             "      the exercise in the catalogue file's format (both languages).\n"
-            "load  checks the whole file (JSON; format in deploy/exercises/README.md) and\n"
-            "      stores it in one transaction: an exercise of a known code is updated, a\n"
-            "      new code is added, a variant the file leaves out is retired. --replace:\n"
-            "      the file is the whole catalogue; exercises it leaves out are retired\n"
-            "      (kept for the programmes that name them, no longer listed; a later file\n"
-            "      naming them brings them back). A bad file changes nothing.\n"
-            "      --default loads the catalogue shipped with ruglab (share/ruglab/%s);\n"
-            "      `ruglab db migrate` loads it by itself when the catalogue is empty.\n",
+            "load  checks the whole file (JSON; its format is described in README.md beside\n"
+            "      the default catalogue) and stores it in one transaction: an exercise of a\n"
+            "      known code is updated, a new code is added, a variant the file leaves out\n"
+            "      is retired. --replace: the file is the whole catalogue; the exercises it\n"
+            "      leaves out are retired (kept for the programmes that name them, no longer\n"
+            "      listed; a later file naming them brings them back). A bad file changes\n"
+            "      nothing.\n"
+            "      --default loads the catalogue shipped with ruglab\n"
+            "      (share/ruglab/%s); `ruglab db migrate` loads it by\n"
+            "      itself when the catalogue is empty.\n",
             S_DEFAULT);
 }
 
