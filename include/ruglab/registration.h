@@ -34,6 +34,11 @@ typedef struct {
     char msg[RL_ERR_MAX]; /* the CLI's message, without "ruglab: <command>: " */
 } rl_reg_err_t;
 
+/* Fills err (status, the field at fault, the message); always -1. For the
+ * modules that refuse with the same error as registration (homeprog.h). */
+int rl_reg_fail(rl_reg_err_t *err, int status, const char *field, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Today in Europe/Brussels (the clinical calendar day) as the database
  * sees it (clinical.local_date(now())). */
 int rl_reg_today(PGconn *conn, rl_date_t *out, rl_reg_err_t *err)

@@ -38,6 +38,7 @@ int admin_registry_main(rl_cli_ctx_t *ctx, int argc, char **argv);
 int admin_user_main(rl_cli_ctx_t *ctx, int argc, char **argv);
 int admin_release_main(rl_cli_ctx_t *ctx, int argc, char **argv);
 int admin_exercise_main(rl_cli_ctx_t *ctx, int argc, char **argv);
+int admin_homeprog_main(rl_cli_ctx_t *ctx, int argc, char **argv);
 
 /* After `db migrate`: loads the default exercise catalogue (beside
  * sql_dir, else the data directory) when the catalogue is empty; a missing

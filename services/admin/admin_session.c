@@ -20,7 +20,8 @@ s_usage(FILE *out)
         "       ruglab session no-show PATIENT --date YYYY-MM-DD [--kind KIND] [--note TEXT]\n"
         "       ruglab session cancel PATIENT --date YYYY-MM-DD [--kind KIND] [--note TEXT]\n"
         "       ruglab session cancel PATIENT --device DEVICE --device-session ID [--note TEXT]\n"
-        "       ruglab session list PATIENT\n\n"
+        "       ruglab session list PATIENT\n"
+        "       ruglab session exercises PATIENT --session N --done CODE[:VARIANT],...\n\n"
         "add      an attended session entered by hand (default kind: information);\n"
         "         --minutes: how long it lasted (1-720), checked against the programme's\n"
         "         minimum session length (RIZIV: 120 minutes).\n"
@@ -30,6 +31,9 @@ s_usage(FILE *out)
         "         (e.g. a badge scanned by mistake) and no longer counts.\n"
         "list     every session of the patient's programme, device sessions included,\n"
         "         with the session numbers.\n"
+        "exercises the catalogue's exercises done in attended session N (`list`), at\n"
+        "         the variant named (none: as described); `ruglab homeprog done` lists\n"
+        "         them.\n"
         "The session belongs to the patient's programme whose dates contain the date,\n"
         "else to the running one (else the most recent). A session outside the\n"
         "programme's dates (after its end, before its start) is kept but counted\n"
@@ -133,6 +137,7 @@ static const rl_cli_command_t s_subs[] = {
     {"no-show", "the patient did not come without notice", s_no_show},
     {"cancel", "a session cancelled with notice, or a device's session", s_cancel},
     {"list", "every session of the patient's programme", s_list},
+    {"exercises", "the home exercises done in a session", admin_session_exercises},
 };
 
 static const admin_group_t s_group = {"session", s_usage, s_subs, ADMIN_COUNT(s_subs)};

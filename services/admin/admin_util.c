@@ -610,16 +610,25 @@ admin_list(rl_cli_ctx_t *ctx, const char *cmd, int argc, char **argv, const admi
 }
 
 int
+admin_parse_enrolment(rl_cli_ctx_t *ctx, const char *cmd, int argc, char **argv,
+                      const admin_opt_t *opts, int *rc, char id[32])
+{
+    const char *patient = NULL;
+    if (admin_parse_patient(ctx, cmd, argc, argv, opts, &patient) < 0) {
+        *rc = RL_EXIT_USAGE;
+        return -1;
+    }
+    return admin_find_enrolment(ctx, cmd, rc, patient, true, id);
+}
+
+int
 admin_list_enrolment(rl_cli_ctx_t *ctx, const char *cmd, int argc, char **argv, const char *what,
                      const char *sql, const char *numeric_cols)
 {
     const admin_opt_t opts[] = {{NULL, NULL, NULL}};
-    const char *patient = NULL;
-    if (admin_parse_patient(ctx, cmd, argc, argv, opts, &patient) < 0)
-        return RL_EXIT_USAGE;
     int rc = RL_EXIT_OK;
     char enrolment[32];
-    if (admin_find_enrolment(ctx, cmd, &rc, patient, true, enrolment) < 0)
+    if (admin_parse_enrolment(ctx, cmd, argc, argv, opts, &rc, enrolment) < 0)
         return rc;
     const char *p[1] = {enrolment};
     return admin_print_query(ctx, cmd, what, sql, 1, p, numeric_cols);

@@ -168,6 +168,12 @@ int admin_find_enrolment_of(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const c
 int admin_find_enrolment_on(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char *patient,
                             const char *date, char id[32]);
 
+/* admin_parse_patient, then admin_find_enrolment with any_status (the
+ * running enrolment, else the most recent) into id[32]. -1 after
+ * printing, *rc set. */
+int admin_parse_enrolment(rl_cli_ctx_t *ctx, const char *cmd, int argc, char **argv,
+                          const admin_opt_t *opts, int *rc, char id[32]);
+
 /* An enrolment with its template (clinical.h). */
 typedef rl_clinical_enrolment_t admin_enrolment_t;
 
@@ -179,6 +185,9 @@ int admin_load_enrolment(rl_cli_ctx_t *ctx, const char *cmd, int *rc, const char
  * the record (what, e.g. "the session") is kept but counted nowhere. */
 void admin_warn_outside(rl_cli_ctx_t *ctx, const char *cmd, const char *enrolment_id,
                         const char *date, const char *what);
+
+/* `ruglab session exercises` (admin_homeprog.c). */
+int admin_session_exercises(rl_cli_ctx_t *ctx, int argc, char **argv);
 
 /* `ruglab patient results` (admin_results.c). */
 int admin_patient_results(rl_cli_ctx_t *ctx, int argc, char **argv);

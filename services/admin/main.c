@@ -25,6 +25,7 @@ static const rl_cli_command_t s_groups[] = {
     {"questionnaire", "questionnaires by hand: add, list", admin_questionnaire_main},
     {"reference", "device reference values: load, list", admin_reference_main},
     {"exercise", "the home exercise catalogue: list, show, load", admin_exercise_main},
+    {"homeprog", "the home programme: assign, change, stop, show, done", admin_homeprog_main},
     {"audit", "the access log of identifiable data: list", admin_audit_main},
     {"registry", "cross-site quality registry: init, add-site, list", admin_registry_main},
     {"release", "delivery of the reports released in ruglab-web: status, list", admin_release_main},

@@ -15,3 +15,4 @@ wire_PKGS := libprotobuf-c
 conclusion_PKGS := libpq
 casemix_PKGS := libpq
 exercise_PKGS := libpq jansson
+homeprog_PKGS := libpq

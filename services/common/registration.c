@@ -23,16 +23,35 @@
 
 static int s_fail(rl_reg_err_t *err, int status, const char *field, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
+static int s_vfail(rl_reg_err_t *err, int status, const char *field, const char *fmt, va_list ap)
+    __attribute__((format(printf, 4, 0)));
+
+static int
+s_vfail(rl_reg_err_t *err, int status, const char *field, const char *fmt, va_list ap)
+{
+    err->status = status;
+    snprintf(err->field, sizeof err->field, "%s", field ? field : "");
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    return -1;
+}
 
 /* Fills err; always -1. */
 static int
 s_fail(rl_reg_err_t *err, int status, const char *field, const char *fmt, ...)
 {
-    err->status = status;
-    snprintf(err->field, sizeof err->field, "%s", field ? field : "");
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    s_vfail(err, status, field, fmt, ap);
+    va_end(ap);
+    return -1;
+}
+
+int
+rl_reg_fail(rl_reg_err_t *err, int status, const char *field, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    s_vfail(err, status, field, fmt, ap);
     va_end(ap);
     return -1;
 }
