@@ -16,11 +16,11 @@
 #include <stddef.h>
 
 /* Limits of a dose (and the database's CHECKs). */
-#define RL_HP_REPS_MAX 100     /* repetitions per set */
-#define RL_HP_SETS_MAX 20      /* sets */
-#define RL_HP_HOLD_MAX 600     /* hold time, seconds */
-#define RL_HP_PER_WEEK_MAX 21  /* times per week (three a day) */
-#define RL_HP_DONE_MAX 50      /* exercises in one --done list */
+#define RL_HP_REPS_MAX 100    /* repetitions per set */
+#define RL_HP_SETS_MAX 20     /* sets */
+#define RL_HP_HOLD_MAX 600    /* hold time, seconds */
+#define RL_HP_PER_WEEK_MAX 21 /* times per week (three a day) */
+#define RL_HP_DONE_MAX 50     /* exercises in one --done list */
 
 /* An assignment or a change as given (text of the command line or a form;
  * NULL or "" when not given). */
@@ -61,8 +61,7 @@ int rl_homeprog_set(PGconn *conn, const char *enrolment_id, rl_hp_action_t actio
 int rl_homeprog_stop(PGconn *conn, const char *enrolment_id, const char *exercise, char id[32],
                      rl_reg_err_t *err) __attribute__((warn_unused_result));
 
-/* One exercise done in a session: codes as given (pointing into the
- * parsed copy). */
+/* One exercise done in a session: the codes as given, copied. */
 typedef struct {
     char exercise[33];
     char variant[33]; /* "" : as described */
@@ -71,8 +70,8 @@ typedef struct {
 /* Parses "CODE[:VARIANT],..." (at most RL_HP_DONE_MAX, no exercise twice)
  * into out[] (RL_HP_DONE_MAX entries); *n receives the count. -1 with err
  * (field "done") otherwise. */
-int rl_homeprog_parse_done(const char *list, rl_homeprog_done_t *out, size_t *n,
-                           rl_reg_err_t *err) __attribute__((warn_unused_result));
+int rl_homeprog_parse_done(const char *list, rl_homeprog_done_t *out, size_t *n, rl_reg_err_t *err)
+    __attribute__((warn_unused_result));
 
 /* Records, in one transaction, the exercises done on the day of the
  * enrolment's attended session number session (clinical.v_session): each

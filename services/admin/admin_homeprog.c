@@ -110,10 +110,10 @@ s_stop(rl_cli_ctx_t *ctx, int argc, char **argv)
 
 /* The columns of a row of the programme (h: clinical.home_exercise or the view). */
 #define S_COLUMNS                                                                                  \
-    "x.code AS exercise, v.code AS variant, v.level, h.repetitions, h.sets, h.hold_seconds, "     \
+    "x.code AS exercise, v.code AS variant, v.level, h.repetitions, h.sets, h.hold_seconds, "      \
     "h.per_week, h.recorded_by, h.recorded_at, h.home_exercise_id "
 #define S_JOINS                                                                                    \
-    "JOIN clinical.exercise x ON x.exercise_id = h.exercise_id "                                  \
+    "JOIN clinical.exercise x ON x.exercise_id = h.exercise_id "                                   \
     "LEFT JOIN clinical.exercise_variant v ON v.variant_id = h.variant_id "
 #define S_NUMERIC "level,repetitions,sets,hold_seconds,per_week,home_exercise_id"
 
@@ -130,8 +130,9 @@ s_show(rl_cli_ctx_t *ctx, int argc, char **argv)
     const char *p[1] = {enrolment};
     if (history)
         return admin_print_query(ctx, cmd, "listing the home programme's history",
-                                 "SELECT h.action, " S_COLUMNS "FROM clinical.home_exercise h "
-                                 S_JOINS "WHERE h.enrolment_id = $1::bigint "
+                                 "SELECT h.action, " S_COLUMNS
+                                 "FROM clinical.home_exercise h " S_JOINS
+                                 "WHERE h.enrolment_id = $1::bigint "
                                  "ORDER BY h.recorded_at, h.home_exercise_id",
                                  1, p, S_NUMERIC);
     return admin_print_query(ctx, cmd, "listing the home programme",

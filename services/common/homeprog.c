@@ -368,9 +368,8 @@ rl_homeprog_record_done(PGconn *conn, const char *enrolment, const char *session
                           "RETURNING session_exercise_id",
                           5, p, id);
         if (f == 0)
-            rl_reg_fail(err, RL_EXIT_FAIL, "done",
-                        "--done: %s is already recorded for session %s", done[i].exercise,
-                        session);
+            rl_reg_fail(err, RL_EXIT_FAIL, "done", "--done: %s is already recorded for session %s",
+                        done[i].exercise, session);
         if (f != 1)
             goto fail;
     }

@@ -8,7 +8,9 @@
 # assign twice, change or stop of an exercise not assigned, an unknown
 # session, an exercise named twice or recorded twice) says the field and
 # writes nothing; the database's own checks (a variant of another exercise,
-# a dose both counted and held); the roles' rights.
+# a dose both counted and held); the roles' rights (the clinician does it
+# all through the CLI with its own grants, the secretariat only reads);
+# four assigns of one exercise at once leave one row.
 . "$(dirname "$0")/lib.sh"
 
 t_pg_start
@@ -147,6 +149,29 @@ out=$(t_psql ruglab_quality "SELECT count(*) FROM clinical.home_exercise" 2>&1)
 t_match "the quality role sees nothing" "$out" "permission denied"
 out=$(t_psql ruglab_collector "SELECT count(*) FROM clinical.session_exercise" 2>&1)
 t_match "the collector sees nothing" "$out" "permission denied"
-t_is "the history after all of it" "$(rows)" "5/3"
+t_is "the history so far" "$(rows)" "5/3"
+# the physiotherapist's role (the web's clinician pool, later) does it all with its own rights
+as() { local role=$1; shift; ruglab --db "$RUGLAB_DB user=$role" "$@"; }
+t_check "the clinician assigns" as ruglab_clinician homeprog assign "$badge" --exercise BALL-SIT-KNEE --reps 5 --sets 1 --per-week 2
+t_check "the clinician changes" as ruglab_clinician homeprog change "$badge" --exercise BALL-SIT-KNEE --variant arms --reps 6 --sets 2 --per-week 2
+t_check "the clinician stops" as ruglab_clinician homeprog stop "$badge" --exercise BALL-SIT-KNEE
+t_check "the clinician records exercises done" as ruglab_clinician session exercises "$badge" --session 2 --done BIRD-DOG:weight
+out=$(as ruglab_clinician --json homeprog show "$badge" --history); rc=$?
+t_is "the clinician reads the history: exit 0" "$rc" 0
+t_is "the clinician reads the history: every row" "$(jq length <<<"$out")" 8
+before=$(rows)
+out=$(as ruglab_secretariat homeprog assign "$badge" --exercise BALL-SIT-KNEE --hold 10 --per-week 2 2>&1); rc=$?
+t_is "the secretariat may not assign: exit 3 (the database)" "$rc" 3
+t_match "the secretariat may not assign: the server's word" "$out" "permission denied"
+t_is "the secretariat may not assign: nothing written" "$(rows)" "$before"
+# four assigns of one exercise at once: the lock per enrolment lets one through
+for i in 1 2 3 4; do
+  (ruglab homeprog assign "$badge" --exercise BALL-SIT-KNEE --hold 10 --per-week 2 >/dev/null 2>&1; echo $? >"$T_TMP/race.$i") &
+done
+wait
+t_is "four assigns at once: one succeeded" "$(cat "$T_TMP"/race.* | sort | tr -d '\n')" "0111"
+t_is "four assigns at once: one row" \
+  "$(q "SELECT count(*) FROM clinical.v_home_programme h JOIN clinical.exercise x USING (exercise_id) WHERE x.code = 'BALL-SIT-KNEE'")" 1
+t_is "the history after all of it" "$(rows)" "9/4"
 
 t_done

@@ -144,17 +144,24 @@ test_done_list(void **state)
     rl_homeprog_done_t d[RL_HP_DONE_MAX];
     size_t n = 99;
     rl_reg_err_t err;
-    assert_int_equal(rl_homeprog_parse_done("PLANK:knees,BIRD-DOG,BRIDGE:one-leg", d, &n, &err),
-                     0);
+    assert_int_equal(rl_homeprog_parse_done("PLANK:knees,BIRD-DOG,BRIDGE:one-leg", d, &n, &err), 0);
     assert_int_equal(n, 3);
     assert_string_equal(d[0].exercise, "PLANK");
     assert_string_equal(d[0].variant, "knees");
     assert_string_equal(d[1].exercise, "BIRD-DOG");
     assert_string_equal(d[1].variant, "");
     assert_string_equal(d[2].variant, "one-leg");
-    const char *bad[] = {"",           "PLANK,",      ",PLANK",        "PLANK:",  ":knees",
-                         "plank",      "PLANK:Knees", "PLANK:a:b",     "PLANK,PLANK:knees",
-                         "PLANK;DROP", NULL};
+    const char *bad[] = {"",
+                         "PLANK,",
+                         ",PLANK",
+                         "PLANK:",
+                         ":knees",
+                         "plank",
+                         "PLANK:Knees",
+                         "PLANK:a:b",
+                         "PLANK,PLANK:knees",
+                         "PLANK;DROP",
+                         NULL};
     for (size_t i = 0; bad[i]; i++) {
         memset(&err, 0, sizeof err);
         assert_int_equal(rl_homeprog_parse_done(bad[i], d, &n, &err), -1);
