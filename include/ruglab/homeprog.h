@@ -13,6 +13,7 @@
 #include "ruglab/registration.h"
 
 #include <libpq-fe.h>
+#include <stdbool.h>
 #include <stddef.h>
 
 /* Limits of a dose (and the database's CHECKs). */
@@ -60,6 +61,24 @@ int rl_homeprog_set(PGconn *conn, const char *enrolment_id, rl_hp_action_t actio
  * refused when it is not in it. */
 int rl_homeprog_stop(PGconn *conn, const char *enrolment_id, const char *exercise, char id[32],
                      rl_reg_err_t *err) __attribute__((warn_unused_result));
+
+/* The enrolment's home programme, in catalogue order: the current one
+ * (history false: the latest row per exercise, stopped ones left out), or
+ * every row oldest first (history true: with the column action, "assign",
+ * "change" or "stop"). Columns by name: exercise (code), variant (code;
+ * NULL: as described), level (the variant's; NULL), repetitions, sets,
+ * hold_seconds (NULL where the dose has none), per_week, recorded_by,
+ * recorded_at, home_exercise_id. For the CLI, the web and the handout; works
+ * for every role that may read it (admin, clinician, secretariat). NULL
+ * with err on error; caller PQclear()s. */
+PGresult *rl_homeprog_fetch(PGconn *conn, const char *enrolment_id, bool history, rl_reg_err_t *err)
+    __attribute__((warn_unused_result));
+
+/* The exercises done per session, in session order: session_number (of
+ * the attended session that day), session_date, exercise, variant, level,
+ * recorded_by, recorded_at. NULL with err; caller PQclear()s. */
+PGresult *rl_homeprog_fetch_done(PGconn *conn, const char *enrolment_id, rl_reg_err_t *err)
+    __attribute__((warn_unused_result));
 
 /* One exercise done in a session: the codes as given, copied. */
 typedef struct {

@@ -108,14 +108,19 @@ s_stop(rl_cli_ctx_t *ctx, int argc, char **argv)
     return RL_EXIT_OK;
 }
 
-/* The columns of a row of the programme (h: clinical.home_exercise or the view). */
-#define S_COLUMNS                                                                                  \
-    "x.code AS exercise, v.code AS variant, v.level, h.repetitions, h.sets, h.hold_seconds, "      \
-    "h.per_week, h.recorded_by, h.recorded_at, h.home_exercise_id "
-#define S_JOINS                                                                                    \
-    "JOIN clinical.exercise x ON x.exercise_id = h.exercise_id "                                   \
-    "LEFT JOIN clinical.exercise_variant v ON v.variant_id = h.variant_id "
 #define S_NUMERIC "level,repetitions,sets,hold_seconds,per_week,home_exercise_id"
+
+/* Prints res (admin_print_rows) or err; an RL_EXIT_* code. */
+static int
+s_print(rl_cli_ctx_t *ctx, const char *cmd, PGresult *res, const rl_reg_err_t *err,
+        const char *numeric_cols)
+{
+    if (!res)
+        return admin_reg_fail(cmd, err);
+    admin_print_rows(ctx, res, numeric_cols);
+    PQclear(res);
+    return RL_EXIT_OK;
+}
 
 static int
 s_show(rl_cli_ctx_t *ctx, int argc, char **argv)
@@ -127,33 +132,23 @@ s_show(rl_cli_ctx_t *ctx, int argc, char **argv)
     char enrolment[32];
     if (admin_parse_enrolment(ctx, cmd, argc, argv, opts, &rc, enrolment) < 0)
         return rc;
-    const char *p[1] = {enrolment};
-    if (history)
-        return admin_print_query(ctx, cmd, "listing the home programme's history",
-                                 "SELECT h.action, " S_COLUMNS
-                                 "FROM clinical.home_exercise h " S_JOINS
-                                 "WHERE h.enrolment_id = $1::bigint "
-                                 "ORDER BY h.recorded_at, h.home_exercise_id",
-                                 1, p, S_NUMERIC);
-    return admin_print_query(ctx, cmd, "listing the home programme",
-                             "SELECT " S_COLUMNS "FROM clinical.v_home_programme h " S_JOINS
-                             "WHERE h.enrolment_id = $1::bigint ORDER BY x.position",
-                             1, p, S_NUMERIC);
+    rl_reg_err_t err;
+    PGresult *res = rl_homeprog_fetch(ctx->conn, enrolment, history, &err);
+    return s_print(ctx, cmd, res, &err, S_NUMERIC);
 }
 
 static int
 s_done(rl_cli_ctx_t *ctx, int argc, char **argv)
 {
-    return admin_list_enrolment(
-        ctx, "homeprog done", argc, argv, "listing the exercises done",
-        "SELECT (SELECT max(s.session_number) FROM clinical.v_session s "
-        "WHERE s.enrolment_id = d.enrolment_id AND s.session_date = d.session_date "
-        "AND s.status = 'attended') AS session_number, d.session_date, x.code AS exercise, "
-        "v.code AS variant, v.level, d.recorded_by, d.recorded_at "
-        "FROM clinical.session_exercise d JOIN clinical.exercise x ON x.exercise_id = "
-        "d.exercise_id LEFT JOIN clinical.exercise_variant v ON v.variant_id = d.variant_id "
-        "WHERE d.enrolment_id = $1::bigint ORDER BY d.session_date, x.position",
-        "session_number,level");
+    const char *cmd = "homeprog done";
+    const admin_opt_t opts[] = {{NULL, NULL, NULL}};
+    int rc = RL_EXIT_OK;
+    char enrolment[32];
+    if (admin_parse_enrolment(ctx, cmd, argc, argv, opts, &rc, enrolment) < 0)
+        return rc;
+    rl_reg_err_t err;
+    PGresult *res = rl_homeprog_fetch_done(ctx->conn, enrolment, &err);
+    return s_print(ctx, cmd, res, &err, "session_number,level");
 }
 
 int

@@ -380,3 +380,44 @@ fail:
     s_rollback(conn);
     return -1;
 }
+
+/* ------------------------------------------------------------ reading */
+
+/* The columns of a row of the programme (h: clinical.home_exercise or the view). */
+#define S_COLUMNS                                                                                  \
+    "x.code AS exercise, v.code AS variant, v.level, h.repetitions, h.sets, h.hold_seconds, "      \
+    "h.per_week, h.recorded_by, h.recorded_at, h.home_exercise_id "
+#define S_JOINS                                                                                    \
+    "JOIN clinical.exercise x ON x.exercise_id = h.exercise_id "                                   \
+    "LEFT JOIN clinical.exercise_variant v ON v.variant_id = h.variant_id "
+
+PGresult *
+rl_homeprog_fetch(PGconn *conn, const char *enrolment, bool history, rl_reg_err_t *err)
+{
+    const char *p[1] = {enrolment};
+    if (history)
+        return rl_reg_exec(conn, err, "reading the home programme's history",
+                           "SELECT h.action, " S_COLUMNS "FROM clinical.home_exercise h " S_JOINS
+                           "WHERE h.enrolment_id = $1::bigint "
+                           "ORDER BY h.recorded_at, h.home_exercise_id",
+                           1, p);
+    return rl_reg_exec(conn, err, "reading the home programme",
+                       "SELECT " S_COLUMNS "FROM clinical.v_home_programme h " S_JOINS
+                       "WHERE h.enrolment_id = $1::bigint ORDER BY x.position",
+                       1, p);
+}
+
+PGresult *
+rl_homeprog_fetch_done(PGconn *conn, const char *enrolment, rl_reg_err_t *err)
+{
+    return rl_reg_exec(
+        conn, err, "reading the exercises done",
+        "SELECT (SELECT max(s.session_number) FROM clinical.v_session s "
+        "WHERE s.enrolment_id = d.enrolment_id AND s.session_date = d.session_date "
+        "AND s.status = 'attended') AS session_number, d.session_date, x.code AS exercise, "
+        "v.code AS variant, v.level, d.recorded_by, d.recorded_at "
+        "FROM clinical.session_exercise d JOIN clinical.exercise x ON x.exercise_id = "
+        "d.exercise_id LEFT JOIN clinical.exercise_variant v ON v.variant_id = d.variant_id "
+        "WHERE d.enrolment_id = $1::bigint ORDER BY d.session_date, x.position",
+        1, (const char *const[]){enrolment});
+}
