@@ -341,6 +341,8 @@ rl_homeprog_record_done(PGconn *conn, const char *enrolment, const char *session
         return rl_reg_fail(err, RL_EXIT_USAGE, "session", "--session is required");
     if (s_count("session", session, 100000, &v, err) < 0)
         return -1;
+    if (n == 0)
+        return rl_reg_fail(err, RL_EXIT_USAGE, "done", "--done: no exercise named");
     char date[32];
     if (s_begin(conn, enrolment, err) < 0)
         goto fail;
