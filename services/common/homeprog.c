@@ -161,11 +161,13 @@ s_begin(PGconn *conn, const char *enrolment, rl_reg_err_t *err)
 }
 
 /* The exercise of code (not retired) into ex_id, its variant (NULL/"":
- * none; not retired) into var_id (""). field names the option at fault. */
+ * none; not retired) into var_id (""). A refusal names --done (done) or
+ * --exercise and --variant. */
 static int
-s_find(PGconn *conn, const char *code, const char *variant, const char *field, char ex_id[32],
+s_find(PGconn *conn, const char *code, const char *variant, bool done, char ex_id[32],
        char var_id[32], rl_reg_err_t *err)
 {
+    const char *field = done ? "done" : "exercise";
     char retired[32];
     int f = rl_reg_lookup(conn, err, "finding the exercise",
                           "SELECT exercise_id || ' ' || retired FROM clinical.exercise "
@@ -176,19 +178,19 @@ s_find(PGconn *conn, const char *code, const char *variant, const char *field, c
     if (f == 0)
         return rl_reg_fail(err, RL_EXIT_FAIL, field,
                            "%s: unknown exercise %s (see `ruglab exercise list`)",
-                           field[0] == 'd' ? "--done" : "--exercise", code);
+                           done ? "--done" : "--exercise", code);
     char *sp = strchr(retired, ' ');
     *sp = '\0';
     snprintf(ex_id, 32, "%s", retired);
     if (!strcmp(sp + 1, "true"))
         return rl_reg_fail(err, RL_EXIT_FAIL, field,
                            "%s: the exercise %s is retired from the catalogue",
-                           field[0] == 'd' ? "--done" : "--exercise", code);
+                           done ? "--done" : "--exercise", code);
     var_id[0] = '\0';
     if (!s_given(variant))
         return 0;
-    const char *vfield = field[0] == 'd' ? "done" : "variant";
-    const char *vopt = field[0] == 'd' ? "--done" : "--variant";
+    const char *vfield = done ? "done" : "variant";
+    const char *vopt = done ? "--done" : "--variant";
     f = rl_reg_lookup(conn, err, "finding the variant",
                       "SELECT variant_id || ' ' || retired FROM clinical.exercise_variant "
                       "WHERE exercise_id = $1::integer AND code = $2",
@@ -251,7 +253,7 @@ rl_homeprog_set(PGconn *conn, const char *enrolment, rl_hp_action_t action,
         return -1;
     char ex_id[32], var_id[32];
     if (s_begin(conn, enrolment, err) < 0 ||
-        s_find(conn, in->exercise, in->variant, "exercise", ex_id, var_id, err) < 0)
+        s_find(conn, in->exercise, in->variant, false, ex_id, var_id, err) < 0)
         goto fail;
     int f = s_assigned(conn, enrolment, ex_id, err);
     if (f < 0)
@@ -360,7 +362,7 @@ rl_homeprog_record_done(PGconn *conn, const char *enrolment, const char *session
         goto fail;
     for (size_t i = 0; i < n; i++) {
         char ex_id[32], var_id[32], id[32];
-        if (s_find(conn, done[i].exercise, done[i].variant, "done", ex_id, var_id, err) < 0)
+        if (s_find(conn, done[i].exercise, done[i].variant, true, ex_id, var_id, err) < 0)
             goto fail;
         const char *p[5] = {enrolment, date, ex_id, var_id[0] ? var_id : NULL, rl_audit_reader()};
         f = rl_reg_lookup(conn, err, "recording the exercises done",
