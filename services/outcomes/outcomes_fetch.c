@@ -399,12 +399,11 @@ typedef struct {
     const char *cohort; /* only this cohort (with the site), or NULL */
     bool whole;         /* every grouping column is one of the partition's */
     s_map_t groups;     /* joined key -> index into d->groups */
-    size_t *cap;        /* per group x measure: room in values */
+    size_t *count;      /* per group x measure: the values it gets (s_read_changes) */
     s_map_t parts;      /* partition key -> index */
     long *part_group;   /* whole: the group of each partition */
     long **enr_group;   /* else: per partition, the group of each enrolment (-1: filtered out) */
     long *part_n;       /* enrolments per partition */
-    size_t nparts;
 } s_fetch_t;
 
 /* The partition's key joined, from the first S_P_NKEY columns of row. */
@@ -425,8 +424,8 @@ s_group(s_fetch_t *f, const char *joined)
     if (added) {
         outcomes_data_t *d = f->d;
         d->groups = rl_realloc(d->groups, (d->ngroups + 1) * sizeof *d->groups);
-        f->cap = rl_realloc(f->cap, (d->ngroups + 1) * d->nmeasures * sizeof *f->cap);
-        memset(f->cap + d->ngroups * d->nmeasures, 0, d->nmeasures * sizeof *f->cap);
+        f->count = rl_realloc(f->count, (d->ngroups + 1) * d->nmeasures * sizeof *f->count);
+        memset(f->count + d->ngroups * d->nmeasures, 0, d->nmeasures * sizeof *f->count);
         outcomes_group_t *grp = &d->groups[d->ngroups++];
         memset(grp, 0, sizeof *grp);
         grp->n_values = rl_calloc(d->nmeasures ? d->nmeasures : 1, sizeof *grp->n_values);
@@ -586,7 +585,6 @@ s_read_partitions(s_fetch_t *f, PGconn *conn, const char *site, rl_err_t *err)
         s_part_key(res, (int)r, &key);
         bool added;
         size_t p = s_map_get(&f->parts, key.text, &added);
-        f->nparts = f->parts.n;
         if (!added) {
             rc = s_corrupt(err, "quality.agg_enrolment");
             break;
@@ -611,7 +609,7 @@ s_read_partitions(s_fetch_t *f, PGconn *conn, const char *site, rl_err_t *err)
 }
 
 /* The changes of one row of quality.agg_outcome into their groups: with
- * count, only how many each group's measure gets (into f->cap); else the
+ * count, only how many each group's measure gets (into f->count); else the
  * values themselves (into the room counted). */
 static int
 s_take_changes(s_fetch_t *f, const PGresult *res, int row, size_t p, size_t m, bool count,
@@ -623,7 +621,7 @@ s_take_changes(s_fetch_t *f, const PGresult *res, int row, size_t p, size_t m, b
         long g = f->part_group[p];
         outcomes_group_t *grp = &f->d->groups[g];
         if (count) {
-            f->cap[(size_t)g * nm + m] += n;
+            f->count[(size_t)g * nm + m] += n;
             return 0;
         }
         double *v = grp->values[m] + grp->n_values[m];
@@ -647,7 +645,7 @@ s_take_changes(s_fetch_t *f, const PGresult *res, int row, size_t p, size_t m, b
         if (g < 0)
             continue;
         if (count) {
-            f->cap[(size_t)g * nm + m]++;
+            f->count[(size_t)g * nm + m]++;
             continue;
         }
         outcomes_group_t *grp = &f->d->groups[g];
@@ -721,8 +719,8 @@ s_read_changes(s_fetch_t *f, PGconn *conn, const char *site, rl_err_t *err)
         if (pass == 1)
             for (size_t g = 0; g < f->d->ngroups; g++)
                 for (size_t m = 0; m < nm; m++)
-                    f->d->groups[g].values[m] =
-                        rl_malloc((f->cap[g * nm + m] ? f->cap[g * nm + m] : 1) * sizeof(double));
+                    f->d->groups[g].values[m] = rl_malloc(
+                        (f->count[g * nm + m] ? f->count[g * nm + m] : 1) * sizeof(double));
         for (size_t r = 0; r < rows && rc == 0; r++)
             if (row_m[r] < nm)
                 rc = s_take_changes(f, res, (int)r, row_p[r], row_m[r], pass == 0, err);
@@ -809,12 +807,12 @@ s_fetch_clear(s_fetch_t *f)
 {
     s_map_free(&f->groups);
     s_map_free(&f->parts);
-    for (size_t p = 0; p < f->nparts; p++)
+    for (size_t p = 0; p < f->parts.n; p++)
         free(f->enr_group[p]);
     free(f->enr_group);
     free(f->part_group);
     free(f->part_n);
-    free(f->cap);
+    free(f->count);
 }
 
 outcomes_data_t *
