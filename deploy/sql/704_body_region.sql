@@ -14,7 +14,10 @@
 -- per region), the charts and the quality refresh never see them. Nothing
 -- received is dropped: meas.* keeps every record, and clinical.
 -- v_other_region lists what an enrolment has on devices of the other
--- region (the report says so). The quality measures of a cervical
+-- region (the report says so). A record of a device that is not (or no
+-- longer) in clinical.device counts as lumbar, the only kind before 704
+-- (the collector accepts registered devices only; imported or test data
+-- may lack the row). The quality measures of a cervical
 -- programme are named cervical_strength_<direction> and
 -- cervical_rom_<direction>, so that no summary puts them beside the
 -- lumbar strength_/rom_ ones. One running enrolment per subject (002):
@@ -100,9 +103,9 @@ WITH occ AS (
     FROM meas.test_trial t
     JOIN clinical.enrolment e ON e.enrolment_id = t.enrolment_id
     JOIN clinical.programme p ON p.programme_id = e.programme_id
-    JOIN clinical.device d ON d.device_id = t.device_id
+    LEFT JOIN clinical.device d ON d.device_id = t.device_id
     WHERE clinical.within(clinical.local_date(t.taken_at), e.start_date, e.end_date)
-      AND d.body_region = p.body_region
+      AND coalesce(d.body_region, 'lumbar') = p.body_region
     GROUP BY t.enrolment_id, t.device_id, t.session_id
 ), numbered AS (
     SELECT o.enrolment_id, o.device_id, o.session_id, o.test_date, o.first_at,
@@ -198,9 +201,9 @@ SELECT t.enrolment_id, t.device_id, t.session_id, t.direction, t.set_number, t.t
 FROM meas.training_set t
 JOIN clinical.enrolment e ON e.enrolment_id = t.enrolment_id
 JOIN clinical.programme p ON p.programme_id = e.programme_id
-JOIN clinical.device d ON d.device_id = t.device_id
+LEFT JOIN clinical.device d ON d.device_id = t.device_id
 WHERE clinical.within(clinical.local_date(t.taken_at), e.start_date, e.end_date)
-  AND d.body_region = p.body_region;
+  AND coalesce(d.body_region, 'lumbar') = p.body_region;
 
 -- clinical.v_other_region: what an enrolment has on devices of the other
 -- body region than its programme's, counted nowhere; one row per device.
@@ -212,7 +215,8 @@ WHERE clinical.within(clinical.local_date(t.taken_at), e.start_date, e.end_date)
 --   training_sets     bigint
 --   first_date, last_date  date  (Europe/Brussels)
 CREATE VIEW clinical.v_other_region AS
-SELECT x.enrolment_id, x.device_id, d.body_region, p.body_region AS programme_region,
+SELECT x.enrolment_id, x.device_id, coalesce(d.body_region, 'lumbar') AS body_region,
+       p.body_region AS programme_region,
        count(*) FILTER (WHERE x.record = 'test_trial') AS test_trials,
        count(*) FILTER (WHERE x.record = 'training_set') AS training_sets,
        min(clinical.local_date(x.taken_at)) AS first_date,
@@ -224,9 +228,9 @@ FROM (SELECT t.enrolment_id, t.device_id, 'test_trial'::text AS record, t.taken_
       FROM meas.training_set s) x
 JOIN clinical.enrolment e ON e.enrolment_id = x.enrolment_id
 JOIN clinical.programme p ON p.programme_id = e.programme_id
-JOIN clinical.device d ON d.device_id = x.device_id
-WHERE d.body_region <> p.body_region
-GROUP BY x.enrolment_id, x.device_id, d.body_region, p.body_region;
+LEFT JOIN clinical.device d ON d.device_id = x.device_id
+WHERE coalesce(d.body_region, 'lumbar') <> p.body_region
+GROUP BY x.enrolment_id, x.device_id, coalesce(d.body_region, 'lumbar'), p.body_region;
 ALTER VIEW clinical.v_other_region OWNER TO ruglab_admin;
 GRANT SELECT ON clinical.v_other_region TO ruglab_clinician;
 
