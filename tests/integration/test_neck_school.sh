@@ -74,6 +74,10 @@ time_factor = 0
 sets = 1
 CONF
 }
+agent_conf neck-1 tergumed-710-cervical hip 12 2026-02-02T08:00:00Z 5 >bad.conf
+out=$(ruglab-agent --config bad.conf --check-config 2>&1); rc=$?
+t_is "the simulator refuses an unknown region (exit 4, a configuration error)" "$rc" 4
+t_match "and says so" "$out" "\[simulator\] region: unknown body region 'hip'"
 agent_conf neck-1 tergumed-710-cervical cervical 12 2026-02-02T08:00:00Z 5 >neck.conf
 t_log "$T_TMP/neck.log"
 ruglab-agent --config neck.conf >neck.log 2>&1
