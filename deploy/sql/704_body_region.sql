@@ -232,7 +232,8 @@ LEFT JOIN clinical.device d ON d.device_id = x.device_id
 WHERE coalesce(d.body_region, 'lumbar') <> p.body_region
 GROUP BY x.enrolment_id, x.device_id, coalesce(d.body_region, 'lumbar'), p.body_region;
 ALTER VIEW clinical.v_other_region OWNER TO ruglab_admin;
-GRANT SELECT ON clinical.v_other_region TO ruglab_clinician;
+-- counts and dates, no measured values: the secretariat's attendance warnings read it too
+GRANT SELECT ON clinical.v_other_region TO ruglab_clinician, ruglab_secretariat;
 
 -- ------------------------------------------------------------- quality
 INSERT INTO quality.measure (measure, kind, label, unit, better, srd_pct, sort_order)
