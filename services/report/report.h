@@ -118,6 +118,39 @@ typedef struct {
 
 #define RPT_ISOMETRIC_SPAN_DEG 5.0
 
+/* Exercise variants (issue 17): the catalogue exercises done in the
+ * sessions (`ruglab session exercises`, clinical.session_exercise through
+ * rl_homeprog_fetch_done), one entry per exercise with every session it
+ * was done in, in order. Decisions: the progression is what was done in
+ * the sessions (the prescriptions of the home programme are its own
+ * block); a day without an attended session inside the programme's dates
+ * (no session number) counts nowhere, as for every other record. */
+typedef struct {
+    int session_number;
+    char date[16];
+    char *variant; /* the variant's code; NULL: as described */
+    int level;     /* the variant's level (-3..3, <0 easier); 0: as described */
+} rpt_variant_step_t;
+
+typedef struct {
+    char *exercise;            /* the catalogue code */
+    char *name_nl, *name_en;   /* the catalogue names (NULL: unknown) */
+    rpt_variant_step_t *steps; /* every session it was done in, in order */
+    int n_steps;
+} rpt_variant_t;
+
+/* The steps of v where the variant changed (the first session, then every
+ * session whose variant differs from the one before), as indices into
+ * v->steps; returns the count. idx holds v->n_steps entries. */
+int rpt_variant_changes(const rpt_variant_t *v, int *idx);
+/* The steps standing for start, mid and end (the first, the middle one of
+ * three or more, the last of two or more), as in the training load; -1 where
+ * there is none. */
+void rpt_variant_tp(const rpt_variant_t *v, int idx[RPT_NTP]);
+/* A level in lang (nl, en), for the letter and the charts: "as described"
+ * (0), else "easier -1", "harder +2" (rl_exercise_level_word). In buf. */
+const char *rpt_variant_level_text(int level, const char *lang, char *buf, size_t len);
+
 typedef struct {
     /* the patient */
     long long subject_id;
@@ -190,6 +223,10 @@ typedef struct {
     rpt_load_t *load;
     int n_load;
     int n_load_sessions;
+    /* exercise variants over the programme (rpt_variant_t), in catalogue
+     * order; NULL and 0 when no exercise was recorded in a session */
+    rpt_variant_t *variants;
+    int n_variants;
     /* a raw force/angle curve of a test (the best extension trial of the
      * last test), n == 0 when none was recorded */
     rpt_curve_t curve;
@@ -278,6 +315,7 @@ typedef struct {
     char *load;
     char *quest;
     char *curve;
+    char *variants; /* the exercise variants over the sessions */
 } rpt_charts_t;
 
 /* Draws the charts with gnuplot into dir (SVG), labels in lang. Fails with

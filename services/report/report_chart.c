@@ -1,12 +1,14 @@
 /* Charts of the report, drawn by gnuplot from a generated script into SVG
  * files (placed as vectors in the PDF by report_pdf.c): strength and range
  * of motion per direction at start / mid / end, training load over the
- * training days, questionnaire scores over the time points, and a raw
+ * training days, the exercise variants over the sessions, questionnaire
+ * scores over the time points, and a raw
  * torque/angle curve of a test. Series differ by fill pattern, dash type
  * and point type as well as colour, so that a black-and-white print reads
  * the same. Missing values are gnuplot's missing marker "?", never 0. */
 #include "report.h"
 
+#include "ruglab/exercise.h"
 #include "ruglab/gnuplot.h"
 #include "ruglab/mem.h"
 #include "ruglab/paths.h"
@@ -27,6 +29,7 @@ typedef struct {
     const char *quest_title, *quest_y;
     const char *curve_title, *curve_x, *curve_y, *curve_y2;
     const char *isometric_at, *dynamic;
+    const char *variants_title, *variants_x;
 } s_labels_t;
 
 static const s_labels_t s_nl = {
@@ -48,6 +51,8 @@ static const s_labels_t s_nl = {
     "hoek (°)",
     "isometrisch bij",
     "dynamisch: kracht tegenover hoek",
+    "Oefenvarianten per sessie (hoger = moeilijker)",
+    "sessie",
 };
 
 static const s_labels_t s_en = {
@@ -69,6 +74,8 @@ static const s_labels_t s_en = {
     "angle (°)",
     "isometric at",
     "dynamic: torque against angle",
+    "Exercise variants per session (higher = harder)",
+    "session",
 };
 
 static const char *
@@ -91,11 +98,15 @@ s_quoted(FILE *f, const char *s)
     fputc('\'', f);
 }
 
+/* The start of a chart of height pixels (620 wide). */
 static void
-s_preamble(FILE *f, const char *svg, const char *title, const char *xlabel, const char *ylabel)
+s_preamble_sized(FILE *f, const char *svg, int height, const char *title, const char *xlabel,
+                 const char *ylabel)
 {
-    fprintf(f, "reset\nset encoding utf8\n"
-               "set terminal svg size 620,250 fixed font 'DejaVu Sans,10' background '#ffffff'\n");
+    fprintf(f,
+            "reset\nset encoding utf8\n"
+            "set terminal svg size 620,%d fixed font 'DejaVu Sans,10' background '#ffffff'\n",
+            height);
     fprintf(f, "set output ");
     s_quoted(f, svg);
     fprintf(f, "\nset title ");
@@ -109,6 +120,12 @@ s_preamble(FILE *f, const char *svg, const char *title, const char *xlabel, cons
     fprintf(f, "\nset datafile missing '?'\nset datafile separator '\\t'\n"
                "set key outside right top vertical\nset grid ytics lc rgb '#bbbbbb' dt 3\n"
                "set border 3\nset tics nomirror\n");
+}
+
+static void
+s_preamble(FILE *f, const char *svg, const char *title, const char *xlabel, const char *ylabel)
+{
+    s_preamble_sized(f, svg, 250, title, xlabel, ylabel);
 }
 
 /* The clustered bar chart of one quantity per direction. */
@@ -190,6 +207,89 @@ s_load(FILE *f, const rpt_model_t *m, const s_labels_t *L, const char *dir, cons
     }
     fputc('\n', f);
     free(dat);
+}
+
+/* The exercise variants over the sessions: one lane per exercise (its
+ * catalogue code), a point at every session it was done in, a step line
+ * through them that rises with the level (harder higher, 0.12 of a lane
+ * per level, so that the lanes never meet), and the variant named where
+ * it changed. A level has its own point type, size and colour (easier: a
+ * triangle down, as described: a circle, harder: a triangle up, larger
+ * for a larger step), so that a black-and-white print reads the same. */
+static void
+s_variants(FILE *f, const rpt_model_t *m, const s_labels_t *L, const char *lang, const char *dir,
+           const char *svg)
+{
+    char *dat = rl_asprintf("%s/variants.dat", dir);
+    char *lab = rl_asprintf("%s/variants-labels.dat", dir);
+    FILE *d = fopen(dat, "w"), *dl = fopen(lab, "w");
+    bool level_used[2 * RL_EX_LEVEL_MAX + 1] = {false};
+    int last = m->attended_total;
+    for (int i = 0; i < m->n_variants; i++) {
+        const rpt_variant_t *v = &m->variants[i];
+        int *idx = rl_calloc((size_t)v->n_steps, sizeof *idx);
+        int n = rpt_variant_changes(v, idx), c = 0;
+        for (int k = 0; k < v->n_steps; k++) {
+            const rpt_variant_step_t *st = &v->steps[k];
+            double y = (i + 1) - 0.12 * st->level;
+            if (st->level >= -RL_EX_LEVEL_MAX && st->level <= RL_EX_LEVEL_MAX)
+                level_used[st->level + RL_EX_LEVEL_MAX] = true;
+            last = st->session_number > last ? st->session_number : last;
+            if (d)
+                fprintf(d, "%d\t%.2f\t%d\n", st->session_number, y, st->level);
+            if (dl && c < n && idx[c] == k) {
+                fprintf(dl, "%d\t%.2f\t%s\n", st->session_number, y,
+                        st->variant ? st->variant
+                                    : (strcmp(lang, "en") ? "zoals beschreven" : "as described"));
+                c++;
+            }
+        }
+        if (d)
+            fprintf(d, "\n\n");
+        free(idx);
+    }
+    if (d)
+        fclose(d);
+    if (dl)
+        fclose(dl);
+    /* the height grows with the lanes (the letter scales to its width) */
+    s_preamble_sized(f, svg, 120 + 34 * m->n_variants, L->variants_title, L->variants_x, "");
+    fprintf(f, "unset ylabel\nset yrange [%.1f:0.4]\nset ytics (", m->n_variants + 0.6);
+    for (int i = 0; i < m->n_variants; i++) {
+        fprintf(f, "%s", i ? ", " : "");
+        s_quoted(f, m->variants[i].exercise);
+        fprintf(f, " %d", i + 1);
+    }
+    int sessions = last > 1 ? last : 1;
+    fprintf(f, ")\nset xrange [0:%d]\nset xtics %d\nset format x '%%.0f'\nplot ", sessions + 1,
+            sessions <= 12 ? 1 : (sessions + 9) / 10);
+    for (int i = 0; i < m->n_variants; i++) {
+        s_quoted(f, dat);
+        fprintf(f, " index %d using 1:2 with steps lw 1.2 lc rgb '#969696' notitle, ", i);
+    }
+    static const char *colours[2 * RL_EX_LEVEL_MAX + 1] = {
+        "#08306b", "#2171b5", "#6baed6", "#000000", "#fb6a4a", "#cb181d", "#67000d"};
+    for (int k = 0; k <= 2 * RL_EX_LEVEL_MAX; k++) {
+        if (!level_used[k])
+            continue;
+        int level = k - RL_EX_LEVEL_MAX;
+        char words[64];
+        s_quoted(f, dat);
+        fprintf(f,
+                " using 1:($3 == %d ? $2 : 1/0) with points pt %d ps %.1f lc rgb '%s' "
+                "title ",
+                level,
+                level < 0   ? 11
+                : level > 0 ? 9
+                            : 7,
+                0.8 + 0.2 * abs(level), colours[k]);
+        s_quoted(f, rpt_variant_level_text(level, lang, words, sizeof words));
+        fprintf(f, ", ");
+    }
+    s_quoted(f, lab);
+    fprintf(f, " using 1:2:3 with labels left offset 0.4,0.55 font ',8' notitle\n");
+    free(dat);
+    free(lab);
 }
 
 /* The fixed scale of an instrument (its whole range, so that a change
@@ -356,6 +456,10 @@ rpt_charts_make(const rpt_model_t *m, const char *lang, const char *dir, rpt_cha
         out->load = rl_asprintf("%s/load.svg", dir);
         s_load(f, m, L, dir, out->load);
     }
+    if (m->n_variants > 0) {
+        out->variants = rl_asprintf("%s/variants.svg", dir);
+        s_variants(f, m, L, lang, dir, out->variants);
+    }
     if (m->n_quest > 0) {
         out->quest = rl_asprintf("%s/quest.svg", dir);
         s_quest(f, m, L, dir, out->quest);
@@ -387,5 +491,6 @@ rpt_charts_free(rpt_charts_t *c)
     free(c->load);
     free(c->quest);
     free(c->curve);
+    free(c->variants);
     memset(c, 0, sizeof *c);
 }

@@ -356,6 +356,51 @@ s_json_load(const rpt_model_t *m)
     return load;
 }
 
+/* ---- exercise variants: per exercise its level at start / mid / end
+ * (the first, middle and last session it was done in), the change of level,
+ * the progression (the first session and every session where the variant
+ * changed) and the session numbers it was done in. */
+static json_t *
+s_json_variant_step(const rpt_variant_step_t *st)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "session_number", json_integer(st->session_number));
+    json_object_set_new(o, "date", json_string(st->date));
+    json_object_set_new(o, "variant", s_jstr(st->variant));
+    json_object_set_new(o, "level", json_integer(st->level));
+    return o;
+}
+
+static json_t *
+s_json_variant(const rpt_variant_t *v)
+{
+    json_t *o = json_object();
+    json_object_set_new(o, "exercise", json_string(v->exercise));
+    json_object_set_new(o, "name_nl", s_jstr(v->name_nl));
+    json_object_set_new(o, "name_en", s_jstr(v->name_en));
+    json_object_set_new(o, "sessions_done", json_integer(v->n_steps));
+    int tp[RPT_NTP];
+    rpt_variant_tp(v, tp);
+    for (int t = 0; t < RPT_NTP; t++)
+        json_object_set_new(o, rpt_tp_name(t),
+                            tp[t] < 0 ? json_null() : s_json_variant_step(&v->steps[tp[t]]));
+    json_object_set_new(o, "level_change",
+                        tp[RPT_END] < 0 ? json_null()
+                                        : json_integer(v->steps[tp[RPT_END]].level -
+                                                       v->steps[tp[RPT_START]].level));
+    int *idx = rl_calloc((size_t)v->n_steps, sizeof *idx);
+    int n = rpt_variant_changes(v, idx);
+    json_t *prog = json_array(), *sessions = json_array();
+    for (int i = 0; i < n; i++)
+        json_array_append_new(prog, s_json_variant_step(&v->steps[idx[i]]));
+    for (int i = 0; i < v->n_steps; i++)
+        json_array_append_new(sessions, json_integer(v->steps[i].session_number));
+    free(idx);
+    json_object_set_new(o, "progression", prog);
+    json_object_set_new(o, "sessions", sessions);
+    return o;
+}
+
 static json_t *
 s_json_missing(const rpt_model_t *m)
 {
@@ -383,6 +428,13 @@ rpt_compare_json(const rpt_model_t *m)
     json_object_set_new(root, "attendance", s_json_attendance(m));
     json_object_set_new(root, "final_report", s_json_final_report(m));
     json_object_set_new(root, "training_load", s_json_load(m));
+    /* only when exercises were recorded in the sessions */
+    if (m->n_variants > 0) {
+        json_t *vars = json_array();
+        for (int i = 0; i < m->n_variants; i++)
+            json_array_append_new(vars, s_json_variant(&m->variants[i]));
+        json_object_set_new(root, "exercise_variants", vars);
+    }
     json_object_set_new(root, "missing", s_json_missing(m));
     return root;
 }
@@ -397,7 +449,7 @@ typedef struct {
     int decimals;
     double v[RPT_NTP];
     double change, change_pct; /* NAN: not applicable */
-    char assessment[96];
+    char assessment[240];
     char value[64]; /* single values (attendance) */
 } s_row_t;
 
@@ -588,6 +640,54 @@ s_rows_load(const rpt_model_t *m, rl_direction_t d, s_rows_t *r)
              m->load[first].index, m->load[last].index, cnt);
 }
 
+/* "knees (-1)", "as described (0)" */
+static void
+s_variant_words(const rpt_variant_step_t *st, char *buf, size_t len)
+{
+    const char *name = st->variant ? st->variant : "as described";
+    if (st->level == 0)
+        snprintf(buf, len, "%s (0)", name);
+    else
+        snprintf(buf, len, "%s (%+d)", name, st->level);
+}
+
+/* An exercise's variants: its level at the first, middle and last session
+ * it was done in, the change of level, and the progression in the
+ * assessment: "8 sessions: session 1 knees (-1) -> session 12 as described
+ * (0) -> ...", every change while it fits, then how many more; the value
+ * (CSV) is the number of sessions it was done in. */
+static void
+s_rows_variant(const rpt_variant_t *v, s_rows_t *r)
+{
+    s_row_t *row = s_add(r, "exercise_variants", v->exercise, "level", "", 0);
+    int tp[RPT_NTP];
+    rpt_variant_tp(v, tp);
+    for (int t = 0; t < RPT_NTP; t++)
+        row->v[t] = tp[t] < 0 ? NAN : v->steps[tp[t]].level;
+    if (tp[RPT_END] >= 0)
+        row->change = row->v[RPT_END] - row->v[RPT_START];
+    snprintf(row->value, sizeof row->value, "%d", v->n_steps);
+    snprintf(row->assessment, sizeof row->assessment, "%d session%s: ", v->n_steps,
+             v->n_steps == 1 ? "" : "s");
+    int *idx = rl_calloc((size_t)v->n_steps, sizeof *idx);
+    int n = rpt_variant_changes(v, idx);
+    size_t cap = sizeof row->assessment - 24; /* room for "; N more changes" */
+    for (int i = 0; i < n; i++) {
+        char words[80], one[112];
+        s_variant_words(&v->steps[idx[i]], words, sizeof words);
+        snprintf(one, sizeof one, "%ssession %d %s", i ? " -> " : "",
+                 v->steps[idx[i]].session_number, words);
+        size_t used = strlen(row->assessment);
+        if (used + strlen(one) >= cap) {
+            snprintf(row->assessment + used, sizeof row->assessment - used, "; %d more change%s",
+                     n - i, n - i == 1 ? "" : "s");
+            break;
+        }
+        memcpy(row->assessment + used, one, strlen(one) + 1);
+    }
+    free(idx);
+}
+
 /* The rows of the table and the CSV, section by section. */
 static void
 s_build_rows(const rpt_model_t *m, s_rows_t *r)
@@ -601,6 +701,8 @@ s_build_rows(const rpt_model_t *m, s_rows_t *r)
     s_rows_attendance(m, r);
     for (int d = RL_DIR_FIRST; d < RL_DIR_COUNT; d++)
         s_rows_load(m, (rl_direction_t)d, r);
+    for (int i = 0; i < m->n_variants; i++)
+        s_rows_variant(&m->variants[i], r);
 }
 
 static void
@@ -697,16 +799,22 @@ s_write_table(const rpt_model_t *m, const s_rows_t *r, FILE *out)
             }
             const char *title = !strcmp(x->section, "device")    ? "Device tests (best of trials)"
                                 : !strcmp(x->section, "derived") ? "Derived"
-                                : !strcmp(x->section, "questionnaire")
-                                    ? "Questionnaires"
+                                : !strcmp(x->section, "questionnaire") ? "Questionnaires"
+                                : !strcmp(x->section, "exercise_variants")
+                                    ? "Exercise variants (level at first/middle/last session "
+                                      "done; 0 as described, < 0 easier, > 0 harder)"
                                     : "Training load (first/middle/last training day)";
-            fprintf(out, "\n%-22s %-24s %9s %9s %9s %9s %9s  %s\n", title, "", "start", "mid",
-                    "end", "change", "change %", "assessment");
+            /* a title longer than its column stands on a line of its own */
+            bool own_line = strlen(title) > 47;
+            if (own_line)
+                fprintf(out, "\n%s", title);
+            fprintf(out, "\n%-22s %-24s %9s %9s %9s %9s %9s  %s\n", own_line ? "" : title, "",
+                    "start", "mid", "end", "change", "change %", "assessment");
         }
         if (!strcmp(x->section, "attendance"))
             continue;
         char label[96];
-        snprintf(label, sizeof label, "%s (%s)", x->measure, x->unit);
+        snprintf(label, sizeof label, x->unit[0] ? "%s (%s)" : "%s", x->measure, x->unit);
         fprintf(out, "%-22s %-24s %9s %9s %9s %9s %9s  %s\n", x->item, label,
                 rpt_num(x->v[0], x->decimals, "missing"), rpt_num(x->v[1], x->decimals, "missing"),
                 rpt_num(x->v[2], x->decimals, "missing"), s_signed(x->change, x->decimals, "-"),

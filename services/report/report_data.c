@@ -12,7 +12,9 @@
 #include "ruglab/clinical.h"
 #include "ruglab/db.h"
 #include "ruglab/domain.h"
+#include "ruglab/exercise.h"
 #include "ruglab/exitcode.h"
+#include "ruglab/homeprog.h"
 #include "ruglab/mem.h"
 #include "ruglab/questionnaire.h"
 
@@ -670,6 +672,120 @@ s_fill_training(s_load_t *ld, const PGresult *res)
     }
 }
 
+/* ---- exercise variants (issue 17): the exercises done in the sessions,
+ * one entry per exercise in catalogue order (this query, with the names),
+ * then the sessions of each from rl_homeprog_fetch_done (s_load_variants). */
+static void
+s_variant_free(rpt_variant_t *v)
+{
+    free(v->exercise);
+    free(v->name_nl);
+    free(v->name_en);
+    for (int k = 0; k < v->n_steps; k++)
+        free(v->steps[k].variant);
+    free(v->steps);
+}
+
+static const char s_sql_variant_names[] =
+    "SELECT x.code, x.name_nl, x.name_en FROM clinical.exercise x "
+    "WHERE x.exercise_id IN (SELECT d.exercise_id FROM clinical.session_exercise d "
+    "                        WHERE d.enrolment_id = $1) "
+    "ORDER BY x.position, x.code";
+
+static void
+s_fill_variant_names(s_load_t *ld, const PGresult *res)
+{
+    rpt_model_t *m = ld->m;
+    m->variants = rl_calloc((size_t)PQntuples(res) + 1, sizeof *m->variants);
+    for (int i = 0; i < PQntuples(res); i++) {
+        rpt_variant_t *v = &m->variants[m->n_variants++];
+        v->exercise = s_dup(res, i, 0);
+        v->name_nl = s_dup(res, i, 1);
+        v->name_en = s_dup(res, i, 2);
+    }
+}
+
+static rpt_variant_t *
+s_variant_of(rpt_model_t *m, const char *code)
+{
+    for (int i = 0; i < m->n_variants; i++)
+        if (!strcmp(m->variants[i].exercise, code))
+            return &m->variants[i];
+    return NULL;
+}
+
+/* The sessions of each exercise; a day without a session number (outside
+ * the programme's dates, or no longer an attended session) is left out,
+ * and an exercise left with no session at all goes. */
+static int
+s_load_variants(s_load_t *ld)
+{
+    rpt_model_t *m = ld->m;
+    if (m->n_variants == 0)
+        return RL_EXIT_OK;
+    rl_reg_err_t rerr;
+    PGresult *res = rl_homeprog_fetch_done(ld->conn, ld->eid, &rerr);
+    if (!res) {
+        rl_err_set(ld->err, "%s", rerr.msg);
+        return RL_EXIT_DB;
+    }
+    int c_num = PQfnumber(res, "session_number"), c_date = PQfnumber(res, "session_date"),
+        c_ex = PQfnumber(res, "exercise"), c_var = PQfnumber(res, "variant"),
+        c_level = PQfnumber(res, "level");
+    for (int i = 0; i < PQntuples(res); i++) {
+        rpt_variant_t *v = s_variant_of(m, PQgetvalue(res, i, c_ex));
+        if (!v || PQgetisnull(res, i, c_num))
+            continue;
+        v->steps = rl_realloc(v->steps, (size_t)(v->n_steps + 1) * sizeof *v->steps);
+        rpt_variant_step_t *st = &v->steps[v->n_steps++];
+        st->session_number = s_int(res, i, c_num);
+        s_copy_date(st->date, res, i, c_date);
+        st->variant = s_dup(res, i, c_var);
+        st->level = s_int(res, i, c_level);
+    }
+    PQclear(res);
+    int kept = 0;
+    for (int i = 0; i < m->n_variants; i++) {
+        if (m->variants[i].n_steps > 0)
+            m->variants[kept++] = m->variants[i];
+        else
+            s_variant_free(&m->variants[i]);
+    }
+    m->n_variants = kept;
+    return RL_EXIT_OK;
+}
+
+int
+rpt_variant_changes(const rpt_variant_t *v, int *idx)
+{
+    int n = 0;
+    for (int i = 0; i < v->n_steps; i++) {
+        const char *a = i ? v->steps[i - 1].variant : NULL, *b = v->steps[i].variant;
+        if (i == 0 || (a == NULL) != (b == NULL) || (a && b && strcmp(a, b)))
+            idx[n++] = i;
+    }
+    return n;
+}
+
+const char *
+rpt_variant_level_text(int level, const char *lang, char *buf, size_t len)
+{
+    rl_ex_lang_t l = strcmp(lang, "en") ? RL_EX_NL : RL_EX_EN;
+    if (level == 0)
+        snprintf(buf, len, "%s", l == RL_EX_EN ? "as described" : "zoals beschreven");
+    else
+        snprintf(buf, len, "%s %+d", rl_exercise_level_word(level, l), level);
+    return buf;
+}
+
+void
+rpt_variant_tp(const rpt_variant_t *v, int idx[RPT_NTP])
+{
+    idx[RPT_START] = v->n_steps > 0 ? 0 : -1;
+    idx[RPT_MID] = v->n_steps >= 3 ? v->n_steps / 2 : -1;
+    idx[RPT_END] = v->n_steps >= 2 ? v->n_steps - 1 : -1;
+}
+
 /* The raw curve of the best extension trial of the last test: the trial
  * (clinical.v_test_trial, inside the programme's dates) and its samples. */
 static const char *s_sql_best_trial =
@@ -840,6 +956,8 @@ static const s_section_t s_sections[] = {
     {"reading the questionnaires' anchors", s_sql_anchor, s_fill_anchors, NULL},
     {"reading the questionnaires' days", s_sql_quest_days, s_fill_quest_days, NULL},
     {"reading the training load", s_sql_load, s_fill_training, NULL},
+    {"reading the exercises done", s_sql_variant_names, s_fill_variant_names, NULL},
+    {.step = s_load_variants},
     {.step = s_load_curve},
     {"reading the conclusion", s_sql_conclusion, s_fill_conclusion, NULL},
     {"reading the work status", s_sql_work, s_fill_work, NULL},
@@ -1201,6 +1319,9 @@ rpt_model_destroy(rpt_model_t **self_p)
     }
     free(m->quest);
     free(m->load);
+    for (int i = 0; i < m->n_variants; i++)
+        s_variant_free(&m->variants[i]);
+    free(m->variants);
     free(m->curve.angle_deg);
     free(m->curve.torque_nm);
     free(m);

@@ -286,25 +286,46 @@ s_table_draw(s_doc_t *d, s_table_t *t, double size)
     t->nrows = 0;
 }
 
-/* An SVG chart across the text width. */
-static int
-s_svg(s_doc_t *d, const char *path, rl_err_t *err)
+/* An SVG chart and its height across the text width; NULL with err. */
+static RsvgHandle *
+s_svg_open(const char *path, double *height, rl_err_t *err)
 {
     GError *gerr = NULL;
     RsvgHandle *h = rsvg_handle_new_from_file(path, &gerr);
     if (!h) {
         rl_err_set(err, "reading chart %s: %s", path, gerr ? gerr->message : "?");
         g_clear_error(&gerr);
-        return -1;
+        return NULL;
     }
     gdouble w = 0, hh = 0;
     if (!rsvg_handle_get_intrinsic_size_in_pixels(h, &w, &hh) || w <= 0 || hh <= 0) {
         w = 620;
         hh = 250;
     }
-    double scale = S_WIDTH / w;
-    double height = hh * scale;
-    s_need(d, height + 6);
+    *height = hh * (S_WIDTH / w);
+    return h;
+}
+
+/* An SVG chart across the text width; with keep_with (NULL: none), on a
+ * page where that chart fits below it too. */
+static int
+s_svg(s_doc_t *d, const char *path, const char *keep_with, rl_err_t *err)
+{
+    double height, next = 0;
+    RsvgHandle *h = s_svg_open(path, &height, err);
+    if (!h)
+        return -1;
+    if (keep_with) {
+        RsvgHandle *k = s_svg_open(keep_with, &next, err);
+        if (!k) {
+            g_object_unref(h);
+            return -1;
+        }
+        g_object_unref(k);
+        next += 8;
+    }
+    s_need(d, height + 6 + next);
+    GError *gerr = NULL;
     RsvgRectangle vp = {S_MARGIN_X, d->y, S_WIDTH, height};
     gboolean ok = rsvg_handle_render_document(h, d->cr, &vp, &gerr);
     g_object_unref(h);
@@ -787,6 +808,50 @@ s_load_notes(s_doc_t *d)
     }
 }
 
+/* The exercise variants beside the training load: per exercise done in
+ * the sessions its name, in how many sessions, and its variant at the
+ * first session and wherever it changed ("makkelijker -1 'knees' (sessie
+ * 1) -> zoals beschreven (sessie 12) -> ..."). Nothing when no exercise
+ * was recorded. */
+static void
+s_variant_notes(s_doc_t *d)
+{
+    const rpt_model_t *m = d->m;
+    if (m->n_variants == 0)
+        return;
+    s_para(d, 8.5, 0, 2, "%s",
+           T(d,
+             "Oefenvarianten in de sessies (de variant bij de eerste sessie en waar ze "
+             "veranderde):",
+             "Exercise variants in the sessions (the variant at the first session and where it "
+             "changed):"));
+    for (int i = 0; i < m->n_variants; i++) {
+        const rpt_variant_t *v = &m->variants[i];
+        const char *name = d->nl ? v->name_nl : v->name_en;
+        int *idx = rl_calloc((size_t)v->n_steps, sizeof *idx);
+        int n = rpt_variant_changes(v, idx);
+        char *line =
+            rl_asprintf("• %s (%d %s): ", name ? name : v->exercise, v->n_steps,
+                        v->n_steps == 1 ? T(d, "sessie", "session") : T(d, "sessies", "sessions"));
+        for (int k = 0; k < n; k++) {
+            const rpt_variant_step_t *st = &v->steps[idx[k]];
+            char level[64], *named = NULL;
+            rpt_variant_level_text(st->level, d->nl ? "nl" : "en", level, sizeof level);
+            if (st->variant)
+                named = rl_asprintf(" ‘%s’", st->variant);
+            char *next =
+                rl_asprintf("%s%s%s%s (%s %d)", line, k ? " → " : "", level, named ? named : "",
+                            T(d, "sessie", "session"), st->session_number);
+            free(named);
+            free(line);
+            line = next;
+        }
+        s_para(d, 8.5, 8, 2, "%s.", line);
+        free(line);
+        free(idx);
+    }
+}
+
 static void
 s_device(s_doc_t *d)
 {
@@ -806,6 +871,7 @@ s_device(s_doc_t *d)
         s_para(
             d, 9, 0, 6, "%s",
             T(d, "Er werden geen toesteltesten geregistreerd.", "No device tests were recorded."));
+        s_variant_notes(d);
         return;
     }
     s_device_table(d);
@@ -813,6 +879,7 @@ s_device(s_doc_t *d)
     s_reference_note(d);
     s_effort_note(d);
     s_load_notes(d);
+    s_variant_notes(d);
     d->y += 4;
 }
 
@@ -1007,7 +1074,8 @@ s_missing_section(s_doc_t *d, int *section)
 static int
 s_charts(s_doc_t *d, const rpt_charts_t *c, rl_err_t *err)
 {
-    const char *files[] = {c->strength, c->rom, c->quest, c->load, c->curve};
+    /* the exercise variants right after the training load, on its page */
+    const char *files[] = {c->strength, c->rom, c->quest, c->load, c->variants, c->curve};
     bool any = false;
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
         any |= files[i] != NULL;
@@ -1019,7 +1087,7 @@ s_charts(s_doc_t *d, const rpt_charts_t *c, rl_err_t *err)
     s_need(d, 30 + 200);
     s_heading(d, title);
     for (size_t i = 0; i < sizeof files / sizeof files[0]; i++)
-        if (files[i] && s_svg(d, files[i], err) != 0)
+        if (files[i] && s_svg(d, files[i], files[i] == c->load ? c->variants : NULL, err) != 0)
             return -1;
     return 0;
 }
