@@ -3,8 +3,9 @@
  * are read only through the clinical views (v_attendance, v_test_occasion,
  * v_test_trial, v_questionnaire, v_timepoint_anchor, v_training_set,
  * v_test_curve), so that the report counts what the clinical contract
- * counts. The read of identity is written to audit.access_log before
- * anything identifiable is selected. */
+ * counts; the exercises done in the sessions through homeprog.h's
+ * rl_homeprog_fetch_done. The read of identity is written to
+ * audit.access_log before anything identifiable is selected. */
 #include "report.h"
 
 #include "ruglab/audit.h"

@@ -170,6 +170,134 @@ test_numbers(void **state)
     assert_string_equal(rpt_tp_name(RPT_MID), "mid");
 }
 
+/* Exercise variants: an exercise done in n sessions, the variant of
+ * session k from codes[k] (NULL: as described) at levels[k]. */
+static void
+s_add_variant(rpt_model_t *m, const char *code, int n, const char *const *codes, const int *levels)
+{
+    m->variants = rl_realloc(m->variants, (size_t)(m->n_variants + 1) * sizeof *m->variants);
+    rpt_variant_t *v = &m->variants[m->n_variants++];
+    memset(v, 0, sizeof *v);
+    v->exercise = rl_strdup(code);
+    v->name_nl = rl_strdup("Plank op de onderarmen");
+    v->steps = rl_calloc((size_t)n, sizeof *v->steps);
+    v->n_steps = n;
+    for (int k = 0; k < n; k++) {
+        v->steps[k].session_number = 2 * k + 1;
+        snprintf(v->steps[k].date, sizeof v->steps[k].date, "2026-01-%02d", k + 1);
+        v->steps[k].variant = codes[k] ? rl_strdup(codes[k]) : NULL;
+        v->steps[k].level = levels[k];
+    }
+}
+
+static void
+test_variant_changes(void **state)
+{
+    (void)state;
+    rpt_model_t *m = s_model();
+    /* as described twice, knees, knees, leg-up, back to as described */
+    const char *codes[] = {NULL, NULL, "knees", "knees", "leg-up", NULL};
+    const int levels[] = {0, 0, -1, -1, 1, 0};
+    s_add_variant(m, "PLANK", 6, codes, levels);
+    int idx[6], tp[RPT_NTP];
+    assert_int_equal(rpt_variant_changes(&m->variants[0], idx), 4);
+    assert_int_equal(idx[0], 0);
+    assert_int_equal(idx[1], 2);
+    assert_int_equal(idx[2], 4);
+    assert_int_equal(idx[3], 5);
+    rpt_variant_tp(&m->variants[0], tp);
+    assert_int_equal(tp[RPT_START], 0);
+    assert_int_equal(tp[RPT_MID], 3);
+    assert_int_equal(tp[RPT_END], 5);
+    char buf[64];
+    assert_string_equal(rpt_variant_level_text(-1, "nl", buf, sizeof buf), "makkelijker -1");
+    assert_string_equal(rpt_variant_level_text(2, "en", buf, sizeof buf), "harder +2");
+    assert_string_equal(rpt_variant_level_text(0, "nl", buf, sizeof buf), "zoals beschreven");
+    char *csv = s_csv(m);
+    assert_non_null(strstr(csv, "\nexercise_variants,PLANK,level,,0,-1,0,0,,"
+                                "6 sessions: session 1 as described (0) -> session 5 knees (-1) -> "
+                                "session 9 leg-up (+1) -> session 11 as described (0),6\n"));
+    free(csv);
+    json_t *j = rpt_compare_json(m);
+    json_t *v = json_array_get(json_object_get(j, "exercise_variants"), 0);
+    assert_int_equal(json_array_size(json_object_get(v, "progression")), 4);
+    assert_true(json_is_null(json_object_get(json_object_get(v, "start"), "variant")));
+    assert_int_equal(json_integer_value(json_object_get(v, "level_change")), 0);
+    assert_true(json_is_null(json_object_get(v, "name_en")));
+    json_decref(j);
+    rpt_model_destroy(&m);
+}
+
+/* Done once: a start and nothing else; done twice: no mid. */
+static void
+test_variant_few_sessions(void **state)
+{
+    (void)state;
+    rpt_model_t *m = s_model();
+    const char *codes[] = {"knees", "knees"};
+    const int levels[] = {-1, -1};
+    s_add_variant(m, "PLANK", 1, codes, levels);
+    s_add_variant(m, "CLAM", 2, codes, levels);
+    int tp[RPT_NTP];
+    rpt_variant_tp(&m->variants[0], tp);
+    assert_int_equal(tp[RPT_START], 0);
+    assert_int_equal(tp[RPT_MID], -1);
+    assert_int_equal(tp[RPT_END], -1);
+    rpt_variant_tp(&m->variants[1], tp);
+    assert_int_equal(tp[RPT_MID], -1);
+    assert_int_equal(tp[RPT_END], 1);
+    char *csv = s_csv(m);
+    assert_non_null(strstr(csv, "\nexercise_variants,PLANK,level,,-1,,,,,1 session: session 1 "
+                                "knees (-1),1\n"));
+    assert_non_null(strstr(csv, "\nexercise_variants,CLAM,level,,-1,,-1,0,,2 sessions: "));
+    free(csv);
+    rpt_model_destroy(&m);
+}
+
+/* A variant changed at every session: the table's line names the changes
+ * that fit and how many more there are; the JSON keeps them all. */
+static void
+test_variant_many_changes(void **state)
+{
+    (void)state;
+    rpt_model_t *m = s_model();
+    const char *codes[40];
+    int levels[40];
+    for (int k = 0; k < 40; k++) {
+        codes[k] = k % 2 ? "leg-up" : "knees";
+        levels[k] = k % 2 ? 1 : -1;
+    }
+    s_add_variant(m, "PLANK", 40, codes, levels);
+    char *csv = s_csv(m);
+    const char *row = strstr(csv, "\nexercise_variants,PLANK,");
+    assert_non_null(row);
+    const char *more = strstr(row, " more changes,40\n");
+    assert_non_null(more);
+    assert_non_null(strstr(row, "session 1 knees (-1) -> session 3 leg-up (+1)"));
+    free(csv);
+    json_t *j = rpt_compare_json(m);
+    json_t *v = json_array_get(json_object_get(j, "exercise_variants"), 0);
+    assert_int_equal(json_array_size(json_object_get(v, "progression")), 40);
+    assert_int_equal(json_array_size(json_object_get(v, "sessions")), 40);
+    json_decref(j);
+    rpt_model_destroy(&m);
+}
+
+/* No exercise recorded: no section at all. */
+static void
+test_no_variants_nothing(void **state)
+{
+    (void)state;
+    rpt_model_t *m = s_model();
+    json_t *j = rpt_compare_json(m);
+    assert_null(json_object_get(j, "exercise_variants"));
+    json_decref(j);
+    char *csv = s_csv(m);
+    assert_null(strstr(csv, "exercise_variants"));
+    free(csv);
+    rpt_model_destroy(&m);
+}
+
 int
 main(void)
 {
@@ -179,6 +307,10 @@ main(void)
         cmocka_unit_test(test_csv_missing_is_empty),
         cmocka_unit_test(test_missing_sentences),
         cmocka_unit_test(test_numbers),
+        cmocka_unit_test(test_variant_changes),
+        cmocka_unit_test(test_variant_few_sessions),
+        cmocka_unit_test(test_variant_many_changes),
+        cmocka_unit_test(test_no_variants_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
