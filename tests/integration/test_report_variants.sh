@@ -5,9 +5,10 @@
 # per exercise its level at the first, middle and last session done and
 # every session where the variant changed, in order, after the training
 # load) and the letter (a line per exercise after the training load, its
-# chart after the load chart in the annex, Dutch and English). An exercise
-# recorded on a day outside the programme's dates counts nowhere; an
-# enrolment without exercises recorded shows nothing extra.
+# chart right after the load chart in the annex, on its page, Dutch and
+# English). An exercise recorded on a day outside the programme's dates
+# counts nowhere; an enrolment without exercises recorded inside its dates
+# shows nothing extra.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/report_fixture.sh"
 
@@ -18,7 +19,7 @@ q() { t_psql ruglab_admin "$1"; }
 
 # 34 training days, information sessions after days 3 and 10: sessions 1-36
 eid=$(fx_full Janssens Marie 85073003328 RB-0001)
-fx_full Claes Anna 72021416271 RB-0002 >/dev/null
+other=$(fx_full Claes Anna 72021416271 RB-0002)
 done_in() {  # SESSION LIST
   t_check "session $1: $2 recorded" ruglab session exercises RB-0001 --session "$1" --done "$2"
 }
@@ -32,7 +33,8 @@ done_in 36 PLANK:slider,BIRD-DOG:weight
 # after the programme's end (as a session entered late would be): kept, counted nowhere
 t_check "exercises recorded on a day after the programme's end" q \
   "INSERT INTO clinical.session_exercise (enrolment_id, session_date, exercise_id, recorded_by)
-   SELECT $eid, '2026-06-01', exercise_id, 'test' FROM clinical.exercise WHERE code IN ('PLANK', 'SQUAT')"
+   SELECT e, '2026-06-01', exercise_id, 'test' FROM clinical.exercise, (VALUES ($eid), ($other)) v(e)
+   WHERE code IN ('PLANK', 'SQUAT')"
 day13=$(q "SELECT session_date FROM clinical.v_session WHERE enrolment_id = $eid AND session_number = 13")
 
 # --- the table: after the training load, one row per exercise in catalogue order
@@ -98,6 +100,11 @@ t_match "letter: BRIDGE done once" "$txt" "Brug in ruglig \(1 sessie\): moeilijk
 t_match "letter: the variants after the training load" "$txt" "Trainingsbelasting \(zwaarste reeks\) flexie: .*Oefenvarianten in de sessies"
 t_match "letter: the variants chart right after the load chart, before the curve" "$txt" \
   "Trainingsbelasting \(zwaarste reeks per trainingsdag\) .*Oefenvarianten per sessie \(hoger = moeilijker\) .*Krachtcurve van de test"
+page=$(for p in $(seq 1 "$(pdfinfo var.pdf | awk '/^Pages:/ { print $2 }')"); do
+  pdftotext -f "$p" -l "$p" var.pdf - | grep -q "Oefenvarianten per sessie" && echo "$p"; done)
+t_match "letter: the variants chart is on one page" "$page" "^[0-9]+$"
+t_match "letter: ... the training load chart's" "$(pdftotext -f "${page:-1}" -l "${page:-1}" var.pdf - 2>&1)" \
+  "Trainingsbelasting \(zwaarste reeks per trainingsdag\)"
 t_check "letter: the variants chart and its data are kept" test -s charts/variants.svg -a -s charts/variants.dat
 t_match "letter: one lane per exercise, by its code" "$(cat charts/charts.gp)" "set ytics \('PLANK' 1, 'BIRD-DOG' 2, 'BRIDGE' 3\)"
 t_is "letter: PLANK's lane rises with the level (session, height)" \
@@ -113,7 +120,7 @@ t_match "English letter: PLANK's progression" "$txt" \
 t_match "English letter: the chart's title and legend" "$txt" "Exercise variants per session \(higher = harder\)"
 t_match "English chart: the levels in the legend" "$(cat charts-en/charts.gp)" "title 'easier -1'.*title 'as described'.*title 'harder \+1'.*title 'harder \+2'"
 
-# --- an enrolment without exercises recorded: nothing extra
+# --- an enrolment without exercises recorded inside its dates (only after its end): nothing extra
 out=$(ruglab-report compare RB-0002); rc=$?
 t_is "no exercises: compare exit 0" "$rc" 0
 t_fails "no exercises: no variants section in the table" grep -q "Exercise variants" <<<"$out"
