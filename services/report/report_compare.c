@@ -381,6 +381,7 @@ rpt_compare_json(const rpt_model_t *m)
     json_object_set_new(root, "attendance", s_json_attendance(m));
     json_object_set_new(root, "final_report", s_json_final_report(m));
     json_object_set_new(root, "training_load", s_json_load(m));
+    json_object_set_new(root, "home_programme", rpt_homeprog_json(&m->homeprog));
     json_object_set_new(root, "missing", s_json_missing(m));
     return root;
 }
