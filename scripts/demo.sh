@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # make demo: the whole ruglab story on the local PostgreSQL cluster of this
 # checkout, in a few minutes:
-#   a site with its physician, GPs, three Tergumed back devices and a
-#   questionnaire tablet enrolled with CurveZMQ keys; a group of twelve
-#   patients enrolled in the 36-session programme; ruglab-collector and one
+#   a site with its physician, GPs, four Tergumed back devices, a cervical
+#   unit and a questionnaire tablet enrolled with CurveZMQ keys; a group of
+#   twelve patients enrolled in the 36-session programme and one patient in
+#   the neck school (cervical tests, NDI, a home programme and its
+#   handout); ruglab-collector and one
 #   ruglab-agent per machine playing the whole programme in compressed time
 #   (start, mid and end tests, training sets with raw curves, questionnaires
 #   at intake and at the end, a dropout after 9 sessions, a no-show); the
@@ -90,6 +92,8 @@ ruglab gp add --riziv "${gps[2]}" --family-name "Van den Broeck" --given-name Ja
 for dev in tergumed-1 tergumed-2 tergumed-3 tergumed-4; do
   ruglab device add "$dev" --site az-demo --model tergumed-710 --key-dir "$out/keys" >/dev/null
 done
+# the neck school's cervical unit: its model is a cervical one (migration 704)
+ruglab device add nekunit-1 --site az-demo --model tergumed-710-cervical --key-dir "$out/keys" >/dev/null
 ruglab device add tablet-1 --site az-demo --model questionnaire-tablet --key-dir "$out/keys" >/dev/null
 ruglab-collector --gen-key "$out/keys" >/dev/null
 ruglab device list | sed 's/^/   /'
@@ -126,6 +130,15 @@ for entry in "${names[@]}"; do
   printf '   %-22s badge %s\n' "$giv $fam" "$token"
   i=$((i + 1))
 done
+# The neck school (nekschool-12: 12 group sessions, cervical unit): one
+# patient, enrolled on day 90, sessions every 4 days from day 91 to day 135.
+json=$(ruglab --json patient add --site az-demo --family-name Vandamme --given-name Lotte \
+  --birth-date 1983-05-09 --sex F --insz "$(insz 1983-05-09 124)" --weight 64 --height 168 \
+  --gp "${gps[0]}" --address "Nekstraat 3" --postal-code 8500 --city Kortrijk)
+neck_tok=$(jq -r .badge_token <<<"$json")
+ruglab enrol "$neck_tok" --programme nekschool-12 --start "$(day 90)" --route riziv --indication chronic \
+  --pain-since "$pain" --referring-physician "Dr. An Vermeulen" >/dev/null
+printf '   %-22s badge %s (neck school)\n' "Lotte Vandamme" "$neck_tok"
 # Patient 4 is on sick leave (report also to the advisory physician); patient 7 follows the Fedris route.
 scripts/pg-local.sh psql -q -c "UPDATE clinical.enrolment SET on_sick_leave = true WHERE subject_id = 4;
   UPDATE clinical.enrolment SET route = 'fedris', occupational_copy = true WHERE subject_id = 7" >/dev/null
@@ -180,6 +193,11 @@ c1=$(sim tergumed-1 11 34 $(demo_patients 0 1 3 4))
 c2=$(sim tergumed-2 12 34 $(demo_patients 5 6 7 8))
 c3=$(sim tergumed-3 13 34 $(demo_patients 9 10 11))
 c4=$(sim tergumed-4 14 9 $(demo_patients 2))
+# the cervical unit plays the neck school's 12 sessions from day 91
+c5=$(agent_conf nekunit-1 simulator "[agent]" "device_model = tergumed-710-cervical" "[simulator]" "seed = 15" \
+  "patients = $neck_tok:F:$(( ${today:0:4} - 1983 )):64" "region = cervical" "sessions = 12" \
+  "start = $(day 91)T07:00:00Z" "days_between_sessions = 4" "time_factor = 0" "sets = 1" \
+  "session_minutes = 120")
 
 # The tablet: ODI, NPRS and TSK at intake, mid-way and at the end (JSON lines).
 q_lines() {  # TOKEN DAY-OFFSET ODI-% NPRS TSK-SPREAD(4 intake, 3 end)
@@ -209,13 +227,13 @@ q_lines() {  # TOKEN DAY-OFFSET ODI-% NPRS TSK-SPREAD(4 intake, 3 end)
 ct=$(agent_conf tablet-1 jsonl)
 
 agents=()
-for conf in "$c1" "$c2" "$c3" "$c4"; do
+for conf in "$c1" "$c2" "$c3" "$c4" "$c5"; do
   ruglab-agent --config "$conf" </dev/null >"$out/logs/$(basename "$conf" .conf).log" 2>&1 &
   pids+=($!); agents+=($!)
 done
 ruglab-agent --config "$ct" <"$out/tablet.jsonl" >"$out/logs/tablet-1.log" 2>&1 &
 pids+=($!); agents+=($!)
-say "4 simulated Tergumed agents (12 patients, 34 exercise sessions each, 100 Hz curves) and the questionnaire tablet"
+say "4 simulated Tergumed agents (12 patients, 34 exercise sessions each, 100 Hz curves), the cervical unit (1 patient, 12 sessions) and the questionnaire tablet"
 
 step "6. Playing the programme (about 18 weeks, compressed)"
 progress() {
@@ -270,6 +288,20 @@ ruglab enrolment end "$(tok 2)" --dropout "werkhervatting, geen tijd meer" --dat
 for i in 0 1 3 4 5 6 7 8 9 10 11; do
   ruglab enrolment end "$(tok "$i")" --completed --date "$(day 134)" >/dev/null
 done
+# the neck school: NDI at the start and the end, the home programme
+# (assigned, progressed, the exercises done in sessions), the end
+ruglab questionnaire add "$neck_tok" --instrument NDI --date "$(day 91)" \
+  --answers 1=3,2=2,3=3,4=2,5=3,6=2,7=3,8=2,9=3,10=2 >/dev/null
+ruglab questionnaire add "$neck_tok" --instrument NDI --date "$(day 135)" \
+  --answers 1=1,2=1,3=1,4=0,5=1,6=1,7=1,8=0,9=1,10=1 >/dev/null
+ruglab homeprog assign "$neck_tok" --exercise BIRD-DOG --variant dynamic --reps 10 --sets 2 --per-week 3 >/dev/null
+ruglab homeprog assign "$neck_tok" --exercise PLANK --variant knees --hold 20 --per-week 3 >/dev/null
+ruglab homeprog assign "$neck_tok" --exercise BAND-ROW --reps 12 --sets 2 --per-week 3 >/dev/null
+ruglab session exercises "$neck_tok" --session 1 --done BIRD-DOG:dynamic,PLANK:knees >/dev/null
+ruglab session exercises "$neck_tok" --session 6 --done BIRD-DOG:dynamic,PLANK,BAND-ROW >/dev/null
+ruglab homeprog change "$neck_tok" --exercise PLANK --hold 30 --per-week 4 >/dev/null
+ruglab session exercises "$neck_tok" --session 12 --done BIRD-DOG:dynamic,PLANK:leg-up,BAND-ROW:unstable >/dev/null
+ruglab enrolment end "$neck_tok" --completed --date "$(day 136)" >/dev/null
 ruglab enrolment status "$(tok 0)" | sed 's/^/   /' | head -30
 
 step "8. The physician's conclusions"
@@ -281,7 +313,9 @@ for i in $(seq 0 11); do
   fi
   printf '%s\n' "$text" | ruglab conclusion set "$(tok "$i")" --file - >/dev/null
 done
-say "12 conclusions written (ruglab conclusion set)"
+printf '%s\n' "Goede inzet in de nekschool. Meer kracht en beweeglijkheid van de nek; de beperking door nekpijn is duidelijk afgenomen. Advies: het thuisprogramma verderzetten." \
+  | ruglab conclusion set "$neck_tok" --file - >/dev/null
+say "13 conclusions written (ruglab conclusion set)"
 
 step "9. The final reports (eindverslag, PDF) and FHIR exports"
 for i in $(seq 0 11); do
@@ -290,6 +324,9 @@ for i in $(seq 0 11); do
   ruglab-report export "$t" --format fhir -o "$out/fhir/$t.json" >/dev/null
   ruglab-report compare "$t" --format csv >"$out/compare/$t.csv"
 done
+ruglab-report letter "$neck_tok" -o "$out/letters/eindverslag-$neck_tok-nl.pdf" >/dev/null
+ruglab-report export "$neck_tok" --format fhir -o "$out/fhir/$neck_tok.json" >/dev/null
+ruglab-report compare "$neck_tok" --format csv >"$out/compare/$neck_tok.csv"
 ruglab-report letter "$(tok 0)" --lang en -o "$out/letters/final-report-$(tok 0)-en.pdf" >/dev/null
 say "$(ls "$out/letters" | wc -l) letters in $out/letters, $(ls "$out/fhir" | wc -l) FHIR bundles in $out/fhir"
 ruglab-report compare "$(tok 0)" | sed 's/^/   /' | head -40

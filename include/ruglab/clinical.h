@@ -58,7 +58,10 @@ int rl_clinical_enrolment_load(PGconn *conn, const char *enrolment_id, rl_clinic
  * attended programme session of clinical.v_session, one per
  * session_number, each no-show and each cancellation); and the sessions
  * recorded shorter than the template's minimum (RL_WARN_SHORT_SESSION, one
- * warning for all, clinical.v_session_day). msg is an English sentence.
+ * warning for all, clinical.v_session_day); what is stored on devices of
+ * the other body region than the programme's (RL_WARN_OTHER_REGION, one
+ * per kind of record, clinical.v_other_region: never counted with the
+ * programme's own region). msg is an English sentence.
  * Caller frees *warnings_p (NULL when there are none). Returns 0, -1 on a
  * database error, -2 when the template or a date is unusable. */
 int rl_clinical_attendance_warnings(PGconn *conn, const rl_clinical_enrolment_t *e,
@@ -66,7 +69,8 @@ int rl_clinical_attendance_warnings(PGconn *conn, const rl_clinical_enrolment_t 
                                     rl_err_t *err) __attribute__((warn_unused_result));
 
 /* "too_many_in_week", "past_max_duration", "too_many_sessions",
- * "before_start", "outside_programme_dates", "short_sessions": stable codes
+ * "before_start", "outside_programme_dates", "short_sessions",
+ * "other_body_region": stable codes
  * for JSON and reports. */
 const char *rl_clinical_warning_code(rl_programme_warning_kind_t kind);
 

@@ -45,6 +45,24 @@ const char *rl_direction_name(rl_direction_t dir);
 int rl_direction_parse(const char *name, rl_direction_t *out, rl_err_t *err)
     __attribute__((warn_unused_result));
 
+/* ---- body regions of the devices and programmes ---- */
+
+/* A device model tests and trains one body region, a programme template
+ * counts the values of one (migration 704): the lumbar back devices and
+ * programmes, the cervical ones of the neck school. Cervical and lumbar
+ * values are never compared or mixed. */
+typedef enum {
+    RL_REGION_LUMBAR,
+    RL_REGION_CERVICAL,
+} rl_body_region_t;
+#define RL_REGION_COUNT 2
+
+/* "lumbar", "cervical" (clinical.device_model.body_region). */
+const char *rl_body_region_name(rl_body_region_t region);
+/* One of the two names (exact); error for anything else. */
+int rl_body_region_parse(const char *name, rl_body_region_t *out, rl_err_t *err)
+    __attribute__((warn_unused_result));
+
 /* ---- time points of the device tests ---- */
 
 typedef enum {

@@ -26,6 +26,8 @@ typedef struct {
     int max_duration_months;
     int max_extra_sessions; /* allowed beyond total_sessions */
     int mid_test_session;   /* session number at which the mid test falls */
+    /* the devices whose values count (domain.h; clinical.programme.body_region) */
+    rl_body_region_t body_region;
 } rl_programme_t;
 
 /* The variants from the seeds:
@@ -34,7 +36,8 @@ typedef struct {
  *                     126 days = the 15 weeks plus 3 weeks for the extras
  *   "rugschool-36-18w"    36 group sessions, twice a week, <= 18 weeks
  *   "nekschool-12"  neck school (seed 003): 12 group sessions, <= 2/week,
- *                     <= 12 weeks (84 days)
+ *                     <= 12 weeks (84 days); cervical devices
+ * (the others lumbar)
  * Returns NULL for an unknown code. */
 const rl_programme_t *rl_programme_builtin(const char *code);
 /* All built-in templates; *n receives their count. */
@@ -122,9 +125,10 @@ typedef enum {
     RL_WARN_PAST_MAX_DURATION, /* first session on or after the limit */
     RL_WARN_TOO_MANY_SESSIONS, /* more than total + extra */
     RL_WARN_BEFORE_START,      /* session dated before the programme start */
-    /* Only the database knows these two (clinical.h adds them): */
+    /* Only the database knows these (clinical.h adds them): */
     RL_WARN_OUTSIDE_DATES, /* records stored outside the programme's dates: not counted */
     RL_WARN_SHORT_SESSION, /* sessions recorded shorter than the template's minimum */
+    RL_WARN_OTHER_REGION,  /* records on devices of the other body region: not counted */
 } rl_programme_warning_kind_t;
 
 typedef struct {
@@ -132,12 +136,14 @@ typedef struct {
     rl_date_t date; /* the session that triggered it */
     int iso_year;   /* RL_WARN_TOO_MANY_IN_WEEK: the week */
     int iso_week;
-    int count;           /* sessions in the week / past the limit / attended / before start /
-                          * records outside the dates / short sessions */
-    rl_date_t last_date; /* OUTSIDE_DATES, SHORT_SESSION: the last one */
-    char record[16];     /* OUTSIDE_DATES: session, test_trial, training_set, questionnaire */
-    int limit;           /* SHORT_SESSION: the template's minimum in minutes */
-    int minutes;         /* SHORT_SESSION: the shortest recorded */
+    int count;               /* sessions in the week / past the limit / attended / before start /
+                              * records outside the dates / short sessions */
+    rl_date_t last_date;     /* OUTSIDE_DATES, SHORT_SESSION, OTHER_REGION: the last one */
+    char record[16];         /* OUTSIDE_DATES: session, test_trial, training_set, questionnaire;
+                              * OTHER_REGION: test_trial, training_set */
+    rl_body_region_t region; /* OTHER_REGION: the devices' region (the programme's is the other) */
+    int limit;               /* SHORT_SESSION: the template's minimum in minutes */
+    int minutes;             /* SHORT_SESSION: the shortest recorded */
     char msg[RL_ERR_MAX];
 } rl_programme_warning_t;
 

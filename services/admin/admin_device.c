@@ -25,7 +25,8 @@ static void
 s_usage(FILE *out)
 {
     fprintf(out,
-            "usage: ruglab device add DEVICE_ID --site CODE --model MODEL [--key-dir DIR]\n"
+            "usage: ruglab device add DEVICE_ID --site CODE --model MODEL [--region REGION]\n"
+            "                         [--key-dir DIR]\n"
             "       ruglab [--json] device list\n"
             "       ruglab device revoke DEVICE_ID [--reason TEXT]\n\n"
             "add     enrols a device at a site: makes a CURVE key pair, records the public key\n"
@@ -38,8 +39,14 @@ s_usage(FILE *out)
             "        The agent also needs the collector's public key: [link] server_public_key\n"
             "        (the collector's collector.key file, or its Z85 text). Refuses to\n"
             "        overwrite existing key files. --json: {\"device_id\", \"site\", \"model\",\n"
-            "        \"public_key\", \"secret_key_file\", \"public_key_file\"}.\n"
-            "list    every device: id, site, model, created, revoked (--json: an array)\n"
+            "        \"body_region\", \"public_key\", \"secret_key_file\", \"public_key_file\"}.\n"
+            "        --region lumbar|cervical: the body region the model tests and trains\n"
+            "        (a cervical unit for the neck school). A model has one region: the\n"
+            "        first device of a model brings it (default lumbar), later devices of\n"
+            "        the model have it and a different --region is refused. Values of a\n"
+            "        device count only for programmes of its region.\n"
+            "list    every device: id, site, model, region, created, revoked (--json: an\n"
+            "        array)\n"
             "revoke  refuses the device from now on, without a restart: within about a second\n"
             "        running collectors refuse its new connections, answer what it still sends\n"
             "        on a live connection REJECTED UNKNOWN_DEVICE and then close that\n"
@@ -52,7 +59,9 @@ s_usage(FILE *out)
 
 typedef struct {
     const char *id, *site, *model, *dir;
-    char *pub, *sec; /* the key files: DIR/ID.key and DIR/ID.key_secret */
+    const char *region;  /* NULL: the model's */
+    char region_set[16]; /* the region stored */
+    char *pub, *sec;     /* the key files: DIR/ID.key and DIR/ID.key_secret */
 } s_add_opts_t;
 
 /* An RL_EXIT_* code. */
@@ -67,6 +76,8 @@ s_add_parse(int argc, char **argv, s_add_opts_t *o)
             o->model = argv[++i];
         else if (!strcmp(argv[i], "--key-dir") && i + 1 < argc)
             o->dir = argv[++i];
+        else if (!strcmp(argv[i], "--region") && i + 1 < argc)
+            o->region = argv[++i];
         else if (argv[i][0] != '-' && !o->id)
             o->id = argv[i];
         else {
@@ -82,6 +93,12 @@ s_add_parse(int argc, char **argv, s_add_opts_t *o)
         rl_cli_fail("device add: '%s' is not a valid %s (1-64 of [A-Za-z0-9._-])",
                     rl_id_valid(o->id) ? o->model : o->id,
                     rl_id_valid(o->id) ? "model" : "device id");
+        return RL_EXIT_FAIL;
+    }
+    rl_body_region_t region;
+    rl_err_t err;
+    if (o->region && rl_body_region_parse(o->region, &region, &err) < 0) {
+        rl_cli_fail("device add: --region: %s", err.msg);
         return RL_EXIT_FAIL;
     }
     o->pub = rl_asprintf("%s/%s.key", o->dir, o->id);
@@ -127,15 +144,16 @@ s_add_simple(PGconn *conn, const char *what, const char *sql)
 
 /* The INSERT of the device with its public key; an RL_EXIT_* code. */
 static int
-s_add_insert(PGconn *conn, const s_add_opts_t *o, zcert_t *cert)
+s_add_insert(PGconn *conn, s_add_opts_t *o, zcert_t *cert)
 {
-    const char *params[4] = {o->id, o->site, o->model, zcert_public_txt(cert)};
-    PGresult *res =
-        PQexecParams(conn,
-                     "INSERT INTO clinical.device (device_id, site_id, model, public_key)"
-                     " SELECT $1, site_id, $3, $4 FROM clinical.site WHERE code = $2"
-                     " RETURNING device_id",
-                     4, NULL, params, NULL, NULL, 0);
+    const char *params[5] = {o->id, o->site, o->model, zcert_public_txt(cert), o->region};
+    /* body_region NULL: the model's (deploy/sql/704's trigger) */
+    PGresult *res = PQexecParams(
+        conn,
+        "INSERT INTO clinical.device (device_id, site_id, model, public_key, body_region)"
+        " SELECT $1, site_id, $3, $4, $5 FROM clinical.site WHERE code = $2"
+        " RETURNING device_id, body_region",
+        5, NULL, params, NULL, NULL, 0);
     int rc = RL_EXIT_OK;
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         const char *state = rl_db_sqlstate(res);
@@ -147,6 +165,8 @@ s_add_insert(PGconn *conn, const s_add_opts_t *o, zcert_t *cert)
     } else if (PQntuples(res) != 1) {
         rl_cli_fail("device add: no site with code '%s'", o->site);
         rc = RL_EXIT_FAIL;
+    } else {
+        snprintf(o->region_set, sizeof o->region_set, "%s", PQgetvalue(res, 0, 1));
     }
     PQclear(res);
     return rc;
@@ -174,15 +194,17 @@ static void
 s_add_render(rl_cli_ctx_t *ctx, const s_add_opts_t *o, zcert_t *cert)
 {
     if (rl_cli_json(ctx)) {
-        json_t *j = json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "device_id", o->id, "site", o->site,
-                              "model", o->model, "public_key", zcert_public_txt(cert),
-                              "secret_key_file", o->sec, "public_key_file", o->pub);
+        json_t *j =
+            json_pack("{s:s, s:s, s:s, s:s, s:s, s:s, s:s}", "device_id", o->id, "site", o->site,
+                      "model", o->model, "body_region", o->region_set, "public_key",
+                      zcert_public_txt(cert), "secret_key_file", o->sec, "public_key_file", o->pub);
         char *text = json_dumps(j, JSON_COMPACT);
         json_decref(j);
         printf("%s\n", text ? text : "{}");
         free(text);
     } else {
-        printf("device %s enrolled at site %s (model %s)\n", o->id, o->site, o->model);
+        printf("device %s enrolled at site %s (model %s, %s)\n", o->id, o->site, o->model,
+               o->region_set);
         printf("key pair for its agent: %s (secret, mode 0600: the agent's [link] "
                "secret_key_file) and %s (public)\n",
                o->sec, o->pub);
@@ -192,7 +214,7 @@ s_add_render(rl_cli_ctx_t *ctx, const s_add_opts_t *o, zcert_t *cert)
 
 /* The device row and the key files, both or neither. */
 static int
-s_add_store(PGconn *conn, const s_add_opts_t *o, zcert_t *cert)
+s_add_store(PGconn *conn, s_add_opts_t *o, zcert_t *cert)
 {
     int rc = s_add_simple(conn, "starting", "BEGIN");
     if (rc != RL_EXIT_OK)
@@ -253,6 +275,7 @@ s_list_json(const PGresult *res)
             json_pack("{s:s, s:s, s:s, s:s, s:s}", "device_id", PQgetvalue(res, r, 0), "site",
                       PQgetvalue(res, r, 1), "model", PQgetvalue(res, r, 2), "created",
                       PQgetvalue(res, r, 3), "public_key", PQgetvalue(res, r, 6));
+        json_object_set_new(o, "body_region", json_string(PQgetvalue(res, r, 7)));
         json_object_set_new(o, "revoked",
                             PQgetisnull(res, r, 4) ? json_null()
                                                    : json_string(PQgetvalue(res, r, 4)));
@@ -269,11 +292,12 @@ s_list_json(const PGresult *res)
 static void
 s_list_text(const PGresult *res)
 {
-    printf("%-24s %-12s %-16s %-16s %s\n", "DEVICE", "SITE", "MODEL", "CREATED", "REVOKED");
+    printf("%-24s %-12s %-22s %-9s %-16s %s\n", "DEVICE", "SITE", "MODEL", "REGION", "CREATED",
+           "REVOKED");
     for (int r = 0; r < PQntuples(res); r++)
-        printf("%-24s %-12s %-16s %-16s %s%s%s\n", PQgetvalue(res, r, 0), PQgetvalue(res, r, 1),
-               PQgetvalue(res, r, 2), PQgetvalue(res, r, 3),
-               PQgetisnull(res, r, 4) ? "-" : PQgetvalue(res, r, 4),
+        printf("%-24s %-12s %-22s %-9s %-16s %s%s%s\n", PQgetvalue(res, r, 0),
+               PQgetvalue(res, r, 1), PQgetvalue(res, r, 2), PQgetvalue(res, r, 7),
+               PQgetvalue(res, r, 3), PQgetisnull(res, r, 4) ? "-" : PQgetvalue(res, r, 4),
                *PQgetvalue(res, r, 5) ? " " : "", PQgetvalue(res, r, 5));
 }
 
@@ -290,7 +314,7 @@ s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
         conn, &err, "listing devices",
         "SELECT d.device_id, s.code, d.model, to_char(d.created_at, 'YYYY-MM-DD HH24:MI'),"
         " to_char(d.revoked_at, 'YYYY-MM-DD HH24:MI'), coalesce(d.revoke_reason, ''),"
-        " d.public_key FROM clinical.device d JOIN clinical.site s USING (site_id)"
+        " d.public_key, d.body_region FROM clinical.device d JOIN clinical.site s USING (site_id)"
         " ORDER BY d.device_id",
         0, NULL);
     if (!res) {

@@ -19,7 +19,7 @@ s_usage(FILE *out)
             "                            --exercise N --information N --max-per-week N\n"
             "                            (--max-weeks N | --max-days N) --mid-test-session N\n"
             "                            [--extra N] [--min-minutes N] [--description TEXT]\n"
-            "                            [--name-en NAME]\n\n"
+            "                            [--name-en NAME] [--region lumbar|cervical]\n\n"
             "list  every template: the seed variants (mrr-36, rugschool-30,\n"
             "      rugschool-36-18w, the neck school nekschool-12) and the sites' own.\n"
             "show  one template.\n"
@@ -29,14 +29,17 @@ s_usage(FILE *out)
             "      the total; the mid test falls at session --mid-test-session; a session\n"
             "      lasts at least --min-minutes (default 120, the RIZIV rule). --name-en:\n"
             "      the name in letters in English (without it they give --name and say\n"
-            "      it is the programme's own name).\n"
+            "      it is the programme's own name). --region: the body region whose\n"
+            "      device values count (default lumbar; the neck school's is cervical):\n"
+            "      tests and training on a device of the other region are kept but\n"
+            "      never compared, charted or summarised with them.\n"
             "      Prints the new programme_id (--json: {\"programme_id\": N, \"code\": ...}).\n");
 }
 
 static const char *s_columns =
     "SELECT p.programme_id, p.code, p.name, s.code AS site, p.total_sessions, "
     "p.exercise_sessions, p.information_sessions, p.max_per_week, p.max_duration_days, "
-    "p.max_extra_sessions, p.mid_test_session, p.min_session_minutes, p.name_en";
+    "p.max_extra_sessions, p.mid_test_session, p.min_session_minutes, p.body_region, p.name_en";
 
 static int
 s_list(rl_cli_ctx_t *ctx, int argc, char **argv)
@@ -79,7 +82,7 @@ s_show(rl_cli_ctx_t *ctx, int argc, char **argv)
         for (int c = 0; c < PQnfields(res); c++)
             json_object_set_new(
                 o, PQfname(res, c),
-                admin_json_value(res, 0, c, c == 0 || (c >= 4 && c < PQnfields(res) - 1)));
+                admin_json_value(res, 0, c, c == 0 || (c >= 4 && c <= 11))); /* the counts */
         admin_json_print(o);
     } else {
         for (int c = 0; c < PQnfields(res); c++)
@@ -110,14 +113,22 @@ s_add(rl_cli_ctx_t *ctx, int argc, char **argv)
     const char *cmd = "programme add";
     const char *site = NULL, *code = NULL, *name = NULL, *ex = NULL, *info = NULL, *week = NULL,
                *weeks = NULL, *days = NULL, *mid = NULL, *extra = "0", *minutes = "120",
-               *descr = NULL, *name_en = NULL;
-    const admin_opt_t opts[] = {{"--site", &site, NULL},         {"--code", &code, NULL},
-                                {"--name", &name, NULL},         {"--name-en", &name_en, NULL},
-                                {"--exercise", &ex, NULL},       {"--information", &info, NULL},
-                                {"--max-per-week", &week, NULL}, {"--max-weeks", &weeks, NULL},
-                                {"--max-days", &days, NULL},     {"--mid-test-session", &mid, NULL},
-                                {"--extra", &extra, NULL},       {"--min-minutes", &minutes, NULL},
-                                {"--description", &descr, NULL}, {NULL, NULL, NULL}};
+               *descr = NULL, *name_en = NULL, *region = "lumbar";
+    const admin_opt_t opts[] = {{"--site", &site, NULL},
+                                {"--code", &code, NULL},
+                                {"--name", &name, NULL},
+                                {"--name-en", &name_en, NULL},
+                                {"--exercise", &ex, NULL},
+                                {"--information", &info, NULL},
+                                {"--max-per-week", &week, NULL},
+                                {"--max-weeks", &weeks, NULL},
+                                {"--max-days", &days, NULL},
+                                {"--mid-test-session", &mid, NULL},
+                                {"--extra", &extra, NULL},
+                                {"--min-minutes", &minutes, NULL},
+                                {"--description", &descr, NULL},
+                                {"--region", &region, NULL},
+                                {NULL, NULL, NULL}};
     if (admin_parse(ctx, cmd, argc, argv, 2, opts, NULL, 0, NULL) < 0 ||
         admin_require(cmd, "--site", site) < 0 || admin_require(cmd, "--code", code) < 0 ||
         admin_require(cmd, "--name", name) < 0 || admin_require(cmd, "--exercise", ex) < 0 ||
@@ -147,10 +158,14 @@ s_add(rl_cli_ctx_t *ctx, int argc, char **argv)
         s_int(cmd, "--extra", extra, 0, 200, &t.max_extra_sessions) < 0 ||
         s_int(cmd, "--min-minutes", minutes, 10, 600, &min_minutes) < 0)
         return RL_EXIT_FAIL;
+    rl_err_t err;
+    if (rl_body_region_parse(region, &t.body_region, &err) < 0) {
+        rl_cli_fail("%s: --region: %s", cmd, err.msg);
+        return RL_EXIT_FAIL;
+    }
     if (weeks)
         t.max_duration_days = max_weeks * 7;
     t.total_sessions = t.exercise_sessions + t.information_sessions;
-    rl_err_t err;
     if (rl_programme_check_template(&t, &err) < 0) {
         rl_cli_fail("%s: %s", cmd, err.msg);
         return RL_EXIT_FAIL;
@@ -162,17 +177,19 @@ s_add(rl_cli_ctx_t *ctx, int argc, char **argv)
     char total[16], days_s[16];
     snprintf(total, sizeof total, "%d", t.total_sessions);
     snprintf(days_s, sizeof days_s, "%d", t.max_duration_days);
-    const char *p[13] = {code,   name,  site_id, total,   ex,    info,   week,
-                         days_s, extra, mid,     minutes, descr, name_en};
+    const char *p[14] = {
+        code,   name,  site_id, total,   ex,    info,    week,
+        days_s, extra, mid,     minutes, descr, name_en, rl_body_region_name(t.body_region)};
     if (admin_insert_id(
             ctx, cmd, &rc, "inserting the programme",
             "INSERT INTO clinical.programme (code, name, site_id, total_sessions, "
             "exercise_sessions, "
             "information_sessions, max_per_week, max_duration_days, max_extra_sessions, "
-            "mid_test_session, min_session_minutes, description, name_en) VALUES ($1, $2, $3, $4, "
-            "$5, $6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (code) DO NOTHING "
+            "mid_test_session, min_session_minutes, description, name_en, body_region) VALUES ($1, "
+            "$2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14) ON CONFLICT (code) DO "
+            "NOTHING "
             "RETURNING programme_id",
-            13, p, id, "a programme with code '%s' already exists", code) < 0)
+            14, p, id, "a programme with code '%s' already exists", code) < 0)
         return rc;
     admin_print_added(ctx, "programme", "programme_id", id, "code", code);
     return RL_EXIT_OK;

@@ -72,5 +72,8 @@ const rl_cfg_key_t agent_config_schema[] = {
     {"simulator", "sample_rate_hz", RL_CFG_INT, "100", 1, 2000, "Samples per second of the curves"},
     {"simulator", "operator_code", RL_CFG_STRING, "PT-01", 0, 0,
      "Therapist's staff code in SessionStart (empty: none)"},
+    {"simulator", "region", RL_CFG_STRING, "lumbar", 0, 0,
+     "Body region of the simulated device: lumbar (a back device) or cervical (a neck unit for "
+     "the neck school; register it with ruglab device add --region cervical)"},
     {NULL, NULL, RL_CFG_STRING, NULL, 0, 0, NULL},
 };

@@ -20,7 +20,7 @@ rl_clinical_enrolment_load(PGconn *conn, const char *enrolment_id, rl_clinical_e
         "p.total_sessions, p.exercise_sessions, p.information_sessions, p.max_per_week, "
         "p.max_duration_days, p.max_extra_sessions, p.mid_test_session, "
         "d.due, clinical.local_date(now()), i.issued_on, "
-        "clinical.report_days_late(d.due, i.issued_on), e.route "
+        "clinical.report_days_late(d.due, i.issued_on), e.route, p.body_region "
         "FROM clinical.enrolment e JOIN clinical.programme p USING (programme_id) "
         "CROSS JOIN LATERAL (SELECT CASE WHEN e.status IN ('completed', 'dropped_out') "
         "                    THEN clinical.report_due_date(e.route, e.end_date) END AS due) d "
@@ -63,6 +63,11 @@ rl_clinical_enrolment_load(PGconn *conn, const char *enrolment_id, rl_clinical_e
     }
     out->programme.code = out->code;
     out->programme.name = out->name;
+    /* the region is the database's (a site may keep a seed code's numbers
+     * but not change what its devices measure) */
+    if (r == 0 &&
+        rl_body_region_parse(PQgetvalue(res, 0, 19), &out->programme.body_region, err) < 0)
+        r = -1;
     rl_clinical_report_t *rep = &out->report;
     if (r == 0)
         r = rl_date_parse(PQgetvalue(res, 0, 15), &rep->today, err);
@@ -187,6 +192,44 @@ s_short_warning(PGconn *conn, const rl_clinical_enrolment_t *e, rl_programme_war
     return r;
 }
 
+/* What is stored for the enrolment on devices of the other body region,
+ * one warning per kind of record (clinical.v_other_region). */
+static int
+s_region_warnings(PGconn *conn, const rl_clinical_enrolment_t *e, rl_programme_warning_t **w,
+                  size_t *n, rl_err_t *err)
+{
+    const char *p[1] = {e->enrolment_id};
+    PGresult *res = rl_db_exec_prepared(
+        conn, err, "reading the records of the other body region", "clinical other region",
+        "SELECT k.record, min(o.first_date), max(o.last_date), sum(k.n), min(o.body_region) "
+        "FROM clinical.v_other_region o "
+        "CROSS JOIN LATERAL (VALUES ('test_trial', o.test_trials), "
+        "                           ('training_set', o.training_sets)) AS k(record, n) "
+        "WHERE o.enrolment_id = $1::bigint AND k.n > 0 GROUP BY k.record ORDER BY k.record",
+        1, p);
+    if (!res)
+        return -1;
+    int r = 0;
+    for (int i = 0; i < PQntuples(res) && r == 0; i++) {
+        rl_programme_warning_t *x = s_append(w, n, RL_WARN_OTHER_REGION);
+        snprintf(x->record, sizeof x->record, "%s", PQgetvalue(res, i, 0));
+        x->count = atoi(PQgetvalue(res, i, 3));
+        r = rl_date_parse(PQgetvalue(res, i, 1), &x->date, err);
+        if (r == 0)
+            r = rl_date_parse(PQgetvalue(res, i, 2), &x->last_date, err);
+        if (r == 0)
+            r = rl_body_region_parse(PQgetvalue(res, i, 4), &x->region, err);
+        char a[RL_DATE_STR_SIZE];
+        snprintf(x->msg, sizeof x->msg,
+                 "%d %s on %s devices (from %s), the programme counts %s devices: kept, but not "
+                 "counted",
+                 x->count, s_record_plural(x->record, x->count), rl_body_region_name(x->region),
+                 rl_date_format(x->date, a), rl_body_region_name(e->programme.body_region));
+    }
+    PQclear(res);
+    return r;
+}
+
 int
 rl_clinical_attendance_warnings(PGconn *conn, const rl_clinical_enrolment_t *e,
                                 rl_programme_warning_t **warnings_p, size_t *n_warnings,
@@ -244,6 +287,8 @@ rl_clinical_attendance_warnings(PGconn *conn, const rl_clinical_enrolment_t *e,
     }
     free(rules);
     r = s_short_warning(conn, e, &all, &n_all, err);
+    if (r == 0)
+        r = s_region_warnings(conn, e, &all, &n_all, err);
     if (r < -1)
         r = -2;
 out:
@@ -272,6 +317,8 @@ rl_clinical_warning_code(rl_programme_warning_kind_t kind)
         return "outside_programme_dates";
     case RL_WARN_SHORT_SESSION:
         return "short_sessions";
+    case RL_WARN_OTHER_REGION:
+        return "other_body_region";
     }
     return "unknown";
 }

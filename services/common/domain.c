@@ -45,6 +45,28 @@ rl_direction_parse(const char *name, rl_direction_t *out, rl_err_t *err)
     return rl_err_set(err, "unknown movement direction '%.40s'", name ? name : "(none)");
 }
 
+static const char *const s_region_names[RL_REGION_COUNT] = {"lumbar", "cervical"};
+
+const char *
+rl_body_region_name(rl_body_region_t region)
+{
+    return (unsigned)region < RL_REGION_COUNT ? s_region_names[region] : s_region_names[0];
+}
+
+int
+rl_body_region_parse(const char *name, rl_body_region_t *out, rl_err_t *err)
+{
+    assert(out);
+    for (int i = 0; name && i < RL_REGION_COUNT; i++) {
+        if (strcmp(name, s_region_names[i]) == 0) {
+            *out = (rl_body_region_t)i;
+            return 0;
+        }
+    }
+    return rl_err_set(err, "unknown body region '%.40s' (lumbar or cervical)",
+                      name ? name : "(none)");
+}
+
 static const char *const s_tp_names[RL_TP_COUNT] = {"none", "start", "mid", "end"};
 
 const char *

@@ -17,19 +17,19 @@ static const rl_programme_t s_builtins[] = {
     {"mrr-36",
      "Multidisciplinair Rug Revalidatieprogramma: 34 oefensessies + 2 informatiesessies, max 6 "
      "maanden",
-     36, 34, 2, 2, 0, 6, 0, 18},
+     36, 34, 2, 2, 0, 6, 0, 18, RL_REGION_LUMBAR},
     /* seed 000: 15 exercise weeks twice a week, up to 6 extra sessions; the
      * extras need 3 more weeks at the same pace, hence 18 weeks. */
     {"rugschool-30", "Rugschool: 15 oefenweken (30 sessies) + tot 6 bijkomende sessies", 30, 30, 0,
-     2, 126, 0, 6, 15},
+     2, 126, 0, 6, 15, RL_REGION_LUMBAR},
     /* seed 002: group programme, twice a week, at most 18 weeks. */
     {"rugschool-36-18w", "Groepsrugschool: 36 sessies van 2 uur, 2 keer per week, max 18 weken", 36,
-     36, 0, 2, 126, 0, 0, 18},
+     36, 0, 2, 126, 0, 0, 18, RL_REGION_LUMBAR},
     /* seed 003: the neck school, group sessions (curative and preventive);
      * the seed gives no numbers: 12 sessions, at most 2 a week, within 12
      * weeks; a site with other numbers adds its own template. */
     {"nekschool-12", "Nekschool: 12 groepssessies, max 2 per week, max 12 weken", 12, 12, 0, 2, 84,
-     0, 0, 6},
+     0, 0, 6, RL_REGION_CERVICAL},
 };
 
 static const char *const s_route_names[] = {"riziv", "fedris", "preventive"};

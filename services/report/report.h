@@ -174,6 +174,10 @@ typedef struct {
     char *programme_code, *programme_name;
     char *programme_name_en; /* NULL: the programme has no English name */
     char *indication, *route, *status;
+    /* the body region whose device values count (the programme's,
+     * deploy/sql/704): the tests, training and curves below are of
+     * devices of this region only */
+    rl_body_region_t body_region;
     char *start_date, *end_date; /* end_date NULL while running */
     char *pain_since, *surgery_date, *referring_physician, *dropout_reason;
     bool on_sick_leave, occupational_copy;

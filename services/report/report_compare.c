@@ -141,6 +141,7 @@ s_json_enrolment(const rpt_model_t *m)
     json_object_set_new(enr, "programme", s_jstr(m->programme_code));
     json_object_set_new(enr, "status", s_jstr(m->status));
     json_object_set_new(enr, "route", s_jstr(m->route));
+    json_object_set_new(enr, "body_region", json_string(rl_body_region_name(m->body_region)));
     json_object_set_new(enr, "start_date", s_jstr(m->start_date));
     json_object_set_new(enr, "end_date", s_jstr(m->end_date));
     return enr;
@@ -214,6 +215,7 @@ s_json_reference(json_t *root, const rpt_model_t *m)
     json_object_set_new(root, "reference_source", s_jstr(m->reference_source));
     json_object_set_new(root, "reference_citation", s_jstr(m->reference_citation));
     json_object_set_new(root, "reference_population", s_jstr(m->reference_population));
+    json_object_set_new(root, "reference_model", s_jstr(m->reference_model));
     json_object_set_new(root, "reference_validated",
                         m->has_reference ? json_boolean(m->reference_validated) : json_null());
     json_t *srd = json_object();
@@ -649,7 +651,7 @@ s_table_head(const rpt_model_t *m, FILE *out)
                     rl_date_format(m->report.issued_on, on), due,
                     m->report.days_late > 0 ? ", late" : "");
     }
-    fprintf(out, "Tests     ");
+    fprintf(out, "Tests      on %s devices:", rl_body_region_name(m->body_region));
     for (int tp = 0; tp < RPT_NTP; tp++) {
         const rpt_occasion_t *o = &m->occasion[tp];
         if (o->present && o->session_number)

@@ -323,6 +323,7 @@ s_load_warnings(s_load_t *ld)
     if (rc < 0)
         return RL_EXIT_DB;
     m->report = ce.report;
+    m->body_region = ce.programme.body_region;
     m->max_per_week = ce.programme.max_per_week;
     m->allowed_sessions = ce.programme.total_sessions + ce.programme.max_extra_sessions;
     size_t n = 0;
@@ -1031,6 +1032,24 @@ rpt_warning_text(const rpt_model_t *m, int i, const char *lang, char *buf, size_
                       "the shortest %d minutes)",
                  w->count, w->count == 1 ? "" : (nl ? "s" : "s"), w->limit, date, w->minutes);
         break;
+    case RL_WARN_OTHER_REGION: {
+        bool trials = !strcmp(w->record, "test_trial");
+        bool cervical = w->region == RL_REGION_CERVICAL;
+        snprintf(buf, len,
+                 nl ? "%d %s op een %s toestel (vanaf %s): dit programma telt alleen de %s "
+                      "metingen; bewaard, maar nergens in dit verslag meegeteld of vergeleken"
+                    : "%d %s on a %s device (from %s): this programme counts only the %s "
+                      "measurements; kept, but not counted or compared anywhere in this report",
+                 w->count,
+                 trials ? (nl ? "testpoging(en)" : "test trial(s)")
+                        : (nl ? "trainingsreeks(en)" : "training set(s)"),
+                 cervical ? (nl ? "cervicaal (nek)" : "cervical (neck)")
+                          : (nl ? "lumbaal (rug)" : "lumbar (back)"),
+                 date,
+                 cervical ? (nl ? "lumbale (rug)" : "lumbar (back)")
+                          : (nl ? "cervicale (nek)" : "cervical (neck)"));
+        break;
+    }
     case RL_WARN_BEFORE_START:
     default:
         snprintf(buf, len,

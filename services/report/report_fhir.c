@@ -27,6 +27,7 @@ typedef struct {
     char patient_ref[64];
     long long eid;
     bool draft;
+    rl_body_region_t region; /* of the device values (the programme's) */
 } s_ctx_t;
 
 static void
@@ -88,6 +89,17 @@ s_observation(s_ctx_t *c, const char *measure, const char *direction, int tp, co
     json_object_set_new(o, "note", json_pack("[{s:s}]", "text", rpt_tp_name(tp)));
     if (derived_from)
         json_object_set_new(o, "derivedFrom", json_pack("[o]", s_ref(derived_from)));
+    if (!strcmp(category, "exam")) {
+        /* a device value: the body region its device measures (SNOMED CT
+         * body structures; cervical and lumbar values never compare) */
+        bool neck = c->region == RL_REGION_CERVICAL;
+        json_object_set_new(o, "bodySite",
+                            json_pack("{s:[{s:s, s:s, s:s}], s:s}", "coding", "system",
+                                      "http://snomed.info/sct", "code",
+                                      neck ? "122494005" : "122496007", "display",
+                                      neck ? "Cervical spine structure" : "Lumbar spine structure",
+                                      "text", rl_body_region_name(c->region)));
+    }
     char url[64];
     s_add(c, o, url);
     json_array_append_new(c->results, s_ref(url));
@@ -266,7 +278,7 @@ json_t *
 rpt_fhir_bundle(const rpt_model_t *m, const unsigned char *pdf, size_t pdf_len, const char *lang,
                 bool draft, rl_err_t *err)
 {
-    s_ctx_t c = {json_array(), json_array(), "", m->enrolment_id, draft};
+    s_ctx_t c = {json_array(), json_array(), "", m->enrolment_id, draft, m->body_region};
     s_patient(&c, m);
     char doc_url[64];
     s_physician(&c, m, doc_url);

@@ -419,15 +419,23 @@ s_programme(s_doc_t *d)
     } else if (m->indication && !strcmp(m->indication, "post_surgery")) {
         char *op = s_date(d, m->surgery_date);
         s_para(d, 10, 0, 4, "<b>%s:</b> %s %s.", T(d, "Indicatie", "Indication"),
-               T(d, "revalidatie binnen 3 maanden na een rugoperatie op",
-                 "rehabilitation within 3 months of spinal surgery on"),
+               m->body_region == RL_REGION_CERVICAL
+                   ? T(d, "revalidatie binnen 3 maanden na een nekoperatie op",
+                       "rehabilitation within 3 months of neck surgery on")
+                   : T(d, "revalidatie binnen 3 maanden na een rugoperatie op",
+                       "rehabilitation within 3 months of spinal surgery on"),
                op);
         free(op);
     } else {
         char *since = m->pain_since ? s_date(d, m->pain_since) : NULL;
+        /* the pain of the programme's body region: a neck school's
+         * patient has neck pain, not back pain */
+        bool neck = m->body_region == RL_REGION_CERVICAL;
         s_para(d, 10, 0, 4, "<b>%s:</b> %s%s%s.", T(d, "Indicatie", "Indication"),
-               T(d, "chronische niet-specifieke mechanische rugpijn (langer dan 6 weken)",
-                 "chronic non-specific mechanical back pain (longer than 6 weeks)"),
+               neck ? T(d, "chronische niet-specifieke mechanische nekpijn (langer dan 6 weken)",
+                        "chronic non-specific mechanical neck pain (longer than 6 weeks)")
+                    : T(d, "chronische niet-specifieke mechanische rugpijn (langer dan 6 weken)",
+                        "chronic non-specific mechanical back pain (longer than 6 weeks)"),
                since ? T(d, ", pijn sinds ", ", pain since ") : "", since ? since : "");
         free(since);
     }
@@ -696,8 +704,14 @@ s_load_notes(s_doc_t *d)
 static void
 s_device(s_doc_t *d)
 {
-    s_heading(d, T(d, "1. Toestelresultaten (beste van de pogingen)",
-                   "1. Device results (best of trials)"));
+    /* the programme's body region: a neck school's results are of its
+     * cervical device, and the heading says so (deploy/sql/704) */
+    if (d->m->body_region == RL_REGION_CERVICAL)
+        s_heading(d, T(d, "1. Toestelresultaten nek, cervicaal toestel (beste van de pogingen)",
+                       "1. Device results, neck: cervical device (best of trials)"));
+    else
+        s_heading(d, T(d, "1. Toestelresultaten (beste van de pogingen)",
+                       "1. Device results (best of trials)"));
     s_device_dates(d);
     bool any = false;
     for (int k = RL_DIR_FIRST; k < RL_DIR_COUNT; k++)

@@ -314,6 +314,14 @@ int web_worklist(web_app_t *app, web_req_t *req, web_resp_t *resp);
 /* GET /programme/ENROLMENT_ID: a patient's programme (404: not this site's). */
 int web_programme(web_app_t *app, web_req_t *req, web_resp_t *resp);
 
+/* ---- web_homeprog.c: the home programme of an enrolment (own site).
+ * GET /homeprog/ENROLMENT_ID: the current programme, its history, the
+ * exercises done per session (physician and secretariat); POST: assign,
+ * change or stop an exercise, record the exercises done in a session
+ * (physician only: the secretariat's POST is 403). */
+int web_homeprog(web_app_t *app, web_req_t *req, web_resp_t *resp);
+int web_homeprog_post(web_app_t *app, web_req_t *req, web_resp_t *resp);
+
 /* ------------------------------------------------------------ web_quality.c */
 /* The quality dashboard, quality role only, each page with ?format=csv
  * (the numbers it shows): /quality the outcome summary of ruglab-outcomes

@@ -53,6 +53,10 @@ static const s_route_t s_routes[] = {
     {"POST", "/workstatus/", WEB_SECRETARIAT, true, web_sec_workstatus_post},
     {"GET", "/worklist", WEB_PHYSICIAN, false, web_worklist},
     {"GET", "/programme/", WEB_PHYSICIAN, false, web_programme},
+    /* the home programme (web_homeprog.c): the secretariat reads it; its
+     * POST is refused by the handler with a message of its own */
+    {"GET", "/homeprog/", WEB_PHYSICIAN | WEB_SECRETARIAT, false, web_homeprog},
+    {"POST", "/homeprog/", WEB_PHYSICIAN | WEB_SECRETARIAT, true, web_homeprog_post},
     {"GET", "/quality", WEB_QUALITY, false, web_quality},
     {"GET", "/quality/completeness", WEB_QUALITY, false, web_quality_completeness},
     {"GET", "/quality/runchart", WEB_QUALITY, false, web_quality_runchart},

@@ -253,9 +253,11 @@ web_quality_completeness(web_app_t *app, web_req_t *req, web_resp_t *resp)
 /* ------------------------------------------------------------ charts */
 
 /* The measures offered for the charts (quality.measure codes). */
-static const char *const s_measures[] = {
-    "nprs",          "odi",        "ndi", "rmdq", "psfs", "strength_extension", "strength_flexion",
-    "rom_extension", "rom_flexion"};
+static const char *const s_measures[] = {"nprs", "odi", "ndi", "rmdq", "psfs", "strength_extension",
+                                         "strength_flexion", "rom_extension", "rom_flexion",
+                                         /* the neck school's cervical devices (704) */
+                                         "cervical_strength_extension", "cervical_strength_flexion",
+                                         "cervical_rom_extension", "cervical_rom_flexion"};
 #define S_NMEASURES (sizeof s_measures / sizeof s_measures[0])
 
 int

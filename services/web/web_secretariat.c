@@ -12,7 +12,7 @@
  * of its own but the reads that show what is there. Another site's patient
  * or enrolment is 404, as one that does not exist. Every page that shows a
  * patient's name records the read in the access log first. */
-#include "web.h"
+#include "web_form.h"
 
 #include "ruglab/audit.h"
 #include "ruglab/clinical.h"
@@ -30,11 +30,9 @@
 /* How long an ended programme stays on the list of questionnaires due
  * (its end time point is missing 14 days after its anchor). */
 #define S_RECENT_DAYS "60"
-#define S_MAX_FIELDS 32
 /* The questionnaire form: 4 fixed fields and one per item; the RMDQ (24
  * items) is the longest instrument. */
-_Static_assert(S_MAX_FIELDS >= 4 + 24, "room for the longest questionnaire's items");
-#define S_MAX_VARS 80
+_Static_assert(WEB_FORM_MAX_FIELDS >= 4 + 24, "room for the longest questionnaire's items");
 
 /* ------------------------------------------------------------ labels */
 
@@ -58,209 +56,21 @@ s_known(const char *const *t, const char *value)
     return false;
 }
 
-/* The <option>s of a select of kind's values, the one equal to selected
- * marked. */
-static void
-s_select(web_app_t *app, web_buf_t *out, const char *kind, const char *const *t,
-         const char *selected)
-{
-    for (; *t; t++) {
-        web_terms_t w = {0};
-        web_tvar_t v[] = {{"value", *t, NULL}, {"label", NULL, web_terms_add(app, &w, kind, *t)}};
-        bool sel = selected && !strcmp(selected, *t);
-        (void)web_fragment(app, sel ? "option_selected" : "option", v, 2, out);
-        web_terms_clear(&w);
-    }
-}
-
-/* ------------------------------------------------------------ forms */
-
-/* A form's fields as typed, the refusal beside the field it names, and the
- * variables of its template: v_<field> (the value) and e_<field> (the
- * message), '-' in a field's name becoming '_'; e_form for a refusal that
- * names no field of the form. */
-typedef struct {
-    const char *const *names;
-    size_t n;
-    char *values[S_MAX_FIELDS];
-    web_buf_t errs[S_MAX_FIELDS];
-    web_buf_t general;
-    char keys[2 * S_MAX_FIELDS][48];
-    bool failed;
-} s_form_t;
-
-static void
-s_form_init(s_form_t *f, const web_req_t *req, const char *const *names, size_t n)
-{
-    memset(f, 0, sizeof *f);
-    f->names = names;
-    f->n = n < S_MAX_FIELDS ? n : S_MAX_FIELDS;
-    for (size_t i = 0; i < f->n; i++)
-        f->values[i] = req ? web_form(req, names[i]) : NULL;
-}
-
-static void
-s_form_free(s_form_t *f)
-{
-    for (size_t i = 0; i < f->n; i++) {
-        free(f->values[i]);
-        web_buf_clear(&f->errs[i]);
-    }
-    web_buf_clear(&f->general);
-}
-
-static int
-s_form_index(const s_form_t *f, const char *name)
-{
-    for (size_t i = 0; i < f->n; i++)
-        if (!strcmp(f->names[i], name))
-            return (int)i;
-    return -1;
-}
-
-/* The value typed, or NULL when absent or empty (not given). */
-static const char *
-s_val(const s_form_t *f, const char *name)
-{
-    int i = s_form_index(f, name);
-    return i >= 0 && f->values[i] && f->values[i][0] ? f->values[i] : NULL;
-}
-
-/* Shows the message v beside field (or above the form). */
-static void
-s_form_error_var(web_app_t *app, s_form_t *f, const char *field, web_tvar_t v)
-{
-    int i = field ? s_form_index(f, field) : -1;
-    (void)web_fragment(app, "field_error", &v, 1, i >= 0 ? &f->errs[i] : &f->general);
-    f->failed = true;
-}
-
-/* Shows msg beside field (or above the form). */
-static void
-s_form_error(web_app_t *app, s_form_t *f, const char *field, const char *msg)
-{
-    s_form_error_var(app, f, field, (web_tvar_t){"message", msg, NULL});
-}
-
-/* Shows the words msg (a rendered fragment) beside field. */
-static void
-s_form_error_html(web_app_t *app, s_form_t *f, const char *field, const web_buf_t *msg)
-{
-    s_form_error_var(app, f, field, (web_tvar_t){"message", NULL, msg});
-}
-
-/* Appends the form's variables to v (at *nv). */
-static void
-s_form_vars(s_form_t *f, web_tvar_t *v, size_t *nv)
-{
-    for (size_t i = 0; i < f->n && *nv + 2 < S_MAX_VARS; i++) {
-        char *vk = f->keys[2 * i], *ek = f->keys[2 * i + 1];
-        snprintf(vk, 48, "v_%s", f->names[i]);
-        snprintf(ek, 48, "e_%s", f->names[i]);
-        for (char *c = vk; *c; c++)
-            *c = *c == '-' ? '_' : *c;
-        for (char *c = ek; *c; c++)
-            *c = *c == '-' ? '_' : *c;
-        web_buf_add(&f->errs[i], "", 0);
-        v[(*nv)++] = (web_tvar_t){vk, f->values[i] ? f->values[i] : "", NULL};
-        v[(*nv)++] = (web_tvar_t){ek, NULL, &f->errs[i]};
-    }
-    web_buf_add(&f->general, "", 0);
-    v[(*nv)++] = (web_tvar_t){"e_form", NULL, &f->general};
-}
-
-/* ------------------------------------------------------------ the database */
-
-/* An id in the path: 1-18 digits; NULL otherwise (404). */
-static const char *
-s_id_param(const web_req_t *req)
-{
-    size_t n = strlen(req->param);
-    return n >= 1 && n <= 18 && strspn(req->param, "0123456789") == n ? req->param : NULL;
-}
-
-static PGresult *
-s_query(PGconn *conn, const char *what, const char *sql, int n, const char *const *p)
-{
-    rl_err_t err;
-    PGresult *res = rl_db_exec(conn, &err, what, sql, n, p);
-    if (!res)
-        rl_error("database", "%s", err.msg);
-    return res;
-}
-
-/* Records that the signed-in person sees this patient's identity. */
-static int
-s_audit(PGconn *conn, const char *command, const char *subject_id)
-{
-    rl_err_t err;
-    if (rl_audit_record(conn, WEB_PROG, command, subject_id, NULL, &err) == 0)
-        return 0;
-    rl_error("audit", "%s", err.msg);
-    return -1;
-}
-
 /* The patient subject_id of the person's site: family name, given name,
  * date of birth, badge token. NULL with *missing when there is none there. */
 static PGresult *
 s_patient_of_site(PGconn *conn, const web_req_t *req, const char *subject_id, bool *missing)
 {
     const char *p[2] = {subject_id, req->who.site};
-    PGresult *res = s_query(conn, "reading the patient",
-                            "SELECT p.family_name, p.given_name, "
-                            "to_char(p.date_of_birth, 'YYYY-MM-DD'), s.badge_token "
-                            "FROM clinical.subject s JOIN identity.patient p USING (subject_id) "
-                            "JOIN clinical.site st ON st.site_id = s.site_id "
-                            "WHERE s.subject_id = $1::bigint AND st.code = $2",
-                            2, p);
-    *missing = res && PQntuples(res) != 1;
-    if (*missing) {
-        PQclear(res);
-        return NULL;
-    }
-    return res;
-}
-
-/* The enrolment of the person's site: subject_id, family name, given
- * name, programme code, status, start, end. NULL with *missing when there
- * is none there. */
-static PGresult *
-s_enrolment_of_site(PGconn *conn, const web_req_t *req, const char *enrolment_id, bool *missing)
-{
-    const char *p[2] = {enrolment_id, req->who.site};
-    PGresult *res = s_query(conn, "reading the enrolment",
-                            "SELECT e.subject_id, p.family_name, p.given_name, pr.code, e.status, "
-                            "to_char(e.start_date, 'YYYY-MM-DD'), coalesce(to_char(e.end_date, "
-                            "'YYYY-MM-DD'), '') "
-                            "FROM clinical.enrolment e JOIN identity.patient p USING (subject_id) "
-                            "JOIN clinical.programme pr ON pr.programme_id = e.programme_id "
-                            "JOIN clinical.site st ON st.site_id = e.site_id "
-                            "WHERE e.enrolment_id = $1::bigint AND st.code = $2",
-                            2, p);
-    *missing = res && PQntuples(res) != 1;
-    if (*missing) {
-        PQclear(res);
-        return NULL;
-    }
-    return res;
-}
-
-/* The borrowed connection of the person's role; NULL: 503 (logged). */
-static PGconn *
-s_borrow(web_app_t *app, const web_req_t *req)
-{
-    rl_err_t err;
-    web_pool_t *pool = web_role_pool(app, req);
-    PGconn *conn = pool ? web_pool_borrow(pool, &err) : NULL;
-    if (!conn)
-        rl_error("database", "%s", pool ? err.msg : "no pool for this role");
-    return conn;
-}
-
-static void
-s_return(web_app_t *app, const web_req_t *req, PGconn *conn)
-{
-    web_pool_return(web_role_pool(app, req), conn);
+    PGresult *res =
+        web_db_query(conn, "reading the patient",
+                     "SELECT p.family_name, p.given_name, "
+                     "to_char(p.date_of_birth, 'YYYY-MM-DD'), s.badge_token "
+                     "FROM clinical.subject s JOIN identity.patient p USING (subject_id) "
+                     "JOIN clinical.site st ON st.site_id = s.site_id "
+                     "WHERE s.subject_id = $1::bigint AND st.code = $2",
+                     2, p);
+    return web_db_one(res, missing);
 }
 
 /* ------------------------------------------------------------ /secretariat */
@@ -274,7 +84,7 @@ s_search(web_app_t *app, const web_req_t *req, PGconn *conn, const char *q, web_
     rl_err_t ierr;
     const char *p[3] = {req->who.site, q,
                         rl_insz_validate(q, &insz, &ierr) == 0 ? insz.digits : NULL};
-    PGresult *res = s_query(
+    PGresult *res = web_db_query(
         conn, "finding patients",
         "SELECT s.subject_id, s.badge_token, p.family_name, p.given_name, "
         "to_char(p.date_of_birth, 'YYYY-MM-DD'), coalesce((SELECT e.enrolment_id::text "
@@ -294,7 +104,7 @@ s_search(web_app_t *app, const web_req_t *req, PGconn *conn, const char *q, web_
         return -1;
     int r = 0;
     for (int i = 0; i < PQntuples(res) && r == 0; i++) {
-        r = s_audit(conn, "secretariat search", PQgetvalue(res, i, 0));
+        r = web_audit_subject(conn, "secretariat search", PQgetvalue(res, i, 0));
         const char *enrolment = PQgetvalue(res, i, 5);
         web_tvar_t v[] = {
             {"subject_id", PQgetvalue(res, i, 0), NULL},
@@ -368,14 +178,14 @@ s_due(web_app_t *app, const web_req_t *req, PGconn *conn, web_buf_t *out)
                  rl_instrument_db_code((rl_instrument_t)i));
     snprintf(all + strlen(all), sizeof all - strlen(all), "}");
     const char *p[2] = {req->who.site, all};
-    PGresult *res = s_query(conn, "listing the questionnaires due", s_sql_due, 2, p);
+    PGresult *res = web_db_query(conn, "listing the questionnaires due", s_sql_due, 2, p);
     if (!res)
         return -1;
     int r = 0;
     for (int i = 0; i < PQntuples(res) && r == 0; i++) {
         /* one access-log row per patient shown */
         if (i == 0 || strcmp(PQgetvalue(res, i, 0), PQgetvalue(res, i - 1, 0)))
-            r = s_audit(conn, "secretariat questionnaires due", PQgetvalue(res, i, 1));
+            r = web_audit_subject(conn, "secretariat questionnaires due", PQgetvalue(res, i, 1));
         const char *db = PQgetvalue(res, i, 6);
         web_terms_t w = {0};
         web_tvar_t v[] = {
@@ -406,7 +216,7 @@ s_due(web_app_t *app, const web_req_t *req, PGconn *conn, web_buf_t *out)
 int
 web_sec_home(web_app_t *app, web_req_t *req, web_resp_t *resp)
 {
-    PGconn *conn = s_borrow(app, req);
+    PGconn *conn = web_borrow(app, req);
     if (!conn)
         return -1;
     const char *q = web_query(req, "q");
@@ -416,7 +226,7 @@ web_sec_home(web_app_t *app, web_req_t *req, web_resp_t *resp)
         r = s_search(app, req, conn, q, &results);
     if (r == 0)
         r = s_due(app, req, conn, &due);
-    s_return(app, req, conn);
+    web_return(app, req, conn);
     if (r == 0) {
         web_buf_add(&results, "", 0);
         web_buf_add(&due, "", 0);
@@ -439,19 +249,20 @@ static const char *const s_patient_fields[] = {"family-name", "given-name",  "bi
 #define S_N_PATIENT_FIELDS (sizeof s_patient_fields / sizeof s_patient_fields[0])
 
 static void
-s_patient_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, unsigned status, s_form_t *f)
+s_patient_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, unsigned status,
+               web_form_t *f)
 {
-    web_tvar_t v[S_MAX_VARS];
+    web_tvar_t v[WEB_FORM_MAX_VARS];
     size_t nv = 0;
     web_buf_t sex = {0};
-    s_select(app, &sex, "sex", s_sex, s_val(f, "sex") ? s_val(f, "sex") : "");
+    web_select(app, &sex, "sex", s_sex, web_form_val(f, "sex") ? web_form_val(f, "sex") : "");
     web_buf_add(&sex, "", 0);
     char csrf[WEB_TOKEN_SIZE];
     web_csrf(app, req, csrf);
     v[nv++] = (web_tvar_t){"csrf", csrf, NULL};
     v[nv++] = (web_tvar_t){"site", req->who.site, NULL};
     v[nv++] = (web_tvar_t){"sex_options", NULL, &sex};
-    s_form_vars(f, v, &nv);
+    web_form_vars(f, v, &nv);
     web_page(app, req, resp, status, "sec_patient_new", v, nv);
     web_buf_clear(&sex);
 }
@@ -459,43 +270,43 @@ s_patient_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, unsigned 
 int
 web_sec_patient_form(web_app_t *app, web_req_t *req, web_resp_t *resp)
 {
-    s_form_t f;
-    s_form_init(&f, NULL, s_patient_fields, S_N_PATIENT_FIELDS);
+    web_form_t f;
+    web_form_init(&f, NULL, s_patient_fields, S_N_PATIENT_FIELDS);
     s_patient_page(app, req, resp, 200, &f);
-    s_form_free(&f);
+    web_form_free(&f);
     return 0;
 }
 
 int
 web_sec_patient_post(web_app_t *app, web_req_t *req, web_resp_t *resp)
 {
-    s_form_t f;
-    s_form_init(&f, req, s_patient_fields, S_N_PATIENT_FIELDS);
+    web_form_t f;
+    web_form_init(&f, req, s_patient_fields, S_N_PATIENT_FIELDS);
     /* the site is the person's own; the rest as the CLI takes it */
     const rl_patient_in_t in = {.site = req->who.site,
-                                .family_name = s_val(&f, "family-name"),
-                                .given_name = s_val(&f, "given-name"),
-                                .birth_date = s_val(&f, "birth-date"),
-                                .sex = s_val(&f, "sex"),
-                                .insz = s_val(&f, "insz"),
-                                .weight = s_val(&f, "weight"),
-                                .height = s_val(&f, "height"),
-                                .gp = s_val(&f, "gp"),
-                                .address = s_val(&f, "address"),
-                                .postal_code = s_val(&f, "postal-code"),
-                                .city = s_val(&f, "city"),
-                                .phone = s_val(&f, "phone")};
+                                .family_name = web_form_val(&f, "family-name"),
+                                .given_name = web_form_val(&f, "given-name"),
+                                .birth_date = web_form_val(&f, "birth-date"),
+                                .sex = web_form_val(&f, "sex"),
+                                .insz = web_form_val(&f, "insz"),
+                                .weight = web_form_val(&f, "weight"),
+                                .height = web_form_val(&f, "height"),
+                                .gp = web_form_val(&f, "gp"),
+                                .address = web_form_val(&f, "address"),
+                                .postal_code = web_form_val(&f, "postal-code"),
+                                .city = web_form_val(&f, "city"),
+                                .phone = web_form_val(&f, "phone")};
     rl_reg_err_t err;
     rl_patient_added_t added;
     int r = 0;
     if (rl_patient_check(&in, &err) == 0) {
-        PGconn *conn = s_borrow(app, req);
+        PGconn *conn = web_borrow(app, req);
         if (!conn) {
-            s_form_free(&f);
+            web_form_free(&f);
             return -1;
         }
         r = rl_patient_add(conn, &in, &added, &err);
-        s_return(app, req, conn);
+        web_return(app, req, conn);
     } else {
         r = -1;
     }
@@ -506,13 +317,13 @@ web_sec_patient_post(web_app_t *app, web_req_t *req, web_resp_t *resp)
         web_redirect(resp, to);
     } else if (err.status == RL_EXIT_DB) {
         rl_error("database", "patient add: %s", err.msg);
-        s_form_free(&f);
+        web_form_free(&f);
         return -1;
     } else {
-        s_form_error(app, &f, err.field, err.msg);
+        web_form_error(app, &f, err.field, err.msg);
         s_patient_page(app, req, resp, 422, &f);
     }
-    s_form_free(&f);
+    web_form_free(&f);
     return 0;
 }
 
@@ -536,10 +347,10 @@ static const char *const s_enrol_fields[] = {"programme",
 
 /* A checkbox, ticked when the form said so. */
 static void
-s_checkbox(web_app_t *app, web_buf_t *out, const s_form_t *f, const char *name)
+s_checkbox(web_app_t *app, web_buf_t *out, const web_form_t *f, const char *name)
 {
     web_tvar_t v[] = {{"name", name, NULL}};
-    (void)web_fragment(app, s_val(f, name) ? "checkbox_checked" : "checkbox", v, 1, out);
+    (void)web_fragment(app, web_form_val(f, name) ? "checkbox_checked" : "checkbox", v, 1, out);
     web_buf_add(out, "", 0);
 }
 
@@ -570,33 +381,33 @@ s_select_rows(web_app_t *app, web_buf_t *out, const PGresult *res, const char *e
 /* The enrolment form of the patient (pat: s_patient_of_site's row). */
 static int
 s_enrol_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGconn *conn, unsigned status,
-             const char *subject_id, const PGresult *pat, s_form_t *f)
+             const char *subject_id, const PGresult *pat, web_form_t *f)
 {
     const char *site[1] = {req->who.site};
     const char *ps_site[2] = {subject_id, req->who.site};
-    PGresult *prog = s_query(conn, "reading the programmes",
-                             "SELECT code, code || ' – ' || name, code || ' – ' || name_en "
-                             "FROM clinical.programme "
-                             "WHERE site_id IS NULL OR site_id = (SELECT site_id FROM "
-                             "clinical.site WHERE code = $1) ORDER BY code",
-                             1, site);
-    PGresult *coh = prog ? s_query(conn, "reading the groups",
-                                   "SELECT c.code, c.code || ' (' || to_char(c.start_date, "
-                                   "'YYYY-MM-DD') || ')' FROM clinical.cohort c "
-                                   "JOIN clinical.site s USING (site_id) WHERE s.code = $1 "
-                                   "ORDER BY c.start_date DESC, c.code",
-                                   1, site)
+    PGresult *prog = web_db_query(conn, "reading the programmes",
+                                  "SELECT code, code || ' – ' || name, code || ' – ' || name_en "
+                                  "FROM clinical.programme "
+                                  "WHERE site_id IS NULL OR site_id = (SELECT site_id FROM "
+                                  "clinical.site WHERE code = $1) ORDER BY code",
+                                  1, site);
+    PGresult *coh = prog ? web_db_query(conn, "reading the groups",
+                                        "SELECT c.code, c.code || ' (' || to_char(c.start_date, "
+                                        "'YYYY-MM-DD') || ')' FROM clinical.cohort c "
+                                        "JOIN clinical.site s USING (site_id) WHERE s.code = $1 "
+                                        "ORDER BY c.start_date DESC, c.code",
+                                        1, site)
                          : NULL;
-    PGresult *enr = coh ? s_query(conn, "reading the enrolments",
-                                  "SELECT e.enrolment_id, pr.code, e.status, "
-                                  "to_char(e.start_date, 'YYYY-MM-DD'), "
-                                  "coalesce(to_char(e.end_date, 'YYYY-MM-DD'), '') "
-                                  "FROM clinical.enrolment e JOIN clinical.programme pr "
-                                  "USING (programme_id) WHERE e.subject_id = $1::bigint "
-                                  "AND e.site_id = (SELECT site_id FROM clinical.site "
-                                  "WHERE code = $2) "
-                                  "ORDER BY e.start_date, e.enrolment_id",
-                                  2, ps_site)
+    PGresult *enr = coh ? web_db_query(conn, "reading the enrolments",
+                                       "SELECT e.enrolment_id, pr.code, e.status, "
+                                       "to_char(e.start_date, 'YYYY-MM-DD'), "
+                                       "coalesce(to_char(e.end_date, 'YYYY-MM-DD'), '') "
+                                       "FROM clinical.enrolment e JOIN clinical.programme pr "
+                                       "USING (programme_id) WHERE e.subject_id = $1::bigint "
+                                       "AND e.site_id = (SELECT site_id FROM clinical.site "
+                                       "WHERE code = $2) "
+                                       "ORDER BY e.start_date, e.enrolment_id",
+                                       2, ps_site)
                         : NULL;
     if (!enr) {
         PQclear(prog);
@@ -605,16 +416,17 @@ s_enrol_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGconn *con
     }
     web_buf_t b_prog = {0}, b_coh = {0}, b_route = {0}, b_ind = {0}, b_exc = {0}, b_sick = {0},
               b_occ = {0}, b_adv = {0}, b_enr = {0};
-    s_select_rows(app, &b_prog, prog, "–", s_val(f, "programme"));
+    s_select_rows(app, &b_prog, prog, "–", web_form_val(f, "programme"));
     web_buf_t none = {0};
     web_term(app, "word", "no_cohort", &none);
-    s_select_rows(app, &b_coh, coh, none.data, s_val(f, "cohort"));
+    s_select_rows(app, &b_coh, coh, none.data, web_form_val(f, "cohort"));
     web_buf_clear(&none);
-    s_select(app, &b_route, "route", s_route, s_val(f, "route") ? s_val(f, "route") : "");
-    s_select(app, &b_ind, "indication", s_indication,
-             s_val(f, "indication") ? s_val(f, "indication") : "");
-    s_select(app, &b_exc, "exception", s_exception,
-             s_val(f, "exception") ? s_val(f, "exception") : "");
+    web_select(app, &b_route, "route", s_route,
+               web_form_val(f, "route") ? web_form_val(f, "route") : "");
+    web_select(app, &b_ind, "indication", s_indication,
+               web_form_val(f, "indication") ? web_form_val(f, "indication") : "");
+    web_select(app, &b_exc, "exception", s_exception,
+               web_form_val(f, "exception") ? web_form_val(f, "exception") : "");
     s_checkbox(app, &b_sick, f, "sick-leave");
     s_checkbox(app, &b_occ, f, "occupational-copy");
     s_checkbox(app, &b_adv, f, "advisory-approved");
@@ -634,7 +446,7 @@ s_enrol_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGconn *con
     web_buf_add(&b_enr, "", 0);
     char csrf[WEB_TOKEN_SIZE];
     web_csrf(app, req, csrf);
-    web_tvar_t v[S_MAX_VARS];
+    web_tvar_t v[WEB_FORM_MAX_VARS];
     size_t nv = 0;
     v[nv++] = (web_tvar_t){"csrf", csrf, NULL};
     v[nv++] = (web_tvar_t){"subject_id", subject_id, NULL};
@@ -651,7 +463,7 @@ s_enrol_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGconn *con
     v[nv++] = (web_tvar_t){"occupational_copy_box", NULL, &b_occ};
     v[nv++] = (web_tvar_t){"advisory_approved_box", NULL, &b_adv};
     v[nv++] = (web_tvar_t){"enrolments", NULL, &b_enr};
-    s_form_vars(f, v, &nv);
+    web_form_vars(f, v, &nv);
     web_page(app, req, resp, status, "sec_enrol", v, nv);
     web_buf_t *all[] = {&b_prog, &b_coh, &b_route, &b_ind, &b_exc, &b_sick, &b_occ, &b_adv, &b_enr};
     for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
@@ -666,42 +478,43 @@ s_enrol_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGconn *con
 static int
 s_enrol(web_app_t *app, web_req_t *req, web_resp_t *resp, bool post)
 {
-    const char *subject = s_id_param(req);
+    const char *subject = web_id_param(req);
     if (!subject) {
         web_error(app, req, resp, 404, "msg_not_found");
         return 0;
     }
-    PGconn *conn = s_borrow(app, req);
+    PGconn *conn = web_borrow(app, req);
     if (!conn)
         return -1;
     bool missing = false;
     PGresult *pat = s_patient_of_site(conn, req, subject, &missing);
     int r = -1;
-    s_form_t f;
-    s_form_init(&f, post ? req : NULL, s_enrol_fields, S_N_ENROL_FIELDS);
+    web_form_t f;
+    web_form_init(&f, post ? req : NULL, s_enrol_fields, S_N_ENROL_FIELDS);
     if (missing) {
         web_error(app, req, resp, 404, "msg_not_found");
         r = 0;
         goto out;
     }
-    if (!pat || s_audit(conn, "secretariat enrol", subject) < 0)
+    if (!pat || web_audit_subject(conn, "secretariat enrol", subject) < 0)
         goto out;
     if (post) {
-        const rl_enrol_in_t in = {.subject_id = subject,
-                                  .programme = s_val(&f, "programme"),
-                                  .start = s_val(&f, "start"),
-                                  .route = s_val(&f, "route"),
-                                  .indication = s_val(&f, "indication"),
-                                  .pain_since = s_val(&f, "pain-since"),
-                                  .surgery_date = s_val(&f, "surgery-date"),
-                                  .cohort = s_val(&f, "cohort"),
-                                  .referring_physician = s_val(&f, "referring-physician"),
-                                  .exception = s_val(&f, "exception"),
-                                  .exception_surgery_date = s_val(&f, "exception-surgery-date"),
-                                  .exception_note = s_val(&f, "exception-note"),
-                                  .sick_leave = s_val(&f, "sick-leave") != NULL,
-                                  .occupational_copy = s_val(&f, "occupational-copy") != NULL,
-                                  .advisory_approved = s_val(&f, "advisory-approved") != NULL};
+        const rl_enrol_in_t in = {
+            .subject_id = subject,
+            .programme = web_form_val(&f, "programme"),
+            .start = web_form_val(&f, "start"),
+            .route = web_form_val(&f, "route"),
+            .indication = web_form_val(&f, "indication"),
+            .pain_since = web_form_val(&f, "pain-since"),
+            .surgery_date = web_form_val(&f, "surgery-date"),
+            .cohort = web_form_val(&f, "cohort"),
+            .referring_physician = web_form_val(&f, "referring-physician"),
+            .exception = web_form_val(&f, "exception"),
+            .exception_surgery_date = web_form_val(&f, "exception-surgery-date"),
+            .exception_note = web_form_val(&f, "exception-note"),
+            .sick_leave = web_form_val(&f, "sick-leave") != NULL,
+            .occupational_copy = web_form_val(&f, "occupational-copy") != NULL,
+            .advisory_approved = web_form_val(&f, "advisory-approved") != NULL};
         rl_reg_err_t err;
         char enrolment_id[32];
         if (rl_enrol(conn, &in, enrolment_id, &err) == 0) {
@@ -717,13 +530,13 @@ s_enrol(web_app_t *app, web_req_t *req, web_resp_t *resp, bool post)
             rl_error("database", "enrol: %s", err.msg);
             goto out;
         }
-        s_form_error(app, &f, err.field, err.msg);
+        web_form_error(app, &f, err.field, err.msg);
     }
     r = s_enrol_page(app, req, resp, conn, f.failed ? 422 : 200, subject, pat, &f);
 out:
     PQclear(pat);
-    s_form_free(&f);
-    s_return(app, req, conn);
+    web_form_free(&f);
+    web_return(app, req, conn);
     return r;
 }
 
@@ -743,23 +556,6 @@ web_sec_enrol_post(web_app_t *app, web_req_t *req, web_resp_t *resp)
 
 static const char *const s_session_fields[] = {"status", "date", "kind", "minutes", "note"};
 #define S_N_SESSION_FIELDS (sizeof s_session_fields / sizeof s_session_fields[0])
-
-/* The header variables of an enrolment page (enr: s_enrolment_of_site's
- * row) into v. */
-static void
-s_enrolment_vars(web_app_t *app, web_terms_t *w, const PGresult *enr, const char *enrolment_id,
-                 web_tvar_t *v, size_t *nv)
-{
-    v[(*nv)++] = (web_tvar_t){"enrolment_id", enrolment_id, NULL};
-    v[(*nv)++] = (web_tvar_t){"subject_id", PQgetvalue(enr, 0, 0), NULL};
-    v[(*nv)++] = (web_tvar_t){"family_name", PQgetvalue(enr, 0, 1), NULL};
-    v[(*nv)++] = (web_tvar_t){"given_name", PQgetvalue(enr, 0, 2), NULL};
-    v[(*nv)++] = (web_tvar_t){"programme", PQgetvalue(enr, 0, 3), NULL};
-    v[(*nv)++] = (web_tvar_t){"status", NULL, web_terms_add(app, w, "st", PQgetvalue(enr, 0, 4))};
-    v[(*nv)++] = (web_tvar_t){"start", PQgetvalue(enr, 0, 5), NULL};
-    const char *end = PQgetvalue(enr, 0, 6);
-    v[(*nv)++] = (web_tvar_t){"end", *end ? end : "–", NULL};
-}
 
 /* The attendance warnings of the enrolment (the programme's caps: sessions
  * per week, duration, number; records outside the dates; short sessions),
@@ -790,16 +586,16 @@ s_warnings(web_app_t *app, PGconn *conn, const char *enrolment_id, web_buf_t *ou
 
 static int
 s_attendance_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGconn *conn,
-                  unsigned status, const char *enrolment_id, const PGresult *enr, s_form_t *f)
+                  unsigned status, const char *enrolment_id, const PGresult *enr, web_form_t *f)
 {
     const char *p[1] = {enrolment_id};
-    PGresult *res =
-        s_query(conn, "listing the sessions",
-                "SELECT coalesce(session_number::text, ''), to_char(session_date, 'YYYY-MM-DD'), "
-                "kind, status, source, coalesce(minutes::text, ''), coalesce(note, ''), "
-                "in_programme FROM clinical.v_session WHERE enrolment_id = $1::bigint "
-                "ORDER BY session_date, session_number NULLS LAST, device_id, device_session_id",
-                1, p);
+    PGresult *res = web_db_query(
+        conn, "listing the sessions",
+        "SELECT coalesce(session_number::text, ''), to_char(session_date, 'YYYY-MM-DD'), "
+        "kind, status, source, coalesce(minutes::text, ''), coalesce(note, ''), "
+        "in_programme FROM clinical.v_session WHERE enrolment_id = $1::bigint "
+        "ORDER BY session_date, session_number NULLS LAST, device_id, device_session_id",
+        1, p);
     if (!res)
         return -1;
     web_buf_t rows = {0}, kind = {0}, warnings = {0};
@@ -826,19 +622,20 @@ s_attendance_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGconn
     }
     PQclear(res);
     web_buf_add(&rows, "", 0);
-    s_select(app, &kind, "session_kind", s_kind, s_val(f, "kind") ? s_val(f, "kind") : "");
+    web_select(app, &kind, "session_kind", s_kind,
+               web_form_val(f, "kind") ? web_form_val(f, "kind") : "");
     web_buf_add(&kind, "", 0);
     char csrf[WEB_TOKEN_SIZE];
     web_csrf(app, req, csrf);
-    web_tvar_t v[S_MAX_VARS];
+    web_tvar_t v[WEB_FORM_MAX_VARS];
     size_t nv = 0;
     v[nv++] = (web_tvar_t){"csrf", csrf, NULL};
     v[nv++] = (web_tvar_t){"sessions", NULL, &rows};
     v[nv++] = (web_tvar_t){"kind_options", NULL, &kind};
     v[nv++] = (web_tvar_t){"warnings", NULL, &warnings};
     web_terms_t w = {0};
-    s_enrolment_vars(app, &w, enr, enrolment_id, v, &nv);
-    s_form_vars(f, v, &nv);
+    web_enrolment_vars(app, &w, enr, enrolment_id, v, &nv);
+    web_form_vars(f, v, &nv);
     web_page(app, req, resp, status, "sec_attendance", v, nv);
     web_terms_clear(&w);
     web_buf_clear(&rows);
@@ -847,87 +644,47 @@ s_attendance_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGconn
     return 0;
 }
 
-/* The enrolment of the path on the person's site, its row in *enr and the
- * read audited; 1: answered already (404), -1: error. */
+/* A session, a no-show or a cancellation (web_enrolment_form_t's write). */
 static int
-s_open_enrolment(web_app_t *app, web_req_t *req, web_resp_t *resp, PGconn *conn,
-                 const char *command, const char **enrolment_id, PGresult **enr)
+s_attendance_write(web_app_t *app, const web_req_t *req, PGconn *conn, const char *enrolment_id,
+                   web_form_t *f, rl_reg_err_t *err)
 {
-    bool missing = false;
-    *enrolment_id = s_id_param(req);
-    *enr = *enrolment_id ? s_enrolment_of_site(conn, req, *enrolment_id, &missing) : NULL;
-    if (!*enrolment_id || missing) {
-        web_error(app, req, resp, 404, "msg_not_found");
+    const char *status = web_form_val(f, "status");
+    if (!status || !s_known(s_session_status, status)) {
+        web_buf_t word = {0};
+        web_term(app, "word", "choose_status", &word);
+        web_form_error_html(app, f, "status", &word);
+        web_buf_clear(&word);
         return 1;
     }
-    if (!*enr || s_audit(conn, command, PQgetvalue(*enr, 0, 0)) < 0)
+    rl_session_in_t in = {.status = status,
+                          .date = web_form_val(f, "date"),
+                          .kind = web_form_val(f, "kind"),
+                          .note = web_form_val(f, "note"),
+                          .minutes = web_form_val(f, "minutes")};
+    char session_id[32];
+    if (rl_session_check(&in, err) < 0 ||
+        rl_session_record(conn, &in, enrolment_id, session_id, err) < 0)
         return -1;
+    rl_info(req->client, "%s recorded session %s (%s) of enrolment %s", req->who.name, session_id,
+            status, enrolment_id);
     return 0;
 }
 
-static int
-s_attendance(web_app_t *app, web_req_t *req, web_resp_t *resp, bool post)
-{
-    PGconn *conn = s_borrow(app, req);
-    if (!conn)
-        return -1;
-    const char *enrolment_id;
-    PGresult *enr = NULL;
-    s_form_t f;
-    s_form_init(&f, post ? req : NULL, s_session_fields, S_N_SESSION_FIELDS);
-    int r = s_open_enrolment(app, req, resp, conn, "secretariat attendance", &enrolment_id, &enr);
-    if (r != 0) {
-        r = r > 0 ? 0 : -1;
-        goto out;
-    }
-    if (post) {
-        const char *status = s_val(&f, "status");
-        rl_session_in_t in = {.status = status,
-                              .date = s_val(&f, "date"),
-                              .kind = s_val(&f, "kind"),
-                              .note = s_val(&f, "note"),
-                              .minutes = s_val(&f, "minutes")};
-        rl_reg_err_t err;
-        char session_id[32];
-        if (!status || !s_known(s_session_status, status)) {
-            web_buf_t word = {0};
-            web_term(app, "word", "choose_status", &word);
-            s_form_error_html(app, &f, "status", &word);
-            web_buf_clear(&word);
-        } else if (rl_session_check(&in, &err) == 0 &&
-                   rl_session_record(conn, &in, enrolment_id, session_id, &err) == 0) {
-            rl_info(req->client, "%s recorded session %s (%s) of enrolment %s", req->who.name,
-                    session_id, status, enrolment_id);
-            char to[64];
-            snprintf(to, sizeof to, "/attendance/%s", enrolment_id);
-            web_redirect(resp, to);
-            goto out;
-        } else if (err.status == RL_EXIT_DB) {
-            rl_error("database", "session: %s", err.msg);
-            r = -1;
-            goto out;
-        } else {
-            s_form_error(app, &f, err.field, err.msg);
-        }
-    }
-    r = s_attendance_page(app, req, resp, conn, f.failed ? 422 : 200, enrolment_id, enr, &f);
-out:
-    PQclear(enr);
-    s_form_free(&f);
-    s_return(app, req, conn);
-    return r;
-}
+static const web_enrolment_form_t s_attendance_form = {"secretariat attendance", s_session_fields,
+                                                       S_N_SESSION_FIELDS,       "/attendance/",
+                                                       s_attendance_write,       s_attendance_page};
 
 int
 web_sec_attendance(web_app_t *app, web_req_t *req, web_resp_t *resp)
 {
-    return s_attendance(app, req, resp, false);
+    return web_enrolment_form(app, req, resp, &s_attendance_form, false);
 }
 
 int
 web_sec_attendance_post(web_app_t *app, web_req_t *req, web_resp_t *resp)
 {
-    return s_attendance(app, req, resp, true);
+    return web_enrolment_form(app, req, resp, &s_attendance_form, true);
 }
 
 /* ------------------------------------------------------------ /questionnaire/ENROLMENT_ID */
@@ -935,8 +692,8 @@ web_sec_attendance_post(web_app_t *app, web_req_t *req, web_resp_t *resp)
 /* The form's fields: the instrument, date, version, language and one per
  * item ("item1".."item24"). */
 typedef struct {
-    const char *names[S_MAX_FIELDS];
-    char items[S_MAX_FIELDS][16];
+    const char *names[WEB_FORM_MAX_FIELDS];
+    char items[WEB_FORM_MAX_FIELDS][16];
     size_t n;
 } s_q_fields_t;
 
@@ -947,7 +704,7 @@ s_q_fields(s_q_fields_t *q, int n_items)
     q->n = 0;
     for (size_t i = 0; i < 4; i++)
         q->names[q->n++] = fixed[i];
-    for (int i = 1; i <= n_items && q->n < S_MAX_FIELDS; i++) {
+    for (int i = 1; i <= n_items && q->n < WEB_FORM_MAX_FIELDS; i++) {
         snprintf(q->items[q->n], sizeof q->items[0], "item%d", i);
         q->names[q->n] = q->items[q->n];
         q->n++;
@@ -972,15 +729,15 @@ s_item_word(rl_instrument_t inst)
 static int
 s_questionnaire_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGconn *conn,
                      unsigned status, const char *enrolment_id, const PGresult *enr,
-                     rl_instrument_t inst, s_form_t *f)
+                     rl_instrument_t inst, web_form_t *f)
 {
     const char *p[1] = {enrolment_id};
-    PGresult *res = s_query(conn, "listing the questionnaires",
-                            "SELECT to_char(taken_date, 'YYYY-MM-DD'), instrument, version, "
-                            "coalesce(score::text, ''), coalesce(timepoint, ''), source "
-                            "FROM clinical.v_questionnaire WHERE enrolment_id = $1::bigint "
-                            "ORDER BY instrument, taken_at, response_id",
-                            1, p);
+    PGresult *res = web_db_query(conn, "listing the questionnaires",
+                                 "SELECT to_char(taken_date, 'YYYY-MM-DD'), instrument, version, "
+                                 "coalesce(score::text, ''), coalesce(timepoint, ''), source "
+                                 "FROM clinical.v_questionnaire WHERE enrolment_id = $1::bigint "
+                                 "ORDER BY instrument, taken_at, response_id",
+                                 1, p);
     if (!res)
         return -1;
     web_buf_t rows = {0}, items = {0}, links = {0}, lang = {0};
@@ -1015,7 +772,7 @@ s_questionnaire_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGc
         char name[16], num[16];
         snprintf(name, sizeof name, "item%d", i);
         snprintf(num, sizeof num, "%d", i);
-        int k = s_form_index(f, name);
+        int k = web_form_index(f, name);
         if (k < 0) /* the form was made with fewer fields than the instrument's items */
             break;
         web_buf_add(&f->errs[k], "", 0);
@@ -1032,8 +789,8 @@ s_questionnaire_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGc
     web_buf_clear(&word);
     /* the questionnaire's language: by default the configured one (the
      * language of the site's paper forms), not the page's */
-    s_select(app, &lang, "lang", s_language,
-             s_val(f, "language") ? s_val(f, "language") : app->set.lang);
+    web_select(app, &lang, "lang", s_language,
+               web_form_val(f, "language") ? web_form_val(f, "language") : app->set.lang);
     web_buf_add(&rows, "", 0);
     web_buf_add(&items, "", 0);
     web_buf_add(&links, "", 0);
@@ -1042,7 +799,7 @@ s_questionnaire_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGc
     web_csrf(app, req, csrf);
     char n_s[16];
     snprintf(n_s, sizeof n_s, "%d", n_items);
-    web_tvar_t v[S_MAX_VARS];
+    web_tvar_t v[WEB_FORM_MAX_VARS];
     size_t nv = 0;
     v[nv++] = (web_tvar_t){"csrf", csrf, NULL};
     v[nv++] = (web_tvar_t){"code", rl_instrument_code(inst), NULL};
@@ -1054,11 +811,11 @@ s_questionnaire_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGc
     v[nv++] = (web_tvar_t){"instrument_links", NULL, &links};
     v[nv++] = (web_tvar_t){"language_options", NULL, &lang};
     web_terms_t w = {0};
-    s_enrolment_vars(app, &w, enr, enrolment_id, v, &nv);
+    web_enrolment_vars(app, &w, enr, enrolment_id, v, &nv);
     /* the item fields are rendered above; the fixed ones through v_/e_ */
     size_t n_all = f->n;
     f->n = 4;
-    s_form_vars(f, v, &nv);
+    web_form_vars(f, v, &nv);
     f->n = n_all;
     web_page(app, req, resp, status, "sec_questionnaire", v, nv);
     web_terms_clear(&w);
@@ -1073,13 +830,13 @@ s_questionnaire_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGc
  * a whole number (the scoring then checks its range). -1 after showing the
  * refusal beside the item. */
 static int
-s_q_answers(web_app_t *app, s_form_t *f, int n_items, rl_q_answer_t *a, size_t *n)
+s_q_answers(web_app_t *app, web_form_t *f, int n_items, rl_q_answer_t *a, size_t *n)
 {
     *n = 0;
     for (int i = 1; i <= n_items; i++) {
         char name[16];
         snprintf(name, sizeof name, "item%d", i);
-        const char *s = s_val(f, name);
+        const char *s = web_form_val(f, name);
         if (!s)
             continue;
         char *end = NULL;
@@ -1088,14 +845,14 @@ s_q_answers(web_app_t *app, s_form_t *f, int n_items, rl_q_answer_t *a, size_t *
             /* the CLI's words for an answer that is not a number */
             char msg[RL_ERR_MAX];
             snprintf(msg, sizeof msg, "--answers: '%d=%.40s' is not ITEM=VALUE (e.g. 3=2)", i, s);
-            s_form_error(app, f, name, msg);
+            web_form_error(app, f, name, msg);
             return -1;
         }
         a[*n].item = i;
         a[(*n)++].value = (int)v;
     }
     if (*n == 0) {
-        s_form_error(app, f, NULL, "--answers: no answers given");
+        web_form_error(app, f, NULL, "--answers: no answers given");
         return -1;
     }
     return 0;
@@ -1105,18 +862,18 @@ s_q_answers(web_app_t *app, s_form_t *f, int n_items, rl_q_answer_t *a, size_t *
  * refusal shown in the form, -1 on a database error. */
 static int
 s_q_submit(web_app_t *app, web_req_t *req, web_resp_t *resp, PGconn *conn, const char *enrolment_id,
-           const PGresult *enr, rl_instrument_t inst, s_form_t *f)
+           const PGresult *enr, rl_instrument_t inst, web_form_t *f)
 {
     int n_items, lo, hi;
     rl_questionnaire_items(inst, &n_items, &lo, &hi);
-    rl_q_answer_t answers[S_MAX_FIELDS];
+    rl_q_answer_t answers[WEB_FORM_MAX_FIELDS];
     size_t n = 0;
     if (s_q_answers(app, f, n_items, answers, &n) < 0)
         return 1;
     rl_questionnaire_in_t in = {.instrument = rl_instrument_code(inst),
-                                .date = s_val(f, "date"),
-                                .version = s_val(f, "version"),
-                                .language = s_val(f, "language"),
+                                .date = web_form_val(f, "date"),
+                                .version = web_form_val(f, "version"),
+                                .language = web_form_val(f, "language"),
                                 .answers = answers,
                                 .n_answers = n};
     rl_reg_err_t err;
@@ -1129,7 +886,7 @@ s_q_submit(web_app_t *app, web_req_t *req, web_resp_t *resp, PGconn *conn, const
             rl_error("database", "questionnaire: %s", err.msg);
             return -1;
         }
-        s_form_error(app, f, err.field, err.msg);
+        web_form_error(app, f, err.field, err.msg);
         return 1;
     }
     rl_info(req->client, "%s stored questionnaire %s of enrolment %s", req->who.name, response_id,
@@ -1137,10 +894,10 @@ s_q_submit(web_app_t *app, web_req_t *req, web_resp_t *resp, PGconn *conn, const
     /* stored in the enrolment of the page: a day outside its dates is kept
      * but counted nowhere (the CLI warns so too) */
     const char *pr[1] = {response_id};
-    PGresult *res = s_query(conn, "reading the response",
-                            "SELECT in_programme FROM clinical.v_questionnaire "
-                            "WHERE response_id = $1::bigint",
-                            1, pr);
+    PGresult *res = web_db_query(conn, "reading the response",
+                                 "SELECT in_programme FROM clinical.v_questionnaire "
+                                 "WHERE response_id = $1::bigint",
+                                 1, pr);
     if (!res)
         return -1;
     web_buf_t outside = {0};
@@ -1152,7 +909,7 @@ s_q_submit(web_app_t *app, web_req_t *req, web_resp_t *resp, PGconn *conn, const
     if (score.scorable)
         snprintf(score_s, sizeof score_s, "%g", score.score);
     const char *band = score.scorable ? rl_questionnaire_band_label(score.band, req->lang) : "";
-    web_tvar_t v[S_MAX_VARS];
+    web_tvar_t v[WEB_FORM_MAX_VARS];
     size_t nv = 0;
     v[nv++] = (web_tvar_t){"response_id", response_id, NULL};
     v[nv++] = (web_tvar_t){"code", score.code, NULL};
@@ -1164,7 +921,7 @@ s_q_submit(web_app_t *app, web_req_t *req, web_resp_t *resp, PGconn *conn, const
     v[nv++] = (web_tvar_t){"reason", score.scorable ? "" : score.reason, NULL};
     v[nv++] = (web_tvar_t){"outside", NULL, &outside};
     web_terms_t w = {0};
-    s_enrolment_vars(app, &w, enr, enrolment_id, v, &nv);
+    web_enrolment_vars(app, &w, enr, enrolment_id, v, &nv);
     web_page(app, req, resp, 200, "sec_q_done", v, nv);
     web_terms_clear(&w);
     web_buf_clear(&outside);
@@ -1184,7 +941,7 @@ s_questionnaire(web_app_t *app, web_req_t *req, web_resp_t *resp, bool post)
         return 0;
     }
     free(form_inst);
-    PGconn *conn = s_borrow(app, req);
+    PGconn *conn = web_borrow(app, req);
     if (!conn)
         return -1;
     const char *enrolment_id;
@@ -1193,10 +950,10 @@ s_questionnaire(web_app_t *app, web_req_t *req, web_resp_t *resp, bool post)
     int n_items, lo, hi;
     rl_questionnaire_items(inst, &n_items, &lo, &hi);
     s_q_fields(&qf, n_items);
-    s_form_t f;
-    s_form_init(&f, post ? req : NULL, qf.names, qf.n);
+    web_form_t f;
+    web_form_init(&f, post ? req : NULL, qf.names, qf.n);
     int r =
-        s_open_enrolment(app, req, resp, conn, "secretariat questionnaire", &enrolment_id, &enr);
+        web_enrolment_open(app, req, resp, conn, "secretariat questionnaire", &enrolment_id, &enr);
     if (r != 0) {
         r = r > 0 ? 0 : -1;
         goto out;
@@ -1210,8 +967,8 @@ s_questionnaire(web_app_t *app, web_req_t *req, web_resp_t *resp, bool post)
                              &f);
 out:
     PQclear(enr);
-    s_form_free(&f);
-    s_return(app, req, conn);
+    web_form_free(&f);
+    web_return(app, req, conn);
     return r;
 }
 
@@ -1239,10 +996,10 @@ static const char *const s_ws_timepoint[] = {"", "start", "end", NULL};
 
 static int
 s_workstatus_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGconn *conn,
-                  unsigned status, const char *enrolment_id, const PGresult *enr, s_form_t *f)
+                  unsigned status, const char *enrolment_id, const PGresult *enr, web_form_t *f)
 {
     const char *p[1] = {enrolment_id};
-    PGresult *res = s_query(
+    PGresult *res = web_db_query(
         conn, "listing the work status",
         "SELECT w.timepoint, w.status, to_char(w.status_date, 'YYYY-MM-DD'), w.recorded_by, "
         "to_char(w.recorded_at AT TIME ZONE 'Europe/Brussels', 'YYYY-MM-DD HH24:MI'), "
@@ -1270,26 +1027,26 @@ s_workstatus_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGconn
     }
     PQclear(res);
     web_buf_add(&rows, "", 0);
-    s_select(app, &tp, "timepoint", s_ws_timepoint,
-             s_val(f, "timepoint") ? s_val(f, "timepoint") : "");
+    web_select(app, &tp, "timepoint", s_ws_timepoint,
+               web_form_val(f, "timepoint") ? web_form_val(f, "timepoint") : "");
     web_buf_add(&tp, "", 0);
     /* the empty choice first: nothing chosen by default */
     static const char *const none[] = {"", NULL};
-    const char *chosen = s_val(f, "status") ? s_val(f, "status") : "";
-    s_select(app, &codes, "ws", none, chosen);
-    s_select(app, &codes, "ws", rl_work_status_codes, chosen);
+    const char *chosen = web_form_val(f, "status") ? web_form_val(f, "status") : "";
+    web_select(app, &codes, "ws", none, chosen);
+    web_select(app, &codes, "ws", rl_work_status_codes, chosen);
     web_buf_add(&codes, "", 0);
     char csrf[WEB_TOKEN_SIZE];
     web_csrf(app, req, csrf);
-    web_tvar_t v[S_MAX_VARS];
+    web_tvar_t v[WEB_FORM_MAX_VARS];
     size_t nv = 0;
     v[nv++] = (web_tvar_t){"csrf", csrf, NULL};
     v[nv++] = (web_tvar_t){"rows", NULL, &rows};
     v[nv++] = (web_tvar_t){"timepoint_options", NULL, &tp};
     v[nv++] = (web_tvar_t){"status_options", NULL, &codes};
     web_terms_t w = {0};
-    s_enrolment_vars(app, &w, enr, enrolment_id, v, &nv);
-    s_form_vars(f, v, &nv);
+    web_enrolment_vars(app, &w, enr, enrolment_id, v, &nv);
+    web_form_vars(f, v, &nv);
     web_page(app, req, resp, status, "sec_workstatus", v, nv);
     web_terms_clear(&w);
     web_buf_clear(&rows);
@@ -1298,57 +1055,35 @@ s_workstatus_page(web_app_t *app, const web_req_t *req, web_resp_t *resp, PGconn
     return 0;
 }
 
+/* A work status (web_enrolment_form_t's write). */
 static int
-s_workstatus(web_app_t *app, web_req_t *req, web_resp_t *resp, bool post)
+s_workstatus_write(web_app_t *app, const web_req_t *req, PGconn *conn, const char *enrolment_id,
+                   web_form_t *f, rl_reg_err_t *err)
 {
-    PGconn *conn = s_borrow(app, req);
-    if (!conn)
+    (void)app;
+    rl_work_status_in_t in = {.timepoint = web_form_val(f, "timepoint"),
+                              .status = web_form_val(f, "status"),
+                              .date = web_form_val(f, "date")};
+    char id[32];
+    if (rl_work_status_record(conn, &in, enrolment_id, id, err) < 0)
         return -1;
-    const char *enrolment_id;
-    PGresult *enr = NULL;
-    s_form_t f;
-    s_form_init(&f, post ? req : NULL, s_ws_fields, S_N_WS_FIELDS);
-    int r = s_open_enrolment(app, req, resp, conn, "secretariat work status", &enrolment_id, &enr);
-    if (r != 0) {
-        r = r > 0 ? 0 : -1;
-        goto out;
-    }
-    if (post) {
-        rl_work_status_in_t in = {.timepoint = s_val(&f, "timepoint"),
-                                  .status = s_val(&f, "status"),
-                                  .date = s_val(&f, "date")};
-        rl_reg_err_t err;
-        char id[32];
-        if (rl_work_status_record(conn, &in, enrolment_id, id, &err) == 0) {
-            rl_info(req->client, "%s recorded work status %s (%s %s) of enrolment %s",
-                    req->who.name, id, in.timepoint, in.status, enrolment_id);
-            char to[64];
-            snprintf(to, sizeof to, "/workstatus/%s", enrolment_id);
-            web_redirect(resp, to);
-            goto out;
-        } else if (err.status == RL_EXIT_DB) {
-            rl_error("database", "work status: %s", err.msg);
-            r = -1;
-            goto out;
-        }
-        s_form_error(app, &f, err.field, err.msg);
-    }
-    r = s_workstatus_page(app, req, resp, conn, f.failed ? 422 : 200, enrolment_id, enr, &f);
-out:
-    PQclear(enr);
-    s_form_free(&f);
-    s_return(app, req, conn);
-    return r;
+    rl_info(req->client, "%s recorded work status %s (%s %s) of enrolment %s", req->who.name, id,
+            in.timepoint, in.status, enrolment_id);
+    return 0;
 }
+
+static const web_enrolment_form_t s_workstatus_form = {
+    "secretariat work status", s_ws_fields,      S_N_WS_FIELDS, "/workstatus/",
+    s_workstatus_write,        s_workstatus_page};
 
 int
 web_sec_workstatus(web_app_t *app, web_req_t *req, web_resp_t *resp)
 {
-    return s_workstatus(app, req, resp, false);
+    return web_enrolment_form(app, req, resp, &s_workstatus_form, false);
 }
 
 int
 web_sec_workstatus_post(web_app_t *app, web_req_t *req, web_resp_t *resp)
 {
-    return s_workstatus(app, req, resp, true);
+    return web_enrolment_form(app, req, resp, &s_workstatus_form, true);
 }

@@ -7,21 +7,11 @@
 //
 // Environment (besides lib.mjs's): RL_PASSWORD, RL_ADMIN, RL_DEVICE (an
 // enrolled device), RL_REASON (the revocation's reason).
-import { base, env, pass, fail, check, is, newPage, shot, pathOf, signIn, run, noEnglish, messageStyle } from './lib.mjs';
+import { base, env, pass, fail, check, is, newPage, shot, pathOf, signIn, run, noEnglish, messageStyle, Stop, need, follow } from './lib.mjs';
 
 const pw = env('RL_PASSWORD');
 const admin = env('RL_ADMIN');
 const device = env('RL_DEVICE');
-
-class Stop extends Error {}
-function need(desc, cond, detail) {
-    if (!check(desc, cond, detail)) throw new Stop(desc);
-}
-
-async function follow(page, locator) {
-    const [resp] = await Promise.all([page.waitForNavigation(), locator.click()]);
-    return resp;
-}
 
 async function walk(browser) {
     const { context, page } = await newPage(browser, 'admin');

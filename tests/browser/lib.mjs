@@ -115,6 +115,20 @@ export function save(name, bytes) {
     return file;
 }
 
+// A step a walk cannot go on without: a failed check that stops the walk
+// (thrown as Stop, which the walk's runner reports as where it stopped).
+export class Stop extends Error {}
+export function need(desc, cond, detail) {
+    if (!check(desc, cond, detail)) throw new Stop(desc);
+}
+
+// Clicks what the locator finds and waits for the page that follows; the
+// response of that page.
+export async function follow(page, locator) {
+    const [resp] = await Promise.all([page.waitForNavigation(), locator.click()]);
+    return resp;
+}
+
 // The path of the page's URL (no host).
 export const pathOf = (page) => new URL(page.url()).pathname;
 

@@ -10,7 +10,7 @@
 //
 // Environment (besides lib.mjs's): RL_PASSWORD, RL_QUALITY (the user),
 // RL_NPRS_N and RL_NPRS_MEAN (n and mean change of NPRS over everybody).
-import { base, env, pass, fail, check, is, newPage, shot, save, pathOf, signIn, run, noEnglish, englishIn, data } from './lib.mjs';
+import { base, env, pass, fail, check, is, newPage, shot, save, pathOf, signIn, run, noEnglish, englishIn, data, Stop, need, follow } from './lib.mjs';
 
 // English a Dutch quality page or chart once showed: the charts' titles,
 // axes and keys (the CLI's gnuplot words), the measures' English names and
@@ -22,16 +22,6 @@ const qualityEnglish = ['Mean change', 'Change of', 'mean change', 'change', 'pe
 
 const pw = env('RL_PASSWORD');
 const user = env('RL_QUALITY');
-
-class Stop extends Error {}
-function need(desc, cond, detail) {
-    if (!check(desc, cond, detail)) throw new Stop(desc);
-}
-
-async function follow(page, locator) {
-    const [resp] = await Promise.all([page.waitForNavigation(), locator.click()]);
-    return resp;
-}
 
 // Clicks the page's CSV link and saves the download as NAME.
 async function download(page, name) {

@@ -9,24 +9,13 @@
 // RL_GIVEN, RL_BIRTH, RL_SEX, RL_INSZ, RL_PROGRAMME, RL_START,
 // RL_PAIN_SINCE, RL_NO_SHOW_DATE, RL_ODI_DATE, RL_ODI_ANSWERS (the ten
 // answers, comma-separated), RL_ODI_SCORE (the score the page must show).
-import { base, env, pass, fail, check, is, data, newPage, shot, pathOf, signIn, run, noEnglish } from './lib.mjs';
+import { base, env, pass, fail, check, is, data, newPage, shot, pathOf, signIn, run, noEnglish, Stop, need, follow } from './lib.mjs';
 
 const pw = env('RL_PASSWORD');
 const secretary = env('RL_SECRETARY');
 const family = env('RL_FAMILY');
 const given = env('RL_GIVEN');
 const answers = env('RL_ODI_ANSWERS').split(',');
-
-class Stop extends Error {}
-function need(desc, cond, detail) {
-    if (!check(desc, cond, detail)) throw new Stop(desc);
-}
-
-// Clicks what the locator finds and waits for the page that follows.
-async function follow(page, locator) {
-    const [resp] = await Promise.all([page.waitForNavigation(), locator.click()]);
-    return resp;
-}
 
 async function walk(browser) {
     const { context, page } = await newPage(browser, 'secretariat');

@@ -19,7 +19,7 @@
 // Environment (besides lib.mjs's): RL_PASSWORD, RL_PHYSICIAN, RL_ENROLMENT,
 // RL_PATIENT (the patient's family name, as the worklist shows it),
 // RL_CONCLUSION, RL_ADVICE, RL_LANG.
-import { base, env, pass, fail, check, is, data, newPage, shot, save, pathOf, signIn, run, noEnglish, messageStyle } from './lib.mjs';
+import { base, env, pass, fail, check, is, data, newPage, shot, save, pathOf, signIn, run, noEnglish, messageStyle, Stop, need } from './lib.mjs';
 
 const pw = env('RL_PASSWORD');
 const physician = env('RL_PHYSICIAN');
@@ -28,12 +28,6 @@ const patient = env('RL_PATIENT');
 const conclusion = env('RL_CONCLUSION');
 const advice = env('RL_ADVICE');
 const lang = env('RL_LANG');
-
-class Stop extends Error {}
-// A check the walk cannot go on without.
-function need(desc, cond, detail) {
-    if (!check(desc, cond, detail)) throw new Stop(desc);
-}
 
 // The first of the selectors that matches on the page, or null.
 async function firstOf(page, selectors) {

@@ -109,7 +109,21 @@ for pdf in "$out"/letters/eindverslag-*-nl.pdf; do
     t_fails "$badge: a letter in time does not say it is late" grep -q "laattijdig" <<<"$flat"
   fi
 done
-t_is "the demo wrote a Dutch letter for each of its 12 patients" "$n" 12
+t_is "the demo wrote a Dutch letter for each of its 13 patients" "$n" 13
+# the neck school's patient: the cervical unit's results and the NDI
+neck=$(t_psql ruglab_admin "SELECT s.badge_token FROM clinical.enrolment e JOIN clinical.subject s USING (subject_id)
+  JOIN clinical.programme p USING (programme_id) WHERE p.code = 'nekschool-12'")
+t_match "the demo has one neck-school patient" "$neck" '^[A-Za-z0-9._-]+$'
+if flat=$(pdftotext -layout "$out/letters/eindverslag-$neck-nl.pdf" - 2>&1 | tr -s ' \n' ' '); then
+  t_match "the neck-school letter gives the cervical unit's results" "$flat" "Toestelresultaten nek, cervicaal toestel"
+  t_match "the neck-school letter gives the NDI at the start and the end" "$flat" "Neck Disability Index bij de start [0-9.]+ %, bij de eindmeting [0-9.]+ %"
+  t_is "its device values are all of the cervical unit" \
+    "$(t_psql ruglab_admin "SELECT string_agg(DISTINCT d.body_region, ',') FROM clinical.v_test_trial t
+       JOIN clinical.device d USING (device_id) JOIN clinical.subject s ON s.badge_token = '$neck'
+       JOIN clinical.enrolment e ON e.subject_id = s.subject_id AND e.enrolment_id = t.enrolment_id")" cervical
+else
+  t_not_ok "pdftotext reads the neck-school letter" "$flat"
+fi
 t_is "one letter says the programme was not fully attended" \
   "$(for f in "$out"/letters/eindverslag-*-nl.pdf; do pdftotext "$f" - | tr -s ' \n' ' '; echo; done | grep -c "niet bijgewoond: 1 van de 2 informatiesessies")" 1
 en=$(ls "$out"/letters/final-report-*-en.pdf 2>/dev/null | head -1)

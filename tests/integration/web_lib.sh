@@ -12,6 +12,9 @@
 #   token JAR PATH   the CSRF token of the (first) form on PATH
 #   signin JAR NAME PASSWORD
 #   w_post JAR PATH FIELD=VALUE...   POST with the CSRF token of PATH's form
+#   w_enrolled SITE   a patient (Peeters Jan, born 1970-01-01) of SITE in
+#                     programme mrr-36 since 20 days, through the CLI; sets
+#                     $p (subject), $e (enrolment), $badge (checked)
 
 W_PW='correct horse battery staple'
 
@@ -63,4 +66,14 @@ w_post() {
   local kv
   for kv in "$@"; do args+=(--data-urlencode "$kv"); done
   req "$jar" "${args[@]}" "$base$path"
+}
+w_enrolled() {
+  p=$(ruglab --json patient add --site "$1" --family-name Peeters --given-name Jan \
+    --birth-date 1970-01-01 --sex M --insz 70010100188 | jq -r .subject_id)
+  t_match "patient added" "$p" "^[0-9]+$"
+  e=$(ruglab --json enrol "$p" --programme mrr-36 --start "$(date -u -d '-20 days' +%F)" --route riziv \
+    --indication chronic --pain-since "$(date -u -d '-400 days' +%F)" | jq -r .enrolment_id)
+  t_match "patient enrolled" "$e" "^[0-9]+$"
+  badge=$(t_psql ruglab_admin "SELECT badge_token FROM clinical.subject WHERE subject_id = ${p:-0}")
+  t_match "the patient's badge" "$badge" "^[A-Z0-9-]+$"
 }

@@ -59,6 +59,26 @@ test_directions(void **state)
 }
 
 static void
+test_body_regions(void **state)
+{
+    (void)state;
+    rl_err_t err;
+    rl_body_region_t r = RL_REGION_LUMBAR;
+    assert_string_equal(rl_body_region_name(RL_REGION_LUMBAR), "lumbar");
+    assert_string_equal(rl_body_region_name(RL_REGION_CERVICAL), "cervical");
+    assert_string_equal(rl_body_region_name((rl_body_region_t)5), "lumbar");
+    assert_int_equal(rl_body_region_parse("cervical", &r, &err), 0);
+    assert_int_equal(r, RL_REGION_CERVICAL);
+    assert_int_equal(rl_body_region_parse("lumbar", &r, &err), 0);
+    assert_int_equal(r, RL_REGION_LUMBAR);
+    assert_int_equal(rl_body_region_parse("neck", &r, &err), -1);
+    assert_string_equal(err.msg, "unknown body region 'neck' (lumbar or cervical)");
+    assert_int_equal(r, RL_REGION_LUMBAR); /* untouched on error */
+    assert_int_equal(rl_body_region_parse("Cervical", &r, &err), -1);
+    assert_int_equal(rl_body_region_parse(NULL, &r, &err), -1);
+}
+
+static void
 test_timepoints(void **state)
 {
     (void)state;
@@ -115,9 +135,8 @@ int
 main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_identifiers),
-        cmocka_unit_test(test_directions),
-        cmocka_unit_test(test_timepoints),
+        cmocka_unit_test(test_identifiers),  cmocka_unit_test(test_directions),
+        cmocka_unit_test(test_body_regions), cmocka_unit_test(test_timepoints),
         cmocka_unit_test(test_instruments),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

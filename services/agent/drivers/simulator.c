@@ -1,4 +1,5 @@
-/* The simulator driver: a Tergumed-style lumbar device running a whole
+/* The simulator driver: a Tergumed-style lumbar device (or, with region =
+ * cervical, a cervical unit of the neck school) running a whole
  * rehabilitation programme for a few patients, for demos and tests.
  *
  * Programme: [simulator] sessions per patient, one every
@@ -21,7 +22,13 @@
  * per kg for men, 1.9 for women, less with age, 30 % deconditioned at the
  * start), the other directions as fractions of extension, a patient's own
  * left/right asymmetry, trial-to-trial variation of about 6 %, and a gain
- * of about 35 % in strength and 15 % in range over the programme.
+ * of about 35 % in strength and 15 % in range over the programme. The
+ * cervical unit: the same six directions at the neck, extension about
+ * 0.40 N·m per kg for men and 0.28 for women (some 30 N·m and 18 N·m:
+ * isometric neck extension of healthy adults lies around 20-40 N·m for
+ * men, a third less for women), flexion about 60 % of extension, lateral
+ * flexion 65 %, rotation 35 %; ranges of motion of the neck (extension
+ * 65, flexion 50, lateral flexion 40, rotation 70 degrees).
  *
  * Reproducible: the same seed and settings give the same messages, byte
  * for byte (each session draws from its own generator seeded by seed,
@@ -52,6 +59,23 @@
 #define S_TEST_SECONDS 5
 #define S_US 1000000ll
 
+/* Per body region (domain.h's rl_body_region_t): extension strength per
+ * kg body weight (men, women), strength relative to extension, and a
+ * typical range of motion (degrees). */
+typedef struct {
+    double per_kg_male, per_kg_female;
+    double strength_ratio[S_DIRS];
+    double rom_base[S_DIRS];
+} s_region_t;
+
+static const s_region_t s_regions[RL_REGION_COUNT] = {
+    [RL_REGION_LUMBAR] = {2.6, 1.9, {1.0, 0.72, 0.55, 0.55, 0.42, 0.42}, {32, 55, 28, 28, 38, 38}},
+    [RL_REGION_CERVICAL] = {0.40,
+                            0.28,
+                            {1.0, 0.6, 0.65, 0.65, 0.35, 0.35},
+                            {65, 50, 40, 40, 70, 70}},
+};
+
 typedef struct {
     char token[RL_ID_MAX + 1];
     bool male;
@@ -77,6 +101,7 @@ typedef struct {
     double days_between;
     double time_factor;
     char operator_code[RL_ID_MAX + 1];
+    const s_region_t *region;
     int64_t start_us;
     /* position */
     int session;    /* index over sessions x patients */
@@ -134,9 +159,6 @@ static const rl_direction_t s_dirs[S_DIRS] = {
     RL_DIR_ROTATION_LEFT,
     RL_DIR_ROTATION_RIGHT,
 };
-/* Strength relative to extension, and a typical range of motion (degrees). */
-static const double s_strength_ratio[S_DIRS] = {1.0, 0.72, 0.55, 0.55, 0.42, 0.42};
-static const double s_rom_base[S_DIRS] = {32, 55, 28, 28, 38, 38};
 
 static bool
 s_is_test(const s_sim_t *self, int k)
@@ -153,15 +175,16 @@ s_capacity(const s_sim_t *self, int p, int k, int d, double *torque, double *rom
     double asym[S_DIRS];
     for (int i = 0; i < S_DIRS; i++)
         asym[i] = s_normal(&r, 0, 0.06);
-    double per_kg = pt->male ? 2.6 : 1.9;
+    const s_region_t *rg = self->region;
+    double per_kg = pt->male ? rg->per_kg_male : rg->per_kg_female;
     double age_f = 1.0 - 0.006 * (pt->age - 30);
     age_f = age_f < 0.6 ? 0.6 : age_f > 1.1 ? 1.1 : age_f;
     double progress = self->sessions > 1 ? (double)k / (self->sessions - 1) : 0;
     double side = (d == 2 || d == 4) ? 1 + asym[d] : (d == 3 || d == 5) ? 1 - asym[d] : 1;
     *torque =
-        pt->weight_kg * per_kg * age_f * 0.7 * (1 + 0.35 * progress) * s_strength_ratio[d] * side;
+        pt->weight_kg * per_kg * age_f * 0.7 * (1 + 0.35 * progress) * rg->strength_ratio[d] * side;
     double rom_age = 1.0 - 0.004 * (pt->age - 30);
-    *rom = s_rom_base[d] * (rom_age < 0.7 ? 0.7 : rom_age) * 0.85 * (1 + 0.15 * progress) * side;
+    *rom = rg->rom_base[d] * (rom_age < 0.7 ? 0.7 : rom_age) * 0.85 * (1 + 0.15 * progress) * side;
 }
 
 typedef struct {
@@ -452,6 +475,12 @@ s_open(const agent_driver_env_t *env, bool check_only, rl_err_t *err)
         goto fail;
     }
     snprintf(self->operator_code, sizeof self->operator_code, "%s", op);
+    rl_body_region_t region;
+    if (rl_body_region_parse(rl_config_str(cfg, "simulator", "region"), &region, err) < 0) {
+        rl_err_prefix(err, "[simulator] region");
+        goto fail;
+    }
+    self->region = &s_regions[region];
     if (s_parse_patients(self, rl_config_str(cfg, "simulator", "patients"), err))
         goto fail;
     const char *start = rl_config_str(cfg, "simulator", "start");
