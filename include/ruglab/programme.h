@@ -43,12 +43,6 @@ const rl_programme_t *rl_programme_builtin(const char *code);
 /* All built-in templates; *n receives their count. */
 const rl_programme_t *rl_programme_builtins(size_t *n);
 
-/* Whether the programme of that code is a neck school: the code is
- * "nekschool" or starts with "nekschool-" (the built-in nekschool-12, and
- * a site's own template named the same way, e.g. nekschool-8). Every other
- * programme is a back programme. The final report's title follows it. */
-bool rl_programme_is_neck(const char *code);
-
 /* ---- routes: who pays, and whether RIZIV 558994 applies ---- */
 
 typedef enum {

@@ -68,14 +68,6 @@ rl_programme_builtins(size_t *n)
     return s_builtins;
 }
 
-bool
-rl_programme_is_neck(const char *code)
-{
-    static const char prefix[] = "nekschool";
-    size_t n = sizeof prefix - 1;
-    return code && !strncmp(code, prefix, n) && (code[n] == '\0' || code[n] == '-');
-}
-
 const rl_programme_t *
 rl_programme_builtin(const char *code)
 {

@@ -350,9 +350,12 @@ s_header(s_doc_t *d)
     free(today);
     d->y = y0 + h + 14;
 
-    /* the title follows the programme: a neck school (rl_programme_is_neck:
-     * the code nekschool or nekschool-*) is not a back rehabilitation */
-    if (rl_programme_is_neck(m->programme_code))
+    /* the title follows the programme's body region (clinical.programme.
+     * body_region, deploy/sql/704; the rule the device results and the
+     * indication below follow too): a cervical programme is a neck school
+     * (the built-in nekschool-12, a site's own added with --region
+     * cervical), every lumbar one a back rehabilitation */
+    if (m->body_region == RL_REGION_CERVICAL)
         s_para(d, 14, 0, 8, "<b>%s</b>",
                T(d, "Eindverslag nekschool", "Final report: neck school"));
     else

@@ -9,7 +9,8 @@
 # audited; an exercise retired since it was given stays on it (with a
 # note); an enrolment without a home programme fails with nothing written;
 # the letter's advice names the programme (nothing when there is none); a
-# neck school's letter is titled as one; the compare JSON carries it.
+# cervical programme's letter is titled neck school (by the programme's
+# body region, not its code); the compare JSON carries it.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/report_fixture.sh"
 
@@ -211,7 +212,8 @@ out=$(ruglab-report compare RB-0002 --format json); rc=$?
 t_is "compare JSON without a programme: exit 0" "$rc" 0
 t_is "compare JSON without a programme: an empty list" "$(jq -c .home_programme <<<"$out")" "[]"
 
-# --- a neck school's letter is titled as one (rl_programme_is_neck: the code nekschool-*)
+# --- a neck school's letter is titled as one: by the programme's body
+# region (clinical.programme.body_region, 704), not by its code
 neck=$(fx_patient Claes Ann 79121200286 RB-0003)
 t_check "RB-0003 in the neck school" q "UPDATE clinical.enrolment SET programme_id = (SELECT programme_id FROM clinical.programme WHERE code = 'nekschool-12') WHERE enrolment_id = $neck"
 t_check "neck letter (nl, draft)" ruglab-report letter RB-0003 --draft -o neck-nl.pdf
@@ -222,10 +224,15 @@ t_check "neck letter (en, draft)" ruglab-report letter RB-0003 --draft --lang en
 neck_en=$(flat neck-en.pdf)
 has "neck letter en: the title" "$neck_en" "Final report: neck school"
 lacks "neck letter en: not a back rehabilitation" "$neck_en" "back rehabilitation"
-t_check "a site's own neck school template (nekschool-8)" q "INSERT INTO clinical.programme (code, name, total_sessions, exercise_sessions, information_sessions, max_per_week, max_duration_days, max_extra_sessions, mid_test_session)
-  VALUES ('nekschool-8', 'Nekschool kort', 8, 8, 0, 2, 56, 0, 4);
-  UPDATE clinical.enrolment SET programme_id = (SELECT programme_id FROM clinical.programme WHERE code = 'nekschool-8') WHERE enrolment_id = $neck"
-t_check "nekschool-8 letter (nl, draft)" ruglab-report letter RB-0003 --draft -o neck8.pdf
-has "nekschool-8: titled as a neck school" "$(flat neck8.pdf)" "Eindverslag nekschool"
+t_check "a site's own cervical programme of another code (nek-8)" ruglab programme add --site az-brugge --code nek-8 \
+  --name "Nekklas kort" --exercise 8 --information 0 --max-per-week 2 --max-days 56 --mid-test-session 4 --region cervical
+t_check "RB-0003 in nek-8" q "UPDATE clinical.enrolment SET programme_id = (SELECT programme_id FROM clinical.programme WHERE code = 'nek-8') WHERE enrolment_id = $neck"
+t_check "nek-8 letter (nl, draft)" ruglab-report letter RB-0003 --draft -o neck8.pdf
+has "nek-8: titled as a neck school" "$(flat neck8.pdf)" "Eindverslag nekschool"
+t_check "a lumbar programme whose code says nekschool (the code does not decide)" ruglab programme add --site az-brugge \
+  --code nekschool-rug --name "Rugklas" --exercise 8 --information 0 --max-per-week 2 --max-days 56 --mid-test-session 4
+t_check "RB-0003 in nekschool-rug" q "UPDATE clinical.enrolment SET programme_id = (SELECT programme_id FROM clinical.programme WHERE code = 'nekschool-rug') WHERE enrolment_id = $neck"
+t_check "nekschool-rug letter (nl, draft)" ruglab-report letter RB-0003 --draft -o lumbar.pdf
+has "nekschool-rug: titled as a back rehabilitation" "$(flat lumbar.pdf)" "Eindverslag multidisciplinaire rugrevalidatie"
 
 t_done

@@ -50,16 +50,6 @@ test_builtin_templates(void **state)
     p = rl_programme_builtin("rugschool-36-18w");
     assert_null(rl_programme_builtin("nope"));
 
-    /* the neck schools: by the code's prefix, not a look-alike */
-    assert_true(rl_programme_is_neck("nekschool-12"));
-    assert_true(rl_programme_is_neck("nekschool-8"));
-    assert_true(rl_programme_is_neck("nekschool"));
-    assert_false(rl_programme_is_neck("nekscholen-12"));
-    assert_false(rl_programme_is_neck("nekschoolx"));
-    assert_false(rl_programme_is_neck("mrr-36"));
-    assert_false(rl_programme_is_neck("rugschool-30"));
-    assert_false(rl_programme_is_neck(NULL));
-
     rl_programme_t bad = *p;
     bad.exercise_sessions = 30;
     assert_int_equal(rl_programme_check_template(&bad, &err), -1);
