@@ -63,6 +63,14 @@ s_usage(FILE *out)
             "        the letter as a KMEHR message for the eHealthBox: sender the physician,\n"
             "        recipient the GP (RIZIV numbers), patient by INSZ, the PDF as a\n"
             "        multimedia link in a transaction of type report.\n"
+            "  handout PATIENT [--lang nl|en] [-o FILE]\n"
+            "        the patient's handout of the current home programme (ruglab\n"
+            "        homeprog) as an A4 PDF in large type (default FILE\n"
+            "        thuisoefeningen-SUBJECT-ENROLMENT-LANG.pdf): each exercise with how\n"
+            "        to do it, the variant, the dose and the points of attention, and\n"
+            "        the site's contact. Dutch unless --lang en (no patient language is\n"
+            "        recorded). Fails, writing nothing, when the enrolment has no home\n"
+            "        programme.\n"
             "  batch --due [--dry-run] [--out-dir DIR] [--lang nl|en]\n"
             "        every final report that is due: programme ended (completed or dropped\n"
             "        out), conclusion written, no letter generated yet; overdue ones first\n"
@@ -336,18 +344,29 @@ s_letter_file(PGconn *conn, const rpt_model_t *m, const char *lang, bool draft,
     return rc;
 }
 
+/* The language checked, then the report model of o's patient for cmd (the
+ * read audited). NULL with the error said and *rc the exit code. */
+static rpt_model_t *
+s_load(PGconn *conn, const s_opts_t *o, const char *cmd, int *rc)
+{
+    if (s_check_lang(o, cmd) != 0) {
+        *rc = RL_EXIT_USAGE;
+        return NULL;
+    }
+    rl_err_t err;
+    rpt_model_t *m = rpt_model_load(conn, o->patient, o->enrolment_id, cmd, rc, &err);
+    if (!m)
+        rl_cli_fail("%s: %s", cmd, err.msg);
+    return m;
+}
+
 static int
 s_cmd_letter(PGconn *conn, const s_opts_t *o)
 {
-    if (s_check_lang(o, "letter") != 0)
-        return RL_EXIT_USAGE;
     int rc;
-    rl_err_t err;
-    rpt_model_t *m = rpt_model_load(conn, o->patient, o->enrolment_id, "letter", &rc, &err);
-    if (!m) {
-        rl_cli_fail("letter: %s", err.msg);
+    rpt_model_t *m = s_load(conn, o, "letter", &rc);
+    if (!m)
         return rc;
-    }
     rc = RL_EXIT_FAIL;
     if (s_may_issue(m, o, "letter") == 0) {
         char *out = o->output ? rl_strdup(o->output)
@@ -358,6 +377,74 @@ s_cmd_letter(PGconn *conn, const s_opts_t *o)
             printf("%s\n", out);
         free(out);
     }
+    rpt_model_destroy(&m);
+    return rc;
+}
+
+/* The handout of m's home programme to path: drawn in a private working
+ * directory, then written (a partial file is removed). */
+static int
+s_handout_file(const rpt_model_t *m, const char *lang, const char *path)
+{
+    char *dir = s_workdir();
+    if (!dir)
+        return RL_EXIT_FAIL;
+    rl_err_t err;
+    char *pdf = rl_asprintf("%s/handout.pdf", dir);
+    size_t len = 0;
+    unsigned char *bytes = NULL;
+    int rc = RL_EXIT_FAIL;
+    if (rpt_handout_write(m, lang, pdf, &err) != 0)
+        rl_cli_fail("handout: %s", err.msg);
+    else if (!(bytes = rl_paths_read_file(pdf, &len)))
+        rl_cli_fail("handout: cannot read back %s: %s", pdf, strerror(errno));
+    else if (s_write_out(path, bytes, len) == 0)
+        rc = RL_EXIT_OK;
+    free(bytes);
+    free(pdf);
+    rl_paths_rmdir(dir);
+    return rc;
+}
+
+/* The handout shows an exercise or variant retired from the catalogue
+ * since it was prescribed as it was prescribed (the patient does it until
+ * the physiotherapist changes or stops it); the command says so. */
+static void
+s_handout_retired(const rpt_model_t *m)
+{
+    for (int i = 0; i < m->homeprog.n; i++) {
+        const rpt_home_item_t *h = &m->homeprog.items[i];
+        if (h->exercise->retired || (h->variant && h->variant->retired))
+            rl_cli_fail("handout: note: %s%s%s is retired from the catalogue; it stays in the "
+                        "home programme until it is changed or stopped (ruglab homeprog)",
+                        h->exercise->retired ? "" : "the variant ",
+                        h->exercise->retired ? h->exercise->code : h->variant->code,
+                        h->exercise->retired ? "" : " of the exercise");
+    }
+}
+
+static int
+s_cmd_handout(PGconn *conn, const s_opts_t *o)
+{
+    int rc;
+    rpt_model_t *m = s_load(conn, o, "handout", &rc);
+    if (!m)
+        return rc;
+    if (m->homeprog.n == 0) {
+        rl_cli_fail("handout: enrolment %lld of patient %lld has no home programme: nothing to "
+                    "print (give exercises with ruglab homeprog assign)",
+                    m->enrolment_id, m->subject_id);
+        rpt_model_destroy(&m);
+        return RL_EXIT_FAIL;
+    }
+    s_handout_retired(m);
+    char *out = o->output ? rl_strdup(o->output)
+                          : rl_asprintf("thuisoefeningen-%lld-%lld-%s.pdf", m->subject_id,
+                                        m->enrolment_id, o->lang);
+    rc = s_handout_file(m, o->lang, out);
+    if (rc == RL_EXIT_OK)
+        printf("%s\n", out);
+    free(out);
     rpt_model_destroy(&m);
     return rc;
 }
@@ -398,15 +485,10 @@ s_cmd_export(PGconn *conn, const s_opts_t *o)
         rl_cli_fail("export: --format fhir or --format kmehr is required");
         return RL_EXIT_USAGE;
     }
-    if (s_check_lang(o, "export") != 0)
-        return RL_EXIT_USAGE;
     int rc;
-    rl_err_t err;
-    rpt_model_t *m = rpt_model_load(conn, o->patient, o->enrolment_id, "export", &rc, &err);
-    if (!m) {
-        rl_cli_fail("export: %s", err.msg);
+    rpt_model_t *m = s_load(conn, o, "export", &rc);
+    if (!m)
         return rc;
-    }
     char *dir = NULL, *text = NULL;
     unsigned char *bytes = NULL;
     size_t len = 0;
@@ -596,9 +678,8 @@ typedef struct {
 } s_command_t;
 
 static const s_command_t s_commands[] = {
-    {"compare", s_cmd_compare, true, false},
-    {"letter", s_cmd_letter, true, true},
-    {"export", s_cmd_export, true, true},
+    {"compare", s_cmd_compare, true, false}, {"letter", s_cmd_letter, true, true},
+    {"export", s_cmd_export, true, true},    {"handout", s_cmd_handout, true, true},
     {"batch", s_cmd_batch, false, true},
 };
 

@@ -9,6 +9,7 @@
 
 #include "ruglab/clinical.h"
 #include "ruglab/err.h"
+#include "ruglab/exercise.h"
 #include "ruglab/measures.h"
 #include "ruglab/programme.h"
 
@@ -151,6 +152,42 @@ void rpt_variant_tp(const rpt_variant_t *v, int idx[RPT_NTP]);
  * (0), else "easier -1", "harder +2" (rl_exercise_level_word). In buf. */
 const char *rpt_variant_level_text(int level, const char *lang, char *buf, size_t len);
 
+/* ---- homeprog: the enrolment's current home programme (issue 17; the
+ * letter's advice, the patient handout, the compare JSON). */
+
+/* One exercise of it, as prescribed last (clinical.v_home_programme). */
+typedef struct {
+    const rl_exercise_t *exercise;  /* in rpt_homeprog_t.catalogue */
+    const rl_ex_variant_t *variant; /* of that exercise; NULL: as described */
+    int reps, sets;                 /* repetitions and sets, or 0 with a hold time */
+    int hold;                       /* hold time in seconds, or 0 */
+    int per_week;
+} rpt_home_item_t;
+
+/* The programme in catalogue order; n == 0 when the enrolment has none.
+ * Stopped exercises are left out; an exercise or variant retired from the
+ * catalogue since it was prescribed stays in it (with retired set) until
+ * the physiotherapist stops or changes it. */
+typedef struct {
+    rl_ex_catalogue_t catalogue; /* the exercises' texts (retired ones too) */
+    rpt_home_item_t *items;
+    int n;
+} rpt_homeprog_t;
+
+/* The dose in lang ("nl", "en") for the patient and the letter: "3 sets
+ * of 10 repetitions, 5 times a week" or "hold for 40 seconds, 4 times a
+ * week". In buf. */
+const char *rpt_homeprog_dose(const rpt_home_item_t *h, const char *lang, char *buf, size_t len);
+/* The variant in lang: "easier" / "harder, level 2"; NULL as described. */
+const char *rpt_homeprog_variant_name(const rpt_home_item_t *h, const char *lang, char *buf,
+                                      size_t len);
+/* The letter's sentence naming the programme ("Home programme: Forearm
+ * plank (harder: lift one leg off the floor), hold for 40 seconds, 4 times
+ * a week; ..."), NULL when there is none. Caller frees. */
+char *rpt_homeprog_text(const rpt_homeprog_t *hp, const char *lang);
+/* The programme as a JSON array (codes and dose) for the compare JSON. */
+json_t *rpt_homeprog_json(const rpt_homeprog_t *hp);
+
 typedef struct {
     /* the patient */
     long long subject_id;
@@ -236,6 +273,8 @@ typedef struct {
     char *advice;          /* the advice written apart; NULL when none */
     char *today;           /* YYYY-MM-DD, Europe/Brussels */
     char *now_local;       /* YYYY-MM-DD HH:MM:SS, Europe/Brussels */
+    /* homeprog: the current home programme (report_homeprog.c) */
+    rpt_homeprog_t homeprog;
 } rpt_model_t;
 
 /* ---- report_data.c */
@@ -333,6 +372,80 @@ int rpt_letter_write(const rpt_model_t *m, const rpt_charts_t *charts, const cha
 
 /* Releases the font caches of pango/fontconfig (once, before exit). */
 void rpt_letter_cleanup(void);
+
+/* ---- report_draw.c: the page and text layout shared by the letter
+ * (report_pdf.c) and the patient handout (report_handout.c). An A4 PDF:
+ * cairo for the page, pango for real, selectable text (DejaVu Sans, sizes
+ * in points, embedded as subsets); paragraphs go down the page and
+ * continue on the next one. Not thread-safe (pango/fontconfig). */
+
+#define RPT_PAGE_W 595.276
+#define RPT_PAGE_H 841.890
+#define RPT_MARGIN_X 56.0
+#define RPT_MARGIN_TOP 50.0
+#define RPT_MARGIN_BOTTOM 60.0
+#define RPT_WIDTH (RPT_PAGE_W - 2 * RPT_MARGIN_X)
+#define RPT_FONT "DejaVu Sans"
+
+typedef struct _cairo cairo_t;
+typedef struct _cairo_surface cairo_surface_t;
+typedef struct _PangoLayout PangoLayout;
+
+typedef struct rpt_doc rpt_doc_t;
+struct rpt_doc {
+    cairo_surface_t *surface;
+    cairo_t *cr;
+    double y; /* where the next paragraph starts */
+    int page; /* 1.. */
+    bool nl;  /* Dutch, else English */
+    bool draft;
+    const rpt_model_t *m;
+    /* draws what every page carries (footer, banner) on a new page */
+    void (*decor)(rpt_doc_t *d);
+    /* what decor repeats at the top of a page it continues on (the
+     * handout: the exercise's name); NULL: nothing */
+    const char *running;
+};
+
+/* Opens an A4 PDF at path (title: its metadata) and draws the first
+ * page's decor; d's nl, draft, m and decor are set by the caller. */
+int rpt_doc_open(rpt_doc_t *d, const char *path, const char *title, rl_err_t *err)
+    __attribute__((warn_unused_result));
+/* Ends the last page and writes the file; rc: the drawing's result so
+ * far (a failure is kept). Returns 0 or -1 with err. */
+int rpt_doc_close(rpt_doc_t *d, const char *path, int rc, rl_err_t *err);
+
+/* nl or en by the document's language. */
+const char *rpt_T(const rpt_doc_t *d, const char *nl, const char *en);
+/* A pango layout of markup at size points, wrapped at width. Caller
+ * g_object_unref()s. */
+PangoLayout *rpt_layout(rpt_doc_t *d, const char *markup, double size, double width);
+double rpt_height(PangoLayout *l);
+void rpt_new_page(rpt_doc_t *d);
+/* A new page unless h points fit below y. */
+void rpt_need(rpt_doc_t *d, double h);
+/* A paragraph of pango markup (the arguments escaped) at x offset indent. */
+void rpt_para(rpt_doc_t *d, double size, double indent, double space_after, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* The height rpt_para would take (to keep paragraphs together). */
+double rpt_para_height(rpt_doc_t *d, double size, double indent, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+/* A list item: label (e.g. "2." or "•") at indent, the text (markup,
+ * arguments escaped) beside it with its lines aligned (hanging indent). */
+void rpt_item(rpt_doc_t *d, double size, double indent, const char *label, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+/* A bold heading with a rule under it, kept with keep points of what
+ * follows. */
+void rpt_heading(rpt_doc_t *d, double size, double keep, const char *text);
+/* "3 mei 2026" / "3 May 2026"; caller frees. */
+char *rpt_date(const rpt_doc_t *d, const char *iso);
+
+/* ---- report_handout.c */
+
+/* Writes the patient's handout of m's home programme (m->homeprog, not
+ * empty) as an A4 PDF in lang (nl, en). */
+int rpt_handout_write(const rpt_model_t *m, const char *lang, const char *path, rl_err_t *err)
+    __attribute__((warn_unused_result));
 
 /* ---- report_layout.c */
 

@@ -435,6 +435,7 @@ rpt_compare_json(const rpt_model_t *m)
             json_array_append_new(vars, s_json_variant(&m->variants[i]));
         json_object_set_new(root, "exercise_variants", vars);
     }
+    json_object_set_new(root, "home_programme", rpt_homeprog_json(&m->homeprog));
     json_object_set_new(root, "missing", s_json_missing(m));
     return root;
 }

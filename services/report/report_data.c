@@ -914,6 +914,75 @@ s_fill_conclusion(s_load_t *ld, const PGresult *res)
     }
 }
 
+/* ---- homeprog: the current home programme (homeprog.h's
+ * rl_homeprog_fetch: the latest prescription per exercise, stopped ones
+ * left out) with its exercises' texts from the catalogue (exercise.h,
+ * retired ones included: a programme may still name them). */
+
+static const rl_exercise_t *
+s_homeprog_exercise(const rl_ex_catalogue_t *cat, const char *code)
+{
+    for (size_t i = 0; i < cat->n; i++)
+        if (!strcmp(cat->items[i].code, code))
+            return &cat->items[i];
+    return NULL;
+}
+
+static const rl_ex_variant_t *
+s_homeprog_variant(const rl_exercise_t *x, const char *code)
+{
+    for (size_t i = 0; i < x->n_variants; i++)
+        if (!strcmp(x->variants[i].code, code))
+            return &x->variants[i];
+    return NULL;
+}
+
+/* Fills item i from row i of the programme; -1 when the catalogue lacks
+ * the exercise or its variant (read between the two queries). */
+static int
+s_homeprog_item(rpt_homeprog_t *hp, const PGresult *res, int i, rl_err_t *err)
+{
+    rpt_home_item_t *h = &hp->items[i];
+    const char *code = PQgetvalue(res, i, PQfnumber(res, "exercise"));
+    h->exercise = s_homeprog_exercise(&hp->catalogue, code);
+    if (!h->exercise)
+        return rl_err_set(err, "the home programme names exercise %s, not in the catalogue", code);
+    int v = PQfnumber(res, "variant");
+    if (!PQgetisnull(res, i, v) &&
+        !(h->variant = s_homeprog_variant(h->exercise, PQgetvalue(res, i, v))))
+        return rl_err_set(err, "the home programme names variant %s of %s, not in the catalogue",
+                          PQgetvalue(res, i, v), code);
+    h->reps = s_int(res, i, PQfnumber(res, "repetitions"));
+    h->sets = s_int(res, i, PQfnumber(res, "sets"));
+    h->hold = s_int(res, i, PQfnumber(res, "hold_seconds"));
+    h->per_week = s_int(res, i, PQfnumber(res, "per_week"));
+    return 0;
+}
+
+static int
+s_load_homeprog(s_load_t *ld)
+{
+    rl_reg_err_t rerr;
+    PGresult *res = rl_homeprog_fetch(ld->conn, ld->eid, false, &rerr);
+    if (!res) {
+        rl_err_set(ld->err, "%s", rerr.msg);
+        return RL_EXIT_DB;
+    }
+    rpt_homeprog_t *hp = &ld->m->homeprog;
+    int n = PQntuples(res), rc = RL_EXIT_OK;
+    if (n > 0 && rl_exercise_fetch(ld->conn, NULL, true, &hp->catalogue, ld->err) < 0)
+        rc = RL_EXIT_DB;
+    if (n > 0 && rc == RL_EXIT_OK) {
+        hp->items = rl_calloc((size_t)n, sizeof *hp->items);
+        hp->n = n;
+        for (int i = 0; i < n && rc == RL_EXIT_OK; i++)
+            if (s_homeprog_item(hp, res, i, ld->err) < 0)
+                rc = RL_EXIT_DB;
+    }
+    PQclear(res);
+    return rc;
+}
+
 /* A section of the report: a query by enrolment id whose rows fill the
  * model, or a step of its own (a lookup by another key, a refusal, the
  * audit record, values derived from other sections). */
@@ -962,6 +1031,7 @@ static const s_section_t s_sections[] = {
     {.step = s_load_curve},
     {"reading the conclusion", s_sql_conclusion, s_fill_conclusion, NULL},
     {"reading the work status", s_sql_work, s_fill_work, NULL},
+    {.step = s_load_homeprog},
 };
 
 /* Loads one section: RL_EXIT_OK, RL_EXIT_FAIL (nothing to report on) or
@@ -1325,6 +1395,8 @@ rpt_model_destroy(rpt_model_t **self_p)
     free(m->variants);
     free(m->curve.angle_deg);
     free(m->curve.torque_nm);
+    free(m->homeprog.items);
+    rl_exercise_catalogue_free(&m->homeprog.catalogue);
     free(m);
     *self_p = NULL;
 }

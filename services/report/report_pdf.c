@@ -1,8 +1,9 @@
 /* The final report (eindverslag) as an A4 PDF: cairo for the page, pango
  * for text (real, selectable text; DejaVu fonts, embedded as subsets by
  * cairo), librsvg to place gnuplot's SVG charts as vectors. A small flow
- * layout: paragraphs and tables go down the page and continue on the next
- * one. Dutch by default, English on request. */
+ * layout: paragraphs (report_draw.c, shared with the patient handout) and
+ * tables go down the page and continue on the next one. Dutch by default,
+ * English on request. */
 #include "report.h"
 
 #include "ruglab/date.h"
@@ -12,7 +13,7 @@
 #include "ruglab/questionnaire.h"
 
 #include <assert.h>
-#include <cairo-pdf.h>
+#include <cairo.h>
 #include <fontconfig/fontconfig.h>
 #include <librsvg/rsvg.h>
 #include <math.h>
@@ -21,57 +22,24 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define S_PAGE_W 595.276
-#define S_PAGE_H 841.890
-#define S_MARGIN_X 56.0
-#define S_MARGIN_TOP 50.0
-#define S_MARGIN_BOTTOM 60.0
-#define S_WIDTH (S_PAGE_W - 2 * S_MARGIN_X)
-#define S_FONT "DejaVu Sans"
-
-typedef struct {
-    cairo_surface_t *surface;
-    cairo_t *cr;
-    double y;
-    int page;
-    bool draft;
-    bool nl;
-    const rpt_model_t *m;
-} s_doc_t;
+/* The letter's short names for the page and text layout it shares with
+ * the patient handout (report.h, report_draw.c). */
+#define S_PAGE_W RPT_PAGE_W
+#define S_PAGE_H RPT_PAGE_H
+#define S_MARGIN_X RPT_MARGIN_X
+#define S_MARGIN_TOP RPT_MARGIN_TOP
+#define S_MARGIN_BOTTOM RPT_MARGIN_BOTTOM
+#define S_WIDTH RPT_WIDTH
+typedef rpt_doc_t s_doc_t;
+#define T(d, nl, en) rpt_T(d, nl, en)
+#define s_layout rpt_layout
+#define s_height rpt_height
+#define s_new_page rpt_new_page
+#define s_need rpt_need
+#define s_para rpt_para
+#define s_date rpt_date
 
 /* ------------------------------------------------------------ text */
-
-static const char *
-T(const s_doc_t *d, const char *nl, const char *en)
-{
-    return d->nl ? nl : en;
-}
-
-static PangoLayout *
-s_layout(s_doc_t *d, const char *markup, double size, double width)
-{
-    PangoLayout *l = pango_cairo_create_layout(d->cr);
-    /* sizes in points: one user unit is one point (not pango's 96 dpi) */
-    pango_cairo_context_set_resolution(pango_layout_get_context(l), 72);
-    pango_layout_context_changed(l);
-    char *fontname = rl_asprintf("%s %.1f", S_FONT, size);
-    PangoFontDescription *fd = pango_font_description_from_string(fontname);
-    pango_layout_set_font_description(l, fd);
-    pango_font_description_free(fd);
-    free(fontname);
-    pango_layout_set_width(l, (int)(width * PANGO_SCALE));
-    pango_layout_set_wrap(l, PANGO_WRAP_WORD_CHAR);
-    pango_layout_set_markup(l, markup, -1);
-    return l;
-}
-
-static double
-s_height(PangoLayout *l)
-{
-    int w, h;
-    pango_layout_get_size(l, &w, &h);
-    return (double)h / PANGO_SCALE;
-}
 
 static void
 s_page_decor(s_doc_t *d)
@@ -119,52 +87,9 @@ s_page_decor(s_doc_t *d)
 }
 
 static void
-s_new_page(s_doc_t *d)
-{
-    cairo_show_page(d->cr);
-    d->page++;
-    s_page_decor(d);
-}
-
-static void
-s_need(s_doc_t *d, double h)
-{
-    if (d->y + h > S_PAGE_H - S_MARGIN_BOTTOM && d->y > S_MARGIN_TOP + 1)
-        s_new_page(d);
-}
-
-/* A paragraph of pango markup at x offset indent. */
-static void s_para(s_doc_t *d, double size, double indent, double space_after, const char *fmt, ...)
-    __attribute__((format(printf, 5, 6)));
-
-static void
-s_para(s_doc_t *d, double size, double indent, double space_after, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    char *markup = g_markup_vprintf_escaped(fmt, ap);
-    va_end(ap);
-    PangoLayout *l = s_layout(d, markup, size, S_WIDTH - indent);
-    double h = s_height(l);
-    s_need(d, h);
-    cairo_move_to(d->cr, S_MARGIN_X + indent, d->y);
-    pango_cairo_show_layout(d->cr, l);
-    d->y += h + space_after;
-    g_object_unref(l);
-    g_free(markup);
-}
-
-static void
 s_heading(s_doc_t *d, const char *text)
 {
-    s_need(d, 60); /* keep a heading with what follows */
-    d->y += 6;
-    s_para(d, 11.5, 0, 2, "<b>%s</b>", text);
-    cairo_set_line_width(d->cr, 0.5);
-    cairo_move_to(d->cr, S_MARGIN_X, d->y);
-    cairo_line_to(d->cr, S_MARGIN_X + S_WIDTH, d->y);
-    cairo_stroke(d->cr);
-    d->y += 4;
+    rpt_heading(d, 11.5, 60, text);
 }
 
 /* A table: cells are plain text (escaped here); row 0 is the header. */
@@ -404,23 +329,6 @@ s_pct_plain(double v, const char *missing_text)
     return b;
 }
 
-static char *
-s_date(const s_doc_t *d, const char *iso)
-{
-    rl_date_t dt;
-    rl_err_t e;
-    if (!iso || rl_date_parse(iso, &dt, &e) != 0)
-        return rl_strdup(iso ? iso : "?");
-    static const char *mnl[] = {"januari",   "februari", "maart",    "april",
-                                "mei",       "juni",     "juli",     "augustus",
-                                "september", "oktober",  "november", "december"};
-    static const char *men[] = {"January",   "February", "March",    "April",
-                                "May",       "June",     "July",     "August",
-                                "September", "October",  "November", "December"};
-    return d->nl ? rl_asprintf("%d %s %d", dt.day, mnl[dt.month - 1], dt.year)
-                 : rl_asprintf("%d %s %d", dt.day, men[dt.month - 1], dt.year);
-}
-
 static void
 s_header(s_doc_t *d)
 {
@@ -463,9 +371,18 @@ s_header(s_doc_t *d)
     free(today);
     d->y = y0 + h + 14;
 
-    s_para(d, 14, 0, 8, "<b>%s</b>",
-           T(d, "Eindverslag multidisciplinaire rugrevalidatie",
-             "Final report: multidisciplinary back rehabilitation"));
+    /* the title follows the programme's body region (clinical.programme.
+     * body_region, deploy/sql/704; the rule the device results and the
+     * indication below follow too): a cervical programme is a neck school
+     * (the built-in nekschool-12, a site's own added with --region
+     * cervical), every lumbar one a back rehabilitation */
+    if (m->body_region == RL_REGION_CERVICAL)
+        s_para(d, 14, 0, 8, "<b>%s</b>",
+               T(d, "Eindverslag nekschool", "Final report: neck school"));
+    else
+        s_para(d, 14, 0, 8, "<b>%s</b>",
+               T(d, "Eindverslag multidisciplinaire rugrevalidatie",
+                 "Final report: multidisciplinary back rehabilitation"));
 
     rl_insz_t insz;
     rl_err_t e;
@@ -1137,6 +1054,13 @@ s_conclusion(s_doc_t *d, int *section)
                T(d, "(nog geen besluit van de arts ingevoerd)",
                  "(no conclusion written by the physician yet)"));
     }
+    /* the current home programme, in one sentence (nothing when none) */
+    char *home = rpt_homeprog_text(&m->homeprog, d->nl ? "nl" : "en");
+    if (home) {
+        d->y += 3;
+        s_para(d, 10, 0, 3, "%s", home);
+        free(home);
+    }
     d->y += 4;
 }
 
@@ -1223,27 +1147,13 @@ int
 rpt_letter_write(const rpt_model_t *m, const rpt_charts_t *charts, const char *lang, bool draft,
                  const char *path, rl_err_t *err)
 {
-    s_doc_t d = {0};
-    d.m = m;
-    d.draft = draft;
-    d.nl = strcmp(lang, "en") != 0;
-    d.page = 1;
-    d.surface = cairo_pdf_surface_create(path, S_PAGE_W, S_PAGE_H);
-    if (cairo_surface_status(d.surface) != CAIRO_STATUS_SUCCESS) {
-        int rc = rl_err_set(err, "cannot write %s: %s", path,
-                            cairo_status_to_string(cairo_surface_status(d.surface)));
-        cairo_surface_destroy(d.surface);
-        return rc;
-    }
+    s_doc_t d = {.m = m, .draft = draft, .nl = strcmp(lang, "en") != 0, .decor = s_page_decor};
     char *title = rl_asprintf("%s %s %s", d.nl ? "Eindverslag" : "Final report", m->given_name,
                               m->family_name);
-    cairo_pdf_surface_set_metadata(d.surface, CAIRO_PDF_METADATA_TITLE, title);
-    cairo_pdf_surface_set_metadata(d.surface, CAIRO_PDF_METADATA_CREATOR,
-                                   "ruglab-report " RL_VERSION);
+    int rc = rpt_doc_open(&d, path, title, err);
     free(title);
-    d.cr = cairo_create(d.surface);
-    int rc = 0;
-    s_page_decor(&d);
+    if (rc != 0)
+        return rc;
     s_header(&d);
     s_programme(&d);
     s_device(&d);
@@ -1255,12 +1165,5 @@ rpt_letter_write(const rpt_model_t *m, const rpt_charts_t *charts, const char *l
     s_recipients(&d, &section);
     if (charts)
         rc = s_charts(&d, charts, err);
-    cairo_show_page(d.cr);
-    cairo_destroy(d.cr);
-    cairo_surface_finish(d.surface);
-    cairo_status_t st = cairo_surface_status(d.surface);
-    cairo_surface_destroy(d.surface);
-    if (rc == 0 && st != CAIRO_STATUS_SUCCESS)
-        rc = rl_err_set(err, "writing %s: %s", path, cairo_status_to_string(st));
-    return rc;
+    return rpt_doc_close(&d, path, rc, err);
 }

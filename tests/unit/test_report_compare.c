@@ -1,7 +1,8 @@
 /* Unit tests of the report's comparison on a hand-built model: a missing
  * time point stays missing (null / empty / "missing") in every format and
  * never becomes 0, changes need both ends, and the missing-data sentences
- * say what is missing in Dutch and English. */
+ * say what is missing in Dutch and English; the home programme in words
+ * (the dose, the variant, the letter's sentence) and in the JSON. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -298,6 +299,71 @@ test_no_variants_nothing(void **state)
     rpt_model_destroy(&m);
 }
 
+/* A home programme of two exercises: a harder variant with a hold time,
+ * one as described with one set of one repetition once a week. */
+static void
+test_homeprog_words(void **state)
+{
+    (void)state;
+    char *steps[] = {"Doe het."};
+    rl_ex_variant_t v = {.code = "leg-up", .level = 2, .text = {"Til één been op.", "Lift a leg."}};
+    rl_exercise_t x[2] = {
+        {.code = "PLANK", .name = {"Plank", "Plank EN"}, .variants = &v, .n_variants = 1},
+        {.code = "SQUAT", .name = {"Kniebuiging", "Squat"}},
+    };
+    x[0].steps.item[0] = x[0].steps.item[1] = steps;
+    x[0].steps.n = 1;
+    rpt_home_item_t items[2] = {
+        {.exercise = &x[0], .variant = &v, .hold = 40, .per_week = 2},
+        {.exercise = &x[1], .reps = 1, .sets = 1, .per_week = 1},
+    };
+    rpt_homeprog_t hp = {.items = items, .n = 2};
+    char buf[160];
+    assert_string_equal(rpt_homeprog_dose(&items[0], "nl", buf, sizeof buf),
+                        "40 seconden volhouden, 2 keer per week");
+    assert_string_equal(rpt_homeprog_dose(&items[0], "en", buf, sizeof buf),
+                        "hold for 40 seconds, twice a week");
+    assert_string_equal(rpt_homeprog_dose(&items[1], "nl", buf, sizeof buf),
+                        "1 reeks van 1 herhaling, 1 keer per week");
+    assert_string_equal(rpt_homeprog_dose(&items[1], "en", buf, sizeof buf),
+                        "1 set of 1 repetition, once a week");
+    items[1].reps = 10;
+    items[1].sets = 3;
+    items[1].per_week = 5;
+    assert_string_equal(rpt_homeprog_dose(&items[1], "en", buf, sizeof buf),
+                        "3 sets of 10 repetitions, 5 times a week");
+    assert_string_equal(rpt_homeprog_variant_name(&items[0], "nl", buf, sizeof buf),
+                        "moeilijker, niveau 2");
+    assert_null(rpt_homeprog_variant_name(&items[1], "en", buf, sizeof buf));
+    v.level = -1;
+    assert_string_equal(rpt_homeprog_variant_name(&items[0], "en", buf, sizeof buf), "easier");
+    char *t = rpt_homeprog_text(&hp, "nl");
+    assert_string_equal(t, "Thuisprogramma: Plank (makkelijker variant: til één been op), 40 "
+                           "seconden volhouden, 2 keer per week; Kniebuiging (zoals beschreven), "
+                           "3 reeksen van 10 herhalingen, 5 keer per week.");
+    free(t);
+    t = rpt_homeprog_text(&hp, "en");
+    assert_string_equal(t, "Home programme: Plank EN (easier variant: lift a leg), hold for 40 "
+                           "seconds, twice a week; Squat (as described), 3 sets of 10 "
+                           "repetitions, 5 times a week.");
+    free(t);
+    json_t *j = rpt_homeprog_json(&hp);
+    char *js = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
+    assert_string_equal(
+        js, "[{\"exercise\":\"PLANK\",\"variant\":\"leg-up\",\"level\":-1,\"repetitions\":null,"
+            "\"sets\":null,\"hold_seconds\":40,\"per_week\":2,\"retired\":false},"
+            "{\"exercise\":\"SQUAT\",\"variant\":null,\"level\":null,\"repetitions\":10,"
+            "\"sets\":3,\"hold_seconds\":null,\"per_week\":5,\"retired\":false}]");
+    free(js);
+    json_decref(j);
+    /* no programme: no sentence, an empty list */
+    hp.n = 0;
+    assert_null(rpt_homeprog_text(&hp, "nl"));
+    j = rpt_homeprog_json(&hp);
+    assert_int_equal(json_array_size(j), 0);
+    json_decref(j);
+}
+
 int
 main(void)
 {
@@ -311,6 +377,7 @@ main(void)
         cmocka_unit_test(test_variant_few_sessions),
         cmocka_unit_test(test_variant_many_changes),
         cmocka_unit_test(test_no_variants_nothing),
+        cmocka_unit_test(test_homeprog_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
