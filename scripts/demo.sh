@@ -327,8 +327,11 @@ done
 ruglab-report letter "$neck_tok" -o "$out/letters/eindverslag-$neck_tok-nl.pdf" >/dev/null
 ruglab-report export "$neck_tok" --format fhir -o "$out/fhir/$neck_tok.json" >/dev/null
 ruglab-report compare "$neck_tok" --format csv >"$out/compare/$neck_tok.csv"
+# the neck-school patient's handout: the home programme, A4, large type
+ruglab-report handout "$neck_tok" -o "$out/letters/thuisoefeningen-$neck_tok-nl.pdf" >/dev/null
+say "the home exercises of the neck school's patient: $out/letters/thuisoefeningen-$neck_tok-nl.pdf"
 ruglab-report letter "$(tok 0)" --lang en -o "$out/letters/final-report-$(tok 0)-en.pdf" >/dev/null
-say "$(ls "$out/letters" | wc -l) letters in $out/letters, $(ls "$out/fhir" | wc -l) FHIR bundles in $out/fhir"
+say "$(ls "$out/letters"/eindverslag-* "$out/letters"/final-report-* | wc -l) letters in $out/letters, $(ls "$out/fhir" | wc -l) FHIR bundles in $out/fhir"
 ruglab-report compare "$(tok 0)" | sed 's/^/   /' | head -40
 
 step "10. The quality team: pseudonymised outcomes of the cohort"

@@ -121,8 +121,20 @@ if flat=$(pdftotext -layout "$out/letters/eindverslag-$neck-nl.pdf" - 2>&1 | tr 
     "$(t_psql ruglab_admin "SELECT string_agg(DISTINCT d.body_region, ',') FROM clinical.v_test_trial t
        JOIN clinical.device d USING (device_id) JOIN clinical.subject s ON s.badge_token = '$neck'
        JOIN clinical.enrolment e ON e.subject_id = s.subject_id AND e.enrolment_id = t.enrolment_id")" cervical
+  t_match "the neck-school letter's title" "$flat" "Eindverslag nekschool"
+  t_match "its advice names the home programme" "$flat" "Thuisprogramma: .*Plank"
 else
   t_not_ok "pdftotext reads the neck-school letter" "$flat"
+fi
+# the demo prints the neck-school patient's handout: the programme as it stands
+if hand=$(pdftotext -layout "$out/letters/thuisoefeningen-$neck-nl.pdf" - 2>&1); then
+  hand=$(tr -s ' \n' ' ' <<<"$hand")
+  t_match "the handout names the patient" "$hand" "Lotte Vandamme"
+  t_match "the handout gives the plank as changed: 30 seconds, 4 times a week" "$hand" "30 seconden.*4 keer per week"
+  t_match "the handout gives the bird-dog's 2 sets of 10" "$hand" "2 reeksen van 10 herhalingen"
+  t_match "the handout gives the site's contact" "$hand" "AZ Demo"
+else
+  t_not_ok "pdftotext reads the demo's handout" "$hand"
 fi
 t_is "one letter says the programme was not fully attended" \
   "$(for f in "$out"/letters/eindverslag-*-nl.pdf; do pdftotext "$f" - | tr -s ' \n' ' '; echo; done | grep -c "niet bijgewoond: 1 van de 2 informatiesessies")" 1
