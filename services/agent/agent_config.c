@@ -26,7 +26,9 @@ const rl_cfg_key_t agent_config_schema[] = {
     {"spool", "segment_bytes", RL_CFG_INT, "4194304", 1, 1073741824,
      "Segment file size; a segment is deleted once all its messages are acknowledged"},
     {"link", "collector", RL_CFG_STRING, "tcp://127.0.0.1:7470", 0, 0,
-     "ZeroMQ endpoint of ruglab-collector"},
+     "ZeroMQ endpoint of ruglab-collector, or several separated by commas (collectors on one "
+     "database, sharing one key pair): the first is preferred, the others are used while it is "
+     "down"},
     {"link", "server_public_key", RL_CFG_STRING, "", 0, 0,
      "The collector's CURVE public key: 40 Z85 characters, or the path of its public "
      "certificate file (CZMQ format)"},
@@ -44,6 +46,12 @@ const rl_cfg_key_t agent_config_schema[] = {
      "First wait before reconnecting to the collector (ZMQ_RECONNECT_IVL)"},
     {"link", "reconnect_ivl_max_ms", RL_CFG_INT, "5000", 10, 600000,
      "Longest wait between reconnection attempts, doubling up to it (ZMQ_RECONNECT_IVL_MAX)"},
+    {"link", "failover_ms", RL_CFG_INT, "15000", 100, 3600000,
+     "With several collectors: switch to the next one when the one in use has not been "
+     "connected, or has acknowledged nothing while messages wait, for this long"},
+    {"link", "failback_ms", RL_CFG_INT, "60000", 100, 86400000,
+     "With several collectors: this long after leaving the first one, try it again in the "
+     "background and go back to it as soon as it answers"},
     {"filedrop", "dir", RL_CFG_STRING, "/var/lib/ruglab-agent/drop", 0, 0,
      "Folder the device software exports NAME.json files into (written as NAME.tmp, then "
      "renamed); processed files go to done/ or rejected/ beside a NAME.reason"},

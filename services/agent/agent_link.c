@@ -27,17 +27,31 @@ typedef struct {
     int attempts;
 } s_flight_t;
 
-struct agent_link {
-    agent_link_opts_t opts; /* strings below are owned copies */
-    char *endpoint, *device_id, *device_model, *firmware_version, *log_ctx;
-    agent_spool_t *spool;
-    void *ctx;
+/* A socket to one collector of the list and its monitor. */
+typedef struct {
     void *sock;
     void *mon;
+    size_t idx; /* in endpoints */
+} s_conn_t;
+
+struct agent_link {
+    agent_link_opts_t opts; /* strings below are owned copies */
+    char *device_id, *device_model, *firmware_version, *log_ctx;
+    char **endpoints; /* the list, the first preferred */
+    size_t n_endpoints;
+    const char *endpoint; /* the one in use */
+    agent_spool_t *spool;
+    void *ctx;
+    s_conn_t conn;     /* in use */
+    s_conn_t probe;    /* to the first endpoint while away from it (sock NULL: none) */
+    unsigned monitors; /* monitors made: their inproc names */
     bool connected;
-    uint64_t cursor;    /* highest seq sent since the last (re)connection */
-    uint64_t max_sent;  /* highest seq ever sent: anything below is a resend */
-    s_flight_t *flight; /* in the order sent */
+    int64_t down_since_ms;    /* not connected since (opened or lost) */
+    int64_t waiting_since_ms; /* messages in flight and no ack since */
+    int64_t left_first_ms;    /* when the link left the first endpoint */
+    uint64_t cursor;          /* highest seq sent since the last (re)connection */
+    uint64_t max_sent;        /* highest seq ever sent: anything below is a resend */
+    s_flight_t *flight;       /* in the order sent */
     size_t nflight;
     int64_t next_heartbeat_ms;
     int64_t last_refused_log_ms;
@@ -98,12 +112,148 @@ s_setsockopt_int(void *sock, int opt, int value)
     return zmq_setsockopt(sock, opt, &value, sizeof value);
 }
 
+/* The endpoints of a comma-separated list (spaces around them dropped);
+ * NULL when one is empty. */
+static char **
+s_split_endpoints(const char *list, size_t *n_p)
+{
+    size_t cap = 1;
+    for (const char *c = list; *c; c++)
+        cap += *c == ',';
+    char **out = rl_calloc(cap, sizeof *out);
+    size_t n = 0;
+    const char *p = list;
+    for (;;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        while (len && (*p == ' ' || *p == '\t'))
+            p++, len--;
+        while (len && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+            len--;
+        if (!len) {
+            for (size_t i = 0; i < n; i++)
+                free(out[i]);
+            free(out);
+            return NULL;
+        }
+        out[n] = rl_malloc(len + 1);
+        memcpy(out[n], p, len);
+        out[n++][len] = '\0';
+        if (!end)
+            break;
+        p = end + 1;
+    }
+    *n_p = n;
+    return out;
+}
+
+static void
+s_free_endpoints(char **eps, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        free(eps[i]);
+    free(eps);
+}
+
+int
+agent_link_check_endpoints(const char *endpoints, rl_err_t *err)
+{
+    size_t n = 0;
+    char **eps = s_split_endpoints(endpoints, &n);
+    if (!eps)
+        return rl_err_set(err, "[link] collector '%s': an endpoint of the list is empty",
+                          endpoints);
+    int rc = 0;
+    void *ctx = zmq_ctx_new();
+    for (size_t i = 0; i < n && rc == 0; i++) {
+        for (size_t k = 0; k < i && rc == 0; k++)
+            if (!strcmp(eps[k], eps[i]))
+                rc = rl_err_set(err, "[link] collector: %s is listed twice", eps[i]);
+        /* the syntax as ZeroMQ reads it: a socket that connects and is
+         * closed at once (the connection itself is made in the background) */
+        void *sock = rc == 0 ? zmq_socket(ctx, ZMQ_DEALER) : NULL;
+        int linger = 0;
+        if (sock)
+            (void)zmq_setsockopt(sock, ZMQ_LINGER, &linger, sizeof linger);
+        if (sock && zmq_connect(sock, eps[i]) != 0)
+            rc = rl_err_set(err, "[link] collector: cannot connect to %s: %s", eps[i],
+                            zmq_strerror(zmq_errno()));
+        if (sock)
+            zmq_close(sock);
+    }
+    zmq_ctx_term(ctx);
+    s_free_endpoints(eps, n);
+    return rc;
+}
+
+static void
+s_conn_close(s_conn_t *c)
+{
+    if (c->sock)
+        zmq_socket_monitor(c->sock, NULL, 0);
+    if (c->mon)
+        zmq_close(c->mon);
+    if (c->sock)
+        zmq_close(c->sock);
+    c->sock = c->mon = NULL;
+}
+
+/* Opens a socket to endpoint idx, monitored, connecting in the background. */
+static int
+s_conn_open(agent_link_t *self, size_t idx, s_conn_t *c, rl_err_t *err)
+{
+    const agent_link_opts_t *opts = &self->opts;
+    *c = (s_conn_t){.idx = idx};
+    c->sock = zmq_socket(self->ctx, ZMQ_DEALER);
+    if (!c->sock)
+        goto zfail;
+    if (s_setsockopt_int(c->sock, ZMQ_LINGER, 0) || s_setsockopt_int(c->sock, ZMQ_IMMEDIATE, 1) ||
+        s_setsockopt_int(c->sock, ZMQ_RECONNECT_IVL, opts->reconnect_ivl_ms) ||
+        s_setsockopt_int(c->sock, ZMQ_RECONNECT_IVL_MAX, opts->reconnect_ivl_max_ms) ||
+        s_setsockopt_int(c->sock, ZMQ_SNDHWM, opts->window + 64) ||
+        /* ZMTP heartbeats find a collector that vanished without closing. */
+        s_setsockopt_int(c->sock, ZMQ_HEARTBEAT_IVL, opts->heartbeat_ms) ||
+        s_setsockopt_int(c->sock, ZMQ_HEARTBEAT_TIMEOUT, 3 * opts->heartbeat_ms))
+        goto zfail;
+    if (opts->curve) {
+        if (zmq_setsockopt(c->sock, ZMQ_CURVE_SERVERKEY, opts->server_key, 40) ||
+            zmq_setsockopt(c->sock, ZMQ_CURVE_PUBLICKEY, opts->public_key, 40) ||
+            zmq_setsockopt(c->sock, ZMQ_CURVE_SECRETKEY, opts->secret_key, 40))
+            goto zfail;
+    }
+    char mon_ep[96];
+    snprintf(mon_ep, sizeof mon_ep, "inproc://agent-link-monitor-%p-%u", (void *)self,
+             self->monitors++);
+    if (zmq_socket_monitor(c->sock, mon_ep, S_MONITOR_EVENTS))
+        goto zfail;
+    c->mon = zmq_socket(self->ctx, ZMQ_PAIR);
+    if (!c->mon || zmq_connect(c->mon, mon_ep))
+        goto zfail;
+    if (zmq_connect(c->sock, self->endpoints[idx])) {
+        rl_err_set(err, "cannot connect to collector %s: %s", self->endpoints[idx],
+                   zmq_strerror(zmq_errno()));
+        s_conn_close(c);
+        return -1;
+    }
+    return 0;
+zfail:
+    rl_err_set(err, "cannot set up the ZeroMQ socket: %s", zmq_strerror(zmq_errno()));
+    s_conn_close(c);
+    return -1;
+}
+
 agent_link_t *
 agent_link_new(const agent_link_opts_t *opts, agent_spool_t *spool, rl_err_t *err)
 {
     agent_link_t *self = rl_calloc(1, sizeof *self);
     self->opts = *opts;
-    self->endpoint = rl_strdup(opts->endpoint);
+    self->endpoints = s_split_endpoints(opts->endpoint, &self->n_endpoints);
+    if (!self->endpoints) {
+        rl_err_set(err, "[link] collector '%s': an endpoint of the list is empty", opts->endpoint);
+        free(self);
+        return NULL;
+    }
+    self->endpoint = self->endpoints[0];
     self->device_id = rl_strdup(opts->device_id);
     self->device_model = rl_strdup(opts->device_model ? opts->device_model : "");
     self->firmware_version = rl_strdup(opts->firmware_version ? opts->firmware_version : "");
@@ -111,42 +261,14 @@ agent_link_new(const agent_link_opts_t *opts, agent_spool_t *spool, rl_err_t *er
     self->spool = spool;
     self->flight = rl_calloc((size_t)opts->window, sizeof *self->flight);
     self->ctx = zmq_ctx_new();
-    self->sock = zmq_socket(self->ctx, ZMQ_DEALER);
-    if (!self->sock)
-        goto zfail;
-    if (s_setsockopt_int(self->sock, ZMQ_LINGER, 0) ||
-        s_setsockopt_int(self->sock, ZMQ_IMMEDIATE, 1) ||
-        s_setsockopt_int(self->sock, ZMQ_RECONNECT_IVL, opts->reconnect_ivl_ms) ||
-        s_setsockopt_int(self->sock, ZMQ_RECONNECT_IVL_MAX, opts->reconnect_ivl_max_ms) ||
-        s_setsockopt_int(self->sock, ZMQ_SNDHWM, opts->window + 64) ||
-        /* ZMTP heartbeats find a collector that vanished without closing. */
-        s_setsockopt_int(self->sock, ZMQ_HEARTBEAT_IVL, opts->heartbeat_ms) ||
-        s_setsockopt_int(self->sock, ZMQ_HEARTBEAT_TIMEOUT, 3 * opts->heartbeat_ms))
-        goto zfail;
-    if (opts->curve) {
-        if (zmq_setsockopt(self->sock, ZMQ_CURVE_SERVERKEY, opts->server_key, 40) ||
-            zmq_setsockopt(self->sock, ZMQ_CURVE_PUBLICKEY, opts->public_key, 40) ||
-            zmq_setsockopt(self->sock, ZMQ_CURVE_SECRETKEY, opts->secret_key, 40))
-            goto zfail;
-    }
-    char mon_ep[64];
-    snprintf(mon_ep, sizeof mon_ep, "inproc://agent-link-monitor-%p", (void *)self);
-    if (zmq_socket_monitor(self->sock, mon_ep, S_MONITOR_EVENTS))
-        goto zfail;
-    self->mon = zmq_socket(self->ctx, ZMQ_PAIR);
-    if (!self->mon || zmq_connect(self->mon, mon_ep))
-        goto zfail;
-    if (zmq_connect(self->sock, opts->endpoint)) {
-        rl_err_set(err, "cannot connect to collector %s: %s", opts->endpoint,
-                   zmq_strerror(zmq_errno()));
+    self->down_since_ms = rl_clock_mono_ms();
+    if (!self->ctx || s_conn_open(self, 0, &self->conn, err)) {
+        if (!self->ctx)
+            rl_err_set(err, "cannot set up ZeroMQ: %s", zmq_strerror(zmq_errno()));
         agent_link_destroy(&self);
         return NULL;
     }
     return self;
-zfail:
-    rl_err_set(err, "cannot set up the ZeroMQ socket: %s", zmq_strerror(zmq_errno()));
-    agent_link_destroy(&self);
-    return NULL;
 }
 
 void
@@ -155,16 +277,12 @@ agent_link_destroy(agent_link_t **self_p)
     if (!self_p || !*self_p)
         return;
     agent_link_t *self = *self_p;
-    if (self->sock)
-        zmq_socket_monitor(self->sock, NULL, 0);
-    if (self->mon)
-        zmq_close(self->mon);
-    if (self->sock)
-        zmq_close(self->sock);
+    s_conn_close(&self->probe);
+    s_conn_close(&self->conn);
     if (self->ctx)
         zmq_ctx_term(self->ctx);
     free(self->flight);
-    free(self->endpoint);
+    s_free_endpoints(self->endpoints, self->n_endpoints);
     free(self->device_id);
     free(self->device_model);
     free(self->firmware_version);
@@ -176,15 +294,24 @@ agent_link_destroy(agent_link_t **self_p)
 int
 agent_link_poll_items(agent_link_t *self, zmq_pollitem_t *items)
 {
-    items[0] = (zmq_pollitem_t){.socket = self->sock, .events = ZMQ_POLLIN};
-    items[1] = (zmq_pollitem_t){.socket = self->mon, .events = ZMQ_POLLIN};
-    return 2;
+    items[0] = (zmq_pollitem_t){.socket = self->conn.sock, .events = ZMQ_POLLIN};
+    items[1] = (zmq_pollitem_t){.socket = self->conn.mon, .events = ZMQ_POLLIN};
+    if (!self->probe.mon)
+        return 2;
+    items[2] = (zmq_pollitem_t){.socket = self->probe.mon, .events = ZMQ_POLLIN};
+    return 3;
 }
 
 bool
 agent_link_connected(const agent_link_t *self)
 {
     return self->connected;
+}
+
+const char *
+agent_link_endpoint(const agent_link_t *self)
+{
+    return self->endpoint;
 }
 
 const agent_link_stats_t *
@@ -199,7 +326,7 @@ agent_link_stats(const agent_link_t *self)
 static int
 s_send(agent_link_t *self, const void *buf, size_t len)
 {
-    if (zmq_send(self->sock, buf, len, ZMQ_DONTWAIT) >= 0)
+    if (zmq_send(self->conn.sock, buf, len, ZMQ_DONTWAIT) >= 0)
         return 1;
     if (zmq_errno() == EAGAIN || zmq_errno() == EINTR)
         return 0;
@@ -313,6 +440,8 @@ s_pump(agent_link_t *self, int64_t now_ms)
         int rc = s_send_record(self, rec.seq);
         if (rc == 0)
             return;
+        if (self->nflight == 0)
+            self->waiting_since_ms = now_ms;
         self->cursor = rec.seq;
         if (rc < 0)
             continue;
@@ -329,8 +458,9 @@ s_pump(agent_link_t *self, int64_t now_ms)
 /* ------------------------------------------------------------ receiving */
 
 static void
-s_handle_acks(agent_link_t *self, const rl_msg_t *m)
+s_handle_acks(agent_link_t *self, const rl_msg_t *m, int64_t now_ms)
 {
+    self->waiting_since_ms = now_ms; /* the collector in use answers */
     for (size_t i = 0; i < m->u.acks.n_acks; i++) {
         const rl_ack_t *a = &m->u.acks.acks[i];
         rl_err_t err;
@@ -370,12 +500,12 @@ s_handle_acks(agent_link_t *self, const rl_msg_t *m)
 }
 
 static void
-s_receive(agent_link_t *self)
+s_receive(agent_link_t *self, int64_t now_ms)
 {
     for (;;) {
         zmq_msg_t frame;
         zmq_msg_init(&frame);
-        if (zmq_msg_recv(&frame, self->sock, ZMQ_DONTWAIT) < 0) {
+        if (zmq_msg_recv(&frame, self->conn.sock, ZMQ_DONTWAIT) < 0) {
             zmq_msg_close(&frame);
             return;
         }
@@ -385,7 +515,7 @@ s_receive(agent_link_t *self)
         if (rl_wire_decode(zmq_msg_data(&frame), zmq_msg_size(&frame), &m, &reason, &err)) {
             rl_warn(self->log_ctx, "undecodable message from the collector ignored: %s", err.msg);
         } else if (m.kind == RL_BODY_ACKS) {
-            s_handle_acks(self, &m);
+            s_handle_acks(self, &m, now_ms);
         } else {
             rl_debug(self->log_ctx, "%s from the collector ignored", rl_body_kind_name(m.kind));
         }
@@ -394,39 +524,62 @@ s_receive(agent_link_t *self)
     }
 }
 
+/* The next event of a monitor socket, 0 when none is waiting. */
+static uint16_t
+s_next_event(void *mon)
+{
+    zmq_msg_t frame;
+    zmq_msg_init(&frame);
+    if (zmq_msg_recv(&frame, mon, ZMQ_DONTWAIT) < 0) {
+        zmq_msg_close(&frame);
+        return 0;
+    }
+    uint16_t event = 0;
+    if (zmq_msg_size(&frame) >= 6)
+        memcpy(&event, zmq_msg_data(&frame), 2);
+    bool more = zmq_msg_more(&frame);
+    zmq_msg_close(&frame);
+    while (more) { /* the endpoint frame */
+        zmq_msg_init(&frame);
+        if (zmq_msg_recv(&frame, mon, 0) < 0) {
+            zmq_msg_close(&frame);
+            break;
+        }
+        more = zmq_msg_more(&frame);
+        zmq_msg_close(&frame);
+    }
+    return event ? event : UINT16_MAX; /* an event of no interest: read on */
+}
+
+/* The connection in use has made its handshake. */
+static void
+s_on_connected(agent_link_t *self, int64_t now_ms)
+{
+    self->connected = true;
+    self->stats.connects++;
+    rl_info(self->log_ctx, "connected to collector %s; %zu message(s) to send", self->endpoint,
+            agent_spool_depth(self->spool));
+    s_restart_window(self);
+    s_send_status(self, RL_BODY_HELLO);
+    self->next_heartbeat_ms = now_ms + self->opts.heartbeat_ms;
+}
+
+static void
+s_on_lost(agent_link_t *self, int64_t now_ms)
+{
+    if (self->connected)
+        self->down_since_ms = now_ms;
+    self->connected = false;
+}
+
 static void
 s_monitor(agent_link_t *self, int64_t now_ms)
 {
-    for (;;) {
-        zmq_msg_t frame;
-        zmq_msg_init(&frame);
-        if (zmq_msg_recv(&frame, self->mon, ZMQ_DONTWAIT) < 0) {
-            zmq_msg_close(&frame);
-            return;
-        }
-        uint16_t event = 0;
-        if (zmq_msg_size(&frame) >= 6)
-            memcpy(&event, zmq_msg_data(&frame), 2);
-        bool more = zmq_msg_more(&frame);
-        zmq_msg_close(&frame);
-        while (more) { /* the endpoint frame */
-            zmq_msg_init(&frame);
-            if (zmq_msg_recv(&frame, self->mon, 0) < 0) {
-                zmq_msg_close(&frame);
-                break;
-            }
-            more = zmq_msg_more(&frame);
-            zmq_msg_close(&frame);
-        }
+    uint16_t event;
+    while ((event = s_next_event(self->conn.mon)) != 0) {
         switch (event) {
         case ZMQ_EVENT_HANDSHAKE_SUCCEEDED:
-            self->connected = true;
-            self->stats.connects++;
-            rl_info(self->log_ctx, "connected to collector %s; %zu message(s) to send",
-                    self->endpoint, agent_spool_depth(self->spool));
-            s_restart_window(self);
-            s_send_status(self, RL_BODY_HELLO);
-            self->next_heartbeat_ms = now_ms + self->opts.heartbeat_ms;
+            s_on_connected(self, now_ms);
             break;
         case ZMQ_EVENT_DISCONNECTED:
             if (self->connected)
@@ -434,13 +587,13 @@ s_monitor(agent_link_t *self, int64_t now_ms)
                         "lost the connection to collector %s; %zu unacknowledged message(s) "
                         "will be sent again after reconnecting",
                         self->endpoint, agent_spool_depth(self->spool));
-            self->connected = false;
+            s_on_lost(self, now_ms);
             s_restart_window(self);
             break;
         case ZMQ_EVENT_HANDSHAKE_FAILED_AUTH:
         case ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL:
         case ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL:
-            self->connected = false;
+            s_on_lost(self, now_ms);
             if (now_ms - self->last_refused_log_ms >= 30000 || !self->last_refused_log_ms) {
                 self->last_refused_log_ms = now_ms;
                 rl_error(self->log_ctx,
@@ -457,6 +610,97 @@ s_monitor(agent_link_t *self, int64_t now_ms)
     }
 }
 
+/* ------------------------------------------------------------ several collectors */
+
+/* Closes the connection in use and connects to endpoint idx, where
+ * everything unacknowledged goes out again once connected. */
+static void
+s_switch(agent_link_t *self, size_t idx, int64_t now_ms, const char *why)
+{
+    size_t depth = agent_spool_depth(self->spool);
+    rl_warn(self->log_ctx,
+            "collector %s %s; switching to collector %s (%zu unacknowledged message(s) are sent "
+            "there)",
+            self->endpoint, why, self->endpoints[idx], depth);
+    if (self->conn.idx == 0)
+        self->left_first_ms = now_ms;
+    s_conn_close(&self->conn);
+    if (idx == 0)
+        s_conn_close(&self->probe); /* the link itself connects there now */
+    rl_err_t err;
+    if (s_conn_open(self, idx, &self->conn, &err)) {
+        /* checked at the start; should the socket still fail, stay put */
+        rl_error(self->log_ctx, "%s", err.msg);
+        idx = self->conn.idx;
+        if (s_conn_open(self, idx, &self->conn, &err))
+            abort(); /* the endpoint connected before: out of resources */
+    }
+    self->endpoint = self->endpoints[idx];
+    self->connected = false;
+    self->down_since_ms = now_ms;
+    self->stats.failovers++;
+    s_restart_window(self);
+}
+
+/* The probe has reached the first endpoint: it becomes the link. */
+static void
+s_return_to_first(agent_link_t *self, int64_t now_ms)
+{
+    rl_info(self->log_ctx, "collector %s answers again: back to it from collector %s",
+            self->endpoints[0], self->endpoint);
+    s_conn_close(&self->conn);
+    self->conn = self->probe;
+    self->probe = (s_conn_t){0};
+    self->endpoint = self->endpoints[0];
+    self->stats.failovers++;
+    s_on_connected(self, now_ms);
+}
+
+static void
+s_probe_monitor(agent_link_t *self, int64_t now_ms)
+{
+    uint16_t event;
+    while (self->probe.mon && (event = s_next_event(self->probe.mon)) != 0)
+        if (event == ZMQ_EVENT_HANDSHAKE_SUCCEEDED)
+            s_return_to_first(self, now_ms);
+}
+
+/* With several endpoints: fails over when the one in use is silent, and
+ * opens the probe to the first one when due. Returns the milliseconds
+ * until it needs to run again. */
+static int64_t
+s_failover(agent_link_t *self, int64_t now_ms)
+{
+    if (self->n_endpoints < 2)
+        return INT64_MAX;
+    s_probe_monitor(self, now_ms);
+    size_t next = (self->conn.idx + 1) % self->n_endpoints;
+    int64_t fo = self->opts.failover_ms;
+    int64_t wait = INT64_MAX;
+    if (!self->connected) {
+        if (now_ms - self->down_since_ms >= fo)
+            s_switch(self, next, now_ms, "is not reachable");
+        else
+            wait = self->down_since_ms + fo - now_ms;
+    } else if (self->nflight > 0) {
+        if (now_ms - self->waiting_since_ms >= fo)
+            s_switch(self, next, now_ms, "acknowledges nothing");
+        else
+            wait = self->waiting_since_ms + fo - now_ms;
+    }
+    if (self->conn.idx != 0 && !self->probe.sock) {
+        int64_t due = self->left_first_ms + self->opts.failback_ms - now_ms;
+        rl_err_t err;
+        if (due > 0) {
+            wait = due < wait ? due : wait;
+        } else if (s_conn_open(self, 0, &self->probe, &err)) {
+            rl_error(self->log_ctx, "%s", err.msg);
+            self->left_first_ms = now_ms; /* try again after failback_ms */
+        }
+    }
+    return wait;
+}
+
 void
 agent_link_farewell(agent_link_t *self)
 {
@@ -464,16 +708,17 @@ agent_link_farewell(agent_link_t *self)
     if (!self->connected)
         return;
     s_send_status(self, RL_BODY_HEARTBEAT);
-    (void)s_setsockopt_int(self->sock, ZMQ_LINGER, 500);
+    (void)s_setsockopt_int(self->conn.sock, ZMQ_LINGER, 500);
 }
 
 int
 agent_link_run(agent_link_t *self, int64_t now_ms)
 {
     s_monitor(self, now_ms);
-    s_receive(self);
+    s_receive(self, now_ms);
+    int64_t fo_wait = s_failover(self, now_ms);
     if (!self->connected)
-        return 1000;
+        return fo_wait < 1000 ? (int)fo_wait : 1000;
     s_pump(self, now_ms);
     if (now_ms >= self->next_heartbeat_ms) {
         s_send_status(self, RL_BODY_HEARTBEAT);
@@ -485,6 +730,8 @@ agent_link_run(agent_link_t *self, int64_t now_ms)
         if (due < wait)
             wait = due;
     }
+    if (fo_wait < wait)
+        wait = fo_wait;
     if (wait > 1000)
         wait = 1000;
     return wait < 0 ? 0 : (int)wait;

@@ -65,7 +65,8 @@ s_usage(FILE *out)
             "  --device ID           [agent] device_id\n"
             "  --driver NAME         [agent] driver: jsonl, filedrop or simulator\n"
             "  --spool DIR           [spool] dir\n"
-            "  --collector ENDPOINT  [link] collector (e.g. tcp://collector.local:7470)\n"
+            "  --collector ENDPOINT  [link] collector (e.g. tcp://collector.local:7470; several:\n"
+            "                        tcp://a:7470,tcp://b:7470, the first preferred)\n"
             "  --server-key KEY      [link] server_public_key (Z85 or certificate file)\n"
             "  --key-file FILE       [link] secret_key_file\n"
             "  --drop-dir DIR        [filedrop] dir\n"
@@ -128,7 +129,7 @@ s_check_config(const rl_config_t *cfg, rl_err_t *err)
     if (rl_config_int(cfg, "link", "reconnect_ivl_max_ms") <
         rl_config_int(cfg, "link", "reconnect_ivl_ms"))
         return rl_err_set(err, "[link] reconnect_ivl_max_ms is below reconnect_ivl_ms");
-    return 0;
+    return agent_link_check_endpoints(rl_config_str(cfg, "link", "collector"), err);
 }
 
 static int
@@ -145,6 +146,8 @@ s_link_opts(const rl_config_t *cfg, agent_link_opts_t *o, const char *log_ctx, r
     o->heartbeat_ms = (int)rl_config_int(cfg, "link", "heartbeat_s") * 1000;
     o->reconnect_ivl_ms = (int)rl_config_int(cfg, "link", "reconnect_ivl_ms");
     o->reconnect_ivl_max_ms = (int)rl_config_int(cfg, "link", "reconnect_ivl_max_ms");
+    o->failover_ms = (int)rl_config_int(cfg, "link", "failover_ms");
+    o->failback_ms = (int)rl_config_int(cfg, "link", "failback_ms");
     o->log_ctx = log_ctx;
     if (!o->curve)
         return 0;
@@ -401,7 +404,7 @@ s_run(s_agent_t *a)
                     agent_spool_depth(a->spool), drain_ms / 1000);
             return RL_EXIT_OK;
         }
-        zmq_pollitem_t items[3];
+        zmq_pollitem_t items[AGENT_LINK_POLL_MAX + 1];
         int n = agent_link_poll_items(a->link, items);
         int timeout = link_wait;
         bool want_driver = !a->driver_eof && !a->have_held && now >= a->retry_ms;

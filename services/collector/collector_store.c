@@ -24,7 +24,8 @@ struct collector_store {
     char *conninfo;
     char *name;
     PGconn *conn;
-    bool pipeline; /* s_exec queues the statement (libpq pipeline mode) */
+    bool pipeline;  /* s_exec queues the statement (libpq pipeline mode) */
+    bool transient; /* the last attempt failed on s_transient */
 };
 
 #define S_TAKEN_AT "'epoch'::timestamptz + interval '1 microsecond' * $4::bigint"
@@ -274,6 +275,24 @@ s_connection_lost(collector_store_t *self)
     bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
     PQclear(res);
     return !ok;
+}
+
+/* Several collectors on one database: two of them may claim the same
+ * keys at once (a device resends to another collector while the first
+ * one's transaction is open). The second waits for the first's COMMIT or
+ * ROLLBACK and then sees DUPLICATE or claims the key: exact. Two batches
+ * claiming each other's keys in opposite orders end in a deadlock, of
+ * which PostgreSQL aborts one: that and the other errors that say "run
+ * the transaction again" (class 40, a lock or statement timeout) are no
+ * refusal of the message and never make a dead letter; the batch is
+ * tried again. */
+#define S_TRANSIENT_TRIES 3
+
+static bool
+s_transient(const PGresult *res)
+{
+    const char *st = rl_db_sqlstate(res);
+    return !strncmp(st, "40", 2) || !strcmp(st, "55P03") || !strcmp(st, "57014");
 }
 
 /* "{1,-2,3}" of the samples in tenths. */
@@ -714,6 +733,7 @@ s_pipeline_read(collector_store_t *self, collector_item_t *items, const size_t *
         }
         if (!failed && !s_ok(r)) {
             snprintf(why, why_len, "%s", rl_db_result_error(r));
+            self->transient = s_transient(r);
             failed = true;
         } else if (!failed && k >= 1 && k <= ns) {
             s_item_done(&items[sent[k - 1]], r);
@@ -833,9 +853,10 @@ static bool
 s_refused(collector_store_t *self, collector_item_t *it, const PGresult *res, char *why,
           size_t why_len)
 {
-    if (PQstatus(self->conn) != CONNECTION_OK) {
+    if (PQstatus(self->conn) != CONNECTION_OK || s_transient(res)) {
         snprintf(why, why_len, "storing a %s: %s", rl_body_kind_name(it->msg.kind),
                  rl_db_result_error(res));
+        self->transient = self->transient || s_transient(res);
         return false;
     }
     char text[RL_TEXT_MAX + 1];
@@ -943,8 +964,14 @@ collector_store_flush(collector_store_t *self, collector_item_t *items, size_t n
         return rl_err_set(err, "not connected to the database");
     if (n == 0)
         return 0;
-    int rc = -1;
-    if (s_attempt_pipelined(self, items, n, why, sizeof why) == 0) {
+    int rc = -1, att;
+    for (int tries = 1;; tries++) { /* a deadlock with another collector: again (s_transient) */
+        self->transient = false;
+        att = s_attempt_pipelined(self, items, n, why, sizeof why);
+        if (att == 0 || !self->transient || tries >= S_TRANSIENT_TRIES)
+            break;
+    }
+    if (att == 0) {
         rc = 0;
     } else if (!s_connection_lost(self)) {
         if (s_attempt(self, items, n, why, sizeof why) == 0)
