@@ -1,9 +1,10 @@
 # Two collectors on one database, exactly once under faults: ten
 # ruglab-agents run the Tergumed simulator, each configured with both
 # collectors (devices 1-5 prefer collector A, 6-10 collector B). Collector A
-# is killed with SIGKILL and restarted twice and PostgreSQL is restarted
-# once during the run: A's devices fail over to B, resend what A had not
-# acknowledged there, and return to A once it is back. Afterwards every
+# is killed with SIGKILL and restarted twice, PostgreSQL is restarted once
+# and collector B hangs a while (SIGSTOP, SIGCONT) during the run: the
+# devices fail over to the other collector, resend what the first had not
+# acknowledged there, and return to their first once it is back. Afterwards every
 # measurement generated is in the database exactly once whichever
 # collector took it (per device: counts per table and a checksum of the
 # stream the simulator's dry run prints against the table contents),
@@ -122,50 +123,51 @@ t_fails_with "an endpoint ZeroMQ cannot read is refused" "cannot connect to nowh
 # shellcheck disable=SC2086
 al_start $DEVICES
 
-A_DEVICES=$(seq -f 'dev-%02g' 1 5)
-# count_lines REGEX: per device of 1-5, the lines of its log matching REGEX
+A_DEVICES=$(seq -f 'dev-%02g' 1 5 | tr '\n' ' ')
+B_DEVICES=$(seq -f 'dev-%02g' 6 10 | tr '\n' ' ')
+# count_lines DEVICES REGEX: per device, the lines of its log matching REGEX
 count_lines() {
   local d
-  for d in $A_DEVICES; do grep -cE "$1" "$T_TMP/agent-$d.log"; done | tr '\n' ' '
+  for d in $1; do grep -cE "$2" "$T_TMP/agent-$d.log"; done | tr '\n' ' '
 }
-LEFT_A="collector $EP_A (is not reachable|acknowledges nothing); switching to collector $EP_B"
-BACK_A="collector $EP_A answers again: back to it"
-# wait_more REGEX BEFORE DESC: until each of devices 1-5 logged REGEX more
+# wait_more DEVICES REGEX BEFORE DESC: until each device logged REGEX more
 # often than the counts BEFORE (of count_lines)
 wait_more() {
-  t_wait_for "$3" 30 bash -c "before=($2); i=0; for d in $(tr '\n' ' ' <<<"$A_DEVICES"); do [ \$(grep -cE '$1' $T_TMP/agent-\$d.log) -gt \${before[\$i]} ] || exit 1; i=\$((i + 1)); done"
+  t_wait_for "$4" 30 bash -c "before=($3); i=0; for d in $1; do [ \$(grep -cE '$2' $T_TMP/agent-\$d.log) -gt \${before[\$i]} ] || exit 1; i=\$((i + 1)); done"
 }
-# kill_a: kills collector A and waits until its devices have moved to B
-kill_a() {
-  local left
-  left=$(count_lines "$LEFT_A")
-  kill_collector a
-  al_note "collector A killed"
-  wait_more "$LEFT_A" "$left" "devices 1-5 moved to collector B"
-  al_note "devices 1-5 on collector B"
-}
-# restart_a: restarts collector A and waits until its devices are back
-restart_a() {
-  local back
-  back=$(count_lines "$BACK_A")
-  start_collector a
-  al_note "collector A restarted"
-  wait_more "$BACK_A" "$back" "devices 1-5 back on collector A"
-  al_note "devices 1-5 back on collector A"
+# left FROM TO / back FROM TO: the agents' lines when they leave collector
+# FROM for TO, or return to FROM from TO
+left() { echo "collector $1 (is not reachable|acknowledges nothing); switching to collector $2"; }
+back() { echo "collector $1 answers again: back to it from collector $2"; }
+# fault DEVICES REGEX DESC CMD...: runs CMD, then waits until each of
+# DEVICES logged REGEX once more
+fault() {
+  local devs=$1 re=$2 desc=$3 before
+  shift 3
+  before=$(count_lines "$devs" "$re")
+  "$@"
+  al_note "$*"
+  wait_more "$devs" "$re" "$before" "$desc"
+  al_note "$desc"
 }
 
 al_wait_pct 10
-kill_a
+fault "$A_DEVICES" "$(left "$EP_A" "$EP_B")" "devices 1-5 moved to collector B" kill_collector a
 al_wait_pct 25
-restart_a
+fault "$A_DEVICES" "$(back "$EP_A" "$EP_B")" "devices 1-5 back on collector A" start_collector a
 pg stop immediate
 al_note "pg stop immediate"
 pg start
 al_note "pg started"
-al_wait_pct 50
-kill_a
-al_wait_pct 65
-restart_a
+al_wait_pct 40
+# a collector that hangs (SIGSTOP): connected, but it acknowledges nothing
+fault "$B_DEVICES" "collector $EP_B acknowledges nothing; switching to collector $EP_A" \
+  "devices 6-10 moved to collector A" kill -STOP "${CPID[b]}"
+fault "$B_DEVICES" "$(back "$EP_B" "$EP_A")" "devices 6-10 back on collector B" kill -CONT "${CPID[b]}"
+al_wait_pct 55
+fault "$A_DEVICES" "$(left "$EP_A" "$EP_B")" "devices 1-5 moved to collector B again" kill_collector a
+al_wait_pct 70
+fault "$A_DEVICES" "$(back "$EP_A" "$EP_B")" "devices 1-5 back on collector A again" start_collector a
 al_note "$(al_stored) of $AL_TOTAL measurements stored"
 
 # (the monitoring helper's scrape of the collectors' metrics endpoints
@@ -186,8 +188,7 @@ t_is "each collector has its own status row, with measurements committed" \
   "$(t_psql ruglab_admin "SELECT string_agg(collector || ':' || (committed > 0), ' ' ORDER BY collector) FROM meas.collector_status WHERE collector <> 'collector-held'")" \
   "collector-a:true collector-b:true"
 a_logs=$(cat "$T_TMP"/agent-dev-0[1-5].log)
-t_match "devices 1-5 left collector A when it was killed" "$a_logs" "collector $EP_A is not reachable; switching to collector $EP_B"
-t_match "and came back to it" "$a_logs" "collector $EP_A answers again: back to it from collector $EP_B"
+t_match "devices 1-5 said they left collector A because it was not reachable" "$a_logs" "collector $EP_A is not reachable; switching to collector $EP_B"
 t_is "the devices' last collector in device_status (1-5: A, 6-10: B)" \
   "$(t_psql ruglab_admin "SELECT string_agg(collector, ' ' ORDER BY device_id) FROM meas.device_status WHERE device_id LIKE 'dev-%'")" \
   "$(printf 'collector-a %.0s' 1 2 3 4 5)$(printf 'collector-b %.0s' 1 2 3 4)collector-b"
