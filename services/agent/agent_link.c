@@ -46,12 +46,13 @@ struct agent_link {
     s_conn_t probe;    /* to the first endpoint while away from it (sock NULL: none) */
     unsigned monitors; /* monitors made: their inproc names */
     bool connected;
-    int64_t down_since_ms;    /* not connected since (opened or lost) */
-    int64_t waiting_since_ms; /* messages in flight and no ack since */
-    int64_t left_first_ms;    /* when the link left the first endpoint */
-    uint64_t cursor;          /* highest seq sent since the last (re)connection */
-    uint64_t max_sent;        /* highest seq ever sent: anything below is a resend */
-    s_flight_t *flight;       /* in the order sent */
+    int64_t down_since_ms;      /* not connected since (opened or lost) */
+    int64_t waiting_since_ms;   /* messages in flight and no ack since */
+    int64_t left_first_ms;      /* when the link left the first endpoint */
+    size_t switches_unanswered; /* switches since the last acknowledgement */
+    uint64_t cursor;            /* highest seq sent since the last (re)connection */
+    uint64_t max_sent;          /* highest seq ever sent: anything below is a resend */
+    s_flight_t *flight;         /* in the order sent */
     size_t nflight;
     int64_t next_heartbeat_ms;
     int64_t last_refused_log_ms;
@@ -461,6 +462,7 @@ static void
 s_handle_acks(agent_link_t *self, const rl_msg_t *m, int64_t now_ms)
 {
     self->waiting_since_ms = now_ms; /* the collector in use answers */
+    self->switches_unanswered = 0;
     for (size_t i = 0; i < m->u.acks.n_acks; i++) {
         const rl_ack_t *a = &m->u.acks.acks[i];
         rl_err_t err;
@@ -618,10 +620,21 @@ static void
 s_switch(agent_link_t *self, size_t idx, int64_t now_ms, const char *why)
 {
     size_t depth = agent_spool_depth(self->spool);
-    rl_warn(self->log_ctx,
-            "collector %s %s; switching to collector %s (%zu unacknowledged message(s) are sent "
-            "there)",
-            self->endpoint, why, self->endpoints[idx], depth);
+    /* said once per collector; then, while none answers, once in all */
+    size_t k = self->switches_unanswered++;
+    if (k < self->n_endpoints)
+        rl_warn(self->log_ctx,
+                "collector %s %s; switching to collector %s (%zu unacknowledged message(s) are "
+                "sent there)",
+                self->endpoint, why, self->endpoints[idx], depth);
+    else if (k == self->n_endpoints)
+        rl_warn(self->log_ctx,
+                "none of the %zu collectors answers; trying each in turn, the spool keeps "
+                "everything",
+                self->n_endpoints);
+    else
+        rl_debug(self->log_ctx, "collector %s %s; switching to collector %s", self->endpoint, why,
+                 self->endpoints[idx]);
     if (self->conn.idx == 0)
         self->left_first_ms = now_ms;
     s_conn_close(&self->conn);

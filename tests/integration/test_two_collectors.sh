@@ -120,6 +120,21 @@ t_fails_with "an endpoint listed twice is refused" "listed twice" \
 t_fails_with "an endpoint ZeroMQ cannot read is refused" "cannot connect to nowhere" \
   ruglab-agent --config "$T_TMP/dev-01.conf" --collector "$EP_A,nowhere" --check-config
 
+# No collector answers: each switch is said once, then once that none
+# answers, then only at debug level (no warning every failover_ms).
+DOWN_EPS="tcp://127.0.0.1:$(t_free_port),tcp://127.0.0.1:$(t_free_port)"
+sed 's/^failover_ms = .*/failover_ms = 200/' "$T_TMP/dev-01.conf" >"$T_TMP/down.conf"
+t_bg "$T_TMP/agent-down.log" ruglab-agent --config "$T_TMP/down.conf" --spool "$T_TMP/spool-down" \
+  --collector "$DOWN_EPS" --log-level debug
+down=$T_LAST_PID
+t_wait_for "the agent tried both collectors three times over" 20 bash -c \
+  "[ \$(grep -c 'debug: .*switching to collector' '$T_TMP/agent-down.log') -ge 6 ]"
+kill -TERM $down
+wait $down
+t_is "the agent with no collector stops cleanly" "$?" 0
+t_is "no collector answers: two switches said, then that none answers, once" \
+  "$(grep -cE 'warn: .*(switching to collector|none of the 2 collectors answers)' "$T_TMP/agent-down.log")" 3
+
 # shellcheck disable=SC2086
 al_start $DEVICES
 
