@@ -3,12 +3,13 @@
 
 const rl_cfg_key_t collector_config_schema[] = {
     {"collector", "name", RL_CFG_STRING, "", 0, 0,
-     "Name of this collector in meas.collector_status and `ruglab status` (empty: the host name)"},
+     "Name of this collector in meas.collector_status and `ruglab status`, its own among the "
+     "collectors of one database (empty: the host name)"},
     {"collector", "listen", RL_CFG_STRING, "tcp://*:7470", 0, 0,
      "ZeroMQ endpoint of the ROUTER socket the agents connect to (CURVE-encrypted)"},
     {"collector", "secret_key_file", RL_CFG_STRING, RL_SYSCONFDIR "/collector.key_secret", 0, 0,
      "The collector's CURVE key pair (CZMQ certificate, mode 0600), made by "
-     "`ruglab-collector --gen-key DIR`"},
+     "`ruglab-collector --gen-key DIR`; collectors of one database share one pair"},
     {"collector", "log_level", RL_CFG_STRING, "info", 0, 0, "error, warn, info or debug"},
     {"collector", "status_interval_s", RL_CFG_INT, "10", 1, 3600,
      "Seconds between counter lines in the log and updates of meas.collector_status"},
