@@ -1,20 +1,22 @@
 # Two collectors on one database, exactly once under faults: ten
 # ruglab-agents run the Tergumed simulator, each configured with both
-# collectors (devices 1-5 prefer collector A, 6-10 collector B). Collector A
-# is killed with SIGKILL and restarted twice, PostgreSQL is restarted once
-# and collector B hangs a while (SIGSTOP, SIGCONT) during the run: the
-# devices fail over to the other collector, resend what the first had not
-# acknowledged there, and return to their first once it is back. Afterwards every
-# measurement generated is in the database exactly once whichever
-# collector took it (per device: counts per table and a checksum of the
-# stream the simulator's dry run prints against the table contents),
-# every spool is empty and both collectors stored part of the data. At
-# the end a revoked device is refused by both collectors.
+# collectors (devices 1-5 prefer collector A, 6-10 collector B). Collector
+# A is killed with SIGKILL and restarted twice, PostgreSQL is restarted
+# once and collector B hangs a while (SIGSTOP, SIGCONT) during the run:
+# the devices fail over to the other collector, resend there what the
+# first had not acknowledged, and return to their first once it is back.
+# Afterwards every measurement generated is in the database exactly once
+# whichever collector took it (per device: counts per table and a
+# checksum of the stream the simulator's dry run prints against the table
+# contents), every spool is empty and both collectors stored part of the
+# data. At the end a revoked device is refused by both collectors.
 #
-# Before that, the shared deduplication itself: a message whose key
-# another transaction (another collector's batch) holds open is
+# Before that: the shared deduplication itself (a message whose key
+# another transaction, another collector's batch, holds open is
 # acknowledged DUPLICATE when that transaction commits, ACCEPTED when it
-# rolls back, and never dead-lettered while it waits.
+# rolls back, and never dead-lettered while it waits); the agent's list
+# of collectors as --check-config reads it; an agent none of whose
+# collectors answers.
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/agents_lib.sh"
 
