@@ -635,7 +635,8 @@ s_switch(agent_link_t *self, size_t idx, int64_t now_ms, const char *why)
     else
         rl_debug(self->log_ctx, "collector %s %s; switching to collector %s", self->endpoint, why,
                  self->endpoints[idx]);
-    if (self->conn.idx == 0)
+    size_t from = self->conn.idx;
+    if (from == 0)
         self->left_first_ms = now_ms;
     s_conn_close(&self->conn);
     if (idx == 0)
@@ -644,7 +645,7 @@ s_switch(agent_link_t *self, size_t idx, int64_t now_ms, const char *why)
     if (s_conn_open(self, idx, &self->conn, &err)) {
         /* checked at the start; should the socket still fail, stay put */
         rl_error(self->log_ctx, "%s", err.msg);
-        idx = self->conn.idx;
+        idx = from;
         if (s_conn_open(self, idx, &self->conn, &err))
             abort(); /* the endpoint connected before: out of resources */
     }
