@@ -9,6 +9,7 @@
 #include "ruglab/prom.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -180,7 +181,7 @@ int
 agent_metrics_wait_ms(const agent_metrics_t *self, int64_t now_ms)
 {
     if (!self)
-        return AGENT_METRICS_INTERVAL_MS;
+        return INT_MAX; /* nothing to write: no reason to wake */
     return self->next_ms > now_ms ? (int)(self->next_ms - now_ms) : 0;
 }
 

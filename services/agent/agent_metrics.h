@@ -35,7 +35,8 @@ void agent_metrics_destroy(agent_metrics_t **self_p);
  * writes the file when it is due. */
 void agent_metrics_tick(agent_metrics_t *self, const agent_spool_t *spool, const agent_link_t *link,
                         int64_t now_ms);
-/* Milliseconds until the next write is due (for the loop's poll). */
+/* Milliseconds until the next write is due (for the loop's poll);
+ * INT_MAX without a textfile. */
 int agent_metrics_wait_ms(const agent_metrics_t *self, int64_t now_ms);
 /* At exit: the last state, with ruglab_agent_running 0. */
 void agent_metrics_final(agent_metrics_t *self, const agent_spool_t *spool,

@@ -40,8 +40,8 @@
 #include <time.h>
 #include <unistd.h>
 
-/* Messages per committed batch: powers of two up to the largest
- * [batch] max_messages would be too many buckets; these cover 1..100000. */
+/* Messages per committed batch: powers of two up to 1024 (the default
+ * [batch] max_messages is 256), then coarser towards the largest. */
 static const double s_batch_bounds[] = {1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 4096, 16384};
 #define S_BATCH_N (sizeof s_batch_bounds / sizeof s_batch_bounds[0])
 /* Seconds to store a batch: 1-2-5 steps around the targets (p99 20 ms). */

@@ -135,9 +135,13 @@ cumulative() {  # FILE NAME
 }
 
 # --- batching as configured (SIGHUP), a real agent, the database away
-sed -i 's/^max_messages = 1$/max_messages = 256/' "$T_TMP/c.conf"
+MPORT2=$(t_free_port)
+sed -i "s/^max_messages = 1\$/max_messages = 256/; s/^metrics_listen = .*/metrics_listen = 127.0.0.1:$MPORT2/" "$T_TMP/c.conf"
 kill -HUP "$T_COLLECTOR_PID"
 t_wait_line "$T_COLLECTOR_LOG" "configuration reloaded" 10
+t_match "a reload says metrics_listen needs a restart" "$(cat "$T_COLLECTOR_LOG")" "listen, metrics_listen and secret_key_file take effect after a restart"
+t_is "and the endpoint stays where it was" "$(code "$URL")" 200
+t_is "nothing on the new address yet" "$(code "http://127.0.0.1:$MPORT2/metrics")" 000
 N=400
 for seq in $(seq 1 $N); do
   echo "{\"kind\": \"training_set\", \"boot_id\": 9, \"seq\": $seq, \"taken_at_us\": $T, $S, \"direction\": \"flexion\", \"set_number\": $(( seq % 1000 + 1 )), \"load_nm\": 60, \"repetitions\": 10, \"range_min_deg\": -10, \"range_max_deg\": 40, \"time_under_tension_s\": 30}"
