@@ -124,6 +124,10 @@ s_render(const agent_metrics_t *self, FILE *f, const agent_spool_t *spool, const
     rl_prom_family(f, "ruglab_agent_resent_total", "counter",
                    "Messages sent again (ack timeout, reconnection) since the start");
     rl_prom_sample_u64(f, "ruglab_agent_resent_total", &dev, 1, st->resent);
+    rl_prom_family(f, "ruglab_agent_collector_switches_total", "counter",
+                   "Switches to another collector of [link] collector since the start (failover "
+                   "and return to the first)");
+    rl_prom_sample_u64(f, "ruglab_agent_collector_switches_total", &dev, 1, st->failovers);
     rl_prom_family(f, "ruglab_agent_acks_total", "counter",
                    "Acknowledgements since the start, by status");
     const char *names[3] = {"accepted", "duplicate", "rejected"};

@@ -103,13 +103,16 @@ start_collector b || { t_done; exit 1; }
 # the other, 100 Hz curves) with its own seed: about 52 simulated minutes
 # in about 26 seconds, so that the faults fall while data flows.
 START=$(date -u -d '3 days ago' +%Y-%m-%dT%H:%M:%SZ)
+mkdir -p "$T_TMP/prom"
 i=0
 for d in $DEVICES; do
   i=$((i + 1))
   if [ $i -le 5 ]; then eps="$EP_A, $EP_B"; else eps="$EP_B,$EP_A"; fi
   EP=$eps
   al_sim_conf "$d" "$i" "failover_ms = 1000
-failback_ms = 1500" "days_between_sessions = 0.012
+failback_ms = 1500
+[agent]
+metrics_textfile = $T_TMP/prom/$d.prom" "days_between_sessions = 0.012
 session_minutes = 0
 time_factor = 120" >"$T_TMP/$d.conf"
   al_expect "$d"
@@ -125,7 +128,7 @@ t_fails_with "an endpoint ZeroMQ cannot read is refused" "cannot connect to nowh
 # No collector answers: each switch is said once, then once that none
 # answers, then only at debug level (no warning every failover_ms).
 DOWN_EPS="tcp://127.0.0.1:$(t_free_port),tcp://127.0.0.1:$(t_free_port)"
-sed 's/^failover_ms = .*/failover_ms = 200/' "$T_TMP/dev-01.conf" >"$T_TMP/down.conf"
+sed -e 's/^failover_ms = .*/failover_ms = 200/' -e '/^metrics_textfile/d' "$T_TMP/dev-01.conf" >"$T_TMP/down.conf"
 t_bg "$T_TMP/agent-down.log" ruglab-agent --config "$T_TMP/down.conf" --spool "$T_TMP/spool-down" \
   --collector "$DOWN_EPS" --log-level debug
 down=$T_LAST_PID
@@ -206,6 +209,11 @@ t_is "each collector has its own status row, with measurements committed" \
   "collector-a:true collector-b:true"
 a_logs=$(cat "$T_TMP"/agent-dev-0[1-5].log)
 t_match "devices 1-5 said they left collector A because it was not reachable" "$a_logs" "collector $EP_A is not reachable; switching to collector $EP_B"
+switches() {  # DEVICE: its ruglab_agent_collector_switches_total at exit
+  sed -n "s/^ruglab_agent_collector_switches_total{device=\"$1\"} \([0-9]*\)$/\1/p" "$T_TMP/prom/$1.prom"
+}
+t_is "the agents' textfiles count the switches (dev-01: at least 2 kills x away and back; dev-06: the hang, away and back)" \
+  "$([ "$(switches dev-01)" -ge 4 ] && [ "$(switches dev-06)" -ge 2 ] && echo yes)" yes
 t_is "the devices' last collector in device_status (1-5: A, 6-10: B)" \
   "$(t_psql ruglab_admin "SELECT string_agg(collector, ' ' ORDER BY device_id) FROM meas.device_status WHERE device_id LIKE 'dev-%'")" \
   "$(printf 'collector-a %.0s' 1 2 3 4 5)$(printf 'collector-b %.0s' 1 2 3 4)collector-b"
