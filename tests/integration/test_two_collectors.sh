@@ -9,7 +9,9 @@
 # whichever collector took it (per device: counts per table and a
 # checksum of the stream the simulator's dry run prints against the table
 # contents), every spool is empty and both collectors stored part of the
-# data. At the end a revoked device is refused by both collectors.
+# data; both collectors' metrics are scraped during the run, the agents
+# count their switches in their textfiles. At the end a revoked device is
+# refused by both collectors.
 #
 # Before that: the shared deduplication itself (a message whose key
 # another transaction, another collector's batch, holds open is
@@ -30,8 +32,11 @@ DEVICES=$(seq -f 'dev-%02g' 1 $N_AGENTS)
 t_seed_patient 30
 t_make_keys az-test $DEVICES
 # One key pair for both collectors: a device knows one server_public_key.
-t_collector_conf collector-a "$EP_A" "status_interval_s = 1" "[database]" "reconnect_max_ms = 500" >"$T_TMP/a.conf"
-t_collector_conf collector-b "$EP_B" "status_interval_s = 1" "[database]" "reconnect_max_ms = 500" >"$T_TMP/b.conf"
+# Each serves its metrics on a port of its own (the same port after a restart).
+M_A=127.0.0.1:$(t_free_port)
+M_B=127.0.0.1:$(t_free_port)
+t_collector_conf collector-a "$EP_A" "status_interval_s = 1" "metrics_listen = $M_A" "[database]" "reconnect_max_ms = 500" >"$T_TMP/a.conf"
+t_collector_conf collector-b "$EP_B" "status_interval_s = 1" "metrics_listen = $M_B" "[database]" "reconnect_max_ms = 500" >"$T_TMP/b.conf"
 
 # start_collector A|B: starts collector A or B (log collector-X-N.log),
 # waits for READY; its pid in CPID[X].
@@ -190,8 +195,15 @@ al_wait_pct 70
 fault "$A_DEVICES" "$(back "$EP_A" "$EP_B")" "devices 1-5 back on collector A again" start_collector a
 al_note "$(al_stored) of $AL_TOTAL measurements stored"
 
-# (the monitoring helper's scrape of the collectors' metrics endpoints
-# during the run goes here)
+# Both collectors' metrics during the run: the database is up again after
+# its restart, and each has committed measurements in its current life.
+for c in A B; do
+  url=http://$([ $c = A ] && echo "$M_A" || echo "$M_B")/metrics
+  t_is "collector $c's metrics: database up" "$(t_scrape "$url" ruglab_collector_database_up)" 1
+  t_wait_for "collector $c's metrics: measurements committed" 10 bash -c \
+    "[ \"\$(curl -sf --max-time 5 $url | awk '\$1 == \"ruglab_collector_committed_total\" {print \$2}')\" -gt 0 ]" &&
+    t_ok "collector $c's metrics: measurements committed"
+done
 
 al_wait_agents
 t_is "collector A was killed and restarted twice" "${CN[a]}" 3
@@ -202,6 +214,14 @@ done
 t_is "every key the agents' messages claimed is a stored measurement" \
   "$(t_psql ruglab_admin "SELECT (SELECT count(*) FROM meas.message_key WHERE boot_id NOT IN (77, 78)) = (SELECT count(*) FROM meas.test_trial) + (SELECT count(*) FROM meas.sample_batch) + (SELECT count(*) FROM meas.session_event) + (SELECT count(*) FROM meas.training_set WHERE boot_id NOT IN (77, 78)) + (SELECT count(*) FROM meas.questionnaire_response WHERE source = 'device')")" t
 t_is "nothing was dead-lettered" "$(t_psql ruglab_admin "SELECT count(*) FROM meas.dead_letter")" 0
+
+# Collector B ran the whole time: once idle, its committed counter is the
+# one in its meas.collector_status row (written every second).
+t_wait_for "collector B's metrics and its status row agree on what it committed" 10 bash -c \
+  "m=\$(curl -sf --max-time 5 http://$M_B/metrics | awk '\$1 == \"ruglab_collector_committed_total\" {print \$2}');
+   d=\$(psql -X -At '$RUGLAB_DB user=ruglab_admin' -c \"SELECT committed FROM meas.collector_status WHERE collector = 'collector-b'\");
+   [ -n \"\$m\" ] && [ \"\$m\" -gt 0 ] && [ \"\$m\" = \"\$d\" ]" &&
+  t_ok "collector B's metrics and its status row agree on what it committed"
 
 # both collectors took part: each committed measurements and counted them
 t_is "each collector has its own status row, with measurements committed" \
