@@ -34,7 +34,11 @@
 #
 # Environment: BUILD (default build), BENCH_QUICK=1 (shorter timed phases),
 # BENCH_ONLY="throughput latency footprint recovery reports outcomes web"
-# (a subset), BENCH_AGENTS_MAX (default 100: the largest agent count).
+# (a subset), BENCH_AGENTS_MAX (default 100: the largest agent count),
+# BENCH_COLLECTOR_CONF (a file appended to the collector's configuration,
+# e.g. "[batch]" settings to compare), BENCH_COPY_GROUP (default 256, the
+# collector's [batch] max_messages: the messages per transaction of the
+# "commit per batch" COPY baseline).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -121,6 +125,7 @@ listen = $EP
 secret_key_file = $OUT/ckey/collector.key_secret
 status_interval_s = 60
 CONF
+[ -z "${BENCH_COLLECTOR_CONF:-}" ] || cat "$BENCH_COLLECTOR_CONF" >>"$OUT/collector.conf"
 N_COLL=0
 COLLECTOR_PID=
 start_collector() {
@@ -342,7 +347,7 @@ if want throughput; then
   stop_collector
 fi
 
-# percentiles FILE...: "p50 p99 p99.9 max n" in ms of latencies in microseconds, one per line
+# percentiles FILE...: "p50 p99 p99.9 max n" in ms of latencies in microseconds, one per line (first column)
 percentiles() {
   cat "$@" | sort -n | awk 'function at(q,  i) { i = int(NR * q + 0.999); if (i < 1) i = 1; return v[i] / 1000 }
     { v[NR] = $1 } END { printf "%.1f %.1f %.1f %.1f %d\n", at(0.50), at(0.99), at(0.999), v[NR] / 1000, NR }'
@@ -386,7 +391,8 @@ if want latency; then
     read -r p50 p99 p999 max n < <(percentiles "$OUT/$run"/lat-*.txt)
     what="20 agents x $((rate * 100)) Hz"
     if [ "$load" = nominal ]; then t99=20 t999=50; else t99=50 t999=; fi
-    note="$n messages in steady state ($dur s after a $warm s warm-up)"
+    sync50=$(cat "$OUT/$run"/lat-*.txt | awk '{ print $2 }' | sort -n | awk '{ v[NR] = $1 } END { printf "%.1f", v[int((NR + 1) / 2)] / 1000 }')
+    note="$n messages in steady state ($dur s after a $warm s warm-up); of it the agent's spool append + fsync: p50 $sync50 ms"
     row "latency_${load}_p50" "latency p50, $what" "$p50" "ms" "$base_ms" "$bwhat" "$(ratio "$p50" "$base_ms")" "$note"
     row "latency_${load}_p99" "latency p99, $what" "$p99" "ms" "$base_ms" "$bwhat" "$(ratio "$p99" "$base_ms")" \
       "target < $t99 ms: $(verdict "$p99" "$t99")"

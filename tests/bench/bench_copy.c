@@ -285,9 +285,13 @@ s_field_null(s_buf_t *b)
     s_i32(b, -1);
 }
 
+/* A real as the collector stores it: -0 arrives as 0 (proto3 leaves a
+ * zero float out of the wire, whatever its sign). */
 static void
 s_field_f32(s_buf_t *b, float v)
 {
+    if (v == 0)
+        v = 0;
     uint32_t x;
     memcpy(&x, &v, 4);
     s_i32(b, 4);

@@ -16,7 +16,8 @@
  * usage: bench_latency ENDPOINT SERVER_KEY_FILE SECRET_KEY_FILE DEVICE_ID
  *                      PATIENT_TOKEN SPOOL_DIR MSGS_PER_S WARMUP_S SECONDS OUT_FILE
  * Writes the latency of each message handed over after the warm-up, in
- * microseconds, one per line to OUT_FILE; exits 0 when every message was
+ * microseconds, one per line to OUT_FILE, followed by the part of it spent
+ * in the spool's append and fsync; exits 0 when every message was
  * accepted within 60 s after the last was handed over. */
 #include "../../services/agent/agent_link.h"
 #include "../../services/agent/agent_spool.h"
@@ -43,6 +44,7 @@ s_mono_us(void)
 typedef struct {
     uint64_t seq;
     int64_t handed_us;
+    int64_t sync_us; /* of it: the spool's append and fsync */
 } s_pending_t;
 
 /* The command line. */
@@ -164,6 +166,7 @@ s_hand_over(s_bench_t *b)
     }
     b->pend[handed].seq = m.seq;
     b->pend[handed].handed_us = t;
+    b->pend[handed].sync_us = s_mono_us() - t;
     b->handed++;
     rl_msg_clear(&m);
     return 0;
@@ -206,7 +209,8 @@ s_run(s_bench_t *b)
             if (b->acked == 0)
                 b->first_ack_us = t_ack - b->connect_us;
             if (b->pend[b->acked].handed_us >= b->steady_us)
-                fprintf(b->out, "%" PRId64 "\n", t_ack - b->pend[b->acked].handed_us);
+                fprintf(b->out, "%" PRId64 " %" PRId64 "\n", t_ack - b->pend[b->acked].handed_us,
+                        b->pend[b->acked].sync_us);
             b->acked++;
         }
         if (b->acked == b->total)
