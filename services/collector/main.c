@@ -13,6 +13,7 @@
 #include "collector_auth.h"
 #include "collector_config.h"
 #include "collector_item.h"
+#include "collector_metrics.h"
 #include "collector_resolve.h"
 #include "collector_store.h"
 #include "collector_validate.h"
@@ -68,6 +69,7 @@ s_on_hup(int sig)
 typedef struct {
     char name[256];
     char listen[512];
+    char metrics_listen[512];
     char secret_key_file[1024];
     char conninfo[2048];
     rl_log_level_t level;
@@ -101,6 +103,10 @@ s_load(const char *path, const char *db_flag, s_settings_t *s, rl_err_t *err)
     else if (gethostname(s->name, sizeof s->name - 1) != 0)
         snprintf(s->name, sizeof s->name, "collector");
     snprintf(s->listen, sizeof s->listen, "%s", rl_config_str(cfg, "collector", "listen"));
+    snprintf(s->metrics_listen, sizeof s->metrics_listen, "%s",
+             rl_config_str(cfg, "collector", "metrics_listen"));
+    if (collector_metrics_check_listen(s->metrics_listen, err))
+        goto out;
     snprintf(s->secret_key_file, sizeof s->secret_key_file, "%s",
              rl_config_str(cfg, "collector", "secret_key_file"));
     const char *lvl = rl_config_str(cfg, "collector", "log_level");
@@ -177,8 +183,12 @@ s_check_live(const s_settings_t *set)
                                       "listens there)"
                                     : "");
         rc = RL_EXIT_CONFIG;
+    } else if (collector_metrics_check_bind(set->metrics_listen, &err)) {
+        rl_cli_fail("%s", err.msg);
+        rc = RL_EXIT_CONFIG;
     } else {
-        printf("configuration OK: %s, listening on %s\n", ok, set->listen);
+        printf("configuration OK: %s, listening on %s%s%s\n", ok, set->listen,
+               *set->metrics_listen ? ", metrics on " : "", set->metrics_listen);
     }
     if (sock)
         zmq_close(sock);
@@ -281,6 +291,7 @@ typedef struct {
     void *router;
     collector_auth_t *auth;
     collector_store_t *store;
+    collector_metrics_t *metrics; /* NULL: [collector] metrics_listen is empty */
     collector_store_counters_t counters;
     collector_store_counters_t logged; /* counters at the last status line */
     int64_t started_us;
@@ -466,6 +477,7 @@ s_flush(s_loop_t *L)
     if (L->n_items == 0 || !L->db_up)
         return;
     rl_err_t err;
+    double store_start = collector_metrics_clock();
     if (s_store_batch(L, &err) != 0) {
         if (!collector_store_is_up(L->store)) {
             s_db_down(L, err.msg);
@@ -478,6 +490,8 @@ s_flush(s_loop_t *L)
         }
         return;
     }
+    collector_metrics_batch(L->metrics, L->items, L->n_items,
+                            collector_metrics_clock() - store_start);
     s_send_acks(L);
     s_log_rejections(L);
     s_disconnect_revoked(L);
@@ -615,6 +629,7 @@ s_receive_one(s_loop_t *L)
     int frames = s_recv_body(L, it, more);
     L->counters.received++;
     it->received_us = rl_clock_wall_us();
+    collector_metrics_received(L->metrics, it);
     rl_msg_init(&it->msg);
     if (!it->auth_device[0]) {
         /* cannot happen with CURVE and our ZAP handler; never store it */
@@ -743,9 +758,11 @@ s_reload(s_loop_t *L)
         rl_error("config", "reload failed, keeping the old configuration: %s", err.msg);
         return;
     }
-    if (strcmp(n.listen, L->set.listen) || strcmp(n.secret_key_file, L->set.secret_key_file))
-        rl_warn("config", "listen and secret_key_file take effect after a restart");
+    if (strcmp(n.listen, L->set.listen) || strcmp(n.secret_key_file, L->set.secret_key_file) ||
+        strcmp(n.metrics_listen, L->set.metrics_listen))
+        rl_warn("config", "listen, metrics_listen and secret_key_file take effect after a restart");
     snprintf(n.listen, sizeof n.listen, "%s", L->set.listen);
+    snprintf(n.metrics_listen, sizeof n.metrics_listen, "%s", L->set.metrics_listen);
     snprintf(n.secret_key_file, sizeof n.secret_key_file, "%s", L->set.secret_key_file);
     if (strcmp(n.conninfo, L->set.conninfo) != 0) {
         collector_store_set_conninfo(L->store, n.conninfo);
@@ -854,6 +871,7 @@ s_run(s_loop_t *L)
         zmq_pollitem_t items[2] = {{collector_auth_socket(L->auth), 0, ZMQ_POLLIN, 0},
                                    {L->router, 0, ZMQ_POLLIN, 0}};
         bool reading = !stopping && L->db_up && !s_batch_full(L);
+        collector_metrics_db_up(L->metrics, L->db_up);
         if (zmq_poll(items, reading ? 2 : 1, s_timeout(L, stopping)) < 0) {
             if (zmq_errno() == EINTR)
                 continue;
@@ -962,6 +980,7 @@ s_listen(s_loop_t *L, uint8_t sec[32])
 static void
 s_loop_free(s_loop_t *L)
 {
+    collector_metrics_destroy(&L->metrics);
     for (size_t i = 0; i < L->n_items; i++)
         collector_item_clear(&L->items[i]);
     free(L->items);
@@ -1017,6 +1036,13 @@ main(int argc, char **argv)
         rl_error("zmq", "%s", err.msg);
     else
         rc = s_listen(&L, sec);
+    if (rc == RL_EXIT_OK) {
+        L.metrics = collector_metrics_new(L.set.metrics_listen, L.set.name);
+        if (collector_metrics_start(L.metrics, &err) != 0) {
+            rl_error("metrics", "%s", err.msg);
+            rc = RL_EXIT_CONFIG;
+        }
+    }
     if (rc == RL_EXIT_OK) {
         L.store = collector_store_new(L.set.conninfo, L.set.name);
         L.started_us = rl_clock_wall_us();
