@@ -14,7 +14,8 @@
 #      baseline: tests/bench/bench_copy replay (binary COPY of exactly the
 #      rows of the simulators' dry runs into meas.message_key and the
 #      meas.* tables, with their indexes and triggers), in one transaction,
-#      and also with a commit per batch of the collector's size; beside
+#      and also with a commit per batch of the collector's mean size in
+#      the run (its metrics: ruglab_collector_batch_messages); beside
 #      it, the same messages through the agent alone (tests/bench/bench_null:
 #      a CURVE receiver that acknowledges at once, no database) and through
 #      the collector alone (tests/bench/bench_replay: the messages encoded
@@ -36,9 +37,10 @@
 # BENCH_ONLY="throughput latency footprint recovery reports outcomes web"
 # (a subset), BENCH_AGENTS_MAX (default 100: the largest agent count),
 # BENCH_COLLECTOR_CONF (a file appended to the collector's configuration,
-# e.g. "[batch]" settings to compare), BENCH_COPY_GROUP (default 256, the
-# collector's [batch] max_messages: the messages per transaction of the
-# "commit per batch" COPY baseline).
+# e.g. "[batch]" settings to compare), BENCH_COPY_GROUP (the messages per
+# transaction of the "commit per batch" COPY baseline; default: the
+# collector's mean batch in the run it is compared with, from its
+# Prometheus counters).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$root"
@@ -118,10 +120,12 @@ note "enrolled $N_PAT patients and $N_DEV devices in $(fmt "$(awk -v a="$t0" -v 
 # --------------------------------------------------------------- services
 PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 EP=tcp://127.0.0.1:$PORT
+MPORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 cat >"$OUT/collector.conf" <<CONF
 [collector]
 name = bench
 listen = $EP
+metrics_listen = 127.0.0.1:$MPORT
 secret_key_file = $OUT/ckey/collector.key_secret
 status_interval_s = 60
 CONF
@@ -236,9 +240,21 @@ drop_baselines() {
   q "VACUUM (ANALYZE) $(for t in $MEAS_TABLES; do printf 'meas.%s, ' "$t"; done | sed 's/, $//')" >/dev/null
 }
 
-# The collector's batch: [batch] max_messages as the bench's collector runs
-# it (its default), the group of the "commit per batch" baseline.
-COLLECTOR_GROUP=${BENCH_COPY_GROUP:-256}
+# batches: "messages batches" the running collector committed since it
+# started (its Prometheus counters: ruglab_collector_batch_messages)
+batches() {
+  curl -sS "http://127.0.0.1:$MPORT/metrics" |
+    awk '$1 == "ruglab_collector_batch_messages_sum" { s = $2 } $1 == "ruglab_collector_batch_messages_count" { n = $2 }
+      END { printf "%d %d\n", s, n }'
+}
+# group_of "M0 B0" "M1 B1": the collector's mean batch between the two
+# (at least 1), unless BENCH_COPY_GROUP fixes the group: the messages per
+# transaction of the "commit per batch" COPY baseline.
+group_of() {
+  [ -z "${BENCH_COPY_GROUP:-}" ] || { echo "$BENCH_COPY_GROUP"; return; }
+  awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " "); n = y[2] - x[2]
+    g = n > 0 ? int((y[1] - x[1]) / n + 0.5) : 256; print (g < 1 ? 1 : g) }'
+}
 # The agents' sliding window ([link] window, its default): bench_replay's.
 AGENT_WINDOW=256
 
@@ -303,6 +319,7 @@ if want throughput; then
     exp_msgs=$(dry_messages "$run")
     # end to end
     read -r before_s before_b < <(stored)
+    b0=$(batches)
     cpu_mark
     t0=$(now)
     run_agents "$run" "$n" || die "ingest with $n agents: an agent failed"
@@ -315,17 +332,20 @@ if want throughput; then
     segs=$(spool_segments "$run")
     [ "$segs" -eq 0 ] || die "ingest with $n agents: $segs spool segment(s) left"
     rate=$(awk -v s="$got_s" -v t="$secs" 'BEGIN { printf "%.0f", s / t }')
+    b1=$(batches)
+    group=$(group_of "$b0" "$b1")
     keep_boots
     # the baselines: the same rows by binary COPY, in one transaction and
-    # with a commit per batch of the collector's size (median of 3 each)
+    # with a commit per batch of the collector's mean batch in the run
+    # (median of 3 each)
     read -r copy1 copy1_s < <(copy_replay "$run" "$n" 0 3)
-    read -r copyg copyg_s < <(copy_replay "$run" "$n" "$COLLECTOR_GROUP" 3)
+    read -r copyg copyg_s < <(copy_replay "$run" "$n" "$group" 3)
     [ -n "$copy1" ] && [ -n "$copyg" ] || die "ingest with $n agents: the COPY baseline failed"
     what="COPY same rows, 1 txn"
     row "ingest_$n" "ingest, $n agent(s)" "$rate" "samples/s" "$copy1" "$what" "$(ratio "$rate" "$copy1")" \
-      "$got_s samples in $exp_msgs messages exactly once, spools empty, $(fmt "$secs") s; CPU s: $CPU; $(fmt "$(ratio "$rate" "$copyg")") of COPY with a commit per $COLLECTOR_GROUP"
-    row "copy_batched_$n" "COPY, commit per $COLLECTOR_GROUP msgs ($n)" "$copyg" "samples/s" "$copy1" "$what" "$(ratio "$copyg" "$copy1")" \
-      "the same rows in $(( (exp_msgs + COLLECTOR_GROUP - 1) / COLLECTOR_GROUP )) transactions, $(fmt "$copyg_s") s (one transaction: $(fmt "$copy1_s") s): what the commits cost"
+      "$got_s samples in $exp_msgs messages exactly once, spools empty, $(fmt "$secs") s; CPU s: $CPU; $(fmt "$(ratio "$rate" "$copyg")") of COPY with a commit per $group; the collector's batches: $(awk -v a="$b0" -v b="$b1" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%d of %d messages", y[2] - x[2], y[1] - x[1] }')"
+    row "copy_batched_$n" "COPY, commit per batch ($n)" "$copyg" "samples/s" "$copy1" "$what" "$(ratio "$copyg" "$copy1")" \
+      "the same rows, $group messages per transaction (the collector's mean batch in the run) in $(( (exp_msgs + group - 1) / group )) transactions, $(fmt "$copyg_s") s (one transaction: $(fmt "$copy1_s") s): what the commits cost"
     # the agent alone: the same simulators, spools and CurveZMQ, acknowledged
     # at once by bench_null
     arun=agent-only-$n
@@ -504,8 +524,10 @@ if want recovery; then
   fill=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }')
   t0=$(now)
   start_collector
+  b0="0 0"  # the counters start with the process
   for p in "${pids[@]}"; do wait "$p" || die "recovery: an agent failed"; done
   secs=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }')
+  group=$(group_of "$b0" "$(batches)")
   stop_collector
   read -r after_s after_b < <(stored)
   got_s=$((after_s - before_s)) got_b=$((after_b - before_b))
@@ -517,12 +539,12 @@ if want recovery; then
   # runs), in one transaction and with a commit per batch of the collector's size
   keep_boots
   read -r _ base_s < <(copy_replay "$run" "$n" 0 3)
-  read -r _ group_s < <(copy_replay "$run" "$n" "$COLLECTOR_GROUP" 3)
+  read -r _ group_s < <(copy_replay "$run" "$n" "$group" 3)
   [ -n "$base_s" ] && [ -n "$group_s" ] || die "recovery: the COPY baseline failed"
   drop_baselines
   hours=$(awk -v n="$got_s" -v d="$n" 'BEGIN { printf "%.2f", n / d / 100 / 3600 }')
   row recovery_drain "recovery: drain 20 spools" "$secs" "s" "$base_s" "COPY same rows, 1 txn, s" "$(ratio "$secs" "$base_s")" \
-    "$got_s samples in $(dry_messages "$run") messages = $hours h of $n devices at 100 Hz, exactly once; spooled in $(fmt "$fill") s; target <= 2x COPY: $(verdict "$(ratio "$secs" "$base_s")" 2.001); COPY with a commit per $COLLECTOR_GROUP: $(fmt "$group_s") s"
+    "$got_s samples in $(dry_messages "$run") messages = $hours h of $n devices at 100 Hz, exactly once; spooled in $(fmt "$fill") s; target <= 2x COPY: $(verdict "$(ratio "$secs" "$base_s")" 2.001); COPY with a commit per $group messages (the collector's mean batch): $(fmt "$group_s") s"
 fi
 
 # median_time N CMD...: median wall seconds of N runs of CMD (output discarded; fails if CMD fails)

@@ -709,7 +709,8 @@ main(int argc, char **argv)
         return rc;
     }
     s_opts_t o = {argv[1], !strcmp(argv[2], "row"), atol(argv[3])};
-    if (o.per_row && s_exec(c, "CREATE SCHEMA IF NOT EXISTS bench;"
+    if (o.per_row && s_exec(c, "SET client_min_messages = warning;"
+                               "CREATE SCHEMA IF NOT EXISTS bench;"
                                "CREATE TABLE IF NOT EXISTS bench.sample_row ("
                                " device_id text, boot_id bigint, seq bigint, sample_index int,"
                                " taken_at timestamptz, angle_ddeg smallint, torque_dnm smallint,"
