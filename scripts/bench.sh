@@ -240,12 +240,19 @@ drop_baselines() {
   q "VACUUM (ANALYZE) $(for t in $MEAS_TABLES; do printf 'meas.%s, ' "$t"; done | sed 's/, $//')" >/dev/null
 }
 
-# batches: "messages batches" the running collector committed since it
-# started (its Prometheus counters: ruglab_collector_batch_messages)
-batches() {
+# hist NAME: "sum count" of the running collector's histogram NAME since
+# it started (its Prometheus metrics)
+hist() {
   curl -sS "http://127.0.0.1:$MPORT/metrics" |
-    awk '$1 == "ruglab_collector_batch_messages_sum" { s = $2 } $1 == "ruglab_collector_batch_messages_count" { n = $2 }
-      END { printf "%d %d\n", s, n }'
+    awk -v m="$1" '$1 == m "_sum" { s = $2 } $1 == m "_count" { n = $2 } END { printf "%.6f %d\n", s, n }'
+}
+# batches: "messages batches" the collector committed since it started
+batches() { hist ruglab_collector_batch_messages | awk '{ printf "%d %d\n", $1, $2 }'; }
+# commit_ms "S0 N0" "S1 N1": mean milliseconds to store a batch between two
+# readings of ruglab_collector_commit_seconds
+commit_ms() {
+  awk -v a="$1" -v b="$2" 'BEGIN { split(a, x, " "); split(b, y, " "); n = y[2] - x[2]
+    if (n > 0) printf "%.1f", (y[1] - x[1]) / n * 1000; else printf "-" }'
 }
 # group_of "M0 B0" "M1 B1": the collector's mean batch between the two
 # (at least 1), unless BENCH_COPY_GROUP fixes the group: the messages per
@@ -320,6 +327,7 @@ if want throughput; then
     # end to end
     read -r before_s before_b < <(stored)
     b0=$(batches)
+    c0=$(hist ruglab_collector_commit_seconds)
     cpu_mark
     t0=$(now)
     run_agents "$run" "$n" || die "ingest with $n agents: an agent failed"
@@ -333,6 +341,7 @@ if want throughput; then
     [ "$segs" -eq 0 ] || die "ingest with $n agents: $segs spool segment(s) left"
     rate=$(awk -v s="$got_s" -v t="$secs" 'BEGIN { printf "%.0f", s / t }')
     b1=$(batches)
+    c1=$(hist ruglab_collector_commit_seconds)
     group=$(group_of "$b0" "$b1")
     keep_boots
     # the baselines: the same rows by binary COPY, in one transaction and
@@ -343,7 +352,7 @@ if want throughput; then
     [ -n "$copy1" ] && [ -n "$copyg" ] || die "ingest with $n agents: the COPY baseline failed"
     what="COPY same rows, 1 txn"
     row "ingest_$n" "ingest, $n agent(s)" "$rate" "samples/s" "$copy1" "$what" "$(ratio "$rate" "$copy1")" \
-      "$got_s samples in $exp_msgs messages exactly once, spools empty, $(fmt "$secs") s; CPU s: $CPU; $(fmt "$(ratio "$rate" "$copyg")") of COPY with a commit per $group; the collector's batches: $(awk -v a="$b0" -v b="$b1" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%d of %d messages", y[2] - x[2], y[1] - x[1] }')"
+      "$got_s samples in $exp_msgs messages exactly once, spools empty, $(fmt "$secs") s; CPU s: $CPU; $(fmt "$(ratio "$rate" "$copyg")") of COPY with a commit per $group; the collector's batches: $(awk -v a="$b0" -v b="$b1" 'BEGIN { split(a, x, " "); split(b, y, " "); printf "%d of %d messages", y[2] - x[2], y[1] - x[1] }'), storing one took $(commit_ms "$c0" "$c1") ms on average"
     row "copy_batched_$n" "COPY, commit per batch ($n)" "$copyg" "samples/s" "$copy1" "$what" "$(ratio "$copyg" "$copy1")" \
       "the same rows, $group messages per transaction (the collector's mean batch in the run) in $(( (exp_msgs + group - 1) / group )) transactions, $(fmt "$copyg_s") s (one transaction: $(fmt "$copy1_s") s): what the commits cost"
     # the agent alone: the same simulators, spools and CurveZMQ, acknowledged
@@ -426,6 +435,7 @@ if want latency; then
     set -- $spec
     load=$1 rate=$2 dur=$3 run=latency-$1
     mkdir -p "$OUT/$run"
+    c0=$(hist ruglab_collector_commit_seconds) b0=$(batches)
     pids=()
     for i in $(seq 1 20); do
       "$BB/bench_latency" "$EP" "$OUT/ckey/collector.key" "$KEYS/bench-$i.key_secret" "bench-$i" \
@@ -434,12 +444,13 @@ if want latency; then
       pids+=($!)
     done
     for p in "${pids[@]}"; do wait "$p" || die "latency ($load): a probe failed: $(cat "$OUT/$run"/lat-*.log)"; done
+    c1=$(hist ruglab_collector_commit_seconds) b1=$(batches)
     read -r p50 p99 p999 max n < <(percentiles "$OUT/$run"/lat-*.txt)
     [ "$QUICK" = 1 ] || [ "$n" -ge 3000 ] || die "latency ($load): $n messages in steady state, fewer than 3,000"
     what="20 agents x $((rate * 100)) Hz"
     if [ "$load" = nominal ]; then t99=20 t999=50; else t99=50 t999=; fi
     sync50=$(cat "$OUT/$run"/lat-*.txt | awk '{ print $2 }' | sort -n | awk '{ v[NR] = $1 } END { printf "%.1f", v[int((NR + 1) / 2)] / 1000 }')
-    note="$n messages in steady state ($dur s after a $warm s warm-up); of it the agent's spool append + fsync: p50 $sync50 ms"
+    note="$n messages in steady state ($dur s after a $warm s warm-up); of it the agent's spool append + fsync: p50 $sync50 ms; the collector stored $(awk -v a="$b0" -v b="$b1" 'BEGIN { split(a, x, " "); split(b, y, " "); n = y[2] - x[2]; printf "%.1f", (n > 0 ? (y[1] - x[1]) / n : 0) }') messages per batch in $(commit_ms "$c0" "$c1") ms on average (lookup to COMMIT)"
     row "latency_${load}_p50" "latency p50, $what" "$p50" "ms" "$base_ms" "$bwhat" "$(ratio "$p50" "$base_ms")" "$note"
     row "latency_${load}_p99" "latency p99, $what" "$p99" "ms" "$base_ms" "$bwhat" "$(ratio "$p99" "$base_ms")" \
       "target < $t99 ms: $(verdict "$p99" "$t99")"
@@ -527,7 +538,8 @@ if want recovery; then
   b0="0 0"  # the counters start with the process
   for p in "${pids[@]}"; do wait "$p" || die "recovery: an agent failed"; done
   secs=$(awk -v a="$t0" -v b="$(now)" 'BEGIN { print b - a }')
-  group=$(group_of "$b0" "$(batches)")
+  b1=$(batches) c1=$(hist ruglab_collector_commit_seconds)
+  group=$(group_of "$b0" "$b1")
   stop_collector
   read -r after_s after_b < <(stored)
   got_s=$((after_s - before_s)) got_b=$((after_b - before_b))
@@ -544,7 +556,7 @@ if want recovery; then
   drop_baselines
   hours=$(awk -v n="$got_s" -v d="$n" 'BEGIN { printf "%.2f", n / d / 100 / 3600 }')
   row recovery_drain "recovery: drain 20 spools" "$secs" "s" "$base_s" "COPY same rows, 1 txn, s" "$(ratio "$secs" "$base_s")" \
-    "$got_s samples in $(dry_messages "$run") messages = $hours h of $n devices at 100 Hz, exactly once; spooled in $(fmt "$fill") s; target <= 2x COPY: $(verdict "$(ratio "$secs" "$base_s")" 2.001); COPY with a commit per $group messages (the collector's mean batch): $(fmt "$group_s") s"
+    "$got_s samples in $(dry_messages "$run") messages = $hours h of $n devices at 100 Hz, exactly once; spooled in $(fmt "$fill") s; target <= 2x COPY: $(verdict "$(ratio "$secs" "$base_s")" 2.001); COPY with a commit per $group messages (the collector's mean batch, $(awk -v b="$b1" 'BEGIN { split(b, y, " "); print y[2] }') batches stored in $(commit_ms "0 0" "$c1") ms each on average): $(fmt "$group_s") s"
 fi
 
 # median_time N CMD...: median wall seconds of N runs of CMD (output discarded; fails if CMD fails)
