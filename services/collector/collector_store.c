@@ -8,6 +8,8 @@
  * commit amortises; the statements are prepared once per connection. */
 #include "collector_store.h"
 
+#include "collector_copy.h"
+
 #include "ruglab/db.h"
 #include "ruglab/log.h"
 #include "ruglab/mem.h"
@@ -20,11 +22,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The batch whose device statuses and COMMIT are on their way
+ * (collector_store_flush_start), read by collector_store_flush_poll. */
+typedef struct {
+    collector_item_t *items; /* NULL: none in flight */
+    size_t n;
+    collector_store_counters_t *counters;
+    bool failed;    /* a result was an error (why) */
+    bool committed; /* COMMIT answered COMMIT */
+    bool last_null; /* the last PQgetResult was the NULL ending a statement */
+    char why[RL_ERR_MAX];
+} s_flight_t;
+
 struct collector_store {
     char *conninfo;
     char *name;
     PGconn *conn;
     bool pipeline; /* s_exec queues the statement (libpq pipeline mode) */
+    collector_copy_t copy;
+    s_flight_t flight;
 };
 
 #define S_TAKEN_AT "'epoch'::timestamptz + interval '1 microsecond' * $4::bigint"
@@ -127,6 +143,7 @@ s_disconnect(collector_store_t *self)
     if (self->conn)
         PQfinish(self->conn);
     self->conn = NULL;
+    self->flight.items = NULL; /* its outcome is unknown: the caller stores it again */
 }
 
 void
@@ -136,6 +153,7 @@ collector_store_destroy(collector_store_t **self_p)
         return;
     collector_store_t *self = *self_p;
     s_disconnect(self);
+    collector_copy_free(&self->copy);
     free(self->conninfo);
     free(self->name);
     free(self);
@@ -499,6 +517,8 @@ int
 collector_store_enrolments(collector_store_t *self, const char *const *tokens, size_t n,
                            collector_validate_enrolment_t **rows_p, size_t *n_rows_p, rl_err_t *err)
 {
+    if (self->flight.items)
+        return rl_err_set(err, "a batch is being committed");
     if (!collector_store_is_up(self))
         return rl_err_set(err, "not connected to the database");
     size_t len = 3;
@@ -934,15 +954,14 @@ s_count(const collector_item_t *items, size_t n, collector_store_counters_t *cou
     }
 }
 
-int
-collector_store_flush(collector_store_t *self, collector_item_t *items, size_t n,
-                      collector_store_counters_t *counters, rl_err_t *err)
+/* The per-message way, at once: pipelined, then careful. 1 committed
+ * (outcome filled, counted), -1 failed (err set; the connection is closed
+ * when it was lost). */
+static int
+s_flush_per_message(collector_store_t *self, collector_item_t *items, size_t n,
+                    collector_store_counters_t *counters, rl_err_t *err)
 {
     char why[RL_ERR_MAX];
-    if (!collector_store_is_up(self))
-        return rl_err_set(err, "not connected to the database");
-    if (n == 0)
-        return 0;
     int rc = -1;
     if (s_attempt_pipelined(self, items, n, why, sizeof why) == 0) {
         rc = 0;
@@ -960,7 +979,228 @@ collector_store_flush(collector_store_t *self, collector_item_t *items, size_t n
         return -1;
     }
     s_count(items, n, counters);
+    return 1;
+}
+
+/* One table's rows by COPY. false (why filled) when the server refused
+ * them (a duplicate key among them, a constraint) or the connection
+ * failed; the transaction is then aborted. */
+static bool
+s_copy_table(collector_store_t *self, collector_copy_table_t t, char *why, size_t why_len)
+{
+    const collector_copy_buf_t *b = &self->copy.t[t];
+    PGresult *r = PQexec(self->conn, collector_copy_sql[t]);
+    if (PQresultStatus(r) != PGRES_COPY_IN) {
+        snprintf(why, why_len, "COPY: %s", rl_db_result_error(r));
+        PQclear(r);
+        return false;
+    }
+    PQclear(r);
+    bool sent = PQputCopyData(self->conn, (const char *)b->data, (int)b->len) == 1 &&
+                PQputCopyEnd(self->conn, NULL) == 1;
+    if (!sent)
+        snprintf(why, why_len, "COPY: %s", PQerrorMessage(self->conn));
+    bool ok = sent;
+    while ((r = PQgetResult(self->conn)) != NULL) {
+        if (ok && PQresultStatus(r) != PGRES_COMMAND_OK) {
+            snprintf(why, why_len, "COPY: %s", rl_db_result_error(r));
+            ok = false;
+        }
+        PQclear(r);
+        if (PQstatus(self->conn) != CONNECTION_OK)
+            break;
+    }
+    return ok;
+}
+
+/* The fast path's synchronous part, in a transaction it opens: the
+ * batch's keys and measurements by COPY, then the questionnaires and dead
+ * letters by their statements. true when all of it went in (outcome
+ * filled); false (why filled) when the batch must go the per-message way:
+ * a value COPY cannot carry as the statement would, or the server refused
+ * something (most often a key stored before: a resend). The transaction
+ * is then rolled back. */
+static bool
+s_copy_rows(collector_store_t *self, collector_item_t *items, size_t n, char *why, size_t why_len)
+{
+    collector_copy_reset(&self->copy);
+    for (size_t i = 0; i < n; i++) {
+        if (s_item_begin(&items[i]) && collector_copy_takes(&items[i]) &&
+            !collector_copy_add(&self->copy, &items[i])) {
+            snprintf(why, why_len, "a value outside its column's type");
+            return false;
+        }
+    }
+    collector_copy_finish(&self->copy);
+    if (!s_simple(self, "BEGIN", why, why_len))
+        return false;
+    bool ok = true;
+    for (int t = 0; t < COLLECTOR_COPY_NTABLES && ok; t++)
+        if (self->copy.t[t].rows)
+            ok = s_copy_table(self, (collector_copy_table_t)t, why, why_len);
+    for (size_t i = 0; i < n && ok; i++) {
+        collector_item_t *it = &items[i];
+        if (it->resolved.action == COLLECTOR_ITEM_MEASUREMENT && collector_copy_takes(it)) {
+            it->status = RL_ACK_ACCEPTED;
+        } else if (it->resolved.action == COLLECTOR_ITEM_MEASUREMENT ||
+                   it->resolved.action == COLLECTOR_ITEM_DEAD_LETTER) {
+            PGresult *res = s_item_exec(self, it);
+            ok = s_ok(res);
+            if (ok)
+                s_item_done(it, res);
+            else
+                snprintf(why, why_len, "%s", rl_db_result_error(res));
+            PQclear(res);
+        }
+    }
+    if (!ok)
+        s_rollback(self);
+    return ok;
+}
+
+/* Queues the device statuses and COMMIT of the open transaction, with a
+ * sync, without waiting for them (pipeline mode, left on until
+ * collector_store_flush_poll has read the sync). */
+static bool
+s_send_commit(collector_store_t *self, collector_item_t *items, size_t n)
+{
+    if (!PQenterPipelineMode(self->conn))
+        return false;
+    size_t nd = 0;
+    s_dev_t *devs = s_devices(items, n, &nd);
+    bool ok = true;
+    self->pipeline = true;
+    for (size_t d = 0; d < nd && ok; d++) {
+        PGresult *res = s_device_status(self, &devs[d]);
+        ok = res != NULL;
+        PQclear(res);
+    }
+    self->pipeline = false;
+    free(devs);
+    ok = ok && PQsendQueryParams(self->conn, "COMMIT", 0, NULL, NULL, NULL, NULL, 0) &&
+         PQpipelineSync(self->conn);
+    if (!ok) {
+        s_pipeline_drain(self);
+        (void)PQexitPipelineMode(self->conn);
+    }
+    return ok;
+}
+
+int
+collector_store_flush_start(collector_store_t *self, collector_item_t *items, size_t n,
+                            collector_store_counters_t *counters, rl_err_t *err)
+{
+    char why[RL_ERR_MAX];
+    if (!collector_store_is_up(self))
+        return rl_err_set(err, "not connected to the database");
+    if (self->flight.items)
+        return rl_err_set(err, "a batch is still being committed");
+    if (n == 0)
+        return 1;
+    if (!s_copy_rows(self, items, n, why, sizeof why) || !s_send_commit(self, items, n)) {
+        if (PQtransactionStatus(self->conn) != PQTRANS_IDLE)
+            s_rollback(self);
+        rl_debug("database", "batch of %zu by COPY not stored (%s): message by message", n, why);
+        if (s_connection_lost(self)) {
+            rl_err_set(err, "%s", why);
+            s_disconnect(self);
+            return -1;
+        }
+        return s_flush_per_message(self, items, n, counters, err);
+    }
+    memset(&self->flight, 0, sizeof self->flight);
+    self->flight.items = items;
+    self->flight.n = n;
+    self->flight.counters = counters;
     return 0;
+}
+
+bool
+collector_store_in_flight(const collector_store_t *self)
+{
+    return self->flight.items != NULL;
+}
+
+int
+collector_store_socket(const collector_store_t *self)
+{
+    return self->conn ? PQsocket(self->conn) : -1;
+}
+
+/* Reads the results of the flight that have come: false once the sync is
+ * read (or the connection failed: f->failed). */
+static bool
+s_flight_read(collector_store_t *self, s_flight_t *f)
+{
+    if (!PQconsumeInput(self->conn)) {
+        snprintf(f->why, sizeof f->why, "%s", PQerrorMessage(self->conn));
+        f->failed = true;
+        return false;
+    }
+    while (!PQisBusy(self->conn)) {
+        PGresult *r = PQgetResult(self->conn);
+        if (!r) {
+            if (f->last_null || PQstatus(self->conn) != CONNECTION_OK)
+                break; /* nothing more until more input */
+            f->last_null = true;
+            continue;
+        }
+        f->last_null = false;
+        ExecStatusType st = PQresultStatus(r);
+        if (st == PGRES_PIPELINE_SYNC) {
+            PQclear(r);
+            return false;
+        }
+        if (!f->failed && !s_ok(r) && st != PGRES_PIPELINE_ABORTED) {
+            snprintf(f->why, sizeof f->why, "%s", rl_db_result_error(r));
+            f->failed = true;
+        } else if (st == PGRES_COMMAND_OK && !strcmp(PQcmdStatus(r), "COMMIT")) {
+            f->committed = true;
+        }
+        PQclear(r);
+    }
+    if (PQstatus(self->conn) != CONNECTION_OK) {
+        if (!f->failed)
+            snprintf(f->why, sizeof f->why, "%s", PQerrorMessage(self->conn));
+        f->failed = true;
+        return false;
+    }
+    return true;
+}
+
+int
+collector_store_flush_poll(collector_store_t *self, rl_err_t *err)
+{
+    s_flight_t *f = &self->flight;
+    if (!f->items)
+        return 1;
+    if (s_flight_read(self, f))
+        return 0; /* still on its way */
+    collector_item_t *items = f->items;
+    size_t n = f->n;
+    collector_store_counters_t *counters = f->counters;
+    f->items = NULL;
+    bool lost = PQstatus(self->conn) != CONNECTION_OK;
+    if (!lost) {
+        (void)PQexitPipelineMode(self->conn);
+        lost = f->failed && s_connection_lost(self);
+    }
+    if (lost) {
+        /* committed or not, we cannot know: stored again after the
+         * reconnection, a committed row answers DUPLICATE */
+        rl_err_set(err, "%s", f->why[0] ? f->why : "the connection was lost at COMMIT");
+        s_disconnect(self);
+        return -1;
+    }
+    if (f->failed || !f->committed) {
+        /* a device status refused: the transaction was aborted */
+        if (PQtransactionStatus(self->conn) != PQTRANS_IDLE)
+            s_rollback(self);
+        rl_debug("database", "batch of %zu not committed (%s): message by message", n, f->why);
+        return s_flush_per_message(self, items, n, counters, err);
+    }
+    s_count(items, n, counters);
+    return 1;
 }
 
 /* ------------------------------------------------------------ allow-list */
@@ -969,6 +1209,8 @@ int
 collector_store_devices(collector_store_t *self, collector_store_device_t **devices_p, size_t *n_p,
                         rl_err_t *err)
 {
+    if (self->flight.items)
+        return rl_err_set(err, "a batch is being committed");
     if (!collector_store_is_up(self))
         return rl_err_set(err, "not connected to the database");
     PGresult *res =
@@ -996,6 +1238,8 @@ int
 collector_store_write_status(collector_store_t *self, int64_t started_us,
                              const collector_store_counters_t *c, rl_err_t *err)
 {
+    if (self->flight.items)
+        return rl_err_set(err, "a batch is being committed");
     if (!collector_store_is_up(self))
         return rl_err_set(err, "not connected to the database");
     char v[5][32];
