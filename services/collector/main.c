@@ -551,6 +551,9 @@ s_flush(s_loop_t *L)
         L->cap_items = cap;
         L->n_items = 0;
         L->pending_bytes = 0;
+        rl_debug("database", "group of %zu message(s), %zu bytes, first waited %lld ms",
+                 L->n_flight, L->flight_bytes,
+                 (long long)(rl_clock_mono_ms() - L->first_pending_ms));
     }
     rl_err_t err;
     int rc = s_store_batch(L, &err);
@@ -566,9 +569,13 @@ s_flight_poll(s_loop_t *L)
 {
     rl_err_t err;
     int rc = collector_store_flush_poll(L->store, &err);
-    if (rc < 0)
+    if (rc < 0) {
+        rl_warn("database",
+                "a batch of %zu was being committed when the database failed: it is stored "
+                "again once connected (what was committed is acknowledged DUPLICATE)",
+                L->n_flight);
         s_flight_failed(L, &err);
-    else if (rc == 1)
+    } else if (rc == 1)
         s_flight_done(L);
 }
 

@@ -1,0 +1,119 @@
+# The collector's fast path: a batch goes by binary COPY; a batch with a
+# key stored before (a resend) in the middle falls back to the per-message
+# way and answers ACCEPTED/DUPLICATE exactly per message; a database
+# stopped while a batch's COMMIT is on its way (the collector already
+# receiving the next) loses nothing and stores nothing twice; groups are
+# sized by bytes (group_bytes) and time (max_delay_ms).
+. "$(dirname "$0")/lib.sh"
+
+t_pg_start
+pg() { PGLOCAL_DIR=$T_PG "$T_ROOT/scripts/pg-local.sh" "$@" >/dev/null; }
+
+t_seed_patient 10
+t_make_keys az-test dev-1 dev-2 dev-3
+
+T=$(( $(date +%s) - 60 ))000000
+# curve DEVICE SEQ: one 100-sample curve
+curve() {
+  echo "{\"kind\": \"sample_batch\", \"boot_id\": 1, \"seq\": $2, \"taken_at_us\": $T, \"session_id\": \"s-$1\", \"patient_token\": \"RB-0001\", \"direction\": \"extension\", \"context\": \"training_set\", \"context_number\": 1, \"first_index\": $(( $2 * 100 )), \"samples\": 100}"
+}
+tset() {  # DEVICE SEQ: one training set
+  echo "{\"kind\": \"training_set\", \"boot_id\": 1, \"seq\": $2, \"taken_at_us\": $T, \"session_id\": \"s-$1\", \"patient_token\": \"RB-0001\", \"direction\": \"flexion\", \"set_number\": $2, \"load_nm\": 60, \"repetitions\": 10, \"range_min_deg\": -10, \"range_max_deg\": 40, \"time_under_tension_s\": 30}"
+}
+rows() {  # DEVICE: curves and sets stored, distinct keys claimed
+  t_psql ruglab_admin "SELECT (SELECT count(*) FROM meas.sample_batch WHERE device_id = '$1') || ' '
+    || (SELECT count(*) FROM meas.training_set WHERE device_id = '$1') || ' '
+    || (SELECT count(*) FROM meas.message_key WHERE device_id = '$1')"
+}
+
+# A group waits 300 ms for more when nothing is being committed, so that a
+# burst from rl-send is one batch.
+t_collector_conf copy-collector "tcp://127.0.0.1:*" "log_level = debug" "[batch]" "max_delay_ms = 300" \
+  "[database]" "reconnect_max_ms = 300" >"$T_TMP/c.conf"
+t_start_collector "$T_TMP/c.conf" || { t_done; exit 1; }
+EP=$(t_collector_endpoint)
+
+# --- 1. a batch without duplicates goes by COPY
+for s in $(seq 1 10); do if [ $((s % 2)) -eq 0 ]; then curve dev-1 "$s"; else tset dev-1 "$s"; fi; done >"$T_TMP/a.jsonl"
+out=$(t_send dev-1 --timeout-ms 10000 <"$T_TMP/a.jsonl"); rc=$?
+t_is "10 new messages: all acknowledged" "$rc" 0
+t_is "all ACCEPTED" "$(grep -c '^ack 1 [0-9]* accepted NONE' <<<"$out")" 10
+t_is "stored once each, keys claimed" "$(rows dev-1)" "5 5 10"
+t_is "the batch went by COPY (no fallback)" "$(grep -c 'by COPY not stored' "$T_COLLECTOR_LOG")" 0
+t_is "the curve's samples as sent (binary arrays)" \
+  "$(t_psql ruglab_admin "SELECT cardinality(angle_ddeg), cardinality(torque_dnm), first_index FROM meas.sample_batch WHERE device_id = 'dev-1' AND seq = 4")" \
+  "100|100|400"
+t_is "the set's values as sent (binary reals, NULL percentage)" \
+  "$(t_psql ruglab_admin "SELECT set_number, load_nm, load_pct_of_max IS NULL, range_min_deg, taken_at = 'epoch'::timestamptz + interval '1 microsecond' * $T FROM meas.training_set WHERE device_id = 'dev-1' AND seq = 3")" \
+  "3|60|t|-10|t"
+
+# --- 2. one batch: new, a resend of seq 5 in the middle, new
+{ for s in $(seq 11 20); do curve dev-1 "$s"; done; tset dev-1 5; for s in $(seq 21 30); do curve dev-1 "$s"; done; } >"$T_TMP/b.jsonl"
+out=$(t_send dev-1 --timeout-ms 10000 <"$T_TMP/b.jsonl"); rc=$?
+t_is "a batch with a duplicate in the middle: all acknowledged" "$rc" 0
+t_is "the 20 new ones ACCEPTED" "$(grep -c '^ack 1 \(1[1-9]\|2[0-9]\|30\) accepted NONE' <<<"$out")" 20
+t_is "exactly the resend DUPLICATE" "$(grep -v accepted <<<"$out" | sed 's/ *$//')" "ack 1 5 duplicate NONE"
+t_is "they were one group" "$(grep -c 'group of 21 message' "$T_COLLECTOR_LOG")" 1
+t_match "COPY refused it and the batch went message by message" "$(cat "$T_COLLECTOR_LOG")" \
+  "batch of 21 by COPY not stored \(.*duplicate key.*\): message by message"
+t_is "nothing stored twice, the original kept" "$(rows dev-1)" "25 5 30"
+t_is "the original training set is the one stored" \
+  "$(t_psql ruglab_admin "SELECT set_number FROM meas.training_set WHERE device_id = 'dev-1' AND seq = 5")" 5
+
+# --- 3. group sizing by time: a lone message waits max_delay_ms for company
+t0=$(date +%s%N)
+out=$(curve dev-2 1 | t_send dev-2 --timeout-ms 10000); rc=$?
+ms=$(( ($(date +%s%N) - t0) / 1000000 ))
+t_is "a lone message is acknowledged" "$rc $(grep -c accepted <<<"$out")" "0 1"
+if [ "$ms" -ge 300 ]; then t_ok "it waited max_delay_ms (300) for company: $ms ms"; else t_not_ok "it waited max_delay_ms (300) for company" "$ms ms"; fi
+t_stop_collector
+
+# --- 4. group sizing by bytes: group_bytes 4096, a curve is about 700 bytes
+t_collector_conf copy-collector "$EP" "log_level = debug" "[batch]" "max_delay_ms = 300" \
+  "group_bytes = 4096" >"$T_TMP/g.conf"
+t_start_collector "$T_TMP/g.conf" || { t_done; exit 1; }
+for s in $(seq 2 41); do curve dev-2 "$s"; done >"$T_TMP/g.jsonl"
+out=$(t_send dev-2 --timeout-ms 10000 <"$T_TMP/g.jsonl"); rc=$?
+t_is "40 curves in groups of 4 KiB: all ACCEPTED" "$rc $(grep -c accepted <<<"$out")" "0 40"
+sizes=$(sed -n 's/.*group of \([0-9]*\) message(s), \([0-9]*\) bytes.*/\1 \2/p' "$T_COLLECTOR_LOG")
+t_is "the groups hold the 40 messages" "$(awk '{ s += $1 } END { print s }' <<<"$sizes")" 40
+t_is "no group is over 4096 bytes by more than its last message" \
+  "$(awk '{ if ($2 - $2 / $1 >= 4096) bad++ } END { print bad + 0 }' <<<"$sizes")" 0
+t_is "more than one group" "$(awk 'END { print (NR >= 6) }' <<<"$sizes")" 1
+t_is "the curves are stored once" "$(rows dev-2)" "41 0 41"
+t_stop_collector
+
+# --- 5. the database stops while a batch's COMMIT is on its way
+sed "s#^listen = .*#listen = $EP#" "$T_TMP/c.conf" >"$T_TMP/c2.conf"
+t_start_collector "$T_TMP/c2.conf" || { t_done; exit 1; }
+out=$(curve dev-3 1 | t_send dev-3 --timeout-ms 10000); rc=$?
+t_is "dev-3 sent a first curve (its status row exists)" "$rc $(t_psql ruglab_admin "SELECT count(*) FROM meas.device_status WHERE device_id = 'dev-3'")" "0 1"
+# A session holds dev-3's status row: the batch's rows go in by COPY, then
+# its device status (sent with COMMIT, not waited for) waits for the lock.
+psql -X -q "$RUGLAB_DB user=ruglab_admin" -c "BEGIN" \
+  -c "SELECT 1 FROM meas.device_status WHERE device_id = 'dev-3' FOR UPDATE" -c "SELECT pg_sleep(120)" \
+  >"$T_TMP/locker.log" 2>&1 &
+locker=$!
+T_PIDS+=("$locker")
+t_wait_for "the locking session holds the row" 20 bash -c \
+  "[ \$(psql -X -At '$RUGLAB_DB user=ruglab_admin' -c \"SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep%'\") = 1 ]"
+for s in $(seq 2 61); do if [ $((s % 3)) -eq 0 ]; then tset dev-3 "$s"; else curve dev-3 "$s"; fi; done >"$T_TMP/r.jsonl"
+t_send dev-3 --resend-ms 1500 --timeout-ms 40000 <"$T_TMP/r.jsonl" >"$T_TMP/r.out" 2>&1 &
+sender=$!
+waiting="SELECT count(*) FROM pg_locks WHERE NOT granted"
+t_wait_for "the collector's COMMIT waits behind the lock" 20 bash -c \
+  "[ \$(psql -X -At '$RUGLAB_DB user=ruglab_admin' -c \"$waiting\") = 1 ]"
+t_is "while it waits, nothing of the batch is acknowledged" "$(grep -c '^ack' "$T_TMP/r.out")" 0
+pg stop immediate
+pg start
+wait "$sender"; rc=$?
+t_is "after the restart every message is acknowledged" "$rc" 0
+t_match "the collector knew a COMMIT was on its way" "$(cat "$T_COLLECTOR_LOG")" \
+  "database: a batch of [0-9]+ was being committed when the database failed"
+t_is "every message stored exactly once" "$(rows dev-3)" "41 20 61"
+t_is "every seq acknowledged, none rejected" \
+  "$(grep '^ack' "$T_TMP/r.out" | awk '{ print $3 }' | sort -un | wc -l) $(grep -c rejected "$T_TMP/r.out")" "60 0"
+t_is "nothing was dead-lettered" "$(t_psql ruglab_admin "SELECT count(*) FROM meas.dead_letter")" 0
+t_stop_collector; rc=$?
+t_is "the collector stops cleanly" "$rc" 0
+t_done
