@@ -1,11 +1,25 @@
 /* The collector's database side (see collector_store.h).
  *
- * Why per-message INSERT ... ON CONFLICT DO NOTHING RETURNING inside one
- * transaction per flush: the RETURNING row tells, per message, whether it
- * is new (ACCEPTED) or was committed before (DUPLICATE), with only the
- * INSERT and key-column SELECT privileges of deploy/sql/003. The cost that
- * matters is the one commit (one WAL flush) per batch, which the group
- * commit amortises; the statements are prepared once per connection. */
+ * The usual way: binary COPY of the batch's keys into meas.message_key and
+ * of its measurements into their tables, unique keys in place, then the
+ * device statuses and COMMIT sent without waiting (the caller receives the
+ * next batch meanwhile). Any conflict fails the COPY: the batch is rolled
+ * back and redone the careful way below; duplicates occur only after
+ * resends, so that is rare. Measured against COPY into a temporary
+ * staging table followed by a set-based INSERT ... SELECT ... ON CONFLICT
+ * DO NOTHING RETURNING (which would answer duplicates without a second
+ * attempt): on the same 40 groups of 512 curves the staging way took
+ * 1.13-1.49 s, the direct COPY 0.79-1.18 s (4 alternating runs each, 2
+ * shared cores), and it needs no TEMP privilege. The statement-level
+ * trigger of deploy/sql/506 (enrolment_change) fires once per COPY instead
+ * of once per message; the foreign keys' row checks remain.
+ *
+ * The careful way, per message: INSERT ... ON CONFLICT DO NOTHING
+ * RETURNING inside one transaction per flush: the RETURNING row tells,
+ * per message, whether it is new (ACCEPTED) or was committed before
+ * (DUPLICATE), with only the INSERT and key-column SELECT privileges of
+ * deploy/sql/003, pipelined (one wait per batch), then with a savepoint
+ * per message when the database refuses one (a dead letter instead). */
 #include "collector_store.h"
 
 #include "collector_copy.h"

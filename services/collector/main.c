@@ -3,7 +3,11 @@
  * unrevoked device keys. Every message is decoded and validated, held in a
  * bounded batch, resolved (patient token to enrolment, scores), stored in
  * one transaction (idempotent by device, boot and sequence) and
- * acknowledged only after COMMIT. While the database is unreachable
+ * acknowledged only after COMMIT. While one batch's COMMIT is on its way
+ * (the database's socket polled beside the agents'), the next is received
+ * and validated; it goes to the database once that COMMIT is answered, so
+ * a group is as large as what arrives during one commit (at most
+ * [batch] group_bytes, max_messages). While the database is unreachable
  * nothing is acknowledged and, once the batch is full, nothing more is
  * read: the agents keep their spools (backpressure).
  *
