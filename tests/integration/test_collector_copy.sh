@@ -3,14 +3,15 @@
 # way and answers ACCEPTED/DUPLICATE exactly per message; a database
 # stopped while a batch's COMMIT is on its way (the collector already
 # receiving the next) loses nothing and stores nothing twice; groups are
-# sized by bytes (group_bytes) and time (max_delay_ms).
+# sized by bytes (group_bytes) and time (max_delay_ms); the agent's spool
+# fsyncs grouped by [spool] sync_bytes.
 . "$(dirname "$0")/lib.sh"
 
 t_pg_start
 pg() { PGLOCAL_DIR=$T_PG "$T_ROOT/scripts/pg-local.sh" "$@" >/dev/null; }
 
 t_seed_patient 10
-t_make_keys az-test dev-1 dev-2 dev-3
+t_make_keys az-test dev-1 dev-2 dev-3 dev-4 dev-5
 
 T=$(( $(date +%s) - 60 ))000000
 # curve DEVICE SEQ: one 100-sample curve
@@ -114,6 +115,38 @@ t_is "every message stored exactly once" "$(rows dev-3)" "41 20 61"
 t_is "every seq acknowledged, none rejected" \
   "$(grep '^ack' "$T_TMP/r.out" | awk '{ print $3 }' | sort -un | wc -l) $(grep -c rejected "$T_TMP/r.out")" "60 0"
 t_is "nothing was dead-lettered" "$(t_psql ruglab_admin "SELECT count(*) FROM meas.dead_letter")" 0
+
+# --- 6. the agent's fsync groups: sync_bytes 8192 against the default (1 MiB)
+agent_conf() {  # DEVICE [LINE...]: the simulator at full speed, debug log
+  local dev=$1; shift
+  printf '[agent]\ndevice_id = %s\ndriver = simulator\nlog_level = debug\ndrain_timeout_s = 60\n' "$dev"
+  printf '[spool]\ndir = %s\n' "$T_TMP/spool-$dev"
+  printf '%s\n' "$@"
+  t_agent_link "$dev"
+  printf '[simulator]\nseed = 3\npatients = RB-0001:F:52:68\nsessions = 1\ntime_factor = 0\n'
+}
+# fsyncs LOG: "messages bytes" of each fsync group the agent logged
+fsyncs() { sed -n 's/.*spool: \([0-9]*\) message(s), \([0-9]*\) bytes in one fsync.*/\1 \2/p' <<<"$1"; }
+agent_conf dev-4 >"$T_TMP/dev-4.conf"
+agent_conf dev-5 "sync_bytes = 8192" >"$T_TMP/dev-5.conf"
+big=$(ruglab-agent --config "$T_TMP/dev-4.conf" 2>&1); rc4=$?
+small=$(ruglab-agent --config "$T_TMP/dev-5.conf" 2>&1); rc5=$?
+t_is "two agents, default and sync_bytes 8192: exit 0" "$rc4 $rc5" "0 0"
+n=$(sed -n 's/.*programme complete (\([0-9]*\) messages).*/\1/p' <<<"$small")
+t_match "the simulator's programme" "$n" "^[0-9]{3,}$"
+t_match "every message acknowledged (default)" "$big" "every message acknowledged \($n accepted"
+t_match "every message acknowledged (8192)" "$small" "every message acknowledged \($n accepted"
+t_is "the fsync groups hold every message (default)" "$(fsyncs "$big" | awk '{ s += $1 } END { print s }')" "$n"
+t_is "the fsync groups hold every message (8192)" "$(fsyncs "$small" | awk '{ s += $1 } END { print s }')" "$n"
+t_is "no group is over 8192 bytes by more than its last message (at most 2 KiB)" \
+  "$(fsyncs "$small" | awk '{ if ($2 - 2048 >= 8192) bad++ } END { print bad + 0 }')" 0
+g4=$(fsyncs "$big" | wc -l) g5=$(fsyncs "$small" | wc -l)
+total=$(fsyncs "$small" | awk '{ s += $2 } END { print s }')
+if [ "$g5" -ge $((total / (8192 + 2048))) ] && [ "$g5" -gt "$g4" ]; then
+  t_ok "sync_bytes 8192: $g5 fsyncs for $total bytes, the default $g4"
+else
+  t_not_ok "sync_bytes 8192 makes groups of about 8 KiB" "$g5 fsyncs for $total bytes, the default $g4"
+fi
 t_stop_collector; rc=$?
 t_is "the collector stops cleanly" "$rc" 0
 t_done
