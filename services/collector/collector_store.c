@@ -136,6 +136,23 @@ static const struct {
      " firmware_version = COALESCE(EXCLUDED.firmware_version, d.firmware_version),"
      " sender_version = COALESCE(EXCLUDED.sender_version, d.sender_version),"
      " collector = EXCLUDED.collector"},
+    {"device_statuses",
+     "INSERT INTO meas.device_status AS d (device_id, last_seen, boot_id, last_seq, spool_depth,"
+     " spool_bytes, oldest_unacked_s, firmware_version, sender_version, collector)"
+     " SELECT u.device_id, now(), u.boot_id, u.last_seq, u.spool_depth, u.spool_bytes, u.oldest,"
+     " u.firmware, u.sender, $9 FROM unnest($1::text[], $2::bigint[], $3::bigint[],"
+     " $4::bigint[], $5::bigint[], $6::integer[], $7::text[], $8::text[])"
+     " AS u (device_id, boot_id, last_seq, spool_depth, spool_bytes, oldest, firmware, sender)"
+     " ORDER BY u.device_id"
+     " ON CONFLICT (device_id) DO UPDATE SET last_seen = now(),"
+     " boot_id = COALESCE(EXCLUDED.boot_id, d.boot_id),"
+     " last_seq = COALESCE(EXCLUDED.last_seq, d.last_seq),"
+     " spool_depth = COALESCE(EXCLUDED.spool_depth, d.spool_depth),"
+     " spool_bytes = COALESCE(EXCLUDED.spool_bytes, d.spool_bytes),"
+     " oldest_unacked_s = COALESCE(EXCLUDED.oldest_unacked_s, d.oldest_unacked_s),"
+     " firmware_version = COALESCE(EXCLUDED.firmware_version, d.firmware_version),"
+     " sender_version = COALESCE(EXCLUDED.sender_version, d.sender_version),"
+     " collector = EXCLUDED.collector"},
     {"tokens", "SELECT badge_token, enrolment_id, status, to_char(start_date, 'YYYY-MM-DD'),"
                " to_char(end_date, 'YYYY-MM-DD') FROM clinical.collector_token"
                " WHERE badge_token = ANY ($1::text[])"},
@@ -215,7 +232,7 @@ typedef struct {
     int lengths[16];
     int formats[16];
     char buf[16][32];
-    char *owned[4]; /* longer strings (sample arrays, json) */
+    char *owned[8]; /* longer strings (sample arrays, json, device status arrays) */
     int n, n_owned;
 } s_params_t;
 
@@ -584,46 +601,115 @@ typedef struct {
     const rl_heartbeat_t *hb;     /* last heartbeat, or NULL */
 } s_dev_t;
 
+/* The parameters of the device_status statement for d (9 of them). */
+static void
+s_device_params(collector_store_t *self, const s_dev_t *d, s_params_t *p_out)
+{
+    s_params_t *p = p_out;
+    s_p_init(p);
+    s_p_str(p, d->device_id);
+    const rl_msg_t *m = d->last->decoded ? &d->last->msg : NULL;
+    if (m && m->boot_id && m->boot_id <= (uint64_t)INT64_MAX && m->seq <= (uint64_t)INT64_MAX &&
+        !strcmp(m->device_id, d->device_id)) {
+        s_p_fmt(p, "%llu", (unsigned long long)m->boot_id);
+        if (m->seq)
+            s_p_fmt(p, "%llu", (unsigned long long)m->seq);
+        else
+            s_p_null(p);
+    } else {
+        s_p_null(p);
+        s_p_null(p);
+    }
+    if (d->hb) {
+        s_p_fmt(p, "%llu", (unsigned long long)d->hb->spool_depth);
+        s_p_fmt(p, "%llu", (unsigned long long)d->hb->spool_bytes);
+        s_p_fmt(p, "%u", d->hb->oldest_unacked_s);
+    } else if (d->hello) {
+        s_p_fmt(p, "%llu", (unsigned long long)d->hello->spool_depth);
+        s_p_null(p);
+        s_p_null(p);
+    } else {
+        s_p_null(p);
+        s_p_null(p);
+        s_p_null(p);
+    }
+    if (d->hello) {
+        s_p_str(p, d->hello->firmware_version[0] ? d->hello->firmware_version : NULL);
+        s_p_str(p, d->hello->sender_version[0] ? d->hello->sender_version : NULL);
+    } else {
+        s_p_null(p);
+        s_p_null(p);
+    }
+    s_p_str(p, self->name);
+}
+
 static PGresult *
 s_device_status(collector_store_t *self, const s_dev_t *d)
 {
     s_params_t p;
+    s_device_params(self, d, &p);
+    PGresult *res = s_exec(self, "device_status", &p);
+    s_p_free(&p);
+    return res;
+}
+
+/* An element of a text array literal: NULL, or the value quoted. */
+static void
+s_arr_add(char **buf, size_t *len, size_t *cap, const char *v)
+{
+    size_t need = *len + (v ? 2 * strlen(v) + 3 : 4) + 2;
+    if (need > *cap) {
+        *cap = need * 2;
+        *buf = rl_realloc(*buf, *cap);
+    }
+    char *o = *buf + *len;
+    if (*len > 1)
+        *o++ = ',';
+    if (!v) {
+        memcpy(o, "NULL", 4);
+        o += 4;
+    } else {
+        *o++ = '"';
+        for (; *v; v++) {
+            if (*v == '"' || *v == '\\')
+                *o++ = '\\';
+            *o++ = *v;
+        }
+        *o++ = '"';
+    }
+    *o = '\0';
+    *len = (size_t)(o - *buf);
+}
+
+/* Every device status of a batch in one statement (queued in pipeline
+ * mode): 8 arrays of the per-device parameters and the collector's name. */
+static PGresult *
+s_device_statuses(collector_store_t *self, const s_dev_t *devs, size_t nd)
+{
+    char *arr[8];
+    size_t len[8], cap[8];
+    for (int k = 0; k < 8; k++) {
+        cap[k] = 64;
+        arr[k] = rl_malloc(cap[k]);
+        memcpy(arr[k], "{", 2);
+        len[k] = 1;
+    }
+    for (size_t d = 0; d < nd; d++) {
+        s_params_t p;
+        s_device_params(self, &devs[d], &p);
+        for (int k = 0; k < 8; k++)
+            s_arr_add(&arr[k], &len[k], &cap[k], p.values[k]);
+        s_p_free(&p);
+    }
+    s_params_t p;
     s_p_init(&p);
-    s_p_str(&p, d->device_id);
-    const rl_msg_t *m = d->last->decoded ? &d->last->msg : NULL;
-    if (m && m->boot_id && m->boot_id <= (uint64_t)INT64_MAX && m->seq <= (uint64_t)INT64_MAX &&
-        !strcmp(m->device_id, d->device_id)) {
-        s_p_fmt(&p, "%llu", (unsigned long long)m->boot_id);
-        if (m->seq)
-            s_p_fmt(&p, "%llu", (unsigned long long)m->seq);
-        else
-            s_p_null(&p);
-    } else {
-        s_p_null(&p);
-        s_p_null(&p);
-    }
-    if (d->hb) {
-        s_p_fmt(&p, "%llu", (unsigned long long)d->hb->spool_depth);
-        s_p_fmt(&p, "%llu", (unsigned long long)d->hb->spool_bytes);
-        s_p_fmt(&p, "%u", d->hb->oldest_unacked_s);
-    } else if (d->hello) {
-        s_p_fmt(&p, "%llu", (unsigned long long)d->hello->spool_depth);
-        s_p_null(&p);
-        s_p_null(&p);
-    } else {
-        s_p_null(&p);
-        s_p_null(&p);
-        s_p_null(&p);
-    }
-    if (d->hello) {
-        s_p_str(&p, d->hello->firmware_version[0] ? d->hello->firmware_version : NULL);
-        s_p_str(&p, d->hello->sender_version[0] ? d->hello->sender_version : NULL);
-    } else {
-        s_p_null(&p);
-        s_p_null(&p);
+    for (int k = 0; k < 8; k++) {
+        arr[k] = rl_realloc(arr[k], len[k] + 2);
+        memcpy(arr[k] + len[k], "}", 2);
+        s_p_own(&p, arr[k]);
     }
     s_p_str(&p, self->name);
-    PGresult *res = s_exec(self, "device_status", &p);
+    PGresult *res = s_exec(self, "device_statuses", &p);
     s_p_free(&p);
     return res;
 }
@@ -1084,8 +1170,8 @@ s_send_commit(collector_store_t *self, collector_item_t *items, size_t n)
     s_dev_t *devs = s_devices(items, n, &nd);
     bool ok = true;
     self->pipeline = true;
-    for (size_t d = 0; d < nd && ok; d++) {
-        PGresult *res = s_device_status(self, &devs[d]);
+    if (nd) { /* one statement for all: a batch of 100 devices is not 100 round trips' work */
+        PGresult *res = s_device_statuses(self, devs, nd);
         ok = res != NULL;
         PQclear(res);
     }

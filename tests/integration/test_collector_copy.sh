@@ -82,6 +82,13 @@ t_is "no group is over 4096 bytes by more than its last message" \
   "$(awk '{ if ($2 - $2 / $1 >= 4096) bad++ } END { print bad + 0 }' <<<"$sizes")" 0
 t_is "more than one group" "$(awk 'END { print (NR >= 6) }' <<<"$sizes")" 1
 t_is "the curves are stored once" "$(rows dev-2)" "41 0 41"
+# device statuses go in one statement per group (arrays): a firmware
+# version with quotes, a backslash and a comma arrives as sent
+out=$({ echo '{"kind": "hello", "boot_id": 1, "seq": 42, "taken_at_us": '"$T"', "firmware_version": "fw \"2,1\" a\\b {x}"}'; curve dev-2 43; } | t_send dev-2 --timeout-ms 10000); rc=$?
+t_is "a hello and a curve in one group: acknowledged" "$rc $(grep -c accepted <<<"$out")" "0 2"
+t_is "the hello's firmware version as sent, the status of the group's last message" \
+  "$(t_psql ruglab_admin "SELECT firmware_version, sender_version, last_seq FROM meas.device_status WHERE device_id = 'dev-2'")" \
+  'fw "2,1" a\b {x}|rl-send|43'
 t_stop_collector
 
 # --- 5. the database stops while a batch's COMMIT is on its way
