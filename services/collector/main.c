@@ -954,6 +954,10 @@ s_run(s_loop_t *L)
             s_reload(L);
         }
         s_timers(L, now, stopping);
+        /* results libpq may already hold (read while it sent): the socket
+         * would not wake the poll for them */
+        if (collector_store_in_flight(L->store))
+            s_flight_poll(L);
         size_t held = L->n_items + L->n_flight;
         if (stopping && held == 0)
             break;
