@@ -24,9 +24,10 @@ const rl_cfg_key_t collector_config_schema[] = {
      "passwords belong in PGPASSFILE, not here"},
     {"database", "reconnect_max_ms", RL_CFG_INT, "5000", 100, 600000,
      "Longest wait between reconnection attempts while the database is unreachable"},
-    {"batch", "max_messages", RL_CFG_INT, "10000", 1, 100000,
-     "Messages stored in one transaction at most (group commit)"},
-    {"batch", "group_bytes", RL_CFG_INT, "2097152", 4096, 1073741824,
+    {"batch", "max_messages", RL_CFG_INT, "1024", 1, 100000,
+     "Messages stored in one transaction at most (group commit); each held message takes about "
+     "19 KiB of memory besides its bytes, and two groups are held (one committing)"},
+    {"batch", "group_bytes", RL_CFG_INT, "1048576", 4096, 1073741824,
      "Bytes of messages stored in one transaction at most: a group closes at this size, or "
      "max_messages, or when the previous one is committed, whichever comes first"},
     {"batch", "max_bytes", RL_CFG_INT, "8388608", 65536, 1073741824,
