@@ -35,12 +35,16 @@ t_start_collector "$T_TMP/c.conf" || { t_done; exit 1; }
 EP=$(t_collector_endpoint)
 
 # --- 1. a batch without duplicates goes by COPY
+stamp() { t_psql ruglab_admin "SELECT coalesce(max(stamp), 0) FROM clinical.enrolment_change WHERE enrolment_id = 1"; }
+stamp0=$(stamp)
 for s in $(seq 1 10); do if [ $((s % 2)) -eq 0 ]; then curve dev-1 "$s"; else tset dev-1 "$s"; fi; done >"$T_TMP/a.jsonl"
 out=$(t_send dev-1 --timeout-ms 10000 <"$T_TMP/a.jsonl"); rc=$?
 t_is "10 new messages: all acknowledged" "$rc" 0
 t_is "all ACCEPTED" "$(grep -c '^ack 1 [0-9]* accepted NONE' <<<"$out")" 10
 t_is "stored once each, keys claimed" "$(rows dev-1)" "5 5 10"
 t_is "the batch went by COPY (no fallback)" "$(grep -c 'by COPY not stored' "$T_COLLECTOR_LOG")" 0
+t_is "the COPY marked the enrolment changed once (the statement trigger of migration 506)" \
+  "$(stamp)" "$((stamp0 + 1))"
 t_is "the curve's samples as sent (binary arrays)" \
   "$(t_psql ruglab_admin "SELECT cardinality(angle_ddeg), cardinality(torque_dnm), first_index FROM meas.sample_batch WHERE device_id = 'dev-1' AND seq = 4")" \
   "100|100|400"
