@@ -18,6 +18,9 @@ const rl_cfg_key_t agent_config_schema[] = {
      "When the driver's input ends: seconds to wait for every acknowledgement before exiting "
      "(what is left stays in the spool)"},
     {"agent", "log_level", RL_CFG_STRING, "info", 0, 0, "error, warn, info or debug"},
+    {"agent", "metrics_textfile", RL_CFG_STRING, "", 0, 0,
+     "node_exporter textfile (NAME.prom in its --collector.textfile.directory) for the spool's "
+     "depth, lag, last acknowledgement and connection, rewritten every 5 s; empty: none"},
     {"spool", "dir", RL_CFG_STRING, "/var/lib/ruglab-agent/spool", 0, 0,
      "Spool directory on a persistent disk (never tmpfs); one agent per directory"},
     {"spool", "max_bytes", RL_CFG_INT, "1073741824", AGENT_SPOOL_MIN_BYTES, 1099511627776.0,

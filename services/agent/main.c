@@ -7,6 +7,7 @@
 #include "agent_driver.h"
 #include "agent_json.h"
 #include "agent_link.h"
+#include "agent_metrics.h"
 #include "agent_spool.h"
 
 #include "ruglab/cli.h"
@@ -123,6 +124,8 @@ s_check_config(const rl_config_t *cfg, rl_err_t *err)
                           rl_config_str(cfg, "agent", "driver"));
     if (!*rl_config_str(cfg, "spool", "dir"))
         return rl_err_set(err, "[spool] dir is not set");
+    if (agent_metrics_check_path(rl_config_str(cfg, "agent", "metrics_textfile"), err))
+        return -1;
     if (rl_config_int(cfg, "link", "reconnect_ivl_max_ms") <
         rl_config_int(cfg, "link", "reconnect_ivl_ms"))
         return rl_err_set(err, "[link] reconnect_ivl_max_ms is below reconnect_ivl_ms");
@@ -187,6 +190,7 @@ typedef struct {
     char *log_ctx;
     agent_spool_t *spool;
     agent_link_t *link;
+    agent_metrics_t *metrics; /* NULL: no [agent] metrics_textfile */
     const agent_driver_t *drv;
     void *drv_state;
     bool have_held; /* a measurement taken from the driver, not yet spooled */
@@ -397,6 +401,7 @@ s_run(s_agent_t *a)
         if (taken < 0)
             return RL_EXIT_FAIL;
         int link_wait = agent_link_run(a->link, now);
+        agent_metrics_tick(a->metrics, a->spool, a->link, now);
         if (s_stop) {
             rl_info(a->log_ctx, "stopping: %zu message(s) stay in the spool for the next start",
                     agent_spool_depth(a->spool));
@@ -421,6 +426,8 @@ s_run(s_agent_t *a)
         zmq_pollitem_t items[3];
         int n = agent_link_poll_items(a->link, items);
         int timeout = link_wait;
+        if (agent_metrics_wait_ms(a->metrics, now) < timeout)
+            timeout = agent_metrics_wait_ms(a->metrics, now);
         bool want_driver = !a->driver_eof && !a->have_held && now >= a->retry_ms;
         if (more)
             timeout = 0;
@@ -643,6 +650,8 @@ s_setup_agent(s_agent_t *a, const agent_link_opts_t *lo)
         rl_cli_fail("%s", err.msg);
         return RL_EXIT_FAIL;
     }
+    a->metrics = agent_metrics_new(rl_config_str(a->cfg, "agent", "metrics_textfile"),
+                                   rl_config_str(a->cfg, "agent", "device_id"), a->log_ctx);
     return S_GO_ON;
 }
 
@@ -704,6 +713,8 @@ main(int argc, char **argv)
     rc = s_main(&o, &a);
     if (a.have_held)
         rl_msg_clear(&a.held);
+    agent_metrics_final(a.metrics, a.spool, a.link);
+    agent_metrics_destroy(&a.metrics);
     agent_link_destroy(&a.link);
     if (a.drv_state)
         a.drv->close(a.drv_state);

@@ -11,3 +11,6 @@ fuzz_filedrop_EXTRA := services/agent/agent_json.c
 fuzz_spool_EXTRA := services/agent/agent_spool.c
 test_agent_filedrop_EXTRA := services/agent/agent_spool.c services/agent/agent_json.c services/agent/agent_config.c services/agent/drivers/filedrop.c
 bench_latency_EXTRA := services/agent/agent_spool.c services/agent/agent_link.c
+# the bench's baselines replay the simulators' dry runs (tests/bench/bench_load.h)
+bench_copy_EXTRA := services/agent/agent_json.c services/collector/collector_validate.c
+bench_replay_EXTRA := services/agent/agent_json.c

@@ -19,6 +19,9 @@ const rl_cfg_key_t collector_config_schema[] = {
     {"collector", "max_transport_bytes", RL_CFG_INT, "16777216", 1048576, 268435456,
      "Largest message ZeroMQ accepts before dropping the connection; messages above 1 MiB and "
      "up to this size are rejected as TOO_LARGE"},
+    {"collector", "metrics_listen", RL_CFG_STRING, "", 0, 0,
+     "Address and port of the Prometheus endpoint (GET /metrics, plain HTTP, counters only, "
+     "never patient data), e.g. 127.0.0.1:9470 or [::1]:9470; empty: not served"},
     {"database", "conninfo", RL_CFG_STRING, "", 0, 0,
      "libpq connection string (empty: $RUGLAB_DB, then the local cluster); --db overrides; "
      "passwords belong in PGPASSFILE, not here"},

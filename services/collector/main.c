@@ -17,6 +17,7 @@
 #include "collector_auth.h"
 #include "collector_config.h"
 #include "collector_item.h"
+#include "collector_metrics.h"
 #include "collector_resolve.h"
 #include "collector_store.h"
 #include "collector_validate.h"
@@ -74,6 +75,7 @@ s_on_hup(int sig)
 typedef struct {
     char name[256];
     char listen[512];
+    char metrics_listen[512];
     char secret_key_file[1024];
     char conninfo[2048];
     rl_log_level_t level;
@@ -108,6 +110,10 @@ s_load(const char *path, const char *db_flag, s_settings_t *s, rl_err_t *err)
     else if (gethostname(s->name, sizeof s->name - 1) != 0)
         snprintf(s->name, sizeof s->name, "collector");
     snprintf(s->listen, sizeof s->listen, "%s", rl_config_str(cfg, "collector", "listen"));
+    snprintf(s->metrics_listen, sizeof s->metrics_listen, "%s",
+             rl_config_str(cfg, "collector", "metrics_listen"));
+    if (collector_metrics_check_listen(s->metrics_listen, err))
+        goto out;
     snprintf(s->secret_key_file, sizeof s->secret_key_file, "%s",
              rl_config_str(cfg, "collector", "secret_key_file"));
     const char *lvl = rl_config_str(cfg, "collector", "log_level");
@@ -185,8 +191,12 @@ s_check_live(const s_settings_t *set)
                                       "listens there)"
                                     : "");
         rc = RL_EXIT_CONFIG;
+    } else if (collector_metrics_check_bind(set->metrics_listen, &err)) {
+        rl_cli_fail("%s", err.msg);
+        rc = RL_EXIT_CONFIG;
     } else {
-        printf("configuration OK: %s, listening on %s\n", ok, set->listen);
+        printf("configuration OK: %s, listening on %s%s%s\n", ok, set->listen,
+               *set->metrics_listen ? ", metrics on " : "", set->metrics_listen);
     }
     if (sock)
         zmq_close(sock);
@@ -289,6 +299,7 @@ typedef struct {
     void *router;
     collector_auth_t *auth;
     collector_store_t *store;
+    collector_metrics_t *metrics; /* NULL: [collector] metrics_listen is empty */
     collector_store_counters_t counters;
     collector_store_counters_t logged; /* counters at the last status line */
     int64_t started_us;
@@ -305,6 +316,7 @@ typedef struct {
     size_t n_flight;
     size_t cap_flight;
     size_t flight_bytes;
+    double flight_start; /* collector_metrics_clock() when it was sent */
     /* database state */
     bool db_up;
     bool db_ever_up;
@@ -525,6 +537,8 @@ s_flight_failed(s_loop_t *L, const rl_err_t *err)
 static void
 s_flight_done(s_loop_t *L)
 {
+    collector_metrics_batch(L->metrics, L->flight, L->n_flight,
+                            collector_metrics_clock() - L->flight_start);
     s_send_acks(L, L->flight, L->n_flight);
     s_log_rejections(L, L->flight, L->n_flight);
     s_disconnect_revoked(L, L->flight, L->n_flight);
@@ -560,6 +574,7 @@ s_flush(s_loop_t *L)
                  (long long)(rl_clock_mono_ms() - L->first_pending_ms));
     }
     rl_err_t err;
+    L->flight_start = collector_metrics_clock();
     int rc = s_store_batch(L, &err);
     if (rc < 0)
         s_flight_failed(L, &err);
@@ -712,6 +727,7 @@ s_receive_one(s_loop_t *L)
     int frames = s_recv_body(L, it, more);
     L->counters.received++;
     it->received_us = rl_clock_wall_us();
+    collector_metrics_received(L->metrics, it);
     rl_msg_init(&it->msg);
     if (!it->auth_device[0]) {
         /* cannot happen with CURVE and our ZAP handler; never store it */
@@ -855,9 +871,11 @@ s_reload(s_loop_t *L)
         rl_error("config", "reload failed, keeping the old configuration: %s", err.msg);
         return;
     }
-    if (strcmp(n.listen, L->set.listen) || strcmp(n.secret_key_file, L->set.secret_key_file))
-        rl_warn("config", "listen and secret_key_file take effect after a restart");
+    if (strcmp(n.listen, L->set.listen) || strcmp(n.secret_key_file, L->set.secret_key_file) ||
+        strcmp(n.metrics_listen, L->set.metrics_listen))
+        rl_warn("config", "listen, metrics_listen and secret_key_file take effect after a restart");
     snprintf(n.listen, sizeof n.listen, "%s", L->set.listen);
+    snprintf(n.metrics_listen, sizeof n.metrics_listen, "%s", L->set.metrics_listen);
     snprintf(n.secret_key_file, sizeof n.secret_key_file, "%s", L->set.secret_key_file);
     if (strcmp(n.conninfo, L->set.conninfo) != 0) {
         collector_store_set_conninfo(L->store, n.conninfo);
@@ -980,6 +998,7 @@ s_run(s_loop_t *L)
             i_db = n;
             items[n++] = (zmq_pollitem_t){NULL, collector_store_socket(L->store), ZMQ_POLLIN, 0};
         }
+        collector_metrics_db_up(L->metrics, L->db_up);
         if (zmq_poll(items, n, s_timeout(L, stopping)) < 0) {
             if (zmq_errno() == EINTR)
                 continue;
@@ -1093,6 +1112,7 @@ s_listen(s_loop_t *L, uint8_t sec[32])
 static void
 s_loop_free(s_loop_t *L)
 {
+    collector_metrics_destroy(&L->metrics);
     for (size_t i = 0; i < L->n_items; i++)
         collector_item_clear(&L->items[i]);
     free(L->items);
@@ -1151,6 +1171,13 @@ main(int argc, char **argv)
         rl_error("zmq", "%s", err.msg);
     else
         rc = s_listen(&L, sec);
+    if (rc == RL_EXIT_OK) {
+        L.metrics = collector_metrics_new(L.set.metrics_listen, L.set.name);
+        if (collector_metrics_start(L.metrics, &err) != 0) {
+            rl_error("metrics", "%s", err.msg);
+            rc = RL_EXIT_CONFIG;
+        }
+    }
     if (rc == RL_EXIT_OK) {
         L.store = collector_store_new(L.set.conninfo, L.set.name);
         L.started_us = rl_clock_wall_us();

@@ -3,7 +3,7 @@
 # idempotent batches and acknowledges after commit.
 PROGRAMS += ruglab-collector
 ruglab-collector_SRCS := $(sort $(wildcard services/collector/*.c))
-ruglab-collector_PKGS := libczmq libzmq libpq jansson
+ruglab-collector_PKGS := libczmq libzmq libpq jansson libmicrohttpd
 # the modules without I/O: validation and the resolve step
 collector_pure := services/collector/collector_validate.c services/collector/collector_resolve.c \
                   services/collector/collector_item.c

@@ -6,10 +6,19 @@
  * message is from the hand-over to the moment the ack of it (and of every
  * message before it) has been processed and the spool trimmed.
  *
+ * The first message is handed over as the link is made (before the
+ * connection, the CURVE handshake and the Hello): the time from there to
+ * its ack is the connection's cost, printed apart ("first_ack_us=N" on
+ * stdout). The next messages follow at MSGS_PER_S from a random phase;
+ * those handed over in the first WARMUP_S seconds are not counted, so the
+ * figures are the steady state.
+ *
  * usage: bench_latency ENDPOINT SERVER_KEY_FILE SECRET_KEY_FILE DEVICE_ID
- *                      PATIENT_TOKEN SPOOL_DIR MSGS_PER_S SECONDS OUT_FILE
- * Writes one latency in microseconds per line to OUT_FILE; exits 0 when
- * every message was accepted within 60 s after the last was handed over. */
+ *                      PATIENT_TOKEN SPOOL_DIR MSGS_PER_S WARMUP_S SECONDS OUT_FILE
+ * Writes the latency of each message handed over after the warm-up, in
+ * microseconds, one per line to OUT_FILE, followed by the part of it spent
+ * in the spool's append and fsync; exits 0 when every message was
+ * accepted within 60 s after the last was handed over. */
 #include "../../services/agent/agent_link.h"
 #include "../../services/agent/agent_spool.h"
 #include "ruglab/clock.h"
@@ -35,12 +44,13 @@ s_mono_us(void)
 typedef struct {
     uint64_t seq;
     int64_t handed_us;
+    int64_t sync_us; /* of it: the spool's append and fsync */
 } s_pending_t;
 
 /* The command line. */
 typedef struct {
     const char *endpoint, *server_key, *secret_key, *device, *token, *spool_dir, *out_path;
-    double rate, seconds;
+    double rate, warmup, seconds;
 } s_opts_t;
 
 /* One agent being measured. */
@@ -52,15 +62,17 @@ typedef struct {
     char session[64];
     s_pending_t *pend; /* by hand-over */
     long total, handed, acked;
+    int64_t connect_us, first_ack_us; /* the link made; the first ack (0: not yet) */
+    int64_t steady_us;                /* the end of the warm-up */
 } s_bench_t;
 
 /* Returns 0, or -1 on a usage error (said). */
 static int
 s_parse_args(int argc, char **argv, s_opts_t *o)
 {
-    if (argc != 10) {
+    if (argc != 11) {
         fprintf(stderr, "usage: bench_latency ENDPOINT SERVER_KEY_FILE SECRET_KEY_FILE DEVICE_ID "
-                        "PATIENT_TOKEN SPOOL_DIR MSGS_PER_S SECONDS OUT_FILE\n");
+                        "PATIENT_TOKEN SPOOL_DIR MSGS_PER_S WARMUP_S SECONDS OUT_FILE\n");
         return -1;
     }
     *o = (s_opts_t){.endpoint = argv[1],
@@ -70,10 +82,12 @@ s_parse_args(int argc, char **argv, s_opts_t *o)
                     .token = argv[5],
                     .spool_dir = argv[6],
                     .rate = atof(argv[7]),
-                    .seconds = atof(argv[8]),
-                    .out_path = argv[9]};
-    if (o->rate <= 0 || o->seconds <= 0) {
-        fprintf(stderr, "bench_latency: MSGS_PER_S and SECONDS must be positive\n");
+                    .warmup = atof(argv[8]),
+                    .seconds = atof(argv[9]),
+                    .out_path = argv[10]};
+    if (o->rate <= 0 || o->seconds <= 0 || o->warmup < 0) {
+        fprintf(stderr, "bench_latency: MSGS_PER_S and SECONDS must be positive, WARMUP_S not "
+                        "negative\n");
         return -1;
     }
     return 0;
@@ -106,6 +120,7 @@ s_setup(s_bench_t *b)
         fprintf(stderr, "bench_latency: %s\n", err.msg);
         return 1;
     }
+    b->connect_us = s_mono_us();
     b->link = agent_link_new(&lo, b->spool, &err);
     if (!b->link) {
         fprintf(stderr, "bench_latency: %s\n", err.msg);
@@ -114,24 +129,6 @@ s_setup(s_bench_t *b)
     b->out = fopen(o->out_path, "w");
     if (!b->out) {
         perror(o->out_path);
-        return 1;
-    }
-    return 0;
-}
-
-/* Waits for the connection, so the figure is the steady state: 0, or 1 (said). */
-static int
-s_wait_connected(s_bench_t *b)
-{
-    int64_t deadline = s_mono_us() + 20 * 1000000LL;
-    while (!agent_link_connected(b->link) && s_mono_us() < deadline) {
-        zmq_pollitem_t items[3];
-        int n = agent_link_poll_items(b->link, items);
-        (void)zmq_poll(items, n, 10);
-        (void)agent_link_run(b->link, s_mono_us() / 1000);
-    }
-    if (!agent_link_connected(b->link)) {
-        fprintf(stderr, "bench_latency: %s: not connected within 20 s\n", b->o->device);
         return 1;
     }
     return 0;
@@ -169,23 +166,33 @@ s_hand_over(s_bench_t *b)
     }
     b->pend[handed].seq = m.seq;
     b->pend[handed].handed_us = t;
+    b->pend[handed].sync_us = s_mono_us() - t;
     b->handed++;
     rl_msg_clear(&m);
     return 0;
 }
 
+/* When message k is due: the first at once, the next ones at the rate
+ * from start (a random phase). */
+static int64_t
+s_due(const s_bench_t *b, int64_t start, int64_t period_us, long k)
+{
+    return k == 0 ? b->connect_us : start + k * period_us;
+}
+
 /* Hands the messages over at the rate asked and writes the latency of each
- * once acknowledged: 0, or 1 (said). */
+ * after the warm-up once acknowledged: 0, or 1 (said). */
 static int
 s_run(s_bench_t *b)
 {
     int64_t period_us = (int64_t)(1e6 / b->o->rate);
     /* Agents start at different phases of their period, like real machines. */
-    int64_t start = s_mono_us() + (int64_t)(rand_r(&(unsigned){(unsigned)getpid()}) % period_us);
+    int64_t start = b->connect_us + (int64_t)(rand_r(&(unsigned){(unsigned)getpid()}) % period_us);
+    b->steady_us = b->connect_us + (int64_t)(b->o->warmup * 1e6);
     int64_t end_wait = 0;
     for (;;) {
         int64_t now = s_mono_us();
-        if (b->handed < b->total && now >= start + b->handed * period_us) {
+        if (b->handed < b->total && now >= s_due(b, start, period_us, b->handed)) {
             if (s_hand_over(b))
                 return 1;
             if (b->handed == b->total)
@@ -199,7 +206,11 @@ s_run(s_bench_t *b)
             uint64_t seq = b->pend[b->acked].seq;
             if (agent_spool_next(b->spool, seq - 1, &rec) && rec.seq == seq)
                 break;
-            fprintf(b->out, "%" PRId64 "\n", t_ack - b->pend[b->acked].handed_us);
+            if (b->acked == 0)
+                b->first_ack_us = t_ack - b->connect_us;
+            if (b->pend[b->acked].handed_us >= b->steady_us)
+                fprintf(b->out, "%" PRId64 " %" PRId64 "\n", t_ack - b->pend[b->acked].handed_us,
+                        b->pend[b->acked].sync_us);
             b->acked++;
         }
         if (b->acked == b->total)
@@ -212,7 +223,7 @@ s_run(s_bench_t *b)
         zmq_pollitem_t items[3];
         int n = agent_link_poll_items(b->link, items);
         int64_t wait_us =
-            b->handed < b->total ? start + b->handed * period_us - s_mono_us() : 100000;
+            b->handed < b->total ? s_due(b, start, period_us, b->handed) - s_mono_us() : 100000;
         int timeout = wait_us <= 0 ? 0 : (int)((wait_us + 999) / 1000);
         (void)zmq_poll(items, n, timeout);
     }
@@ -225,12 +236,14 @@ main(int argc, char **argv)
     if (s_parse_args(argc, argv, &o))
         return 2;
     s_bench_t b = {.o = &o};
-    if (s_setup(&b) || s_wait_connected(&b))
+    if (s_setup(&b))
         return 1;
-    b.total = (long)(o.rate * o.seconds);
+    b.total = 1 + (long)(o.rate * (o.warmup + o.seconds));
     b.pend = rl_malloc(sizeof *b.pend * (size_t)(b.total > 0 ? b.total : 1));
     snprintf(b.session, sizeof b.session, "lat-%" PRId64, rl_clock_wall_us() / 1000000);
     int rc = s_run(&b);
+    if (rc == 0)
+        printf("first_ack_us=%" PRId64 "\n", b.first_ack_us);
     const agent_link_stats_t *st = agent_link_stats(b.link);
     if (st->rejected) {
         fprintf(stderr, "bench_latency: %s: %" PRIu64 " message(s) rejected\n", o.device,

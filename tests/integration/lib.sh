@@ -287,6 +287,41 @@ t_send() {
     --server-key "$CKEY/collector.key" --device "$dev" "$@"
 }
 
+# --- Prometheus metrics (the collector's [collector] metrics_listen)
+
+# t_metrics_url [LOG]: prints the URL the collector logged ("metrics:
+# serving http://ADDRESS:PORT/metrics"), of the last one started by default.
+t_metrics_url() {
+  sed -n 's/.*serving \(http:[^ ]*\/metrics\).*/\1/p' "${1:-$T_COLLECTOR_LOG}" | head -1
+}
+
+# t_scrape URL METRIC: prints the value of one sample of a scrape of URL:
+# METRIC is the sample as served, with its labels, e.g.
+# 'ruglab_collector_rejected_total{reason="OUT_OF_RANGE"}'. Fails when the
+# scrape fails (HTTP error, no answer) or the sample is not in it.
+t_scrape() {
+  local out
+  out=$(curl -sf --max-time 5 "$1") || return 1
+  awk -v m="$2" '$1 == m { print $2; found = 1 } END { exit !found }' <<<"$out"
+}
+
+# t_prom_wellformed FILE: checks the text exposition format, line by line:
+# every line is "# HELP name text", "# TYPE name counter|gauge|histogram"
+# or a sample "name{label="value",...} number" whose family (the name, or a
+# histogram's name without _bucket, _sum, _count) had a TYPE line before.
+# Prints the first bad line and fails; fails on an empty file.
+t_prom_wellformed() {
+  awk '
+    /^# HELP [a-zA-Z_:][a-zA-Z0-9_:]* / { next }
+    /^# TYPE [a-zA-Z_:][a-zA-Z0-9_:]* (counter|gauge|histogram)$/ { type[$3] = $4; next }
+    /^[a-zA-Z_:][a-zA-Z0-9_:]*(\{[a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*"(,[a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*")*\})? (-?[0-9]+(\.[0-9]+)?([eE][-+]?[0-9]+)?|[-+]Inf|NaN)$/ {
+      name = $0; sub(/[{ ].*/, "", name); base = name; sub(/_(bucket|sum|count)$/, "", base)
+      if (name in type || type[base] == "histogram") { n++; next }
+    }
+    { print "bad line " NR ": " $0; bad = 1; exit 1 }
+    END { if (!bad && n == 0) { print "no samples"; exit 1 } }' "$1"
+}
+
 # Ends the test: exit status says whether every check passed.
 t_done() {
   echo "1..$T_N"
