@@ -68,6 +68,19 @@ struct collector_store {
     " VALUES ($1::text, $2::bigint, $3::bigint, '" table "') ON CONFLICT DO NOTHING"               \
     " RETURNING 1) "
 
+/* A device status row's update: what a message says replaces what was
+ * known, what it does not say is kept. */
+#define S_DEVICE_STATUS_SET                                                                        \
+    " ON CONFLICT (device_id) DO UPDATE SET last_seen = now(),"                                    \
+    " boot_id = COALESCE(EXCLUDED.boot_id, d.boot_id),"                                            \
+    " last_seq = COALESCE(EXCLUDED.last_seq, d.last_seq),"                                         \
+    " spool_depth = COALESCE(EXCLUDED.spool_depth, d.spool_depth),"                                \
+    " spool_bytes = COALESCE(EXCLUDED.spool_bytes, d.spool_bytes),"                                \
+    " oldest_unacked_s = COALESCE(EXCLUDED.oldest_unacked_s, d.oldest_unacked_s),"                 \
+    " firmware_version = COALESCE(EXCLUDED.firmware_version, d.firmware_version),"                 \
+    " sender_version = COALESCE(EXCLUDED.sender_version, d.sender_version),"                       \
+    " collector = EXCLUDED.collector"
+
 static const struct {
     const char *name;
     const char *sql;
@@ -126,16 +139,7 @@ static const struct {
     {"device_status",
      "INSERT INTO meas.device_status AS d (device_id, last_seen, boot_id, last_seq, spool_depth,"
      " spool_bytes, oldest_unacked_s, firmware_version, sender_version, collector)"
-     " VALUES ($1, now(), $2, $3, $4, $5, $6, $7, $8, $9)"
-     " ON CONFLICT (device_id) DO UPDATE SET last_seen = now(),"
-     " boot_id = COALESCE(EXCLUDED.boot_id, d.boot_id),"
-     " last_seq = COALESCE(EXCLUDED.last_seq, d.last_seq),"
-     " spool_depth = COALESCE(EXCLUDED.spool_depth, d.spool_depth),"
-     " spool_bytes = COALESCE(EXCLUDED.spool_bytes, d.spool_bytes),"
-     " oldest_unacked_s = COALESCE(EXCLUDED.oldest_unacked_s, d.oldest_unacked_s),"
-     " firmware_version = COALESCE(EXCLUDED.firmware_version, d.firmware_version),"
-     " sender_version = COALESCE(EXCLUDED.sender_version, d.sender_version),"
-     " collector = EXCLUDED.collector"},
+     " VALUES ($1, now(), $2, $3, $4, $5, $6, $7, $8, $9)" S_DEVICE_STATUS_SET},
     {"device_statuses",
      "INSERT INTO meas.device_status AS d (device_id, last_seen, boot_id, last_seq, spool_depth,"
      " spool_bytes, oldest_unacked_s, firmware_version, sender_version, collector)"
@@ -143,16 +147,7 @@ static const struct {
      " u.firmware, u.sender, $9 FROM unnest($1::text[], $2::bigint[], $3::bigint[],"
      " $4::bigint[], $5::bigint[], $6::integer[], $7::text[], $8::text[])"
      " AS u (device_id, boot_id, last_seq, spool_depth, spool_bytes, oldest, firmware, sender)"
-     " ORDER BY u.device_id"
-     " ON CONFLICT (device_id) DO UPDATE SET last_seen = now(),"
-     " boot_id = COALESCE(EXCLUDED.boot_id, d.boot_id),"
-     " last_seq = COALESCE(EXCLUDED.last_seq, d.last_seq),"
-     " spool_depth = COALESCE(EXCLUDED.spool_depth, d.spool_depth),"
-     " spool_bytes = COALESCE(EXCLUDED.spool_bytes, d.spool_bytes),"
-     " oldest_unacked_s = COALESCE(EXCLUDED.oldest_unacked_s, d.oldest_unacked_s),"
-     " firmware_version = COALESCE(EXCLUDED.firmware_version, d.firmware_version),"
-     " sender_version = COALESCE(EXCLUDED.sender_version, d.sender_version),"
-     " collector = EXCLUDED.collector"},
+     " ORDER BY u.device_id" S_DEVICE_STATUS_SET},
     {"tokens", "SELECT badge_token, enrolment_id, status, to_char(start_date, 'YYYY-MM-DD'),"
                " to_char(end_date, 'YYYY-MM-DD') FROM clinical.collector_token"
                " WHERE badge_token = ANY ($1::text[])"},
