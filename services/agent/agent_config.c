@@ -28,6 +28,12 @@ const rl_cfg_key_t agent_config_schema[] = {
      "least 4194480: four of the largest messages (1 MiB each), so that any message fits"},
     {"spool", "segment_bytes", RL_CFG_INT, "4194304", 1, 1073741824,
      "Segment file size; a segment is deleted once all its messages are acknowledged"},
+    {"spool", "sync_bytes", RL_CFG_INT, "1048576", 1, 1073741824,
+     "Bytes of measurements made durable by one fsync at most (group commit); a measurement is "
+     "sent only once durable"},
+    {"spool", "sync_ms", RL_CFG_INT, "10", 0, 10000,
+     "Milliseconds a measurement waits at most for others to share its fsync while the driver "
+     "keeps delivering (when the driver has nothing more, the fsync is at once)"},
     {"link", "collector", RL_CFG_STRING, "tcp://127.0.0.1:7470", 0, 0,
      "ZeroMQ endpoint of ruglab-collector, or several separated by commas (collectors on one "
      "database, sharing one key pair): the first is preferred, the others are used while it is "

@@ -29,8 +29,6 @@
 #include <unistd.h>
 
 #define S_PROG "ruglab-agent"
-/* Measurements taken from the driver per loop turn: one fsync covers them. */
-#define S_BATCH 512
 
 static volatile sig_atomic_t s_stop;
 static volatile sig_atomic_t s_reload;
@@ -306,15 +304,31 @@ s_pull(s_agent_t *a, int64_t now_ms)
     return 1;
 }
 
-/* Takes measurements from the driver into the spool; one fsync for all. */
+/* Takes measurements from the driver into the spool; one fsync for all
+ * (group commit): until the driver has none ready, or the group holds
+ * [spool] sync_bytes, or sync_ms have passed since its first append. A
+ * measurement is offered to the link only once synced (agent_spool_next),
+ * so grouping delays sending by at most sync_ms and never weakens it.
+ * Sets *more when a limit ended the group while the driver may have more. */
 static int
-s_take(s_agent_t *a, int64_t now_ms)
+s_take(s_agent_t *a, int64_t now_ms, bool *more)
 {
     int appended = 0;
     a->drv_wait_ms = -1;
+    *more = false;
     if (now_ms < a->retry_ms)
         return 0;
-    while (!s_stop && appended < S_BATCH) {
+    uint64_t sync_bytes = (uint64_t)rl_config_int(a->cfg, "spool", "sync_bytes");
+    int64_t sync_ms = rl_config_int(a->cfg, "spool", "sync_ms");
+    uint64_t bytes0 = agent_spool_bytes(a->spool);
+    for (;;) {
+        if (s_stop)
+            break;
+        if (appended && (agent_spool_bytes(a->spool) - bytes0 >= sync_bytes ||
+                         rl_clock_mono_ms() - now_ms >= sync_ms)) {
+            *more = true;
+            break;
+        }
         if (!a->have_held) {
             if (a->driver_eof)
                 break;
@@ -363,6 +377,8 @@ s_take(s_agent_t *a, int64_t now_ms)
     }
     if (appended) {
         rl_err_t err;
+        rl_debug(a->log_ctx, "spool: %d message(s), %" PRIu64 " bytes in one fsync", appended,
+                 agent_spool_bytes(a->spool) - bytes0);
         if (agent_spool_sync(a->spool, &err)) {
             rl_error(a->log_ctx, "%s; retrying in 1 s", err.msg);
             a->retry_ms = now_ms + 1000;
@@ -383,7 +399,8 @@ s_run(s_agent_t *a)
         int64_t now = rl_clock_mono_ms();
         if (s_reload)
             s_handle_reload(a);
-        int taken = s_take(a, now);
+        bool more = false;
+        int taken = s_take(a, now, &more);
         if (taken < 0)
             return RL_EXIT_FAIL;
         int link_wait = agent_link_run(a->link, now);
@@ -415,7 +432,7 @@ s_run(s_agent_t *a)
         if (agent_metrics_wait_ms(a->metrics, now) < timeout)
             timeout = agent_metrics_wait_ms(a->metrics, now);
         bool want_driver = !a->driver_eof && !a->have_held && now >= a->retry_ms;
-        if (taken >= S_BATCH)
+        if (more)
             timeout = 0;
         if (want_driver) {
             int fd = a->drv->fd ? a->drv->fd(a->drv_state) : -1;

@@ -28,13 +28,18 @@ const rl_cfg_key_t collector_config_schema[] = {
      "passwords belong in PGPASSFILE, not here"},
     {"database", "reconnect_max_ms", RL_CFG_INT, "5000", 100, 600000,
      "Longest wait between reconnection attempts while the database is unreachable"},
-    {"batch", "max_messages", RL_CFG_INT, "256", 1, 100000,
-     "Messages stored in one transaction at most (group commit)"},
+    {"batch", "max_messages", RL_CFG_INT, "1024", 1, 100000,
+     "Messages stored in one transaction at most (group commit); each held message takes about "
+     "19 KiB of memory besides its bytes, and two groups are held (one committing)"},
+    {"batch", "group_bytes", RL_CFG_INT, "1048576", 4096, 1073741824,
+     "Bytes of messages stored in one transaction at most: a group closes at this size, or "
+     "max_messages, or when the previous one is committed, whichever comes first"},
     {"batch", "max_bytes", RL_CFG_INT, "8388608", 65536, 1073741824,
-     "Bytes of received messages held in memory at most; beyond it the collector stops reading "
-     "(backpressure to the agents' spools)"},
-    {"batch", "max_delay_ms", RL_CFG_INT, "5", 0, 10000,
-     "Milliseconds a message waits for more to share its transaction"},
+     "Bytes of received messages held in memory at most (the group being committed and the "
+     "next); beyond it the collector stops reading (backpressure to the agents' spools)"},
+    {"batch", "max_delay_ms", RL_CFG_INT, "0", 0, 10000,
+     "Milliseconds a message waits for more to share its transaction when none is being "
+     "committed (0: none; while one commits, the next group grows anyway)"},
     {"security", "refresh_ms", RL_CFG_INT, "1000", 100, 60000,
      "Milliseconds between reloads of the device allow-list (revocation takes effect within this)"},
     {"security", "dead_letters_per_minute", RL_CFG_INT, "120", 1, 1000000,

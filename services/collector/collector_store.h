@@ -1,8 +1,9 @@
 /* The collector's database side: one connection as ruglab_collector, the
  * lookup of patient tokens for the resolve step, the group commit of a
  * resolved batch of received messages in one transaction (idempotent by
- * (device_id, boot_id, seq): INSERT ... ON CONFLICT DO NOTHING RETURNING
- * tells a new message from a duplicate), dead letters in the same
+ * (device_id, boot_id, seq): binary COPY when no key was stored before,
+ * else INSERT ... ON CONFLICT DO NOTHING RETURNING per message tells a
+ * new message from a duplicate), dead letters in the same
  * transaction, device status from hello/heartbeat, the collector's
  * counters, and the device allow-list. Decides nothing about a message:
  * it writes what validation and the resolve step decided. Used by the
@@ -57,16 +58,35 @@ int collector_store_enrolments(collector_store_t *self, const char *const *token
                                collector_validate_enrolment_t **rows_p, size_t *n_rows_p,
                                rl_err_t *err) __attribute__((warn_unused_result));
 
-/* Stores the batch, resolved by collector_resolve_batch, in one
+/* Starts storing the batch, resolved by collector_resolve_batch, in one
  * transaction: maps each item to its statement as resolved, and fills its
- * outcome (status, reason, text), valid only when it returns 0, after
- * COMMIT. Returns -1 (err set) when the database failed; the connection
- * is then down and the same batch may be resolved and flushed again
- * later: rows already committed come back as DUPLICATE. Adds to counters
- * on success. */
-int collector_store_flush(collector_store_t *self, collector_item_t *items, size_t n,
-                          collector_store_counters_t *counters, rl_err_t *err)
+ * outcome (status, reason, text), valid only once the batch is committed.
+ * The usual way (no key stored before, every value as its column takes
+ * it): the keys and measurements go by binary COPY, then the device
+ * statuses and COMMIT are sent without waiting for them: returns 0, the
+ * batch is in flight, and the caller goes on receiving while it polls
+ * collector_store_socket() and calls collector_store_flush_poll(); items
+ * must stay where they are until then. When COPY cannot take the batch
+ * (a duplicate, a value refused), the transaction is rolled back and the
+ * batch is stored message by message at once (ACCEPTED/DUPLICATE exact
+ * per message): returns 1, committed. Returns -1 (err set) when the
+ * database failed; the connection is then down and the same batch may be
+ * resolved and stored again later: rows already committed come back as
+ * DUPLICATE. Adds to counters once committed. */
+int collector_store_flush_start(collector_store_t *self, collector_item_t *items, size_t n,
+                                collector_store_counters_t *counters, rl_err_t *err)
     __attribute__((warn_unused_result));
+/* The batch in flight: 1 committed (outcome filled; also when none is in
+ * flight), 0 not yet, -1 failed as collector_store_flush_start (the
+ * connection is down; whether it was committed is unknown, so it is
+ * stored again). */
+int collector_store_flush_poll(collector_store_t *self, rl_err_t *err)
+    __attribute__((warn_unused_result));
+bool collector_store_in_flight(const collector_store_t *self);
+/* The database connection's socket (to poll for the flight's results), -1
+ * when not connected. No other call of this module may be made while a
+ * batch is in flight. */
+int collector_store_socket(const collector_store_t *self);
 
 /* The allow-list: every device with its key and whether it is revoked.
  * Caller owns *devices_p (free()). -1 with err on failure. */

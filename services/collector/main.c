@@ -3,7 +3,11 @@
  * unrevoked device keys. Every message is decoded and validated, held in a
  * bounded batch, resolved (patient token to enrolment, scores), stored in
  * one transaction (idempotent by device, boot and sequence) and
- * acknowledged only after COMMIT. While the database is unreachable
+ * acknowledged only after COMMIT. While one batch's COMMIT is on its way
+ * (the database's socket polled beside the agents'), the next is received
+ * and validated; it goes to the database once that COMMIT is answered, so
+ * a group is as large as what arrives during one commit (at most
+ * [batch] group_bytes, max_messages). While the database is unreachable
  * nothing is acknowledged and, once the batch is full, nothing more is
  * read: the agents keep their spools (backpressure).
  *
@@ -45,6 +49,8 @@
 #define S_PROG "ruglab-collector"
 /* Rejections logged one by one per status interval; the rest are counted. */
 #define S_REJECT_LOG_MAX 20
+/* Messages read from the agents per loop turn at most. */
+#define S_READ_TURN 256
 
 static volatile sig_atomic_t s_term;
 static volatile sig_atomic_t s_hup;
@@ -80,6 +86,7 @@ typedef struct {
     long reconnect_max_ms;
     long batch_max;
     long batch_bytes;
+    long group_bytes;
     long batch_delay_ms;
     long refresh_ms;
     long dead_letters_per_minute;
@@ -122,6 +129,7 @@ s_load(const char *path, const char *db_flag, s_settings_t *s, rl_err_t *err)
     s->reconnect_max_ms = rl_config_int(cfg, "database", "reconnect_max_ms");
     s->batch_max = rl_config_int(cfg, "batch", "max_messages");
     s->batch_bytes = rl_config_int(cfg, "batch", "max_bytes");
+    s->group_bytes = rl_config_int(cfg, "batch", "group_bytes");
     s->batch_delay_ms = rl_config_int(cfg, "batch", "max_delay_ms");
     s->refresh_ms = rl_config_int(cfg, "security", "refresh_ms");
     s->dead_letters_per_minute = rl_config_int(cfg, "security", "dead_letters_per_minute");
@@ -295,12 +303,20 @@ typedef struct {
     collector_store_counters_t counters;
     collector_store_counters_t logged; /* counters at the last status line */
     int64_t started_us;
-    /* the pending batch */
+    /* the pending batch: received, waiting for its transaction */
     collector_item_t *items;
     size_t n_items;
     size_t cap_items;
     size_t pending_bytes;
     int64_t first_pending_ms;
+    /* the batch being stored: its COMMIT on the way while the next one is
+     * received (collector_store_in_flight), or held after the database
+     * failed, to be stored again first */
+    collector_item_t *flight;
+    size_t n_flight;
+    size_t cap_flight;
+    size_t flight_bytes;
+    double flight_start; /* collector_metrics_clock() when it was sent */
     /* database state */
     bool db_up;
     bool db_ever_up;
@@ -326,7 +342,7 @@ s_db_down(s_loop_t *L, const char *why)
         rl_warn("database",
                 "unavailable: %s; not acknowledging, holding %zu message%s, "
                 "retrying with backoff",
-                why, L->n_items, L->n_items == 1 ? "" : "s");
+                why, L->n_items + L->n_flight, L->n_items + L->n_flight == 1 ? "" : "s");
     }
     L->db_up = false;
     L->db_ever_up = true; /* log the next state change only */
@@ -363,8 +379,8 @@ s_connect(s_loop_t *L)
         return;
     }
     if (!L->db_up && L->db_ever_up)
-        rl_info("database", "available again; resuming with %zu message%s held", L->n_items,
-                L->n_items == 1 ? "" : "s");
+        rl_info("database", "available again; resuming with %zu message%s held",
+                L->n_items + L->n_flight, L->n_items + L->n_flight == 1 ? "" : "s");
     L->db_up = true;
     L->db_ever_up = true;
     L->backoff_ms = 100;
@@ -372,70 +388,100 @@ s_connect(s_loop_t *L)
     L->next_refresh_ms = rl_clock_mono_ms() + L->set.refresh_ms;
 }
 
-static void
-s_send_acks(s_loop_t *L)
+/* Orders the indices of a batch's items by their connection (routing
+ * id), keeping the order of each connection's items. */
+static const collector_item_t *s_sort_items;
+
+static int
+s_by_routing(const void *a, const void *b)
 {
-    bool *done = rl_calloc(L->n_items, sizeof *done);
-    for (size_t i = 0; i < L->n_items; i++) {
-        if (done[i])
+    size_t i = *(const size_t *)a, j = *(const size_t *)b;
+    const collector_item_t *x = &s_sort_items[i], *y = &s_sort_items[j];
+    if (x->routing_len != y->routing_len)
+        return x->routing_len < y->routing_len ? -1 : 1;
+    int c = memcmp(x->routing, y->routing, x->routing_len);
+    if (c)
+        return c;
+    return i < j ? -1 : i > j;
+}
+
+static bool
+s_wants_ack(const collector_item_t *it)
+{
+    return it->status == RL_ACK_REJECTED || collector_validate_wants_ack(&it->msg);
+}
+
+/* One Acks message to the connection of items[idx[0..n-1]]. */
+static void
+s_send_ack(s_loop_t *L, const collector_item_t *items, const size_t *idx, size_t n)
+{
+    const collector_item_t *first = &items[idx[0]];
+    size_t n_ack = 0;
+    for (size_t k = 0; k < n; k++)
+        n_ack += s_wants_ack(&items[idx[k]]);
+    if (n_ack == 0)
+        return;
+    rl_msg_t ack;
+    rl_msg_init(&ack);
+    snprintf(ack.device_id, sizeof ack.device_id, "%s", first->auth_device);
+    ack.taken_at_us = rl_clock_wall_us();
+    rl_msg_acks_alloc(&ack, n_ack);
+    size_t a_i = 0;
+    for (size_t k = 0; k < n; k++) {
+        const collector_item_t *it = &items[idx[k]];
+        if (!s_wants_ack(it))
             continue;
-        const collector_item_t *first = &L->items[i];
-        size_t n = 0;
-        for (size_t j = i; j < L->n_items; j++) {
-            const collector_item_t *it = &L->items[j];
-            if (!done[j] && it->routing_len == first->routing_len &&
-                !memcmp(it->routing, first->routing, it->routing_len) &&
-                (it->status == RL_ACK_REJECTED || collector_validate_wants_ack(&it->msg)))
-                n++;
-        }
-        if (n == 0) {
-            done[i] = true;
-            continue;
-        }
-        rl_msg_t ack;
-        rl_msg_init(&ack);
-        snprintf(ack.device_id, sizeof ack.device_id, "%s", first->auth_device);
-        ack.taken_at_us = rl_clock_wall_us();
-        rl_msg_acks_alloc(&ack, n);
-        size_t k = 0;
-        for (size_t j = i; j < L->n_items; j++) {
-            const collector_item_t *it = &L->items[j];
-            if (done[j] || it->routing_len != first->routing_len ||
-                memcmp(it->routing, first->routing, it->routing_len) != 0)
-                continue;
-            done[j] = true;
-            if (!(it->status == RL_ACK_REJECTED || collector_validate_wants_ack(&it->msg)))
-                continue;
-            rl_ack_t *a = &ack.u.acks.acks[k++];
-            a->boot_id = it->msg.boot_id;
-            a->seq = it->msg.seq;
-            a->status = it->status;
-            a->reason = it->status == RL_ACK_REJECTED ? it->reason : RL_REASON_NONE;
-            snprintf(a->text, sizeof a->text, "%s", it->status == RL_ACK_REJECTED ? it->text : "");
-        }
-        uint8_t *buf = NULL;
-        size_t len = 0;
-        rl_err_t err;
-        if (rl_wire_encode(&ack, &buf, &len, &err) == 0) {
-            /* a peer gone meanwhile: ROUTER drops it; the agent resends */
-            if (zmq_send(L->router, first->routing, first->routing_len,
-                         ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0 &&
-                zmq_send(L->router, buf, len, ZMQ_DONTWAIT) < 0)
-                rl_debug(first->auth_device, "ack not sent: %s", zmq_strerror(zmq_errno()));
-        } else {
-            rl_error(first->auth_device, "cannot encode acknowledgements: %s", err.msg);
-        }
-        free(buf);
-        rl_msg_clear(&ack);
+        rl_ack_t *a = &ack.u.acks.acks[a_i++];
+        a->boot_id = it->msg.boot_id;
+        a->seq = it->msg.seq;
+        a->status = it->status;
+        a->reason = it->status == RL_ACK_REJECTED ? it->reason : RL_REASON_NONE;
+        snprintf(a->text, sizeof a->text, "%s", it->status == RL_ACK_REJECTED ? it->text : "");
     }
-    free(done);
+    uint8_t *buf = NULL;
+    size_t len = 0;
+    rl_err_t err;
+    if (rl_wire_encode(&ack, &buf, &len, &err) == 0) {
+        /* a peer gone meanwhile: ROUTER drops it; the agent resends */
+        if (zmq_send(L->router, first->routing, first->routing_len, ZMQ_SNDMORE | ZMQ_DONTWAIT) >=
+                0 &&
+            zmq_send(L->router, buf, len, ZMQ_DONTWAIT) < 0)
+            rl_debug(first->auth_device, "ack not sent: %s", zmq_strerror(zmq_errno()));
+    } else {
+        rl_error(first->auth_device, "cannot encode acknowledgements: %s", err.msg);
+    }
+    free(buf);
+    rl_msg_clear(&ack);
+}
+
+/* The acknowledgements of a committed batch: one Acks message per
+ * connection (sorted by routing id: a batch of many agents costs n log n,
+ * not n times the agents). */
+static void
+s_send_acks(s_loop_t *L, const collector_item_t *items, size_t n)
+{
+    size_t *idx = rl_calloc(n + 1, sizeof *idx);
+    for (size_t i = 0; i < n; i++)
+        idx[i] = i;
+    s_sort_items = items;
+    qsort(idx, n, sizeof *idx, s_by_routing);
+    s_sort_items = NULL;
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && items[idx[j]].routing_len == items[idx[i]].routing_len &&
+               !memcmp(items[idx[j]].routing, items[idx[i]].routing, items[idx[i]].routing_len))
+            j++;
+        s_send_ack(L, items, idx + i, j - i);
+        i = j;
+    }
+    free(idx);
 }
 
 static void
-s_log_rejections(s_loop_t *L)
+s_log_rejections(s_loop_t *L, const collector_item_t *items, size_t n)
 {
-    for (size_t i = 0; i < L->n_items; i++) {
-        const collector_item_t *it = &L->items[i];
+    for (size_t i = 0; i < n; i++) {
+        const collector_item_t *it = &items[i];
         if (it->status != RL_ACK_REJECTED)
             continue;
         if (L->rejects_logged >= S_REJECT_LOG_MAX) {
@@ -449,56 +495,107 @@ s_log_rejections(s_loop_t *L)
     }
 }
 
-static void s_disconnect_revoked(s_loop_t *L);
+static void s_disconnect_revoked(s_loop_t *L, const collector_item_t *items, size_t n);
 
-/* Resolves the batch (its patient tokens looked up first) and stores it.
- * -1 with err when the database failed. */
+/* Resolves the flight (its patient tokens looked up first) and starts
+ * storing it: 1 committed, 0 in flight, -1 with err when the database
+ * failed. */
 static int
 s_store_batch(s_loop_t *L, rl_err_t *err)
 {
-    const char **tokens = rl_calloc(L->n_items + 1, sizeof *tokens);
-    size_t n_tokens = collector_resolve_tokens(L->items, L->n_items, tokens);
+    const char **tokens = rl_calloc(L->n_flight + 1, sizeof *tokens);
+    size_t n_tokens = collector_resolve_tokens(L->flight, L->n_flight, tokens);
     collector_validate_enrolment_t *rows = NULL;
     size_t n_rows = 0;
     int rc = -1;
     if (n_tokens == 0 ||
         collector_store_enrolments(L->store, tokens, n_tokens, &rows, &n_rows, err) == 0) {
-        collector_resolve_batch(L->items, L->n_items, rows, n_rows);
-        rc = collector_store_flush(L->store, L->items, L->n_items, &L->counters, err);
+        collector_resolve_batch(L->flight, L->n_flight, rows, n_rows);
+        rc = collector_store_flush_start(L->store, L->flight, L->n_flight, &L->counters, err);
     }
     free(rows);
     free(tokens);
     return rc;
 }
 
+/* The database failed the flight: it is held, and stored again first. */
+static void
+s_flight_failed(s_loop_t *L, const rl_err_t *err)
+{
+    if (!collector_store_is_up(L->store)) {
+        s_db_down(L, err->msg);
+    } else {
+        /* not a lost connection, yet the batch failed even message by
+         * message: say so, keep it, try again after a pause */
+        rl_error("database", "storing a batch of %zu failed: %s", L->n_flight, err->msg);
+        L->next_connect_ms = rl_clock_mono_ms() + L->backoff_ms;
+        L->db_up = false;
+    }
+}
+
+/* The flight is committed: its acknowledgements go out. */
+static void
+s_flight_done(s_loop_t *L)
+{
+    collector_metrics_batch(L->metrics, L->flight, L->n_flight,
+                            collector_metrics_clock() - L->flight_start);
+    s_send_acks(L, L->flight, L->n_flight);
+    s_log_rejections(L, L->flight, L->n_flight);
+    s_disconnect_revoked(L, L->flight, L->n_flight);
+    for (size_t i = 0; i < L->n_flight; i++)
+        collector_item_clear(&L->flight[i]);
+    L->n_flight = 0;
+    L->flight_bytes = 0;
+}
+
+/* Starts storing: the held flight if the database failed it, else the
+ * pending batch (which becomes the flight, and the pending batch starts
+ * empty). Nothing while a flight is on its way. */
 static void
 s_flush(s_loop_t *L)
 {
-    if (L->n_items == 0 || !L->db_up)
+    if (!L->db_up || collector_store_in_flight(L->store))
         return;
-    rl_err_t err;
-    double store_start = collector_metrics_clock();
-    if (s_store_batch(L, &err) != 0) {
-        if (!collector_store_is_up(L->store)) {
-            s_db_down(L, err.msg);
-        } else {
-            /* not a lost connection, yet the batch failed even message by
-             * message: say so, keep it, try again after a pause */
-            rl_error("database", "storing a batch of %zu failed: %s", L->n_items, err.msg);
-            L->next_connect_ms = rl_clock_mono_ms() + L->backoff_ms;
-            L->db_up = false;
-        }
-        return;
+    if (L->n_flight == 0) {
+        if (L->n_items == 0)
+            return;
+        collector_item_t *t = L->flight;
+        size_t cap = L->cap_flight;
+        L->flight = L->items;
+        L->n_flight = L->n_items;
+        L->cap_flight = L->cap_items;
+        L->flight_bytes = L->pending_bytes;
+        L->items = t;
+        L->cap_items = cap;
+        L->n_items = 0;
+        L->pending_bytes = 0;
+        rl_debug("database", "group of %zu message(s), %zu bytes, first waited %lld ms",
+                 L->n_flight, L->flight_bytes,
+                 (long long)(rl_clock_mono_ms() - L->first_pending_ms));
     }
-    collector_metrics_batch(L->metrics, L->items, L->n_items,
-                            collector_metrics_clock() - store_start);
-    s_send_acks(L);
-    s_log_rejections(L);
-    s_disconnect_revoked(L);
-    for (size_t i = 0; i < L->n_items; i++)
-        collector_item_clear(&L->items[i]);
-    L->n_items = 0;
-    L->pending_bytes = 0;
+    rl_err_t err;
+    L->flight_start = collector_metrics_clock();
+    int rc = s_store_batch(L, &err);
+    if (rc < 0)
+        s_flight_failed(L, &err);
+    else if (rc == 1)
+        s_flight_done(L);
+}
+
+/* The flight's results, when the database's socket has some. */
+static void
+s_flight_poll(s_loop_t *L)
+{
+    rl_err_t err;
+    int rc = collector_store_flush_poll(L->store, &err);
+    if (rc < 0) {
+        rl_warn("database",
+                "a batch of %zu was being committed when the database failed: it is stored "
+                "again once connected (what was committed is acknowledged DUPLICATE)",
+                L->n_flight);
+        s_flight_failed(L, &err);
+    } else if (rc == 1)
+        s_flight_done(L);
 }
 
 static void
@@ -515,7 +612,8 @@ s_status(s_loop_t *L)
         rl_info("counters", "%d more rejections not logged one by one", L->rejects_unlogged);
     L->rejects_logged = L->rejects_unlogged = 0;
     rl_err_t err;
-    if (L->db_up && collector_store_write_status(L->store, L->started_us, c, &err) != 0) {
+    if (L->db_up && !collector_store_in_flight(L->store) &&
+        collector_store_write_status(L->store, L->started_us, c, &err) != 0) {
         if (!collector_store_is_up(L->store))
             s_db_down(L, err.msg);
         else
@@ -704,10 +802,10 @@ s_read_one(s_loop_t *L)
  * of a second so that the acks are sent first, and checks that the socket
  * still has the same peer (libzmq may have closed and reused the number). */
 static void
-s_disconnect_revoked(s_loop_t *L)
+s_disconnect_revoked(s_loop_t *L, const collector_item_t *items, size_t n)
 {
-    for (size_t i = 0; i < L->n_items; i++) {
-        const collector_item_t *it = &L->items[i];
+    for (size_t i = 0; i < n; i++) {
+        const collector_item_t *it = &items[i];
         if (it->verdict.reason != RL_REASON_UNKNOWN_DEVICE || it->src_fd < 0)
             continue;
         bool seen = false;
@@ -743,10 +841,25 @@ s_close_due(s_loop_t *L, int64_t now)
     }
 }
 
+/* The pending batch is a full group (max_messages, group_bytes), or the
+ * messages held with the flight's reach max_bytes: no more is read until
+ * the flight is committed. */
 static bool
 s_batch_full(const s_loop_t *L)
 {
-    return (long)L->n_items >= L->set.batch_max || (long)L->pending_bytes >= L->set.batch_bytes;
+    return (long)L->n_items >= L->set.batch_max || (long)L->pending_bytes >= L->set.group_bytes ||
+           (long)(L->pending_bytes + L->flight_bytes) >= L->set.batch_bytes;
+}
+
+/* Whether the pending batch goes to the database now: when nothing is
+ * being committed, once it is full or its first message has waited
+ * max_delay_ms (0: at once). While a commit is on its way the next batch
+ * grows; so a group is as large as what arrives during one commit. */
+static bool
+s_group_due(const s_loop_t *L, int64_t now, bool stopping)
+{
+    return L->n_items && !collector_store_in_flight(L->store) &&
+           (stopping || s_batch_full(L) || now - L->first_pending_ms >= L->set.batch_delay_ms);
 }
 
 static void
@@ -801,21 +914,21 @@ s_ready(s_loop_t *L)
 static void
 s_timers(s_loop_t *L, int64_t now, bool stopping)
 {
+    bool busy = collector_store_in_flight(L->store); /* the connection is the flight's */
     if (!L->db_up && now >= L->next_connect_ms)
         s_connect(L);
-    if (L->db_up && now >= L->next_refresh_ms) {
+    if (L->db_up && !busy && now >= L->next_refresh_ms) {
         s_refresh(L);
         L->next_refresh_ms = now + L->set.refresh_ms;
     }
-    if (L->n_items &&
-        (stopping || s_batch_full(L) || now - L->first_pending_ms >= L->set.batch_delay_ms))
-        s_flush(L);
-    if (L->n_closing)
-        s_close_due(L, now);
-    if (now >= L->next_status_ms) {
+    if (!busy && now >= L->next_status_ms) {
         s_status(L);
         L->next_status_ms = now + L->set.status_interval_ms;
     }
+    if ((L->n_flight && !busy) || s_group_due(L, now, stopping))
+        s_flush(L);
+    if (L->n_closing)
+        s_close_due(L, now);
 }
 
 /* How long the poll may wait: until the next timer is due. */
@@ -827,7 +940,7 @@ s_timeout(const s_loop_t *L, bool stopping)
         wake = L->next_connect_ms < wake ? L->next_connect_ms : wake;
     else if (L->next_refresh_ms < wake)
         wake = L->next_refresh_ms;
-    if (L->n_items && L->db_up) {
+    if (L->n_items && L->db_up && !collector_store_in_flight(L->store)) {
         int64_t due = L->first_pending_ms + L->set.batch_delay_ms;
         wake = due < wake ? due : wake;
     }
@@ -851,7 +964,7 @@ s_run(s_loop_t *L)
             stopping = true;
             stop_deadline = now + L->set.shutdown_timeout_ms;
             rl_info("collector", "stopping: storing and acknowledging %zu message%s held",
-                    L->n_items, L->n_items == 1 ? "" : "s");
+                    L->n_items + L->n_flight, L->n_items + L->n_flight == 1 ? "" : "s");
             (void)rl_notify("STOPPING=1");
         }
         if (s_hup) {
@@ -859,20 +972,34 @@ s_run(s_loop_t *L)
             s_reload(L);
         }
         s_timers(L, now, stopping);
-        if (stopping && L->n_items == 0)
+        /* results libpq may already hold (read while it sent): the socket
+         * would not wake the poll for them */
+        if (collector_store_in_flight(L->store))
+            s_flight_poll(L);
+        size_t held = L->n_items + L->n_flight;
+        if (stopping && held == 0)
             break;
         if (stopping && rl_clock_mono_ms() >= stop_deadline) {
             rl_warn("collector",
                     "shutdown deadline: %zu message%s not stored (their senders "
                     "keep and resend them)",
-                    L->n_items, L->n_items == 1 ? "" : "s");
+                    held, held == 1 ? "" : "s");
             break;
         }
-        zmq_pollitem_t items[2] = {{collector_auth_socket(L->auth), 0, ZMQ_POLLIN, 0},
-                                   {L->router, 0, ZMQ_POLLIN, 0}};
-        bool reading = !stopping && L->db_up && !s_batch_full(L);
+        /* the ZAP handler, the agents (unless full), the flight's results */
+        zmq_pollitem_t items[3] = {{collector_auth_socket(L->auth), 0, ZMQ_POLLIN, 0}};
+        int n = 1, i_router = -1, i_db = -1;
+        bool in_flight = collector_store_in_flight(L->store);
+        if (!stopping && L->db_up && !s_batch_full(L)) {
+            i_router = n;
+            items[n++] = (zmq_pollitem_t){L->router, 0, ZMQ_POLLIN, 0};
+        }
+        if (in_flight) {
+            i_db = n;
+            items[n++] = (zmq_pollitem_t){NULL, collector_store_socket(L->store), ZMQ_POLLIN, 0};
+        }
         collector_metrics_db_up(L->metrics, L->db_up);
-        if (zmq_poll(items, reading ? 2 : 1, s_timeout(L, stopping)) < 0) {
+        if (zmq_poll(items, n, s_timeout(L, stopping)) < 0) {
             if (zmq_errno() == EINTR)
                 continue;
             rl_error("zmq", "poll: %s", zmq_strerror(zmq_errno()));
@@ -880,9 +1007,14 @@ s_run(s_loop_t *L)
         }
         if (items[0].revents & ZMQ_POLLIN)
             collector_auth_handle(L->auth);
-        if (reading && (items[1].revents & ZMQ_POLLIN))
-            while (!s_batch_full(L) && s_read_one(L))
-                ;
+        if (i_db >= 0 && (items[i_db].revents & ZMQ_POLLIN))
+            s_flight_poll(L);
+        /* a turn reads at most S_READ_TURN, so that a commit's result is
+         * not left waiting behind a long read */
+        for (int k = 0; i_router >= 0 && (items[i_router].revents & ZMQ_POLLIN) &&
+                        k < S_READ_TURN && !s_batch_full(L) && s_read_one(L);
+             k++)
+            ;
     }
     s_status(L);
     rl_info("collector", "stopped");
@@ -984,6 +1116,9 @@ s_loop_free(s_loop_t *L)
     for (size_t i = 0; i < L->n_items; i++)
         collector_item_clear(&L->items[i]);
     free(L->items);
+    for (size_t i = 0; i < L->n_flight; i++)
+        collector_item_clear(&L->flight[i]);
+    free(L->flight);
     free(L->rates);
     free(L->closing);
     collector_store_destroy(&L->store);

@@ -9,3 +9,4 @@ collector_pure := services/collector/collector_validate.c services/collector/col
                   services/collector/collector_item.c
 test_collector_validate_EXTRA := $(collector_pure)
 fuzz_validate_EXTRA := $(collector_pure)
+test_collector_copy_EXTRA := services/collector/collector_copy.c
