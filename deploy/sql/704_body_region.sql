@@ -98,15 +98,19 @@ GRANT SELECT ON clinical.device_model TO ruglab_clinician, ruglab_secretariat;
 -- programme's body region only.
 CREATE OR REPLACE VIEW clinical.v_test_occasion AS
 WITH occ AS (
-    SELECT t.enrolment_id, t.device_id, t.session_id, min(t.taken_at) AS first_at,
-           clinical.local_date(min(t.taken_at)) AS test_date
-    FROM meas.test_trial t
-    JOIN clinical.enrolment e ON e.enrolment_id = t.enrolment_id
+    -- the occasions as in 302, then those of the programme's region: the
+    -- device and the programme are joined once per occasion, not per trial
+    SELECT o.enrolment_id, o.device_id, o.session_id, o.first_at, o.test_date
+    FROM (SELECT t.enrolment_id, t.device_id, t.session_id, min(t.taken_at) AS first_at,
+                 clinical.local_date(min(t.taken_at)) AS test_date
+          FROM meas.test_trial t
+          JOIN clinical.enrolment e ON e.enrolment_id = t.enrolment_id
+          WHERE clinical.within(clinical.local_date(t.taken_at), e.start_date, e.end_date)
+          GROUP BY t.enrolment_id, t.device_id, t.session_id) o
+    JOIN clinical.enrolment e ON e.enrolment_id = o.enrolment_id
     JOIN clinical.programme p ON p.programme_id = e.programme_id
-    LEFT JOIN clinical.device d ON d.device_id = t.device_id
-    WHERE clinical.within(clinical.local_date(t.taken_at), e.start_date, e.end_date)
-      AND coalesce(d.body_region, 'lumbar') = p.body_region
-    GROUP BY t.enrolment_id, t.device_id, t.session_id
+    LEFT JOIN clinical.device d ON d.device_id = o.device_id
+    WHERE coalesce(d.body_region, 'lumbar') = p.body_region
 ), numbered AS (
     SELECT o.enrolment_id, o.device_id, o.session_id, o.test_date, o.first_at,
            max(v.session_number) AS session_number
