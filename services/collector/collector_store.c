@@ -61,10 +61,18 @@ struct collector_store {
     char *conninfo;
     char *name;
     PGconn *conn;
+    /* the patient token lookups, on a connection of their own: the next
+     * batch is resolved while this one's COPY and COMMIT hold conn */
+    PGconn *lookup;
     bool pipeline;  /* s_exec queues the statement (libpq pipeline mode) */
     bool transient; /* the last attempt failed on s_transient */
     collector_copy_t copy;
     s_flight_t flight;
+    /* a batch's COPY rows encoded ahead (collector_store_prepare) */
+    collector_copy_t copy_next;
+    const collector_item_t *prepared; /* NULL: none */
+    size_t n_prepared;
+    bool prepared_ok; /* false: a value COPY cannot carry (per message) */
 };
 
 #define S_TAKEN_AT "'epoch'::timestamptz + interval '1 microsecond' * $4::bigint"
@@ -178,8 +186,11 @@ s_disconnect(collector_store_t *self)
 {
     if (self->conn)
         PQfinish(self->conn);
-    self->conn = NULL;
+    if (self->lookup)
+        PQfinish(self->lookup);
+    self->conn = self->lookup = NULL;
     self->flight.items = NULL; /* its outcome is unknown: the caller stores it again */
+    self->prepared = NULL;
 }
 
 void
@@ -190,6 +201,7 @@ collector_store_destroy(collector_store_t **self_p)
     collector_store_t *self = *self_p;
     s_disconnect(self);
     collector_copy_free(&self->copy);
+    collector_copy_free(&self->copy_next);
     free(self->conninfo);
     free(self->name);
     free(self);
@@ -206,7 +218,8 @@ collector_store_set_conninfo(collector_store_t *self, const char *conninfo)
 bool
 collector_store_is_up(const collector_store_t *self)
 {
-    return self->conn && PQstatus(self->conn) == CONNECTION_OK;
+    return self->conn && PQstatus(self->conn) == CONNECTION_OK && self->lookup &&
+           PQstatus(self->lookup) == CONNECTION_OK;
 }
 
 /* A collector host that vanishes (power, network) in the middle of a
@@ -219,30 +232,42 @@ collector_store_is_up(const collector_store_t *self)
     "SET tcp_keepalives_idle = 10; SET tcp_keepalives_interval = 5;"                               \
     " SET tcp_keepalives_count = 3; SET tcp_user_timeout = 25000"
 
+/* One session as ruglab_collector, its keepalives set and its statements
+ * prepared. NULL with err on failure. */
+static PGconn *
+s_session(const char *conninfo, rl_err_t *err)
+{
+    PGconn *conn = rl_db_connect(conninfo, "ruglab_collector", err);
+    if (!conn)
+        return NULL;
+    PGresult *set = PQexec(conn, S_SESSION_SETTINGS);
+    bool ok = PQresultStatus(set) == PGRES_COMMAND_OK;
+    if (!ok)
+        rl_err_set(err, "setting the session's keepalives: %s", rl_db_result_error(set));
+    PQclear(set);
+    for (size_t i = 0; i < S_NSTMT && ok; i++) {
+        PGresult *res = PQprepare(conn, s_statements[i].name, s_statements[i].sql, 0, NULL);
+        ok = PQresultStatus(res) == PGRES_COMMAND_OK;
+        if (!ok)
+            rl_err_set(err, "preparing %s: %s", s_statements[i].name, rl_db_result_error(res));
+        PQclear(res);
+    }
+    if (!ok) {
+        PQfinish(conn);
+        return NULL;
+    }
+    return conn;
+}
+
 int
 collector_store_connect(collector_store_t *self, rl_err_t *err)
 {
     s_disconnect(self);
-    self->conn = rl_db_connect(self->conninfo, "ruglab_collector", err);
-    if (!self->conn)
-        return -1;
-    PGresult *set = PQexec(self->conn, S_SESSION_SETTINGS);
-    if (PQresultStatus(set) != PGRES_COMMAND_OK) {
-        rl_err_set(err, "setting the session's keepalives: %s", rl_db_result_error(set));
-        PQclear(set);
+    self->conn = s_session(self->conninfo, err);
+    self->lookup = self->conn ? s_session(self->conninfo, err) : NULL;
+    if (!self->lookup) {
         s_disconnect(self);
         return -1;
-    }
-    PQclear(set);
-    for (size_t i = 0; i < S_NSTMT; i++) {
-        PGresult *res = PQprepare(self->conn, s_statements[i].name, s_statements[i].sql, 0, NULL);
-        if (PQresultStatus(res) != PGRES_COMMAND_OK) {
-            rl_err_set(err, "preparing %s: %s", s_statements[i].name, rl_db_result_error(res));
-            PQclear(res);
-            s_disconnect(self);
-            return -1;
-        }
-        PQclear(res);
     }
     return 0;
 }
@@ -335,17 +360,24 @@ s_ok(const PGresult *res)
     return st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK;
 }
 
-/* A failure that says the server or the connection is gone, not that the
- * data was refused. */
+/* A failure on conn that says the server or the connection is gone, not
+ * that the data was refused (libpq may still say CONNECTION_OK after the
+ * server's last words: asked once more). */
 static bool
-s_connection_lost(collector_store_t *self)
+s_lost(PGconn *conn)
 {
-    if (PQstatus(self->conn) != CONNECTION_OK)
+    if (PQstatus(conn) != CONNECTION_OK)
         return true;
-    PGresult *res = PQexec(self->conn, "SELECT 1");
+    PGresult *res = PQexec(conn, "SELECT 1");
     bool ok = PQresultStatus(res) == PGRES_TUPLES_OK;
     PQclear(res);
     return !ok;
+}
+
+static bool
+s_connection_lost(collector_store_t *self)
+{
+    return s_lost(self->conn);
 }
 
 /* Several collectors on one database: two of them may claim the same
@@ -589,8 +621,6 @@ int
 collector_store_enrolments(collector_store_t *self, const char *const *tokens, size_t n,
                            collector_validate_enrolment_t **rows_p, size_t *n_rows_p, rl_err_t *err)
 {
-    if (self->flight.items)
-        return rl_err_set(err, "a batch is being committed");
     if (!collector_store_is_up(self))
         return rl_err_set(err, "not connected to the database");
     size_t len = 3;
@@ -605,13 +635,13 @@ collector_store_enrolments(collector_store_t *self, const char *const *tokens, s
     arr[off++] = '}';
     arr[off] = '\0';
     const char *params[1] = {arr};
-    PGresult *res = PQexecPrepared(self->conn, "tokens", 1, params, NULL, NULL, 0);
+    PGresult *res = PQexecPrepared(self->lookup, "tokens", 1, params, NULL, NULL, 0);
     free(arr);
     if (PQresultStatus(res) != PGRES_TUPLES_OK) {
         rl_err_set(err, "looking up patient tokens: %s", rl_db_result_error(res));
         PQclear(res);
-        if (s_connection_lost(self))
-            s_disconnect(self);
+        if (s_lost(self->lookup))
+            s_disconnect(self); /* a batch in flight is stored again: its outcome is unknown */
         return -1;
     }
     int rows = PQntuples(res);
@@ -1171,21 +1201,54 @@ s_next_table(const collector_store_t *self, int t)
     return t;
 }
 
-/* The batch's rows by COPY, built in memory, and the transaction opened:
- * false (why filled) when a value does not fit COPY as the statement
- * would have taken it, or the database failed. */
+/* The batch's rows for COPY, built in c: false (why filled) when a value
+ * does not fit COPY as the statement would have taken it. */
 static bool
-s_copy_open(collector_store_t *self, collector_item_t *items, size_t n, char *why, size_t why_len)
+s_copy_build(collector_copy_t *c, collector_item_t *items, size_t n, char *why, size_t why_len)
 {
-    collector_copy_reset(&self->copy);
+    collector_copy_reset(c);
     for (size_t i = 0; i < n; i++) {
         if (s_item_begin(&items[i]) && collector_copy_takes(&items[i]) &&
-            !collector_copy_add(&self->copy, &items[i])) {
+            !collector_copy_add(c, &items[i])) {
             snprintf(why, why_len, "a value outside its column's type");
             return false;
         }
     }
-    collector_copy_finish(&self->copy);
+    collector_copy_finish(c);
+    return true;
+}
+
+void
+collector_store_prepare(collector_store_t *self, collector_item_t *items, size_t n)
+{
+    char why[RL_ERR_MAX];
+    self->prepared_ok = s_copy_build(&self->copy_next, items, n, why, sizeof why);
+    self->prepared = items;
+    self->n_prepared = n;
+}
+
+/* The batch's rows by COPY, built in memory (or taken as prepared), and
+ * the transaction opened: false (why filled) when a value does not fit
+ * COPY as the statement would have taken it, or the database failed. */
+static bool
+s_copy_open(collector_store_t *self, collector_item_t *items, size_t n, char *why, size_t why_len)
+{
+    if (self->prepared == items && self->n_prepared == n) {
+        self->prepared = NULL;
+        if (!self->prepared_ok) {
+            snprintf(why, why_len, "a value outside its column's type");
+            return false;
+        }
+        collector_copy_t t = self->copy;
+        self->copy = self->copy_next;
+        self->copy_next = t;
+        for (size_t i = 0; i < n; i++) /* the outcome starts anew, as s_copy_build does */
+            (void)s_item_begin(&items[i]);
+    } else {
+        self->prepared = NULL;
+        if (!s_copy_build(&self->copy, items, n, why, why_len))
+            return false;
+    }
     return s_simple(self, "BEGIN", why, why_len);
 }
 
@@ -1364,6 +1427,12 @@ s_flight_read(collector_store_t *self, s_flight_t *f)
 }
 
 bool
+collector_store_committing(const collector_store_t *self)
+{
+    return self->flight.items && self->flight.phase == S_PHASE_COMMIT;
+}
+
+bool
 collector_store_wants_write(const collector_store_t *self)
 {
     return self->flight.items && self->flight.phase == S_PHASE_COPY && self->flight.writing;
@@ -1464,15 +1533,13 @@ int
 collector_store_devices(collector_store_t *self, collector_store_device_t **devices_p, size_t *n_p,
                         rl_err_t *err)
 {
-    if (self->flight.items)
-        return rl_err_set(err, "a batch is being committed");
     if (!collector_store_is_up(self))
         return rl_err_set(err, "not connected to the database");
     PGresult *res =
-        rl_db_exec(self->conn, err, "reading the device allow-list",
+        rl_db_exec(self->lookup, err, "reading the device allow-list",
                    "SELECT device_id, public_key, revoked FROM clinical.collector_device", 0, NULL);
     if (!res) {
-        if (s_connection_lost(self))
+        if (s_lost(self->lookup))
             s_disconnect(self);
         return -1;
     }
@@ -1493,8 +1560,6 @@ int
 collector_store_write_status(collector_store_t *self, int64_t started_us,
                              const collector_store_counters_t *c, rl_err_t *err)
 {
-    if (self->flight.items)
-        return rl_err_set(err, "a batch is being committed");
     if (!collector_store_is_up(self))
         return rl_err_set(err, "not connected to the database");
     char v[5][32];
@@ -1505,7 +1570,7 @@ collector_store_write_status(collector_store_t *self, int64_t started_us,
     snprintf(v[4], sizeof v[4], "%llu", (unsigned long long)c->rejected);
     const char *params[6] = {self->name, v[0], v[1], v[2], v[3], v[4]};
     PGresult *res = rl_db_exec(
-        self->conn, err, "writing the collector status",
+        self->lookup, err, "writing the collector status",
         "INSERT INTO meas.collector_status AS c (collector, started_at, updated_at, received,"
         " committed, duplicates, rejected)"
         " VALUES ($1, 'epoch'::timestamptz + interval '1 microsecond' * $2::bigint, now(), $3, $4,"
@@ -1515,7 +1580,7 @@ collector_store_write_status(collector_store_t *self, int64_t started_us,
         " duplicates = EXCLUDED.duplicates, rejected = EXCLUDED.rejected",
         6, params);
     if (!res) {
-        if (s_connection_lost(self))
+        if (s_lost(self->lookup))
             s_disconnect(self);
         return -1;
     }

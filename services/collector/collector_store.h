@@ -50,13 +50,20 @@ bool collector_store_is_up(const collector_store_t *self);
 void collector_store_set_conninfo(collector_store_t *self, const char *conninfo);
 
 /* The enrolments behind the badge tokens (collector_resolve_tokens), as
- * clinical.collector_token gives them: rows of every token in any order, a
+ * clinical.collector_token gives them (on a connection of its own: may be
+ * called while a batch is in flight): rows of every token in any order, a
  * token known but never enrolled with a row without enrolment, an unknown
  * token with none. Caller owns *rows_p (free()). -1 with err when the
  * database failed (the connection is then down if it was lost). */
 int collector_store_enrolments(collector_store_t *self, const char *const *tokens, size_t n,
                                collector_validate_enrolment_t **rows_p, size_t *n_rows_p,
                                rl_err_t *err) __attribute__((warn_unused_result));
+
+/* Encodes the COPY rows of a resolved batch ahead, while another batch is
+ * in flight: collector_store_flush_start of the same items (unchanged,
+ * not resolved again) then skips that work. Any other flush_start, or a
+ * lost connection, forgets it. */
+void collector_store_prepare(collector_store_t *self, collector_item_t *items, size_t n);
 
 /* Starts storing the batch, resolved by collector_resolve_batch, in
  * one transaction: maps each item to its statement as resolved, and fills
@@ -89,9 +96,12 @@ bool collector_store_in_flight(const collector_store_t *self);
 /* Whether the flight has data libpq could not send yet: poll the socket
  * for writing as well. */
 bool collector_store_wants_write(const collector_store_t *self);
+/* Whether the flight's COPYs are done and its COMMIT is on its way. */
+bool collector_store_committing(const collector_store_t *self);
 /* The database connection's socket (to poll for the flight's results), -1
- * when not connected. No other call of this module may be made while a
- * batch is in flight. */
+ * when not connected. While a batch is in flight only
+ * collector_store_enrolments, _prepare, _devices and _write_status (on a
+ * connection of their own) may be called besides the flight's own. */
 int collector_store_socket(const collector_store_t *self);
 
 /* The allow-list: every device with its key and whether it is revoked.

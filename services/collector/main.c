@@ -312,6 +312,10 @@ typedef struct {
     size_t cap_items;
     size_t pending_bytes;
     int64_t first_pending_ms;
+    /* the pending batch resolved and its COPY rows encoded while the flight
+     * is stored (s_prepare): it takes no more messages */
+    bool pending_prepared;
+    bool flight_prepared; /* the flight was: stored without resolving again */
     /* the batch being stored: its COMMIT on the way while the next one is
      * received (collector_store_in_flight), or held after the database
      * failed, to be stored again first */
@@ -353,7 +357,8 @@ s_db_down(s_loop_t *L, const char *why)
                 why, L->n_items + L->n_flight, L->n_items + L->n_flight == 1 ? "" : "s");
     }
     L->db_up = false;
-    L->db_ever_up = true; /* log the next state change only */
+    L->db_ever_up = true;                             /* log the next state change only */
+    L->pending_prepared = L->flight_prepared = false; /* resolved again once connected */
     L->next_connect_ms = rl_clock_mono_ms() + L->backoff_ms;
     L->backoff_ms =
         L->backoff_ms * 2 > L->set.reconnect_max_ms ? L->set.reconnect_max_ms : L->backoff_ms * 2;
@@ -505,25 +510,61 @@ s_log_rejections(s_loop_t *L, const collector_item_t *items, size_t n)
 
 static void s_disconnect_revoked(s_loop_t *L, const collector_item_t *items, size_t n);
 
-/* Resolves the flight (its patient tokens looked up first) and starts
- * storing it: 1 committed, 0 in flight, -1 with err when the database
- * failed. */
+/* Looks up the batch's patient tokens and resolves it: 0, or -1 with err
+ * when the database failed. */
 static int
-s_store_batch(s_loop_t *L, rl_err_t *err)
+s_resolve(s_loop_t *L, collector_item_t *items, size_t n, rl_err_t *err)
 {
-    const char **tokens = rl_calloc(L->n_flight + 1, sizeof *tokens);
-    size_t n_tokens = collector_resolve_tokens(L->flight, L->n_flight, tokens);
+    const char **tokens = rl_calloc(n + 1, sizeof *tokens);
+    size_t n_tokens = collector_resolve_tokens(items, n, tokens);
     collector_validate_enrolment_t *rows = NULL;
     size_t n_rows = 0;
     int rc = -1;
     if (n_tokens == 0 ||
         collector_store_enrolments(L->store, tokens, n_tokens, &rows, &n_rows, err) == 0) {
-        collector_resolve_batch(L->flight, L->n_flight, rows, n_rows);
-        rc = collector_store_flush_start(L->store, L->flight, L->n_flight, &L->counters, err);
+        collector_resolve_batch(items, n, rows, n_rows);
+        rc = 0;
     }
     free(rows);
     free(tokens);
     return rc;
+}
+
+/* Resolves the flight (unless it was prepared) and starts storing it: 1
+ * committed, 0 in flight, -1 with err when the database failed. */
+static int
+s_store_batch(s_loop_t *L, rl_err_t *err)
+{
+    bool prepared = L->flight_prepared;
+    L->flight_prepared = false;
+    if (!prepared && s_resolve(L, L->flight, L->n_flight, err) != 0)
+        return -1;
+    return collector_store_flush_start(L->store, L->flight, L->n_flight, &L->counters, err);
+}
+
+static void s_db_down(s_loop_t *L, const char *why);
+static bool s_batch_full(const s_loop_t *L);
+
+/* While the flight is stored, the pending batch that takes no more (full,
+ * or the flight's COPYs are done and its COMMIT is on its way) is
+ * resolved and its COPY rows encoded, so that it goes to the database the
+ * moment the flight is committed. Messages that come meanwhile wait for
+ * the next group. */
+static void
+s_prepare(s_loop_t *L)
+{
+    if (!L->db_up || L->pending_prepared || !L->n_items || !collector_store_in_flight(L->store) ||
+        !(s_batch_full(L) || collector_store_committing(L->store)))
+        return;
+    rl_err_t err;
+    if (s_resolve(L, L->items, L->n_items, &err) != 0) {
+        if (!collector_store_is_up(L->store))
+            s_db_down(L, err.msg);
+        return; /* resolved again when it is stored */
+    }
+    collector_store_prepare(L->store, L->items, L->n_items);
+    L->pending_prepared = true;
+    rl_debug("database", "group of %zu message(s) prepared while a batch is stored", L->n_items);
 }
 
 /* The database failed the flight: it is held, and stored again first. */
@@ -538,6 +579,7 @@ s_flight_failed(s_loop_t *L, const rl_err_t *err)
         rl_error("database", "storing a batch of %zu failed: %s", L->n_flight, err->msg);
         L->next_connect_ms = rl_clock_mono_ms() + L->backoff_ms;
         L->db_up = false;
+        L->pending_prepared = L->flight_prepared = false;
     }
 }
 
@@ -604,6 +646,8 @@ s_flush(s_loop_t *L)
         L->n_flight = L->n_items;
         L->cap_flight = L->cap_items;
         L->flight_bytes = L->pending_bytes;
+        L->flight_prepared = L->pending_prepared;
+        L->pending_prepared = false;
         L->items = t;
         L->cap_items = cap;
         L->n_items = 0;
@@ -633,8 +677,11 @@ s_flight_poll(s_loop_t *L)
                 "again once connected (what was committed is acknowledged DUPLICATE)",
                 L->n_flight);
         s_flight_failed(L, &err);
-    } else if (rc == 1)
+    } else if (rc == 1) {
         s_flight_done_next(L);
+    } else {
+        s_prepare(L);
+    }
 }
 
 static void
@@ -651,8 +698,7 @@ s_status(s_loop_t *L)
         rl_info("counters", "%d more rejections not logged one by one", L->rejects_unlogged);
     L->rejects_logged = L->rejects_unlogged = 0;
     rl_err_t err;
-    if (L->db_up && !collector_store_in_flight(L->store) &&
-        collector_store_write_status(L->store, L->started_us, c, &err) != 0) {
+    if (L->db_up && collector_store_write_status(L->store, L->started_us, c, &err) != 0) {
         if (!collector_store_is_up(L->store))
             s_db_down(L, err.msg);
         else
@@ -886,7 +932,8 @@ s_close_due(s_loop_t *L, int64_t now)
 static bool
 s_batch_full(const s_loop_t *L)
 {
-    return (long)L->n_items >= L->set.batch_max || (long)L->pending_bytes >= L->set.group_bytes ||
+    return L->pending_prepared || (long)L->n_items >= L->set.batch_max ||
+           (long)L->pending_bytes >= L->set.group_bytes ||
            (long)(L->pending_bytes + L->flight_bytes) >= L->set.batch_bytes;
 }
 
@@ -953,14 +1000,16 @@ s_ready(s_loop_t *L)
 static void
 s_timers(s_loop_t *L, int64_t now, bool stopping)
 {
-    bool busy = collector_store_in_flight(L->store); /* the connection is the flight's */
+    bool busy = collector_store_in_flight(L->store);
     if (!L->db_up && now >= L->next_connect_ms)
         s_connect(L);
-    if (L->db_up && !busy && now >= L->next_refresh_ms) {
+    /* the allow-list and the status go on the store's other connection:
+     * also while a batch is in flight (under a steady load one always is) */
+    if (L->db_up && now >= L->next_refresh_ms) {
         s_refresh(L);
         L->next_refresh_ms = now + L->set.refresh_ms;
     }
-    if (!busy && now >= L->next_status_ms) {
+    if (now >= L->next_status_ms) {
         s_status(L);
         L->next_status_ms = now + L->set.status_interval_ms;
     }
@@ -1062,6 +1111,7 @@ s_run(s_loop_t *L)
                     break;
             }
         }
+        s_prepare(L);
     }
     s_status(L);
     rl_info("collector", "stopped");
