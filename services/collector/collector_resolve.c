@@ -14,6 +14,22 @@ s_needs_enrolment(const collector_item_t *it)
            collector_validate_is_session_scoped(it->msg.kind);
 }
 
+/* Orders token pointers by their text, then by where they are. */
+static int
+s_by_token(const void *a, const void *b)
+{
+    const char *const *x = a, *const *y = b;
+    int c = strcmp(*x, *y);
+    return c ? c : (*x < *y ? -1 : *x > *y);
+}
+
+static int
+s_by_address(const void *a, const void *b)
+{
+    const char *const *x = a, *const *y = b;
+    return *x < *y ? -1 : *x > *y;
+}
+
 size_t
 collector_resolve_tokens(const collector_item_t *items, size_t n, const char **tokens)
 {
@@ -21,7 +37,16 @@ collector_resolve_tokens(const collector_item_t *items, size_t n, const char **t
     for (size_t i = 0; i < n; i++)
         if (s_needs_enrolment(&items[i]))
             tokens[nt++] = items[i].msg.patient_token;
-    return nt;
+    /* each token once, at its first item: sorted by text (then place),
+     * the first of each run kept, put back in batch order (the items lie
+     * in one array, so the address is the order) */
+    qsort(tokens, nt, sizeof *tokens, s_by_token);
+    size_t nu = 0;
+    for (size_t i = 0; i < nt; i++)
+        if (nu == 0 || strcmp(tokens[nu - 1], tokens[i]) != 0)
+            tokens[nu++] = tokens[i];
+    qsort(tokens, nu, sizeof *tokens, s_by_address);
+    return nu;
 }
 
 /* The local calendar day a measurement was taken on (the site's day). */
@@ -60,10 +85,16 @@ s_measurement(collector_item_t *it)
     }
 }
 
-/* scratch: room for n_rows, the rows of the item's token. */
+static int
+s_row_by_token(const void *a, const void *b)
+{
+    return strcmp(((const collector_validate_enrolment_t *)a)->token,
+                  ((const collector_validate_enrolment_t *)b)->token);
+}
+
+/* rows: sorted by token. */
 static void
-s_resolve(collector_item_t *it, const collector_validate_enrolment_t *rows, size_t n_rows,
-          collector_validate_enrolment_t *scratch)
+s_resolve(collector_item_t *it, const collector_validate_enrolment_t *rows, size_t n_rows)
 {
     collector_item_resolved_t *r = &it->resolved;
     free(r->angle_ddeg);
@@ -78,11 +109,19 @@ s_resolve(collector_item_t *it, const collector_validate_enrolment_t *rows, size
         r->action = COLLECTOR_ITEM_STATUS;
         return;
     }
+    /* the token's rows: the run of equal tokens from the first one */
+    size_t lo = 0, hi = n_rows;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(rows[mid].token, it->msg.patient_token) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
     size_t ne = 0;
-    for (size_t k = 0; k < n_rows; k++)
-        if (!strcmp(rows[k].token, it->msg.patient_token))
-            scratch[ne++] = rows[k];
-    if (!collector_validate_enrolment_pick(scratch, ne, s_local_day(it->msg.taken_at_us),
+    while (lo + ne < n_rows && !strcmp(rows[lo + ne].token, it->msg.patient_token))
+        ne++;
+    if (!collector_validate_enrolment_pick(rows + lo, ne, s_local_day(it->msg.taken_at_us),
                                            &r->enrolment_id, &r->rejection)) {
         r->action = COLLECTOR_ITEM_DEAD_LETTER;
         return;
@@ -95,8 +134,11 @@ void
 collector_resolve_batch(collector_item_t *items, size_t n,
                         const collector_validate_enrolment_t *rows, size_t n_rows)
 {
-    collector_validate_enrolment_t *scratch = rl_calloc(n_rows + 1, sizeof *scratch);
+    collector_validate_enrolment_t *sorted = rl_calloc(n_rows + 1, sizeof *sorted);
+    if (n_rows)
+        memcpy(sorted, rows, n_rows * sizeof *rows);
+    qsort(sorted, n_rows, sizeof *sorted, s_row_by_token);
     for (size_t i = 0; i < n; i++)
-        s_resolve(&items[i], rows, n_rows, scratch);
-    free(scratch);
+        s_resolve(&items[i], sorted, n_rows);
+    free(sorted);
 }

@@ -15,8 +15,8 @@
 #include <stddef.h>
 
 /* The patient tokens to look up for the batch: those of the valid
- * session-scoped items, in batch order, pointing into items (tokens has
- * room for n). Returns how many. */
+ * session-scoped items, each once, in the order of their first item,
+ * pointing into items (tokens has room for n). Returns how many. */
 size_t collector_resolve_tokens(const collector_item_t *items, size_t n, const char **tokens);
 
 /* Fills every item's `resolved` from its verdict, its message and the

@@ -786,26 +786,40 @@ s_device_statuses(collector_store_t *self, const s_dev_t *devs, size_t nd)
 }
 
 /* The devices of a batch, each with its last message, hello and heartbeat. */
+/* Orders item pointers by their device, then by their place in the batch. */
+static int
+s_by_device(const void *a, const void *b)
+{
+    const collector_item_t *const *x = a, *const *y = b;
+    int c = strcmp((*x)->auth_device, (*y)->auth_device);
+    return c ? c : (*x < *y ? -1 : *x > *y);
+}
+
+/* The devices of the batch, in the order of their ids (n log n: a batch
+ * from 100 devices is not 100 scans of it). */
 static s_dev_t *
 s_devices(const collector_item_t *items, size_t n, size_t *nd_p)
 {
-    s_dev_t *devs = rl_calloc(n, sizeof *devs);
+    const collector_item_t **by = rl_calloc(n + 1, sizeof *by);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (items[i].auth_device[0])
+            by[m++] = &items[i];
+    qsort(by, m, sizeof *by, s_by_device);
+    s_dev_t *devs = rl_calloc(m + 1, sizeof *devs);
     size_t nd = 0;
-    for (size_t i = 0; i < n; i++) {
-        const collector_item_t *it = &items[i];
-        if (!it->auth_device[0])
-            continue;
-        size_t d = 0;
-        while (d < nd && strcmp(devs[d].device_id, it->auth_device) != 0)
-            d++;
-        if (d == nd)
+    for (size_t k = 0; k < m; k++) {
+        const collector_item_t *it = by[k];
+        if (nd == 0 || strcmp(devs[nd - 1].device_id, it->auth_device) != 0)
             devs[nd++].device_id = it->auth_device;
-        devs[d].last = it;
+        s_dev_t *d = &devs[nd - 1];
+        d->last = it; /* in batch order within the device: the last one wins */
         if (it->resolved.action == COLLECTOR_ITEM_STATUS && it->msg.kind == RL_BODY_HELLO)
-            devs[d].hello = &it->msg.u.hello;
+            d->hello = &it->msg.u.hello;
         if (it->resolved.action == COLLECTOR_ITEM_STATUS && it->msg.kind == RL_BODY_HEARTBEAT)
-            devs[d].hb = &it->msg.u.heartbeat;
+            d->hb = &it->msg.u.heartbeat;
     }
+    free(by);
     *nd_p = nd;
     return devs;
 }

@@ -475,7 +475,8 @@ test_resolve(void **state)
     s_item(&items[6], &m);
 
     const char *tokens[7];
-    assert_int_equal(collector_resolve_tokens(items, 7, tokens), 4);
+    /* each token once, in the order of its first item (4 items carry one) */
+    assert_int_equal(collector_resolve_tokens(items, 7, tokens), 2);
     assert_string_equal(tokens[0], "RB-0001");
     assert_string_equal(tokens[1], "RB-0002");
     collector_validate_enrolment_t rows[1] = {s_token_row("RB-0001", 7)};
@@ -508,6 +509,21 @@ test_resolve(void **state)
     assert_int_equal(items[4].resolved.enrolment_id, 9);
     assert_int_equal(items[3].resolved.enrolment_id, 7);
     assert_int_equal(items[6].resolved.torque_dnm[2], 10000);
+
+    /* a token with two enrolments among others' rows, in any order: the
+     * one whose dates hold the day */
+    collector_validate_enrolment_t mixed[5] = {
+        s_token_row("RB-0003", 30),
+        s_row(11, "completed", (rl_date_t){2025, 1, 1}, true, (rl_date_t){2025, 6, 30}),
+        s_token_row("RB-0002", 9),
+        s_token_row("RB-0001", 12),
+        s_token_row("RB-0000", 1),
+    };
+    strcpy(mixed[1].token, "RB-0001");
+    collector_resolve_batch(items, 7, mixed, 5);
+    assert_int_equal(items[3].resolved.enrolment_id, 12);
+    assert_int_equal(items[4].resolved.enrolment_id, 9);
+    assert_int_equal(items[5].resolved.enrolment_id, 12);
     for (size_t i = 0; i < 7; i++)
         collector_item_clear(&items[i]);
 }
