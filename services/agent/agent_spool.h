@@ -219,7 +219,13 @@ uint64_t agent_spool_bytes(const agent_spool_t *self);
 int64_t agent_spool_oldest_us(const agent_spool_t *self);
 uint64_t agent_spool_max_bytes(const agent_spool_t *self);
 
-/* CRC-32C (Castagnoli), table-driven; crc starts at 0. */
+/* CRC-32C (Castagnoli); crc starts at 0, and a CRC of a part continues
+ * over the next part. With the CPU's crc32 instruction (SSE4.2, found at
+ * run time) when it has one, else table-driven: the same values. */
 uint32_t agent_crc32c(uint32_t crc, const void *data, size_t len);
+/* The table-driven version alone (the reference), and whether
+ * agent_crc32c uses the instruction on this CPU. */
+uint32_t agent_crc32c_sw(uint32_t crc, const void *data, size_t len);
+bool agent_crc32c_hw_available(void);
 
 #endif

@@ -184,6 +184,45 @@ test_crc32c_known_value(void **state)
     assert_int_equal(agent_crc32c(c, "56789", 5), 0xE3069283u);
 }
 
+/* The instruction (when this CPU has it) gives the table's values on
+ * random bytes: every length 0..1100 from every start 0..15 (unaligned
+ * heads and tails around the 8-byte steps), from random starting CRCs, and
+ * continued over a split at every point of a buffer. */
+static void
+test_crc32c_instruction_matches_table(void **state)
+{
+    (void)state;
+    if (!agent_crc32c_hw_available())
+        print_message("no SSE4.2 on this CPU: agent_crc32c is the table itself\n");
+    enum { N = 1100, STARTS = 16 };
+    static uint8_t buf[N + STARTS];
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    for (size_t i = 0; i < sizeof buf; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        buf[i] = (uint8_t)x;
+    }
+    for (size_t start = 0; start < STARTS; start++) {
+        for (size_t len = 0; len <= N; len++) {
+            uint32_t init = len % 3 == 0 ? 0 : (uint32_t)(x >> (len % 32));
+            uint32_t want = agent_crc32c_sw(init, buf + start, len);
+            uint32_t got = agent_crc32c(init, buf + start, len);
+            if (got != want)
+                fail_msg("start %zu len %zu crc %08x: %08x, the table says %08x", start, len,
+                         (unsigned)init, (unsigned)got, (unsigned)want);
+        }
+    }
+    uint32_t whole = agent_crc32c_sw(0, buf + 3, 200);
+    for (size_t cut = 0; cut <= 200; cut++) {
+        uint32_t part = agent_crc32c(0, buf + 3, cut);
+        assert_int_equal(agent_crc32c(part, buf + 3 + cut, 200 - cut), whole);
+    }
+    /* the known value, by both */
+    assert_int_equal(agent_crc32c_sw(0, "123456789", 9), 0xE3069283u);
+    assert_int_equal(agent_crc32c(0, "", 0), 0);
+}
+
 static void
 test_append_sync_ack_reopen(void **state)
 {
@@ -853,6 +892,7 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_crc32c_known_value),
+        cmocka_unit_test(test_crc32c_instruction_matches_table),
         cmocka_unit_test_setup_teardown(test_append_sync_ack_reopen, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_second_agent_is_refused, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_torn_tail_truncated, s_setup, s_teardown),
