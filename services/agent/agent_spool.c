@@ -373,7 +373,10 @@ s_state_read(agent_spool_t *self, s_state_t *st)
     return 1;
 }
 
-/* Makes DIR/<name> whole (both slots) through a temporary name. */
+/* Makes DIR/<name> whole (both slots) through a temporary name: its
+ * content is synced before the rename (never a state file with missing
+ * bytes under the name); the rename is durable once the caller syncs the
+ * directory (s_state_write), before anything relies on the file. */
 static int
 s_state_create(agent_spool_t *self, int f, const uint8_t *slot, rl_err_t *err)
 {
@@ -390,7 +393,7 @@ s_state_create(agent_spool_t *self, int f, const uint8_t *slot, rl_err_t *err)
         return -1;
     }
     if (s_write_all(fd, file, sizeof file, 0) || fsync(fd) ||
-        renameat(self->dir_fd, tmp, self->dir_fd, s_state_files[f]) || fsync(self->dir_fd)) {
+        renameat(self->dir_fd, tmp, self->dir_fd, s_state_files[f])) {
         int e = errno;
         close(fd);
         (void)unlinkat(self->dir_fd, tmp, 0);
@@ -402,25 +405,34 @@ s_state_create(agent_spool_t *self, int f, const uint8_t *slot, rl_err_t *err)
     return 0;
 }
 
-/* Writes the counters into the older slot of DIR/state, then of
- * DIR/state.copy (each synced before the next: a crash tears at most one
- * slot of one file). In place, once the files exist: no new disk block.
- * A file that cannot be made because the disk is full is not an error:
- * the run goes on (its boot id comes from the clock, so no key can come
- * again) and the file is made at a later save, once space frees. */
+/* Writes the counters into DIR/state, then DIR/state.copy (each synced
+ * before the next: a crash tears at most the file being written). In
+ * place, once the files exist: no new disk block. every_slot: into both
+ * slots of each file in one write (at open: every slot then holds this
+ * run's boot id, and the file not being written keeps the counters of the
+ * last save, which nothing of this run has used yet); else into the older
+ * slot (a crash tears at most one slot of one file). A missing file is
+ * made whole through a temporary name; the files made are made durable by
+ * one directory fsync before this returns (nothing relies on them
+ * before). A file that cannot be made because the disk is full is not an
+ * error: the run goes on (its boot id comes from the clock, so no key can
+ * come again) and the file is made at a later save, once space frees. */
 static int
-s_state_save(agent_spool_t *self, rl_err_t *err)
+s_state_write(agent_spool_t *self, bool every_slot, rl_err_t *err)
 {
     s_state_t st = {self->state_gen + 1, self->boot_id,     self->reserved_seq,
                     self->saved_mark,    self->sealed_from, self->next_seg_id};
-    uint8_t slot[S_STATE_SLOT];
-    s_state_format(slot, &st);
-    bool missing = false;
+    uint8_t slots[2 * S_STATE_SLOT];
+    s_state_format(slots, &st);
+    memcpy(slots + S_STATE_SLOT, slots, S_STATE_SLOT);
+    bool missing = false, created[2] = {false, false};
     for (int f = 0; f < 2; f++) {
         if (self->state_fd[f] < 0) {
             rl_err_t cerr;
-            if (s_state_create(self, f, slot, &cerr) == 0)
+            if (s_state_create(self, f, slots, &cerr) == 0) {
+                created[f] = true;
                 continue;
+            }
             if (!self->state_unsaved)
                 rl_error(self->log_ctx,
                          "%s: the counters are kept in memory until the file can be made (this "
@@ -429,16 +441,34 @@ s_state_save(agent_spool_t *self, rl_err_t *err)
             missing = true;
             continue;
         }
-        if (s_write_all(self->state_fd[f], slot, sizeof slot, (st.gen % 2) * S_STATE_SLOT) ||
-            fdatasync(self->state_fd[f]))
+        size_t len = every_slot ? 2 * S_STATE_SLOT : S_STATE_SLOT;
+        uint64_t off = every_slot ? 0 : (st.gen % 2) * S_STATE_SLOT;
+        if (s_write_all(self->state_fd[f], slots, len, off) || fdatasync(self->state_fd[f]))
             return rl_err_set(err, "cannot write spool %s/%s: %s", self->dir, s_state_files[f],
                               strerror(errno));
+    }
+    /* the renames of the files made, durable before anything relies on them */
+    if ((created[0] || created[1]) && fsync(self->dir_fd)) {
+        int e = errno;
+        for (int f = 0; f < 2; f++) { /* not known durable: made again at the next save */
+            if (created[f]) {
+                close(self->state_fd[f]);
+                self->state_fd[f] = -1;
+            }
+        }
+        return rl_err_set(err, "cannot fsync spool directory %s: %s", self->dir, strerror(e));
     }
     if (self->state_unsaved && !missing)
         rl_warn(self->log_ctx, "spool %s: the counters are saved again", self->dir);
     self->state_unsaved = missing;
     self->state_gen = st.gen;
     return 0;
+}
+
+static int
+s_state_save(agent_spool_t *self, rl_err_t *err)
+{
+    return s_state_write(self, false, err);
 }
 
 /* A counter file of the earlier format (decimal text): 1 and *v, 0 when
@@ -1099,17 +1129,49 @@ s_set_aside(agent_spool_t *self, const char *name, const char *why)
              name, why, strerror(errno));
 }
 
+/* fsyncs the directory that holds path. */
+static int
+s_sync_parent(const char *path, rl_err_t *err)
+{
+    char *parent = rl_strdup(path);
+    size_t n = strlen(parent);
+    while (n > 1 && parent[n - 1] == '/') /* "a/b/" is "a/b" */
+        parent[--n] = '\0';
+    char *slash = strrchr(parent, '/');
+    if (!slash)
+        snprintf(parent, n + 1, ".");
+    else if (slash == parent)
+        parent[1] = '\0';
+    else
+        *slash = '\0';
+    int fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc = 0;
+    if (fd < 0 || fsync(fd))
+        rc = rl_err_set(err, "cannot fsync directory %s: %s", parent, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    free(parent);
+    return rc;
+}
+
 /* Makes, opens and locks the spool directory. *used_before: a lock file
  * was left by an earlier run (this spool has handed out keys). */
 static int
 s_open_dir(agent_spool_t *self, bool *used_before, rl_err_t *err)
 {
     const char *dir = self->dir;
+    struct stat st;
+    bool made = stat(dir, &st) != 0 && errno == ENOENT;
     if (rl_paths_mkdirs(dir, 0700, err))
         return -1;
     self->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (self->dir_fd < 0)
         return rl_err_set(err, "cannot open spool directory %s: %s", dir, strerror(errno));
+    /* A spool directory made now: its entry in the parent is made durable
+     * before any file in it is relied on (the levels above are the
+     * installer's). Once per spool. */
+    if (made && s_sync_parent(dir, err))
+        return -1;
     *used_before = faccessat(self->dir_fd, "lock", F_OK, 0) == 0;
     self->lock_fd = openat(self->dir_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (self->lock_fd < 0)
@@ -1304,11 +1366,13 @@ s_start_boot(agent_spool_t *self, const s_counters_t *c)
                                           : "THE DRIVER'S POSITION IS LOST (no record left to "
                                             "read it from): it starts at mark ",
                  self->saved_mark);
-    self->reserved_seq = self->next_seq;
-    /* Saved twice: both slots of both files then hold this boot id, so
-     * whichever slot survives damage, the next run's boot id is higher. */
+    /* The first block of seqs is reserved now, in the save that open makes
+     * anyway (not in another at the first append). */
+    self->reserved_seq = self->next_seq + AGENT_SPOOL_SEQ_BLOCK;
+    /* Into every slot of both files: whichever slot survives damage, the
+     * next run's boot id is higher. */
     rl_err_t serr;
-    if (s_state_save(self, &serr) || s_state_save(self, &serr)) {
+    if (s_state_write(self, true, &serr)) {
         /* never a reason not to start: this run's boot id is new anyway */
         rl_error(self->log_ctx, "%s: the counters are kept in memory", serr.msg);
         self->state_unsaved = true;

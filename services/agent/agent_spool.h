@@ -21,10 +21,15 @@
  *        56 CRC-32C of bytes 0..55   60..63 zero
  *                            A save writes the older slot of state, syncs,
  *                            then the same slot of state.copy, syncs: a crash
- *                            tears at most one slot. Open saves twice, so
- *                            every slot holds the current boot id. Seqs are
- *                            reserved in blocks of AGENT_SPOOL_SEQ_BLOCK
- *                            (saved before a seq past the block is used), so
+ *                            tears at most one slot. Open writes both slots
+ *                            of state in one write, syncs, then those of
+ *                            state.copy, syncs (a crash tears at most the
+ *                            file being written; the other keeps the last
+ *                            run's counters, nothing of this run has used
+ *                            them yet), so every slot holds the current boot
+ *                            id. Seqs are reserved in blocks of
+ *                            AGENT_SPOOL_SEQ_BLOCK (the first in open's
+ *                            save; saved before a seq past a block is used), so
  *                            seqs increase across restarts; a restart may
  *                            skip up to one block. If the files cannot be
  *                            made because the disk is full, the run goes on

@@ -512,14 +512,23 @@ s_default_start(s_sim_t *self, const rl_config_t *cfg, bool persist, rl_err_t *e
     }
     if (f)
         fclose(f);
+    /* Its content and its name durable before the first measurement
+     * relies on it (a restart must continue the same programme): the file
+     * synced, then the spool directory that holds it. Once per spool. */
     f = fopen(path, "w");
-    if (!f || fprintf(f, "%" PRId64 "\n", self->start_us) < 0 || fflush(f) || fsync(fileno(f))) {
+    int dfd = -1;
+    if (!f || fprintf(f, "%" PRId64 "\n", self->start_us) < 0 || fflush(f) || fsync(fileno(f)) ||
+        (dfd = open(rl_config_str(cfg, "spool", "dir"), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+        fsync(dfd)) {
         rl_err_set(err, "cannot write %s: %s", path, strerror(errno));
+        if (dfd >= 0)
+            close(dfd);
         if (f)
             fclose(f);
         free(path);
         return -1;
     }
+    close(dfd);
     fclose(f);
     free(path);
     return 0;
