@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -60,6 +61,7 @@ typedef struct {
     uint64_t off; /* of the record header in its segment */
     uint64_t mark;
     bool acked;
+    uint8_t *payload; /* its bytes as appended in this run, until read (NULL: on disk only) */
 } s_rec_t;
 
 struct agent_spool {
@@ -92,8 +94,14 @@ struct agent_spool {
     size_t head, n, cap;
     size_t depth;
     uint64_t bytes;
+    uint64_t cached_bytes; /* of the payloads kept in recs */
     agent_spool_recovery_t recovery;
 };
+
+/* Payloads appended in this run are kept in memory, up to this many bytes,
+ * until agent_spool_read hands them to the link: a record is read back
+ * from the file only when it is sent again (or after a restart). */
+#define S_CACHE_MAX (UINT64_C(8) << 20)
 
 /* ------------------------------------------------------------ CRC-32C
  *
@@ -249,6 +257,27 @@ s_write_all(int fd, const void *buf, size_t len, uint64_t off)
         off += (uint64_t)w;
     }
     return 0;
+}
+
+/* Writes a, then b, at off (one pwritev when it writes all). */
+static int
+s_write_two(int fd, const void *a, size_t alen, const void *b, size_t blen, uint64_t off)
+{
+    struct iovec iov[2] = {{(void *)a, alen}, {(void *)b, blen}};
+    ssize_t w;
+    do
+        w = pwritev(fd, iov, 2, (off_t)off);
+    while (w < 0 && errno == EINTR);
+    if (w < 0)
+        return -1;
+    size_t done = (size_t)w;
+    if (done < alen)
+        return s_write_all(fd, (const uint8_t *)a + done, alen - done, off + done) ||
+                       s_write_all(fd, b, blen, off + alen)
+                   ? -1
+                   : 0;
+    done -= alen;
+    return s_write_all(fd, (const uint8_t *)b + done, blen - done, off + alen + done);
 }
 
 static int
@@ -1480,6 +1509,8 @@ agent_spool_close(agent_spool_t **self_p)
     if (self->lock_fd >= 0)
         close(self->lock_fd); /* releases the flock */
     free(self->segs);
+    for (size_t i = self->head; i < self->n; i++)
+        free(self->recs[i].payload);
     free(self->recs);
     free(self->dir);
     free(self->log_ctx);
@@ -1575,29 +1606,27 @@ s_check_fit(agent_spool_t *self, rl_body_kind_t kind, size_t len, rl_err_t *err)
     return 0;
 }
 
-/* The record of an encoded message (header and payload; layout in
- * agent_spool.h). Caller owns the result. */
-static uint8_t *
-s_record_format(const rl_msg_t *msg, int64_t now, uint64_t mark, const uint8_t *payload, size_t len)
+/* The header of the record of an encoded message (layout in
+ * agent_spool.h; the payload follows it). */
+static void
+s_record_header(uint8_t *record, const rl_msg_t *msg, int64_t now, uint64_t mark,
+                const uint8_t *payload, size_t len)
 {
-    uint8_t *record = rl_malloc(S_HDR + len);
     memcpy(record, s_rec_magic, 4);
     s_put32(record + 4, (uint32_t)len);
     s_put64(record + 8, msg->boot_id);
     s_put64(record + 16, msg->seq);
     s_put64(record + 24, (uint64_t)now);
     s_put64(record + 32, mark);
-    memcpy(record + S_HDR, payload, len);
     uint32_t crc = agent_crc32c(0, record + 4, 36);
     s_put32(record + 40, agent_crc32c(crc, payload, len));
-    return record;
 }
 
 int
 agent_spool_append(agent_spool_t *self, rl_msg_t *msg, uint64_t mark, rl_err_t *err)
 {
     int rc = -1;
-    uint8_t *payload = NULL, *record = NULL;
+    uint8_t *payload = NULL, record[S_HDR];
     size_t len = 0;
     uint64_t old_boot = msg->boot_id, old_seq = msg->seq;
 
@@ -1629,8 +1658,8 @@ agent_spool_append(agent_spool_t *self, rl_msg_t *msg, uint64_t mark, rl_err_t *
         goto out;
     }
     int64_t now = rl_clock_wall_us();
-    record = s_record_format(msg, now, mark, payload, len);
-    if (s_write_all(seg->fd, record, need, seg->size)) {
+    s_record_header(record, msg, now, mark, payload, len);
+    if (s_write_two(seg->fd, record, S_HDR, payload, len, seg->size)) {
         int e = errno;
         rl_err_set(err, "cannot append to spool %s: %s", self->dir, strerror(e));
         /* Leave no partial record behind for the next append. */
@@ -1646,6 +1675,11 @@ agent_spool_append(agent_spool_t *self, rl_msg_t *msg, uint64_t mark, rl_err_t *
                    .seg_id = seg->id,
                    .off = seg->size,
                    .mark = mark};
+    if (self->cached_bytes + len <= S_CACHE_MAX) { /* kept for agent_spool_read */
+        rec.payload = payload;
+        payload = NULL;
+        self->cached_bytes += len;
+    }
     s_rec_push(self, &rec);
     if (seg->count++ == 0) {
         seg->boot = msg->boot_id;
@@ -1667,7 +1701,6 @@ out:
         msg->seq = old_seq;
     }
     free(payload);
-    free(record);
     return rc;
 }
 
@@ -1730,6 +1763,14 @@ agent_spool_read(agent_spool_t *self, uint64_t seq, uint8_t **buf_p, size_t *len
     s_rec_t *r = s_rec_find(self, seq);
     if (!r || r->acked)
         return rl_err_set(err, "spool has no pending message %" PRIu64, seq);
+    if (r->payload) { /* the bytes appended (and synced: the caller got seq from agent_spool_next)
+                       */
+        *buf_p = r->payload;
+        *len_p = r->len;
+        r->payload = NULL;
+        self->cached_bytes -= r->len;
+        return 0;
+    }
     s_seg_t *seg = s_seg_find(self, r->seg_id);
     if (!seg)
         return rl_err_set(err, "spool segment %" PRIu64 " of message %" PRIu64 " is gone",
@@ -1756,6 +1797,11 @@ agent_spool_ack(agent_spool_t *self, uint64_t boot_id, uint64_t seq, rl_err_t *e
         return rl_err_set(err, "spool segment %" PRIu64 " of message %" PRIu64 " is gone",
                           r->seg_id, seq);
     r->acked = true;
+    if (r->payload) {
+        free(r->payload);
+        r->payload = NULL;
+        self->cached_bytes -= r->len;
+    }
     self->depth--;
     seg->unacked--;
     while (self->head < self->n && self->recs[self->head].acked)

@@ -223,6 +223,54 @@ test_crc32c_instruction_matches_table(void **state)
     assert_int_equal(agent_crc32c(0, "", 0), 0);
 }
 
+/* A record's bytes are the same whether read right after it was appended
+ * (kept in memory), read again for a resend (from the file), or after a
+ * restart; and a record is read only once synced. */
+static void
+test_read_back_from_memory_and_file(void **state)
+{
+    (void)state;
+    agent_spool_t *sp = s_open(1 << 20, 1 << 16);
+    uint64_t boot = agent_spool_boot_id(sp);
+    enum { N = 40 };
+    uint8_t *first[N + 1] = {0};
+    size_t first_len[N + 1] = {0};
+    for (uint32_t t = 1; t <= N; t++)
+        assert_int_equal(s_append(sp, t), t);
+    uint64_t seqs[N];
+    assert_int_equal(s_pending(sp, seqs, N), 0);
+    s_sync(sp);
+    assert_int_equal(s_pending(sp, seqs, N), N);
+    rl_err_t err;
+    for (uint64_t q = 1; q <= N; q++) {
+        assert_int_equal(agent_spool_read(sp, q, &first[q], &first_len[q], &err), 0);
+        uint8_t *again;
+        size_t len;
+        assert_int_equal(agent_spool_read(sp, q, &again, &len, &err), 0);
+        assert_int_equal(len, first_len[q]);
+        assert_memory_equal(again, first[q], len);
+        free(again);
+    }
+    for (uint32_t t = 1; t <= N; t++)
+        assert_int_equal(s_trial_of(sp, t, boot), t);
+    /* acknowledged while its bytes are still kept: they go with it */
+    uint64_t q = s_append(sp, N + 1);
+    s_sync(sp);
+    assert_int_equal(agent_spool_ack(sp, boot, q, &err), 1);
+    agent_spool_close(&sp);
+    sp = s_open(1 << 20, 1 << 16);
+    for (uint64_t k = 1; k <= N; k++) {
+        uint8_t *buf;
+        size_t len;
+        assert_int_equal(agent_spool_read(sp, k, &buf, &len, &err), 0);
+        assert_int_equal(len, first_len[k]);
+        assert_memory_equal(buf, first[k], len);
+        free(buf);
+        free(first[k]);
+    }
+    agent_spool_close(&sp);
+}
+
 static void
 test_append_sync_ack_reopen(void **state)
 {
@@ -894,6 +942,7 @@ main(void)
         cmocka_unit_test(test_crc32c_known_value),
         cmocka_unit_test(test_crc32c_instruction_matches_table),
         cmocka_unit_test_setup_teardown(test_append_sync_ack_reopen, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_read_back_from_memory_and_file, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_second_agent_is_refused, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_torn_tail_truncated, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_damaged_middle_record_quarantined, s_setup,
