@@ -108,9 +108,8 @@ typedef struct {
  * computed once per index by the same expressions, so the same doubles. */
 typedef struct {
     double *set_sin, *set_cos; /* sin and cos of 2 pi t / 3 (training sets) */
-    size_t n_set;
-    double *test_exp; /* exp(-t / 0.5) (test trials) */
-    size_t n_test;
+    double *test_exp;          /* exp(-t / 0.5) (test trials) */
+    size_t n;                  /* indexes cached */
 } s_shape_cache_t;
 
 typedef struct {
@@ -255,44 +254,27 @@ s_push(s_sim_t *self, int64_t at_us, rl_body_kind_t kind)
 
 /* The cached values for sample indexes below n. */
 static void
-s_cache_set(s_sim_t *self, size_t n)
+s_cache_grow(s_sim_t *self, size_t n)
 {
     s_shape_cache_t *c = &self->cache;
-    if (n <= c->n_set)
+    if (n <= c->n)
         return;
     c->set_sin = rl_realloc(c->set_sin, n * sizeof *c->set_sin);
     c->set_cos = rl_realloc(c->set_cos, n * sizeof *c->set_cos);
-    for (size_t j = c->n_set; j < n; j++) {
+    c->test_exp = rl_realloc(c->test_exp, n * sizeof *c->test_exp);
+    for (size_t j = c->n; j < n; j++) {
         double t = (double)j / self->rate_hz;
         c->set_sin[j] = sin(2 * M_PI * t / 3.0);
         c->set_cos[j] = cos(2 * M_PI * t / 3.0);
-    }
-    c->n_set = n;
-}
-
-static void
-s_cache_test(s_sim_t *self, size_t n)
-{
-    s_shape_cache_t *c = &self->cache;
-    if (n <= c->n_test)
-        return;
-    c->test_exp = rl_realloc(c->test_exp, n * sizeof *c->test_exp);
-    for (size_t j = c->n_test; j < n; j++) {
-        double t = (double)j / self->rate_hz;
         c->test_exp[j] = exp(-t / 0.5);
     }
-    c->n_test = n;
+    c->n = n;
 }
 
 /* One recording as SampleBatch messages of one second. shape() gives
  * angle and torque at sample j, t seconds. */
 typedef void (*s_shape_fn)(const s_shape_cache_t *c, size_t j, double t, double dur,
                            const double *par, s_rng_t *r, float *angle, float *torque);
-static void s_shape_test(const s_shape_cache_t *c, size_t j, double t, double dur,
-                         const double *par, s_rng_t *r, float *angle, float *torque);
-static void s_shape_set(const s_shape_cache_t *c, size_t j, double t, double dur, const double *par,
-                        s_rng_t *r, float *angle, float *torque);
-
 static void
 s_record(s_sim_t *self, int64_t start_us, double dur, rl_direction_t dir, rl_sample_context_t ctx,
          uint32_t number, s_shape_fn shape, const double *par, s_rng_t *r)
@@ -302,10 +284,7 @@ s_record(s_sim_t *self, int64_t start_us, double dur, rl_direction_t dir, rl_sam
     size_t total = (size_t)(dur * self->rate_hz);
     if (total < 1)
         total = 1;
-    if (shape == s_shape_set)
-        s_cache_set(self, total);
-    else
-        s_cache_test(self, total);
+    s_cache_grow(self, total);
     for (size_t first = 0; first < total; first += (size_t)self->rate_hz) {
         size_t n = total - first < (size_t)self->rate_hz ? total - first : (size_t)self->rate_hz;
         int64_t at = start_us + (int64_t)first * S_US / self->rate_hz;
@@ -605,25 +584,11 @@ s_sim_msg_give(const s_sim_t *self, s_sim_msg_t *m, rl_msg_t *msg)
     memcpy(msg->session_id, self->session_id, strlen(self->session_id) + 1);
     memcpy(msg->patient_token, self->token, strlen(self->token) + 1);
     msg->kind = m->kind;
-    switch (m->kind) {
-    case RL_BODY_SESSION_START:
-        msg->u.session_start = m->u.session_start;
-        break;
-    case RL_BODY_SESSION_END:
-        msg->u.session_end = m->u.session_end;
-        break;
-    case RL_BODY_TEST_RESULT:
-        msg->u.test_result = m->u.test_result;
-        break;
-    case RL_BODY_TRAINING_SET:
-        msg->u.training_set = m->u.training_set;
-        break;
-    case RL_BODY_SAMPLE_BATCH:
-        msg->u.sample_batch = m->u.sample_batch;
-        break;
-    default:
-        abort(); /* the simulator makes no other kind */
-    }
+    /* the body: each member of both unions starts at their start, and
+     * the bytes of m->u past the member in use are zero (s_push), as
+     * those of msg->u are */
+    _Static_assert(sizeof m->u <= sizeof msg->u, "the compact body fits");
+    memcpy(&msg->u, &m->u, sizeof m->u);
     memset(m, 0, sizeof *m);
 }
 
