@@ -523,7 +523,7 @@ s_receive(agent_link_t *self, int64_t now_ms)
         zmq_msg_init(&frame);
         if (zmq_msg_recv(&frame, self->conn.sock, ZMQ_DONTWAIT) < 0) {
             zmq_msg_close(&frame);
-            return;
+            break;
         }
         rl_msg_t m;
         rl_reason_t reason;
@@ -538,6 +538,10 @@ s_receive(agent_link_t *self, int64_t now_ms)
         rl_msg_clear(&m);
         zmq_msg_close(&frame);
     }
+    /* the ack entries of everything acknowledged in this turn, at once */
+    rl_err_t err;
+    if (agent_spool_flush_acks(self->spool, &err))
+        rl_error(self->log_ctx, "%s", err.msg);
 }
 
 /* The next event of a monitor socket, 0 when none is waiting. */

@@ -21,6 +21,7 @@
 
 #define S_HDR AGENT_SPOOL_RECORD_HEADER
 #define S_ACK_ENTRY 16u
+#define S_ACKS_PENDING_MAX 256u
 static const uint8_t s_rec_magic[4] = {'R', 'L', 'S', '1'};
 static const uint8_t s_seal_magic[4] = {'R', 'L', 'S', 'E'};
 static const uint8_t s_ack_magic[4] = {'R', 'L', 'A', '1'};
@@ -95,6 +96,11 @@ struct agent_spool {
     size_t depth;
     uint64_t bytes;
     uint64_t cached_bytes; /* of the payloads kept in recs */
+    /* ack entries of segment acks_seg_id not yet written (one write for a
+     * batch of acknowledgements) */
+    uint8_t acks_pending[S_ACKS_PENDING_MAX * S_ACK_ENTRY];
+    size_t n_acks_pending;
+    uint64_t acks_seg_id;
     agent_spool_recovery_t recovery;
 };
 
@@ -622,6 +628,8 @@ s_seg_remove(agent_spool_t *self, s_seg_t *seg)
             return false;
         }
     }
+    if (self->n_acks_pending && self->acks_seg_id == seg->id)
+        self->n_acks_pending = 0; /* deleted with the segment */
     close(seg->fd);
     if (seg->ack_fd >= 0)
         close(seg->ack_fd);
@@ -1494,6 +1502,9 @@ agent_spool_close(agent_spool_t **self_p)
     if (!self_p || !*self_p)
         return;
     agent_spool_t *self = *self_p;
+    rl_err_t err;
+    if (agent_spool_flush_acks(self, &err))
+        rl_warn(self->log_ctx, "%s (those messages are sent again at the next start)", err.msg);
     for (size_t i = 0; i < self->nsegs; i++) {
         if (self->segs[i].dirty)
             (void)fsync(self->segs[i].fd);
@@ -1810,6 +1821,28 @@ agent_spool_ack(agent_spool_t *self, uint64_t boot_id, uint64_t seq, rl_err_t *e
         self->head = self->n = 0;
     if (seg->unacked == 0 && s_seg_remove(self, seg))
         return 1;
+    /* the entry waits in acks_pending for agent_spool_flush_acks (or the
+     * next entry of another segment, or a full buffer) */
+    if (self->n_acks_pending &&
+        (self->acks_seg_id != seg->id || self->n_acks_pending == S_ACKS_PENDING_MAX) &&
+        agent_spool_flush_acks(self, err))
+        return -1;
+    uint8_t *e = self->acks_pending + self->n_acks_pending++ * S_ACK_ENTRY;
+    self->acks_seg_id = seg->id;
+    memcpy(e, s_ack_magic, 4);
+    s_put64(e + 8, seq);
+    s_put32(e + 4, agent_crc32c(0, e + 8, 8));
+    return 1;
+}
+
+int
+agent_spool_flush_acks(agent_spool_t *self, rl_err_t *err)
+{
+    size_t len = self->n_acks_pending * S_ACK_ENTRY;
+    self->n_acks_pending = 0;
+    s_seg_t *seg = len ? s_seg_find(self, self->acks_seg_id) : NULL;
+    if (!seg) /* none, or the segment was deleted: the entries with it */
+        return 0;
     if (seg->ack_fd < 0) {
         char name[64];
         s_seg_name(name, sizeof name, seg->id, "ack");
@@ -1817,29 +1850,29 @@ agent_spool_ack(agent_spool_t *self, uint64_t boot_id, uint64_t seq, rl_err_t *e
         if (seg->ack_fd < 0)
             return rl_err_set(err, "cannot write %s/%s: %s", self->dir, name, strerror(errno));
     }
-    uint8_t e[S_ACK_ENTRY];
-    memcpy(e, s_ack_magic, 4);
-    s_put64(e + 8, seq);
-    s_put32(e + 4, agent_crc32c(0, e + 8, 8));
-    ssize_t w;
-    do
-        w = write(seg->ack_fd, e, sizeof e);
-    while (w < 0 && errno == EINTR);
-    if (w < 0 && (errno == ENOSPC || errno == EDQUOT)) {
-        /* a lost ack entry only means a resend after a restart, answered
-         * DUPLICATE: freeing the rest of the spool matters more */
-        if (!self->ack_full_said)
-            rl_warn(self->log_ctx,
-                    "spool %s: the disk is full: acknowledgements are kept in memory only until "
-                    "space frees",
-                    self->dir);
-        self->ack_full_said = true;
-        return 1;
+    const uint8_t *p = self->acks_pending;
+    while (len > 0) {
+        ssize_t w = write(seg->ack_fd, p, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && (errno == ENOSPC || errno == EDQUOT)) {
+            /* a lost ack entry only means a resend after a restart, answered
+             * DUPLICATE: freeing the rest of the spool matters more */
+            if (!self->ack_full_said)
+                rl_warn(self->log_ctx,
+                        "spool %s: the disk is full: acknowledgements are kept in memory only "
+                        "until space frees",
+                        self->dir);
+            self->ack_full_said = true;
+            return 0;
+        }
+        if (w <= 0)
+            return rl_err_set(err, "cannot record acknowledgements in spool %s: %s", self->dir,
+                              w < 0 ? strerror(errno) : "nothing written");
+        p += w;
+        len -= (size_t)w;
     }
-    if (w != (ssize_t)sizeof e)
-        return rl_err_set(err, "cannot record acknowledgement in spool %s: %s", self->dir,
-                          w < 0 ? strerror(errno) : "short write");
-    return 1;
+    return 0;
 }
 
 size_t

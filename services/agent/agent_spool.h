@@ -78,7 +78,8 @@
  *                            lost records after they were written and synced.
  *   DIR/seg-NNN...NNN.ack    acknowledgements of that segment's records,
  *                            16-byte entries: magic "RLA1", CRC-32C of the
- *                            seq bytes, seq (u64). Appended without fsync:
+ *                            seq bytes, seq (u64). Appended without fsync,
+ *                            a batch of acknowledgements in one write:
  *                            a lost ack entry only makes the agent resend a
  *                            message that the collector then acknowledges
  *                            as DUPLICATE.
@@ -213,9 +214,16 @@ int agent_spool_next(const agent_spool_t *self, uint64_t after_seq, agent_spool_
 int agent_spool_read(agent_spool_t *self, uint64_t seq, uint8_t **buf_p, size_t *len_p,
                      rl_err_t *err) __attribute__((warn_unused_result));
 /* Removes a record after its acknowledgement. Returns 1 when it was
- * pending, 0 when unknown (already acknowledged), -1 on an I/O error. */
+ * pending, 0 when unknown (already acknowledged), -1 on an I/O error. Its
+ * entry in the segment's .ack file is written by agent_spool_flush_acks
+ * (call it after a batch of acknowledgements; agent_spool_close does too)
+ * or when the batch grows large. */
 int agent_spool_ack(agent_spool_t *self, uint64_t boot_id, uint64_t seq, rl_err_t *err)
     __attribute__((warn_unused_result));
+/* Writes the ack entries agent_spool_ack has kept: one write per segment.
+ * 0, or -1 with err (a disk full is not an error: said once, and the
+ * acknowledgements stay in memory). */
+int agent_spool_flush_acks(agent_spool_t *self, rl_err_t *err) __attribute__((warn_unused_result));
 
 /* Unacknowledged records, bytes on disk, and when the oldest pending
  * record was appended (0 if none). */

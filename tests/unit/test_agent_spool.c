@@ -870,6 +870,48 @@ test_acks_of_earlier_runs_are_kept(void **state)
     agent_spool_close(&sp);
 }
 
+/* Acknowledgements kept for one write per batch: across segments, beyond
+ * the batch's size, with and without an explicit flush, they are all in
+ * the .ack files at the next start. */
+static void
+test_batched_acks_are_kept(void **state)
+{
+    (void)state;
+    rl_err_t err;
+    agent_spool_t *sp = s_open(1 << 22, 8 << 10);
+    uint64_t boot = agent_spool_boot_id(sp);
+    enum { N = 700 };
+    for (uint32_t t = 1; t <= N; t++)
+        (void)s_append(sp, t);
+    s_sync(sp);
+    assert_true(s_count_segments() > 3);
+    for (uint64_t q = 1; q <= N; q += 2)
+        assert_int_equal(agent_spool_ack(sp, boot, q, &err), 1);
+    assert_int_equal(agent_spool_flush_acks(sp, &err), 0);
+    assert_int_equal(agent_spool_flush_acks(sp, &err), 0); /* nothing left: nothing written */
+    assert_int_equal(agent_spool_ack(sp, boot, 2, &err), 1);
+    assert_int_equal(agent_spool_ack(sp, boot, 4, &err), 1);
+    agent_spool_close(&sp); /* writes 2 and 4 */
+    sp = s_open(1 << 22, 8 << 10);
+    assert_int_equal(agent_spool_depth(sp), N - N / 2 - 2);
+    uint64_t seqs[N];
+    size_t n = s_pending(sp, seqs, N);
+    assert_int_equal(n, N - N / 2 - 2);
+    assert_int_equal(seqs[0], 6);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(seqs[i] % 2, 0);
+    /* every record of a segment acknowledged: the segment goes, with the
+     * entries still waiting for it */
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(agent_spool_ack(sp, boot, seqs[i], &err), 1);
+    assert_int_equal(agent_spool_flush_acks(sp, &err), 0);
+    assert_int_equal(agent_spool_depth(sp), 0);
+    agent_spool_close(&sp);
+    sp = s_open(1 << 22, 8 << 10);
+    assert_int_equal(agent_spool_depth(sp), 0);
+    agent_spool_close(&sp);
+}
+
 static void
 test_foreign_files_in_the_spool(void **state)
 {
@@ -964,6 +1006,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_boot_ids_never_come_again, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_acks_of_earlier_runs_are_kept, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_foreign_files_in_the_spool, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_batched_acks_are_kept, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
