@@ -96,6 +96,7 @@ struct agent_spool {
     size_t depth;
     uint64_t bytes;
     uint64_t cached_bytes; /* of the payloads kept in recs */
+    uint64_t cached_from;  /* no payload is kept below this seq */
     /* ack entries of segment acks_seg_id not yet written (one write for a
      * batch of acknowledgements) */
     uint8_t acks_pending[S_ACKS_PENDING_MAX * S_ACK_ENTRY];
@@ -104,10 +105,13 @@ struct agent_spool {
     agent_spool_recovery_t recovery;
 };
 
-/* Payloads appended in this run are kept in memory, up to this many bytes,
- * until agent_spool_read hands them to the link: a record is read back
- * from the file only when it is sent again (or after a restart). */
-#define S_CACHE_MAX (UINT64_C(8) << 20)
+/* Payloads appended in this run are kept in memory until agent_spool_read
+ * hands them to the link, so a connected link reads a record back from
+ * the file only to send it again (or after a restart). Those still unread
+ * at the next sync are dropped (the link is not connected or its window
+ * is full: they are read from the file when their turn comes), so what is
+ * kept stays about one sync group, and never more than this. */
+#define S_CACHE_MAX (UINT64_C(1) << 20)
 
 /* ------------------------------------------------------------ CRC-32C
  *
@@ -1715,6 +1719,28 @@ out:
     return rc;
 }
 
+/* Drops the payload kept of r, if any. */
+static void
+s_uncache(agent_spool_t *self, s_rec_t *r)
+{
+    if (!r->payload)
+        return;
+    free(r->payload);
+    r->payload = NULL;
+    self->cached_bytes -= r->len;
+}
+
+/* Drops the payloads kept of the records up to seq (see S_CACHE_MAX). */
+static void
+s_cache_trim(agent_spool_t *self, uint64_t seq)
+{
+    for (size_t i = s_lower_bound(self, self->cached_from); i < self->n && self->recs[i].seq <= seq;
+         i++)
+        s_uncache(self, &self->recs[i]);
+    if (seq + 1 > self->cached_from)
+        self->cached_from = seq + 1;
+}
+
 int
 agent_spool_sync(agent_spool_t *self, rl_err_t *err)
 {
@@ -1732,6 +1758,7 @@ agent_spool_sync(agent_spool_t *self, rl_err_t *err)
                               strerror(errno));
         self->dir_dirty = false;
     }
+    s_cache_trim(self, self->synced_seq);
     self->synced_seq = self->next_seq - 1;
     self->synced_mark = self->last_mark;
     /* a fully acknowledged segment that could not be deleted before (its
@@ -1808,11 +1835,7 @@ agent_spool_ack(agent_spool_t *self, uint64_t boot_id, uint64_t seq, rl_err_t *e
         return rl_err_set(err, "spool segment %" PRIu64 " of message %" PRIu64 " is gone",
                           r->seg_id, seq);
     r->acked = true;
-    if (r->payload) {
-        free(r->payload);
-        r->payload = NULL;
-        self->cached_bytes -= r->len;
-    }
+    s_uncache(self, r);
     self->depth--;
     seg->unacked--;
     while (self->head < self->n && self->recs[self->head].acked)
