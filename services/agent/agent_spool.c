@@ -95,8 +95,9 @@ struct agent_spool {
     size_t head, n, cap;
     size_t depth;
     uint64_t bytes;
-    uint64_t cached_bytes; /* of the payloads kept in recs */
-    uint64_t cached_from;  /* no payload is kept below this seq */
+    uint64_t cached_bytes;  /* of the payloads kept in recs */
+    uint64_t cached_from;   /* no payload is kept below this seq */
+    uint64_t synced_before; /* synced_seq before the last sync */
     /* ack entries of segment acks_seg_id not yet written (one write for a
      * batch of acknowledgements) */
     uint8_t acks_pending[S_ACKS_PENDING_MAX * S_ACK_ENTRY];
@@ -108,9 +109,9 @@ struct agent_spool {
 /* Payloads appended in this run are kept in memory until agent_spool_read
  * hands them to the link, so a connected link reads a record back from
  * the file only to send it again (or after a restart). Those still unread
- * at the next sync are dropped (the link is not connected or its window
- * is full: they are read from the file when their turn comes), so what is
- * kept stays about one sync group, and never more than this. */
+ * two syncs later are dropped (the link is not connected, or its window
+ * stays full: they are read from the file when their turn comes), so what
+ * is kept stays about two sync groups, and never more than this. */
 #define S_CACHE_MAX (UINT64_C(1) << 20)
 
 /* ------------------------------------------------------------ CRC-32C
@@ -1758,7 +1759,8 @@ agent_spool_sync(agent_spool_t *self, rl_err_t *err)
                               strerror(errno));
         self->dir_dirty = false;
     }
-    s_cache_trim(self, self->synced_seq);
+    s_cache_trim(self, self->synced_before);
+    self->synced_before = self->synced_seq;
     self->synced_seq = self->next_seq - 1;
     self->synced_mark = self->last_mark;
     /* a fully acknowledged segment that could not be deleted before (its

@@ -265,13 +265,15 @@ test_read_back_from_memory_and_file(void **state)
     uint64_t q = s_append(sp, N + 1);
     s_sync(sp);
     assert_int_equal(agent_spool_ack(sp, boot, q, &err), 1);
-    /* not read before the next sync (the link away): read from the file */
+    /* not read two syncs later (the link away): read from the file */
     for (uint32_t t = N + 2; t <= N + 6; t++)
         assert_int_equal(s_append(sp, t), t);
     s_sync(sp);
     assert_int_equal(s_append(sp, N + 7), N + 7);
     s_sync(sp);
-    for (uint32_t t = N + 2; t <= N + 7; t++)
+    assert_int_equal(s_append(sp, N + 8), N + 8);
+    s_sync(sp);
+    for (uint32_t t = N + 2; t <= N + 8; t++)
         assert_int_equal(s_trial_of(sp, t, boot), t);
     agent_spool_close(&sp);
     sp = s_open(1 << 20, 1 << 16);
