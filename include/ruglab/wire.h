@@ -137,7 +137,7 @@ typedef struct {
     char version[RL_ID_MAX + 1];
     char language[RL_ID_MAX + 1];
     size_t n_answers;
-    rl_item_answer_t answers[RL_ANSWERS_MAX];
+    rl_item_answer_t *answers; /* owned: n_answers of them (rl_msg_answers_alloc) */
 } rl_questionnaire_t;
 
 typedef struct {
@@ -184,6 +184,11 @@ void rl_msg_clear(rl_msg_t *msg);
 void rl_msg_samples_alloc(rl_msg_t *msg, size_t n);
 /* Ack array: allocates n acks (owned by msg). */
 void rl_msg_acks_alloc(rl_msg_t *msg, size_t n);
+/* Questionnaire answers: allocates n of them, zeroed (owned by msg), and
+ * makes msg a questionnaire (n_answers = n). Kept out of the message
+ * itself so that a message is small to clear and copy: RL_ANSWERS_MAX
+ * answers with their labels would be 17 KiB in every message. */
+void rl_msg_answers_alloc(rl_msg_t *msg, size_t n);
 
 /* Serialises msg. Caller owns *buf_p (free()). Returns 0, or -1 when msg
  * cannot be encoded (kind NONE, a string too long), with err filled. */

@@ -155,8 +155,9 @@ s_get_samples(const json_t *obj, const char *key, float **dst, size_t *n, rl_err
 }
 
 static int
-s_answers(const json_t *obj, rl_questionnaire_t *q, rl_err_t *err)
+s_answers(const json_t *obj, rl_msg_t *msg, rl_err_t *err)
 {
+    rl_questionnaire_t *q = &msg->u.questionnaire;
     const json_t *a = json_object_get(obj, "answers");
     if (!a || json_is_null(a))
         return 0;
@@ -165,6 +166,8 @@ s_answers(const json_t *obj, rl_questionnaire_t *q, rl_err_t *err)
     if (json_array_size(a) > RL_ANSWERS_MAX)
         return rl_err_set(err, "field 'answers': %zu answers, at most %u", json_array_size(a),
                           RL_ANSWERS_MAX);
+    rl_msg_answers_alloc(msg, json_array_size(a));
+    q->n_answers = 0;
     for (size_t i = 0; i < json_array_size(a); i++) {
         const json_t *e = json_array_get(a, i);
         rl_item_answer_t *ans = &q->answers[i];
@@ -357,10 +360,11 @@ s_to_sample_batch(const json_t *obj, rl_msg_t *msg, rl_err_t *err)
 static int
 s_to_questionnaire(const json_t *obj, rl_msg_t *msg, rl_err_t *err)
 {
+    rl_msg_answers_alloc(msg, 0); /* a questionnaire from here on: its fields kept */
     rl_questionnaire_t *b = &msg->u.questionnaire;
     if (s_get_id(obj, "instrument", true, b->instrument, err) ||
         s_get_id(obj, "version", true, b->version, err) ||
-        s_get_id(obj, "language", false, b->language, err) || s_answers(obj, b, err))
+        s_get_id(obj, "language", false, b->language, err) || s_answers(obj, msg, err))
         return -1;
     return 0;
 }

@@ -36,12 +36,21 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The batch whose device statuses and COMMIT are on their way
- * (collector_store_flush_start), read by collector_store_flush_poll. */
+/* Where the batch in flight is (collector_store_flush_start). */
+typedef enum {
+    S_PHASE_COPY,   /* a table's COPY data on its way (non-blocking), its result awaited */
+    S_PHASE_COMMIT, /* the device statuses and COMMIT on their way (pipeline mode) */
+} s_phase_t;
+
+/* The batch in flight: its COPY, then its device statuses and COMMIT,
+ * driven by collector_store_flush_poll from the caller's poll loop. */
 typedef struct {
     collector_item_t *items; /* NULL: none in flight */
     size_t n;
     collector_store_counters_t *counters;
+    s_phase_t phase;
+    int table;      /* S_PHASE_COPY: the table whose COPY is on its way */
+    bool writing;   /* S_PHASE_COPY: libpq still holds COPY data to send */
     bool failed;    /* a result was an error (why) */
     bool committed; /* COMMIT answered COMMIT */
     bool last_null; /* the last PQgetResult was the NULL ending a statement */
@@ -1122,46 +1131,51 @@ s_flush_per_message(collector_store_t *self, collector_item_t *items, size_t n,
     return 1;
 }
 
-/* One table's rows by COPY. false (why filled) when the server refused
- * them (a duplicate key among them, a constraint) or the connection
- * failed; the transaction is then aborted. */
+/* Starts one table's COPY: the statement (one round trip), then its
+ * rows and the end of the data queued in libpq's output, sent without
+ * blocking (the connection is non-blocking until they are out: the
+ * server reads them as fast as it stores them, and the caller receives
+ * the next batch meanwhile). false (why filled) when the server refused
+ * the statement or the connection failed. */
 static bool
-s_copy_table(collector_store_t *self, collector_copy_table_t t, char *why, size_t why_len)
+s_copy_send(collector_store_t *self, s_flight_t *f, char *why, size_t why_len)
 {
-    const collector_copy_buf_t *b = &self->copy.t[t];
-    PGresult *r = PQexec(self->conn, collector_copy_sql[t]);
+    const collector_copy_buf_t *b = &self->copy.t[f->table];
+    PGresult *r = PQexec(self->conn, collector_copy_sql[f->table]);
     if (PQresultStatus(r) != PGRES_COPY_IN) {
         snprintf(why, why_len, "COPY: %s", rl_db_result_error(r));
         PQclear(r);
         return false;
     }
     PQclear(r);
-    bool sent = PQputCopyData(self->conn, (const char *)b->data, (int)b->len) == 1 &&
+    bool sent = PQsetnonblocking(self->conn, 1) == 0 &&
+                PQputCopyData(self->conn, (const char *)b->data, (int)b->len) == 1 &&
                 PQputCopyEnd(self->conn, NULL) == 1;
-    if (!sent)
+    int fl = sent ? PQflush(self->conn) : -1;
+    if (fl < 0) {
         snprintf(why, why_len, "COPY: %s", PQerrorMessage(self->conn));
-    bool ok = sent;
-    while ((r = PQgetResult(self->conn)) != NULL) {
-        if (ok && PQresultStatus(r) != PGRES_COMMAND_OK) {
-            snprintf(why, why_len, "COPY: %s", rl_db_result_error(r));
-            ok = false;
-        }
-        PQclear(r);
-        if (PQstatus(self->conn) != CONNECTION_OK)
-            break;
+        return false;
     }
-    return ok;
+    f->writing = fl == 1;
+    f->last_null = false;
+    return true;
 }
 
-/* The fast path's synchronous part, in a transaction it opens: the
- * batch's keys and measurements by COPY, then the questionnaires and dead
- * letters by their statements. true when all of it went in (outcome
- * filled); false (why filled) when the batch must go the per-message way:
- * a value COPY cannot carry as the statement would, or the server refused
- * something (most often a key stored before: a resend). The transaction
- * is then rolled back. */
+/* The next table with rows after f->table, or COLLECTOR_COPY_NTABLES. */
+static int
+s_next_table(const collector_store_t *self, int t)
+{
+    for (t++; t < COLLECTOR_COPY_NTABLES; t++)
+        if (self->copy.t[t].rows)
+            break;
+    return t;
+}
+
+/* The batch's rows by COPY, built in memory, and the transaction opened:
+ * false (why filled) when a value does not fit COPY as the statement
+ * would have taken it, or the database failed. */
 static bool
-s_copy_rows(collector_store_t *self, collector_item_t *items, size_t n, char *why, size_t why_len)
+s_copy_open(collector_store_t *self, collector_item_t *items, size_t n, char *why, size_t why_len)
 {
     collector_copy_reset(&self->copy);
     for (size_t i = 0; i < n; i++) {
@@ -1172,12 +1186,16 @@ s_copy_rows(collector_store_t *self, collector_item_t *items, size_t n, char *wh
         }
     }
     collector_copy_finish(&self->copy);
-    if (!s_simple(self, "BEGIN", why, why_len))
-        return false;
+    return s_simple(self, "BEGIN", why, why_len);
+}
+
+/* After the COPYs, in the open transaction: the questionnaires and dead
+ * letters by their statements (rare: waited for), every COPY row marked
+ * ACCEPTED. false (why filled) when the server refused one. */
+static bool
+s_copy_rest(collector_store_t *self, collector_item_t *items, size_t n, char *why, size_t why_len)
+{
     bool ok = true;
-    for (int t = 0; t < COLLECTOR_COPY_NTABLES && ok; t++)
-        if (self->copy.t[t].rows)
-            ok = s_copy_table(self, (collector_copy_table_t)t, why, why_len);
     for (size_t i = 0; i < n && ok; i++) {
         collector_item_t *it = &items[i];
         if (it->resolved.action == COLLECTOR_ITEM_MEASUREMENT && collector_copy_takes(it)) {
@@ -1193,8 +1211,6 @@ s_copy_rows(collector_store_t *self, collector_item_t *items, size_t n, char *wh
             PQclear(res);
         }
     }
-    if (!ok)
-        s_rollback(self);
     return ok;
 }
 
@@ -1226,6 +1242,48 @@ s_send_commit(collector_store_t *self, collector_item_t *items, size_t n)
     return ok;
 }
 
+/* The fast path from its COPYs on: the next table's COPY when there is
+ * one, else the rest of the rows and the commit sent. false (why filled)
+ * when the batch must go the per-message way (or the database failed). */
+static bool
+s_copy_advance(collector_store_t *self, s_flight_t *f, char *why, size_t why_len)
+{
+    f->table = s_next_table(self, f->table);
+    if (f->table < COLLECTOR_COPY_NTABLES)
+        return s_copy_send(self, f, why, why_len);
+    if (!s_copy_rest(self, f->items, f->n, why, why_len))
+        return false;
+    if (!s_send_commit(self, f->items, f->n)) {
+        snprintf(why, why_len, "sending COMMIT: %s", PQerrorMessage(self->conn));
+        return false;
+    }
+    f->phase = S_PHASE_COMMIT;
+    f->last_null = false;
+    return true;
+}
+
+/* The fast path failed (why): rolled back, and the batch stored message
+ * by message at once, unless the connection was lost. As flush_start. */
+static int
+s_fast_failed(collector_store_t *self, collector_item_t *items, size_t n,
+              collector_store_counters_t *counters, const char *why, rl_err_t *err)
+{
+    /* back to blocking; COPY data libpq could not send means a broken
+     * connection: whatever the server has is rolled back with it */
+    bool lost = PQstatus(self->conn) != CONNECTION_OK ||
+                (PQisnonblocking(self->conn) &&
+                 (PQflush(self->conn) != 0 || PQsetnonblocking(self->conn, 0) != 0));
+    if (!lost && PQtransactionStatus(self->conn) != PQTRANS_IDLE)
+        s_rollback(self);
+    if (lost || s_connection_lost(self)) {
+        rl_err_set(err, "%s", why);
+        s_disconnect(self);
+        return -1;
+    }
+    rl_debug("database", "batch of %zu by COPY not stored (%s): message by message", n, why);
+    return s_flush_per_message(self, items, n, counters, err);
+}
+
 int
 collector_store_flush_start(collector_store_t *self, collector_item_t *items, size_t n,
                             collector_store_counters_t *counters, rl_err_t *err)
@@ -1237,21 +1295,18 @@ collector_store_flush_start(collector_store_t *self, collector_item_t *items, si
         return rl_err_set(err, "a batch is still being committed");
     if (n == 0)
         return 1;
-    if (!s_copy_rows(self, items, n, why, sizeof why) || !s_send_commit(self, items, n)) {
-        if (PQtransactionStatus(self->conn) != PQTRANS_IDLE)
-            s_rollback(self);
-        rl_debug("database", "batch of %zu by COPY not stored (%s): message by message", n, why);
-        if (s_connection_lost(self)) {
-            rl_err_set(err, "%s", why);
-            s_disconnect(self);
-            return -1;
-        }
-        return s_flush_per_message(self, items, n, counters, err);
+    s_flight_t *f = &self->flight;
+    memset(f, 0, sizeof *f);
+    f->phase = S_PHASE_COPY;
+    f->table = -1;
+    f->items = items;
+    f->n = n;
+    f->counters = counters;
+    if (!s_copy_open(self, items, n, why, sizeof why) ||
+        !s_copy_advance(self, f, why, sizeof why)) {
+        f->items = NULL;
+        return s_fast_failed(self, items, n, counters, why, err);
     }
-    memset(&self->flight, 0, sizeof self->flight);
-    self->flight.items = items;
-    self->flight.n = n;
-    self->flight.counters = counters;
     return 0;
 }
 
@@ -1308,21 +1363,81 @@ s_flight_read(collector_store_t *self, s_flight_t *f)
     return true;
 }
 
+bool
+collector_store_wants_write(const collector_store_t *self)
+{
+    return self->flight.items && self->flight.phase == S_PHASE_COPY && self->flight.writing;
+}
+
+/* S_PHASE_COPY: sends what libpq still holds of the COPY data, then reads
+ * the COPY's result. 0 not yet; 1 the COPY is done (f->failed when the
+ * server refused its rows); -1 the connection failed (f->why). */
+static int
+s_copy_read(collector_store_t *self, s_flight_t *f)
+{
+    if (f->writing) {
+        int fl = PQflush(self->conn);
+        /* read too, so that what the server says meanwhile (an error
+         * while it discards the rest) never fills the socket */
+        if (fl < 0 || !PQconsumeInput(self->conn)) {
+            snprintf(f->why, sizeof f->why, "COPY: %s", PQerrorMessage(self->conn));
+            return -1;
+        }
+        f->writing = fl == 1;
+        if (f->writing)
+            return 0;
+    }
+    if (PQisnonblocking(self->conn) && PQsetnonblocking(self->conn, 0) != 0) {
+        snprintf(f->why, sizeof f->why, "COPY: %s", PQerrorMessage(self->conn));
+        return -1;
+    }
+    if (!PQconsumeInput(self->conn)) {
+        snprintf(f->why, sizeof f->why, "COPY: %s", PQerrorMessage(self->conn));
+        return -1;
+    }
+    while (!PQisBusy(self->conn)) {
+        PGresult *r = PQgetResult(self->conn);
+        if (!r)
+            return 1;
+        if (!f->failed && PQresultStatus(r) != PGRES_COMMAND_OK) {
+            snprintf(f->why, sizeof f->why, "COPY: %s", rl_db_result_error(r));
+            f->failed = true;
+        }
+        PQclear(r);
+    }
+    if (PQstatus(self->conn) != CONNECTION_OK) {
+        snprintf(f->why, sizeof f->why, "COPY: %s", PQerrorMessage(self->conn));
+        return -1;
+    }
+    return 0;
+}
+
 int
 collector_store_flush_poll(collector_store_t *self, rl_err_t *err)
 {
     s_flight_t *f = &self->flight;
     if (!f->items)
         return 1;
-    if (s_flight_read(self, f))
-        return 0; /* still on its way */
     collector_item_t *items = f->items;
     size_t n = f->n;
     collector_store_counters_t *counters = f->counters;
+    while (f->phase == S_PHASE_COPY) {
+        int rc = s_copy_read(self, f);
+        if (rc == 0)
+            return 0; /* still on its way */
+        if (rc < 0 || f->failed || !s_copy_advance(self, f, f->why, sizeof f->why)) {
+            f->items = NULL;
+            return s_fast_failed(self, items, n, counters, f->why, err);
+        }
+    }
+    if (s_flight_read(self, f))
+        return 0; /* still on its way */
     f->items = NULL;
     bool lost = PQstatus(self->conn) != CONNECTION_OK;
     if (!lost) {
         (void)PQexitPipelineMode(self->conn);
+        if (f->failed && PQtransactionStatus(self->conn) == PQTRANS_INERROR)
+            s_rollback(self); /* else the check below would see the aborted transaction */
         lost = f->failed && s_connection_lost(self);
     }
     if (lost) {

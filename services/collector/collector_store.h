@@ -58,21 +58,24 @@ int collector_store_enrolments(collector_store_t *self, const char *const *token
                                collector_validate_enrolment_t **rows_p, size_t *n_rows_p,
                                rl_err_t *err) __attribute__((warn_unused_result));
 
-/* Starts storing the batch, resolved by collector_resolve_batch, in one
- * transaction: maps each item to its statement as resolved, and fills its
- * outcome (status, reason, text), valid only once the batch is committed.
- * The usual way (no key stored before, every value as its column takes
- * it): the keys and measurements go by binary COPY, then the device
- * statuses and COMMIT are sent without waiting for them: returns 0, the
- * batch is in flight, and the caller goes on receiving while it polls
- * collector_store_socket() and calls collector_store_flush_poll(); items
- * must stay where they are until then. When COPY cannot take the batch
- * (a duplicate, a value refused), the transaction is rolled back and the
- * batch is stored message by message at once (ACCEPTED/DUPLICATE exact
- * per message): returns 1, committed. Returns -1 (err set) when the
- * database failed; the connection is then down and the same batch may be
- * resolved and stored again later: rows already committed come back as
- * DUPLICATE. Adds to counters once committed. */
+/* Starts storing the batch, resolved by collector_resolve_batch, in
+ * one transaction: maps each item to its statement as resolved, and fills
+ * its outcome (status, reason, text), valid only once the batch is
+ * committed. The usual way (no key stored before, every value as its
+ * column takes it): the keys and measurements go by binary COPY, a table
+ * at a time, its data sent without blocking, then the device statuses and
+ * COMMIT are sent without waiting for them: returns 0, the batch is in
+ * flight, and the caller goes on receiving while it polls
+ * collector_store_socket() (for writing too while
+ * collector_store_wants_write()) and calls collector_store_flush_poll();
+ * items must stay where they are until then. When COPY cannot take the
+ * batch (a duplicate, a value refused), the transaction is rolled back
+ * and the batch is stored message by message at once (ACCEPTED/DUPLICATE
+ * exact per message): returns 1 (here or from flush_poll), committed.
+ * Returns -1 (err set) when the database failed; the connection is then
+ * down and the same batch may be resolved and stored again later: rows
+ * already committed come back as DUPLICATE. Adds to counters once
+ * committed. */
 int collector_store_flush_start(collector_store_t *self, collector_item_t *items, size_t n,
                                 collector_store_counters_t *counters, rl_err_t *err)
     __attribute__((warn_unused_result));
@@ -83,6 +86,9 @@ int collector_store_flush_start(collector_store_t *self, collector_item_t *items
 int collector_store_flush_poll(collector_store_t *self, rl_err_t *err)
     __attribute__((warn_unused_result));
 bool collector_store_in_flight(const collector_store_t *self);
+/* Whether the flight has data libpq could not send yet: poll the socket
+ * for writing as well. */
+bool collector_store_wants_write(const collector_store_t *self);
 /* The database connection's socket (to poll for the flight's results), -1
  * when not connected. No other call of this module may be made while a
  * batch is in flight. */

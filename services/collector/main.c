@@ -3,10 +3,11 @@
  * unrevoked device keys. Every message is decoded and validated, held in a
  * bounded batch, resolved (patient token to enrolment, scores), stored in
  * one transaction (idempotent by device, boot and sequence) and
- * acknowledged only after COMMIT. While one batch's COMMIT is on its way
- * (the database's socket polled beside the agents'), the next is received
- * and validated; it goes to the database once that COMMIT is answered, so
- * a group is as large as what arrives during one commit (at most
+ * acknowledged only after COMMIT. While one batch's COPY and COMMIT are
+ * on their way (the database's socket polled beside the agents'), the
+ * next is received and validated; it goes to the database once that
+ * COMMIT is answered, so a group is as large as what arrives while one is
+ * stored (at most
  * [batch] group_bytes, max_messages). While the database is unreachable
  * nothing is acknowledged and, once the batch is full, nothing more is
  * read: the agents keep their spools (backpressure).
@@ -51,6 +52,8 @@
 #define S_REJECT_LOG_MAX 20
 /* Messages read from the agents per loop turn at most. */
 #define S_READ_TURN 256
+/* Messages read between two looks at the database's answers. */
+#define S_DB_TURN 16
 
 static volatile sig_atomic_t s_term;
 static volatile sig_atomic_t s_hup;
@@ -315,6 +318,11 @@ typedef struct {
     collector_item_t *flight;
     size_t n_flight;
     size_t cap_flight;
+    /* the array of the batch last acknowledged, kept for its memory (the
+     * next flight's array) */
+    collector_item_t *acking;
+    size_t cap_acking;
+    bool stopping; /* TERM or INT: storing what is held, then exiting */
     size_t flight_bytes;
     double flight_start; /* collector_metrics_clock() when it was sent */
     /* database state */
@@ -533,19 +541,50 @@ s_flight_failed(s_loop_t *L, const rl_err_t *err)
     }
 }
 
+/* A committed batch: its acknowledgements go out, then it is cleared. */
+static void
+s_batch_done(s_loop_t *L, collector_item_t *items, size_t n, double started)
+{
+    collector_metrics_batch(L->metrics, items, n, collector_metrics_clock() - started);
+    s_send_acks(L, items, n);
+    s_log_rejections(L, items, n);
+    s_disconnect_revoked(L, items, n);
+    for (size_t i = 0; i < n; i++)
+        collector_item_clear(&items[i]);
+}
+
 /* The flight is committed: its acknowledgements go out. */
 static void
 s_flight_done(s_loop_t *L)
 {
-    collector_metrics_batch(L->metrics, L->flight, L->n_flight,
-                            collector_metrics_clock() - L->flight_start);
-    s_send_acks(L, L->flight, L->n_flight);
-    s_log_rejections(L, L->flight, L->n_flight);
-    s_disconnect_revoked(L, L->flight, L->n_flight);
-    for (size_t i = 0; i < L->n_flight; i++)
-        collector_item_clear(&L->flight[i]);
+    s_batch_done(L, L->flight, L->n_flight, L->flight_start);
     L->n_flight = 0;
     L->flight_bytes = 0;
+}
+
+static bool s_group_due(const s_loop_t *L, int64_t now, bool stopping);
+static void s_flush(s_loop_t *L);
+
+/* The flight is committed (its answer read from the database's socket):
+ * the next group, when due, goes to the database first, and this one's
+ * acknowledgements are sent while the database stores it. */
+static void
+s_flight_done_next(s_loop_t *L)
+{
+    collector_item_t *done = L->flight;
+    size_t n_done = L->n_flight, cap_done = L->cap_flight;
+    double started = L->flight_start;
+    L->flight = L->acking;
+    L->cap_flight = L->cap_acking;
+    L->n_flight = 0;
+    L->flight_bytes = 0;
+    L->acking = NULL;
+    L->cap_acking = 0;
+    if (s_group_due(L, rl_clock_mono_ms(), L->stopping))
+        s_flush(L);
+    s_batch_done(L, done, n_done, started);
+    L->acking = done;
+    L->cap_acking = cap_done;
 }
 
 /* Starts storing: the held flight if the database failed it, else the
@@ -595,7 +634,7 @@ s_flight_poll(s_loop_t *L)
                 L->n_flight);
         s_flight_failed(L, &err);
     } else if (rc == 1)
-        s_flight_done(L);
+        s_flight_done_next(L);
 }
 
 static void
@@ -961,7 +1000,7 @@ s_run(s_loop_t *L)
     for (;;) {
         int64_t now = rl_clock_mono_ms();
         if (s_term && !stopping) {
-            stopping = true;
+            stopping = L->stopping = true;
             stop_deadline = now + L->set.shutdown_timeout_ms;
             rl_info("collector", "stopping: storing and acknowledging %zu message%s held",
                     L->n_items + L->n_flight, L->n_items + L->n_flight == 1 ? "" : "s");
@@ -996,7 +1035,8 @@ s_run(s_loop_t *L)
         }
         if (in_flight) {
             i_db = n;
-            items[n++] = (zmq_pollitem_t){NULL, collector_store_socket(L->store), ZMQ_POLLIN, 0};
+            short ev = ZMQ_POLLIN | (collector_store_wants_write(L->store) ? ZMQ_POLLOUT : 0);
+            items[n++] = (zmq_pollitem_t){NULL, collector_store_socket(L->store), ev, 0};
         }
         collector_metrics_db_up(L->metrics, L->db_up);
         if (zmq_poll(items, n, s_timeout(L, stopping)) < 0) {
@@ -1007,14 +1047,21 @@ s_run(s_loop_t *L)
         }
         if (items[0].revents & ZMQ_POLLIN)
             collector_auth_handle(L->auth);
-        if (i_db >= 0 && (items[i_db].revents & ZMQ_POLLIN))
+        if (i_db >= 0 && (items[i_db].revents & (ZMQ_POLLIN | ZMQ_POLLOUT)))
             s_flight_poll(L);
-        /* a turn reads at most S_READ_TURN, so that a commit's result is
-         * not left waiting behind a long read */
-        for (int k = 0; i_router >= 0 && (items[i_router].revents & ZMQ_POLLIN) &&
-                        k < S_READ_TURN && !s_batch_full(L) && s_read_one(L);
-             k++)
-            ;
+        /* a turn reads at most S_READ_TURN; every S_DB_TURN of them the
+         * flight is looked at, so that its next step (a COPY's result, the
+         * next table, COMMIT) never waits behind a long read, and once it
+         * is committed the turn ends: the next group goes out at once */
+        for (int k = 1; i_router >= 0 && (items[i_router].revents & ZMQ_POLLIN) &&
+                        k <= S_READ_TURN && !s_batch_full(L) && s_read_one(L);
+             k++) {
+            if (k % S_DB_TURN == 0 && collector_store_in_flight(L->store)) {
+                s_flight_poll(L);
+                if (!collector_store_in_flight(L->store))
+                    break;
+            }
+        }
     }
     s_status(L);
     rl_info("collector", "stopped");
@@ -1119,6 +1166,7 @@ s_loop_free(s_loop_t *L)
     for (size_t i = 0; i < L->n_flight; i++)
         collector_item_clear(&L->flight[i]);
     free(L->flight);
+    free(L->acking);
     free(L->rates);
     free(L->closing);
     collector_store_destroy(&L->store);

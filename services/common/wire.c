@@ -96,15 +96,32 @@ rl_msg_init(rl_msg_t *msg)
     msg->protocol_version = RL_PROTOCOL_VERSION;
 }
 
-void
-rl_msg_clear(rl_msg_t *msg)
+/* Frees the arrays of msg's body of any kind but `keep`; the body of
+ * another kind is emptied and msg becomes a `keep`. Returns whether msg
+ * was a `keep` already (its fields kept, its arrays the caller's to
+ * replace). */
+static bool
+s_body_become(rl_msg_t *msg, rl_body_kind_t keep)
 {
+    if (msg->kind == keep && keep != RL_BODY_NONE)
+        return true;
     if (msg->kind == RL_BODY_SAMPLE_BATCH) {
         free(msg->u.sample_batch.angle_deg);
         free(msg->u.sample_batch.torque_nm);
     } else if (msg->kind == RL_BODY_ACKS) {
         free(msg->u.acks.acks);
+    } else if (msg->kind == RL_BODY_QUESTIONNAIRE) {
+        free(msg->u.questionnaire.answers);
     }
+    memset(&msg->u, 0, sizeof msg->u);
+    msg->kind = keep;
+    return false;
+}
+
+void
+rl_msg_clear(rl_msg_t *msg)
+{
+    s_body_become(msg, RL_BODY_NONE);
     memset(msg, 0, sizeof *msg);
 }
 
@@ -112,14 +129,9 @@ void
 rl_msg_samples_alloc(rl_msg_t *msg, size_t n)
 {
     rl_sample_batch_t *b = &msg->u.sample_batch;
-    if (msg->kind == RL_BODY_SAMPLE_BATCH) {
+    if (s_body_become(msg, RL_BODY_SAMPLE_BATCH)) {
         free(b->angle_deg);
         free(b->torque_nm);
-    } else {
-        if (msg->kind == RL_BODY_ACKS)
-            free(msg->u.acks.acks);
-        memset(&msg->u, 0, sizeof msg->u);
-        msg->kind = RL_BODY_SAMPLE_BATCH;
     }
     b->angle_deg = rl_calloc(n, sizeof(float));
     b->torque_nm = rl_calloc(n, sizeof(float));
@@ -129,20 +141,21 @@ rl_msg_samples_alloc(rl_msg_t *msg, size_t n)
 void
 rl_msg_acks_alloc(rl_msg_t *msg, size_t n)
 {
-    if (msg->kind == RL_BODY_ACKS) {
+    if (s_body_become(msg, RL_BODY_ACKS))
         free(msg->u.acks.acks);
-    } else {
-        if (msg->kind == RL_BODY_SAMPLE_BATCH) {
-            free(msg->u.sample_batch.angle_deg);
-            free(msg->u.sample_batch.torque_nm);
-        }
-        memset(&msg->u, 0, sizeof msg->u);
-        msg->kind = RL_BODY_ACKS;
-    }
     msg->u.acks.acks = rl_calloc(n, sizeof(rl_ack_t));
     msg->u.acks.n_acks = n;
 }
 
+void
+rl_msg_answers_alloc(rl_msg_t *msg, size_t n)
+{
+    rl_questionnaire_t *q = &msg->u.questionnaire;
+    if (s_body_become(msg, RL_BODY_QUESTIONNAIRE))
+        free(q->answers);
+    q->answers = rl_calloc(n, sizeof *q->answers);
+    q->n_answers = n;
+}
 /* ------------------------------------------------------------------ encode */
 
 /* protobuf-c wants char*; the strings are only read during packing. */
@@ -611,7 +624,7 @@ s_dec_questionnaire(const Ruglab__V1__Envelope *env, rl_msg_t *msg, s_dec_t *d)
         s_copy_id(d, o->version, q->version, "questionnaire.version") ||
         s_copy_id(d, o->language, q->language, "questionnaire.language"))
         return -1;
-    o->n_answers = q->n_answers;
+    rl_msg_answers_alloc(msg, q->n_answers);
     for (size_t i = 0; i < q->n_answers; i++) {
         o->answers[i].item = q->answers[i]->item;
         o->answers[i].value = q->answers[i]->value;

@@ -81,7 +81,7 @@ main(int argc, char **argv)
     s_header(&m, RL_BODY_QUESTIONNAIRE);
     strcpy(m.u.questionnaire.instrument, "ODI");
     strcpy(m.u.questionnaire.version, "2.1a");
-    m.u.questionnaire.n_answers = 10;
+    rl_msg_answers_alloc(&m, 10);
     for (int i = 0; i < 10; i++)
         m.u.questionnaire.answers[i] = (rl_item_answer_t){(uint32_t)i + 1, i % 6, ""};
     s_write(dir, "questionnaire", &m);

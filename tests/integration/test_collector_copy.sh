@@ -4,7 +4,8 @@
 # stopped while a batch's COMMIT is on its way (the collector already
 # receiving the next) loses nothing and stores nothing twice; groups are
 # sized by bytes (group_bytes) and time (max_delay_ms); the agent's spool
-# fsyncs grouped by [spool] sync_bytes.
+# fsyncs grouped by [spool] sync_bytes; a device status the database
+# refuses does not hold back the group's measurements.
 . "$(dirname "$0")/lib.sh"
 
 t_pg_start
@@ -158,6 +159,23 @@ if [ "$g5" -ge $((total / (8192 + 2048))) ] && [ "$g5" -gt "$g4" ]; then
 else
   t_not_ok "sync_bytes 8192 makes groups of about 8 KiB" "$g5 fsyncs for $total bytes, the default $g4"
 fi
+# --- 7. a device status the database refuses (a rule the collector does not
+# check: here its UPDATE privilege taken away): the group's measurements are
+# stored and acknowledged all the same, the status left out and said in the
+# log (before, the aborted transaction was taken for a lost connection and
+# the group retried forever, never acknowledged)
+psql -X -q -v ON_ERROR_STOP=1 "$RUGLAB_DB user=postgres" -c "REVOKE UPDATE ON meas.device_status FROM ruglab_collector"
+t_is "the device status update is refused to the collector" "$?" 0
+for s in $(seq 101 105); do curve dev-1 "$s"; done >"$T_TMP/s.jsonl"
+out=$(t_send dev-1 --timeout-ms 15000 <"$T_TMP/s.jsonl"); rc=$?
+t_is "a group whose device status is refused: every message acknowledged" "$rc" 0
+t_is "all five ACCEPTED" "$(grep -c '^ack 1 10[1-5] accepted NONE' <<<"$out")" 5
+t_is "stored once each" "$(rows dev-1)" "30 5 35"
+t_match "the refused status is said in the log" "$(cat "$T_COLLECTOR_LOG")" \
+  "dev-1: device status not updated: .*permission denied"
+t_is "nothing was dead-lettered" "$(t_psql ruglab_admin "SELECT count(*) FROM meas.dead_letter")" 0
+psql -X -q -v ON_ERROR_STOP=1 "$RUGLAB_DB user=postgres" -c "GRANT UPDATE ON meas.device_status TO ruglab_collector"
+t_is "the privilege given back" "$?" 0
 t_stop_collector; rc=$?
 t_is "the collector stops cleanly" "$rc" 0
 t_done

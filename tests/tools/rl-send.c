@@ -177,6 +177,9 @@ s_fill_questionnaire(json_t *o, rl_direction_t dir, rl_msg_t *m)
     s_copy(q->version, sizeof q->version, s_str(o, "version", ""));
     s_copy(q->language, sizeof q->language, s_str(o, "language", ""));
     json_t *ans = json_object_get(o, "answers");
+    size_t n = json_array_size(ans);
+    rl_msg_answers_alloc(m, n < RL_ANSWERS_MAX ? n : RL_ANSWERS_MAX);
+    q->n_answers = 0;
     size_t i;
     json_t *v;
     json_array_foreach(ans, i, v)

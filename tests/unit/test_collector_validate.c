@@ -21,7 +21,8 @@
 static void
 s_header(rl_msg_t *m, rl_body_kind_t kind)
 {
-    rl_msg_init(m);
+    rl_msg_clear(m); /* m was set (or zeroed) before: what it held is freed */
+    m->protocol_version = RL_PROTOCOL_VERSION;
     strcpy(m->device_id, "tergumed-01");
     m->boot_id = 3;
     m->seq = 17;
@@ -81,7 +82,7 @@ s_questionnaire(rl_msg_t *m, const char *instrument, const char *version, const 
     rl_questionnaire_t *q = &m->u.questionnaire;
     strcpy(q->instrument, instrument);
     strcpy(q->version, version);
-    q->n_answers = n;
+    rl_msg_answers_alloc(m, n);
     for (size_t i = 0; i < n; i++) {
         q->answers[i].item = (uint32_t)i + 1;
         q->answers[i].value = values[i];
@@ -104,7 +105,7 @@ static void
 test_valid_messages(void **state)
 {
     (void)state;
-    rl_msg_t m;
+    rl_msg_t m = {0};
     s_test_result(&m);
     assert_int_equal(s_check(&m), RL_REASON_NONE);
     s_training_set(&m);
@@ -142,7 +143,7 @@ static void
 test_version_and_device(void **state)
 {
     (void)state;
-    rl_msg_t m;
+    rl_msg_t m = {0};
     s_test_result(&m);
     m.protocol_version = 0;
     assert_int_equal(s_check(&m), RL_REASON_UNSUPPORTED_VERSION);
@@ -164,7 +165,7 @@ static void
 test_missing_fields(void **state)
 {
     (void)state;
-    rl_msg_t m;
+    rl_msg_t m = {0};
     s_test_result(&m);
     m.boot_id = 0;
     assert_int_equal(s_check(&m), RL_REASON_MISSING_FIELD);
@@ -204,13 +205,14 @@ test_missing_fields(void **state)
     assert_int_equal(s_check(&m), RL_REASON_MISSING_FIELD);
     s_questionnaire(&m, "NPRS", "1", nprs, 0);
     assert_int_equal(s_check(&m), RL_REASON_MISSING_FIELD);
+    rl_msg_clear(&m);
 }
 
 static void
 test_out_of_range(void **state)
 {
     (void)state;
-    rl_msg_t m;
+    rl_msg_t m = {0};
     collector_validate_verdict_t v;
     s_test_result(&m);
     m.u.test_result.rom_deg = 720;
@@ -277,7 +279,7 @@ static void
 test_timestamps(void **state)
 {
     (void)state;
-    rl_msg_t m;
+    rl_msg_t m = {0};
     s_test_result(&m);
     m.taken_at_us = COLLECTOR_VALIDATE_TAKEN_MIN_US - 1;
     assert_int_equal(s_check(&m), RL_REASON_BAD_TIMESTAMP);
@@ -297,7 +299,7 @@ static void
 test_questionnaires(void **state)
 {
     (void)state;
-    rl_msg_t m;
+    rl_msg_t m = {0};
     double score = -1;
     int odi[10] = {1, 2, 3, 0, 1, 2, 3, 4, 5, 0};
     s_questionnaire(&m, "ODI", "2.1a", odi, 10);
@@ -332,6 +334,7 @@ test_questionnaires(void **state)
     s_questionnaire(&m, "RMDQ", "24", rmdq, 23);
     assert_int_equal(s_check(&m), RL_REASON_NONE);
     assert_false(collector_validate_questionnaire_score(&m.u.questionnaire, &score));
+    rl_msg_clear(&m);
 }
 
 /* The NDI from the tablet: accepted and scored like the ODI (any version),
@@ -341,7 +344,7 @@ static void
 test_questionnaire_ndi(void **state)
 {
     (void)state;
-    rl_msg_t m;
+    rl_msg_t m = {0};
     double score = -1;
     int ndi[10] = {3, 2, 2, 3, 2, 2, 2, 2, 2, 2};
     s_questionnaire(&m, "NDI", "1991", ndi, 10);
@@ -360,6 +363,7 @@ test_questionnaire_ndi(void **state)
     ndi[2] = 6;
     s_questionnaire(&m, "NDI", "1991", ndi, 10);
     assert_int_equal(s_check(&m), RL_REASON_OUT_OF_RANGE);
+    rl_msg_clear(&m);
 }
 
 static collector_validate_enrolment_t
@@ -427,7 +431,8 @@ static void
 s_item(collector_item_t *it, rl_msg_t *m)
 {
     memset(it, 0, sizeof *it);
-    it->msg = *m;
+    it->msg = *m; /* the item owns what m held */
+    memset(m, 0, sizeof *m);
     it->decoded = true;
     strcpy(it->auth_device, "tergumed-01");
     collector_validate(&it->msg, it->auth_device, NOW_US, &it->verdict);
@@ -447,7 +452,7 @@ test_resolve(void **state)
 {
     (void)state;
     collector_item_t items[7];
-    rl_msg_t m;
+    rl_msg_t m = {0};
     s_test_result(&m);
     m.u.test_result.rom_deg = 720;
     s_item(&items[0], &m); /* invalid: a dead letter */

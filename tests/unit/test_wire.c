@@ -199,7 +199,7 @@ test_questionnaire(void **state)
     strcpy(q->instrument, "PSFS");
     strcpy(q->version, "1.0");
     strcpy(q->language, "nl-BE");
-    q->n_answers = 3;
+    rl_msg_answers_alloc(&in, 3);
     for (uint32_t i = 0; i < 3; i++) {
         q->answers[i].item = i + 1;
         q->answers[i].value = (int32_t)(3 + i);
@@ -218,6 +218,7 @@ test_questionnaire(void **state)
         assert_int_equal(o->answers[i].value, 3 + i);
         assert_string_equal(o->answers[i].label, q->answers[i].label);
     }
+    rl_msg_clear(&in);
     rl_msg_clear(&out);
 }
 
