@@ -40,7 +40,8 @@ typedef struct {
     /* A file descriptor whose readability means "call next()", or -1;
      * NULL for a driver that has none (it is polled by its wait_ms). */
     int (*fd)(void *self);
-    /* The next measurement; see the AGENT_DRV_ codes. With AGENT_DRV_MSG,
+    /* The next measurement; see the AGENT_DRV_ codes. *msg arrives as
+     * rl_msg_init leaves it (zero, the protocol version set). With AGENT_DRV_MSG,
      * *mark is the driver's source mark after it (the caller sets it to 0
      * first; a driver without one leaves it). *wait_ms is set to the
      * longest the caller may wait before calling again (-1: until fd()

@@ -52,8 +52,10 @@ struct agent_link {
     size_t switches_unanswered; /* switches since the last acknowledgement */
     uint64_t cursor;            /* highest seq sent since the last (re)connection */
     uint64_t max_sent;          /* highest seq ever sent: anything below is a resend */
-    s_flight_t *flight;         /* in the order sent */
+    s_flight_t *flight;         /* in the order sent: nflight from here in flight_buf */
     size_t nflight;
+    s_flight_t *flight_buf; /* window entries; acknowledged in order, so the front
+                               moves up and is moved back only when the end is reached */
     int64_t next_heartbeat_ms;
     int64_t last_refused_log_ms;
     agent_link_stats_t stats;
@@ -260,7 +262,8 @@ agent_link_new(const agent_link_opts_t *opts, agent_spool_t *spool, rl_err_t *er
     self->firmware_version = rl_strdup(opts->firmware_version ? opts->firmware_version : "");
     self->log_ctx = opts->log_ctx ? rl_strdup(opts->log_ctx) : NULL;
     self->spool = spool;
-    self->flight = rl_calloc((size_t)opts->window, sizeof *self->flight);
+    self->flight_buf = rl_calloc((size_t)opts->window, sizeof *self->flight_buf);
+    self->flight = self->flight_buf;
     self->ctx = zmq_ctx_new();
     self->down_since_ms = rl_clock_mono_ms();
     if (!self->ctx || s_conn_open(self, 0, &self->conn, err)) {
@@ -282,7 +285,7 @@ agent_link_destroy(agent_link_t **self_p)
     s_conn_close(&self->conn);
     if (self->ctx)
         zmq_ctx_term(self->ctx);
-    free(self->flight);
+    free(self->flight_buf);
     s_free_endpoints(self->endpoints, self->n_endpoints);
     free(self->device_id);
     free(self->device_model);
@@ -392,8 +395,14 @@ s_send_record(agent_link_t *self, uint64_t seq)
 static void
 s_flight_remove(agent_link_t *self, size_t i)
 {
-    memmove(&self->flight[i], &self->flight[i + 1], (self->nflight - i - 1) * sizeof *self->flight);
+    if (i == 0) /* the oldest: the usual acknowledgement */
+        self->flight++;
+    else
+        memmove(&self->flight[i], &self->flight[i + 1],
+                (self->nflight - i - 1) * sizeof *self->flight);
     self->nflight--;
+    if (self->nflight == 0)
+        self->flight = self->flight_buf;
 }
 
 /* After a (re)connection everything unacknowledged goes out again, oldest first. */
@@ -401,6 +410,7 @@ static void
 s_restart_window(agent_link_t *self)
 {
     self->nflight = 0;
+    self->flight = self->flight_buf;
     self->cursor = 0;
 }
 
@@ -446,6 +456,10 @@ s_pump(agent_link_t *self, int64_t now_ms)
         self->cursor = rec.seq;
         if (rc < 0)
             continue;
+        if (self->flight + self->nflight == self->flight_buf + self->opts.window) {
+            memmove(self->flight_buf, self->flight, self->nflight * sizeof *self->flight);
+            self->flight = self->flight_buf;
+        }
         self->flight[self->nflight++] = (s_flight_t){rec.boot_id, rec.seq, now_ms, 1};
         if (rec.seq <= self->max_sent) {
             self->stats.resent++;
@@ -509,7 +523,7 @@ s_receive(agent_link_t *self, int64_t now_ms)
         zmq_msg_init(&frame);
         if (zmq_msg_recv(&frame, self->conn.sock, ZMQ_DONTWAIT) < 0) {
             zmq_msg_close(&frame);
-            return;
+            break;
         }
         rl_msg_t m;
         rl_reason_t reason;
@@ -524,6 +538,10 @@ s_receive(agent_link_t *self, int64_t now_ms)
         rl_msg_clear(&m);
         zmq_msg_close(&frame);
     }
+    /* the ack entries of everything acknowledged in this turn, at once */
+    rl_err_t err;
+    if (agent_spool_flush_acks(self->spool, &err))
+        rl_error(self->log_ctx, "%s", err.msg);
 }
 
 /* The next event of a monitor socket, 0 when none is waiting. */

@@ -15,11 +15,13 @@
 #include <string.h>
 #include <sys/file.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
 
 #define S_HDR AGENT_SPOOL_RECORD_HEADER
 #define S_ACK_ENTRY 16u
+#define S_ACKS_PENDING_MAX 256u
 static const uint8_t s_rec_magic[4] = {'R', 'L', 'S', '1'};
 static const uint8_t s_seal_magic[4] = {'R', 'L', 'S', 'E'};
 static const uint8_t s_ack_magic[4] = {'R', 'L', 'A', '1'};
@@ -60,6 +62,7 @@ typedef struct {
     uint64_t off; /* of the record header in its segment */
     uint64_t mark;
     bool acked;
+    uint8_t *payload; /* its bytes as appended in this run, until read (NULL: on disk only) */
 } s_rec_t;
 
 struct agent_spool {
@@ -92,10 +95,33 @@ struct agent_spool {
     size_t head, n, cap;
     size_t depth;
     uint64_t bytes;
+    uint64_t cached_bytes;  /* of the payloads kept in recs */
+    uint64_t cached_from;   /* no payload is kept below this seq */
+    uint64_t synced_before; /* synced_seq before the last sync */
+    /* ack entries of segment acks_seg_id not yet written (one write for a
+     * batch of acknowledgements) */
+    uint8_t acks_pending[S_ACKS_PENDING_MAX * S_ACK_ENTRY];
+    size_t n_acks_pending;
+    uint64_t acks_seg_id;
     agent_spool_recovery_t recovery;
 };
 
-/* ------------------------------------------------------------ CRC-32C */
+/* Payloads appended in this run are kept in memory until agent_spool_read
+ * hands them to the link, so a connected link reads a record back from
+ * the file only to send it again (or after a restart). Those still unread
+ * two syncs later are dropped (the link is not connected, or its window
+ * stays full: they are read from the file when their turn comes), so what
+ * is kept stays about two sync groups, and never more than this. */
+#define S_CACHE_MAX (UINT64_C(1) << 20)
+
+/* ------------------------------------------------------------ CRC-32C
+ *
+ * Every record, seal and ack entry is checked with CRC-32C. On x86-64 with
+ * SSE4.2 the crc32 instruction computes it (the same polynomial, reflected,
+ * so the same values), chosen once at run time: the build targets plain
+ * x86-64 and must run on machines without it. The table-driven software
+ * version stays as the fallback and as the reference the unit tests hold
+ * the instruction to. */
 
 static uint32_t s_crc_table[256];
 static bool s_crc_ready;
@@ -113,7 +139,7 @@ s_crc_init(void)
 }
 
 uint32_t
-agent_crc32c(uint32_t crc, const void *data, size_t len)
+agent_crc32c_sw(uint32_t crc, const void *data, size_t len)
 {
     if (!s_crc_ready)
         s_crc_init();
@@ -122,6 +148,68 @@ agent_crc32c(uint32_t crc, const void *data, size_t len)
     while (len--)
         crc = s_crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);
     return ~crc;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <nmmintrin.h>
+#define S_CRC_HW 1
+
+/* Bytes until p is 8-aligned, then 8 bytes per instruction (loaded with
+ * memcpy: no unaligned access; little-endian, so in the order the
+ * bytewise CRC takes them), then the tail. */
+__attribute__((target("sse4.2"))) static uint32_t
+s_crc32c_hw(uint32_t crc, const void *data, size_t len)
+{
+    const uint8_t *p = data;
+    uint32_t c = ~crc;
+    while (len > 0 && ((uintptr_t)p & 7u)) {
+        c = _mm_crc32_u8(c, *p++);
+        len--;
+    }
+    uint64_t c64 = c;
+    while (len >= 8) {
+        uint64_t v;
+        memcpy(&v, p, 8);
+        c64 = _mm_crc32_u64(c64, v);
+        p += 8;
+        len -= 8;
+    }
+    c = (uint32_t)c64;
+    while (len > 0) {
+        c = _mm_crc32_u8(c, *p++);
+        len--;
+    }
+    return ~c;
+}
+#else
+#define S_CRC_HW 0
+#endif
+
+/* -1 until asked, then 1 when the CPU has the crc32 instruction. */
+static int s_crc_hw = -1;
+
+bool
+agent_crc32c_hw_available(void)
+{
+    if (s_crc_hw < 0) {
+#if S_CRC_HW
+        __builtin_cpu_init();
+        s_crc_hw = __builtin_cpu_supports("sse4.2") ? 1 : 0;
+#else
+        s_crc_hw = 0;
+#endif
+    }
+    return s_crc_hw == 1;
+}
+
+uint32_t
+agent_crc32c(uint32_t crc, const void *data, size_t len)
+{
+#if S_CRC_HW
+    if (agent_crc32c_hw_available())
+        return s_crc32c_hw(crc, data, len);
+#endif
+    return agent_crc32c_sw(crc, data, len);
 }
 
 /* ------------------------------------------------------------ helpers */
@@ -180,6 +268,27 @@ s_write_all(int fd, const void *buf, size_t len, uint64_t off)
         off += (uint64_t)w;
     }
     return 0;
+}
+
+/* Writes a, then b, at off (one pwritev when it writes all). */
+static int
+s_write_two(int fd, const void *a, size_t alen, const void *b, size_t blen, uint64_t off)
+{
+    struct iovec iov[2] = {{(void *)a, alen}, {(void *)b, blen}};
+    ssize_t w;
+    do
+        w = pwritev(fd, iov, 2, (off_t)off);
+    while (w < 0 && errno == EINTR);
+    if (w < 0)
+        return -1;
+    size_t done = (size_t)w;
+    if (done < alen)
+        return s_write_all(fd, (const uint8_t *)a + done, alen - done, off + done) ||
+                       s_write_all(fd, b, blen, off + alen)
+                   ? -1
+                   : 0;
+    done -= alen;
+    return s_write_all(fd, (const uint8_t *)b + done, blen - done, off + alen + done);
 }
 
 static int
@@ -304,7 +413,10 @@ s_state_read(agent_spool_t *self, s_state_t *st)
     return 1;
 }
 
-/* Makes DIR/<name> whole (both slots) through a temporary name. */
+/* Makes DIR/<name> whole (both slots) through a temporary name: its
+ * content is synced before the rename (never a state file with missing
+ * bytes under the name); the rename is durable once the caller syncs the
+ * directory (s_state_write), before anything relies on the file. */
 static int
 s_state_create(agent_spool_t *self, int f, const uint8_t *slot, rl_err_t *err)
 {
@@ -321,7 +433,7 @@ s_state_create(agent_spool_t *self, int f, const uint8_t *slot, rl_err_t *err)
         return -1;
     }
     if (s_write_all(fd, file, sizeof file, 0) || fsync(fd) ||
-        renameat(self->dir_fd, tmp, self->dir_fd, s_state_files[f]) || fsync(self->dir_fd)) {
+        renameat(self->dir_fd, tmp, self->dir_fd, s_state_files[f])) {
         int e = errno;
         close(fd);
         (void)unlinkat(self->dir_fd, tmp, 0);
@@ -333,25 +445,34 @@ s_state_create(agent_spool_t *self, int f, const uint8_t *slot, rl_err_t *err)
     return 0;
 }
 
-/* Writes the counters into the older slot of DIR/state, then of
- * DIR/state.copy (each synced before the next: a crash tears at most one
- * slot of one file). In place, once the files exist: no new disk block.
- * A file that cannot be made because the disk is full is not an error:
- * the run goes on (its boot id comes from the clock, so no key can come
- * again) and the file is made at a later save, once space frees. */
+/* Writes the counters into DIR/state, then DIR/state.copy (each synced
+ * before the next: a crash tears at most the file being written). In
+ * place, once the files exist: no new disk block. every_slot: into both
+ * slots of each file in one write (at open: every slot then holds this
+ * run's boot id, and the file not being written keeps the counters of the
+ * last save, which nothing of this run has used yet); else into the older
+ * slot (a crash tears at most one slot of one file). A missing file is
+ * made whole through a temporary name; the files made are made durable by
+ * one directory fsync before this returns (nothing relies on them
+ * before). A file that cannot be made because the disk is full is not an
+ * error: the run goes on (its boot id comes from the clock, so no key can
+ * come again) and the file is made at a later save, once space frees. */
 static int
-s_state_save(agent_spool_t *self, rl_err_t *err)
+s_state_write(agent_spool_t *self, bool every_slot, rl_err_t *err)
 {
     s_state_t st = {self->state_gen + 1, self->boot_id,     self->reserved_seq,
                     self->saved_mark,    self->sealed_from, self->next_seg_id};
-    uint8_t slot[S_STATE_SLOT];
-    s_state_format(slot, &st);
-    bool missing = false;
+    uint8_t slots[2 * S_STATE_SLOT];
+    s_state_format(slots, &st);
+    memcpy(slots + S_STATE_SLOT, slots, S_STATE_SLOT);
+    bool missing = false, created[2] = {false, false};
     for (int f = 0; f < 2; f++) {
         if (self->state_fd[f] < 0) {
             rl_err_t cerr;
-            if (s_state_create(self, f, slot, &cerr) == 0)
+            if (s_state_create(self, f, slots, &cerr) == 0) {
+                created[f] = true;
                 continue;
+            }
             if (!self->state_unsaved)
                 rl_error(self->log_ctx,
                          "%s: the counters are kept in memory until the file can be made (this "
@@ -360,16 +481,34 @@ s_state_save(agent_spool_t *self, rl_err_t *err)
             missing = true;
             continue;
         }
-        if (s_write_all(self->state_fd[f], slot, sizeof slot, (st.gen % 2) * S_STATE_SLOT) ||
-            fdatasync(self->state_fd[f]))
+        size_t len = every_slot ? 2 * S_STATE_SLOT : S_STATE_SLOT;
+        uint64_t off = every_slot ? 0 : (st.gen % 2) * S_STATE_SLOT;
+        if (s_write_all(self->state_fd[f], slots, len, off) || fdatasync(self->state_fd[f]))
             return rl_err_set(err, "cannot write spool %s/%s: %s", self->dir, s_state_files[f],
                               strerror(errno));
+    }
+    /* the renames of the files made, durable before anything relies on them */
+    if ((created[0] || created[1]) && fsync(self->dir_fd)) {
+        int e = errno;
+        for (int f = 0; f < 2; f++) { /* not known durable: made again at the next save */
+            if (created[f]) {
+                close(self->state_fd[f]);
+                self->state_fd[f] = -1;
+            }
+        }
+        return rl_err_set(err, "cannot fsync spool directory %s: %s", self->dir, strerror(e));
     }
     if (self->state_unsaved && !missing)
         rl_warn(self->log_ctx, "spool %s: the counters are saved again", self->dir);
     self->state_unsaved = missing;
     self->state_gen = st.gen;
     return 0;
+}
+
+static int
+s_state_save(agent_spool_t *self, rl_err_t *err)
+{
+    return s_state_write(self, false, err);
 }
 
 /* A counter file of the earlier format (decimal text): 1 and *v, 0 when
@@ -494,6 +633,8 @@ s_seg_remove(agent_spool_t *self, s_seg_t *seg)
             return false;
         }
     }
+    if (self->n_acks_pending && self->acks_seg_id == seg->id)
+        self->n_acks_pending = 0; /* deleted with the segment */
     close(seg->fd);
     if (seg->ack_fd >= 0)
         close(seg->ack_fd);
@@ -1030,17 +1171,49 @@ s_set_aside(agent_spool_t *self, const char *name, const char *why)
              name, why, strerror(errno));
 }
 
+/* fsyncs the directory that holds path. */
+static int
+s_sync_parent(const char *path, rl_err_t *err)
+{
+    char *parent = rl_strdup(path);
+    size_t n = strlen(parent);
+    while (n > 1 && parent[n - 1] == '/') /* "a/b/" is "a/b" */
+        parent[--n] = '\0';
+    char *slash = strrchr(parent, '/');
+    if (!slash)
+        snprintf(parent, n + 1, ".");
+    else if (slash == parent)
+        parent[1] = '\0';
+    else
+        *slash = '\0';
+    int fd = open(parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    int rc = 0;
+    if (fd < 0 || fsync(fd))
+        rc = rl_err_set(err, "cannot fsync directory %s: %s", parent, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    free(parent);
+    return rc;
+}
+
 /* Makes, opens and locks the spool directory. *used_before: a lock file
  * was left by an earlier run (this spool has handed out keys). */
 static int
 s_open_dir(agent_spool_t *self, bool *used_before, rl_err_t *err)
 {
     const char *dir = self->dir;
+    struct stat st;
+    bool made = stat(dir, &st) != 0 && errno == ENOENT;
     if (rl_paths_mkdirs(dir, 0700, err))
         return -1;
     self->dir_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (self->dir_fd < 0)
         return rl_err_set(err, "cannot open spool directory %s: %s", dir, strerror(errno));
+    /* A spool directory made now: its entry in the parent is made durable
+     * before any file in it is relied on (the levels above are the
+     * installer's). Once per spool. */
+    if (made && s_sync_parent(dir, err))
+        return -1;
     *used_before = faccessat(self->dir_fd, "lock", F_OK, 0) == 0;
     self->lock_fd = openat(self->dir_fd, "lock", O_RDWR | O_CREAT | O_CLOEXEC, 0600);
     if (self->lock_fd < 0)
@@ -1235,11 +1408,13 @@ s_start_boot(agent_spool_t *self, const s_counters_t *c)
                                           : "THE DRIVER'S POSITION IS LOST (no record left to "
                                             "read it from): it starts at mark ",
                  self->saved_mark);
-    self->reserved_seq = self->next_seq;
-    /* Saved twice: both slots of both files then hold this boot id, so
-     * whichever slot survives damage, the next run's boot id is higher. */
+    /* The first block of seqs is reserved now, in the save that open makes
+     * anyway (not in another at the first append). */
+    self->reserved_seq = self->next_seq + AGENT_SPOOL_SEQ_BLOCK;
+    /* Into every slot of both files: whichever slot survives damage, the
+     * next run's boot id is higher. */
     rl_err_t serr;
-    if (s_state_save(self, &serr) || s_state_save(self, &serr)) {
+    if (s_state_write(self, true, &serr)) {
         /* never a reason not to start: this run's boot id is new anyway */
         rl_error(self->log_ctx, "%s: the counters are kept in memory", serr.msg);
         self->state_unsaved = true;
@@ -1332,6 +1507,9 @@ agent_spool_close(agent_spool_t **self_p)
     if (!self_p || !*self_p)
         return;
     agent_spool_t *self = *self_p;
+    rl_err_t err;
+    if (agent_spool_flush_acks(self, &err))
+        rl_warn(self->log_ctx, "%s (those messages are sent again at the next start)", err.msg);
     for (size_t i = 0; i < self->nsegs; i++) {
         if (self->segs[i].dirty)
             (void)fsync(self->segs[i].fd);
@@ -1347,6 +1525,8 @@ agent_spool_close(agent_spool_t **self_p)
     if (self->lock_fd >= 0)
         close(self->lock_fd); /* releases the flock */
     free(self->segs);
+    for (size_t i = self->head; i < self->n; i++)
+        free(self->recs[i].payload);
     free(self->recs);
     free(self->dir);
     free(self->log_ctx);
@@ -1442,29 +1622,27 @@ s_check_fit(agent_spool_t *self, rl_body_kind_t kind, size_t len, rl_err_t *err)
     return 0;
 }
 
-/* The record of an encoded message (header and payload; layout in
- * agent_spool.h). Caller owns the result. */
-static uint8_t *
-s_record_format(const rl_msg_t *msg, int64_t now, uint64_t mark, const uint8_t *payload, size_t len)
+/* The header of the record of an encoded message (layout in
+ * agent_spool.h; the payload follows it). */
+static void
+s_record_header(uint8_t *record, const rl_msg_t *msg, int64_t now, uint64_t mark,
+                const uint8_t *payload, size_t len)
 {
-    uint8_t *record = rl_malloc(S_HDR + len);
     memcpy(record, s_rec_magic, 4);
     s_put32(record + 4, (uint32_t)len);
     s_put64(record + 8, msg->boot_id);
     s_put64(record + 16, msg->seq);
     s_put64(record + 24, (uint64_t)now);
     s_put64(record + 32, mark);
-    memcpy(record + S_HDR, payload, len);
     uint32_t crc = agent_crc32c(0, record + 4, 36);
     s_put32(record + 40, agent_crc32c(crc, payload, len));
-    return record;
 }
 
 int
 agent_spool_append(agent_spool_t *self, rl_msg_t *msg, uint64_t mark, rl_err_t *err)
 {
     int rc = -1;
-    uint8_t *payload = NULL, *record = NULL;
+    uint8_t *payload = NULL, record[S_HDR];
     size_t len = 0;
     uint64_t old_boot = msg->boot_id, old_seq = msg->seq;
 
@@ -1496,8 +1674,8 @@ agent_spool_append(agent_spool_t *self, rl_msg_t *msg, uint64_t mark, rl_err_t *
         goto out;
     }
     int64_t now = rl_clock_wall_us();
-    record = s_record_format(msg, now, mark, payload, len);
-    if (s_write_all(seg->fd, record, need, seg->size)) {
+    s_record_header(record, msg, now, mark, payload, len);
+    if (s_write_two(seg->fd, record, S_HDR, payload, len, seg->size)) {
         int e = errno;
         rl_err_set(err, "cannot append to spool %s: %s", self->dir, strerror(e));
         /* Leave no partial record behind for the next append. */
@@ -1513,6 +1691,11 @@ agent_spool_append(agent_spool_t *self, rl_msg_t *msg, uint64_t mark, rl_err_t *
                    .seg_id = seg->id,
                    .off = seg->size,
                    .mark = mark};
+    if (self->cached_bytes + len <= S_CACHE_MAX) { /* kept for agent_spool_read */
+        rec.payload = payload;
+        payload = NULL;
+        self->cached_bytes += len;
+    }
     s_rec_push(self, &rec);
     if (seg->count++ == 0) {
         seg->boot = msg->boot_id;
@@ -1534,8 +1717,29 @@ out:
         msg->seq = old_seq;
     }
     free(payload);
-    free(record);
     return rc;
+}
+
+/* Drops the payload kept of r, if any. */
+static void
+s_uncache(agent_spool_t *self, s_rec_t *r)
+{
+    if (!r->payload)
+        return;
+    free(r->payload);
+    r->payload = NULL;
+    self->cached_bytes -= r->len;
+}
+
+/* Drops the payloads kept of the records up to seq (see S_CACHE_MAX). */
+static void
+s_cache_trim(agent_spool_t *self, uint64_t seq)
+{
+    for (size_t i = s_lower_bound(self, self->cached_from); i < self->n && self->recs[i].seq <= seq;
+         i++)
+        s_uncache(self, &self->recs[i]);
+    if (seq + 1 > self->cached_from)
+        self->cached_from = seq + 1;
 }
 
 int
@@ -1555,6 +1759,8 @@ agent_spool_sync(agent_spool_t *self, rl_err_t *err)
                               strerror(errno));
         self->dir_dirty = false;
     }
+    s_cache_trim(self, self->synced_before);
+    self->synced_before = self->synced_seq;
     self->synced_seq = self->next_seq - 1;
     self->synced_mark = self->last_mark;
     /* a fully acknowledged segment that could not be deleted before (its
@@ -1597,6 +1803,14 @@ agent_spool_read(agent_spool_t *self, uint64_t seq, uint8_t **buf_p, size_t *len
     s_rec_t *r = s_rec_find(self, seq);
     if (!r || r->acked)
         return rl_err_set(err, "spool has no pending message %" PRIu64, seq);
+    if (r->payload) { /* the bytes appended (and synced: the caller got seq from agent_spool_next)
+                       */
+        *buf_p = r->payload;
+        *len_p = r->len;
+        r->payload = NULL;
+        self->cached_bytes -= r->len;
+        return 0;
+    }
     s_seg_t *seg = s_seg_find(self, r->seg_id);
     if (!seg)
         return rl_err_set(err, "spool segment %" PRIu64 " of message %" PRIu64 " is gone",
@@ -1623,6 +1837,7 @@ agent_spool_ack(agent_spool_t *self, uint64_t boot_id, uint64_t seq, rl_err_t *e
         return rl_err_set(err, "spool segment %" PRIu64 " of message %" PRIu64 " is gone",
                           r->seg_id, seq);
     r->acked = true;
+    s_uncache(self, r);
     self->depth--;
     seg->unacked--;
     while (self->head < self->n && self->recs[self->head].acked)
@@ -1631,6 +1846,28 @@ agent_spool_ack(agent_spool_t *self, uint64_t boot_id, uint64_t seq, rl_err_t *e
         self->head = self->n = 0;
     if (seg->unacked == 0 && s_seg_remove(self, seg))
         return 1;
+    /* the entry waits in acks_pending for agent_spool_flush_acks (or the
+     * next entry of another segment, or a full buffer) */
+    if (self->n_acks_pending &&
+        (self->acks_seg_id != seg->id || self->n_acks_pending == S_ACKS_PENDING_MAX) &&
+        agent_spool_flush_acks(self, err))
+        return -1;
+    uint8_t *e = self->acks_pending + self->n_acks_pending++ * S_ACK_ENTRY;
+    self->acks_seg_id = seg->id;
+    memcpy(e, s_ack_magic, 4);
+    s_put64(e + 8, seq);
+    s_put32(e + 4, agent_crc32c(0, e + 8, 8));
+    return 1;
+}
+
+int
+agent_spool_flush_acks(agent_spool_t *self, rl_err_t *err)
+{
+    size_t len = self->n_acks_pending * S_ACK_ENTRY;
+    self->n_acks_pending = 0;
+    s_seg_t *seg = len ? s_seg_find(self, self->acks_seg_id) : NULL;
+    if (!seg) /* none, or the segment was deleted: the entries with it */
+        return 0;
     if (seg->ack_fd < 0) {
         char name[64];
         s_seg_name(name, sizeof name, seg->id, "ack");
@@ -1638,29 +1875,29 @@ agent_spool_ack(agent_spool_t *self, uint64_t boot_id, uint64_t seq, rl_err_t *e
         if (seg->ack_fd < 0)
             return rl_err_set(err, "cannot write %s/%s: %s", self->dir, name, strerror(errno));
     }
-    uint8_t e[S_ACK_ENTRY];
-    memcpy(e, s_ack_magic, 4);
-    s_put64(e + 8, seq);
-    s_put32(e + 4, agent_crc32c(0, e + 8, 8));
-    ssize_t w;
-    do
-        w = write(seg->ack_fd, e, sizeof e);
-    while (w < 0 && errno == EINTR);
-    if (w < 0 && (errno == ENOSPC || errno == EDQUOT)) {
-        /* a lost ack entry only means a resend after a restart, answered
-         * DUPLICATE: freeing the rest of the spool matters more */
-        if (!self->ack_full_said)
-            rl_warn(self->log_ctx,
-                    "spool %s: the disk is full: acknowledgements are kept in memory only until "
-                    "space frees",
-                    self->dir);
-        self->ack_full_said = true;
-        return 1;
+    const uint8_t *p = self->acks_pending;
+    while (len > 0) {
+        ssize_t w = write(seg->ack_fd, p, len);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w < 0 && (errno == ENOSPC || errno == EDQUOT)) {
+            /* a lost ack entry only means a resend after a restart, answered
+             * DUPLICATE: freeing the rest of the spool matters more */
+            if (!self->ack_full_said)
+                rl_warn(self->log_ctx,
+                        "spool %s: the disk is full: acknowledgements are kept in memory only "
+                        "until space frees",
+                        self->dir);
+            self->ack_full_said = true;
+            return 0;
+        }
+        if (w <= 0)
+            return rl_err_set(err, "cannot record acknowledgements in spool %s: %s", self->dir,
+                              w < 0 ? strerror(errno) : "nothing written");
+        p += w;
+        len -= (size_t)w;
     }
-    if (w != (ssize_t)sizeof e)
-        return rl_err_set(err, "cannot record acknowledgement in spool %s: %s", self->dir,
-                          w < 0 ? strerror(errno) : "short write");
-    return 1;
+    return 0;
 }
 
 size_t

@@ -21,10 +21,15 @@
  *        56 CRC-32C of bytes 0..55   60..63 zero
  *                            A save writes the older slot of state, syncs,
  *                            then the same slot of state.copy, syncs: a crash
- *                            tears at most one slot. Open saves twice, so
- *                            every slot holds the current boot id. Seqs are
- *                            reserved in blocks of AGENT_SPOOL_SEQ_BLOCK
- *                            (saved before a seq past the block is used), so
+ *                            tears at most one slot. Open writes both slots
+ *                            of state in one write, syncs, then those of
+ *                            state.copy, syncs (a crash tears at most the
+ *                            file being written; the other keeps the last
+ *                            run's counters, nothing of this run has used
+ *                            them yet), so every slot holds the current boot
+ *                            id. Seqs are reserved in blocks of
+ *                            AGENT_SPOOL_SEQ_BLOCK (the first in open's
+ *                            save; saved before a seq past a block is used), so
  *                            seqs increase across restarts; a restart may
  *                            skip up to one block. If the files cannot be
  *                            made because the disk is full, the run goes on
@@ -73,7 +78,8 @@
  *                            lost records after they were written and synced.
  *   DIR/seg-NNN...NNN.ack    acknowledgements of that segment's records,
  *                            16-byte entries: magic "RLA1", CRC-32C of the
- *                            seq bytes, seq (u64). Appended without fsync:
+ *                            seq bytes, seq (u64). Appended without fsync,
+ *                            a batch of acknowledgements in one write:
  *                            a lost ack entry only makes the agent resend a
  *                            message that the collector then acknowledges
  *                            as DUPLICATE.
@@ -208,9 +214,16 @@ int agent_spool_next(const agent_spool_t *self, uint64_t after_seq, agent_spool_
 int agent_spool_read(agent_spool_t *self, uint64_t seq, uint8_t **buf_p, size_t *len_p,
                      rl_err_t *err) __attribute__((warn_unused_result));
 /* Removes a record after its acknowledgement. Returns 1 when it was
- * pending, 0 when unknown (already acknowledged), -1 on an I/O error. */
+ * pending, 0 when unknown (already acknowledged), -1 on an I/O error. Its
+ * entry in the segment's .ack file is written by agent_spool_flush_acks
+ * (call it after a batch of acknowledgements; agent_spool_close does too)
+ * or when the batch grows large. */
 int agent_spool_ack(agent_spool_t *self, uint64_t boot_id, uint64_t seq, rl_err_t *err)
     __attribute__((warn_unused_result));
+/* Writes the ack entries agent_spool_ack has kept: one write per segment.
+ * 0, or -1 with err (a disk full is not an error: said once, and the
+ * acknowledgements stay in memory). */
+int agent_spool_flush_acks(agent_spool_t *self, rl_err_t *err) __attribute__((warn_unused_result));
 
 /* Unacknowledged records, bytes on disk, and when the oldest pending
  * record was appended (0 if none). */
@@ -219,7 +232,13 @@ uint64_t agent_spool_bytes(const agent_spool_t *self);
 int64_t agent_spool_oldest_us(const agent_spool_t *self);
 uint64_t agent_spool_max_bytes(const agent_spool_t *self);
 
-/* CRC-32C (Castagnoli), table-driven; crc starts at 0. */
+/* CRC-32C (Castagnoli); crc starts at 0, and a CRC of a part continues
+ * over the next part. With the CPU's crc32 instruction (SSE4.2, found at
+ * run time) when it has one, else table-driven: the same values. */
 uint32_t agent_crc32c(uint32_t crc, const void *data, size_t len);
+/* The table-driven version alone (the reference), and whether
+ * agent_crc32c uses the instruction on this CPU. */
+uint32_t agent_crc32c_sw(uint32_t crc, const void *data, size_t len);
+bool agent_crc32c_hw_available(void);
 
 #endif

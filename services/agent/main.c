@@ -275,7 +275,10 @@ s_reject_held(s_agent_t *a, const char *reason)
 static int
 s_pull(s_agent_t *a, int64_t now_ms)
 {
-    rl_msg_init(&a->held);
+    /* a->held is zero whenever nothing is held (the agent starts zeroed and
+     * every measurement given up is rl_msg_clear()ed): rl_msg_init without
+     * clearing its 17 KB again for each measurement */
+    a->held.protocol_version = RL_PROTOCOL_VERSION;
     rl_err_t err;
     int wait = -1;
     a->held_mark = 0;

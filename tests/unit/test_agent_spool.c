@@ -184,6 +184,106 @@ test_crc32c_known_value(void **state)
     assert_int_equal(agent_crc32c(c, "56789", 5), 0xE3069283u);
 }
 
+/* The instruction (when this CPU has it) gives the table's values on
+ * random bytes: every length 0..1100 from every start 0..15 (unaligned
+ * heads and tails around the 8-byte steps), from random starting CRCs, and
+ * continued over a split at every point of a buffer. */
+static void
+test_crc32c_instruction_matches_table(void **state)
+{
+    (void)state;
+    if (!agent_crc32c_hw_available())
+        print_message("no SSE4.2 on this CPU: agent_crc32c is the table itself\n");
+    enum { N = 1100, STARTS = 16 };
+    static uint8_t buf[N + STARTS];
+    uint64_t x = 0x9E3779B97F4A7C15ull;
+    for (size_t i = 0; i < sizeof buf; i++) {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        buf[i] = (uint8_t)x;
+    }
+    for (size_t start = 0; start < STARTS; start++) {
+        for (size_t len = 0; len <= N; len++) {
+            uint32_t init = len % 3 == 0 ? 0 : (uint32_t)(x >> (len % 32));
+            uint32_t want = agent_crc32c_sw(init, buf + start, len);
+            uint32_t got = agent_crc32c(init, buf + start, len);
+            if (got != want)
+                fail_msg("start %zu len %zu crc %08x: %08x, the table says %08x", start, len,
+                         (unsigned)init, (unsigned)got, (unsigned)want);
+        }
+    }
+    uint32_t whole = agent_crc32c_sw(0, buf + 3, 200);
+    for (size_t cut = 0; cut <= 200; cut++) {
+        uint32_t part = agent_crc32c(0, buf + 3, cut);
+        assert_int_equal(agent_crc32c(part, buf + 3 + cut, 200 - cut), whole);
+    }
+    /* the known value, by both */
+    assert_int_equal(agent_crc32c_sw(0, "123456789", 9), 0xE3069283u);
+    assert_int_equal(agent_crc32c(0, "", 0), 0);
+}
+
+/* agent_spool_read gives these bytes for seq. */
+static void
+s_assert_reads(agent_spool_t *sp, uint64_t seq, const uint8_t *want, size_t want_len)
+{
+    uint8_t *buf;
+    size_t len;
+    rl_err_t err;
+    assert_int_equal(agent_spool_read(sp, seq, &buf, &len, &err), 0);
+    assert_int_equal(len, want_len);
+    assert_memory_equal(buf, want, len);
+    free(buf);
+}
+
+/* A record's bytes are the same whether read right after it was appended
+ * (kept in memory), read again for a resend (from the file), or after a
+ * restart; and a record is read only once synced. */
+static void
+test_read_back_from_memory_and_file(void **state)
+{
+    (void)state;
+    agent_spool_t *sp = s_open(1 << 20, 1 << 16);
+    uint64_t boot = agent_spool_boot_id(sp);
+    enum { N = 40 };
+    uint8_t *first[N + 1] = {0};
+    size_t first_len[N + 1] = {0};
+    for (uint32_t t = 1; t <= N; t++)
+        assert_int_equal(s_append(sp, t), t);
+    uint64_t seqs[N];
+    assert_int_equal(s_pending(sp, seqs, N), 0);
+    s_sync(sp);
+    assert_int_equal(s_pending(sp, seqs, N), N);
+    rl_err_t err;
+    for (uint64_t q = 1; q <= N; q++) {
+        assert_int_equal(agent_spool_read(sp, q, &first[q], &first_len[q], &err), 0);
+        s_assert_reads(sp, q, first[q], first_len[q]);
+    }
+    for (uint32_t t = 1; t <= N; t++)
+        assert_int_equal(s_trial_of(sp, t, boot), t);
+    /* acknowledged while its bytes are still kept: they go with it */
+    uint64_t q = s_append(sp, N + 1);
+    s_sync(sp);
+    assert_int_equal(agent_spool_ack(sp, boot, q, &err), 1);
+    /* not read two syncs later (the link away): read from the file */
+    for (uint32_t t = N + 2; t <= N + 6; t++)
+        assert_int_equal(s_append(sp, t), t);
+    s_sync(sp);
+    assert_int_equal(s_append(sp, N + 7), N + 7);
+    s_sync(sp);
+    assert_int_equal(s_append(sp, N + 8), N + 8);
+    s_sync(sp);
+    for (uint32_t t = N + 2; t <= N + 8; t++)
+        assert_int_equal(s_trial_of(sp, t, boot), t);
+    agent_spool_close(&sp);
+    sp = s_open(1 << 20, 1 << 16);
+    for (uint64_t k = 1; k <= N; k++) {
+        s_assert_reads(sp, k, first[k], first_len[k]);
+        free(first[k]);
+    }
+    agent_spool_close(&sp);
+}
+
 static void
 test_append_sync_ack_reopen(void **state)
 {
@@ -780,6 +880,48 @@ test_acks_of_earlier_runs_are_kept(void **state)
     agent_spool_close(&sp);
 }
 
+/* Acknowledgements kept for one write per batch: across segments, beyond
+ * the batch's size, with and without an explicit flush, they are all in
+ * the .ack files at the next start. */
+static void
+test_batched_acks_are_kept(void **state)
+{
+    (void)state;
+    rl_err_t err;
+    agent_spool_t *sp = s_open(1 << 22, 8 << 10);
+    uint64_t boot = agent_spool_boot_id(sp);
+    enum { N = 700 };
+    for (uint32_t t = 1; t <= N; t++)
+        (void)s_append(sp, t);
+    s_sync(sp);
+    assert_true(s_count_segments() > 3);
+    for (uint64_t q = 1; q <= N; q += 2)
+        assert_int_equal(agent_spool_ack(sp, boot, q, &err), 1);
+    assert_int_equal(agent_spool_flush_acks(sp, &err), 0);
+    assert_int_equal(agent_spool_flush_acks(sp, &err), 0); /* nothing left: nothing written */
+    assert_int_equal(agent_spool_ack(sp, boot, 2, &err), 1);
+    assert_int_equal(agent_spool_ack(sp, boot, 4, &err), 1);
+    agent_spool_close(&sp); /* writes 2 and 4 */
+    sp = s_open(1 << 22, 8 << 10);
+    assert_int_equal(agent_spool_depth(sp), N - N / 2 - 2);
+    uint64_t seqs[N];
+    size_t n = s_pending(sp, seqs, N);
+    assert_int_equal(n, N - N / 2 - 2);
+    assert_int_equal(seqs[0], 6);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(seqs[i] % 2, 0);
+    /* every record of a segment acknowledged: the segment goes, with the
+     * entries still waiting for it */
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(agent_spool_ack(sp, boot, seqs[i], &err), 1);
+    assert_int_equal(agent_spool_flush_acks(sp, &err), 0);
+    assert_int_equal(agent_spool_depth(sp), 0);
+    agent_spool_close(&sp);
+    sp = s_open(1 << 22, 8 << 10);
+    assert_int_equal(agent_spool_depth(sp), 0);
+    agent_spool_close(&sp);
+}
+
 static void
 test_foreign_files_in_the_spool(void **state)
 {
@@ -853,7 +995,9 @@ main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_crc32c_known_value),
+        cmocka_unit_test(test_crc32c_instruction_matches_table),
         cmocka_unit_test_setup_teardown(test_append_sync_ack_reopen, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_read_back_from_memory_and_file, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_second_agent_is_refused, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_torn_tail_truncated, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_damaged_middle_record_quarantined, s_setup,
@@ -872,6 +1016,7 @@ main(void)
         cmocka_unit_test_setup_teardown(test_boot_ids_never_come_again, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_acks_of_earlier_runs_are_kept, s_setup, s_teardown),
         cmocka_unit_test_setup_teardown(test_foreign_files_in_the_spool, s_setup, s_teardown),
+        cmocka_unit_test_setup_teardown(test_batched_acks_are_kept, s_setup, s_teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -87,6 +87,31 @@ typedef struct {
     uint64_t s;
 } s_rng_t;
 
+/* A message of the current session, compact: what the simulator sets of
+ * an rl_msg_t (17 KB, most of it a questionnaire's answers) is the time,
+ * the kind and one small body; session id, patient token and the rest are
+ * the session's or zero. Made into the rl_msg_t when handed out. */
+typedef struct {
+    int64_t taken_at_us;
+    rl_body_kind_t kind;
+    union {
+        rl_session_start_t session_start;
+        rl_session_end_t session_end;
+        rl_test_result_t test_result;
+        rl_training_set_t training_set;
+        rl_sample_batch_t sample_batch;
+    } u;
+} s_sim_msg_t;
+
+/* Values of the curves' shapes that depend only on the sample's index in
+ * its recording (t = index / sample_rate_hz), not on the random draws:
+ * computed once per index by the same expressions, so the same doubles. */
+typedef struct {
+    double *set_sin, *set_cos; /* sin and cos of 2 pi t / 3 (training sets) */
+    double *test_exp;          /* exp(-t / 0.5) (test trials) */
+    size_t n;                  /* indexes cached */
+} s_shape_cache_t;
+
 typedef struct {
     const char *log_ctx;
     uint64_t seed;
@@ -104,9 +129,12 @@ typedef struct {
     const s_region_t *region;
     int64_t start_us;
     /* position */
-    int session;    /* index over sessions x patients */
-    rl_msg_t *msgs; /* of the current session */
+    int session;       /* index over sessions x patients */
+    s_sim_msg_t *msgs; /* of the current session */
     size_t n, cap, next;
+    char session_id[RL_ID_MAX + 1]; /* of the current session */
+    const char *token;              /* its patient's */
+    s_shape_cache_t cache;
     uint64_t emitted;   /* messages handed out (the source mark of the last) */
     uint64_t skip;      /* already in the spool from a previous run */
     int64_t real_t0_us; /* wall clock when simulated time start_us + offset0 was due */
@@ -210,42 +238,76 @@ s_test_values(const s_sim_t *self, int p, int k, s_rng_t *r, s_trial_t (*out)[10
 
 /* ------------------------------------------------------------ messages */
 
-static rl_msg_t *
-s_push(s_sim_t *self, int p, int k, int64_t at_us, rl_body_kind_t kind)
+static s_sim_msg_t *
+s_push(s_sim_t *self, int64_t at_us, rl_body_kind_t kind)
 {
     if (self->n == self->cap) {
         self->cap = self->cap ? 2 * self->cap : 256;
         self->msgs = rl_realloc(self->msgs, self->cap * sizeof *self->msgs);
     }
-    rl_msg_t *m = &self->msgs[self->n++];
-    rl_msg_init(m);
+    s_sim_msg_t *m = &self->msgs[self->n++];
+    memset(m, 0, sizeof *m);
     m->taken_at_us = at_us;
-    snprintf(m->session_id, sizeof m->session_id, "sim-p%02d-s%03d", p + 1, k + 1);
-    snprintf(m->patient_token, sizeof m->patient_token, "%s", self->patients[p].token);
     m->kind = kind;
     return m;
 }
 
-/* One recording as SampleBatch messages of one second. shape(t) gives
- * angle and torque at t seconds. */
-typedef void (*s_shape_fn)(double t, double dur, const double *par, s_rng_t *r, float *angle,
-                           float *torque);
+/* round() of a float (what round(x) gives for x promoted to double, and
+ * roundf): half away from zero, the sign of zero kept; inline, not a
+ * library call per sample. The same value for each of the 2^32 floats
+ * (checked exhaustively against both when written). */
+static inline double
+s_roundf(float x)
+{
+    if (!(fabsf(x) < 8388608.0f)) /* 2^23 and above: whole already (or inf, NaN) */
+        return x;
+    float t = (float)(int32_t)x; /* toward zero, exact below 2^23 */
+    if (fabsf(x - t) >= 0.5f)    /* x - t exact: the fraction */
+        t += copysignf(1.0f, x);
+    return copysignf(t, x);
+}
 
+/* The cached values for sample indexes below n. */
 static void
-s_record(s_sim_t *self, int p, int k, int64_t start_us, double dur, rl_direction_t dir,
-         rl_sample_context_t ctx, uint32_t number, s_shape_fn shape, const double *par, s_rng_t *r)
+s_cache_grow(s_sim_t *self, size_t n)
+{
+    s_shape_cache_t *c = &self->cache;
+    if (n <= c->n)
+        return;
+    c->set_sin = rl_realloc(c->set_sin, n * sizeof *c->set_sin);
+    c->set_cos = rl_realloc(c->set_cos, n * sizeof *c->set_cos);
+    c->test_exp = rl_realloc(c->test_exp, n * sizeof *c->test_exp);
+    for (size_t j = c->n; j < n; j++) {
+        double t = (double)j / self->rate_hz;
+        c->set_sin[j] = sin(2 * M_PI * t / 3.0);
+        c->set_cos[j] = cos(2 * M_PI * t / 3.0);
+        c->test_exp[j] = exp(-t / 0.5);
+    }
+    c->n = n;
+}
+
+/* One recording as SampleBatch messages of one second. shape() gives
+ * angle and torque at sample j, t seconds. */
+typedef void (*s_shape_fn)(const s_shape_cache_t *c, size_t j, double t, double dur,
+                           const double *par, s_rng_t *r, float *angle, float *torque);
+static void
+s_record(s_sim_t *self, int64_t start_us, double dur, rl_direction_t dir, rl_sample_context_t ctx,
+         uint32_t number, s_shape_fn shape, const double *par, s_rng_t *r)
 {
     if (!self->curves)
         return;
     size_t total = (size_t)(dur * self->rate_hz);
     if (total < 1)
         total = 1;
+    s_cache_grow(self, total);
     for (size_t first = 0; first < total; first += (size_t)self->rate_hz) {
         size_t n = total - first < (size_t)self->rate_hz ? total - first : (size_t)self->rate_hz;
         int64_t at = start_us + (int64_t)first * S_US / self->rate_hz;
-        rl_msg_t *m = s_push(self, p, k, at, RL_BODY_SAMPLE_BATCH);
-        rl_msg_samples_alloc(m, n);
+        s_sim_msg_t *m = s_push(self, at, RL_BODY_SAMPLE_BATCH);
         rl_sample_batch_t *b = &m->u.sample_batch;
+        /* every value is written below */
+        b->angle_deg = rl_malloc(n * sizeof(float));
+        b->torque_nm = rl_malloc(n * sizeof(float));
         b->direction = dir;
         b->context = ctx;
         b->context_number = number;
@@ -255,20 +317,21 @@ s_record(s_sim_t *self, int p, int k, int64_t start_us, double dur, rl_direction
         for (size_t i = 0; i < n; i++) {
             double t = (double)(first + i) / self->rate_hz;
             float a, tq;
-            shape(t, dur, par, r, &a, &tq);
+            shape(&self->cache, first + i, t, dur, par, r, &a, &tq);
             /* + 0.0: no negative zero in the output */
-            b->angle_deg[i] = (float)(round(a * 10) / 10 + 0.0);
-            b->torque_nm[i] = (float)(round(tq * 10) / 10 + 0.0);
+            b->angle_deg[i] = (float)(s_roundf(a * 10) / 10 + 0.0);
+            b->torque_nm[i] = (float)(s_roundf(tq * 10) / 10 + 0.0);
         }
     }
 }
 
 /* Isometric test: the angle held, torque rising to the maximum and released. */
 static void
-s_shape_test(double t, double dur, const double *par, s_rng_t *r, float *angle, float *torque)
+s_shape_test(const s_shape_cache_t *c, size_t j, double t, double dur, const double *par,
+             s_rng_t *r, float *angle, float *torque)
 {
     double max = par[0], at = par[1];
-    double rise = 1 - exp(-t / 0.5);
+    double rise = 1 - c->test_exp[j]; /* exp(-t / 0.5) */
     double fall = t > dur - 1.5 ? (dur - t) / 1.5 : 1;
     double v = max * rise * (fall < 0 ? 0 : fall) * (1 + s_normal(r, 0, 0.01));
     *torque = (float)(v > max ? max : v);
@@ -277,12 +340,14 @@ s_shape_test(double t, double dur, const double *par, s_rng_t *r, float *angle, 
 
 /* Dynamic training: angle swinging through the range, torque near the load. */
 static void
-s_shape_set(double t, double dur, const double *par, s_rng_t *r, float *angle, float *torque)
+s_shape_set(const s_shape_cache_t *c, size_t j, double t, double dur, const double *par, s_rng_t *r,
+            float *angle, float *torque)
 {
+    (void)t;
     (void)dur;
     double load = par[0], lo = par[1], hi = par[2];
-    double phase = sin(2 * M_PI * t / 3.0);
-    *angle = (float)(lo + (hi - lo) * (0.5 - 0.5 * cos(2 * M_PI * t / 3.0)) + s_normal(r, 0, 0.2));
+    double phase = c->set_sin[j]; /* sin(2 pi t / 3) */
+    *angle = (float)(lo + (hi - lo) * (0.5 - 0.5 * c->set_cos[j]) + s_normal(r, 0, 0.2));
     *torque = (float)(load * (1 + 0.12 * phase) + s_normal(r, 0, load * 0.02));
 }
 
@@ -295,7 +360,9 @@ s_gen_session(s_sim_t *self, int p, int k)
     int64_t t0 = t;
     s_rng_t r = s_rng_for(self, p, k + 1, 0);
     bool test = s_is_test(self, k);
-    rl_msg_t *m = s_push(self, p, k, t, RL_BODY_SESSION_START);
+    snprintf(self->session_id, sizeof self->session_id, "sim-p%02d-s%03d", p + 1, k + 1);
+    self->token = self->patients[p].token;
+    s_sim_msg_t *m = s_push(self, t, RL_BODY_SESSION_START);
     m->u.session_start.kind = test ? RL_SESSION_TEST : RL_SESSION_TRAINING;
     snprintf(m->u.session_start.operator_code, sizeof m->u.session_start.operator_code, "%s",
              self->operator_code);
@@ -306,10 +373,10 @@ s_gen_session(s_sim_t *self, int p, int k)
         for (int d = 0; d < S_DIRS; d++) {
             for (int i = 0; i < self->trials; i++) {
                 double par[2] = {v[d][i].torque, v[d][i].angle};
-                s_record(self, p, k, t, S_TEST_SECONDS, s_dirs[d], RL_CONTEXT_TEST_TRIAL,
+                s_record(self, t, S_TEST_SECONDS, s_dirs[d], RL_CONTEXT_TEST_TRIAL,
                          (uint32_t)(i + 1), s_shape_test, par, &r);
                 t += S_TEST_SECONDS * S_US;
-                m = s_push(self, p, k, t, RL_BODY_TEST_RESULT);
+                m = s_push(self, t, RL_BODY_TEST_RESULT);
                 m->u.test_result.direction = s_dirs[d];
                 m->u.test_result.trial = (uint32_t)(i + 1);
                 m->u.test_result.rom_deg = v[d][i].rom;
@@ -348,10 +415,10 @@ s_gen_session(s_sim_t *self, int p, int k)
                 double lo = round(-0.1 * rom * 10) / 10, hi = round(0.9 * rom * 10) / 10;
                 double par[3] = {load, lo, hi};
                 set_number++;
-                s_record(self, p, k, t, tut, s_dirs[d], RL_CONTEXT_TRAINING_SET, set_number,
-                         s_shape_set, par, &r);
+                s_record(self, t, tut, s_dirs[d], RL_CONTEXT_TRAINING_SET, set_number, s_shape_set,
+                         par, &r);
                 t += (int64_t)(tut * S_US);
-                m = s_push(self, p, k, t, RL_BODY_TRAINING_SET);
+                m = s_push(self, t, RL_BODY_TRAINING_SET);
                 rl_training_set_t *ts = &m->u.training_set;
                 ts->direction = s_dirs[d];
                 ts->set_number = set_number;
@@ -369,7 +436,7 @@ s_gen_session(s_sim_t *self, int p, int k)
     int64_t min_end = t0 + (int64_t)self->session_minutes * 60 * S_US;
     if (t < min_end)
         t = min_end;
-    m = s_push(self, p, k, t, RL_BODY_SESSION_END);
+    m = s_push(self, t, RL_BODY_SESSION_END);
     m->u.session_end.duration_s = (uint32_t)((t - t0) / S_US);
 }
 
@@ -439,14 +506,23 @@ s_default_start(s_sim_t *self, const rl_config_t *cfg, bool persist, rl_err_t *e
     }
     if (f)
         fclose(f);
+    /* Its content and its name durable before the first measurement
+     * relies on it (a restart must continue the same programme): the file
+     * synced, then the spool directory that holds it. Once per spool. */
     f = fopen(path, "w");
-    if (!f || fprintf(f, "%" PRId64 "\n", self->start_us) < 0 || fflush(f) || fsync(fileno(f))) {
+    int dfd = -1;
+    if (!f || fprintf(f, "%" PRId64 "\n", self->start_us) < 0 || fflush(f) || fsync(fileno(f)) ||
+        (dfd = open(rl_config_str(cfg, "spool", "dir"), O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0 ||
+        fsync(dfd)) {
         rl_err_set(err, "cannot write %s: %s", path, strerror(errno));
+        if (dfd >= 0)
+            close(dfd);
         if (f)
             fclose(f);
         free(path);
         return -1;
     }
+    close(dfd);
     fclose(f);
     free(path);
     return 0;
@@ -503,6 +579,34 @@ fail:
     return NULL;
 }
 
+static void
+s_sim_msg_free(s_sim_msg_t *m)
+{
+    if (m->kind == RL_BODY_SAMPLE_BATCH) {
+        free(m->u.sample_batch.angle_deg);
+        free(m->u.sample_batch.torque_nm);
+    }
+    memset(m, 0, sizeof *m);
+}
+
+/* Hands m out as *msg (which arrives as rl_msg_init leaves it: see
+ * agent_driver.h): the sample arrays move to it. */
+static void
+s_sim_msg_give(const s_sim_t *self, s_sim_msg_t *m, rl_msg_t *msg)
+{
+    msg->taken_at_us = m->taken_at_us;
+    /* both fit: made or checked at open (rl_id_valid) */
+    memcpy(msg->session_id, self->session_id, strlen(self->session_id) + 1);
+    memcpy(msg->patient_token, self->token, strlen(self->token) + 1);
+    msg->kind = m->kind;
+    /* the body: each member of both unions starts at their start, and
+     * the bytes of m->u past the member in use are zero (s_push), as
+     * those of msg->u are */
+    _Static_assert(sizeof m->u <= sizeof msg->u, "the compact body fits");
+    memcpy(&msg->u, &m->u, sizeof m->u);
+    memset(m, 0, sizeof *m);
+}
+
 static int
 s_next(void *vself, rl_msg_t *msg, uint64_t *mark, int *wait_ms, rl_err_t *err)
 {
@@ -511,9 +615,9 @@ s_next(void *vself, rl_msg_t *msg, uint64_t *mark, int *wait_ms, rl_err_t *err)
     *wait_ms = 0;
     for (;;) {
         if (self->next < self->n) {
-            rl_msg_t *m = &self->msgs[self->next];
+            s_sim_msg_t *m = &self->msgs[self->next];
             if (self->emitted < self->skip) { /* delivered by a previous run */
-                rl_msg_clear(m);
+                s_sim_msg_free(m);
                 self->next++;
                 self->emitted++;
                 continue;
@@ -533,8 +637,7 @@ s_next(void *vself, rl_msg_t *msg, uint64_t *mark, int *wait_ms, rl_err_t *err)
                     return AGENT_DRV_AGAIN;
                 }
             }
-            *msg = *m;
-            memset(m, 0, sizeof *m);
+            s_sim_msg_give(self, m, msg);
             self->next++;
             self->emitted++;
             *mark = self->emitted;
@@ -561,8 +664,11 @@ s_close(void *vself)
     if (!self)
         return;
     for (size_t i = self->next; i < self->n; i++)
-        rl_msg_clear(&self->msgs[i]);
+        s_sim_msg_free(&self->msgs[i]);
     free(self->msgs);
+    free(self->cache.set_sin);
+    free(self->cache.set_cos);
+    free(self->cache.test_exp);
     free(self);
 }
 
