@@ -374,12 +374,6 @@ s_lost(PGconn *conn)
     return !ok;
 }
 
-static bool
-s_connection_lost(collector_store_t *self)
-{
-    return s_lost(self->conn);
-}
-
 /* Several collectors on one database: two of them may claim the same
  * keys at once (a device resends to another collector while the first
  * one's transaction is open). The second waits for the first's COMMIT or
@@ -1158,7 +1152,7 @@ s_flush_per_message(collector_store_t *self, collector_item_t *items, size_t n,
     }
     if (att == 0) {
         rc = 0;
-    } else if (!s_connection_lost(self)) {
+    } else if (!s_lost(self->conn)) {
         if (s_attempt(self, items, n, why, sizeof why) == 0)
             rc = 0;
         else
@@ -1167,7 +1161,7 @@ s_flush_per_message(collector_store_t *self, collector_item_t *items, size_t n,
         rl_err_set(err, "%s", why);
     }
     if (rc != 0) {
-        if (s_connection_lost(self))
+        if (s_lost(self->conn))
             s_disconnect(self);
         return -1;
     }
@@ -1241,27 +1235,26 @@ collector_store_prepare(collector_store_t *self, collector_item_t *items, size_t
     self->n_prepared = n;
 }
 
-/* The batch's rows by COPY, built in memory (or taken as prepared), and
- * the transaction opened: false (why filled) when a value does not fit
- * COPY as the statement would have taken it, or the database failed. */
+/* The batch's rows by COPY, built in memory (or, prepared, taken as
+ * collector_store_prepare built them, outcomes started), and the
+ * transaction opened: false (why filled) when a value does not fit COPY
+ * as the statement would have taken it, or the database failed. */
 static bool
-s_copy_open(collector_store_t *self, collector_item_t *items, size_t n, char *why, size_t why_len)
+s_copy_open(collector_store_t *self, collector_item_t *items, size_t n, bool prepared, char *why,
+            size_t why_len)
 {
-    if (self->prepared == items && self->n_prepared == n) {
-        self->prepared = NULL;
-        if (!self->prepared_ok) {
-            snprintf(why, why_len, "a value outside its column's type");
+    bool take = prepared && self->prepared == items && self->n_prepared == n;
+    self->prepared = NULL;
+    if (!take) {
+        if (!s_copy_build(&self->copy, items, n, why, why_len))
             return false;
-        }
+    } else if (!self->prepared_ok) {
+        snprintf(why, why_len, "a value outside its column's type");
+        return false;
+    } else {
         collector_copy_t t = self->copy;
         self->copy = self->copy_next;
         self->copy_next = t;
-        for (size_t i = 0; i < n; i++) /* the outcome starts anew, as s_copy_build does */
-            (void)s_item_begin(&items[i]);
-    } else {
-        self->prepared = NULL;
-        if (!s_copy_build(&self->copy, items, n, why, why_len))
-            return false;
     }
     return s_simple(self, "BEGIN", why, why_len);
 }
@@ -1352,7 +1345,7 @@ s_fast_failed(collector_store_t *self, collector_item_t *items, size_t n,
                  (PQflush(self->conn) != 0 || PQsetnonblocking(self->conn, 0) != 0));
     if (!lost && PQtransactionStatus(self->conn) != PQTRANS_IDLE)
         s_rollback(self);
-    if (lost || s_connection_lost(self)) {
+    if (lost || s_lost(self->conn)) {
         rl_err_set(err, "%s", why);
         s_disconnect(self);
         return -1;
@@ -1363,7 +1356,7 @@ s_fast_failed(collector_store_t *self, collector_item_t *items, size_t n,
 
 int
 collector_store_flush_start(collector_store_t *self, collector_item_t *items, size_t n,
-                            collector_store_counters_t *counters, rl_err_t *err)
+                            bool prepared, collector_store_counters_t *counters, rl_err_t *err)
 {
     char why[RL_ERR_MAX];
     if (!collector_store_is_up(self))
@@ -1379,7 +1372,7 @@ collector_store_flush_start(collector_store_t *self, collector_item_t *items, si
     f->items = items;
     f->n = n;
     f->counters = counters;
-    if (!s_copy_open(self, items, n, why, sizeof why) ||
+    if (!s_copy_open(self, items, n, prepared, why, sizeof why) ||
         !s_copy_advance(self, f, why, sizeof why)) {
         f->items = NULL;
         return s_fast_failed(self, items, n, counters, why, err);
@@ -1521,7 +1514,7 @@ collector_store_flush_poll(collector_store_t *self, rl_err_t *err)
         (void)PQexitPipelineMode(self->conn);
         if (f->failed && PQtransactionStatus(self->conn) == PQTRANS_INERROR)
             s_rollback(self); /* else the check below would see the aborted transaction */
-        lost = f->failed && s_connection_lost(self);
+        lost = f->failed && s_lost(self->conn);
     }
     if (lost) {
         /* committed or not, we cannot know: stored again after the

@@ -60,12 +60,13 @@ int collector_store_enrolments(collector_store_t *self, const char *const *token
                                rl_err_t *err) __attribute__((warn_unused_result));
 
 /* Encodes the COPY rows of a resolved batch ahead, while another batch is
- * in flight: collector_store_flush_start of the same items (unchanged,
- * not resolved again) then skips that work. Any other flush_start, or a
- * lost connection, forgets it. */
+ * in flight: collector_store_flush_start of the same items with prepared
+ * (unchanged, not resolved again) then skips that work. Any other
+ * flush_start, or a lost connection, forgets it. */
 void collector_store_prepare(collector_store_t *self, collector_item_t *items, size_t n);
 
-/* Starts storing the batch, resolved by collector_resolve_batch, in
+/* Starts storing the batch, resolved by collector_resolve_batch (prepared:
+ * and given to collector_store_prepare since, not resolved again), in
  * one transaction: maps each item to its statement as resolved, and fills
  * its outcome (status, reason, text), valid only once the batch is
  * committed. The usual way (no key stored before, every value as its
@@ -84,7 +85,7 @@ void collector_store_prepare(collector_store_t *self, collector_item_t *items, s
  * already committed come back as DUPLICATE. Adds to counters once
  * committed. */
 int collector_store_flush_start(collector_store_t *self, collector_item_t *items, size_t n,
-                                collector_store_counters_t *counters, rl_err_t *err)
+                                bool prepared, collector_store_counters_t *counters, rl_err_t *err)
     __attribute__((warn_unused_result));
 /* The batch in flight: 1 committed (outcome filled; also when none is in
  * flight), 0 not yet, -1 failed as collector_store_flush_start (the

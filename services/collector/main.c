@@ -539,7 +539,8 @@ s_store_batch(s_loop_t *L, rl_err_t *err)
     L->flight_prepared = false;
     if (!prepared && s_resolve(L, L->flight, L->n_flight, err) != 0)
         return -1;
-    return collector_store_flush_start(L->store, L->flight, L->n_flight, &L->counters, err);
+    return collector_store_flush_start(L->store, L->flight, L->n_flight, prepared, &L->counters,
+                                       err);
 }
 
 static void s_db_down(s_loop_t *L, const char *why);
